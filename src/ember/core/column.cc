@@ -1,0 +1,187 @@
+#include "ember/core/column.h"
+
+#include <string>
+
+#include "ember/base/status_macros.h"
+
+namespace ember {
+
+int NumBuffers(const DataType& type) {
+  switch (type.id()) {
+    case TypeId::kString:
+    case TypeId::kBinary: return 3;
+    case TypeId::kStruct: return 1;
+    case TypeId::kVector: return type.sparse() ? 2 : 1;
+    default: return 2;
+  }
+}
+
+namespace {
+
+Status CheckSize(const BufferPtr& b, int64_t need, const char* what, const DataType& type) {
+  if (b == nullptr || b->size() < need) {
+    return InvalidArgument(type.ToString() + " column: " + what + " buffer has " +
+                           std::to_string(b ? b->size() : 0) + " bytes, needs " +
+                           std::to_string(need));
+  }
+  return Status::OK();
+}
+
+// Checks an int32 offsets buffer for rows [offset, offset + length): in bounds, monotonic,
+// ending within `limit`.
+Status CheckOffsets(const BufferPtr& b, int64_t offset, int64_t length, int64_t limit,
+                    const DataType& type) {
+  EMBER_RETURN_IF_ERROR(CheckSize(b, (offset + length + 1) * 4, "offsets", type));
+  const int32_t* o = b->data_as<int32_t>() + offset;
+  if (o[0] < 0) return InvalidArgument(type.ToString() + " column: negative offset");
+  for (int64_t i = 0; i < length; ++i) {
+    if (o[i + 1] < o[i]) {
+      return InvalidArgument(type.ToString() + " column: offsets decrease at row " +
+                             std::to_string(i));
+    }
+  }
+  if (o[length] > limit) {
+    return InvalidArgument(type.ToString() + " column: offset " + std::to_string(o[length]) +
+                           " past the end of its values (" + std::to_string(limit) + ")");
+  }
+  return Status::OK();
+}
+
+Status CheckChild(const ColumnPtr& child, const DataType& expected, int64_t min_length,
+                  const DataType& parent) {
+  if (child == nullptr || !child->type()->Equals(expected)) {
+    return InvalidArgument(parent.ToString() + " column: child should be " + expected.ToString() +
+                           ", got " + (child ? child->type()->ToString() : "none"));
+  }
+  if (child->length() < min_length) {
+    return InvalidArgument(parent.ToString() + " column: child has " +
+                           std::to_string(child->length()) + " values, needs " +
+                           std::to_string(min_length));
+  }
+  return Status::OK();
+}
+
+Status Validate(const DataType& type, int64_t length, int64_t offset,
+                const std::vector<BufferPtr>& buffers, const std::vector<ColumnPtr>& children) {
+  if (length < 0 || offset < 0) return InvalidArgument("negative column length or offset");
+  if (static_cast<int>(buffers.size()) != NumBuffers(type)) {
+    return InvalidArgument(type.ToString() + " column: expected " +
+                           std::to_string(NumBuffers(type)) + " buffers, got " +
+                           std::to_string(buffers.size()));
+  }
+  const int64_t end = offset + length;
+  if (buffers[0]) EMBER_RETURN_IF_ERROR(CheckSize(buffers[0], BytesForBits(end), "validity", type));
+  switch (type.id()) {
+    case TypeId::kBool: return CheckSize(buffers[1], BytesForBits(end), "values", type);
+    case TypeId::kInt32:
+    case TypeId::kInt64:
+    case TypeId::kFloat32:
+    case TypeId::kFloat64: return CheckSize(buffers[1], end * type.byte_width(), "values", type);
+    case TypeId::kString:
+    case TypeId::kBinary:
+      if (buffers[2] == nullptr) return InvalidArgument(type.ToString() + " column: no data buffer");
+      return CheckOffsets(buffers[1], offset, length, buffers[2]->size(), type);
+    case TypeId::kList:
+      if (children.size() != 1) return InvalidArgument("list column needs one child");
+      EMBER_RETURN_IF_ERROR(CheckChild(children[0], *type.value_type(), 0, type));
+      return CheckOffsets(buffers[1], offset, length, children[0]->length(), type);
+    case TypeId::kStruct:
+      if (children.size() != type.fields().size()) {
+        return InvalidArgument(type.ToString() + " column: expected " +
+                               std::to_string(type.fields().size()) + " children");
+      }
+      for (size_t i = 0; i < children.size(); ++i) {
+        EMBER_RETURN_IF_ERROR(CheckChild(children[i], *type.fields()[i].type, end, type));
+      }
+      return Status::OK();
+    case TypeId::kVector: {
+      if (!type.sparse()) {
+        if (children.size() != 1) return InvalidArgument("vector column needs one child");
+        return CheckChild(children[0], *Float64Type(), end * type.vector_size(), type);
+      }
+      if (children.size() != 2) return InvalidArgument("sparse vector column needs two children");
+      EMBER_RETURN_IF_ERROR(CheckChild(children[0], *Int32Type(), 0, type));
+      EMBER_RETURN_IF_ERROR(CheckChild(children[1], *Float64Type(), 0, type));
+      int64_t limit = std::min(children[0]->length(), children[1]->length());
+      EMBER_RETURN_IF_ERROR(CheckOffsets(buffers[1], offset, length, limit, type));
+      const int32_t* o = buffers[1]->data_as<int32_t>() + offset;
+      const int32_t* idx = children[0]->Values<int32_t>();
+      for (int64_t k = o[0]; k < o[length]; ++k) {
+        if (idx[k] < 0 || idx[k] >= type.vector_size()) {
+          return InvalidArgument(type.ToString() + " column: index " + std::to_string(idx[k]) +
+                                 " out of range");
+        }
+      }
+      return Status::OK();
+    }
+  }
+  return Internal("unknown type");
+}
+
+}  // namespace
+
+ColumnPtr Column::MakeUnchecked(TypePtr type, int64_t length, std::vector<BufferPtr> buffers,
+                                std::vector<ColumnPtr> children, int64_t null_count,
+                                int64_t offset) {
+  if (!buffers.empty() && buffers[0] == nullptr) {
+    null_count = 0;
+  } else if (null_count < 0) {
+    null_count = length - CountSetBits(buffers[0]->data(), offset, length);
+  }
+  return ColumnPtr(new Column(std::move(type), length, std::move(buffers), std::move(children),
+                              null_count, offset));
+}
+
+Result<ColumnPtr> Column::Make(TypePtr type, int64_t length, std::vector<BufferPtr> buffers,
+                               std::vector<ColumnPtr> children, int64_t null_count,
+                               int64_t offset) {
+  if (type == nullptr) return InvalidArgument("column has no type");
+  EMBER_RETURN_IF_ERROR(Validate(*type, length, offset, buffers, children));
+  // Always recount: a wrong null count from outside would make IsValid lie.
+  return MakeUnchecked(std::move(type), length, std::move(buffers), std::move(children), -1,
+                       offset);
+}
+
+ColumnPtr Column::MakeNull(const TypePtr& type, int64_t length) {
+  std::vector<BufferPtr> buffers(NumBuffers(*type));
+  std::vector<ColumnPtr> children;
+  buffers[0] = Buffer::Zeros(BytesForBits(length));
+  switch (type->id()) {
+    case TypeId::kBool: buffers[1] = Buffer::Zeros(BytesForBits(length)); break;
+    case TypeId::kInt32:
+    case TypeId::kInt64:
+    case TypeId::kFloat32:
+    case TypeId::kFloat64: buffers[1] = Buffer::Zeros(length * type->byte_width()); break;
+    case TypeId::kString:
+    case TypeId::kBinary:
+      buffers[1] = Buffer::Zeros((length + 1) * 4);
+      buffers[2] = Buffer::Zeros(0);
+      break;
+    case TypeId::kList:
+      buffers[1] = Buffer::Zeros((length + 1) * 4);
+      children.push_back(MakeNull(type->value_type(), 0));
+      break;
+    case TypeId::kStruct:
+      for (const Field& f : type->fields()) children.push_back(MakeNull(f.type, length));
+      break;
+    case TypeId::kVector:
+      if (type->sparse()) {
+        buffers[1] = Buffer::Zeros((length + 1) * 4);
+        children.push_back(MakeUnchecked(Int32Type(), 0, {nullptr, Buffer::Zeros(0)}, {}, 0));
+        children.push_back(MakeUnchecked(Float64Type(), 0, {nullptr, Buffer::Zeros(0)}, {}, 0));
+      } else {
+        int64_t n = length * type->vector_size();
+        children.push_back(
+            MakeUnchecked(Float64Type(), n, {nullptr, Buffer::Zeros(n * 8)}, {}, 0));
+      }
+      break;
+  }
+  return MakeUnchecked(type, length, std::move(buffers), std::move(children), length);
+}
+
+ColumnPtr Column::Slice(int64_t offset, int64_t length) const {
+  return MakeUnchecked(type_, length, buffers_, children_, null_count_ == 0 ? 0 : -1,
+                       offset_ + offset);
+}
+
+}  // namespace ember
