@@ -1,0 +1,54 @@
+// Communicator: this rank's view of an SPMD job. Every collective is called by all ranks in
+// the same order and carries a deadline; a rank that does not arrive in time makes the
+// collective fail with DeadlineExceeded naming the missing ranks, never hang. Estimators
+// and shuffles are written once against this interface; on one rank every call is a cheap
+// no-op. LocalCommunicator runs one rank, or N ranks as threads of one process for tests;
+// the MPI implementation lives in its own module.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ember/base/result.h"
+#include "ember/exec/cancellation.h"
+
+namespace ember {
+
+using Bytes = std::string;
+
+enum class ReduceOp { kSum, kMin, kMax };
+
+// One instance per rank; not shared between threads of different ranks.
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+
+  // Element-wise reduction of `inout` over all ranks; every rank gets the result. All ranks
+  // pass the same length. Reduction order is by rank, so results are identical everywhere.
+  virtual Status AllReduce(std::span<double> inout, ReduceOp op, Deadline deadline) = 0;
+  virtual Status AllReduce(std::span<int64_t> inout, ReduceOp op, Deadline deadline) = 0;
+  // Every rank's bytes, indexed by rank, on every rank.
+  virtual Result<std::vector<Bytes>> AllGather(Bytes mine, Deadline deadline) = 0;
+  // `to_each[r]` goes to rank r; returns what each rank sent to this one, indexed by sender.
+  virtual Result<std::vector<Bytes>> AllToAllV(std::vector<Bytes> to_each, Deadline deadline) = 0;
+  // Replaces `*data` on every rank with root's bytes.
+  virtual Status Broadcast(Bytes* data, int root, Deadline deadline) = 0;
+  // On root: every rank's bytes indexed by rank; elsewhere an empty vector.
+  virtual Result<std::vector<Bytes>> Gather(Bytes mine, int root, Deadline deadline) = 0;
+  virtual Status Barrier(Deadline deadline) = 0;
+};
+
+class LocalCommunicator {
+ public:
+  // A one-rank communicator.
+  static std::unique_ptr<Communicator> Single();
+  // `n` communicators, rank 0 .. n-1, that talk to each other in memory. Give each to its
+  // own thread. Once a collective times out the group is broken: later calls fail at once.
+  static std::vector<std::unique_ptr<Communicator>> MakeGroup(int n);
+};
+
+}  // namespace ember

@@ -1,0 +1,89 @@
+#include "ember/exec/communicator.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+namespace ember {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Runs fn(comm) on one thread per rank and returns each rank's status.
+std::vector<Status> RunRanks(int n, const std::function<Status(Communicator&)>& fn) {
+  auto comms = LocalCommunicator::MakeGroup(n);
+  std::vector<Status> out(n);
+  std::vector<std::thread> threads;
+  for (int r = 0; r < n; ++r) threads.emplace_back([&, r] { out[r] = fn(*comms[r]); });
+  for (auto& t : threads) t.join();
+  return out;
+}
+
+TEST(CommunicatorTest, SingleRankIsIdentity) {
+  auto c = LocalCommunicator::Single();
+  std::vector<double> v = {1, 2};
+  ASSERT_TRUE(c->AllReduce(std::span<double>(v), ReduceOp::kSum, Deadline::Infinite()).ok());
+  EXPECT_EQ(v, (std::vector<double>{1, 2}));
+  auto g = c->AllGather("x", Deadline::Infinite());
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ(*g, std::vector<Bytes>{"x"});
+}
+
+TEST(CommunicatorTest, AllReduceSumsMinsAndMaxes) {
+  for (int round = 0; round < 20; ++round) {
+    auto st = RunRanks(4, [](Communicator& c) -> Status {
+      std::vector<double> v = {double(c.rank()), 1.0};
+      Status s = c.AllReduce(std::span<double>(v), ReduceOp::kSum, Deadline::In(5s));
+      if (!s.ok()) return s;
+      if (v[0] != 6 || v[1] != 4) return Internal("bad sum");
+      std::vector<int64_t> m = {c.rank()};
+      s = c.AllReduce(std::span<int64_t>(m), ReduceOp::kMax, Deadline::In(5s));
+      if (!s.ok()) return s;
+      return m[0] == 3 ? Status::OK() : Internal("bad max");
+    });
+    for (const auto& s : st) ASSERT_TRUE(s.ok()) << s;
+  }
+}
+
+TEST(CommunicatorTest, AllToAllVRoutesMessages) {
+  auto st = RunRanks(3, [](Communicator& c) -> Status {
+    std::vector<Bytes> out;
+    for (int r = 0; r < 3; ++r) out.push_back(std::to_string(c.rank()) + "->" + std::to_string(r));
+    auto in = c.AllToAllV(out, Deadline::In(5s));
+    if (!in.ok()) return in.status();
+    for (int r = 0; r < 3; ++r) {
+      if ((*in)[r] != std::to_string(r) + "->" + std::to_string(c.rank())) return Internal("bad route");
+    }
+    Bytes b = c.rank() == 1 ? "hello" : "";
+    Status s = c.Broadcast(&b, 1, Deadline::In(5s));
+    if (!s.ok()) return s;
+    if (b != "hello") return Internal("bad broadcast");
+    auto g = c.Gather(std::to_string(c.rank()), 0, Deadline::In(5s));
+    if (!g.ok()) return g.status();
+    if (c.rank() == 0 && *g != std::vector<Bytes>{"0", "1", "2"}) return Internal("bad gather");
+    return c.Barrier(Deadline::In(5s));
+  });
+  for (const auto& s : st) EXPECT_TRUE(s.ok()) << s;
+}
+
+TEST(CommunicatorTest, MissingRankTimesOutNamingIt) {
+  auto st = RunRanks(3, [](Communicator& c) -> Status {
+    if (c.rank() == 2) return Status::OK();  // never arrives
+    return c.Barrier(Deadline::In(200ms));
+  });
+  EXPECT_EQ(st[0].code(), StatusCode::kDeadlineExceeded);
+  EXPECT_NE(st[0].message().find("rank(s) 2 did not arrive"), std::string::npos) << st[0];
+  EXPECT_EQ(st[1].code(), StatusCode::kDeadlineExceeded);
+}
+
+TEST(CommunicatorTest, MismatchedCollectivesAreReported) {
+  auto st = RunRanks(2, [](Communicator& c) -> Status {
+    if (c.rank() == 0) return c.Barrier(Deadline::In(2s));
+    return c.AllGather("x", Deadline::In(2s)).status();
+  });
+  EXPECT_EQ(st[0].code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(st[1].message().find("collective mismatch"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ember

@@ -1,0 +1,26 @@
+// ExecContext: what an operation runs with: the thread pool for partition parallelism, the
+// communicator to the other ranks, a cancellation token and a logger. A plain struct of
+// non-owning pointers; the owner (a program, a test, the server) keeps them alive.
+#pragma once
+
+#include "ember/exec/cancellation.h"
+#include "ember/exec/communicator.h"
+#include "ember/exec/logger.h"
+#include "ember/exec/thread_pool.h"
+
+namespace ember {
+
+struct ExecContext {
+  ThreadPool* pool = nullptr;
+  Communicator* comm = nullptr;
+  CancellationToken cancel;
+  Logger* log = nullptr;
+
+  // A process-wide context: one worker per hardware thread, a single-rank communicator and
+  // warnings to stderr. Thread-safe to use from any thread.
+  static const ExecContext& Default();
+  // A context like Default() with its own pool of `threads` workers (owned by the caller).
+  static ExecContext WithPool(ThreadPool* pool);
+};
+
+}  // namespace ember

@@ -1,0 +1,117 @@
+// JsonCodec<T>: how a param value of type T is written to and read from JSON, and how its
+// type is named in docs. Specialised for every type a param may have.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ember/base/json.h"
+#include "ember/base/status.h"
+
+namespace ember {
+
+template <typename T>
+struct JsonCodec;
+
+template <>
+struct JsonCodec<bool> {
+  static std::string TypeName() { return "bool"; }
+  static Json ToJson(bool v) { return Json(v); }
+  static Status FromJson(const Json& j, bool* out) {
+    if (!j.is_bool()) return TypeError("expected a boolean, got " + j.Dump());
+    *out = j.as_bool();
+    return Status::OK();
+  }
+};
+
+template <typename Int>
+struct IntCodec {
+  static Json ToJson(Int v) { return Json(static_cast<int64_t>(v)); }
+  static Status FromJson(const Json& j, Int* out) {
+    double d = j.is_number() ? j.as_double() : NAN;
+    if (j.is_int()) {
+      int64_t v = j.as_int();
+      if (v < static_cast<int64_t>(std::numeric_limits<Int>::min()) ||
+          v > static_cast<int64_t>(std::numeric_limits<Int>::max())) {
+        return OutOfRange("integer " + std::to_string(v) + " out of range");
+      }
+      *out = static_cast<Int>(v);
+      return Status::OK();
+    }
+    if (j.is_number() && std::floor(d) == d && std::abs(d) < 9e15) {
+      return FromJson(Json(static_cast<int64_t>(d)), out);
+    }
+    return TypeError("expected an integer, got " + j.Dump());
+  }
+};
+template <>
+struct JsonCodec<int32_t> : IntCodec<int32_t> {
+  static std::string TypeName() { return "int"; }
+};
+template <>
+struct JsonCodec<int64_t> : IntCodec<int64_t> {
+  static std::string TypeName() { return "long"; }
+};
+
+template <>
+struct JsonCodec<double> {
+  static std::string TypeName() { return "double"; }
+  static Json ToJson(double v) { return Json(v); }
+  static Status FromJson(const Json& j, double* out) {
+    if (!j.is_number()) return TypeError("expected a number, got " + j.Dump());
+    *out = j.as_double();
+    return Status::OK();
+  }
+};
+
+template <>
+struct JsonCodec<std::string> {
+  static std::string TypeName() { return "string"; }
+  static Json ToJson(const std::string& v) { return Json(v); }
+  static Status FromJson(const Json& j, std::string* out) {
+    if (!j.is_string()) return TypeError("expected a string, got " + j.Dump());
+    *out = j.as_string();
+    return Status::OK();
+  }
+};
+
+template <typename T>
+struct JsonCodec<std::vector<T>> {
+  static std::string TypeName() { return JsonCodec<T>::TypeName() + "[]"; }
+  static Json ToJson(const std::vector<T>& v) {
+    Json a = Json::MakeArray();
+    for (const T& x : v) a.Append(JsonCodec<T>::ToJson(x));
+    return a;
+  }
+  static Status FromJson(const Json& j, std::vector<T>* out) {
+    if (!j.is_array()) return TypeError("expected an array, got " + j.Dump());
+    std::vector<T> v(j.as_array().size());
+    for (size_t i = 0; i < v.size(); ++i) {
+      Status s = JsonCodec<T>::FromJson(j.as_array()[i], &v[i]);
+      if (!s.ok()) return s.WithContext("element " + std::to_string(i));
+    }
+    *out = std::move(v);
+    return Status::OK();
+  }
+};
+
+template <typename T>
+struct JsonCodec<std::optional<T>> {
+  static std::string TypeName() { return JsonCodec<T>::TypeName() + "?"; }
+  static Json ToJson(const std::optional<T>& v) { return v ? JsonCodec<T>::ToJson(*v) : Json(); }
+  static Status FromJson(const Json& j, std::optional<T>* out) {
+    if (j.is_null()) {
+      out->reset();
+      return Status::OK();
+    }
+    T v;
+    Status s = JsonCodec<T>::FromJson(j, &v);
+    if (s.ok()) *out = std::move(v);
+    return s;
+  }
+};
+
+}  // namespace ember

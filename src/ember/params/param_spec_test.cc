@@ -1,0 +1,116 @@
+#include "ember/params/param_spec.h"
+
+#include <gtest/gtest.h>
+
+#include "ember/core/builder.h"
+#include "ember/params/scalar_or_column.h"
+
+namespace ember {
+namespace {
+
+enum class Mode { kError, kSkip, kKeep };
+
+struct DemoParams {
+  std::string input_col;
+  int32_t num_leaves = 31;
+  double rate = 0.1;
+  bool verbose = false;
+  std::vector<std::string> cols = {"a"};
+  std::optional<int64_t> seed;
+  Mode mode = Mode::kError;
+  ScalarOrColumn<double> weight = 1.0;
+
+  static const ParamSpec<DemoParams>& Spec() {
+    static const auto* spec = &(*new ParamSpec<DemoParams>("Demo"))
+        .Add("inputCol", &DemoParams::input_col, "Input column.", NonEmpty<std::string>())
+        .Add("numLeaves", &DemoParams::num_leaves, "Leaves per tree.", InRange<int32_t>(2, 1024))
+        .Add("rate", &DemoParams::rate, "Learning rate.", AtLeast(0.0))
+        .Add("verbose", &DemoParams::verbose, "Print progress.")
+        .Add("cols", &DemoParams::cols, "Columns.")
+        .Add("seed", &DemoParams::seed, "Random seed.")
+        .AddEnum("mode", &DemoParams::mode,
+                 {{"error", Mode::kError}, {"skip", Mode::kSkip}, {"keep", Mode::kKeep}},
+                 "What to do with bad rows.")
+        .Add("weight", &DemoParams::weight, "Weight per row.");
+    return *spec;
+  }
+};
+
+TEST(ParamSpecTest, JsonRoundTripKeepsEveryParam) {
+  DemoParams p{.input_col = "x", .num_leaves = 63, .seed = 7, .mode = Mode::kKeep,
+               .weight = ScalarOrColumn<double>::Column("w")};
+  Json j = DemoParams::Spec().ToJson(p);
+  EXPECT_EQ(j.Dump(), R"({"inputCol":"x","numLeaves":63,"rate":0.1,"verbose":false,"cols":["a"],)"
+                      R"("seed":7,"mode":"keep","weight":{"column":"w"}})");
+  Result<DemoParams> back = DemoParams::Spec().FromJson(j);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->num_leaves, 63);
+  EXPECT_EQ(back->mode, Mode::kKeep);
+  EXPECT_EQ(*back->seed, 7);
+  EXPECT_TRUE(back->weight.is_column());
+  EXPECT_EQ(DemoParams::Spec().ToJson(*back), j);
+}
+
+TEST(ParamSpecTest, MissingKeysTakeDefaults) {
+  Result<DemoParams> p = DemoParams::Spec().FromJson(*Json::Parse(R"({"inputCol":"x"})"));
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->num_leaves, 31);
+  EXPECT_FALSE(p->seed.has_value());
+}
+
+TEST(ParamSpecTest, ValidationErrorsNameStageAndParam) {
+  auto r = DemoParams::Spec().FromJson(*Json::Parse(R"({"inputCol":"x","numLeaves":1})"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "Demo param 'numLeaves': must be in [2, 1024], got 1");
+  auto e = DemoParams::Spec().FromJson(*Json::Parse(R"({})"));
+  EXPECT_EQ(e.status().message(), "Demo param 'inputCol': must not be empty");
+  auto t = DemoParams::Spec().FromJson(*Json::Parse(R"({"inputCol":"x","rate":"fast"})"));
+  EXPECT_EQ(t.status().message(), "Demo param 'rate': expected a number, got \"fast\"");
+  auto m = DemoParams::Spec().FromJson(*Json::Parse(R"({"inputCol":"x","mode":"drop"})"));
+  EXPECT_EQ(m.status().message(), "Demo param 'mode': expected one of {error|skip|keep}, got \"drop\"");
+  auto o = DemoParams::Spec().FromJson(*Json::Parse(R"({"inputCol":"x","numLeaves":5000000000})"));
+  EXPECT_FALSE(o.ok());
+}
+
+TEST(ParamSpecTest, UnknownParamSuggestsClosest) {
+  DemoParams p;
+  Status s = DemoParams::Spec().Set(&p, "numLeafs", Json(3));
+  EXPECT_NE(s.message().find("unknown param 'numLeafs' for Demo; did you mean 'numLeaves'?"),
+            std::string::npos)
+      << s;
+}
+
+TEST(ParamSpecTest, DescribeListsTypesDefaultsAndConstraints) {
+  auto info = DemoParams::Spec().Describe();
+  ASSERT_EQ(info.size(), 8u);
+  EXPECT_EQ(info[1].name, "numLeaves");
+  EXPECT_EQ(info[1].type, "int");
+  EXPECT_EQ(info[1].default_value, Json(31));
+  EXPECT_EQ(info[1].constraint, "in [2, 1024]");
+  EXPECT_EQ(info[6].type, "enum{error|skip|keep}");
+  EXPECT_EQ(info[7].type, "scalar-or-column<double>");
+}
+
+TEST(ScalarOrColumnTest, ResolvesScalarOrPerRowValues) {
+  SchemaPtr schema = *Schema::Make({MakeField("w", Int64Type()), MakeField("s", StringType())});
+  Batch batch = *Batch::Make(schema, {MakeColumn<int64_t>({2, std::nullopt}),
+                                      MakeColumn<std::string>({"a", "b"})});
+  ScalarOrColumn<double> scalar = 0.5;
+  auto bs = scalar.Bind(*schema, "weight");
+  ASSERT_TRUE(bs.ok());
+  EXPECT_EQ(*bs->Resolve(batch).Get(1), 0.5);
+  auto col = ScalarOrColumn<double>::Column("w");
+  auto bc = col.Bind(*schema, "weight");
+  ASSERT_TRUE(bc.ok());
+  auto view = bc->Resolve(batch);
+  EXPECT_EQ(*view.Get(0), 2.0);
+  EXPECT_FALSE(view.Get(1).has_value());
+  auto bad = ScalarOrColumn<double>::Column("s").Bind(*schema, "weight");
+  EXPECT_EQ(bad.status().message(), "param 'weight': column 's' has type string, expected double");
+  auto missing = ScalarOrColumn<double>::Column("q").Bind(*schema, "weight");
+  EXPECT_EQ(missing.status().message(),
+            "param 'weight': column 'q' not found; columns are: w, s");
+}
+
+}  // namespace
+}  // namespace ember
