@@ -1,0 +1,290 @@
+#include "ember/pipeline/pipeline.h"
+
+#include <cstdio>
+#include <filesystem>
+
+#include "ember/base/status_macros.h"
+#include "ember/pipeline/save_load.h"
+
+namespace ember {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string StageDirName(size_t i, const Stage& s) {
+  char prefix[16];
+  std::snprintf(prefix, sizeof(prefix), "%02zu_", i);
+  return prefix + s.uid();
+}
+
+template <typename S>
+Status SaveSubStages(const std::vector<std::shared_ptr<const S>>& stages, const std::string& dir) {
+  std::error_code ec;
+  for (size_t i = 0; i < stages.size(); ++i) {
+    std::string sub = dir + "/stages/" + StageDirName(i, *stages[i]);
+    fs::create_directories(sub, ec);
+    if (ec) return IoError("cannot create '" + sub + "': " + ec.message());
+    EMBER_RETURN_IF_ERROR(SaveStageInto(*stages[i], sub));
+  }
+  return Status::OK();
+}
+
+// Loads stages/NN_<uid>/ for NN in 0 .. numStages-1, checking the directory matches.
+Result<std::vector<std::shared_ptr<const Stage>>> LoadSubStages(const LoadContext& ctx) {
+  const Json* n = ctx.metadata.Find("numStages");
+  if (n == nullptr || !n->is_int() || n->as_int() < 0 || n->as_int() > 100000) {
+    return DataLoss("metadata.json: missing or invalid \"numStages\"");
+  }
+  std::vector<std::string> dirs(static_cast<size_t>(n->as_int()));
+  std::error_code ec;
+  const std::string root = ctx.dir + "/stages";
+  if (n->as_int() > 0) {
+    if (!fs::is_directory(root, ec)) return DataLoss("'" + root + "' is missing");
+    for (const auto& entry : fs::directory_iterator(root, ec)) {
+      std::string name = entry.path().filename().string();
+      size_t idx = 0;
+      if (name.size() < 4 || name[2] != '_' || !std::isdigit(name[0]) || !std::isdigit(name[1])) {
+        return DataLoss("unexpected entry '" + name + "' in '" + root + "'");
+      }
+      idx = static_cast<size_t>((name[0] - '0') * 10 + (name[1] - '0'));
+      if (idx >= dirs.size() || !dirs[idx].empty()) {
+        return DataLoss("unexpected stage directory '" + name + "' in '" + root + "' (numStages is " +
+                        std::to_string(dirs.size()) + ")");
+      }
+      dirs[idx] = entry.path().string();
+    }
+    if (ec) return IoError("cannot list '" + root + "': " + ec.message());
+  }
+  std::vector<std::shared_ptr<const Stage>> stages;
+  for (size_t i = 0; i < dirs.size(); ++i) {
+    if (dirs[i].empty()) return DataLoss("stage " + std::to_string(i) + " is missing from '" + root + "'");
+    EMBER_ASSIGN_OR_RETURN(auto s, LoadStage(dirs[i], *ctx.registry, ctx.depth + 1));
+    stages.push_back(std::move(s));
+  }
+  return stages;
+}
+
+// Saved pipelines keep their stages in stages/, not in params; anything there is foreign.
+Status CheckNoParams(const LoadContext& ctx, std::string_view owner) {
+  if (ctx.params.is_object() && !ctx.params.as_object().empty()) {
+    return InvalidArgument(std::string(owner) + " param '" + ctx.params.as_object()[0].first +
+                           "': a saved " + std::string(owner) +
+                           " has no params; its stages are in stages/");
+  }
+  return Status::OK();
+}
+
+Json NumStages(size_t n) {
+  Json o = Json::MakeObject();
+  o.Set("numStages", static_cast<int64_t>(n));
+  return o;
+}
+
+class ChainBound final : public BoundTransform {
+ public:
+  ChainBound(std::vector<std::unique_ptr<BoundTransform>> parts, SchemaPtr out)
+      : parts_(std::move(parts)), out_(std::move(out)) {}
+  const SchemaPtr& output_schema() const override { return out_; }
+  Result<Batch> Apply(const Batch& in, KernelScratch& scratch) const override {
+    Batch cur = in;
+    for (const auto& p : parts_) {
+      EMBER_ASSIGN_OR_RETURN(cur, p->Apply(cur, scratch));
+    }
+    return cur;
+  }
+
+ private:
+  std::vector<std::unique_ptr<BoundTransform>> parts_;
+  SchemaPtr out_;
+};
+
+}  // namespace
+
+// PipelineModel ---------------------------------------------------------------------------
+
+Result<std::shared_ptr<const PipelineModel>> PipelineModel::Make(
+    std::vector<std::shared_ptr<const Transformer>> stages, std::string uid) {
+  for (size_t i = 0; i < stages.size(); ++i) {
+    if (stages[i] == nullptr) return InvalidArgument("PipelineModel stage " + std::to_string(i) + " is null");
+  }
+  return std::shared_ptr<const PipelineModel>(new PipelineModel(std::move(stages), std::move(uid)));
+}
+
+Json PipelineModel::ExtraMetadata() const { return NumStages(stages_.size()); }
+
+Status PipelineModel::SaveContents(const std::string& dir) const { return SaveSubStages(stages_, dir); }
+
+Result<std::unique_ptr<BoundTransform>> PipelineModel::Bind(const Schema& in) const {
+  std::vector<std::unique_ptr<BoundTransform>> parts;
+  SchemaPtr cur;
+  EMBER_ASSIGN_OR_RETURN(cur, Schema::Make(in.fields(), in.metadata()));
+  for (const auto& s : stages_) {
+    Result<std::unique_ptr<BoundTransform>> b = s->Bind(*cur);
+    if (!b.ok()) return b.status().WithContext(s->Describe());
+    cur = (*b)->output_schema();
+    parts.push_back(std::move(*b));
+  }
+  return std::unique_ptr<BoundTransform>(new ChainBound(std::move(parts), cur));
+}
+
+bool PipelineModel::partition_local() const {
+  for (const auto& s : stages_) {
+    if (!s->partition_local()) return false;
+  }
+  return true;
+}
+
+Result<DataFrame> PipelineModel::Transform(const DataFrame& in, const ExecContext& ctx) const {
+  DataFrame cur = in;
+  size_t i = 0;
+  while (i < stages_.size()) {
+    if (!stages_[i]->partition_local()) {
+      EMBER_ASSIGN_OR_RETURN(cur, stages_[i]->Transform(cur, ctx));
+      ++i;
+      continue;
+    }
+    // Fuse the run of partition-local stages into one pass over the partitions.
+    std::vector<std::shared_ptr<const Transformer>> run;
+    while (i < stages_.size() && stages_[i]->partition_local()) run.push_back(stages_[i++]);
+    std::vector<std::unique_ptr<BoundTransform>> parts;
+    SchemaPtr schema = cur.schema();
+    for (const auto& s : run) {
+      Result<std::unique_ptr<BoundTransform>> b = s->Bind(*schema);
+      if (!b.ok()) return b.status().WithContext(s->Describe());
+      schema = (*b)->output_schema();
+      parts.push_back(std::move(*b));
+    }
+    ChainBound chain(std::move(parts), schema);
+    Result<DataFrame> next = RunBound(chain, cur, ctx);
+    if (!next.ok()) return next.status().WithContext(Describe());
+    cur = std::move(*next);
+  }
+  return cur;
+}
+
+Result<std::shared_ptr<const Stage>> PipelineModel::Load(const LoadContext& ctx) {
+  EMBER_RETURN_IF_ERROR(CheckNoParams(ctx, kTypeName));
+  EMBER_ASSIGN_OR_RETURN(auto stages, LoadSubStages(ctx));
+  std::vector<std::shared_ptr<const Transformer>> ts;
+  for (auto& s : stages) {
+    if (s->kind() != StageKind::kTransformer) {
+      return DataLoss("PipelineModel stage " + s->Describe() + " is an estimator, not a model");
+    }
+    ts.push_back(std::static_pointer_cast<const Transformer>(s));
+  }
+  EMBER_ASSIGN_OR_RETURN(auto m, Make(std::move(ts), ctx.uid));
+  return std::shared_ptr<const Stage>(m);
+}
+
+// Pipeline --------------------------------------------------------------------------------
+
+Result<std::shared_ptr<const Pipeline>> Pipeline::Make(std::vector<std::shared_ptr<const Stage>> stages,
+                                                       std::string uid) {
+  for (size_t i = 0; i < stages.size(); ++i) {
+    if (stages[i] == nullptr) return InvalidArgument("Pipeline stage " + std::to_string(i) + " is null");
+  }
+  return std::shared_ptr<const Pipeline>(new Pipeline(std::move(stages), std::move(uid)));
+}
+
+Result<std::shared_ptr<const Pipeline>> Pipeline::FromSpec(const Json& spec,
+                                                           const StageRegistry& registry) {
+  const Json* list = spec.Find("stages");
+  if (!spec.is_object() || list == nullptr || !list->is_array()) {
+    return InvalidArgument("a pipeline spec is {\"stages\": [...]}, got " + spec.Dump());
+  }
+  std::vector<std::shared_ptr<const Stage>> stages;
+  for (size_t i = 0; i < list->as_array().size(); ++i) {
+    Result<std::shared_ptr<const Stage>> s = StageFromSpec(list->as_array()[i], registry);
+    if (!s.ok()) return s.status().WithContext("stage " + std::to_string(i));
+    stages.push_back(std::move(*s));
+  }
+  const Json* uid = spec.Find("uid");
+  return Make(std::move(stages), uid && uid->is_string() ? uid->as_string() : "");
+}
+
+Json Pipeline::ExtraMetadata() const { return NumStages(stages_.size()); }
+
+Status Pipeline::SaveContents(const std::string& dir) const { return SaveSubStages(stages_, dir); }
+
+Result<SchemaPtr> Pipeline::TransformSchema(const Schema& in) const {
+  EMBER_ASSIGN_OR_RETURN(SchemaPtr cur, Schema::Make(in.fields(), in.metadata()));
+  for (const auto& s : stages_) {
+    Result<SchemaPtr> next =
+        s->kind() == StageKind::kTransformer
+            ? static_cast<const Transformer&>(*s).TransformSchema(*cur)
+            : static_cast<const Estimator&>(*s).TransformSchema(*cur);
+    if (!next.ok()) return next.status().WithContext(s->Describe());
+    cur = *next;
+  }
+  return cur;
+}
+
+Result<std::shared_ptr<const Transformer>> Pipeline::Fit(const DataFrame& in,
+                                                         const ExecContext& ctx) const {
+  // Check the whole chain of schemas first, so a typo in the last stage fails in
+  // milliseconds rather than after fitting the ones before it.
+  if (!in.schema()) return InvalidArgument("Pipeline: input frame has no schema");
+  EMBER_RETURN_IF_ERROR(TransformSchema(*in.schema()).status());
+  size_t last_estimator = 0;
+  for (size_t i = 0; i < stages_.size(); ++i) {
+    if (stages_[i]->kind() == StageKind::kEstimator) last_estimator = i + 1;
+  }
+  std::vector<std::shared_ptr<const Transformer>> fitted;
+  DataFrame cur = in;
+  for (size_t i = 0; i < stages_.size(); ++i) {
+    std::shared_ptr<const Transformer> t;
+    if (stages_[i]->kind() == StageKind::kEstimator) {
+      const auto& est = static_cast<const Estimator&>(*stages_[i]);
+      if (ctx.log) ctx.log->Info("fitting " + est.Describe());
+      Result<std::shared_ptr<const Transformer>> m = est.Fit(cur, ctx);
+      if (!m.ok()) return m.status().WithContext(est.Describe());
+      t = std::move(*m);
+    } else {
+      t = std::static_pointer_cast<const Transformer>(stages_[i]);
+    }
+    // As SparkML: no need to transform after the last estimator.
+    if (i + 1 < last_estimator) {
+      EMBER_ASSIGN_OR_RETURN(cur, t->Transform(cur, ctx));
+    }
+    fitted.push_back(std::move(t));
+  }
+  EMBER_ASSIGN_OR_RETURN(auto model, PipelineModel::Make(std::move(fitted)));
+  return std::shared_ptr<const Transformer>(model);
+}
+
+Result<std::shared_ptr<const Stage>> Pipeline::Load(const LoadContext& ctx) {
+  std::vector<std::shared_ptr<const Stage>> stages;
+  if (ctx.dir.empty()) {
+    // Built from a JSON spec: {"type": "Pipeline", "params": {"stages": [...]}}.
+    Json spec = ctx.params;
+    if (spec.is_object()) spec.Set("uid", ctx.uid);
+    EMBER_ASSIGN_OR_RETURN(auto p, FromSpec(spec, *ctx.registry));
+    return std::shared_ptr<const Stage>(p);
+  }
+  EMBER_RETURN_IF_ERROR(CheckNoParams(ctx, kTypeName));
+  EMBER_ASSIGN_OR_RETURN(stages, LoadSubStages(ctx));
+  EMBER_ASSIGN_OR_RETURN(auto p, Make(std::move(stages), ctx.uid));
+  return std::shared_ptr<const Stage>(p);
+}
+
+Status RegisterPipelineStages(StageRegistry* registry) {
+  StageEntry p;
+  p.type_name = std::string(Pipeline::kTypeName);
+  p.kind = StageKind::kEstimator;
+  p.doc = "Runs stages in order; fitting fits each estimator on the output of the stages "
+          "before it and returns a PipelineModel.";
+  p.params = {{"stages", "stage-spec[]", "The stages, in order (in a JSON spec only; saved "
+               "pipelines keep them in stages/).", "", Json::MakeArray()}};
+  p.load = Pipeline::Load;
+  EMBER_RETURN_IF_ERROR(registry->Register(std::move(p)));
+  StageEntry m;
+  m.type_name = std::string(PipelineModel::kTypeName);
+  m.kind = StageKind::kTransformer;
+  m.doc = "A fitted pipeline: transformers applied in order.";
+  m.load = PipelineModel::Load;
+  m.needs_data = true;
+  return registry->Register(std::move(m));
+}
+
+}  // namespace ember

@@ -1,0 +1,74 @@
+// Pipeline (an Estimator) and PipelineModel (a Transformer): stages run in order, as in
+// SparkML. Pipeline::Fit fits each estimator on the output of the stages before it and
+// returns a PipelineModel of transformers. Both are immutable and thread-safe.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "ember/pipeline/registry.h"
+#include "ember/pipeline/stage.h"
+
+namespace ember {
+
+class PipelineModel final : public Transformer {
+ public:
+  static constexpr std::string_view kTypeName = "PipelineModel";
+  static Result<std::shared_ptr<const PipelineModel>> Make(
+      std::vector<std::shared_ptr<const Transformer>> stages, std::string uid = {});
+
+  std::string_view type_name() const override { return kTypeName; }
+  Json ParamsJson() const override { return Json::MakeObject(); }
+  Json ExtraMetadata() const override;
+  Status SaveContents(const std::string& stage_dir) const override;
+
+  // Binds every stage in turn; the kernel runs them one after another on a batch.
+  Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
+  // Runs runs of partition-local stages as one fused kernel per partition, and other stages
+  // (Repartition) through their own Transform.
+  Result<DataFrame> Transform(const DataFrame& in, const ExecContext& ctx) const override;
+  bool partition_local() const override;
+
+  const std::vector<std::shared_ptr<const Transformer>>& stages() const { return stages_; }
+
+  static Result<std::shared_ptr<const Stage>> Load(const LoadContext& ctx);
+
+ private:
+  PipelineModel(std::vector<std::shared_ptr<const Transformer>> stages, std::string uid)
+      : Transformer(std::move(uid), kTypeName), stages_(std::move(stages)) {}
+  std::vector<std::shared_ptr<const Transformer>> stages_;
+};
+
+class Pipeline final : public Estimator {
+ public:
+  static constexpr std::string_view kTypeName = "Pipeline";
+  // Each stage must be a Transformer or an Estimator.
+  static Result<std::shared_ptr<const Pipeline>> Make(std::vector<std::shared_ptr<const Stage>> stages,
+                                                      std::string uid = {});
+  // From {"stages": [{"type": ..., "params": {...}}, ...]}.
+  static Result<std::shared_ptr<const Pipeline>> FromSpec(const Json& spec,
+                                                          const StageRegistry& registry);
+
+  std::string_view type_name() const override { return kTypeName; }
+  Json ParamsJson() const override { return Json::MakeObject(); }
+  Json ExtraMetadata() const override;
+  Status SaveContents(const std::string& stage_dir) const override;
+
+  Result<SchemaPtr> TransformSchema(const Schema& in) const override;
+  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
+                                                 const ExecContext& ctx) const override;
+
+  const std::vector<std::shared_ptr<const Stage>>& stages() const { return stages_; }
+
+  static Result<std::shared_ptr<const Stage>> Load(const LoadContext& ctx);
+
+ private:
+  Pipeline(std::vector<std::shared_ptr<const Stage>> stages, std::string uid)
+      : Estimator(std::move(uid), kTypeName), stages_(std::move(stages)) {}
+  std::vector<std::shared_ptr<const Stage>> stages_;
+};
+
+// Registers Pipeline and PipelineModel.
+Status RegisterPipelineStages(StageRegistry* registry);
+
+}  // namespace ember

@@ -1,0 +1,335 @@
+#include "ember/pipeline/pipeline.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "ember/base/file_util.h"
+#include "ember/core/builder.h"
+#include "ember/pipeline/save_load.h"
+#include "ember/testing/conformance.h"
+#include "ember/testing/matchers.h"
+
+namespace ember {
+namespace {
+
+using ::ember::testing::FrameEq;
+using ::ember::testing::IsOk;
+using ::ember::testing::StatusIs;
+namespace fs = std::filesystem;
+
+// A small estimator for testing the pipeline machinery: subtracts the mean of a float64
+// column, fitted SPMD-style through the communicator.
+struct CenterParams {
+  std::string input_col;
+  std::string output_col;
+  static const ParamSpec<CenterParams>& Spec() {
+    static const auto* spec = &(*new ParamSpec<CenterParams>("Center"))
+        .Add("inputCol", &CenterParams::input_col, "in", NonEmpty<std::string>())
+        .Add("outputCol", &CenterParams::output_col, "out", NonEmpty<std::string>());
+    return *spec;
+  }
+};
+
+std::atomic<int> g_fits{0};
+
+class CenterModel final : public Transformer {
+ public:
+  using Params = CenterParams;
+  static constexpr std::string_view kTypeName = "CenterModel";
+  CenterModel(Params p, double mean, std::string uid)
+      : Transformer(std::move(uid), kTypeName), p_(std::move(p)), mean_(mean) {}
+  std::string_view type_name() const override { return kTypeName; }
+  Json ParamsJson() const override { return Params::Spec().ToJson(p_); }
+  Status SaveContents(const std::string& dir) const override {
+    fs::create_directories(dir + "/data");
+    Json d = Json::MakeObject();
+    d.Set("mean", mean_);
+    return WriteStringToFile(dir + "/data/model.json", d.Dump());
+  }
+  static Result<std::shared_ptr<const CenterModel>> Load(const LoadContext& ctx) {
+    EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
+    EMBER_ASSIGN_OR_RETURN(std::string text, ReadFileToString(ctx.dir + "/data/model.json"));
+    Result<Json> d = Json::Parse(text);
+    if (!d.ok() || d->Find("mean") == nullptr || !d->Find("mean")->is_number()) {
+      return DataLoss(ctx.dir + "/data/model.json: no number \"mean\"");
+    }
+    return std::make_shared<const CenterModel>(p, d->Find("mean")->as_double(), ctx.uid);
+  }
+  Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override {
+    EMBER_ASSIGN_OR_RETURN(int i, in.GetFieldIndexOfType(
+        p_.input_col, [](const DataType& t) { return t.id() == TypeId::kFloat64; }, "float64"));
+    EMBER_ASSIGN_OR_RETURN(SchemaPtr out, in.AddField(MakeField(p_.output_col, Float64Type())));
+    double mean = mean_;
+    return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
+        out, [out, i, mean](const Batch& b, KernelScratch&) -> Result<Batch> {
+          Float64Builder builder(Float64Type());
+          const Column& c = *b.column(i);
+          for (int64_t r = 0; r < b.num_rows(); ++r) {
+            if (c.IsNull(r)) builder.AppendNull(); else builder.Append(c.Values<double>()[r] - mean);
+          }
+          std::vector<ColumnPtr> cols = b.columns();
+          cols.push_back(builder.Finish());
+          return Batch::Make(out, std::move(cols), b.num_rows());
+        }));
+  }
+  double mean() const { return mean_; }
+
+ private:
+  Params p_;
+  double mean_;
+};
+
+class Center final : public Estimator {
+ public:
+  using Params = CenterParams;
+  static constexpr std::string_view kTypeName = "Center";
+  static Result<std::shared_ptr<const Center>> Make(Params p, std::string uid = {}) {
+    EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
+    return std::shared_ptr<const Center>(new Center(std::move(p), std::move(uid)));
+  }
+  std::string_view type_name() const override { return kTypeName; }
+  Json ParamsJson() const override { return Params::Spec().ToJson(p_); }
+  Result<SchemaPtr> TransformSchema(const Schema& in) const override {
+    return CenterModel(p_, 0, "x").TransformSchema(in);
+  }
+  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
+                                                 const ExecContext& ctx) const override {
+    ++g_fits;
+    EMBER_ASSIGN_OR_RETURN(int i, in.schema()->GetFieldIndex(p_.input_col));
+    double acc[2] = {0, 0};
+    for (const Batch& b : in.partitions()) {
+      const Column& c = *b.column(i);
+      for (int64_t r = 0; r < b.num_rows(); ++r) {
+        if (c.IsValid(r)) {
+          acc[0] += c.Values<double>()[r];
+          acc[1] += 1;
+        }
+      }
+    }
+    EMBER_RETURN_IF_ERROR(ctx.comm->AllReduce(std::span<double>(acc, 2), ReduceOp::kSum,
+                                              Deadline::In(std::chrono::seconds(30))));
+    return std::shared_ptr<const Transformer>(
+        std::make_shared<const CenterModel>(p_, acc[1] ? acc[0] / acc[1] : 0.0, ""));
+  }
+
+ private:
+  Center(Params p, std::string uid) : Estimator(std::move(uid), kTypeName), p_(std::move(p)) {}
+  Params p_;
+};
+
+const StageRegistry& TestRegistry() {
+  static const StageRegistry* r = [] {
+    auto* reg = new StageRegistry;
+    EXPECT_TRUE(RegisterPipelineStages(reg).ok());
+    EXPECT_TRUE(RegisterStage<Center>(reg, "test").ok());
+    EXPECT_TRUE(RegisterStage<CenterModel>(reg, "test").ok());
+    return reg;
+  }();
+  return *r;
+}
+
+std::shared_ptr<const Pipeline> TwoCenters() {
+  auto a = *Center::Make({.input_col = "x", .output_col = "x_c"});
+  auto b = *Center::Make({.input_col = "x_c", .output_col = "x_cc"});
+  return *Pipeline::Make({a, b});
+}
+
+TEST(PipelineTest, FitsEstimatorsInOrderOnTransformedData) {
+  DataFrame in = testing::MixedFrame();
+  auto model = TwoCenters()->Fit(in, ExecContext::Default());
+  ASSERT_THAT(model, IsOk());
+  const auto& pm = static_cast<const PipelineModel&>(**model);
+  ASSERT_EQ(pm.stages().size(), 2u);
+  // ids 0..14, x = id/2 except ids 3, 8, 13: mean of the rest.
+  double sum = 0;
+  int n = 0;
+  for (int id = 0; id < 15; ++id) {
+    if (id % 5 != 3) { sum += id * 0.5; ++n; }
+  }
+  EXPECT_DOUBLE_EQ(static_cast<const CenterModel&>(*pm.stages()[0]).mean(), sum / n);
+  EXPECT_NEAR(static_cast<const CenterModel&>(*pm.stages()[1]).mean(), 0.0, 1e-12);
+  auto out = (*model)->Transform(in, ExecContext::Default());
+  ASSERT_THAT(out, IsOk());
+  EXPECT_EQ(out->schema()->field_names().back(), "x_cc");
+  EXPECT_EQ(out->num_partitions(), 3);
+}
+
+TEST(PipelineTest, BoundKernelMatchesTransform) {
+  DataFrame in = testing::MixedFrame();
+  auto model = *TwoCenters()->Fit(in, ExecContext::Default());
+  auto bound = model->Bind(*in.schema());
+  ASSERT_THAT(bound, IsOk());
+  KernelScratch scratch;
+  std::vector<Batch> parts;
+  for (const Batch& b : in.partitions()) parts.push_back(*(*bound)->Apply(b, scratch));
+  DataFrame via_kernel = *DataFrame::Make((*bound)->output_schema(), parts);
+  EXPECT_THAT(via_kernel, FrameEq(*model->Transform(in, ExecContext::Default())));
+}
+
+TEST(PipelineTest, MisspelledColumnInLastStageFailsBeforeAnyFit) {
+  auto a = *Center::Make({.input_col = "x", .output_col = "x_c"});
+  auto b = *Center::Make({.input_col = "x_cc", .output_col = "y"});
+  auto p = *Pipeline::Make({a, b});
+  int before = g_fits.load();
+  auto model = p->Fit(testing::MixedFrame(), ExecContext::Default());
+  ASSERT_FALSE(model.ok());
+  EXPECT_NE(model.status().message().find("column 'x_cc' not found"), std::string::npos)
+      << model.status();
+  EXPECT_NE(model.status().message().find("Center '"), std::string::npos);
+  EXPECT_EQ(g_fits.load(), before);
+}
+
+TEST(PipelineTest, FitOnSeveralRanksGivesTheSameModelEverywhere) {
+  DataFrame all = testing::MixedFrame();
+  auto comms = LocalCommunicator::MakeGroup(3);
+  std::vector<double> means(3);
+  std::vector<std::thread> threads;
+  for (int r = 0; r < 3; ++r) {
+    threads.emplace_back([&, r] {
+      // Rank r holds partition r only.
+      DataFrame mine = *DataFrame::Make(all.schema(), {all.partition(r)});
+      ExecContext ctx = ExecContext::Default();
+      ctx.comm = comms[r].get();
+      auto m = (*Center::Make({.input_col = "x", .output_col = "c"}))->Fit(mine, ctx);
+      means[r] = m.ok() ? static_cast<const CenterModel&>(**m).mean() : -1;
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto single = *(*Center::Make({.input_col = "x", .output_col = "c"}))->Fit(all, ExecContext::Default());
+  for (double m : means) EXPECT_DOUBLE_EQ(m, static_cast<const CenterModel&>(*single).mean());
+}
+
+TEST(PipelineTest, PipelineAndModelPassConformance) {
+  testing::CheckConformance({"Pipeline", [] { return Result<std::shared_ptr<const Stage>>(TwoCenters()); },
+                             testing::MixedFrame, {{"stages", Json(5)}}},
+                            TestRegistry());
+  testing::CheckConformance(
+      {"PipelineModel",
+       [] {
+         return Result<std::shared_ptr<const Stage>>(
+             *TwoCenters()->Fit(testing::MixedFrame(), ExecContext::Default()));
+       },
+       testing::MixedFrame, {{"stages", Json(5)}}},
+      TestRegistry());
+}
+
+TEST(PipelineTest, SpecBuildsPipeline) {
+  Json spec = *Json::Parse(R"({"stages": [
+      {"type": "Center", "params": {"inputCol": "x", "outputCol": "c"}}]})");
+  auto p = Pipeline::FromSpec(spec, TestRegistry());
+  ASSERT_THAT(p, IsOk());
+  EXPECT_EQ((*p)->stages().size(), 1u);
+  Json bad = *Json::Parse(R"({"stages": [{"type": "Centre", "params": {}}]})");
+  auto e = Pipeline::FromSpec(bad, TestRegistry());
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.status().message().find("stage 0: unknown stage type 'Centre'; did you mean 'Center'?"),
+            std::string::npos) << e.status();
+  Json model = *Json::Parse(R"({"stages": [{"type": "CenterModel", "params": {}}]})");
+  EXPECT_NE(Pipeline::FromSpec(model, TestRegistry()).status().message().find("fitted model"),
+            std::string::npos);
+  Json extra = *Json::Parse(R"({"stages": [{"type": "Center", "parms": {}}]})");
+  EXPECT_NE(Pipeline::FromSpec(extra, TestRegistry()).status().message().find("unknown key 'parms'"),
+            std::string::npos);
+}
+
+// --- Damaged and foreign directories ---------------------------------------------------
+
+class DamagedDirTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::NewTempDir("damaged") + "/model";
+    auto model = *TwoCenters()->Fit(testing::MixedFrame(), ExecContext::Default());
+    ASSERT_THAT(SaveStage(*model, dir_), IsOk());
+  }
+  std::string Load() {
+    auto r = LoadStage(dir_, TestRegistry());
+    return r.ok() ? "OK" : r.status().message();
+  }
+  void WriteMetadata(const std::string& text) {
+    ASSERT_THAT(WriteStringToFile(dir_ + "/metadata.json", text), IsOk());
+  }
+  std::string dir_;
+};
+
+TEST_F(DamagedDirTest, IntactDirectoryLoads) { EXPECT_EQ(Load(), "OK"); }
+
+TEST_F(DamagedDirTest, MissingDirectory) {
+  EXPECT_THAT(LoadStage(dir_ + "x", TestRegistry()), StatusIs(StatusCode::kNotFound));
+}
+
+TEST_F(DamagedDirTest, MissingMetadata) {
+  fs::remove(dir_ + "/metadata.json");
+  EXPECT_NE(Load().find("metadata.json is missing"), std::string::npos);
+}
+
+TEST_F(DamagedDirTest, TruncatedMetadata) {
+  auto text = *ReadFileToString(dir_ + "/metadata.json");
+  for (size_t cut : {size_t{0}, size_t{1}, text.size() / 2, text.size() - 3}) {
+    WriteMetadata(text.substr(0, cut));
+    EXPECT_NE(Load().find("metadata.json"), std::string::npos) << cut;
+  }
+}
+
+TEST_F(DamagedDirTest, WrongShapes) {
+  WriteMetadata("[1,2]");
+  EXPECT_NE(Load().find("expected a JSON object"), std::string::npos);
+  WriteMetadata(R"({"formatVersion": 1})");
+  EXPECT_NE(Load().find("missing \"class\""), std::string::npos);
+  WriteMetadata(R"({"class": "PipelineModel", "formatVersion": 7, "uid": "u"})");
+  EXPECT_NE(Load().find("format version 7"), std::string::npos);
+  WriteMetadata(R"({"class": "PipelineModel", "formatVersion": 1, "uid": "../../etc"})");
+  EXPECT_NE(Load().find("invalid \"uid\""), std::string::npos);
+  WriteMetadata(R"({"class": "Nope", "formatVersion": 1, "uid": "u"})");
+  EXPECT_NE(Load().find("unknown stage type 'Nope'"), std::string::npos);
+  WriteMetadata(R"({"class": "org.apache.spark.ml.PipelineModel", "paramMap": {}})");
+  EXPECT_NE(Load().find("Spark ML"), std::string::npos);
+  WriteMetadata(R"({"class": "PipelineModel", "formatVersion": 1, "uid": "u", "numStages": "2"})");
+  EXPECT_NE(Load().find("numStages"), std::string::npos);
+}
+
+TEST_F(DamagedDirTest, MissingOrExtraStageDirectory) {
+  std::vector<fs::path> stages;
+  for (const auto& e : fs::directory_iterator(dir_ + "/stages")) stages.push_back(e.path());
+  std::sort(stages.begin(), stages.end());
+  fs::rename(stages[1], dir_ + "/elsewhere");
+  EXPECT_NE(Load().find("stage 1 is missing"), std::string::npos) << Load();
+  fs::rename(dir_ + "/elsewhere", stages[1]);
+  fs::create_directories(dir_ + "/stages/02_extra");
+  EXPECT_NE(Load().find("unexpected stage directory '02_extra'"), std::string::npos) << Load();
+}
+
+TEST_F(DamagedDirTest, CorruptModelData) {
+  for (const auto& e : fs::directory_iterator(dir_ + "/stages")) {
+    ASSERT_THAT(WriteStringToFile(e.path().string() + "/data/model.json", "{\"mean\": "), IsOk());
+  }
+  EXPECT_NE(Load().find("no number \"mean\""), std::string::npos) << Load();
+}
+
+TEST_F(DamagedDirTest, FileInsteadOfDirectory) {
+  EXPECT_NE(LoadStage(dir_ + "/metadata.json", TestRegistry()).status().message().find("is a file"),
+            std::string::npos);
+}
+
+TEST(SaveTest, FailedSaveLeavesNothingBehind) {
+  // A model whose data cannot be written (the data path is taken by a file).
+  class Broken final : public Transformer {
+   public:
+    Broken() : Transformer("", "Broken") {}
+    std::string_view type_name() const override { return "Broken"; }
+    Json ParamsJson() const override { return Json::MakeObject(); }
+    Status SaveContents(const std::string&) const override { return IoError("disk full"); }
+    Result<std::unique_ptr<BoundTransform>> Bind(const Schema&) const override {
+      return Internal("unused");
+    }
+  };
+  std::string parent = testing::NewTempDir("broken");
+  Status s = SaveStage(Broken(), parent + "/m");
+  EXPECT_NE(s.message().find("disk full"), std::string::npos);
+  EXPECT_TRUE(fs::is_empty(parent));
+}
+
+}  // namespace
+}  // namespace ember

@@ -1,0 +1,34 @@
+#include "ember/pipeline/registry.h"
+
+namespace ember {
+
+Status StageRegistry::Register(StageEntry entry) {
+  if (entry.type_name.empty() || !entry.load) {
+    return InvalidArgument("a stage registration needs a type name and a loader");
+  }
+  std::string name = entry.type_name;
+  if (!entries_.emplace(name, std::move(entry)).second) {
+    return AlreadyExists("stage type '" + name + "' is already registered");
+  }
+  return Status::OK();
+}
+
+Result<const StageEntry*> StageRegistry::Find(std::string_view type_name) const {
+  auto it = entries_.find(type_name);
+  if (it != entries_.end()) return &it->second;
+  std::vector<std::string> names = Names();
+  std::string msg = "unknown stage type '" + std::string(type_name) + "'";
+  std::string close = ClosestName(type_name, names);
+  if (!close.empty()) msg += "; did you mean '" + close + "'?";
+  msg += " Registered types: ";
+  for (size_t i = 0; i < names.size(); ++i) msg += (i ? ", " : "") + names[i];
+  return NotFound(msg);
+}
+
+std::vector<std::string> StageRegistry::Names() const {
+  std::vector<std::string> names;
+  for (const auto& [k, v] : entries_) names.push_back(k);
+  return names;
+}
+
+}  // namespace ember

@@ -1,0 +1,45 @@
+#include "ember/pipeline/stage.h"
+
+#include "ember/base/status_macros.h"
+#include "ember/base/uid.h"
+
+namespace ember {
+
+Stage::Stage(std::string uid, std::string_view prefix)
+    : uid_(IsValidUid(uid) ? std::move(uid) : MakeUid(prefix)) {}
+
+std::string Stage::Describe() const { return std::string(type_name()) + " '" + uid_ + "'"; }
+
+Result<SchemaPtr> Transformer::TransformSchema(const Schema& in) const {
+  EMBER_ASSIGN_OR_RETURN(auto bound, Bind(in));
+  return bound->output_schema();
+}
+
+Result<DataFrame> Transformer::Transform(const DataFrame& in, const ExecContext& ctx) const {
+  if (!in.schema()) return InvalidArgument(Describe() + ": input frame has no schema");
+  Result<std::unique_ptr<BoundTransform>> bound = Bind(*in.schema());
+  if (!bound.ok()) return bound.status().WithContext(Describe());
+  Result<DataFrame> out = RunBound(**bound, in, ctx);
+  if (!out.ok()) return out.status().WithContext(Describe());
+  return out;
+}
+
+Result<DataFrame> RunBound(const BoundTransform& bound, const DataFrame& in,
+                           const ExecContext& ctx) {
+  std::vector<Batch> out(in.num_partitions());
+  auto run_one = [&](int64_t i) -> Status {
+    KernelScratch scratch;
+    Result<Batch> b = bound.Apply(in.partition(static_cast<int>(i)), scratch);
+    if (!b.ok()) return b.status().WithContext("partition " + std::to_string(i));
+    out[i] = std::move(*b);
+    return Status::OK();
+  };
+  if (ctx.pool != nullptr) {
+    EMBER_RETURN_IF_ERROR(ctx.pool->ParallelFor(in.num_partitions(), run_one, ctx.cancel));
+  } else {
+    for (int i = 0; i < in.num_partitions(); ++i) EMBER_RETURN_IF_ERROR(run_one(i));
+  }
+  return DataFrame::Make(bound.output_schema(), std::move(out));
+}
+
+}  // namespace ember

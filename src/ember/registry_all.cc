@@ -1,0 +1,26 @@
+#include "ember/registry_all.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "ember/pipeline/pipeline.h"
+#include "ember/stages/register.h"
+
+namespace ember {
+
+const StageRegistry& DefaultRegistry() {
+  static const StageRegistry* registry = [] {
+    auto* r = new StageRegistry;
+    Status s = RegisterPipelineStages(r);
+    if (s.ok()) s = RegisterGeneralStages(r);
+    if (!s.ok()) {
+      // Two modules claiming one name is a build defect, not a user error.
+      std::fprintf(stderr, "ember: stage registration failed: %s\n", s.ToString().c_str());
+      std::abort();
+    }
+    return r;
+  }();
+  return *registry;
+}
+
+}  // namespace ember

@@ -1,0 +1,17 @@
+#include "ember/stages/register.h"
+
+#include "ember/stages/column_stages.h"
+#include "ember/stages/repartition.h"
+
+namespace ember {
+
+Status RegisterGeneralStages(StageRegistry* r) {
+  EMBER_RETURN_IF_ERROR(RegisterStage<SelectColumns>(r, "Keeps the listed columns, in order."));
+  EMBER_RETURN_IF_ERROR(RegisterStage<DropColumns>(r, "Removes the listed columns."));
+  EMBER_RETURN_IF_ERROR(RegisterStage<RenameColumn>(r, "Renames one column."));
+  EMBER_RETURN_IF_ERROR(RegisterStage<Repartition>(
+      r, "Redistributes rows into n partitions of near-equal size, keeping their order."));
+  return Status::OK();
+}
+
+}  // namespace ember

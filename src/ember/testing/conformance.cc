@@ -1,0 +1,162 @@
+#include "ember/testing/conformance.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "ember/base/file_util.h"
+#include "ember/base/uid.h"
+#include "ember/core/builder.h"
+#include "ember/core/ops.h"
+#include "ember/pipeline/save_load.h"
+
+namespace ember::testing {
+
+namespace fs = std::filesystem;
+
+std::string NewTempDir(const std::string& name) {
+  fs::path p = fs::path(::testing::TempDir()) / MakeUid("ember_" + name);
+  fs::create_directories(p);
+  return p.string();
+}
+
+DataFrame MixedFrame() {
+  Field vec = MakeField("features", DenseVectorType(2));
+  SetSlotNames(&vec, {"f0", "f1"});
+  SchemaPtr schema = *Schema::Make({MakeField("id", Int64Type()), MakeField("x", Float64Type()),
+                                    MakeField("name", StringType()), MakeField("flag", BoolType()),
+                                    vec});
+  std::vector<Batch> parts;
+  int64_t id = 0;
+  for (int p = 0; p < 3; ++p) {
+    std::vector<std::optional<int64_t>> ids;
+    std::vector<std::optional<double>> xs;
+    std::vector<std::optional<std::string>> names;
+    std::vector<std::optional<bool>> flags;
+    std::vector<std::vector<double>> vecs;
+    for (int r = 0; r < 4 + p; ++r, ++id) {
+      ids.push_back(id);
+      xs.push_back(id % 5 == 3 ? std::nullopt : std::optional(id * 0.5));
+      names.push_back(id % 4 == 1 ? std::nullopt : std::optional("n" + std::to_string(id % 3)));
+      flags.push_back(id % 2 == 0);
+      vecs.push_back({double(id), -double(id)});
+    }
+    parts.push_back(*Batch::Make(schema, {MakeColumn(ids), MakeColumn(xs), MakeColumn(names),
+                                          MakeColumn(flags), MakeDenseVectorColumn(vecs, 2)}));
+  }
+  return *DataFrame::Make(schema, std::move(parts));
+}
+
+namespace {
+
+// Fits estimators; returns transformers as they are.
+Result<std::shared_ptr<const Transformer>> AsModel(const Stage& stage,
+                                                   const std::shared_ptr<const Stage>& ptr,
+                                                   const DataFrame& in, const ExecContext& ctx) {
+  if (stage.kind() == StageKind::kTransformer) return std::static_pointer_cast<const Transformer>(ptr);
+  return static_cast<const Estimator&>(stage).Fit(in, ctx);
+}
+
+Result<DataFrame> Run(const std::shared_ptr<const Stage>& stage, const DataFrame& in,
+                      const ExecContext& ctx) {
+  EMBER_ASSIGN_OR_RETURN(auto model, AsModel(*stage, stage, in, ctx));
+  return model->Transform(in, ctx);
+}
+
+}  // namespace
+
+void CheckConformance(const ConformanceCase& c, const StageRegistry& registry) {
+  SCOPED_TRACE("conformance of " + c.type_name);
+  const ExecContext& ctx = ExecContext::Default();
+  Result<std::shared_ptr<const Stage>> made = c.make();
+  ASSERT_TRUE(made.ok()) << made.status();
+  std::shared_ptr<const Stage> stage = *made;
+  ASSERT_EQ(stage->type_name(), c.type_name);
+  DataFrame in = c.input();
+
+  // 1. Transform works, and TransformSchema agrees with it.
+  Result<DataFrame> out = Run(stage, in, ctx);
+  ASSERT_TRUE(out.ok()) << out.status();
+  Result<SchemaPtr> schema = stage->kind() == StageKind::kTransformer
+                                 ? static_cast<const Transformer&>(*stage).TransformSchema(*in.schema())
+                                 : static_cast<const Estimator&>(*stage).TransformSchema(*in.schema());
+  ASSERT_TRUE(schema.ok()) << schema.status();
+  EXPECT_TRUE((*schema)->Equals(*out->schema()))
+      << "TransformSchema:\n" << (*schema)->ToString() << "Transform:\n" << out->schema()->ToString();
+
+  // 2. Save/load round trip: same type, uid, params and output.
+  std::string dir = NewTempDir(c.type_name) + "/stage";
+  ASSERT_TRUE(SaveStage(*stage, dir).ok());
+  Result<std::shared_ptr<const Stage>> loaded = LoadStage(dir, registry);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ((*loaded)->type_name(), stage->type_name());
+  EXPECT_EQ((*loaded)->uid(), stage->uid());
+  EXPECT_EQ((*loaded)->ParamsJson(), stage->ParamsJson());
+  Result<DataFrame> out2 = Run(*loaded, in, ctx);
+  ASSERT_TRUE(out2.ok()) << out2.status();
+  EXPECT_EQ(DescribeDifference(*out2, *out), "") << "output after save/load differs";
+  // Saving again over it without overwrite is refused; with overwrite it works.
+  EXPECT_EQ(SaveStage(*stage, dir).code(), StatusCode::kAlreadyExists);
+  EXPECT_TRUE(SaveStage(**loaded, dir, {.overwrite = true}).ok());
+
+  // 3. Invalid params are rejected on load with a message naming the param.
+  const Result<const StageEntry*> entry = registry.Find(c.type_name);
+  ASSERT_TRUE(entry.ok());
+  if (!(*entry)->params.empty()) {
+    EXPECT_FALSE(c.invalid_params.empty()) << "no invalid params listed for " << c.type_name;
+  }
+  for (const auto& [name, value] : c.invalid_params) {
+    Result<std::string> text = ReadFileToString(dir + "/metadata.json");
+    ASSERT_TRUE(text.ok());
+    Json md = *Json::Parse(*text);
+    Json params = *md.Find("params");
+    params.Set(name, value);
+    md.Set("params", params);
+    std::string bad_dir = NewTempDir(c.type_name + "_bad") + "/stage";
+    fs::copy(dir, bad_dir, fs::copy_options::recursive);
+    ASSERT_TRUE(WriteStringToFile(bad_dir + "/metadata.json", md.Dump()).ok());
+    Result<std::shared_ptr<const Stage>> bad = LoadStage(bad_dir, registry);
+    EXPECT_FALSE(bad.ok()) << name << " = " << value.Dump() << " was accepted";
+    if (!bad.ok()) {
+      EXPECT_NE(bad.status().message().find("'" + name + "'"), std::string::npos) << bad.status();
+    }
+  }
+
+  // 4. Empty input: no partitions, and one empty partition.
+  for (int parts : {0, 1}) {
+    std::vector<Batch> batches;
+    if (parts) batches.push_back(Batch::Empty(in.schema()));
+    DataFrame empty = *DataFrame::Make(in.schema(), batches);
+    Result<std::shared_ptr<const Transformer>> model = AsModel(*stage, stage, in, ctx);
+    ASSERT_TRUE(model.ok()) << model.status();
+    Result<DataFrame> e = (*model)->Transform(empty, ctx);
+    ASSERT_TRUE(e.ok()) << e.status();
+    EXPECT_EQ(e->num_rows(), 0);
+    EXPECT_TRUE(e->schema()->Equals(*out->schema()));
+  }
+
+  // 5. Determinism: fitting and transforming again gives the same output.
+  Result<DataFrame> again = Run(stage, in, ctx);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(DescribeDifference(*again, *out), "") << "second run differs";
+
+  // 6. Concurrent Transform of one model from several threads.
+  Result<std::shared_ptr<const Transformer>> model = AsModel(*stage, stage, in, ctx);
+  ASSERT_TRUE(model.ok());
+  std::vector<std::string> diffs(4);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int k = 0; k < 5; ++k) {
+        Result<DataFrame> r = (*model)->Transform(in, ctx);
+        diffs[t] = r.ok() ? DescribeDifference(*r, *out) : r.status().ToString();
+        if (!diffs[t].empty()) return;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (const auto& d : diffs) EXPECT_EQ(d, "") << "concurrent Transform differs";
+}
+
+}  // namespace ember::testing

@@ -1,0 +1,36 @@
+// The conformance suite every registered stage passes: save/load round trip with equal
+// output, TransformSchema equal to the schema Transform produces, invalid params rejected
+// with a message naming them, empty input, determinism, and concurrent Transform from
+// several threads. Reports failures through GoogleTest.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ember/pipeline/registry.h"
+
+namespace ember::testing {
+
+struct ConformanceCase {
+  std::string type_name;  // the registry name this case covers
+  // A configured stage (Transformer or Estimator) of that type.
+  std::function<Result<std::shared_ptr<const Stage>>()> make;
+  // Input to fit on and transform; several partitions exercise the parallel path.
+  std::function<DataFrame()> input;
+  // Params (JSON name, bad value) that loading must reject with the name in the message.
+  std::vector<std::pair<std::string, Json>> invalid_params;
+};
+
+// Runs every check; failures are reported with the stage type in the message.
+void CheckConformance(const ConformanceCase& c, const StageRegistry& registry);
+
+// A frame of 3 partitions with int64, float64, string, bool and vector columns, some nulls.
+DataFrame MixedFrame();
+
+// A fresh empty directory under the test's temp dir.
+std::string NewTempDir(const std::string& name);
+
+}  // namespace ember::testing
