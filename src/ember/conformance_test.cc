@@ -1,0 +1,66 @@
+// Every stage in DefaultRegistry() passes the conformance suite; a registered stage with no
+// entry in the table below fails the build's tests.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "ember/pipeline/pipeline.h"
+#include "ember/registry_all.h"
+#include "ember/stages/column_stages.h"
+#include "ember/stages/repartition.h"
+#include "ember/testing/conformance.h"
+
+namespace ember {
+namespace {
+
+using testing::ConformanceCase;
+using StagePtr = Result<std::shared_ptr<const Stage>>;
+
+template <typename S>
+std::function<StagePtr()> Maker(typename S::Params p) {
+  return [p] { return StagePtr(*S::Make(p)); };
+}
+
+std::shared_ptr<const Pipeline> SmallPipeline() {
+  return *Pipeline::Make({*SelectColumns::Make({.cols = {"id", "name", "features"}}),
+                          *RenameColumn::Make({.input_col = "name", .output_col = "label"}),
+                          *Repartition::Make({.n = 2})});
+}
+
+std::map<std::string, ConformanceCase> Cases() {
+  std::vector<ConformanceCase> cases = {
+      {"SelectColumns", Maker<SelectColumns>({.cols = {"x", "id"}}), testing::MixedFrame,
+       {{"cols", Json::MakeArray()}, {"cols", Json("x")}}},
+      {"DropColumns", Maker<DropColumns>({.cols = {"flag"}}), testing::MixedFrame,
+       {{"cols", Json::MakeArray()}, {"cols", Json(3)}}},
+      {"RenameColumn", Maker<RenameColumn>({.input_col = "x", .output_col = "y"}),
+       testing::MixedFrame, {{"inputCol", Json("")}, {"outputCol", Json(1)}}},
+      {"Repartition", Maker<Repartition>({.n = 2}), testing::MixedFrame,
+       {{"n", Json(0)}, {"disable", Json("no")}}},
+      {"Pipeline", [] { return StagePtr(SmallPipeline()); }, testing::MixedFrame,
+       {{"stages", Json(1)}}},
+      {"PipelineModel",
+       [] { return StagePtr(*SmallPipeline()->Fit(testing::MixedFrame(), ExecContext::Default())); },
+       testing::MixedFrame, {{"stages", Json(1)}}},
+  };
+  std::map<std::string, ConformanceCase> by_name;
+  for (auto& c : cases) by_name.emplace(c.type_name, std::move(c));
+  return by_name;
+}
+
+TEST(ConformanceTest, EveryRegisteredStageHasAnEntry) {
+  auto cases = Cases();
+  for (const std::string& name : DefaultRegistry().Names()) {
+    EXPECT_TRUE(cases.count(name)) << "stage '" << name << "' has no conformance entry";
+  }
+  for (const auto& [name, c] : cases) {
+    EXPECT_TRUE(DefaultRegistry().Find(name).ok()) << "entry for unregistered stage " << name;
+  }
+}
+
+TEST(ConformanceTest, EveryRegisteredStagePasses) {
+  for (const auto& [name, c] : Cases()) testing::CheckConformance(c, DefaultRegistry());
+}
+
+}  // namespace
+}  // namespace ember

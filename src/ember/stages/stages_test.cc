@@ -1,0 +1,80 @@
+#include <gtest/gtest.h>
+
+#include "ember/core/builder.h"
+#include "ember/stages/column_stages.h"
+#include "ember/stages/repartition.h"
+#include "ember/testing/conformance.h"
+#include "ember/testing/matchers.h"
+
+namespace ember {
+namespace {
+
+using ::ember::testing::IsOk;
+
+const ExecContext& Ctx() { return ExecContext::Default(); }
+
+TEST(SelectColumnsTest, KeepsListedColumnsInOrderSharingData) {
+  DataFrame in = testing::MixedFrame();
+  auto s = *SelectColumns::Make({.cols = {"name", "id"}});
+  auto out = s->Transform(in, Ctx());
+  ASSERT_THAT(out, IsOk());
+  EXPECT_EQ(out->schema()->field_names(), (std::vector<std::string>{"name", "id"}));
+  EXPECT_EQ(out->partition(1).column(1).get(), in.partition(1).column(0).get());
+}
+
+TEST(SelectColumnsTest, MisspelledColumnNamesItAndListsColumns) {
+  auto s = *SelectColumns::Make({.cols = {"nmae"}});
+  auto out = s->Transform(testing::MixedFrame(), Ctx());
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.status().message().find(
+                "column 'nmae' not found; columns are: id, x, name, flag, features"),
+            std::string::npos)
+      << out.status();
+  EXPECT_NE(out.status().message().find("SelectColumns '"), std::string::npos);
+}
+
+TEST(SelectColumnsTest, EmptyOrDuplicateListIsRejected) {
+  EXPECT_FALSE(SelectColumns::Make({.cols = {}}).ok());
+  auto dup = SelectColumns::Make({.cols = {"a", "a"}});
+  EXPECT_NE(dup.status().message().find("listed twice"), std::string::npos);
+}
+
+TEST(DropColumnsTest, DropsAndRejectsUnknown) {
+  auto d = *DropColumns::Make({.cols = {"x", "flag"}});
+  auto out = d->Transform(testing::MixedFrame(), Ctx());
+  ASSERT_THAT(out, IsOk());
+  EXPECT_EQ(out->schema()->field_names(), (std::vector<std::string>{"id", "name", "features"}));
+  auto bad = (*DropColumns::Make({.cols = {"flags"}}))->Transform(testing::MixedFrame(), Ctx());
+  EXPECT_NE(bad.status().message().find("column 'flags' not found"), std::string::npos);
+}
+
+TEST(RenameColumnTest, RenamesKeepingMetadataAndRefusesClash) {
+  auto r = *RenameColumn::Make({.input_col = "features", .output_col = "f"});
+  auto out = r->Transform(testing::MixedFrame(), Ctx());
+  ASSERT_THAT(out, IsOk());
+  EXPECT_EQ(out->schema()->field(4).name, "f");
+  EXPECT_EQ(*SlotNames(out->schema()->field(4)), (std::vector<std::string>{"f0", "f1"}));
+  auto clash = (*RenameColumn::Make({.input_col = "x", .output_col = "id"}))
+                   ->Transform(testing::MixedFrame(), Ctx());
+  EXPECT_NE(clash.status().message().find("column 'id' already exists"), std::string::npos);
+}
+
+TEST(RepartitionTest, SplitsEvenlyKeepingOrder) {
+  DataFrame in = testing::MixedFrame();  // 4 + 5 + 6 rows
+  for (int n : {1, 2, 4, 15, 20}) {
+    auto out = (*Repartition::Make({.n = n}))->Transform(in, Ctx());
+    ASSERT_THAT(out, IsOk());
+    EXPECT_EQ(out->num_partitions(), n);
+    int64_t mn = INT64_MAX, mx = 0;
+    for (const Batch& b : out->partitions()) {
+      mn = std::min(mn, b.num_rows());
+      mx = std::max(mx, b.num_rows());
+    }
+    EXPECT_LE(mx - mn, 1) << n;
+    EXPECT_EQ(DescribeDifference(*out, in), "") << n;
+  }
+  EXPECT_FALSE(Repartition::Make({.n = 0}).ok());
+}
+
+}  // namespace
+}  // namespace ember
