@@ -84,7 +84,8 @@ Status ThreadPool::ParallelFor(int64_t n, const std::function<Status(int64_t)>& 
   state->n = n;
   state->fn = &fn;
   state->cancel = cancel;
-  int64_t helpers = std::min<int64_t>(n - 1, num_threads());
+  // The caller works too, so N-thread pools run N tasks at once, not N + 1.
+  int64_t helpers = std::min<int64_t>(n - 1, num_threads() - 1);
   for (int64_t h = 0; h < helpers; ++h) Submit([state] { state->Run(); });
   state->Run();
   std::unique_lock<std::mutex> lk(state->mu);

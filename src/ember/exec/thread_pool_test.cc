@@ -65,3 +65,22 @@ TEST(ExecContextTest, DefaultHasEverything) {
 
 }  // namespace
 }  // namespace ember
+
+namespace ember {
+namespace {
+
+TEST(ThreadPoolTest, OneThreadPoolRunsOnTheCallerOnly) {
+  // The caller counts as one of the pool's threads, so a 1-thread pool never runs two
+  // tasks at once (benchmarks rely on this to measure one thread).
+  ThreadPool pool(1);
+  const auto caller = std::this_thread::get_id();
+  std::atomic<int> elsewhere{0};
+  ASSERT_TRUE(pool.ParallelFor(50, [&](int64_t) {
+    if (std::this_thread::get_id() != caller) elsewhere++;
+    return Status::OK();
+  }).ok());
+  EXPECT_EQ(elsewhere.load(), 0);
+}
+
+}  // namespace
+}  // namespace ember

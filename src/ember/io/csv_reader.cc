@@ -46,12 +46,13 @@ class NullMatcher {
       if (t.empty()) has_empty_ = true; else others_.push_back(t);
     }
   }
-  bool IsNull(const CsvField& f) const {
-    if (f.null) return true;
-    if (f.quoted) return false;
-    if (f.len == 0) return has_empty_;
+  bool IsNull(const TokenizedBlock& tb, const CsvField& f) const {
+    if (f.len_flags & (CsvField::kNull | CsvField::kQuoted)) return f.null();
+    if (f.len() == 0) return has_empty_;
+    if (others_.empty()) return false;
+    std::string_view v = tb.Text(f);
     for (const auto& t : others_) {
-      if (t.size() == f.len && std::memcmp(t.data(), f.ptr, f.len) == 0) return true;
+      if (t == v) return true;
     }
     return false;
   }
@@ -94,14 +95,20 @@ ColumnPtr ConvertTyped(const TokenizedBlock& tb, int c, int ncols, const TypePtr
                        const NullMatcher& nulls, std::vector<ConvError>* errors) {
   auto builder = MakeBuilder(type);
   builder->Reserve(tb.num_rows);
+  const std::vector<CsvField>& fields = tb.cols[c];
+  if (type->is_binary_like()) {
+    int64_t bytes = 0;
+    for (const CsvField& f : fields) bytes += f.len();
+    static_cast<StringBuilder*>(builder.get())->ReserveBytes(bytes);
+  }
   std::vector<double> vec;
   for (int64_t r = 0; r < tb.num_rows; ++r) {
-    const CsvField& f = tb.fields[r * ncols + c];
-    if (nulls.IsNull(f)) {
+    const CsvField& f = fields[r];
+    if (nulls.IsNull(tb, f)) {
       builder->AppendNull();
       continue;
     }
-    std::string_view v(f.ptr, f.len);
+    std::string_view v = tb.Text(f);
     bool ok = true;
     switch (type->id()) {
       case TypeId::kBool: {
@@ -162,11 +169,13 @@ std::pair<Kind, ColumnPtr> ConvertInfer(const TokenizedBlock& tb, int c, int nco
   Int64Builder ints(Int64Type());
   Float64Builder dbls(Float64Type());
   BoolBuilder bools;
+  ints.Reserve(tb.num_rows);
   int64_t leading_nulls = 0;
   int64_t r = 0;
+  const std::vector<CsvField>& fields = tb.cols[c];
   for (; r < tb.num_rows; ++r) {
-    const CsvField& f = tb.fields[r * ncols + c];
-    if (nulls.IsNull(f)) {
+    const CsvField& f = fields[r];
+    if (nulls.IsNull(tb, f)) {
       switch (kind) {
         case Kind::kNull: ++leading_nulls; break;
         case Kind::kBool: bools.AppendNull(); break;
@@ -175,7 +184,7 @@ std::pair<Kind, ColumnPtr> ConvertInfer(const TokenizedBlock& tb, int c, int nco
       }
       continue;
     }
-    std::string_view v(f.ptr, f.len);
+    std::string_view v = tb.Text(f);
     if (kind == Kind::kNull) {
       bool b;
       int64_t i;
@@ -183,7 +192,7 @@ std::pair<Kind, ColumnPtr> ConvertInfer(const TokenizedBlock& tb, int c, int nco
       ColumnBuilder* chosen;
       if (ParseBool(v, &b)) { kind = Kind::kBool; chosen = &bools; }
       else if (ParseInt(v, &i)) { kind = Kind::kInt64; chosen = &ints; }
-      else if (ParseFloat(v, &d)) { kind = Kind::kFloat64; chosen = &dbls; }
+      else if (ParseFloat(v, &d)) { kind = Kind::kFloat64; chosen = &dbls; dbls.Reserve(tb.num_rows); }
       else break;  // string
       for (int64_t k = 0; k < leading_nulls; ++k) chosen->AppendNull();
     }
@@ -201,6 +210,7 @@ std::pair<Kind, ColumnPtr> ConvertInfer(const TokenizedBlock& tb, int c, int nco
       if (!ParseFloat(v, &d)) break;
       // Widen: the integers so far become doubles.
       ColumnPtr done = ints.Finish();
+      dbls.Reserve(tb.num_rows);
       for (int64_t k = 0; k < done->length(); ++k) {
         if (done->IsNull(k)) dbls.AppendNull(); else dbls.Append(static_cast<double>(done->Values<int64_t>()[k]));
       }
@@ -342,7 +352,8 @@ Status Reader::ReadHeader() {
 void Reader::ParseBlock(Block* b, bool infer) const {
   const bool at_start = b->begin == body_begin || data[b->begin - 1] == '\n';
   b->record_begin = FirstRecordStart(data, b->begin, b->in_quotes, at_start, dialect.quote);
-  TokenizedBlock tb;
+  // Reused across the blocks a thread parses, so its memory is touched once.
+  thread_local TokenizedBlock tb;
   TokenizeBlock(data, b->record_begin, b->end, ncols, dialect, &tb);
   b->num_rows = tb.num_rows;
   NullMatcher nulls(opt.null_values);

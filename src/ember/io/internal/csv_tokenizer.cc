@@ -11,7 +11,8 @@ inline int CountByte(uint64_t w, char c) {
   const uint64_t x = w ^ (0x0101010101010101ULL * static_cast<uint8_t>(c));
   const uint64_t lo7 = 0x7F7F7F7F7F7F7F7FULL;
   const uint64_t zero_bytes = ~(((x & lo7) + lo7) | x | lo7);
-  return __builtin_popcountll(zero_bytes);
+  // Each matching byte has its top bit set: sum the bits with a multiply (no popcnt needed).
+  return static_cast<int>(((zero_bytes >> 7) * 0x0101010101010101ULL) >> 56);
 }
 
 }  // namespace
@@ -141,40 +142,52 @@ void SkipTerminator(std::string_view data, int64_t* pos) {
 
 }  // namespace
 
+void TokenizedBlock::Clear(int num_cols) {
+  cols.resize(static_cast<size_t>(num_cols));
+  for (auto& c : cols) c.clear();
+  row_offsets.clear();
+  num_rows = 0;
+  bad.clear();
+  arena.clear();
+}
+
 void TokenizeBlock(std::string_view data, int64_t begin, int64_t end, int num_cols,
                    const CsvDialect& d, TokenizedBlock* out) {
   const int64_t size = static_cast<int64_t>(data.size());
   const char* base = data.data();
-  std::vector<size_t> escaped_fields;  // indices into out->fields pointing into the arena
-  std::vector<size_t> arena_offsets;
+  out->Clear(num_cols);
+  out->base = base + begin;
+  std::vector<CsvField> rec;
+  rec.reserve(static_cast<size_t>(num_cols) + 1);
   int64_t pos = begin;
-  out->fields.reserve(static_cast<size_t>((end - begin) / 8 + 16));
   while (pos < end && pos < size) {
     // Blank lines are not records.
     if (base[pos] == '\n') { ++pos; continue; }
     if (base[pos] == '\r' && pos + 1 < size && base[pos + 1] == '\n') { pos += 2; continue; }
     const int64_t rec_start = pos;
-    const size_t first = out->fields.size();
+    rec.clear();
     const char* problem = nullptr;
     int problem_field = -1;
-    int nfields = 0;
     for (;;) {
       int64_t start, len;
       bool quoted, escaped;
       const char* p = ParseField(data, &pos, d, &start, &len, &quoted, &escaped);
+      if (p == nullptr && (len > CsvField::kMaxLen || pos - begin > UINT32_MAX)) {
+        p = "record too long (fields are limited to 512 MiB, records to 4 GiB)";
+      }
       if (p != nullptr && problem == nullptr) {
         problem = p;
-        problem_field = nfields;
+        problem_field = static_cast<int>(rec.size());
       }
-      if (escaped) {
-        escaped_fields.push_back(out->fields.size());
-        arena_offsets.push_back(out->arena.size());
-        size_t before = out->arena.size();
+      uint32_t flags = quoted ? CsvField::kQuoted : 0;
+      uint32_t offset = static_cast<uint32_t>(start - begin);
+      if (escaped && problem == nullptr) {
+        offset = static_cast<uint32_t>(out->arena.size());
         Unescape(base + start, len, d.quote, &out->arena);
-        len = static_cast<int64_t>(out->arena.size() - before);
+        len = static_cast<int64_t>(out->arena.size()) - offset;
+        flags |= CsvField::kArena;
       }
-      out->fields.push_back({base + start, static_cast<uint32_t>(len), uint8_t(quoted), 0});
-      ++nfields;
+      rec.push_back({offset, static_cast<uint32_t>(std::min<int64_t>(len, CsvField::kMaxLen)) | flags});
       if (pos < size && base[pos] == d.delimiter) {
         ++pos;
         continue;
@@ -185,27 +198,18 @@ void TokenizeBlock(std::string_view data, int64_t begin, int64_t end, int num_co
     std::string message;
     if (problem != nullptr) {
       message = problem;
-    } else if (nfields != num_cols) {
-      message = "expected " + std::to_string(num_cols) + " fields, got " + std::to_string(nfields);
-    } else if (static_cast<int64_t>(out->fields.back().len) > INT32_MAX) {
-      message = "field longer than 2 GiB";
+    } else if (static_cast<int>(rec.size()) != num_cols) {
+      message = "expected " + std::to_string(num_cols) + " fields, got " + std::to_string(rec.size());
     }
-    if (!message.empty()) {
+    if (message.empty()) {
+      for (int c = 0; c < num_cols; ++c) out->cols[c].push_back(rec[c]);
+    } else {
       // Keep the table rectangular: the bad row becomes num_cols nulls.
-      while (!escaped_fields.empty() && escaped_fields.back() >= first) {
-        escaped_fields.pop_back();
-        arena_offsets.pop_back();
-      }
-      out->fields.resize(first);
-      out->fields.insert(out->fields.end(), num_cols, CsvField{base, 0, 0, 1});
+      for (int c = 0; c < num_cols; ++c) out->cols[c].push_back({0, CsvField::kNull});
       out->bad.push_back({out->num_rows, rec_start, problem_field, std::move(message)});
     }
     out->row_offsets.push_back(rec_start);
     ++out->num_rows;
-  }
-  // The arena is complete: point escaped fields into it.
-  for (size_t k = 0; k < escaped_fields.size(); ++k) {
-    out->fields[escaped_fields[k]].ptr = out->arena.data() + arena_offsets[k];
   }
 }
 

@@ -11,11 +11,17 @@
 
 namespace ember::io_internal {
 
+// One field: 8 bytes, stored column by column so that conversion reads memory in order.
 struct CsvField {
-  const char* ptr;
-  uint32_t len;
-  uint8_t quoted;  // 1 if the field was quoted (never null then)
-  uint8_t null;    // 1 if forced null (a padded field of a bad row)
+  static constexpr uint32_t kQuoted = 1u << 29;  // was quoted (so never null)
+  static constexpr uint32_t kNull = 1u << 30;    // forced null (a padded field of a bad row)
+  static constexpr uint32_t kArena = 1u << 31;   // offset is into the arena (unescaped)
+  static constexpr uint32_t kMaxLen = (1u << 29) - 1;
+  uint32_t offset;
+  uint32_t len_flags;
+  uint32_t len() const { return len_flags & kMaxLen; }
+  bool quoted() const { return len_flags & kQuoted; }
+  bool null() const { return len_flags & kNull; }
 };
 
 struct CsvBadRow {
@@ -25,12 +31,20 @@ struct CsvBadRow {
   std::string message;
 };
 
+// The records of one block. Reusable: Clear() keeps the memory for the next block.
 struct TokenizedBlock {
-  std::vector<CsvField> fields;  // num_rows * num_cols, row-major
-  std::vector<int64_t> row_offsets;  // byte offset of each record's start
+  const char* base = nullptr;               // field offsets are from here
+  std::vector<std::vector<CsvField>> cols;  // one vector per column, num_rows each
+  std::vector<int64_t> row_offsets;         // byte offset of each record's start
   int64_t num_rows = 0;
   std::vector<CsvBadRow> bad;
   std::string arena;  // unescaped quoted fields live here
+
+  std::string_view Text(const CsvField& f) const {
+    const char* p = (f.len_flags & CsvField::kArena) ? arena.data() + f.offset : base + f.offset;
+    return {p, f.len()};
+  }
+  void Clear(int num_cols);
 };
 
 struct CsvDialect {

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what Ember needs on Debian 12 (idempotent): the C++ toolchain, CMake, Ninja,
+# ccache, and the libraries Ember builds against. Safe to run again; installs only what is
+# missing.
+set -euo pipefail
+PACKAGES=(
+  build-essential g++ cmake ninja-build ccache pkg-config git
+  clang lld libclang-rt-14-dev           # libFuzzer targets
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libsimdjson-dev
+  python3                                 # CI helpers
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "[setup] installing: ${missing[*]}"
+  $SUDO apt-get update -o DPkg::Lock::Timeout=600 -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=600 \
+    --no-install-recommends "${missing[@]}"
+fi
