@@ -1,0 +1,538 @@
+// JSON Lines reader (inference pass, then a building pass, both per block in parallel) and
+// writer.
+#include "ember/io/json_lines.h"
+
+#include <simdjson.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "ember/base/base64.h"
+#include "ember/base/file_util.h"
+#include "ember/base/status_macros.h"
+#include "ember/core/builder.h"
+#include "ember/core/ops.h"
+#include "ember/io/internal/csv_tokenizer.h"
+
+namespace ember {
+
+namespace dom = simdjson::dom;
+
+namespace {
+
+// --- Inferred types ----------------------------------------------------------------------
+
+struct JType {
+  enum Kind { kNull, kBool, kInt, kDouble, kString, kList, kStruct } kind = kNull;
+  std::vector<JType> elem;                              // list: one element type
+  std::vector<std::pair<std::string, JType>> fields;    // struct, in first-seen order
+};
+
+void Merge(JType* a, const JType& b) {
+  if (b.kind == JType::kNull) return;
+  if (a->kind == JType::kNull) { *a = b; return; }
+  if (a->kind == b.kind) {
+    if (a->kind == JType::kList) Merge(&a->elem[0], b.elem[0]);
+    if (a->kind == JType::kStruct) {
+      for (const auto& [name, t] : b.fields) {
+        auto it = std::find_if(a->fields.begin(), a->fields.end(), [&](const auto& f) { return f.first == name; });
+        if (it == a->fields.end()) a->fields.emplace_back(name, t); else Merge(&it->second, t);
+      }
+    }
+    return;
+  }
+  if ((a->kind == JType::kInt && b.kind == JType::kDouble) || (a->kind == JType::kDouble && b.kind == JType::kInt)) {
+    a->kind = JType::kDouble;
+    return;
+  }
+  *a = JType{JType::kString, {}, {}};
+}
+
+void Infer(dom::element e, JType* t, int depth) {
+  JType v;
+  switch (e.type()) {
+    case dom::element_type::NULL_VALUE: return;
+    case dom::element_type::BOOL: v.kind = JType::kBool; break;
+    case dom::element_type::INT64: v.kind = JType::kInt; break;
+    case dom::element_type::UINT64:
+    case dom::element_type::DOUBLE: v.kind = JType::kDouble; break;
+    case dom::element_type::STRING: v.kind = JType::kString; break;
+    case dom::element_type::ARRAY: {
+      if (depth > 64) { v.kind = JType::kString; break; }
+      v.kind = JType::kList;
+      v.elem.resize(1);
+      dom::array arr = e.get_array().value();
+      for (dom::element x : arr) Infer(x, &v.elem[0], depth + 1);
+      break;
+    }
+    case dom::element_type::OBJECT: {
+      if (depth > 64) { v.kind = JType::kString; break; }
+      v.kind = JType::kStruct;
+      dom::object obj = e.get_object().value();
+      for (dom::key_value_pair kv : obj) {
+        JType f;
+        Infer(kv.value, &f, depth + 1);
+        auto it = std::find_if(v.fields.begin(), v.fields.end(), [&](const auto& p) { return p.first == kv.key; });
+        if (it == v.fields.end()) v.fields.emplace_back(std::string(kv.key), f); else Merge(&it->second, f);
+      }
+      break;
+    }
+  }
+  Merge(t, v);
+}
+
+TypePtr ToDataType(const JType& t) {
+  switch (t.kind) {
+    case JType::kBool: return BoolType();
+    case JType::kInt: return Int64Type();
+    case JType::kDouble: return Float64Type();
+    case JType::kList: return ListType(ToDataType(t.elem[0]));
+    case JType::kStruct: {
+      std::vector<Field> fields;
+      for (const auto& [n, ft] : t.fields) fields.push_back(MakeField(n, ToDataType(ft)));
+      return StructType(std::move(fields));
+    }
+    default: return StringType();
+  }
+}
+
+// JType <-> Json, to agree on types across ranks.
+Json ToJson(const JType& t) {
+  Json o = Json::MakeObject();
+  o.Set("k", static_cast<int64_t>(t.kind));
+  if (t.kind == JType::kList) o.Set("e", ToJson(t.elem[0]));
+  if (t.kind == JType::kStruct) {
+    Json f = Json::MakeArray();
+    for (const auto& [n, ft] : t.fields) f.Append(Json(Json::Array{Json(n), ToJson(ft)}));
+    o.Set("f", std::move(f));
+  }
+  return o;
+}
+JType FromJson(const Json& j) {
+  JType t;
+  t.kind = static_cast<JType::Kind>(j.Find("k")->as_int());
+  if (t.kind == JType::kList) t.elem.push_back(FromJson(*j.Find("e")));
+  if (t.kind == JType::kStruct) {
+    for (const Json& p : j.Find("f")->as_array()) t.fields.emplace_back(p.as_array()[0].as_string(), FromJson(p.as_array()[1]));
+  }
+  return t;
+}
+
+// --- Conversion --------------------------------------------------------------------------
+
+std::string KindOf(dom::element e) {
+  switch (e.type()) {
+    case dom::element_type::ARRAY: return "array";
+    case dom::element_type::OBJECT: return "object";
+    case dom::element_type::INT64:
+    case dom::element_type::UINT64: return "integer";
+    case dom::element_type::DOUBLE: return "number";
+    case dom::element_type::STRING: return "string";
+    case dom::element_type::BOOL: return "boolean";
+    default: return "null";
+  }
+}
+
+std::string Join(const std::string& path, std::string_view name) {
+  return path.empty() ? std::string(name) : path + "." + std::string(name);
+}
+
+// Whether `e` fits `type`; the problem (naming `path`) otherwise. Nulls always fit.
+std::string Check(dom::element e, const DataType& type, const std::string& path, int depth) {
+  if (e.is_null()) return "";
+  if (depth > 64) return "field '" + path + "': nested too deeply";
+  auto mismatch = [&] {
+    return "field '" + path + "': expected " + type.ToString() + ", got " + KindOf(e);
+  };
+  switch (type.id()) {
+    case TypeId::kBool: return e.is_bool() ? "" : mismatch();
+    case TypeId::kInt32: {
+      if (!e.is_int64()) return mismatch();
+      int64_t v = e.get_int64().value();
+      return (v >= INT32_MIN && v <= INT32_MAX) ? "" : "field '" + path + "': " + std::to_string(v) + " does not fit int32";
+    }
+    case TypeId::kInt64: return e.is_int64() ? "" : mismatch();
+    case TypeId::kFloat32:
+    case TypeId::kFloat64: return e.is_number() ? "" : mismatch();
+    case TypeId::kString: return "";  // non-strings are kept as their JSON text
+    case TypeId::kBinary: {
+      if (!e.is_string()) return mismatch();
+      return DecodeBase64(e.get_string().value()).ok() ? "" : "field '" + path + "': invalid base64";
+    }
+    case TypeId::kList: {
+      if (!e.is_array()) return mismatch();
+      dom::array arr = e.get_array().value();
+      size_t i = 0;
+      for (dom::element x : arr) {
+        std::string p = Check(x, *type.value_type(), path + "[" + std::to_string(i++) + "]", depth + 1);
+        if (!p.empty()) return p;
+      }
+      return "";
+    }
+    case TypeId::kStruct: {
+      if (!e.is_object()) return mismatch();
+      dom::object obj = e.get_object().value();
+      for (const Field& f : type.fields()) {
+        dom::element x;
+        if (obj[f.name].get(x) == simdjson::SUCCESS) {
+          std::string p = Check(x, *f.type, Join(path, f.name), depth + 1);
+          if (!p.empty()) return p;
+        }
+      }
+      return "";
+    }
+    case TypeId::kVector: {
+      if (!type.sparse()) {
+        if (!e.is_array()) return mismatch();
+        dom::array arr = e.get_array().value();
+        int64_t n = 0;
+        for (dom::element x : arr) {
+          if (!x.is_number()) return "field '" + path + "': vector holds a " + KindOf(x);
+          ++n;
+        }
+        return n == type.vector_size() ? "" : "field '" + path + "': vector of " + std::to_string(n) + " values, expected " + std::to_string(type.vector_size());
+      }
+      if (!e.is_object()) return mismatch();
+      dom::array idx, val;
+      dom::object obj = e.get_object().value();
+      if (obj["indices"].get(idx) || obj["values"].get(val)) {
+        return "field '" + path + "': a sparse vector needs \"indices\" and \"values\" arrays";
+      }
+      std::vector<int32_t> is;
+      std::vector<double> vs;
+      for (dom::element x : idx) {
+        if (!x.is_int64()) return "field '" + path + "': sparse vector index is not an integer";
+        is.push_back(static_cast<int32_t>(x.get_int64().value()));
+      }
+      for (dom::element x : val) {
+        if (!x.is_number()) return "field '" + path + "': sparse vector value is not a number";
+        vs.push_back(x.get_double().value());
+      }
+      SparseVectorBuilder probe(type.vector_size());
+      Status s = probe.Append(is, vs);
+      return s.ok() ? "" : "field '" + path + "': " + s.message();
+    }
+  }
+  return mismatch();
+}
+
+// Appends `e` (already checked) to `b`.
+void Append(dom::element e, ColumnBuilder* b) {
+  if (e.is_null()) {
+    b->AppendNull();
+    return;
+  }
+  const DataType& type = *b->type();
+  switch (type.id()) {
+    case TypeId::kBool: static_cast<BoolBuilder*>(b)->Append(e.get_bool().value()); return;
+    case TypeId::kInt32: static_cast<Int32Builder*>(b)->Append(static_cast<int32_t>(e.get_int64().value())); return;
+    case TypeId::kInt64: static_cast<Int64Builder*>(b)->Append(e.get_int64().value()); return;
+    case TypeId::kFloat32: static_cast<Float32Builder*>(b)->Append(static_cast<float>(e.get_double().value())); return;
+    case TypeId::kFloat64: static_cast<Float64Builder*>(b)->Append(e.get_double().value()); return;
+    case TypeId::kString:
+      if (e.is_string()) static_cast<StringBuilder*>(b)->Append(e.get_string().value());
+      else static_cast<StringBuilder*>(b)->Append(simdjson::to_string(e));
+      return;
+    case TypeId::kBinary:
+      static_cast<StringBuilder*>(b)->Append(*DecodeBase64(e.get_string().value()));
+      return;
+    case TypeId::kList: {
+      auto* lb = static_cast<ListBuilder*>(b);
+      lb->Append();
+      dom::array arr = e.get_array().value();
+      for (dom::element x : arr) Append(x, lb->value_builder());
+      return;
+    }
+    case TypeId::kStruct: {
+      auto* sb = static_cast<StructBuilder*>(b);
+      sb->Append();
+      dom::object obj = e.get_object().value();
+      for (int i = 0; i < sb->num_fields(); ++i) {
+        dom::element x;
+        if (obj[type.fields()[i].name].get(x) == simdjson::SUCCESS) Append(x, sb->field_builder(i));
+        else sb->field_builder(i)->AppendNull();
+      }
+      return;
+    }
+    case TypeId::kVector: {
+      if (!type.sparse()) {
+        std::vector<double> v;
+        dom::array arr = e.get_array().value();
+        for (dom::element x : arr) v.push_back(x.get_double().value());
+        static_cast<DenseVectorBuilder*>(b)->Append(v).IgnoreError();
+        return;
+      }
+      std::vector<int32_t> is;
+      std::vector<double> vs;
+      dom::object obj = e.get_object().value();
+      dom::array idx = obj["indices"].get_array().value();
+      dom::array val = obj["values"].get_array().value();
+      for (dom::element x : idx) is.push_back(static_cast<int32_t>(x.get_int64().value()));
+      for (dom::element x : val) vs.push_back(x.get_double().value());
+      static_cast<SparseVectorBuilder*>(b)->Append(is, vs).IgnoreError();
+      return;
+    }
+  }
+}
+
+// --- Blocks ------------------------------------------------------------------------------
+
+struct Line {
+  int64_t offset;
+  int64_t length;
+};
+
+struct Block {
+  int64_t begin = 0, end = 0, newlines = 0, line = 0;
+  std::vector<Line> lines;
+  JType inferred;
+  int64_t num_rows = 0;
+  std::vector<ColumnPtr> columns;
+  std::vector<std::pair<int64_t, std::string>> bad;  // (row, message without location)
+};
+
+// The lines (records) that start in [begin, end); a line starts after a newline.
+void SplitLines(std::string_view data, Block* b) {
+  int64_t pos = b->begin;
+  if (pos > 0 && data[pos - 1] != '\n') {
+    const void* nl = std::memchr(data.data() + pos, '\n', data.size() - pos);
+    pos = nl ? static_cast<const char*>(nl) - data.data() + 1 : static_cast<int64_t>(data.size());
+  }
+  while (pos < b->end) {
+    const void* nl = std::memchr(data.data() + pos, '\n', data.size() - pos);
+    int64_t stop = nl ? static_cast<const char*>(nl) - data.data() : static_cast<int64_t>(data.size());
+    int64_t len = stop - pos;
+    if (len > 0 && data[pos + len - 1] == '\r') --len;
+    bool blank = true;
+    for (int64_t i = pos; i < pos + len && blank; ++i) blank = data[i] == ' ' || data[i] == '\t';
+    if (!blank) b->lines.push_back({pos, len});
+    pos = stop + 1;
+  }
+}
+
+Result<std::vector<Bytes>> Exchange(Communicator* comm, const Status& local, Bytes payload, Deadline d) {
+  Bytes msg = local.ok() ? "O" + payload : "E" + local.message();
+  EMBER_ASSIGN_OR_RETURN(auto all, comm->AllGather(std::move(msg), d));
+  for (size_t r = 0; r < all.size(); ++r) {
+    if (all[r].empty() || all[r][0] == 'E') {
+      if (!local.ok()) return local;
+      return InvalidArgument("rank " + std::to_string(r) + ": " + all[r].substr(1));
+    }
+    all[r].erase(0, 1);
+  }
+  return all;
+}
+
+}  // namespace
+
+Result<JsonReadResult> ParseJsonLines(const ExecContext& ctx, std::string_view data,
+                                      const std::string& name, const JsonReadOptions& opt) {
+  Communicator* comm = ctx.comm;
+  const int rank = comm ? comm->rank() : 0, nranks = comm ? comm->size() : 1;
+  const Deadline deadline = Deadline::In(std::chrono::milliseconds(opt.collective_timeout_ms));
+  const int64_t size = static_cast<int64_t>(data.size());
+  const int64_t lo = size * rank / nranks, hi = size * (rank + 1) / nranks;
+  std::vector<Block> blocks;
+  for (int64_t p = lo; p < hi; p += std::max<int64_t>(1, opt.block_size)) {
+    Block b;
+    b.begin = p;
+    b.end = std::min(hi, p + std::max<int64_t>(1, opt.block_size));
+    blocks.push_back(std::move(b));
+  }
+  auto parallel = [&](const std::function<Status(int64_t)>& fn) {
+    if (ctx.pool) return ctx.pool->ParallelFor(static_cast<int64_t>(blocks.size()), fn, ctx.cancel);
+    for (size_t i = 0; i < blocks.size(); ++i) EMBER_RETURN_IF_ERROR(fn(static_cast<int64_t>(i)));
+    return Status::OK();
+  };
+  const bool infer = !opt.schema;
+  // Pass 1: split lines, count newlines, infer types; invalid lines become bad rows.
+  Status pass1 = parallel([&](int64_t i) {
+    Block& b = blocks[i];
+    int64_t q;
+    io_internal::CountQuotesAndNewlines(data.data() + b.begin, b.end - b.begin, '\0', &q, &b.newlines);
+    SplitLines(data, &b);
+    if (!infer) return Status::OK();
+    thread_local dom::parser parser;
+    for (const Line& l : b.lines) {
+      dom::element doc;
+      if (parser.parse(data.data() + l.offset, l.length).get(doc) == simdjson::SUCCESS && doc.is_object()) {
+        Infer(doc, &b.inferred, 0);
+      }
+    }
+    return Status::OK();
+  });
+  int64_t my_newlines = 0;
+  JType merged;
+  merged.kind = JType::kStruct;
+  for (const Block& b : blocks) {
+    my_newlines += b.newlines;
+    Merge(&merged, b.inferred);
+  }
+  int64_t line = 0;
+  if (nranks > 1) {
+    Json mine = Json::MakeObject();
+    mine.Set("newlines", my_newlines);
+    mine.Set("type", ToJson(merged));
+    EMBER_ASSIGN_OR_RETURN(auto all, Exchange(comm, pass1, mine.Dump(), deadline));
+    for (int r = 0; r < nranks; ++r) {
+      Json j = *Json::Parse(all[r]);
+      if (r < rank) line += j.Find("newlines")->as_int();
+      Merge(&merged, FromJson(*j.Find("type")));
+    }
+  }
+  EMBER_RETURN_IF_ERROR(pass1);
+  for (Block& b : blocks) {
+    b.line = line;
+    line += b.newlines;
+  }
+  SchemaPtr data_schema = opt.schema;
+  if (infer) {
+    std::vector<Field> fields;
+    for (const auto& [n, t] : merged.fields) fields.push_back(MakeField(n, ToDataType(t)));
+    EMBER_ASSIGN_OR_RETURN(data_schema, Schema::Make(std::move(fields)));
+  }
+  TypePtr row_type = StructType(data_schema->fields());
+  // Pass 2: build the columns.
+  Status pass2 = parallel([&](int64_t i) {
+    Block& b = blocks[i];
+    thread_local dom::parser parser;
+    StructBuilder rows(row_type);
+    for (size_t k = 0; k < b.lines.size(); ++k) {
+      const Line& l = b.lines[k];
+      dom::element doc;
+      auto err = parser.parse(data.data() + l.offset, l.length).get(doc);
+      std::string problem;
+      if (err) problem = std::string("invalid JSON: ") + simdjson::error_message(err);
+      else if (!doc.is_object()) problem = "expected a JSON object, got " + KindOf(doc);
+      else problem = Check(doc, *row_type, "", 0);
+      if (!problem.empty()) {
+        // A bad row is a struct of nulls (not a null struct): its columns are null.
+        rows.Append();
+        for (int f = 0; f < rows.num_fields(); ++f) rows.field_builder(f)->AppendNull();
+        b.bad.emplace_back(static_cast<int64_t>(k), std::move(problem));
+        continue;
+      }
+      Append(doc, &rows);
+    }
+    ColumnPtr all = rows.Finish();
+    b.num_rows = all->length();
+    b.columns = all->children();
+    return Status::OK();
+  });
+  // Finish: line numbers, policy, partitions.
+  JsonReadResult result;
+  auto finish = [&]() -> Status {
+    EMBER_RETURN_IF_ERROR(pass2);
+    std::vector<Field> fields = data_schema->fields();
+    const bool keep = opt.bad_rows == BadRowPolicy::kKeep;
+    if (keep) {
+      if (data_schema->FindField(opt.error_column) >= 0) {
+        return InvalidArgument(name + ": error column '" + opt.error_column + "' clashes with a field");
+      }
+      fields.push_back(MakeField(opt.error_column, StringType()));
+    }
+    EMBER_ASSIGN_OR_RETURN(SchemaPtr schema, Schema::Make(std::move(fields)));
+    std::vector<Batch> parts;
+    std::string first_error;
+    for (Block& b : blocks) {
+      std::vector<std::string> messages;
+      int64_t counted_to = b.begin, ln = b.line;
+      for (const auto& [row, msg] : b.bad) {
+        int64_t q, nl;
+        const int64_t off = b.lines[row].offset;
+        io_internal::CountQuotesAndNewlines(data.data() + counted_to, off - counted_to, '\0', &q, &nl);
+        ln += nl;
+        counted_to = off;
+        messages.push_back(name + ":" + std::to_string(ln + 1) + ": " + msg);
+        if (result.stats.first_errors.size() < 10) result.stats.first_errors.push_back(messages.back());
+      }
+      if (first_error.empty() && !messages.empty()) first_error = messages[0];
+      result.stats.bad_rows += static_cast<int64_t>(b.bad.size());
+      if (b.num_rows == 0) continue;
+      std::vector<ColumnPtr> cols = b.columns;
+      if (keep) {
+        StringBuilder err;
+        size_t k = 0;
+        for (int64_t r = 0; r < b.num_rows; ++r) {
+          if (k < b.bad.size() && b.bad[k].first == r) {
+            const Line& l = b.lines[r];
+            err.Append(messages[k] + " | " + std::string(data.substr(l.offset, std::min<int64_t>(l.length, 1024))));
+            ++k;
+          } else {
+            err.AppendNull();
+          }
+        }
+        cols.push_back(err.Finish());
+      }
+      EMBER_ASSIGN_OR_RETURN(Batch batch, Batch::Make(schema, std::move(cols), b.num_rows));
+      if (opt.bad_rows == BadRowPolicy::kSkip && !b.bad.empty()) {
+        std::vector<int64_t> good;
+        size_t k = 0;
+        for (int64_t r = 0; r < b.num_rows; ++r) {
+          if (k < b.bad.size() && b.bad[k].first == r) ++k; else good.push_back(r);
+        }
+        EMBER_ASSIGN_OR_RETURN(batch, TakeRows(batch, good));
+      }
+      parts.push_back(std::move(batch));
+    }
+    if (opt.bad_rows == BadRowPolicy::kError && !first_error.empty()) return InvalidArgument(first_error);
+    EMBER_ASSIGN_OR_RETURN(result.frame, DataFrame::Make(schema, std::move(parts)));
+    result.stats.rows = result.frame.num_rows();
+    return Status::OK();
+  };
+  Status local = finish();
+  if (nranks > 1) EMBER_RETURN_IF_ERROR(Exchange(comm, local, "", deadline).status());
+  EMBER_RETURN_IF_ERROR(local);
+  return result;
+}
+
+Result<JsonReadResult> ReadJsonLinesWithStats(const ExecContext& ctx, const std::string& path,
+                                              const JsonReadOptions& options) {
+  EMBER_ASSIGN_OR_RETURN(auto file, MappedFile::Open(path));
+  return ParseJsonLines(ctx, file->data(), path, options);
+}
+
+Result<DataFrame> ReadJsonLines(const ExecContext& ctx, const std::string& path,
+                                const JsonReadOptions& options) {
+  EMBER_ASSIGN_OR_RETURN(JsonReadResult r, ReadJsonLinesWithStats(ctx, path, options));
+  if (r.stats.bad_rows > 0 && ctx.log) {
+    ctx.log->Warning(path + ": " + std::to_string(r.stats.bad_rows) + " malformed line(s); first: " +
+                     r.stats.first_errors.front());
+  }
+  return std::move(r.frame);
+}
+
+Status WriteJsonLines(const ExecContext& ctx, const DataFrame& frame, const std::string& path) {
+  if (!frame.schema()) return InvalidArgument("WriteJsonLines: frame has no schema");
+  std::vector<std::string> chunks(frame.num_partitions());
+  std::vector<std::string> keys;
+  for (const Field& f : frame.schema()->fields()) {
+    std::string k;
+    AppendJsonString(f.name, &k);
+    keys.push_back(k + ":");
+  }
+  auto format = [&](int64_t p) -> Status {
+    const Batch& b = frame.partition(static_cast<int>(p));
+    std::string& out = chunks[p];
+    for (int64_t r = 0; r < b.num_rows(); ++r) {
+      out.push_back('{');
+      for (int c = 0; c < b.num_columns(); ++c) {
+        if (c) out.push_back(',');
+        out += keys[c];
+        AppendValueJson(*b.column(c), r, &out);
+      }
+      out += "}\n";
+    }
+    return Status::OK();
+  };
+  if (ctx.pool) {
+    EMBER_RETURN_IF_ERROR(ctx.pool->ParallelFor(frame.num_partitions(), format, ctx.cancel));
+  } else {
+    for (int p = 0; p < frame.num_partitions(); ++p) EMBER_RETURN_IF_ERROR(format(p));
+  }
+  std::string all;
+  for (auto& c : chunks) all += c;
+  return WriteStringToFile(path, all);
+}
+
+}  // namespace ember
