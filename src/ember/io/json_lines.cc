@@ -24,8 +24,19 @@ namespace {
 
 struct JType {
   enum Kind { kNull, kBool, kInt, kDouble, kString, kList, kStruct } kind = kNull;
-  std::vector<JType> elem;                              // list: one element type
-  std::vector<std::pair<std::string, JType>> fields;    // struct, in first-seen order
+  std::vector<JType> elem;          // list: one element type
+  std::vector<std::string> names;   // struct field names, in first-seen order
+  std::vector<JType> fields;        // struct field types, parallel to names
+
+  // The index of field `name`, adding it (as null) if new.
+  size_t FieldIndex(std::string_view name) {
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == name) return i;
+    }
+    names.emplace_back(name);
+    fields.emplace_back();
+    return names.size() - 1;
+  }
 };
 
 void Merge(JType* a, const JType& b) {
@@ -34,10 +45,7 @@ void Merge(JType* a, const JType& b) {
   if (a->kind == b.kind) {
     if (a->kind == JType::kList) Merge(&a->elem[0], b.elem[0]);
     if (a->kind == JType::kStruct) {
-      for (const auto& [name, t] : b.fields) {
-        auto it = std::find_if(a->fields.begin(), a->fields.end(), [&](const auto& f) { return f.first == name; });
-        if (it == a->fields.end()) a->fields.emplace_back(name, t); else Merge(&it->second, t);
-      }
+      for (size_t i = 0; i < b.names.size(); ++i) Merge(&a->fields[a->FieldIndex(b.names[i])], b.fields[i]);
     }
     return;
   }
@@ -45,7 +53,7 @@ void Merge(JType* a, const JType& b) {
     a->kind = JType::kDouble;
     return;
   }
-  *a = JType{JType::kString, {}, {}};
+  *a = JType{JType::kString, {}, {}, {}};
 }
 
 void Infer(dom::element e, JType* t, int depth) {
@@ -70,10 +78,8 @@ void Infer(dom::element e, JType* t, int depth) {
       v.kind = JType::kStruct;
       dom::object obj = e.get_object().value();
       for (dom::key_value_pair kv : obj) {
-        JType f;
-        Infer(kv.value, &f, depth + 1);
-        auto it = std::find_if(v.fields.begin(), v.fields.end(), [&](const auto& p) { return p.first == kv.key; });
-        if (it == v.fields.end()) v.fields.emplace_back(std::string(kv.key), f); else Merge(&it->second, f);
+        const size_t i = v.FieldIndex(kv.key);
+        Infer(kv.value, &v.fields[i], depth + 1);
       }
       break;
     }
@@ -89,7 +95,7 @@ TypePtr ToDataType(const JType& t) {
     case JType::kList: return ListType(ToDataType(t.elem[0]));
     case JType::kStruct: {
       std::vector<Field> fields;
-      for (const auto& [n, ft] : t.fields) fields.push_back(MakeField(n, ToDataType(ft)));
+      for (size_t i = 0; i < t.names.size(); ++i) fields.push_back(MakeField(t.names[i], ToDataType(t.fields[i])));
       return StructType(std::move(fields));
     }
     default: return StringType();
@@ -103,7 +109,7 @@ Json ToJson(const JType& t) {
   if (t.kind == JType::kList) o.Set("e", ToJson(t.elem[0]));
   if (t.kind == JType::kStruct) {
     Json f = Json::MakeArray();
-    for (const auto& [n, ft] : t.fields) f.Append(Json(Json::Array{Json(n), ToJson(ft)}));
+    for (size_t i = 0; i < t.names.size(); ++i) f.Append(Json(Json::Array{Json(t.names[i]), ToJson(t.fields[i])}));
     o.Set("f", std::move(f));
   }
   return o;
@@ -113,7 +119,10 @@ JType FromJson(const Json& j) {
   t.kind = static_cast<JType::Kind>(j.Find("k")->as_int());
   if (t.kind == JType::kList) t.elem.push_back(FromJson(*j.Find("e")));
   if (t.kind == JType::kStruct) {
-    for (const Json& p : j.Find("f")->as_array()) t.fields.emplace_back(p.as_array()[0].as_string(), FromJson(p.as_array()[1]));
+    for (const Json& p : j.Find("f")->as_array()) {
+      t.names.push_back(p.as_array()[0].as_string());
+      t.fields.push_back(FromJson(p.as_array()[1]));
+    }
   }
   return t;
 }
@@ -388,7 +397,7 @@ Result<JsonReadResult> ParseJsonLines(const ExecContext& ctx, std::string_view d
   SchemaPtr data_schema = opt.schema;
   if (infer) {
     std::vector<Field> fields;
-    for (const auto& [n, t] : merged.fields) fields.push_back(MakeField(n, ToDataType(t)));
+    for (size_t i = 0; i < merged.names.size(); ++i) fields.push_back(MakeField(merged.names[i], ToDataType(merged.fields[i])));
     EMBER_ASSIGN_OR_RETURN(data_schema, Schema::Make(std::move(fields)));
   }
   TypePtr row_type = StructType(data_schema->fields());
