@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Ember's main job, end to end on a fresh Debian 12 machine: installs what is missing,
+# builds the release preset, fetches the real data set and runs the quick start.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+./scripts/fetch_data.sh
+cmake --preset release >/dev/null
+cmake --build build/release --target ember_quickstart
+build/release/examples/ember_quickstart data/sklearn/breast_cancer.csv build/quickstart_out

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh Debian 12 machine: installs what is missing, builds the
+# debug preset (AddressSanitizer + UndefinedBehaviorSanitizer) and runs every test (unit,
+# conformance, examples, generated-docs check), then builds the libFuzzer targets with
+# clang and runs each on its seed corpus for a short while.
+# Set EMBER_FUZZ_SECONDS=0 to skip fuzzing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+./scripts/fetch_data.sh
+JOBS=$(nproc)
+cmake --preset debug >/dev/null
+cmake --build build/debug -j "$JOBS"
+ctest --test-dir build/debug --output-on-failure -j "$JOBS" --timeout 600
+FUZZ_SECONDS=${EMBER_FUZZ_SECONDS:-20}
+if [ "$FUZZ_SECONDS" -gt 0 ]; then
+  cmake --preset fuzz >/dev/null
+  cmake --build build/fuzz -j "$JOBS" --target csv_fuzz json_lines_fuzz metadata_fuzz
+  for target in csv json_lines metadata; do
+    corpus=fuzz/corpus/${target%_lines}
+    work=$(mktemp -d)
+    echo "[fuzz] ${target}_fuzz for ${FUZZ_SECONDS}s"
+    build/fuzz/fuzz/${target}_fuzz -max_total_time="$FUZZ_SECONDS" -max_len=4096 \
+      -print_final_stats=0 "$work" "$corpus" 2>&1 | tail -n 1
+    rm -rf "$work"
+  done
+fi
+echo "[test] all tests passed"

@@ -1,0 +1,8 @@
+execute_process(COMMAND ${GEN} OUTPUT_VARIABLE generated RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "ember_docgen failed")
+endif()
+file(READ ${DOC} committed)
+if(NOT generated STREQUAL committed)
+  message(FATAL_ERROR "docs/params.md is stale; regenerate it: ember_docgen > docs/params.md")
+endif()
