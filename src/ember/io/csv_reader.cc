@@ -9,6 +9,7 @@
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
 #include "ember/io/csv.h"
+#include "ember/io/internal/block_reader.h"
 #include "ember/io/internal/csv_tokenizer.h"
 #include "ember/io/internal/text_parse.h"
 
@@ -367,6 +368,16 @@ void Reader::ParseBlock(Block* b, bool infer) const {
       b->columns[c] = std::move(col);
     } else {
       b->columns[c] = ConvertTyped(tb, c, ncols, types[c], nulls, &errors[c]);
+      if (!opt.schema->field(c).nullable && b->columns[c]->null_count() > 0) {
+        // A null in a non-nullable column is a bad row (unless it already is one).
+        const Column& col = *b->columns[c];
+        std::vector<bool> flagged(tb.num_rows, false);
+        for (const CsvBadRow& bad : tb.bad) flagged[bad.row] = true;
+        for (const ConvError& e : errors[c]) flagged[e.row] = true;
+        for (int64_t r = 0; r < tb.num_rows; ++r) {
+          if (col.IsNull(r) && !flagged[r]) errors[c].push_back({r, "null in a non-nullable column"});
+        }
+      }
     }
   }
   b->bad = std::move(tb.bad);
@@ -381,47 +392,26 @@ void Reader::ParseBlock(Block* b, bool infer) const {
                b->bad.end());
 }
 
-// Exchanges `payload` with every rank together with this rank's status, so that ranks stay
-// in step: if any rank failed, every rank returns that failure.
-Result<std::vector<Bytes>> Exchange(Communicator* comm, const Status& local, Bytes payload,
-                                    Deadline deadline) {
-  Bytes msg = local.ok() ? "O" + payload : "E" + local.message();
-  EMBER_ASSIGN_OR_RETURN(auto all, comm->AllGather(std::move(msg), deadline));
-  for (size_t r = 0; r < all.size(); ++r) {
-    if (all[r].empty() || all[r][0] == 'E') {
-      if (!local.ok()) return local;
-      return InvalidArgument("rank " + std::to_string(r) + ": " + all[r].substr(1));
-    }
-    all[r].erase(0, 1);
-  }
-  return all;
-}
-
 Status Reader::Run(CsvReadResult* result) {
   Communicator* comm = ctx.comm;
   const int rank = comm ? comm->rank() : 0, nranks = comm ? comm->size() : 1;
   const Deadline deadline = Deadline::In(std::chrono::milliseconds(opt.collective_timeout_ms));
   Status header = ReadHeader();
   if (nranks > 1) {
-    EMBER_RETURN_IF_ERROR(Exchange(comm, header, "", deadline).status());
+    EMBER_RETURN_IF_ERROR(ExchangeWithStatus(comm, header, "", deadline).status());
   }
   EMBER_RETURN_IF_ERROR(header);
   const bool infer = !opt.schema;
   // This rank's byte range of the body, cut into blocks.
-  const int64_t body = static_cast<int64_t>(data.size()) - body_begin;
-  const int64_t lo = body_begin + body * rank / nranks, hi = body_begin + body * (rank + 1) / nranks;
-  const int64_t bs = std::max<int64_t>(1, opt.block_size);
   std::vector<Block> blocks;
-  for (int64_t p = lo; p < hi; p += bs) {
+  for (auto [begin, end] : RankBlocks(body_begin, static_cast<int64_t>(data.size()), ctx, opt.block_size)) {
     Block b;
-    b.begin = p;
-    b.end = std::min(hi, p + bs);
+    b.begin = begin;
+    b.end = end;
     blocks.push_back(std::move(b));
   }
   auto parallel = [&](const std::function<Status(int64_t)>& fn) {
-    if (ctx.pool) return ctx.pool->ParallelFor(static_cast<int64_t>(blocks.size()), fn, ctx.cancel);
-    for (size_t i = 0; i < blocks.size(); ++i) EMBER_RETURN_IF_ERROR(fn(static_cast<int64_t>(i)));
-    return Status::OK();
+    return ForEachBlock(ctx, static_cast<int64_t>(blocks.size()), fn);
   };
   // Pass 1: quotes and newlines per block, so each block knows its quote state and line.
   Status pass1 = parallel([&](int64_t i) {
@@ -439,7 +429,7 @@ Status Reader::Run(CsvReadResult* result) {
   int64_t quotes = 0, lines = body_line;
   if (nranks > 1) {
     std::string mine(reinterpret_cast<const char*>(my_counts), sizeof(my_counts));
-    EMBER_ASSIGN_OR_RETURN(auto all, Exchange(comm, pass1, mine, deadline));
+    EMBER_ASSIGN_OR_RETURN(auto all, ExchangeWithStatus(comm, pass1, mine, deadline));
     for (int r = 0; r < rank; ++r) {
       int64_t c[2];
       std::memcpy(c, all[r].data(), sizeof(c));
@@ -458,17 +448,17 @@ Status Reader::Run(CsvReadResult* result) {
     ParseBlock(&blocks[i], infer);
     return Status::OK();
   });
-  if (nranks == 1 || !infer) EMBER_RETURN_IF_ERROR(pass2);
+  if (nranks == 1) EMBER_RETURN_IF_ERROR(pass2);
   // Unify inferred types over blocks and ranks.
   std::vector<TypePtr> final_types = types;
-  Status fix;
+  Status fix = pass2;  // on several ranks a failure travels to the next exchange
   if (infer) {
     std::string kinds(ncols, static_cast<char>(Kind::kNull));
     for (const Block& b : blocks) {
       for (int c = 0; c < ncols; ++c) kinds[c] = static_cast<char>(Join(Kind(kinds[c]), b.kinds[c]));
     }
     if (nranks > 1) {
-      EMBER_ASSIGN_OR_RETURN(auto all, Exchange(comm, pass2, kinds, deadline));
+      EMBER_ASSIGN_OR_RETURN(auto all, ExchangeWithStatus(comm, pass2, kinds, deadline));
       for (const auto& k : all) {
         for (int c = 0; c < ncols; ++c) kinds[c] = static_cast<char>(Join(Kind(kinds[c]), Kind(k[c])));
       }
@@ -499,7 +489,7 @@ Status Reader::Run(CsvReadResult* result) {
     });
   }
   Status local = fix.ok() ? Finish(blocks, final_types, result) : fix;
-  if (nranks > 1) EMBER_RETURN_IF_ERROR(Exchange(comm, local, "", deadline).status());
+  if (nranks > 1) EMBER_RETURN_IF_ERROR(ExchangeWithStatus(comm, local, "", deadline).status());
   return local;
 }
 
@@ -518,49 +508,15 @@ Status Reader::Finish(std::vector<Block>& blocks, const std::vector<TypePtr>& fi
   std::string first_error;
   std::vector<Batch> parts;
   for (Block& b : blocks) {
-    std::vector<std::string> messages;
-    int64_t line = b.line, counted_to = b.begin;
-    for (const CsvBadRow& bad : b.bad) {
-      int64_t q, nl;
-      CountQuotesAndNewlines(data.data() + counted_to, static_cast<size_t>(bad.byte_offset - counted_to),
-                             dialect.quote, &q, &nl);
-      line += nl;
-      counted_to = bad.byte_offset;
-      messages.push_back(Where(line, bad.field) + ": " + bad.message);
+    LineCounter lines(data, b.begin, b.line);
+    std::vector<BadRow> bad;
+    for (const CsvBadRow& r : b.bad) {
+      bad.push_back({r.row, Where(lines.LineOf(r.byte_offset) - 1, r.field) + ": " + r.message,
+                     RecordText(data, r.byte_offset)});
     }
-    if (!b.bad.empty() && first_error.empty()) first_error = messages.front();
-    for (const auto& m : messages) {
-      if (result->stats.first_errors.size() < 10) result->stats.first_errors.push_back(m);
-    }
-    result->stats.bad_rows += static_cast<int64_t>(b.bad.size());
+    AddBadRows(bad, &result->stats, &first_error);
     if (b.num_rows == 0) continue;
-    std::vector<ColumnPtr> cols = std::move(b.columns);
-    if (keep) {
-      StringBuilder err;
-      size_t k = 0;
-      for (int64_t r = 0; r < b.num_rows; ++r) {
-        if (k < b.bad.size() && b.bad[k].row == r) {
-          const int64_t start = b.bad[k].byte_offset;
-          const void* nl = std::memchr(data.data() + start, '\n', data.size() - start);
-          int64_t stop = nl ? static_cast<const char*>(nl) - data.data() : static_cast<int64_t>(data.size());
-          stop = std::min(stop, start + 1024);
-          err.Append(messages[k] + " | " + std::string(data.substr(start, stop - start)));
-          ++k;
-        } else {
-          err.AppendNull();
-        }
-      }
-      cols.push_back(err.Finish());
-    }
-    EMBER_ASSIGN_OR_RETURN(Batch batch, Batch::Make(schema, std::move(cols), b.num_rows));
-    if (opt.bad_rows == BadRowPolicy::kSkip && !b.bad.empty()) {
-      std::vector<int64_t> good;
-      size_t k = 0;
-      for (int64_t r = 0; r < b.num_rows; ++r) {
-        if (k < b.bad.size() && b.bad[k].row == r) ++k; else good.push_back(r);
-      }
-      EMBER_ASSIGN_OR_RETURN(batch, TakeRows(batch, good));
-    }
+    EMBER_ASSIGN_OR_RETURN(Batch batch, ApplyBadRowPolicy(schema, std::move(b.columns), b.num_rows, bad, opt.bad_rows));
     parts.push_back(std::move(batch));
   }
   if (opt.bad_rows == BadRowPolicy::kError && !first_error.empty()) return InvalidArgument(first_error);

@@ -137,6 +137,14 @@ TEST(CsvReaderTest, ExplicitSchemaTypes) {
   EXPECT_NE(overflow.status().message().find("expected int32, got '3000000000'"), std::string::npos);
 }
 
+TEST(CsvReaderTest, NullInNonNullableColumnIsABadRow) {
+  CsvReadOptions o;
+  o.schema = *Schema::Make({MakeField("id", Int64Type(), /*nullable=*/false), MakeField("s", StringType())});
+  auto r = Parse("id,s\n1,a\n,b\n", o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "t.csv:3: column 1 ('id'): null in a non-nullable column");
+}
+
 TEST(CsvReaderTest, InvalidUtf8IsABadRow) {
   auto r = Parse("s\nok\nbad\xff\n");
   ASSERT_FALSE(r.ok());

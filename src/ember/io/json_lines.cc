@@ -12,6 +12,7 @@
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
+#include "ember/io/internal/block_reader.h"
 #include "ember/io/internal/csv_tokenizer.h"
 
 namespace ember {
@@ -319,19 +320,6 @@ void SplitLines(std::string_view data, Block* b) {
   }
 }
 
-Result<std::vector<Bytes>> Exchange(Communicator* comm, const Status& local, Bytes payload, Deadline d) {
-  Bytes msg = local.ok() ? "O" + payload : "E" + local.message();
-  EMBER_ASSIGN_OR_RETURN(auto all, comm->AllGather(std::move(msg), d));
-  for (size_t r = 0; r < all.size(); ++r) {
-    if (all[r].empty() || all[r][0] == 'E') {
-      if (!local.ok()) return local;
-      return InvalidArgument("rank " + std::to_string(r) + ": " + all[r].substr(1));
-    }
-    all[r].erase(0, 1);
-  }
-  return all;
-}
-
 }  // namespace
 
 Result<JsonReadResult> ParseJsonLines(const ExecContext& ctx, std::string_view data,
@@ -339,19 +327,15 @@ Result<JsonReadResult> ParseJsonLines(const ExecContext& ctx, std::string_view d
   Communicator* comm = ctx.comm;
   const int rank = comm ? comm->rank() : 0, nranks = comm ? comm->size() : 1;
   const Deadline deadline = Deadline::In(std::chrono::milliseconds(opt.collective_timeout_ms));
-  const int64_t size = static_cast<int64_t>(data.size());
-  const int64_t lo = size * rank / nranks, hi = size * (rank + 1) / nranks;
   std::vector<Block> blocks;
-  for (int64_t p = lo; p < hi; p += std::max<int64_t>(1, opt.block_size)) {
+  for (auto [begin, end] : io_internal::RankBlocks(0, static_cast<int64_t>(data.size()), ctx, opt.block_size)) {
     Block b;
-    b.begin = p;
-    b.end = std::min(hi, p + std::max<int64_t>(1, opt.block_size));
+    b.begin = begin;
+    b.end = end;
     blocks.push_back(std::move(b));
   }
   auto parallel = [&](const std::function<Status(int64_t)>& fn) {
-    if (ctx.pool) return ctx.pool->ParallelFor(static_cast<int64_t>(blocks.size()), fn, ctx.cancel);
-    for (size_t i = 0; i < blocks.size(); ++i) EMBER_RETURN_IF_ERROR(fn(static_cast<int64_t>(i)));
-    return Status::OK();
+    return io_internal::ForEachBlock(ctx, static_cast<int64_t>(blocks.size()), fn);
   };
   const bool infer = !opt.schema;
   // Pass 1: split lines, count newlines, infer types; invalid lines become bad rows.
@@ -382,7 +366,7 @@ Result<JsonReadResult> ParseJsonLines(const ExecContext& ctx, std::string_view d
     Json mine = Json::MakeObject();
     mine.Set("newlines", my_newlines);
     mine.Set("type", ToJson(merged));
-    EMBER_ASSIGN_OR_RETURN(auto all, Exchange(comm, pass1, mine.Dump(), deadline));
+    EMBER_ASSIGN_OR_RETURN(auto all, io_internal::ExchangeWithStatus(comm, pass1, mine.Dump(), deadline));
     for (int r = 0; r < nranks; ++r) {
       Json j = *Json::Parse(all[r]);
       if (r < rank) line += j.Find("newlines")->as_int();
@@ -444,44 +428,17 @@ Result<JsonReadResult> ParseJsonLines(const ExecContext& ctx, std::string_view d
     std::vector<Batch> parts;
     std::string first_error;
     for (Block& b : blocks) {
-      std::vector<std::string> messages;
-      int64_t counted_to = b.begin, ln = b.line;
+      io_internal::LineCounter lines(data, b.begin, b.line);
+      std::vector<io_internal::BadRow> bad;
       for (const auto& [row, msg] : b.bad) {
-        int64_t q, nl;
         const int64_t off = b.lines[row].offset;
-        io_internal::CountQuotesAndNewlines(data.data() + counted_to, off - counted_to, '\0', &q, &nl);
-        ln += nl;
-        counted_to = off;
-        messages.push_back(name + ":" + std::to_string(ln + 1) + ": " + msg);
-        if (result.stats.first_errors.size() < 10) result.stats.first_errors.push_back(messages.back());
+        bad.push_back({row, name + ":" + std::to_string(lines.LineOf(off)) + ": " + msg,
+                       io_internal::RecordText(data, off)});
       }
-      if (first_error.empty() && !messages.empty()) first_error = messages[0];
-      result.stats.bad_rows += static_cast<int64_t>(b.bad.size());
+      io_internal::AddBadRows(bad, &result.stats, &first_error);
       if (b.num_rows == 0) continue;
-      std::vector<ColumnPtr> cols = b.columns;
-      if (keep) {
-        StringBuilder err;
-        size_t k = 0;
-        for (int64_t r = 0; r < b.num_rows; ++r) {
-          if (k < b.bad.size() && b.bad[k].first == r) {
-            const Line& l = b.lines[r];
-            err.Append(messages[k] + " | " + std::string(data.substr(l.offset, std::min<int64_t>(l.length, 1024))));
-            ++k;
-          } else {
-            err.AppendNull();
-          }
-        }
-        cols.push_back(err.Finish());
-      }
-      EMBER_ASSIGN_OR_RETURN(Batch batch, Batch::Make(schema, std::move(cols), b.num_rows));
-      if (opt.bad_rows == BadRowPolicy::kSkip && !b.bad.empty()) {
-        std::vector<int64_t> good;
-        size_t k = 0;
-        for (int64_t r = 0; r < b.num_rows; ++r) {
-          if (k < b.bad.size() && b.bad[k].first == r) ++k; else good.push_back(r);
-        }
-        EMBER_ASSIGN_OR_RETURN(batch, TakeRows(batch, good));
-      }
+      EMBER_ASSIGN_OR_RETURN(Batch batch, io_internal::ApplyBadRowPolicy(schema, std::move(b.columns), b.num_rows,
+                                                                         bad, opt.bad_rows));
       parts.push_back(std::move(batch));
     }
     if (opt.bad_rows == BadRowPolicy::kError && !first_error.empty()) return InvalidArgument(first_error);
@@ -490,7 +447,7 @@ Result<JsonReadResult> ParseJsonLines(const ExecContext& ctx, std::string_view d
     return Status::OK();
   };
   Status local = finish();
-  if (nranks > 1) EMBER_RETURN_IF_ERROR(Exchange(comm, local, "", deadline).status());
+  if (nranks > 1) EMBER_RETURN_IF_ERROR(io_internal::ExchangeWithStatus(comm, local, "", deadline).status());
   EMBER_RETURN_IF_ERROR(local);
   return result;
 }

@@ -5,6 +5,7 @@
 #include "ember/base/file_util.h"
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
+#include "ember/io/internal/block_reader.h"
 #include "ember/io/internal/csv_tokenizer.h"
 #include "ember/io/internal/text_parse.h"
 
@@ -67,13 +68,11 @@ Result<DataFrame> ParseLibSvm(const ExecContext& ctx, std::string_view data, con
   const int rank = comm ? comm->rank() : 0, nranks = comm ? comm->size() : 1;
   const Deadline deadline = Deadline::In(std::chrono::milliseconds(opt.collective_timeout_ms));
   const int64_t size = static_cast<int64_t>(data.size());
-  const int64_t lo = size * rank / nranks, hi = size * (rank + 1) / nranks;
-  const int64_t bs = std::max<int64_t>(1, opt.block_size);
   std::vector<Block> blocks;
-  for (int64_t p = lo; p < hi; p += bs) {
+  for (auto [begin, end] : RankBlocks(0, size, ctx, opt.block_size)) {
     Block b;
-    b.begin = p;
-    b.end = std::min(hi, p + bs);
+    b.begin = begin;
+    b.end = end;
     blocks.push_back(std::move(b));
   }
   auto work = [&](int64_t i) -> Status {
@@ -104,11 +103,7 @@ Result<DataFrame> ParseLibSvm(const ExecContext& ctx, std::string_view data, con
     }
     return Status::OK();
   };
-  Status parsed = ctx.pool ? ctx.pool->ParallelFor(static_cast<int64_t>(blocks.size()), work, ctx.cancel)
-                           : Status::OK();
-  if (!ctx.pool) {
-    for (size_t i = 0; i < blocks.size() && parsed.ok(); ++i) parsed = work(static_cast<int64_t>(i));
-  }
+  Status parsed = ForEachBlock(ctx, static_cast<int64_t>(blocks.size()), work);
   int64_t counts[2] = {0, 0};  // newlines, max index
   for (const Block& b : blocks) {
     counts[0] += b.newlines;
@@ -116,13 +111,11 @@ Result<DataFrame> ParseLibSvm(const ExecContext& ctx, std::string_view data, con
   }
   int64_t line = 0, max_index = counts[1];
   if (nranks > 1) {
-    Bytes mine = (parsed.ok() ? "O" : "E" + parsed.message());
-    if (parsed.ok()) mine.append(reinterpret_cast<const char*>(counts), sizeof(counts));
-    EMBER_ASSIGN_OR_RETURN(auto all, comm->AllGather(mine, deadline));
+    Bytes mine(reinterpret_cast<const char*>(counts), sizeof(counts));
+    EMBER_ASSIGN_OR_RETURN(auto all, ExchangeWithStatus(comm, parsed, mine, deadline));
     for (int r = 0; r < nranks; ++r) {
-      if (all[r][0] == 'E') return InvalidArgument("rank " + std::to_string(r) + ": " + all[r].substr(1));
       int64_t c[2];
-      std::memcpy(c, all[r].data() + 1, sizeof(c));
+      std::memcpy(c, all[r].data(), sizeof(c));
       if (r < rank) line += c[0];
       max_index = std::max(max_index, c[1]);
     }
@@ -132,20 +125,15 @@ Result<DataFrame> ParseLibSvm(const ExecContext& ctx, std::string_view data, con
   SchemaPtr schema = *Schema::Make({MakeField("label", Float64Type()), MakeField("features", SparseVectorType(n))});
   std::vector<Batch> parts;
   std::string first_error;
-  int64_t bad_rows = 0;
   Status local;
+  CsvReadStats local_stats;
   for (Block& b : blocks) {
-    int64_t ln = line, counted_to = b.begin;
+    LineCounter lines(data, b.begin, line);
+    std::vector<BadRow> bad;
     for (const auto& [off, problem] : b.bad) {
-      int64_t q, nl;
-      CountQuotesAndNewlines(data.data() + counted_to, off - counted_to, '\0', &q, &nl);
-      ln += nl;
-      counted_to = off;
-      std::string msg = name + ":" + std::to_string(ln + 1) + ": " + problem;
-      if (first_error.empty()) first_error = msg;
-      if (stats && stats->first_errors.size() < 10) stats->first_errors.push_back(msg);
+      bad.push_back({0, name + ":" + std::to_string(lines.LineOf(off)) + ": " + problem, {}});
     }
-    bad_rows += static_cast<int64_t>(b.bad.size());
+    AddBadRows(bad, &local_stats, &first_error);
     line += b.newlines;
     Float64Builder labels(Float64Type());
     SparseVectorBuilder features(n);
@@ -164,17 +152,14 @@ Result<DataFrame> ParseLibSvm(const ExecContext& ctx, std::string_view data, con
     if (!b.rows.empty()) parts.push_back(*Batch::Make(schema, {labels.Finish(), features.Finish()}));
   }
   if (local.ok() && opt.bad_rows == BadRowPolicy::kError && !first_error.empty()) local = InvalidArgument(first_error);
-  if (nranks > 1) {
-    EMBER_ASSIGN_OR_RETURN(auto all, comm->AllGather(local.ok() ? "" : local.message(), deadline));
-    for (int r = 0; r < nranks && local.ok(); ++r) {
-      if (!all[r].empty()) local = InvalidArgument("rank " + std::to_string(r) + ": " + all[r]);
-    }
-  }
+  if (nranks > 1) EMBER_RETURN_IF_ERROR(ExchangeWithStatus(comm, local, "", deadline).status());
   EMBER_RETURN_IF_ERROR(local);
-  if (stats) stats->bad_rows = bad_rows;
-  if (bad_rows > 0 && ctx.log) ctx.log->Warning(name + ": skipped " + std::to_string(bad_rows) + " malformed line(s); first: " + first_error);
+  if (local_stats.bad_rows > 0 && ctx.log) {
+    ctx.log->Warning(name + ": skipped " + std::to_string(local_stats.bad_rows) + " malformed line(s); first: " + first_error);
+  }
   EMBER_ASSIGN_OR_RETURN(DataFrame frame, DataFrame::Make(schema, std::move(parts)));
-  if (stats) stats->rows = frame.num_rows();
+  local_stats.rows = frame.num_rows();
+  if (stats) *stats = std::move(local_stats);
   return frame;
 }
 

@@ -13,9 +13,9 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string StageDirName(size_t i, const Stage& s) {
-  char prefix[16];
-  std::snprintf(prefix, sizeof(prefix), "%02zu_", i);
-  return prefix + s.uid();
+  std::string index = std::to_string(i);
+  if (index.size() < 2) index.insert(0, "0");
+  return index + "_" + s.uid();
 }
 
 template <typename S>
@@ -43,11 +43,16 @@ Result<std::vector<std::shared_ptr<const Stage>>> LoadSubStages(const LoadContex
     if (!fs::is_directory(root, ec)) return DataLoss("'" + root + "' is missing");
     for (const auto& entry : fs::directory_iterator(root, ec)) {
       std::string name = entry.path().filename().string();
+      // NN_<uid>: at least two digits, an underscore, a uid.
+      const size_t underscore = name.find('_');
       size_t idx = 0;
-      if (name.size() < 4 || name[2] != '_' || !std::isdigit(name[0]) || !std::isdigit(name[1])) {
-        return DataLoss("unexpected entry '" + name + "' in '" + root + "'");
+      bool digits = underscore != std::string::npos && underscore >= 2 && underscore < 9 &&
+                    underscore + 1 < name.size();
+      for (size_t k = 0; digits && k < underscore; ++k) {
+        digits = std::isdigit(static_cast<unsigned char>(name[k])) != 0;
+        idx = idx * 10 + static_cast<size_t>(name[k] - '0');
       }
-      idx = static_cast<size_t>((name[0] - '0') * 10 + (name[1] - '0'));
+      if (!digits) return DataLoss("unexpected entry '" + name + "' in '" + root + "'");
       if (idx >= dirs.size() || !dirs[idx].empty()) {
         return DataLoss("unexpected stage directory '" + name + "' in '" + root + "' (numStages is " +
                         std::to_string(dirs.size()) + ")");

@@ -78,3 +78,25 @@ TEST(RepartitionTest, SplitsEvenlyKeepingOrder) {
 
 }  // namespace
 }  // namespace ember
+
+#include "ember/pipeline/pipeline.h"
+#include "ember/pipeline/save_load.h"
+#include "ember/registry_all.h"
+
+namespace ember {
+namespace {
+
+TEST(PipelineSaveTest, MoreThanOneHundredStagesRoundTrip) {
+  std::vector<std::shared_ptr<const Stage>> stages;
+  for (int i = 0; i < 105; ++i) stages.push_back(*SelectColumns::Make({.cols = {"id", "x"}}));
+  auto p = *Pipeline::Make(stages);
+  std::string dir = testing::NewTempDir("long") + "/p";
+  ASSERT_THAT(SaveStage(*p, dir), IsOk());
+  auto back = LoadStage(dir, DefaultRegistry());
+  ASSERT_THAT(back, IsOk());
+  EXPECT_EQ(static_cast<const Pipeline&>(**back).stages().size(), 105u);
+  EXPECT_EQ(static_cast<const Pipeline&>(**back).stages()[104]->uid(), stages[104]->uid());
+}
+
+}  // namespace
+}  // namespace ember
