@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian 12 machine: installs what is missing, builds the
 # debug preset (AddressSanitizer + UndefinedBehaviorSanitizer) and runs every test (unit,
-# conformance, examples, generated-docs check), then builds the libFuzzer targets with
-# clang and runs each on its seed corpus for a short while.
+# conformance, examples, generated-docs check), runs the concurrent parts under
+# ThreadSanitizer, then builds the libFuzzer targets with clang and runs each on its seed
+# corpus for a short while.
 # Set EMBER_FUZZ_SECONDS=0 to skip fuzzing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,16 @@ JOBS=$(nproc)
 cmake --preset debug >/dev/null
 cmake --build build/debug -j "$JOBS"
 ctest --test-dir build/debug --output-on-failure -j "$JOBS" --timeout 600
+# ThreadSanitizer over the concurrent parts (thread pool, communicator, parallel readers,
+# concurrent Transform in the conformance suite).
+TSAN_TESTS=(src/ember/exec/ember_exec_test src/ember/io/ember_io_test
+            src/ember/pipeline/ember_pipeline_test src/ember/ember_conformance_test)
+cmake --preset tsan >/dev/null
+cmake --build build/tsan -j "$JOBS" --target $(for t in "${TSAN_TESTS[@]}"; do basename "$t"; done)
+for t in "${TSAN_TESTS[@]}"; do
+  echo "[tsan] $(basename "$t")"
+  (cd build/tsan && TSAN_OPTIONS=halt_on_error=1 EMBER_TEST_DATA="$PWD/../../testdata" "./$t" --gtest_brief=1)
+done
 FUZZ_SECONDS=${EMBER_FUZZ_SECONDS:-20}
 if [ "$FUZZ_SECONDS" -gt 0 ]; then
   cmake --preset fuzz >/dev/null

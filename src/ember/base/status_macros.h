@@ -18,7 +18,10 @@
 #define EMBER_ASSIGN_OR_RETURN(lhs, rexpr) \
   EMBER_ASSIGN_OR_RETURN_IMPL(EMBER_CONCAT(_ember_result_, __COUNTER__), lhs, rexpr)
 
+// `lhs` may be a declaration ("auto x"), so it cannot be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define EMBER_ASSIGN_OR_RETURN_IMPL(result, lhs, rexpr) \
   auto result = (rexpr);                                \
   if (!result.ok()) return result.status();             \
   lhs = std::move(result).value()
+// NOLINTEND(bugprone-macro-parentheses)

@@ -39,7 +39,7 @@ struct CsvReadOptions {
   // Bytes per parsing block; each block becomes one partition.
   int64_t block_size = 8 << 20;
   // On several ranks: how long a rank waits for the others at each step before failing.
-  int64_t collective_timeout_ms = 10 * 60 * 1000;
+  int64_t collective_timeout_ms = int64_t{10} * 60 * 1000;
 };
 
 struct CsvReadStats {

@@ -23,7 +23,7 @@ struct JsonReadOptions {
   BadRowPolicy bad_rows = BadRowPolicy::kError;
   std::string error_column = "_corrupt_record";
   int64_t block_size = 8 << 20;
-  int64_t collective_timeout_ms = 10 * 60 * 1000;
+  int64_t collective_timeout_ms = int64_t{10} * 60 * 1000;
 };
 
 struct JsonReadResult {

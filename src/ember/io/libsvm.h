@@ -19,7 +19,7 @@ struct LibSvmReadOptions {
   // kKeep is treated like kSkip here: a line with no valid label has nothing to keep.
   BadRowPolicy bad_rows = BadRowPolicy::kError;
   int64_t block_size = 8 << 20;
-  int64_t collective_timeout_ms = 10 * 60 * 1000;
+  int64_t collective_timeout_ms = int64_t{10} * 60 * 1000;
 };
 
 Result<DataFrame> ParseLibSvm(const ExecContext& ctx, std::string_view data, const std::string& name,
