@@ -120,6 +120,7 @@ Result<Batch> DataFrame::Collect() const {
 }
 
 std::string DataFrame::ToString(int64_t max_rows) const {
+  if (!schema_) return "(empty data frame)\n";
   std::string out;
   int64_t shown = 0;
   std::vector<Batch> head;

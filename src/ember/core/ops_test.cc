@@ -77,6 +77,13 @@ TEST(OpsTest, ToStringShowsHeaderRowsAndCounts) {
   EXPECT_NE(s.find("[4 rows x 3 columns in 1 partitions]"), std::string::npos);
 }
 
+TEST(OpsTest, DefaultConstructedFrameIsPrintable) {
+  DataFrame f;
+  EXPECT_EQ(f.ToString(), "(empty data frame)\n");
+  EXPECT_EQ(f.num_rows(), 0);
+  EXPECT_FALSE(f.Collect().ok());
+}
+
 TEST(OpsTest, BatchMakeChecksLengthsAndTypes) {
   SchemaPtr s = *Schema::Make({MakeField("a", Int64Type()), MakeField("b", Int64Type())});
   auto r = Batch::Make(s, {MakeColumn<int64_t>({1}), MakeColumn<int64_t>({1, 2})});
