@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential g++ cmake ninja-build ccache pkg-config git
   clang lld libclang-rt-14-dev           # libFuzzer targets
   libgtest-dev libgmock-dev libbenchmark-dev
-  libsimdjson-dev
+  libsimdjson-dev libcli11-dev
   python3                                 # CI helpers
 )
 missing=()

@@ -1,0 +1,36 @@
+// The subcommands of the `ember` program, as functions that write to streams and return a
+// Status, so they are tested without a process. main.cc only parses arguments.
+#pragma once
+
+#include <ostream>
+#include <string>
+
+#include "ember/base/status.h"
+#include "ember/exec/exec_context.h"
+
+namespace ember::cli {
+
+struct CliContext {
+  const ExecContext& exec;
+  std::ostream& out;  // results
+  std::ostream& log;  // progress lines
+};
+
+// Every registered stage (no name), or one stage's params. An unknown name suggests the
+// closest registered one.
+Status Describe(const CliContext& c, const std::string& stage);
+// The schema and row count of a table (CSV or JSON Lines file, or a folder of them).
+Status Schema(const CliContext& c, const std::string& path);
+// The first `rows` rows of a table.
+Status Head(const CliContext& c, const std::string& path, int64_t rows);
+// Reads `in` and writes `out`, formats chosen by extension.
+Status Convert(const CliContext& c, const std::string& in, const std::string& out);
+// Builds the pipeline of SPEC_PATH ({"stages": [...]}), checks it, reads the data, fits
+// and saves the model to `out_dir`. Spec problems are reported before the data is read.
+Status Fit(const CliContext& c, const std::string& spec_path, const std::string& data,
+           const std::string& out_dir, bool overwrite);
+// Loads the model in `model_dir`, applies it to `data` and writes the result to `out`.
+Status Transform(const CliContext& c, const std::string& model_dir, const std::string& data,
+                 const std::string& out);
+
+}  // namespace ember::cli
