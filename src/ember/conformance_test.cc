@@ -8,6 +8,7 @@
 #include "ember/registry_all.h"
 #include "ember/stages/column_stages.h"
 #include "ember/stages/repartition.h"
+#include "ember/stages/string_indexer.h"
 #include "ember/testing/conformance.h"
 
 namespace ember {
@@ -37,6 +38,21 @@ std::map<std::string, ConformanceCase> Cases() {
        testing::MixedFrame, {{"inputCol", Json("")}, {"outputCol", Json(1)}}},
       {"Repartition", Maker<Repartition>({.n = 2}), testing::MixedFrame,
        {{"n", Json(0)}, {"disable", Json("no")}}},
+      {"StringIndexer",
+       Maker<StringIndexer>({.input_cols = {"name", "id"}, .output_cols = {"name_idx", "id_idx"},
+                             .handle_invalid = HandleInvalid::kKeep}),
+       testing::MixedFrame,
+       {{"handleInvalid", Json("drop")}, {"stringOrderType", Json(1)}, {"outputCols", Json::MakeArray()}}},
+      {"StringIndexerModel",
+       [] {
+         return StagePtr(*(*StringIndexer::Make({.input_col = "name", .output_col = "name_idx",
+                                                 .handle_invalid = HandleInvalid::kSkip}))
+                              ->Fit(testing::MixedFrame(), ExecContext::Default()));
+       },
+       testing::MixedFrame, {{"inputCol", Json(7)}, {"handleInvalid", Json("sometimes")}}},
+      {"IndexToString", Maker<IndexToString>({.input_col = "id", .output_col = "label", .labels = {
+           "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o"}}),
+       testing::MixedFrame, {{"inputCol", Json("")}, {"labels", Json("abc")}}},
       {"Pipeline", [] { return StagePtr(SmallPipeline()); }, testing::MixedFrame,
        {{"stages", Json(1)}}},
       {"PipelineModel",

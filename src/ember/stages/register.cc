@@ -2,6 +2,7 @@
 
 #include "ember/stages/column_stages.h"
 #include "ember/stages/repartition.h"
+#include "ember/stages/string_indexer.h"
 
 namespace ember {
 
@@ -11,7 +12,7 @@ Status RegisterGeneralStages(StageRegistry* r) {
   EMBER_RETURN_IF_ERROR(RegisterStage<RenameColumn>(r, "Renames one column."));
   EMBER_RETURN_IF_ERROR(RegisterStage<Repartition>(
       r, "Redistributes rows into n partitions of near-equal size, keeping their order."));
-  return Status::OK();
+  return RegisterStringIndexerStages(r);
 }
 
 }  // namespace ember

@@ -1,0 +1,107 @@
+// StringIndexer (an Estimator) and its model, and IndexToString, with SparkML's semantics:
+// values of any scalar column (strings, numbers, booleans, as text) are mapped to float64
+// indices ordered by frequency (default) or alphabetically; the labels are recorded as
+// nominal ML attributes on the output column. Invalid values (null, or unseen at transform
+// time) are an error (default), dropped ("skip"), or given the extra index numLabels
+// ("keep"). Fitting counts values per partition and merges the counts over ranks through
+// the communicator, so every rank gets the same labels. Immutable and thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ember/params/param_spec.h"
+#include "ember/pipeline/registry.h"
+#include "ember/pipeline/stage.h"
+
+namespace ember {
+
+enum class HandleInvalid { kError, kSkip, kKeep };
+enum class StringOrder { kFrequencyDesc, kFrequencyAsc, kAlphabetDesc, kAlphabetAsc };
+
+struct StringIndexerParams {
+  std::string input_col;
+  std::string output_col;
+  std::vector<std::string> input_cols;
+  std::vector<std::string> output_cols;
+  HandleInvalid handle_invalid = HandleInvalid::kError;
+  StringOrder string_order_type = StringOrder::kFrequencyDesc;
+  static const ParamSpec<StringIndexerParams>& Spec();
+};
+
+class StringIndexerModel final : public Transformer {
+ public:
+  using Params = StringIndexerParams;
+  static constexpr std::string_view kTypeName = "StringIndexerModel";
+  // `labels[k]` are the labels of the k-th input column, index order.
+  static Result<std::shared_ptr<const StringIndexerModel>> Make(Params params,
+                                                               std::vector<std::vector<std::string>> labels,
+                                                               std::string uid = {});
+  static Result<std::shared_ptr<const StringIndexerModel>> Load(const LoadContext& ctx);
+
+  std::string_view type_name() const override { return kTypeName; }
+  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
+  Status SaveContents(const std::string& stage_dir) const override;
+  Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
+
+  const std::vector<std::vector<std::string>>& labels() const { return labels_; }
+
+ private:
+  StringIndexerModel(Params p, std::vector<std::vector<std::string>> labels, std::string uid);
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  using Index = std::unordered_map<std::string, int64_t, Hash, std::equal_to<>>;
+  Params params_;
+  std::vector<std::vector<std::string>> labels_;
+  std::vector<std::shared_ptr<const Index>> index_;  // label -> position, per column
+};
+
+class StringIndexer final : public Estimator {
+ public:
+  using Params = StringIndexerParams;
+  static constexpr std::string_view kTypeName = "StringIndexer";
+  // Checks that exactly one of inputCol / inputCols is set, with matching outputs.
+  static Result<std::shared_ptr<const StringIndexer>> Make(Params params, std::string uid = {});
+
+  std::string_view type_name() const override { return kTypeName; }
+  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
+  Result<SchemaPtr> TransformSchema(const Schema& in) const override;
+  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
+                                                 const ExecContext& ctx) const override;
+
+ private:
+  StringIndexer(Params p, std::string uid) : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
+  Params params_;
+};
+
+struct IndexToStringParams {
+  std::string input_col;
+  std::string output_col;
+  // The labels; empty means those recorded on the input column (its nominal ML attribute).
+  std::vector<std::string> labels;
+  static const ParamSpec<IndexToStringParams>& Spec();
+};
+
+// Maps float64/int indices back to labels; null stays null; an index outside the labels is
+// an error naming the value.
+class IndexToString final : public Transformer {
+ public:
+  using Params = IndexToStringParams;
+  static constexpr std::string_view kTypeName = "IndexToString";
+  static Result<std::shared_ptr<const IndexToString>> Make(Params params, std::string uid = {});
+  std::string_view type_name() const override { return kTypeName; }
+  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
+  Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
+
+ private:
+  IndexToString(Params p, std::string uid) : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
+  Params params_;
+};
+
+Status RegisterStringIndexerStages(StageRegistry* registry);
+
+}  // namespace ember
