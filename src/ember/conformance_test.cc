@@ -9,6 +9,7 @@
 #include "ember/stages/column_stages.h"
 #include "ember/stages/repartition.h"
 #include "ember/stages/string_indexer.h"
+#include "ember/stages/vector_assembler.h"
 #include "ember/testing/conformance.h"
 
 namespace ember {
@@ -53,6 +54,10 @@ std::map<std::string, ConformanceCase> Cases() {
       {"IndexToString", Maker<IndexToString>({.input_col = "id", .output_col = "label", .labels = {
            "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o"}}),
        testing::MixedFrame, {{"inputCol", Json("")}, {"labels", Json("abc")}}},
+      {"VectorAssembler",
+       Maker<VectorAssembler>({.input_cols = {"id", "x", "flag", "features"}, .output_col = "all",
+                               .handle_invalid = HandleInvalid::kKeep}),
+       testing::MixedFrame, {{"inputCols", Json::MakeArray()}, {"handleInvalid", Json("ignore")}}},
       {"Pipeline", [] { return StagePtr(SmallPipeline()); }, testing::MixedFrame,
        {{"stages", Json(1)}}},
       {"PipelineModel",

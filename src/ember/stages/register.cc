@@ -3,6 +3,7 @@
 #include "ember/stages/column_stages.h"
 #include "ember/stages/repartition.h"
 #include "ember/stages/string_indexer.h"
+#include "ember/stages/vector_assembler.h"
 
 namespace ember {
 
@@ -12,6 +13,8 @@ Status RegisterGeneralStages(StageRegistry* r) {
   EMBER_RETURN_IF_ERROR(RegisterStage<RenameColumn>(r, "Renames one column."));
   EMBER_RETURN_IF_ERROR(RegisterStage<Repartition>(
       r, "Redistributes rows into n partitions of near-equal size, keeping their order."));
+  EMBER_RETURN_IF_ERROR(RegisterStage<VectorAssembler>(
+      r, "Concatenates numeric, boolean and vector columns into one feature vector."));
   return RegisterStringIndexerStages(r);
 }
 
