@@ -7,6 +7,7 @@
 #include "ember/pipeline/pipeline.h"
 #include "ember/registry_all.h"
 #include "ember/stages/column_stages.h"
+#include "ember/stages/one_hot_encoder.h"
 #include "ember/stages/repartition.h"
 #include "ember/stages/string_indexer.h"
 #include "ember/stages/vector_assembler.h"
@@ -58,6 +59,15 @@ std::map<std::string, ConformanceCase> Cases() {
        Maker<VectorAssembler>({.input_cols = {"id", "x", "flag", "features"}, .output_col = "all",
                                .handle_invalid = HandleInvalid::kKeep}),
        testing::MixedFrame, {{"inputCols", Json::MakeArray()}, {"handleInvalid", Json("ignore")}}},
+      {"OneHotEncoder", Maker<OneHotEncoder>({.input_cols = {"id", "x"}, .output_cols = {"id_vec", "x_vec"},
+                                              .handle_invalid = HandleInvalid::kKeep}),
+       testing::MixedFrame, {{"dropLast", Json("yes")}, {"handleInvalid", Json("skip")}}},
+      {"OneHotEncoderModel",
+       [] {
+         return StagePtr(*(*OneHotEncoder::Make({.input_col = "id", .output_col = "id_vec"}))
+                              ->Fit(testing::MixedFrame(), ExecContext::Default()));
+       },
+       testing::MixedFrame, {{"outputCol", Json(false)}, {"inputCols", Json("id")}}},
       {"Pipeline", [] { return StagePtr(SmallPipeline()); }, testing::MixedFrame,
        {{"stages", Json(1)}}},
       {"PipelineModel",

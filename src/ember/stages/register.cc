@@ -1,6 +1,7 @@
 #include "ember/stages/register.h"
 
 #include "ember/stages/column_stages.h"
+#include "ember/stages/one_hot_encoder.h"
 #include "ember/stages/repartition.h"
 #include "ember/stages/string_indexer.h"
 #include "ember/stages/vector_assembler.h"
@@ -15,6 +16,7 @@ Status RegisterGeneralStages(StageRegistry* r) {
       r, "Redistributes rows into n partitions of near-equal size, keeping their order."));
   EMBER_RETURN_IF_ERROR(RegisterStage<VectorAssembler>(
       r, "Concatenates numeric, boolean and vector columns into one feature vector."));
+  EMBER_RETURN_IF_ERROR(RegisterOneHotEncoderStages(r));
   return RegisterStringIndexerStages(r);
 }
 

@@ -11,6 +11,7 @@
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
+#include "ember/stages/internal/column_pairs.h"
 
 namespace ember {
 
@@ -45,37 +46,11 @@ std::string_view ValueText(const Column& c, int64_t r, std::string* buf) {
   }
 }
 
-struct ColumnPair {
-  std::string in, out;
-};
+using stages_internal::ColumnPair;
 
-// The (input, output) column pairs, or an error naming the param at fault.
 Result<std::vector<ColumnPair>> Pairs(const StringIndexerParams& p) {
-  const bool single = !p.input_col.empty(), multi = !p.input_cols.empty();
-  if (single && multi) {
-    return InvalidArgument("StringIndexer param 'inputCols': set inputCol or inputCols, not both");
-  }
-  if (!single && !multi) return InvalidArgument("StringIndexer param 'inputCol': set inputCol or inputCols");
-  std::vector<ColumnPair> pairs;
-  if (single) {
-    if (p.output_col.empty()) return InvalidArgument("StringIndexer param 'outputCol': required with inputCol");
-    if (!p.output_cols.empty()) return InvalidArgument("StringIndexer param 'outputCols': use outputCol with inputCol");
-    pairs.push_back({p.input_col, p.output_col});
-  } else {
-    if (p.output_cols.size() != p.input_cols.size()) {
-      return InvalidArgument("StringIndexer param 'outputCols': " + std::to_string(p.output_cols.size()) +
-                             " names for " + std::to_string(p.input_cols.size()) + " inputCols");
-    }
-    for (size_t i = 0; i < p.input_cols.size(); ++i) pairs.push_back({p.input_cols[i], p.output_cols[i]});
-  }
-  std::set<std::string> outs;
-  for (const auto& pr : pairs) {
-    if (pr.out.empty()) return InvalidArgument("StringIndexer param 'outputCols': empty column name");
-    if (!outs.insert(pr.out).second) {
-      return InvalidArgument("StringIndexer param 'outputCols': '" + pr.out + "' is listed twice");
-    }
-  }
-  return pairs;
+  return stages_internal::ResolveColumnPairs("StringIndexer", p.input_col, p.output_col, p.input_cols,
+                                             p.output_cols);
 }
 
 struct BoundColumns {
