@@ -9,6 +9,7 @@
 #include "ember/stages/column_stages.h"
 #include "ember/stages/one_hot_encoder.h"
 #include "ember/stages/repartition.h"
+#include "ember/stages/scalers.h"
 #include "ember/stages/string_indexer.h"
 #include "ember/stages/vector_assembler.h"
 #include "ember/testing/conformance.h"
@@ -68,6 +69,16 @@ std::map<std::string, ConformanceCase> Cases() {
                               ->Fit(testing::MixedFrame(), ExecContext::Default()));
        },
        testing::MixedFrame, {{"outputCol", Json(false)}, {"inputCols", Json("id")}}},
+      {"StandardScaler", Maker<StandardScaler>({.input_col = "features", .output_col = "scaled", .with_mean = true}),
+       testing::MixedFrame, {{"withMean", Json(1)}, {"inputCol", Json("")}}},
+      {"MinMaxScaler", Maker<MinMaxScaler>({.input_col = "features", .output_col = "scaled"}),
+       testing::MixedFrame, {{"max", Json(-1.0)}, {"min", Json("low")}}},
+      {"ScalerModel",
+       [] {
+         return StagePtr(*(*MinMaxScaler::Make({.input_col = "features", .output_col = "scaled"}))
+                              ->Fit(testing::MixedFrame(), ExecContext::Default()));
+       },
+       testing::MixedFrame, {{"keepSparse", Json(true)}, {"outputCol", Json("")}}},
       {"Pipeline", [] { return StagePtr(SmallPipeline()); }, testing::MixedFrame,
        {{"stages", Json(1)}}},
       {"PipelineModel",

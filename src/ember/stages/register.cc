@@ -3,6 +3,7 @@
 #include "ember/stages/column_stages.h"
 #include "ember/stages/one_hot_encoder.h"
 #include "ember/stages/repartition.h"
+#include "ember/stages/scalers.h"
 #include "ember/stages/string_indexer.h"
 #include "ember/stages/vector_assembler.h"
 
@@ -17,6 +18,7 @@ Status RegisterGeneralStages(StageRegistry* r) {
   EMBER_RETURN_IF_ERROR(RegisterStage<VectorAssembler>(
       r, "Concatenates numeric, boolean and vector columns into one feature vector."));
   EMBER_RETURN_IF_ERROR(RegisterOneHotEncoderStages(r));
+  EMBER_RETURN_IF_ERROR(RegisterScalerStages(r));
   return RegisterStringIndexerStages(r);
 }
 

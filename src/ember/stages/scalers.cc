@@ -1,0 +1,324 @@
+#include "ember/stages/scalers.h"
+
+#include <cmath>
+#include <filesystem>
+#include <limits>
+
+#include "ember/base/file_util.h"
+#include "ember/base/status_macros.h"
+#include "ember/core/builder.h"
+
+namespace ember {
+
+namespace {
+
+bool IsVector(const DataType& t) { return t.id() == TypeId::kVector; }
+
+// The input vector column and the output schema (a vector of the same width).
+Result<std::pair<int, SchemaPtr>> BindVector(const Schema& in, const std::string& input, const std::string& output,
+                                             bool sparse_out) {
+  EMBER_ASSIGN_OR_RETURN(int i, in.GetFieldIndexOfType(input, IsVector, "a vector column"));
+  if (in.FindField(output) >= 0) return AlreadyExists("output column '" + output + "' already exists");
+  const int64_t n = in.field(i).type->vector_size();
+  const bool sparse = sparse_out && in.field(i).type->sparse();
+  Field f = MakeField(output, sparse ? SparseVectorType(n) : DenseVectorType(n));
+  if (auto slots = SlotNames(in.field(i))) SetSlotNames(&f, *slots);
+  EMBER_ASSIGN_OR_RETURN(SchemaPtr out, in.AddField(std::move(f)));
+  return std::make_pair(i, out);
+}
+
+// Calls fn(slot, value) for every stored value of row r (sparse: only non-zeros).
+template <typename Fn>
+void ForEachSlot(const Column& c, int64_t r, Fn&& fn) {
+  if (c.type()->sparse()) {
+    auto idx = c.SparseIndices(r);
+    auto val = c.SparseValues(r);
+    for (size_t k = 0; k < idx.size(); ++k) fn(idx[k], val[k]);
+  } else {
+    auto row = c.DenseRow(r);
+    for (size_t k = 0; k < row.size(); ++k) fn(static_cast<int64_t>(k), row[k]);
+  }
+}
+
+// Sums `values` over partitions (computed by `per_partition`) and then over ranks.
+Status SumOverPartitionsAndRanks(const DataFrame& in, const ExecContext& ctx, size_t width, ReduceOp op,
+                                 double init, const std::function<void(const Batch&, std::vector<double>*)>& per_partition,
+                                 std::vector<double>* out) {
+  std::vector<std::vector<double>> parts(in.num_partitions(), std::vector<double>(width, init));
+  auto run = [&](int64_t p) {
+    per_partition(in.partition(static_cast<int>(p)), &parts[p]);
+    return Status::OK();
+  };
+  if (ctx.pool) {
+    EMBER_RETURN_IF_ERROR(ctx.pool->ParallelFor(in.num_partitions(), run, ctx.cancel));
+  } else {
+    for (int p = 0; p < in.num_partitions(); ++p) EMBER_RETURN_IF_ERROR(run(p));
+  }
+  out->assign(width, init);
+  for (const auto& part : parts) {
+    for (size_t k = 0; k < width; ++k) {
+      switch (op) {
+        case ReduceOp::kSum: (*out)[k] += part[k]; break;
+        case ReduceOp::kMin: (*out)[k] = std::min((*out)[k], part[k]); break;
+        case ReduceOp::kMax: (*out)[k] = std::max((*out)[k], part[k]); break;
+      }
+    }
+  }
+  if (ctx.comm && ctx.comm->size() > 1) {
+    EMBER_RETURN_IF_ERROR(ctx.comm->AllReduce(std::span<double>(*out), op, Deadline::In(std::chrono::minutes(10))));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+// Params -----------------------------------------------------------------------------------
+
+const ParamSpec<StandardScalerParams>& StandardScalerParams::Spec() {
+  using P = StandardScalerParams;
+  static const auto* spec = &(*new ParamSpec<P>("StandardScaler"))
+      .Add("inputCol", &P::input_col, "The vector column to scale.", NonEmpty<std::string>())
+      .Add("outputCol", &P::output_col, "The scaled vector column to add.", NonEmpty<std::string>())
+      .Add("withMean", &P::with_mean, "Subtract each slot's mean (makes sparse vectors dense).")
+      .Add("withStd", &P::with_std, "Divide each slot by its sample standard deviation.");
+  return *spec;
+}
+
+const ParamSpec<MinMaxScalerParams>& MinMaxScalerParams::Spec() {
+  using P = MinMaxScalerParams;
+  static const auto* spec = &(*new ParamSpec<P>("MinMaxScaler"))
+      .Add("inputCol", &P::input_col, "The vector column to scale.", NonEmpty<std::string>())
+      .Add("outputCol", &P::output_col, "The scaled vector column to add.", NonEmpty<std::string>())
+      .Add("min", &P::min, "Lower bound of the output range.")
+      .Add("max", &P::max, "Upper bound of the output range (greater than min).");
+  return *spec;
+}
+
+const ParamSpec<ScalerModel::Params>& ScalerModel::Params::Spec() {
+  using P = ScalerModel::Params;
+  static const auto* spec = &(*new ParamSpec<P>("ScalerModel"))
+      .Add("inputCol", &P::input_col, "The vector column to scale.", NonEmpty<std::string>())
+      .Add("outputCol", &P::output_col, "The scaled vector column to add.", NonEmpty<std::string>())
+      .Add("keepSparse", &P::keep_sparse, "Sparse input gives sparse output (no shift).");
+  return *spec;
+}
+
+// StandardScaler ---------------------------------------------------------------------------
+
+Result<std::shared_ptr<const StandardScaler>> StandardScaler::Make(Params p, std::string uid) {
+  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
+  return std::shared_ptr<const StandardScaler>(new StandardScaler(std::move(p), std::move(uid)));
+}
+
+Result<SchemaPtr> StandardScaler::TransformSchema(const Schema& in) const {
+  EMBER_ASSIGN_OR_RETURN(auto b, BindVector(in, params_.input_col, params_.output_col, !params_.with_mean));
+  return b.second;
+}
+
+Result<std::shared_ptr<const Transformer>> StandardScaler::Fit(const DataFrame& in, const ExecContext& ctx) const {
+  EMBER_ASSIGN_OR_RETURN(auto bound, BindVector(*in.schema(), params_.input_col, params_.output_col, false));
+  const int col = bound.first;
+  const size_t n = static_cast<size_t>(in.schema()->field(col).type->vector_size());
+  // Pass 1: count and sum per slot (the count in the last entry).
+  std::vector<double> sums;
+  EMBER_RETURN_IF_ERROR(SumOverPartitionsAndRanks(in, ctx, n + 1, ReduceOp::kSum, 0.0,
+      [&](const Batch& b, std::vector<double>* acc) {
+        const Column& c = *b.column(col);
+        for (int64_t r = 0; r < b.num_rows(); ++r) {
+          if (c.IsNull(r)) continue;
+          (*acc)[n] += 1;
+          ForEachSlot(c, r, [&](int64_t k, double v) { (*acc)[k] += v; });
+        }
+      }, &sums));
+  const double count = sums[n];
+  std::vector<double> mean(n);
+  for (size_t k = 0; k < n; ++k) mean[k] = count > 0 ? sums[k] / count : 0.0;
+  // Pass 2: squared deviations from the global mean (exact, no cancellation).
+  std::vector<double> sq;
+  EMBER_RETURN_IF_ERROR(SumOverPartitionsAndRanks(in, ctx, n, ReduceOp::kSum, 0.0,
+      [&](const Batch& b, std::vector<double>* acc) {
+        const Column& c = *b.column(col);
+        for (int64_t r = 0; r < b.num_rows(); ++r) {
+          if (c.IsNull(r)) continue;
+          if (c.type()->sparse()) {
+            // Slots not stored are zeros: start from n * mean^2 per row, then correct.
+            for (size_t k = 0; k < n; ++k) (*acc)[k] += mean[k] * mean[k];
+            ForEachSlot(c, r, [&](int64_t k, double v) {
+              (*acc)[k] += (v - mean[k]) * (v - mean[k]) - mean[k] * mean[k];
+            });
+          } else {
+            ForEachSlot(c, r, [&](int64_t k, double v) { (*acc)[k] += (v - mean[k]) * (v - mean[k]); });
+          }
+        }
+      }, &sq));
+  std::vector<double> shift(n, 0.0), scale(n, 1.0);
+  for (size_t k = 0; k < n; ++k) {
+    if (params_.with_mean) shift[k] = mean[k];
+    if (params_.with_std) {
+      const double sd = count > 1 ? std::sqrt(sq[k] / (count - 1)) : 0.0;
+      scale[k] = sd > 0 ? 1.0 / sd : 0.0;
+    }
+  }
+  ScalerModel::Params mp{params_.input_col, params_.output_col, !params_.with_mean};
+  EMBER_ASSIGN_OR_RETURN(auto model, ScalerModel::Make(mp, std::move(shift), std::move(scale),
+                                                       std::vector<double>(n, 0.0), uid()));
+  return std::shared_ptr<const Transformer>(std::move(model));
+}
+
+// MinMaxScaler -----------------------------------------------------------------------------
+
+Result<std::shared_ptr<const MinMaxScaler>> MinMaxScaler::Make(Params p, std::string uid) {
+  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
+  if (!(p.min < p.max)) {
+    return InvalidArgument("MinMaxScaler param 'max': must be greater than min (" + std::to_string(p.min) + ")");
+  }
+  return std::shared_ptr<const MinMaxScaler>(new MinMaxScaler(std::move(p), std::move(uid)));
+}
+
+Result<SchemaPtr> MinMaxScaler::TransformSchema(const Schema& in) const {
+  EMBER_ASSIGN_OR_RETURN(auto b, BindVector(in, params_.input_col, params_.output_col, false));
+  return b.second;
+}
+
+Result<std::shared_ptr<const Transformer>> MinMaxScaler::Fit(const DataFrame& in, const ExecContext& ctx) const {
+  EMBER_ASSIGN_OR_RETURN(auto bound, BindVector(*in.schema(), params_.input_col, params_.output_col, false));
+  const int col = bound.first;
+  const size_t n = static_cast<size_t>(in.schema()->field(col).type->vector_size());
+  const double inf = std::numeric_limits<double>::infinity();
+  // Minimum of v and of -v per slot (so one AllReduce(min) gives min and max).
+  std::vector<double> mins;
+  EMBER_RETURN_IF_ERROR(SumOverPartitionsAndRanks(in, ctx, 2 * n, ReduceOp::kMin, inf,
+      [&](const Batch& b, std::vector<double>* acc) {
+        const Column& c = *b.column(col);
+        for (int64_t r = 0; r < b.num_rows(); ++r) {
+          if (c.IsNull(r)) continue;
+          if (c.type()->sparse()) {
+            for (size_t k = 0; k < n; ++k) {  // unstored slots are zeros
+              (*acc)[k] = std::min((*acc)[k], 0.0);
+              (*acc)[n + k] = std::min((*acc)[n + k], 0.0);
+            }
+          }
+          ForEachSlot(c, r, [&](int64_t k, double v) {
+            (*acc)[k] = std::min((*acc)[k], v);
+            (*acc)[n + k] = std::min((*acc)[n + k], -v);
+          });
+        }
+      }, &mins));
+  std::vector<double> shift(n, 0.0), scale(n, 0.0), offset(n, (params_.min + params_.max) / 2);
+  for (size_t k = 0; k < n; ++k) {
+    const double lo = mins[k], hi = -mins[n + k];
+    if (std::isfinite(lo) && std::isfinite(hi) && hi > lo) {
+      shift[k] = lo;
+      scale[k] = (params_.max - params_.min) / (hi - lo);
+      offset[k] = params_.min;
+    }  // else a constant (or empty) slot: (min + max) / 2, as SparkML
+  }
+  ScalerModel::Params mp{params_.input_col, params_.output_col, false};
+  EMBER_ASSIGN_OR_RETURN(auto model, ScalerModel::Make(mp, std::move(shift), std::move(scale), std::move(offset), uid()));
+  return std::shared_ptr<const Transformer>(std::move(model));
+}
+
+// ScalerModel ------------------------------------------------------------------------------
+
+Result<std::shared_ptr<const ScalerModel>> ScalerModel::Make(Params p, std::vector<double> shift,
+                                                            std::vector<double> scale, std::vector<double> offset,
+                                                            std::string uid) {
+  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
+  if (shift.size() != scale.size() || offset.size() != scale.size()) {
+    return InvalidArgument("ScalerModel: shift, scale and offset differ in length");
+  }
+  auto nonzero = [](const std::vector<double>& v) {
+    return std::any_of(v.begin(), v.end(), [](double x) { return x != 0.0; });
+  };
+  if (p.keep_sparse && (nonzero(shift) || nonzero(offset))) {
+    return InvalidArgument("ScalerModel param 'keepSparse': needs no shift and no offset");
+  }
+  return std::shared_ptr<const ScalerModel>(
+      new ScalerModel(std::move(p), std::move(shift), std::move(scale), std::move(offset), std::move(uid)));
+}
+
+Status ScalerModel::SaveContents(const std::string& dir) const {
+  std::error_code ec;
+  std::filesystem::create_directories(dir + "/data", ec);
+  if (ec) return IoError("cannot create '" + dir + "/data': " + ec.message());
+  Json d = Json::MakeObject();
+  for (auto [key, values] : {std::pair<const char*, const std::vector<double>*>{"shift", &shift_},
+                             {"scale", &scale_}, {"offset", &offset_}}) {
+    Json a = Json::MakeArray();
+    for (double v : *values) a.Append(v);
+    d.Set(key, std::move(a));
+  }
+  return WriteStringToFile(dir + "/data/model.json", d.Dump() + "\n");
+}
+
+Result<std::shared_ptr<const ScalerModel>> ScalerModel::Load(const LoadContext& ctx) {
+  EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
+  const std::string path = ctx.dir + "/data/model.json";
+  EMBER_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  Result<Json> d = Json::Parse(text);
+  std::vector<double> shift, scale, offset;
+  for (auto [key, out] : {std::pair<const char*, std::vector<double>*>{"shift", &shift}, {"scale", &scale},
+                          {"offset", &offset}}) {
+    const Json* arr = d.ok() ? d->Find(key) : nullptr;
+    if (arr == nullptr || !arr->is_array()) return DataLoss(path + ": missing array \"" + key + "\"");
+    for (const Json& v : arr->as_array()) {
+      if (!v.is_number()) return DataLoss(path + ": \"" + key + "\" must hold numbers");
+      out->push_back(v.as_double());
+    }
+  }
+  Result<std::shared_ptr<const ScalerModel>> m =
+      Make(std::move(p), std::move(shift), std::move(scale), std::move(offset), ctx.uid);
+  if (!m.ok()) return m.status().WithContext(path);
+  return m;
+}
+
+Result<std::unique_ptr<BoundTransform>> ScalerModel::Bind(const Schema& in) const {
+  EMBER_ASSIGN_OR_RETURN(auto bound, BindVector(in, params_.input_col, params_.output_col, params_.keep_sparse));
+  const int col = bound.first;
+  const SchemaPtr out = bound.second;
+  const int64_t n = in.field(col).type->vector_size();
+  if (n != static_cast<int64_t>(scale_.size())) {
+    return InvalidArgument("ScalerModel: column '" + params_.input_col + "' has " + std::to_string(n) +
+                           " slots but the model was fitted on " + std::to_string(scale_.size()));
+  }
+  const bool sparse_out = out->field(out->num_fields() - 1).type->sparse();
+  const auto shift = shift_, scale = scale_, offset = offset_;
+  return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
+      out, [out, col, n, sparse_out, shift, scale, offset](const Batch& b, KernelScratch&) -> Result<Batch> {
+        const Column& c = *b.column(col);
+        std::unique_ptr<ColumnBuilder> builder = MakeBuilder(out->field(out->num_fields() - 1).type);
+        std::vector<double> row(static_cast<size_t>(n));
+        std::vector<int32_t> idx;
+        std::vector<double> val;
+        for (int64_t r = 0; r < b.num_rows(); ++r) {
+          if (c.IsNull(r)) {
+            builder->AppendNull();
+            continue;
+          }
+          if (sparse_out) {
+            auto ix = c.SparseIndices(r);
+            auto vs = c.SparseValues(r);
+            idx.assign(ix.begin(), ix.end());
+            val.resize(idx.size());
+            for (size_t k = 0; k < idx.size(); ++k) val[k] = vs[k] * scale[idx[k]];
+            EMBER_RETURN_IF_ERROR(static_cast<SparseVectorBuilder*>(builder.get())->Append(idx, val));
+            continue;
+          }
+          std::fill(row.begin(), row.end(), 0.0);
+          ForEachSlot(c, r, [&](int64_t k, double v) { row[k] = v; });
+          for (int64_t k = 0; k < n; ++k) row[k] = (row[k] - shift[k]) * scale[k] + offset[k];
+          EMBER_RETURN_IF_ERROR(static_cast<DenseVectorBuilder*>(builder.get())->Append(row));
+        }
+        std::vector<ColumnPtr> cols = b.columns();
+        cols.push_back(builder->Finish());
+        return Batch::Make(out, std::move(cols), b.num_rows());
+      }));
+}
+
+Status RegisterScalerStages(StageRegistry* r) {
+  EMBER_RETURN_IF_ERROR(RegisterStage<StandardScaler>(r, "Scales vector slots to unit standard deviation (and zero mean)."));
+  EMBER_RETURN_IF_ERROR(RegisterStage<MinMaxScaler>(r, "Rescales vector slots to [min, max]."));
+  return RegisterStage<ScalerModel>(r, "A fitted scaler: per-slot shift and scale.");
+}
+
+}  // namespace ember
