@@ -8,7 +8,7 @@ PACKAGES=(
   clang lld libclang-rt-14-dev           # libFuzzer targets
   libgtest-dev libgmock-dev libbenchmark-dev
   libsimdjson-dev libcli11-dev
-  python3                                 # CI helpers
+  python3 python3-sklearn                 # differential tests against scikit-learn (/usr/bin/python3)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

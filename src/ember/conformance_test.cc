@@ -4,6 +4,8 @@
 
 #include <map>
 
+#include "ember/core/builder.h"
+#include "ember/linear/logistic_regression.h"
 #include "ember/pipeline/pipeline.h"
 #include "ember/registry_all.h"
 #include "ember/stages/column_stages.h"
@@ -29,6 +31,21 @@ std::shared_ptr<const Pipeline> SmallPipeline() {
   return *Pipeline::Make({*SelectColumns::Make({.cols = {"id", "name", "features"}}),
                           *RenameColumn::Make({.input_col = "name", .output_col = "label"}),
                           *Repartition::Make({.n = 2})});
+}
+
+// MixedFrame with a 0/1 float64 label (id % 2) for classifiers.
+DataFrame LabeledFrame() {
+  DataFrame in = testing::MixedFrame();
+  SchemaPtr schema = *in.schema()->AddField(MakeField("label", Float64Type()));
+  std::vector<Batch> parts;
+  for (const Batch& b : in.partitions()) {
+    std::vector<std::optional<double>> y;
+    for (int64_t r = 0; r < b.num_rows(); ++r) y.push_back(double(b.column(0)->Values<int64_t>()[r] % 2));
+    std::vector<ColumnPtr> cols = b.columns();
+    cols.push_back(MakeColumn(y));
+    parts.push_back(*Batch::Make(schema, cols));
+  }
+  return *DataFrame::Make(schema, parts);
 }
 
 std::map<std::string, ConformanceCase> Cases() {
@@ -79,6 +96,13 @@ std::map<std::string, ConformanceCase> Cases() {
                               ->Fit(testing::MixedFrame(), ExecContext::Default()));
        },
        testing::MixedFrame, {{"keepSparse", Json(true)}, {"outputCol", Json("")}}},
+      {"LogisticRegression", Maker<LogisticRegression>({.reg_param = 0.1, .elastic_net_param = 0.3}), LabeledFrame,
+       {{"regParam", Json(-1.0)}, {"elasticNetParam", Json(1.5)}, {"family", Json("poisson")}}},
+      {"LogisticRegressionModel",
+       [] {
+         return StagePtr(*(*LogisticRegression::Make({.reg_param = 0.1}))->Fit(LabeledFrame(), ExecContext::Default()));
+       },
+       LabeledFrame, {{"threshold", Json(2.0)}, {"maxIter", Json(-5)}}},
       {"Pipeline", [] { return StagePtr(SmallPipeline()); }, testing::MixedFrame,
        {{"stages", Json(1)}}},
       {"PipelineModel",

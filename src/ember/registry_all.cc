@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "ember/linear/logistic_regression.h"
 #include "ember/pipeline/pipeline.h"
 #include "ember/stages/register.h"
 
@@ -13,6 +14,7 @@ const StageRegistry& DefaultRegistry() {
     auto* r = new StageRegistry;
     Status s = RegisterPipelineStages(r);
     if (s.ok()) s = RegisterGeneralStages(r);
+    if (s.ok()) s = RegisterLinearStages(r);
     if (!s.ok()) {
       // Two modules claiming one name is a build defect, not a user error.
       std::fprintf(stderr, "ember: stage registration failed: %s\n", s.ToString().c_str());

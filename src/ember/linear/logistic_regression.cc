@@ -1,0 +1,442 @@
+#include "ember/linear/logistic_regression.h"
+
+#include <cmath>
+#include <filesystem>
+
+#include "ember/base/file_util.h"
+#include "ember/base/status_macros.h"
+#include "ember/core/builder.h"
+#include "ember/linear/lbfgs.h"
+
+namespace ember {
+
+namespace {
+
+using P = LogisticRegressionParams;
+
+struct Inputs {
+  int features = -1, label = -1, weight = -1;
+  int64_t d = 0;
+};
+
+Result<Inputs> BindInputs(const Schema& in, const P& p, bool need_label) {
+  Inputs x;
+  EMBER_ASSIGN_OR_RETURN(x.features, in.GetFieldIndexOfType(p.features_col, [](const DataType& t) {
+    return t.id() == TypeId::kVector; }, "a vector column"));
+  x.d = in.field(x.features).type->vector_size();
+  auto numeric = [](const DataType& t) { return t.is_numeric(); };
+  if (need_label) {
+    EMBER_ASSIGN_OR_RETURN(x.label, in.GetFieldIndexOfType(p.label_col, numeric, "a numeric label column"));
+  }
+  if (need_label && !p.weight_col.empty()) {
+    EMBER_ASSIGN_OR_RETURN(x.weight, in.GetFieldIndexOfType(p.weight_col, numeric, "a numeric weight column"));
+  }
+  return x;
+}
+
+Result<SchemaPtr> OutputSchema(const Schema& in, const P& p, int k) {
+  std::vector<Field> fields = in.fields();
+  for (const auto& [name, type] : {std::pair<std::string, TypePtr>{p.raw_prediction_col, DenseVectorType(k)},
+                                   {p.probability_col, DenseVectorType(k)},
+                                   {p.prediction_col, Float64Type()}}) {
+    if (name.empty()) continue;  // an empty name leaves that output out, as in SparkML
+    if (in.FindField(name) >= 0) return AlreadyExists("output column '" + name + "' already exists");
+    fields.push_back(MakeField(name, type));
+  }
+  return Schema::Make(std::move(fields), in.metadata());
+}
+
+double NumberAt(const Column& c, int64_t r) {
+  switch (c.type_id()) {
+    case TypeId::kInt32: return c.Values<int32_t>()[r];
+    case TypeId::kInt64: return static_cast<double>(c.Values<int64_t>()[r]);
+    case TypeId::kFloat32: return c.Values<float>()[r];
+    default: return c.Values<double>()[r];
+  }
+}
+
+template <typename Fn>
+void ForEachFeature(const Column& c, int64_t r, Fn&& fn) {
+  if (c.type()->sparse()) {
+    auto idx = c.SparseIndices(r);
+    auto val = c.SparseValues(r);
+    for (size_t k = 0; k < idx.size(); ++k) fn(idx[k], val[k]);
+  } else {
+    auto row = c.DenseRow(r);
+    for (size_t k = 0; k < row.size(); ++k) fn(static_cast<int64_t>(k), row[k]);
+  }
+}
+
+// Runs fn(batch, acc) over partitions in parallel, sums the accumulators in partition order
+// (so the result does not depend on timing), then over ranks.
+Status Accumulate(const DataFrame& in, const ExecContext& ctx, size_t width,
+                  const std::function<Status(const Batch&, std::vector<double>*)>& fn, std::vector<double>* out) {
+  std::vector<std::vector<double>> parts(in.num_partitions(), std::vector<double>(width, 0.0));
+  auto run = [&](int64_t p) { return fn(in.partition(static_cast<int>(p)), &parts[p]); };
+  if (ctx.pool) {
+    EMBER_RETURN_IF_ERROR(ctx.pool->ParallelFor(in.num_partitions(), run, ctx.cancel));
+  } else {
+    for (int p = 0; p < in.num_partitions(); ++p) EMBER_RETURN_IF_ERROR(run(p));
+  }
+  out->assign(width, 0.0);
+  for (const auto& part : parts) {
+    for (size_t k = 0; k < width; ++k) (*out)[k] += part[k];
+  }
+  if (ctx.comm && ctx.comm->size() > 1) {
+    EMBER_RETURN_IF_ERROR(ctx.comm->AllReduce(std::span<double>(*out), ReduceOp::kSum,
+                                              Deadline::In(std::chrono::minutes(30))));
+  }
+  return Status::OK();
+}
+
+// Checks row r's label and weight; returns the weight (0 for rows to ignore).
+Result<double> RowWeight(const Batch& b, const Inputs& x, const P& p, int64_t r, double* label) {
+  const Column& lc = *b.column(x.label);
+  if (lc.IsNull(r)) return InvalidArgument("LogisticRegression: null in label column '" + p.label_col + "'");
+  *label = NumberAt(lc, r);
+  if (!(*label >= 0) || std::floor(*label) != *label || *label > 1e6) {
+    return InvalidArgument("LogisticRegression: label " + std::to_string(*label) + " in column '" + p.label_col +
+                           "' is not a class index (0, 1, 2, ...)");
+  }
+  if (b.column(x.features)->IsNull(r)) {
+    return InvalidArgument("LogisticRegression: null in features column '" + p.features_col + "'");
+  }
+  if (x.weight < 0) return 1.0;
+  const Column& wc = *b.column(x.weight);
+  const double w = wc.IsNull(r) ? -1 : NumberAt(wc, r);
+  if (!(w >= 0) || !std::isfinite(w)) {
+    return InvalidArgument("LogisticRegression: weight in column '" + p.weight_col + "' must be a number >= 0");
+  }
+  return w;
+}
+
+}  // namespace
+
+const ParamSpec<LogisticRegressionParams>& LogisticRegressionParams::Spec() {
+  static const auto* spec = &(*new ParamSpec<P>("LogisticRegression"))
+      .Add("featuresCol", &P::features_col, "The feature vector column.", NonEmpty<std::string>())
+      .Add("labelCol", &P::label_col, "The label column: class indices 0, 1, ...", NonEmpty<std::string>())
+      .Add("weightCol", &P::weight_col, "Instance weights (empty: every row weighs 1).")
+      .Add("predictionCol", &P::prediction_col, "The predicted class index column (empty: left out).")
+      .Add("rawPredictionCol", &P::raw_prediction_col, "The margins vector column (empty: left out).")
+      .Add("probabilityCol", &P::probability_col, "The class probability vector column (empty: left out).")
+      .Add("maxIter", &P::max_iter, "Maximum optimizer iterations.", AtLeast<int32_t>(0))
+      .Add("regParam", &P::reg_param, "Regularisation strength.", AtLeast(0.0))
+      .Add("elasticNetParam", &P::elastic_net_param, "L1 share of the penalty: 0 is L2, 1 is L1.", InRange(0.0, 1.0))
+      .Add("tol", &P::tol, "Convergence tolerance on the objective's relative change.", AtLeast(0.0))
+      .Add("fitIntercept", &P::fit_intercept, "Fit an (unpenalised) intercept.")
+      .Add("standardization", &P::standardization, "Penalise standardised coefficients.")
+      .AddEnum("family", &P::family,
+               {{"auto", LogisticFamily::kAuto}, {"binomial", LogisticFamily::kBinomial},
+                {"multinomial", LogisticFamily::kMultinomial}},
+               "auto: binomial for two classes, else multinomial.")
+      .Add("threshold", &P::threshold, "Binomial: predict 1 when P(1) exceeds this.", InRange(0.0, 1.0));
+  return *spec;
+}
+
+// LogisticRegression -----------------------------------------------------------------------
+
+Result<std::shared_ptr<const LogisticRegression>> LogisticRegression::Make(Params p, std::string uid) {
+  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
+  return std::shared_ptr<const LogisticRegression>(new LogisticRegression(std::move(p), std::move(uid)));
+}
+
+Result<SchemaPtr> LogisticRegression::TransformSchema(const Schema& in) const {
+  EMBER_RETURN_IF_ERROR(BindInputs(in, params_, true).status());
+  // The number of classes is known after fitting; the vectors' width is 0 until then
+  // (unless the label column records its classes as an ML attribute).
+  const int li = in.FindField(params_.label_col);
+  auto labels = NominalValues(in.field(li));
+  const int k = labels ? std::max<int>(2, static_cast<int>(labels->size())) : 0;
+  return OutputSchema(in, params_, k);
+}
+
+Result<std::shared_ptr<const Transformer>> LogisticRegression::Fit(const DataFrame& in, const ExecContext& ctx) const {
+  const P& p = params_;
+  EMBER_ASSIGN_OR_RETURN(Inputs x, BindInputs(*in.schema(), p, true));
+  const int64_t d = x.d;
+  // Pass 1: weight sum and weighted feature sums (and every row's label and weight checked).
+  std::vector<double> s1;
+  EMBER_RETURN_IF_ERROR(Accumulate(in, ctx, static_cast<size_t>(d) + 1, [&](const Batch& b, std::vector<double>* acc) -> Status {
+    const Column& f = *b.column(x.features);
+    for (int64_t r = 0; r < b.num_rows(); ++r) {
+      double y;
+      EMBER_ASSIGN_OR_RETURN(double w, RowWeight(b, x, p, r, &y));
+      (*acc)[d] += w;
+      bool finite = true;
+      ForEachFeature(f, r, [&](int64_t j, double v) {
+        finite = finite && std::isfinite(v);
+        (*acc)[j] += w * v;
+      });
+      if (!finite) return InvalidArgument("LogisticRegression: NaN or infinity in features column '" + p.features_col + "'");
+    }
+    return Status::OK();
+  }, &s1));
+  // The number of classes: the largest label over partitions and ranks.
+  double max_label = 0;
+  for (const Batch& b : in.partitions()) {
+    const Column& lc = *b.column(x.label);
+    for (int64_t r = 0; r < b.num_rows(); ++r) max_label = std::max(max_label, NumberAt(lc, r));
+  }
+  if (ctx.comm && ctx.comm->size() > 1) {
+    std::vector<double> m = {max_label};
+    EMBER_RETURN_IF_ERROR(ctx.comm->AllReduce(std::span<double>(m), ReduceOp::kMax, Deadline::In(std::chrono::minutes(30))));
+    max_label = m[0];
+  }
+  const double wsum = s1[d];
+  if (!(wsum > 0)) return InvalidArgument("LogisticRegression: no rows with positive weight to fit on");
+  int k = static_cast<int>(max_label) + 1;
+  if (auto names = NominalValues(in.schema()->field(x.label))) k = std::max<int>(k, static_cast<int>(names->size()));
+  k = std::max(k, 2);
+  const bool multinomial = p.family == LogisticFamily::kMultinomial || (p.family == LogisticFamily::kAuto && k > 2);
+  if (!multinomial && k > 2) {
+    return InvalidArgument("LogisticRegression param 'family': binomial needs labels 0 and 1, found " +
+                           std::to_string(k) + " classes");
+  }
+  std::vector<double> mean(d);
+  for (int64_t j = 0; j < d; ++j) mean[j] = s1[j] / wsum;
+  // Pass 2: weighted squared deviations and class weights.
+  std::vector<double> s2;
+  EMBER_RETURN_IF_ERROR(Accumulate(in, ctx, static_cast<size_t>(d + k), [&](const Batch& b, std::vector<double>* acc) -> Status {
+    const Column& f = *b.column(x.features);
+    for (int64_t r = 0; r < b.num_rows(); ++r) {
+      double y;
+      EMBER_ASSIGN_OR_RETURN(double w, RowWeight(b, x, p, r, &y));
+      (*acc)[d + static_cast<int64_t>(y)] += w;
+      if (f.type()->sparse()) {
+        for (int64_t j = 0; j < d; ++j) (*acc)[j] += w * mean[j] * mean[j];
+        ForEachFeature(f, r, [&](int64_t j, double v) { (*acc)[j] += w * ((v - mean[j]) * (v - mean[j]) - mean[j] * mean[j]); });
+      } else {
+        ForEachFeature(f, r, [&](int64_t j, double v) { (*acc)[j] += w * (v - mean[j]) * (v - mean[j]); });
+      }
+    }
+    return Status::OK();
+  }, &s2));
+  std::vector<double> inv_sigma(d, 0.0);
+  for (int64_t j = 0; j < d; ++j) {
+    const double var = wsum > 1 ? s2[j] / (wsum - 1) : 0.0;
+    if (var > 0) inv_sigma[j] = 1.0 / std::sqrt(var);
+  }
+  // Variables: `rows` blocks of d scaled coefficients then the intercept.
+  const int rows = multinomial ? k : 1;
+  const int64_t stride = d + (p.fit_intercept ? 1 : 0);
+  const size_t nvars = static_cast<size_t>(rows * stride);
+  const double l2 = p.reg_param * (1 - p.elastic_net_param);
+  const double l1 = p.reg_param * p.elastic_net_param;
+  // Penalty weights per coefficient in the scaled space (SparkML's standardization).
+  std::vector<double> l2w(nvars, 0.0), l1w;
+  if (l1 > 0) l1w.assign(nvars, 0.0);
+  for (int c = 0; c < rows; ++c) {
+    for (int64_t j = 0; j < d; ++j) {
+      const double factor = p.standardization ? 1.0 : (inv_sigma[j] > 0 ? inv_sigma[j] : 0.0);
+      l2w[c * stride + j] = l2 * factor * factor;
+      if (l1 > 0) l1w[c * stride + j] = l1 * factor;
+    }
+  }
+  std::vector<double> x0(nvars, 0.0);
+  if (p.fit_intercept) {
+    if (!multinomial) {
+      const double p1 = s2[d + 1] / wsum;
+      if (p1 > 0 && p1 < 1) x0[d] = std::log(p1 / (1 - p1));
+    } else {
+      double mean_log = 0;
+      for (int c = 0; c < k; ++c) mean_log += std::log(std::max(s2[d + c], 1e-12) / wsum) / k;
+      for (int c = 0; c < k; ++c) x0[c * stride + d] = std::log(std::max(s2[d + c], 1e-12) / wsum) - mean_log;
+    }
+  }
+  auto objective = [&](std::span<const double> beta, std::span<double> grad) -> Result<double> {
+    std::vector<double> total;
+    EMBER_RETURN_IF_ERROR(Accumulate(in, ctx, nvars + 1, [&](const Batch& b, std::vector<double>* acc) -> Status {
+      const Column& f = *b.column(x.features);
+      std::vector<double> margin(rows), prob(rows);
+      for (int64_t r = 0; r < b.num_rows(); ++r) {
+        double y;
+        EMBER_ASSIGN_OR_RETURN(double w, RowWeight(b, x, p, r, &y));
+        if (w == 0) continue;
+        for (int c = 0; c < rows; ++c) margin[c] = p.fit_intercept ? beta[c * stride + d] : 0.0;
+        ForEachFeature(f, r, [&](int64_t j, double v) {
+          const double s = v * inv_sigma[j];
+          if (s != 0) {
+            for (int c = 0; c < rows; ++c) margin[c] += beta[c * stride + j] * s;
+          }
+        });
+        const int yi = static_cast<int>(y);
+        if (!multinomial) {
+          const double m = margin[0];
+          // log(1 + e^m) - y m, computed without overflow.
+          (*acc)[nvars] += w * ((m > 0 ? m + std::log1p(std::exp(-m)) : std::log1p(std::exp(m))) - y * m);
+          prob[0] = w * (1.0 / (1.0 + std::exp(-m)) - y);
+        } else {
+          double mx = margin[0];
+          for (int c = 1; c < rows; ++c) mx = std::max(mx, margin[c]);
+          double z = 0;
+          for (int c = 0; c < rows; ++c) z += std::exp(margin[c] - mx);
+          (*acc)[nvars] += w * (mx + std::log(z) - margin[yi]);
+          for (int c = 0; c < rows; ++c) prob[c] = w * (std::exp(margin[c] - mx) / z - (c == yi ? 1.0 : 0.0));
+        }
+        for (int c = 0; c < rows; ++c) {
+          if (p.fit_intercept) (*acc)[c * stride + d] += prob[c];
+        }
+        ForEachFeature(f, r, [&](int64_t j, double v) {
+          const double s = v * inv_sigma[j];
+          if (s != 0) {
+            for (int c = 0; c < rows; ++c) (*acc)[c * stride + j] += prob[c] * s;
+          }
+        });
+      }
+      return Status::OK();
+    }, &total));
+    double loss = total[nvars] / wsum;
+    for (size_t i = 0; i < nvars; ++i) {
+      grad[i] = total[i] / wsum + l2w[i] * beta[i];
+      loss += 0.5 * l2w[i] * beta[i] * beta[i];
+    }
+    return loss;
+  };
+  LbfgsOptions opt;
+  opt.max_iter = p.max_iter;
+  opt.tol = p.tol;
+  opt.l1 = l1w;
+  EMBER_ASSIGN_OR_RETURN(LbfgsResult fit, MinimizeLbfgs(objective, x0, opt));
+  if (ctx.log) {
+    ctx.log->Info(Describe() + ": " + std::to_string(fit.iterations) + " iterations, objective " +
+                  std::to_string(fit.objective) + (fit.converged ? "" : " (maxIter reached)"));
+  }
+  std::vector<double> coef(static_cast<size_t>(rows * d)), icpt(rows, 0.0);
+  for (int c = 0; c < rows; ++c) {
+    for (int64_t j = 0; j < d; ++j) coef[c * d + j] = fit.x[c * stride + j] * inv_sigma[j];
+    if (p.fit_intercept) icpt[c] = fit.x[c * stride + d];
+  }
+  if (multinomial && p.fit_intercept) {  // intercepts are defined up to a constant: center them
+    double m = 0;
+    for (double v : icpt) m += v / rows;
+    for (double& v : icpt) v -= m;
+  }
+  EMBER_ASSIGN_OR_RETURN(auto model, LogisticRegressionModel::Make(p, k, d, std::move(coef), std::move(icpt), uid()));
+  return std::shared_ptr<const Transformer>(std::move(model));
+}
+
+// LogisticRegressionModel ------------------------------------------------------------------
+
+Result<std::shared_ptr<const LogisticRegressionModel>> LogisticRegressionModel::Make(
+    Params p, int k, int64_t d, std::vector<double> coef, std::vector<double> icpt, std::string uid) {
+  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
+  const int rows = (k == 2 && p.family != LogisticFamily::kMultinomial) ? 1 : k;
+  if (k < 2 || d < 0 || coef.size() != static_cast<size_t>(rows * d) || icpt.size() != static_cast<size_t>(rows)) {
+    return InvalidArgument("LogisticRegressionModel: coefficients do not match " + std::to_string(k) + " classes and " +
+                           std::to_string(d) + " features");
+  }
+  return std::shared_ptr<const LogisticRegressionModel>(
+      new LogisticRegressionModel(std::move(p), k, d, std::move(coef), std::move(icpt), std::move(uid)));
+}
+
+Status LogisticRegressionModel::SaveContents(const std::string& dir) const {
+  std::error_code ec;
+  std::filesystem::create_directories(dir + "/data", ec);
+  if (ec) return IoError("cannot create '" + dir + "/data': " + ec.message());
+  Json d = Json::MakeObject();
+  d.Set("numClasses", num_classes_);
+  d.Set("numFeatures", num_features_);
+  Json coef = Json::MakeArray(), icpt = Json::MakeArray();
+  for (double v : coefficients_) coef.Append(v);
+  for (double v : intercepts_) icpt.Append(v);
+  d.Set("coefficients", std::move(coef));
+  d.Set("intercepts", std::move(icpt));
+  return WriteStringToFile(dir + "/data/model.json", d.Dump() + "\n");
+}
+
+Result<std::shared_ptr<const LogisticRegressionModel>> LogisticRegressionModel::Load(const LoadContext& ctx) {
+  EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
+  const std::string path = ctx.dir + "/data/model.json";
+  EMBER_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  Result<Json> d = Json::Parse(text);
+  if (!d.ok()) return DataLoss(path + ": " + d.status().message());
+  const Json* k = d->Find("numClasses");
+  const Json* n = d->Find("numFeatures");
+  if (!k || !k->is_int() || !n || !n->is_int() || k->as_int() > 1000000 || n->as_int() > (int64_t{1} << 31)) {
+    return DataLoss(path + ": missing or invalid numClasses / numFeatures");
+  }
+  std::vector<double> coef, icpt;
+  for (auto [key, out] : {std::pair<const char*, std::vector<double>*>{"coefficients", &coef}, {"intercepts", &icpt}}) {
+    const Json* arr = d->Find(key);
+    if (!arr || !arr->is_array()) return DataLoss(path + ": missing array \"" + key + "\"");
+    for (const Json& v : arr->as_array()) {
+      if (!v.is_number()) return DataLoss(path + ": \"" + key + "\" must hold numbers");
+      out->push_back(v.as_double());
+    }
+  }
+  auto m = Make(std::move(p), static_cast<int>(k->as_int()), n->as_int(), std::move(coef), std::move(icpt), ctx.uid);
+  if (!m.ok()) return m.status().WithContext(path);
+  return m;
+}
+
+Result<std::unique_ptr<BoundTransform>> LogisticRegressionModel::Bind(const Schema& in) const {
+  EMBER_ASSIGN_OR_RETURN(Inputs x, BindInputs(in, params_, false));
+  if (x.d != num_features_) {
+    return InvalidArgument("LogisticRegressionModel: column '" + params_.features_col + "' has " + std::to_string(x.d) +
+                           " features but the model was fitted on " + std::to_string(num_features_));
+  }
+  EMBER_ASSIGN_OR_RETURN(SchemaPtr out, OutputSchema(in, params_, num_classes_));
+  const int k = num_classes_;
+  const int rows = static_cast<int>(intercepts_.size());
+  const int64_t d = num_features_;
+  const auto coef = coefficients_, icpt = intercepts_;
+  const P p = params_;
+  return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
+      out, [=](const Batch& b, KernelScratch&) -> Result<Batch> {
+        const Column& f = *b.column(x.features);
+        DenseVectorBuilder raw(k), prob(k);
+        Float64Builder pred(Float64Type());
+        raw.Reserve(b.num_rows());
+        prob.Reserve(b.num_rows());
+        std::vector<double> m(rows), rv(k), pv(k);
+        for (int64_t r = 0; r < b.num_rows(); ++r) {
+          if (f.IsNull(r)) {
+            raw.AppendNull();
+            prob.AppendNull();
+            pred.AppendNull();
+            continue;
+          }
+          for (int c = 0; c < rows; ++c) m[c] = icpt[c];
+          ForEachFeature(f, r, [&](int64_t j, double v) {
+            for (int c = 0; c < rows; ++c) m[c] += coef[c * d + j] * v;
+          });
+          double label;
+          if (rows == 1) {
+            rv[0] = -m[0];
+            rv[1] = m[0];
+            pv[1] = 1.0 / (1.0 + std::exp(-m[0]));
+            pv[0] = 1.0 - pv[1];
+            label = pv[1] > p.threshold ? 1.0 : 0.0;
+          } else {
+            double mx = m[0];
+            for (int c = 1; c < rows; ++c) mx = std::max(mx, m[c]);
+            double z = 0;
+            for (int c = 0; c < rows; ++c) z += std::exp(m[c] - mx);
+            int best = 0;
+            for (int c = 0; c < rows; ++c) {
+              rv[c] = m[c];
+              pv[c] = std::exp(m[c] - mx) / z;
+              if (m[c] > m[best]) best = c;
+            }
+            label = best;
+          }
+          EMBER_RETURN_IF_ERROR(raw.Append(rv));
+          EMBER_RETURN_IF_ERROR(prob.Append(pv));
+          pred.Append(label);
+        }
+        std::vector<ColumnPtr> cols = b.columns();
+        if (!p.raw_prediction_col.empty()) cols.push_back(raw.Finish());
+        if (!p.probability_col.empty()) cols.push_back(prob.Finish());
+        if (!p.prediction_col.empty()) cols.push_back(pred.Finish());
+        return Batch::Make(out, std::move(cols), b.num_rows());
+      }));
+}
+
+Status RegisterLinearStages(StageRegistry* r) {
+  EMBER_RETURN_IF_ERROR(RegisterStage<LogisticRegression>(
+      r, "Binomial or multinomial logistic regression with L2 / L1 / elastic-net regularisation."));
+  return RegisterStage<LogisticRegressionModel>(r, "A fitted logistic regression: coefficients and intercepts.");
+}
+
+}  // namespace ember
