@@ -9,6 +9,7 @@
 #include "ember/pipeline/pipeline.h"
 #include "ember/registry_all.h"
 #include "ember/stages/column_stages.h"
+#include "ember/stages/model_statistics.h"
 #include "ember/stages/one_hot_encoder.h"
 #include "ember/stages/repartition.h"
 #include "ember/stages/scalers.h"
@@ -103,6 +104,8 @@ std::map<std::string, ConformanceCase> Cases() {
          return StagePtr(*(*LogisticRegression::Make({.reg_param = 0.1}))->Fit(LabeledFrame(), ExecContext::Default()));
        },
        LabeledFrame, {{"threshold", Json(2.0)}, {"maxIter", Json(-5)}}},
+      {"ComputeModelStatistics", Maker<ComputeModelStatistics>({.label_col = "id", .scored_labels_col = "x"}),
+       testing::MixedFrame, {{"labelCol", Json("")}, {"evaluationMetric", Json("ranking")}}},
       {"Pipeline", [] { return StagePtr(SmallPipeline()); }, testing::MixedFrame,
        {{"stages", Json(1)}}},
       {"PipelineModel",

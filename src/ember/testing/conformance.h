@@ -1,6 +1,7 @@
 // The conformance suite every registered stage passes: save/load round trip with equal
 // output, TransformSchema equal to the schema Transform produces, invalid params rejected
-// with a message naming them, empty input, determinism, and concurrent Transform from
+// with a message naming them, empty input (no rows out of a partition-local stage),
+// determinism, and concurrent Transform from
 // several threads. Reports failures through GoogleTest.
 #pragma once
 

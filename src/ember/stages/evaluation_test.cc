@@ -1,0 +1,90 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "ember/core/builder.h"
+#include "ember/core/ops.h"
+#include "ember/stages/model_statistics.h"
+#include "ember/stages/random_split.h"
+#include "ember/testing/conformance.h"
+#include "ember/testing/matchers.h"
+
+namespace ember {
+namespace {
+
+using ::ember::testing::IsOk;
+
+TEST(MetricsTest, AreaUnderCurves) {
+  // The classic example (scikit-learn's roc_auc_score gives 0.75).
+  std::vector<double> y = {0, 0, 1, 1}, s = {0.1, 0.4, 0.35, 0.8};
+  EXPECT_DOUBLE_EQ(AreaUnderRoc(y, s), 0.75);
+  EXPECT_NEAR(AreaUnderPr(y, s), 0.5 + 0.5 * (0.5 + 2.0 / 3) / 2, 1e-12);
+  // Ties share their rank: a constant score gives 0.5.
+  EXPECT_DOUBLE_EQ(AreaUnderRoc({0, 1, 0, 1}, {0.3, 0.3, 0.3, 0.3}), 0.5);
+  EXPECT_TRUE(std::isnan(AreaUnderRoc({1, 1}, {0.2, 0.4})));
+}
+
+DataFrame Scored() {
+  SchemaPtr s = *Schema::Make({MakeField("label", Float64Type()), MakeField("probability", DenseVectorType(2)),
+                               MakeField("prediction", Float64Type())});
+  Batch a = *Batch::Make(s, {MakeColumn<double>({0, 0}), MakeDenseVectorColumn({{0.9, 0.1}, {0.6, 0.4}}, 2),
+                             MakeColumn<double>({0, 0})});
+  Batch b = *Batch::Make(s, {MakeColumn<double>({1, 1}), MakeDenseVectorColumn({{0.65, 0.35}, {0.2, 0.8}}, 2),
+                             MakeColumn<double>({0, 1})});
+  return *DataFrame::Make(s, {a, b});
+}
+
+TEST(ComputeModelStatisticsTest, BinaryClassification) {
+  auto out = (*ComputeModelStatistics::Make({}))->Transform(Scored(), ExecContext::Default());
+  ASSERT_THAT(out, IsOk());
+  Batch m = *out->Collect();
+  ASSERT_EQ(m.num_rows(), 1);
+  auto value = [&](const std::string& name) { return (*m.GetColumn(name))->Values<double>()[0]; };
+  EXPECT_DOUBLE_EQ(value("accuracy"), 0.75);
+  EXPECT_DOUBLE_EQ(value("precision"), 1.0);
+  EXPECT_DOUBLE_EQ(value("recall"), 0.5);
+  EXPECT_DOUBLE_EQ(value("AUC"), 0.75);
+  EXPECT_NEAR(value("log_loss"), -(std::log(0.9) + std::log(0.6) + std::log(0.35) + std::log(0.8)) / 4, 1e-12);
+  EXPECT_EQ(FormatValue(**m.GetColumn("confusion_matrix"), 0), "[[2,0],[1,1]]");
+}
+
+TEST(ComputeModelStatisticsTest, Regression) {
+  SchemaPtr s = *Schema::Make({MakeField("label", Float64Type()), MakeField("prediction", Float64Type())});
+  DataFrame f = DataFrame::FromBatch(*Batch::Make(s, {MakeColumn<double>({1, 2, 3}), MakeColumn<double>({1, 3, 5})}));
+  auto out = (*ComputeModelStatistics::Make({}))->Transform(f, ExecContext::Default());
+  ASSERT_THAT(out, IsOk());
+  Batch m = *out->Collect();
+  EXPECT_DOUBLE_EQ((*m.GetColumn("mean_squared_error"))->Values<double>()[0], 5.0 / 3);
+  EXPECT_DOUBLE_EQ((*m.GetColumn("mean_absolute_error"))->Values<double>()[0], 1.0);
+  EXPECT_DOUBLE_EQ((*m.GetColumn("R^2"))->Values<double>()[0], 1 - 5.0 / 2);
+}
+
+TEST(RandomSplitTest, DisjointCoveringReproducible) {
+  std::vector<std::optional<int64_t>> ids;
+  for (int i = 0; i < 1000; ++i) ids.push_back(i);
+  SchemaPtr s = *Schema::Make({MakeField("id", Int64Type())});
+  Batch all = *Batch::Make(s, {MakeColumn(ids)});
+  DataFrame f = *DataFrame::Make(s, {all.Slice(0, 400), all.Slice(400, 600)});
+  auto parts = RandomSplit(ExecContext::Default(), f, {0.8, 0.2}, 42);
+  ASSERT_THAT(parts, IsOk());
+  const int64_t a = (*parts)[0].num_rows(), b = (*parts)[1].num_rows();
+  EXPECT_EQ(a + b, 1000);
+  EXPECT_NEAR(a, 800, 60);
+  std::vector<bool> seen(1000, false);
+  for (const auto& part : *parts) {
+    Batch c = *part.Collect();
+    for (int64_t r = 0; r < c.num_rows(); ++r) {
+      const int64_t id = c.column(0)->Values<int64_t>()[r];
+      EXPECT_FALSE(seen[id]);
+      seen[id] = true;
+    }
+  }
+  auto again = RandomSplit(ExecContext::Default(), f, {0.8, 0.2}, 42);
+  EXPECT_TRUE(FramesEqual((*again)[1], (*parts)[1]));
+  auto other = RandomSplit(ExecContext::Default(), f, {0.8, 0.2}, 7);
+  EXPECT_FALSE(FramesEqual((*other)[1], (*parts)[1]));
+  EXPECT_FALSE(RandomSplit(ExecContext::Default(), f, {0, 0}, 1).ok());
+}
+
+}  // namespace
+}  // namespace ember

@@ -1,0 +1,272 @@
+#include "ember/stages/model_statistics.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+
+#include "ember/base/status_macros.h"
+#include "ember/core/builder.h"
+
+namespace ember {
+
+const ParamSpec<ComputeModelStatisticsParams>& ComputeModelStatisticsParams::Spec() {
+  using P = ComputeModelStatisticsParams;
+  static const auto* spec = &(*new ParamSpec<P>("ComputeModelStatistics"))
+      .Add("labelCol", &P::label_col, "The true label (class index, or value for regression).", NonEmpty<std::string>())
+      .Add("scoresCol", &P::scores_col, "Classification: the probability vector column.")
+      .Add("scoredLabelsCol", &P::scored_labels_col, "The predicted class index or value.", NonEmpty<std::string>())
+      .AddEnum("evaluationMetric", &P::evaluation_metric,
+               {{"auto", EvaluationMetric::kAuto}, {"classification", EvaluationMetric::kClassification},
+                {"regression", EvaluationMetric::kRegression}},
+               "auto: classification when scoresCol exists, else regression.");
+  return *spec;
+}
+
+double AreaUnderRoc(const std::vector<double>& labels, const std::vector<double>& scores) {
+  const size_t n = labels.size();
+  std::vector<size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] < scores[b]; });
+  double rank_sum = 0, pos = 0;
+  for (size_t i = 0; i < n;) {
+    size_t j = i;
+    while (j < n && scores[order[j]] == scores[order[i]]) ++j;
+    const double avg_rank = (i + 1 + j) / 2.0;  // ranks i+1 .. j
+    for (size_t k = i; k < j; ++k) {
+      if (labels[order[k]] == 1) {
+        rank_sum += avg_rank;
+        pos += 1;
+      }
+    }
+    i = j;
+  }
+  const double neg = static_cast<double>(n) - pos;
+  if (pos == 0 || neg == 0) return NAN;
+  return (rank_sum - pos * (pos + 1) / 2) / (pos * neg);
+}
+
+double AreaUnderPr(const std::vector<double>& labels, const std::vector<double>& scores) {
+  const size_t n = labels.size();
+  std::vector<size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] > scores[b]; });
+  double total_pos = 0;
+  for (double l : labels) total_pos += l == 1;
+  if (total_pos == 0) return NAN;
+  double tp = 0, fp = 0, area = 0, prev_recall = 0, prev_precision = -1;
+  for (size_t i = 0; i < n;) {
+    size_t j = i;
+    while (j < n && scores[order[j]] == scores[order[i]]) {
+      (labels[order[j]] == 1 ? tp : fp) += 1;
+      ++j;
+    }
+    const double recall = tp / total_pos, precision = tp / (tp + fp);
+    if (prev_precision < 0) prev_precision = precision;  // the curve starts at (0, first precision)
+    area += (recall - prev_recall) * (precision + prev_precision) / 2;
+    prev_recall = recall;
+    prev_precision = precision;
+    i = j;
+  }
+  return area;
+}
+
+namespace {
+
+double NumberAt(const Column& c, int64_t r) {
+  switch (c.type_id()) {
+    case TypeId::kInt32: return c.Values<int32_t>()[r];
+    case TypeId::kInt64: return static_cast<double>(c.Values<int64_t>()[r]);
+    case TypeId::kFloat32: return c.Values<float>()[r];
+    case TypeId::kBool: return c.BoolValue(r) ? 1.0 : 0.0;
+    default: return c.Values<double>()[r];
+  }
+}
+
+struct Bound {
+  int label = -1, pred = -1, scores = -1;
+  bool classification = true;
+};
+
+Result<Bound> BindColumns(const Schema& in, const ComputeModelStatisticsParams& p) {
+  Bound b;
+  auto numeric = [](const DataType& t) { return t.is_numeric() || t.id() == TypeId::kBool; };
+  EMBER_ASSIGN_OR_RETURN(b.label, in.GetFieldIndexOfType(p.label_col, numeric, "a numeric label column"));
+  EMBER_ASSIGN_OR_RETURN(b.pred, in.GetFieldIndexOfType(p.scored_labels_col, numeric, "a numeric prediction column"));
+  const bool has_scores = !p.scores_col.empty() && in.FindField(p.scores_col) >= 0;
+  b.classification = p.evaluation_metric == EvaluationMetric::kClassification ||
+                     (p.evaluation_metric == EvaluationMetric::kAuto && has_scores);
+  if (b.classification && !p.scores_col.empty()) {
+    EMBER_ASSIGN_OR_RETURN(b.scores, in.GetFieldIndexOfType(p.scores_col, [](const DataType& t) {
+      return t.id() == TypeId::kVector; }, "a probability vector column"));
+  }
+  return b;
+}
+
+SchemaPtr MetricsSchema(bool classification) {
+  std::vector<Field> f = {MakeField("evaluation_type", StringType())};
+  const char* names[] = {"accuracy", "precision", "recall", "f1", "AUC", "AUPR", "log_loss", "macro_f1", "weighted_f1"};
+  if (classification) {
+    for (const char* n : names) f.push_back(MakeField(n, Float64Type()));
+    f.push_back(MakeField("confusion_matrix", ListType(ListType(Int64Type()))));
+  } else {
+    for (const char* n : {"mean_squared_error", "root_mean_squared_error", "mean_absolute_error", "R^2"}) {
+      f.push_back(MakeField(n, Float64Type()));
+    }
+  }
+  return *Schema::Make(std::move(f));
+}
+
+// Per row: label, prediction, P(label) (NaN without scores), P(class 1) (NaN if not binary).
+constexpr int kRowWidth = 4;
+
+Status CollectRows(const Batch& b, const Bound& x, const std::string& label_col, std::vector<double>* rows) {
+  const Column& lc = *b.column(x.label);
+  const Column& pc = *b.column(x.pred);
+  const Column* sc = x.scores >= 0 ? b.column(x.scores).get() : nullptr;
+  for (int64_t r = 0; r < b.num_rows(); ++r) {
+    if (lc.IsNull(r) || pc.IsNull(r) || (sc && sc->IsNull(r))) continue;  // unscored rows are not counted
+    const double y = NumberAt(lc, r);
+    double p_label = NAN, p_one = NAN;
+    if (sc) {
+      const int64_t k = sc->type()->vector_size();
+      auto prob = [&](int64_t c) -> double {
+        if (c < 0 || c >= k) return 0.0;
+        if (!sc->type()->sparse()) return sc->DenseRow(r)[c];
+        auto idx = sc->SparseIndices(r);
+        auto it = std::lower_bound(idx.begin(), idx.end(), static_cast<int32_t>(c));
+        return (it != idx.end() && *it == c) ? sc->SparseValues(r)[it - idx.begin()] : 0.0;
+      };
+      if (std::floor(y) != y || y < 0) {
+        return InvalidArgument("ComputeModelStatistics: label " + std::to_string(y) + " in column '" + label_col +
+                               "' is not a class index");
+      }
+      p_label = prob(static_cast<int64_t>(y));
+      if (k == 2) p_one = prob(1);
+    }
+    rows->insert(rows->end(), {y, NumberAt(pc, r), p_label, p_one});
+  }
+  return Status::OK();
+}
+
+Result<Batch> Metrics(const std::vector<double>& rows, bool classification) {
+  const size_t n = rows.size() / kRowWidth;
+  SchemaPtr schema = MetricsSchema(classification);
+  std::vector<ColumnPtr> cols;
+  auto add = [&](double v) { cols.push_back(MakeColumn<double>({std::isnan(v) ? std::nullopt : std::optional(v)})); };
+  if (!classification) {
+    cols.push_back(MakeColumn<std::string>({"Regression"}));
+    double se = 0, ae = 0, mean = 0;
+    for (size_t i = 0; i < n; ++i) mean += rows[i * kRowWidth] / n;
+    double tot = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const double y = rows[i * kRowWidth], d = rows[i * kRowWidth + 1] - y;
+      se += d * d;
+      ae += std::abs(d);
+      tot += (y - mean) * (y - mean);
+    }
+    add(n ? se / n : NAN);
+    add(n ? std::sqrt(se / n) : NAN);
+    add(n ? ae / n : NAN);
+    add(tot > 0 ? 1 - se / tot : NAN);
+    return Batch::Make(schema, std::move(cols));
+  }
+  int k = 2;
+  for (size_t i = 0; i < n; ++i) {
+    k = std::max({k, static_cast<int>(rows[i * kRowWidth]) + 1, static_cast<int>(rows[i * kRowWidth + 1]) + 1});
+  }
+  std::vector<std::vector<int64_t>> cm(k, std::vector<int64_t>(k, 0));
+  double log_loss = 0;
+  bool have_scores = n > 0;
+  std::vector<double> labels, scores;
+  for (size_t i = 0; i < n; ++i) {
+    const double* row = &rows[i * kRowWidth];
+    const int y = static_cast<int>(row[0]), p = static_cast<int>(row[1]);
+    if (p < 0 || row[1] != p) return InvalidArgument("ComputeModelStatistics: prediction " + std::to_string(row[1]) + " is not a class index");
+    ++cm[y][p];
+    if (std::isnan(row[2])) have_scores = false;
+    log_loss -= std::log(std::clamp(row[2], 1e-15, 1.0));
+    labels.push_back(row[0]);
+    scores.push_back(row[3]);
+  }
+  double correct = 0;
+  for (int c = 0; c < k; ++c) correct += cm[c][c];
+  std::vector<double> f1(k), support(k);
+  for (int c = 0; c < k; ++c) {
+    double tp = cm[c][c], pred = 0, actual = 0;
+    for (int j = 0; j < k; ++j) {
+      pred += cm[j][c];
+      actual += cm[c][j];
+    }
+    support[c] = actual;
+    const double prec = pred ? tp / pred : 0, rec = actual ? tp / actual : 0;
+    f1[c] = prec + rec > 0 ? 2 * prec * rec / (prec + rec) : 0;
+  }
+  const bool binary = k == 2 && have_scores && !std::isnan(scores.empty() ? NAN : scores[0]);
+  const double tp = cm[1][1], fp = cm[0][1], fn = cm[1][0];
+  double macro = 0, weighted = 0;
+  for (int c = 0; c < k; ++c) {
+    macro += f1[c] / k;
+    weighted += n ? f1[c] * support[c] / n : 0;
+  }
+  cols.push_back(MakeColumn<std::string>({binary || k == 2 ? "Classification (binary)" : "Classification (multiclass)"}));
+  add(n ? correct / n : NAN);
+  add(k == 2 && tp + fp > 0 ? tp / (tp + fp) : NAN);
+  add(k == 2 && tp + fn > 0 ? tp / (tp + fn) : NAN);
+  add(k == 2 ? f1[1] : NAN);
+  add(binary ? AreaUnderRoc(labels, scores) : NAN);
+  add(binary ? AreaUnderPr(labels, scores) : NAN);
+  add(have_scores ? log_loss / n : NAN);
+  add(macro);
+  add(weighted);
+  ListBuilder outer(ListType(ListType(Int64Type())));
+  outer.Append();
+  auto* inner = static_cast<ListBuilder*>(outer.value_builder());
+  for (int r = 0; r < k; ++r) {
+    inner->Append();
+    for (int c = 0; c < k; ++c) static_cast<Int64Builder*>(inner->value_builder())->Append(cm[r][c]);
+  }
+  cols.push_back(outer.Finish());
+  return Batch::Make(schema, std::move(cols));
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const ComputeModelStatistics>> ComputeModelStatistics::Make(Params p, std::string uid) {
+  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
+  return std::shared_ptr<const ComputeModelStatistics>(new ComputeModelStatistics(std::move(p), std::move(uid)));
+}
+
+Result<std::unique_ptr<BoundTransform>> ComputeModelStatistics::Bind(const Schema& in) const {
+  EMBER_ASSIGN_OR_RETURN(Bound x, BindColumns(in, params_));
+  SchemaPtr out = MetricsSchema(x.classification);
+  const std::string label_col = params_.label_col;
+  return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
+      out, [x, label_col](const Batch& b, KernelScratch&) -> Result<Batch> {
+        std::vector<double> rows;
+        EMBER_RETURN_IF_ERROR(CollectRows(b, x, label_col, &rows));
+        return Metrics(rows, x.classification);
+      }));
+}
+
+Result<DataFrame> ComputeModelStatistics::Transform(const DataFrame& in, const ExecContext& ctx) const {
+  Result<Bound> bound = BindColumns(*in.schema(), params_);
+  if (!bound.ok()) return bound.status().WithContext(Describe());
+  std::vector<double> rows;
+  for (const Batch& b : in.partitions()) EMBER_RETURN_IF_ERROR(CollectRows(b, *bound, params_.label_col, &rows));
+  if (ctx.comm && ctx.comm->size() > 1) {
+    Bytes mine(reinterpret_cast<const char*>(rows.data()), rows.size() * sizeof(double));
+    EMBER_ASSIGN_OR_RETURN(auto all, ctx.comm->AllGather(std::move(mine), Deadline::In(std::chrono::minutes(30))));
+    rows.clear();
+    for (const Bytes& b : all) {
+      const size_t count = b.size() / sizeof(double);
+      const size_t start = rows.size();
+      rows.resize(start + count);
+      std::memcpy(rows.data() + start, b.data(), count * sizeof(double));
+    }
+  }
+  EMBER_ASSIGN_OR_RETURN(Batch metrics, Metrics(rows, bound->classification));
+  return DataFrame::FromBatch(std::move(metrics));
+}
+
+}  // namespace ember

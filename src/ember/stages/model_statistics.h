@@ -1,0 +1,47 @@
+// ComputeModelStatistics, as SynapseML's: scores a scored frame and returns one row of
+// metrics. Classification (binary: accuracy, precision, recall, F1, AUC, AUPR, log loss,
+// confusion matrix; multiclass: accuracy, macro and weighted F1, log loss, confusion
+// matrix) or regression (MSE, RMSE, MAE, R2). On several ranks the scores of every rank are
+// gathered, so every rank gets the same metrics. A frame-level stage: it is not
+// partition-local. Immutable and thread-safe.
+#pragma once
+
+#include "ember/params/param_spec.h"
+#include "ember/pipeline/stage.h"
+
+namespace ember {
+
+enum class EvaluationMetric { kAuto, kClassification, kRegression };
+
+struct ComputeModelStatisticsParams {
+  std::string label_col = "label";
+  std::string scores_col = "probability";     // classification: probability vectors
+  std::string scored_labels_col = "prediction";
+  EvaluationMetric evaluation_metric = EvaluationMetric::kAuto;  // auto: classification if scoresCol exists
+  static const ParamSpec<ComputeModelStatisticsParams>& Spec();
+};
+
+class ComputeModelStatistics final : public Transformer {
+ public:
+  using Params = ComputeModelStatisticsParams;
+  static constexpr std::string_view kTypeName = "ComputeModelStatistics";
+  static Result<std::shared_ptr<const ComputeModelStatistics>> Make(Params params, std::string uid = {});
+  std::string_view type_name() const override { return kTypeName; }
+  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
+  // The kernel computes the metrics of one batch (streaming and serving see one batch).
+  Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
+  // One row of metrics over every partition (and rank).
+  Result<DataFrame> Transform(const DataFrame& in, const ExecContext& ctx) const override;
+  bool partition_local() const override { return false; }
+
+ private:
+  ComputeModelStatistics(Params p, std::string uid) : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
+  Params params_;
+};
+
+// Area under the ROC curve of `scores` for labels 0/1 (ties share their average rank).
+double AreaUnderRoc(const std::vector<double>& labels, const std::vector<double>& scores);
+// Area under the precision-recall curve, trapezoidal over distinct thresholds (as SparkML).
+double AreaUnderPr(const std::vector<double>& labels, const std::vector<double>& scores);
+
+}  // namespace ember
