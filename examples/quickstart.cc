@@ -1,9 +1,10 @@
-// Ember's main job for now, end to end on a real data set (scikit-learn's copy of the
-// Wisconsin breast cancer data, 569 rows x 30 features + label):
-//   read the CSV in parallel with an explicit schema -> attach ML attributes (label names)
-//   -> build a pipeline from a JSON spec -> fit -> save -> load -> transform
-//   -> summary statistics computed SPMD-style through the communicator
-//   -> write CSV and JSON Lines -> hand the result to Arrow through the C Data Interface.
+// Ember's main job, end to end on a real data set (scikit-learn's copy of the Wisconsin
+// breast cancer data, 569 rows x 30 features + label, from Debian's python3-sklearn):
+//   read the CSV in parallel with an explicit schema -> attach the class names as ML
+//   attributes -> split 80/20 with a seed -> build a featurize + logistic-regression
+//   pipeline from a JSON spec -> fit on the training split -> metrics on the held-out split
+//   -> save -> load -> score new rows -> write CSV and JSON Lines -> hand the result to
+//   Arrow through the C Data Interface.
 // Usage: ember_quickstart BREAST_CANCER_CSV OUT_DIR
 #include <chrono>
 #include <cstdio>
@@ -20,6 +21,9 @@
 #include "ember/pipeline/pipeline.h"
 #include "ember/pipeline/save_load.h"
 #include "ember/registry_all.h"
+#include "ember/stages/column_stages.h"
+#include "ember/stages/model_statistics.h"
+#include "ember/stages/random_split.h"
 
 namespace {
 
@@ -41,56 +45,6 @@ ember::Result<std::vector<std::string>> ClassNames(const std::string& path) {
   parts.push_back(first.substr(start));
   if (parts.size() < 3) return ember::InvalidArgument(path + ": first line has no class names");
   return std::vector<std::string>(parts.begin() + 2, parts.end());
-}
-
-// Mean, min, max and null count of every float64 column: partial sums per partition in
-// parallel, then one AllReduce, so the same code gives global figures on many ranks.
-Status PrintSummary(const ember::DataFrame& frame, const ember::ExecContext& ctx) {
-  const auto& schema = *frame.schema();
-  std::vector<int> cols;
-  for (int c = 0; c < schema.num_fields(); ++c) {
-    if (schema.field(c).type->id() == ember::TypeId::kFloat64) cols.push_back(c);
-  }
-  const size_t k = cols.size();
-  std::vector<std::vector<double>> sums(frame.num_partitions(), std::vector<double>(2 * k, 0.0));
-  std::vector<std::vector<double>> mins(frame.num_partitions(),
-                                        std::vector<double>(2 * k, std::numeric_limits<double>::infinity()));
-  EMBER_RETURN_IF_ERROR(ctx.pool->ParallelFor(frame.num_partitions(), [&](int64_t p) {
-    const ember::Batch& b = frame.partition(static_cast<int>(p));
-    for (size_t j = 0; j < k; ++j) {
-      const ember::Column& col = *b.column(cols[j]);
-      for (int64_t r = 0; r < b.num_rows(); ++r) {
-        if (col.IsNull(r)) {
-          sums[p][k + j] += 1;
-          continue;
-        }
-        const double v = col.Values<double>()[r];
-        sums[p][j] += v;
-        mins[p][j] = std::min(mins[p][j], v);
-        mins[p][k + j] = std::min(mins[p][k + j], -v);  // max as min of negatives
-      }
-    }
-    return Status::OK();
-  }));
-  std::vector<double> total(2 * k, 0.0), extreme(2 * k, std::numeric_limits<double>::infinity());
-  for (int p = 0; p < frame.num_partitions(); ++p) {
-    for (size_t j = 0; j < 2 * k; ++j) {
-      total[j] += sums[p][j];
-      extreme[j] = std::min(extreme[j], mins[p][j]);
-    }
-  }
-  const auto deadline = ember::Deadline::In(std::chrono::seconds(60));
-  EMBER_RETURN_IF_ERROR(ctx.comm->AllReduce(std::span<double>(total), ember::ReduceOp::kSum, deadline));
-  EMBER_RETURN_IF_ERROR(ctx.comm->AllReduce(std::span<double>(extreme), ember::ReduceOp::kMin, deadline));
-  std::vector<int64_t> rows = {frame.num_rows()};
-  EMBER_RETURN_IF_ERROR(ctx.comm->AllReduce(std::span<int64_t>(rows), ember::ReduceOp::kSum, deadline));
-  std::printf("\n%-14s %12s %12s %12s %6s\n", "column", "mean", "min", "max", "nulls");
-  for (size_t j = 0; j < k; ++j) {
-    const double n = static_cast<double>(rows[0]) - total[k + j];
-    std::printf("%-14s %12.4f %12.4f %12.4f %6.0f\n", schema.field(cols[j]).name.c_str(),
-                n > 0 ? total[j] / n : 0.0, extreme[j], -extreme[k + j], total[k + j]);
-  }
-  return Status::OK();
 }
 
 Status Run(const std::string& csv, const std::string& out_dir) {
@@ -119,37 +73,62 @@ Status Run(const std::string& csv, const std::string& out_dir) {
   for (const auto& c : labels.value_or(std::vector<std::string>{})) std::printf("%s ", c.c_str());
   std::printf("\n");
 
-  // 2. A pipeline from a JSON spec, as `ember fit` will read it.
+  // 2. Split 80/20 with a seed, and a featurize + logistic regression pipeline from a JSON
+  //    spec, as `ember fit` reads it.
+  EMBER_ASSIGN_OR_RETURN(auto split, ember::RandomSplit(ctx, frame, {0.8, 0.2}, /*seed=*/42));
+  const ember::DataFrame& train = split[0];
+  const ember::DataFrame& test = split[1];
+  std::string features = "[";
+  for (int i = 0; i < 30; ++i) features += std::string(i ? "," : "") + "\"f" + std::to_string(i) + "\"";
+  features += "]";
   EMBER_ASSIGN_OR_RETURN(ember::Json spec, ember::Json::Parse(R"({"stages": [
-      {"type": "SelectColumns", "params": {"cols": ["f0", "f1", "f2", "f3", "label"]}},
-      {"type": "RenameColumn", "params": {"inputCol": "f0", "outputCol": "mean_radius"}},
-      {"type": "RenameColumn", "params": {"inputCol": "f1", "outputCol": "mean_texture"}},
-      {"type": "Repartition", "params": {"n": 4}}]})"));
+      {"type": "VectorAssembler", "params": {"inputCols": )" + features + R"(, "outputCol": "raw"}},
+      {"type": "StandardScaler", "params": {"inputCol": "raw", "outputCol": "features", "withMean": true}},
+      {"type": "LogisticRegression", "params": {"regParam": 0.01, "maxIter": 200}}]})"));
   EMBER_ASSIGN_OR_RETURN(auto pipeline, ember::Pipeline::FromSpec(spec, ember::DefaultRegistry()));
   auto t1 = std::chrono::steady_clock::now();
-  EMBER_ASSIGN_OR_RETURN(auto model, pipeline->Fit(frame, ctx));
+  EMBER_ASSIGN_OR_RETURN(auto model, pipeline->Fit(train, ctx));
+  std::printf("fitted VectorAssembler -> StandardScaler -> LogisticRegression on %lld training rows (%.3f s)\n",
+              static_cast<long long>(train.num_rows()), Seconds(t1));
 
-  // 3. Save, load, and check the loaded model gives the same result.
+  // 3. Metrics on the held-out rows.
+  EMBER_ASSIGN_OR_RETURN(ember::DataFrame scored, model->Transform(test, ctx));
+  EMBER_ASSIGN_OR_RETURN(auto stats, ember::ComputeModelStatistics::Make({}));
+  EMBER_ASSIGN_OR_RETURN(ember::DataFrame metrics, stats->Transform(scored, ctx));
+  EMBER_ASSIGN_OR_RETURN(ember::Batch m, metrics.Collect());
+  std::printf("\nheld-out metrics (%lld rows):\n", static_cast<long long>(test.num_rows()));
+  for (const char* name : {"accuracy", "precision", "recall", "f1", "AUC", "AUPR", "log_loss"}) {
+    EMBER_ASSIGN_OR_RETURN(ember::ColumnPtr c, m.GetColumn(name));
+    std::printf("  %-10s %s\n", name, ember::FormatValue(*c, 0).c_str());
+  }
+  EMBER_ASSIGN_OR_RETURN(ember::ColumnPtr cm, m.GetColumn("confusion_matrix"));
+  std::printf("  %-10s %s (rows: actual %s, %s)\n", "confusion", ember::FormatValue(*cm, 0).c_str(),
+              classes[0].c_str(), classes[1].c_str());
+
+  // 4. Save, load, and score "new" rows (the first held-out rows) with the loaded model.
   const std::string model_dir = out_dir + "/model";
   EMBER_RETURN_IF_ERROR(ember::SaveStage(*model, model_dir, {.overwrite = true}));
   EMBER_ASSIGN_OR_RETURN(auto loaded, ember::LoadTransformer(model_dir, ember::DefaultRegistry()));
-  EMBER_ASSIGN_OR_RETURN(ember::DataFrame result, loaded->Transform(frame, ctx));
-  EMBER_ASSIGN_OR_RETURN(ember::DataFrame direct, model->Transform(frame, ctx));
-  const std::string diff = ember::DescribeDifference(result, direct);
-  if (!diff.empty()) return ember::Internal("loaded model differs from the fitted one: " + diff);
-  std::printf("pipeline fitted, saved to %s, loaded and applied (%.3f s): %d partitions\n",
-              model_dir.c_str(), Seconds(t1), result.num_partitions());
-  std::printf("\n%s", result.ToString(5).c_str());
+  EMBER_ASSIGN_OR_RETURN(ember::Batch first, test.Collect());
+  ember::DataFrame fresh = ember::DataFrame::FromBatch(first.Slice(0, 5));
+  EMBER_ASSIGN_OR_RETURN(ember::DataFrame predicted, loaded->Transform(fresh, ctx));
+  EMBER_ASSIGN_OR_RETURN(ember::DataFrame direct, model->Transform(fresh, ctx));
+  if (!ember::DescribeDifference(predicted, direct).empty()) {
+    return ember::Internal("the loaded model scores differently from the fitted one");
+  }
+  auto shown = ember::SelectColumns::Make({.cols = {"f0", "f1", "label", "probability", "prediction"}});
+  EMBER_RETURN_IF_ERROR(shown.status());
+  EMBER_ASSIGN_OR_RETURN(ember::DataFrame view, (*shown)->Transform(predicted, ctx));
+  std::printf("\nsaved to %s, loaded, and applied to new rows:\n%s", model_dir.c_str(), view.ToString(5).c_str());
 
-  // 4. Summary statistics, SPMD-style.
-  EMBER_RETURN_IF_ERROR(PrintSummary(result, ctx));
-
-  // 5. Write CSV and JSON Lines, and read the CSV back to check it.
-  EMBER_RETURN_IF_ERROR(ember::WriteCsv(ctx, result, out_dir + "/result.csv"));
-  EMBER_RETURN_IF_ERROR(ember::WriteJsonLines(ctx, result, out_dir + "/result.jsonl"));
+  // 5. Write the scored held-out rows as CSV and JSON Lines, and read the CSV back.
+  EMBER_ASSIGN_OR_RETURN(auto narrow, ember::SelectColumns::Make({.cols = {"label", "probability", "prediction"}}));
+  EMBER_ASSIGN_OR_RETURN(ember::DataFrame result, narrow->Transform(scored, ctx));
+  EMBER_RETURN_IF_ERROR(ember::WriteCsv(ctx, result, out_dir + "/predictions.csv"));
+  EMBER_RETURN_IF_ERROR(ember::WriteJsonLines(ctx, result, out_dir + "/predictions.jsonl"));
   ember::CsvReadOptions back_opts;
   back_opts.schema = result.schema();
-  EMBER_ASSIGN_OR_RETURN(ember::DataFrame back, ember::ReadCsv(ctx, out_dir + "/result.csv", back_opts));
+  EMBER_ASSIGN_OR_RETURN(ember::DataFrame back, ember::ReadCsv(ctx, out_dir + "/predictions.csv", back_opts));
   if (!ember::DescribeDifference(back, result).empty()) return ember::Internal("CSV round trip differs");
 
   // 6. Hand the result to Arrow (zero-copy) and take it back.
@@ -159,7 +138,7 @@ Status Run(const std::string& csv, const std::string& out_dir) {
   EMBER_RETURN_IF_ERROR(ember::ExportBatch(batch, &arrow_schema, &arrow_array));
   EMBER_ASSIGN_OR_RETURN(ember::Batch imported, ember::ImportBatch(&arrow_schema, &arrow_array));
   if (!ember::BatchesEqual(imported, batch)) return ember::Internal("Arrow round trip differs");
-  std::printf("\nwrote %s/result.csv and %s/result.jsonl; CSV and Arrow C round trips equal\n",
+  std::printf("\nwrote %s/predictions.csv and %s/predictions.jsonl; CSV and Arrow C round trips equal\n",
               out_dir.c_str(), out_dir.c_str());
   std::printf("total %.3f s\n", Seconds(t0));
   return Status::OK();
