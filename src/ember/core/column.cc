@@ -179,6 +179,16 @@ ColumnPtr Column::MakeNull(const TypePtr& type, int64_t length) {
   return MakeUnchecked(type, length, std::move(buffers), std::move(children), length);
 }
 
+double NumericValue(const Column& c, int64_t r) {
+  switch (c.type_id()) {
+    case TypeId::kBool: return c.BoolValue(r) ? 1.0 : 0.0;
+    case TypeId::kInt32: return c.Values<int32_t>()[r];
+    case TypeId::kInt64: return static_cast<double>(c.Values<int64_t>()[r]);
+    case TypeId::kFloat32: return c.Values<float>()[r];
+    default: return c.Values<double>()[r];
+  }
+}
+
 ColumnPtr Column::Slice(int64_t offset, int64_t length) const {
   return MakeUnchecked(type_, length, buffers_, children_, null_count_ == 0 ? 0 : -1,
                        offset_ + offset);

@@ -106,4 +106,21 @@ class Column {
 // Number of buffers and children a column of `type` has (see the table above).
 int NumBuffers(const DataType& type);
 
+// Row r of a numeric or bool column as a double. Precondition: the row is valid.
+double NumericValue(const Column& c, int64_t r);
+
+// Calls fn(slot, value) for the stored entries of vector row r: every slot of a dense
+// vector, the non-zero slots of a sparse one, in increasing slot order.
+template <typename Fn>
+void ForEachVectorEntry(const Column& c, int64_t r, Fn&& fn) {
+  if (c.type()->sparse()) {
+    auto idx = c.SparseIndices(r);
+    auto val = c.SparseValues(r);
+    for (size_t k = 0; k < idx.size(); ++k) fn(static_cast<int64_t>(idx[k]), val[k]);
+  } else {
+    auto row = c.DenseRow(r);
+    for (size_t k = 0; k < row.size(); ++k) fn(static_cast<int64_t>(k), row[k]);
+  }
+}
+
 }  // namespace ember

@@ -1,12 +1,12 @@
 #include "ember/linear/logistic_regression.h"
 
 #include <cmath>
-#include <filesystem>
 
 #include "ember/base/file_util.h"
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
 #include "ember/linear/lbfgs.h"
+#include "ember/pipeline/save_load.h"
 
 namespace ember {
 
@@ -46,27 +46,6 @@ Result<SchemaPtr> OutputSchema(const Schema& in, const P& p, int k) {
   return Schema::Make(std::move(fields), in.metadata());
 }
 
-double NumberAt(const Column& c, int64_t r) {
-  switch (c.type_id()) {
-    case TypeId::kInt32: return c.Values<int32_t>()[r];
-    case TypeId::kInt64: return static_cast<double>(c.Values<int64_t>()[r]);
-    case TypeId::kFloat32: return c.Values<float>()[r];
-    default: return c.Values<double>()[r];
-  }
-}
-
-template <typename Fn>
-void ForEachFeature(const Column& c, int64_t r, Fn&& fn) {
-  if (c.type()->sparse()) {
-    auto idx = c.SparseIndices(r);
-    auto val = c.SparseValues(r);
-    for (size_t k = 0; k < idx.size(); ++k) fn(idx[k], val[k]);
-  } else {
-    auto row = c.DenseRow(r);
-    for (size_t k = 0; k < row.size(); ++k) fn(static_cast<int64_t>(k), row[k]);
-  }
-}
-
 // Runs fn(batch, acc) over partitions in parallel, sums the accumulators in partition order
 // (so the result does not depend on timing), then over ranks.
 Status Accumulate(const DataFrame& in, const ExecContext& ctx, size_t width,
@@ -93,7 +72,7 @@ Status Accumulate(const DataFrame& in, const ExecContext& ctx, size_t width,
 Result<double> RowWeight(const Batch& b, const Inputs& x, const P& p, int64_t r, double* label) {
   const Column& lc = *b.column(x.label);
   if (lc.IsNull(r)) return InvalidArgument("LogisticRegression: null in label column '" + p.label_col + "'");
-  *label = NumberAt(lc, r);
+  *label = NumericValue(lc, r);
   if (!(*label >= 0) || std::floor(*label) != *label || *label > 1e6) {
     return InvalidArgument("LogisticRegression: label " + std::to_string(*label) + " in column '" + p.label_col +
                            "' is not a class index (0, 1, 2, ...)");
@@ -103,7 +82,7 @@ Result<double> RowWeight(const Batch& b, const Inputs& x, const P& p, int64_t r,
   }
   if (x.weight < 0) return 1.0;
   const Column& wc = *b.column(x.weight);
-  const double w = wc.IsNull(r) ? -1 : NumberAt(wc, r);
+  const double w = wc.IsNull(r) ? -1 : NumericValue(wc, r);
   if (!(w >= 0) || !std::isfinite(w)) {
     return InvalidArgument("LogisticRegression: weight in column '" + p.weight_col + "' must be a number >= 0");
   }
@@ -164,7 +143,7 @@ Result<std::shared_ptr<const Transformer>> LogisticRegression::Fit(const DataFra
       EMBER_ASSIGN_OR_RETURN(double w, RowWeight(b, x, p, r, &y));
       (*acc)[d] += w;
       bool finite = true;
-      ForEachFeature(f, r, [&](int64_t j, double v) {
+      ForEachVectorEntry(f, r, [&](int64_t j, double v) {
         finite = finite && std::isfinite(v);
         (*acc)[j] += w * v;
       });
@@ -176,7 +155,7 @@ Result<std::shared_ptr<const Transformer>> LogisticRegression::Fit(const DataFra
   double max_label = 0;
   for (const Batch& b : in.partitions()) {
     const Column& lc = *b.column(x.label);
-    for (int64_t r = 0; r < b.num_rows(); ++r) max_label = std::max(max_label, NumberAt(lc, r));
+    for (int64_t r = 0; r < b.num_rows(); ++r) max_label = std::max(max_label, NumericValue(lc, r));
   }
   if (ctx.comm && ctx.comm->size() > 1) {
     std::vector<double> m = {max_label};
@@ -205,9 +184,9 @@ Result<std::shared_ptr<const Transformer>> LogisticRegression::Fit(const DataFra
       (*acc)[d + static_cast<int64_t>(y)] += w;
       if (f.type()->sparse()) {
         for (int64_t j = 0; j < d; ++j) (*acc)[j] += w * mean[j] * mean[j];
-        ForEachFeature(f, r, [&](int64_t j, double v) { (*acc)[j] += w * ((v - mean[j]) * (v - mean[j]) - mean[j] * mean[j]); });
+        ForEachVectorEntry(f, r, [&](int64_t j, double v) { (*acc)[j] += w * ((v - mean[j]) * (v - mean[j]) - mean[j] * mean[j]); });
       } else {
-        ForEachFeature(f, r, [&](int64_t j, double v) { (*acc)[j] += w * (v - mean[j]) * (v - mean[j]); });
+        ForEachVectorEntry(f, r, [&](int64_t j, double v) { (*acc)[j] += w * (v - mean[j]) * (v - mean[j]); });
       }
     }
     return Status::OK();
@@ -254,7 +233,7 @@ Result<std::shared_ptr<const Transformer>> LogisticRegression::Fit(const DataFra
         EMBER_ASSIGN_OR_RETURN(double w, RowWeight(b, x, p, r, &y));
         if (w == 0) continue;
         for (int c = 0; c < rows; ++c) margin[c] = p.fit_intercept ? beta[c * stride + d] : 0.0;
-        ForEachFeature(f, r, [&](int64_t j, double v) {
+        ForEachVectorEntry(f, r, [&](int64_t j, double v) {
           const double s = v * inv_sigma[j];
           if (s != 0) {
             for (int c = 0; c < rows; ++c) margin[c] += beta[c * stride + j] * s;
@@ -277,7 +256,7 @@ Result<std::shared_ptr<const Transformer>> LogisticRegression::Fit(const DataFra
         for (int c = 0; c < rows; ++c) {
           if (p.fit_intercept) (*acc)[c * stride + d] += prob[c];
         }
-        ForEachFeature(f, r, [&](int64_t j, double v) {
+        ForEachVectorEntry(f, r, [&](int64_t j, double v) {
           const double s = v * inv_sigma[j];
           if (s != 0) {
             for (int c = 0; c < rows; ++c) (*acc)[c * stride + j] += prob[c] * s;
@@ -331,9 +310,6 @@ Result<std::shared_ptr<const LogisticRegressionModel>> LogisticRegressionModel::
 }
 
 Status LogisticRegressionModel::SaveContents(const std::string& dir) const {
-  std::error_code ec;
-  std::filesystem::create_directories(dir + "/data", ec);
-  if (ec) return IoError("cannot create '" + dir + "/data': " + ec.message());
   Json d = Json::MakeObject();
   d.Set("numClasses", num_classes_);
   d.Set("numFeatures", num_features_);
@@ -342,29 +318,20 @@ Status LogisticRegressionModel::SaveContents(const std::string& dir) const {
   for (double v : intercepts_) icpt.Append(v);
   d.Set("coefficients", std::move(coef));
   d.Set("intercepts", std::move(icpt));
-  return WriteStringToFile(dir + "/data/model.json", d.Dump() + "\n");
+  return WriteStageData(dir, "model.json", d);
 }
 
 Result<std::shared_ptr<const LogisticRegressionModel>> LogisticRegressionModel::Load(const LoadContext& ctx) {
   EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
   const std::string path = ctx.dir + "/data/model.json";
-  EMBER_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
-  Result<Json> d = Json::Parse(text);
-  if (!d.ok()) return DataLoss(path + ": " + d.status().message());
-  const Json* k = d->Find("numClasses");
-  const Json* n = d->Find("numFeatures");
+  EMBER_ASSIGN_OR_RETURN(Json d, ReadStageData(ctx, "model.json"));
+  const Json* k = d.Find("numClasses");
+  const Json* n = d.Find("numFeatures");
   if (!k || !k->is_int() || !n || !n->is_int() || k->as_int() > 1000000 || n->as_int() > (int64_t{1} << 31)) {
     return DataLoss(path + ": missing or invalid numClasses / numFeatures");
   }
-  std::vector<double> coef, icpt;
-  for (auto [key, out] : {std::pair<const char*, std::vector<double>*>{"coefficients", &coef}, {"intercepts", &icpt}}) {
-    const Json* arr = d->Find(key);
-    if (!arr || !arr->is_array()) return DataLoss(path + ": missing array \"" + key + "\"");
-    for (const Json& v : arr->as_array()) {
-      if (!v.is_number()) return DataLoss(path + ": \"" + key + "\" must hold numbers");
-      out->push_back(v.as_double());
-    }
-  }
+  EMBER_ASSIGN_OR_RETURN(std::vector<double> coef, NumbersAt(d, "coefficients", path));
+  EMBER_ASSIGN_OR_RETURN(std::vector<double> icpt, NumbersAt(d, "intercepts", path));
   auto m = Make(std::move(p), static_cast<int>(k->as_int()), n->as_int(), std::move(coef), std::move(icpt), ctx.uid);
   if (!m.ok()) return m.status().WithContext(path);
   return m;
@@ -398,7 +365,7 @@ Result<std::unique_ptr<BoundTransform>> LogisticRegressionModel::Bind(const Sche
             continue;
           }
           for (int c = 0; c < rows; ++c) m[c] = icpt[c];
-          ForEachFeature(f, r, [&](int64_t j, double v) {
+          ForEachVectorEntry(f, r, [&](int64_t j, double v) {
             for (int c = 0; c < rows; ++c) m[c] += coef[c * d + j] * v;
           });
           double label;

@@ -46,6 +46,14 @@ struct StageMetadata {
 // `where` names the file in errors.
 Result<StageMetadata> ParseStageMetadata(std::string_view text, const std::string& where);
 
+// Writes `data` as DIR/data/<file> (creating data/): the learned state of a fitted model.
+Status WriteStageData(const std::string& stage_dir, const std::string& file, const Json& data);
+// Reads DIR/data/<file> of the stage being loaded as a JSON object; DataLoss naming the
+// file if it is missing, not JSON, or not an object.
+Result<Json> ReadStageData(const LoadContext& ctx, const std::string& file);
+// The numbers of array `key` of `data`; DataLoss naming `where` and the key otherwise.
+Result<std::vector<double>> NumbersAt(const Json& data, const std::string& key, const std::string& where);
+
 // Builds a stage from a JSON spec object {"type": ..., "uid"?: ..., "params": {...}} with no
 // saved data (what `ember fit` reads). Fitted models cannot be built this way.
 Result<std::shared_ptr<const Stage>> StageFromSpec(const Json& spec, const StageRegistry& registry);

@@ -73,16 +73,6 @@ double AreaUnderPr(const std::vector<double>& labels, const std::vector<double>&
 
 namespace {
 
-double NumberAt(const Column& c, int64_t r) {
-  switch (c.type_id()) {
-    case TypeId::kInt32: return c.Values<int32_t>()[r];
-    case TypeId::kInt64: return static_cast<double>(c.Values<int64_t>()[r]);
-    case TypeId::kFloat32: return c.Values<float>()[r];
-    case TypeId::kBool: return c.BoolValue(r) ? 1.0 : 0.0;
-    default: return c.Values<double>()[r];
-  }
-}
-
 struct Bound {
   int label = -1, pred = -1, scores = -1;
   bool classification = true;
@@ -126,7 +116,7 @@ Status CollectRows(const Batch& b, const Bound& x, const std::string& label_col,
   const Column* sc = x.scores >= 0 ? b.column(x.scores).get() : nullptr;
   for (int64_t r = 0; r < b.num_rows(); ++r) {
     if (lc.IsNull(r) || pc.IsNull(r) || (sc && sc->IsNull(r))) continue;  // unscored rows are not counted
-    const double y = NumberAt(lc, r);
+    const double y = NumericValue(lc, r);
     double p_label = NAN, p_one = NAN;
     if (sc) {
       const int64_t k = sc->type()->vector_size();
@@ -144,7 +134,7 @@ Status CollectRows(const Batch& b, const Bound& x, const std::string& label_col,
       p_label = prob(static_cast<int64_t>(y));
       if (k == 2) p_one = prob(1);
     }
-    rows->insert(rows->end(), {y, NumberAt(pc, r), p_label, p_one});
+    rows->insert(rows->end(), {y, NumericValue(pc, r), p_label, p_one});
   }
   return Status::OK();
 }

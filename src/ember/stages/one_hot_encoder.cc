@@ -1,11 +1,11 @@
 #include "ember/stages/one_hot_encoder.h"
 
 #include <cmath>
-#include <filesystem>
 
 #include "ember/base/file_util.h"
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
+#include "ember/pipeline/save_load.h"
 #include "ember/core/ops.h"
 #include "ember/stages/internal/column_pairs.h"
 
@@ -23,13 +23,7 @@ Result<std::vector<ColumnPair>> Pairs(const OneHotEncoderParams& p) {
 // The category of row r, or -1 when the value is null, negative, fractional or too large.
 int64_t Category(const Column& c, int64_t r) {
   if (c.IsNull(r)) return -1;
-  double v;
-  switch (c.type_id()) {
-    case TypeId::kInt32: v = c.Values<int32_t>()[r]; break;
-    case TypeId::kInt64: v = static_cast<double>(c.Values<int64_t>()[r]); break;
-    case TypeId::kFloat32: v = c.Values<float>()[r]; break;
-    default: v = c.Values<double>()[r];
-  }
+  const double v = NumericValue(c, r);
   if (!(v >= 0 && v < 2147483647.0) || std::floor(v) != v) return -1;
   return static_cast<int64_t>(v);
 }
@@ -124,22 +118,18 @@ Result<std::shared_ptr<const OneHotEncoderModel>> OneHotEncoderModel::Make(Param
 }
 
 Status OneHotEncoderModel::SaveContents(const std::string& dir) const {
-  std::error_code ec;
-  std::filesystem::create_directories(dir + "/data", ec);
-  if (ec) return IoError("cannot create '" + dir + "/data': " + ec.message());
   Json sizes = Json::MakeArray();
   for (int64_t s : sizes_) sizes.Append(s);
   Json d = Json::MakeObject();
   d.Set("categorySizes", std::move(sizes));
-  return WriteStringToFile(dir + "/data/model.json", d.Dump() + "\n");
+  return WriteStageData(dir, "model.json", d);
 }
 
 Result<std::shared_ptr<const OneHotEncoderModel>> OneHotEncoderModel::Load(const LoadContext& ctx) {
   EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
   const std::string path = ctx.dir + "/data/model.json";
-  EMBER_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
-  Result<Json> d = Json::Parse(text);
-  const Json* arr = d.ok() ? d->Find("categorySizes") : nullptr;
+  EMBER_ASSIGN_OR_RETURN(Json d, ReadStageData(ctx, "model.json"));
+  const Json* arr = d.Find("categorySizes");
   if (arr == nullptr || !arr->is_array()) return DataLoss(path + ": expected {\"categorySizes\": [...]}");
   std::vector<int64_t> sizes;
   for (const Json& s : arr->as_array()) {

@@ -1,12 +1,12 @@
 #include "ember/stages/scalers.h"
 
 #include <cmath>
-#include <filesystem>
 #include <limits>
 
 #include "ember/base/file_util.h"
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
+#include "ember/pipeline/save_load.h"
 
 namespace ember {
 
@@ -25,19 +25,6 @@ Result<std::pair<int, SchemaPtr>> BindVector(const Schema& in, const std::string
   if (auto slots = SlotNames(in.field(i))) SetSlotNames(&f, *slots);
   EMBER_ASSIGN_OR_RETURN(SchemaPtr out, in.AddField(std::move(f)));
   return std::make_pair(i, out);
-}
-
-// Calls fn(slot, value) for every stored value of row r (sparse: only non-zeros).
-template <typename Fn>
-void ForEachSlot(const Column& c, int64_t r, Fn&& fn) {
-  if (c.type()->sparse()) {
-    auto idx = c.SparseIndices(r);
-    auto val = c.SparseValues(r);
-    for (size_t k = 0; k < idx.size(); ++k) fn(idx[k], val[k]);
-  } else {
-    auto row = c.DenseRow(r);
-    for (size_t k = 0; k < row.size(); ++k) fn(static_cast<int64_t>(k), row[k]);
-  }
 }
 
 // Sums `values` over partitions (computed by `per_partition`) and then over ranks.
@@ -127,7 +114,7 @@ Result<std::shared_ptr<const Transformer>> StandardScaler::Fit(const DataFrame& 
         for (int64_t r = 0; r < b.num_rows(); ++r) {
           if (c.IsNull(r)) continue;
           (*acc)[n] += 1;
-          ForEachSlot(c, r, [&](int64_t k, double v) { (*acc)[k] += v; });
+          ForEachVectorEntry(c, r, [&](int64_t k, double v) { (*acc)[k] += v; });
         }
       }, &sums));
   const double count = sums[n];
@@ -143,11 +130,11 @@ Result<std::shared_ptr<const Transformer>> StandardScaler::Fit(const DataFrame& 
           if (c.type()->sparse()) {
             // Slots not stored are zeros: start from n * mean^2 per row, then correct.
             for (size_t k = 0; k < n; ++k) (*acc)[k] += mean[k] * mean[k];
-            ForEachSlot(c, r, [&](int64_t k, double v) {
+            ForEachVectorEntry(c, r, [&](int64_t k, double v) {
               (*acc)[k] += (v - mean[k]) * (v - mean[k]) - mean[k] * mean[k];
             });
           } else {
-            ForEachSlot(c, r, [&](int64_t k, double v) { (*acc)[k] += (v - mean[k]) * (v - mean[k]); });
+            ForEachVectorEntry(c, r, [&](int64_t k, double v) { (*acc)[k] += (v - mean[k]) * (v - mean[k]); });
           }
         }
       }, &sq));
@@ -198,7 +185,7 @@ Result<std::shared_ptr<const Transformer>> MinMaxScaler::Fit(const DataFrame& in
               (*acc)[n + k] = std::min((*acc)[n + k], 0.0);
             }
           }
-          ForEachSlot(c, r, [&](int64_t k, double v) {
+          ForEachVectorEntry(c, r, [&](int64_t k, double v) {
             (*acc)[k] = std::min((*acc)[k], v);
             (*acc)[n + k] = std::min((*acc)[n + k], -v);
           });
@@ -238,34 +225,25 @@ Result<std::shared_ptr<const ScalerModel>> ScalerModel::Make(Params p, std::vect
 }
 
 Status ScalerModel::SaveContents(const std::string& dir) const {
-  std::error_code ec;
-  std::filesystem::create_directories(dir + "/data", ec);
-  if (ec) return IoError("cannot create '" + dir + "/data': " + ec.message());
-  Json d = Json::MakeObject();
-  for (auto [key, values] : {std::pair<const char*, const std::vector<double>*>{"shift", &shift_},
-                             {"scale", &scale_}, {"offset", &offset_}}) {
+  auto array = [](const std::vector<double>& values) {
     Json a = Json::MakeArray();
-    for (double v : *values) a.Append(v);
-    d.Set(key, std::move(a));
-  }
-  return WriteStringToFile(dir + "/data/model.json", d.Dump() + "\n");
+    for (double v : values) a.Append(v);
+    return a;
+  };
+  Json d = Json::MakeObject();
+  d.Set("shift", array(shift_));
+  d.Set("scale", array(scale_));
+  d.Set("offset", array(offset_));
+  return WriteStageData(dir, "model.json", d);
 }
 
 Result<std::shared_ptr<const ScalerModel>> ScalerModel::Load(const LoadContext& ctx) {
   EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
   const std::string path = ctx.dir + "/data/model.json";
-  EMBER_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
-  Result<Json> d = Json::Parse(text);
-  std::vector<double> shift, scale, offset;
-  for (auto [key, out] : {std::pair<const char*, std::vector<double>*>{"shift", &shift}, {"scale", &scale},
-                          {"offset", &offset}}) {
-    const Json* arr = d.ok() ? d->Find(key) : nullptr;
-    if (arr == nullptr || !arr->is_array()) return DataLoss(path + ": missing array \"" + key + "\"");
-    for (const Json& v : arr->as_array()) {
-      if (!v.is_number()) return DataLoss(path + ": \"" + key + "\" must hold numbers");
-      out->push_back(v.as_double());
-    }
-  }
+  EMBER_ASSIGN_OR_RETURN(Json d, ReadStageData(ctx, "model.json"));
+  EMBER_ASSIGN_OR_RETURN(std::vector<double> shift, NumbersAt(d, "shift", path));
+  EMBER_ASSIGN_OR_RETURN(std::vector<double> scale, NumbersAt(d, "scale", path));
+  EMBER_ASSIGN_OR_RETURN(std::vector<double> offset, NumbersAt(d, "offset", path));
   Result<std::shared_ptr<const ScalerModel>> m =
       Make(std::move(p), std::move(shift), std::move(scale), std::move(offset), ctx.uid);
   if (!m.ok()) return m.status().WithContext(path);
@@ -305,7 +283,7 @@ Result<std::unique_ptr<BoundTransform>> ScalerModel::Bind(const Schema& in) cons
             continue;
           }
           std::fill(row.begin(), row.end(), 0.0);
-          ForEachSlot(c, r, [&](int64_t k, double v) { row[k] = v; });
+          ForEachVectorEntry(c, r, [&](int64_t k, double v) { row[k] = v; });
           for (int64_t k = 0; k < n; ++k) row[k] = (row[k] - shift[k]) * scale[k] + offset[k];
           EMBER_RETURN_IF_ERROR(static_cast<DenseVectorBuilder*>(builder.get())->Append(row));
         }

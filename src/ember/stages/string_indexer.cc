@@ -4,13 +4,13 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
-#include <filesystem>
 #include <set>
 
 #include "ember/base/file_util.h"
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
+#include "ember/pipeline/save_load.h"
 #include "ember/stages/internal/column_pairs.h"
 
 namespace ember {
@@ -237,9 +237,6 @@ Result<std::shared_ptr<const StringIndexerModel>> StringIndexerModel::Make(
 }
 
 Status StringIndexerModel::SaveContents(const std::string& dir) const {
-  std::error_code ec;
-  std::filesystem::create_directories(dir + "/data", ec);
-  if (ec) return IoError("cannot create '" + dir + "/data': " + ec.message());
   Json all = Json::MakeArray();
   for (const auto& ls : labels_) {
     Json a = Json::MakeArray();
@@ -248,15 +245,14 @@ Status StringIndexerModel::SaveContents(const std::string& dir) const {
   }
   Json d = Json::MakeObject();
   d.Set("labelsArray", std::move(all));
-  return WriteStringToFile(dir + "/data/labels.json", d.Dump() + "\n");
+  return WriteStageData(dir, "labels.json", d);
 }
 
 Result<std::shared_ptr<const StringIndexerModel>> StringIndexerModel::Load(const LoadContext& ctx) {
   EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
   const std::string path = ctx.dir + "/data/labels.json";
-  EMBER_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
-  Result<Json> d = Json::Parse(text);
-  const Json* arr = d.ok() ? d->Find("labelsArray") : nullptr;
+  EMBER_ASSIGN_OR_RETURN(Json d, ReadStageData(ctx, "labels.json"));
+  const Json* arr = d.Find("labelsArray");
   if (arr == nullptr || !arr->is_array()) return DataLoss(path + ": expected {\"labelsArray\": [[...], ...]}");
   std::vector<std::vector<std::string>> labels;
   for (const Json& ls : arr->as_array()) {
@@ -364,13 +360,7 @@ Result<std::unique_ptr<BoundTransform>> IndexToString::Bind(const Schema& in) co
             sb.AppendNull();
             continue;
           }
-          double v;
-          switch (c.type_id()) {
-            case TypeId::kInt32: v = c.Values<int32_t>()[r]; break;
-            case TypeId::kInt64: v = static_cast<double>(c.Values<int64_t>()[r]); break;
-            case TypeId::kFloat32: v = c.Values<float>()[r]; break;
-            default: v = c.Values<double>()[r];
-          }
+          const double v = NumericValue(c, r);
           if (!(v >= 0 && v < static_cast<double>(labels.size()) && std::floor(v) == v)) {
             return InvalidArgument("IndexToString: " + FormatValue(c, r) + " in column '" + col +
                                    "' is not a label index (0 to " + std::to_string(labels.size() - 1) + ")");
