@@ -5,6 +5,7 @@
 #include "ember/base/file_util.h"
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
+#include "ember/linear/internal/training.h"
 #include "ember/linear/lbfgs.h"
 #include "ember/pipeline/save_load.h"
 
@@ -14,24 +15,20 @@ namespace {
 
 using P = LogisticRegressionParams;
 
-struct Inputs {
-  int features = -1, label = -1, weight = -1;
-  int64_t d = 0;
-};
+using linear_internal::Accumulate;
+using linear_internal::TrainingColumns;
+using Inputs = TrainingColumns;
 
 Result<Inputs> BindInputs(const Schema& in, const P& p, bool need_label) {
-  Inputs x;
-  EMBER_ASSIGN_OR_RETURN(x.features, in.GetFieldIndexOfType(p.features_col, [](const DataType& t) {
-    return t.id() == TypeId::kVector; }, "a vector column"));
-  x.d = in.field(x.features).type->vector_size();
-  auto numeric = [](const DataType& t) { return t.is_numeric(); };
-  if (need_label) {
-    EMBER_ASSIGN_OR_RETURN(x.label, in.GetFieldIndexOfType(p.label_col, numeric, "a numeric label column"));
+  return linear_internal::BindTrainingColumns(in, p.features_col, need_label ? p.label_col : "", p.weight_col);
+}
+
+Status CheckClassLabel(double y, const P& p) {
+  if (!(y >= 0) || std::floor(y) != y || y > 1e6) {
+    return InvalidArgument("LogisticRegression: label " + std::to_string(y) + " in column '" + p.label_col +
+                           "' is not a class index (0, 1, 2, ...)");
   }
-  if (need_label && !p.weight_col.empty()) {
-    EMBER_ASSIGN_OR_RETURN(x.weight, in.GetFieldIndexOfType(p.weight_col, numeric, "a numeric weight column"));
-  }
-  return x;
+  return Status::OK();
 }
 
 Result<SchemaPtr> OutputSchema(const Schema& in, const P& p, int k) {
@@ -44,49 +41,6 @@ Result<SchemaPtr> OutputSchema(const Schema& in, const P& p, int k) {
     fields.push_back(MakeField(name, type));
   }
   return Schema::Make(std::move(fields), in.metadata());
-}
-
-// Runs fn(batch, acc) over partitions in parallel, sums the accumulators in partition order
-// (so the result does not depend on timing), then over ranks.
-Status Accumulate(const DataFrame& in, const ExecContext& ctx, size_t width,
-                  const std::function<Status(const Batch&, std::vector<double>*)>& fn, std::vector<double>* out) {
-  std::vector<std::vector<double>> parts(in.num_partitions(), std::vector<double>(width, 0.0));
-  auto run = [&](int64_t p) { return fn(in.partition(static_cast<int>(p)), &parts[p]); };
-  if (ctx.pool) {
-    EMBER_RETURN_IF_ERROR(ctx.pool->ParallelFor(in.num_partitions(), run, ctx.cancel));
-  } else {
-    for (int p = 0; p < in.num_partitions(); ++p) EMBER_RETURN_IF_ERROR(run(p));
-  }
-  out->assign(width, 0.0);
-  for (const auto& part : parts) {
-    for (size_t k = 0; k < width; ++k) (*out)[k] += part[k];
-  }
-  if (ctx.comm && ctx.comm->size() > 1) {
-    EMBER_RETURN_IF_ERROR(ctx.comm->AllReduce(std::span<double>(*out), ReduceOp::kSum,
-                                              Deadline::In(std::chrono::minutes(30))));
-  }
-  return Status::OK();
-}
-
-// Checks row r's label and weight; returns the weight (0 for rows to ignore).
-Result<double> RowWeight(const Batch& b, const Inputs& x, const P& p, int64_t r, double* label) {
-  const Column& lc = *b.column(x.label);
-  if (lc.IsNull(r)) return InvalidArgument("LogisticRegression: null in label column '" + p.label_col + "'");
-  *label = NumericValue(lc, r);
-  if (!(*label >= 0) || std::floor(*label) != *label || *label > 1e6) {
-    return InvalidArgument("LogisticRegression: label " + std::to_string(*label) + " in column '" + p.label_col +
-                           "' is not a class index (0, 1, 2, ...)");
-  }
-  if (b.column(x.features)->IsNull(r)) {
-    return InvalidArgument("LogisticRegression: null in features column '" + p.features_col + "'");
-  }
-  if (x.weight < 0) return 1.0;
-  const Column& wc = *b.column(x.weight);
-  const double w = wc.IsNull(r) ? -1 : NumericValue(wc, r);
-  if (!(w >= 0) || !std::isfinite(w)) {
-    return InvalidArgument("LogisticRegression: weight in column '" + p.weight_col + "' must be a number >= 0");
-  }
-  return w;
 }
 
 }  // namespace
@@ -134,23 +88,12 @@ Result<std::shared_ptr<const Transformer>> LogisticRegression::Fit(const DataFra
   const P& p = params_;
   EMBER_ASSIGN_OR_RETURN(Inputs x, BindInputs(*in.schema(), p, true));
   const int64_t d = x.d;
-  // Pass 1: weight sum and weighted feature sums (and every row's label and weight checked).
-  std::vector<double> s1;
-  EMBER_RETURN_IF_ERROR(Accumulate(in, ctx, static_cast<size_t>(d) + 1, [&](const Batch& b, std::vector<double>* acc) -> Status {
-    const Column& f = *b.column(x.features);
-    for (int64_t r = 0; r < b.num_rows(); ++r) {
-      double y;
-      EMBER_ASSIGN_OR_RETURN(double w, RowWeight(b, x, p, r, &y));
-      (*acc)[d] += w;
-      bool finite = true;
-      ForEachVectorEntry(f, r, [&](int64_t j, double v) {
-        finite = finite && std::isfinite(v);
-        (*acc)[j] += w * v;
-      });
-      if (!finite) return InvalidArgument("LogisticRegression: NaN or infinity in features column '" + p.features_col + "'");
-    }
-    return Status::OK();
-  }, &s1));
+  const std::string owner = "LogisticRegression";
+  EMBER_ASSIGN_OR_RETURN(linear_internal::FeatureScaling scaling,
+                         linear_internal::ComputeFeatureScaling(in, ctx, x, owner,
+                                                                [&](double y) { return CheckClassLabel(y, p); }));
+  const double wsum = scaling.weight_sum;
+  const std::vector<double>& inv_sigma = scaling.inv_sigma;
   // The number of classes: the largest label over partitions and ranks.
   double max_label = 0;
   for (const Batch& b : in.partitions()) {
@@ -162,8 +105,6 @@ Result<std::shared_ptr<const Transformer>> LogisticRegression::Fit(const DataFra
     EMBER_RETURN_IF_ERROR(ctx.comm->AllReduce(std::span<double>(m), ReduceOp::kMax, Deadline::In(std::chrono::minutes(30))));
     max_label = m[0];
   }
-  const double wsum = s1[d];
-  if (!(wsum > 0)) return InvalidArgument("LogisticRegression: no rows with positive weight to fit on");
   int k = static_cast<int>(max_label) + 1;
   if (auto names = NominalValues(in.schema()->field(x.label))) k = std::max<int>(k, static_cast<int>(names->size()));
   k = std::max(k, 2);
@@ -172,55 +113,31 @@ Result<std::shared_ptr<const Transformer>> LogisticRegression::Fit(const DataFra
     return InvalidArgument("LogisticRegression param 'family': binomial needs labels 0 and 1, found " +
                            std::to_string(k) + " classes");
   }
-  std::vector<double> mean(d);
-  for (int64_t j = 0; j < d; ++j) mean[j] = s1[j] / wsum;
-  // Pass 2: weighted squared deviations and class weights.
-  std::vector<double> s2;
-  EMBER_RETURN_IF_ERROR(Accumulate(in, ctx, static_cast<size_t>(d + k), [&](const Batch& b, std::vector<double>* acc) -> Status {
-    const Column& f = *b.column(x.features);
+  // Class weights, for the starting intercepts.
+  std::vector<double> class_weight;
+  EMBER_RETURN_IF_ERROR(Accumulate(in, ctx, static_cast<size_t>(k), [&](const Batch& b, std::vector<double>* acc) -> Status {
     for (int64_t r = 0; r < b.num_rows(); ++r) {
       double y;
-      EMBER_ASSIGN_OR_RETURN(double w, RowWeight(b, x, p, r, &y));
-      (*acc)[d + static_cast<int64_t>(y)] += w;
-      if (f.type()->sparse()) {
-        for (int64_t j = 0; j < d; ++j) (*acc)[j] += w * mean[j] * mean[j];
-        ForEachVectorEntry(f, r, [&](int64_t j, double v) { (*acc)[j] += w * ((v - mean[j]) * (v - mean[j]) - mean[j] * mean[j]); });
-      } else {
-        ForEachVectorEntry(f, r, [&](int64_t j, double v) { (*acc)[j] += w * (v - mean[j]) * (v - mean[j]); });
-      }
+      EMBER_ASSIGN_OR_RETURN(double w, linear_internal::RowWeight(b, x, r, owner, &y));
+      (*acc)[static_cast<int64_t>(y)] += w;
     }
     return Status::OK();
-  }, &s2));
-  std::vector<double> inv_sigma(d, 0.0);
-  for (int64_t j = 0; j < d; ++j) {
-    const double var = wsum > 1 ? s2[j] / (wsum - 1) : 0.0;
-    if (var > 0) inv_sigma[j] = 1.0 / std::sqrt(var);
-  }
+  }, &class_weight));
   // Variables: `rows` blocks of d scaled coefficients then the intercept.
   const int rows = multinomial ? k : 1;
   const int64_t stride = d + (p.fit_intercept ? 1 : 0);
   const size_t nvars = static_cast<size_t>(rows * stride);
-  const double l2 = p.reg_param * (1 - p.elastic_net_param);
-  const double l1 = p.reg_param * p.elastic_net_param;
-  // Penalty weights per coefficient in the scaled space (SparkML's standardization).
-  std::vector<double> l2w(nvars, 0.0), l1w;
-  if (l1 > 0) l1w.assign(nvars, 0.0);
-  for (int c = 0; c < rows; ++c) {
-    for (int64_t j = 0; j < d; ++j) {
-      const double factor = p.standardization ? 1.0 : (inv_sigma[j] > 0 ? inv_sigma[j] : 0.0);
-      l2w[c * stride + j] = l2 * factor * factor;
-      if (l1 > 0) l1w[c * stride + j] = l1 * factor;
-    }
-  }
+  std::vector<double> l2w, l1w;
+  linear_internal::PenaltyWeights(scaling, p.reg_param, p.elastic_net_param, p.standardization, rows, stride, &l2w, &l1w);
   std::vector<double> x0(nvars, 0.0);
   if (p.fit_intercept) {
     if (!multinomial) {
-      const double p1 = s2[d + 1] / wsum;
+      const double p1 = class_weight[1] / wsum;
       if (p1 > 0 && p1 < 1) x0[d] = std::log(p1 / (1 - p1));
     } else {
       double mean_log = 0;
-      for (int c = 0; c < k; ++c) mean_log += std::log(std::max(s2[d + c], 1e-12) / wsum) / k;
-      for (int c = 0; c < k; ++c) x0[c * stride + d] = std::log(std::max(s2[d + c], 1e-12) / wsum) - mean_log;
+      for (int c = 0; c < k; ++c) mean_log += std::log(std::max(class_weight[c], 1e-12) / wsum) / k;
+      for (int c = 0; c < k; ++c) x0[c * stride + d] = std::log(std::max(class_weight[c], 1e-12) / wsum) - mean_log;
     }
   }
   auto objective = [&](std::span<const double> beta, std::span<double> grad) -> Result<double> {
@@ -230,7 +147,7 @@ Result<std::shared_ptr<const Transformer>> LogisticRegression::Fit(const DataFra
       std::vector<double> margin(rows), prob(rows);
       for (int64_t r = 0; r < b.num_rows(); ++r) {
         double y;
-        EMBER_ASSIGN_OR_RETURN(double w, RowWeight(b, x, p, r, &y));
+        EMBER_ASSIGN_OR_RETURN(double w, linear_internal::RowWeight(b, x, r, owner, &y));
         if (w == 0) continue;
         for (int c = 0; c < rows; ++c) margin[c] = p.fit_intercept ? beta[c * stride + d] : 0.0;
         ForEachVectorEntry(f, r, [&](int64_t j, double v) {

@@ -1,0 +1,134 @@
+#include "ember/linear/internal/training.h"
+
+#include <cmath>
+
+#include "ember/base/status_macros.h"
+
+namespace ember::linear_internal {
+
+Result<TrainingColumns> BindTrainingColumns(const Schema& in, const std::string& features, const std::string& label,
+                                            const std::string& weight) {
+  TrainingColumns x;
+  EMBER_ASSIGN_OR_RETURN(x.features, in.GetFieldIndexOfType(features, [](const DataType& t) {
+    return t.id() == TypeId::kVector; }, "a vector column"));
+  x.d = in.field(x.features).type->vector_size();
+  auto numeric = [](const DataType& t) { return t.is_numeric(); };
+  if (!label.empty()) {
+    EMBER_ASSIGN_OR_RETURN(x.label, in.GetFieldIndexOfType(label, numeric, "a numeric label column"));
+  }
+  if (!label.empty() && !weight.empty()) {
+    EMBER_ASSIGN_OR_RETURN(x.weight, in.GetFieldIndexOfType(weight, numeric, "a numeric weight column"));
+  }
+  return x;
+}
+
+Status Accumulate(const DataFrame& in, const ExecContext& ctx, size_t width,
+                  const std::function<Status(const Batch&, std::vector<double>*)>& fn, std::vector<double>* out) {
+  std::vector<std::vector<double>> parts(in.num_partitions(), std::vector<double>(width, 0.0));
+  auto run = [&](int64_t p) { return fn(in.partition(static_cast<int>(p)), &parts[p]); };
+  if (ctx.pool) {
+    EMBER_RETURN_IF_ERROR(ctx.pool->ParallelFor(in.num_partitions(), run, ctx.cancel));
+  } else {
+    for (int p = 0; p < in.num_partitions(); ++p) EMBER_RETURN_IF_ERROR(run(p));
+  }
+  out->assign(width, 0.0);
+  for (const auto& part : parts) {
+    for (size_t k = 0; k < width; ++k) (*out)[k] += part[k];
+  }
+  if (ctx.comm && ctx.comm->size() > 1) {
+    EMBER_RETURN_IF_ERROR(ctx.comm->AllReduce(std::span<double>(*out), ReduceOp::kSum,
+                                              Deadline::In(std::chrono::minutes(30))));
+  }
+  return Status::OK();
+}
+
+Result<double> RowWeight(const Batch& b, const TrainingColumns& x, int64_t r, const std::string& owner,
+                         double* label) {
+  const Column& lc = *b.column(x.label);
+  if (lc.IsNull(r)) return InvalidArgument(owner + ": null in label column '" + b.schema()->field(x.label).name + "'");
+  *label = NumericValue(lc, r);
+  if (b.column(x.features)->IsNull(r)) {
+    return InvalidArgument(owner + ": null in features column '" + b.schema()->field(x.features).name + "'");
+  }
+  if (x.weight < 0) return 1.0;
+  const Column& wc = *b.column(x.weight);
+  const double w = wc.IsNull(r) ? -1 : NumericValue(wc, r);
+  if (!(w >= 0) || !std::isfinite(w)) {
+    return InvalidArgument(owner + ": weight in column '" + b.schema()->field(x.weight).name +
+                           "' must be a number >= 0");
+  }
+  return w;
+}
+
+Result<FeatureScaling> ComputeFeatureScaling(const DataFrame& in, const ExecContext& ctx, const TrainingColumns& x,
+                                             const std::string& owner,
+                                             const std::function<Status(double label)>& check_label) {
+  const int64_t d = x.d;
+  FeatureScaling s;
+  std::vector<double> s1;
+  EMBER_RETURN_IF_ERROR(Accumulate(in, ctx, static_cast<size_t>(d) + 1, [&](const Batch& b, std::vector<double>* acc) -> Status {
+    const Column& f = *b.column(x.features);
+    for (int64_t r = 0; r < b.num_rows(); ++r) {
+      double y;
+      EMBER_ASSIGN_OR_RETURN(double w, RowWeight(b, x, r, owner, &y));
+      EMBER_RETURN_IF_ERROR(check_label(y));
+      (*acc)[d] += w;
+      bool finite = true;
+      ForEachVectorEntry(f, r, [&](int64_t j, double v) {
+        finite = finite && std::isfinite(v);
+        (*acc)[j] += w * v;
+      });
+      if (!finite) {
+        return InvalidArgument(owner + ": NaN or infinity in features column '" + b.schema()->field(x.features).name + "'");
+      }
+    }
+    return Status::OK();
+  }, &s1));
+  s.weight_sum = s1[d];
+  if (!(s.weight_sum > 0)) return InvalidArgument(owner + ": no rows with positive weight to fit on");
+  s.mean.resize(d);
+  for (int64_t j = 0; j < d; ++j) s.mean[j] = s1[j] / s.weight_sum;
+  std::vector<double> s2;
+  EMBER_RETURN_IF_ERROR(Accumulate(in, ctx, static_cast<size_t>(d), [&](const Batch& b, std::vector<double>* acc) -> Status {
+    const Column& f = *b.column(x.features);
+    for (int64_t r = 0; r < b.num_rows(); ++r) {
+      double y;
+      EMBER_ASSIGN_OR_RETURN(double w, RowWeight(b, x, r, owner, &y));
+      if (f.type()->sparse()) {
+        // Unstored slots are zeros: count them as (0 - mean)^2, then correct the stored ones.
+        for (int64_t j = 0; j < d; ++j) (*acc)[j] += w * s.mean[j] * s.mean[j];
+        ForEachVectorEntry(f, r, [&](int64_t j, double v) {
+          (*acc)[j] += w * ((v - s.mean[j]) * (v - s.mean[j]) - s.mean[j] * s.mean[j]);
+        });
+      } else {
+        ForEachVectorEntry(f, r, [&](int64_t j, double v) { (*acc)[j] += w * (v - s.mean[j]) * (v - s.mean[j]); });
+      }
+    }
+    return Status::OK();
+  }, &s2));
+  s.inv_sigma.assign(d, 0.0);
+  for (int64_t j = 0; j < d; ++j) {
+    const double var = s.weight_sum > 1 ? s2[j] / (s.weight_sum - 1) : 0.0;
+    if (var > 0) s.inv_sigma[j] = 1.0 / std::sqrt(var);
+  }
+  return s;
+}
+
+void PenaltyWeights(const FeatureScaling& s, double reg, double alpha, bool standardization, int rows,
+                    int64_t stride, std::vector<double>* l2w, std::vector<double>* l1w) {
+  const int64_t d = static_cast<int64_t>(s.inv_sigma.size());
+  const double l2 = reg * (1 - alpha), l1 = reg * alpha;
+  l2w->assign(static_cast<size_t>(rows * stride), 0.0);
+  l1w->clear();
+  if (l1 > 0) l1w->assign(static_cast<size_t>(rows * stride), 0.0);
+  for (int c = 0; c < rows; ++c) {
+    for (int64_t j = 0; j < d; ++j) {
+      // Without standardization the penalty is on the original coefficients b = b' / sigma.
+      const double factor = standardization ? 1.0 : s.inv_sigma[j];
+      (*l2w)[c * stride + j] = l2 * factor * factor;
+      if (l1 > 0) (*l1w)[c * stride + j] = l1 * factor;
+    }
+  }
+}
+
+}  // namespace ember::linear_internal

@@ -1,0 +1,49 @@
+// Pieces shared by the linear estimators: binding the features / label / weight columns,
+// summing per-partition accumulators over partitions and ranks, per-row checks, and the
+// feature scaling that SparkML's standardization uses. Internal to linear/.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ember/base/result.h"
+#include "ember/core/batch.h"
+#include "ember/exec/exec_context.h"
+
+namespace ember::linear_internal {
+
+struct TrainingColumns {
+  int features = -1, label = -1, weight = -1;
+  int64_t d = 0;  // number of features
+};
+
+// `label` empty: no label (scoring). `weight` empty: every row weighs 1.
+Result<TrainingColumns> BindTrainingColumns(const Schema& in, const std::string& features, const std::string& label,
+                                            const std::string& weight);
+
+// Runs fn(batch, acc) over partitions in parallel, sums the accumulators in partition order
+// (so the result does not depend on timing), then over ranks.
+Status Accumulate(const DataFrame& in, const ExecContext& ctx, size_t width,
+                  const std::function<Status(const Batch&, std::vector<double>*)>& fn, std::vector<double>* out);
+
+// Row r's weight after checking that label, features and weight are usable; sets *label.
+// Errors name `owner` and the column.
+Result<double> RowWeight(const Batch& b, const TrainingColumns& x, int64_t r, const std::string& owner,
+                         double* label);
+
+// Weighted feature means and 1 / (sample standard deviation), 0 for constant features.
+struct FeatureScaling {
+  double weight_sum = 0;
+  std::vector<double> mean, inv_sigma;
+};
+Result<FeatureScaling> ComputeFeatureScaling(const DataFrame& in, const ExecContext& ctx, const TrainingColumns& x,
+                                             const std::string& owner,
+                                             const std::function<Status(double label)>& check_label);
+
+// Per-coefficient L2 and L1 weights in the scaled space for `rows` blocks of `stride`
+// variables (the last `stride - d` of each block, the intercept, are not penalised).
+void PenaltyWeights(const FeatureScaling& s, double reg, double alpha, bool standardization, int rows,
+                    int64_t stride, std::vector<double>* l2, std::vector<double>* l1);
+
+}  // namespace ember::linear_internal
