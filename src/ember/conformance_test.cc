@@ -5,6 +5,7 @@
 #include <map>
 
 #include "ember/core/builder.h"
+#include "ember/linear/linear_regression.h"
 #include "ember/linear/logistic_regression.h"
 #include "ember/pipeline/pipeline.h"
 #include "ember/registry_all.h"
@@ -106,6 +107,14 @@ std::map<std::string, ConformanceCase> Cases() {
        LabeledFrame, {{"threshold", Json(2.0)}, {"maxIter", Json(-5)}}},
       {"ComputeModelStatistics", Maker<ComputeModelStatistics>({.label_col = "id", .scored_labels_col = "x"}),
        testing::MixedFrame, {{"labelCol", Json("")}, {"evaluationMetric", Json("ranking")}}},
+      {"LinearRegression", Maker<LinearRegression>({.label_col = "id", .reg_param = 0.1}), testing::MixedFrame,
+       {{"regParam", Json("much")}, {"fitIntercept", Json(0)}}},
+      {"LinearRegressionModel",
+       [] {
+         return StagePtr(*(*LinearRegression::Make({.label_col = "id", .reg_param = 0.1}))
+                              ->Fit(testing::MixedFrame(), ExecContext::Default()));
+       },
+       testing::MixedFrame, {{"predictionCol", Json("")}, {"tol", Json(-1.0)}}},
       {"Pipeline", [] { return StagePtr(SmallPipeline()); }, testing::MixedFrame,
        {{"stages", Json(1)}}},
       {"PipelineModel",

@@ -7,6 +7,7 @@
 #include "ember/core/builder.h"
 #include "ember/linear/internal/training.h"
 #include "ember/linear/lbfgs.h"
+#include "ember/linear/linear_regression.h"
 #include "ember/pipeline/save_load.h"
 
 namespace ember {
@@ -318,6 +319,9 @@ Result<std::unique_ptr<BoundTransform>> LogisticRegressionModel::Bind(const Sche
 }
 
 Status RegisterLinearStages(StageRegistry* r) {
+  EMBER_RETURN_IF_ERROR(RegisterStage<LinearRegression>(
+      r, "Least-squares linear regression with L2 / L1 / elastic-net regularisation."));
+  EMBER_RETURN_IF_ERROR(RegisterStage<LinearRegressionModel>(r, "A fitted linear regression."));
   EMBER_RETURN_IF_ERROR(RegisterStage<LogisticRegression>(
       r, "Binomial or multinomial logistic regression with L2 / L1 / elastic-net regularisation."));
   return RegisterStage<LogisticRegressionModel>(r, "A fitted logistic regression: coefficients and intercepts.");

@@ -1,0 +1,108 @@
+#include "ember/linear/linear_regression.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <random>
+
+#include "ember/base/file_util.h"
+#include "ember/core/builder.h"
+#include "ember/testing/conformance.h"
+#include "ember/testing/matchers.h"
+
+namespace ember {
+namespace {
+
+using ::ember::testing::IsOk;
+
+struct Data {
+  std::vector<std::vector<double>> x;
+  std::vector<double> y;
+};
+
+Data Make(int n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> g(0, 1);
+  Data d;
+  const double scales[3] = {1.0, 20.0, 0.05};
+  for (int i = 0; i < n; ++i) {
+    std::vector<double> row(3);
+    for (int j = 0; j < 3; ++j) row[j] = (g(rng) + j) * scales[j];
+    d.y.push_back(3 + 1.5 * row[0] - 0.1 * row[1] + 10 * row[2] + 0.3 * g(rng));
+    d.x.push_back(row);
+  }
+  return d;
+}
+
+DataFrame ToFrame(const Data& d) {
+  SchemaPtr s = *Schema::Make({MakeField("features", DenseVectorType(3)), MakeField("label", Float64Type())});
+  std::vector<std::optional<double>> ys(d.y.begin(), d.y.end());
+  Batch b = *Batch::Make(s, {MakeDenseVectorColumn(d.x, 3), MakeColumn(ys)});
+  return *DataFrame::Make(s, {b.Slice(0, b.num_rows() / 2), b.Slice(b.num_rows() / 2, b.num_rows())});
+}
+
+Json Sklearn(const Data& d, double reg, double alpha) {
+  std::string path = testing::NewTempDir("sk_lin") + "/data.csv";
+  std::string csv = "f0,f1,f2,y\n";
+  char buf[64];
+  for (size_t i = 0; i < d.y.size(); ++i) {
+    for (double v : d.x[i]) {
+      std::snprintf(buf, sizeof(buf), "%.17g,", v);
+      csv += buf;
+    }
+    std::snprintf(buf, sizeof(buf), "%.17g\n", d.y[i]);
+    csv += buf;
+  }
+  EXPECT_THAT(WriteStringToFile(path, csv), IsOk());
+  std::string cmd = std::string("/usr/bin/python3 ") + EMBER_LINEAR_TESTDATA + "/sklearn_linreg.py " + path + " " +
+                    std::to_string(reg) + " " + std::to_string(alpha);
+  std::FILE* pipe = popen(cmd.c_str(), "r");
+  std::string out;
+  while (pipe && std::fgets(buf, sizeof(buf), pipe)) out += buf;
+  EXPECT_EQ(pipe ? pclose(pipe) : -1, 0) << "scikit-learn (python3-sklearn) is needed: run scripts/setup.sh";
+  Result<Json> j = Json::Parse(out);
+  EXPECT_TRUE(j.ok()) << out;
+  return j.ok() ? *j : Json();
+}
+
+void ExpectMatches(const DataFrame& f, LinearRegressionParams p, const Json& sk) {
+  auto m = (*LinearRegression::Make(p))->Fit(f, ExecContext::Default());
+  ASSERT_THAT(m, IsOk());
+  const auto& model = static_cast<const LinearRegressionModel&>(**m);
+  const auto& c = sk.Find("coefficients")->as_array();
+  ASSERT_EQ(c.size(), model.coefficients().size());
+  for (size_t k = 0; k < c.size(); ++k) EXPECT_NEAR(model.coefficients()[k], c[k].as_double(), 1e-4) << k;
+  EXPECT_NEAR(model.intercept(), sk.Find("intercept")->as_double(), 1e-4);
+}
+
+TEST(LinearRegressionTest, RidgeMatchesScikitLearn) {
+  Data d = Make(400, 1);
+  ExpectMatches(ToFrame(d), {.max_iter = 2000, .reg_param = 0.01, .tol = 1e-15, .standardization = false},
+                Sklearn(d, 0.01, 0.0));
+}
+
+TEST(LinearRegressionTest, ElasticNetMatchesScikitLearn) {
+  Data d = Make(400, 2);
+  ExpectMatches(ToFrame(d),
+                {.max_iter = 5000, .reg_param = 0.05, .elastic_net_param = 0.7, .tol = 1e-15, .standardization = false},
+                Sklearn(d, 0.05, 0.7));
+}
+
+TEST(LinearRegressionTest, UnregularisedFitRecoversTheModelAndPredicts) {
+  Data d = Make(500, 3);
+  DataFrame f = ToFrame(d);
+  auto m = (*LinearRegression::Make({.max_iter = 1000, .tol = 1e-15}))->Fit(f, ExecContext::Default());
+  ASSERT_THAT(m, IsOk());
+  const auto& model = static_cast<const LinearRegressionModel&>(**m);
+  EXPECT_NEAR(model.coefficients()[0], 1.5, 0.05);
+  EXPECT_NEAR(model.coefficients()[1], -0.1, 0.01);
+  EXPECT_NEAR(model.intercept(), 3, 0.2);
+  auto out = (*m)->Transform(f, ExecContext::Default());
+  ASSERT_THAT(out, IsOk());
+  Batch b = *out->Collect();
+  const double p0 = b.column(2)->Values<double>()[0];
+  EXPECT_NEAR(p0, d.y[0], 1.5);
+}
+
+}  // namespace
+}  // namespace ember
