@@ -62,38 +62,25 @@ Result<std::shared_ptr<const Transformer>> LinearRegression::Fit(const DataFrame
   const int64_t stride = d + (p.fit_intercept ? 1 : 0);
   std::vector<double> l2w, l1w;
   linear_internal::PenaltyWeights(scaling, p.reg_param, p.elastic_net_param, p.standardization, 1, stride, &l2w, &l1w);
-  const double wsum = scaling.weight_sum;
   const std::vector<double>& inv_sigma = scaling.inv_sigma;
-  auto objective = [&](std::span<const double> beta, std::span<double> grad) -> Result<double> {
-    std::vector<double> total;
-    EMBER_RETURN_IF_ERROR(linear_internal::Accumulate(in, ctx, static_cast<size_t>(stride) + 1,
-        [&](const Batch& b, std::vector<double>* acc) -> Status {
-          const Column& f = *b.column(x.features);
-          for (int64_t r = 0; r < b.num_rows(); ++r) {
-            double y;
-            EMBER_ASSIGN_OR_RETURN(double w, linear_internal::RowWeight(b, x, r, owner, &y));
-            if (w == 0) continue;
-            double pred = p.fit_intercept ? beta[d] : 0.0;
-            ForEachVectorEntry(f, r, [&](int64_t j, double v) { pred += beta[j] * v * inv_sigma[j]; });
-            const double residual = pred - y;
-            (*acc)[stride] += 0.5 * w * residual * residual;
-            if (p.fit_intercept) (*acc)[d] += w * residual;
-            ForEachVectorEntry(f, r, [&](int64_t j, double v) { (*acc)[j] += w * residual * v * inv_sigma[j]; });
-          }
-          return Status::OK();
-        }, &total));
-    double loss = total[stride] / wsum;
-    for (int64_t i = 0; i < stride; ++i) {
-      grad[i] = total[i] / wsum + l2w[i] * beta[i];
-      loss += 0.5 * l2w[i] * beta[i] * beta[i];
+  auto row_terms = [&](std::span<const double> beta, const Batch& b, std::vector<double>* acc) -> Status {
+    const Column& f = *b.column(x.features);
+    for (int64_t r = 0; r < b.num_rows(); ++r) {
+      double y;
+      EMBER_ASSIGN_OR_RETURN(double w, linear_internal::RowWeight(b, x, r, owner, &y));
+      if (w == 0) continue;
+      double pred = p.fit_intercept ? beta[d] : 0.0;
+      ForEachVectorEntry(f, r, [&](int64_t j, double v) { pred += beta[j] * v * inv_sigma[j]; });
+      const double residual = pred - y;
+      (*acc)[stride] += 0.5 * w * residual * residual;
+      if (p.fit_intercept) (*acc)[d] += w * residual;
+      ForEachVectorEntry(f, r, [&](int64_t j, double v) { (*acc)[j] += w * residual * v * inv_sigma[j]; });
     }
-    return loss;
+    return Status::OK();
   };
-  LbfgsOptions opt;
-  opt.max_iter = p.max_iter;
-  opt.tol = p.tol;
-  opt.l1 = l1w;
-  EMBER_ASSIGN_OR_RETURN(LbfgsResult fit, MinimizeLbfgs(objective, std::vector<double>(stride, 0.0), opt));
+  EMBER_ASSIGN_OR_RETURN(LbfgsResult fit,
+                         linear_internal::FitRegularized(in, ctx, scaling.weight_sum, l2w, l1w,
+                                                         std::vector<double>(stride, 0.0), p.max_iter, p.tol, row_terms));
   if (ctx.log) ctx.log->Info(Describe() + ": " + std::to_string(fit.iterations) + " iterations");
   std::vector<double> coef(d);
   for (int64_t j = 0; j < d; ++j) coef[j] = fit.x[j] * inv_sigma[j];

@@ -7,6 +7,7 @@
 
 #include "ember/base/file_util.h"
 #include "ember/core/builder.h"
+#include "ember/linear/internal/sklearn_reference.h"
 #include "ember/testing/conformance.h"
 #include "ember/testing/matchers.h"
 
@@ -42,27 +43,8 @@ DataFrame ToFrame(const Data& d) {
 }
 
 Json Sklearn(const Data& d, double reg, double alpha) {
-  std::string path = testing::NewTempDir("sk_lin") + "/data.csv";
-  std::string csv = "f0,f1,f2,y\n";
-  char buf[64];
-  for (size_t i = 0; i < d.y.size(); ++i) {
-    for (double v : d.x[i]) {
-      std::snprintf(buf, sizeof(buf), "%.17g,", v);
-      csv += buf;
-    }
-    std::snprintf(buf, sizeof(buf), "%.17g\n", d.y[i]);
-    csv += buf;
-  }
-  EXPECT_THAT(WriteStringToFile(path, csv), IsOk());
-  std::string cmd = std::string("/usr/bin/python3 ") + EMBER_LINEAR_TESTDATA + "/sklearn_linreg.py " + path + " " +
-                    std::to_string(reg) + " " + std::to_string(alpha);
-  std::FILE* pipe = popen(cmd.c_str(), "r");
-  std::string out;
-  while (pipe && std::fgets(buf, sizeof(buf), pipe)) out += buf;
-  EXPECT_EQ(pipe ? pclose(pipe) : -1, 0) << "scikit-learn (python3-sklearn) is needed: run scripts/setup.sh";
-  Result<Json> j = Json::Parse(out);
-  EXPECT_TRUE(j.ok()) << out;
-  return j.ok() ? *j : Json();
+  return linear_internal::RunSklearnReference("sklearn_linreg.py", d.x, d.y,
+                                              std::to_string(reg) + " " + std::to_string(alpha));
 }
 
 void ExpectMatches(const DataFrame& f, LinearRegressionParams p, const Json& sk) {

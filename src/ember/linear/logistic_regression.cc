@@ -141,60 +141,48 @@ Result<std::shared_ptr<const Transformer>> LogisticRegression::Fit(const DataFra
       for (int c = 0; c < k; ++c) x0[c * stride + d] = std::log(std::max(class_weight[c], 1e-12) / wsum) - mean_log;
     }
   }
-  auto objective = [&](std::span<const double> beta, std::span<double> grad) -> Result<double> {
-    std::vector<double> total;
-    EMBER_RETURN_IF_ERROR(Accumulate(in, ctx, nvars + 1, [&](const Batch& b, std::vector<double>* acc) -> Status {
-      const Column& f = *b.column(x.features);
-      std::vector<double> margin(rows), prob(rows);
-      for (int64_t r = 0; r < b.num_rows(); ++r) {
-        double y;
-        EMBER_ASSIGN_OR_RETURN(double w, linear_internal::RowWeight(b, x, r, owner, &y));
-        if (w == 0) continue;
-        for (int c = 0; c < rows; ++c) margin[c] = p.fit_intercept ? beta[c * stride + d] : 0.0;
-        ForEachVectorEntry(f, r, [&](int64_t j, double v) {
-          const double s = v * inv_sigma[j];
-          if (s != 0) {
-            for (int c = 0; c < rows; ++c) margin[c] += beta[c * stride + j] * s;
-          }
-        });
-        const int yi = static_cast<int>(y);
-        if (!multinomial) {
-          const double m = margin[0];
-          // log(1 + e^m) - y m, computed without overflow.
-          (*acc)[nvars] += w * ((m > 0 ? m + std::log1p(std::exp(-m)) : std::log1p(std::exp(m))) - y * m);
-          prob[0] = w * (1.0 / (1.0 + std::exp(-m)) - y);
-        } else {
-          double mx = margin[0];
-          for (int c = 1; c < rows; ++c) mx = std::max(mx, margin[c]);
-          double z = 0;
-          for (int c = 0; c < rows; ++c) z += std::exp(margin[c] - mx);
-          (*acc)[nvars] += w * (mx + std::log(z) - margin[yi]);
-          for (int c = 0; c < rows; ++c) prob[c] = w * (std::exp(margin[c] - mx) / z - (c == yi ? 1.0 : 0.0));
+  auto row_terms = [&](std::span<const double> beta, const Batch& b, std::vector<double>* acc) -> Status {
+    const Column& f = *b.column(x.features);
+    std::vector<double> margin(rows), prob(rows);
+    for (int64_t r = 0; r < b.num_rows(); ++r) {
+      double y;
+      EMBER_ASSIGN_OR_RETURN(double w, linear_internal::RowWeight(b, x, r, owner, &y));
+      if (w == 0) continue;
+      for (int c = 0; c < rows; ++c) margin[c] = p.fit_intercept ? beta[c * stride + d] : 0.0;
+      ForEachVectorEntry(f, r, [&](int64_t j, double v) {
+        const double s = v * inv_sigma[j];
+        if (s != 0) {
+          for (int c = 0; c < rows; ++c) margin[c] += beta[c * stride + j] * s;
         }
-        for (int c = 0; c < rows; ++c) {
-          if (p.fit_intercept) (*acc)[c * stride + d] += prob[c];
-        }
-        ForEachVectorEntry(f, r, [&](int64_t j, double v) {
-          const double s = v * inv_sigma[j];
-          if (s != 0) {
-            for (int c = 0; c < rows; ++c) (*acc)[c * stride + j] += prob[c] * s;
-          }
-        });
+      });
+      const int yi = static_cast<int>(y);
+      if (!multinomial) {
+        const double m = margin[0];
+        // log(1 + e^m) - y m, computed without overflow.
+        (*acc)[nvars] += w * ((m > 0 ? m + std::log1p(std::exp(-m)) : std::log1p(std::exp(m))) - y * m);
+        prob[0] = w * (1.0 / (1.0 + std::exp(-m)) - y);
+      } else {
+        double mx = margin[0];
+        for (int c = 1; c < rows; ++c) mx = std::max(mx, margin[c]);
+        double z = 0;
+        for (int c = 0; c < rows; ++c) z += std::exp(margin[c] - mx);
+        (*acc)[nvars] += w * (mx + std::log(z) - margin[yi]);
+        for (int c = 0; c < rows; ++c) prob[c] = w * (std::exp(margin[c] - mx) / z - (c == yi ? 1.0 : 0.0));
       }
-      return Status::OK();
-    }, &total));
-    double loss = total[nvars] / wsum;
-    for (size_t i = 0; i < nvars; ++i) {
-      grad[i] = total[i] / wsum + l2w[i] * beta[i];
-      loss += 0.5 * l2w[i] * beta[i] * beta[i];
+      for (int c = 0; c < rows; ++c) {
+        if (p.fit_intercept) (*acc)[c * stride + d] += prob[c];
+      }
+      ForEachVectorEntry(f, r, [&](int64_t j, double v) {
+        const double s = v * inv_sigma[j];
+        if (s != 0) {
+          for (int c = 0; c < rows; ++c) (*acc)[c * stride + j] += prob[c] * s;
+        }
+      });
     }
-    return loss;
+    return Status::OK();
   };
-  LbfgsOptions opt;
-  opt.max_iter = p.max_iter;
-  opt.tol = p.tol;
-  opt.l1 = l1w;
-  EMBER_ASSIGN_OR_RETURN(LbfgsResult fit, MinimizeLbfgs(objective, x0, opt));
+  EMBER_ASSIGN_OR_RETURN(LbfgsResult fit, linear_internal::FitRegularized(in, ctx, wsum, l2w, l1w, x0, p.max_iter,
+                                                                          p.tol, row_terms));
   if (ctx.log) {
     ctx.log->Info(Describe() + ": " + std::to_string(fit.iterations) + " iterations, objective " +
                   std::to_string(fit.objective) + (fit.converged ? "" : " (maxIter reached)"));

@@ -9,6 +9,7 @@
 
 #include "ember/base/file_util.h"
 #include "ember/core/builder.h"
+#include "ember/linear/internal/sklearn_reference.h"
 #include "ember/core/ops.h"
 #include "ember/testing/conformance.h"
 #include "ember/testing/matchers.h"
@@ -61,30 +62,10 @@ DataFrame ToFrame(const Data& d, int parts = 3) {
   return *DataFrame::Make(s, batches);
 }
 
-// Runs scikit-learn on the same data; fails the test if it cannot (scripts/setup.sh
-// installs python3-sklearn).
 Json Sklearn(const Data& d, double reg, double alpha, bool multi) {
-  std::string path = testing::NewTempDir("sk") + "/data.csv";
-  std::string csv = "f0,f1,f2,f3,label\n";
-  char buf[64];
-  for (size_t i = 0; i < d.y.size(); ++i) {
-    for (double v : d.x[i]) {
-      std::snprintf(buf, sizeof(buf), "%.17g,", v);
-      csv += buf;
-    }
-    csv += std::to_string(static_cast<int>(d.y[i])) + "\n";
-  }
-  EXPECT_THAT(WriteStringToFile(path, csv), IsOk());
-  std::string cmd = std::string("/usr/bin/python3 ") + EMBER_LINEAR_TESTDATA + "/sklearn_logreg.py " + path + " " +
-                    std::to_string(reg) + " " + std::to_string(alpha) + " " + (multi ? "1" : "0");
-  std::FILE* pipe = popen(cmd.c_str(), "r");
-  std::string out;
-  while (pipe && std::fgets(buf, sizeof(buf), pipe)) out += buf;
-  int rc = pipe ? pclose(pipe) : -1;
-  EXPECT_EQ(rc, 0) << "scikit-learn (python3-sklearn) is needed: run scripts/setup.sh";
-  Result<Json> j = Json::Parse(out);
-  EXPECT_TRUE(j.ok()) << out;
-  return j.ok() ? *j : Json();
+  return linear_internal::RunSklearnReference("sklearn_logreg.py", d.x, d.y,
+                                              std::to_string(reg) + " " + std::to_string(alpha) + " " +
+                                                  (multi ? "1" : "0"));
 }
 
 const LogisticRegressionModel& Fit(const DataFrame& f, LogisticRegressionParams p, std::shared_ptr<const Transformer>* keep) {

@@ -131,4 +131,27 @@ void PenaltyWeights(const FeatureScaling& s, double reg, double alpha, bool stan
   }
 }
 
+Result<LbfgsResult> FitRegularized(const DataFrame& in, const ExecContext& ctx, double weight_sum,
+                                   const std::vector<double>& l2, const std::vector<double>& l1,
+                                   std::vector<double> x0, int max_iter, double tol, const RowTerms& row_terms) {
+  const size_t nvars = x0.size();
+  auto objective = [&](std::span<const double> x, std::span<double> grad) -> Result<double> {
+    std::vector<double> total;
+    EMBER_RETURN_IF_ERROR(Accumulate(in, ctx, nvars + 1, [&](const Batch& b, std::vector<double>* acc) {
+      return row_terms(x, b, acc);
+    }, &total));
+    double loss = total[nvars] / weight_sum;
+    for (size_t i = 0; i < nvars; ++i) {
+      grad[i] = total[i] / weight_sum + l2[i] * x[i];
+      loss += 0.5 * l2[i] * x[i] * x[i];
+    }
+    return loss;
+  };
+  LbfgsOptions opt;
+  opt.max_iter = max_iter;
+  opt.tol = tol;
+  opt.l1 = l1;
+  return MinimizeLbfgs(objective, std::move(x0), opt);
+}
+
 }  // namespace ember::linear_internal

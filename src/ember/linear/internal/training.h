@@ -10,6 +10,7 @@
 #include "ember/base/result.h"
 #include "ember/core/batch.h"
 #include "ember/exec/exec_context.h"
+#include "ember/linear/lbfgs.h"
 
 namespace ember::linear_internal {
 
@@ -45,5 +46,14 @@ Result<FeatureScaling> ComputeFeatureScaling(const DataFrame& in, const ExecCont
 // variables (the last `stride - d` of each block, the intercept, are not penalised).
 void PenaltyWeights(const FeatureScaling& s, double reg, double alpha, bool standardization, int rows,
                     int64_t stride, std::vector<double>* l2, std::vector<double>* l1);
+
+// Minimises (1/W) * sum over rows of the per-row loss + 1/2 sum_i l2[i] x_i^2 + sum_i l1[i] |x_i|
+// with L-BFGS / OWL-QN. `row_terms(x, batch, acc)` adds one partition's gradient sums to
+// acc[0 .. nvars) and its loss sum to acc[nvars]; partitions and ranks are combined by
+// Accumulate, so every rank takes the same steps.
+using RowTerms = std::function<Status(std::span<const double> x, const Batch& b, std::vector<double>* acc)>;
+Result<LbfgsResult> FitRegularized(const DataFrame& in, const ExecContext& ctx, double weight_sum,
+                                   const std::vector<double>& l2, const std::vector<double>& l1,
+                                   std::vector<double> x0, int max_iter, double tol, const RowTerms& row_terms);
 
 }  // namespace ember::linear_internal
