@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstdio>
 #include <random>
-#include <thread>
 
 #include "ember/base/file_util.h"
 #include "ember/core/builder.h"
@@ -149,19 +148,12 @@ TEST(LogisticRegressionTest, WeightTwoEqualsDuplicatedRows) {
 TEST(LogisticRegressionTest, FitOnRanksEqualsSingleFit) {
   Data d = Make(300, 2, 6);
   DataFrame all = ToFrame(d, 2);
-  auto comms = LocalCommunicator::MakeGroup(2);
-  std::vector<std::vector<double>> coef(2);
-  std::vector<std::thread> threads;
-  for (int r = 0; r < 2; ++r) {
-    threads.emplace_back([&, r] {
-      ExecContext ctx = ExecContext::Default();
-      ctx.comm = comms[r].get();
-      DataFrame mine = *DataFrame::Make(all.schema(), {all.partition(r)});
-      auto m = (*LogisticRegression::Make({.reg_param = 0.1}))->Fit(mine, ctx);
-      if (m.ok()) coef[r] = static_cast<const LogisticRegressionModel&>(**m).coefficients();
-    });
+  auto models = testing::FitOnRanks(all, **LogisticRegression::Make({.reg_param = 0.1}), 2);
+  std::vector<std::vector<double>> coef;
+  for (auto& m : models) {
+    ASSERT_THAT(m, IsOk());
+    coef.push_back(static_cast<const LogisticRegressionModel&>(**m).coefficients());
   }
-  for (auto& t : threads) t.join();
   std::shared_ptr<const Transformer> keep;
   const auto& single = Fit(all, {.reg_param = 0.1}, &keep);
   ASSERT_EQ(coef[0].size(), 4u);

@@ -3,10 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <thread>
 
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
+#include "ember/testing/conformance.h"
 #include "ember/testing/matchers.h"
 
 namespace ember {
@@ -80,19 +80,13 @@ TEST(MinMaxScalerTest, RescalesAndCentersConstantSlots) {
 
 TEST(ScalersTest, FitOnRanksEqualsSingleFit) {
   DataFrame all = Vectors();
-  auto comms = LocalCommunicator::MakeGroup(2);
-  std::vector<std::vector<double>> scales(2);
-  std::vector<std::thread> threads;
-  for (int r = 0; r < 2; ++r) {
-    threads.emplace_back([&, r] {
-      ExecContext ctx = ExecContext::Default();
-      ctx.comm = comms[r].get();
-      DataFrame mine = *DataFrame::Make(all.schema(), {all.partition(r)});
-      auto m = (*StandardScaler::Make({.input_col = "v", .output_col = "s", .with_mean = true}))->Fit(mine, ctx);
-      if (m.ok()) scales[r] = static_cast<const ScalerModel&>(**m).scale();
-    });
+  auto models = testing::FitOnRanks(
+      all, **StandardScaler::Make({.input_col = "v", .output_col = "s", .with_mean = true}), 2);
+  std::vector<std::vector<double>> scales;
+  for (auto& m : models) {
+    ASSERT_THAT(m, IsOk());
+    scales.push_back(static_cast<const ScalerModel&>(**m).scale());
   }
-  for (auto& t : threads) t.join();
   auto single = *(*StandardScaler::Make({.input_col = "v", .output_col = "s", .with_mean = true}))
                      ->Fit(all, ExecContext::Default());
   EXPECT_EQ(scales[0], static_cast<const ScalerModel&>(*single).scale());

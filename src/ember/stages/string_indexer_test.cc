@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <thread>
 
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
@@ -102,19 +101,12 @@ TEST(StringIndexerTest, ParamErrorsNameTheParam) {
 
 TEST(StringIndexerTest, FitOnRanksEqualsSingleFit) {
   DataFrame all = Colors();
-  auto comms = LocalCommunicator::MakeGroup(2);
-  std::vector<std::vector<std::string>> labels(2);
-  std::vector<std::thread> threads;
-  for (int r = 0; r < 2; ++r) {
-    threads.emplace_back([&, r] {
-      ExecContext ctx = ExecContext::Default();
-      ctx.comm = comms[r].get();
-      DataFrame mine = *DataFrame::Make(all.schema(), {all.partition(r)});
-      auto m = (*StringIndexer::Make({.input_col = "color", .output_col = "i"}))->Fit(mine, ctx);
-      if (m.ok()) labels[r] = static_cast<const StringIndexerModel&>(**m).labels()[0];
-    });
+  auto models = testing::FitOnRanks(all, **StringIndexer::Make({.input_col = "color", .output_col = "i"}), 2);
+  std::vector<std::vector<std::string>> labels;
+  for (auto& m : models) {
+    ASSERT_THAT(m, IsOk());
+    labels.push_back(static_cast<const StringIndexerModel&>(**m).labels()[0]);
   }
-  for (auto& t : threads) t.join();
   std::vector<std::string> single = Labels({.input_col = "color", .output_col = "i"});
   EXPECT_EQ(labels[0], single);
   EXPECT_EQ(labels[1], single);

@@ -21,6 +21,25 @@ std::string NewTempDir(const std::string& name) {
   return p.string();
 }
 
+std::vector<Result<std::shared_ptr<const Transformer>>> FitOnRanks(const DataFrame& all, const Estimator& estimator,
+                                                                   int ranks) {
+  auto comms = LocalCommunicator::MakeGroup(ranks);
+  std::vector<Result<std::shared_ptr<const Transformer>>> models(ranks, Internal("not run"));
+  std::vector<std::thread> threads;
+  for (int r = 0; r < ranks; ++r) {
+    threads.emplace_back([&, r] {
+      ExecContext ctx = ExecContext::Default();
+      ctx.comm = comms[r].get();
+      std::vector<Batch> mine;
+      for (int p = r; p < all.num_partitions(); p += ranks) mine.push_back(all.partition(p));
+      Result<DataFrame> frame = DataFrame::Make(all.schema(), std::move(mine));
+      models[r] = frame.ok() ? estimator.Fit(*frame, ctx) : Result<std::shared_ptr<const Transformer>>(frame.status());
+    });
+  }
+  for (auto& t : threads) t.join();
+  return models;
+}
+
 DataFrame MixedFrame() {
   Field vec = MakeField("features", DenseVectorType(2));
   SetSlotNames(&vec, {"f0", "f1"});
@@ -147,7 +166,9 @@ void CheckConformance(const ConformanceCase& c, const StageRegistry& registry) {
     Result<DataFrame> e = (*model)->Transform(empty, ctx);
     ASSERT_TRUE(e.ok()) << e.status();
     // Row-wise stages give no rows; aggregating ones (metrics) give their one summary row.
-    if ((*model)->partition_local()) EXPECT_EQ(e->num_rows(), 0);
+    if ((*model)->partition_local()) {
+      EXPECT_EQ(e->num_rows(), 0);
+    }
     EXPECT_TRUE(e->schema()->Equals(*out->schema()));
   }
 

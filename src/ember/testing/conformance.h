@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ember/pipeline/registry.h"
+#include "ember/pipeline/stage.h"
 
 namespace ember::testing {
 
@@ -30,6 +31,11 @@ void CheckConformance(const ConformanceCase& c, const StageRegistry& registry);
 
 // A frame of 3 partitions with int64, float64, string, bool and vector columns, some nulls.
 DataFrame MixedFrame();
+
+// Fits `estimator` SPMD-style on `ranks` thread-ranks of a LocalCommunicator group, rank r
+// holding partitions r, r + ranks, ...; returns each rank's model (or error).
+std::vector<Result<std::shared_ptr<const Transformer>>> FitOnRanks(const DataFrame& all, const Estimator& estimator,
+                                                                   int ranks);
 
 // A fresh empty directory under the test's temp dir.
 std::string NewTempDir(const std::string& name);
