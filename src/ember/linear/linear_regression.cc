@@ -97,10 +97,8 @@ Result<std::shared_ptr<const LinearRegressionModel>> LinearRegressionModel::Make
 }
 
 Status LinearRegressionModel::SaveContents(const std::string& dir) const {
-  Json coef = Json::MakeArray();
-  for (double v : coefficients_) coef.Append(v);
   Json d = Json::MakeObject();
-  d.Set("coefficients", std::move(coef));
+  d.Set("coefficients", NumbersToJson(coefficients_));
   d.Set("intercept", intercept_);
   return WriteStageData(dir, "model.json", d);
 }

@@ -219,11 +219,8 @@ Status LogisticRegressionModel::SaveContents(const std::string& dir) const {
   Json d = Json::MakeObject();
   d.Set("numClasses", num_classes_);
   d.Set("numFeatures", num_features_);
-  Json coef = Json::MakeArray(), icpt = Json::MakeArray();
-  for (double v : coefficients_) coef.Append(v);
-  for (double v : intercepts_) icpt.Append(v);
-  d.Set("coefficients", std::move(coef));
-  d.Set("intercepts", std::move(icpt));
+  d.Set("coefficients", NumbersToJson(coefficients_));
+  d.Set("intercepts", NumbersToJson(intercepts_));
   return WriteStageData(dir, "model.json", d);
 }
 

@@ -151,6 +151,11 @@ Result<Json> ReadStageData(const LoadContext& ctx, const std::string& file) {
   return data;
 }
 
+Json NumbersToJson(const std::vector<double>& values) {
+  Json::Array a(values.begin(), values.end());
+  return Json(std::move(a));
+}
+
 Result<std::vector<double>> NumbersAt(const Json& data, const std::string& key, const std::string& where) {
   const Json* arr = data.Find(key);
   if (arr == nullptr || !arr->is_array()) return DataLoss(where + ": missing array \"" + key + "\"");

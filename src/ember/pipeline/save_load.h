@@ -51,6 +51,8 @@ Status WriteStageData(const std::string& stage_dir, const std::string& file, con
 // Reads DIR/data/<file> of the stage being loaded as a JSON object; DataLoss naming the
 // file if it is missing, not JSON, or not an object.
 Result<Json> ReadStageData(const LoadContext& ctx, const std::string& file);
+// `values` as a JSON array, for WriteStageData.
+Json NumbersToJson(const std::vector<double>& values);
 // The numbers of array `key` of `data`; DataLoss naming `where` and the key otherwise.
 Result<std::vector<double>> NumbersAt(const Json& data, const std::string& key, const std::string& where);
 

@@ -225,15 +225,10 @@ Result<std::shared_ptr<const ScalerModel>> ScalerModel::Make(Params p, std::vect
 }
 
 Status ScalerModel::SaveContents(const std::string& dir) const {
-  auto array = [](const std::vector<double>& values) {
-    Json a = Json::MakeArray();
-    for (double v : values) a.Append(v);
-    return a;
-  };
   Json d = Json::MakeObject();
-  d.Set("shift", array(shift_));
-  d.Set("scale", array(scale_));
-  d.Set("offset", array(offset_));
+  d.Set("shift", NumbersToJson(shift_));
+  d.Set("scale", NumbersToJson(scale_));
+  d.Set("offset", NumbersToJson(offset_));
   return WriteStageData(dir, "model.json", d);
 }
 
