@@ -118,10 +118,9 @@ Result<std::shared_ptr<const OneHotEncoderModel>> OneHotEncoderModel::Make(Param
 }
 
 Status OneHotEncoderModel::SaveContents(const std::string& dir) const {
-  Json sizes = Json::MakeArray();
-  for (int64_t s : sizes_) sizes.Append(s);
+  Json::Array sizes(sizes_.begin(), sizes_.end());
   Json d = Json::MakeObject();
-  d.Set("categorySizes", std::move(sizes));
+  d.Set("categorySizes", Json(std::move(sizes)));
   return WriteStageData(dir, "model.json", d);
 }
 
