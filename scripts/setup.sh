@@ -8,6 +8,7 @@ PACKAGES=(
   clang lld libclang-rt-14-dev           # libFuzzer targets
   libgtest-dev libgmock-dev libbenchmark-dev
   libsimdjson-dev libcli11-dev
+  libsqlite3-dev                          # differential tests of the SQL transformer
   python3 python3-sklearn                 # differential tests against scikit-learn (/usr/bin/python3)
 )
 missing=()

@@ -9,6 +9,7 @@
 #include "ember/linear/logistic_regression.h"
 #include "ember/pipeline/pipeline.h"
 #include "ember/registry_all.h"
+#include "ember/sql/sql_transformer.h"
 #include "ember/stages/column_stages.h"
 #include "ember/stages/model_statistics.h"
 #include "ember/stages/one_hot_encoder.h"
@@ -60,6 +61,10 @@ std::map<std::string, ConformanceCase> Cases() {
        testing::MixedFrame, {{"inputCol", Json("")}, {"outputCol", Json(1)}}},
       {"Repartition", Maker<Repartition>({.n = 2}), testing::MixedFrame,
        {{"n", Json(0)}, {"disable", Json("no")}}},
+      {"SqlTransformer",
+       Maker<SqlTransformer>({.statement = "SELECT *, CASE WHEN flag THEN upper(name) END AS u, features[1] * x AS z "
+                                           "FROM __THIS__ WHERE id % 3 <> 1 OR x IS NULL"}),
+       testing::MixedFrame, {{"statement", Json("SELECT x FROM __THIS__ WHERE")}, {"statement", Json(1)}}},
       {"StringIndexer",
        Maker<StringIndexer>({.input_cols = {"name", "id"}, .output_cols = {"name_idx", "id_idx"},
                              .handle_invalid = HandleInvalid::kKeep}),

@@ -5,6 +5,7 @@
 
 #include "ember/linear/logistic_regression.h"
 #include "ember/pipeline/pipeline.h"
+#include "ember/sql/sql_transformer.h"
 #include "ember/stages/register.h"
 
 namespace ember {
@@ -15,6 +16,7 @@ const StageRegistry& DefaultRegistry() {
     Status s = RegisterPipelineStages(r);
     if (s.ok()) s = RegisterGeneralStages(r);
     if (s.ok()) s = RegisterLinearStages(r);
+    if (s.ok()) s = RegisterSqlStages(r);
     if (!s.ok()) {
       // Two modules claiming one name is a build defect, not a user error.
       std::fprintf(stderr, "ember: stage registration failed: %s\n", s.ToString().c_str());

@@ -1,0 +1,74 @@
+// The syntax tree of Ember's SQL dialect and its parser. Internal to sql/: users see
+// SqlQuery (query.h). Positions are 1-based character offsets into the statement, used by
+// every error message.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ember/base/result.h"
+#include "ember/core/types.h"
+
+namespace ember::sql_internal {
+
+// The scalar types expressions compute in. Columns of other types (vectors, lists,
+// structs, binary) can only be passed through, tested for null or indexed.
+enum class SqlType { kNull, kBool, kInt, kDouble, kString, kOpaque };
+std::string_view SqlTypeName(SqlType t);
+
+struct Expr {
+  enum class Kind {
+    kColumn,   // name
+    kLiteral,  // type + value fields
+    kUnary,    // op: "-", "NOT"; args[0]
+    kBinary,   // op: + - * / % || = <> < <= > >= AND OR; args[0], args[1]
+    kIsNull,   // args[0]; negated for IS NOT NULL
+    kIn,       // args[0] IN (args[1..]); negated for NOT IN
+    kBetween,  // args[0] BETWEEN args[1] AND args[2]; negated
+    kCase,     // args: [operand?] then pairs (when, then), then [else]; see has_operand/has_else
+    kCast,     // args[0]; cast_to
+    kCall,     // name(args...)
+    kIndex,    // args[0][args[1]]
+  };
+  Kind kind;
+  int pos = 0;       // where the expression starts
+  int op_pos = 0;    // where its operator is (binary/unary), for error messages
+  std::string text;  // the source text of the expression (default output name)
+  std::string name;  // column or (lower-case) function name
+  std::string op;
+  std::vector<std::unique_ptr<Expr>> args;
+  bool negated = false;
+  bool has_operand = false;
+  bool has_else = false;
+  SqlType cast_to = SqlType::kNull;
+  // Literal value.
+  SqlType lit_type = SqlType::kNull;
+  bool lit_bool = false;
+  int64_t lit_int = 0;
+  double lit_double = 0;
+  std::string lit_string;
+  // Set by type checking.
+  SqlType type = SqlType::kNull;
+  int column = -1;  // kColumn: the input field index
+};
+
+struct SelectItem {
+  bool star = false;  // SELECT *
+  std::unique_ptr<Expr> expr;
+  std::string alias;  // empty: named after the expression
+  int pos = 0;
+};
+
+struct SelectStatement {
+  std::vector<SelectItem> items;
+  std::unique_ptr<Expr> where;  // null when absent
+};
+
+// Parses `SELECT item, ... FROM __THIS__ [WHERE cond]`. Errors read
+// "syntax error at position N: expected X, found 'Y'".
+Result<SelectStatement> ParseSelect(std::string_view statement);
+
+}  // namespace ember::sql_internal

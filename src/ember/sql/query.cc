@@ -1,0 +1,1049 @@
+// Type checking and vectorized evaluation of SqlQuery. Every expression node evaluates to a
+// Vec: one value array of its type and one validity array, over all rows of the batch.
+#include "ember/sql/query.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <deque>
+#include <limits>
+#include <set>
+#include <unordered_map>
+
+#include "ember/base/status_macros.h"
+#include "ember/core/builder.h"
+#include "ember/core/ops.h"
+#include "ember/params/param_spec.h"
+#include "ember/sql/internal/ast.h"
+
+namespace ember {
+
+using sql_internal::Expr;
+using sql_internal::SelectStatement;
+using sql_internal::SqlType;
+using sql_internal::SqlTypeName;
+using Kind = Expr::Kind;
+
+namespace {
+
+// ---------------------------------------------------------------------------------------
+// Type checking
+
+SqlType ScalarTypeOf(const DataType& t) {
+  switch (t.id()) {
+    case TypeId::kBool: return SqlType::kBool;
+    case TypeId::kInt32:
+    case TypeId::kInt64: return SqlType::kInt;
+    case TypeId::kFloat32:
+    case TypeId::kFloat64: return SqlType::kDouble;
+    case TypeId::kString: return SqlType::kString;
+    default: return SqlType::kOpaque;
+  }
+}
+
+bool IsNumeric(SqlType t) { return t == SqlType::kInt || t == SqlType::kDouble || t == SqlType::kNull; }
+
+// The common type of two operands (numeric widening; NULL goes with anything), or kOpaque
+// when they do not mix.
+SqlType Unify(SqlType a, SqlType b) {
+  if (a == SqlType::kOpaque || b == SqlType::kOpaque) return SqlType::kOpaque;
+  if (a == SqlType::kNull) return b;
+  if (b == SqlType::kNull) return a;
+  if (a == b) return a;
+  if (IsNumeric(a) && IsNumeric(b)) return SqlType::kDouble;
+  return SqlType::kOpaque;
+}
+
+Status TypeError(int pos, const std::string& message) {
+  return InvalidArgument("type error at position " + std::to_string(pos) + ": " + message);
+}
+
+std::string Describe(const Expr& e) {
+  std::string d(SqlTypeName(e.type));
+  if (e.kind == Kind::kColumn) d += " (column '" + e.name + "')";
+  return d;
+}
+
+struct FunctionSig {
+  int min_args, max_args;
+};
+
+const std::unordered_map<std::string, FunctionSig>& Functions() {
+  static const auto* f = new std::unordered_map<std::string, FunctionSig>{
+      {"abs", {1, 1}},     {"sqrt", {1, 1}},   {"exp", {1, 1}},     {"ln", {1, 1}},
+      {"log", {1, 2}},     {"log10", {1, 1}},  {"pow", {2, 2}},     {"power", {2, 2}},
+      {"round", {1, 2}},   {"floor", {1, 1}},  {"ceil", {1, 1}},    {"ceiling", {1, 1}},
+      {"lower", {1, 1}},   {"upper", {1, 1}},  {"length", {1, 1}},  {"substr", {2, 3}},
+      {"substring", {2, 3}}, {"concat", {1, 1000}}, {"trim", {1, 1}}, {"ltrim", {1, 1}},
+      {"rtrim", {1, 1}},   {"coalesce", {1, 1000}},
+  };
+  return *f;
+}
+
+class Checker {
+ public:
+  explicit Checker(const Schema& in) : in_(in) {}
+
+  Status Check(Expr& e) {
+    for (auto& a : e.args) EMBER_RETURN_IF_ERROR(Check(*a));
+    switch (e.kind) {
+      case Kind::kColumn: {
+        e.column = in_.FindField(e.name);
+        if (e.column < 0) {
+          std::vector<std::string> names;
+          for (const Field& f : in_.fields()) names.push_back(f.name);
+          std::string msg = "unknown column '" + e.name + "' at position " + std::to_string(e.pos);
+          std::string close = ClosestName(e.name, names);
+          if (!close.empty()) msg += "; did you mean '" + close + "'?";
+          return NotFound(msg);
+        }
+        e.type = ScalarTypeOf(*in_.field(e.column).type);
+        return Status::OK();
+      }
+      case Kind::kLiteral: e.type = e.lit_type; return Status::OK();
+      case Kind::kUnary: {
+        const Expr& a = *e.args[0];
+        if (e.op == "NOT") {
+          if (a.type != SqlType::kBool && a.type != SqlType::kNull) {
+            return TypeError(e.op_pos, "NOT needs a boolean operand, found " + Describe(a));
+          }
+          e.type = SqlType::kBool;
+        } else {
+          if (!IsNumeric(a.type)) return TypeError(e.op_pos, "unary '-' needs a number, found " + Describe(a));
+          e.type = a.type == SqlType::kNull ? SqlType::kInt : a.type;
+        }
+        return Status::OK();
+      }
+      case Kind::kBinary: return CheckBinary(e);
+      case Kind::kIsNull: e.type = SqlType::kBool; return Status::OK();
+      case Kind::kIn:
+      case Kind::kBetween:
+        for (size_t k = 1; k < e.args.size(); ++k) {
+          EMBER_RETURN_IF_ERROR(Comparable(*e.args[0], *e.args[k], e.op_pos,
+                                           e.kind == Kind::kIn ? "IN" : "BETWEEN"));
+        }
+        e.type = SqlType::kBool;
+        return Status::OK();
+      case Kind::kCase: return CheckCase(e);
+      case Kind::kCast:
+        if (e.args[0]->type == SqlType::kOpaque) {
+          return TypeError(e.pos, "cannot CAST " + Describe(*e.args[0]) + " to " +
+                                      std::string(SqlTypeName(e.cast_to)));
+        }
+        e.type = e.cast_to;
+        return Status::OK();
+      case Kind::kCall: return CheckCall(e);
+      case Kind::kIndex: {
+        const Expr& base = *e.args[0];
+        const Expr& index = *e.args[1];
+        const DataType* t = base.kind == Kind::kColumn ? in_.field(base.column).type.get() : nullptr;
+        if (t == nullptr || !(t->id() == TypeId::kVector ||
+                              (t->id() == TypeId::kList && ScalarTypeOf(*t->value_type()) != SqlType::kOpaque))) {
+          return TypeError(e.op_pos, "[ ] needs a vector column or a list column of scalars, found " +
+                                         (t ? t->ToString() : std::string(SqlTypeName(base.type))));
+        }
+        if (index.type != SqlType::kInt && index.type != SqlType::kNull) {
+          return TypeError(index.pos, "an index must be an integer, found " + Describe(index));
+        }
+        e.type = t->id() == TypeId::kVector ? SqlType::kDouble : ScalarTypeOf(*t->value_type());
+        return Status::OK();
+      }
+    }
+    return Internal("unhandled expression");
+  }
+
+ private:
+  Status Comparable(const Expr& a, const Expr& b, int pos, std::string_view op) {
+    if (Unify(a.type, b.type) == SqlType::kOpaque) {
+      return TypeError(pos, "cannot compare " + Describe(a) + " with " + Describe(b) + " (" + std::string(op) + ")");
+    }
+    return Status::OK();
+  }
+
+  Status CheckBinary(Expr& e) {
+    const Expr& a = *e.args[0];
+    const Expr& b = *e.args[1];
+    const std::string& op = e.op;
+    if (op == "AND" || op == "OR") {
+      for (const Expr* x : {&a, &b}) {
+        if (x->type != SqlType::kBool && x->type != SqlType::kNull) {
+          return TypeError(e.op_pos, op + " needs boolean operands, found " + Describe(*x));
+        }
+      }
+      e.type = SqlType::kBool;
+    } else if (op == "||") {
+      for (const Expr* x : {&a, &b}) {
+        if (x->type == SqlType::kOpaque) return TypeError(e.op_pos, "|| cannot concatenate " + Describe(*x));
+      }
+      e.type = SqlType::kString;
+    } else if (op == "+" || op == "-" || op == "*" || op == "/" || op == "%") {
+      for (const Expr* x : {&a, &b}) {
+        if (!IsNumeric(x->type)) {
+          return TypeError(e.op_pos, "'" + op + "' needs numeric operands, found " + Describe(*x));
+        }
+      }
+      if (op == "/") {
+        e.type = SqlType::kDouble;
+      } else {
+        e.type = (a.type == SqlType::kDouble || b.type == SqlType::kDouble) ? SqlType::kDouble : SqlType::kInt;
+      }
+    } else {  // comparison
+      EMBER_RETURN_IF_ERROR(Comparable(a, b, e.op_pos, "'" + op + "'"));
+      e.type = SqlType::kBool;
+    }
+    return Status::OK();
+  }
+
+  Status CheckCase(Expr& e) {
+    size_t k = 0;
+    const Expr* operand = nullptr;
+    if (e.has_operand) operand = e.args[k++].get();
+    const size_t end = e.args.size() - (e.has_else ? 1 : 0);
+    SqlType result = SqlType::kNull;
+    auto add_result = [&](const Expr& r) -> Status {
+      SqlType u = Unify(result, r.type);
+      if (u == SqlType::kOpaque) {
+        return TypeError(r.pos, "CASE results must have one type: " + std::string(SqlTypeName(result)) + " and " +
+                                    Describe(r));
+      }
+      result = u;
+      return Status::OK();
+    };
+    for (; k + 1 < end; k += 2) {
+      const Expr& when = *e.args[k];
+      if (operand) {
+        EMBER_RETURN_IF_ERROR(Comparable(*operand, when, when.pos, "CASE ... WHEN"));
+      } else if (when.type != SqlType::kBool && when.type != SqlType::kNull) {
+        return TypeError(when.pos, "WHEN needs a boolean condition, found " + Describe(when));
+      }
+      EMBER_RETURN_IF_ERROR(add_result(*e.args[k + 1]));
+    }
+    if (e.has_else) EMBER_RETURN_IF_ERROR(add_result(*e.args.back()));
+    e.type = result;
+    return Status::OK();
+  }
+
+  Status CheckCall(Expr& e) {
+    const auto& fns = Functions();
+    auto it = fns.find(e.name);
+    if (it == fns.end()) {
+      std::vector<std::string> names;
+      for (const auto& [name, sig] : fns) names.push_back(name);
+      std::sort(names.begin(), names.end());
+      std::string msg = "unknown function '" + e.name + "' at position " + std::to_string(e.pos);
+      std::string close = ClosestName(e.name, names);
+      if (!close.empty()) msg += "; did you mean '" + close + "'?";
+      return NotFound(msg);
+    }
+    const int n = static_cast<int>(e.args.size());
+    if (n < it->second.min_args || n > it->second.max_args) {
+      std::string want = it->second.min_args == it->second.max_args
+                             ? std::to_string(it->second.min_args)
+                             : std::to_string(it->second.min_args) + " to " +
+                                   (it->second.max_args >= 1000 ? std::string("any number of")
+                                                                : std::to_string(it->second.max_args));
+      return InvalidArgument("function " + e.name + "() at position " + std::to_string(e.pos) + " takes " + want +
+                             " argument(s), got " + std::to_string(n));
+    }
+    auto arg_must = [&](int k, bool ok, std::string_view what) -> Status {
+      if (ok) return Status::OK();
+      return TypeError(e.args[k]->pos, "argument " + std::to_string(k + 1) + " of " + e.name + "() must be " +
+                                           std::string(what) + ", found " + Describe(*e.args[k]));
+    };
+    const std::string& f = e.name;
+    if (f == "coalesce") {
+      SqlType t = SqlType::kNull;
+      for (int k = 0; k < n; ++k) {
+        SqlType u = Unify(t, e.args[k]->type);
+        EMBER_RETURN_IF_ERROR(arg_must(k, u != SqlType::kOpaque, "of one type with the others"));
+        t = u;
+      }
+      e.type = t;
+    } else if (f == "concat") {
+      for (int k = 0; k < n; ++k) EMBER_RETURN_IF_ERROR(arg_must(k, e.args[k]->type != SqlType::kOpaque, "a scalar"));
+      e.type = SqlType::kString;
+    } else if (f == "lower" || f == "upper" || f == "trim" || f == "ltrim" || f == "rtrim" || f == "length") {
+      EMBER_RETURN_IF_ERROR(arg_must(0, e.args[0]->type == SqlType::kString || e.args[0]->type == SqlType::kNull,
+                                     "a string"));
+      e.type = f == "length" ? SqlType::kInt : SqlType::kString;
+    } else if (f == "substr" || f == "substring") {
+      EMBER_RETURN_IF_ERROR(arg_must(0, e.args[0]->type == SqlType::kString || e.args[0]->type == SqlType::kNull,
+                                     "a string"));
+      for (int k = 1; k < n; ++k) {
+        EMBER_RETURN_IF_ERROR(arg_must(k, e.args[k]->type == SqlType::kInt || e.args[k]->type == SqlType::kNull,
+                                       "an integer"));
+      }
+      e.type = SqlType::kString;
+    } else {  // numeric functions
+      for (int k = 0; k < n; ++k) EMBER_RETURN_IF_ERROR(arg_must(k, IsNumeric(e.args[k]->type), "a number"));
+      const SqlType a = e.args[0]->type == SqlType::kNull ? SqlType::kInt : e.args[0]->type;
+      if (f == "abs") {
+        e.type = a;
+      } else if (f == "floor" || f == "ceil" || f == "ceiling") {
+        e.type = SqlType::kInt;
+      } else if (f == "round") {
+        if (n == 2) {
+          const Expr& d = *e.args[1];
+          EMBER_RETURN_IF_ERROR(arg_must(1, d.kind == Kind::kLiteral && d.lit_type == SqlType::kInt,
+                                         "an integer literal"));
+        }
+        e.type = a;
+      } else {
+        e.type = SqlType::kDouble;
+      }
+    }
+    return Status::OK();
+  }
+
+  const Schema& in_;
+};
+
+// ---------------------------------------------------------------------------------------
+// Evaluation
+
+struct Vec {
+  SqlType type = SqlType::kNull;
+  std::vector<uint8_t> valid;  // 1: a value; 0: NULL
+  std::vector<uint8_t> b;
+  std::vector<int64_t> i;
+  std::vector<double> d;
+  std::vector<std::string_view> s;
+
+  Vec() = default;
+  Vec(SqlType t, size_t n) : type(t), valid(n, 1) { Resize(n); }
+  void Resize(size_t n) {
+    switch (type) {
+      case SqlType::kBool: b.resize(n); break;
+      case SqlType::kInt: i.resize(n); break;
+      case SqlType::kDouble: d.resize(n); break;
+      case SqlType::kString: s.resize(n); break;
+      default: break;
+    }
+  }
+  size_t size() const { return valid.size(); }
+};
+
+// Owns the strings computed while evaluating one batch (Vec holds views of them).
+struct Arena {
+  std::deque<std::string> strings;
+  std::string_view Keep(std::string v) { return strings.emplace_back(std::move(v)); }
+};
+
+// Spark's (Java's) Double.toString: "1.0", "0.001", "1.0E7", "1.234E-5", "NaN", "Infinity".
+std::string DoubleToString(double x) {
+  if (std::isnan(x)) return "NaN";
+  if (std::isinf(x)) return x > 0 ? "Infinity" : "-Infinity";
+  char buf[64];
+  const double ax = std::fabs(x);
+  if (x == 0 || (ax >= 1e-3 && ax < 1e7)) {
+    auto r = std::to_chars(buf, buf + sizeof(buf), x, std::chars_format::fixed);
+    std::string s(buf, r.ptr);
+    if (s.find('.') == std::string::npos) s += ".0";
+    return s;
+  }
+  auto r = std::to_chars(buf, buf + sizeof(buf), x, std::chars_format::scientific);
+  std::string s(buf, r.ptr);  // "1.234e-05"
+  const size_t e = s.find('e');
+  std::string mantissa = s.substr(0, e);
+  if (mantissa.find('.') == std::string::npos) mantissa += ".0";
+  const int exponent = std::stoi(s.substr(e + 1));
+  return mantissa + "E" + std::to_string(exponent);
+}
+
+std::string_view TrimSpaces(std::string_view v, bool left = true, bool right = true) {
+  while (left && !v.empty() && v.front() == ' ') v.remove_prefix(1);
+  while (right && !v.empty() && v.back() == ' ') v.remove_suffix(1);
+  return v;
+}
+
+// Saturating double -> bigint (Java semantics), NaN -> NULL.
+bool DoubleToInt(double x, int64_t* out) {
+  if (std::isnan(x)) return false;
+  if (x >= 9223372036854775807.0) {
+    *out = std::numeric_limits<int64_t>::max();
+  } else if (x <= -9223372036854775808.0) {
+    *out = std::numeric_limits<int64_t>::min();
+  } else {
+    *out = static_cast<int64_t>(x);
+  }
+  return true;
+}
+
+bool ParseDouble(std::string_view v, double* out) {
+  v = TrimSpaces(v);
+  if (v.empty()) return false;
+  if (v.front() == '+') v.remove_prefix(1);
+  auto r = std::from_chars(v.data(), v.data() + v.size(), *out);
+  return r.ec == std::errc() && r.ptr == v.data() + v.size();
+}
+
+bool ParseInt(std::string_view v, int64_t* out) {
+  std::string_view t = TrimSpaces(v);
+  if (!t.empty() && t.front() == '+') t.remove_prefix(1);
+  auto r = std::from_chars(t.data(), t.data() + t.size(), *out);
+  if (r.ec == std::errc() && r.ptr == t.data() + t.size() && !t.empty()) return true;
+  double d;
+  return ParseDouble(v, &d) && DoubleToInt(d, out);  // "1.5" -> 1, as Spark
+}
+
+bool ParseBool(std::string_view v, bool* out) {
+  std::string t(TrimSpaces(v));
+  for (char& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (t == "true" || t == "t" || t == "yes" || t == "y" || t == "1") return *out = true, true;
+  if (t == "false" || t == "f" || t == "no" || t == "n" || t == "0") return *out = false, true;
+  return false;
+}
+
+int64_t CountChars(std::string_view v) {
+  int64_t n = 0;
+  for (unsigned char c : v) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+std::string_view Utf8Substring(std::string_view v, int64_t start_char, int64_t end_char) {
+  // [start_char, end_char) in characters, both clamped.
+  std::vector<size_t> starts;
+  starts.reserve(v.size() + 1);
+  for (size_t k = 0; k < v.size(); ++k) {
+    if ((static_cast<unsigned char>(v[k]) & 0xC0) != 0x80) starts.push_back(k);
+  }
+  starts.push_back(v.size());
+  const int64_t n = static_cast<int64_t>(starts.size()) - 1;
+  start_char = std::clamp<int64_t>(start_char, 0, n);
+  end_char = std::clamp<int64_t>(end_char, start_char, n);
+  return v.substr(starts[start_char], starts[end_char] - starts[start_char]);
+}
+
+class Evaluator {
+ public:
+  Evaluator(const Batch& b, Arena& arena) : b_(b), arena_(arena), n_(static_cast<size_t>(b.num_rows())) {}
+
+  Vec Eval(const Expr& e) {
+    switch (e.kind) {
+      case Kind::kColumn: return ReadColumn(*b_.column(e.column));
+      case Kind::kLiteral: return Literal(e);
+      case Kind::kUnary: return Unary(e);
+      case Kind::kBinary: return Binary(e);
+      case Kind::kIsNull: {
+        Vec a = Eval(*e.args[0]);
+        Vec r(SqlType::kBool, n_);
+        for (size_t k = 0; k < n_; ++k) r.b[k] = (a.valid[k] == 0) != e.negated;
+        return r;
+      }
+      case Kind::kIn: return In(e);
+      case Kind::kBetween: return Between(e);
+      case Kind::kCase: return Case(e);
+      case Kind::kCast: return Cast(Eval(*e.args[0]), e.type);
+      case Kind::kCall: return Call(e);
+      case Kind::kIndex: return Index(e);
+    }
+    return Vec(SqlType::kNull, n_);
+  }
+
+  // Converts between the checked types: NULL to anything, bigint to double, or any CAST.
+  Vec Cast(Vec a, SqlType to) {
+    if (a.type == to || to == SqlType::kNull) return a;
+    Vec r(to, n_);
+    r.valid = std::move(a.valid);
+    if (a.type == SqlType::kNull) return r;
+    for (size_t k = 0; k < n_; ++k) {
+      if (!r.valid[k]) continue;
+      switch (to) {
+        case SqlType::kBool:
+          switch (a.type) {
+            case SqlType::kInt: r.b[k] = a.i[k] != 0; break;
+            case SqlType::kDouble: r.b[k] = a.d[k] != 0; break;
+            case SqlType::kString: {
+              bool v = false;
+              r.valid[k] = ParseBool(a.s[k], &v);
+              r.b[k] = v;
+              break;
+            }
+            default: break;
+          }
+          break;
+        case SqlType::kInt:
+          switch (a.type) {
+            case SqlType::kBool: r.i[k] = a.b[k]; break;
+            case SqlType::kDouble: r.valid[k] = DoubleToInt(a.d[k], &r.i[k]); break;
+            case SqlType::kString: r.valid[k] = ParseInt(a.s[k], &r.i[k]); break;
+            default: break;
+          }
+          break;
+        case SqlType::kDouble:
+          switch (a.type) {
+            case SqlType::kBool: r.d[k] = a.b[k]; break;
+            case SqlType::kInt: r.d[k] = static_cast<double>(a.i[k]); break;
+            case SqlType::kString: r.valid[k] = ParseDouble(a.s[k], &r.d[k]); break;
+            default: break;
+          }
+          break;
+        case SqlType::kString:
+          switch (a.type) {
+            case SqlType::kBool: r.s[k] = a.b[k] ? "true" : "false"; break;
+            case SqlType::kInt: r.s[k] = arena_.Keep(std::to_string(a.i[k])); break;
+            case SqlType::kDouble: r.s[k] = arena_.Keep(DoubleToString(a.d[k])); break;
+            default: break;
+          }
+          break;
+        default: break;
+      }
+    }
+    return r;
+  }
+
+ private:
+  Vec ReadColumn(const Column& c) {
+    Vec r(ScalarTypeOf(*c.type()), n_);
+    for (size_t k = 0; k < n_; ++k) r.valid[k] = c.IsValid(static_cast<int64_t>(k));
+    switch (c.type_id()) {
+      case TypeId::kBool:
+        for (size_t k = 0; k < n_; ++k) r.b[k] = c.BoolValue(static_cast<int64_t>(k));
+        break;
+      case TypeId::kInt32: std::copy_n(c.Values<int32_t>(), n_, r.i.begin()); break;
+      case TypeId::kInt64: std::copy_n(c.Values<int64_t>(), n_, r.i.begin()); break;
+      case TypeId::kFloat32: std::copy_n(c.Values<float>(), n_, r.d.begin()); break;
+      case TypeId::kFloat64: std::copy_n(c.Values<double>(), n_, r.d.begin()); break;
+      case TypeId::kString:
+        for (size_t k = 0; k < n_; ++k) {
+          if (r.valid[k]) r.s[k] = c.StringValue(static_cast<int64_t>(k));
+        }
+        break;
+      default: break;  // opaque: only its validity is used (IS NULL)
+    }
+    return r;
+  }
+
+  Vec Literal(const Expr& e) {
+    Vec r(e.lit_type, n_);
+    switch (e.lit_type) {
+      case SqlType::kNull: std::fill(r.valid.begin(), r.valid.end(), 0); break;
+      case SqlType::kBool: std::fill(r.b.begin(), r.b.end(), e.lit_bool); break;
+      case SqlType::kInt: std::fill(r.i.begin(), r.i.end(), e.lit_int); break;
+      case SqlType::kDouble: std::fill(r.d.begin(), r.d.end(), e.lit_double); break;
+      case SqlType::kString: std::fill(r.s.begin(), r.s.end(), std::string_view(e.lit_string)); break;
+      default: break;
+    }
+    return r;
+  }
+
+  Vec Unary(const Expr& e) {
+    Vec a = Cast(Eval(*e.args[0]), e.type);
+    if (e.op == "NOT") {
+      for (size_t k = 0; k < n_; ++k) a.b[k] = !a.b[k];
+    } else if (a.type == SqlType::kInt) {
+      for (size_t k = 0; k < n_; ++k) a.i[k] = static_cast<int64_t>(0ULL - static_cast<uint64_t>(a.i[k]));
+    } else {
+      for (size_t k = 0; k < n_; ++k) a.d[k] = -a.d[k];
+    }
+    return a;
+  }
+
+  static Vec And(Vec a, const Vec& b, bool is_and) {
+    // AND: false wins, then NULL; OR: true wins, then NULL.
+    for (size_t k = 0; k < a.size(); ++k) {
+      const bool a_decides = a.valid[k] && a.b[k] != is_and;
+      const bool b_decides = b.valid[k] && b.b[k] != is_and;
+      if (a_decides || b_decides) {
+        a.valid[k] = 1;
+        a.b[k] = !is_and;
+      } else {
+        a.valid[k] = a.valid[k] && b.valid[k];
+        a.b[k] = is_and;
+      }
+    }
+    return a;
+  }
+
+  // Three-way comparison of a[k] and b[k] (same type, both valid).
+  template <typename F>
+  static void Compare(const Vec& a, const Vec& b, F&& f) {
+    auto run = [&](const auto& x, const auto& y) {
+      for (size_t k = 0; k < a.size(); ++k) {
+        if (a.valid[k] && b.valid[k]) f(k, x[k] < y[k] ? -1 : (y[k] < x[k] ? 1 : 0));
+      }
+    };
+    switch (a.type) {
+      case SqlType::kBool: run(a.b, b.b); break;
+      case SqlType::kInt: run(a.i, b.i); break;
+      case SqlType::kDouble: run(a.d, b.d); break;
+      case SqlType::kString: run(a.s, b.s); break;
+      default: break;
+    }
+  }
+
+  Vec CompareOp(Vec a, Vec b, std::string_view op) {
+    const SqlType t = Unify(a.type, b.type) == SqlType::kNull ? SqlType::kInt : Unify(a.type, b.type);
+    a = Cast(std::move(a), t);
+    b = Cast(std::move(b), t);
+    Vec r(SqlType::kBool, n_);
+    for (size_t k = 0; k < n_; ++k) r.valid[k] = a.valid[k] && b.valid[k];
+    int code = op == "=" ? 0 : op == "<>" ? 1 : op == "<" ? 2 : op == "<=" ? 3 : op == ">" ? 4 : 5;
+    Compare(a, b, [&](size_t k, int c) {
+      switch (code) {
+        case 0: r.b[k] = c == 0; break;
+        case 1: r.b[k] = c != 0; break;
+        case 2: r.b[k] = c < 0; break;
+        case 3: r.b[k] = c <= 0; break;
+        case 4: r.b[k] = c > 0; break;
+        default: r.b[k] = c >= 0; break;
+      }
+    });
+    return r;
+  }
+
+  Vec Binary(const Expr& e) {
+    const std::string& op = e.op;
+    if (op == "AND" || op == "OR") {
+      return And(Cast(Eval(*e.args[0]), SqlType::kBool), Cast(Eval(*e.args[1]), SqlType::kBool), op == "AND");
+    }
+    if (op == "||") return Concat({Eval(*e.args[0]), Eval(*e.args[1])});
+    if (op == "+" || op == "-" || op == "*" || op == "/" || op == "%") {
+      const SqlType t = op == "/" ? SqlType::kDouble : e.type;
+      Vec a = Cast(Eval(*e.args[0]), t);
+      Vec b = Cast(Eval(*e.args[1]), t);
+      for (size_t k = 0; k < n_; ++k) a.valid[k] = a.valid[k] && b.valid[k];
+      const char o = op[0];
+      if (t == SqlType::kInt) {
+        for (size_t k = 0; k < n_; ++k) {
+          const uint64_t x = static_cast<uint64_t>(a.i[k]), y = static_cast<uint64_t>(b.i[k]);
+          switch (o) {  // wraps on overflow, as Spark
+            case '+': a.i[k] = static_cast<int64_t>(x + y); break;
+            case '-': a.i[k] = static_cast<int64_t>(x - y); break;
+            case '*': a.i[k] = static_cast<int64_t>(x * y); break;
+            default:
+              if (b.i[k] == 0) {
+                a.valid[k] = 0;
+              } else {
+                a.i[k] = b.i[k] == -1 ? 0 : a.i[k] % b.i[k];
+              }
+          }
+        }
+      } else {
+        for (size_t k = 0; k < n_; ++k) {
+          const double x = a.d[k], y = b.d[k];
+          switch (o) {
+            case '+': a.d[k] = x + y; break;
+            case '-': a.d[k] = x - y; break;
+            case '*': a.d[k] = x * y; break;
+            case '/':
+              if (y == 0) a.valid[k] = 0; else a.d[k] = x / y;
+              break;
+            default:
+              if (y == 0) a.valid[k] = 0; else a.d[k] = std::fmod(x, y);
+          }
+        }
+      }
+      return a;
+    }
+    return CompareOp(Eval(*e.args[0]), Eval(*e.args[1]), op);
+  }
+
+  Vec In(const Expr& e) {
+    Vec x = Eval(*e.args[0]);
+    Vec r(SqlType::kBool, n_);
+    std::vector<uint8_t> saw_null(n_, 0);
+    std::fill(r.b.begin(), r.b.end(), 0);
+    for (size_t a = 1; a < e.args.size(); ++a) {
+      Vec eq = CompareOp(x, Eval(*e.args[a]), "=");
+      for (size_t k = 0; k < n_; ++k) {
+        if (!eq.valid[k]) saw_null[k] = 1; else if (eq.b[k]) r.b[k] = 1;
+      }
+    }
+    for (size_t k = 0; k < n_; ++k) {
+      r.valid[k] = r.b[k] || !saw_null[k];
+      if (e.negated) r.b[k] = !r.b[k];
+    }
+    return r;
+  }
+
+  Vec Between(const Expr& e) {
+    Vec x = Eval(*e.args[0]);
+    Vec r = And(CompareOp(x, Eval(*e.args[1]), ">="), CompareOp(x, Eval(*e.args[2]), "<="), true);
+    if (e.negated) {
+      for (size_t k = 0; k < n_; ++k) r.b[k] = !r.b[k];
+    }
+    return r;
+  }
+
+  // Copies row k of `from` into row k of `to` (same type).
+  static void Assign(Vec& to, const Vec& from, size_t k) {
+    to.valid[k] = from.valid[k];
+    switch (to.type) {
+      case SqlType::kBool: to.b[k] = from.b[k]; break;
+      case SqlType::kInt: to.i[k] = from.i[k]; break;
+      case SqlType::kDouble: to.d[k] = from.d[k]; break;
+      case SqlType::kString: to.s[k] = from.s[k]; break;
+      default: break;
+    }
+  }
+
+  Vec Case(const Expr& e) {
+    Vec r(e.type, n_);
+    std::fill(r.valid.begin(), r.valid.end(), 0);
+    std::vector<uint8_t> done(n_, 0);
+    size_t k = 0;
+    Vec operand;
+    if (e.has_operand) operand = Eval(*e.args[k++]);
+    const size_t end = e.args.size() - (e.has_else ? 1 : 0);
+    for (; k + 1 < end; k += 2) {
+      Vec cond = e.has_operand ? CompareOp(operand, Eval(*e.args[k]), "=") : Cast(Eval(*e.args[k]), SqlType::kBool);
+      Vec then = Cast(Eval(*e.args[k + 1]), e.type);
+      for (size_t row = 0; row < n_; ++row) {
+        if (done[row] || !cond.valid[row] || !cond.b[row]) continue;
+        done[row] = 1;
+        Assign(r, then, row);
+      }
+    }
+    if (e.has_else) {
+      Vec other = Cast(Eval(*e.args.back()), e.type);
+      for (size_t row = 0; row < n_; ++row) {
+        if (!done[row]) Assign(r, other, row);
+      }
+    }
+    return r;
+  }
+
+  Vec Concat(std::vector<Vec> parts) {
+    Vec r(SqlType::kString, n_);
+    for (auto& p : parts) p = Cast(std::move(p), SqlType::kString);
+    std::string buf;
+    for (size_t k = 0; k < n_; ++k) {
+      buf.clear();
+      for (const auto& p : parts) {
+        if (!p.valid[k]) {
+          r.valid[k] = 0;
+          break;
+        }
+        buf.append(p.s[k]);
+      }
+      if (r.valid[k]) r.s[k] = arena_.Keep(buf);
+    }
+    return r;
+  }
+
+  // Applies a double -> double function; NaN results (out of the domain) become NULL.
+  template <typename F>
+  Vec MathD(const Expr& e, F&& f) {
+    Vec a = Cast(Eval(*e.args[0]), SqlType::kDouble);
+    for (size_t k = 0; k < n_; ++k) {
+      if (!a.valid[k]) continue;
+      a.d[k] = f(a.d[k]);
+      if (std::isnan(a.d[k])) a.valid[k] = 0;
+    }
+    return a;
+  }
+
+  Vec Call(const Expr& e) {
+    const std::string& f = e.name;
+    if (f == "coalesce") {
+      Vec r = Cast(Eval(*e.args[0]), e.type);
+      for (size_t a = 1; a < e.args.size(); ++a) {
+        Vec next = Cast(Eval(*e.args[a]), e.type);
+        for (size_t k = 0; k < n_; ++k) {
+          if (!r.valid[k]) Assign(r, next, k);
+        }
+      }
+      return r;
+    }
+    if (f == "concat") {
+      std::vector<Vec> parts;
+      for (const auto& a : e.args) parts.push_back(Eval(*a));
+      return Concat(std::move(parts));
+    }
+    if (f == "lower" || f == "upper" || f == "trim" || f == "ltrim" || f == "rtrim") {
+      Vec a = Cast(Eval(*e.args[0]), SqlType::kString);
+      for (size_t k = 0; k < n_; ++k) {
+        if (!a.valid[k]) continue;
+        if (f == "lower" || f == "upper") {
+          std::string v(a.s[k]);
+          for (char& c : v) {
+            if (f == "lower" && c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+            if (f == "upper" && c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+          }
+          a.s[k] = arena_.Keep(std::move(v));
+        } else {
+          a.s[k] = TrimSpaces(a.s[k], f != "rtrim", f != "ltrim");
+        }
+      }
+      return a;
+    }
+    if (f == "length") {
+      Vec a = Cast(Eval(*e.args[0]), SqlType::kString);
+      Vec r(SqlType::kInt, n_);
+      r.valid = a.valid;
+      for (size_t k = 0; k < n_; ++k) r.i[k] = a.valid[k] ? CountChars(a.s[k]) : 0;
+      return r;
+    }
+    if (f == "substr" || f == "substring") {
+      Vec a = Cast(Eval(*e.args[0]), SqlType::kString);
+      Vec pos = Cast(Eval(*e.args[1]), SqlType::kInt);
+      Vec len;
+      if (e.args.size() > 2) len = Cast(Eval(*e.args[2]), SqlType::kInt);
+      for (size_t k = 0; k < n_; ++k) {
+        a.valid[k] = a.valid[k] && pos.valid[k] && (e.args.size() < 3 || len.valid[k]);
+        if (!a.valid[k]) continue;
+        // Spark's substringSQL: 1-based; negative counts from the end; 0 acts as 1.
+        const int64_t chars = CountChars(a.s[k]);
+        const int64_t p = pos.i[k];
+        int64_t start = p > 0 ? p - 1 : (p < 0 ? chars + p : 0);
+        constexpr int64_t kHuge = int64_t{1} << 62;  // start is within [-2^63, 2^63); clamp so sums cannot overflow
+        const int64_t l = e.args.size() > 2 ? std::clamp(len.i[k], -kHuge, kHuge) : kHuge;
+        start = std::clamp(start, -kHuge, kHuge);
+        const int64_t end = start + l;
+        start = std::max<int64_t>(start, 0);
+        a.s[k] = start >= end ? std::string_view() : Utf8Substring(a.s[k], start, end);
+      }
+      return a;
+    }
+    // Numeric.
+    if (f == "abs") {
+      Vec a = Cast(Eval(*e.args[0]), e.type);
+      for (size_t k = 0; k < n_; ++k) {
+        if (a.type == SqlType::kInt) {
+          a.i[k] = a.i[k] < 0 ? static_cast<int64_t>(0ULL - static_cast<uint64_t>(a.i[k])) : a.i[k];
+        } else {
+          a.d[k] = std::fabs(a.d[k]);
+        }
+      }
+      return a;
+    }
+    if (f == "floor" || f == "ceil" || f == "ceiling") {
+      Vec a = Eval(*e.args[0]);
+      if (a.type != SqlType::kDouble) return Cast(std::move(a), SqlType::kInt);
+      Vec r(SqlType::kInt, n_);
+      r.valid = a.valid;
+      for (size_t k = 0; k < n_; ++k) {
+        if (r.valid[k]) r.valid[k] = DoubleToInt(f == "floor" ? std::floor(a.d[k]) : std::ceil(a.d[k]), &r.i[k]);
+      }
+      return r;
+    }
+    if (f == "round") return Round(e);
+    if (f == "sqrt") return MathD(e, [](double x) { return x < 0 ? NAN : std::sqrt(x); });
+    if (f == "exp") return MathD(e, [](double x) { return std::exp(x); });
+    if (f == "ln" || (f == "log" && e.args.size() == 1)) {
+      return MathD(e, [](double x) { return x <= 0 ? NAN : std::log(x); });
+    }
+    if (f == "log10") return MathD(e, [](double x) { return x <= 0 ? NAN : std::log10(x); });
+    // Two-argument: pow(x, y), log(base, x).
+    Vec a = Cast(Eval(*e.args[0]), SqlType::kDouble);
+    Vec b = Cast(Eval(*e.args[1]), SqlType::kDouble);
+    for (size_t k = 0; k < n_; ++k) {
+      a.valid[k] = a.valid[k] && b.valid[k];
+      if (!a.valid[k]) continue;
+      if (f == "log") {
+        a.d[k] = (a.d[k] <= 0 || b.d[k] <= 0) ? NAN : std::log(b.d[k]) / std::log(a.d[k]);
+      } else {
+        a.d[k] = std::pow(a.d[k], b.d[k]);
+      }
+      if (std::isnan(a.d[k])) a.valid[k] = 0;
+    }
+    return a;
+  }
+
+  // round(x[, d]): half away from zero, as Spark's HALF_UP.
+  Vec Round(const Expr& e) {
+    const int64_t d = e.args.size() > 1 ? e.args[1]->lit_int : 0;
+    Vec a = Cast(Eval(*e.args[0]), e.type);
+    if (a.type == SqlType::kInt) {
+      if (d >= 0) return a;
+      if (d < -18) {
+        std::fill(a.i.begin(), a.i.end(), 0);
+        return a;
+      }
+      int64_t p = 1;
+      for (int64_t k = 0; k < -d; ++k) p *= 10;
+      for (size_t k = 0; k < n_; ++k) {
+        const int64_t q = a.i[k] / p, rem = a.i[k] % p;
+        int64_t out = q;
+        if (rem >= 0 ? 2 * rem >= p : -2 * rem >= p) out += rem >= 0 ? 1 : -1;
+        a.i[k] = static_cast<int64_t>(static_cast<uint64_t>(out) * static_cast<uint64_t>(p));
+      }
+      return a;
+    }
+    const double p = std::pow(10.0, static_cast<double>(std::llabs(d)));
+    for (size_t k = 0; k < n_; ++k) {
+      const double x = a.d[k];
+      if (!std::isfinite(x)) continue;
+      if (d >= 0) {
+        const double y = x * p;
+        if (std::isfinite(y) && std::fabs(y) < 4503599627370496.0) a.d[k] = std::round(y) / p;
+      } else {
+        a.d[k] = std::round(x / p) * p;
+      }
+    }
+    return a;
+  }
+
+  Vec Index(const Expr& e) {
+    const Column& c = *b_.column(e.args[0]->column);
+    Vec ix = Cast(Eval(*e.args[1]), SqlType::kInt);
+    Vec r(e.type, n_);
+    for (size_t k = 0; k < n_; ++k) {
+      const int64_t row = static_cast<int64_t>(k);
+      r.valid[k] = c.IsValid(row) && ix.valid[k] && ix.i[k] >= 0;
+      if (!r.valid[k]) continue;
+      const int64_t at = ix.i[k];
+      if (c.type_id() == TypeId::kVector) {
+        if (at >= c.type()->vector_size()) {
+          r.valid[k] = 0;
+        } else if (c.type()->sparse()) {
+          auto idx = c.SparseIndices(row);
+          auto it = std::lower_bound(idx.begin(), idx.end(), at);
+          r.d[k] = (it != idx.end() && *it == at) ? c.SparseValues(row)[it - idx.begin()] : 0.0;
+        } else {
+          r.d[k] = c.DenseRow(row)[at];
+        }
+        continue;
+      }
+      const int32_t* off = c.Offsets();
+      if (at >= off[row + 1] - off[row]) {
+        r.valid[k] = 0;
+        continue;
+      }
+      const Column& child = *c.child(0);
+      const int64_t j = off[row] + at;
+      r.valid[k] = child.IsValid(j);
+      if (!r.valid[k]) continue;
+      switch (child.type_id()) {
+        case TypeId::kBool: r.b[k] = child.BoolValue(j); break;
+        case TypeId::kInt32: r.i[k] = child.Values<int32_t>()[j]; break;
+        case TypeId::kInt64: r.i[k] = child.Values<int64_t>()[j]; break;
+        case TypeId::kFloat32: r.d[k] = child.Values<float>()[j]; break;
+        case TypeId::kFloat64: r.d[k] = child.Values<double>()[j]; break;
+        case TypeId::kString: r.s[k] = child.StringValue(j); break;
+        default: r.valid[k] = 0;
+      }
+    }
+    return r;
+  }
+
+  const Batch& b_;
+  Arena& arena_;
+  size_t n_;
+};
+
+TypePtr OutputType(SqlType t) {
+  switch (t) {
+    case SqlType::kBool: return BoolType();
+    case SqlType::kInt: return Int64Type();
+    case SqlType::kDouble: return Float64Type();
+    default: return StringType();  // strings, and expressions that are always NULL
+  }
+}
+
+ColumnPtr ToColumn(const Vec& v, const TypePtr& type) {
+  std::unique_ptr<ColumnBuilder> builder = MakeBuilder(type);
+  for (size_t k = 0; k < v.size(); ++k) {
+    if (!v.valid[k]) {
+      builder->AppendNull();
+      continue;
+    }
+    switch (v.type) {
+      case SqlType::kBool: static_cast<BoolBuilder*>(builder.get())->Append(v.b[k]); break;
+      case SqlType::kInt: static_cast<NumericBuilder<int64_t>*>(builder.get())->Append(v.i[k]); break;
+      case SqlType::kDouble: static_cast<NumericBuilder<double>*>(builder.get())->Append(v.d[k]); break;
+      case SqlType::kString: static_cast<StringBuilder*>(builder.get())->Append(v.s[k]); break;
+      default: builder->AppendNull();
+    }
+  }
+  return builder->Finish();
+}
+
+}  // namespace
+
+// -----------------------------------------------------------------------------------------
+
+struct SqlQuery::Impl {
+  SchemaPtr out;
+  SelectStatement statement;
+  // Per output column: the input column passed through, or the expression to evaluate.
+  struct Output {
+    int passthrough = -1;
+    const Expr* expr = nullptr;
+  };
+  std::vector<Output> outputs;
+};
+
+SqlQuery::SqlQuery(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SqlQuery::~SqlQuery() = default;
+const SchemaPtr& SqlQuery::output_schema() const { return impl_->out; }
+
+Status SqlQuery::CheckSyntax(std::string_view statement) {
+  return sql_internal::ParseSelect(statement).status();
+}
+
+Result<std::shared_ptr<const SqlQuery>> SqlQuery::Compile(std::string_view statement, const Schema& in) {
+  auto impl = std::make_unique<Impl>();
+  EMBER_ASSIGN_OR_RETURN(impl->statement, sql_internal::ParseSelect(statement));
+  Checker checker(in);
+  std::vector<Field> fields;
+  std::set<std::string> names;
+  auto add = [&](Field f, Impl::Output o, int pos) -> Status {
+    if (!names.insert(f.name).second) {
+      return InvalidArgument("duplicate output column '" + f.name + "' at position " + std::to_string(pos) +
+                             "; give it another name with AS");
+    }
+    fields.push_back(std::move(f));
+    impl->outputs.push_back(o);
+    return Status::OK();
+  };
+  for (auto& item : impl->statement.items) {
+    if (item.star) {
+      for (int i = 0; i < in.num_fields(); ++i) EMBER_RETURN_IF_ERROR(add(in.field(i), {i, nullptr}, item.pos));
+      continue;
+    }
+    EMBER_RETURN_IF_ERROR(checker.Check(*item.expr));
+    const Expr& e = *item.expr;
+    const std::string name = item.alias.empty() ? (e.kind == Kind::kColumn ? e.name : e.text) : item.alias;
+    if (e.kind == Kind::kColumn) {
+      Field f = in.field(e.column);
+      f.name = name;
+      EMBER_RETURN_IF_ERROR(add(std::move(f), {e.column, nullptr}, item.pos));
+    } else {
+      EMBER_RETURN_IF_ERROR(add(MakeField(name, OutputType(e.type)), {-1, &e}, item.pos));
+    }
+  }
+  if (impl->statement.where) {
+    Expr& w = *impl->statement.where;
+    EMBER_RETURN_IF_ERROR(checker.Check(w));
+    if (w.type != SqlType::kBool && w.type != SqlType::kNull) {
+      return TypeError(w.pos, "WHERE needs a boolean condition, found " + Describe(w));
+    }
+  }
+  EMBER_ASSIGN_OR_RETURN(impl->out, Schema::Make(std::move(fields), in.metadata()));
+  return std::shared_ptr<const SqlQuery>(new SqlQuery(std::move(impl)));
+}
+
+Result<Batch> SqlQuery::Run(const Batch& in) const {
+  const Impl& q = *impl_;
+  Arena arena;
+  Evaluator ev(in, arena);
+  Batch source = in;
+  if (q.statement.where) {
+    Vec cond = ev.Cast(ev.Eval(*q.statement.where), SqlType::kBool);
+    std::vector<int64_t> keep;
+    for (size_t k = 0; k < cond.size(); ++k) {
+      if (cond.valid[k] && cond.b[k]) keep.push_back(static_cast<int64_t>(k));
+    }
+    if (static_cast<int64_t>(keep.size()) != in.num_rows()) {
+      EMBER_ASSIGN_OR_RETURN(source, TakeRows(in, keep));
+    }
+  }
+  Arena arena2;
+  Evaluator ev2(source, arena2);
+  std::vector<ColumnPtr> cols;
+  cols.reserve(q.outputs.size());
+  for (size_t k = 0; k < q.outputs.size(); ++k) {
+    const auto& o = q.outputs[k];
+    if (o.passthrough >= 0) {
+      cols.push_back(source.column(o.passthrough));
+    } else {
+      cols.push_back(ToColumn(ev2.Eval(*o.expr), q.out->field(static_cast<int>(k)).type));
+    }
+  }
+  return Batch::Make(q.out, std::move(cols), source.num_rows());
+}
+
+}  // namespace ember
