@@ -11,6 +11,7 @@
 #include "ember/registry_all.h"
 #include "ember/sql/sql_transformer.h"
 #include "ember/stages/column_stages.h"
+#include "ember/stages/imputer.h"
 #include "ember/stages/model_statistics.h"
 #include "ember/stages/one_hot_encoder.h"
 #include "ember/stages/repartition.h"
@@ -61,6 +62,18 @@ std::map<std::string, ConformanceCase> Cases() {
        testing::MixedFrame, {{"inputCol", Json("")}, {"outputCol", Json(1)}}},
       {"Repartition", Maker<Repartition>({.n = 2}), testing::MixedFrame,
        {{"n", Json(0)}, {"disable", Json("no")}}},
+      {"Imputer", Maker<Imputer>({.input_cols = {"x", "id"}, .output_cols = {"x", "id_filled"}, .strategy = ImputeStrategy::kMedian}),
+       testing::MixedFrame, {{"strategy", Json("average")}, {"missingValue", Json("NaN")}}},
+      {"CleanMissingData",
+       Maker<CleanMissingData>({.input_cols = {"name", "x"}, .output_cols = {"name_c", "x_c"},
+                                .cleaning_mode = ImputeStrategy::kCustom, .custom_value = "0"}),
+       testing::MixedFrame, {{"cleaningMode", Json("mean")}, {"inputCols", Json::MakeArray()}}},
+      {"ImputerModel",
+       [] {
+         return StagePtr(*ImputerModel::Make({.input_cols = {"x", "name"}, .output_cols = {"x", "n2"}},
+                                             {Json(1.5), Json("none")}));
+       },
+       testing::MixedFrame, {{"inputCols", Json(2)}, {"missingValue", Json("x")}}},
       {"SqlTransformer",
        Maker<SqlTransformer>({.statement = "SELECT *, CASE WHEN flag THEN upper(name) END AS u, features[1] * x AS z "
                                            "FROM __THIS__ WHERE id % 3 <> 1 OR x IS NULL"}),

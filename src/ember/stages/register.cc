@@ -1,6 +1,7 @@
 #include "ember/stages/register.h"
 
 #include "ember/stages/column_stages.h"
+#include "ember/stages/imputer.h"
 #include "ember/stages/model_statistics.h"
 #include "ember/stages/one_hot_encoder.h"
 #include "ember/stages/repartition.h"
@@ -20,6 +21,7 @@ Status RegisterGeneralStages(StageRegistry* r) {
       r, "Concatenates numeric, boolean and vector columns into one feature vector."));
   EMBER_RETURN_IF_ERROR(RegisterOneHotEncoderStages(r));
   EMBER_RETURN_IF_ERROR(RegisterScalerStages(r));
+  EMBER_RETURN_IF_ERROR(RegisterImputerStages(r));
   EMBER_RETURN_IF_ERROR(RegisterStage<ComputeModelStatistics>(
       r, "One row of classification or regression metrics of a scored frame."));
   return RegisterStringIndexerStages(r);
