@@ -19,6 +19,9 @@
 #include "ember/stages/string_indexer.h"
 #include "ember/stages/vector_assembler.h"
 #include "ember/testing/conformance.h"
+#include "ember/text/idf.h"
+#include "ember/text/text_featurizer.h"
+#include "ember/text/text_stages.h"
 
 namespace ember {
 namespace {
@@ -52,6 +55,12 @@ DataFrame LabeledFrame() {
   return *DataFrame::Make(schema, parts);
 }
 
+// MixedFrame with a list<string> column "tokens" (from "name").
+DataFrame TokensFrame() {
+  return *(*Tokenizer::Make({.input_col = "name", .output_col = "tokens"}))
+              ->Transform(testing::MixedFrame(), ExecContext::Default());
+}
+
 std::map<std::string, ConformanceCase> Cases() {
   std::vector<ConformanceCase> cases = {
       {"SelectColumns", Maker<SelectColumns>({.cols = {"x", "id"}}), testing::MixedFrame,
@@ -74,6 +83,28 @@ std::map<std::string, ConformanceCase> Cases() {
                                              {Json(1.5), Json("none")}));
        },
        testing::MixedFrame, {{"inputCols", Json(2)}, {"missingValue", Json("x")}}},
+      {"Tokenizer", Maker<Tokenizer>({.input_col = "name", .output_col = "tokens"}), testing::MixedFrame,
+       {{"inputCol", Json("")}, {"outputCol", Json(2)}}},
+      {"RegexTokenizer", Maker<RegexTokenizer>({.input_col = "name", .output_col = "t", .pattern = "[0-9]", .gaps = true}),
+       testing::MixedFrame, {{"pattern", Json("[")}, {"minTokenLength", Json(-1)}}},
+      {"StopWordsRemover", Maker<StopWordsRemover>({.input_col = "tokens", .output_col = "f", .stop_words = {"n1"}}),
+       TokensFrame, {{"stopWords", Json("n1")}, {"caseSensitive", Json(0)}}},
+      {"NGram", Maker<NGram>({.input_col = "tokens", .output_col = "g", .n = 1}), TokensFrame,
+       {{"n", Json(0)}, {"inputCol", Json("")}}},
+      {"HashingTF", Maker<HashingTF>({.input_col = "tokens", .output_col = "tf", .num_features = 32}), TokensFrame,
+       {{"numFeatures", Json(0)}, {"binary", Json("no")}}},
+      {"IDF", Maker<IDF>({.input_col = "features", .output_col = "w", .min_doc_freq = 1}), testing::MixedFrame,
+       {{"minDocFreq", Json(-2)}, {"outputCol", Json("")}}},
+      {"IDFModel",
+       [] {
+         return StagePtr(*(*IDF::Make({.input_col = "features", .output_col = "w"}))
+                              ->Fit(testing::MixedFrame(), ExecContext::Default()));
+       },
+       testing::MixedFrame, {{"inputCol", Json(1)}, {"minDocFreq", Json("x")}}},
+      {"TextFeaturizer",
+       Maker<TextFeaturizer>({.input_col = "name", .output_col = "tfidf", .use_stop_words_remover = true,
+                              .use_ngram = true, .ngram_length = 1, .num_features = 16}),
+       testing::MixedFrame, {{"numFeatures", Json(0)}, {"useIDF", Json("yes")}}},
       {"SqlTransformer",
        Maker<SqlTransformer>({.statement = "SELECT *, CASE WHEN flag THEN upper(name) END AS u, features[1] * x AS z "
                                            "FROM __THIS__ WHERE id % 3 <> 1 OR x IS NULL"}),

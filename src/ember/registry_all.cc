@@ -6,6 +6,7 @@
 #include "ember/linear/logistic_regression.h"
 #include "ember/pipeline/pipeline.h"
 #include "ember/sql/sql_transformer.h"
+#include "ember/text/register.h"
 #include "ember/stages/register.h"
 
 namespace ember {
@@ -17,6 +18,7 @@ const StageRegistry& DefaultRegistry() {
     if (s.ok()) s = RegisterGeneralStages(r);
     if (s.ok()) s = RegisterLinearStages(r);
     if (s.ok()) s = RegisterSqlStages(r);
+    if (s.ok()) s = RegisterAllTextStages(r);
     if (!s.ok()) {
       // Two modules claiming one name is a build defect, not a user error.
       std::fprintf(stderr, "ember: stage registration failed: %s\n", s.ToString().c_str());

@@ -1,0 +1,186 @@
+#include "ember/text/idf.h"
+
+#include <cmath>
+
+#include "ember/base/status_macros.h"
+#include "ember/core/builder.h"
+#include "ember/pipeline/save_load.h"
+
+namespace ember {
+
+namespace {
+
+bool IsVector(const DataType& t) { return t.id() == TypeId::kVector; }
+
+Result<std::pair<int, SchemaPtr>> BindIdf(const Schema& in, const IDFParams& p) {
+  EMBER_ASSIGN_OR_RETURN(int col, in.GetFieldIndexOfType(p.input_col, IsVector, "a vector column"));
+  if (in.FindField(p.output_col) >= 0) return AlreadyExists("output column '" + p.output_col + "' already exists");
+  const DataType& t = *in.field(col).type;
+  Field f = MakeField(p.output_col, t.sparse() ? SparseVectorType(t.vector_size()) : DenseVectorType(t.vector_size()));
+  if (auto slots = SlotNames(in.field(col))) SetSlotNames(&f, *slots);
+  EMBER_ASSIGN_OR_RETURN(SchemaPtr out, in.AddField(std::move(f)));
+  return std::make_pair(col, out);
+}
+
+}  // namespace
+
+const ParamSpec<IDFParams>& IDFParams::Spec() {
+  using P = IDFParams;
+  static const auto* spec = &(*new ParamSpec<P>("IDF"))
+      .Add("inputCol", &P::input_col, "The vector column of term frequencies.", NonEmpty<std::string>())
+      .Add("outputCol", &P::output_col, "The TF-IDF vector column to add.", NonEmpty<std::string>())
+      .Add("minDocFreq", &P::min_doc_freq, "Terms in fewer documents get weight 0.", AtLeast<int32_t>(0));
+  return *spec;
+}
+
+Result<std::shared_ptr<const IDF>> IDF::Make(Params p, std::string uid) {
+  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
+  return std::shared_ptr<const IDF>(new IDF(std::move(p), std::move(uid)));
+}
+
+Result<SchemaPtr> IDF::TransformSchema(const Schema& in) const {
+  EMBER_ASSIGN_OR_RETURN(auto b, BindIdf(in, params_));
+  return b.second;
+}
+
+Result<std::shared_ptr<const Transformer>> IDF::Fit(const DataFrame& in, const ExecContext& ctx) const {
+  EMBER_ASSIGN_OR_RETURN(auto bound, BindIdf(*in.schema(), params_));
+  const int col = bound.first;
+  const size_t n = static_cast<size_t>(in.schema()->field(col).type->vector_size());
+  // Document frequencies per partition (in parallel), then summed; the count of documents last.
+  std::vector<std::vector<int64_t>> parts(in.num_partitions());
+  auto count = [&](int64_t p) {
+    std::vector<int64_t>& df = parts[p];
+    df.assign(n + 1, 0);
+    const Batch& b = in.partition(static_cast<int>(p));
+    const Column& c = *b.column(col);
+    for (int64_t r = 0; r < b.num_rows(); ++r) {
+      if (c.IsNull(r)) continue;
+      ++df[n];
+      ForEachVectorEntry(c, r, [&](int64_t k, double v) { df[k] += v != 0; });
+    }
+    return Status::OK();
+  };
+  if (ctx.pool) {
+    EMBER_RETURN_IF_ERROR(ctx.pool->ParallelFor(in.num_partitions(), count, ctx.cancel));
+  } else {
+    for (int p = 0; p < in.num_partitions(); ++p) EMBER_RETURN_IF_ERROR(count(p));
+  }
+  std::vector<int64_t> df(n + 1, 0);
+  for (const auto& part : parts) {
+    for (size_t k = 0; k <= n; ++k) df[k] += part[k];
+  }
+  if (ctx.comm && ctx.comm->size() > 1) {
+    EMBER_RETURN_IF_ERROR(ctx.comm->AllReduce(std::span<int64_t>(df), ReduceOp::kSum, Deadline::In(std::chrono::minutes(10))));
+  }
+  const int64_t docs = df[n];
+  df.pop_back();
+  EMBER_ASSIGN_OR_RETURN(auto model, IDFModel::Make(params_, docs, std::move(df), uid()));
+  return std::shared_ptr<const Transformer>(std::move(model));
+}
+
+Result<std::shared_ptr<const IDFModel>> IDFModel::Make(Params p, int64_t num_docs, std::vector<int64_t> doc_freq,
+                                                      std::string uid) {
+  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
+  if (num_docs < 0) return InvalidArgument("IDFModel: negative document count");
+  std::vector<double> idf(doc_freq.size());
+  for (size_t k = 0; k < doc_freq.size(); ++k) {
+    if (doc_freq[k] < 0 || doc_freq[k] > num_docs) {
+      return InvalidArgument("IDFModel: document frequency " + std::to_string(doc_freq[k]) + " of slot " +
+                             std::to_string(k) + " is outside [0, " + std::to_string(num_docs) + "]");
+    }
+    idf[k] = doc_freq[k] >= p.min_doc_freq
+                 ? std::log((static_cast<double>(num_docs) + 1.0) / (static_cast<double>(doc_freq[k]) + 1.0))
+                 : 0.0;
+  }
+  return std::shared_ptr<const IDFModel>(
+      new IDFModel(std::move(p), num_docs, std::move(doc_freq), std::move(idf), std::move(uid)));
+}
+
+Status IDFModel::SaveContents(const std::string& dir) const {
+  // Document frequencies, sparse (most hashed slots are never seen).
+  Json::Array idx, val;
+  for (size_t k = 0; k < doc_freq_.size(); ++k) {
+    if (doc_freq_[k] == 0) continue;
+    idx.push_back(Json(static_cast<int64_t>(k)));
+    val.push_back(Json(doc_freq_[k]));
+  }
+  Json d = Json::MakeObject();
+  d.Set("numDocs", Json(num_docs_));
+  d.Set("size", Json(static_cast<int64_t>(doc_freq_.size())));
+  d.Set("docFreqIndices", Json(std::move(idx)));
+  d.Set("docFreqValues", Json(std::move(val)));
+  return WriteStageData(dir, "model.json", d);
+}
+
+Result<std::shared_ptr<const IDFModel>> IDFModel::Load(const LoadContext& ctx) {
+  EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
+  const std::string path = ctx.dir + "/data/model.json";
+  EMBER_ASSIGN_OR_RETURN(Json d, ReadStageData(ctx, "model.json"));
+  const Json* docs = d.Find("numDocs");
+  const Json* size = d.Find("size");
+  if (!docs || !docs->is_int() || !size || !size->is_int() || size->as_int() < 0 || size->as_int() > INT32_MAX) {
+    return DataLoss(path + ": expected integer numDocs and size");
+  }
+  EMBER_ASSIGN_OR_RETURN(std::vector<double> idx, NumbersAt(d, "docFreqIndices", path));
+  EMBER_ASSIGN_OR_RETURN(std::vector<double> val, NumbersAt(d, "docFreqValues", path));
+  if (idx.size() != val.size()) return DataLoss(path + ": docFreqIndices and docFreqValues differ in length");
+  std::vector<int64_t> df(static_cast<size_t>(size->as_int()), 0);
+  for (size_t k = 0; k < idx.size(); ++k) {
+    if (!(idx[k] >= 0 && idx[k] < static_cast<double>(df.size()))) {
+      return DataLoss(path + ": slot " + std::to_string(idx[k]) + " is outside the vector");
+    }
+    df[static_cast<size_t>(idx[k])] = static_cast<int64_t>(val[k]);
+  }
+  Result<std::shared_ptr<const IDFModel>> m = Make(std::move(p), docs->as_int(), std::move(df), ctx.uid);
+  if (!m.ok()) return m.status().WithContext(path);
+  return m;
+}
+
+Result<std::unique_ptr<BoundTransform>> IDFModel::Bind(const Schema& in) const {
+  EMBER_ASSIGN_OR_RETURN(auto bound, BindIdf(in, params_));
+  const int col = bound.first;
+  const SchemaPtr out = bound.second;
+  if (in.field(col).type->vector_size() != static_cast<int64_t>(idf_.size())) {
+    return InvalidArgument("IDFModel: column '" + params_.input_col + "' has " +
+                           std::to_string(in.field(col).type->vector_size()) + " slots but the model was fitted on " +
+                           std::to_string(idf_.size()));
+  }
+  const auto idf = std::make_shared<const std::vector<double>>(idf_);
+  return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
+      out, [out, col, idf](const Batch& b, KernelScratch&) -> Result<Batch> {
+        const Column& c = *b.column(col);
+        std::unique_ptr<ColumnBuilder> builder = MakeBuilder(out->field(out->num_fields() - 1).type);
+        std::vector<int32_t> ix;
+        std::vector<double> vals;
+        for (int64_t r = 0; r < b.num_rows(); ++r) {
+          if (c.IsNull(r)) {
+            builder->AppendNull();
+            continue;
+          }
+          if (c.type()->sparse()) {
+            auto si = c.SparseIndices(r);
+            auto sv = c.SparseValues(r);
+            ix.assign(si.begin(), si.end());
+            vals.resize(ix.size());
+            for (size_t k = 0; k < ix.size(); ++k) vals[k] = sv[k] * (*idf)[ix[k]];
+            EMBER_RETURN_IF_ERROR(static_cast<SparseVectorBuilder*>(builder.get())->Append(ix, vals));
+          } else {
+            auto row = c.DenseRow(r);
+            vals.resize(row.size());
+            for (size_t k = 0; k < row.size(); ++k) vals[k] = row[k] * (*idf)[k];
+            EMBER_RETURN_IF_ERROR(static_cast<DenseVectorBuilder*>(builder.get())->Append(vals));
+          }
+        }
+        std::vector<ColumnPtr> cols = b.columns();
+        cols.push_back(builder->Finish());
+        return Batch::Make(out, std::move(cols), b.num_rows());
+      }));
+}
+
+Status RegisterIdfStages(StageRegistry* r) {
+  EMBER_RETURN_IF_ERROR(RegisterStage<IDF>(r, "Learns inverse document frequencies of term-frequency vectors."));
+  return RegisterStage<IDFModel>(r, "A fitted IDF: scales term frequencies by ln((m + 1) / (df + 1)).");
+}
+
+}  // namespace ember

@@ -1,0 +1,63 @@
+// IDF (an Estimator) and IDFModel, as SparkML's: over a vector column of term frequencies,
+// idf(t) = ln((m + 1) / (df(t) + 1)) with m documents (non-null rows) and df(t) the
+// documents where slot t is non-zero, counted over partitions and ranks; a term seen in
+// fewer than minDocFreq documents gets 0. The model multiplies each slot by its idf
+// (sparse stays sparse). Immutable and thread-safe.
+#pragma once
+
+#include "ember/params/param_spec.h"
+#include "ember/pipeline/registry.h"
+#include "ember/pipeline/stage.h"
+
+namespace ember {
+
+struct IDFParams {
+  std::string input_col;
+  std::string output_col;
+  int32_t min_doc_freq = 0;
+  static const ParamSpec<IDFParams>& Spec();
+};
+
+class IDFModel final : public Transformer {
+ public:
+  using Params = IDFParams;
+  static constexpr std::string_view kTypeName = "IDFModel";
+  static Result<std::shared_ptr<const IDFModel>> Make(Params params, int64_t num_docs, std::vector<int64_t> doc_freq,
+                                                     std::string uid = {});
+  static Result<std::shared_ptr<const IDFModel>> Load(const LoadContext& ctx);
+  std::string_view type_name() const override { return kTypeName; }
+  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
+  Status SaveContents(const std::string& stage_dir) const override;
+  Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
+  const std::vector<double>& idf() const { return idf_; }
+  const std::vector<int64_t>& doc_freq() const { return doc_freq_; }
+  int64_t num_docs() const { return num_docs_; }
+
+ private:
+  IDFModel(Params p, int64_t num_docs, std::vector<int64_t> doc_freq, std::vector<double> idf, std::string uid)
+      : Transformer(std::move(uid), kTypeName), params_(std::move(p)), num_docs_(num_docs),
+        doc_freq_(std::move(doc_freq)), idf_(std::move(idf)) {}
+  Params params_;
+  int64_t num_docs_;
+  std::vector<int64_t> doc_freq_;
+  std::vector<double> idf_;
+};
+
+class IDF final : public Estimator {
+ public:
+  using Params = IDFParams;
+  static constexpr std::string_view kTypeName = "IDF";
+  static Result<std::shared_ptr<const IDF>> Make(Params params, std::string uid = {});
+  std::string_view type_name() const override { return kTypeName; }
+  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
+  Result<SchemaPtr> TransformSchema(const Schema& in) const override;
+  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in, const ExecContext& ctx) const override;
+
+ private:
+  IDF(Params p, std::string uid) : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
+  Params params_;
+};
+
+Status RegisterIdfStages(StageRegistry* registry);
+
+}  // namespace ember
