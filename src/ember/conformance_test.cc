@@ -4,6 +4,8 @@
 
 #include <map>
 
+#include "ember/automl/featurize.h"
+#include "ember/automl/train.h"
 #include "ember/core/builder.h"
 #include "ember/linear/linear_regression.h"
 #include "ember/linear/logistic_regression.h"
@@ -105,6 +107,25 @@ std::map<std::string, ConformanceCase> Cases() {
        Maker<TextFeaturizer>({.input_col = "name", .output_col = "tfidf", .use_stop_words_remover = true,
                               .use_ngram = true, .ngram_length = 1, .num_features = 16}),
        testing::MixedFrame, {{"numFeatures", Json(0)}, {"useIDF", Json("yes")}}},
+      {"Featurize", Maker<Featurize>({.input_cols = {"x", "flag", "name", "features"}, .output_col = "feat", .num_features = 8}),
+       testing::MixedFrame, {{"inputCols", Json::MakeArray()}, {"maxCategories", Json(0)}}},
+      {"TrainClassifier",
+       [] {
+         TrainClassifierParams p;
+         p.features_col = "feat";
+         p.num_features = 8;
+         return StagePtr(*TrainClassifier::Make(p));
+       },
+       LabeledFrame, {{"model", Json("LogisticRegression")}, {"reindexLabel", Json(3)}}},
+      {"TrainRegressor",
+       [] {
+         TrainRegressorParams p;
+         p.input_cols = {"x", "name"};
+         p.features_col = "feat";
+         p.num_features = 8;
+         return StagePtr(*TrainRegressor::Make(p));
+       },
+       LabeledFrame, {{"labelCol", Json("")}, {"numFeatures", Json(-1)}}},
       {"SqlTransformer",
        Maker<SqlTransformer>({.statement = "SELECT *, CASE WHEN flag THEN upper(name) END AS u, features[1] * x AS z "
                                            "FROM __THIS__ WHERE id % 3 <> 1 OR x IS NULL"}),

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "ember/automl/train.h"
 #include "ember/linear/logistic_regression.h"
 #include "ember/pipeline/pipeline.h"
 #include "ember/sql/sql_transformer.h"
@@ -19,6 +20,7 @@ const StageRegistry& DefaultRegistry() {
     if (s.ok()) s = RegisterLinearStages(r);
     if (s.ok()) s = RegisterSqlStages(r);
     if (s.ok()) s = RegisterAllTextStages(r);
+    if (s.ok()) s = RegisterTrainStages(r);
     if (!s.ok()) {
       // Two modules claiming one name is a build defect, not a user error.
       std::fprintf(stderr, "ember: stage registration failed: %s\n", s.ToString().c_str());

@@ -115,4 +115,15 @@ struct JsonCodec<std::optional<T>> {
   }
 };
 
+// A JSON value as is (nested stage specs).
+template <>
+struct JsonCodec<Json> {
+  static std::string TypeName() { return "json"; }
+  static Json ToJson(const Json& v) { return v; }
+  static Status FromJson(const Json& j, Json* out) {
+    *out = j;
+    return Status::OK();
+  }
+};
+
 }  // namespace ember

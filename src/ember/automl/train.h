@@ -1,0 +1,70 @@
+// TrainClassifier and TrainRegressor (Estimators), as SynapseML's: featurize the input
+// columns (Featurize; all columns but the label when inputCols is empty), index the label
+// (classifier, reindexLabel: labels of any type become class indices by frequency), and fit
+// any registered classifier or regressor given as a nested spec in `model`
+// ({"type": "LogisticRegression", "params": {...}}; its featuresCol and labelCol are set
+// here). Fitting gives a PipelineModel: the featurizer, the fitted model and, for a
+// re-indexed label, IndexToString from `prediction` to `predictedLabel` with the original
+// labels. The label column is not needed to score. The nested spec is resolved with
+// DefaultRegistry(). Immutable and thread-safe.
+#pragma once
+
+#include "ember/params/param_spec.h"
+#include "ember/pipeline/registry.h"
+#include "ember/pipeline/stage.h"
+
+namespace ember {
+
+struct TrainParams {
+  Json model;  // null: LogisticRegression (classifier) / LinearRegression (regressor)
+  std::string label_col = "label";
+  std::vector<std::string> input_cols;
+  std::string features_col = "features";
+  int32_t num_features = 1 << 18;
+  bool reindex_label = true;  // classifier only
+};
+
+struct TrainClassifierParams : TrainParams {
+  static const ParamSpec<TrainClassifierParams>& Spec();
+};
+struct TrainRegressorParams : TrainParams {
+  static const ParamSpec<TrainRegressorParams>& Spec();
+};
+
+class TrainClassifier final : public Estimator {
+ public:
+  using Params = TrainClassifierParams;
+  static constexpr std::string_view kTypeName = "TrainClassifier";
+  static Result<std::shared_ptr<const TrainClassifier>> Make(Params params, std::string uid = {});
+  std::string_view type_name() const override { return kTypeName; }
+  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
+  Result<SchemaPtr> TransformSchema(const Schema& in) const override;
+  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in, const ExecContext& ctx) const override;
+
+ private:
+  TrainClassifier(Params p, std::shared_ptr<const Estimator> model, std::string uid)
+      : Estimator(std::move(uid), kTypeName), params_(std::move(p)), model_(std::move(model)) {}
+  Params params_;
+  std::shared_ptr<const Estimator> model_;
+};
+
+class TrainRegressor final : public Estimator {
+ public:
+  using Params = TrainRegressorParams;
+  static constexpr std::string_view kTypeName = "TrainRegressor";
+  static Result<std::shared_ptr<const TrainRegressor>> Make(Params params, std::string uid = {});
+  std::string_view type_name() const override { return kTypeName; }
+  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
+  Result<SchemaPtr> TransformSchema(const Schema& in) const override;
+  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in, const ExecContext& ctx) const override;
+
+ private:
+  TrainRegressor(Params p, std::shared_ptr<const Estimator> model, std::string uid)
+      : Estimator(std::move(uid), kTypeName), params_(std::move(p)), model_(std::move(model)) {}
+  Params params_;
+  std::shared_ptr<const Estimator> model_;
+};
+
+Status RegisterTrainStages(StageRegistry* registry);
+
+}  // namespace ember
