@@ -59,6 +59,34 @@ TEST(ComputeModelStatisticsTest, Regression) {
   EXPECT_DOUBLE_EQ((*m.GetColumn("R^2"))->Values<double>()[0], 1 - 5.0 / 2);
 }
 
+TEST(ComputePerInstanceStatisticsTest, LogLossPerRowAndRegressionLosses) {
+  auto out = (*ComputePerInstanceStatistics::Make({}))->Transform(Scored(), ExecContext::Default());
+  ASSERT_THAT(out, IsOk());
+  Batch m = *out->Collect();
+  const double* loss = (*m.GetColumn("log_loss"))->Values<double>();
+  EXPECT_DOUBLE_EQ(loss[0], -std::log(0.9));
+  EXPECT_DOUBLE_EQ(loss[2], -std::log(0.35));
+  EXPECT_DOUBLE_EQ(loss[3], -std::log(0.8));
+  SchemaPtr s = *Schema::Make({MakeField("label", Float64Type()), MakeField("prediction", Float64Type())});
+  DataFrame f = DataFrame::FromBatch(
+      *Batch::Make(s, {MakeColumn<double>({1, std::nullopt, 3}), MakeColumn<double>({1, 3, 5})}));
+  auto reg = (*ComputePerInstanceStatistics::Make({}))->Transform(f, ExecContext::Default());
+  ASSERT_THAT(reg, IsOk());
+  Batch r = *reg->Collect();
+  EXPECT_EQ(FormatValue(**r.GetColumn("L1_loss"), 2), "2");
+  EXPECT_EQ(FormatValue(**r.GetColumn("L2_loss"), 2), "4");
+  EXPECT_EQ(FormatValue(**r.GetColumn("L1_loss"), 1), "null");
+  // A label that is not a class of the probability vector.
+  SchemaPtr c = *Schema::Make({MakeField("label", Float64Type()), MakeField("probability", DenseVectorType(2)),
+                               MakeField("prediction", Float64Type())});
+  DataFrame bad = DataFrame::FromBatch(*Batch::Make(
+      c, {MakeColumn<double>({2}), MakeDenseVectorColumn({{0.5, 0.5}}, 2), MakeColumn<double>({0})}));
+  auto err = (*ComputePerInstanceStatistics::Make({}))->Transform(bad, ExecContext::Default());
+  ASSERT_FALSE(err.ok());
+  EXPECT_NE(err.status().message().find("label 2 in column 'label' is not a class of the 2-class"), std::string::npos)
+      << err.status();
+}
+
 TEST(RandomSplitTest, DisjointCoveringReproducible) {
   std::vector<std::optional<int64_t>> ids;
   for (int i = 0; i < 1000; ++i) ids.push_back(i);

@@ -7,6 +7,7 @@
 
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
+#include "ember/core/ops.h"
 
 namespace ember {
 
@@ -257,6 +258,86 @@ Result<DataFrame> ComputeModelStatistics::Transform(const DataFrame& in, const E
   }
   EMBER_ASSIGN_OR_RETURN(Batch metrics, Metrics(rows, bound->classification));
   return DataFrame::FromBatch(std::move(metrics));
+}
+
+// ComputePerInstanceStatistics ---------------------------------------------------------------
+
+const ParamSpec<ComputePerInstanceStatisticsParams>& ComputePerInstanceStatisticsParams::Spec() {
+  using P = ComputePerInstanceStatisticsParams;
+  static const auto* spec = &(*new ParamSpec<P>("ComputePerInstanceStatistics"))
+      .Add("labelCol", &P::label_col, "The true label (class index, or value for regression).", NonEmpty<std::string>())
+      .Add("scoresCol", &P::scores_col, "Classification: the probability vector column.")
+      .Add("scoredLabelsCol", &P::scored_labels_col, "The predicted class index or value.", NonEmpty<std::string>())
+      .AddEnum("evaluationMetric", &P::evaluation_metric,
+               {{"auto", EvaluationMetric::kAuto}, {"classification", EvaluationMetric::kClassification},
+                {"regression", EvaluationMetric::kRegression}},
+               "auto: classification when scoresCol exists, else regression.");
+  return *spec;
+}
+
+Result<std::shared_ptr<const ComputePerInstanceStatistics>> ComputePerInstanceStatistics::Make(Params p,
+                                                                                              std::string uid) {
+  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
+  return std::shared_ptr<const ComputePerInstanceStatistics>(
+      new ComputePerInstanceStatistics(std::move(p), std::move(uid)));
+}
+
+Result<std::unique_ptr<BoundTransform>> ComputePerInstanceStatistics::Bind(const Schema& in) const {
+  const ComputeModelStatisticsParams common{params_.label_col, params_.scores_col, params_.scored_labels_col,
+                                            params_.evaluation_metric};
+  EMBER_ASSIGN_OR_RETURN(Bound x, BindColumns(in, common));
+  if (x.classification && x.scores < 0) {
+    return InvalidArgument("ComputePerInstanceStatistics param 'scoresCol': classification needs the probability column");
+  }
+  std::vector<Field> fields = in.fields();
+  const std::vector<std::string> names =
+      x.classification ? std::vector<std::string>{"log_loss"} : std::vector<std::string>{"L1_loss", "L2_loss"};
+  for (const auto& n : names) {
+    if (in.FindField(n) >= 0) return AlreadyExists("output column '" + n + "' already exists");
+    fields.push_back(MakeField(n, Float64Type()));
+  }
+  EMBER_ASSIGN_OR_RETURN(SchemaPtr out, Schema::Make(std::move(fields), in.metadata()));
+  const std::string label_col = params_.label_col;
+  return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
+      out, [out, x, label_col](const Batch& b, KernelScratch&) -> Result<Batch> {
+        const Column& label = *b.column(x.label);
+        const Column& pred = *b.column(x.pred);
+        NumericBuilder<double> first(Float64Type()), second(Float64Type());
+        for (int64_t r = 0; r < b.num_rows(); ++r) {
+          if (x.classification) {
+            const Column& scores = *b.column(x.scores);
+            if (label.IsNull(r) || scores.IsNull(r)) {
+              first.AppendNull();
+              continue;
+            }
+            const double y = NumericValue(label, r);
+            const int64_t k = static_cast<int64_t>(y);
+            if (!(y >= 0) || static_cast<double>(k) != y || k >= scores.type()->vector_size()) {
+              return InvalidArgument("ComputePerInstanceStatistics: label " + FormatValue(label, r) + " in column '" +
+                                     label_col + "' is not a class of the " +
+                                     std::to_string(scores.type()->vector_size()) + "-class probability vector");
+            }
+            double p = 0;
+            ForEachVectorEntry(scores, r, [&](int64_t i, double v) {
+              if (i == k) p = v;
+            });
+            first.Append(-std::log(std::max(p, 1e-15)));
+          } else {
+            if (label.IsNull(r) || pred.IsNull(r)) {
+              first.AppendNull();
+              second.AppendNull();
+              continue;
+            }
+            const double d = NumericValue(label, r) - NumericValue(pred, r);
+            first.Append(std::fabs(d));
+            second.Append(d * d);
+          }
+        }
+        std::vector<ColumnPtr> cols = b.columns();
+        cols.push_back(first.Finish());
+        if (!x.classification) cols.push_back(second.Finish());
+        return Batch::Make(out, std::move(cols), b.num_rows());
+      }));
 }
 
 }  // namespace ember

@@ -39,6 +39,34 @@ class ComputeModelStatistics final : public Transformer {
   Params params_;
 };
 
+struct ComputePerInstanceStatisticsParams {
+  std::string label_col = "label";
+  std::string scores_col = "probability";
+  std::string scored_labels_col = "prediction";
+  EvaluationMetric evaluation_metric = EvaluationMetric::kAuto;
+  static const ParamSpec<ComputePerInstanceStatisticsParams>& Spec();
+};
+
+// ComputePerInstanceStatistics, as SynapseML's: per-row losses of a scored frame.
+// Classification adds `log_loss` (-ln of the probability of the true class, clamped at
+// 1e-15); regression adds `L1_loss` (|label - prediction|) and `L2_loss` (its square).
+// Rows with a null label, prediction or scores get null losses; a label that is not a class
+// of the probability vector is an error naming it. Partition-local.
+class ComputePerInstanceStatistics final : public Transformer {
+ public:
+  using Params = ComputePerInstanceStatisticsParams;
+  static constexpr std::string_view kTypeName = "ComputePerInstanceStatistics";
+  static Result<std::shared_ptr<const ComputePerInstanceStatistics>> Make(Params params, std::string uid = {});
+  std::string_view type_name() const override { return kTypeName; }
+  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
+  Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
+
+ private:
+  ComputePerInstanceStatistics(Params p, std::string uid)
+      : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
+  Params params_;
+};
+
 // Area under the ROC curve of `scores` for labels 0/1 (ties share their average rank).
 double AreaUnderRoc(const std::vector<double>& labels, const std::vector<double>& scores);
 // Area under the precision-recall curve, trapezoidal over distinct thresholds (as SparkML).

@@ -24,6 +24,8 @@ Status RegisterGeneralStages(StageRegistry* r) {
   EMBER_RETURN_IF_ERROR(RegisterImputerStages(r));
   EMBER_RETURN_IF_ERROR(RegisterStage<ComputeModelStatistics>(
       r, "One row of classification or regression metrics of a scored frame."));
+  EMBER_RETURN_IF_ERROR(RegisterStage<ComputePerInstanceStatistics>(
+      r, "Per-row losses of a scored frame: log loss, or L1 and L2 loss."));
   return RegisterStringIndexerStages(r);
 }
 
