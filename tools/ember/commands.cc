@@ -1,15 +1,22 @@
 #include "commands.h"
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
 
 #include "ember/base/file_util.h"
 #include "ember/base/status_macros.h"
 #include "ember/io/table_io.h"
 #include "ember/pipeline/pipeline.h"
 #include "ember/pipeline/save_load.h"
+#include "ember/core/builder.h"
+#include "ember/core/ops.h"
 #include "ember/registry_all.h"
+#include "ember/stages/model_statistics.h"
 
 namespace ember::cli {
 
@@ -30,6 +37,63 @@ std::string Fixed(double v, int digits = 2) {
   std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
   return buf;
 }
+
+// "1234567" -> "1,234,567".
+std::string Grouped(int64_t n) {
+  std::string d = std::to_string(n < 0 ? -n : n), out;
+  for (size_t i = 0; i < d.size(); ++i) {
+    if (i > 0 && (d.size() - i) % 3 == 0) out += ',';
+    out += d[i];
+  }
+  return n < 0 ? "-" + out : out;
+}
+
+// While alive, counts rows through an ExecContext of its own and, on terminals, redraws
+// "what: rows, rows/s, elapsed" every 200 ms; Finish() draws the last state and a newline.
+class ProgressBar {
+ public:
+  ProgressBar(const CliContext& c, std::string what) : c_(c), what_(std::move(what)), exec_(c.exec) {
+    exec_.progress = &progress_;
+    if (c_.progress_bar) {
+      thread_ = std::thread([this] {
+        std::unique_lock<std::mutex> lock(mu_);
+        while (!cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return done_; })) Draw();
+      });
+    }
+  }
+  ~ProgressBar() { Finish(); }
+  const ExecContext& exec() const { return exec_; }
+  void Finish() {
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+    Draw();
+    c_.log << "\n";
+  }
+
+ private:
+  void Draw() {
+    const double secs = timer_.Seconds();
+    const int64_t rows = progress_.rows();
+    c_.log << "\r" << what_ << ": " << Grouped(rows) << " rows, "
+           << Grouped(static_cast<int64_t>(secs > 0 ? rows / secs : 0)) << " rows/s, " << Fixed(secs, 1) << " s   "
+           << std::flush;
+  }
+
+  const CliContext& c_;
+  std::string what_;
+  Progress progress_;
+  ExecContext exec_;
+  Timer timer_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
 
 Result<DataFrame> ReadLogged(const CliContext& c, const std::string& path) {
   Timer t;
@@ -107,12 +171,116 @@ Status Transform(const CliContext& c, const std::string& model_dir, const std::s
   EMBER_ASSIGN_OR_RETURN(auto model, LoadTransformer(model_dir, DefaultRegistry()));
   EMBER_ASSIGN_OR_RETURN(DataFrame frame, ReadLogged(c, data));
   Timer t;
-  EMBER_ASSIGN_OR_RETURN(DataFrame result, model->Transform(frame, c.exec));
+  ProgressBar bar(c, "transform");
+  Result<DataFrame> transformed = model->Transform(frame, bar.exec());
+  bar.Finish();
+  EMBER_ASSIGN_OR_RETURN(DataFrame result, std::move(transformed));
   const double secs = t.Seconds();
   c.log << "transformed " << result.num_rows() << " rows in " << Fixed(secs, 3) << " s ("
         << Fixed(secs > 0 ? result.num_rows() / secs : 0, 0) << " rows/s)\n";
   EMBER_RETURN_IF_ERROR(WriteTable(c.exec, result, out));
   c.out << "wrote " << result.num_rows() << " rows to " << out << "\n";
+  return Status::OK();
+}
+
+namespace {
+
+// The labels of the IndexToString that maps `prediction` back to labels, searched through
+// nested PipelineModels.
+std::optional<std::vector<std::string>> PredictionLabels(const Transformer& t) {
+  if (t.type_name() == PipelineModel::kTypeName) {
+    for (const auto& s : static_cast<const PipelineModel&>(t).stages()) {
+      if (auto labels = PredictionLabels(*s)) return labels;
+    }
+    return std::nullopt;
+  }
+  if (t.type_name() != "IndexToString") return std::nullopt;
+  const Json params = t.ParamsJson();
+  const Json* in = params.Find("inputCol");
+  const Json* labels = params.Find("labels");
+  if (!in || !in->is_string() || in->as_string() != "prediction" || !labels || !labels->is_array()) return std::nullopt;
+  std::vector<std::string> out;
+  for (const Json& l : labels->as_array()) out.push_back(l.is_string() ? l.as_string() : l.Dump());
+  return out;
+}
+
+// Adds a float64 column `name` with the index of each row's `label` in `labels` (null when
+// the label is null or unknown; those rows are not scored).
+Result<DataFrame> IndexLabels(const DataFrame& in, const std::string& label, const std::vector<std::string>& labels,
+                              const std::string& name, int64_t* unknown) {
+  std::unordered_map<std::string, double> index;
+  for (size_t i = 0; i < labels.size(); ++i) index.emplace(labels[i], static_cast<double>(i));
+  const int col = in.schema()->FindField(label);
+  EMBER_ASSIGN_OR_RETURN(SchemaPtr schema, in.schema()->AddField(MakeField(name, Float64Type())));
+  std::vector<Batch> parts;
+  for (const Batch& b : in.partitions()) {
+    NumericBuilder<double> idx(Float64Type());
+    for (int64_t r = 0; r < b.num_rows(); ++r) {
+      auto it = b.column(col)->IsNull(r) ? index.end() : index.find(FormatValue(*b.column(col), r));
+      if (it == index.end()) {
+        idx.AppendNull();
+        *unknown += b.column(col)->IsValid(r);
+      } else {
+        idx.Append(it->second);
+      }
+    }
+    std::vector<ColumnPtr> cols = b.columns();
+    cols.push_back(idx.Finish());
+    EMBER_ASSIGN_OR_RETURN(Batch nb, Batch::Make(schema, std::move(cols), b.num_rows()));
+    parts.push_back(std::move(nb));
+  }
+  return DataFrame::Make(schema, std::move(parts));
+}
+
+}  // namespace
+
+Status Eval(const CliContext& c, const std::string& model_dir, const std::string& data, const std::string& label,
+            const std::string& metric, const std::string& out) {
+  if (!out.empty()) EMBER_RETURN_IF_ERROR(FormatOfPath(out).status());
+  Json metric_json(metric);
+  ComputeModelStatisticsParams sp;
+  {
+    Json params = Json::MakeObject();
+    params.Set("evaluationMetric", metric_json);
+    params.Set("labelCol", Json(label));
+    Result<ComputeModelStatisticsParams> parsed = ComputeModelStatisticsParams::Spec().FromJson(params);
+    if (!parsed.ok()) return parsed.status().WithContext("--metric / --label");
+    sp = *parsed;
+  }
+  EMBER_ASSIGN_OR_RETURN(auto model, LoadTransformer(model_dir, DefaultRegistry()));
+  EMBER_ASSIGN_OR_RETURN(DataFrame frame, ReadLogged(c, data));
+  EMBER_RETURN_IF_ERROR(frame.schema()->GetFieldIndex(label).status().WithContext("--label"));
+  ProgressBar bar(c, "score");
+  Result<DataFrame> scored_or = model->Transform(frame, bar.exec());
+  bar.Finish();
+  EMBER_ASSIGN_OR_RETURN(DataFrame scored, std::move(scored_or));
+  const DataType& label_type = *scored.schema()->field(scored.schema()->FindField(label)).type;
+  if (!label_type.is_numeric() && label_type.id() != TypeId::kBool) {
+    auto labels = PredictionLabels(*model);
+    if (!labels) {
+      return InvalidArgument("--label: column '" + label + "' is " + label_type.ToString() +
+                             " and the model has no IndexToString from 'prediction' to map it to class indices");
+    }
+    int64_t unknown = 0;
+    sp.label_col = "__label_index";
+    EMBER_ASSIGN_OR_RETURN(scored, IndexLabels(scored, label, *labels, sp.label_col, &unknown));
+    if (unknown > 0) c.log << unknown << " rows have a label the model never saw; they are not scored\n";
+  }
+  if (scored.schema()->FindField(sp.scores_col) < 0) sp.scores_col.clear();
+  EMBER_ASSIGN_OR_RETURN(auto stats, ComputeModelStatistics::Make(sp));
+  EMBER_ASSIGN_OR_RETURN(DataFrame metrics, stats->Transform(scored, c.exec));
+  EMBER_ASSIGN_OR_RETURN(Batch row, metrics.Collect());
+  for (int i = 0; i < row.schema()->num_fields(); ++i) {
+    const Column& col = *row.column(i);
+    std::string value = FormatValue(col, 0);
+    if (col.type_id() == TypeId::kFloat64 && col.IsValid(0)) value = Fixed(col.Values<double>()[0], 4);
+    c.out << row.schema()->field(i).name << std::string(std::max<size_t>(1, 26 - row.schema()->field(i).name.size()), ' ')
+          << value << "\n";
+  }
+  if (!out.empty()) {
+    EMBER_RETURN_IF_ERROR(WriteTable(c.exec, metrics, out));
+    c.log << "wrote metrics to " << out << "\n";
+  }
   return Status::OK();
 }
 

@@ -14,6 +14,9 @@ struct CliContext {
   const ExecContext& exec;
   std::ostream& out;  // results
   std::ostream& log;  // progress lines
+  // Redraw a progress bar (rows, rows/s, elapsed) on `log` during long work: for terminals.
+  // Otherwise only plain lines are written.
+  bool progress_bar = false;
 };
 
 // Every registered stage (no name), or one stage's params. An unknown name suggests the
@@ -32,5 +35,12 @@ Status Fit(const CliContext& c, const std::string& spec_path, const std::string&
 // Loads the model in `model_dir`, applies it to `data` and writes the result to `out`.
 Status Transform(const CliContext& c, const std::string& model_dir, const std::string& data,
                  const std::string& out);
+
+// Loads the model in `model_dir`, scores `data` and prints ComputeModelStatistics' metrics
+// against `label` (`metric`: auto, classification or regression). A string label is mapped
+// to class indices with the labels of the model's IndexToString (as TrainClassifier makes
+// it). Writes the metrics table to `out` too when it is not empty.
+Status Eval(const CliContext& c, const std::string& model_dir, const std::string& data, const std::string& label,
+            const std::string& metric, const std::string& out);
 
 }  // namespace ember::cli

@@ -16,8 +16,22 @@ using ::ember::testing::IsOk;
 
 struct Streams {
   std::ostringstream out, log;
-  CliContext ctx() { return CliContext{ExecContext::Default(), out, log}; }
+  bool bar = false;
+  CliContext ctx() { return CliContext{ExecContext::Default(), out, log, bar}; }
 };
+
+// A CSV of `rows` rows: x (number), color (3 categories), label "pos" when x + (color ==
+// "red") > 1, else "neg".
+std::string LabelledCsv(int rows) {
+  std::string csv = "x,color,label\n";
+  const char* colors[] = {"red", "green", "blue"};
+  for (int r = 0; r < rows; ++r) {
+    const double x = (r * 37 % 100) / 50.0;
+    const int c = r * 7 % 3;
+    csv += std::to_string(x) + "," + colors[c] + "," + (x + (c == 0) > 1 ? "pos" : "neg") + "\n";
+  }
+  return csv;
+}
 
 TEST(CliTest, DescribeListsStagesAndParams) {
   Streams s;
@@ -84,6 +98,52 @@ TEST(CliTest, SchemaHeadAndConvert) {
   auto text = ReadFileToString(dir + "/t.jsonl");
   EXPECT_EQ(*text, "{\"id\":1,\"v\":0.5}\n{\"id\":2,\"v\":null}\n{\"id\":3,\"v\":1.5}\n");
   EXPECT_FALSE(Convert(c.ctx(), dir + "/t.csv", dir + "/t.parquet").ok());
+}
+
+TEST(CliTest, EvalPrintsMetricsOfATrainClassifierModel) {
+  std::string dir = testing::NewTempDir("cli_eval");
+  ASSERT_THAT(WriteStringToFile(dir + "/train.csv", LabelledCsv(300)), IsOk());
+  ASSERT_THAT(WriteStringToFile(dir + "/test.csv", LabelledCsv(101)), IsOk());
+  ASSERT_THAT(WriteStringToFile(dir + "/spec.json", R"({"stages": [{"type": "TrainClassifier",
+      "params": {"numFeatures": 16, "model": {"type": "LogisticRegression", "params": {"regParam": 0.0001}}}}]})"),
+              IsOk());
+  Streams s;
+  ASSERT_THAT(Fit(s.ctx(), dir + "/spec.json", dir + "/train.csv", dir + "/model", false), IsOk());
+  Streams e;
+  ASSERT_THAT(Eval(e.ctx(), dir + "/model", dir + "/test.csv", "label", "auto", dir + "/metrics.jsonl"), IsOk());
+  const std::string out = e.out.str();
+  const size_t at = out.find("accuracy");
+  ASSERT_NE(at, std::string::npos) << out;
+  EXPECT_GT(std::stod(out.substr(at + 26, 6)), 0.9) << out;
+  EXPECT_NE(out.find("confusion_matrix"), std::string::npos) << out;
+  auto written = ReadFileToString(dir + "/metrics.jsonl");
+  ASSERT_THAT(written, IsOk());
+  EXPECT_NE(written->find("\"AUC\""), std::string::npos);
+  Streams bad;
+  Status st = Eval(bad.ctx(), dir + "/model", dir + "/test.csv", "labl", "auto", "");
+  EXPECT_NE(st.message().find("--label"), std::string::npos) << st;
+  EXPECT_NE(st.message().find("'labl'"), std::string::npos) << st;
+  Status metric = Eval(bad.ctx(), dir + "/model", dir + "/test.csv", "label", "ranking", "");
+  EXPECT_NE(metric.message().find("evaluationMetric"), std::string::npos) << metric;
+}
+
+TEST(CliTest, ProgressBarOnTerminalsPlainLinesOtherwise) {
+  std::string dir = testing::NewTempDir("cli_bar");
+  ASSERT_THAT(WriteStringToFile(dir + "/t.csv", LabelledCsv(50)), IsOk());
+  ASSERT_THAT(WriteStringToFile(dir + "/spec.json",
+                                R"({"stages": [{"type": "SelectColumns", "params": {"cols": ["x"]}}]})"),
+              IsOk());
+  Streams fit;
+  ASSERT_THAT(Fit(fit.ctx(), dir + "/spec.json", dir + "/t.csv", dir + "/model", false), IsOk());
+  Streams tty;
+  tty.bar = true;
+  ASSERT_THAT(Transform(tty.ctx(), dir + "/model", dir + "/t.csv", dir + "/out.csv"), IsOk());
+  EXPECT_NE(tty.log.str().find("\rtransform: 50 rows, "), std::string::npos) << tty.log.str();
+  EXPECT_NE(tty.log.str().find(" rows/s, "), std::string::npos) << tty.log.str();
+  Streams plain;
+  ASSERT_THAT(Transform(plain.ctx(), dir + "/model", dir + "/t.csv", dir + "/out2.csv"), IsOk());
+  EXPECT_EQ(plain.log.str().find('\r'), std::string::npos);
+  EXPECT_NE(plain.log.str().find("transformed 50 rows"), std::string::npos) << plain.log.str();
 }
 
 }  // namespace

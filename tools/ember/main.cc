@@ -1,6 +1,8 @@
-// The `ember` command: fit, transform, describe, schema, head, convert. Argument parsing
+// The `ember` command: fit, transform, eval, describe, schema, head, convert. Argument parsing
 // only (CLI11 stays in this one translation unit); the work is in commands.cc.
 #include <CLI/CLI.hpp>
+
+#include <unistd.h>
 
 #include <iostream>
 
@@ -12,7 +14,7 @@ int main(int argc, char** argv) {
   int threads = 0;
   app.add_option("--threads", threads, "worker threads (default: one per core)");
 
-  std::string stage, path, in, out, spec, data, model;
+  std::string stage, path, in, out, spec, data, model, label = "label", metric = "auto";
   int64_t rows = 10;
   bool overwrite = false;
   auto* describe = app.add_subcommand("describe", "list stages, or one stage's params");
@@ -35,11 +37,18 @@ int main(int argc, char** argv) {
   transform->add_option("--data", data, "input table")->required();
   transform->add_option("--out", out, "output file (.csv or .jsonl)")->required();
 
+  auto* eval = app.add_subcommand("eval", "score data with a saved model and print its metrics");
+  eval->add_option("model", model, "model directory")->required();
+  eval->add_option("--data", data, "labelled table")->required();
+  eval->add_option("--label", label, "the true label column (default: label)");
+  eval->add_option("--metric", metric, "auto, classification or regression (default: auto)");
+  eval->add_option("--out", out, "also write the metrics table here (.csv or .jsonl)");
+
   CLI11_PARSE(app, argc, argv);
 
   ember::ThreadPool pool(threads);
   ember::ExecContext exec = ember::ExecContext::WithPool(&pool);
-  ember::cli::CliContext c{exec, std::cout, std::cerr};
+  ember::cli::CliContext c{exec, std::cout, std::cerr, isatty(STDERR_FILENO) == 1};
   ember::Status s;
   if (*describe) s = ember::cli::Describe(c, stage);
   else if (*schema) s = ember::cli::Schema(c, path);
@@ -47,6 +56,7 @@ int main(int argc, char** argv) {
   else if (*convert) s = ember::cli::Convert(c, in, out);
   else if (*fit) s = ember::cli::Fit(c, spec, data, out, overwrite);
   else if (*transform) s = ember::cli::Transform(c, model, data, out);
+  else if (*eval) s = ember::cli::Eval(c, model, data, label, metric, out);
   if (!s.ok()) {
     std::cerr << "ember: error: " << s.message() << "\n";
     return 1;

@@ -31,6 +31,7 @@ Result<DataFrame> RunBound(const BoundTransform& bound, const DataFrame& in,
     KernelScratch scratch;
     Result<Batch> b = bound.Apply(in.partition(static_cast<int>(i)), scratch);
     if (!b.ok()) return b.status().WithContext("partition " + std::to_string(i));
+    if (ctx.progress != nullptr) ctx.progress->AddRows(in.partition(static_cast<int>(i)).num_rows());
     out[i] = std::move(*b);
     return Status::OK();
   };
