@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "ember/exec/allocator.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Ember: machine-learning pipelines over DataFrames, natively."};
@@ -45,6 +46,7 @@ int main(int argc, char** argv) {
   eval->add_option("--out", out, "also write the metrics table here (.csv or .jsonl)");
 
   CLI11_PARSE(app, argc, argv);
+  ember::RetainFreedMemory();
 
   ember::ThreadPool pool(threads);
   ember::ExecContext exec = ember::ExecContext::WithPool(&pool);

@@ -168,6 +168,12 @@ class SparseVectorBuilder final : public ColumnBuilder {
   Status Append(std::span<const int32_t> indices, std::span<const double> values);
   void AppendNull() override;
   void AppendFrom(const Column& src, int64_t row) override;
+  void Reserve(int64_t rows) override { offsets_.Reserve(rows * 4); }
+  // Room for `entries` more stored (index, value) pairs.
+  void ReserveEntries(int64_t entries) {
+    indices_.Reserve(entries * 4);
+    values_.Reserve(entries * 8);
+  }
   ColumnPtr Finish() override;
 
  private:

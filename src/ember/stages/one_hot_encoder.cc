@@ -167,6 +167,8 @@ Result<std::unique_ptr<BoundTransform>> OneHotEncoderModel::Bind(const Schema& i
         for (size_t k = 0; k < inputs.size(); ++k) {
           const Column& c = *b.column(inputs[k]);
           SparseVectorBuilder vb(widths[k]);
+          vb.Reserve(b.num_rows());
+          vb.ReserveEntries(b.num_rows());
           for (int64_t r = 0; r < b.num_rows(); ++r) {
             int64_t cat = Category(c, r);
             if (cat < 0 || cat >= sizes[k]) {

@@ -260,6 +260,11 @@ Result<std::unique_ptr<BoundTransform>> ScalerModel::Bind(const Schema& in) cons
       out, [out, col, n, sparse_out, shift, scale, offset](const Batch& b, KernelScratch&) -> Result<Batch> {
         const Column& c = *b.column(col);
         std::unique_ptr<ColumnBuilder> builder = MakeBuilder(out->field(out->num_fields() - 1).type);
+        builder->Reserve(b.num_rows());
+        if (sparse_out && b.num_rows() > 0) {
+          const auto first = c.SparseIndices(0), last = c.SparseIndices(b.num_rows() - 1);
+          static_cast<SparseVectorBuilder*>(builder.get())->ReserveEntries(last.data() + last.size() - first.data());
+        }
         std::vector<double> row(static_cast<size_t>(n));
         std::vector<int32_t> idx;
         std::vector<double> val;

@@ -152,6 +152,10 @@ Result<std::unique_ptr<BoundTransform>> VectorAssembler::Bind(const Schema& in) 
         DenseVectorBuilder dense(width);
         SparseVectorBuilder sparse_out(width);
         if (!sparse) dense.Reserve(b.num_rows());
+        if (sparse) {  // about one stored entry per scalar or one-hot input; more grow as needed
+          sparse_out.Reserve(b.num_rows());
+          sparse_out.ReserveEntries(b.num_rows() * static_cast<int64_t>(inputs.size()));
+        }
         std::vector<int32_t> idx;
         std::vector<double> val;
         std::vector<int64_t> keep_rows;

@@ -1,0 +1,17 @@
+#include "ember/exec/allocator.h"
+
+#include <malloc.h>
+
+#include <algorithm>
+#include <climits>
+
+namespace ember {
+
+void RetainFreedMemory(int64_t max_retained_bytes) {
+  // Buffers below 32 MB come from the heap (not fresh mappings), and up to
+  // max_retained_bytes of free memory stays mapped for reuse.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's maximum on 64-bit
+  mallopt(M_TRIM_THRESHOLD, static_cast<int>(std::min<int64_t>(max_retained_bytes, INT_MAX)));
+}
+
+}  // namespace ember
