@@ -78,6 +78,11 @@ class BufferBuilder {
   void Resize(int64_t n) {
     if (n > size_) AppendZeros(n - size_); else size_ = n;
   }
+  // Like Resize, but new bytes are left unwritten: the caller writes every one of them.
+  void ResizeUninitialized(int64_t n) {
+    if (n > size_) Reserve(n - size_);
+    size_ = n;
+  }
   uint8_t* mutable_data() { return data_; }
   const uint8_t* data() const { return data_; }
   int64_t size() const { return size_; }

@@ -245,6 +245,14 @@ ColumnPtr SparseVectorBuilder::Finish() {
   return out;
 }
 
+ColumnPtr SparseVectorColumnFromBuffers(int64_t size, int64_t n, BufferPtr offsets, BufferPtr indices,
+                                        BufferPtr values) {
+  const int64_t nnz = offsets->data_as<int32_t>()[n];
+  ColumnPtr idx = Column::MakeUnchecked(Int32Type(), nnz, {nullptr, std::move(indices)}, {}, 0);
+  ColumnPtr val = Column::MakeUnchecked(Float64Type(), nnz, {nullptr, std::move(values)}, {}, 0);
+  return Column::MakeUnchecked(SparseVectorType(size), n, {nullptr, std::move(offsets)}, {idx, val}, 0);
+}
+
 std::unique_ptr<ColumnBuilder> MakeBuilder(const TypePtr& type) {
   switch (type->id()) {
     case TypeId::kBool: return std::make_unique<BoolBuilder>();

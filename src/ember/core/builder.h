@@ -216,4 +216,11 @@ ColumnPtr MakeColumn(const std::vector<std::optional<T>>& values) {
 // A dense vector column from rows of equal width.
 ColumnPtr MakeDenseVectorColumn(const std::vector<std::vector<double>>& rows, int64_t size);
 
+// A sparse vector[size] column of `n` rows, all valid, from finished buffers: `offsets`
+// (n + 1 int32 from 0, non-decreasing), and `indices` (int32, increasing within a row,
+// in [0, size)) and `values` (float64) of offsets[n] entries. For kernels that build the
+// buffers column-at-a-time; the caller guarantees the layout.
+ColumnPtr SparseVectorColumnFromBuffers(int64_t size, int64_t n, BufferPtr offsets, BufferPtr indices,
+                                        BufferPtr values);
+
 }  // namespace ember

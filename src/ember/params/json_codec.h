@@ -108,7 +108,7 @@ struct JsonCodec<std::optional<T>> {
       out->reset();
       return Status::OK();
     }
-    T v;
+    T v{};
     Status s = JsonCodec<T>::FromJson(j, &v);
     if (s.ok()) *out = std::move(v);
     return s;

@@ -73,42 +73,84 @@ bool WriteSlots(const Column& c, int64_t r, const Input& in, double* out) {
   return ok;
 }
 
-// As WriteSlots, for sparse output: appends the non-zero slots of row r of input `in`
-// (increasing indices) to idx/val.
-bool AppendSlots(const Column& c, int64_t r, const Input& in, std::vector<int32_t>* idx,
-                 std::vector<double>* val) {
-  auto add = [&](int64_t slot, double v) {
-    if (v != 0.0) {  // NaN != 0, so NaNs are kept
-      idx->push_back(static_cast<int32_t>(in.offset + slot));
-      val->push_back(v);
-    }
+// Calls fn(r, value) for every row of a scalar column (nulls as NaN).
+template <typename Fn>
+void ForEachScalar(const Column& c, int64_t n, Fn&& fn) {
+  auto run = [&](auto get) {
+    for (int64_t r = 0; r < n; ++r) fn(r, c.IsNull(r) ? NAN : get(r));
   };
-  if (c.IsNull(r)) {
-    for (int64_t k = 0; k < in.width; ++k) add(k, NAN);
-    return false;
+  switch (c.type_id()) {
+    case TypeId::kBool: run([&](int64_t r) { return c.BoolValue(r) ? 1.0 : 0.0; }); break;
+    case TypeId::kInt32: run([v = c.Values<int32_t>()](int64_t r) { return static_cast<double>(v[r]); }); break;
+    case TypeId::kInt64: run([v = c.Values<int64_t>()](int64_t r) { return static_cast<double>(v[r]); }); break;
+    case TypeId::kFloat32: run([v = c.Values<float>()](int64_t r) { return static_cast<double>(v[r]); }); break;
+    default: run([v = c.Values<double>()](int64_t r) { return v[r]; }); break;
   }
+}
+
+// Calls fn(r, slot, value) for the entries of every row of input `in` that a sparse output
+// stores (non-zero or NaN; a null row is NaN in every slot), row by row, slots increasing.
+template <typename Fn>
+void ForEachEntry(const Column& c, const Input& in, int64_t n, Fn&& fn) {
   if (c.type_id() != TypeId::kVector) {
-    double v = 0;
-    const bool ok = WriteSlots(c, r, {0, 0, 1}, &v);
-    add(0, v);
-    return ok;
+    ForEachScalar(c, n, [&](int64_t r, double v) {
+      if (v != 0.0) fn(r, in.offset, v);
+    });
+    return;
   }
-  bool ok = true;
-  if (c.type()->sparse()) {
-    auto ix = c.SparseIndices(r);
-    auto vs = c.SparseValues(r);
-    for (size_t k = 0; k < ix.size(); ++k) {
-      add(ix[k], vs[k]);
-      ok = ok && !std::isnan(vs[k]);
+  for (int64_t r = 0; r < n; ++r) {
+    if (c.IsNull(r)) {
+      for (int64_t k = 0; k < in.width; ++k) fn(r, in.offset + k, NAN);
+      continue;
     }
-  } else {
-    auto row = c.DenseRow(r);
-    for (size_t k = 0; k < row.size(); ++k) {
-      add(static_cast<int64_t>(k), row[k]);
-      ok = ok && !std::isnan(row[k]);
-    }
+    ForEachVectorEntry(c, r, [&](int64_t k, double v) {
+      if (v != 0.0) fn(r, in.offset + k, v);
+    });
   }
-  return ok;
+}
+
+// The sparse output column of a batch, built input by input (one type dispatch per input,
+// not per value): a pass counting each row's entries, then one writing them. `bad[r]` is
+// set for rows with a null or NaN input, and `first_bad` to the first such input.
+Result<ColumnPtr> AssembleSparse(const Batch& b, const std::vector<Input>& inputs, int64_t width,
+                                 std::vector<uint8_t>* bad, int* first_bad) {
+  const int64_t n = b.num_rows();
+  std::vector<int64_t> count(static_cast<size_t>(n) + 1, 0);
+  bad->assign(static_cast<size_t>(n), 0);
+  *first_bad = -1;
+  for (size_t j = 0; j < inputs.size(); ++j) {
+    ForEachEntry(*b.column(inputs[j].index), inputs[j], n, [&](int64_t r, int64_t, double v) {
+      ++count[r];
+      if (std::isnan(v)) {
+        (*bad)[r] = 1;
+        if (*first_bad < 0) *first_bad = static_cast<int>(j);
+      }
+    });
+  }
+  BufferBuilder offsets;
+  offsets.ResizeUninitialized((n + 1) * 4);
+  int32_t* off = offsets.mutable_data_as<int32_t>();
+  int64_t total = 0;
+  for (int64_t r = 0; r < n; ++r) {
+    off[r] = static_cast<int32_t>(total);
+    total += count[r];
+    if (total > INT32_MAX) return InvalidArgument("VectorAssembler: more than 2^31 vector entries in one batch");
+  }
+  off[n] = static_cast<int32_t>(total);
+  BufferBuilder indices, values;
+  indices.ResizeUninitialized(total * 4);
+  values.ResizeUninitialized(total * 8);
+  int32_t* ix = indices.mutable_data_as<int32_t>();
+  double* vx = values.mutable_data_as<double>();
+  for (int64_t r = 0; r < n; ++r) count[r] = off[r];  // now each row's write cursor
+  for (const Input& in : inputs) {
+    ForEachEntry(*b.column(in.index), in, n, [&](int64_t r, int64_t slot, double v) {
+      const int64_t at = count[r]++;
+      ix[at] = static_cast<int32_t>(slot);
+      vx[at] = v;
+    });
+  }
+  return SparseVectorColumnFromBuffers(width, n, offsets.Finish(), indices.Finish(), values.Finish());
 }
 
 }  // namespace
@@ -147,27 +189,34 @@ Result<std::unique_ptr<BoundTransform>> VectorAssembler::Bind(const Schema& in) 
   const std::vector<std::string> names = params_.input_cols;
   return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
       out, [out, inputs, width, sparse, mode, names](const Batch& b, KernelScratch& scratch) -> Result<Batch> {
-        std::vector<double>& row = scratch.Get<std::vector<double>>(out.get());
-        row.assign(sparse ? 0 : static_cast<size_t>(width), 0.0);
-        DenseVectorBuilder dense(width);
-        SparseVectorBuilder sparse_out(width);
-        if (!sparse) dense.Reserve(b.num_rows());
-        if (sparse) {  // about one stored entry per scalar or one-hot input; more grow as needed
-          sparse_out.Reserve(b.num_rows());
-          sparse_out.ReserveEntries(b.num_rows() * static_cast<int64_t>(inputs.size()));
+        if (sparse) {
+          std::vector<uint8_t> bad;
+          int first_bad = -1;
+          EMBER_ASSIGN_OR_RETURN(ColumnPtr vec, AssembleSparse(b, inputs, width, &bad, &first_bad));
+          if (first_bad >= 0 && mode == HandleInvalid::kError) {
+            return InvalidArgument("VectorAssembler: null or NaN in column '" + names[first_bad] +
+                                   "'; set handleInvalid to 'skip' or 'keep'");
+          }
+          std::vector<ColumnPtr> cols = b.columns();
+          cols.push_back(std::move(vec));
+          EMBER_ASSIGN_OR_RETURN(Batch all, Batch::Make(out, std::move(cols), b.num_rows()));
+          if (first_bad < 0 || mode == HandleInvalid::kKeep) return all;
+          std::vector<int64_t> keep_rows;
+          for (int64_t r = 0; r < b.num_rows(); ++r) {
+            if (!bad[r]) keep_rows.push_back(r);
+          }
+          return TakeRows(all, keep_rows);
         }
-        std::vector<int32_t> idx;
-        std::vector<double> val;
+        std::vector<double>& row = scratch.Get<std::vector<double>>(out.get());
+        row.assign(static_cast<size_t>(width), 0.0);
+        DenseVectorBuilder dense(width);
+        dense.Reserve(b.num_rows());
         std::vector<int64_t> keep_rows;
         for (int64_t r = 0; r < b.num_rows(); ++r) {
-          if (!sparse) std::fill(row.begin(), row.end(), 0.0);
-          idx.clear();
-          val.clear();
+          std::fill(row.begin(), row.end(), 0.0);
           bool valid = true;
           for (size_t j = 0; j < inputs.size(); ++j) {
-            const Column& c = *b.column(inputs[j].index);
-            const bool ok = sparse ? AppendSlots(c, r, inputs[j], &idx, &val) : WriteSlots(c, r, inputs[j], row.data());
-            if (!ok) {
+            if (!WriteSlots(*b.column(inputs[j].index), r, inputs[j], row.data())) {
               valid = false;
               if (mode == HandleInvalid::kError) {
                 return InvalidArgument("VectorAssembler: null or NaN in column '" + names[j] +
@@ -177,13 +226,9 @@ Result<std::unique_ptr<BoundTransform>> VectorAssembler::Bind(const Schema& in) 
           }
           if (!valid && mode == HandleInvalid::kSkip) continue;
           keep_rows.push_back(r);
-          if (sparse) {
-            EMBER_RETURN_IF_ERROR(sparse_out.Append(idx, val));
-          } else {
-            EMBER_RETURN_IF_ERROR(dense.Append(row));
-          }
+          EMBER_RETURN_IF_ERROR(dense.Append(row));
         }
-        ColumnPtr vec = sparse ? sparse_out.Finish() : dense.Finish();
+        ColumnPtr vec = dense.Finish();
         Batch kept = b;
         if (static_cast<int64_t>(keep_rows.size()) != b.num_rows()) {
           EMBER_ASSIGN_OR_RETURN(kept, TakeRows(b, keep_rows));
