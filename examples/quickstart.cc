@@ -82,13 +82,13 @@ Status Run(const std::string& csv, const std::string& out_dir) {
   for (int i = 0; i < 30; ++i) features += std::string(i ? "," : "") + "\"f" + std::to_string(i) + "\"";
   features += "]";
   EMBER_ASSIGN_OR_RETURN(ember::Json spec, ember::Json::Parse(R"({"stages": [
-      {"type": "VectorAssembler", "params": {"inputCols": )" + features + R"(, "outputCol": "raw"}},
+      {"type": "Featurize", "params": {"inputCols": )" + features + R"(, "outputCol": "raw"}},
       {"type": "StandardScaler", "params": {"inputCol": "raw", "outputCol": "features", "withMean": true}},
       {"type": "LogisticRegression", "params": {"regParam": 0.01, "maxIter": 200}}]})"));
   EMBER_ASSIGN_OR_RETURN(auto pipeline, ember::Pipeline::FromSpec(spec, ember::DefaultRegistry()));
   auto t1 = std::chrono::steady_clock::now();
   EMBER_ASSIGN_OR_RETURN(auto model, pipeline->Fit(train, ctx));
-  std::printf("fitted VectorAssembler -> StandardScaler -> LogisticRegression on %lld training rows (%.3f s)\n",
+  std::printf("fitted Featurize -> StandardScaler -> LogisticRegression on %lld training rows (%.3f s)\n",
               static_cast<long long>(train.num_rows()), Seconds(t1));
 
   // 3. Metrics on the held-out rows.
