@@ -11,9 +11,11 @@
 
 namespace ember {
 
-const ParamSpec<ComputeModelStatisticsParams>& ComputeModelStatisticsParams::Spec() {
-  using P = ComputeModelStatisticsParams;
-  static const auto* spec = &(*new ParamSpec<P>("ComputeModelStatistics"))
+namespace {
+// The params both statistics stages share (their structs have the same members).
+template <typename P>
+ParamSpec<P>* ScoringParams(const char* owner) {
+  return &(*new ParamSpec<P>(owner))
       .Add("labelCol", &P::label_col, "The true label (class index, or value for regression).", NonEmpty<std::string>())
       .Add("scoresCol", &P::scores_col, "Classification: the probability vector column.")
       .Add("scoredLabelsCol", &P::scored_labels_col, "The predicted class index or value.", NonEmpty<std::string>())
@@ -21,6 +23,11 @@ const ParamSpec<ComputeModelStatisticsParams>& ComputeModelStatisticsParams::Spe
                {{"auto", EvaluationMetric::kAuto}, {"classification", EvaluationMetric::kClassification},
                 {"regression", EvaluationMetric::kRegression}},
                "auto: classification when scoresCol exists, else regression.");
+}
+}  // namespace
+
+const ParamSpec<ComputeModelStatisticsParams>& ComputeModelStatisticsParams::Spec() {
+  static const auto* spec = ScoringParams<ComputeModelStatisticsParams>("ComputeModelStatistics");
   return *spec;
 }
 
@@ -263,15 +270,7 @@ Result<DataFrame> ComputeModelStatistics::Transform(const DataFrame& in, const E
 // ComputePerInstanceStatistics ---------------------------------------------------------------
 
 const ParamSpec<ComputePerInstanceStatisticsParams>& ComputePerInstanceStatisticsParams::Spec() {
-  using P = ComputePerInstanceStatisticsParams;
-  static const auto* spec = &(*new ParamSpec<P>("ComputePerInstanceStatistics"))
-      .Add("labelCol", &P::label_col, "The true label (class index, or value for regression).", NonEmpty<std::string>())
-      .Add("scoresCol", &P::scores_col, "Classification: the probability vector column.")
-      .Add("scoredLabelsCol", &P::scored_labels_col, "The predicted class index or value.", NonEmpty<std::string>())
-      .AddEnum("evaluationMetric", &P::evaluation_metric,
-               {{"auto", EvaluationMetric::kAuto}, {"classification", EvaluationMetric::kClassification},
-                {"regression", EvaluationMetric::kRegression}},
-               "auto: classification when scoresCol exists, else regression.");
+  static const auto* spec = ScoringParams<ComputePerInstanceStatisticsParams>("ComputePerInstanceStatistics");
   return *spec;
 }
 
