@@ -265,6 +265,9 @@ Status Eval(const CliContext& c, const std::string& model_dir, const std::string
     sp.label_col = "__label_index";
     EMBER_ASSIGN_OR_RETURN(scored, IndexLabels(scored, label, *labels, sp.label_col, &unknown));
     if (unknown > 0) c.log << unknown << " rows have a label the model never saw; they are not scored\n";
+    c.out << "class_labels" << std::string(14, ' ');  // the order of the confusion matrix
+    for (size_t i = 0; i < labels->size(); ++i) c.out << (i ? ", " : "") << (*labels)[i];
+    c.out << "\n";
   }
   if (scored.schema()->FindField(sp.scores_col) < 0) sp.scores_col.clear();
   EMBER_ASSIGN_OR_RETURN(auto stats, ComputeModelStatistics::Make(sp));

@@ -116,6 +116,7 @@ TEST(CliTest, EvalPrintsMetricsOfATrainClassifierModel) {
   ASSERT_NE(at, std::string::npos) << out;
   EXPECT_GT(std::stod(out.substr(at + 26, 6)), 0.9) << out;
   EXPECT_NE(out.find("confusion_matrix"), std::string::npos) << out;
+  EXPECT_NE(out.find("class_labels              pos, neg"), std::string::npos) << out;
   auto written = ReadFileToString(dir + "/metrics.jsonl");
   ASSERT_THAT(written, IsOk());
   EXPECT_NE(written->find("\"AUC\""), std::string::npos);
