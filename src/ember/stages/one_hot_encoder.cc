@@ -166,10 +166,16 @@ Result<std::unique_ptr<BoundTransform>> OneHotEncoderModel::Bind(const Schema& i
         std::vector<ColumnPtr> cols = b.columns();
         for (size_t k = 0; k < inputs.size(); ++k) {
           const Column& c = *b.column(inputs[k]);
-          SparseVectorBuilder vb(widths[k]);
-          vb.Reserve(b.num_rows());
-          vb.ReserveEntries(b.num_rows());
-          for (int64_t r = 0; r < b.num_rows(); ++r) {
+          // At most one entry per row: build the buffers directly.
+          const int64_t n = b.num_rows();
+          BufferBuilder offsets, indices, values;
+          offsets.ResizeUninitialized((n + 1) * 4);
+          indices.Reserve(n * 4);
+          values.Reserve(n * 8);
+          int32_t* off = offsets.mutable_data_as<int32_t>();
+          int32_t stored = 0;
+          for (int64_t r = 0; r < n; ++r) {
+            off[r] = stored;
             int64_t cat = Category(c, r);
             if (cat < 0 || cat >= sizes[k]) {
               if (!keep) {
@@ -179,15 +185,15 @@ Result<std::unique_ptr<BoundTransform>> OneHotEncoderModel::Bind(const Schema& i
               }
               cat = sizes[k];  // the extra category
             }
-            if (cat < widths[k]) {
-              const int32_t i = static_cast<int32_t>(cat);
-              const double one = 1.0;
-              EMBER_RETURN_IF_ERROR(vb.Append(std::span<const int32_t>(&i, 1), std::span<const double>(&one, 1)));
-            } else {
-              EMBER_RETURN_IF_ERROR(vb.Append({}, {}));  // the dropped last category
+            if (cat < widths[k]) {  // else the dropped last category: no entry
+              indices.AppendValue(static_cast<int32_t>(cat));
+              values.AppendValue(1.0);
+              ++stored;
             }
           }
-          cols.push_back(vb.Finish());
+          off[n] = stored;
+          cols.push_back(SparseVectorColumnFromBuffers(widths[k], n, offsets.Finish(), indices.Finish(),
+                                                       values.Finish()));
         }
         return Batch::Make(out, std::move(cols), b.num_rows());
       }));

@@ -1,6 +1,7 @@
 #include "ember/stages/scalers.h"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "ember/base/file_util.h"
@@ -259,6 +260,26 @@ Result<std::unique_ptr<BoundTransform>> ScalerModel::Bind(const Schema& in) cons
   return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
       out, [out, col, n, sparse_out, shift, scale, offset](const Batch& b, KernelScratch&) -> Result<Batch> {
         const Column& c = *b.column(col);
+        if (sparse_out && c.null_count() == 0 && b.num_rows() > 0) {
+          // No nulls: same offsets and indices as the input, values scaled; built directly.
+          const int64_t rows = b.num_rows();
+          const int32_t* in_off = c.Offsets();
+          const int64_t base = in_off[0], total = in_off[rows] - base;
+          const int32_t* in_idx = c.SparseIndices(0).data();
+          const double* in_val = c.SparseValues(0).data();
+          BufferBuilder offsets, indices, values;
+          offsets.ResizeUninitialized((rows + 1) * 4);
+          indices.ResizeUninitialized(total * 4);
+          values.ResizeUninitialized(total * 8);
+          int32_t* off = offsets.mutable_data_as<int32_t>();
+          for (int64_t r = 0; r <= rows; ++r) off[r] = static_cast<int32_t>(in_off[r] - base);
+          if (total > 0) std::memcpy(indices.mutable_data(), in_idx, static_cast<size_t>(total) * 4);
+          double* v = values.mutable_data_as<double>();
+          for (int64_t e = 0; e < total; ++e) v[e] = in_val[e] * scale[in_idx[e]];
+          std::vector<ColumnPtr> cols = b.columns();
+          cols.push_back(SparseVectorColumnFromBuffers(n, rows, offsets.Finish(), indices.Finish(), values.Finish()));
+          return Batch::Make(out, std::move(cols), b.num_rows());
+        }
         std::unique_ptr<ColumnBuilder> builder = MakeBuilder(out->field(out->num_fields() - 1).type);
         builder->Reserve(b.num_rows());
         if (sparse_out && b.num_rows() > 0) {

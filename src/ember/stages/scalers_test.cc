@@ -63,6 +63,23 @@ TEST(StandardScalerTest, SparseStaysSparseAndAgreesWithDense) {
   EXPECT_NEAR(a[1], b[1], 1e-12);
   auto out = *ms->Transform(sparse, ExecContext::Default());
   EXPECT_TRUE(out.schema()->field(1).type->sparse());
+  // The scaled values, also from a slice (an offset into the input's buffers) and with a
+  // null row (the other code path).
+  auto scaled = [&](const Batch& b) {
+    Batch o = *(*ms->Transform(DataFrame::FromBatch(b), ExecContext::Default())).Collect();
+    std::vector<std::string> v;
+    for (int64_t r = 0; r < o.num_rows(); ++r) v.push_back(FormatValue(*o.column(1), r));
+    return v;
+  };
+  Batch all = *sparse.Collect();
+  const std::vector<std::string> full = scaled(all);
+  ASSERT_EQ(full.size(), 3u);
+  EXPECT_EQ(scaled(all.Slice(1, 2)), (std::vector<std::string>{full[1], full[2]}));
+  SparseVectorBuilder with_null(2);
+  ASSERT_TRUE(with_null.Append(std::vector<int32_t>{1}, std::vector<double>{4}).ok());
+  with_null.AppendNull();
+  Batch nb = *Batch::Make(*Schema::Make({MakeField("v", SparseVectorType(2))}), {with_null.Finish()});
+  EXPECT_EQ(scaled(nb), (std::vector<std::string>{full[1], "null"}));
 }
 
 TEST(MinMaxScalerTest, RescalesAndCentersConstantSlots) {
