@@ -99,17 +99,17 @@ Result<std::shared_ptr<const IDFModel>> IDFModel::Make(Params p, int64_t num_doc
 
 Status IDFModel::SaveContents(const std::string& dir) const {
   // Document frequencies, sparse (most hashed slots are never seen).
-  Json::Array idx, val;
+  std::vector<double> idx, val;  // exact as doubles: slots and counts are far below 2^53
   for (size_t k = 0; k < doc_freq_.size(); ++k) {
     if (doc_freq_[k] == 0) continue;
-    idx.push_back(Json(static_cast<int64_t>(k)));
-    val.push_back(Json(doc_freq_[k]));
+    idx.push_back(static_cast<double>(k));
+    val.push_back(static_cast<double>(doc_freq_[k]));
   }
   Json d = Json::MakeObject();
   d.Set("numDocs", Json(num_docs_));
   d.Set("size", Json(static_cast<int64_t>(doc_freq_.size())));
-  d.Set("docFreqIndices", Json(std::move(idx)));
-  d.Set("docFreqValues", Json(std::move(val)));
+  d.Set("docFreqIndices", NumbersToJson(idx));
+  d.Set("docFreqValues", NumbersToJson(val));
   return WriteStageData(dir, "model.json", d);
 }
 
