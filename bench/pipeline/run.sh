@@ -2,8 +2,8 @@
 # The same pipeline (one-hot encoding of string columns, scaling, logistic regression) in
 # Ember and in scikit-learn on the same generated data: fit time, transform rows/s and the
 # held-out AUC, medians of RUNS interleaved runs, with ratios and the machine's load. Each
-# run fits once and transforms the test rows REPEATS times (the median counts: the steady
-# state of a long-running job or server), on both sides alike.
+# run fits once, transforms the test rows once untimed (warm-up) and then REPEATS times (the
+# median counts: the steady state of a long-running job or server), on both sides alike.
 # Usage: bench/pipeline/run.sh [ROWS=1000000] [RUNS=3] [THREADS=0 (one per core)] [REPEATS=5]
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -12,6 +12,10 @@ void RetainFreedMemory(int64_t max_retained_bytes) {
   // max_retained_bytes of free memory stays mapped for reuse.
   mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's maximum on 64-bit
   mallopt(M_TRIM_THRESHOLD, static_cast<int>(std::min<int64_t>(max_retained_bytes, INT_MAX)));
+  // One arena: glibc's per-thread arenas give large chunks back to the kernel when their
+  // heaps empty, whatever the trim threshold; the main arena keeps them. Small allocations
+  // still go through each thread's lock-free cache.
+  mallopt(M_ARENA_MAX, 1);
 }
 
 }  // namespace ember
