@@ -1,4 +1,5 @@
-// Type checking and vectorized evaluation of SqlQuery. Every expression node evaluates to a
+// Compilation and vectorized evaluation of SqlQuery (type checking is in checker.cc). Every
+// expression node evaluates to a
 // Vec: one value array of its type and one validity array, over all rows of the batch.
 #include "ember/sql/query.h"
 
@@ -9,13 +10,12 @@
 #include <deque>
 #include <limits>
 #include <set>
-#include <unordered_map>
 
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
-#include "ember/params/param_spec.h"
 #include "ember/sql/internal/ast.h"
+#include "ember/sql/internal/checker.h"
 
 namespace ember {
 
@@ -23,281 +23,14 @@ using sql_internal::Expr;
 using sql_internal::SelectStatement;
 using sql_internal::SqlType;
 using sql_internal::SqlTypeName;
+using sql_internal::Describe;
+using sql_internal::IsNumeric;
+using sql_internal::ScalarTypeOf;
+using sql_internal::TypeError;
+using sql_internal::Unify;
 using Kind = Expr::Kind;
 
 namespace {
-
-// ---------------------------------------------------------------------------------------
-// Type checking
-
-SqlType ScalarTypeOf(const DataType& t) {
-  switch (t.id()) {
-    case TypeId::kBool: return SqlType::kBool;
-    case TypeId::kInt32:
-    case TypeId::kInt64: return SqlType::kInt;
-    case TypeId::kFloat32:
-    case TypeId::kFloat64: return SqlType::kDouble;
-    case TypeId::kString: return SqlType::kString;
-    default: return SqlType::kOpaque;
-  }
-}
-
-bool IsNumeric(SqlType t) { return t == SqlType::kInt || t == SqlType::kDouble || t == SqlType::kNull; }
-
-// The common type of two operands (numeric widening; NULL goes with anything), or kOpaque
-// when they do not mix.
-SqlType Unify(SqlType a, SqlType b) {
-  if (a == SqlType::kOpaque || b == SqlType::kOpaque) return SqlType::kOpaque;
-  if (a == SqlType::kNull) return b;
-  if (b == SqlType::kNull) return a;
-  if (a == b) return a;
-  if (IsNumeric(a) && IsNumeric(b)) return SqlType::kDouble;
-  return SqlType::kOpaque;
-}
-
-Status TypeError(int pos, const std::string& message) {
-  return InvalidArgument("type error at position " + std::to_string(pos) + ": " + message);
-}
-
-std::string Describe(const Expr& e) {
-  std::string d(SqlTypeName(e.type));
-  if (e.kind == Kind::kColumn) d += " (column '" + e.name + "')";
-  return d;
-}
-
-struct FunctionSig {
-  int min_args, max_args;
-};
-
-const std::unordered_map<std::string, FunctionSig>& Functions() {
-  static const auto* f = new std::unordered_map<std::string, FunctionSig>{
-      {"abs", {1, 1}},     {"sqrt", {1, 1}},   {"exp", {1, 1}},     {"ln", {1, 1}},
-      {"log", {1, 2}},     {"log10", {1, 1}},  {"pow", {2, 2}},     {"power", {2, 2}},
-      {"round", {1, 2}},   {"floor", {1, 1}},  {"ceil", {1, 1}},    {"ceiling", {1, 1}},
-      {"lower", {1, 1}},   {"upper", {1, 1}},  {"length", {1, 1}},  {"substr", {2, 3}},
-      {"substring", {2, 3}}, {"concat", {1, 1000}}, {"trim", {1, 1}}, {"ltrim", {1, 1}},
-      {"rtrim", {1, 1}},   {"coalesce", {1, 1000}},
-  };
-  return *f;
-}
-
-class Checker {
- public:
-  explicit Checker(const Schema& in) : in_(in) {}
-
-  Status Check(Expr& e) {
-    for (auto& a : e.args) EMBER_RETURN_IF_ERROR(Check(*a));
-    switch (e.kind) {
-      case Kind::kColumn: {
-        e.column = in_.FindField(e.name);
-        if (e.column < 0) {
-          std::vector<std::string> names;
-          for (const Field& f : in_.fields()) names.push_back(f.name);
-          std::string msg = "unknown column '" + e.name + "' at position " + std::to_string(e.pos);
-          std::string close = ClosestName(e.name, names);
-          if (!close.empty()) msg += "; did you mean '" + close + "'?";
-          return NotFound(msg);
-        }
-        e.type = ScalarTypeOf(*in_.field(e.column).type);
-        return Status::OK();
-      }
-      case Kind::kLiteral: e.type = e.lit_type; return Status::OK();
-      case Kind::kUnary: {
-        const Expr& a = *e.args[0];
-        if (e.op == "NOT") {
-          if (a.type != SqlType::kBool && a.type != SqlType::kNull) {
-            return TypeError(e.op_pos, "NOT needs a boolean operand, found " + Describe(a));
-          }
-          e.type = SqlType::kBool;
-        } else {
-          if (!IsNumeric(a.type)) return TypeError(e.op_pos, "unary '-' needs a number, found " + Describe(a));
-          e.type = a.type == SqlType::kNull ? SqlType::kInt : a.type;
-        }
-        return Status::OK();
-      }
-      case Kind::kBinary: return CheckBinary(e);
-      case Kind::kIsNull: e.type = SqlType::kBool; return Status::OK();
-      case Kind::kIn:
-      case Kind::kBetween:
-        for (size_t k = 1; k < e.args.size(); ++k) {
-          EMBER_RETURN_IF_ERROR(Comparable(*e.args[0], *e.args[k], e.op_pos,
-                                           e.kind == Kind::kIn ? "IN" : "BETWEEN"));
-        }
-        e.type = SqlType::kBool;
-        return Status::OK();
-      case Kind::kCase: return CheckCase(e);
-      case Kind::kCast:
-        if (e.args[0]->type == SqlType::kOpaque) {
-          return TypeError(e.pos, "cannot CAST " + Describe(*e.args[0]) + " to " +
-                                      std::string(SqlTypeName(e.cast_to)));
-        }
-        e.type = e.cast_to;
-        return Status::OK();
-      case Kind::kCall: return CheckCall(e);
-      case Kind::kIndex: {
-        const Expr& base = *e.args[0];
-        const Expr& index = *e.args[1];
-        const DataType* t = base.kind == Kind::kColumn ? in_.field(base.column).type.get() : nullptr;
-        if (t == nullptr || !(t->id() == TypeId::kVector ||
-                              (t->id() == TypeId::kList && ScalarTypeOf(*t->value_type()) != SqlType::kOpaque))) {
-          return TypeError(e.op_pos, "[ ] needs a vector column or a list column of scalars, found " +
-                                         (t ? t->ToString() : std::string(SqlTypeName(base.type))));
-        }
-        if (index.type != SqlType::kInt && index.type != SqlType::kNull) {
-          return TypeError(index.pos, "an index must be an integer, found " + Describe(index));
-        }
-        e.type = t->id() == TypeId::kVector ? SqlType::kDouble : ScalarTypeOf(*t->value_type());
-        return Status::OK();
-      }
-    }
-    return Internal("unhandled expression");
-  }
-
- private:
-  Status Comparable(const Expr& a, const Expr& b, int pos, std::string_view op) {
-    if (Unify(a.type, b.type) == SqlType::kOpaque) {
-      return TypeError(pos, "cannot compare " + Describe(a) + " with " + Describe(b) + " (" + std::string(op) + ")");
-    }
-    return Status::OK();
-  }
-
-  Status CheckBinary(Expr& e) {
-    const Expr& a = *e.args[0];
-    const Expr& b = *e.args[1];
-    const std::string& op = e.op;
-    if (op == "AND" || op == "OR") {
-      for (const Expr* x : {&a, &b}) {
-        if (x->type != SqlType::kBool && x->type != SqlType::kNull) {
-          return TypeError(e.op_pos, op + " needs boolean operands, found " + Describe(*x));
-        }
-      }
-      e.type = SqlType::kBool;
-    } else if (op == "||") {
-      for (const Expr* x : {&a, &b}) {
-        if (x->type == SqlType::kOpaque) return TypeError(e.op_pos, "|| cannot concatenate " + Describe(*x));
-      }
-      e.type = SqlType::kString;
-    } else if (op == "+" || op == "-" || op == "*" || op == "/" || op == "%") {
-      for (const Expr* x : {&a, &b}) {
-        if (!IsNumeric(x->type)) {
-          return TypeError(e.op_pos, "'" + op + "' needs numeric operands, found " + Describe(*x));
-        }
-      }
-      if (op == "/") {
-        e.type = SqlType::kDouble;
-      } else {
-        e.type = (a.type == SqlType::kDouble || b.type == SqlType::kDouble) ? SqlType::kDouble : SqlType::kInt;
-      }
-    } else {  // comparison
-      EMBER_RETURN_IF_ERROR(Comparable(a, b, e.op_pos, "'" + op + "'"));
-      e.type = SqlType::kBool;
-    }
-    return Status::OK();
-  }
-
-  Status CheckCase(Expr& e) {
-    size_t k = 0;
-    const Expr* operand = nullptr;
-    if (e.has_operand) operand = e.args[k++].get();
-    const size_t end = e.args.size() - (e.has_else ? 1 : 0);
-    SqlType result = SqlType::kNull;
-    auto add_result = [&](const Expr& r) -> Status {
-      SqlType u = Unify(result, r.type);
-      if (u == SqlType::kOpaque) {
-        return TypeError(r.pos, "CASE results must have one type: " + std::string(SqlTypeName(result)) + " and " +
-                                    Describe(r));
-      }
-      result = u;
-      return Status::OK();
-    };
-    for (; k + 1 < end; k += 2) {
-      const Expr& when = *e.args[k];
-      if (operand) {
-        EMBER_RETURN_IF_ERROR(Comparable(*operand, when, when.pos, "CASE ... WHEN"));
-      } else if (when.type != SqlType::kBool && when.type != SqlType::kNull) {
-        return TypeError(when.pos, "WHEN needs a boolean condition, found " + Describe(when));
-      }
-      EMBER_RETURN_IF_ERROR(add_result(*e.args[k + 1]));
-    }
-    if (e.has_else) EMBER_RETURN_IF_ERROR(add_result(*e.args.back()));
-    e.type = result;
-    return Status::OK();
-  }
-
-  Status CheckCall(Expr& e) {
-    const auto& fns = Functions();
-    auto it = fns.find(e.name);
-    if (it == fns.end()) {
-      std::vector<std::string> names;
-      for (const auto& [name, sig] : fns) names.push_back(name);
-      std::sort(names.begin(), names.end());
-      std::string msg = "unknown function '" + e.name + "' at position " + std::to_string(e.pos);
-      std::string close = ClosestName(e.name, names);
-      if (!close.empty()) msg += "; did you mean '" + close + "'?";
-      return NotFound(msg);
-    }
-    const int n = static_cast<int>(e.args.size());
-    if (n < it->second.min_args || n > it->second.max_args) {
-      std::string want = it->second.min_args == it->second.max_args
-                             ? std::to_string(it->second.min_args)
-                             : std::to_string(it->second.min_args) + " to " +
-                                   (it->second.max_args >= 1000 ? std::string("any number of")
-                                                                : std::to_string(it->second.max_args));
-      return InvalidArgument("function " + e.name + "() at position " + std::to_string(e.pos) + " takes " + want +
-                             " argument(s), got " + std::to_string(n));
-    }
-    auto arg_must = [&](int k, bool ok, std::string_view what) -> Status {
-      if (ok) return Status::OK();
-      return TypeError(e.args[k]->pos, "argument " + std::to_string(k + 1) + " of " + e.name + "() must be " +
-                                           std::string(what) + ", found " + Describe(*e.args[k]));
-    };
-    const std::string& f = e.name;
-    if (f == "coalesce") {
-      SqlType t = SqlType::kNull;
-      for (int k = 0; k < n; ++k) {
-        SqlType u = Unify(t, e.args[k]->type);
-        EMBER_RETURN_IF_ERROR(arg_must(k, u != SqlType::kOpaque, "of one type with the others"));
-        t = u;
-      }
-      e.type = t;
-    } else if (f == "concat") {
-      for (int k = 0; k < n; ++k) EMBER_RETURN_IF_ERROR(arg_must(k, e.args[k]->type != SqlType::kOpaque, "a scalar"));
-      e.type = SqlType::kString;
-    } else if (f == "lower" || f == "upper" || f == "trim" || f == "ltrim" || f == "rtrim" || f == "length") {
-      EMBER_RETURN_IF_ERROR(arg_must(0, e.args[0]->type == SqlType::kString || e.args[0]->type == SqlType::kNull,
-                                     "a string"));
-      e.type = f == "length" ? SqlType::kInt : SqlType::kString;
-    } else if (f == "substr" || f == "substring") {
-      EMBER_RETURN_IF_ERROR(arg_must(0, e.args[0]->type == SqlType::kString || e.args[0]->type == SqlType::kNull,
-                                     "a string"));
-      for (int k = 1; k < n; ++k) {
-        EMBER_RETURN_IF_ERROR(arg_must(k, e.args[k]->type == SqlType::kInt || e.args[k]->type == SqlType::kNull,
-                                       "an integer"));
-      }
-      e.type = SqlType::kString;
-    } else {  // numeric functions
-      for (int k = 0; k < n; ++k) EMBER_RETURN_IF_ERROR(arg_must(k, IsNumeric(e.args[k]->type), "a number"));
-      const SqlType a = e.args[0]->type == SqlType::kNull ? SqlType::kInt : e.args[0]->type;
-      if (f == "abs") {
-        e.type = a;
-      } else if (f == "floor" || f == "ceil" || f == "ceiling") {
-        e.type = SqlType::kInt;
-      } else if (f == "round") {
-        if (n == 2) {
-          const Expr& d = *e.args[1];
-          EMBER_RETURN_IF_ERROR(arg_must(1, d.kind == Kind::kLiteral && d.lit_type == SqlType::kInt,
-                                         "an integer literal"));
-        }
-        e.type = a;
-      } else {
-        e.type = SqlType::kDouble;
-      }
-    }
-    return Status::OK();
-  }
-
-  const Schema& in_;
-};
 
 // ---------------------------------------------------------------------------------------
 // Evaluation
@@ -977,7 +710,6 @@ Status SqlQuery::CheckSyntax(std::string_view statement) {
 Result<std::shared_ptr<const SqlQuery>> SqlQuery::Compile(std::string_view statement, const Schema& in) {
   auto impl = std::make_unique<Impl>();
   EMBER_ASSIGN_OR_RETURN(impl->statement, sql_internal::ParseSelect(statement));
-  Checker checker(in);
   std::vector<Field> fields;
   std::set<std::string> names;
   auto add = [&](Field f, Impl::Output o, int pos) -> Status {
@@ -994,7 +726,7 @@ Result<std::shared_ptr<const SqlQuery>> SqlQuery::Compile(std::string_view state
       for (int i = 0; i < in.num_fields(); ++i) EMBER_RETURN_IF_ERROR(add(in.field(i), {i, nullptr}, item.pos));
       continue;
     }
-    EMBER_RETURN_IF_ERROR(checker.Check(*item.expr));
+    EMBER_RETURN_IF_ERROR(sql_internal::CheckExpr(*item.expr, in));
     const Expr& e = *item.expr;
     const std::string name = item.alias.empty() ? (e.kind == Kind::kColumn ? e.name : e.text) : item.alias;
     if (e.kind == Kind::kColumn) {
@@ -1007,7 +739,7 @@ Result<std::shared_ptr<const SqlQuery>> SqlQuery::Compile(std::string_view state
   }
   if (impl->statement.where) {
     Expr& w = *impl->statement.where;
-    EMBER_RETURN_IF_ERROR(checker.Check(w));
+    EMBER_RETURN_IF_ERROR(sql_internal::CheckExpr(w, in));
     if (w.type != SqlType::kBool && w.type != SqlType::kNull) {
       return TypeError(w.pos, "WHERE needs a boolean condition, found " + Describe(w));
     }

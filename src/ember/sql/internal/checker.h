@@ -1,0 +1,28 @@
+// Type checking of Ember's SQL dialect, shared by the compiler and the evaluator. Internal
+// to sql/.
+#pragma once
+
+#include <string>
+
+#include "ember/base/status.h"
+#include "ember/core/schema.h"
+#include "ember/sql/internal/ast.h"
+
+namespace ember::sql_internal {
+
+// The SQL type of a column type (kOpaque for vectors, lists, structs and binary).
+SqlType ScalarTypeOf(const DataType& t);
+bool IsNumeric(SqlType t);  // bigint, double or NULL
+// The common type of two operands (numeric widening; NULL goes with anything), or kOpaque
+// when they do not mix.
+SqlType Unify(SqlType a, SqlType b);
+// "type error at position N: message".
+Status TypeError(int pos, const std::string& message);
+// "bigint (column 'x')": an expression's type, and its column when it is one.
+std::string Describe(const Expr& e);
+
+// Resolves the columns of `e` and its children against `in` and sets their types; errors
+// name the position in the statement.
+Status CheckExpr(Expr& e, const Schema& in);
+
+}  // namespace ember::sql_internal
