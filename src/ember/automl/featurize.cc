@@ -1,5 +1,6 @@
 #include "ember/automl/featurize.h"
 
+#include <cstring>
 #include <set>
 #include <unordered_set>
 
@@ -15,8 +16,6 @@
 namespace ember {
 
 namespace {
-
-enum class Kind { kNumeric, kBool, kCategorical, kText, kTokens, kVector };
 
 bool Featurizable(const DataType& t) {
   return t.is_numeric() || t.id() == TypeId::kBool || t.id() == TypeId::kString || t.id() == TypeId::kVector ||
@@ -59,10 +58,6 @@ Result<bool> MoreDistinctThan(const DataFrame& in, const ExecContext& ctx, int c
   }
   return values.size() > limit;
 }
-
-struct Plan {
-  std::vector<std::pair<std::string, Kind>> columns;  // input column, kind
-};
 
 }  // namespace
 
