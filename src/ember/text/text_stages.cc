@@ -4,10 +4,14 @@
 #include <functional>
 // GCC 12's std::regex internals trip -Wmaybe-uninitialized (a known false positive,
 // GCC bug 105562) when instantiated with optimisation and sanitizers.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <regex>
 #pragma GCC diagnostic pop
+#else
+#include <regex>
+#endif
 #include <unordered_set>
 
 #include "ember/base/status_macros.h"
