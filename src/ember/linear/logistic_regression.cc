@@ -260,6 +260,10 @@ Result<std::unique_ptr<BoundTransform>> LogisticRegressionModel::Bind(const Sche
         raw.Reserve(b.num_rows());
         prob.Reserve(b.num_rows());
         std::vector<double> m(rows), rv(k), pv(k);
+        const bool sparse = f.type()->sparse();
+        const int32_t* f_off = sparse ? f.Offsets() : nullptr;
+        const int32_t* f_idx = sparse ? f.child(0)->Values<int32_t>() : nullptr;
+        const double* f_val = sparse ? f.child(1)->Values<double>() : nullptr;
         for (int64_t r = 0; r < b.num_rows(); ++r) {
           if (f.IsNull(r)) {
             raw.AppendNull();
@@ -268,9 +272,19 @@ Result<std::unique_ptr<BoundTransform>> LogisticRegressionModel::Bind(const Sche
             continue;
           }
           for (int c = 0; c < rows; ++c) m[c] = icpt[c];
-          ForEachVectorEntry(f, r, [&](int64_t j, double v) {
-            for (int c = 0; c < rows; ++c) m[c] += coef[c * d + j] * v;
-          });
+          if (sparse) {  // the CSR arrays directly
+            for (int32_t e = f_off[r]; e < f_off[r + 1]; ++e) {
+              for (int c = 0; c < rows; ++c) m[c] += coef[c * d + f_idx[e]] * f_val[e];
+            }
+          } else {
+            const double* x = f.DenseRow(r).data();
+            for (int c = 0; c < rows; ++c) {
+              const double* w = coef.data() + c * d;
+              double acc = 0;
+              for (int64_t j = 0; j < d; ++j) acc += w[j] * x[j];
+              m[c] += acc;
+            }
+          }
           double label;
           if (rows == 1) {
             rv[0] = -m[0];

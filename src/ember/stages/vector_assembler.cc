@@ -76,7 +76,12 @@ bool WriteSlots(const Column& c, int64_t r, const Input& in, double* out) {
 // Calls fn(r, value) for every row of a scalar column (nulls as NaN).
 template <typename Fn>
 void ForEachScalar(const Column& c, int64_t n, Fn&& fn) {
+  const bool nulls = c.null_count() > 0;
   auto run = [&](auto get) {
+    if (!nulls) {
+      for (int64_t r = 0; r < n; ++r) fn(r, get(r));
+      return;
+    }
     for (int64_t r = 0; r < n; ++r) fn(r, c.IsNull(r) ? NAN : get(r));
   };
   switch (c.type_id()) {
@@ -98,14 +103,31 @@ void ForEachEntry(const Column& c, const Input& in, int64_t n, Fn&& fn) {
     });
     return;
   }
+  const bool nulls = c.null_count() > 0;
+  if (c.type()->sparse()) {  // walk the CSR arrays directly
+    const int32_t* off = c.Offsets();
+    const int32_t* idx = c.child(0)->Values<int32_t>();
+    const double* val = c.child(1)->Values<double>();
+    for (int64_t r = 0; r < n; ++r) {
+      if (nulls && c.IsNull(r)) {
+        for (int64_t k = 0; k < in.width; ++k) fn(r, in.offset + k, NAN);
+        continue;
+      }
+      for (int32_t e = off[r]; e < off[r + 1]; ++e) {
+        if (val[e] != 0.0) fn(r, in.offset + idx[e], val[e]);
+      }
+    }
+    return;
+  }
   for (int64_t r = 0; r < n; ++r) {
-    if (c.IsNull(r)) {
+    if (nulls && c.IsNull(r)) {
       for (int64_t k = 0; k < in.width; ++k) fn(r, in.offset + k, NAN);
       continue;
     }
-    ForEachVectorEntry(c, r, [&](int64_t k, double v) {
-      if (v != 0.0) fn(r, in.offset + k, v);
-    });
+    const double* row = c.DenseRow(r).data();
+    for (int64_t k = 0; k < in.width; ++k) {
+      if (row[k] != 0.0) fn(r, in.offset + k, row[k]);
+    }
   }
 }
 
