@@ -98,6 +98,27 @@ TEST(FeaturizeTest, ManyDistinctStringsAreTextAndFewAreCategories) {
   EXPECT_NE(bad.status().message().find("'nope'"), std::string::npos) << bad.status();
 }
 
+TEST(FeaturizeTest, DistinctCountsAreCombinedOverRanks) {
+  // Partition 0 has colors red and green, partition 1 blue and green: two per rank, three
+  // overall. With maxCategories 2 the column is text only if the ranks' values are combined.
+  SchemaPtr schema = *Schema::Make({MakeField("color", StringType())});
+  DataFrame in = *DataFrame::Make(
+      schema, {*Batch::Make(schema, {MakeColumn<std::string>({"red", "green", "red"})}),
+               *Batch::Make(schema, {MakeColumn<std::string>({"blue", "green", "blue"})})});
+  auto f = *Featurize::Make({.input_cols = {"color"}, .num_features = 8, .max_categories = 2});
+  auto single = f->Fit(in, Ctx());
+  ASSERT_THAT(single, IsOk());
+  auto want = (*single)->TransformSchema(*schema);
+  ASSERT_THAT(want, IsOk());
+  EXPECT_EQ((*want)->field(1).type->vector_size(), 8);  // text: 3 values > 2
+  for (const auto& m : testing::FitOnRanks(in, *f, 2)) {  // rank r holds partition r
+    ASSERT_THAT(m, IsOk());
+    auto got = (*m)->TransformSchema(*schema);
+    ASSERT_THAT(got, IsOk());
+    EXPECT_TRUE((*got)->Equals(**want)) << (*got)->ToString() << " vs " << (*want)->ToString();
+  }
+}
+
 TEST(TrainClassifierTest, LearnsStringLabelsAndScoresWithoutTheLabel) {
   TrainClassifierParams p;
   p.num_features = 64;

@@ -1,6 +1,5 @@
 #include "ember/automl/featurize.h"
 
-#include <cstring>
 #include <set>
 #include <unordered_set>
 
@@ -39,23 +38,10 @@ Result<bool> MoreDistinctThan(const DataFrame& in, const ExecContext& ctx, int c
   }
   if (!ctx.comm || ctx.comm->size() <= 1) return seen.size() > limit;
   // Gather each rank's distinct values (at most limit + 1 of them) and count the union.
-  std::string mine;
-  for (auto v : seen) {
-    const uint32_t n = static_cast<uint32_t>(v.size());
-    mine.append(reinterpret_cast<const char*>(&n), sizeof(n));
-    mine.append(v);
-  }
-  EMBER_ASSIGN_OR_RETURN(auto all, ctx.comm->AllGather(std::move(mine), Deadline::In(std::chrono::minutes(10))));
-  std::set<std::string> values;
-  for (const auto& part : all) {
-    for (size_t at = 0; at + sizeof(uint32_t) <= part.size();) {
-      uint32_t n;
-      std::memcpy(&n, part.data() + at, sizeof(n));
-      at += sizeof(n);
-      values.insert(part.substr(at, n));
-      at += n;
-    }
-  }
+  EMBER_ASSIGN_OR_RETURN(std::vector<std::string> all,
+                         AllGatherStrings(*ctx.comm, std::vector<std::string_view>(seen.begin(), seen.end()),
+                                          Deadline::In(std::chrono::minutes(10))));
+  const std::set<std::string> values(all.begin(), all.end());
   return values.size() > limit;
 }
 

@@ -3,7 +3,7 @@
 // time, so every transform pays the kernel's page faults again (on virtual machines they
 // cost more than the work). RetainFreedMemory() raises glibc's mmap and trim thresholds and
 // uses one arena, so freed buffers stay in the process and the next batch reuses pages
-// already mapped: steady transforms ran 3-4x faster in bench/pipeline. Call it before any
+// already mapped: steady transforms ran 2-3x faster in bench/pipeline. Call it before any
 // thread starts. The price is a resident size that does not
 // shrink after a peak (bounded by `max_retained_bytes` of free memory at the top of the
 // heap). Programs call it once at start-up (the `ember` command, benchmarks); libraries

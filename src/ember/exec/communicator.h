@@ -9,6 +9,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ember/base/result.h"
@@ -41,6 +42,12 @@ class Communicator {
   virtual Result<std::vector<Bytes>> Gather(Bytes mine, int root, Deadline deadline) = 0;
   virtual Status Barrier(Deadline deadline) = 0;
 };
+
+// Every rank's `mine`, concatenated in rank order, on every rank (AllGather of doubles).
+Result<std::vector<double>> AllGatherDoubles(Communicator& comm, std::span<const double> mine, Deadline deadline);
+// Every rank's strings, concatenated in rank order, on every rank.
+Result<std::vector<std::string>> AllGatherStrings(Communicator& comm, const std::vector<std::string_view>& mine,
+                                                  Deadline deadline);
 
 class LocalCommunicator {
  public:

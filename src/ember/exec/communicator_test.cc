@@ -45,6 +45,23 @@ TEST(CommunicatorTest, AllReduceSumsMinsAndMaxes) {
   }
 }
 
+TEST(CommunicatorTest, AllGatherDoublesAndStringsConcatenateInRankOrder) {
+  auto st = RunRanks(3, [](Communicator& c) -> Status {
+    // Rank r sends r values r + 0.5 and the strings "r" and "" (rank 1 sends none).
+    std::vector<double> mine(static_cast<size_t>(c.rank()), c.rank() + 0.5);
+    auto d = AllGatherDoubles(c, mine, Deadline::In(5s));
+    if (!d.ok()) return d.status();
+    if (*d != std::vector<double>{1.5, 2.5, 2.5}) return Internal("bad doubles");
+    std::vector<std::string_view> words;
+    const std::string name = std::to_string(c.rank());
+    if (c.rank() != 1) words = {name, ""};
+    auto w = AllGatherStrings(c, words, Deadline::In(5s));
+    if (!w.ok()) return w.status();
+    return *w == std::vector<std::string>{"0", "", "2", ""} ? Status::OK() : Internal("bad strings");
+  });
+  for (const auto& s : st) ASSERT_TRUE(s.ok()) << s;
+}
+
 TEST(CommunicatorTest, AllToAllVRoutesMessages) {
   auto st = RunRanks(3, [](Communicator& c) -> Status {
     std::vector<Bytes> out;

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <cstring>
-#include <map>
 
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
@@ -95,16 +93,7 @@ Result<double> NumericFill(const std::string& owner, const DataFrame& in, const 
     }
   }
   if (multi) {
-    Bytes mine(values.size() * sizeof(double), '\0');
-    if (!values.empty()) std::memcpy(mine.data(), values.data(), mine.size());
-    EMBER_ASSIGN_OR_RETURN(std::vector<Bytes> all, ctx.comm->AllGather(std::move(mine), deadline));
-    values.clear();
-    for (const Bytes& part : all) {
-      const size_t n = part.size() / sizeof(double);
-      const size_t at = values.size();
-      values.resize(at + n);
-      if (n) std::memcpy(values.data() + at, part.data(), n * sizeof(double));
-    }
+    EMBER_ASSIGN_OR_RETURN(values, AllGatherDoubles(*ctx.comm, values, deadline));
   }
   if (values.empty()) {
     return InvalidArgument(owner + ": column '" + name + "' has no value to compute the " +

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <numeric>
 
 #include "ember/base/status_macros.h"
@@ -253,15 +252,7 @@ Result<DataFrame> ComputeModelStatistics::Transform(const DataFrame& in, const E
   std::vector<double> rows;
   for (const Batch& b : in.partitions()) EMBER_RETURN_IF_ERROR(CollectRows(b, *bound, params_.label_col, &rows));
   if (ctx.comm && ctx.comm->size() > 1) {
-    Bytes mine(reinterpret_cast<const char*>(rows.data()), rows.size() * sizeof(double));
-    EMBER_ASSIGN_OR_RETURN(auto all, ctx.comm->AllGather(std::move(mine), Deadline::In(std::chrono::minutes(30))));
-    rows.clear();
-    for (const Bytes& b : all) {
-      const size_t count = b.size() / sizeof(double);
-      const size_t start = rows.size();
-      rows.resize(start + count);
-      std::memcpy(rows.data() + start, b.data(), count * sizeof(double));
-    }
+    EMBER_ASSIGN_OR_RETURN(rows, AllGatherDoubles(*ctx.comm, rows, Deadline::In(std::chrono::minutes(30))));
   }
   EMBER_ASSIGN_OR_RETURN(Batch metrics, Metrics(rows, bound->classification));
   return DataFrame::FromBatch(std::move(metrics));

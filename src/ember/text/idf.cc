@@ -141,12 +141,12 @@ Result<std::unique_ptr<BoundTransform>> IDFModel::Bind(const Schema& in) const {
   EMBER_ASSIGN_OR_RETURN(auto bound, BindIdf(in, params_));
   const int col = bound.first;
   const SchemaPtr out = bound.second;
-  if (in.field(col).type->vector_size() != static_cast<int64_t>(idf_.size())) {
+  if (in.field(col).type->vector_size() != static_cast<int64_t>(idf_->size())) {
     return InvalidArgument("IDFModel: column '" + params_.input_col + "' has " +
                            std::to_string(in.field(col).type->vector_size()) + " slots but the model was fitted on " +
-                           std::to_string(idf_.size()));
+                           std::to_string(idf_->size()));
   }
-  const auto idf = std::make_shared<const std::vector<double>>(idf_);
+  const auto idf = idf_;
   return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
       out, [out, col, idf](const Batch& b, KernelScratch&) -> Result<Batch> {
         const Column& c = *b.column(col);

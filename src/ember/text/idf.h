@@ -29,18 +29,18 @@ class IDFModel final : public Transformer {
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Status SaveContents(const std::string& stage_dir) const override;
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
-  const std::vector<double>& idf() const { return idf_; }
+  const std::vector<double>& idf() const { return *idf_; }
   const std::vector<int64_t>& doc_freq() const { return doc_freq_; }
   int64_t num_docs() const { return num_docs_; }
 
  private:
   IDFModel(Params p, int64_t num_docs, std::vector<int64_t> doc_freq, std::vector<double> idf, std::string uid)
       : Transformer(std::move(uid), kTypeName), params_(std::move(p)), num_docs_(num_docs),
-        doc_freq_(std::move(doc_freq)), idf_(std::move(idf)) {}
+        doc_freq_(std::move(doc_freq)), idf_(std::make_shared<const std::vector<double>>(std::move(idf))) {}
   Params params_;
   int64_t num_docs_;
   std::vector<int64_t> doc_freq_;
-  std::vector<double> idf_;
+  std::shared_ptr<const std::vector<double>> idf_;  // shared with bound kernels, not copied
 };
 
 class IDF final : public Estimator {

@@ -70,6 +70,13 @@ void AppendTokens(ListBuilder* lb, const std::vector<std::string>& tokens) {
   for (const auto& t : tokens) values->Append(t);
 }
 
+// A set of strings that string_views look up without a copy.
+struct ViewHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+};
+using WordSet = std::unordered_set<std::string, ViewHash, std::equal_to<>>;
+
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
 }  // namespace
@@ -276,7 +283,7 @@ Result<std::shared_ptr<const StopWordsRemover>> StopWordsRemover::Make(Params p,
 
 Result<std::unique_ptr<BoundTransform>> StopWordsRemover::Bind(const Schema& in) const {
   const bool cs = params_.case_sensitive;
-  auto words = std::make_shared<std::unordered_set<std::string>>();
+  auto words = std::make_shared<WordSet>();
   for (const auto& w : params_.stop_words.empty() ? EnglishStopWords() : params_.stop_words) {
     words->insert(cs ? w : LowerText(w));
   }
@@ -288,7 +295,8 @@ Result<std::unique_ptr<BoundTransform>> StopWordsRemover::Bind(const Schema& in)
                      ForEachTokenRow(c, lb, &tokens, [&](int64_t, const std::vector<std::string_view>& ts) {
                        kept.clear();
                        for (auto t : ts) {
-                         if (!words->count(cs ? std::string(t) : LowerText(t))) kept.emplace_back(t);
+                         // Case-sensitive lookups take the token as it is, with no copy.
+                         if (!(cs ? words->count(t) : words->count(LowerText(t)))) kept.emplace_back(t);
                        }
                        AppendTokens(lb, kept);
                      });
