@@ -50,5 +50,12 @@ for name, m in sorted(med.items(), key=lambda kv: kv[0] != "sklearn"):
     print(f"{name:<22} {m['fit_seconds']:>8.3f} {m['fit_seconds'] / sk['fit_seconds']:>14.2f}x "
           f"{rps:>17,.0f} {rps / (sk['rows'] / sk['transform_seconds']):>10.1f}x {m['auc']:>9.5f} "
           f"{100 * (m['auc'] - sk['auc']) / sk['auc']:>+8.3f}%")
+    if "full_transform_seconds" in m:
+        full = m["rows"] / m["full_transform_seconds"]
+        print(f"{'  keeping every column':<22} {'':>8} {'':>15} {full:>17,.0f} "
+              f"{full / (sk['rows'] / sk['transform_seconds']):>10.1f}x")
+print("transform = predict_proba on scikit-learn's side; on Ember's, TransformSelect keeping label, "
+      "rawPrediction, probability and prediction ('keeping every column': Transform, with every "
+      "intermediate column as well)")
 PY
 rm -f "$LOG"

@@ -166,13 +166,15 @@ Status Fit(const CliContext& c, const std::string& spec_path, const std::string&
 }
 
 Status Transform(const CliContext& c, const std::string& model_dir, const std::string& data,
-                 const std::string& out) {
+                 const std::string& out, const std::vector<std::string>& cols) {
   EMBER_RETURN_IF_ERROR(FormatOfPath(out).status());
-  EMBER_ASSIGN_OR_RETURN(auto model, LoadTransformer(model_dir, DefaultRegistry()));
+  EMBER_ASSIGN_OR_RETURN(auto loaded, LoadTransformer(model_dir, DefaultRegistry()));
+  // Wrapped in a PipelineModel, any model can select its output columns.
+  EMBER_ASSIGN_OR_RETURN(auto model, PipelineModel::Make({std::move(loaded)}));
   EMBER_ASSIGN_OR_RETURN(DataFrame frame, ReadLogged(c, data));
   Timer t;
   ProgressBar bar(c, "transform");
-  Result<DataFrame> transformed = model->Transform(frame, bar.exec());
+  Result<DataFrame> transformed = model->TransformSelect(frame, bar.exec(), cols);
   bar.Finish();
   EMBER_ASSIGN_OR_RETURN(DataFrame result, std::move(transformed));
   const double secs = t.Seconds();

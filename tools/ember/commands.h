@@ -4,6 +4,7 @@
 
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "ember/base/status.h"
 #include "ember/exec/exec_context.h"
@@ -32,9 +33,11 @@ Status Convert(const CliContext& c, const std::string& in, const std::string& ou
 // and saves the model to `out_dir`. Spec problems are reported before the data is read.
 Status Fit(const CliContext& c, const std::string& spec_path, const std::string& data,
            const std::string& out_dir, bool overwrite);
-// Loads the model in `model_dir`, applies it to `data` and writes the result to `out`.
+// Loads the model in `model_dir`, applies it to `data` and writes the result to `out`: only
+// `cols`, in that order, when it is not empty (the model's intermediate columns are then
+// never materialized), else every column.
 Status Transform(const CliContext& c, const std::string& model_dir, const std::string& data,
-                 const std::string& out);
+                 const std::string& out, const std::vector<std::string>& cols = {});
 
 // Loads the model in `model_dir`, scores `data` and prints ComputeModelStatistics' metrics
 // against `label` (`metric`: auto, classification or regression). A string label is mapped

@@ -1,5 +1,7 @@
 #include "commands.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -126,6 +128,27 @@ TEST(CliTest, EvalPrintsMetricsOfATrainClassifierModel) {
   EXPECT_NE(st.message().find("'labl'"), std::string::npos) << st;
   Status metric = Eval(bad.ctx(), dir + "/model", dir + "/test.csv", "label", "ranking", "");
   EXPECT_NE(metric.message().find("evaluationMetric"), std::string::npos) << metric;
+}
+
+TEST(CliTest, TransformWritesOnlyTheChosenColumns) {
+  std::string dir = testing::NewTempDir("cli_cols");
+  ASSERT_THAT(WriteStringToFile(dir + "/t.csv", LabelledCsv(20)), IsOk());
+  ASSERT_THAT(WriteStringToFile(dir + "/spec.json", R"({"stages": [
+      {"type": "StringIndexer", "params": {"inputCol": "color", "outputCol": "color_idx"}},
+      {"type": "SqlTransformer", "params": {"statement": "SELECT *, x * 2 AS x2 FROM __THIS__"}}]})"),
+              IsOk());
+  Streams fit;
+  ASSERT_THAT(Fit(fit.ctx(), dir + "/spec.json", dir + "/t.csv", dir + "/model", false), IsOk());
+  Streams s;
+  ASSERT_THAT(Transform(s.ctx(), dir + "/model", dir + "/t.csv", dir + "/out.csv", {"x2", "label", "color_idx"}),
+              IsOk());
+  auto written = ReadFileToString(dir + "/out.csv");
+  ASSERT_THAT(written, IsOk());
+  EXPECT_EQ(written->substr(0, written->find('\n')), "x2,label,color_idx");
+  EXPECT_EQ(std::count(written->begin(), written->end(), '\n'), 21);
+  Streams bad;
+  Status st = Transform(bad.ctx(), dir + "/model", dir + "/t.csv", dir + "/out2.csv", {"x2", "x3"});
+  EXPECT_NE(st.message().find("output column 'x3' is not produced"), std::string::npos) << st;
 }
 
 TEST(CliTest, ProgressBarOnTerminalsPlainLinesOtherwise) {

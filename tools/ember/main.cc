@@ -37,6 +37,9 @@ int main(int argc, char** argv) {
   transform->add_option("model", model, "model directory")->required();
   transform->add_option("--data", data, "input table")->required();
   transform->add_option("--out", out, "output file (.csv or .jsonl)")->required();
+  std::vector<std::string> cols;
+  transform->add_option("--cols", cols, "write only these columns, in this order (comma-separated)")
+      ->delimiter(',');
 
   auto* eval = app.add_subcommand("eval", "score data with a saved model and print its metrics");
   eval->add_option("model", model, "model directory")->required();
@@ -57,7 +60,7 @@ int main(int argc, char** argv) {
   else if (*head) s = ember::cli::Head(c, path, rows);
   else if (*convert) s = ember::cli::Convert(c, in, out);
   else if (*fit) s = ember::cli::Fit(c, spec, data, out, overwrite);
-  else if (*transform) s = ember::cli::Transform(c, model, data, out);
+  else if (*transform) s = ember::cli::Transform(c, model, data, out, cols);
   else if (*eval) s = ember::cli::Eval(c, model, data, label, metric, out);
   if (!s.ok()) {
     std::cerr << "ember: error: " << s.message() << "\n";

@@ -19,6 +19,14 @@ void ColumnBuilder::AppendValidity(bool valid) {
   ++length_;
 }
 
+void ColumnBuilder::AppendValidityFrom(const Column& src, int64_t start, int64_t count) {
+  if (!has_validity_ && src.null_count() == 0) {
+    length_ += count;
+    return;
+  }
+  for (int64_t i = 0; i < count; ++i) AppendValidity(src.IsValid(start + i));
+}
+
 BufferPtr ColumnBuilder::FinishValidity() {
   BufferPtr out = has_validity_ ? validity_.Finish() : nullptr;
   has_validity_ = false;
@@ -178,6 +186,13 @@ void DenseVectorBuilder::AppendFrom(const Column& src, int64_t row) {
   AppendValidity(true);
 }
 
+void DenseVectorBuilder::AppendRange(const Column& src, int64_t start, int64_t count) {
+  // The rows copy as one block (what lies under a null row is never read).
+  if (count <= 0) return;
+  if (size_ > 0) values_.Append(src.DenseRow(start).data(), count * size_ * 8);
+  AppendValidityFrom(src, start, count);
+}
+
 ColumnPtr DenseVectorBuilder::Finish() {
   int64_t n = length_, nulls = null_count_;
   BufferPtr validity = FinishValidity();
@@ -251,6 +266,31 @@ ColumnPtr SparseVectorColumnFromBuffers(int64_t size, int64_t n, BufferPtr offse
   ColumnPtr idx = Column::MakeUnchecked(Int32Type(), nnz, {nullptr, std::move(indices)}, {}, 0);
   ColumnPtr val = Column::MakeUnchecked(Float64Type(), nnz, {nullptr, std::move(values)}, {}, 0);
   return Column::MakeUnchecked(SparseVectorType(size), n, {nullptr, std::move(offsets)}, {idx, val}, 0);
+}
+
+ColumnPtr NumericColumnFromBuffers(TypePtr type, int64_t n, BufferPtr values, BufferPtr validity,
+                                   int64_t null_count) {
+  if (!validity) null_count = 0;
+  return Column::MakeUnchecked(std::move(type), n, {std::move(validity), std::move(values)}, {}, null_count);
+}
+
+ColumnPtr DenseVectorColumnFromBuffers(int64_t size, int64_t n, BufferPtr values, BufferPtr validity,
+                                       int64_t null_count) {
+  if (!validity) null_count = 0;
+  ColumnPtr child = Column::MakeUnchecked(Float64Type(), n * size, {nullptr, std::move(values)}, {}, 0);
+  return Column::MakeUnchecked(DenseVectorType(size), n, {std::move(validity)}, {std::move(child)}, null_count);
+}
+
+BufferPtr CopyValidity(const Column& column) {
+  if (column.null_count() == 0) return nullptr;
+  const int64_t n = column.length();
+  BufferBuilder bits;
+  bits.Resize(BytesForBits(n));
+  uint8_t* out = bits.mutable_data();
+  for (int64_t r = 0; r < n; ++r) {
+    if (column.IsValid(r)) SetBit(out, r);
+  }
+  return bits.Finish();
 }
 
 std::unique_ptr<ColumnBuilder> MakeBuilder(const TypePtr& type) {

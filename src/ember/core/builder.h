@@ -38,6 +38,9 @@ class ColumnBuilder {
  protected:
   // Records one row's validity; the bitmap is only materialised once a null appears.
   void AppendValidity(bool valid);
+  // Records the validity of rows [start, start + count) of `src`: one step when neither has
+  // nulls.
+  void AppendValidityFrom(const Column& src, int64_t start, int64_t count);
   // Returns the bitmap (or nullptr) and resets length and null count.
   BufferPtr FinishValidity();
 
@@ -79,7 +82,7 @@ class NumericBuilder final : public ColumnBuilder {
   }
   void AppendRange(const Column& src, int64_t start, int64_t count) override {
     values_.Append(src.Values<T>() + start, count * static_cast<int64_t>(sizeof(T)));
-    for (int64_t i = 0; i < count; ++i) AppendValidity(src.IsValid(start + i));
+    AppendValidityFrom(src, start, count);
   }
   void Reserve(int64_t rows) override { values_.Reserve(rows * sizeof(T)); }
   ColumnPtr Finish() override {
@@ -152,6 +155,7 @@ class DenseVectorBuilder final : public ColumnBuilder {
   Status Append(std::span<const double> values);
   void AppendNull() override;
   void AppendFrom(const Column& src, int64_t row) override;
+  void AppendRange(const Column& src, int64_t start, int64_t count) override;
   void Reserve(int64_t rows) override { values_.Reserve(rows * size_ * 8); }
   ColumnPtr Finish() override;
 
@@ -222,5 +226,16 @@ ColumnPtr MakeDenseVectorColumn(const std::vector<std::vector<double>>& rows, in
 // buffers column-at-a-time; the caller guarantees the layout.
 ColumnPtr SparseVectorColumnFromBuffers(int64_t size, int64_t n, BufferPtr offsets, BufferPtr indices,
                                         BufferPtr values);
+
+// Columns from finished buffers, for kernels that know the row count and write values in
+// place. `validity` may be null (no nulls); otherwise it has `null_count` cleared bits.
+// The caller guarantees the sizes: `values` holds n values (n * size doubles for vectors).
+ColumnPtr NumericColumnFromBuffers(TypePtr type, int64_t n, BufferPtr values, BufferPtr validity = nullptr,
+                                   int64_t null_count = 0);
+ColumnPtr DenseVectorColumnFromBuffers(int64_t size, int64_t n, BufferPtr values, BufferPtr validity = nullptr,
+                                       int64_t null_count = 0);
+// A validity bitmap of `column`'s rows (bit 0 = row 0), or null when it has no nulls: for
+// outputs that are null exactly where an input is.
+BufferPtr CopyValidity(const Column& column);
 
 }  // namespace ember

@@ -66,6 +66,8 @@ class Column {
 
   // Offsets of string, binary, list and sparse vector columns: [i] and [i+1] bound row i.
   const int32_t* Offsets() const { return buffers_[1]->data_as<int32_t>() + offset_; }
+  // The bytes of a string or binary column; row i is [Offsets()[i], Offsets()[i + 1]).
+  const char* StringData() const { return reinterpret_cast<const char*>(buffers_[2]->data()); }
   std::string_view StringValue(int64_t i) const {
     const int32_t* o = Offsets();
     return {reinterpret_cast<const char*>(buffers_[2]->data()) + o[i],

@@ -1,5 +1,6 @@
 #include "ember/linear/logistic_regression.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "ember/base/file_util.h"
@@ -255,65 +256,85 @@ Result<std::unique_ptr<BoundTransform>> LogisticRegressionModel::Bind(const Sche
   return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
       out, [=](const Batch& b, KernelScratch&) -> Result<Batch> {
         const Column& f = *b.column(x.features);
-        DenseVectorBuilder raw(k), prob(k);
-        Float64Builder pred(Float64Type());
-        raw.Reserve(b.num_rows());
-        prob.Reserve(b.num_rows());
-        std::vector<double> m(rows), rv(k), pv(k);
+        const int64_t n = b.num_rows();
+        // Outputs are written in place; a null features row gives null outputs (zeros under
+        // the validity bit).
+        BufferBuilder raw_buf, prob_buf, pred_buf;
+        raw_buf.ResizeUninitialized(n * k * 8);
+        prob_buf.ResizeUninitialized(n * k * 8);
+        pred_buf.ResizeUninitialized(n * 8);
+        double* raw = raw_buf.mutable_data_as<double>();
+        double* prob = prob_buf.mutable_data_as<double>();
+        double* pred = pred_buf.mutable_data_as<double>();
+        std::vector<double> m(rows);
+        const bool nulls = f.null_count() > 0;
         const bool sparse = f.type()->sparse();
         const int32_t* f_off = sparse ? f.Offsets() : nullptr;
         const int32_t* f_idx = sparse ? f.child(0)->Values<int32_t>() : nullptr;
         const double* f_val = sparse ? f.child(1)->Values<double>() : nullptr;
-        for (int64_t r = 0; r < b.num_rows(); ++r) {
-          if (f.IsNull(r)) {
-            raw.AppendNull();
-            prob.AppendNull();
-            pred.AppendNull();
+        const double* w = coef.data();
+        for (int64_t r = 0; r < n; ++r) {
+          double* rv = raw + r * k;
+          double* pv = prob + r * k;
+          if (nulls && f.IsNull(r)) {
+            std::fill(rv, rv + k, 0.0);
+            std::fill(pv, pv + k, 0.0);
+            pred[r] = 0.0;
+            continue;
+          }
+          if (rows == 1) {  // binary: one margin
+            double margin = icpt[0];
+            if (sparse) {
+              for (int32_t e = f_off[r]; e < f_off[r + 1]; ++e) margin += w[f_idx[e]] * f_val[e];
+            } else {
+              const double* xr = f.DenseRow(r).data();
+              for (int64_t j = 0; j < d; ++j) margin += w[j] * xr[j];
+            }
+            rv[0] = -margin;
+            rv[1] = margin;
+            pv[1] = 1.0 / (1.0 + std::exp(-margin));
+            pv[0] = 1.0 - pv[1];
+            pred[r] = pv[1] > p.threshold ? 1.0 : 0.0;
             continue;
           }
           for (int c = 0; c < rows; ++c) m[c] = icpt[c];
           if (sparse) {  // the CSR arrays directly
             for (int32_t e = f_off[r]; e < f_off[r + 1]; ++e) {
-              for (int c = 0; c < rows; ++c) m[c] += coef[c * d + f_idx[e]] * f_val[e];
+              for (int c = 0; c < rows; ++c) m[c] += w[c * d + f_idx[e]] * f_val[e];
             }
           } else {
-            const double* x = f.DenseRow(r).data();
+            const double* xr = f.DenseRow(r).data();
             for (int c = 0; c < rows; ++c) {
-              const double* w = coef.data() + c * d;
+              const double* wc = w + c * d;
               double acc = 0;
-              for (int64_t j = 0; j < d; ++j) acc += w[j] * x[j];
+              for (int64_t j = 0; j < d; ++j) acc += wc[j] * xr[j];
               m[c] += acc;
             }
           }
-          double label;
-          if (rows == 1) {
-            rv[0] = -m[0];
-            rv[1] = m[0];
-            pv[1] = 1.0 / (1.0 + std::exp(-m[0]));
-            pv[0] = 1.0 - pv[1];
-            label = pv[1] > p.threshold ? 1.0 : 0.0;
-          } else {
-            double mx = m[0];
-            for (int c = 1; c < rows; ++c) mx = std::max(mx, m[c]);
-            double z = 0;
-            for (int c = 0; c < rows; ++c) z += std::exp(m[c] - mx);
-            int best = 0;
-            for (int c = 0; c < rows; ++c) {
-              rv[c] = m[c];
-              pv[c] = std::exp(m[c] - mx) / z;
-              if (m[c] > m[best]) best = c;
-            }
-            label = best;
+          double mx = m[0];
+          for (int c = 1; c < rows; ++c) mx = std::max(mx, m[c]);
+          double z = 0;
+          for (int c = 0; c < rows; ++c) z += std::exp(m[c] - mx);
+          int best = 0;
+          for (int c = 0; c < rows; ++c) {
+            rv[c] = m[c];
+            pv[c] = std::exp(m[c] - mx) / z;
+            if (m[c] > m[best]) best = c;
           }
-          EMBER_RETURN_IF_ERROR(raw.Append(rv));
-          EMBER_RETURN_IF_ERROR(prob.Append(pv));
-          pred.Append(label);
+          pred[r] = best;
         }
+        const int64_t null_count = nulls ? f.null_count() : 0;
         std::vector<ColumnPtr> cols = b.columns();
-        if (!p.raw_prediction_col.empty()) cols.push_back(raw.Finish());
-        if (!p.probability_col.empty()) cols.push_back(prob.Finish());
-        if (!p.prediction_col.empty()) cols.push_back(pred.Finish());
-        return Batch::Make(out, std::move(cols), b.num_rows());
+        if (!p.raw_prediction_col.empty()) {
+          cols.push_back(DenseVectorColumnFromBuffers(k, n, raw_buf.Finish(), CopyValidity(f), null_count));
+        }
+        if (!p.probability_col.empty()) {
+          cols.push_back(DenseVectorColumnFromBuffers(k, n, prob_buf.Finish(), CopyValidity(f), null_count));
+        }
+        if (!p.prediction_col.empty()) {
+          cols.push_back(NumericColumnFromBuffers(Float64Type(), n, pred_buf.Finish(), CopyValidity(f), null_count));
+        }
+        return Batch::Make(out, std::move(cols), n);
       }));
 }
 

@@ -2,8 +2,10 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <span>
 
 #include "ember/base/status_macros.h"
+#include "ember/core/ops.h"
 #include "ember/pipeline/save_load.h"
 
 namespace ember {
@@ -104,6 +106,92 @@ class ChainBound final : public BoundTransform {
   SchemaPtr out_;
 };
 
+// A chain whose output keeps only some columns. It runs on blocks of kSelectBlockRows rows,
+// so the columns it drops (the intermediate features of a scoring pipeline) live only in
+// the cache for one block and are never built for a whole partition; the kept columns of
+// the blocks are concatenated, and kept input columns that no stage replaced are passed
+// through whole, without a copy.
+class SelectingChainBound final : public BoundTransform {
+ public:
+  static constexpr int64_t kSelectBlockRows = 4096;
+
+  static Result<std::unique_ptr<BoundTransform>> Make(std::unique_ptr<ChainBound> chain, const Schema& in,
+                                                      std::span<const std::string> columns) {
+    const Schema& full = *chain->output_schema();
+    std::vector<Field> fields;
+    std::vector<int> from, input;
+    for (const std::string& name : columns) {
+      const int i = full.FindField(name);
+      if (i < 0) {
+        return NotFound("output column '" + name + "' is not produced; the columns are: " + full.NamesForMessage());
+      }
+      for (int f : from) {
+        if (f == i) return InvalidArgument("output column '" + name + "' is listed twice");
+      }
+      from.push_back(i);
+      input.push_back(in.FindField(name));
+      fields.push_back(full.field(i));
+    }
+    EMBER_ASSIGN_OR_RETURN(SchemaPtr out, Schema::Make(std::move(fields), full.metadata()));
+    return std::unique_ptr<BoundTransform>(
+        new SelectingChainBound(std::move(chain), std::move(out), std::move(from), std::move(input)));
+  }
+
+  const SchemaPtr& output_schema() const override { return out_; }
+
+  Result<Batch> Apply(const Batch& in, KernelScratch& scratch) const override {
+    const size_t k = from_.size();
+    const int64_t n = in.num_rows();
+    std::vector<std::vector<ColumnPtr>> parts(k);
+    std::vector<bool> passed(k, true);  // still the input column, unchanged, in every block
+    int64_t rows = 0;                   // stages may drop rows
+    for (int64_t off = 0; off < n || off == 0; off += kSelectBlockRows) {
+      const Batch slice = n <= kSelectBlockRows ? in : in.Slice(off, kSelectBlockRows);
+      EMBER_ASSIGN_OR_RETURN(Batch out, chain_->Apply(slice, scratch));
+      rows += out.num_rows();
+      for (size_t j = 0; j < k; ++j) {
+        const ColumnPtr& c = out.column(from_[j]);
+        passed[j] = passed[j] && input_[j] >= 0 && c == slice.column(input_[j]);
+        parts[j].push_back(c);
+      }
+      if (n <= kSelectBlockRows) break;
+    }
+    std::vector<ColumnPtr> cols(k);
+    for (size_t j = 0; j < k; ++j) {
+      if (passed[j]) {
+        cols[j] = in.column(input_[j]);
+      } else {
+        EMBER_ASSIGN_OR_RETURN(cols[j], Concat(parts[j]));
+      }
+    }
+    return Batch::Make(out_, std::move(cols), rows);
+  }
+
+ private:
+  SelectingChainBound(std::unique_ptr<ChainBound> chain, SchemaPtr out, std::vector<int> from,
+                      std::vector<int> input)
+      : chain_(std::move(chain)), out_(std::move(out)), from_(std::move(from)), input_(std::move(input)) {}
+  std::unique_ptr<ChainBound> chain_;
+  SchemaPtr out_;
+  std::vector<int> from_;   // index of each kept column in the chain's output
+  std::vector<int> input_;  // its index in the input, or -1
+};
+
+// Binds `stages` in turn from `in`; errors name the stage.
+Result<std::unique_ptr<ChainBound>> BindChain(std::span<const std::shared_ptr<const Transformer>> stages,
+                                              const Schema& in) {
+  std::vector<std::unique_ptr<BoundTransform>> parts;
+  SchemaPtr cur;
+  EMBER_ASSIGN_OR_RETURN(cur, Schema::Make(in.fields(), in.metadata()));
+  for (const auto& s : stages) {
+    Result<std::unique_ptr<BoundTransform>> b = s->Bind(*cur);
+    if (!b.ok()) return b.status().WithContext(s->Describe());
+    cur = (*b)->output_schema();
+    parts.push_back(std::move(*b));
+  }
+  return std::make_unique<ChainBound>(std::move(parts), cur);
+}
+
 }  // namespace
 
 // PipelineModel ---------------------------------------------------------------------------
@@ -121,16 +209,15 @@ Json PipelineModel::ExtraMetadata() const { return NumStages(stages_.size()); }
 Status PipelineModel::SaveContents(const std::string& dir) const { return SaveSubStages(stages_, dir); }
 
 Result<std::unique_ptr<BoundTransform>> PipelineModel::Bind(const Schema& in) const {
-  std::vector<std::unique_ptr<BoundTransform>> parts;
-  SchemaPtr cur;
-  EMBER_ASSIGN_OR_RETURN(cur, Schema::Make(in.fields(), in.metadata()));
-  for (const auto& s : stages_) {
-    Result<std::unique_ptr<BoundTransform>> b = s->Bind(*cur);
-    if (!b.ok()) return b.status().WithContext(s->Describe());
-    cur = (*b)->output_schema();
-    parts.push_back(std::move(*b));
-  }
-  return std::unique_ptr<BoundTransform>(new ChainBound(std::move(parts), cur));
+  EMBER_ASSIGN_OR_RETURN(std::unique_ptr<ChainBound> chain, BindChain(stages_, in));
+  return std::unique_ptr<BoundTransform>(std::move(chain));
+}
+
+Result<std::unique_ptr<BoundTransform>> PipelineModel::BindSelect(const Schema& in,
+                                                                 std::span<const std::string> columns) const {
+  if (columns.empty()) return Bind(in);
+  EMBER_ASSIGN_OR_RETURN(std::unique_ptr<ChainBound> chain, BindChain(stages_, in));
+  return SelectingChainBound::Make(std::move(chain), in, columns);
 }
 
 bool PipelineModel::partition_local() const {
@@ -141,6 +228,11 @@ bool PipelineModel::partition_local() const {
 }
 
 Result<DataFrame> PipelineModel::Transform(const DataFrame& in, const ExecContext& ctx) const {
+  return TransformSelect(in, ctx, {});
+}
+
+Result<DataFrame> PipelineModel::TransformSelect(const DataFrame& in, const ExecContext& ctx,
+                                                 std::span<const std::string> columns) const {
   DataFrame cur = in;
   size_t i = 0;
   while (i < stages_.size()) {
@@ -149,21 +241,26 @@ Result<DataFrame> PipelineModel::Transform(const DataFrame& in, const ExecContex
       ++i;
       continue;
     }
-    // Fuse the run of partition-local stages into one pass over the partitions.
-    std::vector<std::shared_ptr<const Transformer>> run;
-    while (i < stages_.size() && stages_[i]->partition_local()) run.push_back(stages_[i++]);
-    std::vector<std::unique_ptr<BoundTransform>> parts;
-    SchemaPtr schema = cur.schema();
-    for (const auto& s : run) {
-      Result<std::unique_ptr<BoundTransform>> b = s->Bind(*schema);
-      if (!b.ok()) return b.status().WithContext(s->Describe());
-      schema = (*b)->output_schema();
-      parts.push_back(std::move(*b));
+    // Fuse the run of partition-local stages into one pass over the partitions; the last
+    // run also selects the output columns.
+    const size_t begin = i;
+    while (i < stages_.size() && stages_[i]->partition_local()) ++i;
+    EMBER_ASSIGN_OR_RETURN(std::unique_ptr<ChainBound> chain,
+                           BindChain(std::span(stages_).subspan(begin, i - begin), *cur.schema()));
+    std::unique_ptr<BoundTransform> bound = std::move(chain);
+    if (i == stages_.size() && !columns.empty()) {
+      std::unique_ptr<ChainBound> last(static_cast<ChainBound*>(bound.release()));
+      EMBER_ASSIGN_OR_RETURN(bound, SelectingChainBound::Make(std::move(last), *cur.schema(), columns));
     }
-    ChainBound chain(std::move(parts), schema);
-    Result<DataFrame> next = RunBound(chain, cur, ctx);
+    Result<DataFrame> next = RunBound(*bound, cur, ctx);
     if (!next.ok()) return next.status().WithContext(Describe());
     cur = std::move(*next);
+  }
+  if (!columns.empty() && (stages_.empty() || !stages_.back()->partition_local())) {
+    // Nothing partition-local ran last: select with an empty chain (no copies).
+    EMBER_ASSIGN_OR_RETURN(std::unique_ptr<ChainBound> none, BindChain({}, *cur.schema()));
+    EMBER_ASSIGN_OR_RETURN(auto select, SelectingChainBound::Make(std::move(none), *cur.schema(), columns));
+    return RunBound(*select, cur, ctx);
   }
   return cur;
 }

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <memory>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "ember/pipeline/registry.h"
@@ -27,6 +29,14 @@ class PipelineModel final : public Transformer {
   // Runs runs of partition-local stages as one fused kernel per partition, and other stages
   // (Repartition) through their own Transform.
   Result<DataFrame> Transform(const DataFrame& in, const ExecContext& ctx) const override;
+  // As Transform, but the result has only `columns`, in that order (all columns when empty).
+  // Scoring jobs and servers use it: intermediate columns that are not kept are computed a
+  // block of rows at a time and never materialized for a whole partition, and kept input
+  // columns pass through without a copy. A name that no stage produces is an error naming it.
+  Result<DataFrame> TransformSelect(const DataFrame& in, const ExecContext& ctx,
+                                    std::span<const std::string> columns) const;
+  // The kernel of TransformSelect for one schema (Bind when `columns` is empty).
+  Result<std::unique_ptr<BoundTransform>> BindSelect(const Schema& in, std::span<const std::string> columns) const;
   bool partition_local() const override;
 
   const std::vector<std::shared_ptr<const Transformer>>& stages() const { return stages_; }

@@ -8,6 +8,7 @@
 
 #include "ember/base/file_util.h"
 #include "ember/core/builder.h"
+#include "ember/core/ops.h"
 #include "ember/pipeline/save_load.h"
 #include "ember/testing/conformance.h"
 #include "ember/testing/matchers.h"
@@ -167,6 +168,110 @@ TEST(PipelineTest, BoundKernelMatchesTransform) {
   for (const Batch& b : in.partitions()) parts.push_back(*(*bound)->Apply(b, scratch));
   DataFrame via_kernel = *DataFrame::Make((*bound)->output_schema(), parts);
   EXPECT_THAT(via_kernel, FrameEq(*model->Transform(in, ExecContext::Default())));
+}
+
+// Drops the rows whose int64 column "id" is a multiple of 3: a stage that changes the row
+// count, so the blocks of a selecting transform come out with different sizes.
+class DropThirds final : public Transformer {
+ public:
+  DropThirds() : Transformer("", "DropThirds") {}
+  std::string_view type_name() const override { return "DropThirds"; }
+  Json ParamsJson() const override { return Json::MakeObject(); }
+  Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override {
+    EMBER_ASSIGN_OR_RETURN(int i, in.GetFieldIndex("id"));
+    SchemaPtr out = *Schema::Make(in.fields(), in.metadata());
+    return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
+        out, [out, i](const Batch& b, KernelScratch&) -> Result<Batch> {
+          BoolBuilder keep;
+          for (int64_t r = 0; r < b.num_rows(); ++r) keep.Append(b.column(i)->Values<int64_t>()[r] % 3 != 0);
+          EMBER_ASSIGN_OR_RETURN(Batch kept, FilterRows(b, *keep.Finish()));
+          return Batch::Make(out, kept.columns(), kept.num_rows());
+        }));
+  }
+};
+
+// Two partitions of `rows` rows: id (int64), x (float64, every 7th null), s (string).
+DataFrame LongFrame(int64_t rows) {
+  std::vector<Batch> parts;
+  SchemaPtr schema = *Schema::Make({MakeField("id", Int64Type()), MakeField("x", Float64Type()),
+                                    MakeField("s", StringType())});
+  for (int p = 0; p < 2; ++p) {
+    Int64Builder id(Int64Type());
+    Float64Builder x(Float64Type());
+    StringBuilder s;
+    for (int64_t r = p * rows / 2; r < (p + 1) * rows / 2; ++r) {
+      id.Append(r);
+      if (r % 7 == 0) x.AppendNull(); else x.Append(static_cast<double>(r % 100) / 8);
+      s.Append("row" + std::to_string(r));
+    }
+    parts.push_back(*Batch::Make(schema, {id.Finish(), x.Finish(), s.Finish()}));
+  }
+  return *DataFrame::Make(schema, std::move(parts));
+}
+
+// `frame` with only `names`, in that order.
+DataFrame Pick(const DataFrame& frame, const std::vector<std::string>& names) {
+  std::vector<Field> fields;
+  for (const auto& n : names) fields.push_back(frame.schema()->field(*frame.schema()->GetFieldIndex(n)));
+  SchemaPtr schema = *Schema::Make(fields, frame.schema()->metadata());
+  std::vector<Batch> parts;
+  for (const Batch& b : frame.partitions()) {
+    std::vector<ColumnPtr> cols;
+    for (const auto& n : names) cols.push_back(b.column(*frame.schema()->GetFieldIndex(n)));
+    parts.push_back(*Batch::Make(schema, cols, b.num_rows()));
+  }
+  return *DataFrame::Make(schema, std::move(parts));
+}
+
+TEST(PipelineTest, TransformSelectKeepsTheListedColumnsAcrossManyBlocks) {
+  // 30,001 rows in two partitions: several blocks each, the last one short.
+  DataFrame in = LongFrame(30001);
+  auto fitted = *TwoCenters()->Fit(in, ExecContext::Default());
+  const auto& two = static_cast<const PipelineModel&>(*fitted);
+  auto model = *PipelineModel::Make({two.stages()[0], two.stages()[1]});
+  const std::vector<std::string> keep = {"x_cc", "id", "s"};
+  auto selected = model->TransformSelect(in, ExecContext::Default(), keep);
+  ASSERT_THAT(selected, IsOk());
+  EXPECT_THAT(*selected, FrameEq(Pick(*model->Transform(in, ExecContext::Default()), keep)));
+  // Input columns that no stage replaced are the input's own buffers, not copies.
+  EXPECT_EQ(selected->partition(1).column(1)->buffers()[1].get(), in.partition(1).column(0)->buffers()[1].get());
+  EXPECT_EQ(selected->partition(0).column(2).get(), in.partition(0).column(2).get());
+
+  // With a stage that drops rows the blocks differ in size; still equal to Transform.
+  auto dropping = *PipelineModel::Make({two.stages()[0], std::make_shared<const DropThirds>(), two.stages()[1]});
+  auto dropped = dropping->TransformSelect(in, ExecContext::Default(), std::vector<std::string>{"id", "x_cc"});
+  ASSERT_THAT(dropped, IsOk());
+  EXPECT_EQ(dropped->num_rows(), 20000);
+  EXPECT_THAT(*dropped, FrameEq(Pick(*dropping->Transform(in, ExecContext::Default()), {"id", "x_cc"})));
+
+  // The kernel does the same on one batch.
+  auto bound = dropping->BindSelect(*in.schema(), std::vector<std::string>{"x_cc"});
+  ASSERT_THAT(bound, IsOk());
+  KernelScratch scratch;
+  auto one = (*bound)->Apply(in.partition(0), scratch);
+  ASSERT_THAT(one, IsOk());
+  EXPECT_EQ(one->num_columns(), 1);
+  EXPECT_EQ(one->num_rows(), dropped->partition(0).num_rows());
+}
+
+TEST(PipelineTest, TransformSelectNamesAMissingOrRepeatedColumn) {
+  DataFrame in = LongFrame(10);
+  auto model = *TwoCenters()->Fit(in, ExecContext::Default());
+  const auto& pm = static_cast<const PipelineModel&>(*model);
+  auto missing = pm.TransformSelect(in, ExecContext::Default(), std::vector<std::string>{"x_cc", "x_ccc"});
+  EXPECT_THAT(missing, StatusIs(StatusCode::kNotFound));
+  EXPECT_NE(missing.status().message().find("output column 'x_ccc' is not produced"), std::string::npos)
+      << missing.status();
+  auto twice = pm.TransformSelect(in, ExecContext::Default(), std::vector<std::string>{"id", "id"});
+  EXPECT_NE(twice.status().message().find("'id' is listed twice"), std::string::npos) << twice.status();
+  // No stages: a plain selection, and an empty list keeps everything.
+  auto none = *PipelineModel::Make({});
+  auto picked = none->TransformSelect(in, ExecContext::Default(), std::vector<std::string>{"s", "id"});
+  ASSERT_THAT(picked, IsOk());
+  EXPECT_THAT(*picked, FrameEq(Pick(in, {"s", "id"})));
+  auto all = pm.TransformSelect(in, ExecContext::Default(), {});
+  ASSERT_THAT(all, IsOk());
+  EXPECT_EQ(all->schema()->num_fields(), 5);
 }
 
 TEST(PipelineTest, MisspelledColumnInLastStageFailsBeforeAnyFit) {

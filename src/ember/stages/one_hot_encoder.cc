@@ -21,12 +21,13 @@ Result<std::vector<ColumnPair>> Pairs(const OneHotEncoderParams& p) {
 }
 
 // The category of row r, or -1 when the value is null, negative, fractional or too large.
-int64_t Category(const Column& c, int64_t r) {
-  if (c.IsNull(r)) return -1;
-  const double v = NumericValue(c, r);
+// The category index in `v`, or -1 when it is not a whole number in [0, 2^31 - 1).
+int64_t CategoryOf(double v) {
   if (!(v >= 0 && v < 2147483647.0) || std::floor(v) != v) return -1;
   return static_cast<int64_t>(v);
 }
+
+int64_t Category(const Column& c, int64_t r) { return c.IsNull(r) ? -1 : CategoryOf(NumericValue(c, r)); }
 
 // Input indices, checked to be numeric, and outputs that do not clash.
 Result<std::vector<int>> BindInputs(const Schema& in, const std::vector<ColumnPair>& pairs) {
@@ -170,13 +171,17 @@ Result<std::unique_ptr<BoundTransform>> OneHotEncoderModel::Bind(const Schema& i
           const int64_t n = b.num_rows();
           BufferBuilder offsets, indices, values;
           offsets.ResizeUninitialized((n + 1) * 4);
-          indices.Reserve(n * 4);
-          values.Reserve(n * 8);
+          indices.ResizeUninitialized(n * 4);
+          values.ResizeUninitialized(n * 8);
           int32_t* off = offsets.mutable_data_as<int32_t>();
+          int32_t* ix = indices.mutable_data_as<int32_t>();
+          double* vx = values.mutable_data_as<double>();
+          // Float64 without nulls (StringIndexer's output) reads the values directly.
+          const double* f64 = c.type_id() == TypeId::kFloat64 && c.null_count() == 0 ? c.Values<double>() : nullptr;
           int32_t stored = 0;
           for (int64_t r = 0; r < n; ++r) {
             off[r] = stored;
-            int64_t cat = Category(c, r);
+            int64_t cat = f64 ? CategoryOf(f64[r]) : Category(c, r);
             if (cat < 0 || cat >= sizes[k]) {
               if (!keep) {
                 return InvalidArgument("OneHotEncoder: " + (c.IsNull(r) ? std::string("null") : FormatValue(c, r)) +
@@ -186,11 +191,12 @@ Result<std::unique_ptr<BoundTransform>> OneHotEncoderModel::Bind(const Schema& i
               cat = sizes[k];  // the extra category
             }
             if (cat < widths[k]) {  // else the dropped last category: no entry
-              indices.AppendValue(static_cast<int32_t>(cat));
-              values.AppendValue(1.0);
-              ++stored;
+              ix[stored] = static_cast<int32_t>(cat);
+              vx[stored++] = 1.0;
             }
           }
+          indices.Resize(static_cast<int64_t>(stored) * 4);
+          values.Resize(static_cast<int64_t>(stored) * 8);
           off[n] = stored;
           cols.push_back(SparseVectorColumnFromBuffers(widths[k], n, offsets.Finish(), indices.Finish(),
                                                        values.Finish()));

@@ -267,17 +267,26 @@ Result<std::unique_ptr<BoundTransform>> ScalerModel::Bind(const Schema& in) cons
           const int64_t base = in_off[0], total = in_off[rows] - base;
           const int32_t* in_idx = c.SparseIndices(0).data();
           const double* in_val = c.SparseValues(0).data();
-          BufferBuilder offsets, indices, values;
-          offsets.ResizeUninitialized((rows + 1) * 4);
-          indices.ResizeUninitialized(total * 4);
+          BufferBuilder values;
           values.ResizeUninitialized(total * 8);
-          int32_t* off = offsets.mutable_data_as<int32_t>();
-          for (int64_t r = 0; r <= rows; ++r) off[r] = static_cast<int32_t>(in_off[r] - base);
-          if (total > 0) std::memcpy(indices.mutable_data(), in_idx, static_cast<size_t>(total) * 4);
           double* v = values.mutable_data_as<double>();
           for (int64_t e = 0; e < total; ++e) v[e] = in_val[e] * scale[in_idx[e]];
           std::vector<ColumnPtr> cols = b.columns();
-          cols.push_back(SparseVectorColumnFromBuffers(n, rows, offsets.Finish(), indices.Finish(), values.Finish()));
+          if (base == 0 && c.offset() == 0 && c.child(0)->offset() == 0) {
+            // The input's offsets and indices are shared, not copied.
+            ColumnPtr vals = Column::MakeUnchecked(Float64Type(), total, {nullptr, values.Finish()}, {}, 0);
+            cols.push_back(Column::MakeUnchecked(SparseVectorType(n), rows, {nullptr, c.buffers()[1]},
+                                                 {c.child(0), std::move(vals)}, 0));
+          } else {
+            BufferBuilder offsets, indices;
+            offsets.ResizeUninitialized((rows + 1) * 4);
+            indices.ResizeUninitialized(total * 4);
+            int32_t* off = offsets.mutable_data_as<int32_t>();
+            for (int64_t r = 0; r <= rows; ++r) off[r] = static_cast<int32_t>(in_off[r] - base);
+            if (total > 0) std::memcpy(indices.mutable_data(), in_idx, static_cast<size_t>(total) * 4);
+            cols.push_back(
+                SparseVectorColumnFromBuffers(n, rows, offsets.Finish(), indices.Finish(), values.Finish()));
+          }
           return Batch::Make(out, std::move(cols), b.num_rows());
         }
         std::unique_ptr<ColumnBuilder> builder = MakeBuilder(out->field(out->num_fields() - 1).type);

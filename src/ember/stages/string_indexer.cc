@@ -215,9 +215,7 @@ Result<std::shared_ptr<const Transformer>> StringIndexer::Fit(const DataFrame& i
 StringIndexerModel::StringIndexerModel(Params p, std::vector<std::vector<std::string>> labels, std::string uid)
     : Transformer(std::move(uid), kTypeName), params_(std::move(p)), labels_(std::move(labels)) {
   for (const auto& ls : labels_) {
-    auto index = std::make_shared<Index>();
-    for (size_t i = 0; i < ls.size(); ++i) index->emplace(ls[i], static_cast<int64_t>(i));
-    index_.push_back(std::move(index));
+    index_.push_back(std::make_shared<const StringLookup>(ls));
   }
 }
 
@@ -276,40 +274,51 @@ Result<std::unique_ptr<BoundTransform>> StringIndexerModel::Bind(const Schema& i
   const HandleInvalid mode = params_.handle_invalid;
   return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
       bound.out, [bound, index, pairs, mode](const Batch& b, KernelScratch&) -> Result<Batch> {
+        const int64_t n = b.num_rows();
         std::vector<ColumnPtr> cols = b.columns();
         std::vector<bool> drop;
         std::string buf;
         for (size_t j = 0; j < index.size(); ++j) {
           const Column& c = *b.column(bound.inputs[j]);
-          const Index& idx = *index[j];
+          const StringLookup& idx = *index[j];
           const double unknown = static_cast<double>(idx.size());
-          Float64Builder out(Float64Type());
-          out.Reserve(b.num_rows());
-          for (int64_t r = 0; r < b.num_rows(); ++r) {
-            if (c.IsValid(r)) {
-              std::string_view v = ValueText(c, r, &buf);
-              auto it = idx.find(v);
-              if (it != idx.end()) {
-                out.Append(static_cast<double>(it->second));
-                continue;
-              }
-              if (mode == HandleInvalid::kError) {
-                return InvalidArgument("StringIndexer: value '" + std::string(v) + "' in column '" + pairs[j].in +
-                                       "' was not seen in fitting; set handleInvalid to 'skip' or 'keep'");
-              }
-            } else if (mode == HandleInvalid::kError) {
-              return InvalidArgument("StringIndexer: null in column '" + pairs[j].in +
-                                     "'; set handleInvalid to 'skip' or 'keep'");
+          BufferBuilder values;
+          values.ResizeUninitialized(n * 8);
+          double* out = values.mutable_data_as<double>();
+          // A value that is not a label, or a null: an error, the extra index, or a row to drop.
+          auto invalid = [&](int64_t r, const std::string_view* v) -> Status {
+            if (mode == HandleInvalid::kError) {
+              return InvalidArgument(v ? "StringIndexer: value '" + std::string(*v) + "' in column '" + pairs[j].in +
+                                             "' was not seen in fitting; set handleInvalid to 'skip' or 'keep'"
+                                       : "StringIndexer: null in column '" + pairs[j].in +
+                                             "'; set handleInvalid to 'skip' or 'keep'");
             }
-            if (mode == HandleInvalid::kKeep) {
-              out.Append(unknown);
-            } else {
-              if (drop.empty()) drop.assign(b.num_rows(), false);
+            out[r] = mode == HandleInvalid::kKeep ? unknown : 0.0;
+            if (mode == HandleInvalid::kSkip) {
+              if (drop.empty()) drop.assign(n, false);
               drop[r] = true;
-              out.AppendNull();
+            }
+            return Status::OK();
+          };
+          const bool nulls = c.null_count() > 0;
+          const bool text = c.type()->is_binary_like();
+          const int32_t* off = text ? c.Offsets() : nullptr;
+          const char* data = text ? c.StringData() : nullptr;
+          for (int64_t r = 0; r < n; ++r) {
+            if (nulls && c.IsNull(r)) {
+              EMBER_RETURN_IF_ERROR(invalid(r, nullptr));
+              continue;
+            }
+            const std::string_view v = text ? std::string_view(data + off[r], static_cast<size_t>(off[r + 1] - off[r]))
+                                            : ValueText(c, r, &buf);
+            const int64_t k = idx.Find(v);
+            if (k >= 0) {
+              out[r] = static_cast<double>(k);
+            } else {
+              EMBER_RETURN_IF_ERROR(invalid(r, &v));
             }
           }
-          cols.push_back(out.Finish());
+          cols.push_back(NumericColumnFromBuffers(Float64Type(), n, values.Finish()));
         }
         EMBER_ASSIGN_OR_RETURN(Batch result, Batch::Make(bound.out, std::move(cols), b.num_rows()));
         if (drop.empty()) return result;

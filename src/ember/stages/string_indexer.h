@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "ember/params/param_spec.h"
+#include "ember/base/string_lookup.h"
 #include "ember/pipeline/registry.h"
 #include "ember/pipeline/stage.h"
 
@@ -50,14 +51,9 @@ class StringIndexerModel final : public Transformer {
 
  private:
   StringIndexerModel(Params p, std::vector<std::vector<std::string>> labels, std::string uid);
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-  };
-  using Index = std::unordered_map<std::string, int64_t, Hash, std::equal_to<>>;
   Params params_;
   std::vector<std::vector<std::string>> labels_;
-  std::vector<std::shared_ptr<const Index>> index_;  // label -> position, per column
+  std::vector<std::shared_ptr<const StringLookup>> index_;  // label -> position, per column
 };
 
 class StringIndexer final : public Estimator {

@@ -73,105 +73,125 @@ bool WriteSlots(const Column& c, int64_t r, const Input& in, double* out) {
   return ok;
 }
 
-// Calls fn(r, value) for every row of a scalar column (nulls as NaN).
-template <typename Fn>
-void ForEachScalar(const Column& c, int64_t n, Fn&& fn) {
-  const bool nulls = c.null_count() > 0;
-  auto run = [&](auto get) {
-    if (!nulls) {
-      for (int64_t r = 0; r < n; ++r) fn(r, get(r));
-      return;
-    }
-    for (int64_t r = 0; r < n; ++r) fn(r, c.IsNull(r) ? NAN : get(r));
-  };
+// One input of a sparse assembly, resolved to its arrays once per batch.
+struct Source {
+  enum Kind : uint8_t { kFloat64, kFloat32, kInt32, kInt64, kBool, kSparse, kDense };
+  Kind kind;
+  const Column* column;
+  const void* values;           // scalar values, or a vector's value array
+  const int32_t* offsets;       // sparse vectors
+  const int32_t* indices;       // sparse vectors
+  bool nulls;
+  int64_t offset;  // first output slot
+  int64_t width;
+};
+
+Source ResolveSource(const Column& c, const Input& in) {
+  Source s{Source::kFloat64, &c, nullptr, nullptr, nullptr, c.null_count() > 0, in.offset, in.width};
   switch (c.type_id()) {
-    case TypeId::kBool: run([&](int64_t r) { return c.BoolValue(r) ? 1.0 : 0.0; }); break;
-    case TypeId::kInt32: run([v = c.Values<int32_t>()](int64_t r) { return static_cast<double>(v[r]); }); break;
-    case TypeId::kInt64: run([v = c.Values<int64_t>()](int64_t r) { return static_cast<double>(v[r]); }); break;
-    case TypeId::kFloat32: run([v = c.Values<float>()](int64_t r) { return static_cast<double>(v[r]); }); break;
-    default: run([v = c.Values<double>()](int64_t r) { return v[r]; }); break;
+    case TypeId::kBool: s.kind = Source::kBool; break;
+    case TypeId::kInt32: s.kind = Source::kInt32; s.values = c.Values<int32_t>(); break;
+    case TypeId::kInt64: s.kind = Source::kInt64; s.values = c.Values<int64_t>(); break;
+    case TypeId::kFloat32: s.kind = Source::kFloat32; s.values = c.Values<float>(); break;
+    case TypeId::kVector:
+      if (c.type()->sparse()) {
+        s.kind = Source::kSparse;
+        s.offsets = c.Offsets();
+        s.indices = c.child(0)->Values<int32_t>();
+        s.values = c.child(1)->Values<double>();
+      } else {
+        s.kind = Source::kDense;
+        s.values = c.child(0)->Values<double>() + c.offset() * in.width;
+      }
+      break;
+    default: s.values = c.Values<double>(); break;
+  }
+  return s;
+}
+
+// The most entries `s` can add for n rows: one per scalar row, a sparse row's stored
+// entries, a dense row's width, and a null row's width (NaN in every slot).
+int64_t MaxEntries(const Source& s, int64_t n) {
+  const int64_t nulls = s.nulls ? s.column->null_count() * s.width : 0;
+  switch (s.kind) {
+    case Source::kSparse: return s.offsets[n] - s.offsets[0] + nulls;
+    case Source::kDense: return n * s.width;
+    default: return n;
   }
 }
 
-// Calls fn(r, slot, value) for the entries of every row of input `in` that a sparse output
-// stores (non-zero or NaN; a null row is NaN in every slot), row by row, slots increasing.
-template <typename Fn>
-void ForEachEntry(const Column& c, const Input& in, int64_t n, Fn&& fn) {
-  if (c.type_id() != TypeId::kVector) {
-    ForEachScalar(c, n, [&](int64_t r, double v) {
-      if (v != 0.0) fn(r, in.offset, v);
-    });
-    return;
-  }
-  const bool nulls = c.null_count() > 0;
-  if (c.type()->sparse()) {  // walk the CSR arrays directly
-    const int32_t* off = c.Offsets();
-    const int32_t* idx = c.child(0)->Values<int32_t>();
-    const double* val = c.child(1)->Values<double>();
-    for (int64_t r = 0; r < n; ++r) {
-      if (nulls && c.IsNull(r)) {
-        for (int64_t k = 0; k < in.width; ++k) fn(r, in.offset + k, NAN);
-        continue;
-      }
-      for (int32_t e = off[r]; e < off[r + 1]; ++e) {
-        if (val[e] != 0.0) fn(r, in.offset + idx[e], val[e]);
-      }
-    }
-    return;
-  }
-  for (int64_t r = 0; r < n; ++r) {
-    if (nulls && c.IsNull(r)) {
-      for (int64_t k = 0; k < in.width; ++k) fn(r, in.offset + k, NAN);
-      continue;
-    }
-    const double* row = c.DenseRow(r).data();
-    for (int64_t k = 0; k < in.width; ++k) {
-      if (row[k] != 0.0) fn(r, in.offset + k, row[k]);
-    }
-  }
-}
-
-// The sparse output column of a batch, built input by input (one type dispatch per input,
-// not per value): a pass counting each row's entries, then one writing them. `bad[r]` is
-// set for rows with a null or NaN input, and `first_bad` to the first such input.
+// The sparse output column of a batch in one row-major pass: each row's entries are the
+// inputs' non-zero (or NaN) values in slot order, written sequentially into arrays sized
+// for the most entries the inputs can give. `bad[r]` is set for rows with a null or NaN
+// input, and `first_bad` to the first such input.
 Result<ColumnPtr> AssembleSparse(const Batch& b, const std::vector<Input>& inputs, int64_t width,
                                  std::vector<uint8_t>* bad, int* first_bad) {
   const int64_t n = b.num_rows();
-  std::vector<int64_t> count(static_cast<size_t>(n) + 1, 0);
   bad->assign(static_cast<size_t>(n), 0);
   *first_bad = -1;
-  for (size_t j = 0; j < inputs.size(); ++j) {
-    ForEachEntry(*b.column(inputs[j].index), inputs[j], n, [&](int64_t r, int64_t, double v) {
-      ++count[r];
-      if (std::isnan(v)) {
-        (*bad)[r] = 1;
-        if (*first_bad < 0) *first_bad = static_cast<int>(j);
-      }
-    });
+  std::vector<Source> sources;
+  int64_t bound = 0;
+  for (const Input& in : inputs) {
+    sources.push_back(ResolveSource(*b.column(in.index), in));
+    bound += MaxEntries(sources.back(), n);
   }
-  BufferBuilder offsets;
+  if (bound > INT32_MAX) return InvalidArgument("VectorAssembler: more than 2^31 vector entries in one batch");
+  BufferBuilder offsets, indices, values;
   offsets.ResizeUninitialized((n + 1) * 4);
+  indices.ResizeUninitialized(bound * 4);
+  values.ResizeUninitialized(bound * 8);
   int32_t* off = offsets.mutable_data_as<int32_t>();
-  int64_t total = 0;
-  for (int64_t r = 0; r < n; ++r) {
-    off[r] = static_cast<int32_t>(total);
-    total += count[r];
-    if (total > INT32_MAX) return InvalidArgument("VectorAssembler: more than 2^31 vector entries in one batch");
-  }
-  off[n] = static_cast<int32_t>(total);
-  BufferBuilder indices, values;
-  indices.ResizeUninitialized(total * 4);
-  values.ResizeUninitialized(total * 8);
   int32_t* ix = indices.mutable_data_as<int32_t>();
   double* vx = values.mutable_data_as<double>();
-  for (int64_t r = 0; r < n; ++r) count[r] = off[r];  // now each row's write cursor
-  for (const Input& in : inputs) {
-    ForEachEntry(*b.column(in.index), in, n, [&](int64_t r, int64_t slot, double v) {
-      const int64_t at = count[r]++;
+  int32_t at = 0;
+  auto mark = [&](int64_t r, size_t j) {
+    (*bad)[r] = 1;
+    if (*first_bad < 0 || static_cast<int>(j) < *first_bad) *first_bad = static_cast<int>(j);
+  };
+  // Stores a scalar entry unless it is zero; NaN is stored and marks the row.
+  auto scalar = [&](int64_t r, size_t j, int64_t slot, double v) {
+    if (v != 0.0) {
       ix[at] = static_cast<int32_t>(slot);
-      vx[at] = v;
-    });
+      vx[at++] = v;
+      if (std::isnan(v)) mark(r, j);
+    }
+  };
+  for (int64_t r = 0; r < n; ++r) {
+    off[r] = at;
+    for (size_t j = 0; j < sources.size(); ++j) {
+      const Source& s = sources[j];
+      if (s.nulls && s.column->IsNull(r)) {
+        for (int64_t k = 0; k < s.width; ++k) {
+          ix[at] = static_cast<int32_t>(s.offset + k);
+          vx[at++] = NAN;
+        }
+        mark(r, j);
+        continue;
+      }
+      switch (s.kind) {
+        case Source::kFloat64: scalar(r, j, s.offset, static_cast<const double*>(s.values)[r]); break;
+        case Source::kFloat32: scalar(r, j, s.offset, static_cast<const float*>(s.values)[r]); break;
+        case Source::kInt32: scalar(r, j, s.offset, static_cast<const int32_t*>(s.values)[r]); break;
+        case Source::kInt64:
+          scalar(r, j, s.offset, static_cast<double>(static_cast<const int64_t*>(s.values)[r]));
+          break;
+        case Source::kBool: scalar(r, j, s.offset, s.column->BoolValue(r) ? 1.0 : 0.0); break;
+        case Source::kSparse: {
+          const double* val = static_cast<const double*>(s.values);
+          for (int32_t e = s.offsets[r]; e < s.offsets[r + 1]; ++e) scalar(r, j, s.offset + s.indices[e], val[e]);
+          break;
+        }
+        case Source::kDense: {
+          const double* row = static_cast<const double*>(s.values) + r * s.width;
+          for (int64_t k = 0; k < s.width; ++k) scalar(r, j, s.offset + k, row[k]);
+          break;
+        }
+      }
+    }
   }
+  off[n] = at;
+  indices.Resize(static_cast<int64_t>(at) * 4);
+  values.Resize(static_cast<int64_t>(at) * 8);
   return SparseVectorColumnFromBuffers(width, n, offsets.Finish(), indices.Finish(), values.Finish());
 }
 
