@@ -160,7 +160,7 @@ Status Fit(const CliContext& c, const std::string& spec_path, const std::string&
   Timer t;
   EMBER_ASSIGN_OR_RETURN(auto model, (*pipeline)->Fit(frame, c.exec));
   c.log << "fitted " << (*pipeline)->stages().size() << " stages in " << Fixed(t.Seconds()) << " s\n";
-  EMBER_RETURN_IF_ERROR(SaveStage(*model, out_dir, {.overwrite = overwrite}));
+  EMBER_RETURN_IF_ERROR(SaveStage(*model, out_dir, {.overwrite = overwrite, .input_schema = frame.schema()}));
   c.out << "saved model to " << out_dir << "\n";
   return Status::OK();
 }

@@ -46,4 +46,23 @@ Status Transform(const CliContext& c, const std::string& model_dir, const std::s
 Status Eval(const CliContext& c, const std::string& model_dir, const std::string& data, const std::string& label,
             const std::string& metric, const std::string& out);
 
+// `ember serve`: what the command line gives.
+struct ServeArgs {
+  std::string model_dir;            // served on /predict (optional when routes are given)
+  std::vector<std::string> routes;  // "/path=MODEL_DIR"
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0: any free port (printed)
+  int threads = 0;
+  std::vector<std::string> reply_cols;
+  std::string api_key_file;  // the key is the file's first line
+  int64_t max_body_bytes = int64_t{16} << 20;
+  int64_t max_in_flight = 4096;
+  int64_t deadline_ms = 10000;
+  int64_t batch_max_rows = 0;
+  int64_t batch_wait_us = 500;
+};
+// Serves the models until SIGTERM or SIGINT (graceful: in-flight requests are answered);
+// SIGHUP reloads them from disk. Prints "listening on http://HOST:PORT" once ready.
+Status Serve(const CliContext& c, const ServeArgs& args);
+
 }  // namespace ember::cli

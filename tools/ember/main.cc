@@ -1,7 +1,8 @@
-// The `ember` command: fit, transform, eval, describe, schema, head, convert. Argument parsing
+// The `ember` command: fit, transform, eval, serve, describe, schema, head, convert. Argument parsing
 // only (CLI11 stays in this one translation unit); the work is in commands.cc.
 #include <CLI/CLI.hpp>
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <iostream>
@@ -48,9 +49,35 @@ int main(int argc, char** argv) {
   eval->add_option("--metric", metric, "auto, classification or regression (default: auto)");
   eval->add_option("--out", out, "also write the metrics table here (.csv or .jsonl)");
 
+  ember::cli::ServeArgs serve_args;
+  auto* serve = app.add_subcommand("serve", "serve saved models over HTTP (SIGTERM stops, SIGHUP reloads)");
+  serve->add_option("model", serve_args.model_dir, "model directory, served on /predict");
+  serve->add_option("--route", serve_args.routes, "another route: /PATH=MODEL_DIR (repeatable)");
+  serve->add_option("--host", serve_args.host, "address to listen on (default 127.0.0.1)");
+  serve->add_option("--port", serve_args.port, "port (default 8080; 0: any free port)");
+  serve->add_option("--reply-cols", serve_args.reply_cols,
+                    "output columns in replies, comma-separated (default: what the last stage adds)")
+      ->delimiter(',');
+  serve->add_option("--api-key-file", serve_args.api_key_file, "require the key on this file's first line");
+  serve->add_option("--max-body-bytes", serve_args.max_body_bytes, "413 beyond (default 16 MiB)");
+  serve->add_option("--max-in-flight", serve_args.max_in_flight, "503 beyond (default 4096)");
+  serve->add_option("--deadline-ms", serve_args.deadline_ms, "504 past it (default 10000; header X-Ember-Deadline-Ms)");
+  serve->add_option("--batch-rows", serve_args.batch_max_rows, "micro-batch up to this many rows (default 0: off)");
+  serve->add_option("--batch-wait-us", serve_args.batch_wait_us, "micro-batch wait (default 500)");
+
   CLI11_PARSE(app, argc, argv);
   ember::RetainFreedMemory();
 
+  if (*serve) {
+    // Before any thread starts: every thread inherits the mask, so SIGTERM, SIGINT and
+    // SIGHUP reach only the serve command's sigwait.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  }
   ember::ThreadPool pool(threads);
   ember::ExecContext exec = ember::ExecContext::WithPool(&pool);
   ember::cli::CliContext c{exec, std::cout, std::cerr, isatty(STDERR_FILENO) == 1};
@@ -62,6 +89,10 @@ int main(int argc, char** argv) {
   else if (*fit) s = ember::cli::Fit(c, spec, data, out, overwrite);
   else if (*transform) s = ember::cli::Transform(c, model, data, out, cols);
   else if (*eval) s = ember::cli::Eval(c, model, data, label, metric, out);
+  else if (*serve) {
+    serve_args.threads = threads;
+    s = ember::cli::Serve(c, serve_args);
+  }
   if (!s.ok()) {
     std::cerr << "ember: error: " << s.message() << "\n";
     return 1;

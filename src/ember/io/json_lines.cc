@@ -14,6 +14,7 @@
 #include "ember/core/ops.h"
 #include "ember/io/internal/block_reader.h"
 #include "ember/io/internal/csv_tokenizer.h"
+#include "ember/io/json_values.h"
 
 namespace ember {
 
@@ -128,163 +129,6 @@ JType FromJson(const Json& j) {
   return t;
 }
 
-// --- Conversion --------------------------------------------------------------------------
-
-std::string KindOf(dom::element e) {
-  switch (e.type()) {
-    case dom::element_type::ARRAY: return "array";
-    case dom::element_type::OBJECT: return "object";
-    case dom::element_type::INT64:
-    case dom::element_type::UINT64: return "integer";
-    case dom::element_type::DOUBLE: return "number";
-    case dom::element_type::STRING: return "string";
-    case dom::element_type::BOOL: return "boolean";
-    default: return "null";
-  }
-}
-
-std::string Join(const std::string& path, std::string_view name) {
-  return path.empty() ? std::string(name) : path + "." + std::string(name);
-}
-
-// Whether `e` fits `type`; the problem (naming `path`) otherwise. Nulls always fit.
-std::string Check(dom::element e, const DataType& type, const std::string& path, int depth) {
-  if (e.is_null()) return "";
-  if (depth > 64) return "field '" + path + "': nested too deeply";
-  auto mismatch = [&] {
-    return "field '" + path + "': expected " + type.ToString() + ", got " + KindOf(e);
-  };
-  switch (type.id()) {
-    case TypeId::kBool: return e.is_bool() ? "" : mismatch();
-    case TypeId::kInt32: {
-      if (!e.is_int64()) return mismatch();
-      int64_t v = e.get_int64().value();
-      return (v >= INT32_MIN && v <= INT32_MAX) ? "" : "field '" + path + "': " + std::to_string(v) + " does not fit int32";
-    }
-    case TypeId::kInt64: return e.is_int64() ? "" : mismatch();
-    case TypeId::kFloat32:
-    case TypeId::kFloat64: return e.is_number() ? "" : mismatch();
-    case TypeId::kString: return "";  // non-strings are kept as their JSON text
-    case TypeId::kBinary: {
-      if (!e.is_string()) return mismatch();
-      return DecodeBase64(e.get_string().value()).ok() ? "" : "field '" + path + "': invalid base64";
-    }
-    case TypeId::kList: {
-      if (!e.is_array()) return mismatch();
-      dom::array arr = e.get_array().value();
-      size_t i = 0;
-      for (dom::element x : arr) {
-        std::string p = Check(x, *type.value_type(), path + "[" + std::to_string(i++) + "]", depth + 1);
-        if (!p.empty()) return p;
-      }
-      return "";
-    }
-    case TypeId::kStruct: {
-      if (!e.is_object()) return mismatch();
-      dom::object obj = e.get_object().value();
-      for (const Field& f : type.fields()) {
-        dom::element x;
-        if (obj[f.name].get(x) == simdjson::SUCCESS) {
-          std::string p = Check(x, *f.type, Join(path, f.name), depth + 1);
-          if (!p.empty()) return p;
-        }
-      }
-      return "";
-    }
-    case TypeId::kVector: {
-      if (!type.sparse()) {
-        if (!e.is_array()) return mismatch();
-        dom::array arr = e.get_array().value();
-        int64_t n = 0;
-        for (dom::element x : arr) {
-          if (!x.is_number()) return "field '" + path + "': vector holds a " + KindOf(x);
-          ++n;
-        }
-        return n == type.vector_size() ? "" : "field '" + path + "': vector of " + std::to_string(n) + " values, expected " + std::to_string(type.vector_size());
-      }
-      if (!e.is_object()) return mismatch();
-      dom::array idx, val;
-      dom::object obj = e.get_object().value();
-      if (obj["indices"].get(idx) || obj["values"].get(val)) {
-        return "field '" + path + "': a sparse vector needs \"indices\" and \"values\" arrays";
-      }
-      std::vector<int32_t> is;
-      std::vector<double> vs;
-      for (dom::element x : idx) {
-        if (!x.is_int64()) return "field '" + path + "': sparse vector index is not an integer";
-        is.push_back(static_cast<int32_t>(x.get_int64().value()));
-      }
-      for (dom::element x : val) {
-        if (!x.is_number()) return "field '" + path + "': sparse vector value is not a number";
-        vs.push_back(x.get_double().value());
-      }
-      SparseVectorBuilder probe(type.vector_size());
-      Status s = probe.Append(is, vs);
-      return s.ok() ? "" : "field '" + path + "': " + s.message();
-    }
-  }
-  return mismatch();
-}
-
-// Appends `e` (already checked) to `b`.
-void Append(dom::element e, ColumnBuilder* b) {
-  if (e.is_null()) {
-    b->AppendNull();
-    return;
-  }
-  const DataType& type = *b->type();
-  switch (type.id()) {
-    case TypeId::kBool: static_cast<BoolBuilder*>(b)->Append(e.get_bool().value()); return;
-    case TypeId::kInt32: static_cast<Int32Builder*>(b)->Append(static_cast<int32_t>(e.get_int64().value())); return;
-    case TypeId::kInt64: static_cast<Int64Builder*>(b)->Append(e.get_int64().value()); return;
-    case TypeId::kFloat32: static_cast<Float32Builder*>(b)->Append(static_cast<float>(e.get_double().value())); return;
-    case TypeId::kFloat64: static_cast<Float64Builder*>(b)->Append(e.get_double().value()); return;
-    case TypeId::kString:
-      if (e.is_string()) static_cast<StringBuilder*>(b)->Append(e.get_string().value());
-      else static_cast<StringBuilder*>(b)->Append(simdjson::to_string(e));
-      return;
-    case TypeId::kBinary:
-      static_cast<StringBuilder*>(b)->Append(*DecodeBase64(e.get_string().value()));
-      return;
-    case TypeId::kList: {
-      auto* lb = static_cast<ListBuilder*>(b);
-      lb->Append();
-      dom::array arr = e.get_array().value();
-      for (dom::element x : arr) Append(x, lb->value_builder());
-      return;
-    }
-    case TypeId::kStruct: {
-      auto* sb = static_cast<StructBuilder*>(b);
-      sb->Append();
-      dom::object obj = e.get_object().value();
-      for (int i = 0; i < sb->num_fields(); ++i) {
-        dom::element x;
-        if (obj[type.fields()[i].name].get(x) == simdjson::SUCCESS) Append(x, sb->field_builder(i));
-        else sb->field_builder(i)->AppendNull();
-      }
-      return;
-    }
-    case TypeId::kVector: {
-      if (!type.sparse()) {
-        std::vector<double> v;
-        dom::array arr = e.get_array().value();
-        for (dom::element x : arr) v.push_back(x.get_double().value());
-        static_cast<DenseVectorBuilder*>(b)->Append(v).IgnoreError();
-        return;
-      }
-      std::vector<int32_t> is;
-      std::vector<double> vs;
-      dom::object obj = e.get_object().value();
-      dom::array idx = obj["indices"].get_array().value();
-      dom::array val = obj["values"].get_array().value();
-      for (dom::element x : idx) is.push_back(static_cast<int32_t>(x.get_int64().value()));
-      for (dom::element x : val) vs.push_back(x.get_double().value());
-      static_cast<SparseVectorBuilder*>(b)->Append(is, vs).IgnoreError();
-      return;
-    }
-  }
-}
-
 // --- Blocks ------------------------------------------------------------------------------
 
 struct Line {
@@ -396,8 +240,8 @@ Result<JsonReadResult> ParseJsonLines(const ExecContext& ctx, std::string_view d
       auto err = parser.parse(data.data() + l.offset, l.length).get(doc);
       std::string problem;
       if (err) problem = std::string("invalid JSON: ") + simdjson::error_message(err);
-      else if (!doc.is_object()) problem = "expected a JSON object, got " + KindOf(doc);
-      else problem = Check(doc, *row_type, "", 0);
+      else if (!doc.is_object()) problem = "expected a JSON object, got " + JsonKind(doc);
+      else problem = CheckJsonValue(doc, *row_type, "").message();
       if (!problem.empty()) {
         // A bad row is a struct of nulls (not a null struct): its columns are null.
         rows.Append();
@@ -405,7 +249,7 @@ Result<JsonReadResult> ParseJsonLines(const ExecContext& ctx, std::string_view d
         b.bad.emplace_back(static_cast<int64_t>(k), std::move(problem));
         continue;
       }
-      Append(doc, &rows);
+      AppendJsonValue(doc, &rows);
     }
     ColumnPtr all = rows.Finish();
     b.num_rows = all->length();

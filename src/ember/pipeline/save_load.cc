@@ -4,13 +4,16 @@
 #include <system_error>
 
 #include "ember/base/file_util.h"
+#include "ember/base/status_macros.h"
 #include "ember/base/uid.h"
 
 namespace ember {
 
 namespace fs = std::filesystem;
 
-Status SaveStageInto(const Stage& stage, const std::string& dir) {
+namespace {
+
+Status SaveStageWith(const Stage& stage, const std::string& dir, const SchemaPtr& input_schema) {
   Json md = Json::MakeObject();
   md.Set("class", std::string(stage.type_name()));
   md.Set("formatVersion", kSavedFormatVersion);
@@ -21,10 +24,57 @@ Status SaveStageInto(const Stage& stage, const std::string& dir) {
   if (extra.is_object()) {
     for (auto& [k, v] : extra.as_object()) md.Set(k, v);
   }
+  if (input_schema) md.Set("inputSchema", SchemaToJson(*input_schema));
   EMBER_RETURN_IF_ERROR(WriteStringToFile(dir + "/metadata.json", md.Dump(2) + "\n"));
   Status s = stage.SaveContents(dir);
   if (!s.ok()) return s.WithContext("saving " + stage.Describe() + " to '" + dir + "'");
   return Status::OK();
+}
+
+}  // namespace
+
+Status SaveStageInto(const Stage& stage, const std::string& dir) { return SaveStageWith(stage, dir, nullptr); }
+
+Json SchemaToJson(const Schema& schema) {
+  Json fields = Json::MakeArray();
+  for (const Field& f : schema.fields()) {
+    Json o = Json::MakeObject();
+    o.Set("name", f.name);
+    o.Set("type", f.type->ToString());
+    fields.Append(std::move(o));
+  }
+  return fields;
+}
+
+Result<SchemaPtr> SchemaFromJson(const Json& json, const std::string& where) {
+  if (!json.is_array()) return DataLoss(where + ": a schema is an array of {\"name\", \"type\"} objects");
+  std::vector<Field> fields;
+  for (const Json& f : json.as_array()) {
+    const Json* name = f.is_object() ? f.Find("name") : nullptr;
+    const Json* type = f.is_object() ? f.Find("type") : nullptr;
+    if (name == nullptr || !name->is_string() || type == nullptr || !type->is_string()) {
+      return DataLoss(where + ": schema field " + std::to_string(fields.size()) +
+                      " is not a {\"name\": string, \"type\": string} object");
+    }
+    Result<TypePtr> t = ParseType(type->as_string());
+    if (!t.ok()) return DataLoss(where + ": field '" + name->as_string() + "': " + t.status().message());
+    fields.push_back(MakeField(name->as_string(), *t));
+  }
+  Result<SchemaPtr> schema = Schema::Make(std::move(fields));
+  if (!schema.ok()) return DataLoss(where + ": " + schema.status().message());
+  return schema;
+}
+
+Result<SchemaPtr> LoadInputSchema(const std::string& dir) {
+  const std::string path = dir + "/metadata.json";
+  EMBER_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  EMBER_ASSIGN_OR_RETURN(StageMetadata md, ParseStageMetadata(text, path));
+  const Json* schema = md.all.Find("inputSchema");
+  if (schema == nullptr) {
+    return NotFound(path + " has no \"inputSchema\" (the model was not saved by `ember fit`); give the schema "
+                    "explicitly");
+  }
+  return SchemaFromJson(*schema, path + " \"inputSchema\"");
 }
 
 Status SaveStage(const Stage& stage, const std::string& dir, const SaveOptions& options) {
@@ -39,7 +89,7 @@ Status SaveStage(const Stage& stage, const std::string& dir, const SaveOptions& 
   tmp += ".tmp-" + MakeUid("save");
   fs::create_directories(tmp, ec);
   if (ec) return IoError("cannot create '" + tmp.string() + "': " + ec.message());
-  Status s = SaveStageInto(stage, tmp.string());
+  Status s = SaveStageWith(stage, tmp.string(), options.input_schema);
   if (!s.ok()) {
     fs::remove_all(tmp, ec);
     return s;

@@ -20,6 +20,10 @@ inline constexpr const char* kEmberVersion = "0.1.0";
 
 struct SaveOptions {
   bool overwrite = false;  // replace an existing directory (atomically, by rename)
+  // The schema of the data the model was fitted on, saved as "inputSchema" in the top
+  // metadata.json (`ember fit` sets it) so that a server can parse requests without being
+  // told the schema.
+  SchemaPtr input_schema;
 };
 
 // Writes `stage` to `dir`. AlreadyExists if `dir` exists and !overwrite. The directory is
@@ -34,6 +38,13 @@ Result<std::shared_ptr<const Stage>> LoadStage(const std::string& dir,
                                                const StageRegistry& registry, int depth = 0);
 Result<std::shared_ptr<const Transformer>> LoadTransformer(const std::string& dir,
                                                            const StageRegistry& registry);
+
+// The "inputSchema" saved with the model in `dir`; NotFound when it was saved without one.
+Result<SchemaPtr> LoadInputSchema(const std::string& dir);
+// A schema as [{"name": ..., "type": "float64"}, ...] (types in their ToString form), and
+// back; `where` names the source in errors.
+Json SchemaToJson(const Schema& schema);
+Result<SchemaPtr> SchemaFromJson(const Json& json, const std::string& where);
 
 // The checked contents of a metadata.json (exposed for fuzzing and tools).
 struct StageMetadata {

@@ -1,0 +1,114 @@
+#include "ember/serving/codec.h"
+
+#include <simdjson.h>
+
+#include <memory>
+
+#include "ember/base/json.h"
+#include "ember/base/status_macros.h"
+#include "ember/core/builder.h"
+#include "ember/core/ops.h"
+
+namespace ember::serving {
+
+namespace dom = simdjson::dom;
+
+RequestDecoder::RequestDecoder(SchemaPtr schema) : schema_(std::move(schema)), fields_(schema_->field_names()) {}
+
+Result<Batch> RequestDecoder::Decode(std::string_view body, bool* array, DecodeProblem* problem) const {
+  // simdjson reads up to SIMDJSON_PADDING bytes past the end: parse a padded copy kept per
+  // thread, so a request costs no allocation once the buffer has grown.
+  thread_local dom::parser parser;
+  thread_local std::string padded;
+  padded.assign(body);
+  padded.append(simdjson::SIMDJSON_PADDING, '\0');
+  auto fail = [&](int64_t row, JsonProblem p) -> Status {
+    *problem = DecodeProblem{row, p};
+    std::string where = *array ? "row " + std::to_string(row) + ": " : "";
+    return InvalidArgument(where + (p.field.empty() ? p.detail : p.message()));
+  };
+  *array = false;
+  dom::element doc;
+  if (auto err = parser.parse(padded.data(), body.size(), false).get(doc)) {
+    return fail(0, {"", "a JSON object or an array of objects", "invalid JSON",
+                    std::string("invalid JSON: ") + simdjson::error_message(err)});
+  }
+  const int n_fields = schema_->num_fields();
+  std::vector<std::unique_ptr<ColumnBuilder>> builders;
+  builders.reserve(n_fields);
+  for (const Field& f : schema_->fields()) builders.push_back(MakeBuilder(f.type));
+  std::vector<dom::element> values(n_fields);
+  std::vector<uint8_t> present(n_fields);
+  int64_t rows = 0;
+  auto add_row = [&](dom::element e, int64_t row) -> Status {
+    if (!e.is_object()) {
+      const std::string got = JsonKind(e);
+      return fail(row, {"", "a JSON object", got,
+                        (*array ? "expected a JSON object, got " : "expected a JSON object or an array of objects, got ") +
+                            got});
+    }
+    std::fill(present.begin(), present.end(), 0);
+    const dom::object obj = e.get_object().value();  // named: ranging over a temporary dangles
+    for (dom::key_value_pair member : obj) {
+      const int64_t i = fields_.Find(member.key);
+      if (i < 0) continue;  // not an input of the pipeline
+      values[i] = member.value;
+      present[i] = 1;
+    }
+    for (int i = 0; i < n_fields; ++i) {
+      if (!present[i]) continue;
+      JsonProblem p = CheckJsonValue(values[i], *schema_->field(i).type, schema_->field(i).name);
+      if (!p.empty()) return fail(row, std::move(p));
+    }
+    for (int i = 0; i < n_fields; ++i) {
+      if (present[i]) AppendJsonValue(values[i], builders[i].get()); else builders[i]->AppendNull();
+    }
+    ++rows;
+    return Status::OK();
+  };
+  if (doc.is_array()) {
+    *array = true;
+    int64_t row = 0;
+    const dom::array rows_json = doc.get_array().value();
+    for (dom::element e : rows_json) EMBER_RETURN_IF_ERROR(add_row(e, row++));
+  } else {
+    EMBER_RETURN_IF_ERROR(add_row(doc, 0));
+  }
+  std::vector<ColumnPtr> cols;
+  cols.reserve(n_fields);
+  for (auto& b : builders) cols.push_back(b->Finish());
+  return Batch::Make(schema_, std::move(cols), rows);
+}
+
+Result<ReplyEncoder> ReplyEncoder::Make(const Schema& out, const std::vector<std::string>& names) {
+  ReplyEncoder e;
+  for (const std::string& name : names) {
+    const int i = out.FindField(name);
+    if (i < 0) return NotFound("reply column '" + name + "' is not in the output; columns are: " + out.NamesForMessage());
+    e.names_.push_back(name);
+    e.columns_.push_back(i);
+    std::string key;
+    AppendJsonString(name, &key);
+    key.push_back(':');
+    e.keys_.push_back(std::move(key));
+  }
+  return e;
+}
+
+void ReplyEncoder::Encode(const Batch& batch, int64_t begin, int64_t end, bool array, std::string* body) const {
+  if (array) body->push_back('[');
+  for (int64_t r = begin; r < end; ++r) {
+    if (r > begin) body->push_back(',');
+    body->push_back('{');
+    for (size_t j = 0; j < columns_.size(); ++j) {
+      if (j) body->push_back(',');
+      body->append(keys_[j]);
+      const Column& c = *batch.column(columns_[j]);
+      if (c.IsNull(r)) body->append("null"); else AppendValueJson(c, r, body);
+    }
+    body->push_back('}');
+  }
+  if (array) body->push_back(']');
+}
+
+}  // namespace ember::serving

@@ -1,0 +1,60 @@
+// The serving codec: request bodies into batches of a pipeline's input schema, and rows of
+// its output into reply bodies. Both are built once per model at start-up; decoding and
+// encoding only walk the data.
+//   request: one JSON object = one row; a JSON array of objects = many rows. Members that
+//            are not in the schema are ignored; missing ones are null.
+//   reply:   one JSON object for an object request, an array for an array request, holding
+//            the chosen columns (vectors as arrays, sparse vectors as SparkML's
+//            {"size", "indices", "values"}).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ember/base/result.h"
+#include "ember/base/string_lookup.h"
+#include "ember/core/batch.h"
+#include "ember/io/json_values.h"
+
+namespace ember::serving {
+
+// Why a request body did not fit: the row (0 for an object body), and the field, expected
+// type and received value of JsonProblem (field empty when the body itself is wrong).
+struct DecodeProblem {
+  int64_t row = 0;
+  JsonProblem problem;
+};
+
+class RequestDecoder {
+ public:
+  explicit RequestDecoder(SchemaPtr schema);
+  const SchemaPtr& schema() const { return schema_; }
+
+  // Parses `body` into a batch of the schema; `*array` tells whether it was an array. An
+  // error is InvalidArgument with a message naming the row and field, and `*problem` holds
+  // the parts. Thread-safe (each thread parses with its own reused parser and buffer).
+  Result<Batch> Decode(std::string_view body, bool* array, DecodeProblem* problem) const;
+
+ private:
+  SchemaPtr schema_;
+  StringLookup fields_;  // member name -> field index
+};
+
+class ReplyEncoder {
+ public:
+  // Encodes columns `names` of batches of schema `out`; NotFound naming a missing column.
+  static Result<ReplyEncoder> Make(const Schema& out, const std::vector<std::string>& names);
+  const std::vector<std::string>& names() const { return names_; }
+
+  // Appends rows [begin, end) of `batch` to `*body`: one object when !array (end == begin
+  // + 1), else an array of objects.
+  void Encode(const Batch& batch, int64_t begin, int64_t end, bool array, std::string* body) const;
+
+ private:
+  std::vector<std::string> names_;
+  std::vector<int> columns_;
+  std::vector<std::string> keys_;  // "\"name\":" with the name escaped
+};
+
+}  // namespace ember::serving

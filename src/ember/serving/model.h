@@ -1,0 +1,58 @@
+// A route's model as the server runs it: the fitted pipeline bound once to its input
+// schema, with the request decoder and reply encoder built for it. Immutable: a reload
+// builds a new LoadedModel and swaps the pointer, so a request is always answered by one
+// whole model.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ember/base/result.h"
+#include "ember/pipeline/pipeline.h"
+#include "ember/serving/codec.h"
+
+namespace ember::serving {
+
+struct RouteOptions {
+  std::string path = "/predict";  // the URL path requests are POSTed to
+  std::string model_dir;          // a saved model (reloaded from here)
+  // The pipeline's input schema; null means the "inputSchema" that `ember fit` saved.
+  SchemaPtr input_schema;
+  // The output columns in each reply; empty means the columns the pipeline's last stage
+  // adds (for a classifier: rawPrediction, probability, prediction).
+  std::vector<std::string> reply_cols;
+};
+
+class LoadedModel {
+ public:
+  // Loads `route.model_dir` and binds it. Errors name the directory.
+  static Result<std::shared_ptr<const LoadedModel>> Load(const RouteOptions& route, int64_t version);
+  // Binds an in-memory model (the C++ API and tests).
+  static Result<std::shared_ptr<const LoadedModel>> FromTransformer(std::shared_ptr<const Transformer> model,
+                                                                    SchemaPtr input_schema,
+                                                                    std::vector<std::string> reply_cols,
+                                                                    int64_t version);
+
+  const RequestDecoder& decoder() const { return decoder_; }
+  const ReplyEncoder& encoder() const { return encoder_; }
+  // The pipeline bound to the input schema, keeping only the reply columns.
+  const BoundTransform& kernel() const { return *kernel_; }
+  const Transformer& model() const { return *model_; }
+  int64_t version() const { return version_; }
+  // {"version", "inputSchema", "replyColumns", "outputSchema"}: what GET /models shows.
+  Json Describe() const;
+
+ private:
+  LoadedModel(std::shared_ptr<const Transformer> model, std::unique_ptr<BoundTransform> kernel,
+              RequestDecoder decoder, ReplyEncoder encoder, int64_t version)
+      : model_(std::move(model)), kernel_(std::move(kernel)), decoder_(std::move(decoder)),
+        encoder_(std::move(encoder)), version_(version) {}
+  std::shared_ptr<const Transformer> model_;
+  std::unique_ptr<BoundTransform> kernel_;
+  RequestDecoder decoder_;
+  ReplyEncoder encoder_;
+  int64_t version_;
+};
+
+}  // namespace ember::serving

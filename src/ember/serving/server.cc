@@ -1,0 +1,694 @@
+// The HTTP server (the one translation unit that includes Beast). See server.h for the
+// protocol. Threading: each Loop is one io_context run by one thread; a Session lives on
+// its loop and is only touched there, so sessions, batchers and scratch need no locks. The
+// shared parts are the route models (atomic shared_ptr swaps) and Metrics (atomics).
+#include "ember/serving/server.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_set>
+
+#include "ember/base/json.h"
+#include "ember/base/status_macros.h"
+#include "ember/core/ops.h"
+#include "ember/pipeline/save_load.h"
+
+namespace ember::serving {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr const char* kServerHeader = "ember/0.1.0";
+
+struct Route {
+  RouteOptions options;
+  std::atomic<std::shared_ptr<const LoadedModel>> model;
+};
+
+// A reply before it is written.
+struct Reply {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool close = false;  // close the connection after it
+};
+
+Reply JsonError(int status, const std::string& message, Json extra = Json::MakeObject()) {
+  Json o = Json::MakeObject();
+  o.Set("error", message);
+  if (extra.is_object()) {
+    for (auto& [k, v] : extra.as_object()) o.Set(k, v);
+  }
+  Reply r;
+  r.status = status;
+  r.body = o.Dump();
+  return r;
+}
+
+// The HTTP status for a pipeline error: the row's fault (400) or the server's (500).
+int StatusForPipelineError(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kTypeError:
+    case StatusCode::kNotFound:
+    case StatusCode::kOutOfRange: return 400;
+    default: return 500;
+  }
+}
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+}  // namespace
+
+struct Loop;
+class Session;
+
+struct Server::Impl {
+  ServerOptions options;
+  std::vector<std::unique_ptr<Route>> routes;
+  Metrics metrics;
+  std::vector<std::unique_ptr<Loop>> loops;
+  std::vector<std::thread> threads;
+  std::atomic<bool> draining{false};
+  std::atomic<int64_t> sessions{0};
+  int port = 0;
+  std::mutex reload_mu;
+  std::mutex stop_mu;
+  std::condition_variable stop_cv;
+  bool stopped = false;
+  std::thread drainer;
+
+  explicit Impl(ServerOptions o, std::vector<std::string> paths) : options(std::move(o)), metrics(std::move(paths)) {}
+  int RouteIndex(std::string_view path) const {
+    for (size_t i = 0; i < routes.size(); ++i) {
+      if (routes[i]->options.path == path) return static_cast<int>(i);
+    }
+    return -1;
+  }
+  Status ReloadAll();
+  std::string ModelsJson() const;
+};
+
+namespace {
+
+// A request waiting for its micro-batch.
+struct Pending {
+  std::shared_ptr<Session> session;
+  std::shared_ptr<const LoadedModel> model;
+  Batch rows;
+  bool array = false;
+  Clock::time_point deadline;
+};
+
+}  // namespace
+
+// One event loop: its io_context, listening socket, kernel scratch and micro-batchers.
+struct Loop {
+  // Declared so that the io_context (whose pending handlers own sessions) is destroyed
+  // before `live` and the scratch the sessions use.
+  Server::Impl* server;
+  std::unordered_set<Session*> live;  // sessions on this loop (for closing idle ones)
+  KernelScratch scratch;
+  net::io_context ioc{1};
+  tcp::acceptor acceptor{ioc};
+  struct Batcher {
+    std::vector<Pending> pending;
+    int64_t rows = 0;
+    std::unique_ptr<net::steady_timer> timer;
+    bool armed = false;
+  };
+  std::vector<Batcher> batchers;  // one per route
+
+  explicit Loop(Server::Impl* s) : server(s), batchers(s->routes.size()) {
+    for (auto& b : batchers) b.timer = std::make_unique<net::steady_timer>(ioc);
+  }
+  ~Loop() { batchers.clear(); }  // pending requests (and their sessions) before the io_context
+  void Accept();
+  void Enqueue(int route, Pending p);
+  void Flush(int route);
+  void CloseIdle();
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Loop* loop) : stream_(std::move(socket)), loop_(loop) {
+    loop_->live.insert(this);
+    ++loop_->server->sessions;
+  }
+  ~Session() {
+    if (counted_) --loop_->server->metrics.in_flight;
+    loop_->live.erase(this);
+    --loop_->server->sessions;
+  }
+
+  void Start() { ReadHeader(); }
+  bool busy() const { return busy_; }
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.socket().close(ec);
+  }
+
+  // Sends `reply` to the request being served (exactly once per request).
+  void Send(Reply reply, int route);
+
+ private:
+  void ReadHeader();
+  void OnHeader(beast::error_code ec, size_t);
+  void OnBody(beast::error_code ec, size_t);
+  void Handle();
+  void HandleModel(int route);
+  void OnWritten(bool close, beast::error_code ec, size_t);
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::request<http::string_body> request_;
+  http::response<http::string_body> response_;
+  Loop* loop_;
+  Clock::time_point start_;
+  bool counted_ = false;  // in metrics.in_flight
+  bool busy_ = false;     // a request is being read past its headers, run, or answered
+};
+
+// --- Session -----------------------------------------------------------------------------
+
+void Session::ReadHeader() {
+  busy_ = false;
+  if (loop_->server->draining) {
+    Close();
+    return;
+  }
+  parser_.emplace();
+  parser_->header_limit(64 * 1024);
+  parser_->body_limit(static_cast<uint64_t>(loop_->server->options.max_body_bytes));
+  stream_.expires_after(std::chrono::milliseconds(loop_->server->options.header_timeout_ms));
+  http::async_read_header(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+}
+
+void Session::OnHeader(beast::error_code ec, size_t) {
+  if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == net::error::eof ||
+      ec == net::error::connection_reset) {
+    Close();
+    return;
+  }
+  if (ec == beast::error::timeout) {
+    // Idle, or headers too slow: the stream has closed the socket (a slow client holds
+    // nothing).
+    Close();
+    return;
+  }
+  busy_ = true;
+  start_ = Clock::now();
+  if (ec == http::error::body_limit) {  // Content-Length says too much: refuse before reading it
+    Reply r = JsonError(413, "request body larger than " + std::to_string(loop_->server->options.max_body_bytes) +
+                                 " bytes");
+    r.close = true;
+    Send(std::move(r), -1);
+    return;
+  }
+  if (ec) {
+    Reply r = JsonError(400, "malformed HTTP request: " + ec.message());
+    r.close = true;
+    Send(std::move(r), -1);
+    return;
+  }
+  stream_.expires_after(std::chrono::milliseconds(loop_->server->options.body_timeout_ms));
+  const auto& head = parser_->get();
+  if (auto it = head.find(http::field::expect); it != head.end() && beast::iequals(it->value(), "100-continue")) {
+    // curl sends this for bodies over 1 kB and waits a second for it.
+    auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, head.version());
+    http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code wec, size_t) {
+      if (wec) {
+        self->Close();
+        return;
+      }
+      http::async_read(self->stream_, self->buffer_, *self->parser_,
+                       beast::bind_front_handler(&Session::OnBody, self));
+    });
+    return;
+  }
+  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::OnBody, shared_from_this()));
+}
+
+void Session::OnBody(beast::error_code ec, size_t) {
+  if (ec == http::error::body_limit) {
+    Reply r = JsonError(413, "request body larger than " + std::to_string(loop_->server->options.max_body_bytes) +
+                                 " bytes");
+    r.close = true;
+    Send(std::move(r), -1);
+    return;
+  }
+  if (ec == beast::error::timeout || ec == net::error::operation_aborted || ec == net::error::eof || ec == net::error::connection_reset ||
+      ec == http::error::end_of_stream || ec == http::error::partial_message) {
+    Close();  // the client went away mid-request: nobody to answer
+    return;
+  }
+  if (ec) {
+    Reply r = JsonError(400, "malformed HTTP request: " + ec.message());
+    r.close = true;
+    Send(std::move(r), -1);
+    return;
+  }
+  request_ = parser_->release();
+  stream_.expires_never();
+  try {
+    Handle();
+  } catch (const std::exception& e) {
+    Send(JsonError(500, std::string("internal error: ") + e.what()), -1);
+  }
+}
+
+void Session::Handle() {
+  Server::Impl& s = *loop_->server;
+  auto& metrics = s.metrics;
+  ++metrics.in_flight;
+  counted_ = true;
+  const std::string_view target(request_.target().data(), request_.target().size());
+  const std::string_view path = target.substr(0, target.find('?'));
+  const http::verb method = request_.method();
+  const int route = s.RouteIndex(path);
+  auto method_not_allowed = [&](const char* allow) {
+    Reply r = JsonError(405, "method " + std::string(request_.method_string()) + " is not allowed on " +
+                                 std::string(path) + "; use " + allow);
+    r.headers.emplace_back("Allow", allow);
+    Send(std::move(r), route);
+  };
+  const bool get = method == http::verb::get || method == http::verb::head;
+  if (path == "/health") {
+    if (!get) return method_not_allowed("GET");
+    return Send({.body = R"({"status":"alive"})"}, -1);
+  }
+  if (path == "/ready") {
+    if (!get) return method_not_allowed("GET");
+    if (s.draining) return Send(JsonError(503, "shutting down"), -1);
+    return Send({.body = R"({"status":"ready"})"}, -1);
+  }
+  if (!s.options.api_key.empty()) {
+    std::string_view key;
+    if (auto it = request_.find("X-API-Key"); it != request_.end()) {
+      key = std::string_view(it->value().data(), it->value().size());
+    } else if (auto auth = request_.find(http::field::authorization); auth != request_.end()) {
+      std::string_view v(auth->value().data(), auth->value().size());
+      if (v.rfind("Bearer ", 0) == 0) key = v.substr(7);
+    }
+    if (key.empty() || !ConstantTimeEquals(key, s.options.api_key)) {
+      Reply r = JsonError(401, key.empty() ? "an API key is required (X-API-Key or Authorization: Bearer)"
+                                           : "wrong API key");
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return Send(std::move(r), route);
+    }
+  }
+  if (path == "/metrics") {
+    if (!get) return method_not_allowed("GET");
+    return Send({.body = metrics.Prometheus(), .content_type = "text/plain; version=0.0.4"}, -1);
+  }
+  if (path == "/models") {
+    if (!get) return method_not_allowed("GET");
+    return Send({.body = s.ModelsJson()}, -1);
+  }
+  if (path == "/admin/reload") {
+    if (method != http::verb::post) return method_not_allowed("POST");
+    Status st = s.ReloadAll();
+    if (!st.ok()) return Send(JsonError(500, "reload failed; the previous models keep serving: " + st.message()), -1);
+    return Send({.body = s.ModelsJson()}, -1);
+  }
+  if (route < 0) return Send(JsonError(404, "no route " + std::string(path)), -1);
+  if (method != http::verb::post) return method_not_allowed("POST");
+  if (metrics.in_flight.load() > s.options.max_in_flight) {
+    ++metrics.rejected;
+    Reply r = JsonError(503, "too many requests in progress; retry later");
+    r.headers.emplace_back("Retry-After", "1");
+    return Send(std::move(r), route);
+  }
+  HandleModel(route);
+}
+
+void Session::HandleModel(int route) {
+  Server::Impl& s = *loop_->server;
+  int64_t deadline_ms = s.options.deadline_ms;
+  if (auto it = request_.find("X-Ember-Deadline-Ms"); it != request_.end()) {
+    const std::string v(it->value().data(), it->value().size());
+    char* end = nullptr;
+    const long long ms = std::strtoll(v.c_str(), &end, 10);
+    if (v.empty() || *end != '\0' || ms <= 0) {
+      return Send(JsonError(400, "header X-Ember-Deadline-Ms: expected a positive number of milliseconds, got '" +
+                                     v + "'"),
+                  route);
+    }
+    deadline_ms = ms;
+  }
+  std::shared_ptr<const LoadedModel> model = s.routes[route]->model.load();
+  bool array = false;
+  DecodeProblem problem;
+  Result<Batch> rows = model->decoder().Decode(request_.body(), &array, &problem);
+  if (!rows.ok()) {
+    Json extra = Json::MakeObject();
+    if (!problem.problem.field.empty()) extra.Set("field", problem.problem.field);
+    extra.Set("expected", problem.problem.expected);
+    extra.Set("received", problem.problem.received);
+    if (array) extra.Set("row", problem.row);
+    return Send(JsonError(400, rows.status().message(), std::move(extra)), route);
+  }
+  Pending p{shared_from_this(), std::move(model), std::move(*rows), array,
+            start_ + std::chrono::milliseconds(deadline_ms)};
+  loop_->Enqueue(route, std::move(p));
+}
+
+void Session::Send(Reply reply, int route) {
+  Server::Impl& s = *loop_->server;
+  response_ = {};
+  response_.result(static_cast<http::status>(reply.status));
+  response_.version(request_.version() ? request_.version() : 11);
+  response_.set(http::field::server, kServerHeader);
+  response_.set(http::field::content_type, reply.content_type);
+  for (auto& [k, v] : reply.headers) response_.set(k, v);
+  const bool close = reply.close || s.draining || (request_.version() && !request_.keep_alive());
+  response_.keep_alive(!close);
+  if (request_.method() != http::verb::head) response_.body() = std::move(reply.body);
+  response_.prepare_payload();
+  s.metrics.RecordRequest(route, reply.status, std::chrono::duration<double>(Clock::now() - start_).count());
+  stream_.expires_after(std::chrono::milliseconds(s.options.body_timeout_ms));  // a reader that never reads
+  http::async_write(stream_, response_,
+                    beast::bind_front_handler(&Session::OnWritten, shared_from_this(), close));
+}
+
+void Session::OnWritten(bool close, beast::error_code ec, size_t) {
+  if (counted_) {
+    --loop_->server->metrics.in_flight;
+    counted_ = false;
+  }
+  request_ = {};
+  if (ec || close) {
+    Close();
+    return;
+  }
+  ReadHeader();
+}
+
+// --- Loop --------------------------------------------------------------------------------
+
+void Loop::Accept() {
+  acceptor.async_accept(ioc, [this](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (ec == net::error::operation_aborted || !acceptor.is_open()) return;  // closed for shutdown
+      Accept();
+      return;
+    }
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    std::make_shared<Session>(std::move(socket), this)->Start();
+    Accept();
+  });
+}
+
+void Loop::Enqueue(int route, Pending p) {
+  Batcher& b = batchers[route];
+  b.rows += p.rows.num_rows();
+  b.pending.push_back(std::move(p));
+  ++server->metrics.queue_depth;
+  const ServerOptions& o = server->options;
+  if (o.batch_max_rows <= 0 || b.rows >= o.batch_max_rows) {
+    Flush(route);
+    return;
+  }
+  if (!b.armed) {
+    b.armed = true;
+    b.timer->expires_after(std::chrono::microseconds(o.batch_wait_us));
+    b.timer->async_wait([this, route](beast::error_code ec) {
+      if (!ec) Flush(route);
+    });
+  }
+}
+
+// Runs `model` on `in` and answers every request of `group` from its own rows.
+void RunGroup(Loop& loop, int route, std::vector<Pending>& group) {
+  Metrics& metrics = loop.server->metrics;
+  const LoadedModel& model = *group[0].model;
+  auto answer = [&](Pending& p, const Batch& out, int64_t begin) {
+    const int64_t n = p.rows.num_rows();
+    if (!p.array && out.num_rows() - begin < 1) {
+      p.session->Send(JsonError(400, "the pipeline dropped this row (a stage's handleInvalid is 'skip'); "
+                                     "set it to 'keep' to get a reply for every row"),
+                      route);
+      return;
+    }
+    Reply r;
+    model.encoder().Encode(out, begin, begin + n, p.array, &r.body);
+    r.headers.emplace_back("X-Ember-Model-Version", std::to_string(model.version()));
+    p.session->Send(std::move(r), route);
+  };
+  auto run_one = [&](Pending& p) {
+    metrics.RecordBatch(route, p.rows.num_rows());
+    Result<Batch> out = model.kernel().Apply(p.rows, loop.scratch);
+    if (!out.ok()) {
+      p.session->Send(JsonError(StatusForPipelineError(out.status()), out.status().message()), route);
+      return;
+    }
+    if (out->num_rows() != p.rows.num_rows() && p.array) {
+      p.session->Send(JsonError(400, "the pipeline dropped " + std::to_string(p.rows.num_rows() - out->num_rows()) +
+                                         " of " + std::to_string(p.rows.num_rows()) +
+                                         " rows (a stage's handleInvalid is 'skip'); set it to 'keep' to get a "
+                                         "reply for every row"),
+                      route);
+      return;
+    }
+    answer(p, *out, 0);
+  };
+  if (group.size() == 1) {
+    run_one(group[0]);
+    return;
+  }
+  std::vector<Batch> inputs;
+  int64_t total = 0;
+  for (Pending& p : group) {
+    inputs.push_back(p.rows);
+    total += p.rows.num_rows();
+  }
+  Result<Batch> all = ConcatBatches(inputs);
+  Result<Batch> out = all.ok() ? model.kernel().Apply(*all, loop.scratch) : all;
+  if (!out.ok() || out->num_rows() != total) {
+    // One request's bad row (or dropped rows) must not fail or shift the others: run each
+    // request alone so that each gets its own answer.
+    for (Pending& p : group) run_one(p);
+    return;
+  }
+  metrics.RecordBatch(route, total);
+  int64_t begin = 0;
+  for (Pending& p : group) {
+    answer(p, *out, begin);
+    begin += p.rows.num_rows();
+  }
+}
+
+void Loop::Flush(int route) {
+  Batcher& b = batchers[route];
+  b.armed = false;
+  b.timer->cancel();
+  std::vector<Pending> pending = std::move(b.pending);
+  b.pending.clear();
+  b.rows = 0;
+  server->metrics.queue_depth -= static_cast<int64_t>(pending.size());
+  const auto now = Clock::now();
+  std::vector<Pending> group;
+  auto run = [&] {
+    if (!group.empty()) RunGroup(*this, route, group);
+    group.clear();
+  };
+  for (Pending& p : pending) {
+    if (now > p.deadline) {
+      p.session->Send(JsonError(504, "the request's deadline passed before its pipeline ran"), route);
+      continue;
+    }
+    if (!group.empty() && group[0].model != p.model) run();  // a reload in between: one model per run
+    group.push_back(std::move(p));
+  }
+  run();
+}
+
+void Loop::CloseIdle() {
+  std::vector<Session*> idle;
+  for (Session* s : live) {
+    if (!s->busy()) idle.push_back(s);
+  }
+  for (Session* s : idle) s->Close();
+}
+
+// --- Server ------------------------------------------------------------------------------
+
+Status Server::Impl::ReloadAll() {
+  std::lock_guard<std::mutex> lock(reload_mu);
+  Status first;
+  for (size_t i = 0; i < routes.size(); ++i) {
+    Route& r = *routes[i];
+    const int64_t version = r.model.load()->version() + 1;
+    Result<std::shared_ptr<const LoadedModel>> m = LoadedModel::Load(r.options, version);
+    if (!m.ok()) {
+      if (first.ok()) first = m.status();
+      continue;
+    }
+    r.model.store(std::move(*m));
+    metrics.SetModelVersion(static_cast<int>(i), version);
+  }
+  return first;
+}
+
+std::string Server::Impl::ModelsJson() const {
+  Json list = Json::MakeArray();
+  for (const auto& r : routes) {
+    Json o = r->model.load()->Describe();
+    o.Set("path", r->options.path);
+    o.Set("modelDir", r->options.model_dir);
+    list.Append(std::move(o));
+  }
+  Json out = Json::MakeObject();
+  out.Set("routes", std::move(list));
+  return out.Dump();
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() {
+  Shutdown();
+  Wait();
+}
+
+Result<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
+  std::vector<std::shared_ptr<const LoadedModel>> models;
+  for (const RouteOptions& r : options.routes) {
+    EMBER_ASSIGN_OR_RETURN(auto m, LoadedModel::Load(r, 1));
+    models.push_back(std::move(m));
+  }
+  return Start(std::move(options), std::move(models));
+}
+
+Result<std::unique_ptr<Server>> Server::Start(ServerOptions options,
+                                              std::vector<std::shared_ptr<const LoadedModel>> models) {
+  if (options.routes.empty()) return InvalidArgument("serving needs at least one route");
+  if (models.size() != options.routes.size()) {
+    return InvalidArgument(std::to_string(models.size()) + " models for " + std::to_string(options.routes.size()) +
+                           " routes");
+  }
+  std::vector<std::string> paths;
+  for (const RouteOptions& r : options.routes) {
+    if (r.path.empty() || r.path[0] != '/') return InvalidArgument("route path '" + r.path + "' must start with '/'");
+    for (const char* reserved : {"/health", "/ready", "/metrics", "/models", "/admin/reload"}) {
+      if (r.path == reserved) return InvalidArgument("route path '" + r.path + "' is reserved");
+    }
+    for (const auto& p : paths) {
+      if (p == r.path) return InvalidArgument("route path '" + r.path + "' is given twice");
+    }
+    paths.push_back(r.path);
+  }
+  if (options.max_body_bytes <= 0 || options.max_in_flight <= 0 || options.deadline_ms <= 0 ||
+      options.header_timeout_ms <= 0 || options.body_timeout_ms <= 0 || options.batch_wait_us < 0) {
+    return InvalidArgument("server limits and timeouts must be positive");
+  }
+  if (options.threads <= 0) options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  auto impl = std::make_unique<Impl>(options, paths);
+  for (size_t i = 0; i < models.size(); ++i) {
+    auto route = std::make_unique<Route>();
+    route->options = options.routes[i];
+    route->model.store(models[i]);
+    impl->metrics.SetModelVersion(static_cast<int>(i), models[i]->version());
+    impl->routes.push_back(std::move(route));
+  }
+  // Listen: one socket per loop on the same port (SO_REUSEPORT).
+  beast::error_code ec;
+  const net::ip::address address = net::ip::make_address(options.host, ec);
+  if (ec) return InvalidArgument("host '" + options.host + "': " + ec.message());
+  int port = options.port;
+  for (int t = 0; t < options.threads; ++t) {
+    auto loop = std::make_unique<Loop>(impl.get());
+    tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
+    loop->acceptor.open(endpoint.protocol(), ec);
+    if (!ec) loop->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) {
+      loop->acceptor.set_option(net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true), ec);
+    }
+    if (!ec) loop->acceptor.bind(endpoint, ec);
+    if (!ec) loop->acceptor.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return IoError("cannot listen on " + options.host + ":" + std::to_string(port) + ": " + ec.message());
+    }
+    port = loop->acceptor.local_endpoint().port();
+    impl->loops.push_back(std::move(loop));
+  }
+  impl->port = port;
+  for (auto& loop : impl->loops) {
+    loop->Accept();
+    Loop* l = loop.get();
+    impl->threads.emplace_back([l] {
+      for (;;) {
+        try {
+          l->ioc.run();
+          return;
+        } catch (const std::exception&) {
+          // A handler threw past its own catch: keep the loop alive.
+        }
+      }
+    });
+  }
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+int Server::port() const { return impl_->port; }
+
+const Metrics& Server::metrics() const { return impl_->metrics; }
+
+Status Server::Reload() { return impl_->ReloadAll(); }
+
+void Server::Shutdown() {
+  Impl& s = *impl_;
+  if (s.draining.exchange(true)) return;
+  for (auto& loop : s.loops) {
+    Loop* l = loop.get();
+    net::post(l->ioc, [l] {
+      beast::error_code ec;
+      l->acceptor.close(ec);
+      l->CloseIdle();
+    });
+  }
+  // Wait for the in-flight requests (their sessions close after replying), then stop.
+  s.drainer = std::thread([&s] {
+    const auto until = Clock::now() + std::chrono::milliseconds(s.options.drain_timeout_ms);
+    while (s.sessions.load() > 0 && Clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      for (auto& loop : s.loops) {
+        Loop* l = loop.get();
+        net::post(l->ioc, [l] { l->CloseIdle(); });
+      }
+    }
+    for (auto& loop : s.loops) loop->ioc.stop();
+  });
+}
+
+void Server::Wait() {
+  Impl& s = *impl_;
+  for (auto& t : s.threads) {
+    if (t.joinable()) t.join();
+  }
+  if (s.drainer.joinable()) s.drainer.join();
+}
+
+}  // namespace ember::serving

@@ -1,0 +1,87 @@
+// Ember Serving: fitted pipelines as an HTTP/1.1 service (Boost.Beast on Asio).
+//
+//   auto server = Server::Start({.port = 8080, .routes = {{.path = "/predict", .model_dir = "model"}}});
+//   (*server)->Wait();   // until Shutdown() (SIGTERM in `ember serve`)
+//
+// One event loop per thread, each with its own listening socket on the same port
+// (SO_REUSEPORT: the kernel spreads connections), so a request is read, run and answered on
+// one thread with no hand-off. Every request gets exactly one reply:
+//   200  the reply columns of the request's rows (an object, or an array for an array)
+//   400  a body that is not JSON or does not fit the input schema (field, expected type and
+//        received value named), or a row the pipeline rejects (an unseen category ...)
+//   401  missing or wrong API key        404 unknown path          405 wrong method
+//   413  body larger than max_body_bytes
+// (A client whose headers or body do not arrive within the timeouts has its connection
+// closed: it is not reading, so no reply is written.)
+//   503  more than max_in_flight requests in progress (Retry-After: 1), or shutting down
+//   504  the request's deadline passed before its pipeline ran
+//   500  anything else, with a JSON error; never a crash or a hang
+// Operations: GET /health, GET /ready, GET /metrics (Prometheus), GET /models, and
+// POST /admin/reload (as Reload()).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ember/base/result.h"
+#include "ember/serving/metrics.h"
+#include "ember/serving/model.h"
+
+namespace ember::serving {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0: any free port (Server::port() tells which)
+  int threads = 0;  // event loops; 0: one per core
+  std::vector<RouteOptions> routes;
+  int64_t max_body_bytes = int64_t{16} << 20;
+  int64_t max_in_flight = 4096;
+  // Per-request deadline; a request may ask for another with the header X-Ember-Deadline-Ms.
+  int64_t deadline_ms = 10000;
+  int64_t header_timeout_ms = 10000;  // from connection (or previous reply) to complete headers
+  int64_t body_timeout_ms = 30000;    // from headers to complete body
+  // Non-empty: requests other than /health and /ready need "X-API-Key: KEY" or
+  // "Authorization: Bearer KEY".
+  std::string api_key;
+  // Micro-batching: with batch_max_rows > 0, requests to a route are gathered for up to
+  // batch_wait_us microseconds or batch_max_rows rows and run as one batch; each request is
+  // answered from its own rows. Off (0) by default: for cheap models waiting only adds latency.
+  int64_t batch_max_rows = 0;
+  int64_t batch_wait_us = 500;
+  // On Shutdown, how long in-flight requests may take before connections are closed.
+  int64_t drain_timeout_ms = 30000;
+};
+
+class Server {
+ public:
+  // Loads and binds every route's model, listens, and starts the event loops; the server is
+  // ready (GET /ready is 200) when this returns.
+  static Result<std::unique_ptr<Server>> Start(ServerOptions options);
+  // The same with models already loaded, one per route in order (the C++ API and tests);
+  // Reload() re-reads the routes' model_dir.
+  static Result<std::unique_ptr<Server>> Start(ServerOptions options,
+                                               std::vector<std::shared_ptr<const LoadedModel>> models);
+  ~Server();  // Shutdown() and Wait()
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  int port() const;
+  const Metrics& metrics() const;
+  // Loads every route's model again from disk and swaps each in whole; a route whose load
+  // fails keeps serving its old model. Returns the first failure. Requests already running
+  // finish on the model they started with.
+  Status Reload();
+  // Stops accepting, answers what is in flight (up to drain_timeout_ms), closes idle
+  // connections and stops the loops. Returns at once; Wait() for the end.
+  void Shutdown();
+  void Wait();
+
+  struct Impl;
+
+ private:
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ember::serving

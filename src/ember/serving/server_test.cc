@@ -1,0 +1,402 @@
+// Ember Serving over real sockets: a raw-socket HTTP client (so that tests can also send
+// malformed, slow and abandoned requests) against a server on an ephemeral port.
+#include "ember/serving/server.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "ember/base/file_util.h"
+#include "ember/core/ops.h"
+#include "ember/io/table_io.h"
+#include "ember/pipeline/save_load.h"
+#include "ember/registry_all.h"
+#include "ember/testing/conformance.h"
+#include "ember/testing/matchers.h"
+
+namespace ember::serving {
+namespace {
+
+using ::ember::testing::IsOk;
+
+// One client connection speaking HTTP/1.1 by hand.
+class Client {
+ public:
+  explicit Client(int port) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    int one = 1;
+    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  }
+  ~Client() { close(fd_); }
+  bool connected() const { return connected_; }
+
+  void SendRaw(const std::string& bytes) {
+    size_t sent = 0;
+    while (sent < bytes.size()) {
+      const ssize_t n = send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) return;
+      sent += static_cast<size_t>(n);
+    }
+  }
+
+  struct Response {
+    int status = 0;  // 0: no response (connection closed or timed out)
+    std::string head;
+    std::string body;
+    std::string Header(const std::string& name) const {
+      const std::string key = "\r\n" + name + ": ";
+      const size_t at = head.find(key);
+      if (at == std::string::npos) return "";
+      const size_t begin = at + key.size();
+      return head.substr(begin, head.find("\r\n", begin) - begin);
+    }
+  };
+
+  // Reads one response (Content-Length framed), waiting up to `timeout_ms`.
+  Response Read(int timeout_ms = 5000) {
+    Response r;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    size_t header_end;
+    while ((header_end = pending_.find("\r\n\r\n")) == std::string::npos) {
+      if (!Fill(until)) return r;
+    }
+    r.head = pending_.substr(0, header_end + 2);
+    r.status = std::atoi(r.head.c_str() + 9);
+    const std::string length = r.Header("Content-Length");
+    const size_t n = length.empty() ? 0 : std::stoul(length);
+    while (pending_.size() < header_end + 4 + n) {
+      if (!Fill(until)) return Response{};
+    }
+    r.body = pending_.substr(header_end + 4, n);
+    pending_.erase(0, header_end + 4 + n);
+    return r;
+  }
+
+  // Sends a POST of `body` without waiting for the reply.
+  void Post(const std::string& body) {
+    SendRaw("POST /predict HTTP/1.1\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+  }
+
+  Response Request(const std::string& method, const std::string& path, const std::string& body = "",
+                   const std::string& extra_headers = "") {
+    SendRaw(method + " " + path + " HTTP/1.1\r\nHost: test\r\n" + extra_headers +
+            "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+    return Read();
+  }
+
+  // True when the server closed the connection (EOF) within `timeout_ms`.
+  bool ClosedWithin(int timeout_ms) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (true) {
+      pollfd p{fd_, POLLIN, 0};
+      const int left = static_cast<int>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now()).count());
+      if (left <= 0 || poll(&p, 1, left) <= 0) return false;
+      char buf[4096];
+      const ssize_t n = recv(fd_, buf, sizeof(buf), 0);
+      if (n <= 0) return true;
+      pending_.append(buf, static_cast<size_t>(n));
+    }
+  }
+
+ private:
+  bool Fill(std::chrono::steady_clock::time_point until) {
+    const int left = static_cast<int>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now()).count());
+    pollfd p{fd_, POLLIN, 0};
+    if (left <= 0 || poll(&p, 1, left) <= 0) return false;
+    char buf[65536];
+    const ssize_t n = recv(fd_, buf, sizeof(buf), 0);
+    if (n <= 0) return false;
+    pending_.append(buf, static_cast<size_t>(n));
+    return true;
+  }
+  int fd_ = -1;
+  bool connected_ = false;
+  std::string pending_;
+};
+
+std::string TrainingCsv(int rows) {
+  std::string csv = "x,color,label\n";
+  const char* colors[] = {"red", "green", "blue"};
+  for (int r = 0; r < rows; ++r) {
+    const double x = (r * 37 % 100) / 50.0;
+    const int c = r * 7 % 3;
+    csv += std::to_string(x) + "," + colors[c] + "," + (x + (c == 0) > 1 ? "1" : "0") + "\n";
+  }
+  return csv;
+}
+
+// StringIndexer + OneHotEncoder + VectorAssembler + LogisticRegression, the paper's "LR"
+// pipeline, fitted and saved (with its input schema) into `dir`; `seed_rows` varies the fit.
+void FitAndSave(const std::string& dir, int rows = 300) {
+  const std::string tmp = testing::NewTempDir("serving_data");
+  ASSERT_THAT(WriteStringToFile(tmp + "/train.csv", TrainingCsv(rows)), IsOk());
+  auto frame = ReadTable(ExecContext::Default(), tmp + "/train.csv");
+  ASSERT_THAT(frame, IsOk());
+  auto spec = Json::Parse(R"({"stages": [
+      {"type": "StringIndexer", "params": {"inputCol": "color", "outputCol": "ci"}},
+      {"type": "OneHotEncoder", "params": {"inputCols": ["ci"], "outputCols": ["cv"]}},
+      {"type": "VectorAssembler", "params": {"inputCols": ["x", "cv"], "outputCol": "features"}},
+      {"type": "LogisticRegression", "params": {"regParam": 0.01}}]})");
+  auto pipeline = Pipeline::FromSpec(*spec, DefaultRegistry());
+  ASSERT_THAT(pipeline, IsOk());
+  auto model = (*pipeline)->Fit(*frame, ExecContext::Default());
+  ASSERT_THAT(model, IsOk());
+  ASSERT_THAT(SaveStage(**model, dir, {.overwrite = true, .input_schema = frame->schema()}), IsOk());
+}
+
+// The batch Transform's reply for one row, as the server should encode it.
+std::string ExpectedReply(const std::string& dir, double x, const std::string& color) {
+  auto model = LoadTransformer(dir, DefaultRegistry());
+  auto input = LoadInputSchema(dir);
+  EXPECT_THAT(model, IsOk());
+  RequestDecoder d(*input);
+  bool array;
+  DecodeProblem p;
+  auto rows = d.Decode("{\"x\": " + std::to_string(x) + ", \"color\": \"" + color + "\"}", &array, &p);
+  auto out = (*model)->Transform(DataFrame::FromBatch(*rows), ExecContext::Default());
+  EXPECT_THAT(out, IsOk());
+  auto enc = ReplyEncoder::Make(*out->schema(), {"rawPrediction", "probability", "prediction"});
+  std::string body;
+  enc->Encode(out->partition(0), 0, 1, false, &body);
+  return body;
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::NewTempDir("serving_model") + "/model";
+    FitAndSave(dir_);
+  }
+  std::unique_ptr<Server> Start(ServerOptions o) {
+    o.port = 0;
+    o.threads = o.threads ? o.threads : 2;
+    if (o.routes.empty()) o.routes = {{.path = "/predict", .model_dir = dir_}};
+    auto s = Server::Start(std::move(o));
+    EXPECT_THAT(s, IsOk());
+    return s.ok() ? std::move(*s) : nullptr;
+  }
+  std::string dir_;
+};
+
+TEST_F(ServerTest, RepliesEqualTheBatchTransformOfEachRow) {
+  auto server = Start({});
+  ASSERT_TRUE(server);
+  Client c(server->port());
+  ASSERT_TRUE(c.connected());
+  auto r = c.Request("POST", "/predict", R"({"x": 0.4, "color": "red", "label": 1})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, ExpectedReply(dir_, 0.4, "red"));
+  EXPECT_EQ(r.Header("Content-Type"), "application/json");
+  EXPECT_EQ(r.Header("X-Ember-Model-Version"), "1");
+  // Same connection (keep-alive), an array of rows.
+  auto many = c.Request("POST", "/predict", R"([{"x": 0.4, "color": "red"}, {"x": 1.5, "color": "blue"}])");
+  EXPECT_EQ(many.status, 200) << many.body;
+  EXPECT_EQ(many.body, "[" + ExpectedReply(dir_, 0.4, "red") + "," + ExpectedReply(dir_, 1.5, "blue") + "]");
+  auto none = c.Request("POST", "/predict", "[]");
+  EXPECT_EQ(none.status, 200);
+  EXPECT_EQ(none.body, "[]");
+  EXPECT_EQ(server->metrics().Count(0, 200), 3);
+}
+
+TEST_F(ServerTest, EveryErrorGetsExactlyOneReply) {
+  auto server = Start({.max_body_bytes = 1000});
+  ASSERT_TRUE(server);
+  Client c(server->port());
+  auto bad_json = c.Request("POST", "/predict", R"({"x": 0.4,)");
+  EXPECT_EQ(bad_json.status, 400);
+  EXPECT_NE(bad_json.body.find("invalid JSON"), std::string::npos) << bad_json.body;
+  auto wrong = c.Request("POST", "/predict", R"([{"x": 1}, {"x": "high", "color": "red"}])");
+  EXPECT_EQ(wrong.status, 400);
+  EXPECT_EQ(wrong.body, R"({"error":"row 1: field 'x': expected float64, got string","field":"x",)"
+                        R"("expected":"float64","received":"string","row":1})");
+  auto unseen = c.Request("POST", "/predict", R"({"x": 1, "color": "purple"})");
+  EXPECT_EQ(unseen.status, 400);
+  EXPECT_NE(unseen.body.find("'purple'"), std::string::npos) << unseen.body;
+  auto missing = c.Request("POST", "/predict", R"({"x": 1})");  // null category: StringIndexer's error
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_NE(missing.body.find("null in column 'color'"), std::string::npos) << missing.body;
+  auto nowhere = c.Request("POST", "/nowhere", "{}");
+  EXPECT_EQ(nowhere.status, 404);
+  auto get = c.Request("GET", "/predict");
+  EXPECT_EQ(get.status, 405);
+  EXPECT_EQ(get.Header("Allow"), "POST");
+  auto deadline = c.Request("POST", "/predict", R"({"x": 1, "color": "red"})", "X-Ember-Deadline-Ms: soon\r\n");
+  EXPECT_EQ(deadline.status, 400);
+  EXPECT_NE(deadline.body.find("X-Ember-Deadline-Ms"), std::string::npos);
+  // Still serving on the same connection after all of these.
+  EXPECT_EQ(c.Request("POST", "/predict", R"({"x": 1, "color": "red"})").status, 200);
+  // Too large: refused from its Content-Length, and the connection closed.
+  auto big = c.Request("POST", "/predict", std::string(2000, ' ') + "{}");
+  EXPECT_EQ(big.status, 413);
+  EXPECT_TRUE(c.ClosedWithin(2000));
+  // Not HTTP at all.
+  Client garbage(server->port());
+  garbage.SendRaw("HELLO THERE\r\n\r\n");
+  EXPECT_EQ(garbage.Read().status, 400);
+  EXPECT_TRUE(garbage.ClosedWithin(2000));
+}
+
+TEST_F(ServerTest, HealthReadyMetricsModelsAndApiKey) {
+  auto server = Start({.api_key = "s3cret"});
+  ASSERT_TRUE(server);
+  Client c(server->port());
+  EXPECT_EQ(c.Request("GET", "/health").status, 200);
+  EXPECT_EQ(c.Request("GET", "/ready").status, 200);
+  auto denied = c.Request("POST", "/predict", R"({"x": 1, "color": "red"})");
+  EXPECT_EQ(denied.status, 401);
+  EXPECT_EQ(c.Request("POST", "/predict", R"({"x": 1, "color": "red"})", "X-API-Key: wrong\r\n").status, 401);
+  EXPECT_EQ(c.Request("POST", "/predict", R"({"x": 1, "color": "red"})", "X-API-Key: s3cret\r\n").status, 200);
+  EXPECT_EQ(c.Request("POST", "/predict", R"({"x": 1, "color": "red"})", "Authorization: Bearer s3cret\r\n").status,
+            200);
+  auto metrics = c.Request("GET", "/metrics", "", "X-API-Key: s3cret\r\n");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("ember_requests_total{route=\"/predict\",status=\"401\"} 2"), std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("ember_requests_total{route=\"/predict\",status=\"200\"} 2"), std::string::npos);
+  EXPECT_NE(metrics.body.find("ember_model_version{route=\"/predict\"} 1"), std::string::npos);
+  auto models = c.Request("GET", "/models", "", "X-API-Key: s3cret\r\n");
+  EXPECT_EQ(models.status, 200);
+  auto parsed = Json::Parse(models.body);
+  ASSERT_THAT(parsed, IsOk());
+  const Json& route = parsed->Find("routes")->as_array()[0];
+  EXPECT_EQ(route.Find("path")->as_string(), "/predict");
+  EXPECT_EQ(route.Find("replyColumns")->Dump(), R"(["rawPrediction","probability","prediction"])");
+  EXPECT_EQ(route.Find("inputSchema")->as_array().size(), 3u);
+}
+
+TEST_F(ServerTest, MicroBatchesAnswerEachRequestFromItsOwnRows) {
+  auto server = Start({.batch_max_rows = 32, .batch_wait_us = 2000});
+  ASSERT_TRUE(server);
+  const char* colors[] = {"red", "green", "blue"};
+  std::vector<std::string> expected;
+  for (int i = 0; i < 30; ++i) expected.push_back(ExpectedReply(dir_, i / 10.0, colors[i % 3]));
+  std::atomic<int> wrong{0}, done{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 6; ++t) {
+    clients.emplace_back([&, t] {
+      Client c(server->port());
+      for (int k = 0; k < 40; ++k) {
+        const int i = (t * 7 + k) % 30;
+        auto r = c.Request("POST", "/predict",
+                           "{\"x\": " + std::to_string(i / 10.0) + ", \"color\": \"" + colors[i % 3] + "\"}");
+        if (r.status != 200 || r.body != expected[i]) ++wrong;
+        ++done;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(done.load(), 240);
+  EXPECT_EQ(wrong.load(), 0);
+  // One bad request in a micro-batch fails alone.
+  Client a(server->port()), b(server->port());
+  a.Post(R"({"x": 1, "color": "purple"})");
+  b.Post(R"({"x": 1, "color": "red"})");
+  EXPECT_EQ(a.Read().status, 400);
+  auto good = b.Read();
+  EXPECT_EQ(good.status, 200);
+  EXPECT_EQ(good.body, ExpectedReply(dir_, 1, "red"));
+}
+
+TEST_F(ServerTest, DeadlinesAndOverload) {
+  // Requests wait 300 ms for their micro-batch: a 50 ms deadline passes first (504), and
+  // with at most one request in flight a second one is refused (503).
+  auto server = Start({.threads = 1, .max_in_flight = 1, .batch_max_rows = 1000, .batch_wait_us = 300000});
+  ASSERT_TRUE(server);
+  Client late(server->port());
+  auto r = late.Request("POST", "/predict", R"({"x": 1, "color": "red"})", "X-Ember-Deadline-Ms: 50\r\n");
+  EXPECT_EQ(r.status, 504) << r.body;
+  Client first(server->port()), second(server->port());
+  first.Post(R"({"x": 1, "color": "red"})");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto refused = second.Request("POST", "/predict", R"({"x": 1, "color": "red"})");
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_EQ(refused.Header("Retry-After"), "1");
+  EXPECT_EQ(first.Read().status, 200);
+}
+
+TEST_F(ServerTest, SlowAndVanishingClientsDoNotHoldTheServer) {
+  auto server = Start({.threads = 1, .header_timeout_ms = 200, .body_timeout_ms = 200});
+  ASSERT_TRUE(server);
+  // Headers or a body that do not arrive in time: the connection is closed (nobody is
+  // reading a reply), within the timeout plus the loop's reaction time.
+  Client slow(server->port());
+  slow.SendRaw("POST /predict HTTP/1.1\r\nContent-Le");  // and nothing more
+  EXPECT_TRUE(slow.ClosedWithin(2000));
+  Client slow_body(server->port());
+  slow_body.SendRaw("POST /predict HTTP/1.1\r\nContent-Length: 100\r\n\r\n{\"x\":");
+  EXPECT_TRUE(slow_body.ClosedWithin(2000));
+  {
+    Client gone(server->port());  // half a body, then gone
+    gone.SendRaw("POST /predict HTTP/1.1\r\nContent-Length: 100\r\n\r\n{\"x\": 1");
+  }
+  Client idle(server->port());
+  EXPECT_TRUE(idle.ClosedWithin(3000));  // an idle connection is closed without a reply
+  Client ok(server->port());
+  EXPECT_EQ(ok.Request("POST", "/predict", R"({"x": 1, "color": "red"})").status, 200);
+}
+
+TEST_F(ServerTest, ReloadSwapsWholeModelsAndKeepsTheOldOneOnFailure) {
+  auto server = Start({});
+  ASSERT_TRUE(server);
+  Client c(server->port());
+  const std::string before = c.Request("POST", "/predict", R"({"x": 0.4, "color": "red"})").body;
+  FitAndSave(dir_, 90);  // a different model in the same directory
+  auto reloaded = c.Request("POST", "/admin/reload");
+  EXPECT_EQ(reloaded.status, 200) << reloaded.body;
+  auto after = c.Request("POST", "/predict", R"({"x": 0.4, "color": "red"})");
+  EXPECT_EQ(after.Header("X-Ember-Model-Version"), "2");
+  EXPECT_EQ(after.body, ExpectedReply(dir_, 0.4, "red"));
+  EXPECT_NE(after.body, before);
+  // A broken model directory: the reload fails and version 2 keeps serving.
+  ASSERT_THAT(WriteStringToFile(dir_ + "/metadata.json", "{"), IsOk());
+  auto failed = c.Request("POST", "/admin/reload");
+  EXPECT_EQ(failed.status, 500);
+  EXPECT_NE(failed.body.find("previous models keep serving"), std::string::npos) << failed.body;
+  auto still = c.Request("POST", "/predict", R"({"x": 0.4, "color": "red"})");
+  EXPECT_EQ(still.status, 200);
+  EXPECT_EQ(still.Header("X-Ember-Model-Version"), "2");
+  EXPECT_EQ(still.body, after.body);
+}
+
+TEST_F(ServerTest, ShutdownAnswersWhatIsInFlightThenStops) {
+  auto server = Start({.threads = 1, .batch_max_rows = 1000, .batch_wait_us = 200000});
+  ASSERT_TRUE(server);
+  const int port = server->port();
+  Client waiting(port), idle(port);
+  waiting.Post(R"({"x": 1, "color": "red"})");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  server->Shutdown();
+  auto r = waiting.Read();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.Header("Connection"), "close");
+  EXPECT_TRUE(idle.ClosedWithin(2000));
+  server->Wait();
+  Client after(port);
+  EXPECT_FALSE(after.connected());
+}
+
+TEST(ServerStartTest, BadOptionsAreNamed) {
+  auto no_routes = Server::Start(ServerOptions{});
+  EXPECT_NE(no_routes.status().message().find("at least one route"), std::string::npos);
+  auto missing = Server::Start({.port = 0, .routes = {{.path = "/p", .model_dir = "/nonexistent/model"}}});
+  EXPECT_NE(missing.status().message().find("/nonexistent/model"), std::string::npos) << missing.status();
+}
+
+}  // namespace
+}  // namespace ember::serving

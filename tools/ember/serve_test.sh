@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# `ember serve` end to end as a process: fit a model with `ember fit`, serve it on a free
+# port, check a prediction, a bad request, /health, /metrics, reload on SIGHUP, and a
+# graceful stop on SIGTERM (exit status 0). Usage: serve_test.sh PATH_TO_EMBER
+set -euo pipefail
+EMBER=$1
+DIR=$(mktemp -d)
+trap 'kill $PID 2>/dev/null || true; rm -rf "$DIR"' EXIT
+{
+  echo "x,color,label"
+  for i in $(seq 0 199); do
+    c=$(( i * 7 % 3 )); colors=(red green blue)
+    x=$(( i * 37 % 100 ))
+    echo "$x,${colors[$c]},$(( (x + (c == 0 ? 60 : 0)) > 50 ? 1 : 0 ))"
+  done
+} > "$DIR/train.csv"
+cat > "$DIR/spec.json" <<'JSON'
+{"stages": [
+  {"type": "StringIndexer", "params": {"inputCol": "color", "outputCol": "ci"}},
+  {"type": "OneHotEncoder", "params": {"inputCols": ["ci"], "outputCols": ["cv"]}},
+  {"type": "VectorAssembler", "params": {"inputCols": ["x", "cv"], "outputCol": "features"}},
+  {"type": "LogisticRegression", "params": {"regParam": 0.01}}]}
+JSON
+"$EMBER" fit "$DIR/spec.json" --data "$DIR/train.csv" --out "$DIR/model" >/dev/null 2>&1
+"$EMBER" --threads 1 serve "$DIR/model" --port 0 >"$DIR/out" 2>"$DIR/log" &
+PID=$!
+for _ in $(seq 100); do grep -q listening "$DIR/out" && break; sleep 0.05; done
+URL=$(sed -n 's/^listening on //p' "$DIR/out")
+[ -n "$URL" ] || { echo "server did not start"; cat "$DIR/log"; exit 1; }
+python3 - "$URL" "$PID" <<'PY'
+import json, os, signal, sys, time, urllib.error, urllib.request
+url, pid = sys.argv[1], int(sys.argv[2])
+def call(path, body=None):
+    req = urllib.request.Request(url + path, data=None if body is None else json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status, r.read().decode(), dict(r.headers)
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode(), dict(e.headers)
+status, body, headers = call("/predict", {"x": 90, "color": "red"})
+assert status == 200, (status, body)
+reply = json.loads(body)
+assert set(reply) == {"rawPrediction", "probability", "prediction"}, reply
+assert reply["prediction"] == 1.0 and abs(sum(reply["probability"]) - 1) < 1e-12, reply
+assert headers["X-Ember-Model-Version"] == "1"
+status, body, _ = call("/predict", {"x": "ninety", "color": "red"})
+assert status == 400 and json.loads(body)["field"] == "x", (status, body)
+assert call("/health")[0] == 200
+assert 'ember_requests_total{route="/predict",status="200"} 1' in call("/metrics")[1]
+os.kill(pid, signal.SIGHUP)
+for _ in range(100):
+    status, body, headers = call("/predict", {"x": 90, "color": "red"})
+    if headers.get("X-Ember-Model-Version") == "2":
+        break
+    time.sleep(0.05)
+assert headers.get("X-Ember-Model-Version") == "2", headers
+print("serve_test: predictions, errors, metrics and reload OK")
+PY
+kill -TERM $PID
+wait $PID
+grep -q stopped "$DIR/log"
+echo "serve_test: graceful stop OK"
