@@ -17,7 +17,7 @@ ctest --test-dir build/debug --output-on-failure -j "$JOBS" --timeout 600
 # concurrent Transform in the conformance suite).
 TSAN_TESTS=(src/ember/exec/ember_exec_test src/ember/io/ember_io_test
             src/ember/pipeline/ember_pipeline_test src/ember/ember_conformance_test
-            src/ember/linear/ember_linear_test)
+            src/ember/linear/ember_linear_test src/ember/serving/ember_serving_test)
 cmake --preset tsan >/dev/null
 cmake --build build/tsan -j "$JOBS" --target $(for t in "${TSAN_TESTS[@]}"; do basename "$t"; done)
 for t in "${TSAN_TESTS[@]}"; do

@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
   serve->add_option("--batch-wait-us", serve_args.batch_wait_us, "micro-batch wait (default 500)");
 
   CLI11_PARSE(app, argc, argv);
-  ember::RetainFreedMemory();
+  ember::RetainFreedMemory(int64_t{1} << 30, /*one_arena=*/!*serve);  // serve: see allocator.h
 
   if (*serve) {
     // Before any thread starts: every thread inherits the mask, so SIGTERM, SIGINT and

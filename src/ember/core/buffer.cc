@@ -33,8 +33,7 @@ BufferPtr BufferBuilder::Finish() {
   int64_t size = size_;
   data_ = nullptr;
   size_ = capacity_ = 0;
-  std::shared_ptr<void> owner(data, std::free);
-  return std::make_shared<const Buffer>(data, size, std::move(owner));
+  return std::make_shared<const Buffer>(data, size, Buffer::TakeMalloced{});
 }
 
 int64_t CountSetBits(const uint8_t* bits, int64_t offset, int64_t length) {

@@ -128,8 +128,8 @@ ColumnPtr Column::MakeUnchecked(TypePtr type, int64_t length, std::vector<Buffer
   } else if (null_count < 0) {
     null_count = length - CountSetBits(buffers[0]->data(), offset, length);
   }
-  return ColumnPtr(new Column(std::move(type), length, std::move(buffers), std::move(children),
-                              null_count, offset));
+  return std::make_shared<const Column>(Private{}, std::move(type), length, std::move(buffers), std::move(children),
+                                        null_count, offset);
 }
 
 Result<ColumnPtr> Column::Make(TypePtr type, int64_t length, std::vector<BufferPtr> buffers,

@@ -93,10 +93,15 @@ class Column {
   ColumnPtr Slice(int64_t offset, int64_t length) const;
 
  private:
-  Column(TypePtr type, int64_t length, std::vector<BufferPtr> buffers,
-         std::vector<ColumnPtr> children, int64_t null_count, int64_t offset)
+  struct Private {};  // so that make_shared (one allocation) can call the constructor
+
+ public:
+  Column(Private, TypePtr type, int64_t length, std::vector<BufferPtr> buffers, std::vector<ColumnPtr> children,
+         int64_t null_count, int64_t offset)
       : type_(std::move(type)), length_(length), offset_(offset), null_count_(null_count),
         buffers_(std::move(buffers)), children_(std::move(children)) {}
+
+ private:
   TypePtr type_;
   int64_t length_;
   int64_t offset_;

@@ -7,7 +7,7 @@
 
 namespace ember {
 
-void RetainFreedMemory(int64_t max_retained_bytes) {
+void RetainFreedMemory(int64_t max_retained_bytes, bool one_arena) {
   // Buffers below 32 MB come from the heap (not fresh mappings), and up to
   // max_retained_bytes of free memory stays mapped for reuse.
   mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's maximum on 64-bit
@@ -15,7 +15,7 @@ void RetainFreedMemory(int64_t max_retained_bytes) {
   // One arena: glibc's per-thread arenas give large chunks back to the kernel when their
   // heaps empty, whatever the trim threshold; the main arena keeps them. Small allocations
   // still go through each thread's lock-free cache.
-  mallopt(M_ARENA_MAX, 1);
+  if (one_arena) mallopt(M_ARENA_MAX, 1);
 }
 
 }  // namespace ember

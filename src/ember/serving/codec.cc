@@ -13,7 +13,9 @@ namespace ember::serving {
 
 namespace dom = simdjson::dom;
 
-RequestDecoder::RequestDecoder(SchemaPtr schema) : schema_(std::move(schema)), fields_(schema_->field_names()) {}
+RequestDecoder::RequestDecoder(SchemaPtr schema) : schema_(std::move(schema)), fields_(schema_->field_names()) {
+  for (const Field& f : schema_->fields()) one_null_.push_back(Column::MakeNull(f.type, 1));
+}
 
 Result<Batch> RequestDecoder::Decode(std::string_view body, bool* array, DecodeProblem* problem) const {
   // simdjson reads up to SIMDJSON_PADDING bytes past the end: parse a padded copy kept per
@@ -34,9 +36,10 @@ Result<Batch> RequestDecoder::Decode(std::string_view body, bool* array, DecodeP
                     std::string("invalid JSON: ") + simdjson::error_message(err)});
   }
   const int n_fields = schema_->num_fields();
-  std::vector<std::unique_ptr<ColumnBuilder>> builders;
-  builders.reserve(n_fields);
-  for (const Field& f : schema_->fields()) builders.push_back(MakeBuilder(f.type));
+  // Builders only for fields that some row has; the others become null columns (for one
+  // row, a shared one built at start-up), so an input the requests never send (the label)
+  // costs nothing.
+  std::vector<std::unique_ptr<ColumnBuilder>> builders(n_fields);
   std::vector<dom::element> values(n_fields);
   std::vector<uint8_t> present(n_fields);
   int64_t rows = 0;
@@ -61,7 +64,15 @@ Result<Batch> RequestDecoder::Decode(std::string_view body, bool* array, DecodeP
       if (!p.empty()) return fail(row, std::move(p));
     }
     for (int i = 0; i < n_fields; ++i) {
-      if (present[i]) AppendJsonValue(values[i], builders[i].get()); else builders[i]->AppendNull();
+      if (present[i]) {
+        if (!builders[i]) {
+          builders[i] = MakeBuilder(schema_->field(i).type);
+          for (int64_t k = 0; k < rows; ++k) builders[i]->AppendNull();
+        }
+        AppendJsonValue(values[i], builders[i].get());
+      } else if (builders[i]) {
+        builders[i]->AppendNull();
+      }
     }
     ++rows;
     return Status::OK();
@@ -76,7 +87,13 @@ Result<Batch> RequestDecoder::Decode(std::string_view body, bool* array, DecodeP
   }
   std::vector<ColumnPtr> cols;
   cols.reserve(n_fields);
-  for (auto& b : builders) cols.push_back(b->Finish());
+  for (int i = 0; i < n_fields; ++i) {
+    if (builders[i]) {
+      cols.push_back(builders[i]->Finish());
+    } else {
+      cols.push_back(rows == 1 ? one_null_[i] : Column::MakeNull(schema_->field(i).type, rows));
+    }
+  }
   return Batch::Make(schema_, std::move(cols), rows);
 }
 

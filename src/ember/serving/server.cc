@@ -148,6 +148,81 @@ struct Loop {
   void CloseIdle();
 };
 
+// What the server keeps of a request: the method, path and the few headers it reads, in
+// strings whose capacity is reused from request to request on a connection.
+struct RequestData {
+  http::verb method = http::verb::unknown;
+  std::string method_name;
+  std::string target;
+  std::string body;
+  std::string api_key;        // X-API-Key
+  std::string authorization;  // Authorization
+  std::string deadline;       // X-Ember-Deadline-Ms
+  bool has_deadline = false;
+  bool expect_continue = false;
+  int version = 11;
+  bool keep_alive = true;
+  void Clear() {
+    method = http::verb::unknown;
+    method_name.clear();
+    target.clear();
+    body.clear();
+    api_key.clear();
+    authorization.clear();
+    deadline.clear();
+    has_deadline = expect_continue = false;
+    version = 11;
+    keep_alive = true;
+  }
+};
+
+// A request parser that stores into RequestData instead of a fields container: no heap
+// allocation per request once the strings have grown.
+class RequestParser final : public http::basic_parser<true> {
+ public:
+  explicit RequestParser(RequestData* out) : out_(out) {}
+
+ private:
+  void on_request_impl(http::verb method, beast::string_view method_str, beast::string_view target, int version,
+                       beast::error_code&) override {
+    out_->method = method;
+    out_->method_name.assign(method_str.data(), method_str.size());
+    out_->target.assign(target.data(), target.size());
+    out_->version = version;
+  }
+  void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}
+  void on_field_impl(http::field name, beast::string_view name_string, beast::string_view value,
+                     beast::error_code&) override {
+    if (name == http::field::authorization) {
+      out_->authorization.assign(value.data(), value.size());
+    } else if (name == http::field::expect) {
+      out_->expect_continue = beast::iequals(value, "100-continue");
+    } else if (name == http::field::unknown) {
+      if (beast::iequals(name_string, "X-API-Key")) {
+        out_->api_key.assign(value.data(), value.size());
+      } else if (beast::iequals(name_string, "X-Ember-Deadline-Ms")) {
+        out_->deadline.assign(value.data(), value.size());
+        out_->has_deadline = true;
+      }
+    }
+  }
+  void on_header_impl(beast::error_code&) override { out_->keep_alive = keep_alive(); }
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length, beast::error_code&) override {
+    if (length) out_->body.reserve(static_cast<size_t>(*length));
+  }
+  size_t on_body_impl(beast::string_view body, beast::error_code&) override {
+    out_->body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
+  size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, beast::error_code&) override {
+    out_->body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_finish_impl(beast::error_code&) override {}
+  RequestData* out_;
+};
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, Loop* loop) : stream_(std::move(socket)), loop_(loop) {
@@ -174,6 +249,7 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void ReadHeader();
   void OnHeader(beast::error_code ec, size_t);
+  void ReadBody();
   void OnBody(beast::error_code ec, size_t);
   void Handle();
   void HandleModel(int route);
@@ -181,9 +257,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-  http::request<http::string_body> request_;
-  http::response<http::string_body> response_;
+  std::optional<RequestParser> parser_;
+  RequestData request_;
+  std::string out_;  // the serialized reply, capacity reused
   Loop* loop_;
   Clock::time_point start_;
   bool counted_ = false;  // in metrics.in_flight
@@ -198,7 +274,8 @@ void Session::ReadHeader() {
     Close();
     return;
   }
-  parser_.emplace();
+  request_.Clear();
+  parser_.emplace(&request_);
   parser_->header_limit(64 * 1024);
   parser_->body_limit(static_cast<uint64_t>(loop_->server->options.max_body_bytes));
   stream_.expires_after(std::chrono::milliseconds(loop_->server->options.header_timeout_ms));
@@ -207,14 +284,10 @@ void Session::ReadHeader() {
 }
 
 void Session::OnHeader(beast::error_code ec, size_t) {
-  if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == net::error::eof ||
-      ec == net::error::connection_reset) {
-    Close();
-    return;
-  }
-  if (ec == beast::error::timeout) {
-    // Idle, or headers too slow: the stream has closed the socket (a slow client holds
-    // nothing).
+  if (ec == beast::error::timeout || ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
+      ec == net::error::eof || ec == net::error::connection_reset) {
+    // Idle, gone, or headers too slow (the stream has closed the socket): a slow client
+    // holds nothing, and there is nobody to answer.
     Close();
     return;
   }
@@ -233,21 +306,28 @@ void Session::OnHeader(beast::error_code ec, size_t) {
     Send(std::move(r), -1);
     return;
   }
-  stream_.expires_after(std::chrono::milliseconds(loop_->server->options.body_timeout_ms));
-  const auto& head = parser_->get();
-  if (auto it = head.find(http::field::expect); it != head.end() && beast::iequals(it->value(), "100-continue")) {
-    // curl sends this for bodies over 1 kB and waits a second for it.
-    auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, head.version());
-    http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code wec, size_t) {
-      if (wec) {
-        self->Close();
-        return;
-      }
-      http::async_read(self->stream_, self->buffer_, *self->parser_,
-                       beast::bind_front_handler(&Session::OnBody, self));
-    });
+  if (parser_->is_done()) {  // the body came with the headers (small requests): no timer to arm
+    OnBody({}, 0);
     return;
   }
+  stream_.expires_after(std::chrono::milliseconds(loop_->server->options.body_timeout_ms));
+  if (request_.expect_continue) {
+    // curl sends "Expect: 100-continue" for bodies over 1 kB and waits a second for this.
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                     [self = shared_from_this()](beast::error_code wec, size_t) {
+                       if (wec) {
+                         self->Close();
+                         return;
+                       }
+                       self->ReadBody();
+                     });
+    return;
+  }
+  ReadBody();
+}
+
+void Session::ReadBody() {
   http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::OnBody, shared_from_this()));
 }
 
@@ -259,9 +339,9 @@ void Session::OnBody(beast::error_code ec, size_t) {
     Send(std::move(r), -1);
     return;
   }
-  if (ec == beast::error::timeout || ec == net::error::operation_aborted || ec == net::error::eof || ec == net::error::connection_reset ||
-      ec == http::error::end_of_stream || ec == http::error::partial_message) {
-    Close();  // the client went away mid-request: nobody to answer
+  if (ec == beast::error::timeout || ec == net::error::operation_aborted || ec == net::error::eof ||
+      ec == net::error::connection_reset || ec == http::error::end_of_stream || ec == http::error::partial_message) {
+    Close();  // the client went away mid-request, or is too slow: nobody to answer
     return;
   }
   if (ec) {
@@ -270,7 +350,6 @@ void Session::OnBody(beast::error_code ec, size_t) {
     Send(std::move(r), -1);
     return;
   }
-  request_ = parser_->release();
   stream_.expires_never();
   try {
     Handle();
@@ -284,13 +363,13 @@ void Session::Handle() {
   auto& metrics = s.metrics;
   ++metrics.in_flight;
   counted_ = true;
-  const std::string_view target(request_.target().data(), request_.target().size());
+  const std::string_view target = request_.target;
   const std::string_view path = target.substr(0, target.find('?'));
-  const http::verb method = request_.method();
+  const http::verb method = request_.method;
   const int route = s.RouteIndex(path);
   auto method_not_allowed = [&](const char* allow) {
-    Reply r = JsonError(405, "method " + std::string(request_.method_string()) + " is not allowed on " +
-                                 std::string(path) + "; use " + allow);
+    Reply r = JsonError(405, "method " + request_.method_name + " is not allowed on " + std::string(path) + "; use " +
+                                 allow);
     r.headers.emplace_back("Allow", allow);
     Send(std::move(r), route);
   };
@@ -305,12 +384,9 @@ void Session::Handle() {
     return Send({.body = R"({"status":"ready"})"}, -1);
   }
   if (!s.options.api_key.empty()) {
-    std::string_view key;
-    if (auto it = request_.find("X-API-Key"); it != request_.end()) {
-      key = std::string_view(it->value().data(), it->value().size());
-    } else if (auto auth = request_.find(http::field::authorization); auth != request_.end()) {
-      std::string_view v(auth->value().data(), auth->value().size());
-      if (v.rfind("Bearer ", 0) == 0) key = v.substr(7);
+    std::string_view key = request_.api_key;
+    if (key.empty() && std::string_view(request_.authorization).rfind("Bearer ", 0) == 0) {
+      key = std::string_view(request_.authorization).substr(7);
     }
     if (key.empty() || !ConstantTimeEquals(key, s.options.api_key)) {
       Reply r = JsonError(401, key.empty() ? "an API key is required (X-API-Key or Authorization: Bearer)"
@@ -347,8 +423,8 @@ void Session::Handle() {
 void Session::HandleModel(int route) {
   Server::Impl& s = *loop_->server;
   int64_t deadline_ms = s.options.deadline_ms;
-  if (auto it = request_.find("X-Ember-Deadline-Ms"); it != request_.end()) {
-    const std::string v(it->value().data(), it->value().size());
+  if (request_.has_deadline) {
+    const std::string& v = request_.deadline;
     char* end = nullptr;
     const long long ms = std::strtoll(v.c_str(), &end, 10);
     if (v.empty() || *end != '\0' || ms <= 0) {
@@ -361,7 +437,7 @@ void Session::HandleModel(int route) {
   std::shared_ptr<const LoadedModel> model = s.routes[route]->model.load();
   bool array = false;
   DecodeProblem problem;
-  Result<Batch> rows = model->decoder().Decode(request_.body(), &array, &problem);
+  Result<Batch> rows = model->decoder().Decode(request_.body, &array, &problem);
   if (!rows.ok()) {
     Json extra = Json::MakeObject();
     if (!problem.problem.field.empty()) extra.Set("field", problem.problem.field);
@@ -377,20 +453,31 @@ void Session::HandleModel(int route) {
 
 void Session::Send(Reply reply, int route) {
   Server::Impl& s = *loop_->server;
-  response_ = {};
-  response_.result(static_cast<http::status>(reply.status));
-  response_.version(request_.version() ? request_.version() : 11);
-  response_.set(http::field::server, kServerHeader);
-  response_.set(http::field::content_type, reply.content_type);
-  for (auto& [k, v] : reply.headers) response_.set(k, v);
-  const bool close = reply.close || s.draining || (request_.version() && !request_.keep_alive());
-  response_.keep_alive(!close);
-  if (request_.method() != http::verb::head) response_.body() = std::move(reply.body);
-  response_.prepare_payload();
+  const bool close = reply.close || s.draining || !request_.keep_alive;
+  out_.clear();
+  out_ += request_.version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  out_ += std::to_string(reply.status);
+  out_ += ' ';
+  const auto reason = http::obsolete_reason(static_cast<http::status>(reply.status));
+  out_.append(reason.data(), reason.size());
+  out_ += "\r\nServer: ";
+  out_ += kServerHeader;
+  out_ += "\r\nContent-Type: ";
+  out_ += reply.content_type;
+  out_ += "\r\nContent-Length: ";
+  out_ += std::to_string(reply.body.size());
+  for (const auto& [k, v] : reply.headers) {
+    out_ += "\r\n";
+    out_ += k;
+    out_ += ": ";
+    out_ += v;
+  }
+  out_ += close ? "\r\nConnection: close\r\n\r\n" : (request_.version == 10 ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\n\r\n");
+  if (request_.method != http::verb::head) out_ += reply.body;
   s.metrics.RecordRequest(route, reply.status, std::chrono::duration<double>(Clock::now() - start_).count());
-  stream_.expires_after(std::chrono::milliseconds(s.options.body_timeout_ms));  // a reader that never reads
-  http::async_write(stream_, response_,
-                    beast::bind_front_handler(&Session::OnWritten, shared_from_this(), close));
+  // A client that never reads can only hold a reply larger than the socket's buffers.
+  if (out_.size() > 64 * 1024) stream_.expires_after(std::chrono::milliseconds(s.options.body_timeout_ms));
+  net::async_write(stream_, net::buffer(out_), beast::bind_front_handler(&Session::OnWritten, shared_from_this(), close));
 }
 
 void Session::OnWritten(bool close, beast::error_code ec, size_t) {
@@ -398,7 +485,6 @@ void Session::OnWritten(bool close, beast::error_code ec, size_t) {
     --loop_->server->metrics.in_flight;
     counted_ = false;
   }
-  request_ = {};
   if (ec || close) {
     Close();
     return;
@@ -422,13 +508,19 @@ void Loop::Accept() {
   });
 }
 
+void RunOne(Loop& loop, int route, Pending& p);
+
 void Loop::Enqueue(int route, Pending p) {
+  const ServerOptions& o = server->options;
+  if (o.batch_max_rows <= 0) {  // per-request execution: no queue
+    RunOne(*this, route, p);
+    return;
+  }
   Batcher& b = batchers[route];
   b.rows += p.rows.num_rows();
   b.pending.push_back(std::move(p));
   ++server->metrics.queue_depth;
-  const ServerOptions& o = server->options;
-  if (o.batch_max_rows <= 0 || b.rows >= o.batch_max_rows) {
+  if (b.rows >= o.batch_max_rows) {
     Flush(route);
     return;
   }
@@ -441,44 +533,53 @@ void Loop::Enqueue(int route, Pending p) {
   }
 }
 
-// Runs `model` on `in` and answers every request of `group` from its own rows.
-void RunGroup(Loop& loop, int route, std::vector<Pending>& group) {
-  Metrics& metrics = loop.server->metrics;
-  const LoadedModel& model = *group[0].model;
-  auto answer = [&](Pending& p, const Batch& out, int64_t begin) {
-    const int64_t n = p.rows.num_rows();
-    if (!p.array && out.num_rows() - begin < 1) {
-      p.session->Send(JsonError(400, "the pipeline dropped this row (a stage's handleInvalid is 'skip'); "
-                                     "set it to 'keep' to get a reply for every row"),
-                      route);
-      return;
-    }
-    Reply r;
-    model.encoder().Encode(out, begin, begin + n, p.array, &r.body);
-    r.headers.emplace_back("X-Ember-Model-Version", std::to_string(model.version()));
-    p.session->Send(std::move(r), route);
-  };
-  auto run_one = [&](Pending& p) {
-    metrics.RecordBatch(route, p.rows.num_rows());
-    Result<Batch> out = model.kernel().Apply(p.rows, loop.scratch);
-    if (!out.ok()) {
-      p.session->Send(JsonError(StatusForPipelineError(out.status()), out.status().message()), route);
-      return;
-    }
-    if (out->num_rows() != p.rows.num_rows() && p.array) {
-      p.session->Send(JsonError(400, "the pipeline dropped " + std::to_string(p.rows.num_rows() - out->num_rows()) +
-                                         " of " + std::to_string(p.rows.num_rows()) +
-                                         " rows (a stage's handleInvalid is 'skip'); set it to 'keep' to get a "
-                                         "reply for every row"),
-                      route);
-      return;
-    }
-    answer(p, *out, 0);
-  };
-  if (group.size() == 1) {
-    run_one(group[0]);
+// Answers `p` from rows [begin, begin + its rows) of `out`, which `model` produced.
+void Answer(const LoadedModel& model, int route, Pending& p, const Batch& out, int64_t begin) {
+  const int64_t n = p.rows.num_rows();
+  if (!p.array && out.num_rows() - begin < 1) {
+    p.session->Send(JsonError(400, "the pipeline dropped this row (a stage's handleInvalid is 'skip'); "
+                                   "set it to 'keep' to get a reply for every row"),
+                    route);
     return;
   }
+  Reply r;
+  model.encoder().Encode(out, begin, begin + n, p.array, &r.body);
+  r.headers.emplace_back("X-Ember-Model-Version", std::to_string(model.version()));
+  p.session->Send(std::move(r), route);
+}
+
+// Runs one request's rows through its model and answers it.
+void RunOne(Loop& loop, int route, Pending& p) {
+  if (Clock::now() > p.deadline) {
+    p.session->Send(JsonError(504, "the request's deadline passed before its pipeline ran"), route);
+    return;
+  }
+  loop.server->metrics.RecordBatch(route, p.rows.num_rows());
+  const LoadedModel& model = *p.model;
+  Result<Batch> out = model.kernel().Apply(p.rows, loop.scratch);
+  if (!out.ok()) {
+    p.session->Send(JsonError(StatusForPipelineError(out.status()), out.status().message()), route);
+    return;
+  }
+  if (out->num_rows() != p.rows.num_rows() && p.array) {
+    p.session->Send(JsonError(400, "the pipeline dropped " + std::to_string(p.rows.num_rows() - out->num_rows()) +
+                                       " of " + std::to_string(p.rows.num_rows()) +
+                                       " rows (a stage's handleInvalid is 'skip'); set it to 'keep' to get a "
+                                       "reply for every row"),
+                    route);
+    return;
+  }
+  Answer(model, route, p, *out, 0);
+}
+
+// Runs the requests of `group` (one model, deadlines checked) as one batch and answers
+// each from its own rows.
+void RunGroup(Loop& loop, int route, std::vector<Pending>& group) {
+  if (group.size() == 1) {
+    RunOne(loop, route, group[0]);
+    return;
+  }
+  const LoadedModel& model = *group[0].model;
   std::vector<Batch> inputs;
   int64_t total = 0;
   for (Pending& p : group) {
@@ -490,13 +591,13 @@ void RunGroup(Loop& loop, int route, std::vector<Pending>& group) {
   if (!out.ok() || out->num_rows() != total) {
     // One request's bad row (or dropped rows) must not fail or shift the others: run each
     // request alone so that each gets its own answer.
-    for (Pending& p : group) run_one(p);
+    for (Pending& p : group) RunOne(loop, route, p);
     return;
   }
-  metrics.RecordBatch(route, total);
+  loop.server->metrics.RecordBatch(route, total);
   int64_t begin = 0;
   for (Pending& p : group) {
-    answer(p, *out, begin);
+    Answer(model, route, p, *out, begin);
     begin += p.rows.num_rows();
   }
 }
