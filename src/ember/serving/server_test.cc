@@ -374,6 +374,37 @@ TEST_F(ServerTest, ReloadSwapsWholeModelsAndKeepsTheOldOneOnFailure) {
   EXPECT_EQ(still.body, after.body);
 }
 
+TEST_F(ServerTest, ReloadUnderLoadDropsNothing) {
+  auto server = Start({});
+  ASSERT_TRUE(server);
+  const std::string v1 = ExpectedReply(dir_, 0.4, "red");
+  std::atomic<bool> stop{false};
+  std::atomic<int> bad{0}, answered{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 4; ++t) {
+    clients.emplace_back([&] {
+      Client c(server->port());
+      while (!stop) {
+        auto r = c.Request("POST", "/predict", R"({"x": 0.4, "color": "red"})");
+        ++answered;
+        // Either model's exact reply: never an error, a half-loaded model or no reply.
+        if (r.status != 200 || (r.Header("X-Ember-Model-Version") == "1" && r.body != v1)) ++bad;
+      }
+    });
+  }
+  FitAndSave(dir_, 90);
+  const std::string v2 = ExpectedReply(dir_, 0.4, "red");
+  for (int i = 0; i < 5; ++i) EXPECT_THAT(server->Reload(), IsOk());
+  stop = true;
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_GT(answered.load(), 0);
+  Client c(server->port());
+  auto last = c.Request("POST", "/predict", R"({"x": 0.4, "color": "red"})");
+  EXPECT_EQ(last.Header("X-Ember-Model-Version"), "6");
+  EXPECT_EQ(last.body, v2);
+}
+
 TEST_F(ServerTest, ShutdownAnswersWhatIsInFlightThenStops) {
   auto server = Start({.threads = 1, .batch_max_rows = 1000, .batch_wait_us = 200000});
   ASSERT_TRUE(server);
