@@ -29,3 +29,12 @@ function(ember_cc_binary)
   add_executable(${ARG_NAME} ${ARG_SRCS})
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS})
 endfunction()
+
+# ember_link_allocator(target): links tcmalloc into a program when it was found (see the
+# top-level CMakeLists.txt); --no-as-needed so that it replaces malloc although nothing
+# calls it by name.
+function(ember_link_allocator target)
+  if(EMBER_TCMALLOC)
+    target_link_libraries(${target} PRIVATE "-Wl,--push-state,--no-as-needed" ${EMBER_TCMALLOC} "-Wl,--pop-state")
+  endif()
+endfunction()

@@ -8,6 +8,8 @@ PACKAGES=(
   clang lld libclang-rt-14-dev           # libFuzzer targets
   libgtest-dev libgmock-dev libbenchmark-dev
   libsimdjson-dev libcli11-dev
+  libboost-dev                            # Beast and Asio (serving)
+  libgoogle-perftools-dev                 # tcmalloc for the programs (see CMakeLists.txt)
   libsqlite3-dev                          # differential tests of the SQL transformer
   python3 python3-sklearn                 # differential tests against scikit-learn (/usr/bin/python3)
 )

@@ -162,7 +162,7 @@ void ExportOne(const ColumnPtr& col, const Field& field, ArrowSchema* s, ArrowAr
     default: break;
   }
   FillSchema(s, FormatOf(t), field.name, std::move(md), field.nullable, std::move(cs));
-  std::vector<BufferPtr> buffers = col->buffers();
+  std::vector<BufferPtr> buffers(col->buffers().begin(), col->buffers().end());
   if (col->null_count() == 0) buffers[0] = nullptr;
   FillArray(a, col->length(), col->null_count(), col->offset(), std::move(buffers),
             std::move(ca));

@@ -1,7 +1,9 @@
 #include "ember/core/column.h"
 
+#include <algorithm>
 #include <string>
 
+#include "ember/base/check.h"
 #include "ember/base/status_macros.h"
 
 namespace ember {
@@ -120,16 +122,44 @@ Status Validate(const DataType& type, int64_t length, int64_t offset,
 
 }  // namespace
 
+Column::Column(Private, TypePtr type, int64_t length, std::span<const BufferPtr> buffers,
+               std::span<const ColumnPtr> children, int64_t null_count, int64_t offset)
+    : type_(std::move(type)), length_(length), offset_(offset), null_count_(null_count) {
+  EMBER_CHECK(buffers.size() <= kMaxBuffers);
+  std::copy(buffers.begin(), buffers.end(), buffers_.begin());
+  num_buffers_ = buffers.size();
+  num_children_ = children.size();
+  if (children.size() <= kInlineChildren) {
+    std::copy(children.begin(), children.end(), inline_children_.begin());
+  } else {
+    more_children_.assign(children.begin(), children.end());
+  }
+}
+
+namespace {
+
+int64_t NullCount(std::span<const BufferPtr> buffers, int64_t length, int64_t null_count, int64_t offset) {
+  if (!buffers.empty() && buffers[0] == nullptr) return 0;
+  if (null_count < 0) return length - CountSetBits(buffers[0]->data(), offset, length);
+  return null_count;
+}
+
+}  // namespace
+
 ColumnPtr Column::MakeUnchecked(TypePtr type, int64_t length, std::vector<BufferPtr> buffers,
                                 std::vector<ColumnPtr> children, int64_t null_count,
                                 int64_t offset) {
-  if (!buffers.empty() && buffers[0] == nullptr) {
-    null_count = 0;
-  } else if (null_count < 0) {
-    null_count = length - CountSetBits(buffers[0]->data(), offset, length);
-  }
-  return std::make_shared<const Column>(Private{}, std::move(type), length, std::move(buffers), std::move(children),
-                                        null_count, offset);
+  null_count = NullCount(buffers, length, null_count, offset);
+  return std::make_shared<const Column>(Private{}, std::move(type), length, buffers, children, null_count, offset);
+}
+
+ColumnPtr Column::MakeUnchecked(TypePtr type, int64_t length, std::initializer_list<BufferPtr> buffers,
+                                std::initializer_list<ColumnPtr> children, int64_t null_count, int64_t offset) {
+  const std::span<const BufferPtr> b(buffers.begin(), buffers.size());
+  null_count = NullCount(b, length, null_count, offset);
+  return std::make_shared<const Column>(Private{}, std::move(type), length, b,
+                                        std::span<const ColumnPtr>(children.begin(), children.size()), null_count,
+                                        offset);
 }
 
 Result<ColumnPtr> Column::Make(TypePtr type, int64_t length, std::vector<BufferPtr> buffers,
@@ -190,8 +220,8 @@ double NumericValue(const Column& c, int64_t r) {
 }
 
 ColumnPtr Column::Slice(int64_t offset, int64_t length) const {
-  return MakeUnchecked(type_, length, buffers_, children_, null_count_ == 0 ? 0 : -1,
-                       offset_ + offset);
+  const int64_t nulls = NullCount(buffers(), length, null_count_ == 0 ? 0 : -1, offset_ + offset);
+  return std::make_shared<const Column>(Private{}, type_, length, buffers(), children(), nulls, offset_ + offset);
 }
 
 }  // namespace ember

@@ -12,6 +12,8 @@
 #pragma once
 
 #include <cstdint>
+#include <array>
+#include <initializer_list>
 #include <memory>
 #include <span>
 #include <string_view>
@@ -37,6 +39,11 @@ class Column {
   static ColumnPtr MakeUnchecked(TypePtr type, int64_t length, std::vector<BufferPtr> buffers,
                                  std::vector<ColumnPtr> children, int64_t null_count,
                                  int64_t offset = 0);
+  // The same from braced lists ({validity, values}, {}): no temporary vectors, so a kernel
+  // that builds many small columns (serving one row) allocates only the column itself.
+  static ColumnPtr MakeUnchecked(TypePtr type, int64_t length, std::initializer_list<BufferPtr> buffers,
+                                 std::initializer_list<ColumnPtr> children, int64_t null_count,
+                                 int64_t offset = 0);
   // A column of `length` nulls of `type`.
   static ColumnPtr MakeNull(const TypePtr& type, int64_t length);
 
@@ -45,9 +52,12 @@ class Column {
   int64_t length() const { return length_; }
   int64_t offset() const { return offset_; }
   int64_t null_count() const { return null_count_; }
-  const std::vector<BufferPtr>& buffers() const { return buffers_; }
-  const std::vector<ColumnPtr>& children() const { return children_; }
-  const ColumnPtr& child(int i) const { return children_[i]; }
+  std::span<const BufferPtr> buffers() const { return {buffers_.data(), num_buffers_}; }
+  std::span<const ColumnPtr> children() const {
+    return num_children_ <= kInlineChildren ? std::span<const ColumnPtr>(inline_children_.data(), num_children_)
+                                            : std::span<const ColumnPtr>(more_children_);
+  }
+  const ColumnPtr& child(int i) const { return children()[i]; }
 
   // The validity bitmap (bit offset() is row 0), or nullptr when there are no nulls.
   const uint8_t* validity() const {
@@ -77,16 +87,16 @@ class Column {
   // Dense vector row i: vector_size() doubles.
   std::span<const double> DenseRow(int64_t i) const {
     int64_t n = type_->vector_size();
-    return {children_[0]->Values<double>() + (offset_ + i) * n, static_cast<size_t>(n)};
+    return {child(0)->Values<double>() + (offset_ + i) * n, static_cast<size_t>(n)};
   }
   // Sparse vector row i: its indices and values.
   std::span<const int32_t> SparseIndices(int64_t i) const {
     const int32_t* o = Offsets();
-    return {children_[0]->Values<int32_t>() + o[i], static_cast<size_t>(o[i + 1] - o[i])};
+    return {child(0)->Values<int32_t>() + o[i], static_cast<size_t>(o[i + 1] - o[i])};
   }
   std::span<const double> SparseValues(int64_t i) const {
     const int32_t* o = Offsets();
-    return {children_[1]->Values<double>() + o[i], static_cast<size_t>(o[i + 1] - o[i])};
+    return {child(1)->Values<double>() + o[i], static_cast<size_t>(o[i + 1] - o[i])};
   }
 
   // Zero-copy view of rows [offset, offset + length). Precondition: within bounds.
@@ -96,18 +106,23 @@ class Column {
   struct Private {};  // so that make_shared (one allocation) can call the constructor
 
  public:
-  Column(Private, TypePtr type, int64_t length, std::vector<BufferPtr> buffers, std::vector<ColumnPtr> children,
-         int64_t null_count, int64_t offset)
-      : type_(std::move(type)), length_(length), offset_(offset), null_count_(null_count),
-        buffers_(std::move(buffers)), children_(std::move(children)) {}
+  Column(Private, TypePtr type, int64_t length, std::span<const BufferPtr> buffers, std::span<const ColumnPtr> children,
+         int64_t null_count, int64_t offset);
 
  private:
+  // Buffers (at most 3 for any type) and up to two children are stored inline: a column is
+  // one allocation. Structs with more fields keep their children in a vector.
+  static constexpr size_t kMaxBuffers = 3;
+  static constexpr size_t kInlineChildren = 2;
   TypePtr type_;
   int64_t length_;
   int64_t offset_;
   int64_t null_count_;
-  std::vector<BufferPtr> buffers_;
-  std::vector<ColumnPtr> children_;
+  std::array<BufferPtr, kMaxBuffers> buffers_{};
+  size_t num_buffers_ = 0;
+  std::array<ColumnPtr, kInlineChildren> inline_children_{};
+  std::vector<ColumnPtr> more_children_;
+  size_t num_children_ = 0;
 };
 
 // Number of buffers and children a column of `type` has (see the table above).

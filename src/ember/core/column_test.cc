@@ -108,7 +108,10 @@ TEST(ColumnTest, MakeNullHasAllNulls) {
                     SparseVectorType(3)}) {
     ColumnPtr c = Column::MakeNull(t, 5);
     EXPECT_EQ(c->null_count(), 5) << t->ToString();
-    EXPECT_TRUE(Column::Make(t, 5, c->buffers(), c->children()).ok()) << t->ToString();
+    EXPECT_TRUE(Column::Make(t, 5, {c->buffers().begin(), c->buffers().end()},
+                             {c->children().begin(), c->children().end()})
+                    .ok())
+        << t->ToString();
   }
 }
 

@@ -1,5 +1,6 @@
 #include "ember/core/types.h"
 
+#include <array>
 #include <charconv>
 
 #include "ember/base/status_macros.h"
@@ -82,12 +83,30 @@ TypePtr ListType(TypePtr value_type) {
 TypePtr StructType(std::vector<Field> fields) {
   return std::make_shared<DataType>(TypeId::kStruct, nullptr, std::move(fields), 0, false);
 }
-TypePtr DenseVectorType(int64_t size) {
-  return std::make_shared<DataType>(TypeId::kVector, nullptr, std::vector<Field>{}, size, false);
+namespace {
+
+// Kernels ask for the same few vector types on every batch (one-hot widths, model outputs):
+// each thread keeps the last 16 of each kind instead of allocating a new type every time.
+TypePtr VectorType(int64_t size, bool sparse) {
+  struct Entry {
+    int64_t size = -1;
+    TypePtr type;
+  };
+  thread_local std::array<std::array<Entry, 16>, 2> cache;
+  thread_local std::array<size_t, 2> next{};
+  auto& c = cache[sparse];
+  for (const Entry& e : c) {
+    if (e.size == size && e.type) return e.type;
+  }
+  TypePtr t = std::make_shared<DataType>(TypeId::kVector, nullptr, std::vector<Field>{}, size, sparse);
+  c[next[sparse]++ % c.size()] = {size, t};
+  return t;
 }
-TypePtr SparseVectorType(int64_t size) {
-  return std::make_shared<DataType>(TypeId::kVector, nullptr, std::vector<Field>{}, size, true);
-}
+
+}  // namespace
+
+TypePtr DenseVectorType(int64_t size) { return VectorType(size, false); }
+TypePtr SparseVectorType(int64_t size) { return VectorType(size, true); }
 
 namespace {
 

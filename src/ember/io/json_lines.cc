@@ -253,7 +253,7 @@ Result<JsonReadResult> ParseJsonLines(const ExecContext& ctx, std::string_view d
     }
     ColumnPtr all = rows.Finish();
     b.num_rows = all->length();
-    b.columns = all->children();
+    b.columns.assign(all->children().begin(), all->children().end());
     return Status::OK();
   });
   // Finish: line numbers, policy, partitions.

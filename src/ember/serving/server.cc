@@ -128,7 +128,7 @@ struct Loop {
   Server::Impl* server;
   std::unordered_set<Session*> live;  // sessions on this loop (for closing idle ones)
   KernelScratch scratch;
-  net::io_context ioc{1};
+  net::io_context ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};  // one thread runs it; posts still come from others
   tcp::acceptor acceptor{ioc};
   struct Batcher {
     std::vector<Pending> pending;
