@@ -19,9 +19,64 @@ void Leaves(const std::shared_ptr<const Transformer>& t, std::vector<std::shared
 
 }  // namespace
 
+const SchemaPtr& RawRequestSchema() {
+  static const SchemaPtr* schema = [] {
+    TypePtr header = StructType({MakeField("name", StringType()), MakeField("value", StringType())});
+    TypePtr request = StructType({MakeField("method", StringType()), MakeField("path", StringType()),
+                                  MakeField("query", StringType()), MakeField("headers", ListType(header)),
+                                  MakeField("body", BinaryType())});
+    return new SchemaPtr(*Schema::Make({MakeField("request", request)}));
+  }();
+  return *schema;
+}
+
+Result<std::shared_ptr<const LoadedModel>> LoadedModel::RawFromTransformer(std::shared_ptr<const Transformer> model,
+                                                                           int64_t version) {
+  if (!model) return InvalidArgument("a served model needs a transformer");
+  EMBER_ASSIGN_OR_RETURN(auto pipeline, PipelineModel::Make({model}));
+  const std::vector<std::string> reply = {"reply"};
+  EMBER_ASSIGN_OR_RETURN(std::unique_ptr<BoundTransform> kernel, pipeline->BindSelect(*RawRequestSchema(), reply));
+  const DataType& t = *kernel->output_schema()->field(0).type;
+  auto problem = [&](const std::string& what) {
+    return InvalidArgument("raw mode: the pipeline's \"reply\" column is " + t.ToString() + "; " + what);
+  };
+  if (t.id() != TypeId::kStruct) return problem("it must be a struct with \"body\" (and \"status\", \"headers\")");
+  RawReplyFields f;
+  for (size_t i = 0; i < t.fields().size(); ++i) {
+    const Field& field = t.fields()[i];
+    const TypeId id = field.type->id();
+    if (field.name == "status") {
+      if (id != TypeId::kInt32 && id != TypeId::kInt64) return problem("\"status\" must be an integer");
+      f.status = static_cast<int>(i);
+    } else if (field.name == "body") {
+      if (!field.type->is_binary_like()) return problem("\"body\" must be string or binary");
+      f.body = static_cast<int>(i);
+    } else if (field.name == "headers") {
+      const bool ok = id == TypeId::kList && field.type->value_type()->id() == TypeId::kStruct &&
+                      field.type->value_type()->fields().size() == 2 &&
+                      field.type->value_type()->fields()[0].type->is_binary_like() &&
+                      field.type->value_type()->fields()[1].type->is_binary_like();
+      if (!ok) return problem("\"headers\" must be a list of {name, value} strings");
+      f.headers = static_cast<int>(i);
+    }
+  }
+  if (f.body < 0) return problem("it has no \"body\" field");
+  EMBER_ASSIGN_OR_RETURN(ReplyEncoder encoder, ReplyEncoder::Make(*kernel->output_schema(), reply));
+  auto loaded = std::shared_ptr<LoadedModel>(new LoadedModel(std::move(pipeline), std::move(kernel),
+                                                             RequestDecoder(RawRequestSchema()), std::move(encoder),
+                                                             version));
+  loaded->raw_ = f;
+  return std::shared_ptr<const LoadedModel>(std::move(loaded));
+}
+
 Result<std::shared_ptr<const LoadedModel>> LoadedModel::Load(const RouteOptions& route, int64_t version) {
   Result<std::shared_ptr<const Transformer>> model = LoadTransformer(route.model_dir, DefaultRegistry());
   if (!model.ok()) return model.status().WithContext("route " + route.path);
+  if (route.raw) {
+    Result<std::shared_ptr<const LoadedModel>> raw = RawFromTransformer(std::move(*model), version);
+    if (!raw.ok()) return raw.status().WithContext("route " + route.path + " ('" + route.model_dir + "')");
+    return raw;
+  }
   SchemaPtr input = route.input_schema;
   if (!input) {
     Result<SchemaPtr> saved = LoadInputSchema(route.model_dir);

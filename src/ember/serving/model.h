@@ -22,6 +22,23 @@ struct RouteOptions {
   // The output columns in each reply; empty means the columns the pipeline's last stage
   // adds (for a classifier: rawPrediction, probability, prediction).
   std::vector<std::string> reply_cols;
+  // Raw mode: the pipeline gets the whole HTTP request as the struct column "request"
+  // (RawRequestSchema()) and must produce a struct column "reply" with "body" (string or
+  // binary) and optionally "status" (integer) and "headers" (list of {name, value}); the
+  // server writes that reply as it is. Any method is accepted.
+  bool raw = false;
+};
+
+// The input schema of raw routes: one column "request" of
+// struct<method: string, path: string, query: string,
+//        headers: list<struct<name: string, value: string>>, body: binary>.
+const SchemaPtr& RawRequestSchema();
+
+// Where the parts of a raw route's "reply" struct are (-1: absent).
+struct RawReplyFields {
+  int status = -1;
+  int headers = -1;
+  int body = -1;
 };
 
 class LoadedModel {
@@ -33,6 +50,11 @@ class LoadedModel {
                                                                     SchemaPtr input_schema,
                                                                     std::vector<std::string> reply_cols,
                                                                     int64_t version);
+  // A raw-mode model (see RouteOptions::raw); errors say what the reply column lacks.
+  static Result<std::shared_ptr<const LoadedModel>> RawFromTransformer(std::shared_ptr<const Transformer> model,
+                                                                       int64_t version);
+  bool raw() const { return raw_.body >= 0; }
+  const RawReplyFields& raw_reply() const { return raw_; }
 
   const RequestDecoder& decoder() const { return decoder_; }
   const ReplyEncoder& encoder() const { return encoder_; }
@@ -53,6 +75,7 @@ class LoadedModel {
   RequestDecoder decoder_;
   ReplyEncoder encoder_;
   int64_t version_;
+  RawReplyFields raw_;
 };
 
 }  // namespace ember::serving

@@ -18,6 +18,7 @@
 
 #include "ember/base/json.h"
 #include "ember/base/status_macros.h"
+#include "ember/core/builder.h"
 #include "ember/core/ops.h"
 #include "ember/pipeline/save_load.h"
 
@@ -90,6 +91,7 @@ struct Server::Impl {
   std::vector<std::thread> threads;
   std::atomic<bool> draining{false};
   std::atomic<int64_t> sessions{0};
+  std::vector<std::string> raw_paths;  // routes in raw mode
   int port = 0;
   std::mutex reload_mu;
   std::mutex stop_mu;
@@ -160,6 +162,10 @@ struct RequestData {
   std::string deadline;       // X-Ember-Deadline-Ms
   bool has_deadline = false;
   bool expect_continue = false;
+  // Raw routes get every header; the paths come from the server.
+  const std::vector<std::string>* raw_paths = nullptr;
+  bool all_headers = false;
+  std::vector<std::pair<std::string, std::string>> headers;
   int version = 11;
   bool keep_alive = true;
   void Clear() {
@@ -170,7 +176,8 @@ struct RequestData {
     api_key.clear();
     authorization.clear();
     deadline.clear();
-    has_deadline = expect_continue = false;
+    has_deadline = expect_continue = all_headers = false;
+    headers.clear();
     version = 11;
     keep_alive = true;
   }
@@ -189,10 +196,15 @@ class RequestParser final : public http::basic_parser<true> {
     out_->method_name.assign(method_str.data(), method_str.size());
     out_->target.assign(target.data(), target.size());
     out_->version = version;
+    if (out_->raw_paths != nullptr) {
+      const std::string_view path = std::string_view(out_->target).substr(0, out_->target.find('?'));
+      for (const std::string& p : *out_->raw_paths) out_->all_headers = out_->all_headers || p == path;
+    }
   }
   void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}
   void on_field_impl(http::field name, beast::string_view name_string, beast::string_view value,
                      beast::error_code&) override {
+    if (out_->all_headers) out_->headers.emplace_back(std::string(name_string), std::string(value));
     if (name == http::field::authorization) {
       out_->authorization.assign(value.data(), value.size());
     } else if (name == http::field::expect) {
@@ -253,6 +265,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnBody(beast::error_code ec, size_t);
   void Handle();
   void HandleModel(int route);
+  void HandleRaw(int route);
   void OnWritten(bool close, beast::error_code ec, size_t);
 
   beast::tcp_stream stream_;
@@ -275,6 +288,7 @@ void Session::ReadHeader() {
     return;
   }
   request_.Clear();
+  request_.raw_paths = &loop_->server->raw_paths;
   parser_.emplace(&request_);
   parser_->header_limit(64 * 1024);
   parser_->body_limit(static_cast<uint64_t>(loop_->server->options.max_body_bytes));
@@ -410,6 +424,7 @@ void Session::Handle() {
     return Send({.body = s.ModelsJson()}, -1);
   }
   if (route < 0) return Send(JsonError(404, "no route " + std::string(path)), -1);
+  if (s.routes[route]->options.raw) return HandleRaw(route);  // any method
   if (method != http::verb::post) return method_not_allowed("POST");
   if (metrics.in_flight.load() > s.options.max_in_flight) {
     ++metrics.rejected;
@@ -449,6 +464,81 @@ void Session::HandleModel(int route) {
   Pending p{shared_from_this(), std::move(model), std::move(*rows), array,
             start_ + std::chrono::milliseconds(deadline_ms)};
   loop_->Enqueue(route, std::move(p));
+}
+
+void Session::HandleRaw(int route) {
+  Server::Impl& s = *loop_->server;
+  if (s.metrics.in_flight.load() > s.options.max_in_flight) {
+    ++s.metrics.rejected;
+    Reply r = JsonError(503, "too many requests in progress; retry later");
+    r.headers.emplace_back("Retry-After", "1");
+    return Send(std::move(r), route);
+  }
+  std::shared_ptr<const LoadedModel> model = s.routes[route]->model.load();
+  // The request as one row of RawRequestSchema().
+  const SchemaPtr& schema = RawRequestSchema();
+  StructBuilder request(schema->field(0).type);
+  request.Append();
+  auto text = [&](int field, std::string_view v) { static_cast<StringBuilder*>(request.field_builder(field))->Append(v); };
+  const std::string_view target = request_.target;
+  const size_t q = target.find('?');
+  text(0, request_.method_name);
+  text(1, target.substr(0, q));
+  text(2, q == std::string_view::npos ? std::string_view() : target.substr(q + 1));
+  auto* list = static_cast<ListBuilder*>(request.field_builder(3));
+  list->Append();
+  auto* header = static_cast<StructBuilder*>(list->value_builder());
+  for (const auto& [name, value] : request_.headers) {
+    header->Append();
+    static_cast<StringBuilder*>(header->field_builder(0))->Append(name);
+    static_cast<StringBuilder*>(header->field_builder(1))->Append(value);
+  }
+  text(4, request_.body);
+  Result<Batch> in = Batch::Make(schema, {request.Finish()}, 1);
+  Result<Batch> out = in.ok() ? model->kernel().Apply(*in, loop_->scratch) : in;
+  if (!out.ok()) return Send(JsonError(StatusForPipelineError(out.status()), out.status().message()), route);
+  if (out->num_rows() != 1) {
+    return Send(JsonError(500, "the pipeline produced " + std::to_string(out->num_rows()) +
+                                   " replies for one request"),
+                route);
+  }
+  const Column& reply = *out->column(0);
+  if (reply.IsNull(0)) return Send(JsonError(500, "the pipeline's reply is null"), route);
+  const RawReplyFields& f = model->raw_reply();
+  const int64_t row = reply.offset();  // a struct's children are indexed with its offset
+  Reply r;
+  r.content_type = "application/octet-stream";
+  if (f.status >= 0 && reply.child(f.status)->IsValid(row)) {
+    const Column& c = *reply.child(f.status);
+    const int64_t status = c.type_id() == TypeId::kInt32 ? c.Values<int32_t>()[row] : c.Values<int64_t>()[row];
+    if (status < 100 || status > 599) {
+      return Send(JsonError(500, "the pipeline's reply status " + std::to_string(status) + " is not an HTTP status"),
+                  route);
+    }
+    r.status = static_cast<int>(status);
+  }
+  if (f.headers >= 0 && reply.child(f.headers)->IsValid(row)) {
+    const Column& l = *reply.child(f.headers);
+    const Column& pairs = *l.child(0);
+    for (int32_t e = l.Offsets()[row]; e < l.Offsets()[row + 1]; ++e) {
+      const int64_t at = pairs.offset() + e;
+      if (pairs.IsNull(e) || pairs.child(0)->IsNull(at) || pairs.child(1)->IsNull(at)) continue;
+      const std::string name(pairs.child(0)->StringValue(at));
+      std::string value(pairs.child(1)->StringValue(at));
+      if (value.find_first_of("\r\n") != std::string::npos || name.find_first_of("\r\n: ") != std::string::npos) {
+        return Send(JsonError(500, "the pipeline's reply header '" + name + "' is not a valid header"), route);
+      }
+      if (beast::iequals(name, "Content-Type")) {
+        r.content_type = std::move(value);
+      } else if (!beast::iequals(name, "Content-Length") && !beast::iequals(name, "Connection") &&
+                 !beast::iequals(name, "Transfer-Encoding") && !beast::iequals(name, "Server")) {
+        r.headers.emplace_back(name, std::move(value));
+      }
+    }
+  }
+  const Column& body = *reply.child(f.body);
+  if (body.IsValid(row)) r.body.assign(body.StringValue(row));
+  Send(std::move(r), route);
 }
 
 void Session::Send(Reply reply, int route) {
@@ -711,6 +801,12 @@ Result<std::unique_ptr<Server>> Server::Start(ServerOptions options,
     auto route = std::make_unique<Route>();
     route->options = options.routes[i];
     route->model.store(models[i]);
+    if (options.routes[i].raw != models[i]->raw()) {
+      return InvalidArgument("route " + options.routes[i].path + ": the model is " +
+                             (models[i]->raw() ? "raw" : "not raw") + " but the route is " +
+                             (options.routes[i].raw ? "raw" : "not raw"));
+    }
+    if (options.routes[i].raw) impl->raw_paths.push_back(options.routes[i].path);
     impl->metrics.SetModelVersion(static_cast<int>(i), models[i]->version());
     impl->routes.push_back(std::move(route));
   }

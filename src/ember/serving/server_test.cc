@@ -16,6 +16,8 @@
 #include <thread>
 
 #include "ember/base/file_util.h"
+#include "ember/base/status_macros.h"
+#include "ember/core/builder.h"
 #include "ember/core/ops.h"
 #include "ember/io/table_io.h"
 #include "ember/pipeline/save_load.h"
@@ -420,6 +422,84 @@ TEST_F(ServerTest, ShutdownAnswersWhatIsInFlightThenStops) {
   server->Wait();
   Client after(port);
   EXPECT_FALSE(after.connected());
+}
+
+// Passes its input through: no "reply" column.
+class PassThrough final : public Transformer {
+ public:
+  PassThrough() : Transformer("", "Identity") {}
+  std::string_view type_name() const override { return "Identity"; }
+  Json ParamsJson() const override { return Json::MakeObject(); }
+  Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override {
+    SchemaPtr out = *Schema::Make(in.fields(), in.metadata());
+    return std::unique_ptr<BoundTransform>(
+        new FunctionBoundTransform(out, [](const Batch& b, KernelScratch&) -> Result<Batch> { return b; }));
+  }
+};
+
+// A raw-mode pipeline written in C++: replies 201 with the method, path, query, the
+// X-Test header and the body, and an X-Echo header.
+class EchoReply final : public Transformer {
+ public:
+  EchoReply() : Transformer("", "EchoReply") {}
+  std::string_view type_name() const override { return "EchoReply"; }
+  Json ParamsJson() const override { return Json::MakeObject(); }
+  Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override {
+    EMBER_ASSIGN_OR_RETURN(int i, in.GetFieldIndex("request"));
+    TypePtr header = StructType({MakeField("name", StringType()), MakeField("value", StringType())});
+    TypePtr reply = StructType({MakeField("status", Int32Type()), MakeField("headers", ListType(header)),
+                                MakeField("body", StringType())});
+    EMBER_ASSIGN_OR_RETURN(SchemaPtr out, in.AddField(MakeField("reply", reply)));
+    return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
+        out, [out, i, reply](const Batch& b, KernelScratch&) -> Result<Batch> {
+          const Column& req = *b.column(i);
+          StructBuilder rb(reply);
+          for (int64_t r = 0; r < b.num_rows(); ++r) {
+            const int64_t at = req.offset() + r;
+            std::string test;
+            const Column& hl = *req.child(3);
+            const Column& pairs = *hl.child(0);
+            for (int32_t e = hl.Offsets()[at]; e < hl.Offsets()[at + 1]; ++e) {
+              if (pairs.child(0)->StringValue(e) == "X-Test") test = pairs.child(1)->StringValue(e);
+            }
+            rb.Append();
+            static_cast<Int32Builder*>(rb.field_builder(0))->Append(201);
+            auto* hs = static_cast<ListBuilder*>(rb.field_builder(1));
+            hs->Append();
+            auto* h = static_cast<StructBuilder*>(hs->value_builder());
+            h->Append();
+            static_cast<StringBuilder*>(h->field_builder(0))->Append("X-Echo");
+            static_cast<StringBuilder*>(h->field_builder(1))->Append("yes");
+            h->Append();
+            static_cast<StringBuilder*>(h->field_builder(0))->Append("Content-Type");
+            static_cast<StringBuilder*>(h->field_builder(1))->Append("text/plain");
+            static_cast<StringBuilder*>(rb.field_builder(2))
+                ->Append(std::string(req.child(0)->StringValue(at)) + " " + std::string(req.child(1)->StringValue(at)) +
+                         " ?" + std::string(req.child(2)->StringValue(at)) + " " + test + " " +
+                         std::string(req.child(4)->StringValue(at)));
+          }
+          std::vector<ColumnPtr> cols = b.columns();
+          cols.push_back(rb.Finish());
+          return Batch::Make(out, std::move(cols), b.num_rows());
+        }));
+  }
+};
+
+TEST(RawServerTest, ThePipelineSeesTheWholeRequestAndWritesTheReply) {
+  auto raw = LoadedModel::RawFromTransformer(std::make_shared<const EchoReply>(), 1);
+  ASSERT_THAT(raw, IsOk());
+  auto server = Server::Start({.port = 0, .threads = 1, .routes = {{.path = "/echo", .raw = true}}}, {*raw});
+  ASSERT_THAT(server, IsOk());
+  Client c((*server)->port());
+  auto r = c.Request("PUT", "/echo?a=1&b=2", "hello", "X-Test: 42\r\n");
+  EXPECT_EQ(r.status, 201);
+  EXPECT_EQ(r.body, "PUT /echo ?a=1&b=2 42 hello");
+  EXPECT_EQ(r.Header("X-Echo"), "yes");
+  EXPECT_EQ(r.Header("Content-Type"), "text/plain");
+  // A pipeline without a usable reply column is refused at start-up, naming the problem.
+  auto plain = LoadedModel::RawFromTransformer(std::make_shared<const PassThrough>(), 1);
+  EXPECT_FALSE(plain.ok());
+  EXPECT_NE(plain.status().message().find("reply"), std::string::npos) << plain.status();
 }
 
 TEST(ServerStartTest, BadOptionsAreNamed) {
