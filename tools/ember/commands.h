@@ -2,6 +2,8 @@
 // Status, so they are tested without a process. main.cc only parses arguments.
 #pragma once
 
+#include <signal.h>
+
 #include <ostream>
 #include <string>
 #include <vector>
@@ -61,6 +63,9 @@ struct ServeArgs {
   int64_t batch_max_rows = 0;
   int64_t batch_wait_us = 500;
 };
+// Blocks SIGTERM, SIGINT and SIGHUP in the calling thread, and so in the threads it starts
+// afterwards; returns them. `ember` calls it before any thread starts when serving.
+sigset_t BlockServeSignals();
 // Serves the models until SIGTERM or SIGINT (graceful: in-flight requests are answered);
 // SIGHUP reloads them from disk. Prints "listening on http://HOST:PORT" once ready.
 Status Serve(const CliContext& c, const ServeArgs& args);

@@ -2,7 +2,6 @@
 // only (CLI11 stays in this one translation unit); the work is in commands.cc.
 #include <CLI/CLI.hpp>
 
-#include <signal.h>
 #include <unistd.h>
 
 #include <iostream>
@@ -68,16 +67,9 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   ember::RetainFreedMemory(int64_t{1} << 30, /*one_arena=*/!*serve);  // serve: see allocator.h
 
-  if (*serve) {
-    // Before any thread starts: every thread inherits the mask, so SIGTERM, SIGINT and
-    // SIGHUP reach only the serve command's sigwait.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  }
+  // Before any thread starts: every thread inherits the mask, so SIGTERM, SIGINT and
+  // SIGHUP reach only the serve command's sigwait.
+  if (*serve) ember::cli::BlockServeSignals();
   ember::ThreadPool pool(threads);
   ember::ExecContext exec = ember::ExecContext::WithPool(&pool);
   ember::cli::CliContext c{exec, std::cout, std::cerr, isatty(STDERR_FILENO) == 1};

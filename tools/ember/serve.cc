@@ -42,16 +42,21 @@ Result<serving::ServerOptions> Options(const ServeArgs& a) {
 
 }  // namespace
 
-Status Serve(const CliContext& c, const ServeArgs& args) {
-  EMBER_ASSIGN_OR_RETURN(serving::ServerOptions options, Options(args));
-  // Block the signals before the server's threads start (they inherit the mask), then take
-  // them here, synchronously.
+sigset_t BlockServeSignals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+Status Serve(const CliContext& c, const ServeArgs& args) {
+  EMBER_ASSIGN_OR_RETURN(serving::ServerOptions options, Options(args));
+  // Block the signals before the server's threads start (they inherit the mask), then take
+  // them here, synchronously.
+  sigset_t signals = BlockServeSignals();
   const auto start = std::chrono::steady_clock::now();
   EMBER_ASSIGN_OR_RETURN(auto server, serving::Server::Start(options));
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

@@ -257,6 +257,13 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Sends `reply` to the request being served (exactly once per request).
   void Send(Reply reply, int route);
+  // Answers a request that could not be read whole with an error, and closes the
+  // connection (what follows on it cannot be trusted).
+  void Refuse(int status, const std::string& message) {
+    Reply r = JsonError(status, message);
+    r.close = true;
+    Send(std::move(r), -1);
+  }
 
  private:
   void ReadHeader();
@@ -308,17 +315,11 @@ void Session::OnHeader(beast::error_code ec, size_t) {
   busy_ = true;
   start_ = Clock::now();
   if (ec == http::error::body_limit) {  // Content-Length says too much: refuse before reading it
-    Reply r = JsonError(413, "request body larger than " + std::to_string(loop_->server->options.max_body_bytes) +
-                                 " bytes");
-    r.close = true;
-    Send(std::move(r), -1);
-    return;
+    return Refuse(413, "request body larger than " + std::to_string(loop_->server->options.max_body_bytes) +
+                           " bytes");
   }
   if (ec) {
-    Reply r = JsonError(400, "malformed HTTP request: " + ec.message());
-    r.close = true;
-    Send(std::move(r), -1);
-    return;
+    return Refuse(400, "malformed HTTP request: " + ec.message());
   }
   if (parser_->is_done()) {  // the body came with the headers (small requests): no timer to arm
     OnBody({}, 0);
@@ -347,11 +348,8 @@ void Session::ReadBody() {
 
 void Session::OnBody(beast::error_code ec, size_t) {
   if (ec == http::error::body_limit) {
-    Reply r = JsonError(413, "request body larger than " + std::to_string(loop_->server->options.max_body_bytes) +
-                                 " bytes");
-    r.close = true;
-    Send(std::move(r), -1);
-    return;
+    return Refuse(413, "request body larger than " + std::to_string(loop_->server->options.max_body_bytes) +
+                           " bytes");
   }
   if (ec == beast::error::timeout || ec == net::error::operation_aborted || ec == net::error::eof ||
       ec == net::error::connection_reset || ec == http::error::end_of_stream || ec == http::error::partial_message) {
@@ -359,10 +357,7 @@ void Session::OnBody(beast::error_code ec, size_t) {
     return;
   }
   if (ec) {
-    Reply r = JsonError(400, "malformed HTTP request: " + ec.message());
-    r.close = true;
-    Send(std::move(r), -1);
-    return;
+    return Refuse(400, "malformed HTTP request: " + ec.message());
   }
   stream_.expires_never();
   try {
