@@ -151,6 +151,27 @@ TEST(CliTest, TransformWritesOnlyTheChosenColumns) {
   EXPECT_NE(st.message().find("output column 'x3' is not produced"), std::string::npos) << st;
 }
 
+TEST(CliTest, ServeRejectsBadArgumentsBeforeStarting) {
+  Streams s;
+  ServeArgs no_model;
+  EXPECT_NE(Serve(s.ctx(), no_model).message().find("give a model directory or at least one --route"),
+            std::string::npos);
+  ServeArgs bad_route;
+  bad_route.routes = {"/score"};
+  EXPECT_NE(Serve(s.ctx(), bad_route).message().find("--route '/score': expected /PATH=MODEL_DIR"), std::string::npos);
+  const std::string dir = testing::NewTempDir("cli_serve");
+  ASSERT_THAT(WriteStringToFile(dir + "/key", "\nsecret\n"), IsOk());
+  ServeArgs empty_key;
+  empty_key.model_dir = dir + "/model";
+  empty_key.api_key_file = dir + "/key";
+  EXPECT_NE(Serve(s.ctx(), empty_key).message().find("the first line is empty"), std::string::npos);
+  ServeArgs missing;
+  missing.model_dir = dir + "/no_model";
+  missing.port = 0;
+  const Status st = Serve(s.ctx(), missing);
+  EXPECT_NE(st.message().find(dir + "/no_model"), std::string::npos) << st;
+}
+
 TEST(CliTest, ProgressBarOnTerminalsPlainLinesOtherwise) {
   std::string dir = testing::NewTempDir("cli_bar");
   ASSERT_THAT(WriteStringToFile(dir + "/t.csv", LabelledCsv(50)), IsOk());

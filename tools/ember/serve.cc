@@ -56,9 +56,16 @@ Status Serve(const CliContext& c, const ServeArgs& args) {
   EMBER_ASSIGN_OR_RETURN(serving::ServerOptions options, Options(args));
   // Block the signals before the server's threads start (they inherit the mask), then take
   // them here, synchronously.
+  sigset_t before;
+  pthread_sigmask(SIG_SETMASK, nullptr, &before);
   sigset_t signals = BlockServeSignals();
   const auto start = std::chrono::steady_clock::now();
-  EMBER_ASSIGN_OR_RETURN(auto server, serving::Server::Start(options));
+  Result<std::unique_ptr<serving::Server>> started = serving::Server::Start(options);
+  if (!started.ok()) {
+    pthread_sigmask(SIG_SETMASK, &before, nullptr);  // as the caller had it
+    return started.status();
+  }
+  std::unique_ptr<serving::Server> server = std::move(*started);
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   for (const auto& r : options.routes) c.log << "route " << r.path << " -> " << r.model_dir << "\n";
   c.log << "ready in " << static_cast<int>(ms + 0.5) << " ms\n";
