@@ -10,7 +10,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -87,17 +86,16 @@ struct Server::Impl {
   ServerOptions options;
   std::vector<std::unique_ptr<Route>> routes;
   Metrics metrics;
-  std::vector<std::unique_ptr<Loop>> loops;
   std::vector<std::thread> threads;
   std::atomic<bool> draining{false};
   std::atomic<int64_t> sessions{0};
   std::vector<std::string> raw_paths;  // routes in raw mode
   int port = 0;
   std::mutex reload_mu;
-  std::mutex stop_mu;
-  std::condition_variable stop_cv;
-  bool stopped = false;
   std::thread drainer;
+  // Last, so destroyed first: the loops' pending handlers own sessions, which use the
+  // members above as they go.
+  std::vector<std::unique_ptr<Loop>> loops;
 
   explicit Impl(ServerOptions o, std::vector<std::string> paths) : options(std::move(o)), metrics(std::move(paths)) {}
   int RouteIndex(std::string_view path) const {
@@ -257,6 +255,17 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Sends `reply` to the request being served (exactly once per request).
   void Send(Reply reply, int route);
+  // Answers 503 (Retry-After: 1) when more than max_in_flight requests are in progress;
+  // true when it did.
+  bool Overloaded(int route) {
+    Server::Impl& s = *loop_->server;
+    if (s.metrics.in_flight.load() <= s.options.max_in_flight) return false;
+    ++s.metrics.rejected;
+    Reply r = JsonError(503, "too many requests in progress; retry later");
+    r.headers.emplace_back("Retry-After", "1");
+    Send(std::move(r), route);
+    return true;
+  }
   // Answers a request that could not be read whole with an error, and closes the
   // connection (what follows on it cannot be trusted).
   void Refuse(int status, const std::string& message) {
@@ -419,14 +428,9 @@ void Session::Handle() {
     return Send({.body = s.ModelsJson()}, -1);
   }
   if (route < 0) return Send(JsonError(404, "no route " + std::string(path)), -1);
-  if (s.routes[route]->options.raw) return HandleRaw(route);  // any method
+  if (s.routes[route]->options.raw) return HandleRaw(route);  // any method, checks its own load
   if (method != http::verb::post) return method_not_allowed("POST");
-  if (metrics.in_flight.load() > s.options.max_in_flight) {
-    ++metrics.rejected;
-    Reply r = JsonError(503, "too many requests in progress; retry later");
-    r.headers.emplace_back("Retry-After", "1");
-    return Send(std::move(r), route);
-  }
+  if (Overloaded(route)) return;
   HandleModel(route);
 }
 
@@ -463,12 +467,7 @@ void Session::HandleModel(int route) {
 
 void Session::HandleRaw(int route) {
   Server::Impl& s = *loop_->server;
-  if (s.metrics.in_flight.load() > s.options.max_in_flight) {
-    ++s.metrics.rejected;
-    Reply r = JsonError(503, "too many requests in progress; retry later");
-    r.headers.emplace_back("Retry-After", "1");
-    return Send(std::move(r), route);
-  }
+  if (Overloaded(route)) return;
   std::shared_ptr<const LoadedModel> model = s.routes[route]->model.load();
   // The request as one row of RawRequestSchema().
   const SchemaPtr& schema = RawRequestSchema();
