@@ -8,6 +8,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <time.h>
+
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -28,6 +31,21 @@ namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
+
+// CLOCK_MONOTONIC_COARSE (a few ns, ~4 ms resolution): enough for connection timeouts,
+// which are swept by each loop rather than armed as a timer per read.
+struct CoarseClock {
+  using duration = std::chrono::nanoseconds;
+  using rep = duration::rep;
+  using period = duration::period;
+  using time_point = std::chrono::time_point<CoarseClock>;
+  static constexpr bool is_steady = true;
+  static time_point now() {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return time_point(std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec));
+  }
+};
 
 namespace {
 
@@ -141,11 +159,18 @@ struct Loop {
   explicit Loop(Server::Impl* s) : server(s), batchers(s->routes.size()) {
     for (auto& b : batchers) b.timer = std::make_unique<net::steady_timer>(ioc);
   }
-  ~Loop() { batchers.clear(); }  // pending requests (and their sessions) before the io_context
+  ~Loop() {
+    batchers.clear();
+    sweeper.reset();
+  }  // pending requests (and their sessions) before the io_context
   void Accept();
   void Enqueue(int route, Pending p);
   void Flush(int route);
   void CloseIdle();
+  // Every sweep interval: closes connections whose read or write has outlived its timeout
+  // (one timer per loop instead of one per request).
+  void Sweep();
+  std::unique_ptr<net::steady_timer> sweeper = std::make_unique<net::steady_timer>(ioc);
 };
 
 // What the server keeps of a request: the method, path and the few headers it reads, in
@@ -235,7 +260,7 @@ class RequestParser final : public http::basic_parser<true> {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Loop* loop) : stream_(std::move(socket)), loop_(loop) {
+  Session(tcp::socket socket, Loop* loop) : socket_(std::move(socket)), loop_(loop) {
     loop_->live.insert(this);
     ++loop_->server->sessions;
   }
@@ -247,10 +272,13 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Start() { ReadHeader(); }
   bool busy() const { return busy_; }
+  // When the current read or write must have finished (the loop's sweeper closes the
+  // connection after that); time_point::max() while the pipeline runs.
+  CoarseClock::time_point expires() const { return expires_; }
   void Close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.socket().close(ec);
+    socket_.shutdown(tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
   }
 
   // Sends `reply` to the request being served (exactly once per request).
@@ -284,7 +312,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void HandleRaw(int route);
   void OnWritten(bool close, beast::error_code ec, size_t);
 
-  beast::tcp_stream stream_;
+  tcp::socket socket_;
   beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;
   RequestData request_;
@@ -293,6 +321,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Clock::time_point start_;
   bool counted_ = false;  // in metrics.in_flight
   bool busy_ = false;     // a request is being read past its headers, run, or answered
+  CoarseClock::time_point expires_ = CoarseClock::time_point::max();
 };
 
 // --- Session -----------------------------------------------------------------------------
@@ -308,14 +337,14 @@ void Session::ReadHeader() {
   parser_.emplace(&request_);
   parser_->header_limit(64 * 1024);
   parser_->body_limit(static_cast<uint64_t>(loop_->server->options.max_body_bytes));
-  stream_.expires_after(std::chrono::milliseconds(loop_->server->options.header_timeout_ms));
-  http::async_read_header(stream_, buffer_, *parser_,
+  expires_ = CoarseClock::now() + std::chrono::milliseconds(loop_->server->options.header_timeout_ms);
+  http::async_read_header(socket_, buffer_, *parser_,
                           beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
 }
 
 void Session::OnHeader(beast::error_code ec, size_t) {
-  if (ec == beast::error::timeout || ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
-      ec == net::error::eof || ec == net::error::connection_reset) {
+  if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == net::error::eof ||
+      ec == net::error::connection_reset || ec == net::error::bad_descriptor) {
     // Idle, gone, or headers too slow (the stream has closed the socket): a slow client
     // holds nothing, and there is nobody to answer.
     Close();
@@ -334,11 +363,11 @@ void Session::OnHeader(beast::error_code ec, size_t) {
     OnBody({}, 0);
     return;
   }
-  stream_.expires_after(std::chrono::milliseconds(loop_->server->options.body_timeout_ms));
+  expires_ = CoarseClock::now() + std::chrono::milliseconds(loop_->server->options.body_timeout_ms);
   if (request_.expect_continue) {
     // curl sends "Expect: 100-continue" for bodies over 1 kB and waits a second for this.
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+    net::async_write(socket_, net::buffer(kContinue.data(), kContinue.size()),
                      [self = shared_from_this()](beast::error_code wec, size_t) {
                        if (wec) {
                          self->Close();
@@ -352,7 +381,7 @@ void Session::OnHeader(beast::error_code ec, size_t) {
 }
 
 void Session::ReadBody() {
-  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::OnBody, shared_from_this()));
+  http::async_read(socket_, buffer_, *parser_, beast::bind_front_handler(&Session::OnBody, shared_from_this()));
 }
 
 void Session::OnBody(beast::error_code ec, size_t) {
@@ -360,15 +389,15 @@ void Session::OnBody(beast::error_code ec, size_t) {
     return Refuse(413, "request body larger than " + std::to_string(loop_->server->options.max_body_bytes) +
                            " bytes");
   }
-  if (ec == beast::error::timeout || ec == net::error::operation_aborted || ec == net::error::eof ||
-      ec == net::error::connection_reset || ec == http::error::end_of_stream || ec == http::error::partial_message) {
+  if (ec == net::error::operation_aborted || ec == net::error::eof || ec == net::error::connection_reset ||
+      ec == net::error::bad_descriptor || ec == http::error::end_of_stream || ec == http::error::partial_message) {
     Close();  // the client went away mid-request, or is too slow: nobody to answer
     return;
   }
   if (ec) {
     return Refuse(400, "malformed HTTP request: " + ec.message());
   }
-  stream_.expires_never();
+  expires_ = CoarseClock::time_point::max();
   try {
     Handle();
   } catch (const std::exception& e) {
@@ -560,8 +589,10 @@ void Session::Send(Reply reply, int route) {
   if (request_.method != http::verb::head) out_ += reply.body;
   s.metrics.RecordRequest(route, reply.status, std::chrono::duration<double>(Clock::now() - start_).count());
   // A client that never reads can only hold a reply larger than the socket's buffers.
-  if (out_.size() > 64 * 1024) stream_.expires_after(std::chrono::milliseconds(s.options.body_timeout_ms));
-  net::async_write(stream_, net::buffer(out_), beast::bind_front_handler(&Session::OnWritten, shared_from_this(), close));
+  if (out_.size() > 64 * 1024) {
+    expires_ = CoarseClock::now() + std::chrono::milliseconds(s.options.body_timeout_ms);
+  }
+  net::async_write(socket_, net::buffer(out_), beast::bind_front_handler(&Session::OnWritten, shared_from_this(), close));
 }
 
 void Session::OnWritten(bool close, beast::error_code ec, size_t) {
@@ -719,6 +750,23 @@ void Loop::CloseIdle() {
   for (Session* s : idle) s->Close();
 }
 
+void Loop::Sweep() {
+  const ServerOptions& o = server->options;
+  const auto interval =
+      std::chrono::milliseconds(std::clamp<int64_t>(std::min(o.header_timeout_ms, o.body_timeout_ms) / 4, 10, 250));
+  sweeper->expires_after(interval);
+  sweeper->async_wait([this](beast::error_code ec) {
+    if (ec) return;
+    const auto now = CoarseClock::now();
+    std::vector<Session*> late;
+    for (Session* s : live) {
+      if (s->expires() < now) late.push_back(s);
+    }
+    for (Session* s : late) s->Close();  // their pending read or write ends with an error
+    Sweep();
+  });
+}
+
 // --- Server ------------------------------------------------------------------------------
 
 Status Server::Impl::ReloadAll() {
@@ -828,6 +876,7 @@ Result<std::unique_ptr<Server>> Server::Start(ServerOptions options,
   impl->port = port;
   for (auto& loop : impl->loops) {
     loop->Accept();
+    loop->Sweep();
     Loop* l = loop.get();
     impl->threads.emplace_back([l] {
       for (;;) {
