@@ -281,6 +281,13 @@ ColumnPtr DenseVectorColumnFromBuffers(int64_t size, int64_t n, BufferPtr values
   return Column::MakeUnchecked(DenseVectorType(size), n, {std::move(validity)}, {std::move(child)}, null_count);
 }
 
+ColumnPtr SparseVectorWriter::Finish(int64_t size, int32_t entries) {
+  off[rows_] = entries;
+  indices_.Resize(static_cast<int64_t>(entries) * 4);
+  values_.Resize(static_cast<int64_t>(entries) * 8);
+  return SparseVectorColumnFromBuffers(size, rows_, offsets_.Finish(), indices_.Finish(), values_.Finish());
+}
+
 BufferPtr CopyValidity(const Column& column) {
   if (column.null_count() == 0) return nullptr;
   const int64_t n = column.length();

@@ -227,6 +227,29 @@ ColumnPtr MakeDenseVectorColumn(const std::vector<std::vector<double>>& rows, in
 ColumnPtr SparseVectorColumnFromBuffers(int64_t size, int64_t n, BufferPtr offsets, BufferPtr indices,
                                         BufferPtr values);
 
+// Writes a sparse vector column's CSR arrays in place, for kernels that know an upper bound
+// on the entries: set off[r] to the running count before row r's entries, write entries at
+// ix / vx, then Finish with the count (the arrays shrink to it).
+class SparseVectorWriter {
+ public:
+  SparseVectorWriter(int64_t rows, int64_t max_entries) : rows_(rows) {
+    offsets_.ResizeUninitialized((rows + 1) * 4);
+    indices_.ResizeUninitialized(max_entries * 4);
+    values_.ResizeUninitialized(max_entries * 8);
+    off = offsets_.mutable_data_as<int32_t>();
+    ix = indices_.mutable_data_as<int32_t>();
+    vx = values_.mutable_data_as<double>();
+  }
+  int32_t* off;
+  int32_t* ix;
+  double* vx;
+  ColumnPtr Finish(int64_t size, int32_t entries);
+
+ private:
+  int64_t rows_;
+  BufferBuilder offsets_, indices_, values_;
+};
+
 // Columns from finished buffers, for kernels that know the row count and write values in
 // place. `validity` may be null (no nulls); otherwise it has `null_count` cleared bits.
 // The caller guarantees the sizes: `values` holds n values (n * size doubles for vectors).

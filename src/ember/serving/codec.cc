@@ -39,9 +39,14 @@ Result<Batch> RequestDecoder::Decode(std::string_view body, bool* array, DecodeP
   // Builders only for fields that some row has; the others become null columns (for one
   // row, a shared one built at start-up), so an input the requests never send (the label)
   // costs nothing.
-  std::vector<std::unique_ptr<ColumnBuilder>> builders(n_fields);
-  std::vector<dom::element> values(n_fields);
-  std::vector<uint8_t> present(n_fields);
+  // Per-thread scratch, so a request allocates only its columns.
+  thread_local std::vector<std::unique_ptr<ColumnBuilder>> builders;
+  thread_local std::vector<dom::element> values;
+  thread_local std::vector<uint8_t> present;
+  builders.clear();
+  builders.resize(n_fields);
+  values.resize(n_fields);
+  present.resize(n_fields);
   int64_t rows = 0;
   auto add_row = [&](dom::element e, int64_t row) -> Status {
     if (!e.is_object()) {

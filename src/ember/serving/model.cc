@@ -1,6 +1,9 @@
 #include "ember/serving/model.h"
 
+#include <cctype>
+
 #include "ember/base/status_macros.h"
+#include "ember/core/builder.h"
 #include "ember/pipeline/save_load.h"
 #include "ember/registry_all.h"
 
@@ -28,6 +31,84 @@ const SchemaPtr& RawRequestSchema() {
     return new SchemaPtr(*Schema::Make({MakeField("request", request)}));
   }();
   return *schema;
+}
+
+namespace {
+
+bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<Batch> RawRequestBatch(std::string_view method, std::string_view target,
+                              const std::vector<std::pair<std::string, std::string>>& headers,
+                              std::string_view body) {
+  const SchemaPtr& schema = RawRequestSchema();
+  StructBuilder request(schema->field(0).type);
+  request.Append();
+  auto text = [&](int field, std::string_view v) { static_cast<StringBuilder*>(request.field_builder(field))->Append(v); };
+  const size_t q = target.find('?');
+  text(0, method);
+  text(1, target.substr(0, q));
+  text(2, q == std::string_view::npos ? std::string_view() : target.substr(q + 1));
+  auto* list = static_cast<ListBuilder*>(request.field_builder(3));
+  list->Append();
+  auto* header = static_cast<StructBuilder*>(list->value_builder());
+  for (const auto& [name, value] : headers) {
+    header->Append();
+    static_cast<StringBuilder*>(header->field_builder(0))->Append(name);
+    static_cast<StringBuilder*>(header->field_builder(1))->Append(value);
+  }
+  text(4, body);
+  return Batch::Make(schema, {request.Finish()}, 1);
+}
+
+Result<RawHttpReply> ReadRawReply(const LoadedModel& model, const Batch& out) {
+  if (out.num_rows() != 1) {
+    return Internal("the pipeline produced " + std::to_string(out.num_rows()) + " replies for one request");
+  }
+  const Column& reply = *out.column(0);
+  if (reply.IsNull(0)) return Internal("the pipeline's reply is null");
+  const RawReplyFields& f = model.raw_reply();
+  const int64_t row = reply.offset();  // a struct's children are indexed with its offset
+  RawHttpReply r;
+  if (f.status >= 0 && reply.child(f.status)->IsValid(row)) {
+    const Column& c = *reply.child(f.status);
+    const int64_t status = c.type_id() == TypeId::kInt32 ? c.Values<int32_t>()[row] : c.Values<int64_t>()[row];
+    if (status < 100 || status > 599) {
+      return Internal("the pipeline's reply status " + std::to_string(status) + " is not an HTTP status");
+    }
+    r.status = static_cast<int>(status);
+  }
+  if (f.headers >= 0 && reply.child(f.headers)->IsValid(row)) {
+    const Column& l = *reply.child(f.headers);
+    const Column& pairs = *l.child(0);
+    for (int32_t e = l.Offsets()[row]; e < l.Offsets()[row + 1]; ++e) {
+      const int64_t at = pairs.offset() + e;
+      if (pairs.IsNull(e) || pairs.child(0)->IsNull(at) || pairs.child(1)->IsNull(at)) continue;
+      std::string name(pairs.child(0)->StringValue(at));
+      std::string value(pairs.child(1)->StringValue(at));
+      if (value.find_first_of("\r\n") != std::string::npos || name.find_first_of("\r\n: ") != std::string::npos) {
+        return Internal("the pipeline's reply header '" + name + "' is not a valid header");
+      }
+      if (EqualsIgnoringCase(name, "Content-Type")) {
+        r.content_type = std::move(value);
+      } else if (!EqualsIgnoringCase(name, "Content-Length") && !EqualsIgnoringCase(name, "Connection") &&
+                 !EqualsIgnoringCase(name, "Transfer-Encoding") && !EqualsIgnoringCase(name, "Server")) {
+        r.headers.emplace_back(std::move(name), std::move(value));
+      }
+    }
+  }
+  const Column& body = *reply.child(f.body);
+  if (body.IsValid(row)) r.body.assign(body.StringValue(row));
+  return r;
 }
 
 Result<std::shared_ptr<const LoadedModel>> LoadedModel::RawFromTransformer(std::shared_ptr<const Transformer> model,

@@ -6,6 +6,8 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ember/base/result.h"
@@ -33,6 +35,26 @@ struct RouteOptions {
 // struct<method: string, path: string, query: string,
 //        headers: list<struct<name: string, value: string>>, body: binary>.
 const SchemaPtr& RawRequestSchema();
+
+// A raw route's reply as the pipeline made it: status (default 200), Content-Type (default
+// application/octet-stream), other headers (Content-Length, Connection,
+// Transfer-Encoding and Server are the server's and dropped), body.
+struct RawHttpReply {
+  int status = 200;
+  std::string content_type = "application/octet-stream";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+// A request as one row of RawRequestSchema(); `target` is the path with its query.
+Result<Batch> RawRequestBatch(std::string_view method, std::string_view target,
+                              const std::vector<std::pair<std::string, std::string>>& headers,
+                              std::string_view body);
+
+class LoadedModel;
+// The reply in the one row of a raw model's output; an error (more or fewer than one row, a
+// null reply, a status that is not HTTP's, a header with a line break) says what is wrong.
+Result<RawHttpReply> ReadRawReply(const LoadedModel& model, const Batch& out);
 
 // Where the parts of a raw route's "reply" struct are (-1: absent).
 struct RawReplyFields {

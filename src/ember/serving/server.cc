@@ -23,6 +23,7 @@
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
 #include "ember/pipeline/save_load.h"
+#include "ember/serving/internal/http_request.h"
 
 namespace ember::serving {
 
@@ -31,6 +32,8 @@ namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
+using internal::RequestData;
+using internal::RequestParser;
 
 // CLOCK_MONOTONIC_COARSE (a few ns, ~4 ms resolution): enough for connection timeouts,
 // which are swept by each loop rather than armed as a timer per read.
@@ -62,7 +65,8 @@ struct Reply {
   std::string body;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
-  bool close = false;  // close the connection after it
+  int64_t model_version = -1;  // >= 0: sent as X-Ember-Model-Version
+  bool close = false;          // close the connection after it
 };
 
 Reply JsonError(int status, const std::string& message, Json extra = Json::MakeObject()) {
@@ -171,91 +175,6 @@ struct Loop {
   // (one timer per loop instead of one per request).
   void Sweep();
   std::unique_ptr<net::steady_timer> sweeper = std::make_unique<net::steady_timer>(ioc);
-};
-
-// What the server keeps of a request: the method, path and the few headers it reads, in
-// strings whose capacity is reused from request to request on a connection.
-struct RequestData {
-  http::verb method = http::verb::unknown;
-  std::string method_name;
-  std::string target;
-  std::string body;
-  std::string api_key;        // X-API-Key
-  std::string authorization;  // Authorization
-  std::string deadline;       // X-Ember-Deadline-Ms
-  bool has_deadline = false;
-  bool expect_continue = false;
-  // Raw routes get every header; the paths come from the server.
-  const std::vector<std::string>* raw_paths = nullptr;
-  bool all_headers = false;
-  std::vector<std::pair<std::string, std::string>> headers;
-  int version = 11;
-  bool keep_alive = true;
-  void Clear() {
-    method = http::verb::unknown;
-    method_name.clear();
-    target.clear();
-    body.clear();
-    api_key.clear();
-    authorization.clear();
-    deadline.clear();
-    has_deadline = expect_continue = all_headers = false;
-    headers.clear();
-    version = 11;
-    keep_alive = true;
-  }
-};
-
-// A request parser that stores into RequestData instead of a fields container: no heap
-// allocation per request once the strings have grown.
-class RequestParser final : public http::basic_parser<true> {
- public:
-  explicit RequestParser(RequestData* out) : out_(out) {}
-
- private:
-  void on_request_impl(http::verb method, beast::string_view method_str, beast::string_view target, int version,
-                       beast::error_code&) override {
-    out_->method = method;
-    out_->method_name.assign(method_str.data(), method_str.size());
-    out_->target.assign(target.data(), target.size());
-    out_->version = version;
-    if (out_->raw_paths != nullptr) {
-      const std::string_view path = std::string_view(out_->target).substr(0, out_->target.find('?'));
-      for (const std::string& p : *out_->raw_paths) out_->all_headers = out_->all_headers || p == path;
-    }
-  }
-  void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}
-  void on_field_impl(http::field name, beast::string_view name_string, beast::string_view value,
-                     beast::error_code&) override {
-    if (out_->all_headers) out_->headers.emplace_back(std::string(name_string), std::string(value));
-    if (name == http::field::authorization) {
-      out_->authorization.assign(value.data(), value.size());
-    } else if (name == http::field::expect) {
-      out_->expect_continue = beast::iequals(value, "100-continue");
-    } else if (name == http::field::unknown) {
-      if (beast::iequals(name_string, "X-API-Key")) {
-        out_->api_key.assign(value.data(), value.size());
-      } else if (beast::iequals(name_string, "X-Ember-Deadline-Ms")) {
-        out_->deadline.assign(value.data(), value.size());
-        out_->has_deadline = true;
-      }
-    }
-  }
-  void on_header_impl(beast::error_code&) override { out_->keep_alive = keep_alive(); }
-  void on_body_init_impl(const boost::optional<std::uint64_t>& length, beast::error_code&) override {
-    if (length) out_->body.reserve(static_cast<size_t>(*length));
-  }
-  size_t on_body_impl(beast::string_view body, beast::error_code&) override {
-    out_->body.append(body.data(), body.size());
-    return body.size();
-  }
-  void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
-  size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, beast::error_code&) override {
-    out_->body.append(body.data(), body.size());
-    return body.size();
-  }
-  void on_finish_impl(beast::error_code&) override {}
-  RequestData* out_;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -498,69 +417,16 @@ void Session::HandleRaw(int route) {
   Server::Impl& s = *loop_->server;
   if (Overloaded(route)) return;
   std::shared_ptr<const LoadedModel> model = s.routes[route]->model.load();
-  // The request as one row of RawRequestSchema().
-  const SchemaPtr& schema = RawRequestSchema();
-  StructBuilder request(schema->field(0).type);
-  request.Append();
-  auto text = [&](int field, std::string_view v) { static_cast<StringBuilder*>(request.field_builder(field))->Append(v); };
-  const std::string_view target = request_.target;
-  const size_t q = target.find('?');
-  text(0, request_.method_name);
-  text(1, target.substr(0, q));
-  text(2, q == std::string_view::npos ? std::string_view() : target.substr(q + 1));
-  auto* list = static_cast<ListBuilder*>(request.field_builder(3));
-  list->Append();
-  auto* header = static_cast<StructBuilder*>(list->value_builder());
-  for (const auto& [name, value] : request_.headers) {
-    header->Append();
-    static_cast<StringBuilder*>(header->field_builder(0))->Append(name);
-    static_cast<StringBuilder*>(header->field_builder(1))->Append(value);
-  }
-  text(4, request_.body);
-  Result<Batch> in = Batch::Make(schema, {request.Finish()}, 1);
+  Result<Batch> in = RawRequestBatch(request_.method_name, request_.target, request_.headers, request_.body);
   Result<Batch> out = in.ok() ? model->kernel().Apply(*in, loop_->scratch) : in;
   if (!out.ok()) return Send(JsonError(StatusForPipelineError(out.status()), out.status().message()), route);
-  if (out->num_rows() != 1) {
-    return Send(JsonError(500, "the pipeline produced " + std::to_string(out->num_rows()) +
-                                   " replies for one request"),
-                route);
-  }
-  const Column& reply = *out->column(0);
-  if (reply.IsNull(0)) return Send(JsonError(500, "the pipeline's reply is null"), route);
-  const RawReplyFields& f = model->raw_reply();
-  const int64_t row = reply.offset();  // a struct's children are indexed with its offset
+  Result<RawHttpReply> raw = ReadRawReply(*model, *out);
+  if (!raw.ok()) return Send(JsonError(500, raw.status().message()), route);
   Reply r;
-  r.content_type = "application/octet-stream";
-  if (f.status >= 0 && reply.child(f.status)->IsValid(row)) {
-    const Column& c = *reply.child(f.status);
-    const int64_t status = c.type_id() == TypeId::kInt32 ? c.Values<int32_t>()[row] : c.Values<int64_t>()[row];
-    if (status < 100 || status > 599) {
-      return Send(JsonError(500, "the pipeline's reply status " + std::to_string(status) + " is not an HTTP status"),
-                  route);
-    }
-    r.status = static_cast<int>(status);
-  }
-  if (f.headers >= 0 && reply.child(f.headers)->IsValid(row)) {
-    const Column& l = *reply.child(f.headers);
-    const Column& pairs = *l.child(0);
-    for (int32_t e = l.Offsets()[row]; e < l.Offsets()[row + 1]; ++e) {
-      const int64_t at = pairs.offset() + e;
-      if (pairs.IsNull(e) || pairs.child(0)->IsNull(at) || pairs.child(1)->IsNull(at)) continue;
-      const std::string name(pairs.child(0)->StringValue(at));
-      std::string value(pairs.child(1)->StringValue(at));
-      if (value.find_first_of("\r\n") != std::string::npos || name.find_first_of("\r\n: ") != std::string::npos) {
-        return Send(JsonError(500, "the pipeline's reply header '" + name + "' is not a valid header"), route);
-      }
-      if (beast::iequals(name, "Content-Type")) {
-        r.content_type = std::move(value);
-      } else if (!beast::iequals(name, "Content-Length") && !beast::iequals(name, "Connection") &&
-                 !beast::iequals(name, "Transfer-Encoding") && !beast::iequals(name, "Server")) {
-        r.headers.emplace_back(name, std::move(value));
-      }
-    }
-  }
-  const Column& body = *reply.child(f.body);
-  if (body.IsValid(row)) r.body.assign(body.StringValue(row));
+  r.status = raw->status;
+  r.content_type = std::move(raw->content_type);
+  r.headers = std::move(raw->headers);
+  r.body = std::move(raw->body);
   Send(std::move(r), route);
 }
 
@@ -579,6 +445,10 @@ void Session::Send(Reply reply, int route) {
   out_ += reply.content_type;
   out_ += "\r\nContent-Length: ";
   out_ += std::to_string(reply.body.size());
+  if (reply.model_version >= 0) {
+    out_ += "\r\nX-Ember-Model-Version: ";
+    out_ += std::to_string(reply.model_version);
+  }
   for (const auto& [k, v] : reply.headers) {
     out_ += "\r\n";
     out_ += k;
@@ -659,7 +529,7 @@ void Answer(const LoadedModel& model, int route, Pending& p, const Batch& out, i
   }
   Reply r;
   model.encoder().Encode(out, begin, begin + n, p.array, &r.body);
-  r.headers.emplace_back("X-Ember-Model-Version", std::to_string(model.version()));
+  r.model_version = model.version();
   p.session->Send(std::move(r), route);
 }
 

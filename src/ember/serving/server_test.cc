@@ -502,6 +502,40 @@ TEST(RawServerTest, ThePipelineSeesTheWholeRequestAndWritesTheReply) {
   EXPECT_NE(plain.status().message().find("reply"), std::string::npos) << plain.status();
 }
 
+TEST(RawServerTest, BadRepliesAreNamed) {
+  auto raw = LoadedModel::RawFromTransformer(std::make_shared<const EchoReply>(), 1);
+  ASSERT_THAT(raw, IsOk());
+  auto in = RawRequestBatch("GET", "/x", {}, "");
+  ASSERT_THAT(in, IsOk());
+  KernelScratch scratch;
+  auto out = (*raw)->kernel().Apply(*in, scratch);
+  ASSERT_THAT(out, IsOk());
+  auto good = ReadRawReply(**raw, *out);
+  ASSERT_THAT(good, IsOk());
+  EXPECT_EQ(good->status, 201);
+  EXPECT_EQ(good->content_type, "text/plain");
+  // A reply with status 42 and a header with a line break: both refused, by name.
+  const TypePtr reply_type = (*raw)->kernel().output_schema()->field(0).type;
+  auto one_reply = [&](int32_t status, const std::string& header_value) {
+    StructBuilder rb(reply_type);
+    rb.Append();
+    static_cast<Int32Builder*>(rb.field_builder(0))->Append(status);
+    auto* hs = static_cast<ListBuilder*>(rb.field_builder(1));
+    hs->Append();
+    auto* h = static_cast<StructBuilder*>(hs->value_builder());
+    h->Append();
+    static_cast<StringBuilder*>(h->field_builder(0))->Append("X-A");
+    static_cast<StringBuilder*>(h->field_builder(1))->Append(header_value);
+    static_cast<StringBuilder*>(rb.field_builder(2))->Append("b");
+    return *Batch::Make((*raw)->kernel().output_schema(), {rb.Finish()}, 1);
+  };
+  EXPECT_EQ(ReadRawReply(**raw, one_reply(42, "v")).status().message(),
+            "the pipeline's reply status 42 is not an HTTP status");
+  EXPECT_EQ(ReadRawReply(**raw, one_reply(200, "v\r\nX-Evil: 1")).status().message(),
+            "the pipeline's reply header 'X-A' is not a valid header");
+  EXPECT_THAT(ReadRawReply(**raw, one_reply(204, "v")), IsOk());
+}
+
 TEST(ServerStartTest, BadOptionsAreNamed) {
   auto no_routes = Server::Start(ServerOptions{});
   EXPECT_NE(no_routes.status().message().find("at least one route"), std::string::npos);

@@ -169,18 +169,12 @@ Result<std::unique_ptr<BoundTransform>> OneHotEncoderModel::Bind(const Schema& i
           const Column& c = *b.column(inputs[k]);
           // At most one entry per row: build the buffers directly.
           const int64_t n = b.num_rows();
-          BufferBuilder offsets, indices, values;
-          offsets.ResizeUninitialized((n + 1) * 4);
-          indices.ResizeUninitialized(n * 4);
-          values.ResizeUninitialized(n * 8);
-          int32_t* off = offsets.mutable_data_as<int32_t>();
-          int32_t* ix = indices.mutable_data_as<int32_t>();
-          double* vx = values.mutable_data_as<double>();
+          SparseVectorWriter w(n, n);
           // Float64 without nulls (StringIndexer's output) reads the values directly.
           const double* f64 = c.type_id() == TypeId::kFloat64 && c.null_count() == 0 ? c.Values<double>() : nullptr;
           int32_t stored = 0;
           for (int64_t r = 0; r < n; ++r) {
-            off[r] = stored;
+            w.off[r] = stored;
             int64_t cat = f64 ? CategoryOf(f64[r]) : Category(c, r);
             if (cat < 0 || cat >= sizes[k]) {
               if (!keep) {
@@ -191,15 +185,11 @@ Result<std::unique_ptr<BoundTransform>> OneHotEncoderModel::Bind(const Schema& i
               cat = sizes[k];  // the extra category
             }
             if (cat < widths[k]) {  // else the dropped last category: no entry
-              ix[stored] = static_cast<int32_t>(cat);
-              vx[stored++] = 1.0;
+              w.ix[stored] = static_cast<int32_t>(cat);
+              w.vx[stored++] = 1.0;
             }
           }
-          indices.Resize(static_cast<int64_t>(stored) * 4);
-          values.Resize(static_cast<int64_t>(stored) * 8);
-          off[n] = stored;
-          cols.push_back(SparseVectorColumnFromBuffers(widths[k], n, offsets.Finish(), indices.Finish(),
-                                                       values.Finish()));
+          cols.push_back(w.Finish(widths[k], stored));
         }
         return Batch::Make(out, std::move(cols), b.num_rows());
       }));

@@ -136,13 +136,10 @@ Result<ColumnPtr> AssembleSparse(const Batch& b, const std::vector<Input>& input
     bound += MaxEntries(sources.back(), n);
   }
   if (bound > INT32_MAX) return InvalidArgument("VectorAssembler: more than 2^31 vector entries in one batch");
-  BufferBuilder offsets, indices, values;
-  offsets.ResizeUninitialized((n + 1) * 4);
-  indices.ResizeUninitialized(bound * 4);
-  values.ResizeUninitialized(bound * 8);
-  int32_t* off = offsets.mutable_data_as<int32_t>();
-  int32_t* ix = indices.mutable_data_as<int32_t>();
-  double* vx = values.mutable_data_as<double>();
+  SparseVectorWriter w(n, bound);
+  int32_t* off = w.off;
+  int32_t* ix = w.ix;
+  double* vx = w.vx;
   int32_t at = 0;
   auto mark = [&](int64_t r, size_t j) {
     (*bad)[r] = 1;
@@ -189,10 +186,7 @@ Result<ColumnPtr> AssembleSparse(const Batch& b, const std::vector<Input>& input
       }
     }
   }
-  off[n] = at;
-  indices.Resize(static_cast<int64_t>(at) * 4);
-  values.Resize(static_cast<int64_t>(at) * 8);
-  return SparseVectorColumnFromBuffers(width, n, offsets.Finish(), indices.Finish(), values.Finish());
+  return w.Finish(width, at);
 }
 
 }  // namespace
