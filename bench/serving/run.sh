@@ -76,7 +76,7 @@ T0=$(date +%s%N)
 "$EMBER" --threads 1 serve "$DATA/lr_model" --route "/select=$DATA/select_model" --port $P_EMBER \
   >"$WORK/ember.out" 2>"$WORK/ember.log" &
 PIDS+=($!); EMBER_PID=$!
-EMBER_COLD_MS=$(wait_ready $P_EMBER "$T0" /health)
+EMBER_COLD_MS=$($TOOL ready $P_EMBER /health "$T0")
 "$EMBER" serve "$DATA/lr_model" --route "/select=$DATA/select_model" --port $P_EMBER2 >/dev/null 2>&1 &
 PIDS+=($!)
 mkdir -p "$WORK/nginx"

@@ -6,7 +6,11 @@
 //     errors=.. (errors: replies other than 200, or no reply). LAT_SPIN=1 busy-polls.
 //   ember_bench_serving work MODEL_DIR BODY_FILE [N=200000]
 //     The server's per-request work in process, no sockets: decode the body, run the bound
-//     pipeline, encode the reply. Prints: work_ns=.. (median of 5 rounds of N).
+//     pipeline, encode the reply. Prints: work_ns=.. (as served) stages_work_ns=.. (with
+//     compiled scoring off: every stage run), each the median of 5 rounds of N.
+//   ember_bench_serving ready PORT PATH START_NS
+//     Polls GET PATH on 127.0.0.1:PORT every 0.5 ms until it answers 200; prints the
+//     milliseconds since START_NS (wall clock, `date +%s%N`). Fails after 10 s.
 //   ember_bench_serving rss PID
 //     Prints the process's resident set in kB.
 #include <arpa/inet.h>
@@ -140,12 +144,15 @@ int Latency(int port, const std::string& path, const std::string& body, int warm
   return 0;
 }
 
-int Work(const std::string& dir, const std::string& body, int n) {
+// The median ns per request over 5 rounds of n (after one warm-up round); -1 on error.
+double WorkNs(const std::string& dir, const std::string& body, int n, bool compile, std::string* reply) {
   using namespace ember;
-  auto model = serving::LoadedModel::Load({.path = "/predict", .model_dir = dir}, 1);
-  if (!model.ok()) return Die(model.status().ToString());
+  auto model = serving::LoadedModel::Load({.path = "/predict", .model_dir = dir, .compile = compile}, 1);
+  if (!model.ok()) {
+    Die(model.status().ToString());
+    return -1;
+  }
   KernelScratch scratch;
-  std::string reply;
   std::vector<double> rounds;
   for (int round = 0; round < 6; ++round) {
     const auto t = Clock::now();
@@ -153,18 +160,53 @@ int Work(const std::string& dir, const std::string& body, int n) {
       bool array = false;
       serving::DecodeProblem problem;
       Result<Batch> rows = (*model)->decoder().Decode(body, &array, &problem);
-      if (!rows.ok()) return Die(rows.status().ToString());
+      if (!rows.ok()) {
+        Die(rows.status().ToString());
+        return -1;
+      }
       Result<Batch> out = (*model)->kernel().Apply(*rows, scratch);
-      if (!out.ok()) return Die(out.status().ToString());
-      reply.clear();
-      (*model)->encoder().Encode(*out, 0, 1, array, &reply);
+      if (!out.ok()) {
+        Die(out.status().ToString());
+        return -1;
+      }
+      reply->clear();
+      (*model)->encoder().Encode(*out, 0, 1, array, reply);
     }
     const double ns = std::chrono::duration<double, std::nano>(Clock::now() - t).count() / n;
     if (round > 0) rounds.push_back(ns);  // round 0 warms up
   }
   std::sort(rounds.begin(), rounds.end());
-  std::printf("work_ns=%.0f reply=%s\n", rounds[rounds.size() / 2], reply.c_str());
+  return rounds[rounds.size() / 2];
+}
+
+// As served, and with every stage run (compiled scoring off); the replies must agree.
+int Work(const std::string& dir, const std::string& body, int n) {
+  std::string reply, stages_reply;
+  const double served = WorkNs(dir, body, n, true, &reply);
+  const double stages = WorkNs(dir, body, n, false, &stages_reply);
+  if (served < 0 || stages < 0) return 1;
+  if (reply != stages_reply) return Die("compiled and staged replies differ: " + reply + " vs " + stages_reply);
+  std::printf("work_ns=%.0f stages_work_ns=%.0f reply=%s\n", served, stages, reply.c_str());
   return 0;
+}
+
+int Ready(int port, const std::string& path, int64_t start_ns) {
+  const std::string request = "GET " + path + " HTTP/1.1\r\nHost: bench\r\n\r\n";
+  for (int attempt = 0; attempt < 20000; ++attempt) {
+    const int fd = Connect(port);
+    std::string pending;
+    bool closing = false;
+    const int status = fd < 0 ? 0 : RoundTrip(fd, request, &pending, &closing);
+    if (fd >= 0) close(fd);
+    if (status == 200) {
+      const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              std::chrono::system_clock::now().time_since_epoch()).count();
+      std::printf("%.0f\n", static_cast<double>(now - start_ns) / 1e6);
+      return 0;
+    }
+    usleep(500);
+  }
+  return Die("port " + std::to_string(port) + " did not answer 200 on " + path);
 }
 
 int Rss(const std::string& pid) {
@@ -196,9 +238,11 @@ int main(int argc, char** argv) {
     return Work(argv[2], *body, argc > 4 ? std::atoi(argv[4]) : 200000);
   }
   if (mode == "rss" && argc == 3) return Rss(argv[2]);
+  if (mode == "ready" && argc == 5) return Ready(std::atoi(argv[2]), argv[3], std::atoll(argv[4]));
   std::fprintf(stderr,
                "usage: ember_bench_serving latency PORT PATH BODY_FILE [WARMUP] [N]\n"
                "       ember_bench_serving work MODEL_DIR BODY_FILE [N]\n"
+               "       ember_bench_serving ready PORT PATH START_NS\n"
                "       ember_bench_serving rss PID\n");
   return 2;
 }

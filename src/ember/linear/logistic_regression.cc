@@ -8,6 +8,7 @@
 #include "ember/core/builder.h"
 #include "ember/linear/internal/training.h"
 #include "ember/linear/lbfgs.h"
+#include "ember/pipeline/classifier_outputs.h"
 #include "ember/linear/linear_regression.h"
 #include "ember/pipeline/save_load.h"
 
@@ -259,13 +260,7 @@ Result<std::unique_ptr<BoundTransform>> LogisticRegressionModel::Bind(const Sche
         const int64_t n = b.num_rows();
         // Outputs are written in place; a null features row gives null outputs (zeros under
         // the validity bit).
-        BufferBuilder raw_buf, prob_buf, pred_buf;
-        raw_buf.ResizeUninitialized(n * k * 8);
-        prob_buf.ResizeUninitialized(n * k * 8);
-        pred_buf.ResizeUninitialized(n * 8);
-        double* raw = raw_buf.mutable_data_as<double>();
-        double* prob = prob_buf.mutable_data_as<double>();
-        double* pred = pred_buf.mutable_data_as<double>();
+        ClassifierOutputs outputs(n, k);
         std::vector<double> m(rows);
         const bool nulls = f.null_count() > 0;
         const bool sparse = f.type()->sparse();
@@ -274,12 +269,12 @@ Result<std::unique_ptr<BoundTransform>> LogisticRegressionModel::Bind(const Sche
         const double* f_val = sparse ? f.child(1)->Values<double>() : nullptr;
         const double* w = coef.data();
         for (int64_t r = 0; r < n; ++r) {
-          double* rv = raw + r * k;
-          double* pv = prob + r * k;
+          double* rv = outputs.raw(r);
+          double* pv = outputs.prob(r);
           if (nulls && f.IsNull(r)) {
             std::fill(rv, rv + k, 0.0);
             std::fill(pv, pv + k, 0.0);
-            pred[r] = 0.0;
+            outputs.prediction(r) = 0.0;
             continue;
           }
           if (rows == 1) {  // binary: one margin
@@ -290,11 +285,7 @@ Result<std::unique_ptr<BoundTransform>> LogisticRegressionModel::Bind(const Sche
               const double* xr = f.DenseRow(r).data();
               for (int64_t j = 0; j < d; ++j) margin += w[j] * xr[j];
             }
-            rv[0] = -margin;
-            rv[1] = margin;
-            pv[1] = 1.0 / (1.0 + std::exp(-margin));
-            pv[0] = 1.0 - pv[1];
-            pred[r] = pv[1] > p.threshold ? 1.0 : 0.0;
+            outputs.prediction(r) = LogisticOutputs(&margin, 1, p.threshold, rv, pv);
             continue;
           }
           for (int c = 0; c < rows; ++c) m[c] = icpt[c];
@@ -311,29 +302,10 @@ Result<std::unique_ptr<BoundTransform>> LogisticRegressionModel::Bind(const Sche
               m[c] += acc;
             }
           }
-          double mx = m[0];
-          for (int c = 1; c < rows; ++c) mx = std::max(mx, m[c]);
-          double z = 0;
-          for (int c = 0; c < rows; ++c) z += std::exp(m[c] - mx);
-          int best = 0;
-          for (int c = 0; c < rows; ++c) {
-            rv[c] = m[c];
-            pv[c] = std::exp(m[c] - mx) / z;
-            if (m[c] > m[best]) best = c;
-          }
-          pred[r] = best;
+          outputs.prediction(r) = LogisticOutputs(m.data(), rows, p.threshold, rv, pv);
         }
-        const int64_t null_count = nulls ? f.null_count() : 0;
         std::vector<ColumnPtr> cols = b.columns();
-        if (!p.raw_prediction_col.empty()) {
-          cols.push_back(DenseVectorColumnFromBuffers(k, n, raw_buf.Finish(), CopyValidity(f), null_count));
-        }
-        if (!p.probability_col.empty()) {
-          cols.push_back(DenseVectorColumnFromBuffers(k, n, prob_buf.Finish(), CopyValidity(f), null_count));
-        }
-        if (!p.prediction_col.empty()) {
-          cols.push_back(NumericColumnFromBuffers(Float64Type(), n, pred_buf.Finish(), CopyValidity(f), null_count));
-        }
+        outputs.AppendColumns(p.raw_prediction_col, p.probability_col, p.prediction_col, f, &cols);
         return Batch::Make(out, std::move(cols), n);
       }));
 }

@@ -54,6 +54,7 @@ class LogisticRegressionModel final : public Transformer {
 
   int num_classes() const { return num_classes_; }
   int64_t num_features() const { return num_features_; }
+  const Params& params() const { return params_; }
   const std::vector<double>& coefficients() const { return coefficients_; }
   const std::vector<double>& intercepts() const { return intercepts_; }
 

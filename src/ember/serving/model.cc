@@ -6,6 +6,7 @@
 #include "ember/core/builder.h"
 #include "ember/pipeline/save_load.h"
 #include "ember/registry_all.h"
+#include "ember/serving/linear_scorer.h"
 
 namespace ember::serving {
 
@@ -165,7 +166,7 @@ Result<std::shared_ptr<const LoadedModel>> LoadedModel::Load(const RouteOptions&
     input = std::move(*saved);
   }
   Result<std::shared_ptr<const LoadedModel>> loaded =
-      FromTransformer(std::move(*model), std::move(input), route.reply_cols, version);
+      FromTransformer(std::move(*model), std::move(input), route.reply_cols, version, route.compile);
   if (!loaded.ok()) return loaded.status().WithContext("route " + route.path + " ('" + route.model_dir + "')");
   return loaded;
 }
@@ -173,16 +174,16 @@ Result<std::shared_ptr<const LoadedModel>> LoadedModel::Load(const RouteOptions&
 Result<std::shared_ptr<const LoadedModel>> LoadedModel::FromTransformer(std::shared_ptr<const Transformer> model,
                                                                         SchemaPtr input_schema,
                                                                         std::vector<std::string> reply_cols,
-                                                                        int64_t version) {
+                                                                        int64_t version, bool compile) {
   if (!model || !input_schema) return InvalidArgument("a served model needs a transformer and an input schema");
   // Wrapped in a PipelineModel, any model can keep only its reply columns.
   EMBER_ASSIGN_OR_RETURN(auto pipeline, PipelineModel::Make({model}));
   EMBER_ASSIGN_OR_RETURN(std::unique_ptr<BoundTransform> full, pipeline->Bind(*input_schema));
+  std::vector<std::shared_ptr<const Transformer>> leaves;
+  Leaves(model, &leaves);
   if (reply_cols.empty()) {
     // The columns the last stage adds (a model's rawPrediction, probability, prediction),
     // not every intermediate column.
-    std::vector<std::shared_ptr<const Transformer>> leaves;
-    Leaves(model, &leaves);
     if (leaves.empty()) return InvalidArgument("the model has no stages; name the reply columns");
     EMBER_ASSIGN_OR_RETURN(auto prefix, PipelineModel::Make({leaves.begin(), leaves.end() - 1}));
     EMBER_ASSIGN_OR_RETURN(SchemaPtr before, prefix->TransformSchema(*input_schema));
@@ -194,10 +195,18 @@ Result<std::shared_ptr<const LoadedModel>> LoadedModel::FromTransformer(std::sha
     }
   }
   EMBER_ASSIGN_OR_RETURN(std::unique_ptr<BoundTransform> kernel, pipeline->BindSelect(*input_schema, reply_cols));
+  std::string scoring = "stages (compiling turned off)";
+  if (compile) {
+    std::string why_not;
+    kernel = CompileLinearScorer(leaves, *input_schema, reply_cols, std::move(kernel), &why_not);
+    scoring = IsCompiledLinearScorer(*kernel) ? "compiled linear" : "stages (not compiled: " + why_not + ")";
+  }
   EMBER_ASSIGN_OR_RETURN(ReplyEncoder encoder, ReplyEncoder::Make(*kernel->output_schema(), reply_cols));
-  return std::shared_ptr<const LoadedModel>(new LoadedModel(std::move(pipeline), std::move(kernel),
-                                                            RequestDecoder(std::move(input_schema)),
-                                                            std::move(encoder), version));
+  auto loaded = std::shared_ptr<LoadedModel>(new LoadedModel(std::move(pipeline), std::move(kernel),
+                                                             RequestDecoder(std::move(input_schema)),
+                                                             std::move(encoder), version));
+  loaded->scoring_ = std::move(scoring);
+  return std::shared_ptr<const LoadedModel>(std::move(loaded));
 }
 
 Json LoadedModel::Describe() const {
@@ -208,6 +217,7 @@ Json LoadedModel::Describe() const {
   for (const auto& c : encoder_.names()) cols.Append(Json(c));
   o.Set("replyColumns", std::move(cols));
   o.Set("outputSchema", SchemaToJson(*kernel_->output_schema()));
+  o.Set("scoring", scoring_);
   return o;
 }
 

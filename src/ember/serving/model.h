@@ -29,6 +29,9 @@ struct RouteOptions {
   // binary) and optionally "status" (integer) and "headers" (list of {name, value}); the
   // server writes that reply as it is. Any method is accepted.
   bool raw = false;
+  // Compile linear pipelines (indexing, one-hot encoding, assembling, scaling, logistic
+  // regression) into one loop per row (see linear_scorer.h); false always runs the stages.
+  bool compile = true;
 };
 
 // The input schema of raw routes: one column "request" of
@@ -71,7 +74,7 @@ class LoadedModel {
   static Result<std::shared_ptr<const LoadedModel>> FromTransformer(std::shared_ptr<const Transformer> model,
                                                                     SchemaPtr input_schema,
                                                                     std::vector<std::string> reply_cols,
-                                                                    int64_t version);
+                                                                    int64_t version, bool compile = true);
   // A raw-mode model (see RouteOptions::raw); errors say what the reply column lacks.
   static Result<std::shared_ptr<const LoadedModel>> RawFromTransformer(std::shared_ptr<const Transformer> model,
                                                                        int64_t version);
@@ -84,7 +87,10 @@ class LoadedModel {
   const BoundTransform& kernel() const { return *kernel_; }
   const Transformer& model() const { return *model_; }
   int64_t version() const { return version_; }
-  // {"version", "inputSchema", "replyColumns", "outputSchema"}: what GET /models shows.
+  // How requests are scored: "compiled linear", or "stages" with why it is not compiled.
+  const std::string& scoring() const { return scoring_; }
+  // {"version", "inputSchema", "replyColumns", "outputSchema", "scoring"}: what GET /models
+  // shows.
   Json Describe() const;
 
  private:
@@ -98,6 +104,7 @@ class LoadedModel {
   ReplyEncoder encoder_;
   int64_t version_;
   RawReplyFields raw_;
+  std::string scoring_ = "stages";
 };
 
 }  // namespace ember::serving

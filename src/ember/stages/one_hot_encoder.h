@@ -36,6 +36,7 @@ class OneHotEncoderModel final : public Transformer {
   Status SaveContents(const std::string& stage_dir) const override;
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
   const std::vector<int64_t>& category_sizes() const { return sizes_; }
+  const Params& params() const { return params_; }
 
  private:
   OneHotEncoderModel(Params p, std::vector<int64_t> sizes, std::string uid)

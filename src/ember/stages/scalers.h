@@ -49,6 +49,7 @@ class ScalerModel final : public Transformer {
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
   const std::vector<double>& shift() const { return shift_; }
   const std::vector<double>& scale() const { return scale_; }
+  const Params& params() const { return params_; }
   const std::vector<double>& offset() const { return offset_; }
 
  private:

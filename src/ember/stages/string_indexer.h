@@ -48,6 +48,9 @@ class StringIndexerModel final : public Transformer {
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
 
   const std::vector<std::vector<std::string>>& labels() const { return labels_; }
+  const Params& params() const { return params_; }
+  // Label -> index of the k-th input column.
+  const StringLookup& lookup(size_t k) const { return *index_[k]; }
 
  private:
   StringIndexerModel(Params p, std::vector<std::vector<std::string>> labels, std::string uid);
