@@ -11,6 +11,7 @@ PACKAGES=(
   libboost-dev                            # Beast and Asio (serving)
   libgoogle-perftools-dev                 # tcmalloc for the programs (see CMakeLists.txt)
   libsqlite3-dev                          # differential tests of the SQL transformer
+  libxgboost-dev                          # gradient-boosted trees (gbdt/)
   python3 python3-sklearn                 # differential tests against scikit-learn (/usr/bin/python3)
 )
 missing=()

@@ -7,6 +7,7 @@
 #include "ember/automl/featurize.h"
 #include "ember/automl/train.h"
 #include "ember/core/builder.h"
+#include "ember/gbdt/gbdt.h"
 #include "ember/linear/linear_regression.h"
 #include "ember/linear/logistic_regression.h"
 #include "ember/pipeline/pipeline.h"
@@ -34,6 +35,26 @@ using StagePtr = Result<std::shared_ptr<const Stage>>;
 template <typename S>
 std::function<StagePtr()> Maker(typename S::Params p) {
   return [p] { return StagePtr(*S::Make(p)); };
+}
+
+// Small GBDTs (the conformance frames have a dozen rows), trained on one XGBoost thread:
+// XGBoost's OpenMP threads are invisible to ThreadSanitizer, which runs this suite.
+GBDTClassifier::Params SmallGbdtClassifier() {
+  GBDTClassifier::Params p;
+  p.num_iterations = 5;
+  p.num_leaves = 4;
+  p.min_sum_hessian_in_leaf = 0;
+  p.num_threads = 1;
+  return p;
+}
+
+GBDTRegressor::Params SmallGbdtRegressor() {
+  GBDTRegressor::Params p;
+  p.label_col = "id";
+  p.num_iterations = 5;
+  p.num_leaves = 4;
+  p.num_threads = 1;
+  return p;
 }
 
 std::shared_ptr<const Pipeline> SmallPipeline() {
@@ -188,6 +209,18 @@ std::map<std::string, ConformanceCase> Cases() {
                               ->Fit(testing::MixedFrame(), ExecContext::Default()));
        },
        testing::MixedFrame, {{"predictionCol", Json("")}, {"tol", Json(-1.0)}}},
+      {"GBDTClassifier", Maker<GBDTClassifier>(SmallGbdtClassifier()), LabeledFrame,
+       {{"numLeaves", Json(1)}, {"baggingFraction", Json(0.0)}, {"objective", Json("lambdarank")}}},
+      {"GBDTClassificationModel",
+       [] { return StagePtr(*(*GBDTClassifier::Make(SmallGbdtClassifier()))->Fit(LabeledFrame(), ExecContext::Default())); },
+       LabeledFrame, {{"featuresCol", Json("")}, {"thresholds", Json("high")}}},
+      {"GBDTRegressor", Maker<GBDTRegressor>(SmallGbdtRegressor()), testing::MixedFrame,
+       {{"learningRate", Json(0.0)}, {"tweedieVariancePower", Json(3.0)}, {"boostingType", Json("goss")}}},
+      {"GBDTRegressionModel",
+       [] {
+         return StagePtr(*(*GBDTRegressor::Make(SmallGbdtRegressor()))->Fit(testing::MixedFrame(), ExecContext::Default()));
+       },
+       testing::MixedFrame, {{"predictionCol", Json("")}}},
       {"Pipeline", [] { return StagePtr(SmallPipeline()); }, testing::MixedFrame,
        {{"stages", Json(1)}}},
       {"PipelineModel",

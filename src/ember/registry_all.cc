@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "ember/automl/train.h"
+#include "ember/gbdt/gbdt.h"
 #include "ember/linear/logistic_regression.h"
 #include "ember/pipeline/pipeline.h"
 #include "ember/sql/sql_transformer.h"
@@ -21,6 +22,7 @@ const StageRegistry& DefaultRegistry() {
     if (s.ok()) s = RegisterSqlStages(r);
     if (s.ok()) s = RegisterAllTextStages(r);
     if (s.ok()) s = RegisterTrainStages(r);
+    if (s.ok()) s = RegisterGbdtStages(r);
     if (!s.ok()) {
       // Two modules claiming one name is a build defect, not a user error.
       std::fprintf(stderr, "ember: stage registration failed: %s\n", s.ToString().c_str());

@@ -1,0 +1,197 @@
+// Gradient-boosted trees: XGBoost (tree_method "hist", grow_policy "lossguide", so trees
+// grow leaf-wise like LightGBM's) under SynapseML's LightGBM stage API.
+//
+//   GBDTClassifier -> GBDTClassificationModel   binary and multiclass; adds rawPrediction,
+//                                                probability and prediction
+//   GBDTRegressor  -> GBDTRegressionModel       regression objectives; adds prediction
+//
+// Params carry SynapseML's LightGBM names; docs/gbdt.md gives the XGBoost key each maps to,
+// and the LightGBM params that have no XGBoost counterpart (left out rather than faked).
+// The fitted model keeps XGBoost's own model bytes (saved as data/model.ubj, loadable by any
+// XGBoost 1.7+), so predictions are XGBoost's. Immutable and thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ember/params/param_spec.h"
+#include "ember/pipeline/registry.h"
+#include "ember/pipeline/stage.h"
+
+namespace ember {
+
+namespace gbdt {
+class XgbBooster;
+}
+
+// The params every GBDT estimator has (LightGBM names and defaults).
+struct GbdtCommonParams {
+  std::string features_col = "features";
+  std::string label_col = "label";
+  std::string weight_col;
+  std::string prediction_col = "prediction";
+  int32_t num_iterations = 100;
+  double learning_rate = 0.1;
+  int32_t num_leaves = 31;
+  int32_t max_depth = -1;
+  double min_sum_hessian_in_leaf = 1e-3;
+  double min_gain_to_split = 0.0;
+  double lambda_l1 = 0.0;
+  double lambda_l2 = 0.0;
+  double feature_fraction = 1.0;
+  double feature_fraction_by_node = 1.0;
+  double bagging_fraction = 1.0;
+  int32_t bagging_seed = 3;
+  int32_t max_bin = 255;
+  double max_delta_step = 0.0;
+  std::string metric;
+  std::optional<int32_t> seed;
+  int32_t num_threads = 0;
+  std::string boosting_type = "gbdt";
+  std::string pass_through_args;
+};
+
+struct GBDTClassifierParams : GbdtCommonParams {
+  std::string objective = "binary";
+  std::string raw_prediction_col = "rawPrediction";
+  std::string probability_col = "probability";
+  bool is_unbalance = false;
+  std::vector<double> thresholds;
+  static const ParamSpec<GBDTClassifierParams>& Spec();
+};
+
+struct GBDTRegressorParams : GbdtCommonParams {
+  std::string objective = "regression";
+  double alpha = 0.9;
+  double tweedie_variance_power = 1.5;
+  static const ParamSpec<GBDTRegressorParams>& Spec();
+};
+
+// What a fitted model needs to score (its output columns), shared by the model kinds.
+struct GbdtModelParams {
+  std::string features_col = "features";
+  std::string prediction_col = "prediction";
+  std::string raw_prediction_col;  // classification only
+  std::string probability_col;     // classification only
+  std::vector<double> thresholds;  // classification only
+};
+
+struct GBDTClassificationModelParams : GbdtModelParams {
+  GBDTClassificationModelParams() {
+    raw_prediction_col = "rawPrediction";
+    probability_col = "probability";
+  }
+  static const ParamSpec<GBDTClassificationModelParams>& Spec();
+};
+
+struct GBDTRegressionModelParams : GbdtModelParams {
+  static const ParamSpec<GBDTRegressionModelParams>& Spec();
+};
+
+// A fitted booster with what scoring needs to know about it.
+class GbdtBooster {
+ public:
+  // `bytes`: an XGBoost model (UBJSON or JSON). Errors name `source`.
+  static Result<std::shared_ptr<const GbdtBooster>> FromBytes(std::string bytes, const std::string& source);
+  ~GbdtBooster();
+  const gbdt::XgbBooster& xgb() const { return *booster_; }
+  // The UBJSON bytes the model was made from (what save writes).
+  const std::string& bytes() const { return bytes_; }
+  int64_t num_features() const { return num_features_; }
+  int rounds() const { return rounds_; }
+  // Outputs per row: 1 for regression and binary classification, the class count for
+  // multiclass.
+  int num_outputs() const { return num_outputs_; }
+  const std::string& objective() const { return objective_; }
+  // Feature importances, one per feature (0 for features no tree uses): "gain" (total
+  // gain of the splits on it) or "split" (how many splits use it).
+  Result<std::vector<double>> FeatureImportances(const std::string& type) const;
+
+ private:
+  GbdtBooster() = default;
+  std::unique_ptr<gbdt::XgbBooster> booster_;
+  std::string bytes_;
+  int64_t num_features_ = 0;
+  int rounds_ = 0;
+  int num_outputs_ = 1;
+  std::string objective_;
+};
+
+class GBDTClassificationModel final : public Transformer {
+ public:
+  using Params = GBDTClassificationModelParams;
+  static constexpr std::string_view kTypeName = "GBDTClassificationModel";
+  static Result<std::shared_ptr<const GBDTClassificationModel>> Make(Params params,
+                                                                    std::shared_ptr<const GbdtBooster> booster,
+                                                                    int num_classes, std::string uid = {});
+  static Result<std::shared_ptr<const GBDTClassificationModel>> Load(const LoadContext& ctx);
+  std::string_view type_name() const override { return kTypeName; }
+  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
+  Status SaveContents(const std::string& stage_dir) const override;
+  Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
+  const GbdtBooster& booster() const { return *booster_; }
+  int num_classes() const { return num_classes_; }
+
+ private:
+  GBDTClassificationModel(Params p, std::shared_ptr<const GbdtBooster> b, int k, std::string uid)
+      : Transformer(std::move(uid), kTypeName), params_(std::move(p)), booster_(std::move(b)), num_classes_(k) {}
+  Params params_;
+  std::shared_ptr<const GbdtBooster> booster_;
+  int num_classes_;
+};
+
+class GBDTRegressionModel final : public Transformer {
+ public:
+  using Params = GBDTRegressionModelParams;
+  static constexpr std::string_view kTypeName = "GBDTRegressionModel";
+  static Result<std::shared_ptr<const GBDTRegressionModel>> Make(Params params,
+                                                                std::shared_ptr<const GbdtBooster> booster,
+                                                                std::string uid = {});
+  static Result<std::shared_ptr<const GBDTRegressionModel>> Load(const LoadContext& ctx);
+  std::string_view type_name() const override { return kTypeName; }
+  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
+  Status SaveContents(const std::string& stage_dir) const override;
+  Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
+  const GbdtBooster& booster() const { return *booster_; }
+
+ private:
+  GBDTRegressionModel(Params p, std::shared_ptr<const GbdtBooster> b, std::string uid)
+      : Transformer(std::move(uid), kTypeName), params_(std::move(p)), booster_(std::move(b)) {}
+  Params params_;
+  std::shared_ptr<const GbdtBooster> booster_;
+};
+
+class GBDTClassifier final : public Estimator {
+ public:
+  using Params = GBDTClassifierParams;
+  static constexpr std::string_view kTypeName = "GBDTClassifier";
+  static Result<std::shared_ptr<const GBDTClassifier>> Make(Params params, std::string uid = {});
+  std::string_view type_name() const override { return kTypeName; }
+  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
+  Result<SchemaPtr> TransformSchema(const Schema& in) const override;
+  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in, const ExecContext& ctx) const override;
+
+ private:
+  GBDTClassifier(Params p, std::string uid) : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
+  Params params_;
+};
+
+class GBDTRegressor final : public Estimator {
+ public:
+  using Params = GBDTRegressorParams;
+  static constexpr std::string_view kTypeName = "GBDTRegressor";
+  static Result<std::shared_ptr<const GBDTRegressor>> Make(Params params, std::string uid = {});
+  std::string_view type_name() const override { return kTypeName; }
+  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
+  Result<SchemaPtr> TransformSchema(const Schema& in) const override;
+  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in, const ExecContext& ctx) const override;
+
+ private:
+  GBDTRegressor(Params p, std::string uid) : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
+  Params params_;
+};
+
+Status RegisterGbdtStages(StageRegistry* registry);
+
+}  // namespace ember

@@ -1,0 +1,281 @@
+#include "ember/gbdt/gbdt.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "ember/base/file_util.h"
+#include "ember/core/builder.h"
+#include "ember/core/ops.h"
+#include "ember/gbdt/xgboost_api.h"
+#include "ember/pipeline/save_load.h"
+#include "ember/testing/conformance.h"
+#include "ember/testing/matchers.h"
+
+namespace ember {
+namespace {
+
+using ::ember::testing::IsOk;
+
+// n rows of d features in `parts` partitions; the label depends on the first three features
+// (k classes: thresholds of the score; k == 0: a real-valued target).
+DataFrame Frame(int n, int d, int k, uint32_t seed, bool sparse = false, int parts = 3) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> g;
+  Field features = MakeField("features", sparse ? SparseVectorType(d) : DenseVectorType(d));
+  auto schema = *Schema::Make({features, MakeField("label", Float64Type()), MakeField("w", Float64Type())});
+  std::vector<Batch> batches;
+  for (int p = 0; p < parts; ++p) {
+    const int rows = n / parts + (p < n % parts ? 1 : 0);
+    std::unique_ptr<ColumnBuilder> fb = MakeBuilder(features.type);
+    std::vector<std::optional<double>> labels, weights;
+    for (int r = 0; r < rows; ++r) {
+      std::vector<double> x(static_cast<size_t>(d));
+      std::vector<int32_t> idx;
+      std::vector<double> val;
+      for (int j = 0; j < d; ++j) {
+        // Sparse rows keep about half their entries (absent ones are XGBoost's missing).
+        x[j] = sparse && rng() % 2 ? 0.0 : g(rng);
+        if (x[j] != 0.0) {
+          idx.push_back(j);
+          val.push_back(x[j]);
+        }
+      }
+      const double score = 1.5 * x[0] - x[1] + 0.5 * x[2] * x[2] + 0.3 * g(rng);
+      double y = score;
+      if (k == 2) y = score > 0.3 ? 1 : 0;
+      if (k == 3) y = score < -0.5 ? 0 : score < 0.8 ? 1 : 2;
+      labels.push_back(y);
+      weights.push_back(1.0 + (r % 3));
+      if (sparse) {
+        EXPECT_THAT(static_cast<SparseVectorBuilder*>(fb.get())->Append(idx, val), IsOk());
+      } else {
+        EXPECT_THAT(static_cast<DenseVectorBuilder*>(fb.get())->Append(x), IsOk());
+      }
+    }
+    batches.push_back(*Batch::Make(schema, {fb->Finish(), MakeColumn(labels), MakeColumn(weights)}, rows));
+  }
+  return *DataFrame::Make(schema, batches);
+}
+
+std::vector<double> Doubles(const DataFrame& f, const std::string& col, int slot = -1) {
+  std::vector<double> out;
+  const int c = f.schema()->FindField(col);
+  for (const Batch& b : f.partitions()) {
+    const Column& x = *b.column(c);
+    for (int64_t r = 0; r < b.num_rows(); ++r) out.push_back(slot < 0 ? x.Values<double>()[r] : x.DenseRow(r)[slot]);
+  }
+  return out;
+}
+
+double Auc(const std::vector<double>& score, const std::vector<double>& label) {
+  double pairs = 0, right = 0;
+  for (size_t i = 0; i < score.size(); ++i) {
+    for (size_t j = 0; j < score.size(); ++j) {
+      if (label[i] == 1 && label[j] == 0) {
+        pairs += 1;
+        right += score[i] > score[j] ? 1 : score[i] == score[j] ? 0.5 : 0;
+      }
+    }
+  }
+  return right / pairs;
+}
+
+TEST(GbdtTest, BinaryClassifierLearnsAndRoundTrips) {
+  const DataFrame train = Frame(1500, 6, 2, 1), test = Frame(500, 6, 2, 2);
+  GBDTClassifier::Params p;
+  p.num_iterations = 60;
+  p.num_leaves = 15;
+  p.num_threads = 2;
+  auto est = GBDTClassifier::Make(p);
+  ASSERT_THAT(est, IsOk());
+  auto model = (*est)->Fit(train, ExecContext::Default());
+  ASSERT_THAT(model, IsOk());
+  auto out = (*model)->Transform(test, ExecContext::Default());
+  ASSERT_THAT(out, IsOk());
+  const auto prob = Doubles(*out, "probability", 1), label = Doubles(test, "label");
+  EXPECT_GT(Auc(prob, label), 0.93);
+  // Probabilities and raw margins agree; the prediction is the likelier class.
+  const auto raw = Doubles(*out, "rawPrediction", 1), pred = Doubles(*out, "prediction");
+  for (size_t i = 0; i < prob.size(); ++i) {
+    EXPECT_NEAR(prob[i], 1 / (1 + std::exp(-raw[i])), 1e-12);
+    EXPECT_EQ(pred[i], prob[i] > 0.5 ? 1.0 : 0.0);
+  }
+  const auto& m = static_cast<const GBDTClassificationModel&>(**model);
+  EXPECT_EQ(m.booster().rounds(), 60);
+  EXPECT_EQ(m.num_classes(), 2);
+  // Trees grow leaf-wise to at most numLeaves leaves.
+  auto dump = m.booster().xgb().DumpJson();
+  ASSERT_THAT(dump, IsOk());
+  for (const std::string& tree : *dump) {
+    size_t leaves = 0;
+    for (size_t at = tree.find("\"leaf\""); at != std::string::npos; at = tree.find("\"leaf\"", at + 1)) ++leaves;
+    EXPECT_LE(leaves, 15u);
+  }
+  // Importances: the informative features lead.
+  auto gain = m.booster().FeatureImportances("gain");
+  ASSERT_THAT(gain, IsOk());
+  ASSERT_EQ(gain->size(), 6u);
+  EXPECT_GT((*gain)[0], (*gain)[4]);
+  EXPECT_GT((*gain)[1], (*gain)[5]);
+  auto splits = m.booster().FeatureImportances("split");
+  ASSERT_THAT(splits, IsOk());
+  EXPECT_GT((*splits)[0], 0);
+  EXPECT_FALSE(m.booster().FeatureImportances("cover").ok());
+
+  const std::string dir = testing::NewTempDir("gbdt") + "/model";
+  ASSERT_THAT(SaveStage(**model, dir, {}), IsOk());
+  StageRegistry registry;
+  ASSERT_THAT(RegisterGbdtStages(&registry), IsOk());
+  auto loaded = LoadTransformer(dir, registry);
+  ASSERT_THAT(loaded, IsOk());
+  auto again = (*loaded)->Transform(test, ExecContext::Default());
+  ASSERT_THAT(again, IsOk());
+  EXPECT_TRUE(FramesEqual(*out, *again)) << DescribeDifference(*out, *again);
+  // The saved booster is a plain XGBoost model.
+  auto bytes = ReadFileToString(dir + "/data/model.ubj");
+  ASSERT_THAT(bytes, IsOk());
+  EXPECT_THAT(gbdt::XgbBooster::Load(*bytes), IsOk());
+}
+
+TEST(GbdtTest, MulticlassWithThresholdsAndWeights) {
+  const DataFrame train = Frame(1200, 5, 3, 3), test = Frame(300, 5, 3, 4);
+  GBDTClassifier::Params p;  // objective "binary" with three labels switches to multiclass
+  p.num_iterations = 40;
+  p.weight_col = "w";
+  auto model = (*GBDTClassifier::Make(p))->Fit(train, ExecContext::Default());
+  ASSERT_THAT(model, IsOk());
+  EXPECT_EQ(static_cast<const GBDTClassificationModel&>(**model).num_classes(), 3);
+  auto out = (*model)->Transform(test, ExecContext::Default());
+  ASSERT_THAT(out, IsOk());
+  const auto pred = Doubles(*out, "prediction"), label = Doubles(test, "label");
+  int right = 0;
+  for (size_t i = 0; i < pred.size(); ++i) {
+    double sum = 0;
+    for (int c = 0; c < 3; ++c) sum += Doubles(*out, "probability", c)[i];
+    ASSERT_NEAR(sum, 1.0, 1e-9);
+    right += pred[i] == label[i];
+  }
+  EXPECT_GT(right, 0.8 * static_cast<double>(pred.size()));
+
+  // A zero threshold always wins its class.
+  p.thresholds = {1, 0, 1};
+  auto thresholded = (*(*GBDTClassifier::Make(p))->Fit(train, ExecContext::Default()))->Transform(
+      test, ExecContext::Default());
+  ASSERT_THAT(thresholded, IsOk());
+  for (double v : Doubles(*thresholded, "prediction")) EXPECT_EQ(v, 1.0);
+  p.thresholds = {1, 1};
+  auto wrong = (*GBDTClassifier::Make(p))->Fit(train, ExecContext::Default());
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.status().message().find("'thresholds': has 2 values for 3 classes"), std::string::npos)
+      << wrong.status().ToString();
+}
+
+TEST(GbdtTest, RegressionObjectives) {
+  const DataFrame train = Frame(1500, 4, 0, 5), test = Frame(400, 4, 0, 6);
+  const auto y = Doubles(test, "label");
+  double mean = 0, var = 0;
+  for (double v : y) mean += v / static_cast<double>(y.size());
+  for (double v : y) var += (v - mean) * (v - mean) / static_cast<double>(y.size());
+  for (const std::string objective : {"regression", "regression_l1", "huber"}) {
+    GBDTRegressor::Params p;
+    p.objective = objective;
+    p.num_iterations = 80;
+    p.alpha = 1.0;
+    auto model = (*GBDTRegressor::Make(p))->Fit(train, ExecContext::Default());
+    ASSERT_THAT(model, IsOk()) << objective;
+    auto out = (*model)->Transform(test, ExecContext::Default());
+    ASSERT_THAT(out, IsOk());
+    const auto pred = Doubles(*out, "prediction");
+    double mse = 0;
+    for (size_t i = 0; i < y.size(); ++i) mse += (pred[i] - y[i]) * (pred[i] - y[i]) / static_cast<double>(y.size());
+    EXPECT_LT(mse, 0.25 * var) << objective;
+  }
+  // Quantile regression: about alpha of the training labels fall below the prediction (the
+  // pinball loss's optimum in every leaf).
+  const auto y_train = Doubles(train, "label");
+  for (const double alpha : {0.2, 0.9}) {
+    GBDTRegressor::Params q;
+    q.objective = "quantile";
+    q.alpha = alpha;
+    q.num_iterations = 200;
+    q.learning_rate = 0.2;
+    auto model = (*GBDTRegressor::Make(q))->Fit(train, ExecContext::Default());
+    ASSERT_THAT(model, IsOk());
+    auto out = (*model)->Transform(train, ExecContext::Default());
+    ASSERT_THAT(out, IsOk());
+    const auto pred = Doubles(*out, "prediction");
+    double below = 0;
+    for (size_t i = 0; i < y_train.size(); ++i) {
+      below += y_train[i] < pred[i] ? 1.0 / static_cast<double>(y_train.size()) : 0;
+    }
+    EXPECT_NEAR(below, alpha, 0.05);
+  }
+  // Log-link objectives predict on the label's scale and need non-negative labels.
+  GBDTRegressor::Params p;
+  p.objective = "poisson";
+  auto negative = (*GBDTRegressor::Make(p))->Fit(train, ExecContext::Default());
+  ASSERT_FALSE(negative.ok());
+  EXPECT_NE(negative.status().message().find("objective 'poisson' needs labels >= 0"), std::string::npos);
+}
+
+TEST(GbdtTest, SparseFeaturesAreScoredAsTrained) {
+  const DataFrame train = Frame(1200, 8, 2, 7, /*sparse=*/true), test = Frame(300, 8, 2, 8, true);
+  GBDTClassifier::Params p;
+  p.num_iterations = 30;
+  auto model = (*GBDTClassifier::Make(p))->Fit(train, ExecContext::Default());
+  ASSERT_THAT(model, IsOk());
+  auto out = (*model)->Transform(test, ExecContext::Default());
+  ASSERT_THAT(out, IsOk());
+  EXPECT_GT(Auc(Doubles(*out, "probability", 1), Doubles(test, "label")), 0.8);
+  // Partitioning does not change the predictions.
+  auto one = (*model)->Transform(DataFrame::FromBatch(*ConcatBatches(test.partitions())), ExecContext::Default());
+  ASSERT_THAT(one, IsOk());
+  EXPECT_EQ(Doubles(*out, "probability", 1), Doubles(*one, "probability", 1));
+}
+
+TEST(GbdtTest, ErrorsNameTheParamColumnAndRow) {
+  GBDTClassifier::Params p;
+  p.pass_through_args = "max_bin=16 oops";
+  auto bad_args = (*GBDTClassifier::Make(p))->Fit(Frame(50, 3, 2, 9), ExecContext::Default());
+  ASSERT_FALSE(bad_args.ok());
+  EXPECT_NE(bad_args.status().message().find("'passThroughArgs': 'oops' is not key=value"), std::string::npos);
+
+  const DataFrame real = Frame(50, 3, 0, 10);
+  auto fractional = (*GBDTClassifier::Make({}))->Fit(real, ExecContext::Default());
+  ASSERT_FALSE(fractional.ok());
+  EXPECT_NE(fractional.status().message().find("column 'label' row 0: label"), std::string::npos)
+      << fractional.status().ToString();
+
+  GBDTClassifier::Params wrong_col;
+  wrong_col.features_col = "nope";
+  auto missing = (*GBDTClassifier::Make(wrong_col))->Fit(real, ExecContext::Default());
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().ToString().find("nope"), std::string::npos);
+
+  GBDTClassifier::Params q;
+  q.boosting_type = "goss";
+  EXPECT_FALSE(GBDTClassifier::Make(q).ok());
+  q.boosting_type = "gbdt";
+  q.bagging_fraction = 0;
+  EXPECT_FALSE(GBDTClassifier::Make(q).ok());
+}
+
+TEST(GbdtTest, PassThroughArgsWin) {
+  GBDTClassifier::Params p;
+  p.num_iterations = 5;
+  p.pass_through_args = "max_leaves=3,eta=0.3";
+  auto model = (*GBDTClassifier::Make(p))->Fit(Frame(600, 4, 2, 11), ExecContext::Default());
+  ASSERT_THAT(model, IsOk());
+  auto dump = static_cast<const GBDTClassificationModel&>(**model).booster().xgb().DumpJson();
+  ASSERT_THAT(dump, IsOk());
+  for (const std::string& tree : *dump) {
+    size_t leaves = 0;
+    for (size_t at = tree.find("\"leaf\""); at != std::string::npos; at = tree.find("\"leaf\"", at + 1)) ++leaves;
+    EXPECT_LE(leaves, 3u);
+  }
+}
+
+}  // namespace
+}  // namespace ember
