@@ -57,6 +57,16 @@ GBDTRegressor::Params SmallGbdtRegressor() {
   return p;
 }
 
+GBDTRanker::Params SmallGbdtRanker() {
+  GBDTRanker::Params p;
+  p.group_col = "g";
+  p.num_iterations = 5;
+  p.num_leaves = 4;
+  p.min_sum_hessian_in_leaf = 0;
+  p.num_threads = 1;
+  return p;
+}
+
 std::shared_ptr<const Pipeline> SmallPipeline() {
   return *Pipeline::Make({*SelectColumns::Make({.cols = {"id", "name", "features"}}),
                           *RenameColumn::Make({.input_col = "name", .output_col = "label"}),
@@ -73,6 +83,21 @@ DataFrame LabeledFrame() {
     for (int64_t r = 0; r < b.num_rows(); ++r) y.push_back(double(b.column(0)->Values<int64_t>()[r] % 2));
     std::vector<ColumnPtr> cols = b.columns();
     cols.push_back(MakeColumn(y));
+    parts.push_back(*Batch::Make(schema, cols));
+  }
+  return *DataFrame::Make(schema, parts);
+}
+
+// LabeledFrame with an int64 group column "g" (id % 3) for rankers.
+DataFrame GroupedFrame() {
+  DataFrame in = LabeledFrame();
+  SchemaPtr schema = *in.schema()->AddField(MakeField("g", Int64Type()));
+  std::vector<Batch> parts;
+  for (const Batch& b : in.partitions()) {
+    std::vector<std::optional<int64_t>> g;
+    for (int64_t r = 0; r < b.num_rows(); ++r) g.push_back(b.column(0)->Values<int64_t>()[r] % 3);
+    std::vector<ColumnPtr> cols = b.columns();
+    cols.push_back(MakeColumn(g));
     parts.push_back(*Batch::Make(schema, cols));
   }
   return *DataFrame::Make(schema, parts);
@@ -221,6 +246,11 @@ std::map<std::string, ConformanceCase> Cases() {
          return StagePtr(*(*GBDTRegressor::Make(SmallGbdtRegressor()))->Fit(testing::MixedFrame(), ExecContext::Default()));
        },
        testing::MixedFrame, {{"predictionCol", Json("")}}},
+      {"GBDTRanker", Maker<GBDTRanker>(SmallGbdtRanker()), GroupedFrame,
+       {{"groupCol", Json("")}, {"evalAt", Json::Parse("[0]").value()}, {"objective", Json("binary")}}},
+      {"GBDTRankerModel",
+       [] { return StagePtr(*(*GBDTRanker::Make(SmallGbdtRanker()))->Fit(GroupedFrame(), ExecContext::Default())); },
+       GroupedFrame, {{"featuresCol", Json("")}, {"leafPredictionCol", Json(3)}}},
       {"Pipeline", [] { return StagePtr(SmallPipeline()); }, testing::MixedFrame,
        {{"stages", Json(1)}}},
       {"PipelineModel",

@@ -3,7 +3,13 @@
 //
 //   GBDTClassifier -> GBDTClassificationModel   binary and multiclass; adds rawPrediction,
 //                                                probability and prediction
-//   GBDTRegressor  -> GBDTRegressionModel       regression objectives; adds prediction
+//   GBDTRegressor  -> GBDTRegressionModel       regression objectives (and a C++ custom
+//                                                objective); adds prediction
+//   GBDTRanker     -> GBDTRankerModel           lambdarank over groups of rows; adds prediction
+//
+// Every model can also add leaf indices (leafPredictionCol) and SHAP values
+// (featuresShapCol). Validation rows (validationIndicatorCol) give early stopping
+// (earlyStoppingRound): the model keeps the rounds up to the best validation score.
 //
 // Params carry SynapseML's LightGBM names; docs/gbdt.md gives the XGBoost key each maps to,
 // and the LightGBM params that have no XGBoost counterpart (left out rather than faked).
@@ -11,7 +17,9 @@
 // XGBoost 1.7+), so predictions are XGBoost's. Immutable and thread-safe.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +39,11 @@ struct GbdtCommonParams {
   std::string label_col = "label";
   std::string weight_col;
   std::string prediction_col = "prediction";
+  std::string validation_indicator_col;
+  int32_t early_stopping_round = 0;
+  std::string init_score_col;
+  std::string leaf_prediction_col;
+  std::string features_shap_col;
   int32_t num_iterations = 100;
   double learning_rate = 0.1;
   int32_t num_leaves = 31;
@@ -68,10 +81,23 @@ struct GBDTRegressorParams : GbdtCommonParams {
   static const ParamSpec<GBDTRegressorParams>& Spec();
 };
 
+struct GBDTRankerParams : GbdtCommonParams {
+  std::string objective = "lambdarank";
+  std::string group_col = "group";
+  std::vector<int32_t> eval_at = {1, 2, 3, 4, 5};
+  static const ParamSpec<GBDTRankerParams>& Spec();
+};
+
+// A custom loss for GBDTRegressor: from a row's margin, label and weight (1 when
+// unweighted), its gradient and hessian. The prediction is the margin.
+using GbdtObjective = std::function<void(float margin, float label, float weight, float* grad, float* hess)>;
+
 // What a fitted model needs to score (its output columns), shared by the model kinds.
 struct GbdtModelParams {
   std::string features_col = "features";
   std::string prediction_col = "prediction";
+  std::string leaf_prediction_col;  // leaf index per tree (empty: left out)
+  std::string features_shap_col;    // SHAP values per feature plus the bias (empty: left out)
   std::string raw_prediction_col;  // classification only
   std::string probability_col;     // classification only
   std::vector<double> thresholds;  // classification only
@@ -89,6 +115,10 @@ struct GBDTRegressionModelParams : GbdtModelParams {
   static const ParamSpec<GBDTRegressionModelParams>& Spec();
 };
 
+struct GBDTRankerModelParams : GbdtModelParams {
+  static const ParamSpec<GBDTRankerModelParams>& Spec();
+};
+
 // A fitted booster with what scoring needs to know about it.
 class GbdtBooster {
  public:
@@ -100,6 +130,8 @@ class GbdtBooster {
   const std::string& bytes() const { return bytes_; }
   int64_t num_features() const { return num_features_; }
   int rounds() const { return rounds_; }
+  // Trees in all (rounds x outputs for the usual one tree per round and class).
+  int num_trees() const { return num_trees_; }
   // Outputs per row: 1 for regression and binary classification, the class count for
   // multiclass.
   int num_outputs() const { return num_outputs_; }
@@ -114,6 +146,7 @@ class GbdtBooster {
   std::string bytes_;
   int64_t num_features_ = 0;
   int rounds_ = 0;
+  int num_trees_ = 0;
   int num_outputs_ = 1;
   std::string objective_;
 };
@@ -162,6 +195,26 @@ class GBDTRegressionModel final : public Transformer {
   std::shared_ptr<const GbdtBooster> booster_;
 };
 
+class GBDTRankerModel final : public Transformer {
+ public:
+  using Params = GBDTRankerModelParams;
+  static constexpr std::string_view kTypeName = "GBDTRankerModel";
+  static Result<std::shared_ptr<const GBDTRankerModel>> Make(Params params, std::shared_ptr<const GbdtBooster> booster,
+                                                            std::string uid = {});
+  static Result<std::shared_ptr<const GBDTRankerModel>> Load(const LoadContext& ctx);
+  std::string_view type_name() const override { return kTypeName; }
+  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
+  Status SaveContents(const std::string& stage_dir) const override;
+  Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
+  const GbdtBooster& booster() const { return *booster_; }
+
+ private:
+  GBDTRankerModel(Params p, std::shared_ptr<const GbdtBooster> b, std::string uid)
+      : Transformer(std::move(uid), kTypeName), params_(std::move(p)), booster_(std::move(b)) {}
+  Params params_;
+  std::shared_ptr<const GbdtBooster> booster_;
+};
+
 class GBDTClassifier final : public Estimator {
  public:
   using Params = GBDTClassifierParams;
@@ -182,13 +235,34 @@ class GBDTRegressor final : public Estimator {
   using Params = GBDTRegressorParams;
   static constexpr std::string_view kTypeName = "GBDTRegressor";
   static Result<std::shared_ptr<const GBDTRegressor>> Make(Params params, std::string uid = {});
+  // With objective "custom": the loss to boost (not saved; a loaded estimator with
+  // objective "custom" cannot fit).
+  static Result<std::shared_ptr<const GBDTRegressor>> Make(Params params, GbdtObjective objective,
+                                                          std::string uid = {});
   std::string_view type_name() const override { return kTypeName; }
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<SchemaPtr> TransformSchema(const Schema& in) const override;
   Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in, const ExecContext& ctx) const override;
 
  private:
-  GBDTRegressor(Params p, std::string uid) : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
+  GBDTRegressor(Params p, GbdtObjective o, std::string uid)
+      : Estimator(std::move(uid), kTypeName), params_(std::move(p)), objective_(std::move(o)) {}
+  Params params_;
+  GbdtObjective objective_;
+};
+
+class GBDTRanker final : public Estimator {
+ public:
+  using Params = GBDTRankerParams;
+  static constexpr std::string_view kTypeName = "GBDTRanker";
+  static Result<std::shared_ptr<const GBDTRanker>> Make(Params params, std::string uid = {});
+  std::string_view type_name() const override { return kTypeName; }
+  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
+  Result<SchemaPtr> TransformSchema(const Schema& in) const override;
+  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in, const ExecContext& ctx) const override;
+
+ private:
+  GBDTRanker(Params p, std::string uid) : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
   Params params_;
 };
 

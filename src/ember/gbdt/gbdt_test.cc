@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
+#include <optional>
 #include <random>
 
 #include "ember/base/file_util.h"
@@ -57,6 +59,22 @@ DataFrame Frame(int n, int d, int k, uint32_t seed, bool sparse = false, int par
     batches.push_back(*Batch::Make(schema, {fb->Finish(), MakeColumn(labels), MakeColumn(weights)}, rows));
   }
   return *DataFrame::Make(schema, batches);
+}
+
+// `f` with a column `name` of value(global row) added.
+template <typename T>
+DataFrame AddColumn(const DataFrame& f, const std::string& name, const std::function<std::optional<T>(int64_t)>& value) {
+  SchemaPtr schema = *f.schema()->AddField(MakeField(name, CTypeTraits<T>::type()));
+  std::vector<Batch> parts;
+  int64_t row = 0;
+  for (const Batch& b : f.partitions()) {
+    std::vector<std::optional<T>> v;
+    for (int64_t r = 0; r < b.num_rows(); ++r) v.push_back(value(row++));
+    std::vector<ColumnPtr> cols = b.columns();
+    cols.push_back(MakeColumn(v));
+    parts.push_back(*Batch::Make(schema, cols, b.num_rows()));
+  }
+  return *DataFrame::Make(schema, parts);
 }
 
 std::vector<double> Doubles(const DataFrame& f, const std::string& col, int slot = -1) {
@@ -275,6 +293,149 @@ TEST(GbdtTest, PassThroughArgsWin) {
     for (size_t at = tree.find("\"leaf\""); at != std::string::npos; at = tree.find("\"leaf\"", at + 1)) ++leaves;
     EXPECT_LE(leaves, 3u);
   }
+}
+
+TEST(GbdtTest, EarlyStoppingKeepsTheBestRounds) {
+  // Noisy labels overfit: the validation loss turns up long before 300 rounds.
+  DataFrame all = AddColumn<bool>(Frame(1600, 6, 2, 12), "is_valid", [](int64_t r) { return r % 4 == 0; });
+  GBDTClassifier::Params p;
+  p.num_iterations = 300;
+  p.learning_rate = 0.3;
+  p.num_leaves = 31;
+  p.min_sum_hessian_in_leaf = 0;
+  p.validation_indicator_col = "is_valid";
+  p.early_stopping_round = 10;
+  p.metric = "binary_logloss";
+  auto model = (*GBDTClassifier::Make(p))->Fit(all, ExecContext::Default());
+  ASSERT_THAT(model, IsOk());
+  const int rounds = static_cast<const GBDTClassificationModel&>(**model).booster().rounds();
+  EXPECT_LT(rounds, 100);
+  EXPECT_GE(rounds, 1);
+  // Without validation rows early stopping is an error that says what is missing.
+  GBDTClassifier::Params q = p;
+  q.validation_indicator_col = "";
+  auto no_valid = GBDTClassifier::Make(q);
+  ASSERT_THAT(no_valid, IsOk());
+  auto fit = (*no_valid)->Fit(all, ExecContext::Default());
+  ASSERT_FALSE(fit.ok());
+  EXPECT_NE(fit.status().message().find("'earlyStoppingRound': needs validation rows"), std::string::npos)
+      << fit.status().ToString();
+}
+
+TEST(GbdtTest, LeafIndicesAndShapValues) {
+  const DataFrame train = Frame(800, 4, 2, 13), test = Frame(50, 4, 2, 14);
+  GBDTClassifier::Params p;
+  p.num_iterations = 12;
+  p.leaf_prediction_col = "leaves";
+  p.features_shap_col = "shap";
+  auto model = (*GBDTClassifier::Make(p))->Fit(train, ExecContext::Default());
+  ASSERT_THAT(model, IsOk());
+  auto out = (*model)->Transform(test, ExecContext::Default());
+  ASSERT_THAT(out, IsOk());
+  const Field& leaves = out->schema()->field(out->schema()->FindField("leaves"));
+  const Field& shap = out->schema()->field(out->schema()->FindField("shap"));
+  EXPECT_EQ(leaves.type->vector_size(), 12);
+  EXPECT_EQ(shap.type->vector_size(), 5);  // 4 features + the bias
+  // SHAP values (with the bias) sum to the margin.
+  const auto margin = Doubles(*out, "rawPrediction", 1);
+  for (size_t i = 0; i < margin.size(); ++i) {
+    double sum = 0;
+    for (int j = 0; j < 5; ++j) sum += Doubles(*out, "shap", j)[i];
+    EXPECT_NEAR(sum, margin[i], 1e-4);
+  }
+  // Leaf indices are node ids of each tree.
+  for (double leaf : Doubles(*out, "leaves", 0)) EXPECT_GE(leaf, 1);
+}
+
+TEST(GbdtTest, InitialScoresShiftTheStart) {
+  // Boosting from a good initial score needs fewer rounds to fit the same labels.
+  DataFrame train = Frame(1000, 4, 0, 15);
+  const auto y = Doubles(train, "label");
+  train = AddColumn<double>(train, "init", [&](int64_t r) { return y[r]; });
+  GBDTRegressor::Params p;
+  p.num_iterations = 1;
+  p.init_score_col = "init";
+  p.learning_rate = 0.01;
+  auto model = (*GBDTRegressor::Make(p))->Fit(train, ExecContext::Default());
+  ASSERT_THAT(model, IsOk());
+  // One small round from a perfect start adds almost nothing: predictions stay near 0 (the
+  // init scores are not part of the model).
+  auto out = (*model)->Transform(train, ExecContext::Default());
+  ASSERT_THAT(out, IsOk());
+  for (double v : Doubles(*out, "prediction")) EXPECT_NEAR(v, 0.0, 0.05);
+  // Without them, the first round starts from the mean.
+  p.init_score_col = "";
+  auto plain = (*(*GBDTRegressor::Make(p))->Fit(train, ExecContext::Default()))->Transform(train, ExecContext::Default());
+  ASSERT_THAT(plain, IsOk());
+  double spread = 0;
+  for (double v : Doubles(*plain, "prediction")) spread = std::max(spread, std::abs(v));
+  EXPECT_GT(spread, 0.05);
+}
+
+TEST(GbdtTest, RankerOrdersWithinGroups) {
+  // 60 groups of 20 rows; the relevance grade follows the features.
+  DataFrame raw = Frame(1200, 5, 0, 16);
+  const auto score = Doubles(raw, "label");
+  DataFrame grouped = AddColumn<int64_t>(raw, "query", [](int64_t r) { return r % 60; });
+  DataFrame graded = AddColumn<double>(grouped, "grade", [&](int64_t r) {
+    return score[r] > 1.5 ? 3.0 : score[r] > 0.5 ? 2.0 : score[r] > -0.5 ? 1.0 : 0.0;
+  });
+  GBDTRanker::Params p;
+  p.label_col = "grade";
+  p.group_col = "query";
+  p.num_iterations = 30;
+  auto model = (*GBDTRanker::Make(p))->Fit(graded, ExecContext::Default());
+  ASSERT_THAT(model, IsOk());
+  auto out = (*model)->Transform(graded, ExecContext::Default());
+  ASSERT_THAT(out, IsOk());
+  // Higher grades score higher: the rank correlation is strongly positive.
+  const auto pred = Doubles(*out, "prediction"), grade = Doubles(graded, "grade");
+  double agree = 0, pairs = 0;
+  for (size_t i = 0; i < pred.size(); i += 7) {
+    for (size_t j = 0; j < pred.size(); j += 11) {
+      if (grade[i] > grade[j]) {
+        pairs += 1;
+        agree += pred[i] > pred[j] ? 1 : 0;
+      }
+    }
+  }
+  EXPECT_GT(agree / pairs, 0.85);
+  // The saved model reloads as a GBDTRankerModel.
+  const std::string dir = testing::NewTempDir("gbdt_ranker") + "/model";
+  ASSERT_THAT(SaveStage(**model, dir, {}), IsOk());
+  StageRegistry registry;
+  ASSERT_THAT(RegisterGbdtStages(&registry), IsOk());
+  auto loaded = LoadTransformer(dir, registry);
+  ASSERT_THAT(loaded, IsOk());
+  EXPECT_EQ((*loaded)->type_name(), "GBDTRankerModel");
+}
+
+TEST(GbdtTest, CustomObjectiveFromCpp) {
+  // Squared error written by hand boosts the same trees as XGBoost's own.
+  const DataFrame train = Frame(800, 4, 0, 17), test = Frame(100, 4, 0, 18);
+  GBDTRegressor::Params p;
+  p.num_iterations = 20;
+  p.num_threads = 1;
+  auto builtin = (*GBDTRegressor::Make(p))->Fit(train, ExecContext::Default());
+  ASSERT_THAT(builtin, IsOk());
+  p.objective = "custom";
+  auto squared = [](float margin, float label, float w, float* g, float* h) {
+    *g = w * (margin - label);
+    *h = w;
+  };
+  auto est = GBDTRegressor::Make(p, squared);
+  ASSERT_THAT(est, IsOk());
+  auto custom = (*est)->Fit(train, ExecContext::Default());
+  ASSERT_THAT(custom, IsOk());
+  const auto a = Doubles(*(*builtin)->Transform(test, ExecContext::Default()), "prediction");
+  const auto b = Doubles(*(*custom)->Transform(test, ExecContext::Default()), "prediction");
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-4);
+  // "custom" without the C++ function (a loaded estimator) cannot fit, and says why.
+  auto bare = (*GBDTRegressor::Make(p))->Fit(train, ExecContext::Default());
+  ASSERT_FALSE(bare.ok());
+  EXPECT_NE(bare.status().message().find("needs the C++ objective"), std::string::npos);
+  p.objective = "regression";
+  EXPECT_FALSE(GBDTRegressor::Make(p, squared).ok());
 }
 
 }  // namespace

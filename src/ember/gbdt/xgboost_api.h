@@ -29,6 +29,7 @@ class XgbMatrix {
   // entries are missing (XGBoost treats them as such, not as zero).
   static Result<XgbMatrix> FromCsr(std::span<const size_t> indptr, std::span<const uint32_t> indices,
                                    std::span<const float> values, int64_t cols);
+  XgbMatrix() = default;  // empty: no matrix
   XgbMatrix(XgbMatrix&&) noexcept;
   XgbMatrix& operator=(XgbMatrix&&) noexcept;
   ~XgbMatrix();

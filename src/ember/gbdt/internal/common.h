@@ -1,0 +1,102 @@
+// What the GBDT stages share: params helpers (params.cc), collecting training data and
+// boosting (training.cc), and scoring (models.cc). Only gbdt/ includes this.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ember/gbdt/gbdt.h"
+#include "ember/gbdt/xgboost_api.h"
+
+namespace ember::gbdt_internal {
+
+using XgbParamList = std::vector<std::pair<std::string, std::string>>;
+
+// Params ------------------------------------------------------------------------------------
+
+// The XGBoost params for `p`: the common ones, then `objective` (the kind's own), then
+// evaluation metrics (`metrics`, XGBoost or LightGBM names), then passThroughArgs, which win.
+Result<XgbParamList> XgbParams(const GbdtCommonParams& p, const ExecContext& ctx, const std::string& owner,
+                               XgbParamList objective, const std::vector<std::string>& metrics);
+
+// The model params every estimator hands to its model.
+void CopyModelParams(const GbdtCommonParams& from, GbdtModelParams* to);
+
+// Training ----------------------------------------------------------------------------------
+
+// Rows as XGBoost takes them: dense row-major floats (NaN missing) or CSR (absent entries
+// missing).
+struct Rows {
+  int64_t rows = 0;
+  int64_t features = 0;
+  bool sparse = false;
+  std::vector<float> dense;
+  std::vector<size_t> indptr = {0};
+  std::vector<uint32_t> indices;
+  std::vector<float> values;
+  std::vector<float> labels;
+  std::vector<float> weights;      // empty: unweighted
+  std::vector<float> init_scores;  // empty, or rows x init_score_width
+  std::vector<std::string> groups;  // the ranker's group of each row (empty otherwise)
+};
+
+// The training rows and the validation rows (validationIndicatorCol true).
+struct TrainingData {
+  Rows train, valid;
+  int init_score_width = 0;
+};
+
+// Checks one label; the message of an error is prefixed with the column and row.
+using LabelCheck = std::function<Status(double label)>;
+
+// Collects every partition's rows. Errors name `owner`, the column and the row (counted
+// over the whole frame). `group_col`: the ranker's group column (empty otherwise).
+Result<TrainingData> CollectTrainingData(const DataFrame& in, const GbdtCommonParams& p, const std::string& owner,
+                                         const std::string& group_col = "", const LabelCheck& check_label = {});
+
+// TransformSchema's checks for the training columns.
+Status CheckTrainingColumns(const Schema& in, const GbdtCommonParams& p, const std::string& owner,
+                            const std::string& group_col = "");
+
+// Reorders `rows` so that each group's rows are contiguous (groups in order of first
+// appearance, rows in order within a group).
+void GroupRows(Rows* rows);
+
+// Boosts `p.num_iterations` rounds (from `custom`'s gradients when set), with early
+// stopping on the validation rows when `p.early_stopping_round` > 0. `outputs`: margins per
+// row (1, or the class count).
+Result<std::shared_ptr<const GbdtBooster>> Train(const TrainingData& data, const GbdtCommonParams& p,
+                                                 const XgbParamList& params, int outputs, const ExecContext& ctx,
+                                                 const std::string& owner, const GbdtObjective& custom = {});
+
+// The weighted mean of the training labels; errors when the weights sum to 0.
+Result<double> WeightedMean(const Rows& rows, const std::string& owner);
+
+// Scoring -----------------------------------------------------------------------------------
+
+// The schema `in` plus the optional leaf and SHAP columns of `p` (checked not to exist).
+Result<SchemaPtr> AddExtraOutputs(const Schema& in, const GbdtModelParams& p, const GbdtBooster& booster,
+                                  const std::string& owner);
+
+// Appends the leaf and SHAP columns of `p` for a batch's feature column (when named).
+Status AppendExtraOutputs(const GbdtModelParams& p, const GbdtBooster& booster, const Column& features, int64_t n,
+                          std::vector<ColumnPtr>* cols);
+
+// Margins (rows x outputs) for a batch's feature column; rows whose features are null are
+// scored on zeros (their outputs are null).
+Result<std::vector<float>> Margins(const GbdtBooster& booster, const Column& features, int64_t n);
+
+// The features column of `in`, checked to be a vector of the booster's width.
+Result<int> FeaturesIndex(const Schema& in, const std::string& col, int64_t d, const std::string& owner);
+
+// An error naming the first of `cols` (non-empty names) that `in` already has.
+Status CheckNewColumns(const Schema& in, const std::vector<std::string>& cols, const std::string& owner);
+
+// Saved state: data/model.ubj (the booster) and data/model.json (`info` plus format and
+// versions).
+Status SaveBooster(const GbdtBooster& b, const std::string& dir, Json info);
+Result<std::shared_ptr<const GbdtBooster>> LoadBooster(const LoadContext& ctx, Json* info);
+
+}  // namespace ember::gbdt_internal

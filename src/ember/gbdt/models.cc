@@ -1,0 +1,382 @@
+// The fitted GBDT models: the booster wrapper, scoring, save and load.
+#include <cmath>
+
+#include "ember/base/file_util.h"
+#include "ember/base/status_macros.h"
+#include "ember/core/builder.h"
+#include "ember/gbdt/internal/common.h"
+#include "ember/pipeline/classifier_outputs.h"
+#include "ember/pipeline/save_load.h"
+
+namespace ember {
+
+namespace gbdt_internal {
+
+using gbdt::XgbBooster;
+using gbdt::XgbMatrix;
+using gbdt::XgbPrediction;
+
+namespace {
+
+// An XGBoost matrix of a batch's feature column: sparse vectors as CSR (absent entries
+// missing, as in training), dense as a dense matrix; null rows as empty rows.
+Result<XgbMatrix> FeatureMatrix(const GbdtBooster& booster, const Column& f, int64_t n) {
+  const int64_t d = booster.num_features();
+  if (f.type()->sparse()) {
+    std::vector<size_t> indptr = {0};
+    std::vector<uint32_t> indices;
+    std::vector<float> values;
+    for (int64_t r = 0; r < n; ++r) {
+      if (!f.IsNull(r)) {
+        auto idx = f.SparseIndices(r);
+        auto val = f.SparseValues(r);
+        for (size_t e = 0; e < idx.size(); ++e) {
+          indices.push_back(static_cast<uint32_t>(idx[e]));
+          values.push_back(static_cast<float>(val[e]));
+        }
+      }
+      indptr.push_back(values.size());
+    }
+    return XgbMatrix::FromCsr(indptr, indices, values, d);
+  }
+  std::vector<float> dense(static_cast<size_t>(n * d), 0.0f);
+  for (int64_t r = 0; r < n; ++r) {
+    if (f.IsNull(r)) continue;
+    auto v = f.DenseRow(r);
+    for (int64_t j = 0; j < d; ++j) dense[r * d + j] = static_cast<float>(v[j]);
+  }
+  return XgbMatrix::FromDense(dense.data(), n, d, 1);
+}
+
+// The objective's link from margin to prediction (regression objectives with a log link).
+double RegressionPrediction(const std::string& objective, float margin) {
+  if (objective == "count:poisson" || objective == "reg:gamma" || objective == "reg:tweedie") {
+    return std::exp(static_cast<double>(margin));
+  }
+  return margin;
+}
+
+Result<SchemaPtr> ClassificationSchema(const Schema& in, const GbdtModelParams& p, int k, const std::string& owner) {
+  EMBER_RETURN_IF_ERROR(CheckNewColumns(in, {p.raw_prediction_col, p.probability_col, p.prediction_col}, owner));
+  std::vector<Field> fields = in.fields();
+  if (!p.raw_prediction_col.empty()) fields.push_back(MakeField(p.raw_prediction_col, DenseVectorType(k)));
+  if (!p.probability_col.empty()) fields.push_back(MakeField(p.probability_col, DenseVectorType(k)));
+  fields.push_back(MakeField(p.prediction_col, Float64Type()));
+  return Schema::Make(std::move(fields), in.metadata());
+}
+
+Status CheckThresholds(const std::vector<double>& t, int k, const std::string& owner) {
+  if (t.empty()) return Status::OK();
+  if (static_cast<int>(t.size()) != k) {
+    return InvalidArgument(owner + " param 'thresholds': has " + std::to_string(t.size()) + " values for " +
+                           std::to_string(k) + " classes");
+  }
+  int zeros = 0;
+  for (double v : t) {
+    if (!(v >= 0)) return InvalidArgument(owner + " param 'thresholds': values must be >= 0");
+    zeros += v == 0;
+  }
+  if (zeros > 1) return InvalidArgument(owner + " param 'thresholds': at most one may be 0");
+  return Status::OK();
+}
+
+}  // namespace
+
+// The booster's raw outputs (margins, rows x outputs) for a batch's feature column. Sparse
+// vectors are scored as XGBoost sparse rows (absent entries missing), as they were trained.
+Result<std::vector<float>> Margins(const GbdtBooster& booster, const Column& f, int64_t n) {
+  const int64_t d = booster.num_features();
+  const XgbBooster& x = booster.xgb();
+  XgbPrediction pred;
+  if (f.type()->sparse()) {
+    EMBER_ASSIGN_OR_RETURN(XgbMatrix m, FeatureMatrix(booster, f, n));
+    EMBER_ASSIGN_OR_RETURN(pred, x.Predict(m, 1, 0, 0));
+  } else {
+    std::vector<float> dense(static_cast<size_t>(n * d), 0.0f);
+    for (int64_t r = 0; r < n; ++r) {
+      if (f.IsNull(r)) continue;  // scored on zeros; the row's outputs are null
+      auto v = f.DenseRow(r);
+      for (int64_t j = 0; j < d; ++j) dense[r * d + j] = static_cast<float>(v[j]);
+    }
+    EMBER_ASSIGN_OR_RETURN(pred, x.PredictDense(dense.data(), n, d, 1, 0));
+  }
+  const int k = booster.num_outputs();
+  if (static_cast<int64_t>(pred.values.size()) != n * k) {
+    return Internal("XGBoost returned " + std::to_string(pred.values.size()) + " margins for " + std::to_string(n) +
+                    " rows of " + std::to_string(k) + " outputs");
+  }
+  return std::move(pred.values);
+}
+
+Result<int> FeaturesIndex(const Schema& in, const std::string& col, int64_t d, const std::string& owner) {
+  EMBER_ASSIGN_OR_RETURN(int i, in.GetFieldIndexOfType(
+                                    col, [](const DataType& t) { return t.id() == TypeId::kVector; },
+                                    "a vector column"));
+  const int64_t have = in.field(i).type->vector_size();
+  if (have != d) {
+    return InvalidArgument(owner + ": column '" + col + "' has " + std::to_string(have) +
+                           " features but the model was fitted on " + std::to_string(d));
+  }
+  return i;
+}
+
+Status CheckNewColumns(const Schema& in, const std::vector<std::string>& cols, const std::string& owner) {
+  for (const auto& c : cols) {
+    if (!c.empty() && in.FindField(c) >= 0) {
+      return AlreadyExists(owner + ": output column '" + c + "' already exists");
+    }
+  }
+  return Status::OK();
+}
+
+Status SaveBooster(const GbdtBooster& b, const std::string& dir, Json info) {
+  info.Set("format", "ubj");
+  info.Set("xgboostVersion", gbdt::XgboostVersion());
+  EMBER_RETURN_IF_ERROR(WriteStageData(dir, "model.json", info));
+  return WriteStringToFile(dir + "/data/model.ubj", b.bytes());
+}
+
+Result<std::shared_ptr<const GbdtBooster>> LoadBooster(const LoadContext& ctx, Json* info) {
+  EMBER_ASSIGN_OR_RETURN(*info, ReadStageData(ctx, "model.json"));
+  const std::string path = ctx.dir + "/data/model.ubj";
+  Result<std::string> bytes = ReadFileToString(path);
+  if (!bytes.ok()) return DataLoss(path + ": " + bytes.status().message());
+  return GbdtBooster::FromBytes(std::move(*bytes), path);
+}
+
+
+Result<SchemaPtr> AddExtraOutputs(const Schema& in, const GbdtModelParams& p, const GbdtBooster& booster,
+                                  const std::string& owner) {
+  EMBER_RETURN_IF_ERROR(CheckNewColumns(in, {p.leaf_prediction_col, p.features_shap_col}, owner));
+  std::vector<Field> fields = in.fields();
+  if (!p.leaf_prediction_col.empty()) {
+    fields.push_back(MakeField(p.leaf_prediction_col, DenseVectorType(booster.num_trees())));
+  }
+  if (!p.features_shap_col.empty()) {
+    fields.push_back(
+        MakeField(p.features_shap_col, DenseVectorType(booster.num_outputs() * (booster.num_features() + 1))));
+  }
+  return Schema::Make(std::move(fields), in.metadata());
+}
+
+Status AppendExtraOutputs(const GbdtModelParams& p, const GbdtBooster& booster, const Column& features, int64_t n,
+                          std::vector<ColumnPtr>* cols) {
+  if (p.leaf_prediction_col.empty() && p.features_shap_col.empty()) return Status::OK();
+  EMBER_ASSIGN_OR_RETURN(XgbMatrix m, FeatureMatrix(booster, features, n));
+  auto add = [&](int type, int64_t width) -> Status {
+    EMBER_ASSIGN_OR_RETURN(XgbPrediction pred, booster.xgb().Predict(m, type, 0, 0));
+    if (static_cast<int64_t>(pred.values.size()) != n * width) {
+      return Internal("XGBoost returned " + std::to_string(pred.values.size()) + " values for " + std::to_string(n) +
+                      " rows of " + std::to_string(width));
+    }
+    BufferBuilder values;
+    values.ResizeUninitialized(n * width * 8);
+    double* v = values.mutable_data_as<double>();
+    for (int64_t i = 0; i < n * width; ++i) v[i] = pred.values[i];
+    cols->push_back(DenseVectorColumnFromBuffers(width, n, values.Finish(), CopyValidity(features),
+                                                 features.null_count()));
+    return Status::OK();
+  };
+  if (!p.leaf_prediction_col.empty()) EMBER_RETURN_IF_ERROR(add(6, booster.num_trees()));
+  if (!p.features_shap_col.empty()) {
+    EMBER_RETURN_IF_ERROR(add(2, booster.num_outputs() * (booster.num_features() + 1)));
+  }
+  return Status::OK();
+}
+
+// Regression and ranking: the prediction is the margin through the objective's link.
+Result<std::unique_ptr<BoundTransform>> BindScores(const Schema& in, const GbdtModelParams& params,
+                                                   std::shared_ptr<const GbdtBooster> booster, const std::string& owner) {
+  EMBER_ASSIGN_OR_RETURN(int fcol, FeaturesIndex(in, params.features_col, booster->num_features(), owner));
+  EMBER_RETURN_IF_ERROR(CheckNewColumns(in, {params.prediction_col}, owner));
+  EMBER_ASSIGN_OR_RETURN(SchemaPtr base, in.AddField(MakeField(params.prediction_col, Float64Type())));
+  EMBER_ASSIGN_OR_RETURN(SchemaPtr out, AddExtraOutputs(*base, params, *booster, owner));
+  const GbdtModelParams p = params;
+  return std::unique_ptr<BoundTransform>(
+      new FunctionBoundTransform(out, [out, fcol, p, booster](const Batch& b, KernelScratch&) -> Result<Batch> {
+        const Column& f = *b.column(fcol);
+        const int64_t n = b.num_rows();
+        EMBER_ASSIGN_OR_RETURN(std::vector<float> m, Margins(*booster, f, n));
+        BufferBuilder pred_buf;
+        pred_buf.ResizeUninitialized(n * 8);
+        double* pred = pred_buf.mutable_data_as<double>();
+        for (int64_t r = 0; r < n; ++r) pred[r] = RegressionPrediction(booster->objective(), m[r]);
+        std::vector<ColumnPtr> cols = b.columns();
+        cols.push_back(NumericColumnFromBuffers(Float64Type(), n, pred_buf.Finish(), CopyValidity(f), f.null_count()));
+        EMBER_RETURN_IF_ERROR(AppendExtraOutputs(p, *booster, f, n, &cols));
+        return Batch::Make(out, std::move(cols), n);
+      }));
+}
+
+}  // namespace gbdt_internal
+
+using namespace gbdt_internal;  // NOLINT: this file implements the models on these helpers
+
+GbdtBooster::~GbdtBooster() = default;
+
+Result<std::shared_ptr<const GbdtBooster>> GbdtBooster::FromBytes(std::string bytes, const std::string& source) {
+  Result<XgbBooster> x = XgbBooster::Load(bytes);
+  if (!x.ok()) return x.status().WithContext(source);
+  auto b = std::shared_ptr<GbdtBooster>(new GbdtBooster());
+  b->booster_ = std::make_unique<XgbBooster>(std::move(*x));
+  // Scoring runs one XGBoost thread per call: Ember already scores partitions in parallel
+  // (and one-row requests gain nothing from a thread team).
+  EMBER_RETURN_IF_ERROR(b->booster_->SetParam("nthread", "1"));
+  EMBER_ASSIGN_OR_RETURN(b->num_features_, b->booster_->NumFeatures());
+  EMBER_ASSIGN_OR_RETURN(b->rounds_, b->booster_->Rounds());
+  // The objective and class count from the model's own JSON config.
+  EMBER_ASSIGN_OR_RETURN(std::string json, b->booster_->Save("json"));
+  Result<Json> model = Json::Parse(json);
+  if (!model.ok()) return DataLoss(source + ": the XGBoost model's JSON does not parse");
+  const Json* learner = model->Find("learner");
+  const Json* objective = learner ? learner->Find("objective") : nullptr;
+  const Json* name = objective ? objective->Find("name") : nullptr;
+  const Json* lmp = learner ? learner->Find("learner_model_param") : nullptr;
+  const Json* classes = lmp ? lmp->Find("num_class") : nullptr;
+  if (!name || !name->is_string() || !classes || !classes->is_string()) {
+    return DataLoss(source + ": the XGBoost model has no objective or class count");
+  }
+  b->objective_ = name->as_string();
+  const Json* gb = learner->Find("gradient_booster");
+  if (gb && gb->Find("gbtree")) gb = gb->Find("gbtree");  // dart wraps a gbtree
+  const Json* gb_model = gb ? gb->Find("model") : nullptr;
+  const Json* trees = gb_model ? gb_model->Find("trees") : nullptr;
+  if (!trees || !trees->is_array()) return DataLoss(source + ": the XGBoost model has no trees array");
+  b->num_trees_ = static_cast<int>(trees->as_array().size());
+  const int num_class = std::atoi(classes->as_string().c_str());
+  b->num_outputs_ = num_class > 1 ? num_class : 1;
+  // Keep the UBJSON form whatever was given.
+  EMBER_ASSIGN_OR_RETURN(b->bytes_, b->booster_->Save("ubj"));
+  return std::shared_ptr<const GbdtBooster>(std::move(b));
+}
+
+Result<std::vector<double>> GbdtBooster::FeatureImportances(const std::string& type) const {
+  std::string xgb_type;
+  if (type == "gain") {
+    xgb_type = "total_gain";
+  } else if (type == "split") {
+    xgb_type = "weight";
+  } else {
+    return InvalidArgument("feature importance type must be \"gain\" or \"split\", got \"" + type + "\"");
+  }
+  EMBER_ASSIGN_OR_RETURN(auto scores, booster_->FeatureScore(xgb_type));
+  std::vector<double> out(static_cast<size_t>(num_features_), 0.0);
+  for (const auto& [j, s] : scores) {
+    if (j >= 0 && j < num_features_) out[j] = s;
+  }
+  return out;
+}
+
+Result<std::shared_ptr<const GBDTClassificationModel>> GBDTClassificationModel::Make(
+    Params p, std::shared_ptr<const GbdtBooster> booster, int num_classes, std::string uid) {
+  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
+  if (!booster) return InvalidArgument("GBDTClassificationModel: no booster");
+  const int outputs = num_classes > 2 ? num_classes : 1;
+  if (num_classes < 2 || booster->num_outputs() != outputs) {
+    return InvalidArgument("GBDTClassificationModel: the booster has " + std::to_string(booster->num_outputs()) +
+                           " outputs, which does not fit " + std::to_string(num_classes) + " classes");
+  }
+  EMBER_RETURN_IF_ERROR(CheckThresholds(p.thresholds, num_classes, "GBDTClassificationModel"));
+  return std::shared_ptr<const GBDTClassificationModel>(
+      new GBDTClassificationModel(std::move(p), std::move(booster), num_classes, std::move(uid)));
+}
+
+Status GBDTClassificationModel::SaveContents(const std::string& dir) const {
+  Json info = Json::MakeObject();
+  info.Set("numClasses", num_classes_);
+  return SaveBooster(*booster_, dir, std::move(info));
+}
+
+Result<std::shared_ptr<const GBDTClassificationModel>> GBDTClassificationModel::Load(const LoadContext& ctx) {
+  EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
+  Json info;
+  EMBER_ASSIGN_OR_RETURN(auto booster, LoadBooster(ctx, &info));
+  const Json* k = info.Find("numClasses");
+  if (!k || !k->is_number()) return DataLoss(ctx.dir + "/data/model.json: missing number \"numClasses\"");
+  return Make(std::move(p), std::move(booster), static_cast<int>(k->as_double()), ctx.uid);
+}
+
+Result<std::unique_ptr<BoundTransform>> GBDTClassificationModel::Bind(const Schema& in) const {
+  const std::string owner = "GBDTClassificationModel";
+  EMBER_ASSIGN_OR_RETURN(int fcol, FeaturesIndex(in, params_.features_col, booster_->num_features(), owner));
+  EMBER_ASSIGN_OR_RETURN(SchemaPtr base, ClassificationSchema(in, params_, num_classes_, owner));
+  EMBER_ASSIGN_OR_RETURN(SchemaPtr out, AddExtraOutputs(*base, params_, *booster_, owner));
+  const int k = num_classes_;
+  const Params p = params_;
+  const auto booster = booster_;
+  return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
+      out, [out, fcol, k, p, booster](const Batch& b, KernelScratch&) -> Result<Batch> {
+        const Column& f = *b.column(fcol);
+        const int64_t n = b.num_rows();
+        EMBER_ASSIGN_OR_RETURN(std::vector<float> m, Margins(*booster, f, n));
+        ClassifierOutputs outputs(n, k);
+        const int margins = k == 2 ? 1 : k;
+        std::vector<double> row(static_cast<size_t>(margins));
+        for (int64_t r = 0; r < n; ++r) {
+          for (int c = 0; c < margins; ++c) row[c] = m[r * margins + c];
+          outputs.prediction(r) = LogisticOutputs(row.data(), margins, 0.5, outputs.raw(r), outputs.prob(r));
+          if (!p.thresholds.empty()) outputs.prediction(r) = ThresholdedPrediction(outputs.prob(r), p.thresholds);
+        }
+        std::vector<ColumnPtr> cols = b.columns();
+        outputs.AppendColumns(p.raw_prediction_col, p.probability_col, p.prediction_col, f, &cols);
+        EMBER_RETURN_IF_ERROR(AppendExtraOutputs(p, *booster, f, n, &cols));
+        return Batch::Make(out, std::move(cols), n);
+      }));
+}
+
+Result<std::shared_ptr<const GBDTRegressionModel>> GBDTRegressionModel::Make(Params p,
+                                                                            std::shared_ptr<const GbdtBooster> booster,
+                                                                            std::string uid) {
+  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
+  if (!booster) return InvalidArgument("GBDTRegressionModel: no booster");
+  if (booster->num_outputs() != 1) {
+    return InvalidArgument("GBDTRegressionModel: the booster has " + std::to_string(booster->num_outputs()) +
+                           " outputs; a regression model has one");
+  }
+  return std::shared_ptr<const GBDTRegressionModel>(
+      new GBDTRegressionModel(std::move(p), std::move(booster), std::move(uid)));
+}
+
+Status GBDTRegressionModel::SaveContents(const std::string& dir) const {
+  return SaveBooster(*booster_, dir, Json::MakeObject());
+}
+
+Result<std::shared_ptr<const GBDTRegressionModel>> GBDTRegressionModel::Load(const LoadContext& ctx) {
+  EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
+  Json info;
+  EMBER_ASSIGN_OR_RETURN(auto booster, LoadBooster(ctx, &info));
+  return Make(std::move(p), std::move(booster), ctx.uid);
+}
+
+Result<std::unique_ptr<BoundTransform>> GBDTRegressionModel::Bind(const Schema& in) const {
+  return BindScores(in, params_, booster_, "GBDTRegressionModel");
+}
+
+
+Result<std::shared_ptr<const GBDTRankerModel>> GBDTRankerModel::Make(Params p, std::shared_ptr<const GbdtBooster> booster,
+                                                                    std::string uid) {
+  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
+  if (!booster) return InvalidArgument("GBDTRankerModel: no booster");
+  if (booster->num_outputs() != 1) {
+    return InvalidArgument("GBDTRankerModel: the booster has " + std::to_string(booster->num_outputs()) +
+                           " outputs; a ranker has one");
+  }
+  return std::shared_ptr<const GBDTRankerModel>(new GBDTRankerModel(std::move(p), std::move(booster), std::move(uid)));
+}
+
+Status GBDTRankerModel::SaveContents(const std::string& dir) const {
+  return SaveBooster(*booster_, dir, Json::MakeObject());
+}
+
+Result<std::shared_ptr<const GBDTRankerModel>> GBDTRankerModel::Load(const LoadContext& ctx) {
+  EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
+  Json info;
+  EMBER_ASSIGN_OR_RETURN(auto booster, LoadBooster(ctx, &info));
+  return Make(std::move(p), std::move(booster), ctx.uid);
+}
+
+Result<std::unique_ptr<BoundTransform>> GBDTRankerModel::Bind(const Schema& in) const {
+  return BindScores(in, params_, booster_, "GBDTRankerModel");
+}
+
+}  // namespace ember
