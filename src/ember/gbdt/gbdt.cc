@@ -92,8 +92,8 @@ Result<std::shared_ptr<const Transformer>> GBDTClassifier::Fit(const DataFrame& 
   } else {
     // Boost from the average (LightGBM's boost_from_average): the weighted positive rate.
     EMBER_ASSIGN_OR_RETURN(const double rate, WeightedMean(data.train, owner));
-    objective = {{"objective", "binary:logistic"}, {"base_score", std::to_string(std::clamp(rate, 1e-6, 1 - 1e-6))}};
-    if (p.is_unbalance && rate > 0) objective.emplace_back("scale_pos_weight", std::to_string((1 - rate) / rate));
+    objective = {{"objective", "binary:logistic"}, {"base_score", XgbNumber(std::clamp(rate, 1e-6, 1 - 1e-6))}};
+    if (p.is_unbalance && rate > 0) objective.emplace_back("scale_pos_weight", XgbNumber((1 - rate) / rate));
   }
   EMBER_RETURN_IF_ERROR(CheckInitScores(data, outputs, p, owner));
   if (!p.thresholds.empty() && static_cast<int>(p.thresholds.size()) != k) {
@@ -101,7 +101,7 @@ Result<std::shared_ptr<const Transformer>> GBDTClassifier::Fit(const DataFrame& 
                            " values for " + std::to_string(k) + " classes");
   }
   EMBER_ASSIGN_OR_RETURN(auto params, XgbParams(p, ctx, owner, std::move(objective), Metrics(p)));
-  EMBER_ASSIGN_OR_RETURN(auto booster, Train(data, p, params, outputs, ctx, owner));
+  EMBER_ASSIGN_OR_RETURN(auto booster, Train(std::move(data), p, params, outputs, ctx, owner));
   GBDTClassificationModel::Params mp;
   CopyModelParams(p, &mp);
   mp.raw_prediction_col = p.raw_prediction_col;
@@ -153,13 +153,13 @@ Result<std::shared_ptr<const Transformer>> GBDTRegressor::Fit(const DataFrame& i
   EMBER_ASSIGN_OR_RETURN(TrainingData data, CollectTrainingData(in, p, owner, "", check));
   const std::vector<float>& y = data.train.labels;
   EMBER_ASSIGN_OR_RETURN(const double mean_label, WeightedMean(data.train, owner));
-  const std::string mean = std::to_string(mean_label);
+  const std::string mean = XgbNumber(mean_label);
   // The labels' q-quantile (unweighted): where absolute and pinball losses start.
   auto quantile = [&](double q) {
     std::vector<float> sorted = y;
     const size_t at = std::min(sorted.size() - 1, static_cast<size_t>(q * static_cast<double>(sorted.size())));
     std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(at), sorted.end());
-    return std::to_string(sorted[at]);
+    return XgbNumber(sorted[at]);
   };
   XgbParamList objective;
   GbdtObjective custom;
@@ -190,11 +190,11 @@ Result<std::shared_ptr<const Transformer>> GBDTRegressor::Fit(const DataFrame& i
     };
     objective = {{"objective", "reg:squarederror"}, {"base_score", quantile(p.alpha)}};
   } else if (p.objective == "poisson") {
-    objective = {{"objective", "count:poisson"}, {"base_score", std::to_string(std::max(mean_label, 1e-6))}};
+    objective = {{"objective", "count:poisson"}, {"base_score", XgbNumber(std::max(mean_label, 1e-6))}};
   } else if (p.objective == "tweedie") {
     objective = {{"objective", "reg:tweedie"},
-                 {"tweedie_variance_power", std::to_string(p.tweedie_variance_power)},
-                 {"base_score", std::to_string(std::max(mean_label, 1e-6))}};
+                 {"tweedie_variance_power", XgbNumber(p.tweedie_variance_power)},
+                 {"base_score", XgbNumber(std::max(mean_label, 1e-6))}};
   } else if (p.objective == "gamma") {
     objective = {{"objective", "reg:gamma"}, {"base_score", mean}};
   } else {  // "custom"
@@ -207,7 +207,7 @@ Result<std::shared_ptr<const Transformer>> GBDTRegressor::Fit(const DataFrame& i
   }
   EMBER_RETURN_IF_ERROR(CheckInitScores(data, 1, p, owner));
   EMBER_ASSIGN_OR_RETURN(auto params, XgbParams(p, ctx, owner, std::move(objective), Metrics(p)));
-  EMBER_ASSIGN_OR_RETURN(auto booster, Train(data, p, params, 1, ctx, owner, custom));
+  EMBER_ASSIGN_OR_RETURN(auto booster, Train(std::move(data), p, params, 1, ctx, owner, custom));
   GBDTRegressionModel::Params mp;
   CopyModelParams(p, &mp);
   EMBER_ASSIGN_OR_RETURN(auto model, GBDTRegressionModel::Make(std::move(mp), std::move(booster), uid()));
@@ -246,7 +246,7 @@ Result<std::shared_ptr<const Transformer>> GBDTRanker::Fit(const DataFrame& in, 
   for (int32_t k : p.eval_at) metrics.push_back("ndcg@" + std::to_string(k));
   if (!p.metric.empty()) metrics = {p.metric};
   EMBER_ASSIGN_OR_RETURN(auto params, XgbParams(p, ctx, owner, {{"objective", "rank:ndcg"}}, metrics));
-  EMBER_ASSIGN_OR_RETURN(auto booster, Train(data, p, params, 1, ctx, owner));
+  EMBER_ASSIGN_OR_RETURN(auto booster, Train(std::move(data), p, params, 1, ctx, owner));
   GBDTRankerModel::Params mp;
   CopyModelParams(p, &mp);
   EMBER_ASSIGN_OR_RETURN(auto model, GBDTRankerModel::Make(std::move(mp), std::move(booster), uid()));

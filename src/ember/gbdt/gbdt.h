@@ -31,6 +31,7 @@ namespace ember {
 
 namespace gbdt {
 class XgbBooster;
+class TreeEvaluator;
 }
 
 // The params every GBDT estimator has (LightGBM names and defaults).
@@ -126,6 +127,10 @@ class GbdtBooster {
   static Result<std::shared_ptr<const GbdtBooster>> FromBytes(std::string bytes, const std::string& source);
   ~GbdtBooster();
   const gbdt::XgbBooster& xgb() const { return *booster_; }
+  // The trees compiled for fast scoring (tree_evaluator.h), or null when the model has
+  // something the evaluator does not cover (then XGBoost scores; see compile_problem()).
+  const gbdt::TreeEvaluator* evaluator() const { return evaluator_.get(); }
+  const std::string& compile_problem() const { return compile_problem_; }
   // The UBJSON bytes the model was made from (what save writes).
   const std::string& bytes() const { return bytes_; }
   int64_t num_features() const { return num_features_; }
@@ -143,6 +148,8 @@ class GbdtBooster {
  private:
   GbdtBooster() = default;
   std::unique_ptr<gbdt::XgbBooster> booster_;
+  std::unique_ptr<gbdt::TreeEvaluator> evaluator_;
+  std::string compile_problem_;
   std::string bytes_;
   int64_t num_features_ = 0;
   int rounds_ = 0;

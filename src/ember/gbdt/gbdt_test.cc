@@ -10,6 +10,7 @@
 #include "ember/base/file_util.h"
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
+#include "ember/gbdt/tree_evaluator.h"
 #include "ember/gbdt/xgboost_api.h"
 #include "ember/pipeline/save_load.h"
 #include "ember/testing/conformance.h"
@@ -436,6 +437,92 @@ TEST(GbdtTest, CustomObjectiveFromCpp) {
   EXPECT_NE(bare.status().message().find("needs the C++ objective"), std::string::npos);
   p.objective = "regression";
   EXPECT_FALSE(GBDTRegressor::Make(p, squared).ok());
+}
+
+// The compiled trees give XGBoost's margins, missing values included.
+void ExpectCompiledEqualsXgboost(const GbdtBooster& b, uint32_t seed) {
+  ASSERT_NE(b.evaluator(), nullptr) << b.compile_problem();
+  const int64_t d = b.num_features(), n = 400;
+  const int k = b.num_outputs();
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> g;
+  std::vector<float> x(static_cast<size_t>(n * d));
+  for (float& v : x) v = rng() % 7 == 0 ? NAN : g(rng);
+  auto xgb = b.xgb().PredictDense(x.data(), n, d, 1, 0);
+  ASSERT_THAT(xgb, IsOk());
+  ASSERT_EQ(xgb->values.size(), static_cast<size_t>(n * k));
+  std::vector<float> out(static_cast<size_t>(k));
+  int exact = 0;
+  for (int64_t r = 0; r < n; ++r) {
+    b.evaluator()->Predict(x.data() + r * d, out.data());
+    for (int c = 0; c < k; ++c) {
+      const float want = xgb->values[r * k + c];
+      EXPECT_NEAR(out[c], want, 1e-6) << "seed " << seed << " row " << r << " output " << c;
+      exact += out[c] == want;
+    }
+  }
+  EXPECT_GT(exact, 0.99 * static_cast<double>(n * k)) << "seed " << seed;
+}
+
+TEST(GbdtTest, CompiledTreesMatchXgboost) {
+  GBDTClassifier::Params c;
+  c.num_iterations = 100;
+  auto binary = (*GBDTClassifier::Make(c))->Fit(Frame(1500, 28 / 4, 2, 19), ExecContext::Default());
+  ASSERT_THAT(binary, IsOk());
+  ExpectCompiledEqualsXgboost(static_cast<const GBDTClassificationModel&>(**binary).booster(), 1);
+  auto multi = (*GBDTClassifier::Make(c))->Fit(Frame(900, 5, 3, 20), ExecContext::Default());
+  ASSERT_THAT(multi, IsOk());
+  ExpectCompiledEqualsXgboost(static_cast<const GBDTClassificationModel&>(**multi).booster(), 2);
+  GBDTRegressor::Params r;
+  r.num_iterations = 50;
+  auto regression = (*GBDTRegressor::Make(r))->Fit(Frame(900, 5, 0, 21), ExecContext::Default());
+  ASSERT_THAT(regression, IsOk());
+  ExpectCompiledEqualsXgboost(static_cast<const GBDTRegressionModel&>(**regression).booster(), 3);
+  // A log link: the base score is stored as a mean, compiled as its log.
+  DataFrame counts = AddColumn<double>(Frame(900, 5, 0, 22), "count", [](int64_t row) { return double(row % 5); });
+  r.objective = "poisson";
+  r.label_col = "count";
+  auto poisson = (*GBDTRegressor::Make(r))->Fit(counts, ExecContext::Default());
+  ASSERT_THAT(poisson, IsOk());
+  ExpectCompiledEqualsXgboost(static_cast<const GBDTRegressionModel&>(**poisson).booster(), 4);
+  // Sparse rows: unstored entries are missing, both ways (Transform uses the compiled trees;
+  // XGBoost scores the same rows as CSR).
+  auto sparse = (*GBDTClassifier::Make(c))->Fit(Frame(900, 8, 2, 23, true), ExecContext::Default());
+  ASSERT_THAT(sparse, IsOk());
+  const GbdtBooster& sb = static_cast<const GBDTClassificationModel&>(**sparse).booster();
+  const DataFrame test = Frame(200, 8, 2, 24, true);
+  auto out = (*sparse)->Transform(test, ExecContext::Default());
+  ASSERT_THAT(out, IsOk());
+  std::vector<size_t> indptr = {0};
+  std::vector<uint32_t> indices;
+  std::vector<float> values;
+  for (const Batch& b : test.partitions()) {
+    for (int64_t row = 0; row < b.num_rows(); ++row) {
+      auto idx = b.column(0)->SparseIndices(row);
+      auto val = b.column(0)->SparseValues(row);
+      for (size_t e = 0; e < idx.size(); ++e) {
+        indices.push_back(static_cast<uint32_t>(idx[e]));
+        values.push_back(static_cast<float>(val[e]));
+      }
+      indptr.push_back(values.size());
+    }
+  }
+  auto m = gbdt::XgbMatrix::FromCsr(indptr, indices, values, 8);
+  ASSERT_THAT(m, IsOk());
+  auto want = sb.xgb().Predict(*m, 1, 0, 0);
+  ASSERT_THAT(want, IsOk());
+  const auto got = Doubles(*out, "rawPrediction", 1);
+  ASSERT_EQ(got.size(), want->values.size());
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want->values[i], 1e-6) << i;
+  // A dart booster is not compiled; XGBoost scores it.
+  c.boosting_type = "dart";
+  c.num_iterations = 5;
+  auto dart = (*GBDTClassifier::Make(c))->Fit(Frame(300, 4, 2, 25), ExecContext::Default());
+  ASSERT_THAT(dart, IsOk());
+  const GbdtBooster& db = static_cast<const GBDTClassificationModel&>(**dart).booster();
+  EXPECT_EQ(db.evaluator(), nullptr);
+  EXPECT_NE(db.compile_problem().find("dart"), std::string::npos);
+  EXPECT_THAT((*dart)->Transform(Frame(20, 4, 2, 26), ExecContext::Default()), IsOk());
 }
 
 }  // namespace

@@ -1,10 +1,12 @@
 // The fitted GBDT models: the booster wrapper, scoring, save and load.
+#include <algorithm>
 #include <cmath>
 
 #include "ember/base/file_util.h"
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
 #include "ember/gbdt/internal/common.h"
+#include "ember/gbdt/tree_evaluator.h"
 #include "ember/pipeline/classifier_outputs.h"
 #include "ember/pipeline/save_load.h"
 
@@ -12,11 +14,41 @@ namespace ember {
 
 namespace gbdt_internal {
 
+using gbdt::TreeEvaluator;
 using gbdt::XgbBooster;
 using gbdt::XgbMatrix;
 using gbdt::XgbPrediction;
 
 namespace {
+
+// Margins from the compiled trees: each row as a float vector (NaN for missing: sparse
+// entries not stored, as XGBoost reads CSR).
+std::vector<float> CompiledMargins(const TreeEvaluator& e, const Column& f, int64_t n) {
+  const int64_t d = e.num_features();
+  const int k = e.num_outputs();
+  std::vector<float> out(static_cast<size_t>(n * k));
+  thread_local std::vector<float> row;
+  row.assign(static_cast<size_t>(d), f.type()->sparse() ? NAN : 0.0f);
+  for (int64_t r = 0; r < n; ++r) {
+    if (f.IsNull(r)) {  // scored on zeros (sparse: all missing); the row's outputs are null
+      if (!f.type()->sparse()) std::fill(row.begin(), row.end(), 0.0f);
+      e.Predict(row.data(), out.data() + r * k);
+      continue;
+    }
+    if (f.type()->sparse()) {
+      auto idx = f.SparseIndices(r);
+      auto val = f.SparseValues(r);
+      for (size_t i = 0; i < idx.size(); ++i) row[idx[i]] = static_cast<float>(val[i]);
+      e.Predict(row.data(), out.data() + r * k);
+      for (int32_t j : idx) row[j] = NAN;
+    } else {
+      const double* x = f.DenseRow(r).data();
+      for (int64_t j = 0; j < d; ++j) row[j] = static_cast<float>(x[j]);
+      e.Predict(row.data(), out.data() + r * k);
+    }
+  }
+  return out;
+}
 
 // An XGBoost matrix of a batch's feature column: sparse vectors as CSR (absent entries
 // missing, as in training), dense as a dense matrix; null rows as empty rows.
@@ -85,6 +117,7 @@ Status CheckThresholds(const std::vector<double>& t, int k, const std::string& o
 // The booster's raw outputs (margins, rows x outputs) for a batch's feature column. Sparse
 // vectors are scored as XGBoost sparse rows (absent entries missing), as they were trained.
 Result<std::vector<float>> Margins(const GbdtBooster& booster, const Column& f, int64_t n) {
+  if (booster.evaluator()) return CompiledMargins(*booster.evaluator(), f, n);
   const int64_t d = booster.num_features();
   const XgbBooster& x = booster.xgb();
   XgbPrediction pred;
@@ -243,6 +276,12 @@ Result<std::shared_ptr<const GbdtBooster>> GbdtBooster::FromBytes(std::string by
   const Json* trees = gb_model ? gb_model->Find("trees") : nullptr;
   if (!trees || !trees->is_array()) return DataLoss(source + ": the XGBoost model has no trees array");
   b->num_trees_ = static_cast<int>(trees->as_array().size());
+  Result<TreeEvaluator> evaluator = TreeEvaluator::FromModelJson(*model);
+  if (evaluator.ok()) {
+    b->evaluator_ = std::make_unique<TreeEvaluator>(std::move(*evaluator));
+  } else {
+    b->compile_problem_ = evaluator.status().message();
+  }
   const int num_class = std::atoi(classes->as_string().c_str());
   b->num_outputs_ = num_class > 1 ? num_class : 1;
   // Keep the UBJSON form whatever was given.

@@ -1,6 +1,6 @@
 // The GBDT stages' params: their specs and the XGBoost params they become.
 #include <algorithm>
-#include <sstream>
+#include <cstdio>
 
 #include "ember/base/status_macros.h"
 #include "ember/gbdt/internal/common.h"
@@ -152,14 +152,15 @@ std::string XgbMetric(const std::string& m) {
 
 }  // namespace
 
+std::string XgbNumber(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.17g", v);
+  return buf;
+}
+
 Result<XgbParamList> XgbParams(const GbdtCommonParams& p, const ExecContext& ctx, const std::string& owner,
                                XgbParamList objective, const std::vector<std::string>& metrics) {
-  auto num = [](double v) {
-    std::ostringstream o;
-    o.precision(17);
-    o << v;
-    return o.str();
-  };
+  auto num = XgbNumber;
   const int threads = p.num_threads > 0 ? p.num_threads : (ctx.pool ? ctx.pool->num_threads() : 1);
   XgbParamList x = {
       {"tree_method", "hist"},

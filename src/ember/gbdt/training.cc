@@ -129,6 +129,10 @@ Result<TrainingData> CollectTrainingData(const DataFrame& in, const GbdtCommonPa
     const DataType& t = *in.schema()->field(cols.init).type;
     data.init_score_width = t.id() == TypeId::kVector ? static_cast<int>(t.vector_size()) : 1;
   }
+  if (!cols.sparse && cols.valid < 0) {  // every row trains: one allocation
+    data.train.dense.reserve(static_cast<size_t>(in.num_rows() * cols.d));
+    data.train.labels.reserve(static_cast<size_t>(in.num_rows()));
+  }
   int64_t row = 0;
   for (const Batch& b : in.partitions()) {
     const Column& f = *b.column(cols.features);
@@ -182,7 +186,10 @@ Result<TrainingData> CollectTrainingData(const DataFrame& in, const GbdtCommonPa
         }
         t.indptr.push_back(t.values.size());
       } else {
-        for (double x : f.DenseRow(r)) t.dense.push_back(static_cast<float>(x));
+        const double* x = f.DenseRow(r).data();
+        const size_t at = t.dense.size();
+        t.dense.resize(at + static_cast<size_t>(cols.d));
+        for (int64_t j = 0; j < cols.d; ++j) t.dense[at + j] = static_cast<float>(x[j]);
       }
       ++t.rows;
     }
@@ -236,7 +243,7 @@ Result<double> WeightedMean(const Rows& rows, const std::string& owner) {
   return sum / all;
 }
 
-Result<std::shared_ptr<const GbdtBooster>> Train(const TrainingData& data, const GbdtCommonParams& p,
+Result<std::shared_ptr<const GbdtBooster>> Train(TrainingData data, const GbdtCommonParams& p,
                                                  const XgbParamList& params, int outputs, const ExecContext& ctx,
                                                  const std::string& owner, const GbdtObjective& custom) {
   if (ctx.comm && ctx.comm->size() > 1) {
@@ -264,6 +271,13 @@ Result<std::shared_ptr<const GbdtBooster>> Train(const TrainingData& data, const
   } else if (p.early_stopping_round > 0) {
     return InvalidArgument(owner + " param 'earlyStoppingRound': no row of column '" + p.validation_indicator_col +
                            "' is true, so there is nothing to validate on");
+  }
+  // XGBoost has its own copies now: the features' float copies go before training.
+  for (Rows* r : {&data.train, &data.valid}) {
+    std::vector<float>().swap(r->dense);
+    std::vector<float>().swap(r->values);
+    std::vector<uint32_t>().swap(r->indices);
+    std::vector<size_t>().swap(r->indptr);
   }
   EMBER_ASSIGN_OR_RETURN(XgbBooster booster, XgbBooster::Create(cache));
   for (const auto& [k, v] : params) {

@@ -21,6 +21,9 @@ using XgbParamList = std::vector<std::pair<std::string, std::string>>;
 Result<XgbParamList> XgbParams(const GbdtCommonParams& p, const ExecContext& ctx, const std::string& owner,
                                XgbParamList objective, const std::vector<std::string>& metrics);
 
+// A number as XGBoost reads it from a param string, with every digit a double has.
+std::string XgbNumber(double v);
+
 // The model params every estimator hands to its model.
 void CopyModelParams(const GbdtCommonParams& from, GbdtModelParams* to);
 
@@ -66,8 +69,9 @@ void GroupRows(Rows* rows);
 
 // Boosts `p.num_iterations` rounds (from `custom`'s gradients when set), with early
 // stopping on the validation rows when `p.early_stopping_round` > 0. `outputs`: margins per
-// row (1, or the class count).
-Result<std::shared_ptr<const GbdtBooster>> Train(const TrainingData& data, const GbdtCommonParams& p,
+// row (1, or the class count). Takes the data to free its feature copies once XGBoost has
+// its matrices.
+Result<std::shared_ptr<const GbdtBooster>> Train(TrainingData data, const GbdtCommonParams& p,
                                                  const XgbParamList& params, int outputs, const ExecContext& ctx,
                                                  const std::string& owner, const GbdtObjective& custom = {});
 

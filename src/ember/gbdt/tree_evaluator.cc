@@ -1,0 +1,138 @@
+#include "ember/gbdt/tree_evaluator.h"
+
+#include <cmath>
+#include <cstdlib>
+
+namespace ember::gbdt {
+
+namespace {
+
+const Json* Path(const Json& j, std::initializer_list<const char*> keys) {
+  const Json* at = &j;
+  for (const char* k : keys) {
+    at = at->is_object() ? at->Find(k) : nullptr;
+    if (!at) return nullptr;
+  }
+  return at;
+}
+
+// A JSON array of numbers as doubles; false when it is not one of `n` numbers.
+bool Numbers(const Json* j, size_t n, std::vector<double>* out) {
+  if (!j || !j->is_array() || j->as_array().size() != n) return false;
+  out->clear();
+  for (const Json& v : j->as_array()) {
+    if (!v.is_number()) return false;
+    out->push_back(v.as_double());
+  }
+  return true;
+}
+
+// The base score as a margin: XGBoost stores it as the objective's user-facing value and
+// converts it in float (its ProbToMargin), which is repeated here to get the same bits.
+Result<float> BaseMargin(const std::string& objective, double stored) {
+  const float base_score = static_cast<float>(stored);
+  if (objective == "binary:logitraw") return base_score;
+  if (objective == "binary:logistic" || objective == "reg:logistic") {
+    if (!(base_score > 0 && base_score < 1)) return InvalidArgument("base_score outside (0, 1)");
+    return -std::log(1.0f / base_score - 1.0f);
+  }
+  if (objective == "count:poisson" || objective == "reg:gamma" || objective == "reg:tweedie") {
+    if (!(base_score > 0)) return InvalidArgument("base_score must be > 0 for a log link");
+    return std::log(base_score);
+  }
+  if (objective.rfind("reg:", 0) == 0 || objective.rfind("multi:", 0) == 0 || objective.rfind("rank:", 0) == 0) {
+    return base_score;
+  }
+  return InvalidArgument("objective '" + objective + "' is not compiled");
+}
+
+}  // namespace
+
+Result<TreeEvaluator> TreeEvaluator::FromModelJson(const Json& model) {
+  const Json* objective = Path(model, {"learner", "objective", "name"});
+  const Json* params = Path(model, {"learner", "learner_model_param"});
+  const Json* booster = Path(model, {"learner", "gradient_booster"});
+  if (!objective || !objective->is_string() || !params || !booster) {
+    return InvalidArgument("not an XGBoost JSON model");
+  }
+  const Json* name = booster->Find("name");
+  if (!name || !name->is_string() || name->as_string() != "gbtree") {
+    return InvalidArgument("only gbtree boosters are compiled (dart scales trees by weights)");
+  }
+  auto param = [&](const char* key) -> double {
+    const Json* v = params->Find(key);
+    return v && v->is_string() ? std::strtod(v->as_string().c_str(), nullptr) : 0.0;
+  };
+  TreeEvaluator e;
+  const int num_class = static_cast<int>(param("num_class"));
+  e.num_outputs_ = num_class > 1 ? num_class : 1;
+  if (param("num_target") > 1) return InvalidArgument("multi-target models are not compiled");
+  e.num_features_ = static_cast<int64_t>(param("num_feature"));
+  Result<float> base = BaseMargin(objective->as_string(), param("base_score"));
+  if (!base.ok()) return base.status();
+  e.base_margin_.assign(static_cast<size_t>(e.num_outputs_), *base);
+
+  const Json* trees = Path(*booster, {"model", "trees"});
+  const Json* info = Path(*booster, {"model", "tree_info"});
+  if (!trees || !trees->is_array() || !info || !info->is_array() || info->as_array().size() != trees->as_array().size()) {
+    return InvalidArgument("the model has no trees or tree_info");
+  }
+  std::vector<double> left, right, feature, cond, dflt, split_type;
+  for (size_t t = 0; t < trees->as_array().size(); ++t) {
+    const Json& tree = trees->as_array()[t];
+    const Json* size = Path(tree, {"tree_param", "num_nodes"});
+    const Json* leaf_vector = Path(tree, {"tree_param", "size_leaf_vector"});
+    if (!size || !size->is_string()) return InvalidArgument("tree " + std::to_string(t) + " has no size");
+    if (leaf_vector && leaf_vector->is_string() && std::atoi(leaf_vector->as_string().c_str()) > 0) {
+      return InvalidArgument("vector leaves are not compiled");
+    }
+    const size_t n = static_cast<size_t>(std::atoll(size->as_string().c_str()));
+    if (!Numbers(tree.Find("left_children"), n, &left) || !Numbers(tree.Find("right_children"), n, &right) ||
+        !Numbers(tree.Find("split_indices"), n, &feature) || !Numbers(tree.Find("split_conditions"), n, &cond) ||
+        !Numbers(tree.Find("default_left"), n, &dflt)) {
+      return InvalidArgument("tree " + std::to_string(t) + " is malformed");
+    }
+    if (Numbers(tree.Find("split_type"), n, &split_type)) {
+      for (double s : split_type) {
+        if (s != 0) return InvalidArgument("categorical splits are not compiled");
+      }
+    }
+    const int32_t base_index = static_cast<int32_t>(e.nodes_.size());
+    for (size_t i = 0; i < n; ++i) {
+      Node node;
+      const bool leaf = left[i] < 0;
+      if (!leaf && (left[i] >= static_cast<double>(n) || right[i] < 0 || right[i] >= static_cast<double>(n) ||
+                    feature[i] < 0 || feature[i] >= static_cast<double>(e.num_features_))) {
+        return InvalidArgument("tree " + std::to_string(t) + " node " + std::to_string(i) + " is malformed");
+      }
+      node.feature = leaf ? 0 : static_cast<uint32_t>(feature[i]) | (dflt[i] != 0 ? 0x80000000u : 0u);
+      node.value = static_cast<float>(cond[i]);
+      node.left = leaf ? -1 : base_index + static_cast<int32_t>(left[i]);
+      node.right = leaf ? -1 : base_index + static_cast<int32_t>(right[i]);
+      e.nodes_.push_back(node);
+    }
+    const Json& group = info->as_array()[t];
+    if (!group.is_number() || group.as_double() < 0 || group.as_double() >= e.num_outputs_) {
+      return InvalidArgument("tree " + std::to_string(t) + " has a bad output group");
+    }
+    e.roots_.push_back(base_index);
+    e.groups_.push_back(static_cast<int32_t>(group.as_double()));
+  }
+  return e;
+}
+
+void TreeEvaluator::Predict(const float* row, float* out) const {
+  for (int g = 0; g < num_outputs_; ++g) out[g] = base_margin_[g];
+  const Node* nodes = nodes_.data();
+  for (size_t t = 0; t < roots_.size(); ++t) {
+    const Node* n = nodes + roots_[t];
+    while (n->left >= 0) {
+      const float v = row[n->feature & 0x7fffffffu];
+      const bool go_left = std::isnan(v) ? (n->feature >> 31) != 0 : v < n->value;
+      n = nodes + (go_left ? n->left : n->right);
+    }
+    out[groups_[t]] += n->value;
+  }
+}
+
+}  // namespace ember::gbdt

@@ -1,0 +1,52 @@
+// A fitted XGBoost tree ensemble compiled into flat node arrays for scoring without
+// XGBoost's per-call overhead (matrix adaptors, thread-local buffers, JSON configs): what
+// single rows and small batches (serving) spend most of their time in.
+//
+// It reproduces XGBoost's CPU predictor: a row goes left when its float value is below the
+// split's float threshold, missing values (NaN, or entries a sparse row does not store)
+// follow the node's default direction, and each output's margin starts at the base score
+// (as a margin) and adds the trees' leaf values in tree order in float. Tests check its
+// margins against XGBoost's.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ember/base/json.h"
+#include "ember/base/result.h"
+
+namespace ember::gbdt {
+
+class TreeEvaluator {
+ public:
+  // From XGBoost's JSON model (as XGBoosterSaveModelToBuffer writes it). Errors (for the
+  // caller to fall back to XGBoost) name what is not supported: dart boosters, categorical
+  // splits, vector leaves.
+  static Result<TreeEvaluator> FromModelJson(const Json& model);
+
+  int num_outputs() const { return num_outputs_; }
+  int64_t num_features() const { return num_features_; }
+  int num_trees() const { return static_cast<int>(roots_.size()); }
+
+  // The margins of one row of num_features() floats (NaN: missing) into `out`
+  // (num_outputs() values).
+  void Predict(const float* row, float* out) const;
+
+ private:
+  struct Node {
+    uint32_t feature;  // bit 31: missing values go left
+    float value;       // split threshold, or the leaf value
+    int32_t left;      // -1 for a leaf
+    int32_t right;
+  };
+  std::vector<Node> nodes_;
+  std::vector<int32_t> roots_;
+  std::vector<int32_t> groups_;  // the output each tree adds to
+  std::vector<float> base_margin_;
+  int num_outputs_ = 1;
+  int64_t num_features_ = 0;
+};
+
+}  // namespace ember::gbdt
