@@ -3,6 +3,7 @@
 //   read the CSV in parallel with an explicit schema -> attach the class names as ML
 //   attributes -> split 80/20 with a seed -> build a featurize + logistic-regression
 //   pipeline from a JSON spec -> fit on the training split -> metrics on the held-out split
+//   -> the same with gradient-boosted trees, metrics side by side
 //   -> save -> load -> score new rows -> write CSV and JSON Lines -> hand the result to
 //   Arrow through the C Data Interface.
 // Usage: ember_quickstart BREAST_CANCER_CSV OUT_DIR
@@ -104,6 +105,26 @@ Status Run(const std::string& csv, const std::string& out_dir) {
   EMBER_ASSIGN_OR_RETURN(ember::ColumnPtr cm, m.GetColumn("confusion_matrix"));
   std::printf("  %-10s %s (rows: actual %s, %s)\n", "confusion", ember::FormatValue(*cm, 0).c_str(),
               classes[0].c_str(), classes[1].c_str());
+
+  // 3b. A gradient-boosted trees pipeline next to it (XGBoost under LightGBM-style params),
+  //     on the same split, with the same metrics.
+  EMBER_ASSIGN_OR_RETURN(ember::Json gbdt_spec, ember::Json::Parse(R"({"stages": [
+      {"type": "Featurize", "params": {"inputCols": )" + features + R"(, "outputCol": "features"}},
+      {"type": "GBDTClassifier", "params": {"numIterations": 100, "numLeaves": 15, "learningRate": 0.1}}]})"));
+  EMBER_ASSIGN_OR_RETURN(auto gbdt_pipeline, ember::Pipeline::FromSpec(gbdt_spec, ember::DefaultRegistry()));
+  auto t2 = std::chrono::steady_clock::now();
+  EMBER_ASSIGN_OR_RETURN(auto gbdt_model, gbdt_pipeline->Fit(train, ctx));
+  std::printf("\nfitted Featurize -> GBDTClassifier (100 trees of 15 leaves) (%.3f s)\n", Seconds(t2));
+  EMBER_ASSIGN_OR_RETURN(ember::DataFrame gbdt_scored, gbdt_model->Transform(test, ctx));
+  EMBER_ASSIGN_OR_RETURN(ember::DataFrame gbdt_metrics, stats->Transform(gbdt_scored, ctx));
+  EMBER_ASSIGN_OR_RETURN(ember::Batch gm, gbdt_metrics.Collect());
+  std::printf("held-out metrics, logistic regression vs boosting:\n");
+  for (const char* name : {"accuracy", "AUC", "log_loss"}) {
+    EMBER_ASSIGN_OR_RETURN(ember::ColumnPtr lr_value, m.GetColumn(name));
+    EMBER_ASSIGN_OR_RETURN(ember::ColumnPtr gbdt_value, gm.GetColumn(name));
+    std::printf("  %-10s %-22s %s\n", name, ember::FormatValue(*lr_value, 0).c_str(),
+                ember::FormatValue(*gbdt_value, 0).c_str());
+  }
 
   // 4. Save, load, and score "new" rows (the first held-out rows) with the loaded model.
   const std::string model_dir = out_dir + "/model";
