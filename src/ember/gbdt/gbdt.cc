@@ -79,7 +79,7 @@ Result<SchemaPtr> GBDTClassifier::TransformSchema(const Schema& in) const {
 Result<std::shared_ptr<const Transformer>> GBDTClassifier::Fit(const DataFrame& in, const ExecContext& ctx) const {
   const std::string owner = Describe();
   const Params& p = params_;
-  EMBER_ASSIGN_OR_RETURN(TrainingData data, CollectTrainingData(in, p, owner, "", CheckClassLabel));
+  EMBER_ASSIGN_OR_RETURN(TrainingData data, CollectTrainingData(in, p, owner, {.check_label = CheckClassLabel, .borrow_dense = true}));
   const int k = CountClasses(in, data, p.label_col);
   XgbParamList objective;
   const int outputs = k > 2 || p.objective == "multiclass" ? k : 1;
@@ -150,7 +150,9 @@ Result<std::shared_ptr<const Transformer>> GBDTRegressor::Fit(const DataFrame& i
     if (p.objective == "gamma" && y <= 0) return InvalidArgument("objective 'gamma' needs labels > 0, got " + Json(y).Dump());
     return Status::OK();
   };
-  EMBER_ASSIGN_OR_RETURN(TrainingData data, CollectTrainingData(in, p, owner, "", check));
+  const bool custom_loss = p.objective == "huber" || p.objective == "quantile" || p.objective == "custom";
+  EMBER_ASSIGN_OR_RETURN(TrainingData data,
+                         CollectTrainingData(in, p, owner, {.check_label = check, .borrow_dense = !custom_loss}));
   const std::vector<float>& y = data.train.labels;
   EMBER_ASSIGN_OR_RETURN(const double mean_label, WeightedMean(data.train, owner));
   const std::string mean = XgbNumber(mean_label);
@@ -238,7 +240,7 @@ Result<SchemaPtr> GBDTRanker::TransformSchema(const Schema& in) const {
 Result<std::shared_ptr<const Transformer>> GBDTRanker::Fit(const DataFrame& in, const ExecContext& ctx) const {
   const std::string owner = Describe();
   const Params& p = params_;
-  EMBER_ASSIGN_OR_RETURN(TrainingData data, CollectTrainingData(in, p, owner, p.group_col));
+  EMBER_ASSIGN_OR_RETURN(TrainingData data, CollectTrainingData(in, p, owner, {.group_col = p.group_col}));
   GroupRows(&data.train);
   GroupRows(&data.valid);
   EMBER_RETURN_IF_ERROR(CheckInitScores(data, 1, p, owner));

@@ -118,8 +118,11 @@ Status CheckTrainingColumns(const Schema& in, const GbdtCommonParams& p, const s
 }
 
 Result<TrainingData> CollectTrainingData(const DataFrame& in, const GbdtCommonParams& p, const std::string& owner,
-                                         const std::string& group_col, const LabelCheck& check_label) {
+                                         const CollectOptions& options) {
+  const std::string& group_col = options.group_col;
+  const LabelCheck& check_label = options.check_label;
   EMBER_ASSIGN_OR_RETURN(BoundColumns cols, Bind(*in.schema(), p, owner, group_col));
+  const bool borrow = options.borrow_dense && !cols.sparse && cols.valid < 0 && cols.group < 0;
   TrainingData data;
   for (Rows* r : {&data.train, &data.valid}) {
     r->features = cols.d;
@@ -130,7 +133,7 @@ Result<TrainingData> CollectTrainingData(const DataFrame& in, const GbdtCommonPa
     data.init_score_width = t.id() == TypeId::kVector ? static_cast<int>(t.vector_size()) : 1;
   }
   if (!cols.sparse && cols.valid < 0) {  // every row trains: one allocation
-    data.train.dense.reserve(static_cast<size_t>(in.num_rows() * cols.d));
+    if (!borrow) data.train.dense.reserve(static_cast<size_t>(in.num_rows() * cols.d));
     data.train.labels.reserve(static_cast<size_t>(in.num_rows()));
   }
   int64_t row = 0;
@@ -141,6 +144,7 @@ Result<TrainingData> CollectTrainingData(const DataFrame& in, const GbdtCommonPa
     const Column* v = cols.valid >= 0 ? b.column(cols.valid).get() : nullptr;
     const Column* s = cols.init >= 0 ? b.column(cols.init).get() : nullptr;
     const Column* g = cols.group >= 0 ? b.column(cols.group).get() : nullptr;
+    if (borrow && b.num_rows() > 0) data.train.borrowed.emplace_back(f.DenseRow(0).data(), b.num_rows());
     for (int64_t r = 0; r < b.num_rows(); ++r, ++row) {
       auto where = [&](const std::string& col) {
         return owner + ": column '" + col + "' row " + std::to_string(row) + ": ";
@@ -185,7 +189,7 @@ Result<TrainingData> CollectTrainingData(const DataFrame& in, const GbdtCommonPa
           t.values.push_back(static_cast<float>(val[e]));
         }
         t.indptr.push_back(t.values.size());
-      } else {
+      } else if (!borrow) {
         const double* x = f.DenseRow(r).data();
         const size_t at = t.dense.size();
         t.dense.resize(at + static_cast<size_t>(cols.d));
@@ -257,7 +261,25 @@ Result<std::shared_ptr<const GbdtBooster>> Train(TrainingData data, const GbdtCo
     if (k == "nthread") threads = std::max(1, std::atoi(v.c_str()));
   }
   const Rows& t = data.train;
-  EMBER_ASSIGN_OR_RETURN(XgbMatrix train, MakeMatrix(t, threads));
+  XgbMatrix train;
+  if (!t.borrowed.empty()) {
+    if (custom) return Internal(owner + ": borrowed features cannot train a custom objective");
+    int max_bin = 256;
+    for (const auto& [k, v] : params) {
+      if (k == "max_bin") max_bin = std::atoi(v.c_str());
+    }
+    const int width = data.init_score_width > 0 ? data.init_score_width : 1;
+    std::vector<XgbMatrix::DenseBatch> batches;
+    int64_t at = 0;
+    for (const auto& [values, rows] : t.borrowed) {
+      batches.push_back({values, rows, t.labels.data() + at, t.weights.empty() ? nullptr : t.weights.data() + at,
+                         t.init_scores.empty() ? nullptr : t.init_scores.data() + at * width});
+      at += rows;
+    }
+    EMBER_ASSIGN_OR_RETURN(train, XgbMatrix::FromDenseBatches(batches, t.features, width, max_bin, threads));
+  } else {
+    EMBER_ASSIGN_OR_RETURN(train, MakeMatrix(t, threads));
+  }
   // The ranker's rows arrive grouped (GroupRows); XGBoost takes the group sizes.
   if (!t.groups.empty()) EMBER_RETURN_IF_ERROR(train.SetUIntInfo("group", GroupSizes(t.groups)));
   XgbMatrix valid;

@@ -65,6 +65,59 @@ Result<XgbMatrix> XgbMatrix::FromCsr(std::span<const size_t> indptr, std::span<c
   return XgbMatrix(h);
 }
 
+namespace {
+
+// The iterator XGBoost pulls the batches from (its callbacks get this as the handle).
+struct DenseBatchIterator {
+  std::span<const XgbMatrix::DenseBatch> batches;
+  int64_t cols;
+  int margins_per_row;
+  DMatrixHandle proxy;
+  size_t next = 0;
+  std::string error;  // the first failure inside a callback
+};
+
+void ResetBatches(DataIterHandle handle) { static_cast<DenseBatchIterator*>(handle)->next = 0; }
+
+int NextBatch(DataIterHandle handle) {
+  auto* it = static_cast<DenseBatchIterator*>(handle);
+  if (it->next >= it->batches.size() || !it->error.empty()) return 0;
+  const XgbMatrix::DenseBatch& b = it->batches[it->next++];
+  char array[200];
+  std::snprintf(array, sizeof(array), R"({"data": [%llu, true], "shape": [%lld, %lld], "typestr": "<f8", "version": 3})",
+                static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(b.values)), static_cast<long long>(b.rows),
+                static_cast<long long>(it->cols));
+  const bst_ulong n = static_cast<bst_ulong>(b.rows);
+  int rc = XGProxyDMatrixSetDataDense(it->proxy, array);
+  if (rc == 0) rc = XGDMatrixSetFloatInfo(it->proxy, "label", b.labels, n);
+  if (rc == 0 && b.weights) rc = XGDMatrixSetFloatInfo(it->proxy, "weight", b.weights, n);
+  if (rc == 0 && b.base_margin) {
+    rc = XGDMatrixSetFloatInfo(it->proxy, "base_margin", b.base_margin, n * static_cast<bst_ulong>(it->margins_per_row));
+  }
+  if (rc != 0) {
+    it->error = XGBGetLastError();
+    return 0;
+  }
+  return 1;
+}
+
+}  // namespace
+
+Result<XgbMatrix> XgbMatrix::FromDenseBatches(std::span<const DenseBatch> batches, int64_t cols, int margins_per_row,
+                                              int max_bin, int threads) {
+  DMatrixHandle proxy = nullptr;
+  EMBER_XGB(XGProxyDMatrixCreate(&proxy), "creating a proxy matrix");
+  XgbMatrix proxy_owner(proxy);
+  DenseBatchIterator it{batches, cols, margins_per_row, proxy};
+  char config[120];
+  std::snprintf(config, sizeof(config), R"({"missing": NaN, "nthread": %d, "max_bin": %d})", threads, max_bin);
+  DMatrixHandle h = nullptr;
+  const int rc = XGQuantileDMatrixCreateFromCallback(&it, proxy, nullptr, ResetBatches, NextBatch, config, &h);
+  if (!it.error.empty()) return Internal("XGBoost reading a batch: " + it.error);
+  EMBER_XGB(rc, "creating a quantile matrix");
+  return XgbMatrix(h);
+}
+
 XgbMatrix::XgbMatrix(XgbMatrix&& o) noexcept : handle_(o.handle_) { o.handle_ = nullptr; }
 XgbMatrix& XgbMatrix::operator=(XgbMatrix&& o) noexcept {
   std::swap(handle_, o.handle_);

@@ -29,6 +29,19 @@ class XgbMatrix {
   // entries are missing (XGBoost treats them as such, not as zero).
   static Result<XgbMatrix> FromCsr(std::span<const size_t> indptr, std::span<const uint32_t> indices,
                                    std::span<const float> values, int64_t cols);
+  // One batch of rows for FromDenseBatches: row-major doubles (NaN missing) and per-row
+  // label, weight (optional) and base margin (optional, `margins_per_row` each).
+  struct DenseBatch {
+    const double* values;
+    int64_t rows;
+    const float* labels;
+    const float* weights;
+    const float* base_margin;
+  };
+  // XGBoost's QuantileDMatrix built batch by batch from the caller's memory: the histogram
+  // bins only, no copy of the values (for tree_method "hist" training with `max_bin`).
+  static Result<XgbMatrix> FromDenseBatches(std::span<const DenseBatch> batches, int64_t cols, int margins_per_row,
+                                            int max_bin, int threads);
   XgbMatrix() = default;  // empty: no matrix
   XgbMatrix(XgbMatrix&&) noexcept;
   XgbMatrix& operator=(XgbMatrix&&) noexcept;

@@ -43,6 +43,9 @@ struct Rows {
   std::vector<float> weights;      // empty: unweighted
   std::vector<float> init_scores;  // empty, or rows x init_score_width
   std::vector<std::string> groups;  // the ranker's group of each row (empty otherwise)
+  // Instead of `dense`: the frame's own row-major doubles, one span per partition (the
+  // frame must outlive training). XGBoost then bins them batch by batch, with no copy.
+  std::vector<std::pair<const double*, int64_t>> borrowed;
 };
 
 // The training rows and the validation rows (validationIndicatorCol true).
@@ -54,10 +57,19 @@ struct TrainingData {
 // Checks one label; the message of an error is prefixed with the column and row.
 using LabelCheck = std::function<Status(double label)>;
 
+struct CollectOptions {
+  std::string group_col;  // the ranker's group column (empty otherwise)
+  LabelCheck check_label;
+  // Dense features of a frame without validation rows or groups are borrowed, not copied
+  // (for training from the histogram bins alone; not with a custom objective, which needs
+  // predictions on the training matrix).
+  bool borrow_dense = false;
+};
+
 // Collects every partition's rows. Errors name `owner`, the column and the row (counted
-// over the whole frame). `group_col`: the ranker's group column (empty otherwise).
+// over the whole frame).
 Result<TrainingData> CollectTrainingData(const DataFrame& in, const GbdtCommonParams& p, const std::string& owner,
-                                         const std::string& group_col = "", const LabelCheck& check_label = {});
+                                         const CollectOptions& options = {});
 
 // TransformSchema's checks for the training columns.
 Status CheckTrainingColumns(const Schema& in, const GbdtCommonParams& p, const std::string& owner,
