@@ -15,6 +15,7 @@
 #include "ember/pipeline/save_load.h"
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
+#include "ember/gbdt/gbdt.h"
 #include "ember/registry_all.h"
 #include "ember/stages/model_statistics.h"
 
@@ -286,6 +287,21 @@ Status Eval(const CliContext& c, const std::string& model_dir, const std::string
     EMBER_RETURN_IF_ERROR(WriteTable(c.exec, metrics, out));
     c.log << "wrote metrics to " << out << "\n";
   }
+  return Status::OK();
+}
+
+Status ImportXgboost(const CliContext& c, const std::string& file, const std::string& out_dir,
+                     const std::string& features_col, bool overwrite) {
+  GbdtModelParams params;
+  params.features_col = features_col;
+  EMBER_ASSIGN_OR_RETURN(std::shared_ptr<const Transformer> model, ImportXgboostModel(file, params));
+  const GbdtBooster& b = *BoosterOf(*model);
+  const int64_t features = b.num_features();
+  EMBER_ASSIGN_OR_RETURN(SchemaPtr input, Schema::Make({MakeField(features_col, DenseVectorType(features))}));
+  EMBER_RETURN_IF_ERROR(SaveStage(*model, out_dir, {.overwrite = overwrite, .input_schema = input}));
+  c.out << "imported " << file << " (" << b.objective() << ", " << b.num_trees() << " trees, " << features
+        << " features) as "
+        << model->type_name() << " in " << out_dir << "\n";
   return Status::OK();
 }
 

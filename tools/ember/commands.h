@@ -48,6 +48,12 @@ Status Transform(const CliContext& c, const std::string& model_dir, const std::s
 Status Eval(const CliContext& c, const std::string& model_dir, const std::string& data, const std::string& label,
             const std::string& metric, const std::string& out);
 
+// Imports an XGBoost model file as a model stage saved in `out_dir` (see
+// ImportXgboostModel), scoring the vector column `features_col`. The saved input schema is
+// that one column, so `ember serve OUT_DIR` takes {"features": [...]} requests.
+Status ImportXgboost(const CliContext& c, const std::string& file, const std::string& out_dir,
+                     const std::string& features_col, bool overwrite);
+
 // `ember serve`: what the command line gives.
 struct ServeArgs {
   std::string model_dir;            // served on /predict (optional when routes are given)

@@ -7,6 +7,11 @@
 #include <sstream>
 
 #include "ember/base/file_util.h"
+#include "ember/gbdt/gbdt.h"
+#include "ember/gbdt/xgboost_api.h"
+#include "ember/pipeline/pipeline.h"
+#include "ember/pipeline/save_load.h"
+#include "ember/registry_all.h"
 #include "ember/io/table_io.h"
 #include "ember/testing/conformance.h"
 #include "ember/testing/matchers.h"
@@ -189,6 +194,34 @@ TEST(CliTest, ProgressBarOnTerminalsPlainLinesOtherwise) {
   ASSERT_THAT(Transform(plain.ctx(), dir + "/model", dir + "/t.csv", dir + "/out2.csv"), IsOk());
   EXPECT_EQ(plain.log.str().find('\r'), std::string::npos);
   EXPECT_NE(plain.log.str().find("transformed 50 rows"), std::string::npos) << plain.log.str();
+}
+
+TEST(CliTest, ImportXgboostThenTransform) {
+  std::string dir = testing::NewTempDir("cli_xgb");
+  // A model fitted by Ember, exported as XGBoost's JSON file, then imported.
+  ASSERT_THAT(WriteStringToFile(dir + "/train.csv", "a,b,label\n1,2,0\n2,1,1\n3,5,0\n4,1,1\n5,6,0\n6,2,1\n7,8,0\n8,1,1\n"),
+              IsOk());
+  ASSERT_THAT(WriteStringToFile(dir + "/spec.json", R"({"stages": [
+      {"type": "VectorAssembler", "params": {"inputCols": ["a", "b"], "outputCol": "features"}},
+      {"type": "GBDTClassifier", "params": {"numIterations": 3, "numLeaves": 2, "minSumHessianInLeaf": 0}}]})"),
+              IsOk());
+  Streams io;
+  ASSERT_THAT(Fit(io.ctx(), dir + "/spec.json", dir + "/train.csv", dir + "/fitted", false), IsOk());
+  auto fitted = LoadTransformer(dir + "/fitted", DefaultRegistry());
+  ASSERT_THAT(fitted, IsOk());
+  const auto& stages = static_cast<const PipelineModel&>(**fitted).stages();
+  auto json = BoosterOf(*stages.back())->xgb().Save("json");
+  ASSERT_THAT(json, IsOk());
+  ASSERT_THAT(WriteStringToFile(dir + "/xgb.json", *json), IsOk());
+  ASSERT_THAT(ImportXgboost(io.ctx(), dir + "/xgb.json", dir + "/imported", "features", false), IsOk());
+  EXPECT_NE(io.out.str().find("as GBDTClassificationModel"), std::string::npos) << io.out.str();
+  auto schema = LoadInputSchema(dir + "/imported");
+  ASSERT_THAT(schema, IsOk());
+  EXPECT_EQ((*schema)->field(0).name, "features");
+  // Refuses to replace a directory without --overwrite, and names a missing file.
+  EXPECT_FALSE(ImportXgboost(io.ctx(), dir + "/xgb.json", dir + "/imported", "features", false).ok());
+  Status missing = ImportXgboost(io.ctx(), dir + "/nope.json", dir + "/other", "features", false);
+  EXPECT_NE(missing.ToString().find("nope.json"), std::string::npos) << missing.ToString();
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// The `ember` command: fit, transform, eval, serve, describe, schema, head, convert. Argument parsing
+// The `ember` command: fit, transform, eval, serve, import-xgboost, describe, schema, head, convert. Argument parsing
 // only (CLI11 stays in this one translation unit); the work is in commands.cc.
 #include <CLI/CLI.hpp>
 
@@ -48,6 +48,13 @@ int main(int argc, char** argv) {
   eval->add_option("--metric", metric, "auto, classification or regression (default: auto)");
   eval->add_option("--out", out, "also write the metrics table here (.csv or .jsonl)");
 
+  std::string features_col = "features";
+  auto* import_xgb = app.add_subcommand("import-xgboost", "save an XGBoost model file as an Ember model stage");
+  import_xgb->add_option("file", in, "XGBoost model (.json, .ubj or the older binary format)")->required();
+  import_xgb->add_option("--out", out, "model directory")->required();
+  import_xgb->add_option("--features-col", features_col, "the vector column it scores (default: features)");
+  import_xgb->add_flag("--overwrite", overwrite, "replace an existing model directory");
+
   ember::cli::ServeArgs serve_args;
   auto* serve = app.add_subcommand("serve", "serve saved models over HTTP (SIGTERM stops, SIGHUP reloads)");
   serve->add_option("model", serve_args.model_dir, "model directory, served on /predict");
@@ -81,6 +88,7 @@ int main(int argc, char** argv) {
   else if (*fit) s = ember::cli::Fit(c, spec, data, out, overwrite);
   else if (*transform) s = ember::cli::Transform(c, model, data, out, cols);
   else if (*eval) s = ember::cli::Eval(c, model, data, label, metric, out);
+  else if (*import_xgb) s = ember::cli::ImportXgboost(c, in, out, features_col, overwrite);
   else if (*serve) {
     serve_args.threads = threads;
     s = ember::cli::Serve(c, serve_args);

@@ -273,6 +273,16 @@ class GBDTRanker final : public Estimator {
   Params params_;
 };
 
+// An XGBoost model file (JSON, UBJSON or XGBoost's older binary format, as any XGBoost
+// saves it) as a model stage: GBDTClassificationModel for binary:* and multi:* objectives,
+// GBDTRankerModel for rank:*, GBDTRegressionModel otherwise. `params` names the columns.
+// Errors name the file.
+Result<std::shared_ptr<const Transformer>> ImportXgboostModel(const std::string& path,
+                                                              const GbdtModelParams& params = {});
+
+// The booster of a GBDT model stage, or null for any other stage.
+const GbdtBooster* BoosterOf(const Transformer& model);
+
 Status RegisterGbdtStages(StageRegistry* registry);
 
 }  // namespace ember

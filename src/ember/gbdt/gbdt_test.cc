@@ -525,5 +525,33 @@ TEST(GbdtTest, CompiledTreesMatchXgboost) {
   EXPECT_THAT((*dart)->Transform(Frame(20, 4, 2, 26), ExecContext::Default()), IsOk());
 }
 
+TEST(GbdtTest, ImportsXgboostModelFiles) {
+  const DataFrame train = Frame(600, 5, 3, 27), test = Frame(100, 5, 3, 28);
+  GBDTClassifier::Params p;
+  p.num_iterations = 10;
+  auto model = (*GBDTClassifier::Make(p))->Fit(train, ExecContext::Default());
+  ASSERT_THAT(model, IsOk());
+  const GbdtBooster& b = static_cast<const GBDTClassificationModel&>(**model).booster();
+  // The booster as XGBoost's own JSON file, as Python's save_model("model.json") writes it.
+  const std::string dir = testing::NewTempDir("gbdt_import");
+  auto json = b.xgb().Save("json");
+  ASSERT_THAT(json, IsOk());
+  ASSERT_THAT(WriteStringToFile(dir + "/model.json", *json), IsOk());
+  auto imported = ImportXgboostModel(dir + "/model.json");
+  ASSERT_THAT(imported, IsOk());
+  EXPECT_EQ((*imported)->type_name(), "GBDTClassificationModel");
+  auto a = (*model)->Transform(test, ExecContext::Default());
+  auto c = (*imported)->Transform(test, ExecContext::Default());
+  ASSERT_THAT(a, IsOk());
+  ASSERT_THAT(c, IsOk());
+  EXPECT_TRUE(FramesEqual(*a, *c)) << DescribeDifference(*a, *c);
+
+  ASSERT_THAT(WriteStringToFile(dir + "/broken.json", "{\"learner\": 3}"), IsOk());
+  auto broken = ImportXgboostModel(dir + "/broken.json");
+  ASSERT_FALSE(broken.ok());
+  EXPECT_NE(broken.status().ToString().find("broken.json"), std::string::npos) << broken.status().ToString();
+  EXPECT_FALSE(ImportXgboostModel(dir + "/missing.json").ok());
+}
+
 }  // namespace
 }  // namespace ember

@@ -418,4 +418,40 @@ Result<std::unique_ptr<BoundTransform>> GBDTRankerModel::Bind(const Schema& in) 
   return BindScores(in, params_, booster_, "GBDTRankerModel");
 }
 
+Result<std::shared_ptr<const Transformer>> ImportXgboostModel(const std::string& path, const GbdtModelParams& params) {
+  Result<std::string> bytes = ReadFileToString(path);
+  if (!bytes.ok()) return bytes.status();
+  EMBER_ASSIGN_OR_RETURN(auto booster, GbdtBooster::FromBytes(std::move(*bytes), path));
+  const std::string& objective = booster->objective();
+  auto named = [&](auto model) -> Result<std::shared_ptr<const Transformer>> {
+    if (!model.ok()) return model.status().WithContext(path);
+    return std::shared_ptr<const Transformer>(std::move(*model));
+  };
+  if (objective.rfind("binary:", 0) == 0 || objective.rfind("multi:", 0) == 0) {
+    GBDTClassificationModel::Params p;
+    static_cast<GbdtModelParams&>(p) = params;
+    if (params.raw_prediction_col.empty() && params.probability_col.empty()) {
+      p.raw_prediction_col = "rawPrediction";
+      p.probability_col = "probability";
+    }
+    const int classes = booster->num_outputs() > 1 ? booster->num_outputs() : 2;
+    return named(GBDTClassificationModel::Make(std::move(p), std::move(booster), classes));
+  }
+  if (objective.rfind("rank:", 0) == 0) {
+    GBDTRankerModel::Params p;
+    static_cast<GbdtModelParams&>(p) = params;
+    return named(GBDTRankerModel::Make(std::move(p), std::move(booster)));
+  }
+  GBDTRegressionModel::Params p;
+  static_cast<GbdtModelParams&>(p) = params;
+  return named(GBDTRegressionModel::Make(std::move(p), std::move(booster)));
+}
+
+const GbdtBooster* BoosterOf(const Transformer& model) {
+  if (const auto* c = dynamic_cast<const GBDTClassificationModel*>(&model)) return &c->booster();
+  if (const auto* r = dynamic_cast<const GBDTRegressionModel*>(&model)) return &r->booster();
+  if (const auto* k = dynamic_cast<const GBDTRankerModel*>(&model)) return &k->booster();
+  return nullptr;
+}
+
 }  // namespace ember
