@@ -45,6 +45,9 @@ struct GbdtCommonParams {
   std::string init_score_col;
   std::string leaf_prediction_col;
   std::string features_shap_col;
+  std::vector<int32_t> categorical_slot_indexes;
+  std::vector<std::string> categorical_slot_names;
+  int32_t max_cat_to_onehot = 4;
   int32_t num_iterations = 100;
   double learning_rate = 0.1;
   int32_t num_leaves = 31;

@@ -21,6 +21,37 @@ using gbdt::XgbPrediction;
 
 namespace {
 
+// XGBoost's JSON writes non-finite numbers as bare NaN, Infinity and -Infinity (categorical
+// splits have a NaN threshold), which standard JSON does not allow: they become null.
+std::string StandardJson(std::string text) {
+  std::string out;
+  out.reserve(text.size());
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < text.size()) {
+        out += text[++i];
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') in_string = true;
+    for (const std::string_view token : {std::string_view("-Infinity"), std::string_view("Infinity"),
+                                         std::string_view("NaN")}) {
+      if (text.compare(i, token.size(), token) == 0) {
+        out += "null";
+        i += token.size();
+        break;
+      }
+    }
+    if (i < text.size()) out += text[i];
+  }
+  return out;
+}
+
 // Margins from the compiled trees: each row as a float vector (NaN for missing: sparse
 // entries not stored, as XGBoost reads CSR).
 std::vector<float> CompiledMargins(const TreeEvaluator& e, const Column& f, int64_t n) {
@@ -259,8 +290,8 @@ Result<std::shared_ptr<const GbdtBooster>> GbdtBooster::FromBytes(std::string by
   EMBER_ASSIGN_OR_RETURN(b->rounds_, b->booster_->Rounds());
   // The objective and class count from the model's own JSON config.
   EMBER_ASSIGN_OR_RETURN(std::string json, b->booster_->Save("json"));
-  Result<Json> model = Json::Parse(json);
-  if (!model.ok()) return DataLoss(source + ": the XGBoost model's JSON does not parse");
+  Result<Json> model = Json::Parse(StandardJson(std::move(json)));
+  if (!model.ok()) return DataLoss(source + ": the XGBoost model's JSON does not parse: " + model.status().message());
   const Json* learner = model->Find("learner");
   const Json* objective = learner ? learner->Find("objective") : nullptr;
   const Json* name = objective ? objective->Find("name") : nullptr;

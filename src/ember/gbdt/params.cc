@@ -43,6 +43,16 @@ void AddCommonParams(ParamSpec<P>& s) {
       .template Add<std::string>("featuresShapCol", &C::features_shap_col,
                                  "Model output: SHAP values of every feature plus the bias last, as a vector; for "
                                  "multiclass, one such block per class (empty: left out).")
+      .template Add<std::vector<int32_t>>("categoricalSlotIndexes", &C::categorical_slot_indexes,
+                                          "Feature slots holding category codes (whole numbers >= 0), split by "
+                                          "category sets (XGBoost feature type \"c\").")
+      .template Add<std::vector<std::string>>("categoricalSlotNames", &C::categorical_slot_names,
+                                              "As categoricalSlotIndexes, by the features column's slot names "
+                                              "(VectorAssembler records them).")
+      .template Add<int32_t>("maxCatToOnehot", &C::max_cat_to_onehot,
+                             "Categorical features with at most this many categories split one category against "
+                             "the rest (XGBoost max_cat_to_onehot).",
+                             AtLeast<int32_t>(1))
       .template Add<int32_t>("numIterations", &C::num_iterations, "Boosting rounds (XGBoost num_boost_round).",
                              AtLeast<int32_t>(1))
       .template Add<double>("learningRate", &C::learning_rate, "Shrinkage of each tree (XGBoost eta).",
@@ -180,6 +190,7 @@ Result<XgbParamList> XgbParams(const GbdtCommonParams& p, const ExecContext& ctx
       {"max_delta_step", num(p.max_delta_step)},
       {"nthread", std::to_string(threads)},
       {"booster", p.boosting_type == "dart" ? "dart" : "gbtree"},
+      {"max_cat_to_onehot", std::to_string(p.max_cat_to_onehot)},
       {"verbosity", "0"},
   };
   for (auto& kv : objective) x.push_back(std::move(kv));

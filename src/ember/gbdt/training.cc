@@ -20,6 +20,7 @@ struct BoundColumns {
   int features = -1, label = -1, weight = -1, valid = -1, init = -1, group = -1;
   int64_t d = 0;
   bool sparse = false;
+  std::vector<std::string> feature_types;  // empty: all numeric
 };
 
 bool IsVector(const DataType& t) { return t.id() == TypeId::kVector; }
@@ -55,6 +56,26 @@ Result<BoundColumns> Bind(const Schema& in, const GbdtCommonParams& p, const std
   }
   b.d = in.field(b.features).type->vector_size();
   b.sparse = in.field(b.features).type->sparse();
+  if (!p.categorical_slot_indexes.empty() || !p.categorical_slot_names.empty()) {
+    b.feature_types.assign(static_cast<size_t>(b.d), "q");
+    for (int32_t i : p.categorical_slot_indexes) {
+      if (i < 0 || i >= b.d) {
+        return InvalidArgument(owner + " param 'categoricalSlotIndexes': slot " + std::to_string(i) +
+                               " is outside column '" + p.features_col + "' (" + std::to_string(b.d) + " slots)");
+      }
+      b.feature_types[i] = "c";
+    }
+    const auto names = SlotNames(in.field(b.features));
+    for (const std::string& name : p.categorical_slot_names) {
+      const auto at = names ? std::find(names->begin(), names->end(), name) : std::vector<std::string>::const_iterator();
+      if (!names || at == names->end()) {
+        return InvalidArgument(owner + " param 'categoricalSlotNames': column '" + p.features_col +
+                               "' has no slot named '" + name + "'" +
+                               (names ? "" : " (it records no slot names; use categoricalSlotIndexes)"));
+      }
+      b.feature_types[static_cast<size_t>(at - names->begin())] = "c";
+    }
+  }
   return b;
 }
 
@@ -69,13 +90,14 @@ double NumberAt(const Column& c, int64_t r) {
   }
 }
 
-Result<XgbMatrix> MakeMatrix(const Rows& t, int threads) {
+Result<XgbMatrix> MakeMatrix(const Rows& t, const std::vector<std::string>& feature_types, int threads) {
   XgbMatrix m;
   if (t.sparse) {
     EMBER_ASSIGN_OR_RETURN(m, XgbMatrix::FromCsr(t.indptr, t.indices, t.values, t.features));
   } else {
     EMBER_ASSIGN_OR_RETURN(m, XgbMatrix::FromDense(t.dense.data(), t.rows, t.features, threads));
   }
+  if (!feature_types.empty()) EMBER_RETURN_IF_ERROR(m.SetFeatureInfo("feature_type", feature_types));
   EMBER_RETURN_IF_ERROR(m.SetFloatInfo("label", t.labels));
   if (!t.weights.empty()) EMBER_RETURN_IF_ERROR(m.SetFloatInfo("weight", t.weights));
   if (!t.init_scores.empty()) EMBER_RETURN_IF_ERROR(m.SetFloatInfo("base_margin", t.init_scores));
@@ -124,6 +146,7 @@ Result<TrainingData> CollectTrainingData(const DataFrame& in, const GbdtCommonPa
   EMBER_ASSIGN_OR_RETURN(BoundColumns cols, Bind(*in.schema(), p, owner, group_col));
   const bool borrow = options.borrow_dense && !cols.sparse && cols.valid < 0 && cols.group < 0;
   TrainingData data;
+  data.feature_types = cols.feature_types;
   for (Rows* r : {&data.train, &data.valid}) {
     r->features = cols.d;
     r->sparse = cols.sparse;
@@ -276,9 +299,10 @@ Result<std::shared_ptr<const GbdtBooster>> Train(TrainingData data, const GbdtCo
                          t.init_scores.empty() ? nullptr : t.init_scores.data() + at * width});
       at += rows;
     }
-    EMBER_ASSIGN_OR_RETURN(train, XgbMatrix::FromDenseBatches(batches, t.features, width, max_bin, threads));
+    EMBER_ASSIGN_OR_RETURN(train, XgbMatrix::FromDenseBatches(batches, t.features, width, max_bin, threads,
+                                                                 data.feature_types));
   } else {
-    EMBER_ASSIGN_OR_RETURN(train, MakeMatrix(t, threads));
+    EMBER_ASSIGN_OR_RETURN(train, MakeMatrix(t, data.feature_types, threads));
   }
   // The ranker's rows arrive grouped (GroupRows); XGBoost takes the group sizes.
   if (!t.groups.empty()) EMBER_RETURN_IF_ERROR(train.SetUIntInfo("group", GroupSizes(t.groups)));
@@ -286,7 +310,7 @@ Result<std::shared_ptr<const GbdtBooster>> Train(TrainingData data, const GbdtCo
   std::vector<const XgbMatrix*> cache = {&train};
   std::vector<std::string> names = {"train"};
   if (data.valid.rows > 0) {
-    EMBER_ASSIGN_OR_RETURN(valid, MakeMatrix(data.valid, threads));
+    EMBER_ASSIGN_OR_RETURN(valid, MakeMatrix(data.valid, data.feature_types, threads));
     if (!data.valid.groups.empty()) EMBER_RETURN_IF_ERROR(valid.SetUIntInfo("group", GroupSizes(data.valid.groups)));
     cache.push_back(&valid);
     names.push_back("valid");

@@ -1,7 +1,9 @@
 #include "ember/gbdt/tree_evaluator.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 
 namespace ember::gbdt {
 
@@ -16,11 +18,16 @@ const Json* Path(const Json& j, std::initializer_list<const char*> keys) {
   return at;
 }
 
-// A JSON array of numbers as doubles; false when it is not one of `n` numbers.
+// A JSON array of numbers as doubles (null, which stands for XGBoost's NaN, as NaN); false
+// when it is not `n` such values.
 bool Numbers(const Json* j, size_t n, std::vector<double>* out) {
   if (!j || !j->is_array() || j->as_array().size() != n) return false;
   out->clear();
   for (const Json& v : j->as_array()) {
+    if (v.is_null()) {
+      out->push_back(NAN);
+      continue;
+    }
     if (!v.is_number()) return false;
     out->push_back(v.as_double());
   }
@@ -92,10 +99,41 @@ Result<TreeEvaluator> TreeEvaluator::FromModelJson(const Json& model) {
         !Numbers(tree.Find("default_left"), n, &dflt)) {
       return InvalidArgument("tree " + std::to_string(t) + " is malformed");
     }
-    if (Numbers(tree.Find("split_type"), n, &split_type)) {
-      for (double s : split_type) {
-        if (s != 0) return InvalidArgument("categorical splits are not compiled");
+    if (!Numbers(tree.Find("split_type"), n, &split_type)) split_type.assign(n, 0.0);
+    // Categorical splits: node categories_nodes[i] sends categories
+    // categories[categories_segments[i] .. + categories_sizes[i]] right.
+    std::vector<double> cat_nodes, cat_segments, cat_sizes, cats;
+    const Json* cat_values = tree.Find("categories");
+    const size_t num_cat_nodes = tree.Find("categories_nodes") && tree.Find("categories_nodes")->is_array()
+                                     ? tree.Find("categories_nodes")->as_array().size()
+                                     : 0;
+    if (num_cat_nodes > 0 &&
+        (!Numbers(tree.Find("categories_nodes"), num_cat_nodes, &cat_nodes) ||
+         !Numbers(tree.Find("categories_segments"), num_cat_nodes, &cat_segments) ||
+         !Numbers(tree.Find("categories_sizes"), num_cat_nodes, &cat_sizes) || !cat_values ||
+         !cat_values->is_array() || !Numbers(cat_values, cat_values->as_array().size(), &cats))) {
+      return InvalidArgument("tree " + std::to_string(t) + " has malformed categories");
+    }
+    std::vector<int64_t> set_of(n, -1);  // node -> index into e.sets_
+    for (size_t c = 0; c < num_cat_nodes; ++c) {
+      const size_t node = static_cast<size_t>(cat_nodes[c]);
+      const size_t begin = static_cast<size_t>(cat_segments[c]), size = static_cast<size_t>(cat_sizes[c]);
+      if (node >= n || begin + size > cats.size()) {
+        return InvalidArgument("tree " + std::to_string(t) + " has malformed categories");
       }
+      uint32_t max_cat = 0;
+      for (size_t k = begin; k < begin + size; ++k) {
+        if (!(cats[k] >= 0 && cats[k] < (1 << 24))) return InvalidArgument("a category out of range");
+        max_cat = std::max(max_cat, static_cast<uint32_t>(cats[k]));
+      }
+      CategorySet set{static_cast<uint32_t>(e.words_.size()), max_cat / 32 + 1};
+      e.words_.resize(e.words_.size() + set.words, 0u);
+      for (size_t k = begin; k < begin + size; ++k) {
+        const uint32_t cat = static_cast<uint32_t>(cats[k]);
+        e.words_[set.begin + cat / 32] |= 1u << (cat % 32);
+      }
+      set_of[node] = static_cast<int64_t>(e.sets_.size());
+      e.sets_.push_back(set);
     }
     const int32_t base_index = static_cast<int32_t>(e.nodes_.size());
     for (size_t i = 0; i < n; ++i) {
@@ -105,8 +143,14 @@ Result<TreeEvaluator> TreeEvaluator::FromModelJson(const Json& model) {
                     feature[i] < 0 || feature[i] >= static_cast<double>(e.num_features_))) {
         return InvalidArgument("tree " + std::to_string(t) + " node " + std::to_string(i) + " is malformed");
       }
-      node.feature = leaf ? 0 : static_cast<uint32_t>(feature[i]) | (dflt[i] != 0 ? 0x80000000u : 0u);
+      node.feature = leaf ? 0 : static_cast<uint32_t>(feature[i]) | (dflt[i] != 0 ? kDefaultLeft : 0u);
       node.value = static_cast<float>(cond[i]);
+      if (!leaf && split_type[i] != 0) {
+        if (set_of[i] < 0) return InvalidArgument("tree " + std::to_string(t) + " has a categorical split without categories");
+        node.feature |= kCategorical;
+        const uint32_t index = static_cast<uint32_t>(set_of[i]);
+        std::memcpy(&node.value, &index, sizeof(index));
+      }
       node.left = leaf ? -1 : base_index + static_cast<int32_t>(left[i]);
       node.right = leaf ? -1 : base_index + static_cast<int32_t>(right[i]);
       e.nodes_.push_back(node);
@@ -121,14 +165,28 @@ Result<TreeEvaluator> TreeEvaluator::FromModelJson(const Json& model) {
   return e;
 }
 
+bool TreeEvaluator::GoesLeft(const Node& n, float v) const {
+  if (std::isnan(v)) return (n.feature & kDefaultLeft) != 0;
+  if ((n.feature & kCategorical) == 0) return v < n.value;
+  // XGBoost's categorical decision: a category in the split's set goes right; any other
+  // (or an invalid one: negative or beyond the set) goes left.
+  uint32_t index;
+  std::memcpy(&index, &n.value, sizeof(index));
+  const CategorySet& set = sets_[index];
+  if (!(v >= 0)) return true;
+  const uint32_t cat = static_cast<uint32_t>(v);
+  if (cat / 32 >= set.words) return true;
+  return (words_[set.begin + cat / 32] >> (cat % 32) & 1u) == 0;
+}
+
 void TreeEvaluator::Predict(const float* row, float* out) const {
   for (int g = 0; g < num_outputs_; ++g) out[g] = base_margin_[g];
   const Node* nodes = nodes_.data();
   for (size_t t = 0; t < roots_.size(); ++t) {
     const Node* n = nodes + roots_[t];
     while (n->left >= 0) {
-      const float v = row[n->feature & 0x7fffffffu];
-      const bool go_left = std::isnan(v) ? (n->feature >> 31) != 0 : v < n->value;
+      const float v = row[n->feature & kFeatureMask];
+      const bool go_left = (n->feature & kCategorical) == 0 && !std::isnan(v) ? v < n->value : GoesLeft(*n, v);
       n = nodes + (go_left ? n->left : n->right);
     }
     out[groups_[t]] += n->value;

@@ -3,10 +3,11 @@
 // single rows and small batches (serving) spend most of their time in.
 //
 // It reproduces XGBoost's CPU predictor: a row goes left when its float value is below the
-// split's float threshold, missing values (NaN, or entries a sparse row does not store)
-// follow the node's default direction, and each output's margin starts at the base score
-// (as a margin) and adds the trees' leaf values in tree order in float. Tests check its
-// margins against XGBoost's.
+// split's float threshold; at a categorical split it goes right when its category is in the
+// split's set (left for other or invalid categories); missing values (NaN, or entries a
+// sparse row does not store) follow the node's default direction; and each output's margin
+// starts at the base score (as a margin) and adds the trees' leaf values in tree order in
+// float. Tests check its margins against XGBoost's.
 #pragma once
 
 #include <cstdint>
@@ -22,8 +23,8 @@ namespace ember::gbdt {
 class TreeEvaluator {
  public:
   // From XGBoost's JSON model (as XGBoosterSaveModelToBuffer writes it). Errors (for the
-  // caller to fall back to XGBoost) name what is not supported: dart boosters, categorical
-  // splits, vector leaves.
+  // caller to fall back to XGBoost) name what is not supported: dart boosters, vector
+  // leaves.
   static Result<TreeEvaluator> FromModelJson(const Json& model);
 
   int num_outputs() const { return num_outputs_; }
@@ -35,13 +36,23 @@ class TreeEvaluator {
   void Predict(const float* row, float* out) const;
 
  private:
+  static constexpr uint32_t kDefaultLeft = 0x80000000u;
+  static constexpr uint32_t kCategorical = 0x40000000u;
+  static constexpr uint32_t kFeatureMask = 0x3fffffffu;
   struct Node {
-    uint32_t feature;  // bit 31: missing values go left
-    float value;       // split threshold, or the leaf value
+    uint32_t feature;  // the feature, kDefaultLeft and kCategorical bits
+    float value;       // split threshold, the leaf value, or (categorical) an index into sets_
     int32_t left;      // -1 for a leaf
     int32_t right;
   };
+  struct CategorySet {
+    uint32_t begin;  // into words_: a bitset of the categories that go right
+    uint32_t words;
+  };
+  bool GoesLeft(const Node& n, float v) const;
   std::vector<Node> nodes_;
+  std::vector<CategorySet> sets_;
+  std::vector<uint32_t> words_;
   std::vector<int32_t> roots_;
   std::vector<int32_t> groups_;  // the output each tree adds to
   std::vector<float> base_margin_;

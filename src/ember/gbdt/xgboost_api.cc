@@ -73,6 +73,7 @@ struct DenseBatchIterator {
   int64_t cols;
   int margins_per_row;
   DMatrixHandle proxy;
+  std::vector<const char*> feature_types;
   size_t next = 0;
   std::string error;  // the first failure inside a callback
 };
@@ -91,6 +92,9 @@ int NextBatch(DataIterHandle handle) {
   int rc = XGProxyDMatrixSetDataDense(it->proxy, array);
   if (rc == 0) rc = XGDMatrixSetFloatInfo(it->proxy, "label", b.labels, n);
   if (rc == 0 && b.weights) rc = XGDMatrixSetFloatInfo(it->proxy, "weight", b.weights, n);
+  if (rc == 0 && !it->feature_types.empty()) {
+    rc = XGDMatrixSetStrFeatureInfo(it->proxy, "feature_type", it->feature_types.data(), it->feature_types.size());
+  }
   if (rc == 0 && b.base_margin) {
     rc = XGDMatrixSetFloatInfo(it->proxy, "base_margin", b.base_margin, n * static_cast<bst_ulong>(it->margins_per_row));
   }
@@ -104,11 +108,13 @@ int NextBatch(DataIterHandle handle) {
 }  // namespace
 
 Result<XgbMatrix> XgbMatrix::FromDenseBatches(std::span<const DenseBatch> batches, int64_t cols, int margins_per_row,
-                                              int max_bin, int threads) {
+                                              int max_bin, int threads,
+                                              const std::vector<std::string>& feature_types) {
   DMatrixHandle proxy = nullptr;
   EMBER_XGB(XGProxyDMatrixCreate(&proxy), "creating a proxy matrix");
   XgbMatrix proxy_owner(proxy);
-  DenseBatchIterator it{batches, cols, margins_per_row, proxy};
+  DenseBatchIterator it{batches, cols, margins_per_row, proxy, {}};
+  for (const std::string& t : feature_types) it.feature_types.push_back(t.c_str());
   char config[120];
   std::snprintf(config, sizeof(config), R"({"missing": NaN, "nthread": %d, "max_bin": %d})", threads, max_bin);
   DMatrixHandle h = nullptr;

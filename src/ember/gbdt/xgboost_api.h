@@ -40,8 +40,10 @@ class XgbMatrix {
   };
   // XGBoost's QuantileDMatrix built batch by batch from the caller's memory: the histogram
   // bins only, no copy of the values (for tree_method "hist" training with `max_bin`).
+  // `feature_types`: "q"/"c" per feature, or empty (all numeric).
   static Result<XgbMatrix> FromDenseBatches(std::span<const DenseBatch> batches, int64_t cols, int margins_per_row,
-                                            int max_bin, int threads);
+                                            int max_bin, int threads,
+                                            const std::vector<std::string>& feature_types = {});
   XgbMatrix() = default;  // empty: no matrix
   XgbMatrix(XgbMatrix&&) noexcept;
   XgbMatrix& operator=(XgbMatrix&&) noexcept;

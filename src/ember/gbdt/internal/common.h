@@ -52,6 +52,8 @@ struct Rows {
 struct TrainingData {
   Rows train, valid;
   int init_score_width = 0;
+  // XGBoost's type of each feature ("q" numeric, "c" categorical); empty when all numeric.
+  std::vector<std::string> feature_types;
 };
 
 // Checks one label; the message of an error is prefixed with the column and row.
