@@ -39,6 +39,28 @@ Status CheckInitScores(const TrainingData& data, int outputs, const GbdtCommonPa
                          " initial scores per row; the model has " + std::to_string(outputs) + " outputs");
 }
 
+// What the fitted model will add to `in`: `outputs`, then the prediction, then the leaf
+// indices (numIterations x outputs trees: fewer when early stopping cuts them) and SHAP
+// values (outputs x (features + 1)), when asked for.
+Result<SchemaPtr> FittedSchema(const Schema& in, const GbdtCommonParams& p, std::vector<Field> outputs,
+                               int model_outputs, const std::string& owner) {
+  std::vector<std::string> names;
+  for (const Field& f : outputs) names.push_back(f.name);
+  names.insert(names.end(), {p.prediction_col, p.leaf_prediction_col, p.features_shap_col});
+  EMBER_RETURN_IF_ERROR(CheckNewColumns(in, names, owner));
+  std::vector<Field> fields = in.fields();
+  for (Field& f : outputs) fields.push_back(std::move(f));
+  fields.push_back(MakeField(p.prediction_col, Float64Type()));
+  if (!p.leaf_prediction_col.empty()) {
+    fields.push_back(MakeField(p.leaf_prediction_col, DenseVectorType(int64_t{p.num_iterations} * model_outputs)));
+  }
+  if (!p.features_shap_col.empty()) {
+    const int64_t d = in.field(in.FindField(p.features_col)).type->vector_size();
+    fields.push_back(MakeField(p.features_shap_col, DenseVectorType(model_outputs * (d + 1))));
+  }
+  return Schema::Make(std::move(fields), in.metadata());
+}
+
 std::vector<std::string> Metrics(const GbdtCommonParams& p) {
   return p.metric.empty() ? std::vector<std::string>{} : std::vector<std::string>{p.metric};
 }
@@ -59,21 +81,10 @@ Result<SchemaPtr> GBDTClassifier::TransformSchema(const Schema& in) const {
   if (auto labels = NominalValues(in.field(in.FindField(params_.label_col))); labels && labels->size() > 2) {
     k = static_cast<int>(labels->size());
   }
-  GBDTClassificationModel::Params mp;
-  CopyModelParams(params_, &mp);
-  mp.raw_prediction_col = params_.raw_prediction_col;
-  mp.probability_col = params_.probability_col;
-  std::vector<Field> fields = in.fields();
-  if (!mp.raw_prediction_col.empty()) fields.push_back(MakeField(mp.raw_prediction_col, DenseVectorType(k)));
-  if (!mp.probability_col.empty()) fields.push_back(MakeField(mp.probability_col, DenseVectorType(k)));
-  fields.push_back(MakeField(mp.prediction_col, Float64Type()));
-  EMBER_RETURN_IF_ERROR(CheckNewColumns(in, {mp.raw_prediction_col, mp.probability_col, mp.prediction_col,
-                                             mp.leaf_prediction_col, mp.features_shap_col},
-                                        "GBDTClassifier"));
-  // The leaf and SHAP widths depend on the fitted trees: see the model's schema.
-  if (!mp.leaf_prediction_col.empty()) fields.push_back(MakeField(mp.leaf_prediction_col, DenseVectorType(0)));
-  if (!mp.features_shap_col.empty()) fields.push_back(MakeField(mp.features_shap_col, DenseVectorType(0)));
-  return Schema::Make(std::move(fields), in.metadata());
+  std::vector<Field> outputs;
+  if (!params_.raw_prediction_col.empty()) outputs.push_back(MakeField(params_.raw_prediction_col, DenseVectorType(k)));
+  if (!params_.probability_col.empty()) outputs.push_back(MakeField(params_.probability_col, DenseVectorType(k)));
+  return FittedSchema(in, params_, outputs, k > 2 ? k : 1, "GBDTClassifier");
 }
 
 Result<std::shared_ptr<const Transformer>> GBDTClassifier::Fit(const DataFrame& in, const ExecContext& ctx) const {
@@ -128,16 +139,7 @@ Result<std::shared_ptr<const GBDTRegressor>> GBDTRegressor::Make(Params p, GbdtO
 
 Result<SchemaPtr> GBDTRegressor::TransformSchema(const Schema& in) const {
   EMBER_RETURN_IF_ERROR(CheckTrainingColumns(in, params_, "GBDTRegressor"));
-  EMBER_RETURN_IF_ERROR(CheckNewColumns(
-      in, {params_.prediction_col, params_.leaf_prediction_col, params_.features_shap_col}, "GBDTRegressor"));
-  EMBER_ASSIGN_OR_RETURN(SchemaPtr out, in.AddField(MakeField(params_.prediction_col, Float64Type())));
-  if (!params_.leaf_prediction_col.empty()) {
-    EMBER_ASSIGN_OR_RETURN(out, out->AddField(MakeField(params_.leaf_prediction_col, DenseVectorType(0))));
-  }
-  if (!params_.features_shap_col.empty()) {
-    EMBER_ASSIGN_OR_RETURN(out, out->AddField(MakeField(params_.features_shap_col, DenseVectorType(0))));
-  }
-  return out;
+  return FittedSchema(in, params_, {}, 1, "GBDTRegressor");
 }
 
 Result<std::shared_ptr<const Transformer>> GBDTRegressor::Fit(const DataFrame& in, const ExecContext& ctx) const {
@@ -225,16 +227,7 @@ Result<std::shared_ptr<const GBDTRanker>> GBDTRanker::Make(Params p, std::string
 
 Result<SchemaPtr> GBDTRanker::TransformSchema(const Schema& in) const {
   EMBER_RETURN_IF_ERROR(CheckTrainingColumns(in, params_, "GBDTRanker", params_.group_col));
-  EMBER_RETURN_IF_ERROR(CheckNewColumns(
-      in, {params_.prediction_col, params_.leaf_prediction_col, params_.features_shap_col}, "GBDTRanker"));
-  EMBER_ASSIGN_OR_RETURN(SchemaPtr out, in.AddField(MakeField(params_.prediction_col, Float64Type())));
-  if (!params_.leaf_prediction_col.empty()) {
-    EMBER_ASSIGN_OR_RETURN(out, out->AddField(MakeField(params_.leaf_prediction_col, DenseVectorType(0))));
-  }
-  if (!params_.features_shap_col.empty()) {
-    EMBER_ASSIGN_OR_RETURN(out, out->AddField(MakeField(params_.features_shap_col, DenseVectorType(0))));
-  }
-  return out;
+  return FittedSchema(in, params_, {}, 1, "GBDTRanker");
 }
 
 Result<std::shared_ptr<const Transformer>> GBDTRanker::Fit(const DataFrame& in, const ExecContext& ctx) const {

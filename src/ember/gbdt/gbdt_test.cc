@@ -337,6 +337,10 @@ TEST(GbdtTest, LeafIndicesAndShapValues) {
   const Field& shap = out->schema()->field(out->schema()->FindField("shap"));
   EXPECT_EQ(leaves.type->vector_size(), 12);
   EXPECT_EQ(shap.type->vector_size(), 5);  // 4 features + the bias
+  // The estimator announces the same schema before fitting.
+  auto announced = (*GBDTClassifier::Make(p))->TransformSchema(*test.schema());
+  ASSERT_THAT(announced, IsOk());
+  EXPECT_TRUE((*announced)->Equals(*out->schema())) << (*announced)->ToString() << " vs " << out->schema()->ToString();
   // SHAP values (with the bias) sum to the margin.
   const auto margin = Doubles(*out, "rawPrediction", 1);
   for (size_t i = 0; i < margin.size(); ++i) {
