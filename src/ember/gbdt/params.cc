@@ -209,9 +209,11 @@ Result<XgbParamList> XgbParams(const GbdtCommonParams& p, const ExecContext& ctx
   }
   for (const std::string& m : metrics) x.emplace_back("eval_metric", XgbMetric(m));
   EMBER_ASSIGN_OR_RETURN(auto extra, ParsePassThrough(p.pass_through_args, owner));
-  for (auto& [k, v] : extra) {
+  for (auto& entry : extra) {
+    const std::string& k = entry.first;
+    std::string& v = entry.second;
     // A passed-through eval_metric replaces the metrics; any other key its own value.
-    auto same = [&](const auto& kv) { return kv.first == k; };
+    auto same = [&k](const auto& kv) { return kv.first == k; };
     if (k == "eval_metric") x.erase(std::remove_if(x.begin(), x.end(), same), x.end());
     auto it = std::find_if(x.begin(), x.end(), same);
     if (it != x.end()) {
