@@ -46,6 +46,23 @@ std::string XgboostVersion() {
   return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
 }
 
+// The collective ------------------------------------------------------------------------------
+
+Status JoinXgboostCollective(const std::string& config) {
+  return Check(XGCommunicatorInit(config.c_str()), "joining the collective");
+}
+
+Status LeaveXgboostCollective() { return Check(XGCommunicatorFinalize(), "leaving the collective"); }
+
+int XgboostCollectiveRank() { return XGCommunicatorGetRank(); }
+
+int XgboostCollectiveSize() { return XGCommunicatorGetWorldSize(); }
+
+Status XgboostCollectiveSum(std::span<double> values) {
+  // xgboost::collective::DataType::kDouble (7) and Operation::kSum (2) of XGBoost 1.7.
+  return Check(XGCommunicatorAllreduce(values.data(), values.size(), 7, 2), "summing over the workers");
+}
+
 // XgbMatrix ---------------------------------------------------------------------------------
 
 Result<XgbMatrix> XgbMatrix::FromDense(const float* values, int64_t rows, int64_t cols, int threads) {

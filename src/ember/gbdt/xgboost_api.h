@@ -69,6 +69,17 @@ struct XgbPrediction {
   std::vector<float> values;
 };
 
+// XGBoost's process-wide collective (Rabit in Debian's build): joining it makes this
+// process one worker of a distributed training; `config` names the tracker
+// (RabitTracker::WorkerConfig).
+Status JoinXgboostCollective(const std::string& config);
+Status LeaveXgboostCollective();
+// This process's rank and the number of workers (0 and 1 outside a collective).
+int XgboostCollectiveRank();
+int XgboostCollectiveSize();
+// Sums `values` over every worker, in place.
+Status XgboostCollectiveSum(std::span<double> values);
+
 class XgbBooster {
  public:
   // A new booster that caches `matrices` (the training and evaluation data).
