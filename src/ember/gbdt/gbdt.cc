@@ -6,6 +6,7 @@
 
 #include "ember/base/status_macros.h"
 #include "ember/gbdt/internal/common.h"
+#include "ember/gbdt/xgboost_api.h"
 
 namespace ember {
 
@@ -22,15 +23,17 @@ Status CheckClassLabel(double y) {
 }
 
 // The class count: from the label's nominal attribute or the largest label, at least 2.
-int CountClasses(const DataFrame& in, const TrainingData& data, const std::string& label_col) {
-  int k = 2;
+// Over every worker of XGBoost's collective.
+Result<int> CountClasses(const DataFrame& in, const TrainingData& data, const std::string& label_col) {
+  double k[1] = {2};
   if (auto labels = NominalValues(in.schema()->field(in.schema()->FindField(label_col))); labels) {
-    k = std::max<int>(k, static_cast<int>(labels->size()));
+    k[0] = std::max<double>(k[0], static_cast<double>(labels->size()));
   }
   for (const Rows* rows : {&data.train, &data.valid}) {
-    for (float y : rows->labels) k = std::max(k, static_cast<int>(y) + 1);
+    for (float y : rows->labels) k[0] = std::max<double>(k[0], y + 1.0);
   }
-  return k;
+  EMBER_RETURN_IF_ERROR(gbdt::XgboostCollectiveMax(k));
+  return static_cast<int>(k[0]);
 }
 
 Status CheckInitScores(const TrainingData& data, int outputs, const GbdtCommonParams& p, const std::string& owner) {
@@ -91,7 +94,7 @@ Result<std::shared_ptr<const Transformer>> GBDTClassifier::Fit(const DataFrame& 
   const std::string owner = Describe();
   const Params& p = params_;
   EMBER_ASSIGN_OR_RETURN(TrainingData data, CollectTrainingData(in, p, owner, {.check_label = CheckClassLabel, .borrow_dense = true}));
-  const int k = CountClasses(in, data, p.label_col);
+  EMBER_ASSIGN_OR_RETURN(const int k, CountClasses(in, data, p.label_col));
   XgbParamList objective;
   const int outputs = k > 2 || p.objective == "multiclass" ? k : 1;
   if (outputs > 1) {
@@ -155,22 +158,21 @@ Result<std::shared_ptr<const Transformer>> GBDTRegressor::Fit(const DataFrame& i
   const bool custom_loss = p.objective == "huber" || p.objective == "quantile" || p.objective == "custom";
   EMBER_ASSIGN_OR_RETURN(TrainingData data,
                          CollectTrainingData(in, p, owner, {.check_label = check, .borrow_dense = !custom_loss}));
-  const std::vector<float>& y = data.train.labels;
   EMBER_ASSIGN_OR_RETURN(const double mean_label, WeightedMean(data.train, owner));
   const std::string mean = XgbNumber(mean_label);
-  // The labels' q-quantile (unweighted): where absolute and pinball losses start.
-  auto quantile = [&](double q) {
-    std::vector<float> sorted = y;
-    const size_t at = std::min(sorted.size() - 1, static_cast<size_t>(q * static_cast<double>(sorted.size())));
-    std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(at), sorted.end());
-    return XgbNumber(sorted[at]);
+  // The labels' q-quantile (unweighted, over every worker): where absolute and pinball
+  // losses start.
+  auto quantile = [&](double q) -> Result<std::string> {
+    EMBER_ASSIGN_OR_RETURN(double v, LabelQuantile(data.train, q));
+    return XgbNumber(v);
   };
   XgbParamList objective;
   GbdtObjective custom;
   if (p.objective == "regression") {
     objective = {{"objective", "reg:squarederror"}, {"base_score", mean}};
   } else if (p.objective == "regression_l1") {
-    objective = {{"objective", "reg:absoluteerror"}, {"base_score", quantile(0.5)}};
+    EMBER_ASSIGN_OR_RETURN(std::string median, quantile(0.5));
+    objective = {{"objective", "reg:absoluteerror"}, {"base_score", median}};
   } else if (p.objective == "huber") {
     // LightGBM's Huber loss: the residual clipped at alpha as gradient, hessian 1 (XGBoost's
     // pseudo-Huber objective has vanishing hessians and diverges without L2).
@@ -192,7 +194,8 @@ Result<std::shared_ptr<const Transformer>> GBDTRegressor::Fit(const DataFrame& i
       *g = w * (margin >= label ? 1.0f - a : -a);
       *h = w;
     };
-    objective = {{"objective", "reg:squarederror"}, {"base_score", quantile(p.alpha)}};
+    EMBER_ASSIGN_OR_RETURN(std::string start, quantile(p.alpha));
+    objective = {{"objective", "reg:squarederror"}, {"base_score", start}};
   } else if (p.objective == "poisson") {
     objective = {{"objective", "count:poisson"}, {"base_score", XgbNumber(std::max(mean_label, 1e-6))}};
   } else if (p.objective == "tweedie") {

@@ -260,23 +260,46 @@ void GroupRows(Rows* rows) {
 }
 
 Result<double> WeightedMean(const Rows& rows, const std::string& owner) {
-  double sum = 0, all = 0;
+  double sums[2] = {0, 0};  // weighted labels, weights
   for (size_t i = 0; i < rows.labels.size(); ++i) {
     const double w = rows.weights.empty() ? 1.0 : rows.weights[i];
-    sum += w * rows.labels[i];
-    all += w;
+    sums[0] += w * rows.labels[i];
+    sums[1] += w;
   }
-  if (all <= 0) return InvalidArgument(owner + ": the weights sum to 0");
-  return sum / all;
+  EMBER_RETURN_IF_ERROR(gbdt::XgboostCollectiveSum(sums));  // over every worker's rows
+  if (sums[1] <= 0) return InvalidArgument(owner + ": the weights sum to 0");
+  return sums[0] / sums[1];
+}
+
+Result<double> LabelQuantile(const Rows& rows, double q) {
+  // Every worker's labels, each in its own slice of one array summed over the workers.
+  double counts[1] = {static_cast<double>(rows.labels.size())};
+  const int size = gbdt::XgboostCollectiveSize(), rank = gbdt::XgboostCollectiveRank();
+  std::vector<double> per_worker(static_cast<size_t>(size), 0.0);
+  per_worker[rank] = counts[0];
+  EMBER_RETURN_IF_ERROR(gbdt::XgboostCollectiveSum(per_worker));
+  size_t offset = 0, total = 0;
+  for (int r = 0; r < size; ++r) {
+    if (r < rank) offset += static_cast<size_t>(per_worker[r]);
+    total += static_cast<size_t>(per_worker[r]);
+  }
+  std::vector<double> all(total, 0.0);
+  for (size_t i = 0; i < rows.labels.size(); ++i) all[offset + i] = rows.labels[i];
+  EMBER_RETURN_IF_ERROR(gbdt::XgboostCollectiveSum(all));
+  if (all.empty()) return InvalidArgument("no labels");
+  const size_t at = std::min(all.size() - 1, static_cast<size_t>(q * static_cast<double>(all.size())));
+  std::nth_element(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(at), all.end());
+  return static_cast<double>(static_cast<float>(all[at]));
 }
 
 Result<std::shared_ptr<const GbdtBooster>> Train(TrainingData data, const GbdtCommonParams& p,
                                                  const XgbParamList& params, int outputs, const ExecContext& ctx,
                                                  const std::string& owner, const GbdtObjective& custom) {
-  if (ctx.comm && ctx.comm->size() > 1) {
+  if (ctx.comm && ctx.comm->size() > 1 && gbdt::XgboostCollectiveSize() != ctx.comm->size()) {
     return FailedPrecondition(owner + ": fitting on " + std::to_string(ctx.comm->size()) +
-                              " ranks is not supported yet (XGBoost's collective comes with multi-process "
-                              "training); fit on one rank");
+                              " ranks needs every rank to be a worker of XGBoost's collective (one process per "
+                              "rank, joined through a RabitTracker); this process sees " +
+                              std::to_string(gbdt::XgboostCollectiveSize()) + " worker(s)");
   }
   if (custom && outputs != 1) return InvalidArgument(owner + ": a custom objective needs a single-output model");
   int threads = 1;

@@ -58,9 +58,15 @@ int XgboostCollectiveRank() { return XGCommunicatorGetRank(); }
 
 int XgboostCollectiveSize() { return XGCommunicatorGetWorldSize(); }
 
+// xgboost::collective::DataType::kDouble is 7; Operation kMax 0, kSum 2 (XGBoost 1.7).
 Status XgboostCollectiveSum(std::span<double> values) {
-  // xgboost::collective::DataType::kDouble (7) and Operation::kSum (2) of XGBoost 1.7.
+  if (values.empty() || XgboostCollectiveSize() <= 1) return Status::OK();
   return Check(XGCommunicatorAllreduce(values.data(), values.size(), 7, 2), "summing over the workers");
+}
+
+Status XgboostCollectiveMax(std::span<double> values) {
+  if (values.empty() || XgboostCollectiveSize() <= 1) return Status::OK();
+  return Check(XGCommunicatorAllreduce(values.data(), values.size(), 7, 0), "maximum over the workers");
 }
 
 // XgbMatrix ---------------------------------------------------------------------------------

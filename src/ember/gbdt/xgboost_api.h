@@ -77,8 +77,10 @@ Status LeaveXgboostCollective();
 // This process's rank and the number of workers (0 and 1 outside a collective).
 int XgboostCollectiveRank();
 int XgboostCollectiveSize();
-// Sums `values` over every worker, in place.
+// Sums (or takes the maximum of) `values` over every worker, in place; a no-op outside a
+// collective.
 Status XgboostCollectiveSum(std::span<double> values);
+Status XgboostCollectiveMax(std::span<double> values);
 
 class XgbBooster {
  public:

@@ -89,8 +89,11 @@ Result<std::shared_ptr<const GbdtBooster>> Train(TrainingData data, const GbdtCo
                                                  const XgbParamList& params, int outputs, const ExecContext& ctx,
                                                  const std::string& owner, const GbdtObjective& custom = {});
 
-// The weighted mean of the training labels; errors when the weights sum to 0.
+// The weighted mean of the training labels over every worker of XGBoost's collective (this
+// process's alone outside one); errors when the weights sum to 0.
 Result<double> WeightedMean(const Rows& rows, const std::string& owner);
+// The q-quantile of the training labels (unweighted) over every worker, as a float.
+Result<double> LabelQuantile(const Rows& rows, double q);
 
 // Scoring -----------------------------------------------------------------------------------
 
