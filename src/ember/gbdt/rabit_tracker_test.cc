@@ -8,7 +8,11 @@
 
 #include <vector>
 
+#include "ember/base/file_util.h"
+#include "ember/core/builder.h"
+#include "ember/gbdt/gbdt.h"
 #include "ember/gbdt/xgboost_api.h"
+#include "ember/testing/conformance.h"
 #include "ember/testing/matchers.h"
 
 namespace ember::gbdt {
@@ -68,6 +72,99 @@ TEST(RabitTrackerTest, AMissingWorkerIsAnErrorNamingItNotAHang) {
   kill(b, SIGKILL);
   EXPECT_NE(ExitCode(a), 0);
   EXPECT_NE(ExitCode(b), 0);
+}
+
+// 6 partitions of 120 rows, 4 features; the label follows the first two.
+DataFrame TrainingFrame() {
+  Field features = MakeField("features", DenseVectorType(4));
+  auto schema = *Schema::Make({features, MakeField("label", Float64Type())});
+  std::vector<Batch> parts;
+  uint32_t state = 12345;
+  auto next = [&state] {
+    state = state * 1664525u + 1013904223u;
+    return static_cast<double>(state >> 8) / static_cast<double>(1u << 24) - 0.5;
+  };
+  for (int p = 0; p < 6; ++p) {
+    DenseVectorBuilder fb(4);
+    std::vector<std::optional<double>> labels;
+    for (int r = 0; r < 120; ++r) {
+      std::vector<double> x = {next(), next(), next(), next()};
+      EXPECT_THAT(fb.Append(x), IsOk());
+      labels.push_back(x[0] + 0.5 * x[1] + 0.2 * next() > 0 ? 1.0 : 0.0);
+    }
+    parts.push_back(*Batch::Make(schema, {fb.Finish(), MakeColumn(labels)}, 120));
+  }
+  return *DataFrame::Make(schema, parts);
+}
+
+GBDTClassifier::Params SmallParams() {
+  GBDTClassifier::Params p;
+  p.num_iterations = 20;
+  p.num_leaves = 7;
+  p.num_threads = 1;
+  return p;
+}
+
+// Each worker process fits on its own partitions (p % workers == rank) and writes its
+// model; every worker's model must be the one-process model on all partitions.
+TEST(DistributedGbdtTest, WorkersTrainTheOneProcessModel) {
+  for (int workers : {2, 3}) {
+    const std::string dir = testing::NewTempDir("gbdt_dist");
+    auto tracker = RabitTracker::Start(workers, "127.0.0.1", std::chrono::seconds(60));
+    ASSERT_THAT(tracker, IsOk());
+    std::vector<pid_t> pids;
+    for (int task = 0; task < workers; ++task) {
+      const std::string config = (*tracker)->WorkerConfig(task);
+      const pid_t pid = fork();
+      if (pid == 0) {
+        alarm(120);
+        if (!JoinXgboostCollective(config).ok()) _exit(10);
+        const int rank = XgboostCollectiveRank();
+        DataFrame all = TrainingFrame();
+        std::vector<Batch> mine;
+        for (int p = 0; p < all.num_partitions(); ++p) {
+          if (p % workers == rank) mine.push_back(all.partition(p));
+        }
+        ThreadPool pool(1);
+        auto model = (*GBDTClassifier::Make(SmallParams()))
+                         ->Fit(*DataFrame::Make(all.schema(), mine), ExecContext::WithPool(&pool));
+        if (!model.ok()) {
+          WriteStringToFile(dir + "/error_" + std::to_string(rank), model.status().ToString()).IgnoreError();
+          _exit(11);
+        }
+        const GbdtBooster& b = static_cast<const GBDTClassificationModel&>(**model).booster();
+        if (!WriteStringToFile(dir + "/model_" + std::to_string(rank), b.bytes()).ok()) _exit(12);
+        if (!LeaveXgboostCollective().ok()) _exit(13);
+        _exit(0);
+      }
+      pids.push_back(pid);
+    }
+    for (pid_t pid : pids) {
+      const int code = ExitCode(pid);
+      auto error = ReadFileToString(dir + "/error_0");
+      EXPECT_EQ(code, 0) << workers << " workers" << (error.ok() ? ": " + *error : "");
+    }
+    ASSERT_THAT((*tracker)->Wait(), IsOk());
+    // The one-process model, fitted in a process of its own too: this one must not start
+    // XGBoost's OpenMP threads before it forks more workers.
+    const pid_t single = fork();
+    if (single == 0) {
+      alarm(120);
+      ThreadPool pool(1);
+      auto model = (*GBDTClassifier::Make(SmallParams()))->Fit(TrainingFrame(), ExecContext::WithPool(&pool));
+      if (!model.ok()) _exit(11);
+      const GbdtBooster& b = static_cast<const GBDTClassificationModel&>(**model).booster();
+      _exit(WriteStringToFile(dir + "/model_single", b.bytes()).ok() ? 0 : 12);
+    }
+    ASSERT_EQ(ExitCode(single), 0);
+    auto want = ReadFileToString(dir + "/model_single");
+    ASSERT_THAT(want, IsOk());
+    for (int rank = 0; rank < workers; ++rank) {
+      auto got = ReadFileToString(dir + "/model_" + std::to_string(rank));
+      ASSERT_THAT(got, IsOk());
+      EXPECT_TRUE(*got == *want) << "worker " << rank << " of " << workers << " trained another model";
+    }
+  }
 }
 
 }  // namespace

@@ -144,7 +144,10 @@ Result<TrainingData> CollectTrainingData(const DataFrame& in, const GbdtCommonPa
   const std::string& group_col = options.group_col;
   const LabelCheck& check_label = options.check_label;
   EMBER_ASSIGN_OR_RETURN(BoundColumns cols, Bind(*in.schema(), p, owner, group_col));
-  const bool borrow = options.borrow_dense && !cols.sparse && cols.valid < 0 && cols.group < 0;
+  // Not across processes: XGBoost 1.7's QuantileDMatrix hung with 3 workers in a test
+  // (2 were fine); its regular matrix trains the one-process model with any count.
+  const bool borrow = options.borrow_dense && !cols.sparse && cols.valid < 0 && cols.group < 0 &&
+                      gbdt::XgboostCollectiveSize() <= 1;
   TrainingData data;
   data.feature_types = cols.feature_types;
   for (Rows* r : {&data.train, &data.valid}) {
