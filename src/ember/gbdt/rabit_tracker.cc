@@ -271,8 +271,8 @@ Status RabitTracker::Serve() {
   const LinkMap links = MakeLinkMap(workers_);
   std::map<int, Waiting> wait_conn;
   std::vector<Pending> pending;
-  std::vector<int> todo;
-  for (int r = 0; r < workers_; ++r) todo.push_back(r);
+  std::vector<int> free_ranks;
+  for (int r = 0; r < workers_; ++r) free_ranks.push_back(r);
   std::map<std::string, int> rank_of_task;
   std::set<int> shut_down;
   auto missing = [&](const std::set<std::string>& seen) {
@@ -339,7 +339,7 @@ Status RabitTracker::Serve() {
       continue;
     }
     pending.push_back({std::move(c), task});
-    if (pending.size() < todo.size()) continue;
+    if (pending.size() < free_ranks.size()) continue;
     // Everyone has arrived: ranks by task id (numerically when they are numbers).
     std::stable_sort(pending.begin(), pending.end(), [](const Pending& a, const Pending& b) {
       const bool an = !a.task_id.empty() && std::all_of(a.task_id.begin(), a.task_id.end(), ::isdigit);
@@ -348,8 +348,8 @@ Status RabitTracker::Serve() {
       return a.task_id < b.task_id;
     });
     for (Pending& w : pending) {
-      const int r = todo.front();
-      todo.erase(todo.begin());
+      const int r = free_ranks.front();
+      free_ranks.erase(free_ranks.begin());
       if (w.task_id != "NULL") rank_of_task[w.task_id] = r;
       EMBER_ASSIGN_OR_RETURN(auto accept_port, AssignRank(w.conn, r, links, wait_conn, workers_));
       if (accept_port.first > 0) wait_conn[r] = {w.conn.host(), accept_port.second, accept_port.first};
