@@ -73,34 +73,30 @@ std::shared_ptr<const Pipeline> SmallPipeline() {
                           *Repartition::Make({.n = 2})});
 }
 
-// MixedFrame with a 0/1 float64 label (id % 2) for classifiers.
-DataFrame LabeledFrame() {
-  DataFrame in = testing::MixedFrame();
-  SchemaPtr schema = *in.schema()->AddField(MakeField("label", Float64Type()));
+// `in` with one more column, `field`, holding value(id) for each row's int64 "id".
+template <typename T>
+DataFrame WithColumn(const DataFrame& in, Field field, T (*value)(int64_t id)) {
+  SchemaPtr schema = *in.schema()->AddField(std::move(field));
   std::vector<Batch> parts;
   for (const Batch& b : in.partitions()) {
-    std::vector<std::optional<double>> y;
-    for (int64_t r = 0; r < b.num_rows(); ++r) y.push_back(double(b.column(0)->Values<int64_t>()[r] % 2));
+    std::vector<std::optional<T>> v;
+    for (int64_t r = 0; r < b.num_rows(); ++r) v.push_back(value(b.column(0)->Values<int64_t>()[r]));
     std::vector<ColumnPtr> cols = b.columns();
-    cols.push_back(MakeColumn(y));
+    cols.push_back(MakeColumn(v));
     parts.push_back(*Batch::Make(schema, cols));
   }
   return *DataFrame::Make(schema, parts);
 }
 
+// MixedFrame with a 0/1 float64 label (id % 2) for classifiers.
+DataFrame LabeledFrame() {
+  return WithColumn<double>(testing::MixedFrame(), MakeField("label", Float64Type()),
+                            [](int64_t id) { return double(id % 2); });
+}
+
 // LabeledFrame with an int64 group column "g" (id % 3) for rankers.
 DataFrame GroupedFrame() {
-  DataFrame in = LabeledFrame();
-  SchemaPtr schema = *in.schema()->AddField(MakeField("g", Int64Type()));
-  std::vector<Batch> parts;
-  for (const Batch& b : in.partitions()) {
-    std::vector<std::optional<int64_t>> g;
-    for (int64_t r = 0; r < b.num_rows(); ++r) g.push_back(b.column(0)->Values<int64_t>()[r] % 3);
-    std::vector<ColumnPtr> cols = b.columns();
-    cols.push_back(MakeColumn(g));
-    parts.push_back(*Batch::Make(schema, cols));
-  }
-  return *DataFrame::Make(schema, parts);
+  return WithColumn<int64_t>(LabeledFrame(), MakeField("g", Int64Type()), [](int64_t id) { return id % 3; });
 }
 
 // MixedFrame with a list<string> column "tokens" (from "name").

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -105,6 +106,27 @@ class LoadedModel {
   int64_t version_;
   RawReplyFields raw_;
   std::string scoring_ = "stages";
+};
+
+// A route's current model, swapped whole on reload; requests take a reference and keep
+// the model they started with. A mutex rather than std::atomic<std::shared_ptr>: libstdc++
+// 12 implements that with a lock bit and fences that ThreadSanitizer cannot follow (it
+// reported the reload-under-load test); the critical section is one reference-count
+// increment.
+class ModelSlot {
+ public:
+  std::shared_ptr<const LoadedModel> load() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return model_;
+  }
+  void store(std::shared_ptr<const LoadedModel> model) {
+    std::lock_guard<std::mutex> lock(mu_);
+    model_.swap(model);
+  }  // the old model is released after the lock
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const LoadedModel> model_;
 };
 
 }  // namespace ember::serving

@@ -54,26 +54,6 @@ namespace {
 
 constexpr const char* kServerHeader = "ember/0.1.0";
 
-// A route's current model, swapped whole on reload. A mutex rather than
-// std::atomic<std::shared_ptr>: libstdc++ 12 implements that with a lock bit and fences
-// that ThreadSanitizer cannot follow (it reported the reload-under-load test); the critical
-// section is one reference-count increment.
-class ModelSlot {
- public:
-  std::shared_ptr<const LoadedModel> load() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return model_;
-  }
-  void store(std::shared_ptr<const LoadedModel> model) {
-    std::lock_guard<std::mutex> lock(mu_);
-    model_.swap(model);
-  }  // the old model is released outside the lock
-
- private:
-  mutable std::mutex mu_;
-  std::shared_ptr<const LoadedModel> model_;
-};
-
 struct Route {
   RouteOptions options;
   ModelSlot model;
