@@ -8,8 +8,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <map>
+#include <utility>
 #include <vector>
 
 #include "ember/base/status_macros.h"
@@ -19,6 +21,13 @@ namespace ember::gbdt {
 namespace {
 
 constexpr int32_t kMagic = 0xff99;
+// Ember's watch connections (not part of dmlc's protocol): this magic, the worker's rank
+// and task id; later one byte 'F' when the worker finished, 'E' and a string when its
+// collective call failed, or the connection's end when it died. The tracker sends news of
+// dead and failed workers back as a length-prefixed string.
+constexpr int32_t kWatchMagic = 0xe3be;
+constexpr char kFinished = 'F';
+constexpr char kFailed = 'E';
 
 // One worker connection with a deadline on every read and write.
 class Conn {
@@ -36,6 +45,7 @@ class Conn {
     if (fd_ >= 0) close(fd_);
   }
   const std::string& host() const { return host_; }
+  int Release() { return std::exchange(fd_, -1); }
 
   Status Read(void* buf, size_t n) {
     char* p = static_cast<char*>(buf);
@@ -216,10 +226,13 @@ Result<std::pair<int, int>> AssignRank(Conn& c, int rank, const LinkMap& links, 
 }  // namespace
 
 Result<std::unique_ptr<RabitTracker>> RabitTracker::Start(int workers, const std::string& host,
-                                                          std::chrono::milliseconds timeout) {
+                                                          std::chrono::milliseconds timeout,
+                                                          std::chrono::seconds peer_timeout) {
   if (workers < 1) return InvalidArgument("a Rabit tracker needs at least one worker");
+  if (peer_timeout.count() < 1) return InvalidArgument("a Rabit tracker's peer timeout must be at least 1 s");
   auto t = std::unique_ptr<RabitTracker>(new RabitTracker());
   t->workers_ = workers;
+  t->peer_timeout_ = peer_timeout;
   t->host_ = host;
   t->deadline_ = std::chrono::steady_clock::now() + timeout;
   t->listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
@@ -246,12 +259,41 @@ RabitTracker::~RabitTracker() {
   stop_ = true;
   if (thread_.joinable()) thread_.join();
   if (listen_fd_ >= 0) close(listen_fd_);
+  for (const Watch& w : watches_) close(w.fd);
 }
 
 std::string RabitTracker::WorkerConfig(int task_id) const {
   return R"({"rabit_tracker_uri": ")" + host_ + R"(", "rabit_tracker_port": )" + std::to_string(port_) +
          R"(, "rabit_task_id": ")" + std::to_string(task_id) + R"(", "rabit_world_size": )" +
-         std::to_string(workers_) + "}";
+         std::to_string(workers_) + R"(, "rabit_timeout": "true", "rabit_timeout_sec": ")" +
+         std::to_string(peer_timeout_.count()) + R"(", "ember_watch": ")" + host_ + ":" + std::to_string(port_) +
+         R"("})";
+}
+
+std::string RabitTracker::OnWatch(size_t i) {
+  char byte = 0;
+  const ssize_t got = recv(watches_[i].fd, &byte, 1, 0);
+  const Watch w = watches_[i];
+  std::string failure;
+  if (got == 1 && byte == kFailed) {
+    Conn c(dup(w.fd), host_, std::chrono::steady_clock::now() + std::chrono::seconds(1));
+    failure = c.ReadString().value_or("(no reason given)");
+  }
+  close(w.fd);
+  watches_.erase(watches_.begin() + static_cast<std::ptrdiff_t>(i));
+  const std::string who = "XGBoost worker task " + w.task + " (rank " + std::to_string(w.rank) + ")";
+  if (!failure.empty()) return who + " failed: " + failure;
+  std::lock_guard<std::mutex> lock(mu_);
+  if ((got == 1 && byte == kFinished) || finished_.count(w.task)) return "";
+  // The connection ended without a goodbye: the worker process is gone.
+  return who + " died before it finished";
+}
+
+void RabitTracker::Tell(const std::string& news) {
+  for (const Watch& w : watches_) {
+    Conn c(dup(w.fd), host_, std::chrono::steady_clock::now() + std::chrono::seconds(1));
+    c.WriteString(news).IgnoreError();  // a worker that is gone too is named by its own watch
+  }
 }
 
 void RabitTracker::Run() {
@@ -282,9 +324,14 @@ Status RabitTracker::Serve() {
     }
     return out;
   };
+  // After a worker died the tracker serves on for a moment, so that the others' watches,
+  // even ones still connecting, hear which one it was; then Wait() fails naming it.
+  std::string death;
+  std::chrono::steady_clock::time_point death_grace_end;
   while (static_cast<int>(shut_down.size()) < workers_) {
     if (stop_) return Cancelled("the Rabit tracker was stopped");
     const auto now = std::chrono::steady_clock::now();
+    if (!death.empty() && now >= death_grace_end) return Unavailable(death);
     if (now >= deadline_) {
       std::lock_guard<std::mutex> lock(mu_);
       if (static_cast<int>(started_.size()) < workers_) {
@@ -293,8 +340,18 @@ Status RabitTracker::Serve() {
       return DeadlineExceeded("XGBoost workers (task ids) " + missing(finished_) +
                               " did not finish within the timeout");
     }
-    pollfd p{listen_fd_, POLLIN, 0};
-    if (poll(&p, 1, 100) <= 0) continue;
+    std::vector<pollfd> fds = {{listen_fd_, POLLIN, 0}};
+    for (const Watch& w : watches_) fds.push_back({w.fd, POLLIN, 0});
+    if (poll(fds.data(), fds.size(), 100) <= 0) continue;
+    for (size_t i = fds.size() - 1; i >= 1; --i) {
+      if (fds[i].revents == 0) continue;
+      std::string news = OnWatch(i - 1);
+      if (news.empty() || !death.empty()) continue;
+      death = std::move(news);
+      death_grace_end = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+      Tell(death);
+    }
+    if (fds[0].revents == 0) continue;
     sockaddr_in peer{};
     socklen_t len = sizeof(peer);
     const int fd = accept(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &len);
@@ -303,6 +360,13 @@ Status RabitTracker::Serve() {
     inet_ntop(AF_INET, &peer.sin_addr, ip, sizeof(ip));
     Conn c(fd, ip, deadline_);
     EMBER_ASSIGN_OR_RETURN(int32_t magic, c.ReadInt());
+    if (magic == kWatchMagic) {
+      EMBER_ASSIGN_OR_RETURN(int32_t rank, c.ReadInt());
+      EMBER_ASSIGN_OR_RETURN(std::string task, c.ReadString());
+      watches_.push_back({c.Release(), task, rank});
+      if (!death.empty()) Tell(death);  // again to the others: harmless, they read it once
+      continue;
+    }
     if (magic != kMagic) return InvalidArgument(std::string("a connection from ") + ip + " is not an XGBoost worker");
     EMBER_RETURN_IF_ERROR(c.WriteInt(kMagic));
     EMBER_ASSIGN_OR_RETURN(int32_t rank, c.ReadInt());
@@ -360,3 +424,79 @@ Status RabitTracker::Serve() {
 }
 
 }  // namespace ember::gbdt
+
+// The worker's side of the watch -----------------------------------------------------------
+
+namespace ember::gbdt::tracker_watch {
+
+namespace {
+
+std::mutex watch_mu;
+int watch_fd = -1;
+
+// The string value of `"key": "value"` in the config WorkerConfig made (empty if absent).
+std::string ConfigValue(const std::string& config, const std::string& key) {
+  const std::string start = "\"" + key + "\": \"";
+  const size_t at = config.find(start);
+  if (at == std::string::npos) return "";
+  const size_t from = at + start.size();
+  const size_t end = config.find('"', from);
+  return end == std::string::npos ? "" : config.substr(from, end - from);
+}
+
+}  // namespace
+
+Status Open(const std::string& config, int rank) {
+  const std::string where = ConfigValue(config, "ember_watch");
+  if (where.empty()) return Status::OK();  // not an Ember tracker
+  const size_t colon = where.rfind(':');
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(std::atoi(where.c_str() + colon + 1)));
+  if (colon == std::string::npos || inet_pton(AF_INET, where.substr(0, colon).c_str(), &addr.sin_addr) != 1) {
+    return InvalidArgument("the tracker's watch address '" + where + "' is not IPv4 host:port");
+  }
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return Unavailable(std::string("socket: ") + std::strerror(errno));
+  timeval tv{10, 0};  // bounds connect() too
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    const std::string error = std::strerror(errno);
+    close(fd);
+    return Unavailable("cannot reach the Rabit tracker's watch at " + where + ": " + error);
+  }
+  Conn c(fd, where, std::chrono::steady_clock::now() + std::chrono::seconds(10));
+  EMBER_RETURN_IF_ERROR(c.WriteInt(kWatchMagic));
+  EMBER_RETURN_IF_ERROR(c.WriteInt(rank));
+  EMBER_RETURN_IF_ERROR(c.WriteString(ConfigValue(config, "rabit_task_id")));
+  std::lock_guard<std::mutex> lock(watch_mu);
+  if (watch_fd >= 0) close(watch_fd);
+  watch_fd = c.Release();
+  return Status::OK();
+}
+
+void Close() {
+  std::lock_guard<std::mutex> lock(watch_mu);
+  if (watch_fd < 0) return;
+  send(watch_fd, &kFinished, 1, MSG_NOSIGNAL);
+  close(watch_fd);
+  watch_fd = -1;
+}
+
+void ReportFailure(const std::string& error) {
+  std::lock_guard<std::mutex> lock(watch_mu);
+  if (watch_fd < 0) return;
+  Conn c(watch_fd, "the tracker", std::chrono::steady_clock::now() + std::chrono::seconds(1));
+  if (c.Write(&kFailed, 1).ok()) c.WriteString(error).IgnoreError();
+  watch_fd = -1;  // c closes it: one report per watch
+}
+
+std::string News(std::chrono::milliseconds wait) {
+  std::lock_guard<std::mutex> lock(watch_mu);
+  if (watch_fd < 0) return "";
+  Conn c(dup(watch_fd), "the tracker", std::chrono::steady_clock::now() + wait);
+  auto news = c.ReadString();
+  return news.ok() ? *news : "";
+}
+
+}  // namespace ember::gbdt::tracker_watch

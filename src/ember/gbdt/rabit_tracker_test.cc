@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <vector>
 
 #include "ember/base/file_util.h"
@@ -107,12 +108,15 @@ GBDTClassifier::Params SmallParams() {
 
 // Each worker process fits on its own partitions (p % workers == rank) and writes its
 // model; every worker's model must be the one-process model on all partitions. Two workers
-// here: three passed on their own many times but hung once in a loaded CI run (under
-// investigation, see docs/gbdt.md), and a flaky test would block every landing.
+// by default; EMBER_GBDT_DIST_MAX_WORKERS=4 adds 3 and 4. Three passed alone and under
+// load many times but hung once in a loaded CI run before Rabit's peer timeout was set (see
+// docs/gbdt.md); with it a stall is now an error within 30 s that says where.
 TEST(DistributedGbdtTest, WorkersTrainTheOneProcessModel) {
-  for (int workers : {2}) {
+  const char* max_env = std::getenv("EMBER_GBDT_DIST_MAX_WORKERS");
+  const int max_workers = max_env ? std::atoi(max_env) : 2;
+  for (int workers = 2; workers <= max_workers; ++workers) {
     const std::string dir = testing::NewTempDir("gbdt_dist");
-    auto tracker = RabitTracker::Start(workers, "127.0.0.1", std::chrono::seconds(60));
+    auto tracker = RabitTracker::Start(workers, "127.0.0.1", std::chrono::seconds(60), std::chrono::seconds(30));
     ASSERT_THAT(tracker, IsOk());
     std::vector<pid_t> pids;
     for (int task = 0; task < workers; ++task) {
@@ -143,8 +147,11 @@ TEST(DistributedGbdtTest, WorkersTrainTheOneProcessModel) {
     }
     for (pid_t pid : pids) {
       const int code = ExitCode(pid);
-      auto error = ReadFileToString(dir + "/error_0");
-      EXPECT_EQ(code, 0) << workers << " workers" << (error.ok() ? ": " + *error : "");
+      EXPECT_EQ(code, 0) << workers << " workers";
+    }
+    for (int rank = 0; rank < workers; ++rank) {
+      auto error = ReadFileToString(dir + "/error_" + std::to_string(rank));
+      EXPECT_FALSE(error.ok()) << "worker " << rank << " of " << workers << ": " << *error;
     }
     ASSERT_THAT((*tracker)->Wait(), IsOk());
     // The one-process model, fitted in a process of its own too: this one must not start
@@ -167,6 +174,73 @@ TEST(DistributedGbdtTest, WorkersTrainTheOneProcessModel) {
       EXPECT_TRUE(*got == *want) << "worker " << rank << " of " << workers << " trained another model";
     }
   }
+}
+
+
+// Two workers; the one of rank 1 joins and then `fate`s (kills or stops itself). The one of
+// rank 0 fits, and writes how long the fit took and its error to `dir`/error_0.
+std::vector<pid_t> StartWorkersOneFailing(const RabitTracker& tracker, const std::string& dir, int fate) {
+  std::vector<pid_t> pids;
+  for (int task = 0; task < 2; ++task) {
+    const std::string config = tracker.WorkerConfig(task);
+    const pid_t pid = fork();
+    if (pid != 0) {
+      pids.push_back(pid);
+      continue;
+    }
+    alarm(60);
+    if (!JoinXgboostCollective(config).ok()) _exit(10);
+    if (XgboostCollectiveRank() == 1) raise(fate);
+    ThreadPool pool(1);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto model = (*GBDTClassifier::Make(SmallParams()))->Fit(TrainingFrame(), ExecContext::WithPool(&pool));
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    WriteStringToFile(dir + "/error_0", std::to_string(seconds) + " s: " + model.status().ToString()).IgnoreError();
+    _exit(model.ok() ? 0 : 11);
+  }
+  return pids;
+}
+
+TEST(DistributedGbdtTest, AWorkerThatDiesFailsTheOthersWithAnErrorNamingIt) {
+  const std::string dir = testing::NewTempDir("gbdt_dead");
+  auto tracker = RabitTracker::Start(2, "127.0.0.1", std::chrono::seconds(60));
+  ASSERT_THAT(tracker, IsOk());
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<pid_t> pids = StartWorkersOneFailing(**tracker, dir, SIGKILL);
+  EXPECT_EQ(ExitCode(pids[0]), 11);
+  EXPECT_EQ(ExitCode(pids[1]), 100 + SIGKILL);
+  auto error = ReadFileToString(dir + "/error_0");
+  ASSERT_THAT(error, IsOk());
+  EXPECT_NE(error->find("XGBoost worker 0 of 2"), std::string::npos) << *error;
+  EXPECT_NE(error->find("XGBoost worker task 1 (rank 1) died before it finished"), std::string::npos) << *error;
+  EXPECT_EQ(error->find("Stack trace"), std::string::npos) << *error;
+  // The tracker names it too, at once rather than at its 60 s deadline.
+  Status s = (*tracker)->Wait();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20));
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable) << s.ToString();
+  EXPECT_NE(s.message().find("task 1 (rank 1) died"), std::string::npos) << s.ToString();
+}
+
+TEST(DistributedGbdtTest, AStuckWorkerFailsTheOthersAfterThePeerTimeoutNotAHang) {
+  const std::string dir = testing::NewTempDir("gbdt_stuck");
+  auto tracker = RabitTracker::Start(2, "127.0.0.1", std::chrono::seconds(60), std::chrono::seconds(2));
+  ASSERT_THAT(tracker, IsOk());
+  std::vector<pid_t> pids = StartWorkersOneFailing(**tracker, dir, SIGSTOP);
+  EXPECT_EQ(ExitCode(pids[0]), 11);
+  kill(pids[1], SIGKILL);
+  EXPECT_EQ(ExitCode(pids[1]), 100 + SIGKILL);
+  auto error = ReadFileToString(dir + "/error_0");
+  ASSERT_THAT(error, IsOk());
+  EXPECT_NE(error->find("did not answer within the tracker's peer timeout"), std::string::npos) << *error;
+  EXPECT_LT(std::stod(*error), 15.0) << *error;  // about 2 s (the peer timeout), not a hang
+  // The tracker relays the first failure a worker reported.
+  Status s = (*tracker)->Wait();
+  EXPECT_NE(s.message().find("XGBoost worker task 0 (rank 0) failed: "), std::string::npos) << s.ToString();
+  EXPECT_NE(s.message().find("Poll timeout"), std::string::npos) << s.ToString();
+}
+
+TEST(RabitTrackerTest, RejectsAPeerTimeoutUnderOneSecond) {
+  EXPECT_FALSE(RabitTracker::Start(2, "127.0.0.1", std::chrono::seconds(5), std::chrono::seconds(0)).ok());
 }
 
 }  // namespace

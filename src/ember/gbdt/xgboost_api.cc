@@ -7,14 +7,32 @@
 #include <cstring>
 
 #include "ember/base/status_macros.h"
+#include "ember/gbdt/rabit_tracker.h"
 
 namespace ember::gbdt {
 
 namespace {
 
+// XGBoost's error without its stack trace; when a collective call failed (Rabit's
+// messages), what the tracker said about the other workers, or what a poll timeout means.
 Status Check(int rc, const char* what) {
   if (rc == 0) return Status::OK();
-  return Internal(std::string("XGBoost ") + what + ": " + XGBGetLastError());
+  std::string error = XGBGetLastError();
+  if (const size_t at = error.find("\nStack trace:"); at != std::string::npos) error.resize(at);
+  if (error.find("rabit") != std::string::npos) {
+    const std::string news = tracker_watch::News(std::chrono::seconds(2));
+    if (!news.empty()) {
+      error += " (" + news + ")";
+    } else if (error.find("Poll timeout") != std::string::npos) {
+      error += " (a peer worker did not answer within the tracker's peer timeout: it is stuck or unreachable)";
+    } else {
+      error += " (a peer worker closed its connections: it failed or was killed)";
+    }
+    tracker_watch::ReportFailure(std::string(what) + ": " + error);
+    return Unavailable("XGBoost worker " + std::to_string(XGCommunicatorGetRank()) + " of " +
+                       std::to_string(XGCommunicatorGetWorldSize()) + ", " + what + ": " + error);
+  }
+  return Internal(std::string("XGBoost ") + what + ": " + error);
 }
 
 #define EMBER_XGB(call, what) EMBER_RETURN_IF_ERROR(Check((call), (what)))
@@ -49,10 +67,15 @@ std::string XgboostVersion() {
 // The collective ------------------------------------------------------------------------------
 
 Status JoinXgboostCollective(const std::string& config) {
-  return Check(XGCommunicatorInit(config.c_str()), "joining the collective");
+  EMBER_XGB(XGCommunicatorInit(config.c_str()), "joining the collective");
+  return tracker_watch::Open(config, XGCommunicatorGetRank());
 }
 
-Status LeaveXgboostCollective() { return Check(XGCommunicatorFinalize(), "leaving the collective"); }
+Status LeaveXgboostCollective() {
+  Status s = Check(XGCommunicatorFinalize(), "leaving the collective");
+  tracker_watch::Close();
+  return s;
+}
 
 int XgboostCollectiveRank() { return XGCommunicatorGetRank(); }
 
