@@ -12,6 +12,7 @@ PACKAGES=(
   libgoogle-perftools-dev                 # tcmalloc for the programs (see CMakeLists.txt)
   libsqlite3-dev                          # differential tests of the SQL transformer
   libxgboost-dev                          # gradient-boosted trees (gbdt/)
+  libopenmpi-dev openmpi-bin              # scale-out over MPI ranks (mpi/), mpirun
   python3 python3-sklearn                 # differential tests against scikit-learn (/usr/bin/python3)
 )
 missing=()

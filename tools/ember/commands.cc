@@ -161,8 +161,11 @@ Status Fit(const CliContext& c, const std::string& spec_path, const std::string&
   Timer t;
   EMBER_ASSIGN_OR_RETURN(auto model, (*pipeline)->Fit(frame, c.exec));
   c.log << "fitted " << (*pipeline)->stages().size() << " stages in " << Fixed(t.Seconds()) << " s\n";
-  EMBER_RETURN_IF_ERROR(SaveStage(*model, out_dir, {.overwrite = overwrite, .input_schema = frame.schema()}));
-  c.out << "saved model to " << out_dir << "\n";
+  // On several ranks every rank holds the same model; rank 0 saves it.
+  if (c.exec.comm == nullptr || c.exec.comm->rank() == 0) {
+    EMBER_RETURN_IF_ERROR(SaveStage(*model, out_dir, {.overwrite = overwrite, .input_schema = frame.schema()}));
+    c.out << "saved model to " << out_dir << "\n";
+  }
   return Status::OK();
 }
 
@@ -182,7 +185,12 @@ Status Transform(const CliContext& c, const std::string& model_dir, const std::s
   c.log << "transformed " << result.num_rows() << " rows in " << Fixed(secs, 3) << " s ("
         << Fixed(secs > 0 ? result.num_rows() / secs : 0, 0) << " rows/s)\n";
   EMBER_RETURN_IF_ERROR(WriteTable(c.exec, result, out));
-  c.out << "wrote " << result.num_rows() << " rows to " << out << "\n";
+  if (c.exec.comm && c.exec.comm->size() > 1) {
+    c.out << "wrote " << result.num_rows() << " rows (rank 0's part of " << c.exec.comm->size() << ") to " << out
+          << "/\n";
+  } else {
+    c.out << "wrote " << result.num_rows() << " rows to " << out << "\n";
+  }
   return Status::OK();
 }
 
@@ -283,8 +291,11 @@ Status Eval(const CliContext& c, const std::string& model_dir, const std::string
     c.out << row.schema()->field(i).name << std::string(std::max<size_t>(1, 26 - row.schema()->field(i).name.size()), ' ')
           << value << "\n";
   }
-  if (!out.empty()) {
-    EMBER_RETURN_IF_ERROR(WriteTable(c.exec, metrics, out));
+  // On several ranks every rank has the job's metrics; rank 0 writes them, as one file.
+  if (!out.empty() && (c.exec.comm == nullptr || c.exec.comm->rank() == 0)) {
+    ExecContext one_rank = c.exec;
+    one_rank.comm = nullptr;
+    EMBER_RETURN_IF_ERROR(WriteTable(one_rank, metrics, out));
     c.log << "wrote metrics to " << out << "\n";
   }
   return Status::OK();

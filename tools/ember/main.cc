@@ -8,12 +8,27 @@
 
 #include "commands.h"
 #include "ember/exec/allocator.h"
+#include "ember/mpi/mpi_communicator.h"
+
+namespace {
+
+// Swallows what a rank other than 0 would print: rank 0 speaks for the job.
+class NullBuffer : public std::streambuf {
+ protected:
+  int overflow(int c) override { return c; }
+};
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Ember: machine-learning pipelines over DataFrames, natively."};
   app.require_subcommand(1);
   int threads = 0;
   app.add_option("--threads", threads, "worker threads (default: one per core)");
+  double collective_timeout_s = 600;
+  app.add_option("--collective-timeout", collective_timeout_s,
+                 "under mpirun: seconds a rank waits for the others in any collective before the job fails "
+                 "naming the missing ranks (default 600)");
 
   std::string stage, path, in, out, spec, data, model, label = "label", metric = "auto";
   int64_t rows = 10;
@@ -77,11 +92,33 @@ int main(int argc, char** argv) {
   // Before any thread starts: every thread inherits the mask, so SIGTERM, SIGINT and
   // SIGHUP reach only the serve command's sigwait.
   if (*serve) ember::cli::BlockServeSignals();
+  // Started by mpirun or srun: one rank of an SPMD job, every rank running this command on
+  // its share of the data. Otherwise a job of one rank.
+  std::unique_ptr<ember::MpiCommunicator> world;
+  if (ember::MpiCommunicator::LaunchedAsRank() && !*serve) {
+    ember::MpiOptions options;
+    options.timeout = std::chrono::milliseconds(static_cast<int64_t>(collective_timeout_s * 1000));
+    auto w = ember::MpiCommunicator::World(options);
+    if (!w.ok()) {
+      std::cerr << "ember: error: " << w.status().message() << "\n";
+      return ember::MpiCommunicator::Finish(1);
+    }
+    world = std::move(*w);
+  }
   ember::ThreadPool pool(threads);
   ember::ExecContext exec = ember::ExecContext::WithPool(&pool);
-  ember::cli::CliContext c{exec, std::cout, std::cerr, isatty(STDERR_FILENO) == 1};
+  // Looking at a table is rank 0's job alone; the others only wait for it.
+  const bool rank0_alone = *describe || *schema || *head || *import_xgb;
+  if (world && !rank0_alone) exec.comm = world.get();
+  NullBuffer null_buffer;
+  std::ostream null_stream(&null_buffer);
+  const bool speaks = !world || world->rank() == 0;
+  ember::cli::CliContext c{exec, speaks ? std::cout : null_stream, speaks ? std::cerr : null_stream,
+                           speaks && isatty(STDERR_FILENO) == 1};
   ember::Status s;
-  if (*describe) s = ember::cli::Describe(c, stage);
+  if (!speaks && rank0_alone) {
+    // nothing to do
+  } else if (*describe) s = ember::cli::Describe(c, stage);
   else if (*schema) s = ember::cli::Schema(c, path);
   else if (*head) s = ember::cli::Head(c, path, rows);
   else if (*convert) s = ember::cli::Convert(c, in, out);
@@ -93,9 +130,12 @@ int main(int argc, char** argv) {
     serve_args.threads = threads;
     s = ember::cli::Serve(c, serve_args);
   }
+  int code = 0;
   if (!s.ok()) {
-    std::cerr << "ember: error: " << s.message() << "\n";
-    return 1;
+    std::cerr << "ember: error" << (world ? " (rank " + std::to_string(world->rank()) + ")" : "") << ": "
+              << s.message() << "\n";
+    code = 1;
   }
-  return 0;
+  world.reset();
+  return ember::MpiCommunicator::Finish(code);
 }

@@ -1,11 +1,93 @@
 #include "ember/exec/communicator.h"
 
 #include <cstdint>
+#include <algorithm>
 #include <cstring>
 
 #include "ember/base/status_macros.h"
 
 namespace ember {
+
+namespace {
+
+template <typename T>
+void ReduceInto(std::span<T> acc, const Bytes& b, ReduceOp op) {
+  const T* x = reinterpret_cast<const T*>(b.data());
+  for (size_t i = 0; i < acc.size(); ++i) {
+    T v;
+    std::memcpy(&v, x + i, sizeof(T));
+    switch (op) {
+      case ReduceOp::kSum: acc[i] += v; break;
+      case ReduceOp::kMin: acc[i] = std::min(acc[i], v); break;
+      case ReduceOp::kMax: acc[i] = std::max(acc[i], v); break;
+    }
+  }
+}
+
+}  // namespace
+
+template <typename T>
+Status ExchangeCommunicator::AllReduceT(std::span<T> inout, ReduceOp op, Deadline d) {
+  if (size() == 1) return Status::OK();
+  Bytes mine(reinterpret_cast<const char*>(inout.data()), inout.size() * sizeof(T));
+  EMBER_ASSIGN_OR_RETURN(auto all, Exchange("AllReduce", std::vector<Bytes>(size(), mine), d));
+  for (const Bytes& b : all) {
+    if (b.size() != mine.size()) {
+      return InvalidArgument("AllReduce length mismatch: " + std::to_string(b.size() / sizeof(T)) + " vs " +
+                             std::to_string(inout.size()) + " values");
+    }
+  }
+  if (!mine.empty()) std::memcpy(inout.data(), all[0].data(), mine.size());
+  for (int r = 1; r < size(); ++r) ReduceInto(inout, all[r], op);
+  return Status::OK();
+}
+
+Status ExchangeCommunicator::AllReduce(std::span<double> inout, ReduceOp op, Deadline d) {
+  return AllReduceT(inout, op, d);
+}
+
+Status ExchangeCommunicator::AllReduce(std::span<int64_t> inout, ReduceOp op, Deadline d) {
+  return AllReduceT(inout, op, d);
+}
+
+Result<std::vector<Bytes>> ExchangeCommunicator::AllGather(Bytes mine, Deadline d) {
+  if (size() == 1) return std::vector<Bytes>{std::move(mine)};
+  return Exchange("AllGather", std::vector<Bytes>(size(), mine), d);
+}
+
+Result<std::vector<Bytes>> ExchangeCommunicator::AllToAllV(std::vector<Bytes> to_each, Deadline d) {
+  if (static_cast<int>(to_each.size()) != size()) {
+    return InvalidArgument("AllToAllV needs one message per rank (" + std::to_string(size()) + "), got " +
+                           std::to_string(to_each.size()));
+  }
+  if (size() == 1) return to_each;
+  return Exchange("AllToAllV", std::move(to_each), d);
+}
+
+Status ExchangeCommunicator::Broadcast(Bytes* data, int root, Deadline d) {
+  if (root < 0 || root >= size()) return InvalidArgument("Broadcast root " + std::to_string(root));
+  if (size() == 1) return Status::OK();
+  std::vector<Bytes> out(size());
+  if (rank() == root) std::fill(out.begin(), out.end(), *data);
+  EMBER_ASSIGN_OR_RETURN(auto in, Exchange("Broadcast(" + std::to_string(root) + ")", std::move(out), d));
+  *data = std::move(in[root]);
+  return Status::OK();
+}
+
+Result<std::vector<Bytes>> ExchangeCommunicator::Gather(Bytes mine, int root, Deadline d) {
+  if (root < 0 || root >= size()) return InvalidArgument("Gather root " + std::to_string(root));
+  if (size() == 1) return std::vector<Bytes>{std::move(mine)};
+  std::vector<Bytes> out(size());
+  out[root] = std::move(mine);
+  EMBER_ASSIGN_OR_RETURN(auto in, Exchange("Gather(" + std::to_string(root) + ")", std::move(out), d));
+  if (rank() != root) return std::vector<Bytes>{};
+  return in;
+}
+
+Status ExchangeCommunicator::Barrier(Deadline d) {
+  if (size() == 1) return Status::OK();
+  return Exchange("Barrier", std::vector<Bytes>(size()), d).status();
+}
 
 Result<std::vector<double>> AllGatherDoubles(Communicator& comm, std::span<const double> mine, Deadline deadline) {
   Bytes bytes(mine.size() * sizeof(double), '\0');

@@ -43,6 +43,30 @@ class Communicator {
   virtual Status Barrier(Deadline deadline) = 0;
 };
 
+// A Communicator whose every collective is one all-to-all exchange (LocalCommunicator's
+// groups, MpiCommunicator): subclasses move the bytes, this class builds the collectives on
+// them, with reductions in rank order (bit-identical results on every rank).
+class ExchangeCommunicator : public Communicator {
+ public:
+  Status AllReduce(std::span<double> inout, ReduceOp op, Deadline deadline) override;
+  Status AllReduce(std::span<int64_t> inout, ReduceOp op, Deadline deadline) override;
+  Result<std::vector<Bytes>> AllGather(Bytes mine, Deadline deadline) override;
+  Result<std::vector<Bytes>> AllToAllV(std::vector<Bytes> to_each, Deadline deadline) override;
+  Status Broadcast(Bytes* data, int root, Deadline deadline) override;
+  Result<std::vector<Bytes>> Gather(Bytes mine, int root, Deadline deadline) override;
+  Status Barrier(Deadline deadline) override;
+
+ protected:
+  // `out[r]` goes to rank r (one entry per rank); returns what each rank sent to this one,
+  // indexed by sender. `op` names the collective in errors; every rank must call the same.
+  // Called only when size() > 1.
+  virtual Result<std::vector<Bytes>> Exchange(const std::string& op, std::vector<Bytes> out, Deadline deadline) = 0;
+
+ private:
+  template <typename T>
+  Status AllReduceT(std::span<T> inout, ReduceOp op, Deadline deadline);
+};
+
 // Every rank's `mine`, concatenated in rank order, on every rank (AllGather of doubles).
 Result<std::vector<double>> AllGatherDoubles(Communicator& comm, std::span<const double> mine, Deadline deadline);
 // Every rank's strings, concatenated in rank order, on every rank.

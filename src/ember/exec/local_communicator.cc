@@ -88,92 +88,18 @@ class Hub {
   Status broken_;
 };
 
-template <typename T>
-Bytes ToBytes(std::span<const T> v) {
-  return Bytes(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
-}
-
-template <typename T>
-void Reduce(std::span<T> acc, const Bytes& b, ReduceOp op) {
-  const T* x = reinterpret_cast<const T*>(b.data());
-  for (size_t i = 0; i < acc.size(); ++i) {
-    T v;
-    std::memcpy(&v, x + i, sizeof(T));
-    switch (op) {
-      case ReduceOp::kSum: acc[i] += v; break;
-      case ReduceOp::kMin: acc[i] = std::min(acc[i], v); break;
-      case ReduceOp::kMax: acc[i] = std::max(acc[i], v); break;
-    }
-  }
-}
-
-class LocalComm final : public Communicator {
+class LocalComm final : public ExchangeCommunicator {
  public:
-  LocalComm(std::shared_ptr<Hub> hub, int rank, int size)
-      : hub_(std::move(hub)), rank_(rank), size_(size) {}
+  LocalComm(std::shared_ptr<Hub> hub, int rank, int size) : hub_(std::move(hub)), rank_(rank), size_(size) {}
   int rank() const override { return rank_; }
   int size() const override { return size_; }
 
-  Status AllReduce(std::span<double> inout, ReduceOp op, Deadline d) override {
-    return AllReduceT(inout, op, d);
-  }
-  Status AllReduce(std::span<int64_t> inout, ReduceOp op, Deadline d) override {
-    return AllReduceT(inout, op, d);
-  }
-  Result<std::vector<Bytes>> AllGather(Bytes mine, Deadline d) override {
-    if (size_ == 1) return std::vector<Bytes>{std::move(mine)};
-    return hub_->Exchange(rank_, "AllGather", std::vector<Bytes>(size_, mine), d);
-  }
-  Result<std::vector<Bytes>> AllToAllV(std::vector<Bytes> to_each, Deadline d) override {
-    if (static_cast<int>(to_each.size()) != size_) {
-      return InvalidArgument("AllToAllV needs one message per rank (" + std::to_string(size_) +
-                             "), got " + std::to_string(to_each.size()));
-    }
-    if (size_ == 1) return to_each;
-    return hub_->Exchange(rank_, "AllToAllV", std::move(to_each), d);
-  }
-  Status Broadcast(Bytes* data, int root, Deadline d) override {
-    if (root < 0 || root >= size_) return InvalidArgument("Broadcast root " + std::to_string(root));
-    if (size_ == 1) return Status::OK();
-    std::vector<Bytes> out(size_);
-    if (rank_ == root) std::fill(out.begin(), out.end(), *data);
-    EMBER_ASSIGN_OR_RETURN(auto in, hub_->Exchange(rank_, "Broadcast(" + std::to_string(root) + ")",
-                                                   std::move(out), d));
-    *data = std::move(in[root]);
-    return Status::OK();
-  }
-  Result<std::vector<Bytes>> Gather(Bytes mine, int root, Deadline d) override {
-    if (root < 0 || root >= size_) return InvalidArgument("Gather root " + std::to_string(root));
-    if (size_ == 1) return std::vector<Bytes>{std::move(mine)};
-    std::vector<Bytes> out(size_);
-    out[root] = std::move(mine);
-    EMBER_ASSIGN_OR_RETURN(auto in, hub_->Exchange(rank_, "Gather(" + std::to_string(root) + ")",
-                                                   std::move(out), d));
-    if (rank_ != root) return std::vector<Bytes>{};
-    return in;
-  }
-  Status Barrier(Deadline d) override {
-    if (size_ == 1) return Status::OK();
-    return hub_->Exchange(rank_, "Barrier", std::vector<Bytes>(size_), d).status();
+ protected:
+  Result<std::vector<Bytes>> Exchange(const std::string& op, std::vector<Bytes> out, Deadline d) override {
+    return hub_->Exchange(rank_, op, std::move(out), d);
   }
 
  private:
-  template <typename T>
-  Status AllReduceT(std::span<T> inout, ReduceOp op, Deadline d) {
-    if (size_ == 1) return Status::OK();
-    Bytes mine = ToBytes<T>(inout);
-    EMBER_ASSIGN_OR_RETURN(auto all, hub_->Exchange(rank_, "AllReduce", std::vector<Bytes>(size_, mine), d));
-    for (const Bytes& b : all) {
-      if (b.size() != mine.size()) {
-        return InvalidArgument("AllReduce length mismatch: " + std::to_string(b.size() / sizeof(T)) +
-                               " vs " + std::to_string(inout.size()) + " values");
-      }
-    }
-    std::memcpy(inout.data(), all[0].data(), mine.size());
-    for (int r = 1; r < size_; ++r) Reduce(inout, all[r], op);
-    return Status::OK();
-  }
-
   std::shared_ptr<Hub> hub_;
   int rank_, size_;
 };

@@ -92,6 +92,7 @@ Result<SchemaPtr> GBDTClassifier::TransformSchema(const Schema& in) const {
 
 Result<std::shared_ptr<const Transformer>> GBDTClassifier::Fit(const DataFrame& in, const ExecContext& ctx) const {
   const std::string owner = Describe();
+  EMBER_ASSIGN_OR_RETURN(auto collective, RankCollective::JoinIfNeeded(ctx, owner));  // several ranks
   const Params& p = params_;
   EMBER_ASSIGN_OR_RETURN(TrainingData data, CollectTrainingData(in, p, owner, {.check_label = CheckClassLabel, .borrow_dense = true}));
   EMBER_ASSIGN_OR_RETURN(const int k, CountClasses(in, data, p.label_col));
@@ -147,6 +148,7 @@ Result<SchemaPtr> GBDTRegressor::TransformSchema(const Schema& in) const {
 
 Result<std::shared_ptr<const Transformer>> GBDTRegressor::Fit(const DataFrame& in, const ExecContext& ctx) const {
   const std::string owner = Describe();
+  EMBER_ASSIGN_OR_RETURN(auto collective, RankCollective::JoinIfNeeded(ctx, owner));  // several ranks
   const Params& p = params_;
   auto check = [&p](double y) {
     if ((p.objective == "poisson" || p.objective == "tweedie") && y < 0) {
@@ -235,6 +237,7 @@ Result<SchemaPtr> GBDTRanker::TransformSchema(const Schema& in) const {
 
 Result<std::shared_ptr<const Transformer>> GBDTRanker::Fit(const DataFrame& in, const ExecContext& ctx) const {
   const std::string owner = Describe();
+  EMBER_ASSIGN_OR_RETURN(auto collective, RankCollective::JoinIfNeeded(ctx, owner));  // several ranks
   const Params& p = params_;
   EMBER_ASSIGN_OR_RETURN(TrainingData data, CollectTrainingData(in, p, owner, {.group_col = p.group_col}));
   GroupRows(&data.train);

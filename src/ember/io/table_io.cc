@@ -1,10 +1,12 @@
 #include "ember/io/table_io.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 
 #include "ember/base/status_macros.h"
 #include "ember/io/csv.h"
+#include "ember/io/internal/block_reader.h"
 #include "ember/io/json_lines.h"
 
 namespace ember {
@@ -51,10 +53,45 @@ Result<DataFrame> ReadTable(const ExecContext& ctx, const std::string& path) {
   return DataFrame::Make(first.schema(), std::move(parts));
 }
 
-Status WriteTable(const ExecContext& ctx, const DataFrame& frame, const std::string& path) {
-  EMBER_ASSIGN_OR_RETURN(TableFormat f, FormatOfPath(path));
+namespace {
+
+Status WriteOneFile(const ExecContext& ctx, const DataFrame& frame, const std::string& path, TableFormat f) {
   if (f == TableFormat::kCsv) return WriteCsv(ctx, frame, path);
   return WriteJsonLines(ctx, frame, path);
+}
+
+}  // namespace
+
+std::string PartFileName(int rank, int ranks, const std::string& extension) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "part-%05d-of-%05d", rank, ranks);
+  return buf + extension;
+}
+
+Status WriteTable(const ExecContext& ctx, const DataFrame& frame, const std::string& path) {
+  EMBER_ASSIGN_OR_RETURN(TableFormat f, FormatOfPath(path));
+  Communicator* comm = ctx.comm;
+  if (comm == nullptr || comm->size() == 1) return WriteOneFile(ctx, frame, path, f);
+  // Each rank writes its own part into the folder `path`; every rank learns whether all did.
+  std::error_code ec;
+  fs::create_directories(path, ec);
+  Status local = ec ? Unavailable("cannot create the folder '" + path + "': " + ec.message()) : Status::OK();
+  // Parts of an earlier run on another number of ranks would be read back with these.
+  const std::string ours = "-of-" + PartFileName(0, comm->size(), "").substr(14);
+  if (local.ok() && comm->rank() == 0) {
+    for (const auto& entry : fs::directory_iterator(path, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (name.rfind("part-", 0) == 0 && name.find("-of-") != std::string::npos && name.find(ours) == std::string::npos) {
+        fs::remove(entry.path(), ec);
+      }
+    }
+  }
+  if (local.ok()) {
+    const std::string part = path + "/" + PartFileName(comm->rank(), comm->size(),
+                                                        std::filesystem::path(path).extension().string());
+    local = WriteOneFile(ctx, frame, part, f);
+  }
+  return io_internal::ExchangeWithStatus(comm, local, "", Deadline::In(std::chrono::minutes(10))).status();
 }
 
 }  // namespace ember

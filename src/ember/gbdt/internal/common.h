@@ -3,11 +3,13 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "ember/gbdt/gbdt.h"
+#include "ember/gbdt/rabit_tracker.h"
 #include "ember/gbdt/xgboost_api.h"
 
 namespace ember::gbdt_internal {
@@ -26,6 +28,23 @@ std::string XgbNumber(double v);
 
 // The model params every estimator hands to its model.
 void CopyModelParams(const GbdtCommonParams& from, GbdtModelParams* to);
+
+// Ranks -------------------------------------------------------------------------------------
+
+// XGBoost's collective over the ranks of ctx.comm for the length of one fit: rank 0 starts
+// a RabitTracker, its workers' configs travel over the communicator, every rank joins as
+// the worker of its own rank; the destructor leaves (and rank 0 waits for its tracker).
+// The tracker listens on 127.0.0.1 when all ranks share a host, else on the address of
+// rank 0's host name (EMBER_TRACKER_HOST overrides it). Null when there is nothing to join:
+// one rank, or the caller already joined a collective of the ranks' size.
+class RankCollective {
+ public:
+  static Result<std::unique_ptr<RankCollective>> JoinIfNeeded(const ExecContext& ctx, const std::string& owner);
+  ~RankCollective();
+
+ private:
+  std::unique_ptr<gbdt::RabitTracker> tracker_;  // on rank 0
+};
 
 // Training ----------------------------------------------------------------------------------
 

@@ -1,0 +1,286 @@
+#include "ember/mpi/mpi_communicator.h"
+
+#include <mpi.h>
+#include <sched.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+#include "ember/base/status_macros.h"
+
+namespace ember {
+
+namespace {
+
+// Set once a collective of any MpiCommunicator failed: Finish() must abort, not finalize.
+std::atomic<bool> collective_failed{false};
+
+// The header every rank sends every other rank at the start of a collective.
+struct Header {
+  uint64_t sequence;  // the collective's number on this communicator
+  int64_t size;       // payload bytes that follow
+  char op[48];        // the collective's name, NUL-terminated
+};
+
+// Tags: (sequence % kTagSpan) * 2 for headers, + 1 for payloads. MPI guarantees tags up to
+// 32767, and ranks are never more than one collective apart.
+constexpr uint64_t kTagSpan = 8192;
+
+Status MpiCheck(int rc, const std::string& what) {
+  if (rc == MPI_SUCCESS) return Status::OK();
+  char text[MPI_MAX_ERROR_STRING];
+  int len = 0;
+  MPI_Error_string(rc, text, &len);
+  return Unavailable("MPI " + what + ": " + std::string(text, static_cast<size_t>(len)));
+}
+
+// Outstanding non-blocking calls, each with the rank at the other end.
+struct Requests {
+  std::vector<MPI_Request> requests;
+  std::vector<int> peers;
+  void Add(MPI_Request r, int peer) {
+    requests.push_back(r);
+    peers.push_back(peer);
+  }
+};
+
+// Polls until every request completed (returns no ranks) or the deadline passed (returns
+// the ranks at the other end of the unfinished ones, sorted, each once).
+std::vector<int> PollAll(Requests& rs, Deadline deadline) {
+  std::vector<char> done(rs.requests.size(), 0);
+  size_t left = rs.requests.size();
+  for (int round = 0;; ++round) {
+    for (size_t i = 0; i < rs.requests.size(); ++i) {
+      if (done[i]) continue;
+      int flag = 0;
+      MPI_Test(&rs.requests[i], &flag, MPI_STATUS_IGNORE);
+      if (flag) {
+        done[i] = 1;
+        --left;
+      }
+    }
+    if (left == 0) return {};
+    if (deadline.expired()) {
+      std::vector<int> missing;
+      for (size_t i = 0; i < done.size(); ++i) {
+        if (!done[i]) missing.push_back(rs.peers[i]);
+      }
+      std::sort(missing.begin(), missing.end());
+      missing.erase(std::unique(missing.begin(), missing.end()), missing.end());
+      return missing;
+    }
+    // Spin briefly (messages between ranks of one host take microseconds), then back off
+    // to at most 200 µs between polls so that idle waits do not burn a core.
+    if (round < 200) {
+      sched_yield();
+    } else {
+      std::this_thread::sleep_for(std::chrono::microseconds(std::min(200, (round - 200) / 10 + 5)));
+    }
+  }
+}
+
+std::string RankList(const std::vector<int>& ranks, const std::vector<std::string>& hosts) {
+  std::string out;
+  for (int r : ranks) {
+    out += (out.empty() ? "" : ", ") + std::to_string(r);
+    if (r < static_cast<int>(hosts.size()) && !hosts[r].empty()) out += " (" + hosts[r] + ")";
+  }
+  return out;
+}
+
+std::string Seconds(std::chrono::steady_clock::duration d) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.1f s", std::chrono::duration<double>(d).count());
+  return buf;
+}
+
+}  // namespace
+
+struct MpiCommunicator::Impl {
+  MPI_Comm comm = MPI_COMM_NULL;
+  std::vector<std::string> hosts;  // by rank
+  // What a failed collective left in flight: MPI may still write into these buffers, so
+  // they live as long as the process.
+  std::vector<std::vector<Bytes>> abandoned_bytes;
+  std::vector<std::vector<Header>> abandoned_headers;
+  std::vector<Requests> abandoned_requests;
+};
+
+bool MpiCommunicator::LaunchedAsRank() {
+  for (const char* var : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"}) {
+    if (std::getenv(var) != nullptr) return true;
+  }
+  return false;
+}
+
+namespace {
+
+// MPI_Comm_idup polled against a deadline (a blocking MPI_Comm_dup could hang on a dead rank).
+Result<MPI_Comm> DuplicateComm(MPI_Comm from, Deadline deadline) {
+  MPI_Comm out = MPI_COMM_NULL;
+  MPI_Request req = MPI_REQUEST_NULL;
+  EMBER_RETURN_IF_ERROR(MpiCheck(MPI_Comm_idup(from, &out, &req), "Comm_idup"));
+  Requests rs;
+  rs.Add(req, -1);
+  if (!PollAll(rs, deadline).empty()) {
+    collective_failed = true;
+    return DeadlineExceeded("MPI: duplicating a communicator timed out: not every rank took part");
+  }
+  MPI_Comm_set_errhandler(out, MPI_ERRORS_RETURN);
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<MpiCommunicator>> MpiCommunicator::World(const MpiOptions& options) {
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+  if (!initialized) {
+    int provided = 0;
+    EMBER_RETURN_IF_ERROR(MpiCheck(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided), "Init"));
+    if (provided < MPI_THREAD_SERIALIZED) {
+      return FailedPrecondition("this MPI library cannot be called from more than one thread (MPI_THREAD_SERIALIZED)");
+    }
+  }
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  auto impl = std::make_unique<Impl>();
+  EMBER_ASSIGN_OR_RETURN(impl->comm, DuplicateComm(MPI_COMM_WORLD, Deadline::In(options.timeout)));
+  auto comm = std::unique_ptr<MpiCommunicator>(new MpiCommunicator(std::move(impl), options));
+  char name[MPI_MAX_PROCESSOR_NAME] = {};
+  int len = 0;
+  MPI_Get_processor_name(name, &len);
+  comm->host_.assign(name, static_cast<size_t>(len));
+  EMBER_ASSIGN_OR_RETURN(comm->impl_->hosts, comm->AllGather(comm->host_, Deadline::In(options.timeout)));
+  return comm;
+}
+
+MpiCommunicator::MpiCommunicator(std::unique_ptr<Impl> impl, const MpiOptions& options)
+    : impl_(std::move(impl)), options_(options) {
+  MPI_Comm_rank(impl_->comm, &rank_);
+  MPI_Comm_size(impl_->comm, &size_);
+}
+
+MpiCommunicator::~MpiCommunicator() {
+  // A communicator with requests in flight is left to the process's end (freeing it would
+  // be a collective the others may never join).
+  if (impl_->comm != MPI_COMM_NULL && broken_.ok()) MPI_Comm_free(&impl_->comm);
+}
+
+Result<std::unique_ptr<MpiCommunicator>> MpiCommunicator::Duplicate(const MpiOptions& options) const {
+  if (!broken_.ok()) return broken_;
+  auto impl = std::make_unique<Impl>();
+  EMBER_ASSIGN_OR_RETURN(impl->comm, DuplicateComm(impl_->comm, Deadline::In(options_.timeout)));
+  impl->hosts = impl_->hosts;
+  auto comm = std::unique_ptr<MpiCommunicator>(new MpiCommunicator(std::move(impl), options));
+  comm->host_ = host_;
+  return comm;
+}
+
+int MpiCommunicator::Finish(int exit_code) {
+  int initialized = 0, finalized = 0;
+  MPI_Initialized(&initialized);
+  MPI_Finalized(&finalized);
+  if (!initialized || finalized) return exit_code;
+  if (collective_failed) MPI_Abort(MPI_COMM_WORLD, exit_code == 0 ? 1 : exit_code);
+  MPI_Finalize();
+  return exit_code;
+}
+
+Result<std::vector<Bytes>> MpiCommunicator::Exchange(const std::string& op, std::vector<Bytes> out,
+                                                     Deadline deadline) {
+  if (!broken_.ok()) return broken_;
+  const auto start = std::chrono::steady_clock::now();
+  const Deadline cap = Deadline::In(options_.timeout);
+  if (deadline.is_infinite() || cap.when() < deadline.when()) deadline = cap;
+  const uint64_t sequence = ++sequence_;
+  const int tag = static_cast<int>((sequence % kTagSpan) * 2);
+  const MPI_Comm comm = impl_->comm;
+
+  // Anything that fails from here on breaks the communicator; what is in flight stays alive.
+  std::vector<Header> headers_out(size_), headers_in(size_);
+  std::vector<Bytes> in(size_);
+  Requests requests;
+  auto fail = [&](Status s) {
+    broken_ = s;
+    collective_failed = true;
+    impl_->abandoned_bytes.push_back(std::move(out));
+    impl_->abandoned_bytes.push_back(std::move(in));
+    impl_->abandoned_headers.push_back(std::move(headers_out));
+    impl_->abandoned_headers.push_back(std::move(headers_in));
+    impl_->abandoned_requests.push_back(std::move(requests));
+    return s;
+  };
+  auto timed_out = [&](const std::vector<int>& missing, const char* what) {
+    return fail(DeadlineExceeded(op + " (collective #" + std::to_string(sequence) + ") on rank " +
+                                 std::to_string(rank_) + " timed out after " +
+                                 Seconds(std::chrono::steady_clock::now() - start) + ": rank(s) " +
+                                 RankList(missing, impl_->hosts) + " " + what));
+  };
+
+  // 1. Headers: the operation, its number and the payload size, to and from every rank.
+  for (int r = 0; r < size_; ++r) {
+    if (r == rank_) continue;
+    Header& h = headers_out[r];
+    h.sequence = sequence;
+    h.size = static_cast<int64_t>(out[r].size());
+    std::memset(h.op, 0, sizeof(h.op));
+    std::strncpy(h.op, op.c_str(), sizeof(h.op) - 1);
+    MPI_Request recv = MPI_REQUEST_NULL, send = MPI_REQUEST_NULL;
+    Status s = MpiCheck(MPI_Irecv(&headers_in[r], sizeof(Header), MPI_BYTE, r, tag, comm, &recv), "Irecv");
+    if (s.ok()) s = MpiCheck(MPI_Isend(&h, sizeof(Header), MPI_BYTE, r, tag, comm, &send), "Isend");
+    if (!s.ok()) return fail(s);
+    requests.Add(recv, r);
+    requests.Add(send, r);
+  }
+  if (auto missing = PollAll(requests, deadline); !missing.empty()) return timed_out(missing, "did not arrive");
+  for (int r = 0; r < size_; ++r) {
+    if (r == rank_) continue;
+    const Header& h = headers_in[r];
+    const std::string their_op(h.op, strnlen(h.op, sizeof(h.op)));
+    if (h.sequence != sequence || their_op != op.substr(0, sizeof(h.op) - 1)) {
+      return fail(FailedPrecondition("collective mismatch: rank " + std::to_string(rank_) + " called " + op +
+                                     " (collective #" + std::to_string(sequence) + ") while rank " +
+                                     std::to_string(r) + " called " + their_op + " (collective #" +
+                                     std::to_string(h.sequence) + ")"));
+    }
+    if (h.size < 0) return fail(DataLoss("rank " + std::to_string(r) + " announced a negative payload"));
+    in[r].resize(static_cast<size_t>(h.size));
+  }
+
+  // 2. Payloads, in messages of at most max_message_bytes (MPI counts are int).
+  requests = Requests();
+  const int64_t chunk = std::clamp<int64_t>(options_.max_message_bytes, 1, INT32_MAX);
+  Requests sends;
+  for (int r = 0; r < size_; ++r) {
+    if (r == rank_) continue;
+    for (int64_t at = 0; at < static_cast<int64_t>(in[r].size()); at += chunk) {
+      const int n = static_cast<int>(std::min<int64_t>(chunk, static_cast<int64_t>(in[r].size()) - at));
+      MPI_Request req = MPI_REQUEST_NULL;
+      if (Status s = MpiCheck(MPI_Irecv(in[r].data() + at, n, MPI_BYTE, r, tag + 1, comm, &req), "Irecv"); !s.ok()) {
+        return fail(s);
+      }
+      requests.Add(req, r);
+    }
+    for (int64_t at = 0; at < static_cast<int64_t>(out[r].size()); at += chunk) {
+      const int n = static_cast<int>(std::min<int64_t>(chunk, static_cast<int64_t>(out[r].size()) - at));
+      MPI_Request req = MPI_REQUEST_NULL;
+      if (Status s = MpiCheck(MPI_Isend(out[r].data() + at, n, MPI_BYTE, r, tag + 1, comm, &req), "Isend");
+          !s.ok()) {
+        return fail(s);
+      }
+      sends.Add(req, r);
+    }
+  }
+  requests.requests.insert(requests.requests.end(), sends.requests.begin(), sends.requests.end());
+  requests.peers.insert(requests.peers.end(), sends.peers.begin(), sends.peers.end());
+  if (auto missing = PollAll(requests, deadline); !missing.empty()) {
+    return timed_out(missing, "did not finish exchanging their data");
+  }
+  in[rank_] = std::move(out[rank_]);
+  return in;
+}
+
+}  // namespace ember

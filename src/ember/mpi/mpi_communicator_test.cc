@@ -1,0 +1,168 @@
+// MpiCommunicator on real ranks: run under `mpirun -np 3` (CTest does). Every rank runs
+// every test; a test that fails on any rank fails the job.
+#include "ember/mpi/mpi_communicator.h"
+
+#include <gtest/gtest.h>
+#include <mpi.h>
+
+#include <cmath>
+#include <cstring>
+#include <thread>
+
+#include "ember/testing/matchers.h"
+
+namespace ember {
+namespace {
+
+using ::ember::testing::IsOk;
+
+MpiCommunicator* world = nullptr;
+
+// A communicator of its own for one test (so a broken one does not break the next test).
+std::unique_ptr<MpiCommunicator> Fresh(MpiOptions options = {}) {
+  auto c = world->Duplicate(options);
+  EXPECT_THAT(c, IsOk());
+  if (!c.ok()) std::abort();
+  return std::move(*c);
+}
+
+const Deadline kDeadline = Deadline::In(std::chrono::minutes(2));
+
+TEST(MpiCommunicatorTest, RanksAndHosts) {
+  EXPECT_EQ(world->size(), 3);
+  EXPECT_GE(world->rank(), 0);
+  EXPECT_LT(world->rank(), world->size());
+  EXPECT_FALSE(world->host().empty());
+  EXPECT_TRUE(MpiCommunicator::LaunchedAsRank());
+}
+
+TEST(MpiCommunicatorTest, AllReduceIsBitIdenticalOnEveryRank) {
+  auto c = Fresh();
+  const int r = c->rank();
+  // Values whose sum depends on the order of addition.
+  std::vector<double> sum = {0.1 * (r + 1), 1e16 * (r == 0 ? 1 : 0), 1.0 / (r + 3), -static_cast<double>(r)};
+  std::vector<double> mn = sum, mx = sum;
+  ASSERT_THAT(c->AllReduce(std::span<double>(sum), ReduceOp::kSum, kDeadline), IsOk());
+  ASSERT_THAT(c->AllReduce(std::span<double>(mn), ReduceOp::kMin, kDeadline), IsOk());
+  ASSERT_THAT(c->AllReduce(std::span<double>(mx), ReduceOp::kMax, kDeadline), IsOk());
+  // Rank order: ((x0 + x1) + x2).
+  double want = 0.1 * 1;
+  want += 0.1 * 2;
+  want += 0.1 * 3;
+  EXPECT_EQ(sum[0], want);
+  EXPECT_EQ(sum[3], -3.0);
+  EXPECT_EQ(mn[3], -2.0);
+  EXPECT_EQ(mx[3], 0.0);
+  EXPECT_EQ(mx[2], 1.0 / 3);
+  // Every rank holds the same bits.
+  Bytes mine(reinterpret_cast<const char*>(sum.data()), sum.size() * sizeof(double));
+  auto all = c->AllGather(mine, kDeadline);
+  ASSERT_THAT(all, IsOk());
+  for (const Bytes& b : *all) EXPECT_EQ(b, mine);
+
+  std::vector<int64_t> ints = {r, -r, int64_t{1} << 40};
+  ASSERT_THAT(c->AllReduce(std::span<int64_t>(ints), ReduceOp::kSum, kDeadline), IsOk());
+  EXPECT_EQ(ints, (std::vector<int64_t>{3, -3, int64_t{3} << 40}));
+}
+
+TEST(MpiCommunicatorTest, AllGatherGatherAndBroadcastCarryUnevenAndEmptyPayloads) {
+  auto c = Fresh();
+  const int r = c->rank();
+  auto all = c->AllGather(std::string(static_cast<size_t>(r) * 1000, static_cast<char>('a' + r)), kDeadline);
+  ASSERT_THAT(all, IsOk());
+  ASSERT_EQ(all->size(), 3u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ((*all)[i], std::string(static_cast<size_t>(i) * 1000, static_cast<char>('a' + i)));
+
+  auto gathered = c->Gather("from " + std::to_string(r), 1, kDeadline);
+  ASSERT_THAT(gathered, IsOk());
+  if (r == 1) {
+    EXPECT_EQ(*gathered, (std::vector<Bytes>{"from 0", "from 1", "from 2"}));
+  } else {
+    EXPECT_TRUE(gathered->empty());
+  }
+  for (int root = 0; root < 3; ++root) {
+    Bytes data = r == root ? "root " + std::to_string(root) : "junk";
+    ASSERT_THAT(c->Broadcast(&data, root, kDeadline), IsOk());
+    EXPECT_EQ(data, "root " + std::to_string(root));
+  }
+  ASSERT_THAT(c->Barrier(kDeadline), IsOk());
+}
+
+TEST(MpiCommunicatorTest, AllToAllVDeliversEachMessageToItsRankInPieces) {
+  MpiOptions small;
+  small.max_message_bytes = 1000;  // a 100 kB message travels as 100 messages
+  auto c = Fresh(small);
+  const int r = c->rank();
+  std::vector<Bytes> out(3);
+  for (int to = 0; to < 3; ++to) {
+    out[to].resize(static_cast<size_t>(100000 * to + 7 * r));
+    for (size_t i = 0; i < out[to].size(); ++i) out[to][i] = static_cast<char>((i * 31 + r * 7 + to) & 0xff);
+  }
+  auto in = c->AllToAllV(out, kDeadline);
+  ASSERT_THAT(in, IsOk());
+  for (int from = 0; from < 3; ++from) {
+    const Bytes& b = (*in)[from];
+    ASSERT_EQ(b.size(), static_cast<size_t>(100000 * r + 7 * from)) << "from " << from;
+    for (size_t i = 0; i < b.size(); ++i) {
+      if (b[i] != static_cast<char>((i * 31 + from * 7 + r) & 0xff)) {
+        FAIL() << "byte " << i << " from rank " << from;
+      }
+    }
+  }
+  EXPECT_FALSE(c->AllToAllV(std::vector<Bytes>(2), kDeadline).ok());  // one message per rank
+}
+
+TEST(MpiCommunicatorTest, DifferentCollectivesOnDifferentRanksAreAnErrorEverywhere) {
+  auto c = Fresh();
+  Status s = c->rank() == 0 ? c->Barrier(kDeadline) : c->AllGather("x", kDeadline).status();
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
+  EXPECT_NE(s.message().find("collective mismatch"), std::string::npos) << s.ToString();
+  // Broken from then on: later calls fail at once.
+  EXPECT_FALSE(c->Barrier(kDeadline).ok());
+}
+
+TEST(MpiCommunicatorTest, ALateRankIsNamedWithinTheTimeoutNotAHang) {
+  MpiOptions quick;
+  quick.timeout = std::chrono::milliseconds(1000);
+  auto c = Fresh(quick);
+  const int late = c->size() - 1;
+  if (c->rank() == late) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  } else {
+    const auto t0 = std::chrono::steady_clock::now();
+    // The caller's deadline is longer; the communicator's timeout caps it.
+    Status s = c->Barrier(Deadline::In(std::chrono::minutes(5)));
+    const auto took = std::chrono::steady_clock::now() - t0;
+    EXPECT_EQ(s.code(), StatusCode::kDeadlineExceeded) << s.ToString();
+    EXPECT_NE(s.message().find("rank(s) " + std::to_string(late) + " ("), std::string::npos) << s.ToString();
+    EXPECT_NE(s.message().find("did not arrive"), std::string::npos) << s.ToString();
+    EXPECT_GE(took, std::chrono::milliseconds(950));
+    EXPECT_LT(took, std::chrono::milliseconds(2400));
+    EXPECT_FALSE(c->Barrier(kDeadline).ok());
+  }
+  // Everyone meets again on the healthy world communicator.
+  ASSERT_THAT(world->Barrier(kDeadline), IsOk());
+}
+
+}  // namespace
+}  // namespace ember
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  auto world = ember::MpiCommunicator::World();
+  if (!world.ok()) {
+    std::fprintf(stderr, "%s\n", world.status().ToString().c_str());
+    return 1;
+  }
+  ember::world = world->get();
+  // Only rank 0 prints gtest's progress; failures print on every rank.
+  if (ember::world->rank() != 0) {
+    auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
+    delete listeners.Release(listeners.default_result_printer());
+  }
+  const int rc = RUN_ALL_TESTS();
+  // The timeout test broke a communicator on purpose: finalize rather than abort.
+  world->reset();
+  MPI_Finalize();
+  return rc;
+}
