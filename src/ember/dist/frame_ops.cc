@@ -1,0 +1,572 @@
+#include "ember/dist/frame_ops.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <numeric>
+#include <unordered_map>
+
+#include "ember/base/status_macros.h"
+#include "ember/core/batch_codec.h"
+#include "ember/core/builder.h"
+#include "ember/core/ops.h"
+
+namespace ember::dist {
+
+namespace {
+
+int Ranks(const ExecContext& ctx) { return ctx.comm ? ctx.comm->size() : 1; }
+int MyRank(const ExecContext& ctx) { return ctx.comm ? ctx.comm->rank() : 0; }
+Deadline ExchangeDeadline() { return Deadline::In(kExchangeTimeout); }
+
+// The partitions of `frame` as binary batch messages.
+std::string EncodeFrame(const DataFrame& frame) {
+  std::string out;
+  for (const Batch& b : frame.partitions()) EncodeBatch(b, &out);
+  return out;
+}
+
+// Decodes `bytes` (one rank's messages) into `parts`, checking them against `schema`.
+Status DecodeInto(std::string bytes, const SchemaPtr& schema, int sender, std::vector<Batch>* parts) {
+  Result<std::vector<Batch>> batches = DecodeBatches(std::make_shared<const std::string>(std::move(bytes)));
+  if (!batches.ok()) return batches.status().WithContext("rows from rank " + std::to_string(sender));
+  for (Batch& b : *batches) {
+    if (!b.schema()->Equals(*schema)) {
+      return FailedPrecondition("rank " + std::to_string(sender) + " sent rows of schema " + b.schema()->ToString() +
+                                ", not " + schema->ToString() + ": every rank must hold the same columns");
+    }
+    parts->push_back(std::move(b));
+  }
+  return Status::OK();
+}
+
+// The one shuffle: row r of partition p goes to rank dest[p][r]. This rank's result holds
+// the rows it received, senders in rank order, each sender's rows in its order.
+Result<DataFrame> SendRows(const DataFrame& in, const std::vector<std::vector<int>>& dest, const ExecContext& ctx) {
+  const int n = Ranks(ctx), me = MyRank(ctx);
+  std::vector<std::string> out(n);
+  std::vector<Batch> mine;
+  for (int p = 0; p < in.num_partitions(); ++p) {
+    const Batch& b = in.partition(p);
+    std::vector<std::vector<int64_t>> rows(n);
+    for (int64_t r = 0; r < b.num_rows(); ++r) rows[dest[p][r]].push_back(r);
+    for (int d = 0; d < n; ++d) {
+      if (rows[d].empty()) continue;
+      Batch part;
+      if (static_cast<int64_t>(rows[d].size()) == b.num_rows()) {
+        part = b;  // all of it: no copy
+      } else {
+        EMBER_ASSIGN_OR_RETURN(part, TakeRows(b, rows[d]));
+      }
+      if (d == me) {
+        mine.push_back(std::move(part));
+      } else {
+        EncodeBatch(part, &out[d]);
+      }
+    }
+  }
+  if (n == 1) return DataFrame::Make(in.schema(), std::move(mine));
+  EMBER_ASSIGN_OR_RETURN(std::vector<Bytes> in_bytes, ctx.comm->AllToAllV(std::move(out), ExchangeDeadline()));
+  std::vector<Batch> parts;
+  for (int s = 0; s < n; ++s) {
+    if (s == me) {
+      for (Batch& b : mine) parts.push_back(std::move(b));
+    } else {
+      EMBER_RETURN_IF_ERROR(DecodeInto(std::move(in_bytes[s]), in.schema(), s, &parts));
+    }
+  }
+  return DataFrame::Make(in.schema(), std::move(parts));
+}
+
+// Column indexes of `names` in `schema`; InvalidArgument naming the missing one.
+Result<std::vector<int>> Columns(const Schema& schema, const std::vector<std::string>& names, const char* what) {
+  std::vector<int> out;
+  for (const std::string& name : names) {
+    const int i = schema.FindField(name);
+    if (i < 0) return InvalidArgument(std::string(what) + ": no column '" + name + "' in " + schema.ToString());
+    out.push_back(i);
+  }
+  return out;
+}
+
+// A row's values of `cols` as bytes that are equal exactly when the values are: integers
+// (and bools) as int64, floats as double (-0 as 0, one NaN), strings and binaries as their
+// bytes, other types as their text. A null is one 0 byte.
+void AppendKey(const Column& c, int64_t r, std::string* key) {
+  if (c.IsNull(r)) {
+    key->push_back('\0');
+    return;
+  }
+  auto put = [key](char tag, const void* p, size_t n) {
+    key->push_back(tag);
+    key->append(static_cast<const char*>(p), n);
+  };
+  switch (c.type_id()) {
+    case TypeId::kBool:
+    case TypeId::kInt32:
+    case TypeId::kInt64: {
+      const int64_t v = c.type_id() == TypeId::kInt64   ? c.Values<int64_t>()[r]
+                        : c.type_id() == TypeId::kInt32 ? c.Values<int32_t>()[r]
+                                                        : (c.BoolValue(r) ? 1 : 0);
+      put('i', &v, sizeof(v));
+      return;
+    }
+    case TypeId::kFloat32:
+    case TypeId::kFloat64: {
+      double v = NumericValue(c, r);
+      if (v == 0) v = 0.0;
+      if (std::isnan(v)) v = std::numeric_limits<double>::quiet_NaN();
+      put('f', &v, sizeof(v));
+      return;
+    }
+    case TypeId::kString:
+    case TypeId::kBinary: {
+      const std::string_view s = c.StringValue(r);
+      const uint32_t n = static_cast<uint32_t>(s.size());
+      put('s', &n, sizeof(n));
+      key->append(s);
+      return;
+    }
+    default: {
+      const std::string s = FormatValue(c, r);
+      const uint32_t n = static_cast<uint32_t>(s.size());
+      put('o', &n, sizeof(n));
+      key->append(s);
+    }
+  }
+}
+
+std::string RowKey(const Batch& b, const std::vector<int>& cols, int64_t r) {
+  std::string key;
+  for (int c : cols) AppendKey(*b.column(c), r, &key);
+  return key;
+}
+
+bool KeyHasNull(const Batch& b, const std::vector<int>& cols, int64_t r) {
+  for (int c : cols) {
+    if (b.column(c)->IsNull(r)) return true;
+  }
+  return false;
+}
+
+// FNV-1a, then a final mix: the same on every rank and every build.
+uint64_t HashBytes(std::string_view s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char ch : s) h = (h ^ ch) * 1099511628211ull;
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  return h;
+}
+
+// Where each row goes when rows with equal keys must meet.
+std::vector<std::vector<int>> HashDestinations(const DataFrame& in, const std::vector<int>& cols, int n) {
+  std::vector<std::vector<int>> dest(in.num_partitions());
+  for (int p = 0; p < in.num_partitions(); ++p) {
+    const Batch& b = in.partition(p);
+    dest[p].resize(static_cast<size_t>(b.num_rows()));
+    for (int64_t r = 0; r < b.num_rows(); ++r) dest[p][r] = static_cast<int>(HashBytes(RowKey(b, cols, r)) % n);
+  }
+  return dest;
+}
+
+// A builder per field of `schema`.
+std::vector<std::unique_ptr<ColumnBuilder>> Builders(const Schema& schema) {
+  std::vector<std::unique_ptr<ColumnBuilder>> out;
+  for (int i = 0; i < schema.num_fields(); ++i) out.push_back(MakeBuilder(schema.field(i).type));
+  return out;
+}
+
+Result<Batch> Finish(const SchemaPtr& schema, std::vector<std::unique_ptr<ColumnBuilder>>& builders, int64_t rows) {
+  std::vector<ColumnPtr> cols;
+  for (auto& b : builders) cols.push_back(b->Finish());
+  return Batch::Make(schema, std::move(cols), rows);
+}
+
+// A row of a frame.
+struct RowRef {
+  int part;
+  int64_t row;
+};
+
+}  // namespace
+
+// Repartitioning ------------------------------------------------------------------------------
+
+Result<DataFrame> RepartitionRoundRobin(const DataFrame& in, const ExecContext& ctx) {
+  const int n = Ranks(ctx);
+  if (n == 1) return in;
+  std::vector<int64_t> counts(n, 0);
+  counts[MyRank(ctx)] = in.num_rows();
+  EMBER_RETURN_IF_ERROR(ctx.comm->AllReduce(std::span<int64_t>(counts), ReduceOp::kSum, ExchangeDeadline()));
+  int64_t at = std::accumulate(counts.begin(), counts.begin() + MyRank(ctx), int64_t{0});
+  std::vector<std::vector<int>> dest(in.num_partitions());
+  for (int p = 0; p < in.num_partitions(); ++p) {
+    for (int64_t r = 0; r < in.partition(p).num_rows(); ++r) dest[p].push_back(static_cast<int>(at++ % n));
+  }
+  return SendRows(in, dest, ctx);
+}
+
+Result<DataFrame> RepartitionByHash(const DataFrame& in, const std::vector<std::string>& keys, const ExecContext& ctx) {
+  if (keys.empty()) return InvalidArgument("RepartitionByHash: no key columns");
+  EMBER_ASSIGN_OR_RETURN(std::vector<int> cols, Columns(*in.schema(), keys, "RepartitionByHash"));
+  if (Ranks(ctx) == 1) return in;
+  return SendRows(in, HashDestinations(in, cols, Ranks(ctx)), ctx);
+}
+
+// Whole frames -----------------------------------------------------------------------------
+
+Result<DataFrame> BroadcastFrame(const DataFrame& in, int root, const ExecContext& ctx) {
+  if (Ranks(ctx) == 1) return in;
+  Bytes bytes = MyRank(ctx) == root ? EncodeFrame(in) : Bytes();
+  EMBER_RETURN_IF_ERROR(ctx.comm->Broadcast(&bytes, root, ExchangeDeadline()));
+  if (MyRank(ctx) == root) return in;
+  std::vector<Batch> parts;
+  EMBER_RETURN_IF_ERROR(DecodeInto(std::move(bytes), in.schema(), root, &parts));
+  return DataFrame::Make(in.schema(), std::move(parts));
+}
+
+Result<DataFrame> AllGatherFrame(const DataFrame& in, const ExecContext& ctx) {
+  if (Ranks(ctx) == 1) return in;
+  EMBER_ASSIGN_OR_RETURN(std::vector<Bytes> all, ctx.comm->AllGather(EncodeFrame(in), ExchangeDeadline()));
+  std::vector<Batch> parts;
+  for (int s = 0; s < Ranks(ctx); ++s) {
+    if (s == MyRank(ctx)) {
+      parts.insert(parts.end(), in.partitions().begin(), in.partitions().end());
+    } else {
+      EMBER_RETURN_IF_ERROR(DecodeInto(std::move(all[s]), in.schema(), s, &parts));
+    }
+  }
+  return DataFrame::Make(in.schema(), std::move(parts));
+}
+
+Result<DataFrame> CollectToRank(const DataFrame& in, int root, const ExecContext& ctx) {
+  if (Ranks(ctx) == 1) return in;
+  EMBER_ASSIGN_OR_RETURN(std::vector<Bytes> all, ctx.comm->Gather(EncodeFrame(in), root, ExchangeDeadline()));
+  std::vector<Batch> parts;
+  if (MyRank(ctx) == root) {
+    for (int s = 0; s < Ranks(ctx); ++s) {
+      if (s == root) {
+        parts.insert(parts.end(), in.partitions().begin(), in.partitions().end());
+      } else {
+        EMBER_RETURN_IF_ERROR(DecodeInto(std::move(all[s]), in.schema(), s, &parts));
+      }
+    }
+  }
+  return DataFrame::Make(in.schema(), std::move(parts));
+}
+
+// Join -------------------------------------------------------------------------------------
+
+Result<DataFrame> Join(const DataFrame& left, const DataFrame& right, const JoinOptions& options,
+                       const ExecContext& ctx) {
+  if (options.keys.empty()) return InvalidArgument("Join: no key columns");
+  EMBER_ASSIGN_OR_RETURN(std::vector<int> lkeys, Columns(*left.schema(), options.keys, "Join (left side)"));
+  EMBER_ASSIGN_OR_RETURN(std::vector<int> rkeys, Columns(*right.schema(), options.keys, "Join (right side)"));
+  for (size_t k = 0; k < lkeys.size(); ++k) {
+    const Field& l = left.schema()->field(lkeys[k]);
+    const Field& r = right.schema()->field(rkeys[k]);
+    if (!l.type->Equals(*r.type)) {
+      return InvalidArgument("Join: key '" + l.name + "' is " + l.type->ToString() + " on the left and " +
+                             r.type->ToString() + " on the right");
+    }
+  }
+  // The output schema: left fields, then the right ones but the keys.
+  std::vector<Field> fields;
+  for (int i = 0; i < left.schema()->num_fields(); ++i) fields.push_back(left.schema()->field(i));
+  std::vector<int> rcols;
+  for (int i = 0; i < right.schema()->num_fields(); ++i) {
+    if (std::find(rkeys.begin(), rkeys.end(), i) != rkeys.end()) continue;
+    Field f = right.schema()->field(i);
+    if (left.schema()->FindField(f.name) >= 0) {
+      return InvalidArgument("Join: column '" + f.name + "' is on both sides; rename one (RenameColumn) first");
+    }
+    if (options.type == JoinType::kLeft) f.nullable = true;
+    fields.push_back(std::move(f));
+    rcols.push_back(i);
+  }
+  EMBER_ASSIGN_OR_RETURN(SchemaPtr schema, Schema::Make(fields));
+
+  // Bring matching rows together: a small right side everywhere, else both by key hash.
+  DataFrame l = left, r = right;
+  if (Ranks(ctx) > 1) {
+    std::vector<int64_t> right_rows = {right.num_rows()};
+    EMBER_RETURN_IF_ERROR(ctx.comm->AllReduce(std::span<int64_t>(right_rows), ReduceOp::kSum, ExchangeDeadline()));
+    if (right_rows[0] <= options.broadcast_max_rows) {
+      EMBER_ASSIGN_OR_RETURN(r, AllGatherFrame(right, ctx));
+    } else {
+      EMBER_ASSIGN_OR_RETURN(l, RepartitionByHash(left, options.keys, ctx));
+      EMBER_ASSIGN_OR_RETURN(r, RepartitionByHash(right, options.keys, ctx));
+    }
+  }
+  std::unordered_map<std::string, std::vector<RowRef>> table;
+  for (int p = 0; p < r.num_partitions(); ++p) {
+    const Batch& b = r.partition(p);
+    for (int64_t i = 0; i < b.num_rows(); ++i) {
+      if (!KeyHasNull(b, rkeys, i)) table[RowKey(b, rkeys, i)].push_back({p, i});
+    }
+  }
+  const int nleft = left.schema()->num_fields();
+  std::vector<Batch> parts;
+  for (int p = 0; p < l.num_partitions(); ++p) {
+    const Batch& b = l.partition(p);
+    auto builders = Builders(*schema);
+    int64_t rows = 0;
+    for (int64_t i = 0; i < b.num_rows(); ++i) {
+      const std::vector<RowRef>* matches = nullptr;
+      if (!KeyHasNull(b, lkeys, i)) {
+        auto it = table.find(RowKey(b, lkeys, i));
+        if (it != table.end()) matches = &it->second;
+      }
+      if (matches == nullptr && options.type == JoinType::kInner) continue;
+      const size_t times = matches ? matches->size() : 1;
+      for (size_t m = 0; m < times; ++m) {
+        for (int c = 0; c < nleft; ++c) builders[c]->AppendFrom(*b.column(c), i);
+        for (size_t c = 0; c < rcols.size(); ++c) {
+          if (matches) {
+            const RowRef& ref = (*matches)[m];
+            builders[nleft + c]->AppendFrom(*r.partition(ref.part).column(rcols[c]), ref.row);
+          } else {
+            builders[nleft + c]->AppendNull();
+          }
+        }
+        ++rows;
+      }
+    }
+    EMBER_ASSIGN_OR_RETURN(Batch out, Finish(schema, builders, rows));
+    parts.push_back(std::move(out));
+  }
+  return DataFrame::Make(schema, std::move(parts));
+}
+
+// Group-by and distinct --------------------------------------------------------------------
+
+Result<DataFrame> GroupBy(const DataFrame& in, const std::vector<std::string>& keys,
+                          const std::vector<Aggregate>& aggregates, const ExecContext& ctx) {
+  if (keys.empty()) return InvalidArgument("GroupBy: no key columns");
+  EMBER_ASSIGN_OR_RETURN(std::vector<int> kcols, Columns(*in.schema(), keys, "GroupBy"));
+  std::vector<Field> fields;
+  for (int k : kcols) fields.push_back(in.schema()->field(k));
+  std::vector<int> acols;
+  for (const Aggregate& a : aggregates) {
+    int c = -1;
+    if (!a.column.empty()) {
+      EMBER_ASSIGN_OR_RETURN(auto found, Columns(*in.schema(), {a.column}, "GroupBy aggregate"));
+      c = found[0];
+    } else if (a.kind != Aggregate::Kind::kCount) {
+      return InvalidArgument("GroupBy aggregate '" + a.output + "': needs a column");
+    }
+    const bool numeric = c >= 0 && (in.schema()->field(c).type->is_numeric() ||
+                                    in.schema()->field(c).type->id() == TypeId::kBool);
+    TypePtr type;
+    switch (a.kind) {
+      case Aggregate::Kind::kCount: type = Int64Type(); break;
+      case Aggregate::Kind::kCollect: type = ListType(in.schema()->field(c).type); break;
+      default:
+        if (!numeric) {
+          return InvalidArgument("GroupBy aggregate '" + a.output + "': column '" + a.column + "' is " +
+                                 in.schema()->field(c).type->ToString() + ", not numeric");
+        }
+        type = Float64Type();
+    }
+    if (a.output.empty()) return InvalidArgument("GroupBy: an aggregate of column '" + a.column + "' has no output name");
+    fields.push_back(MakeField(a.output, type, a.kind != Aggregate::Kind::kCount));
+    acols.push_back(c);
+  }
+  Result<SchemaPtr> schema = Schema::Make(fields);
+  if (!schema.ok()) return schema.status().WithContext("GroupBy output");
+  EMBER_ASSIGN_OR_RETURN(DataFrame local, RepartitionByHash(in, keys, ctx));
+
+  std::unordered_map<std::string, int64_t> index;
+  std::vector<RowRef> first;
+  struct State {
+    int64_t count = 0;
+    double sum = 0, min = 0, max = 0;
+    std::vector<RowRef> rows;
+  };
+  std::vector<std::vector<State>> states(aggregates.size());
+  for (int p = 0; p < local.num_partitions(); ++p) {
+    const Batch& b = local.partition(p);
+    for (int64_t i = 0; i < b.num_rows(); ++i) {
+      auto [it, added] = index.emplace(RowKey(b, kcols, i), static_cast<int64_t>(first.size()));
+      if (added) {
+        first.push_back({p, i});
+        for (auto& s : states) s.emplace_back();
+      }
+      for (size_t a = 0; a < aggregates.size(); ++a) {
+        State& s = states[a][it->second];
+        if (acols[a] < 0) {
+          ++s.count;
+          continue;
+        }
+        const Column& col = *b.column(acols[a]);
+        if (col.IsNull(i)) continue;
+        if (aggregates[a].kind == Aggregate::Kind::kCollect) {
+          s.rows.push_back({p, i});
+        } else if (aggregates[a].kind != Aggregate::Kind::kCount) {
+          const double v = NumericValue(col, i);
+          s.min = s.count == 0 ? v : std::min(s.min, v);
+          s.max = s.count == 0 ? v : std::max(s.max, v);
+          s.sum += v;
+        }
+        ++s.count;
+      }
+    }
+  }
+  auto builders = Builders(**schema);
+  for (size_t g = 0; g < first.size(); ++g) {
+    const Batch& b = local.partition(first[g].part);
+    for (size_t k = 0; k < kcols.size(); ++k) builders[k]->AppendFrom(*b.column(kcols[k]), first[g].row);
+    for (size_t a = 0; a < aggregates.size(); ++a) {
+      ColumnBuilder* out = builders[kcols.size() + a].get();
+      const State& s = states[a][g];
+      if (aggregates[a].kind == Aggregate::Kind::kCount) {
+        static_cast<Int64Builder*>(out)->Append(s.count);
+        continue;
+      }
+      if (aggregates[a].kind == Aggregate::Kind::kCollect) {
+        auto* list = static_cast<ListBuilder*>(out);
+        list->Append();
+        for (const RowRef& ref : s.rows) list->value_builder()->AppendFrom(*local.partition(ref.part).column(acols[a]), ref.row);
+        continue;
+      }
+      if (s.count == 0) {
+        out->AppendNull();
+        continue;
+      }
+      double v = 0;
+      switch (aggregates[a].kind) {
+        case Aggregate::Kind::kSum: v = s.sum; break;
+        case Aggregate::Kind::kMean: v = s.sum / static_cast<double>(s.count); break;
+        case Aggregate::Kind::kMin: v = s.min; break;
+        default: v = s.max; break;
+      }
+      static_cast<Float64Builder*>(out)->Append(v);
+    }
+  }
+  EMBER_ASSIGN_OR_RETURN(Batch out, Finish(*schema, builders, static_cast<int64_t>(first.size())));
+  return DataFrame::FromBatch(std::move(out));
+}
+
+Result<DataFrame> Distinct(const DataFrame& in, const std::vector<std::string>& cols, const ExecContext& ctx) {
+  std::vector<std::string> names = cols;
+  if (names.empty()) {
+    for (int i = 0; i < in.schema()->num_fields(); ++i) names.push_back(in.schema()->field(i).name);
+  }
+  if (names.empty()) return in;
+  EMBER_ASSIGN_OR_RETURN(std::vector<int> kcols, Columns(*in.schema(), names, "Distinct"));
+  EMBER_ASSIGN_OR_RETURN(DataFrame local, Ranks(ctx) == 1 ? Result<DataFrame>(in) : RepartitionByHash(in, names, ctx));
+  std::unordered_map<std::string, bool> seen;
+  std::vector<Batch> parts;
+  for (const Batch& b : local.partitions()) {
+    std::vector<int64_t> keep;
+    for (int64_t i = 0; i < b.num_rows(); ++i) {
+      if (seen.emplace(RowKey(b, kcols, i), true).second) keep.push_back(i);
+    }
+    if (static_cast<int64_t>(keep.size()) == b.num_rows()) {
+      parts.push_back(b);
+    } else {
+      EMBER_ASSIGN_OR_RETURN(Batch kept, TakeRows(b, keep));
+      parts.push_back(std::move(kept));
+    }
+  }
+  return DataFrame::Make(in.schema(), std::move(parts));
+}
+
+// Sort -------------------------------------------------------------------------------------
+
+namespace {
+
+// Compares values of one sort-key column (nulls smallest), across batches.
+struct KeyOrder {
+  TypeId type;
+  int Compare(const Column& a, int64_t i, const Column& b, int64_t j) const {
+    const bool an = a.IsNull(i), bn = b.IsNull(j);
+    if (an || bn) return an == bn ? 0 : (an ? -1 : 1);
+    switch (type) {
+      case TypeId::kString:
+      case TypeId::kBinary: {
+        const int c = a.StringValue(i).compare(b.StringValue(j));
+        return c < 0 ? -1 : c > 0;
+      }
+      case TypeId::kInt64: {
+        const int64_t x = a.Values<int64_t>()[i], y = b.Values<int64_t>()[j];
+        return x < y ? -1 : x > y;
+      }
+      default: {
+        // NaN sorts after every number.
+        const double x = NumericValue(a, i), y = NumericValue(b, j);
+        if (std::isnan(x) || std::isnan(y)) return std::isnan(x) == std::isnan(y) ? 0 : (std::isnan(x) ? 1 : -1);
+        return x < y ? -1 : x > y;
+      }
+    }
+  }
+};
+
+}  // namespace
+
+Result<DataFrame> SortBy(const DataFrame& in, const std::string& key, bool ascending, const ExecContext& ctx) {
+  EMBER_ASSIGN_OR_RETURN(std::vector<int> kc, Columns(*in.schema(), {key}, "SortBy"));
+  const int k = kc[0];
+  const DataType& type = *in.schema()->field(k).type;
+  if (!type.is_numeric() && type.id() != TypeId::kBool && type.id() != TypeId::kString && type.id() != TypeId::kBinary) {
+    return InvalidArgument("SortBy: column '" + key + "' is " + type.ToString() + "; sort keys are numbers, bools or strings");
+  }
+  const KeyOrder order{type.id()};
+  auto cmp = [&](const Column& a, int64_t i, const Column& b, int64_t j) {
+    return ascending ? order.Compare(a, i, b, j) : order.Compare(b, j, a, i);
+  };
+  DataFrame local = in;
+  const int n = Ranks(ctx);
+  if (n > 1) {
+    // A sample of every rank's keys, evenly spaced; its quantiles split the key range.
+    constexpr int64_t kSamplesPerRank = 128;
+    std::vector<RowRef> picks;
+    const int64_t rows = in.num_rows();
+    const int64_t step = std::max<int64_t>(1, rows / kSamplesPerRank);
+    int64_t at = 0;
+    for (int p = 0; p < in.num_partitions(); ++p) {
+      for (int64_t i = 0; i < in.partition(p).num_rows(); ++i, ++at) {
+        if (at % step == 0) picks.push_back({p, i});
+      }
+    }
+    std::vector<ColumnPtr> sample_parts;
+    for (const RowRef& ref : picks) sample_parts.push_back(in.partition(ref.part).column(k)->Slice(ref.row, 1));
+    EMBER_ASSIGN_OR_RETURN(SchemaPtr sample_schema, Schema::Make({in.schema()->field(k)}));
+    Batch sample = Batch::Empty(sample_schema);
+    if (!sample_parts.empty()) {
+      EMBER_ASSIGN_OR_RETURN(ColumnPtr col, Concat(sample_parts));
+      EMBER_ASSIGN_OR_RETURN(sample, Batch::Make(sample_schema, {col}));
+    }
+    EMBER_ASSIGN_OR_RETURN(DataFrame all_samples, AllGatherFrame(DataFrame::FromBatch(sample), ctx));
+    EMBER_ASSIGN_OR_RETURN(Batch samples, all_samples.Collect());
+    const Column& s = *samples.column(0);
+    std::vector<int64_t> sorted(static_cast<size_t>(s.length()));
+    std::iota(sorted.begin(), sorted.end(), 0);
+    std::stable_sort(sorted.begin(), sorted.end(), [&](int64_t a, int64_t b) { return cmp(s, a, s, b) < 0; });
+    std::vector<int64_t> splitters;  // rows of `s`
+    for (int i = 1; i < n && !sorted.empty(); ++i) splitters.push_back(sorted[sorted.size() * i / n]);
+    // A row goes to the number of splitters at or below it: equal keys share a rank.
+    std::vector<std::vector<int>> dest(in.num_partitions());
+    for (int p = 0; p < in.num_partitions(); ++p) {
+      const Column& c = *in.partition(p).column(k);
+      for (int64_t i = 0; i < c.length(); ++i) {
+        int d = 0;
+        while (d < static_cast<int>(splitters.size()) && cmp(s, splitters[d], c, i) <= 0) ++d;
+        dest[p].push_back(std::min(d, n - 1));
+      }
+    }
+    EMBER_ASSIGN_OR_RETURN(local, SendRows(in, dest, ctx));
+  }
+  EMBER_ASSIGN_OR_RETURN(Batch all, local.Collect());
+  const Column& c = *all.column(k);
+  std::vector<int64_t> idx(static_cast<size_t>(all.num_rows()));
+  std::iota(idx.begin(), idx.end(), 0);
+  std::stable_sort(idx.begin(), idx.end(), [&](int64_t a, int64_t b) { return cmp(c, a, c, b) < 0; });
+  EMBER_ASSIGN_OR_RETURN(Batch sorted, TakeRows(all, idx));
+  return DataFrame::FromBatch(std::move(sorted));
+}
+
+}  // namespace ember::dist
