@@ -1,5 +1,6 @@
 #include "ember/core/batch_codec.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "ember/base/json.h"
@@ -115,7 +116,22 @@ struct Reader {
 
 }  // namespace
 
+namespace {
+
+int64_t EncodedSize(const Column& c) {
+  int64_t n = 64;
+  for (const BufferPtr& b : c.buffers()) n += 16 + (b ? b->size() : 0);
+  for (const ColumnPtr& child : c.children()) n += EncodedSize(*child);
+  return n;
+}
+
+}  // namespace
+
 void EncodeBatch(const Batch& batch, std::string* out) {
+  int64_t size = 256;
+  for (const ColumnPtr& c : batch.columns()) size += EncodedSize(*c) + 128;
+  const size_t needed = out->size() + static_cast<size_t>(size);
+  if (out->capacity() < needed) out->reserve(std::max(needed, 2 * out->capacity()));
   PadTo8(out);  // messages start 8-aligned
   const size_t at = out->size();
   PutU64(out, 0);  // the message's length, filled in below

@@ -151,23 +151,62 @@ bool KeyHasNull(const Batch& b, const std::vector<int>& cols, int64_t r) {
   return false;
 }
 
-// FNV-1a, then a final mix: the same on every rank and every build.
+// FNV-1a: the same on every rank and every build.
 uint64_t HashBytes(std::string_view s) {
   uint64_t h = 1469598103934665603ull;
   for (unsigned char ch : s) h = (h ^ ch) * 1099511628211ull;
+  return h;
+}
+
+uint64_t Mix(uint64_t h) {
   h ^= h >> 33;
   h *= 0xff51afd7ed558ccdull;
   h ^= h >> 33;
   return h;
 }
 
+// Folds column `c`'s values into `hashes` (one per row), so that rows whose values are equal
+// as AppendKey sees them get equal hashes: column by column, without building keys.
+void HashColumn(const Column& c, std::vector<uint64_t>* hashes) {
+  const int64_t n = c.length();
+  auto fold = [hashes](int64_t r, uint64_t v) { (*hashes)[r] = Mix((*hashes)[r] * 0x9e3779b97f4a7c15ull + v); };
+  auto nulls = [&](int64_t r) { return c.IsNull(r); };
+  switch (c.type_id()) {
+    case TypeId::kInt64: {
+      const int64_t* v = c.Values<int64_t>();
+      for (int64_t r = 0; r < n; ++r) fold(r, nulls(r) ? 0x5bd1e995u : static_cast<uint64_t>(v[r]) + 1);
+      return;
+    }
+    case TypeId::kInt32: {
+      const int32_t* v = c.Values<int32_t>();
+      for (int64_t r = 0; r < n; ++r) fold(r, nulls(r) ? 0x5bd1e995u : static_cast<uint64_t>(int64_t{v[r]}) + 1);
+      return;
+    }
+    case TypeId::kString:
+    case TypeId::kBinary:
+      for (int64_t r = 0; r < n; ++r) fold(r, nulls(r) ? 0x5bd1e995u : HashBytes(c.StringValue(r)));
+      return;
+    default: {
+      std::string key;
+      for (int64_t r = 0; r < n; ++r) {
+        key.clear();
+        AppendKey(c, r, &key);
+        fold(r, HashBytes(key));
+      }
+    }
+  }
+}
+
 // Where each row goes when rows with equal keys must meet.
 std::vector<std::vector<int>> HashDestinations(const DataFrame& in, const std::vector<int>& cols, int n) {
   std::vector<std::vector<int>> dest(in.num_partitions());
+  std::vector<uint64_t> hashes;
   for (int p = 0; p < in.num_partitions(); ++p) {
     const Batch& b = in.partition(p);
-    dest[p].resize(static_cast<size_t>(b.num_rows()));
-    for (int64_t r = 0; r < b.num_rows(); ++r) dest[p][r] = static_cast<int>(HashBytes(RowKey(b, cols, r)) % n);
+    hashes.assign(static_cast<size_t>(b.num_rows()), 0);
+    for (int c : cols) HashColumn(*b.column(c), &hashes);
+    dest[p].resize(hashes.size());
+    for (size_t r = 0; r < hashes.size(); ++r) dest[p][r] = static_cast<int>(hashes[r] % static_cast<uint64_t>(n));
   }
   return dest;
 }

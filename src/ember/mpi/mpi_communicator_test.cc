@@ -9,6 +9,8 @@
 #include <cstring>
 #include <thread>
 
+#include "ember/core/builder.h"
+#include "ember/dist/frame_ops.h"
 #include "ember/testing/matchers.h"
 
 namespace ember {
@@ -110,6 +112,40 @@ TEST(MpiCommunicatorTest, AllToAllVDeliversEachMessageToItsRankInPieces) {
     }
   }
   EXPECT_FALSE(c->AllToAllV(std::vector<Bytes>(2), kDeadline).ok());  // one message per rank
+}
+
+// The distributed frame operations over real ranks: each rank holds ids r, r + 3, ...
+// (0..299 in all) with key id % 7.
+TEST(MpiCommunicatorTest, FrameOperationsRunOnRanks) {
+  auto c = Fresh();
+  ExecContext ctx;
+  ctx.comm = c.get();
+  std::vector<std::optional<int64_t>> ids, keys;
+  for (int64_t id = c->rank(); id < 300; id += c->size()) {
+    ids.push_back(id);
+    keys.push_back(id % 7);
+  }
+  auto schema = *Schema::Make({MakeField("id", Int64Type()), MakeField("key", Int64Type())});
+  DataFrame mine = DataFrame::FromBatch(*Batch::Make(schema, {MakeColumn(ids), MakeColumn(keys)}));
+  // Sorted descending: rank 0 holds the largest ids; collected in rank order, 299 .. 0.
+  auto sorted = dist::SortBy(mine, "id", /*ascending=*/false, ctx);
+  ASSERT_THAT(sorted, IsOk());
+  auto all = dist::CollectToRank(*sorted, 0, ctx);
+  ASSERT_THAT(all, IsOk());
+  if (c->rank() == 0) {
+    Batch b = *all->Collect();
+    ASSERT_EQ(b.num_rows(), 300);
+    for (int64_t i = 0; i < 300; ++i) ASSERT_EQ(b.column(0)->Values<int64_t>()[i], 299 - i) << "row " << i;
+  }
+  // Group by key over the ranks: 7 groups, 300 rows in all.
+  auto groups = dist::GroupBy(mine, {"key"}, {{dist::Aggregate::Kind::kCount, "", "n"}}, ctx);
+  ASSERT_THAT(groups, IsOk());
+  std::vector<int64_t> totals = {groups->num_rows(), 0};
+  for (const Batch& b : groups->partitions()) {
+    for (int64_t i = 0; i < b.num_rows(); ++i) totals[1] += b.column(1)->Values<int64_t>()[i];
+  }
+  ASSERT_THAT(c->AllReduce(std::span<int64_t>(totals), ReduceOp::kSum, kDeadline), IsOk());
+  EXPECT_EQ(totals, (std::vector<int64_t>{7, 300}));
 }
 
 TEST(MpiCommunicatorTest, DifferentCollectivesOnDifferentRanksAreAnErrorEverywhere) {

@@ -1,0 +1,103 @@
+// bench/scale's measuring program (run.sh drives it):
+//   ember_bench_scale memcpy MB              one process: memcpy bandwidth, GB/s (median of 5)
+//   mpirun -np N ember_bench_scale shuffle ROWS   shuffle throughput per rank: each rank
+//       holds ROWS rows (int64 id, two float64, an 8-byte string) and repartitions them by a
+//       hash of id (an all-to-all exchange of binary batches); median of 5 of the time from a
+//       barrier to the last rank's end; bytes per rank = the rank's rows in memory.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "ember/core/builder.h"
+#include "ember/dist/frame_ops.h"
+#include "ember/mpi/mpi_communicator.h"
+
+namespace {
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+int Memcpy(int64_t mb) {
+  const size_t n = static_cast<size_t>(mb) << 20;
+  std::vector<char> a(n, 1), b(n, 2);
+  std::vector<double> secs;
+  for (int i = 0; i < 5; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::memcpy(b.data(), a.data(), n);
+    secs.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    a[i] = b[n - 1 - i];  // keep the copies observable
+  }
+  std::printf("memcpy bytes=%zu seconds=%.6f gbps=%.3f\n", n, Median(secs), static_cast<double>(n) / Median(secs) / 1e9);
+  return 0;
+}
+
+int Shuffle(int64_t rows) {
+  auto world = ember::MpiCommunicator::World();
+  if (!world.ok()) {
+    std::fprintf(stderr, "%s\n", world.status().ToString().c_str());
+    return 1;
+  }
+  ember::MpiCommunicator& comm = **world;
+  ember::Int64Builder id(ember::Int64Type());
+  ember::Float64Builder x(ember::Float64Type()), y(ember::Float64Type());
+  ember::StringBuilder s;
+  for (int64_t i = 0; i < rows; ++i) {
+    const int64_t v = i * comm.size() + comm.rank();
+    id.Append(v);
+    x.Append(static_cast<double>(v) * 0.5);
+    y.Append(static_cast<double>(v % 1000));
+    char text[9];
+    std::snprintf(text, sizeof(text), "%08lld", static_cast<long long>(v % 100000000));
+    s.Append(text);
+  }
+  auto schema = *ember::Schema::Make({ember::MakeField("id", ember::Int64Type()), ember::MakeField("x", ember::Float64Type()),
+                                      ember::MakeField("y", ember::Float64Type()), ember::MakeField("s", ember::StringType())});
+  // Eight partitions per rank, as a reader would give.
+  ember::Batch all = *ember::Batch::Make(schema, {id.Finish(), x.Finish(), y.Finish(), s.Finish()});
+  std::vector<ember::Batch> parts;
+  for (int p = 0; p < 8; ++p) parts.push_back(all.Slice(rows * p / 8, rows * (p + 1) / 8 - rows * p / 8));
+  ember::DataFrame frame = *ember::DataFrame::Make(schema, parts);
+  const double bytes = static_cast<double>(rows) * (8 + 8 + 8 + 8 + 4);  // values, 8-byte strings, offsets
+  ember::ExecContext ctx;
+  ctx.comm = &comm;
+  std::vector<double> secs;
+  int64_t received = 0;
+  for (int i = 0; i < 5; ++i) {
+    if (!comm.Barrier(ember::Deadline::In(std::chrono::minutes(5))).ok()) return 1;
+    const auto t0 = std::chrono::steady_clock::now();
+    auto out = ember::dist::RepartitionByHash(frame, {"id"}, ctx);
+    if (!out.ok()) {
+      std::fprintf(stderr, "%s\n", out.status().ToString().c_str());
+      return ember::MpiCommunicator::Finish(1);
+    }
+    if (!comm.Barrier(ember::Deadline::In(std::chrono::minutes(5))).ok()) return 1;
+    secs.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    received = out->num_rows();
+  }
+  std::vector<int64_t> total = {received};
+  if (!comm.AllReduce(std::span<int64_t>(total), ember::ReduceOp::kSum, ember::Deadline::In(std::chrono::minutes(5))).ok()) {
+    return 1;
+  }
+  if (comm.rank() == 0) {
+    std::printf("shuffle ranks=%d rows_per_rank=%lld bytes_per_rank=%.0f seconds=%.6f gbps=%.3f rows_total=%lld\n",
+                comm.size(), static_cast<long long>(rows), bytes, Median(secs), bytes / Median(secs) / 1e9,
+                static_cast<long long>(total[0]));
+  }
+  world->reset();
+  return ember::MpiCommunicator::Finish(total[0] == rows * comm.size() ? 0 : 1);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 3 && std::strcmp(argv[1], "memcpy") == 0) return Memcpy(std::atoll(argv[2]));
+  if (argc == 3 && std::strcmp(argv[1], "shuffle") == 0) return Shuffle(std::atoll(argv[2]));
+  std::fprintf(stderr, "usage: ember_bench_scale memcpy MB | shuffle ROWS_PER_RANK\n");
+  return 2;
+}
