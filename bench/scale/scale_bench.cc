@@ -14,6 +14,7 @@
 
 #include "ember/core/builder.h"
 #include "ember/dist/frame_ops.h"
+#include "ember/exec/allocator.h"
 #include "ember/mpi/mpi_communicator.h"
 
 namespace {
@@ -96,6 +97,7 @@ int Shuffle(int64_t rows) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  ember::RetainFreedMemory();  // as the ember program does
   if (argc == 3 && std::strcmp(argv[1], "memcpy") == 0) return Memcpy(std::atoll(argv[2]));
   if (argc == 3 && std::strcmp(argv[1], "shuffle") == 0) return Shuffle(std::atoll(argv[2]));
   std::fprintf(stderr, "usage: ember_bench_scale memcpy MB | shuffle ROWS_PER_RANK\n");

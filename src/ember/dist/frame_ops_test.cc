@@ -115,6 +115,33 @@ TEST(FrameOpsTest, RepartitionByHashBringsEqualKeysTogether) {
   EXPECT_GT(ranks_of_key.size(), 5u);
 }
 
+// Columns without nulls and unsliced take the scattering path; every type of it.
+TEST(FrameOpsTest, RepartitionScattersFlatColumnsOfEveryWidth) {
+  std::vector<std::optional<int64_t>> a;
+  std::vector<std::optional<double>> b;
+  std::vector<std::optional<int32_t>> c;
+  std::vector<std::optional<float>> d;
+  std::vector<std::optional<std::string>> e;
+  for (int i = 0; i < 500; ++i) {
+    a.push_back(i);
+    b.push_back(i * 0.25);
+    c.push_back(-i);
+    d.push_back(static_cast<float>(i) / 3);
+    e.push_back(std::string(static_cast<size_t>(i % 13), static_cast<char>('a' + i % 26)));
+  }
+  auto schema = *Schema::Make({MakeField("a", Int64Type()), MakeField("b", Float64Type()), MakeField("c", Int32Type()),
+                               MakeField("d", Float32Type()), MakeField("e", StringType())});
+  const DataFrame t = DataFrame::FromBatch(*Batch::Make(schema, {MakeColumn(a), MakeColumn(b), MakeColumn(c), MakeColumn(d), MakeColumn(e)}));
+  for (int ranks : {2, 3}) {
+    auto shares = OnRanks(ranks, [&](int r, int n, const ExecContext& ctx) {
+      // Each rank's share fresh (offset 0), so the scatter runs.
+      Batch mine = *ShareOf(t, r, n).Collect();
+      return RepartitionByHash(DataFrame::FromBatch(mine), {"e"}, ctx);
+    });
+    EXPECT_EQ(Rows(shares), Rows({t})) << ranks << " ranks";
+  }
+}
+
 TEST(FrameOpsTest, BroadcastAllGatherAndCollect) {
   const DataFrame t = Table();
   auto b = OnRanks(3, [&](int r, int n, const ExecContext& ctx) { return BroadcastFrame(ShareOf(t, r, n), 1, ctx); });
