@@ -15,6 +15,7 @@
 #include "ember/pipeline/save_load.h"
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
+#include "ember/dist/frame_ops.h"
 #include "ember/gbdt/gbdt.h"
 #include "ember/registry_all.h"
 #include "ember/stages/model_statistics.h"
@@ -100,7 +101,9 @@ Result<DataFrame> ReadLogged(const CliContext& c, const std::string& path) {
   Timer t;
   EMBER_ASSIGN_OR_RETURN(DataFrame frame, ReadTable(c.exec, path));
   c.log << "read " << path << ": " << frame.num_rows() << " rows x " << frame.schema()->num_fields()
-        << " columns in " << frame.num_partitions() << " partitions (" << Fixed(t.Seconds()) << " s)\n";
+        << " columns in " << frame.num_partitions() << " partitions";
+  if (c.exec.comm && c.exec.comm->size() > 1) c.log << " (rank 0's share of " << c.exec.comm->size() << ")";
+  c.log << " (" << Fixed(t.Seconds()) << " s)\n";
   return frame;
 }
 
@@ -170,7 +173,7 @@ Status Fit(const CliContext& c, const std::string& spec_path, const std::string&
 }
 
 Status Transform(const CliContext& c, const std::string& model_dir, const std::string& data,
-                 const std::string& out, const std::vector<std::string>& cols) {
+                 const std::string& out, const std::vector<std::string>& cols, bool gather) {
   EMBER_RETURN_IF_ERROR(FormatOfPath(out).status());
   EMBER_ASSIGN_OR_RETURN(auto loaded, LoadTransformer(model_dir, DefaultRegistry()));
   // Wrapped in a PipelineModel, any model can select its output columns.
@@ -184,6 +187,15 @@ Status Transform(const CliContext& c, const std::string& model_dir, const std::s
   const double secs = t.Seconds();
   c.log << "transformed " << result.num_rows() << " rows in " << Fixed(secs, 3) << " s ("
         << Fixed(secs > 0 ? result.num_rows() / secs : 0, 0) << " rows/s)\n";
+  if (gather && c.exec.comm && c.exec.comm->size() > 1) {
+    EMBER_ASSIGN_OR_RETURN(DataFrame all, dist::CollectToRank(result, 0, c.exec));
+    if (c.exec.comm->rank() != 0) return Status::OK();
+    ExecContext one_rank = c.exec;
+    one_rank.comm = nullptr;
+    EMBER_RETURN_IF_ERROR(WriteTable(one_rank, all, out));
+    c.out << "wrote " << all.num_rows() << " rows (from " << c.exec.comm->size() << " ranks) to " << out << "\n";
+    return Status::OK();
+  }
   EMBER_RETURN_IF_ERROR(WriteTable(c.exec, result, out));
   if (c.exec.comm && c.exec.comm->size() > 1) {
     c.out << "wrote " << result.num_rows() << " rows (rank 0's part of " << c.exec.comm->size() << ") to " << out

@@ -51,7 +51,10 @@ int main(int argc, char** argv) {
   auto* transform = app.add_subcommand("transform", "apply a saved model to data");
   transform->add_option("model", model, "model directory")->required();
   transform->add_option("--data", data, "input table")->required();
-  transform->add_option("--out", out, "output file (.csv or .jsonl)")->required();
+  transform->add_option("--out", out, "output file (.csv or .jsonl); under mpirun a folder of one part per rank")
+      ->required();
+  bool gather = false;
+  transform->add_flag("--gather", gather, "under mpirun: collect every rank's rows on rank 0 and write one file");
   std::vector<std::string> cols;
   transform->add_option("--cols", cols, "write only these columns, in this order (comma-separated)")
       ->delimiter(',');
@@ -123,7 +126,7 @@ int main(int argc, char** argv) {
   else if (*head) s = ember::cli::Head(c, path, rows);
   else if (*convert) s = ember::cli::Convert(c, in, out);
   else if (*fit) s = ember::cli::Fit(c, spec, data, out, overwrite);
-  else if (*transform) s = ember::cli::Transform(c, model, data, out, cols);
+  else if (*transform) s = ember::cli::Transform(c, model, data, out, cols, gather);
   else if (*eval) s = ember::cli::Eval(c, model, data, label, metric, out);
   else if (*import_xgb) s = ember::cli::ImportXgboost(c, in, out, features_col, overwrite);
   else if (*serve) {
