@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <thread>
 
@@ -193,6 +195,57 @@ void CheckConformance(const ConformanceCase& c, const StageRegistry& registry) {
   }
   for (auto& th : threads) th.join();
   for (const auto& d : diffs) EXPECT_EQ(d, "") << "concurrent Transform differs";
+
+  // 7. Several ranks: an estimator fitted on 2 and 3 thread ranks, each rank holding some
+  // of the partitions, gives on every rank the model one rank fits (its output on the whole
+  // input equal within 1e-9: the ranks sum in another order).
+  if (stage->kind() == StageKind::kEstimator && c.fit_on_thread_ranks) {
+    for (int ranks : {2, 3}) {
+      auto models = FitOnRanks(in, static_cast<const Estimator&>(*stage), ranks);
+      for (int r = 0; r < ranks; ++r) {
+        ASSERT_TRUE(models[r].ok()) << ranks << " ranks, rank " << r << ": " << models[r].status();
+        Result<DataFrame> o = (*models[r])->Transform(in, ctx);
+        ASSERT_TRUE(o.ok()) << o.status();
+        EXPECT_EQ(DescribeDifferenceWithin(*o, *out, 1e-9), "")
+            << "the model fitted on " << ranks << " ranks (rank " << r << ") differs from the one-rank model";
+      }
+    }
+  }
+}
+
+std::string DescribeDifferenceWithin(const DataFrame& a, const DataFrame& b, double tolerance) {
+  if (!a.schema()->Equals(*b.schema())) return "schemas differ:\n" + a.schema()->ToString() + "vs\n" + b.schema()->ToString();
+  Result<Batch> x = a.Collect(), y = b.Collect();
+  if (!x.ok() || !y.ok()) return "cannot collect";
+  if (x->num_rows() != y->num_rows()) return std::to_string(x->num_rows()) + " vs " + std::to_string(y->num_rows()) + " rows";
+  auto close = [tolerance](double u, double v) {
+    if (std::isnan(u) || std::isnan(v)) return std::isnan(u) == std::isnan(v);
+    return std::abs(u - v) <= tolerance * std::max(1.0, std::max(std::abs(u), std::abs(v)));
+  };
+  for (int c = 0; c < x->num_columns(); ++c) {
+    const Column& u = *x->column(c);
+    const Column& v = *y->column(c);
+    for (int64_t r = 0; r < x->num_rows(); ++r) {
+      bool same = u.IsNull(r) == v.IsNull(r);
+      if (same && u.IsValid(r)) {
+        if (u.type_id() == TypeId::kFloat64 || u.type_id() == TypeId::kFloat32) {
+          same = close(NumericValue(u, r), NumericValue(v, r));
+        } else if (u.type_id() == TypeId::kVector) {
+          std::vector<double> uu(static_cast<size_t>(u.type()->vector_size()), 0.0), vv(uu.size(), 0.0);
+          ForEachVectorEntry(u, r, [&](int64_t i, double d) { uu[static_cast<size_t>(i)] = d; });
+          ForEachVectorEntry(v, r, [&](int64_t i, double d) { vv[static_cast<size_t>(i)] = d; });
+          for (size_t i = 0; i < uu.size() && same; ++i) same = close(uu[i], vv[i]);
+        } else {
+          same = FormatValue(u, r) == FormatValue(v, r);
+        }
+      }
+      if (!same) {
+        return "column '" + x->schema()->field(c).name + "' row " + std::to_string(r) + ": " + FormatValue(u, r) +
+               " vs " + FormatValue(v, r);
+      }
+    }
+  }
+  return "";
 }
 
 }  // namespace ember::testing

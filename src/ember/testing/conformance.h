@@ -24,10 +24,18 @@ struct ConformanceCase {
   std::function<DataFrame()> input;
   // Params (JSON name, bad value) that loading must reject with the name in the message.
   std::vector<std::pair<std::string, Json>> invalid_params;
+  // Estimators: whether fitting on 2 and 3 thread ranks is checked against one rank. Off
+  // only for stages whose training is process-wide (XGBoost's collective: one process per
+  // rank; checked by the multi-process and mpirun tests instead).
+  bool fit_on_thread_ranks = true;
 };
 
 // Runs every check; failures are reported with the stage type in the message.
 void CheckConformance(const ConformanceCase& c, const StageRegistry& registry);
+
+// Empty when `a` and `b` have the same schema and rows, numbers (and vector entries)
+// equal within `tolerance` (relative above 1); else the first difference.
+std::string DescribeDifferenceWithin(const DataFrame& a, const DataFrame& b, double tolerance);
 
 // A frame of 3 partitions with int64, float64, string, bool and vector columns, some nulls.
 DataFrame MixedFrame();
