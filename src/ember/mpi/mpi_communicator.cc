@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <thread>
 
 #include "ember/base/status_macros.h"
@@ -102,12 +103,26 @@ std::string Seconds(std::chrono::steady_clock::duration d) {
 struct MpiCommunicator::Impl {
   MPI_Comm comm = MPI_COMM_NULL;
   std::vector<std::string> hosts;  // by rank
-  // What a failed collective left in flight: MPI may still write into these buffers, so
-  // they live as long as the process.
-  std::vector<std::vector<Bytes>> abandoned_bytes;
-  std::vector<std::vector<Header>> abandoned_headers;
-  std::vector<Requests> abandoned_requests;
 };
+
+namespace {
+
+// What a failed collective left in flight: a late rank's messages may still land in these
+// buffers, so they outlive the communicator, to the end of the process.
+struct Abandoned {
+  std::vector<Bytes> out, in;
+  std::vector<Header> headers_out, headers_in;
+  Requests requests;
+};
+
+void Abandon(std::unique_ptr<Abandoned> a) {
+  static std::mutex mu;
+  static auto* kept = new std::vector<std::unique_ptr<Abandoned>>();  // never freed, on purpose
+  std::lock_guard<std::mutex> lock(mu);
+  kept->push_back(std::move(a));
+}
+
+}  // namespace
 
 bool MpiCommunicator::LaunchedAsRank() {
   for (const char* var : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"}) {
@@ -166,7 +181,9 @@ MpiCommunicator::MpiCommunicator(std::unique_ptr<Impl> impl, const MpiOptions& o
 MpiCommunicator::~MpiCommunicator() {
   // A communicator with requests in flight is left to the process's end (freeing it would
   // be a collective the others may never join).
-  if (impl_->comm != MPI_COMM_NULL && broken_.ok()) MPI_Comm_free(&impl_->comm);
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (impl_->comm != MPI_COMM_NULL && broken_.ok() && !finalized) MPI_Comm_free(&impl_->comm);
 }
 
 Result<std::unique_ptr<MpiCommunicator>> MpiCommunicator::Duplicate(const MpiOptions& options) const {
@@ -206,11 +223,8 @@ Result<std::vector<Bytes>> MpiCommunicator::Exchange(const std::string& op, std:
   auto fail = [&](Status s) {
     broken_ = s;
     collective_failed = true;
-    impl_->abandoned_bytes.push_back(std::move(out));
-    impl_->abandoned_bytes.push_back(std::move(in));
-    impl_->abandoned_headers.push_back(std::move(headers_out));
-    impl_->abandoned_headers.push_back(std::move(headers_in));
-    impl_->abandoned_requests.push_back(std::move(requests));
+    Abandon(std::make_unique<Abandoned>(Abandoned{std::move(out), std::move(in), std::move(headers_out),
+                                                  std::move(headers_in), std::move(requests)}));
     return s;
   };
   auto timed_out = [&](const std::vector<int>& missing, const char* what) {
@@ -253,7 +267,6 @@ Result<std::vector<Bytes>> MpiCommunicator::Exchange(const std::string& op, std:
   // 2. Payloads, in messages of at most max_message_bytes (MPI counts are int).
   requests = Requests();
   const int64_t chunk = std::clamp<int64_t>(options_.max_message_bytes, 1, INT32_MAX);
-  Requests sends;
   for (int r = 0; r < size_; ++r) {
     if (r == rank_) continue;
     for (int64_t at = 0; at < static_cast<int64_t>(in[r].size()); at += chunk) {
@@ -271,11 +284,9 @@ Result<std::vector<Bytes>> MpiCommunicator::Exchange(const std::string& op, std:
           !s.ok()) {
         return fail(s);
       }
-      sends.Add(req, r);
+      requests.Add(req, r);
     }
   }
-  requests.requests.insert(requests.requests.end(), sends.requests.begin(), sends.requests.end());
-  requests.peers.insert(requests.peers.end(), sends.peers.begin(), sends.peers.end());
   if (auto missing = PollAll(requests, deadline); !missing.empty()) {
     return timed_out(missing, "did not finish exchanging their data");
   }
