@@ -117,7 +117,7 @@ Result<std::vector<Batch>> SplitByDestination(const Batch& b, std::span<const in
   std::vector<std::vector<ColumnPtr>> columns(n);
   for (int i = 0; i < b.num_columns(); ++i) {
     const Column& c = *b.column(i);
-    const bool flat = c.null_count() == 0 && c.offset() == 0;
+    const bool flat = c.null_count() == 0;  // Values() and Offsets() already skip the offset
     std::vector<ColumnPtr> split(n);
     if (flat && c.type_id() == TypeId::kInt64) {
       ScatterValues<int64_t>(c, dest, counts, &split);
