@@ -1,10 +1,12 @@
 #include "ember/core/batch_codec.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "ember/base/json.h"
 #include "ember/base/status_macros.h"
+#include "ember/core/ops.h"
 
 namespace ember {
 
@@ -127,18 +129,16 @@ int64_t EncodedSize(const Column& c) {
 
 }  // namespace
 
-void EncodeBatch(const Batch& batch, std::string* out) {
-  int64_t size = 256;
-  for (const ColumnPtr& c : batch.columns()) size += EncodedSize(*c) + 128;
-  const size_t needed = out->size() + static_cast<size_t>(size);
-  if (out->capacity() < needed) out->reserve(std::max(needed, 2 * out->capacity()));
+namespace {
+
+// Starts a message of `rows` rows of `schema`: returns where its length goes (FinishMessage).
+size_t StartMessage(const Schema& schema, int64_t rows, std::string* out) {
   PadTo8(out);  // messages start 8-aligned
   const size_t at = out->size();
-  PutU64(out, 0);  // the message's length, filled in below
+  PutU64(out, 0);  // the message's length, filled in by FinishMessage
   out->append(kMagic, 4);
   out->append(4, '\0');
-  PutU64(out, static_cast<uint64_t>(batch.num_rows()));
-  const Schema& schema = *batch.schema();
+  PutU64(out, static_cast<uint64_t>(rows));
   PutU64(out, static_cast<uint64_t>(schema.num_fields()));
   for (int i = 0; i < schema.num_fields(); ++i) {
     const Field& f = schema.field(i);
@@ -148,9 +148,176 @@ void EncodeBatch(const Batch& batch, std::string* out) {
     PutStr(out, f.metadata.is_null() ? "" : f.metadata.Dump());
   }
   PutStr(out, schema.metadata().is_null() ? "" : schema.metadata().Dump());
-  for (int i = 0; i < batch.num_columns(); ++i) PutColumn(*batch.column(i), out);
+  return at;
+}
+
+void FinishMessage(size_t at, std::string* out) {
   const uint64_t length = out->size() - at - 8;
   std::memcpy(out->data() + at, &length, 8);
+}
+
+// Grows `out` geometrically to hold `more` bytes (many messages append to one string).
+void Reserve(std::string* out, int64_t more) {
+  const size_t needed = out->size() + static_cast<size_t>(more);
+  if (out->capacity() < needed) out->reserve(std::max(needed, 2 * out->capacity()));
+}
+
+// Appends a buffer header and `size` bytes of room; returns where the room starts.
+size_t AppendRoom(std::string* out, int64_t size) {
+  PutU64(out, static_cast<uint64_t>(size));
+  PadTo8(out);
+  const size_t at = out->size();
+  out->resize(at + static_cast<size_t>(size));
+  return at;
+}
+
+BufferPtr NewBuffer(int64_t bytes, uint8_t** data) {
+  *data = static_cast<uint8_t*>(std::malloc(static_cast<size_t>(std::max<int64_t>(bytes, 1))));
+  return std::make_shared<const Buffer>(*data, bytes, Buffer::TakeMalloced{});
+}
+
+int FixedWidth(TypeId id) {
+  switch (id) {
+    case TypeId::kInt32:
+    case TypeId::kFloat32: return 4;
+    case TypeId::kInt64:
+    case TypeId::kFloat64: return 8;
+    default: return 0;
+  }
+}
+
+}  // namespace
+
+void EncodeBatch(const Batch& batch, std::string* out) {
+  int64_t size = 256;
+  for (const ColumnPtr& c : batch.columns()) size += EncodedSize(*c) + 128;
+  Reserve(out, size);
+  const size_t at = StartMessage(*batch.schema(), batch.num_rows(), out);
+  for (int i = 0; i < batch.num_columns(); ++i) PutColumn(*batch.column(i), out);
+  FinishMessage(at, out);
+}
+
+Result<Batch> EncodeSplit(const Batch& batch, std::span<const int> dest, int keep, std::vector<std::string>* out) {
+  const int n = static_cast<int>(out->size());
+  const int64_t rows = batch.num_rows();
+  std::vector<int64_t> counts(n, 0);
+  for (int d : dest) ++counts[d];
+  if (counts[keep] == rows) return batch;  // all of it stays: no copy
+  std::vector<size_t> message(n, 0);
+  for (int d = 0; d < n; ++d) {
+    if (d == keep || counts[d] == 0) continue;
+    int64_t size = 256;
+    for (const ColumnPtr& c : batch.columns()) size += EncodedSize(*c) * counts[d] / std::max<int64_t>(rows, 1) + 256;
+    Reserve(&(*out)[d], size);
+    message[d] = StartMessage(*batch.schema(), counts[d], &(*out)[d]);
+  }
+  auto sends = [&](int d) { return d != keep && counts[d] > 0; };
+  std::vector<ColumnPtr> kept;
+  std::vector<std::vector<int64_t>> rows_of;  // built only when a column needs them
+  for (const ColumnPtr& column : batch.columns()) {
+    const Column& c = *column;
+    const int width = FixedWidth(c.type_id());
+    const bool is_string = c.type_id() == TypeId::kString || c.type_id() == TypeId::kBinary;
+    if (c.null_count() == 0 && (width > 0 || is_string)) {
+      // Straight into the messages (and one buffer for the kept rows): no copy in between.
+      auto header = [&](int d, int nbuf) {
+        std::string* o = &(*out)[d];
+        PutU64(o, static_cast<uint64_t>(counts[d]));
+        PutU64(o, 0);  // nulls
+        PutU64(o, 0);  // offset
+        PutU64(o, static_cast<uint64_t>(nbuf));
+        PutU64(o, ~uint64_t{0});  // no validity bitmap
+      };
+      if (width > 0) {
+        std::vector<uint8_t*> to(n, nullptr);
+        BufferPtr kept_values;
+        for (int d = 0; d < n; ++d) {
+          if (sends(d)) {
+            header(d, 2);
+            to[d] = reinterpret_cast<uint8_t*>((*out)[d].data()) + AppendRoom(&(*out)[d], counts[d] * width);
+          }
+        }
+        if (counts[keep] > 0) kept_values = NewBuffer(counts[keep] * width, &to[keep]);
+        const uint8_t* v = reinterpret_cast<const uint8_t*>(c.buffers()[1]->data()) + c.offset() * width;
+        if (width == 8) {
+          for (int64_t r = 0; r < rows; ++r) {
+            std::memcpy(to[dest[r]], v + r * 8, 8);
+            to[dest[r]] += 8;
+          }
+        } else {
+          for (int64_t r = 0; r < rows; ++r) {
+            std::memcpy(to[dest[r]], v + r * 4, 4);
+            to[dest[r]] += 4;
+          }
+        }
+        if (counts[keep] > 0) kept.push_back(Column::MakeUnchecked(c.type(), counts[keep], {nullptr, kept_values}, {}, 0));
+      } else {
+        const int32_t* off = c.Offsets();
+        std::vector<int64_t> bytes(n, 0);
+        for (int64_t r = 0; r < rows; ++r) bytes[dest[r]] += off[r + 1] - off[r];
+        std::vector<size_t> off_at(n, 0), chars_at(n, 0);
+        for (int d = 0; d < n; ++d) {
+          if (!sends(d)) continue;
+          header(d, 3);
+          off_at[d] = AppendRoom(&(*out)[d], (counts[d] + 1) * 4);
+          chars_at[d] = AppendRoom(&(*out)[d], bytes[d]);
+        }
+        std::vector<int32_t*> offsets(n, nullptr);
+        std::vector<uint8_t*> chars(n, nullptr);
+        for (int d = 0; d < n; ++d) {
+          if (!sends(d)) continue;
+          offsets[d] = reinterpret_cast<int32_t*>((*out)[d].data() + off_at[d]);
+          chars[d] = reinterpret_cast<uint8_t*>((*out)[d].data() + chars_at[d]);
+        }
+        BufferPtr kept_offsets, kept_chars;
+        if (counts[keep] > 0) {
+          uint8_t* p = nullptr;
+          kept_offsets = NewBuffer((counts[keep] + 1) * 4, &p);
+          offsets[keep] = reinterpret_cast<int32_t*>(p);
+          kept_chars = NewBuffer(bytes[keep], &chars[keep]);
+        }
+        std::vector<int32_t> at(n, 0);
+        const uint8_t* src = reinterpret_cast<const uint8_t*>(c.StringData());
+        for (int64_t r = 0; r < rows; ++r) {
+          const int d = dest[r];
+          const int32_t len = off[r + 1] - off[r];
+          *offsets[d]++ = at[d];
+          std::memcpy(chars[d] + at[d], src + off[r], static_cast<size_t>(len));
+          at[d] += len;
+        }
+        for (int d = 0; d < n; ++d) {
+          if (offsets[d]) *offsets[d] = at[d];
+        }
+        if (counts[keep] > 0) {
+          kept.push_back(Column::MakeUnchecked(c.type(), counts[keep], {nullptr, kept_offsets, kept_chars}, {}, 0));
+        }
+      }
+      for (int d = 0; d < n; ++d) {
+        if (sends(d)) PutU64(&(*out)[d], 0);  // no children
+      }
+      continue;
+    }
+    // Any other column: each destination's rows taken, then encoded.
+    if (rows_of.empty()) {
+      rows_of.resize(n);
+      for (int d = 0; d < n; ++d) rows_of[d].reserve(static_cast<size_t>(counts[d]));
+      for (int64_t r = 0; r < rows; ++r) rows_of[dest[r]].push_back(r);
+    }
+    for (int d = 0; d < n; ++d) {
+      if (counts[d] == 0) continue;
+      EMBER_ASSIGN_OR_RETURN(ColumnPtr taken, Take(c, rows_of[d]));
+      if (d == keep) {
+        kept.push_back(std::move(taken));
+      } else {
+        PutColumn(*taken, &(*out)[d]);
+      }
+    }
+  }
+  for (int d = 0; d < n; ++d) {
+    if (sends(d)) FinishMessage(message[d], &(*out)[d]);
+  }
+  if (counts[keep] == 0) return Batch::Empty(batch.schema());
+  return Batch::Make(batch.schema(), std::move(kept), counts[keep]);
 }
 
 Result<std::vector<Batch>> DecodeBatches(std::shared_ptr<const std::string> bytes) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,12 @@ namespace ember {
 
 // Appends `batch` to `*out`, as one length-prefixed message.
 void EncodeBatch(const Batch& batch, std::string* out);
+// The rows of `batch` split by destination: the rows r with dest[r] == d, in order, are
+// appended as one message to (*out)[d] for every d but `keep` (none when there are no such
+// rows); the rows for `keep` are returned as a batch instead. Columns without nulls of
+// fixed width or strings are scattered straight into the messages (one copy); others are
+// taken, then encoded. `dest` has one entry per row, each in [0, out->size()).
+Result<Batch> EncodeSplit(const Batch& batch, std::span<const int> dest, int keep, std::vector<std::string>* out);
 // The batches of `bytes` (messages appended by EncodeBatch). The batches keep `bytes`
 // alive. DataLoss naming the message and column when the bytes are not such messages.
 Result<std::vector<Batch>> DecodeBatches(std::shared_ptr<const std::string> bytes);

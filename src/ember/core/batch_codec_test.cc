@@ -60,6 +60,22 @@ Batch EveryType() {
                                sparse.Finish()});
 }
 
+// Columns without nulls of every width the split scatters directly.
+Batch Flat() {
+  auto schema = *Schema::Make({MakeField("i64", Int64Type()), MakeField("f64", Float64Type()),
+                               MakeField("i32", Int32Type()), MakeField("f32", Float32Type()),
+                               MakeField("s", StringType()), MakeField("bin", BinaryType())});
+  return *Batch::Make(schema, {MakeColumn<int64_t>({1, 2, 3, 4, 5, 6, 7}), MakeColumn<double>({.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5}),
+                               MakeColumn<int32_t>({-1, -2, -3, -4, -5, -6, -7}),
+                               MakeColumn<float>({1.f, 2.f, 3.f, 4.f, 5.f, 6.f, 7.f}),
+                               MakeColumn<std::string>({"", "a", "bb", "ccc", "dddd", "eeeee", "ffffff"}),
+                               [] {
+                                 StringBuilder bin(BinaryType());
+                                 for (const char* v : {"1", "22", "", "4444", "5", "66", "777"}) bin.Append(v);
+                                 return bin.Finish();
+                               }()});
+}
+
 Result<std::vector<Batch>> RoundTrip(const std::vector<Batch>& batches) {
   auto bytes = std::make_shared<std::string>();
   for (const Batch& b : batches) EncodeBatch(b, bytes.get());
@@ -76,6 +92,43 @@ TEST(BatchCodecTest, EveryTypeRoundTripsWithNullsMetadataAndSlices) {
   EXPECT_TRUE(BatchesEqual((*back)[1], b.Slice(1, 4)));
   EXPECT_EQ((*back)[2].num_rows(), 0);
   EXPECT_TRUE((*back)[0].schema()->Equals(*b.schema(), /*check_metadata=*/true));
+}
+
+// Split by destination: every destination's message (and the kept batch) holds exactly its
+// rows, in order; flat columns go the scattering way, the others the taking way.
+TEST(BatchCodecTest, EncodeSplitSendsEachDestinationItsRows) {
+  const Batch whole = EveryType();
+  for (const Batch& b : {whole, whole.Slice(1, 5), Flat(), Flat().Slice(2, 5)}) {
+    std::vector<int> dest;
+    for (int64_t r = 0; r < b.num_rows(); ++r) dest.push_back(static_cast<int>((r * 5 + 1) % 3));
+    std::vector<std::string> out(3);
+    out[2] = "x";  // messages append to what is there
+    auto kept = EncodeSplit(b, dest, 1, &out);
+    ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+    EXPECT_TRUE(out[1].empty());
+    for (int d = 0; d < 3; ++d) {
+      std::vector<int64_t> rows;
+      for (int64_t r = 0; r < b.num_rows(); ++r) {
+        if (dest[r] == d) rows.push_back(r);
+      }
+      const Batch want = *TakeRows(b, rows);
+      if (d == 1) {
+        EXPECT_TRUE(BatchesEqual(*kept, want)) << "kept rows";
+        continue;
+      }
+      std::string bytes = d == 2 ? out[d].substr(8) : out[d];  // past "x" and its padding
+      auto got = DecodeBatches(std::make_shared<std::string>(bytes));
+      ASSERT_TRUE(got.ok()) << got.status().ToString();
+      ASSERT_EQ(got->size(), rows.empty() ? 0u : 1u);
+      if (!rows.empty()) EXPECT_TRUE(BatchesEqual((*got)[0], want)) << "destination " << d;
+    }
+  }
+  // Everything to the kept destination: the batch itself, nothing encoded.
+  std::vector<std::string> out(2);
+  auto kept = EncodeSplit(whole, std::vector<int>(6, 0), 0, &out);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->column(0).get(), whole.column(0).get());
+  EXPECT_TRUE(out[1].empty());
 }
 
 TEST(BatchCodecTest, NoBatchesIsNoBytes) {

@@ -43,135 +43,22 @@ Status DecodeInto(std::string bytes, const SchemaPtr& schema, int sender, std::v
   return Status::OK();
 }
 
-BufferPtr NewBuffer(int64_t bytes, uint8_t** data) {
-  *data = static_cast<uint8_t*>(std::malloc(static_cast<size_t>(std::max<int64_t>(bytes, 1))));
-  return std::make_shared<const Buffer>(*data, bytes, Buffer::TakeMalloced{});
-}
-
-// Column `c` split by destination in one pass: out[d] gets the rows whose dest is d, in
-// order (`counts[d]` of them). Fixed-width and string columns without nulls are scattered
-// directly; other columns are taken row by row (`rows_of` gives each destination's rows).
-template <typename T>
-void ScatterValues(const Column& c, std::span<const int> dest, const std::vector<int64_t>& counts,
-                   std::vector<ColumnPtr>* out) {
-  const int n = static_cast<int>(counts.size());
-  std::vector<T*> to(n, nullptr);
-  std::vector<BufferPtr> buffers(n);
-  for (int d = 0; d < n; ++d) {
-    if (counts[d] == 0) continue;
-    uint8_t* data = nullptr;
-    buffers[d] = NewBuffer(counts[d] * static_cast<int64_t>(sizeof(T)), &data);
-    to[d] = reinterpret_cast<T*>(data);
-  }
-  const T* v = c.Values<T>();
-  for (size_t r = 0; r < dest.size(); ++r) *to[dest[r]]++ = v[r];
-  for (int d = 0; d < n; ++d) {
-    if (counts[d] > 0) (*out)[d] = Column::MakeUnchecked(c.type(), counts[d], {nullptr, buffers[d]}, {}, 0);
-  }
-}
-
-void ScatterStrings(const Column& c, std::span<const int> dest, const std::vector<int64_t>& counts,
-                    std::vector<ColumnPtr>* out) {
-  const int n = static_cast<int>(counts.size());
-  const int32_t* off = c.Offsets();
-  std::vector<int64_t> bytes(n, 0);
-  for (size_t r = 0; r < dest.size(); ++r) bytes[dest[r]] += off[r + 1] - off[r];
-  std::vector<int32_t*> offsets(n, nullptr);
-  std::vector<uint8_t*> chars(n, nullptr);
-  std::vector<BufferPtr> offset_buffers(n), char_buffers(n);
-  std::vector<int32_t> at(n, 0);
-  for (int d = 0; d < n; ++d) {
-    if (counts[d] == 0) continue;
-    uint8_t* data = nullptr;
-    offset_buffers[d] = NewBuffer((counts[d] + 1) * 4, &data);
-    offsets[d] = reinterpret_cast<int32_t*>(data);
-    char_buffers[d] = NewBuffer(bytes[d], &chars[d]);
-  }
-  const uint8_t* src = reinterpret_cast<const uint8_t*>(c.StringData());
-  for (size_t r = 0; r < dest.size(); ++r) {
-    const int d = dest[r];
-    const int32_t len = off[r + 1] - off[r];
-    *offsets[d]++ = at[d];
-    std::memcpy(chars[d] + at[d], src + off[r], static_cast<size_t>(len));
-    at[d] += len;
-  }
-  for (int d = 0; d < n; ++d) {
-    if (counts[d] == 0) continue;
-    *offsets[d] = at[d];
-    (*out)[d] = Column::MakeUnchecked(c.type(), counts[d], {nullptr, offset_buffers[d], char_buffers[d]}, {}, 0);
-  }
-}
-
-// Batch `b` split by destination: parts[d] holds its rows for rank d (empty when none).
-Result<std::vector<Batch>> SplitByDestination(const Batch& b, std::span<const int> dest, int n) {
-  std::vector<int64_t> counts(n, 0);
-  for (int d : dest) ++counts[d];
-  std::vector<Batch> parts(n);
-  for (int d = 0; d < n; ++d) {
-    if (counts[d] == b.num_rows()) {
-      parts[d] = b;  // all of it: no copy
-      return parts;
-    }
-  }
-  std::vector<std::vector<int64_t>> rows_of;  // built only when a column needs it
-  std::vector<std::vector<ColumnPtr>> columns(n);
-  for (int i = 0; i < b.num_columns(); ++i) {
-    const Column& c = *b.column(i);
-    const bool flat = c.null_count() == 0;  // Values() and Offsets() already skip the offset
-    std::vector<ColumnPtr> split(n);
-    if (flat && c.type_id() == TypeId::kInt64) {
-      ScatterValues<int64_t>(c, dest, counts, &split);
-    } else if (flat && c.type_id() == TypeId::kFloat64) {
-      ScatterValues<double>(c, dest, counts, &split);
-    } else if (flat && c.type_id() == TypeId::kInt32) {
-      ScatterValues<int32_t>(c, dest, counts, &split);
-    } else if (flat && c.type_id() == TypeId::kFloat32) {
-      ScatterValues<float>(c, dest, counts, &split);
-    } else if (flat && (c.type_id() == TypeId::kString || c.type_id() == TypeId::kBinary)) {
-      ScatterStrings(c, dest, counts, &split);
-    } else {
-      if (rows_of.empty()) {
-        rows_of.resize(n);
-        for (int d = 0; d < n; ++d) rows_of[d].reserve(static_cast<size_t>(counts[d]));
-        for (size_t r = 0; r < dest.size(); ++r) rows_of[dest[r]].push_back(static_cast<int64_t>(r));
-      }
-      for (int d = 0; d < n; ++d) {
-        if (counts[d] == 0) continue;
-        EMBER_ASSIGN_OR_RETURN(split[d], Take(c, rows_of[d]));
-      }
-    }
-    for (int d = 0; d < n; ++d) columns[d].push_back(std::move(split[d]));
-  }
-  for (int d = 0; d < n; ++d) {
-    if (counts[d] == 0) continue;
-    EMBER_ASSIGN_OR_RETURN(parts[d], Batch::Make(b.schema(), std::move(columns[d]), counts[d]));
-  }
-  return parts;
-}
-
 // The one shuffle: row r of partition p goes to rank dest[p][r]. This rank's result holds
 // the rows it received, senders in rank order, each sender's rows in its order.
 Result<DataFrame> SendRows(const DataFrame& in, const std::vector<std::vector<int>>& dest, const ExecContext& ctx) {
   const int n = Ranks(ctx), me = MyRank(ctx);
-  std::vector<std::vector<Batch>> to(n);
-  for (int p = 0; p < in.num_partitions(); ++p) {
-    EMBER_ASSIGN_OR_RETURN(std::vector<Batch> parts, SplitByDestination(in.partition(p), dest[p], n));
-    for (int d = 0; d < n; ++d) {
-      if (parts[d].num_rows() > 0) to[d].push_back(std::move(parts[d]));
-    }
-  }
-  if (n == 1) return DataFrame::Make(in.schema(), std::move(to[0]));
   std::vector<std::string> out(n);
-  for (int d = 0; d < n; ++d) {
-    if (d == me) continue;
-    for (const Batch& b : to[d]) EncodeBatch(b, &out[d]);
-    to[d].clear();  // the encoded copy is what travels
+  std::vector<Batch> mine;
+  for (int p = 0; p < in.num_partitions(); ++p) {
+    EMBER_ASSIGN_OR_RETURN(Batch kept, EncodeSplit(in.partition(p), dest[p], me, &out));
+    if (kept.num_rows() > 0) mine.push_back(std::move(kept));
   }
+  if (n == 1) return DataFrame::Make(in.schema(), std::move(mine));
   EMBER_ASSIGN_OR_RETURN(std::vector<Bytes> in_bytes, ctx.comm->AllToAllV(std::move(out), ExchangeDeadline()));
   std::vector<Batch> parts;
   for (int s = 0; s < n; ++s) {
     if (s == me) {
-      for (Batch& b : to[me]) parts.push_back(std::move(b));
+      for (Batch& b : mine) parts.push_back(std::move(b));
     } else {
       EMBER_RETURN_IF_ERROR(DecodeInto(std::move(in_bytes[s]), in.schema(), s, &parts));
     }
