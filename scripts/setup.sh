@@ -13,6 +13,7 @@ PACKAGES=(
   libsqlite3-dev                          # differential tests of the SQL transformer
   libxgboost-dev                          # gradient-boosted trees (gbdt/)
   libopenmpi-dev openmpi-bin              # scale-out over MPI ranks (mpi/), mpirun
+  libcurl4-openssl-dev                    # the HTTP client (http/)
   python3 python3-sklearn                 # differential tests against scikit-learn (/usr/bin/python3)
 )
 missing=()

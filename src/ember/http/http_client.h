@@ -1,0 +1,82 @@
+// The HTTP client under Ember's HTTP stages: sends a list of requests with at most
+// `concurrency` in flight (libcurl's multi interface, a sliding window; connections are
+// kept alive and reused, HTTP/2 where the server offers it over TLS), retries what is worth
+// retrying with backoff and jitter, honours Retry-After, and returns one response per
+// request, in the requests' order. A call that fails is a Response whose `error` says why:
+// SendAll itself never fails and never drops or reorders a call.
+//
+// Retries (RetryPolicy): 5xx, 408 and connection errors (refused, reset, timed out) wait
+// the next entry of `backoff` (100, 500, 1000 ms by default) scaled by a random factor in
+// [1 - jitter, 1 + jitter]; 429 and 503 wait what their Retry-After says (seconds or an HTTP
+// date) when it is there, capped at `max_retry_after`. A call gives up when the schedule is
+// used up, or when its next wait would take its total waiting past `max_total_wait`. Other
+// statuses (2xx, 3xx, other 4xx) are final. A retry budget (gRPC's retry throttling) stops
+// retry storms: every failed attempt costs a token, every success gives back
+// `budget_token_ratio`, and no call retries while fewer than half the tokens are left.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ember/exec/cancellation.h"
+
+namespace ember::http {
+
+struct Header {
+  std::string name;
+  std::string value;
+};
+
+struct Request {
+  std::string method = "GET";  // GET, HEAD, DELETE, OPTIONS, POST, PUT, PATCH
+  std::string url;
+  std::vector<Header> headers;
+  std::string body;  // sent with POST, PUT and PATCH
+};
+
+struct Response {
+  int status = 0;  // the last attempt's HTTP status; 0 when no response came
+  std::string reason;
+  std::vector<Header> headers;
+  std::string body;
+  double elapsed_ms = 0;  // from the first attempt's start to the last one's end, waits included
+  int attempts = 0;
+  // Empty when the call succeeded (a 2xx status); otherwise why it failed: "HTTP 404 Not
+  // Found", "connection refused (after 4 attempts)", "timed out after 1000 ms", ...
+  std::string error;
+  bool ok() const { return error.empty(); }
+};
+
+struct RetryPolicy {
+  std::vector<std::chrono::milliseconds> backoff = {std::chrono::milliseconds(100), std::chrono::milliseconds(500),
+                                                    std::chrono::milliseconds(1000)};
+  double jitter = 0.2;
+  std::chrono::milliseconds max_retry_after{std::chrono::seconds(60)};
+  std::chrono::milliseconds max_total_wait{std::chrono::seconds(120)};
+  double budget_max_tokens = 10;
+  double budget_token_ratio = 0.1;
+};
+
+struct ClientOptions {
+  int concurrency = 1;                                  // requests in flight at most
+  std::chrono::milliseconds timeout{std::chrono::seconds(60)};  // per attempt
+  Deadline deadline = Deadline::Infinite();             // for all of SendAll: calls not done by then fail
+  RetryPolicy retry;
+  double max_requests_per_second = 0;                   // attempts started per second; 0: no limit
+  std::string user_agent;                               // default "ember/<version>"
+};
+
+// Sends `requests`; responses[i] answers requests[i].
+std::vector<Response> SendAll(std::span<const Request> requests, const ClientOptions& options);
+
+// What "ember/<version>" is for this build.
+const std::string& DefaultUserAgent();
+
+// The delay a Retry-After value asks for, at `now`: seconds ("120") or an HTTP date
+// ("Wed, 21 Oct 2015 07:28:00 GMT"); negative when it is neither.
+std::chrono::milliseconds ParseRetryAfter(const std::string& value, std::chrono::system_clock::time_point now);
+
+}  // namespace ember::http
