@@ -8,6 +8,7 @@
 #include "ember/automl/train.h"
 #include "ember/core/builder.h"
 #include "ember/gbdt/gbdt.h"
+#include "ember/http/http_stages.h"
 #include "ember/linear/linear_regression.h"
 #include "ember/linear/logistic_regression.h"
 #include "ember/pipeline/pipeline.h"
@@ -105,12 +106,38 @@ DataFrame TokensFrame() {
               ->Transform(testing::MixedFrame(), ExecContext::Default());
 }
 
+// MixedFrame with an HTTP request column whose calls fail before touching the network (no
+// request leaves the test): null, an unsupported method, a GET with a body, by id % 3.
+DataFrame RequestsFrame() {
+  const DataFrame in = testing::MixedFrame();
+  SchemaPtr schema = *in.schema()->AddField(MakeField("request", HttpRequestType()));
+  std::vector<Batch> parts;
+  for (const Batch& b : in.partitions()) {
+    std::vector<std::optional<http::Request>> requests;
+    for (int64_t r = 0; r < b.num_rows(); ++r) {
+      const int64_t id = b.column(0)->Values<int64_t>()[r];
+      if (id % 3 == 0) {
+        requests.emplace_back();
+      } else {
+        requests.push_back(http::Request{.method = id % 3 == 1 ? "FETCH" : "GET", .url = "http://127.0.0.1:1/",
+                                         .body = id % 3 == 2 ? "x" : ""});
+      }
+    }
+    std::vector<ColumnPtr> cols = b.columns();
+    cols.push_back(RequestColumn(requests));
+    parts.push_back(*Batch::Make(schema, cols));
+  }
+  return *DataFrame::Make(schema, parts);
+}
+
 std::map<std::string, ConformanceCase> Cases() {
   std::vector<ConformanceCase> cases = {
       {"SelectColumns", Maker<SelectColumns>({.cols = {"x", "id"}}), testing::MixedFrame,
        {{"cols", Json::MakeArray()}, {"cols", Json("x")}}},
       {"DropColumns", Maker<DropColumns>({.cols = {"flag"}}), testing::MixedFrame,
        {{"cols", Json::MakeArray()}, {"cols", Json(3)}}},
+      {"HTTPTransformer", Maker<HTTPTransformer>({.concurrency = 2}), RequestsFrame,
+       {{"concurrency", Json(0)}, {"timeout", Json(0.0)}, {"inputCol", Json("")}}},
       {"RenameColumn", Maker<RenameColumn>({.input_col = "x", .output_col = "y"}),
        testing::MixedFrame, {{"inputCol", Json("")}, {"outputCol", Json(1)}}},
       {"Repartition", Maker<Repartition>({.n = 2}), testing::MixedFrame,

@@ -5,6 +5,7 @@
 
 #include "ember/automl/train.h"
 #include "ember/gbdt/gbdt.h"
+#include "ember/http/http_stages.h"
 #include "ember/linear/logistic_regression.h"
 #include "ember/pipeline/pipeline.h"
 #include "ember/sql/sql_transformer.h"
@@ -23,6 +24,7 @@ const StageRegistry& DefaultRegistry() {
     if (s.ok()) s = RegisterAllTextStages(r);
     if (s.ok()) s = RegisterTrainStages(r);
     if (s.ok()) s = RegisterGbdtStages(r);
+    if (s.ok()) s = RegisterHttpStages(r);
     if (!s.ok()) {
       // Two modules claiming one name is a build defect, not a user error.
       std::fprintf(stderr, "ember: stage registration failed: %s\n", s.ToString().c_str());

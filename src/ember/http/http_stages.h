@@ -1,0 +1,77 @@
+// HTTP requests and responses as column types, and HTTPTransformer: a pipeline stage that
+// sends each row's request (see http_client.h for the concurrency, retries and deadlines)
+// and adds its response and, for calls that failed, an error. SynapseML's "HTTP on Spark".
+//
+//   header   struct{name: string, value: string}
+//   request  struct{method: string, url: string, headers: list<header>, body: binary}
+//   response struct{status: int32, reason: string, headers: list<header>, body: binary,
+//                   elapsed_ms: float64, attempts: int32}
+//   error    struct{status: int32, message: string, body: string, attempts: int32}
+//
+// A null request gives a null response and a null error. A call that failed gives an error
+// (and the last response when one came, else a null response): no row is ever dropped, and
+// a null response always comes with an error or a null request.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ember/core/batch.h"
+#include "ember/http/http_client.h"
+#include "ember/params/param_spec.h"
+#include "ember/pipeline/registry.h"
+#include "ember/pipeline/stage.h"
+
+namespace ember {
+
+TypePtr HttpHeaderType();
+TypePtr HttpRequestType();
+TypePtr HttpResponseType();
+TypePtr HttpErrorType();
+
+// The requests of a request column (nullopt for null rows). A null method is GET; null
+// url, headers or body are empty.
+Result<std::vector<std::optional<http::Request>>> RequestsOfColumn(const Column& requests);
+// A request column from requests (nullopt: a null row).
+ColumnPtr RequestColumn(const std::vector<std::optional<http::Request>>& requests);
+
+// Reading a response column: each row's body as a string column (null where the response
+// is null).
+Result<ColumnPtr> ResponseBodyAsString(const Column& responses);
+
+struct HTTPTransformerParams {
+  std::string input_col = "request";
+  std::string output_col = "response";
+  std::string error_col = "error";
+  int64_t concurrency = 1;
+  double timeout = 60;            // seconds, per attempt
+  double concurrent_timeout = 0;  // seconds for one partition's calls; 0: no limit
+  std::vector<int64_t> backoffs_ms = {100, 500, 1000};
+  double max_retry_after = 60;    // seconds
+  double max_total_wait = 120;    // seconds of waiting between attempts, per call
+  double max_requests_per_second = 0;
+  static const ParamSpec<HTTPTransformerParams>& Spec();
+};
+
+class HTTPTransformer final : public Transformer {
+ public:
+  using Params = HTTPTransformerParams;
+  static constexpr std::string_view kTypeName = "HTTPTransformer";
+  static Result<std::shared_ptr<const HTTPTransformer>> Make(Params params, std::string uid = {});
+  std::string_view type_name() const override { return kTypeName; }
+  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
+  Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
+  const Params& params() const { return params_; }
+  // What SendAll is given for each partition.
+  http::ClientOptions ClientOptions() const;
+
+ private:
+  HTTPTransformer(Params p, std::string uid) : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
+  Params params_;
+};
+
+Status RegisterHttpStages(StageRegistry* registry);
+
+}  // namespace ember
