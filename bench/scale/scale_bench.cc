@@ -53,7 +53,7 @@ int Shuffle(int64_t rows) {
     id.Append(v);
     x.Append(static_cast<double>(v) * 0.5);
     y.Append(static_cast<double>(v % 1000));
-    char text[9];
+    char text[24];
     std::snprintf(text, sizeof(text), "%08lld", static_cast<long long>(v % 100000000));
     s.Append(text);
   }

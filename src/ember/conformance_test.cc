@@ -130,6 +130,20 @@ DataFrame RequestsFrame() {
   return *DataFrame::Make(schema, parts);
 }
 
+// MixedFrame with a string column "url" that is null on every row: SimpleHTTPTransformer
+// with a URL per row then sends nothing.
+DataFrame NoUrlFrame() {
+  const DataFrame in = testing::MixedFrame();
+  SchemaPtr schema = *in.schema()->AddField(MakeField("url", StringType()));
+  std::vector<Batch> parts;
+  for (const Batch& b : in.partitions()) {
+    std::vector<ColumnPtr> cols = b.columns();
+    cols.push_back(Column::MakeNull(StringType(), b.num_rows()));
+    parts.push_back(*Batch::Make(schema, cols));
+  }
+  return *DataFrame::Make(schema, parts);
+}
+
 std::map<std::string, ConformanceCase> Cases() {
   std::vector<ConformanceCase> cases = {
       {"SelectColumns", Maker<SelectColumns>({.cols = {"x", "id"}}), testing::MixedFrame,
@@ -138,6 +152,16 @@ std::map<std::string, ConformanceCase> Cases() {
        {{"cols", Json::MakeArray()}, {"cols", Json(3)}}},
       {"HTTPTransformer", Maker<HTTPTransformer>({.concurrency = 2}), RequestsFrame,
        {{"concurrency", Json(0)}, {"timeout", Json(0.0)}, {"inputCol", Json("")}}},
+      {"SimpleHTTPTransformer",
+       [] {
+         SimpleHTTPTransformer::Params p;
+         p.input_cols = {"id", "name"};
+         p.url = ScalarOrColumn<std::string>::Column("url");
+         p.output_type = "struct<label:string>";
+         return StagePtr(*SimpleHTTPTransformer::Make(p));
+       },
+       NoUrlFrame,
+       {{"inputCols", Json::MakeArray()}, {"miniBatchSize", Json(-1)}, {"outputType", Json("struct<")}}},
       {"RenameColumn", Maker<RenameColumn>({.input_col = "x", .output_col = "y"}),
        testing::MixedFrame, {{"inputCol", Json("")}, {"outputCol", Json(1)}}},
       {"Repartition", Maker<Repartition>({.n = 2}), testing::MixedFrame,

@@ -1,7 +1,10 @@
 #include "ember/http/http_stages.h"
 
+#include "ember/base/json.h"
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
+#include "ember/core/ops.h"
+#include "ember/io/json_values.h"
 
 namespace ember {
 
@@ -45,6 +48,14 @@ std::vector<http::Header> HeadersAt(const Column& list, int64_t row) {
     out.push_back({StringAt(*h.child(0), h.offset() + k), StringAt(*h.child(1), h.offset() + k)});
   }
   return out;
+}
+
+void AppendError(StructBuilder* err, int status, const std::string& message, const std::string& body, int attempts) {
+  err->Append();
+  static_cast<Int32Builder*>(err->field_builder(0))->Append(status);
+  static_cast<StringBuilder*>(err->field_builder(1))->Append(message);
+  static_cast<StringBuilder*>(err->field_builder(2))->Append(body);
+  static_cast<Int32Builder*>(err->field_builder(3))->Append(attempts);
 }
 
 void AppendHeaders(ListBuilder* list, const std::vector<http::Header>& headers) {
@@ -115,14 +126,12 @@ Result<ColumnPtr> ResponseBodyAsString(const Column& c) {
   return out.Finish();
 }
 
-const ParamSpec<HTTPTransformerParams>& HTTPTransformerParams::Spec() {
-  using P = HTTPTransformerParams;
-  static const auto* spec = &(*new ParamSpec<P>("HTTPTransformer"))
-      .Add("inputCol", &P::input_col, "The request column (struct: method, url, headers, body).", NonEmpty<std::string>())
-      .Add("outputCol", &P::output_col, "The response column added (status, reason, headers, body, elapsed_ms, attempts).",
-           NonEmpty<std::string>())
-      .Add("errorCol", &P::error_col, "The error column added: null for calls that succeeded (2xx).",
-           NonEmpty<std::string>())
+namespace {
+
+// Adds the EMBER_HTTP_CALL_PARAMS members to a stage's spec.
+template <typename P>
+ParamSpec<P>& AddCallParams(ParamSpec<P>& spec) {
+  return spec
       .Add("concurrency", &P::concurrency, "Requests in flight at most, per partition.", InRange<int64_t>(1, 4096))
       .Add("timeout", &P::timeout, "Seconds one attempt may take.", AtLeast(0.001))
       .Add("concurrentTimeout", &P::concurrent_timeout,
@@ -136,39 +145,64 @@ const ParamSpec<HTTPTransformerParams>& HTTPTransformerParams::Spec() {
            AtLeast(0.0))
       .Add("maxRequestsPerSecond", &P::max_requests_per_second,
            "Attempts started per second, per partition; 0: no limit.", AtLeast(0.0));
+}
+
+template <typename P>
+Status CheckCallParams(const P& p, const std::string& stage) {
+  for (int64_t b : p.backoffs_ms) {
+    if (b < 0) return InvalidArgument(stage + " param 'backoffsMs': waits must be >= 0, got " + std::to_string(b));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+namespace {
+
+// What SendAll is given for one partition (its deadline starts now).
+template <typename P>
+http::ClientOptions CallOptions(const P& p) {
+  auto ms = [](double seconds) { return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000)); };
+  http::ClientOptions o;
+  o.concurrency = static_cast<int>(p.concurrency);
+  o.timeout = ms(p.timeout);
+  o.retry.backoff.clear();
+  for (int64_t b : p.backoffs_ms) o.retry.backoff.push_back(std::chrono::milliseconds(b));
+  o.retry.max_retry_after = ms(p.max_retry_after);
+  o.retry.max_total_wait = ms(p.max_total_wait);
+  o.max_requests_per_second = p.max_requests_per_second;
+  if (p.concurrent_timeout > 0) o.deadline = Deadline::In(ms(p.concurrent_timeout));
+  return o;
+}
+
+}  // namespace
+
+const ParamSpec<HTTPTransformerParams>& HTTPTransformerParams::Spec() {
+  using P = HTTPTransformerParams;
+  static const auto* spec = &AddCallParams((*new ParamSpec<P>("HTTPTransformer"))
+      .Add("inputCol", &P::input_col, "The request column (struct: method, url, headers, body).", NonEmpty<std::string>())
+      .Add("outputCol", &P::output_col, "The response column added (status, reason, headers, body, elapsed_ms, attempts).",
+           NonEmpty<std::string>())
+      .Add("errorCol", &P::error_col, "The error column added: null for calls that succeeded (2xx).",
+           NonEmpty<std::string>()));
   return *spec;
 }
 
 Result<std::shared_ptr<const HTTPTransformer>> HTTPTransformer::Make(Params p, std::string uid) {
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
-  for (int64_t b : p.backoffs_ms) {
-    if (b < 0) return InvalidArgument("HTTPTransformer param 'backoffsMs': waits must be >= 0, got " + std::to_string(b));
-  }
+  EMBER_RETURN_IF_ERROR(CheckCallParams(p, "HTTPTransformer"));
   if (p.output_col == p.error_col) {
     return InvalidArgument("HTTPTransformer params 'outputCol' and 'errorCol' are both '" + p.output_col + "'");
   }
   return std::shared_ptr<const HTTPTransformer>(new HTTPTransformer(std::move(p), std::move(uid)));
 }
 
-http::ClientOptions HTTPTransformer::ClientOptions() const {
-  auto ms = [](double seconds) { return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000)); };
-  http::ClientOptions o;
-  o.concurrency = static_cast<int>(params_.concurrency);
-  o.timeout = ms(params_.timeout);
-  o.retry.backoff.clear();
-  for (int64_t b : params_.backoffs_ms) o.retry.backoff.push_back(std::chrono::milliseconds(b));
-  o.retry.max_retry_after = ms(params_.max_retry_after);
-  o.retry.max_total_wait = ms(params_.max_total_wait);
-  o.max_requests_per_second = params_.max_requests_per_second;
-  return o;
-}
-
 namespace {
 
 class HttpBound final : public BoundTransform {
  public:
-  HttpBound(SchemaPtr out, int input, http::ClientOptions options, double concurrent_timeout)
-      : out_(std::move(out)), input_(input), options_(std::move(options)), concurrent_timeout_(concurrent_timeout) {}
+  HttpBound(SchemaPtr out, int input, HTTPTransformerParams params)
+      : out_(std::move(out)), input_(input), params_(std::move(params)) {}
   const SchemaPtr& output_schema() const override { return out_; }
 
   Result<Batch> Apply(const Batch& in, KernelScratch&) const override {
@@ -180,9 +214,7 @@ class HttpBound final : public BoundTransform {
       to_send.push_back(std::move(*requests[i]));
       row_of.push_back(static_cast<int64_t>(i));
     }
-    http::ClientOptions o = options_;
-    if (concurrent_timeout_ > 0) o.deadline = Deadline::In(std::chrono::milliseconds(static_cast<int64_t>(concurrent_timeout_ * 1000)));
-    const std::vector<http::Response> responses = http::SendAll(to_send, o);
+    const std::vector<http::Response> responses = http::SendAll(to_send, CallOptions(params_));
 
     StructBuilder resp(HttpResponseType());
     StructBuilder err(HttpErrorType());
@@ -208,11 +240,7 @@ class HttpBound final : public BoundTransform {
       if (r.ok()) {
         err.AppendNull();
       } else {
-        err.Append();
-        static_cast<Int32Builder*>(err.field_builder(0))->Append(r.status);
-        static_cast<StringBuilder*>(err.field_builder(1))->Append(r.error);
-        static_cast<StringBuilder*>(err.field_builder(2))->Append(r.body);
-        static_cast<Int32Builder*>(err.field_builder(3))->Append(r.attempts);
+        AppendError(&err, r.status, r.error, r.body, r.attempts);
       }
     }
     std::vector<ColumnPtr> cols = in.columns();
@@ -224,8 +252,7 @@ class HttpBound final : public BoundTransform {
  private:
   SchemaPtr out_;
   int input_;
-  http::ClientOptions options_;
-  double concurrent_timeout_;
+  HTTPTransformerParams params_;
 };
 
 }  // namespace
@@ -244,12 +271,263 @@ Result<std::unique_ptr<BoundTransform>> HTTPTransformer::Bind(const Schema& in) 
   }
   EMBER_ASSIGN_OR_RETURN(SchemaPtr with_response, in.AddField(MakeField(params_.output_col, HttpResponseType())));
   EMBER_ASSIGN_OR_RETURN(SchemaPtr out, with_response->AddField(MakeField(params_.error_col, HttpErrorType())));
-  return std::unique_ptr<BoundTransform>(new HttpBound(out, *input, ClientOptions(), params_.concurrent_timeout));
+  return std::unique_ptr<BoundTransform>(new HttpBound(out, *input, params_));
+}
+
+// SimpleHTTPTransformer ------------------------------------------------------------------
+
+const ParamSpec<SimpleHTTPTransformerParams>& SimpleHTTPTransformerParams::Spec() {
+  using P = SimpleHTTPTransformerParams;
+  static const auto* spec = &AddCallParams((*new ParamSpec<P>("SimpleHTTPTransformer"))
+      .Add("inputCols", &P::input_cols, "The columns sent as one JSON object per row ({\"col\": value, ...}).",
+           NonEmpty<std::vector<std::string>>())
+      .Add("url", &P::url, "The service's URL, or {\"column\": name} for a URL per row (a null URL sends nothing).")
+      .Add("method", &P::method, "POST, PUT or PATCH, or {\"column\": name} for one per row.")
+      .Add("headers", &P::headers, "Headers sent with every request: {\"Name\": \"value\"}.")
+      .Add("headerCols", &P::header_cols, "Headers with a value per row: {\"Name\": \"column\"} (an API key per row).")
+      .Add("miniBatchSize", &P::mini_batch_size,
+           "Rows per request, sent as a JSON array of row objects (the reply must be an array of one value per row); "
+           "0: one request per row.",
+           AtLeast<int64_t>(0))
+      .Add("outputType", &P::output_type,
+           "\"string\" for the reply's text, or the type its JSON is parsed into (\"struct<label:string,score:float64>\").",
+           NonEmpty<std::string>())
+      .Add("outputCol", &P::output_col, "The parsed reply column added.", NonEmpty<std::string>())
+      .Add("errorCol", &P::error_col, "The error column added: null for rows whose call and parse succeeded.",
+           NonEmpty<std::string>()));
+  return *spec;
+}
+
+namespace {
+
+// The string members of a JSON object param; InvalidArgument naming the param otherwise.
+Result<std::vector<std::pair<std::string, std::string>>> StringObject(const Json& j, const std::string& param) {
+  if (!j.is_object()) return InvalidArgument("SimpleHTTPTransformer param '" + param + "': must be a JSON object");
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [k, v] : j.as_object()) {
+    if (!v.is_string()) {
+      return InvalidArgument("SimpleHTTPTransformer param '" + param + "': '" + k + "' must be a string");
+    }
+    out.emplace_back(k, v.as_string());
+  }
+  return out;
+}
+
+bool SendsBody(const std::string& method) { return method == "POST" || method == "PUT" || method == "PATCH"; }
+
+class SimpleHttpBound final : public BoundTransform {
+ public:
+  SimpleHttpBound(SchemaPtr out, SimpleHTTPTransformerParams p, TypePtr output_type, std::vector<int> inputs,
+                  ScalarOrColumn<std::string>::Bound url, ScalarOrColumn<std::string>::Bound method,
+                  std::vector<std::pair<std::string, std::string>> headers,
+                  std::vector<std::pair<std::string, int>> header_cols)
+      : out_(std::move(out)), p_(std::move(p)), type_(std::move(output_type)), inputs_(std::move(inputs)),
+        url_(std::move(url)), method_(std::move(method)), headers_(std::move(headers)),
+        header_cols_(std::move(header_cols)) {}
+  const SchemaPtr& output_schema() const override { return out_; }
+
+  Result<Batch> Apply(const Batch& in, KernelScratch&) const override {
+    const auto url = url_.Resolve(in);
+    const auto method = method_.Resolve(in);
+    // Rows in groups of consecutive rows with one url, method and header values: one
+    // request each (a group is one row without mini-batching).
+    struct Group {
+      int64_t begin, end;
+    };
+    std::vector<Group> groups;
+    std::vector<http::Request> requests;
+    const int64_t batch_rows = p_.mini_batch_size > 0 ? p_.mini_batch_size : 1;
+    for (int64_t i = 0; i < in.num_rows();) {
+      std::optional<std::string> u = url.Get(i);
+      if (!u) {
+        ++i;
+        continue;
+      }
+      http::Request r;
+      r.url = *u;
+      r.method = method.Get(i).value_or("POST");
+      r.headers.push_back({"Content-Type", "application/json"});
+      for (const auto& [name, value] : headers_) r.headers.push_back({name, value});
+      for (const auto& [name, col] : header_cols_) {
+        const Column& c = *in.column(col);
+        if (c.IsValid(i)) r.headers.push_back({name, std::string(c.StringValue(i))});
+      }
+      int64_t end = i + 1;
+      while (p_.mini_batch_size > 0 && end < in.num_rows() && end - i < batch_rows && SameCall(in, url, method, i, end)) {
+        ++end;
+      }
+      if (SendsBody(r.method)) {
+        if (p_.mini_batch_size > 0) r.body.push_back('[');
+        for (int64_t k = i; k < end; ++k) {
+          if (k > i) r.body.push_back(',');
+          AppendRowObject(in, k, &r.body);
+        }
+        if (p_.mini_batch_size > 0) r.body.push_back(']');
+      }
+      groups.push_back({i, end});
+      requests.push_back(std::move(r));
+      i = end;
+    }
+    const std::vector<http::Response> responses = http::SendAll(requests, CallOptions(p_));
+
+    std::unique_ptr<ColumnBuilder> output = MakeBuilder(type_);
+    StructBuilder err(HttpErrorType());
+    int64_t row = 0;
+    simdjson::dom::parser parser;
+    for (size_t g = 0; g < groups.size(); ++g) {
+      for (; row < groups[g].begin; ++row) {  // rows with a null URL
+        output->AppendNull();
+        err.AppendNull();
+      }
+      AppendReplies(responses[g], groups[g].end - groups[g].begin, parser, output.get(), &err);
+      row = groups[g].end;
+    }
+    for (; row < in.num_rows(); ++row) {
+      output->AppendNull();
+      err.AppendNull();
+    }
+    std::vector<ColumnPtr> cols = in.columns();
+    cols.push_back(output->Finish());
+    cols.push_back(err.Finish());
+    return Batch::Make(out_, std::move(cols), in.num_rows());
+  }
+
+ private:
+  bool SameCall(const Batch& in, const ScalarOrColumn<std::string>::View& url,
+                const ScalarOrColumn<std::string>::View& method, int64_t a, int64_t b) const {
+    if (url.Get(a) != url.Get(b) || method.Get(a) != method.Get(b)) return false;
+    for (const auto& [name, col] : header_cols_) {
+      const Column& c = *in.column(col);
+      if (c.IsNull(a) != c.IsNull(b) || (c.IsValid(a) && c.StringValue(a) != c.StringValue(b))) return false;
+    }
+    return true;
+  }
+
+  void AppendRowObject(const Batch& in, int64_t row, std::string* out) const {
+    out->push_back('{');
+    for (size_t k = 0; k < inputs_.size(); ++k) {
+      if (k) out->push_back(',');
+      AppendJsonString(in.schema()->field(inputs_[k]).name, out);
+      out->push_back(':');
+      AppendValueJson(*in.column(inputs_[k]), row, out);
+    }
+    out->push_back('}');
+  }
+
+  // The outputs and errors of the `rows` rows one response answers.
+  void AppendReplies(const http::Response& r, int64_t rows, simdjson::dom::parser& parser, ColumnBuilder* output,
+                     StructBuilder* err) const {
+    auto fail_all = [&](const std::string& message) {
+      for (int64_t k = 0; k < rows; ++k) {
+        output->AppendNull();
+        AppendError(err, r.status, message, r.body, r.attempts);
+      }
+    };
+    if (!r.ok()) return fail_all(r.error);
+    const bool raw_text = type_->id() == TypeId::kString && p_.mini_batch_size == 0;
+    if (raw_text) {
+      static_cast<StringBuilder*>(output)->Append(r.body);
+      err->AppendNull();
+      return;
+    }
+    simdjson::dom::element doc;
+    if (auto e = parser.parse(r.body).get(doc); e) {
+      return fail_all(std::string("the reply is not JSON: ") + simdjson::error_message(e));
+    }
+    std::vector<simdjson::dom::element> values;
+    if (p_.mini_batch_size > 0) {
+      simdjson::dom::array array;
+      if (doc.get_array().get(array)) return fail_all("the reply to a mini-batch is not a JSON array");
+      for (simdjson::dom::element v : array) values.push_back(v);
+      if (static_cast<int64_t>(values.size()) != rows) {
+        return fail_all("the reply has " + std::to_string(values.size()) + " values for a mini-batch of " +
+                        std::to_string(rows) + " rows");
+      }
+    } else {
+      values.push_back(doc);
+    }
+    for (const simdjson::dom::element& v : values) {
+      JsonProblem problem = CheckJsonValue(v, *type_, p_.output_col);
+      if (!problem.empty()) {
+        output->AppendNull();
+        AppendError(err, r.status, "the reply does not fit " + type_->ToString() + ": " + problem.message(), r.body,
+                    r.attempts);
+        continue;
+      }
+      AppendJsonValue(v, output);
+      err->AppendNull();
+    }
+  }
+
+  SchemaPtr out_;
+  SimpleHTTPTransformerParams p_;
+  TypePtr type_;
+  std::vector<int> inputs_;
+  ScalarOrColumn<std::string>::Bound url_, method_;
+  std::vector<std::pair<std::string, std::string>> headers_;
+  std::vector<std::pair<std::string, int>> header_cols_;
+};
+
+}  // namespace
+
+Result<std::shared_ptr<const SimpleHTTPTransformer>> SimpleHTTPTransformer::Make(Params p, std::string uid) {
+  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
+  EMBER_RETURN_IF_ERROR(CheckCallParams(p, "SimpleHTTPTransformer"));
+  EMBER_RETURN_IF_ERROR(StringObject(p.headers, "headers").status());
+  EMBER_RETURN_IF_ERROR(StringObject(p.header_cols, "headerCols").status());
+  if (!p.method.is_column() && !SendsBody(p.method.scalar())) {
+    return InvalidArgument("SimpleHTTPTransformer param 'method': '" + p.method.scalar() +
+                           "' sends no body; use POST, PUT or PATCH");
+  }
+  if (!p.url.is_column() && p.url.scalar().empty()) {
+    return InvalidArgument("SimpleHTTPTransformer param 'url': must not be empty");
+  }
+  if (p.output_col == p.error_col) {
+    return InvalidArgument("SimpleHTTPTransformer params 'outputCol' and 'errorCol' are both '" + p.output_col + "'");
+  }
+  Result<TypePtr> type = ParseType(p.output_type);
+  if (!type.ok()) return type.status().WithContext("SimpleHTTPTransformer param 'outputType'");
+  return std::shared_ptr<const SimpleHTTPTransformer>(new SimpleHTTPTransformer(std::move(p), *type, std::move(uid)));
+}
+
+Result<std::unique_ptr<BoundTransform>> SimpleHTTPTransformer::Bind(const Schema& in) const {
+  const std::string owner = Describe();
+  std::vector<int> inputs;
+  for (const std::string& name : params_.input_cols) {
+    Result<int> i = in.GetFieldIndex(name);
+    if (!i.ok()) return i.status().WithContext(owner + " param 'inputCols'");
+    inputs.push_back(*i);
+  }
+  auto url = params_.url.Bind(in, "url");
+  if (!url.ok()) return url.status().WithContext(owner);
+  auto method = params_.method.Bind(in, "method");
+  if (!method.ok()) return method.status().WithContext(owner);
+  EMBER_ASSIGN_OR_RETURN(auto headers, StringObject(params_.headers, "headers"));
+  EMBER_ASSIGN_OR_RETURN(auto header_names, StringObject(params_.header_cols, "headerCols"));
+  std::vector<std::pair<std::string, int>> header_cols;
+  for (const auto& [name, col] : header_names) {
+    Result<int> i = in.GetFieldIndex(col);
+    if (!i.ok()) return i.status().WithContext(owner + " param 'headerCols'");
+    if (in.field(*i).type->id() != TypeId::kString) {
+      return TypeError(owner + " param 'headerCols': column '" + col + "' is " + in.field(*i).type->ToString() +
+                       ", not string");
+    }
+    header_cols.emplace_back(name, *i);
+  }
+  for (const std::string& name : {params_.output_col, params_.error_col}) {
+    if (in.FindField(name) >= 0) return AlreadyExists(owner + ": column '" + name + "' already exists");
+  }
+  EMBER_ASSIGN_OR_RETURN(SchemaPtr with_output, in.AddField(MakeField(params_.output_col, output_type_)));
+  EMBER_ASSIGN_OR_RETURN(SchemaPtr out, with_output->AddField(MakeField(params_.error_col, HttpErrorType())));
+  return std::unique_ptr<BoundTransform>(new SimpleHttpBound(out, params_, output_type_, std::move(inputs), *url,
+                                                             *method, std::move(headers), std::move(header_cols)));
 }
 
 Status RegisterHttpStages(StageRegistry* r) {
-  return RegisterStage<HTTPTransformer>(
-      r, "Sends each row's HTTP request (concurrently, with retries) and adds the response and an error column.");
+  EMBER_RETURN_IF_ERROR(RegisterStage<HTTPTransformer>(
+      r, "Sends each row's HTTP request (concurrently, with retries) and adds the response and an error column."));
+  return RegisterStage<SimpleHTTPTransformer>(
+      r, "Calls a JSON web service with columns of each row (optionally in mini-batches) and adds its parsed reply.");
 }
 
 }  // namespace ember

@@ -21,6 +21,7 @@
 #include "ember/core/batch.h"
 #include "ember/http/http_client.h"
 #include "ember/params/param_spec.h"
+#include "ember/params/scalar_or_column.h"
 #include "ember/pipeline/registry.h"
 #include "ember/pipeline/stage.h"
 
@@ -41,17 +42,23 @@ ColumnPtr RequestColumn(const std::vector<std::optional<http::Request>>& request
 // is null).
 Result<ColumnPtr> ResponseBodyAsString(const Column& responses);
 
+// The client params of HTTPTransformer and SimpleHTTPTransformer (declared in each, as
+// param structs are flat): concurrency, timeout, concurrentTimeout, backoffsMs,
+// maxRetryAfter, maxTotalWait, maxRequestsPerSecond.
+#define EMBER_HTTP_CALL_PARAMS                                             \
+  int64_t concurrency = 1;                                                 \
+  double timeout = 60;             /* seconds, per attempt */              \
+  double concurrent_timeout = 0;   /* seconds for a partition; 0: none */  \
+  std::vector<int64_t> backoffs_ms = {100, 500, 1000};                     \
+  double max_retry_after = 60;     /* seconds */                           \
+  double max_total_wait = 120;     /* seconds of waiting, per call */      \
+  double max_requests_per_second = 0
+
 struct HTTPTransformerParams {
   std::string input_col = "request";
   std::string output_col = "response";
   std::string error_col = "error";
-  int64_t concurrency = 1;
-  double timeout = 60;            // seconds, per attempt
-  double concurrent_timeout = 0;  // seconds for one partition's calls; 0: no limit
-  std::vector<int64_t> backoffs_ms = {100, 500, 1000};
-  double max_retry_after = 60;    // seconds
-  double max_total_wait = 120;    // seconds of waiting between attempts, per call
-  double max_requests_per_second = 0;
+  EMBER_HTTP_CALL_PARAMS;
   static const ParamSpec<HTTPTransformerParams>& Spec();
 };
 
@@ -64,12 +71,51 @@ class HTTPTransformer final : public Transformer {
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
   const Params& params() const { return params_; }
-  // What SendAll is given for each partition.
-  http::ClientOptions ClientOptions() const;
 
  private:
   HTTPTransformer(Params p, std::string uid) : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
   Params params_;
+};
+
+struct SimpleHTTPTransformerParams {
+  // The columns sent as one JSON object per row ({"col": value, ...}); with
+  // miniBatchSize > 0, a JSON array of such objects per request.
+  std::vector<std::string> input_cols;
+  ScalarOrColumn<std::string> url;
+  ScalarOrColumn<std::string> method = std::string("POST");
+  Json headers = Json::MakeObject();      // {"Name": "value"}: sent with every request
+  Json header_cols = Json::MakeObject();  // {"Name": "column"}: a per-row value (an API key)
+  int64_t mini_batch_size = 0;            // rows per request; 0: one request per row
+  // The reply's type: "string" (the body as text), or a type the JSON reply is parsed into
+  // ("struct<label:string,score:float64>", "float64", "list<float64>", ...). With
+  // mini-batching the reply must be a JSON array of one such value per row.
+  std::string output_type = "string";
+  std::string output_col = "output";
+  std::string error_col = "error";
+  EMBER_HTTP_CALL_PARAMS;
+  static const ParamSpec<SimpleHTTPTransformerParams>& Spec();
+};
+
+// Calls a JSON web service with columns of each row and adds its reply, parsed into a
+// declared type, and an error column (HttpErrorType): SynapseML's SimpleHTTPTransformer
+// with the JSON input and output parsers. Rows whose url is null send nothing and get nulls.
+// A failed call (or a reply that does not parse) gives a null output and an error naming
+// the problem; an error of a mini-batch's call is on every row of the batch.
+class SimpleHTTPTransformer final : public Transformer {
+ public:
+  using Params = SimpleHTTPTransformerParams;
+  static constexpr std::string_view kTypeName = "SimpleHTTPTransformer";
+  static Result<std::shared_ptr<const SimpleHTTPTransformer>> Make(Params params, std::string uid = {});
+  std::string_view type_name() const override { return kTypeName; }
+  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
+  Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
+  const Params& params() const { return params_; }
+
+ private:
+  SimpleHTTPTransformer(Params p, TypePtr output_type, std::string uid)
+      : Transformer(std::move(uid), kTypeName), params_(std::move(p)), output_type_(std::move(output_type)) {}
+  Params params_;
+  TypePtr output_type_;
 };
 
 Status RegisterHttpStages(StageRegistry* registry);

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
 #include "ember/http/test_server.h"
@@ -94,6 +96,157 @@ TEST(HTTPTransformerTest, BindChecksTheColumnsAndParams) {
   EXPECT_FALSE(HTTPTransformer::Make({.concurrency = 0}).ok());
   EXPECT_FALSE(HTTPTransformer::Make({.backoffs_ms = {-5}}).ok());
   EXPECT_FALSE(HTTPTransformer::Make({.output_col = "x", .error_col = "x"}).ok());
+}
+
+// A frame of rows (id, text, key): the service scores text; key is a per-row API key.
+DataFrame TextFrame(int rows, int partitions) {
+  std::vector<std::optional<int64_t>> ids;
+  std::vector<std::optional<std::string>> texts, keys;
+  for (int i = 0; i < rows; ++i) {
+    ids.push_back(i);
+    texts.push_back("text " + std::to_string(i));
+    keys.push_back(i % 5 == 4 ? std::nullopt : std::optional<std::string>("key" + std::to_string(i % 2)));
+  }
+  auto schema = *Schema::Make({MakeField("id", Int64Type()), MakeField("text", StringType()), MakeField("key", StringType())});
+  Batch all = *Batch::Make(schema, {MakeColumn(ids), MakeColumn(texts), MakeColumn(keys)});
+  std::vector<Batch> parts;
+  const int64_t n = all.num_rows();
+  for (int p = 0; p < partitions; ++p) parts.push_back(all.Slice(n * p / partitions, n * (p + 1) / partitions - n * p / partitions));
+  return *DataFrame::Make(schema, parts);
+}
+
+// A scoring service: {"id": n, "text": ...} -> {"label": "even"|"odd", "score": n / 10};
+// a JSON array of those -> an array of replies. Id 13 gets malformed JSON (null inside a
+// batch's array), id 17 a reply of the wrong shape.
+Action Score(const Seen& s, int) {
+  if (s.path == "/wrong-type") return Action{.headers = {{"Content-Type", "text/plain"}}, .body = "not json at all"};
+  auto one = [](const std::string& obj) {
+    const size_t at = obj.find("\"id\":") + 5;
+    const int id = std::stoi(obj.substr(at));
+    if (id == 13) return std::string("{\"label\": ");
+    if (id == 17) return std::string("{\"label\": 5, \"score\": \"high\"}");
+    return "{\"label\": \"" + std::string(id % 2 ? "odd" : "even") + "\", \"score\": " + std::to_string(id / 10.0) + "}";
+  };
+  std::string body;
+  if (s.body[0] == '[') {
+    body = "[";
+    size_t from = 1;
+    while (from < s.body.size()) {
+      const size_t end = s.body.find('}', from);
+      if (end == std::string::npos) break;
+      if (body.size() > 1) body += ",";
+      const std::string reply = one(s.body.substr(from, end - from + 1));
+      body += reply.back() == '}' ? reply : "null";
+      from = end + 2;
+    }
+    body += "]";
+  } else {
+    body = one(s.body);
+  }
+  return Action{.headers = {{"Content-Type", "application/json"}}, .body = body};
+}
+
+TEST(SimpleHTTPTransformerTest, RowsBecomeJsonCallsAndRepliesParseIntoTheDeclaredType) {
+  TestServer server(Score);
+  for (int64_t batch : {0, 4}) {
+    SimpleHTTPTransformer::Params p;
+    p.input_cols = {"id", "text"};
+    p.url = server.Url("/score");
+    p.output_type = "struct<label:string,score:float64>";
+    p.header_cols = *Json::Parse(R"({"Authorization": "key"})");
+    p.headers = *Json::Parse(R"({"X-Client": "ember-test"})");
+    p.mini_batch_size = batch;
+    p.concurrency = 3;
+    p.backoffs_ms = {};
+    auto stage = SimpleHTTPTransformer::Make(p);
+    ASSERT_TRUE(stage.ok()) << stage.status().ToString();
+    auto out = (*stage)->Transform(TextFrame(30, 2), ExecContext::Default());
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    Batch b = *out->Collect();
+    ASSERT_EQ(b.num_rows(), 30);
+    for (int i = 0; i < 30; ++i) {
+      EXPECT_EQ(b.column(0)->Values<int64_t>()[i], i);
+      const std::string output = FormatValue(*b.column(3), i), error = FormatValue(*b.column(4), i);
+      if (i == 13 && batch == 0) {
+        EXPECT_EQ(output, "null");
+        EXPECT_NE(error.find("the reply is not JSON"), std::string::npos) << error;
+      } else if (i == 13) {
+        // The batch's reply says null for this row: a null output, and no error.
+        EXPECT_EQ(output, "null");
+        EXPECT_EQ(error, "null");
+      } else if (i == 17) {
+        EXPECT_EQ(output, "null");
+        EXPECT_NE(error.find("does not fit struct<label: string, score: float64>: field 'output.score': expected float64, got string"), std::string::npos) << error;
+      } else {
+        EXPECT_EQ(error, "null") << i;
+        EXPECT_EQ(output, std::string(R"({"label":")") + (i % 2 ? "odd" : "even") + R"(","score":)" +
+                              FormatValue(*MakeColumn<double>({i / 10.0}), 0) + "}")
+            << i;
+      }
+    }
+    // Each row sent once; per-row keys and fixed headers went along; mini-batches of at
+    // most 4 rows sharing a key.
+    size_t rows_sent = 0;
+    for (const Seen& s : server.seen()) {
+      rows_sent += static_cast<size_t>(std::count(s.body.begin(), s.body.end(), '{'));
+    }
+    EXPECT_EQ(rows_sent, 30u * (batch == 0 ? 1 : 2));
+  }
+}
+
+TEST(SimpleHTTPTransformerTest, AFailedCallIsAnErrorOnEveryRowOfItsBatch) {
+  TestServer server([](const Seen&, int) { return Action{.status = 503, .reason = "Service Unavailable", .body = "busy"}; });
+  SimpleHTTPTransformer::Params p;
+  p.input_cols = {"text"};
+  p.url = server.Url("/down");
+  p.mini_batch_size = 10;
+  p.backoffs_ms = {1};
+  auto out = (*SimpleHTTPTransformer::Make(p))->Transform(TextFrame(25, 1), ExecContext::Default());
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  Batch b = *out->Collect();
+  for (int i = 0; i < 25; ++i) {
+    EXPECT_EQ(FormatValue(*b.column(3), i), "null");
+    EXPECT_NE(FormatValue(*b.column(4), i).find("HTTP 503 Service Unavailable (2 attempts)"), std::string::npos)
+        << FormatValue(*b.column(4), i);
+  }
+  EXPECT_EQ(server.seen().size(), 6u);  // 3 batches, 2 attempts each
+}
+
+TEST(SimpleHTTPTransformerTest, AUrlPerRowAndNullUrlsSendNothing) {
+  TestServer server([](const Seen& s, int) { return Action{.body = s.path}; });
+  auto schema = *Schema::Make({MakeField("text", StringType()), MakeField("endpoint", StringType())});
+  auto frame = DataFrame::FromBatch(*Batch::Make(
+      schema, {MakeColumn<std::string>({"a", "b", "c"}),
+               MakeColumn<std::string>({server.Url("/one"), std::nullopt, server.Url("/two")})}));
+  SimpleHTTPTransformer::Params p;
+  p.input_cols = {"text"};
+  p.url = ScalarOrColumn<std::string>::Column("endpoint");
+  auto out = (*SimpleHTTPTransformer::Make(p))->Transform(frame, ExecContext::Default());
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  Batch b = *out->Collect();
+  EXPECT_EQ(FormatValue(*b.column(2), 0), "/one");
+  EXPECT_EQ(FormatValue(*b.column(2), 1), "null");
+  EXPECT_EQ(FormatValue(*b.column(3), 1), "null");
+  EXPECT_EQ(FormatValue(*b.column(2), 2), "/two");
+  EXPECT_EQ(server.seen().size(), 2u);
+}
+
+TEST(SimpleHTTPTransformerTest, ParamsAreChecked) {
+  SimpleHTTPTransformer::Params p;
+  p.input_cols = {"text"};
+  p.url = std::string("http://127.0.0.1:1/");
+  p.output_type = "struct<a:nonsense>";
+  EXPECT_FALSE(SimpleHTTPTransformer::Make(p).ok());
+  p.output_type = "string";
+  p.method = std::string("GET");
+  EXPECT_NE(SimpleHTTPTransformer::Make(p).status().message().find("'GET' sends no body"), std::string::npos);
+  p.method = std::string("POST");
+  p.headers = *Json::Parse(R"({"X": 1})");
+  EXPECT_NE(SimpleHTTPTransformer::Make(p).status().message().find("'X' must be a string"), std::string::npos);
+  p.headers = Json::MakeObject();
+  auto stage = *SimpleHTTPTransformer::Make(p);
+  auto schema = *Schema::Make({MakeField("other", StringType())});
+  EXPECT_NE(stage->Bind(*schema).status().message().find("inputCols"), std::string::npos);
 }
 
 }  // namespace
