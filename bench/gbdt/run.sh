@@ -18,14 +18,7 @@ LEAVES=${4:-31}
 THREADS=${5:-2}
 ./scripts/setup.sh >/dev/null
 ./scripts/fetch_data.sh >/dev/null
-need=()
-for p in python3-xgboost python3-pandas python3-sklearn; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-  $sudo_cmd apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${need[@]}" >/dev/null
-fi
+./scripts/install_packages.sh python3-xgboost python3-pandas python3-sklearn
 cmake --preset release >/dev/null
 cmake --build build/release --target ember_bench_gbdt >/dev/null
 BASE=build/bench-data/gbdt

@@ -10,14 +10,7 @@ cd "$(dirname "$0")/../.."
 N=${1:-20000}
 RUNS=${2:-3}
 ./scripts/setup.sh >/dev/null
-need=()
-for p in nginx wrk python3-aiohttp; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-  $sudo_cmd apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${need[@]}" >/dev/null
-fi
+./scripts/install_packages.sh nginx wrk python3-aiohttp
 cmake --preset release >/dev/null
 cmake --build build/release --target ember_bench_http >/dev/null
 WORK=$(mktemp -d)

@@ -13,10 +13,7 @@ THREADS=${3:-0}
 REPEATS=${4:-5}
 REG=0.0001
 ./scripts/setup.sh >/dev/null
-if ! /usr/bin/python3 -c 'import pandas' 2>/dev/null; then
-  sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-  $sudo_cmd apt-get install -y -o DPkg::Lock::Timeout=600 --no-install-recommends python3-pandas >/dev/null
-fi
+./scripts/install_packages.sh python3-pandas
 cmake --preset release >/dev/null
 cmake --build build/release --target ember_bench_pipeline >/dev/null
 DATA=build/bench-data/pipeline_${ROWS}

@@ -17,14 +17,7 @@ DURATION=${1:-10}
 LAT_N=${2:-2000}
 SOAK=${3:-1000000}
 ./scripts/setup.sh >/dev/null
-need=()
-for p in nginx wrk python3-fastapi python3-uvicorn gunicorn python3-flask python3-pandas python3-sklearn; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-  $sudo_cmd apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${need[@]}" >/dev/null
-fi
+./scripts/install_packages.sh nginx wrk python3-fastapi python3-uvicorn gunicorn python3-flask python3-pandas python3-sklearn
 cmake --preset release >/dev/null
 cmake --build build/release --target ember ember_bench_serving >/dev/null
 EMBER=build/release/tools/ember/ember

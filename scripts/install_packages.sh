@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the given Debian packages that are missing (idempotent; the benchmarks' peers).
+#   scripts/install_packages.sh PACKAGE...
+set -euo pipefail
+need=()
+for p in "$@"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  echo "[install] ${need[*]}" >&2
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq -o DPkg::Lock::Timeout=600 \
+    --no-install-recommends "${need[@]}" >/dev/null
+fi
