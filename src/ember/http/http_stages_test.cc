@@ -245,6 +245,53 @@ TEST(SimpleHTTPTransformerTest, AUrlPerRowAndNullUrlsSendNothing) {
   EXPECT_EQ(server.seen().size(), 2u);
 }
 
+// The OpenAI-compatible chat-completions shapes: a "model" column and a "messages" column
+// (list<struct<role, content>>) make the request body; the reply parses into CHAT_REPLY.
+constexpr const char* kChatReply =
+    "struct<id:string,choices:list<struct<index:int64,message:struct<role:string,content:string>,"
+    "finish_reason:string>>,usage:struct<prompt_tokens:int64,completion_tokens:int64,total_tokens:int64>>";
+
+TEST(SimpleHTTPTransformerTest, ChatCompletionsRequestAndReplyShapes) {
+  TestServer server([](const Seen& s, int n) {
+    // Echo the last message's content back, in the chat-completions reply shape.
+    const size_t at = s.body.rfind("\"content\":\"") + 11;
+    const std::string content = s.body.substr(at, s.body.find('"', at) - at);
+    return Action{.headers = {{"Content-Type", "application/json"}},
+                  .body = R"({"id": "chatcmpl-)" + std::to_string(n) + R"(", "object": "chat.completion", "choices": [)"
+                          R"({"index": 0, "message": {"role": "assistant", "content": "echo: )" + content +
+                          R"("}, "finish_reason": "stop"}], "usage": {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7}})"};
+  });
+  ListBuilder messages(ListType(StructType({MakeField("role", StringType()), MakeField("content", StringType())})));
+  for (const char* question : {"hello", "what is 2+2"}) {
+    messages.Append();
+    auto* m = static_cast<StructBuilder*>(messages.value_builder());
+    for (const auto& [role, content] : {std::pair<std::string, std::string>{"system", "be brief"}, {"user", question}}) {
+      m->Append();
+      static_cast<StringBuilder*>(m->field_builder(0))->Append(role);
+      static_cast<StringBuilder*>(m->field_builder(1))->Append(content);
+    }
+  }
+  ColumnPtr msgs = messages.Finish();
+  auto schema = *Schema::Make({MakeField("model", StringType()), MakeField("messages", msgs->type())});
+  auto frame = DataFrame::FromBatch(*Batch::Make(schema, {MakeColumn<std::string>({"local-model", "local-model"}), msgs}));
+  SimpleHTTPTransformer::Params p;
+  p.input_cols = {"model", "messages"};
+  p.url = server.Url("/v1/chat/completions");
+  p.header_cols = Json::MakeObject();
+  p.headers = *Json::Parse(R"({"Authorization": "Bearer test-key"})");
+  p.output_type = kChatReply;
+  p.output_col = "reply";
+  auto out = (*SimpleHTTPTransformer::Make(p))->Transform(frame, ExecContext::Default());
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  Batch b = *out->Collect();
+  EXPECT_EQ(server.seen()[0].body,
+            R"({"model":"local-model","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hello"}]})");
+  EXPECT_EQ(FormatValue(*b.column(3), 1), "null");  // no error
+  const std::string reply = FormatValue(*b.column(2), 1);
+  EXPECT_NE(reply.find(R"("content":"echo: what is 2+2")"), std::string::npos) << reply;
+  EXPECT_NE(reply.find(R"("total_tokens":7)"), std::string::npos) << reply;
+}
+
 TEST(SimpleHTTPTransformerTest, ParamsAreChecked) {
   SimpleHTTPTransformer::Params p;
   p.input_cols = {"text"};
