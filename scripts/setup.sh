@@ -16,15 +16,4 @@ PACKAGES=(
   libcurl4-openssl-dev                    # the HTTP client (http/)
   python3 python3-sklearn                 # differential tests against scikit-learn (/usr/bin/python3)
 )
-missing=()
-for p in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  echo "[setup] installing: ${missing[*]}"
-  $SUDO apt-get update -o DPkg::Lock::Timeout=600 -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=600 \
-    --no-install-recommends "${missing[@]}"
-fi
+"$(dirname "$0")/install_packages.sh" "${PACKAGES[@]}"
