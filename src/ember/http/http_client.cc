@@ -292,7 +292,7 @@ class Sender {
       stop = "not retried";
     } else if (retry >= p.backoff.size()) {
       stop = "";
-    } else if (tokens_ <= p.budget_max_tokens / 2) {
+    } else if (p.budget_max_tokens > 0 && tokens_ <= p.budget_max_tokens / 2) {
       stop = "retry budget exhausted: most recent calls failed";
     } else {
       if (wait < Millis(0)) {

@@ -12,7 +12,8 @@
 // used up, or when its next wait would take its total waiting past `max_total_wait`. Other
 // statuses (2xx, 3xx, other 4xx) are final. A retry budget (gRPC's retry throttling) stops
 // retry storms: every failed attempt costs a token, every success gives back
-// `budget_token_ratio`, and no call retries while fewer than half the tokens are left.
+// `budget_token_ratio`, and no call retries while half the tokens or fewer are left (a
+// budget of 0 tokens turns this off).
 #pragma once
 
 #include <chrono>
@@ -56,7 +57,7 @@ struct RetryPolicy {
   double jitter = 0.2;
   std::chrono::milliseconds max_retry_after{std::chrono::seconds(60)};
   std::chrono::milliseconds max_total_wait{std::chrono::seconds(120)};
-  double budget_max_tokens = 10;
+  double budget_max_tokens = 10;  // 0: no budget
   double budget_token_ratio = 0.1;
 };
 

@@ -144,7 +144,11 @@ ParamSpec<P>& AddCallParams(ParamSpec<P>& spec) {
       .Add("maxTotalWait", &P::max_total_wait, "Seconds one call may spend waiting between its attempts.",
            AtLeast(0.0))
       .Add("maxRequestsPerSecond", &P::max_requests_per_second,
-           "Attempts started per second, per partition; 0: no limit.", AtLeast(0.0));
+           "Attempts started per second, per partition; 0: no limit.", AtLeast(0.0))
+      .Add("retryBudget", &P::retry_budget,
+           "Retry tokens per partition (gRPC's retry throttling): a failed attempt costs one, a success gives back "
+           "0.1, and nothing is retried at half or fewer left; 0 turns it off.",
+           AtLeast(0.0));
 }
 
 template <typename P>
@@ -171,6 +175,7 @@ http::ClientOptions CallOptions(const P& p) {
   o.retry.max_retry_after = ms(p.max_retry_after);
   o.retry.max_total_wait = ms(p.max_total_wait);
   o.max_requests_per_second = p.max_requests_per_second;
+  o.retry.budget_max_tokens = p.retry_budget;
   if (p.concurrent_timeout > 0) o.deadline = Deadline::In(ms(p.concurrent_timeout));
   return o;
 }

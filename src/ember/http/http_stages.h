@@ -44,7 +44,7 @@ Result<ColumnPtr> ResponseBodyAsString(const Column& responses);
 
 // The client params of HTTPTransformer and SimpleHTTPTransformer (declared in each, as
 // param structs are flat): concurrency, timeout, concurrentTimeout, backoffsMs,
-// maxRetryAfter, maxTotalWait, maxRequestsPerSecond.
+// maxRetryAfter, maxTotalWait, maxRequestsPerSecond, retryBudget.
 #define EMBER_HTTP_CALL_PARAMS                                             \
   int64_t concurrency = 1;                                                 \
   double timeout = 60;             /* seconds, per attempt */              \
@@ -52,7 +52,8 @@ Result<ColumnPtr> ResponseBodyAsString(const Column& responses);
   std::vector<int64_t> backoffs_ms = {100, 500, 1000};                     \
   double max_retry_after = 60;     /* seconds */                           \
   double max_total_wait = 120;     /* seconds of waiting, per call */      \
-  double max_requests_per_second = 0
+  double max_requests_per_second = 0;                                      \
+  double retry_budget = 10         /* tokens; 0: no budget */
 
 struct HTTPTransformerParams {
   std::string input_col = "request";

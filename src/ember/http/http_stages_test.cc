@@ -92,6 +92,12 @@ TEST(HTTPTransformerTest, ADeadServiceIsAnErrorPerRowNotAFailedJob) {
   EXPECT_LT(total, 15);
   EXPECT_GE(total, 7);  // 5 tokens' worth of failures at least before the budget stops
   EXPECT_GT(stopped, 0);
+  // Without a budget every row makes all its attempts.
+  auto unlimited = *HTTPTransformer::Make({.backoffs_ms = {1, 1}, .retry_budget = 0});
+  auto all = unlimited->Transform(RequestFrame(requests, 1), ExecContext::Default());
+  ASSERT_TRUE(all.ok());
+  Batch c = *all->Collect();
+  for (int i = 0; i < 5; ++i) EXPECT_NE(FormatValue(*c.column(3), i).find(R"("attempts":3)"), std::string::npos) << i;
 }
 
 TEST(HTTPTransformerTest, BindChecksTheColumnsAndParams) {
