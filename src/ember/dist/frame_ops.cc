@@ -8,6 +8,7 @@
 #include <memory>
 #include <numeric>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "ember/base/status_macros.h"
 #include "ember/core/batch_codec.h"
@@ -483,12 +484,12 @@ Result<DataFrame> Distinct(const DataFrame& in, const std::vector<std::string>& 
   if (names.empty()) return in;
   EMBER_ASSIGN_OR_RETURN(std::vector<int> kcols, Columns(*in.schema(), names, "Distinct"));
   EMBER_ASSIGN_OR_RETURN(DataFrame local, Ranks(ctx) == 1 ? Result<DataFrame>(in) : RepartitionByHash(in, names, ctx));
-  std::unordered_map<std::string, bool> seen;
+  std::unordered_set<std::string> seen;
   std::vector<Batch> parts;
   for (const Batch& b : local.partitions()) {
     std::vector<int64_t> keep;
     for (int64_t i = 0; i < b.num_rows(); ++i) {
-      if (seen.emplace(RowKey(b, kcols, i), true).second) keep.push_back(i);
+      if (seen.insert(RowKey(b, kcols, i)).second) keep.push_back(i);
     }
     if (static_cast<int64_t>(keep.size()) == b.num_rows()) {
       parts.push_back(b);
