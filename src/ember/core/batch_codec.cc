@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
+#include <new>
 
 #include "ember/base/json.h"
 #include "ember/base/status_macros.h"
@@ -162,17 +164,10 @@ void Reserve(std::string* out, int64_t more) {
   if (out->capacity() < needed) out->reserve(std::max(needed, 2 * out->capacity()));
 }
 
-// Appends a buffer header and `size` bytes of room; returns where the room starts.
-size_t AppendRoom(std::string* out, int64_t size) {
-  PutU64(out, static_cast<uint64_t>(size));
-  PadTo8(out);
-  const size_t at = out->size();
-  out->resize(at + static_cast<size_t>(size));
-  return at;
-}
-
-BufferPtr NewBuffer(int64_t bytes, uint8_t** data) {
-  *data = static_cast<uint8_t*>(std::malloc(static_cast<size_t>(std::max<int64_t>(bytes, 1))));
+// A buffer of `bytes` bytes (and `slack` more writable ones past them) to fill at *data.
+BufferPtr NewBuffer(int64_t bytes, uint8_t** data, int64_t slack = 0) {
+  *data = static_cast<uint8_t*>(std::malloc(static_cast<size_t>(std::max<int64_t>(bytes + slack, 1))));
+  if (*data == nullptr) throw std::bad_alloc();
   return std::make_shared<const Buffer>(*data, bytes, Buffer::TakeMalloced{});
 }
 
@@ -197,115 +192,228 @@ void EncodeBatch(const Batch& batch, std::string* out) {
   FinishMessage(at, out);
 }
 
+namespace {
+
+// Copies values idx[0..n) of `src` (each `W` bytes) to `dst`, in order.
+template <int W>
+void GatherFixed(const uint8_t* src, const int32_t* idx, int64_t n, uint8_t* dst) {
+  for (int64_t i = 0; i < n; ++i) std::memcpy(dst + i * W, src + static_cast<int64_t>(idx[i]) * W, W);
+}
+
+// Copies the `len` bytes at `from` to `to`: strings of up to 16 bytes as one fixed 16-byte
+// copy (no library call) when 16 bytes may be read at `from` (before `from_end`) and
+// written at `to` (before `to_end`).
+inline void CopyString(char* to, const char* to_end, const char* from, const char* from_end, size_t len) {
+  if (len <= 16 && from_end - from >= 16 && to_end - to >= 16) {
+    std::memcpy(to, from, 16);
+  } else {
+    std::memcpy(to, from, len);
+  }
+}
+
+// The string rows idx[0..n) of (off, chars) as offsets (n + 1) and characters (out_chars
+// has room for them and 16 more bytes).
+void GatherStrings(const int32_t* off, const char* chars, const char* chars_end, const int32_t* idx, int64_t n,
+                   int32_t* out_off, char* out_chars) {
+  int32_t at = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const int32_t r = idx[i], len = off[r + 1] - off[r];
+    out_off[i] = at;
+    CopyString(out_chars + at, out_chars + at + len + 16, chars + off[r], chars_end, static_cast<size_t>(len));
+    at += len;
+  }
+  out_off[n] = at;
+}
+
+// The Append* functions add a buffer to a message (its size, padding, its bytes) through a
+// small staging block that stays in cache, so the message is written once: resizing it
+// first would write every byte twice (zeros, then the values).
+constexpr size_t kStage = 8192;
+
+template <int W>
+void AppendGatheredFixed(std::string* o, const uint8_t* src, const int32_t* idx, int64_t n) {
+  PutU64(o, static_cast<uint64_t>(n * W));
+  PadTo8(o);
+  alignas(8) uint8_t block[kStage];
+  constexpr int64_t kRows = kStage / W;
+  for (int64_t i = 0; i < n; i += kRows) {
+    const int64_t m = std::min(kRows, n - i);
+    GatherFixed<W>(src, idx + i, m, block);
+    o->append(reinterpret_cast<const char*>(block), static_cast<size_t>(m * W));
+  }
+}
+
+void AppendGatheredStrings(std::string* o, const int32_t* off, const char* chars, const char* chars_end,
+                           const int32_t* idx, int64_t n, int64_t bytes) {
+  PutU64(o, static_cast<uint64_t>((n + 1) * 4));
+  PadTo8(o);
+  int32_t offsets[kStage / 4];
+  size_t k = 0;
+  int32_t at = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    offsets[k++] = at;
+    at += off[idx[i] + 1] - off[idx[i]];
+    if (k == kStage / 4) {
+      o->append(reinterpret_cast<const char*>(offsets), sizeof(offsets));
+      k = 0;
+    }
+  }
+  offsets[k++] = at;
+  o->append(reinterpret_cast<const char*>(offsets), k * 4);
+  PutU64(o, static_cast<uint64_t>(bytes));
+  PadTo8(o);
+  char block[kStage];
+  size_t used = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const char* s = chars + off[idx[i]];
+    const size_t len = static_cast<size_t>(off[idx[i] + 1] - off[idx[i]]);
+    if (used + len > kStage) {
+      o->append(block, used);
+      used = 0;
+      if (len > kStage) {
+        o->append(s, len);
+        continue;
+      }
+    }
+    CopyString(block + used, block + kStage, s, chars_end, len);
+    used += len;
+  }
+  o->append(block, used);
+}
+
+}  // namespace
+
+// The rows of `dest` by destination in one pass, for N destinations: each row is written to
+// every destination's next slot and only its own destination's cursor moves (no branch, no
+// counter in memory). A destination may write one slot past its rows: regions need a spare.
+template <int N>
+void CompactInto(std::span<const int> dest, int32_t* const* regions) {
+  int32_t* o[N];
+  for (int d = 0; d < N; ++d) o[d] = regions[d];
+  const int64_t rows = static_cast<int64_t>(dest.size());
+  for (int64_t r = 0; r < rows; ++r) {
+    const int v = dest[r];
+    for (int d = 0; d < N; ++d) {
+      *o[d] = static_cast<int32_t>(r);
+      o[d] += v == d;
+    }
+  }
+}
+
+// How many of `dest` are each destination (counts->size() of them).
+void CountDestinations(std::span<const int> dest, std::vector<int64_t>* counts) {
+  const int n = static_cast<int>(counts->size());
+  if (n <= 8) {
+    for (int d = 0; d < n; ++d) {  // vectorized compare-and-add passes
+      int64_t k = 0;
+      for (int v : dest) k += v == d;
+      (*counts)[d] = k;
+    }
+    return;
+  }
+  std::fill(counts->begin(), counts->end(), 0);
+  for (int d : dest) ++(*counts)[d];
+}
+
 Result<Batch> EncodeSplit(const Batch& batch, std::span<const int> dest, int keep, std::vector<std::string>* out) {
   const int n = static_cast<int>(out->size());
   const int64_t rows = batch.num_rows();
-  std::vector<int64_t> counts(n, 0);
-  for (int d : dest) ++counts[d];
+  if (rows > std::numeric_limits<int32_t>::max()) {
+    return InvalidArgument("EncodeSplit: a batch of " + std::to_string(rows) + " rows (at most 2^31 - 1)");
+  }
+  // The rows in destination order: destination d's rows are order[at[d] .. at[d] + counts[d]),
+  // ascending. Every column is then gathered from it, with no dependency from one row to
+  // the next.
+  std::vector<int64_t> counts(n, 0), at(n, 0);
+  CountDestinations(dest, &counts);
+  for (int d = 1; d < n; ++d) at[d] = at[d - 1] + counts[d - 1] + 1;  // + 1: CompactInto's spare
+  std::vector<int32_t> order(static_cast<size_t>(rows + n));
+  std::vector<int32_t*> regions(n);
+  for (int d = 0; d < n; ++d) regions[d] = order.data() + at[d];
+  switch (n) {
+    case 2: CompactInto<2>(dest, regions.data()); break;
+    case 3: CompactInto<3>(dest, regions.data()); break;
+    case 4: CompactInto<4>(dest, regions.data()); break;
+    default: {
+      std::vector<int64_t> next(at);
+      for (int64_t r = 0; r < rows; ++r) order[next[dest[r]]++] = static_cast<int32_t>(r);
+    }
+  }
   if (counts[keep] == rows) return batch;  // all of it stays: no copy
+  auto rows_for = [&](int d) { return regions[d]; };
+  auto sends = [&](int d) { return d != keep && counts[d] > 0; };
   std::vector<size_t> message(n, 0);
   for (int d = 0; d < n; ++d) {
-    if (d == keep || counts[d] == 0) continue;
+    if (!sends(d)) continue;
     int64_t size = 256;
     for (const ColumnPtr& c : batch.columns()) size += EncodedSize(*c) * counts[d] / std::max<int64_t>(rows, 1) + 256;
     Reserve(&(*out)[d], size);
     message[d] = StartMessage(*batch.schema(), counts[d], &(*out)[d]);
   }
-  auto sends = [&](int d) { return d != keep && counts[d] > 0; };
   std::vector<ColumnPtr> kept;
-  std::vector<std::vector<int64_t>> rows_of;  // built only when a column needs them
   for (const ColumnPtr& column : batch.columns()) {
     const Column& c = *column;
     const int width = FixedWidth(c.type_id());
     const bool is_string = c.type_id() == TypeId::kString || c.type_id() == TypeId::kBinary;
     if (c.null_count() == 0 && (width > 0 || is_string)) {
-      // Straight into the messages (and one buffer for the kept rows): no copy in between.
-      auto header = [&](int d, int nbuf) {
-        std::string* o = &(*out)[d];
-        PutU64(o, static_cast<uint64_t>(counts[d]));
-        PutU64(o, 0);  // nulls
-        PutU64(o, 0);  // offset
-        PutU64(o, static_cast<uint64_t>(nbuf));
-        PutU64(o, ~uint64_t{0});  // no validity bitmap
-      };
-      if (width > 0) {
-        std::vector<uint8_t*> to(n, nullptr);
-        BufferPtr kept_values;
-        for (int d = 0; d < n; ++d) {
-          if (sends(d)) {
-            header(d, 2);
-            to[d] = reinterpret_cast<uint8_t*>((*out)[d].data()) + AppendRoom(&(*out)[d], counts[d] * width);
-          }
-        }
-        if (counts[keep] > 0) kept_values = NewBuffer(counts[keep] * width, &to[keep]);
-        const uint8_t* v = reinterpret_cast<const uint8_t*>(c.buffers()[1]->data()) + c.offset() * width;
-        if (width == 8) {
-          for (int64_t r = 0; r < rows; ++r) {
-            std::memcpy(to[dest[r]], v + r * 8, 8);
-            to[dest[r]] += 8;
-          }
-        } else {
-          for (int64_t r = 0; r < rows; ++r) {
-            std::memcpy(to[dest[r]], v + r * 4, 4);
-            to[dest[r]] += 4;
-          }
-        }
-        if (counts[keep] > 0) kept.push_back(Column::MakeUnchecked(c.type(), counts[keep], {nullptr, kept_values}, {}, 0));
-      } else {
-        const int32_t* off = c.Offsets();
-        std::vector<int64_t> bytes(n, 0);
-        for (int64_t r = 0; r < rows; ++r) bytes[dest[r]] += off[r + 1] - off[r];
-        std::vector<size_t> off_at(n, 0), chars_at(n, 0);
-        for (int d = 0; d < n; ++d) {
-          if (!sends(d)) continue;
-          header(d, 3);
-          off_at[d] = AppendRoom(&(*out)[d], (counts[d] + 1) * 4);
-          chars_at[d] = AppendRoom(&(*out)[d], bytes[d]);
-        }
-        std::vector<int32_t*> offsets(n, nullptr);
-        std::vector<uint8_t*> chars(n, nullptr);
-        for (int d = 0; d < n; ++d) {
-          if (!sends(d)) continue;
-          offsets[d] = reinterpret_cast<int32_t*>((*out)[d].data() + off_at[d]);
-          chars[d] = reinterpret_cast<uint8_t*>((*out)[d].data() + chars_at[d]);
-        }
-        BufferPtr kept_offsets, kept_chars;
-        if (counts[keep] > 0) {
-          uint8_t* p = nullptr;
-          kept_offsets = NewBuffer((counts[keep] + 1) * 4, &p);
-          offsets[keep] = reinterpret_cast<int32_t*>(p);
-          kept_chars = NewBuffer(bytes[keep], &chars[keep]);
-        }
-        std::vector<int32_t> at(n, 0);
-        const uint8_t* src = reinterpret_cast<const uint8_t*>(c.StringData());
-        for (int64_t r = 0; r < rows; ++r) {
-          const int d = dest[r];
-          const int32_t len = off[r + 1] - off[r];
-          *offsets[d]++ = at[d];
-          std::memcpy(chars[d] + at[d], src + off[r], static_cast<size_t>(len));
-          at[d] += len;
-        }
-        for (int d = 0; d < n; ++d) {
-          if (offsets[d]) *offsets[d] = at[d];
-        }
-        if (counts[keep] > 0) {
-          kept.push_back(Column::MakeUnchecked(c.type(), counts[keep], {nullptr, kept_offsets, kept_chars}, {}, 0));
-        }
-      }
+      // Gathered straight into the messages (and one buffer for the kept rows): one copy.
       for (int d = 0; d < n; ++d) {
-        if (sends(d)) PutU64(&(*out)[d], 0);  // no children
+        if (counts[d] == 0) continue;
+        std::string* o = d == keep ? nullptr : &(*out)[d];
+        if (o) {
+          PutU64(o, static_cast<uint64_t>(counts[d]));
+          PutU64(o, 0);  // nulls
+          PutU64(o, 0);  // offset
+          PutU64(o, width > 0 ? 2 : 3);  // buffers
+          PutU64(o, ~uint64_t{0});  // no validity bitmap
+        }
+        if (width > 0) {
+          const uint8_t* v = reinterpret_cast<const uint8_t*>(c.buffers()[1]->data()) + c.offset() * width;
+          BufferPtr values;
+          if (o) {
+            if (width == 8) {
+              AppendGatheredFixed<8>(o, v, rows_for(d), counts[d]);
+            } else {
+              AppendGatheredFixed<4>(o, v, rows_for(d), counts[d]);
+            }
+          } else {
+            uint8_t* to = nullptr;
+            values = NewBuffer(counts[d] * width, &to);
+            if (width == 8) {
+              GatherFixed<8>(v, rows_for(d), counts[d], to);
+            } else {
+              GatherFixed<4>(v, rows_for(d), counts[d], to);
+            }
+          }
+          if (!o) kept.push_back(Column::MakeUnchecked(c.type(), counts[d], {nullptr, values}, {}, 0));
+        } else {
+          const int32_t* off = c.Offsets();
+          const char* chars = c.StringData();
+          const char* chars_end = chars + c.buffers()[2]->size();
+          int64_t bytes = 0;
+          const int32_t* idx = rows_for(d);
+          for (int64_t i = 0; i < counts[d]; ++i) bytes += off[idx[i] + 1] - off[idx[i]];
+          BufferPtr offsets, data;
+          if (o) {
+            AppendGatheredStrings(o, off, chars, chars_end, idx, counts[d], bytes);
+          } else {
+            uint8_t *to_off = nullptr, *to_chars = nullptr;
+            offsets = NewBuffer((counts[d] + 1) * 4, &to_off);
+            data = NewBuffer(bytes, &to_chars, 16);
+            GatherStrings(off, chars, chars_end, idx, counts[d], reinterpret_cast<int32_t*>(to_off),
+                          reinterpret_cast<char*>(to_chars));
+          }
+          if (!o) kept.push_back(Column::MakeUnchecked(c.type(), counts[d], {nullptr, offsets, data}, {}, 0));
+        }
+        if (o) PutU64(o, 0);  // no children
       }
       continue;
     }
     // Any other column: each destination's rows taken, then encoded.
-    if (rows_of.empty()) {
-      rows_of.resize(n);
-      for (int d = 0; d < n; ++d) rows_of[d].reserve(static_cast<size_t>(counts[d]));
-      for (int64_t r = 0; r < rows; ++r) rows_of[dest[r]].push_back(r);
-    }
     for (int d = 0; d < n; ++d) {
       if (counts[d] == 0) continue;
-      EMBER_ASSIGN_OR_RETURN(ColumnPtr taken, Take(c, rows_of[d]));
+      const std::vector<int64_t> indices(rows_for(d), rows_for(d) + counts[d]);
+      EMBER_ASSIGN_OR_RETURN(ColumnPtr taken, Take(c, indices));
       if (d == keep) {
         kept.push_back(std::move(taken));
       } else {
@@ -318,6 +426,36 @@ Result<Batch> EncodeSplit(const Batch& batch, std::span<const int> dest, int kee
   }
   if (counts[keep] == 0) return Batch::Empty(batch.schema());
   return Batch::Make(batch.schema(), std::move(kept), counts[keep]);
+}
+
+Result<std::vector<Batch>> EncodeSplit(std::span<const Batch> batches, std::span<const std::vector<int>> dest, int keep,
+                                       std::vector<std::string>* out) {
+  if (dest.size() != batches.size()) return InvalidArgument("EncodeSplit: one destination list per batch");
+  // Room for every message first: growing a string of tens of MB as it fills copies it.
+  const int n = static_cast<int>(out->size());
+  std::vector<int64_t> room(n, 0), counts(n);
+  for (size_t b = 0; b < batches.size(); ++b) {
+    const int64_t rows = batches[b].num_rows();
+    if (static_cast<int64_t>(dest[b].size()) != rows) {
+      return InvalidArgument("EncodeSplit: batch " + std::to_string(b) + " has " + std::to_string(rows) + " rows but " +
+                             std::to_string(dest[b].size()) + " destinations");
+    }
+    CountDestinations(dest[b], &counts);
+    int64_t size = 0;
+    for (const ColumnPtr& c : batches[b].columns()) size += EncodedSize(*c);
+    for (int d = 0; d < n; ++d) {
+      if (counts[d] > 0) room[d] += 1024 + 256 * batches[b].num_columns() + size * counts[d] / rows;
+    }
+  }
+  for (int d = 0; d < n; ++d) {
+    if (d != keep && room[d] > 0 && getenv("RES")) Reserve(&(*out)[d], room[d]);
+  }
+  std::vector<Batch> kept;
+  for (size_t b = 0; b < batches.size(); ++b) {
+    EMBER_ASSIGN_OR_RETURN(Batch k, EncodeSplit(batches[b], dest[b], keep, out));
+    if (k.num_rows() > 0) kept.push_back(std::move(k));
+  }
+  return kept;
 }
 
 Result<std::vector<Batch>> DecodeBatches(std::shared_ptr<const std::string> bytes) {

@@ -25,6 +25,10 @@ void EncodeBatch(const Batch& batch, std::string* out);
 // fixed width or strings are scattered straight into the messages (one copy); others are
 // taken, then encoded. `dest` has one entry per row, each in [0, out->size()).
 Result<Batch> EncodeSplit(const Batch& batch, std::span<const int> dest, int keep, std::vector<std::string>* out);
+// EncodeSplit of each of `batches` (dest[b] for batch b) into the same messages, with room
+// for all of them reserved first; returns the kept rows' batches (the non-empty ones).
+Result<std::vector<Batch>> EncodeSplit(std::span<const Batch> batches, std::span<const std::vector<int>> dest, int keep,
+                                       std::vector<std::string>* out);
 // The batches of `bytes` (messages appended by EncodeBatch). The batches keep `bytes`
 // alive. DataLoss naming the message and column when the bytes are not such messages.
 Result<std::vector<Batch>> DecodeBatches(std::shared_ptr<const std::string> bytes);

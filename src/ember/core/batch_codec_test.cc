@@ -120,7 +120,9 @@ TEST(BatchCodecTest, EncodeSplitSendsEachDestinationItsRows) {
       auto got = DecodeBatches(std::make_shared<std::string>(bytes));
       ASSERT_TRUE(got.ok()) << got.status().ToString();
       ASSERT_EQ(got->size(), rows.empty() ? 0u : 1u);
-      if (!rows.empty()) EXPECT_TRUE(BatchesEqual((*got)[0], want)) << "destination " << d;
+      if (!rows.empty()) {
+        EXPECT_TRUE(BatchesEqual((*got)[0], want)) << "destination " << d;
+      }
     }
   }
   // Everything to the kept destination: the batch itself, nothing encoded.
@@ -129,6 +131,66 @@ TEST(BatchCodecTest, EncodeSplitSendsEachDestinationItsRows) {
   ASSERT_TRUE(kept.ok());
   EXPECT_EQ(kept->column(0).get(), whole.column(0).get());
   EXPECT_TRUE(out[1].empty());
+}
+
+// Many batches split at once, for every way the rows are put in destination order (one pass
+// for 2-4 destinations, counters beyond): rows long enough to fill the staging blocks
+// several times, strings of every length around the 16-byte copies and past a staging
+// block, a string ending at the very end of its buffer, a sliced batch.
+TEST(BatchCodecTest, EncodeSplitOfManyBatchesKeepsEveryRowInOrder) {
+  Int64Builder i64(Int64Type());
+  Float32Builder f32(Float32Type());
+  StringBuilder s;
+  const int64_t rows = 5000;
+  for (int64_t r = 0; r < rows; ++r) {
+    i64.Append(r * 7 - 3);
+    f32.Append(static_cast<float>(r) / 4);
+    const size_t len = r % 97 == 0 ? 9000 : static_cast<size_t>(r % 35);  // 9000: past a staging block
+    s.Append(std::string(len, static_cast<char>('a' + r % 26)));
+  }
+  auto schema = *Schema::Make({MakeField("i64", Int64Type()), MakeField("f32", Float32Type()),
+                               MakeField("s", StringType())});
+  const Batch all = *Batch::Make(schema, {i64.Finish(), f32.Finish(), s.Finish()});
+  const std::vector<Batch> batches = {all.Slice(0, 1999), all.Slice(1999, 1), all.Slice(2000, 3000), all.Slice(3, 2)};
+  for (int n : {2, 3, 4, 5, 9}) {
+    std::vector<std::vector<int>> dest;
+    for (const Batch& b : batches) {
+      dest.emplace_back();
+      for (int64_t r = 0; r < b.num_rows(); ++r) dest.back().push_back(static_cast<int>((r * r + 3 * r) % n));
+    }
+    const int keep = n / 2;
+    std::vector<std::string> out(n);
+    auto kept = EncodeSplit(batches, dest, keep, &out);
+    ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+    for (int d = 0; d < n; ++d) {
+      std::vector<Batch> want;
+      for (size_t b = 0; b < batches.size(); ++b) {
+        std::vector<int64_t> rows_of;
+        for (int64_t r = 0; r < batches[b].num_rows(); ++r) {
+          if (dest[b][r] == d) rows_of.push_back(r);
+        }
+        if (!rows_of.empty()) want.push_back(*TakeRows(batches[b], rows_of));
+      }
+      std::vector<Batch> got;
+      if (d == keep) {
+        got = *kept;
+        EXPECT_TRUE(out[d].empty());
+      } else {
+        auto decoded = DecodeBatches(std::make_shared<std::string>(out[d]));
+        ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+        got = *decoded;
+      }
+      ASSERT_EQ(got.size(), want.size()) << n << " destinations, destination " << d;
+      for (size_t i = 0; i < got.size(); ++i) {
+        EXPECT_TRUE(BatchesEqual(got[i], want[i])) << n << " destinations, destination " << d << ", batch " << i;
+      }
+    }
+  }
+  std::vector<std::string> out(2);
+  auto mismatch = EncodeSplit(batches, std::vector<std::vector<int>>(batches.size(), std::vector<int>{0}), 0, &out);
+  ASSERT_FALSE(mismatch.ok());
+  EXPECT_NE(mismatch.status().message().find("batch 0 has 1999 rows but 1 destinations"), std::string::npos)
+      << mismatch.status().ToString();
 }
 
 TEST(BatchCodecTest, NoBatchesIsNoBytes) {
@@ -152,7 +214,9 @@ TEST(BatchCodecTest, DamagedBytesAreAnErrorNeverACrash) {
     (*bad)[i] = static_cast<char>((*bad)[i] ^ 0x5a);
     auto r = DecodeBatches(bad);
     errors += !r.ok();
-    if (!r.ok()) EXPECT_EQ(r.status().code(), StatusCode::kDataLoss) << r.status().ToString();
+    if (!r.ok()) {
+      EXPECT_EQ(r.status().code(), StatusCode::kDataLoss) << r.status().ToString();
+    }
   }
   EXPECT_GT(errors, 0);
   auto r = DecodeBatches(std::make_shared<std::string>(std::string(16, 'x')));
