@@ -1,6 +1,6 @@
 #include "ember/http/http_client.h"
 
-#include <curl/curl.h>
+#include <curl/curl.h>  // curl_getdate
 
 #include <algorithm>
 #include <cctype>
@@ -12,6 +12,8 @@
 #include <queue>
 #include <random>
 
+#include "ember/http/transport.h"
+
 namespace ember::http {
 
 namespace {
@@ -19,16 +21,15 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using Millis = std::chrono::milliseconds;
 
-void InitCurlOnce() {
-  static const bool done = [] {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    return true;
-  }();
-  (void)done;
-}
-
 double MillisBetween(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  size_t i = 0;
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+  return s.substr(i);
 }
 
 // One call: its attempts so far and when it may start again.
@@ -39,57 +40,6 @@ struct Call {
   Clock::time_point not_before;
 };
 
-// One attempt in flight.
-struct Transfer {
-  CURL* easy = nullptr;
-  curl_slist* headers = nullptr;
-  size_t call = 0;
-  int status = 0;
-  std::string reason;
-  std::vector<Header> response_headers;
-  std::string body;
-  char error[CURL_ERROR_SIZE] = {};
-};
-
-size_t OnBody(char* data, size_t size, size_t n, void* user) {
-  static_cast<Transfer*>(user)->body.append(data, size * n);
-  return size * n;
-}
-
-std::string Trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  size_t i = 0;
-  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
-  return s.substr(i);
-}
-
-// Header lines of each response (a new status line, after 100 Continue or a redirect,
-// starts over).
-size_t OnHeader(char* data, size_t size, size_t n, void* user) {
-  auto* t = static_cast<Transfer*>(user);
-  const std::string line(data, size * n);
-  if (line.rfind("HTTP/", 0) == 0) {
-    t->response_headers.clear();
-    const size_t sp1 = line.find(' ');
-    const size_t sp2 = sp1 == std::string::npos ? std::string::npos : line.find(' ', sp1 + 1);
-    t->reason = sp2 == std::string::npos ? "" : Trim(line.substr(sp2 + 1));
-  } else if (const size_t colon = line.find(':'); colon != std::string::npos) {
-    t->response_headers.push_back({Trim(line.substr(0, colon)), Trim(line.substr(colon + 1))});
-  }
-  return size * n;
-}
-
-const std::string* FindHeader(const std::vector<Header>& headers, const std::string& name) {
-  for (const Header& h : headers) {
-    if (h.name.size() == name.size() &&
-        std::equal(h.name.begin(), h.name.end(), name.begin(),
-                   [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b)); })) {
-      return &h.value;
-    }
-  }
-  return nullptr;
-}
-
 // Why `request` cannot be sent, or "".
 std::string Invalid(const Request& r) {
   static const char* kMethods[] = {"GET", "HEAD", "DELETE", "OPTIONS", "POST", "PUT", "PATCH"};
@@ -98,6 +48,12 @@ std::string Invalid(const Request& r) {
     return "unsupported HTTP method '" + r.method + "' (GET, HEAD, DELETE, OPTIONS, POST, PUT or PATCH)";
   }
   if (r.url.empty()) return "the request has no URL";
+  for (const Header& h : r.headers) {
+    if (h.name.empty() || h.name.find_first_of(":\r\n") != std::string::npos ||
+        h.value.find_first_of("\r\n") != std::string::npos) {
+      return "header '" + h.name + "' has an empty name, a colon in its name or a line break";
+    }
+  }
   if (!r.body.empty() && r.method != "POST" && r.method != "PUT" && r.method != "PATCH") {
     return "a " + r.method + " request cannot carry a body (only POST, PUT and PATCH)";
   }
@@ -106,42 +62,49 @@ std::string Invalid(const Request& r) {
 
 std::string Attempts(int n) { return n == 1 ? "1 attempt" : std::to_string(n) + " attempts"; }
 
+// Which transport carries `requests`: libcurl unless every request is plain http:// (or
+// the options say).
+std::unique_ptr<internal::Transport> PickTransport(std::span<const Request> requests, const ClientOptions& o,
+                                                   const std::string& user_agent) {
+  bool native = o.engine == Engine::kNative;
+  if (o.engine == Engine::kAuto) {
+    native = std::all_of(requests.begin(), requests.end(),
+                         [](const Request& r) { return !Invalid(r).empty() || internal::NativeCanSend(r); });
+  }
+  return native ? internal::MakeNativeTransport(user_agent) : internal::MakeCurlTransport(user_agent);
+}
+
 class Sender {
  public:
   Sender(std::span<const Request> requests, const ClientOptions& options)
       : requests_(requests), options_(options), calls_(requests.size()), responses_(requests.size()),
         tokens_(options.retry.budget_max_tokens), rng_(std::random_device{}()) {
-    InitCurlOnce();
-    multi_ = curl_multi_init();
-    user_agent_ = options.user_agent.empty() ? DefaultUserAgent() : options.user_agent;
-  }
-  ~Sender() {
-    for (auto& t : active_) {
-      curl_multi_remove_handle(multi_, t->easy);
-      curl_easy_cleanup(t->easy);
-      curl_slist_free_all(t->headers);
-    }
-    for (CURL* e : idle_) curl_easy_cleanup(e);
-    curl_multi_cleanup(multi_);
+    const std::string& user_agent = options.user_agent.empty() ? DefaultUserAgent() : options.user_agent;
+    transport_ = PickTransport(requests, options, user_agent);
   }
 
   std::vector<Response> Run() {
     for (size_t i = 0; i < requests_.size(); ++i) {
-      if (std::string why = Invalid(requests_[i]); !why.empty()) {
+      std::string why = Invalid(requests_[i]);
+      if (why.empty() && options_.engine == Engine::kNative && !internal::NativeCanSend(requests_[i])) {
+        why = "the native HTTP client sends plain http:// URLs only, not '" + requests_[i].url + "'";
+      }
+      if (!why.empty()) {
         responses_[i].error = why;
         ++done_;
       } else {
         fresh_.push_back(i);
       }
     }
-    const int window = std::max(1, options_.concurrency);
+    const size_t window = static_cast<size_t>(std::max(1, options_.concurrency));
+    std::vector<internal::Outcome> ended;
     while (done_ < requests_.size()) {
       Clock::time_point now = Clock::now();
       if (options_.deadline.expired()) {
         FailEverythingLeft();
         break;
       }
-      while (static_cast<int>(active_.size()) < window) {
+      while (transport_->active() < window) {
         std::optional<size_t> next;
         if (!retries_.empty() && retries_.top().first <= now) {
           next = retries_.top().second;
@@ -162,18 +125,12 @@ class Sender {
                             std::chrono::duration<double>(1.0 / options_.max_requests_per_second));
         }
       }
-      int running = 0;
-      curl_multi_perform(multi_, &running);
-      int left = 0;
-      bool finished = false;
-      while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
-        if (msg->msg != CURLMSG_DONE) continue;
-        Finish(msg->easy_handle, msg->data.result);
-        finished = true;
-      }
+      ended.clear();
+      transport_->Progress(&ended);
+      for (internal::Outcome& o : ended) Finish(o);
       if (done_ >= requests_.size()) break;
-      if (finished) continue;  // start the next calls at once
-      curl_multi_poll(multi_, nullptr, 0, PollMillis(), nullptr);
+      if (!ended.empty()) continue;  // start the next calls at once
+      transport_->Wait(PollMillis());
     }
     return std::move(responses_);
   }
@@ -191,97 +148,47 @@ class Sender {
   int PollMillis() const {
     Clock::time_point now = Clock::now();
     Clock::time_point wake = now + Millis(100);
-    long curl_wants = -1;  // libcurl's own timers (connection set-up, timeouts)
-    curl_multi_timeout(multi_, &curl_wants);
-    if (curl_wants >= 0) wake = std::min(wake, now + Millis(curl_wants));
     if (!retries_.empty()) wake = std::min(wake, retries_.top().first);
     if (options_.max_requests_per_second > 0) wake = std::min(wake, std::max(now, next_start_));
     if (!options_.deadline.is_infinite()) wake = std::min(wake, options_.deadline.when());
     const auto ms = std::chrono::duration_cast<Millis>(wake - now).count();
-    return static_cast<int>(std::clamp<int64_t>(ms, active_.empty() ? 1 : 0, 100));
+    return static_cast<int>(std::clamp<int64_t>(ms, transport_->active() == 0 ? 1 : 0, 100));
   }
 
   void Start(size_t call, Clock::time_point now) {
     Call& c = calls_[call];
     if (c.attempts == 0) c.first_start = now;
     ++c.attempts;
-    auto t = std::make_unique<Transfer>();
-    t->call = call;
-    if (!idle_.empty()) {
-      t->easy = idle_.back();
-      idle_.pop_back();
-      curl_easy_reset(t->easy);
-    } else {
-      t->easy = curl_easy_init();
-    }
-    const Request& r = requests_[call];
-    CURL* e = t->easy;
-    curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
-    if (r.method == "GET") {
-      curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-    } else if (r.method == "HEAD") {
-      curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-    } else {
-      if (r.method == "POST" || r.method == "PUT" || r.method == "PATCH") {
-        curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.data());
-        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
-      }
-      if (r.method != "POST") curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r.method.c_str());
-    }
-    for (const Header& h : r.headers) t->headers = curl_slist_append(t->headers, (h.name + ": " + h.value).c_str());
-    t->headers = curl_slist_append(t->headers, "Expect:");  // no 100-continue round trip
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, user_agent_.c_str());
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, OnBody);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, OnHeader);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
-    curl_multi_add_handle(multi_, e);
-    active_.push_back(std::move(t));
+    transport_->Start(call, requests_[call], options_.timeout);
   }
 
-  void Finish(CURL* easy, CURLcode result) {
-    auto it = std::find_if(active_.begin(), active_.end(), [&](const auto& t) { return t->easy == easy; });
-    std::unique_ptr<Transfer> t = std::move(*it);
-    active_.erase(it);
-    curl_multi_remove_handle(multi_, easy);
-    curl_slist_free_all(t->headers);
-    t->headers = nullptr;
-    long status = 0;
-    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-    idle_.push_back(easy);
+  void Finish(internal::Outcome& o) {
     const Clock::time_point now = Clock::now();
-    Call& c = calls_[t->call];
+    Call& c = calls_[o.call];
     const RetryPolicy& p = options_.retry;
 
     std::string failure;
     bool retryable = false;
     Millis wait{-1};
-    if (result == CURLE_OK) {
-      t->status = static_cast<int>(status);
-      if (status >= 200 && status < 300) {
+    if (o.kind == internal::Outcome::Kind::kResponse) {
+      if (o.status >= 200 && o.status < 300) {
         tokens_ = std::min(p.budget_max_tokens, tokens_ + p.budget_token_ratio);
-        Complete(*t, "");
+        Complete(o, "");
         return;
       }
-      failure = "HTTP " + std::to_string(status) + (t->reason.empty() ? "" : " " + t->reason);
-      retryable = status >= 500 || status == 408 || status == 429;
-      if (status == 429 || status == 503) {
-        if (const std::string* ra = FindHeader(t->response_headers, "Retry-After")) {
+      failure = "HTTP " + std::to_string(o.status) + (o.reason.empty() ? "" : " " + o.reason);
+      retryable = o.status >= 500 || o.status == 408 || o.status == 429;
+      if (o.status == 429 || o.status == 503) {
+        if (const std::string* ra = internal::FindHeader(o.headers, "Retry-After")) {
           wait = ParseRetryAfter(*ra, std::chrono::system_clock::now());
           if (wait >= Millis(0)) wait = std::min(wait, p.max_retry_after);
         }
       }
-    } else if (result == CURLE_OPERATION_TIMEDOUT) {
+    } else if (o.kind == internal::Outcome::Kind::kTimedOut) {
       failure = "timed out after " + std::to_string(options_.timeout.count()) + " ms";
       retryable = true;
     } else {
-      failure = curl_easy_strerror(result);
-      if (t->error[0] != '\0') failure += std::string(": ") + t->error;
+      failure = o.error;
       retryable = true;
     }
     tokens_ = std::max(0.0, tokens_ - 1);
@@ -305,22 +212,22 @@ class Sender {
       } else {
         c.waited += wait;
         c.not_before = now + wait;
-        retries_.push({c.not_before, t->call});
+        retries_.push({c.not_before, o.call});
         return;
       }
     }
     std::string error = failure + " (" + Attempts(c.attempts);
     if (!stop.empty() && stop != "not retried") error += "; " + stop;
-    Complete(*t, error + ")");
+    Complete(o, error + ")");
   }
 
-  void Complete(Transfer& t, std::string error) {
-    Response& r = responses_[t.call];
-    const Call& c = calls_[t.call];
-    r.status = t.status;
-    r.reason = std::move(t.reason);
-    r.headers = std::move(t.response_headers);
-    r.body = std::move(t.body);
+  void Complete(internal::Outcome& o, std::string error) {
+    Response& r = responses_[o.call];
+    const Call& c = calls_[o.call];
+    r.status = o.kind == internal::Outcome::Kind::kResponse ? o.status : 0;
+    r.reason = std::move(o.reason);
+    r.headers = std::move(o.headers);
+    r.body = std::move(o.body);
     r.attempts = c.attempts;
     r.elapsed_ms = MillisBetween(c.first_start, Clock::now());
     r.error = std::move(error);
@@ -336,14 +243,7 @@ class Sender {
       r.error = "the deadline passed before the call finished (" + Attempts(r.attempts) + ")";
       ++done_;
     };
-    for (auto& t : active_) {
-      curl_multi_remove_handle(multi_, t->easy);
-      curl_slist_free_all(t->headers);
-      t->headers = nullptr;
-      idle_.push_back(t->easy);
-      fail(t->call);
-    }
-    active_.clear();
+    for (size_t call : transport_->Abandon()) fail(call);
     for (size_t call : fresh_) fail(call);
     fresh_.clear();
     for (; !retries_.empty(); retries_.pop()) fail(retries_.top().second);
@@ -355,18 +255,31 @@ class Sender {
   std::vector<Response> responses_;
   double tokens_;
   std::mt19937_64 rng_;
-  CURLM* multi_ = nullptr;
-  std::string user_agent_;
+  std::unique_ptr<internal::Transport> transport_;
   std::deque<size_t> fresh_;
   using Ready = std::pair<Clock::time_point, size_t>;
   std::priority_queue<Ready, std::vector<Ready>, std::greater<Ready>> retries_;
-  std::vector<std::unique_ptr<Transfer>> active_;
-  std::vector<CURL*> idle_;
   size_t done_ = 0;
   Clock::time_point next_start_{};
 };
 
 }  // namespace
+
+namespace internal {
+
+const std::string* FindHeader(const std::vector<Header>& headers, const std::string& name) {
+  for (const Header& h : headers) {
+    if (h.name.size() == name.size() &&
+        std::equal(h.name.begin(), h.name.end(), name.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+        })) {
+      return &h.value;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace internal
 
 const std::string& DefaultUserAgent() {
   static const std::string agent = std::string("ember/") + EMBER_VERSION;

@@ -1,6 +1,5 @@
 // The HTTP client under Ember's HTTP stages: sends a list of requests with at most
-// `concurrency` in flight (libcurl's multi interface, a sliding window; connections are
-// kept alive and reused, HTTP/2 where the server offers it over TLS), retries what is worth
+// `concurrency` in flight (a sliding window; connections are kept alive and reused), retries what is worth
 // retrying with backoff and jitter, honours Retry-After, and returns one response per
 // request, in the requests' order. A call that fails is a Response whose `error` says why:
 // SendAll itself never fails and never drops or reorders a call.
@@ -14,6 +13,11 @@
 // retry storms: every failed attempt costs a token, every success gives back
 // `budget_token_ratio`, and no call retries while half the tokens or fewer are left (a
 // budget of 0 tokens turns this off).
+//
+// Two engines carry the bytes (ClientOptions::engine): libcurl's multi interface (any
+// scheme, TLS, HTTP/2 where the server offers it), and a native HTTP/1.1 client over
+// non-blocking sockets and epoll for plain http:// URLs, which costs a fraction of
+// libcurl's CPU per call. kAuto takes the native one when every request is plain http://.
 #pragma once
 
 #include <chrono>
@@ -61,6 +65,12 @@ struct RetryPolicy {
   double budget_token_ratio = 0.1;
 };
 
+enum class Engine {
+  kAuto,     // native when every request is plain http://, else libcurl
+  kLibcurl,  // always libcurl
+  kNative,   // always native: other URLs fail ("the native HTTP client sends plain http:// URLs only")
+};
+
 struct ClientOptions {
   int concurrency = 1;                                  // requests in flight at most
   std::chrono::milliseconds timeout{std::chrono::seconds(60)};  // per attempt
@@ -68,6 +78,7 @@ struct ClientOptions {
   RetryPolicy retry;
   double max_requests_per_second = 0;                   // attempts started per second; 0: no limit
   std::string user_agent;                               // default "ember/<version>"
+  Engine engine = Engine::kAuto;
 };
 
 // Sends `requests`; responses[i] answers requests[i].

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "ember/http/test_server.h"
+#include "ember/http/transport.h"
 
 namespace ember::http {
 namespace {
@@ -22,15 +23,24 @@ using testing_server::TestServer;
 // Echoes the method, path and body.
 Action Echo(const Seen& s, int) { return {.body = s.method + " " + s.path + " " + s.body}; }
 
+// Every test runs on both engines (the fixture sets which).
+Engine g_engine = Engine::kLibcurl;
+
+class HttpClientTest : public ::testing::TestWithParam<Engine> {
+ protected:
+  void SetUp() override { g_engine = GetParam(); }
+};
+
 ClientOptions Quick(int concurrency = 4) {
   ClientOptions o;
+  o.engine = g_engine;
   o.concurrency = concurrency;
   o.timeout = milliseconds(5000);
   o.retry.backoff = {milliseconds(10), milliseconds(20), milliseconds(30)};
   return o;
 }
 
-TEST(HttpClientTest, ManyCallsComeBackInOrderOverFewConnections) {
+TEST_P(HttpClientTest, ManyCallsComeBackInOrderOverFewConnections) {
   TestServer server(Echo);
   std::vector<Request> requests;
   for (int i = 0; i < 300; ++i) {
@@ -57,7 +67,7 @@ TEST(HttpClientTest, ManyCallsComeBackInOrderOverFewConnections) {
   EXPECT_EQ(DefaultUserAgent().rfind("ember/", 0), 0u);
 }
 
-TEST(HttpClientTest, ServerErrorsAreRetriedUntilTheyPass) {
+TEST_P(HttpClientTest, ServerErrorsAreRetriedUntilTheyPass) {
   TestServer server([](const Seen& s, int n) {
     if (s.path == "/flaky" && n <= 2) return Action{.status = 503, .reason = "Service Unavailable"};
     if (s.path == "/timeout408" && n <= 1) return Action{.status = 408, .reason = "Request Timeout"};
@@ -73,7 +83,7 @@ TEST(HttpClientTest, ServerErrorsAreRetriedUntilTheyPass) {
   EXPECT_EQ(r[2].attempts, 1);
 }
 
-TEST(HttpClientTest, ClientErrorsAreNotRetriedAndExhaustedRetriesSayWhy) {
+TEST_P(HttpClientTest, ClientErrorsAreNotRetriedAndExhaustedRetriesSayWhy) {
   TestServer server([](const Seen& s, int n) {
     if (s.path == "/missing") return Action{.status = 404, .reason = "Not Found", .body = "no such thing"};
     return Action{.status = 500, .reason = "Internal Server Error"};
@@ -90,7 +100,7 @@ TEST(HttpClientTest, ClientErrorsAreNotRetriedAndExhaustedRetriesSayWhy) {
   EXPECT_EQ(server.seen().size(), 5u);
 }
 
-TEST(HttpClientTest, RetryAfterIsHonouredNoRequestBeforeItExpires) {
+TEST_P(HttpClientTest, RetryAfterIsHonouredNoRequestBeforeItExpires) {
   TestServer server([](const Seen& s, int n) {
     if (n == 1) return Action{.status = 429, .reason = "Too Many Requests", .headers = {{"Retry-After", "1"}}};
     return Echo(s, n);
@@ -104,7 +114,7 @@ TEST(HttpClientTest, RetryAfterIsHonouredNoRequestBeforeItExpires) {
   EXPECT_GE(r[0].elapsed_ms, 1000);
 }
 
-TEST(HttpClientTest, RetryAfterParsesSecondsAndHttpDates) {
+TEST_P(HttpClientTest, RetryAfterParsesSecondsAndHttpDates) {
   const auto now = std::chrono::system_clock::from_time_t(1445412480);  // Wed, 21 Oct 2015 07:28:00 GMT
   EXPECT_EQ(ParseRetryAfter("120", now), milliseconds(120000));
   EXPECT_EQ(ParseRetryAfter(" 0 ", now), milliseconds(0));
@@ -114,7 +124,7 @@ TEST(HttpClientTest, RetryAfterParsesSecondsAndHttpDates) {
   EXPECT_LT(ParseRetryAfter("", now).count(), 0);
 }
 
-TEST(HttpClientTest, ARetryAfterPastTheTotalWaitGivesUp) {
+TEST_P(HttpClientTest, ARetryAfterPastTheTotalWaitGivesUp) {
   TestServer server([](const Seen&, int) {
     return Action{.status = 503, .reason = "Service Unavailable", .headers = {{"Retry-After", "30"}}};
   });
@@ -127,7 +137,7 @@ TEST(HttpClientTest, ARetryAfterPastTheTotalWaitGivesUp) {
   EXPECT_NE(r[0].error.find("would pass the total wait allowed"), std::string::npos) << r[0].error;
 }
 
-TEST(HttpClientTest, SlowRepliesTimeOut) {
+TEST_P(HttpClientTest, SlowRepliesTimeOut) {
   TestServer server([](const Seen&, int) { return Action{.body = "late", .delay = milliseconds(1000)}; });
   ClientOptions o = Quick();
   o.timeout = milliseconds(300);
@@ -141,7 +151,7 @@ TEST(HttpClientTest, SlowRepliesTimeOut) {
   }
 }
 
-TEST(HttpClientTest, ResetAndRefusedConnectionsAreRetriedThenReported) {
+TEST_P(HttpClientTest, ResetAndRefusedConnectionsAreRetriedThenReported) {
   TestServer server([](const Seen& s, int n) {
     if (s.path == "/reset" && n <= 1) return Action{.reset = true};
     if (s.path == "/always-reset") return Action{.reset = true};
@@ -170,7 +180,7 @@ TEST(HttpClientTest, ResetAndRefusedConnectionsAreRetriedThenReported) {
   EXPECT_NE(r[2].error.find("(4 attempts)"), std::string::npos) << r[2].error;
 }
 
-TEST(HttpClientTest, TheRetryBudgetStopsARetryStorm) {
+TEST_P(HttpClientTest, TheRetryBudgetStopsARetryStorm) {
   TestServer server([](const Seen&, int) { return Action{.status = 503, .reason = "Service Unavailable"}; });
   std::vector<Request> requests(20, Request{.url = server.Url("/down")});
   const auto r = SendAll(requests, Quick(1));
@@ -184,7 +194,7 @@ TEST(HttpClientTest, TheRetryBudgetStopsARetryStorm) {
   EXPECT_LT(server.seen().size(), 30u);  // not 20 x 4
 }
 
-TEST(HttpClientTest, TheDeadlineEndsEveryCallNotAHang) {
+TEST_P(HttpClientTest, TheDeadlineEndsEveryCallNotAHang) {
   TestServer server([](const Seen&, int) { return Action{.delay = milliseconds(1500)}; });
   ClientOptions o = Quick(2);
   o.deadline = Deadline::In(milliseconds(400));
@@ -197,7 +207,7 @@ TEST(HttpClientTest, TheDeadlineEndsEveryCallNotAHang) {
   EXPECT_EQ(r[4].attempts, 0);  // never started
 }
 
-TEST(HttpClientTest, TheRateLimitSpacesAttempts) {
+TEST_P(HttpClientTest, TheRateLimitSpacesAttempts) {
   TestServer server(Echo);
   ClientOptions o = Quick(4);
   o.max_requests_per_second = 20;
@@ -207,7 +217,7 @@ TEST(HttpClientTest, TheRateLimitSpacesAttempts) {
   for (const Response& x : r) EXPECT_TRUE(x.ok()) << x.error;
 }
 
-TEST(HttpClientTest, RequestsThatCannotBeSentFailWithoutTouchingTheNetwork) {
+TEST_P(HttpClientTest, RequestsThatCannotBeSentFailWithoutTouchingTheNetwork) {
   std::vector<Request> requests = {{.method = "FETCH", .url = "http://127.0.0.1:1/"},
                                    {.method = "GET", .url = "http://127.0.0.1:1/", .body = "x"},
                                    {.method = "GET", .url = ""}};
@@ -217,6 +227,169 @@ TEST(HttpClientTest, RequestsThatCannotBeSentFailWithoutTouchingTheNetwork) {
   EXPECT_EQ(r[2].error, "the request has no URL");
   for (const Response& x : r) EXPECT_EQ(x.attempts, 0);
   EXPECT_TRUE(SendAll(std::vector<Request>{}, Quick()).empty());
+}
+
+// The reply framings of HTTP/1.1 (chunked, until close, none for HEAD and 204, an interim
+// 100 before the reply) and a connection the server closes after each reply: every engine
+// reads them the same way, and none is an error.
+TEST_P(HttpClientTest, EveryReplyFramingIsRead) {
+  TestServer server([](const Seen& s, int) {
+    Action a;
+    if (s.path == "/chunked") {
+      a.raw = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\n\r\n"
+              "5;ext=1\r\nhello\r\n1\r\n \r\nA\r\nworld12345\r\n0\r\nTrailer: x\r\n\r\n";
+    } else if (s.path == "/until-close") {
+      a.raw = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nall of it";
+      a.close_after = true;
+    } else if (s.path == "/http10") {
+      a.raw = "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok";
+      a.close_after = true;
+    } else if (s.path == "/continue") {
+      a.raw = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 3\r\n\r\nnew";
+    } else if (s.path == "/no-content") {
+      a.raw = "HTTP/1.1 204 No Content\r\n\r\n";
+    } else if (s.path == "/closing") {
+      a.body = "bye";
+      a.close_after = true;  // no "Connection: close": the client learns when it reuses it
+    } else {
+      a.body = "body of " + s.method;
+    }
+    return a;
+  });
+  std::vector<Request> requests = {{.url = server.Url("/chunked")},
+                                   {.url = server.Url("/until-close")},
+                                   {.url = server.Url("/http10")},
+                                   {.url = server.Url("/continue")},
+                                   {.url = server.Url("/no-content")},
+                                   {.method = "HEAD", .url = server.Url("/head")},
+                                   {.url = server.Url("/plain")}};
+  for (int i = 0; i < 6; ++i) requests.push_back({.url = server.Url("/closing")});
+  ClientOptions o = Quick(1);  // one at a time: each call may meet the connection the last one left
+  const auto r = SendAll(requests, o);
+  ASSERT_EQ(r.size(), requests.size());
+  for (size_t i = 0; i < r.size(); ++i) {
+    EXPECT_TRUE(r[i].ok()) << i << ": " << r[i].error;
+    EXPECT_EQ(r[i].attempts, 1) << i;
+  }
+  EXPECT_EQ(r[0].body, "hello world12345");
+  ASSERT_NE(internal::FindHeader(r[0].headers, "x-a"), nullptr);
+  EXPECT_EQ(*internal::FindHeader(r[0].headers, "x-a"), "1");
+  EXPECT_EQ(r[1].body, "all of it");
+  EXPECT_EQ(r[2].body, "ok");
+  EXPECT_EQ(r[3].status, 201);
+  EXPECT_EQ(r[3].reason, "Created");
+  EXPECT_EQ(r[3].body, "new");
+  EXPECT_EQ(r[4].status, 204);
+  EXPECT_EQ(r[4].body, "");
+  EXPECT_EQ(r[5].body, "");  // HEAD: the Content-Length is the GET's, no body follows
+  EXPECT_EQ(r[6].body, "body of GET");
+  for (size_t i = 7; i < r.size(); ++i) EXPECT_EQ(r[i].body, "bye");
+  EXPECT_EQ(server.seen().size(), requests.size());  // nothing sent twice
+}
+
+// A kept-alive connection the server drops just as the next request goes out (no reply
+// byte): the request goes again on a fresh connection, and that is not an attempt.
+TEST_P(HttpClientTest, ARequestOnAConnectionTheServerDroppedGoesAgainOnAFreshOne) {
+  TestServer server([](const Seen& s, int) {
+    Action a;
+    a.body = "fine";
+    a.reset = s.on_connection > 1;  // every connection serves one request, then drops
+    return a;
+  });
+  const auto r = SendAll(std::vector<Request>(6, Request{.url = server.Url("/one-per-connection")}), Quick(1));
+  for (const Response& x : r) {
+    EXPECT_TRUE(x.ok()) << x.error;
+    EXPECT_EQ(x.attempts, 1);
+    EXPECT_EQ(x.body, "fine");
+  }
+  EXPECT_EQ(server.connections(), 6);
+  EXPECT_EQ(server.seen().size(), 11u);  // the first, then 5 x (dropped + sent again)
+}
+
+// What goes on the wire: the Host and User-Agent defaults, a form content type for bodies
+// (as libcurl), the caller's headers (which replace the defaults), an empty value removing
+// a default, and no Content-Length but the real one.
+TEST_P(HttpClientTest, TheRequestCarriesTheDefaultsAndTheCallersHeaders) {
+  TestServer server(Echo);
+  std::vector<Request> requests = {
+      {.method = "POST", .url = server.Url("/a?x=1#frag"), .body = "k=v"},
+      {.method = "PUT",
+       .url = server.Url("/b"),
+       .headers = {{"Content-Type", "application/json"}, {"User-Agent", "mine/2"}, {"Accept", ""},
+                   {"Content-Length", "999"}, {"X-Key", "secret"}},
+       .body = "{}"}};
+  const auto r = SendAll(requests, Quick(1));
+  ASSERT_TRUE(r[0].ok()) << r[0].error;
+  ASSERT_TRUE(r[1].ok()) << r[1].error;
+  EXPECT_EQ(r[0].body, "POST /a?x=1 k=v");
+  EXPECT_EQ(r[1].body, "PUT /b {}");
+  const auto seen = server.seen();
+  auto header = [&](size_t i, const std::string& name) {
+    const std::string* v = internal::FindHeader(seen[i].headers, name);
+    return v ? *v : std::string("<none>");
+  };
+  EXPECT_EQ(header(0, "Host"), "127.0.0.1:" + server.Url("").substr(server.Url("").rfind(':') + 1));
+  EXPECT_EQ(header(0, "User-Agent"), DefaultUserAgent());
+  EXPECT_EQ(header(0, "Content-Type"), "application/x-www-form-urlencoded");
+  EXPECT_EQ(header(0, "Content-Length"), "3");
+  EXPECT_EQ(header(1, "Content-Type"), "application/json");
+  EXPECT_EQ(header(1, "User-Agent"), "mine/2");
+  EXPECT_EQ(header(1, "Accept"), "<none>");
+  EXPECT_EQ(header(1, "Content-Length"), "2");
+  EXPECT_EQ(header(1, "X-Key"), "secret");
+}
+
+// Replies that are not HTTP, or end too soon, fail the attempt (and are retried) with a
+// reason; they never hang or crash the client.
+TEST_P(HttpClientTest, BrokenRepliesFailWithAReason) {
+  TestServer server([](const Seen& s, int) {
+    Action a;
+    a.close_after = true;
+    if (s.path == "/garbage") a.raw = "SSH-2.0-OpenSSH_9.2\r\n\r\n";
+    if (s.path == "/short") a.raw = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc";
+    if (s.path == "/bad-chunk") a.raw = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n";
+    if (s.path == "/empty") a.raw = " ";  // one byte, then the close
+    return a;
+  });
+  std::vector<Request> requests = {{.url = server.Url("/garbage")},
+                                   {.url = server.Url("/short")},
+                                   {.url = server.Url("/bad-chunk")},
+                                   {.url = server.Url("/empty")}};
+  ClientOptions o = Quick(4);
+  o.retry.budget_max_tokens = 0;
+  const auto r = SendAll(requests, o);
+  for (const Response& x : r) {
+    EXPECT_FALSE(x.ok());
+    EXPECT_EQ(x.attempts, 4) << x.error;
+    EXPECT_NE(x.error.find("(4 attempts)"), std::string::npos) << x.error;
+  }
+  EXPECT_EQ(server.seen().size(), 16u);
+}
+
+TEST_P(HttpClientTest, HeadersWithLineBreaksAreRefused) {
+  const auto r = SendAll(std::vector<Request>{{.url = "http://127.0.0.1:1/", .headers = {{"X", "a\r\nHost: evil"}}}},
+                         Quick());
+  EXPECT_EQ(r[0].error, "header 'X' has an empty name, a colon in its name or a line break");
+  EXPECT_EQ(r[0].attempts, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, HttpClientTest, ::testing::Values(Engine::kLibcurl, Engine::kNative),
+                         [](const auto& info) { return info.param == Engine::kNative ? "native" : "libcurl"; });
+
+// The native engine sends plain http:// only; the automatic choice falls back to libcurl
+// for anything else.
+TEST(HttpEngineTest, NativeRefusesOtherSchemesAndAutoFallsBack) {
+  ClientOptions o;
+  o.engine = Engine::kNative;
+  o.timeout = milliseconds(2000);
+  const auto r = SendAll(std::vector<Request>{{.url = "https://127.0.0.1:1/"}, {.url = "http://user:pw@127.0.0.1:1/"}}, o);
+  EXPECT_EQ(r[0].error, "the native HTTP client sends plain http:// URLs only, not 'https://127.0.0.1:1/'");
+  EXPECT_EQ(r[1].attempts, 0);
+  o.engine = Engine::kAuto;
+  o.retry.backoff = {};
+  const auto a = SendAll(std::vector<Request>{{.url = "https://127.0.0.1:1/"}}, o);
+  EXPECT_EQ(a[0].attempts, 1);
+  EXPECT_NE(a[0].error.find("Couldn't connect"), std::string::npos) << a[0].error;  // libcurl's words
 }
 
 }  // namespace

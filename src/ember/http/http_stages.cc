@@ -148,7 +148,12 @@ ParamSpec<P>& AddCallParams(ParamSpec<P>& spec) {
       .Add("retryBudget", &P::retry_budget,
            "Retry tokens per partition (gRPC's retry throttling): a failed attempt costs one, a success gives back "
            "0.1, and nothing is retried at half or fewer left; 0 turns it off.",
-           AtLeast(0.0));
+           AtLeast(0.0))
+      .AddEnum("engine", &P::engine,
+               {{"auto", http::Engine::kAuto}, {"libcurl", http::Engine::kLibcurl}, {"native", http::Engine::kNative}},
+               "What sends the requests: 'native' (Ember's HTTP/1.1 client; plain http:// URLs only, the fastest), "
+               "'libcurl' (any URL: https, HTTP/2), or 'auto': native when every request of a partition is plain "
+               "http://, else libcurl.");
 }
 
 template <typename P>
@@ -176,6 +181,7 @@ http::ClientOptions CallOptions(const P& p) {
   o.retry.max_total_wait = ms(p.max_total_wait);
   o.max_requests_per_second = p.max_requests_per_second;
   o.retry.budget_max_tokens = p.retry_budget;
+  o.engine = p.engine;
   if (p.concurrent_timeout > 0) o.deadline = Deadline::In(ms(p.concurrent_timeout));
   return o;
 }

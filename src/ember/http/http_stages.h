@@ -44,7 +44,7 @@ Result<ColumnPtr> ResponseBodyAsString(const Column& responses);
 
 // The client params of HTTPTransformer and SimpleHTTPTransformer (declared in each, as
 // param structs are flat): concurrency, timeout, concurrentTimeout, backoffsMs,
-// maxRetryAfter, maxTotalWait, maxRequestsPerSecond, retryBudget.
+// maxRetryAfter, maxTotalWait, maxRequestsPerSecond, retryBudget, engine.
 #define EMBER_HTTP_CALL_PARAMS                                             \
   int64_t concurrency = 1;                                                 \
   double timeout = 60;             /* seconds, per attempt */              \
@@ -53,7 +53,8 @@ Result<ColumnPtr> ResponseBodyAsString(const Column& responses);
   double max_retry_after = 60;     /* seconds */                           \
   double max_total_wait = 120;     /* seconds of waiting, per call */      \
   double max_requests_per_second = 0;                                      \
-  double retry_budget = 10         /* tokens; 0: no budget */
+  double retry_budget = 10;        /* tokens; 0: no budget */              \
+  http::Engine engine = http::Engine::kAuto
 
 struct HTTPTransformerParams {
   std::string input_col = "request";

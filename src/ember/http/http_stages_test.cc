@@ -29,50 +29,63 @@ DataFrame RequestFrame(const std::vector<std::optional<http::Request>>& requests
   return *DataFrame::Make(schema, parts);
 }
 
+// On every engine (the engine param; auto is native here: the URLs are plain http://).
 TEST(HTTPTransformerTest, EveryRowGetsItsResponseOrAnErrorInOrder) {
-  TestServer server([](const Seen& s, int) {
-    if (s.path.rfind("/missing", 0) == 0) return Action{.status = 404, .reason = "Not Found", .body = "nope"};
-    return Action{.headers = {{"Content-Type", "application/json"}}, .body = "{\"echo\": \"" + s.path + " " + s.body + "\"}"};
-  });
-  std::vector<std::optional<http::Request>> requests;
-  for (int i = 0; i < 60; ++i) {
-    if (i % 10 == 7) {
-      requests.emplace_back();  // a null request
-    } else if (i % 10 == 3) {
-      requests.push_back(http::Request{.url = server.Url("/missing/" + std::to_string(i))});
-    } else {
-      requests.push_back(http::Request{.method = "POST", .url = server.Url("/row/" + std::to_string(i)),
-                                       .headers = {{"Content-Type", "application/json"}}, .body = std::to_string(i)});
+  for (http::Engine engine : {http::Engine::kAuto, http::Engine::kLibcurl, http::Engine::kNative}) {
+    SCOPED_TRACE(static_cast<int>(engine));
+    TestServer server([](const Seen& s, int) {
+      if (s.path.rfind("/missing", 0) == 0)
+        return Action{.status = 404, .reason = "Not Found", .body = "nope"};
+      return Action{.headers = {{"Content-Type", "application/json"}},
+                    .body = "{\"echo\": \"" + s.path + " " + s.body + "\"}"};
+    });
+    std::vector<std::optional<http::Request>> requests;
+    for (int i = 0; i < 60; ++i) {
+      if (i % 10 == 7) {
+        requests.emplace_back();  // a null request
+      } else if (i % 10 == 3) {
+        requests.push_back(http::Request{.url = server.Url("/missing/" + std::to_string(i))});
+      } else {
+        requests.push_back(http::Request{.method = "POST",
+                                         .url = server.Url("/row/" + std::to_string(i)),
+                                         .headers = {{"Content-Type", "application/json"}},
+                                         .body = std::to_string(i)});
+      }
     }
-  }
-  auto stage = *HTTPTransformer::Make({.concurrency = 4, .backoffs_ms = {}});
-  auto out = stage->Transform(RequestFrame(requests, 3), ExecContext::Default());
-  ASSERT_TRUE(out.ok()) << out.status().ToString();
-  Batch b = *out->Collect();
-  ASSERT_EQ(b.num_rows(), 60);
-  EXPECT_EQ(b.schema()->field(2).name, "response");
-  EXPECT_EQ(b.schema()->field(3).name, "error");
-  auto bodies = *ResponseBodyAsString(*b.column(2));
-  const Column& err = *b.column(3);
-  for (int i = 0; i < 60; ++i) {
-    EXPECT_EQ(b.column(0)->Values<int64_t>()[i], i);  // rows in order
-    if (i % 10 == 7) {
-      EXPECT_TRUE(b.column(2)->IsNull(i)) << i;
-      EXPECT_TRUE(err.IsNull(i)) << i;
-    } else if (i % 10 == 3) {
-      EXPECT_EQ(FormatValue(err, i), R"j({"status":404,"message":"HTTP 404 Not Found (1 attempt)","body":"nope","attempts":1})j") << i;
-      EXPECT_EQ(bodies->StringValue(i), "nope");
-    } else {
-      EXPECT_TRUE(err.IsNull(i)) << i << ": " << FormatValue(err, i);
-      EXPECT_EQ(bodies->StringValue(i), "{\"echo\": \"/row/" + std::to_string(i) + " " + std::to_string(i) + "\"}");
+    auto stage = *HTTPTransformer::Make({.concurrency = 4, .backoffs_ms = {}, .engine = engine});
+    auto out = stage->Transform(RequestFrame(requests, 3), ExecContext::Default());
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    Batch b = *out->Collect();
+    ASSERT_EQ(b.num_rows(), 60);
+    EXPECT_EQ(b.schema()->field(2).name, "response");
+    EXPECT_EQ(b.schema()->field(3).name, "error");
+    auto bodies = *ResponseBodyAsString(*b.column(2));
+    const Column& err = *b.column(3);
+    for (int i = 0; i < 60; ++i) {
+      EXPECT_EQ(b.column(0)->Values<int64_t>()[i], i);  // rows in order
+      if (i % 10 == 7) {
+        EXPECT_TRUE(b.column(2)->IsNull(i)) << i;
+        EXPECT_TRUE(err.IsNull(i)) << i;
+      } else if (i % 10 == 3) {
+        EXPECT_EQ(
+            FormatValue(err, i),
+            R"j({"status":404,"message":"HTTP 404 Not Found (1 attempt)","body":"nope","attempts":1})j")
+            << i;
+        EXPECT_EQ(bodies->StringValue(i), "nope");
+      } else {
+        EXPECT_TRUE(err.IsNull(i)) << i << ": " << FormatValue(err, i);
+        EXPECT_EQ(bodies->StringValue(i),
+                  "{\"echo\": \"/row/" + std::to_string(i) + " " + std::to_string(i) + "\"}");
+      }
     }
+    EXPECT_EQ(server.seen().size(), 54u);  // each non-null request exactly once
   }
-  EXPECT_EQ(server.seen().size(), 54u);  // each non-null request exactly once
 }
 
 TEST(HTTPTransformerTest, ADeadServiceIsAnErrorPerRowNotAFailedJob) {
   auto stage = *HTTPTransformer::Make({.timeout = 2, .backoffs_ms = {1, 1}});
-  std::vector<std::optional<http::Request>> requests(5, http::Request{.url = "http://127.0.0.1:1/"});
+  std::vector<std::optional<http::Request>> requests(5,
+                                                     http::Request{.url = "http://127.0.0.1:1/"});
   auto out = stage->Transform(RequestFrame(requests, 1), ExecContext::Default());
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   Batch b = *out->Collect();

@@ -32,10 +32,14 @@ struct Action {
   std::string body;
   std::chrono::milliseconds delay{0};
   bool reset = false;  // close the connection without replying
+  std::string raw;     // non-empty: these bytes are the reply, as they are
+  bool close_after = false;  // close the connection (FIN) after replying
 };
 
 struct Seen {
   std::string method, path, body, user_agent;
+  std::vector<Header> headers;
+  int on_connection = 0;  // 1 for a connection's first request, 2 for its second, ...
   Clock::time_point at;
 };
 
@@ -86,7 +90,7 @@ class TestServer {
   void Serve(int c) {
     std::string buf;
     char chunk[65536];
-    for (;;) {
+    for (int served = 1;; ++served) {
       size_t end;
       while ((end = buf.find("\r\n\r\n")) == std::string::npos) {
         const ssize_t n = recv(c, chunk, sizeof(chunk), 0);
@@ -97,6 +101,7 @@ class TestServer {
       size_t length = 0;
       Seen s;
       s.at = Clock::now();
+      s.on_connection = served;
       size_t line_end = head.find("\r\n");
       const std::string first = head.substr(0, line_end);
       s.method = first.substr(0, first.find(' '));
@@ -111,6 +116,7 @@ class TestServer {
           const std::string value = line.substr(colon + 2);
           if (name == "content-length") length = std::stoul(value);
           if (name == "user-agent") s.user_agent = value;
+          s.headers.push_back({line.substr(0, colon), value});
         }
         line_end = next;
       }
@@ -136,10 +142,14 @@ class TestServer {
         close(c);
         return;
       }
-      std::string out = "HTTP/1.1 " + std::to_string(a.status) + " " + a.reason + "\r\n";
-      for (const Header& h : a.headers) out += h.name + ": " + h.value + "\r\n";
-      out += "Content-Length: " + std::to_string(a.body.size()) + "\r\n\r\n" + a.body;
+      std::string out = a.raw;
+      if (out.empty()) {
+        out = "HTTP/1.1 " + std::to_string(a.status) + " " + a.reason + "\r\n";
+        for (const Header& h : a.headers) out += h.name + ": " + h.value + "\r\n";
+        out += "Content-Length: " + std::to_string(a.body.size()) + "\r\n\r\n" + a.body;
+      }
       if (send(c, out.data(), out.size(), MSG_NOSIGNAL) < 0) return close(c), void();
+      if (a.close_after) return close(c), void();
     }
   }
 
