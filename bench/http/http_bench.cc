@@ -1,7 +1,8 @@
 // bench/http's Ember side (run.sh drives it):
-//   ember_bench_http URL N CONCURRENCY
+//   ember_bench_http URL N CONCURRENCY [ENGINE=auto]
 // HTTPTransformer sends N GET requests to URL over one partition with CONCURRENCY in flight
-// (after 200 untimed warm-up calls); prints requests/s and how many failed.
+// (after 200 untimed warm-up calls) on ENGINE (auto, native or libcurl); prints requests/s
+// and how many failed.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -11,8 +12,13 @@
 #include "ember/http/http_stages.h"
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    std::fprintf(stderr, "usage: ember_bench_http URL N CONCURRENCY\n");
+  if (argc != 4 && argc != 5) {
+    std::fprintf(stderr, "usage: ember_bench_http URL N CONCURRENCY [auto|native|libcurl]\n");
+    return 2;
+  }
+  const std::string engine = argc == 5 ? argv[4] : "auto";
+  if (engine != "auto" && engine != "native" && engine != "libcurl") {
+    std::fprintf(stderr, "ember_bench_http: unknown engine '%s' (auto, native or libcurl)\n", engine.c_str());
     return 2;
   }
   ember::RetainFreedMemory();
@@ -26,6 +32,9 @@ int main(int argc, char** argv) {
   };
   ember::HTTPTransformer::Params p;
   p.concurrency = concurrency;
+  p.engine = engine == "native" ? ember::http::Engine::kNative
+             : engine == "libcurl" ? ember::http::Engine::kLibcurl
+                                   : ember::http::Engine::kAuto;
   auto stage = *ember::HTTPTransformer::Make(p);
   ember::ThreadPool pool(1);
   const ember::ExecContext ctx = ember::ExecContext::WithPool(&pool);
@@ -40,7 +49,8 @@ int main(int argc, char** argv) {
   }
   int64_t failed = 0;
   for (const ember::Batch& b : out->partitions()) failed += b.num_rows() - b.column(2)->null_count();
-  std::printf("ember c=%lld rps=%.0f failed=%lld\n", static_cast<long long>(concurrency), static_cast<double>(n) / secs,
+  std::printf("%s c=%lld rps=%.0f failed=%lld\n", engine == "libcurl" ? "ember-libcurl" : "ember",
+              static_cast<long long>(concurrency), static_cast<double>(n) / secs,
               static_cast<long long>(failed));
   return failed == 0 ? 0 : 1;
 }

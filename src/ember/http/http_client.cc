@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <limits>
 #include <memory>
@@ -62,12 +63,22 @@ std::string Invalid(const Request& r) {
 
 std::string Attempts(int n) { return n == 1 ? "1 attempt" : std::to_string(n) + " attempts"; }
 
+// Whether the environment names a proxy for plain HTTP (libcurl's variables): then libcurl
+// carries the calls, as it goes through the proxy and the native engine does not.
+bool ProxyConfigured() {
+  for (const char* name : {"http_proxy", "all_proxy", "ALL_PROXY"}) {
+    const char* v = std::getenv(name);
+    if (v != nullptr && *v != '\0') return true;
+  }
+  return false;
+}
+
 // Which transport carries `requests`: libcurl unless every request is plain http:// (or
 // the options say).
 std::unique_ptr<internal::Transport> PickTransport(std::span<const Request> requests, const ClientOptions& o,
                                                    const std::string& user_agent) {
   bool native = o.engine == Engine::kNative;
-  if (o.engine == Engine::kAuto) {
+  if (o.engine == Engine::kAuto && !ProxyConfigured()) {
     native = std::all_of(requests.begin(), requests.end(),
                          [](const Request& r) { return !Invalid(r).empty() || internal::NativeCanSend(r); });
   }

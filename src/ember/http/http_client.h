@@ -17,7 +17,8 @@
 // Two engines carry the bytes (ClientOptions::engine): libcurl's multi interface (any
 // scheme, TLS, HTTP/2 where the server offers it), and a native HTTP/1.1 client over
 // non-blocking sockets and epoll for plain http:// URLs, which costs a fraction of
-// libcurl's CPU per call. kAuto takes the native one when every request is plain http://.
+// libcurl's CPU per call. kAuto takes the native one when every request is plain http://
+// and no proxy is configured (http_proxy, all_proxy or ALL_PROXY, which libcurl follows).
 #pragma once
 
 #include <chrono>
@@ -66,7 +67,7 @@ struct RetryPolicy {
 };
 
 enum class Engine {
-  kAuto,     // native when every request is plain http://, else libcurl
+  kAuto,     // native when every request is plain http:// and no proxy is set, else libcurl
   kLibcurl,  // always libcurl
   kNative,   // always native: other URLs fail ("the native HTTP client sends plain http:// URLs only")
 };

@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include "ember/http/test_server.h"
 #include "ember/http/transport.h"
 
@@ -390,6 +392,25 @@ TEST(HttpEngineTest, NativeRefusesOtherSchemesAndAutoFallsBack) {
   const auto a = SendAll(std::vector<Request>{{.url = "https://127.0.0.1:1/"}}, o);
   EXPECT_EQ(a[0].attempts, 1);
   EXPECT_NE(a[0].error.find("Couldn't connect"), std::string::npos) << a[0].error;  // libcurl's words
+}
+
+// With a proxy configured, auto leaves the calls to libcurl, which goes through it (here a
+// proxy nobody listens on: the call fails and the server sees nothing).
+TEST(HttpEngineTest, AutoUsesLibcurlWhenAProxyIsConfigured) {
+  TestServer server(Echo);
+  const char* saved_no_proxy = std::getenv("no_proxy");
+  const std::string no_proxy = saved_no_proxy ? saved_no_proxy : "";
+  unsetenv("no_proxy");
+  setenv("http_proxy", "http://127.0.0.1:1", 1);
+  ClientOptions o;
+  o.retry.backoff = {};
+  const auto r = SendAll(std::vector<Request>{{.url = server.Url("/x")}}, o);
+  unsetenv("http_proxy");
+  if (saved_no_proxy) setenv("no_proxy", no_proxy.c_str(), 1);
+  EXPECT_FALSE(r[0].ok());
+  EXPECT_TRUE(server.seen().empty());
+  const auto direct = SendAll(std::vector<Request>{{.url = server.Url("/x")}}, o);
+  EXPECT_TRUE(direct[0].ok()) << direct[0].error;
 }
 
 }  // namespace

@@ -152,8 +152,8 @@ ParamSpec<P>& AddCallParams(ParamSpec<P>& spec) {
       .AddEnum("engine", &P::engine,
                {{"auto", http::Engine::kAuto}, {"libcurl", http::Engine::kLibcurl}, {"native", http::Engine::kNative}},
                "What sends the requests: 'native' (Ember's HTTP/1.1 client; plain http:// URLs only, the fastest), "
-               "'libcurl' (any URL: https, HTTP/2), or 'auto': native when every request of a partition is plain "
-               "http://, else libcurl.");
+               "'libcurl' (any URL: https, HTTP/2, proxies), or 'auto': native when every request of a partition is "
+               "plain http:// and no proxy variable is set, else libcurl.");
 }
 
 template <typename P>

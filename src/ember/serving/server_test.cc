@@ -19,6 +19,8 @@
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
+#include "ember/http/http_stages.h"
+#include "ember/http/test_server.h"
 #include "ember/io/table_io.h"
 #include "ember/pipeline/save_load.h"
 #include "ember/registry_all.h"
@@ -484,6 +486,63 @@ class EchoReply final : public Transformer {
         }));
   }
 };
+
+// Time-interval mini-batching of calls to another service: Ember Serving gathers the rows
+// of requests arriving within batch_wait_us, and the served SimpleHTTPTransformer sends them
+// upstream as one JSON array per miniBatchSize rows. 24 clients that each send one row at
+// once make a few upstream calls, not 24, and each gets the answer for its own row.
+TEST(ServedHttpStageTest, RowsArrivingWithinTheWaitGoUpstreamTogether) {
+  using http::testing_server::Action;
+  using http::testing_server::Seen;
+  http::testing_server::TestServer upstream([](const Seen& s, int) {
+    // The body is [{"x": 1.0}, ...]: reply [{"y": 2x}, ...].
+    auto rows = Json::Parse(s.body);
+    std::string out = "[";
+    for (size_t i = 0; rows.ok() && i < rows->as_array().size(); ++i) {
+      const Json* x_value = rows->as_array()[i].Find("x");
+      const double x = x_value ? x_value->as_double() : -1;
+      out += (i ? "," : "") + std::string("{\"y\": ") + std::to_string(2 * x) + "}";
+    }
+    return Action{.headers = {{"Content-Type", "application/json"}}, .body = out + "]"};
+  });
+  SimpleHTTPTransformer::Params p;
+  p.input_cols = {"x"};
+  p.url = upstream.Url("/double");
+  p.mini_batch_size = 64;
+  p.output_type = "struct<y:float64>";
+  p.output_col = "out";
+  auto stage = SimpleHTTPTransformer::Make(p);
+  ASSERT_THAT(stage, IsOk());
+  auto input = Schema::Make({MakeField("x", Float64Type())});
+  auto model = LoadedModel::FromTransformer(*stage, *input, {"out"}, 1);
+  ASSERT_THAT(model, IsOk());
+  auto server = Server::Start({.port = 0,
+                               .threads = 1,
+                               .routes = {{.path = "/predict"}},
+                               .batch_max_rows = 64,
+                               .batch_wait_us = 200000},
+                              {*model});
+  ASSERT_THAT(server, IsOk());
+  constexpr int kClients = 24;
+  std::vector<std::string> replies(kClients);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.emplace_back([&, i] {
+      Client c((*server)->port());
+      replies[i] = c.Request("POST", "/predict", "{\"x\": " + std::to_string(i) + "}").body;
+    });
+  }
+  for (auto& t : clients) t.join();
+  for (int i = 0; i < kClients; ++i) {
+    EXPECT_EQ(replies[i], "{\"out\":{\"y\":" + std::to_string(2 * i) + "}}") << i;
+  }
+  const auto calls = upstream.seen();
+  size_t rows = 0;
+  for (const Seen& s : calls) rows += Json::Parse(s.body)->as_array().size();
+  EXPECT_EQ(rows, static_cast<size_t>(kClients));  // every row went once
+  EXPECT_LE(calls.size(), 4u) << "rows arriving within the wait were not gathered";
+  std::printf("%d one-row requests made %zu upstream calls\n", kClients, calls.size());
+}
 
 TEST(RawServerTest, ThePipelineSeesTheWholeRequestAndWritesTheReply) {
   auto raw = LoadedModel::RawFromTransformer(std::make_shared<const EchoReply>(), 1);
