@@ -109,21 +109,104 @@ ColumnPtr RequestColumn(const std::vector<std::optional<http::Request>>& request
   return b.Finish();
 }
 
-Result<ColumnPtr> ResponseBodyAsString(const Column& c) {
+Result<ColumnPtr> RequestColumnFromParts(const RequestParts& parts) {
+  if (parts.url == nullptr) return InvalidArgument("HTTP requests from columns: no url column");
+  const int64_t rows = parts.url->length();
+  auto check = [&](const Column* c, const std::string& what, bool binary_ok) -> Status {
+    if (c == nullptr) return Status::OK();
+    const TypeId id = c->type_id();
+    if (id != TypeId::kString && !(binary_ok && id == TypeId::kBinary)) {
+      return TypeError("HTTP requests from columns: the " + what + " column is " + c->type()->ToString() + ", not " +
+                       (binary_ok ? "string or binary" : "string"));
+    }
+    if (c->length() != rows) {
+      return InvalidArgument("HTTP requests from columns: the " + what + " column has " +
+                             std::to_string(c->length()) + " rows, the url column " + std::to_string(rows));
+    }
+    return Status::OK();
+  };
+  EMBER_RETURN_IF_ERROR(check(parts.url, "url", false));
+  EMBER_RETURN_IF_ERROR(check(parts.method_column, "method", false));
+  EMBER_RETURN_IF_ERROR(check(parts.body, "body", true));
+  for (const auto& [name, column] : parts.header_columns) {
+    if (column == nullptr) return InvalidArgument("HTTP requests from columns: no column for header '" + name + "'");
+    EMBER_RETURN_IF_ERROR(check(column, "'" + name + "' header", false));
+  }
+  std::vector<std::optional<http::Request>> requests(static_cast<size_t>(rows));
+  for (int64_t i = 0; i < rows; ++i) {
+    if (parts.url->IsNull(i)) continue;
+    http::Request r;
+    r.url = std::string(parts.url->StringValue(i));
+    r.method = parts.method_column && parts.method_column->IsValid(i)
+                   ? std::string(parts.method_column->StringValue(i))
+                   : parts.method;
+    if (parts.body && parts.body->IsValid(i)) r.body = std::string(parts.body->StringValue(i));
+    r.headers = parts.headers;
+    for (const auto& [name, column] : parts.header_columns) {
+      if (column->IsValid(i)) r.headers.push_back({name, std::string(column->StringValue(i))});
+    }
+    requests[static_cast<size_t>(i)] = std::move(r);
+  }
+  return RequestColumn(requests);
+}
+
+namespace {
+
+// The body child of a response column, checked; rows are c.offset() + i.
+Result<const Column*> Bodies(const Column& c) {
   if (!c.type()->Equals(*HttpResponseType())) {
     return TypeError("an HTTP response column must be " + HttpResponseType()->ToString() + ", not " +
                      c.type()->ToString());
   }
-  StringBuilder out;
-  const Column& body = *c.child(3);
+  return c.child(3).get();
+}
+
+Result<ColumnPtr> BodiesAs(const Column& c, TypePtr type) {
+  EMBER_ASSIGN_OR_RETURN(const Column* body, Bodies(c));
+  StringBuilder out(std::move(type));
   for (int64_t i = 0; i < c.length(); ++i) {
-    if (c.IsNull(i) || body.IsNull(c.offset() + i)) {
+    if (c.IsNull(i) || body->IsNull(c.offset() + i)) {
       out.AppendNull();
     } else {
-      out.Append(body.StringValue(c.offset() + i));
+      out.Append(body->StringValue(c.offset() + i));
     }
   }
   return out.Finish();
+}
+
+}  // namespace
+
+Result<ColumnPtr> ResponseBodyAsString(const Column& c) { return BodiesAs(c, StringType()); }
+Result<ColumnPtr> ResponseBodyAsBinary(const Column& c) { return BodiesAs(c, BinaryType()); }
+
+Result<ParsedBodies> ResponseBodyAsJson(const Column& c, const TypePtr& type) {
+  EMBER_ASSIGN_OR_RETURN(const Column* body, Bodies(c));
+  std::unique_ptr<ColumnBuilder> values = MakeBuilder(type);
+  StringBuilder problems;
+  simdjson::dom::parser parser;
+  for (int64_t i = 0; i < c.length(); ++i) {
+    if (c.IsNull(i) || body->IsNull(c.offset() + i)) {
+      values->AppendNull();
+      problems.AppendNull();
+      continue;
+    }
+    const std::string_view text = body->StringValue(c.offset() + i);
+    simdjson::dom::element doc;
+    if (auto e = parser.parse(text.data(), text.size()).get(doc); e) {
+      values->AppendNull();
+      problems.Append(std::string("not JSON: ") + simdjson::error_message(e));
+      continue;
+    }
+    JsonProblem problem = CheckJsonValue(doc, *type, "body");
+    if (!problem.empty()) {
+      values->AppendNull();
+      problems.Append(problem.message());
+      continue;
+    }
+    AppendJsonValue(doc, values.get());
+    problems.AppendNull();
+  }
+  return ParsedBodies{values->Finish(), problems.Finish()};
 }
 
 namespace {

@@ -38,9 +38,34 @@ Result<std::vector<std::optional<http::Request>>> RequestsOfColumn(const Column&
 // A request column from requests (nullopt: a null row).
 ColumnPtr RequestColumn(const std::vector<std::optional<http::Request>>& requests);
 
-// Reading a response column: each row's body as a string column (null where the response
-// is null).
+// A request column from columns of equal length: a request per row whose url is not null
+// (null url: a null request). `method` for every row, or `method_column` (string; a null
+// value: `method`); `body` a string or binary column (null values: no body); `headers` with
+// every request and `header_columns` (string; a null value sends no such header) per row.
+// Errors name the part that is missing, of the wrong type or of another length.
+struct RequestParts {
+  const Column* url = nullptr;
+  std::string method = "GET";
+  const Column* method_column = nullptr;
+  const Column* body = nullptr;
+  std::vector<http::Header> headers;
+  std::vector<std::pair<std::string, const Column*>> header_columns;
+};
+Result<ColumnPtr> RequestColumnFromParts(const RequestParts& parts);
+
+// Reading a response column: each row's body as a string column, or as a binary column
+// (null where the response is null).
 Result<ColumnPtr> ResponseBodyAsString(const Column& responses);
+Result<ColumnPtr> ResponseBodyAsBinary(const Column& responses);
+// Each row's body parsed as JSON into `type` (as the JSON Lines reader does): `values` is
+// null where the response is null or its body does not parse or fit, and `problems` (a
+// string column) says why for those rows ("not JSON: ...", "field 'x.score': expected
+// float64, got string"), null elsewhere.
+struct ParsedBodies {
+  ColumnPtr values;
+  ColumnPtr problems;
+};
+Result<ParsedBodies> ResponseBodyAsJson(const Column& responses, const TypePtr& type);
 
 // The client params of HTTPTransformer and SimpleHTTPTransformer (declared in each, as
 // param structs are flat): concurrency, timeout, concurrentTimeout, backoffsMs,

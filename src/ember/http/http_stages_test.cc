@@ -82,6 +82,74 @@ TEST(HTTPTransformerTest, EveryRowGetsItsResponseOrAnErrorInOrder) {
   }
 }
 
+// Requests built from columns, sent, and the replies read back as text, bytes and JSON.
+TEST(HttpColumnsTest, RequestsFromColumnsAndRepliesAsStringBinaryAndJson) {
+  TestServer server([](const Seen& s, int) {
+    std::string key = "-";
+    for (const http::Header& h : s.headers) {
+      if (h.name == "X-Key") key = h.value;
+    }
+    if (s.path == "/text") return Action{.body = "plain words"};
+    if (s.path == "/odd") return Action{.body = R"({"label": 3, "score": "high"})"};
+    return Action{.body = R"({"label": ")" + s.method + " " + s.path + " " + s.body + R"(", "score": 0.5, "key": ")" +
+                          key + R"("})"};
+  });
+  auto url = MakeColumn<std::string>({server.Url("/a"), server.Url("/b"), std::nullopt, server.Url("/text"),
+                                      server.Url("/odd")});
+  auto method = MakeColumn<std::string>({"POST", std::nullopt, "PUT", "GET", "GET"});
+  auto body = MakeColumn<std::string>({"one", std::nullopt, "three", std::nullopt, std::nullopt});
+  auto key = MakeColumn<std::string>({"k1", "k2", "k3", std::nullopt, std::nullopt});
+  RequestParts parts{.url = url.get(),
+                     .method = "GET",
+                     .method_column = method.get(),
+                     .body = body.get(),
+                     .headers = {{"Accept", "application/json"}},
+                     .header_columns = {{"X-Key", key.get()}}};
+  auto requests = RequestColumnFromParts(parts);
+  ASSERT_TRUE(requests.ok()) << requests.status().ToString();
+  auto read = RequestsOfColumn(**requests);
+  ASSERT_TRUE(read.ok());
+  EXPECT_FALSE((*read)[2].has_value());  // a null url: a null request
+  EXPECT_EQ((*read)[1]->method, "GET");  // a null method: the default
+  ASSERT_EQ((*read)[0]->headers.size(), 2u);
+  EXPECT_EQ((*read)[3]->headers.size(), 1u);  // a null header value sends no header
+
+  auto schema = *Schema::Make({MakeField("request", HttpRequestType())});
+  auto out = (*HTTPTransformer::Make({.backoffs_ms = {}}))
+                 ->Transform(DataFrame::FromBatch(*Batch::Make(schema, {*requests})), ExecContext::Default());
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  const Batch b = *out->Collect();
+  const Column& responses = *b.column(1);
+  auto text = ResponseBodyAsString(responses);
+  auto bytes = ResponseBodyAsBinary(responses);
+  ASSERT_TRUE(text.ok() && bytes.ok());
+  EXPECT_EQ((*bytes)->type_id(), TypeId::kBinary);
+  EXPECT_EQ((*text)->StringValue(0), R"({"label": "POST /a one", "score": 0.5, "key": "k1"})");
+  EXPECT_EQ((*bytes)->StringValue(1), R"({"label": "GET /b ", "score": 0.5, "key": "k2"})");
+  EXPECT_TRUE((*text)->IsNull(2));
+  auto type = *ParseType("struct<label:string,score:float64>");
+  auto json = ResponseBodyAsJson(responses, type);
+  ASSERT_TRUE(json.ok()) << json.status().ToString();
+  EXPECT_EQ(FormatValue(*json->values, 0), R"({"label":"POST /a one","score":0.5})");
+  EXPECT_TRUE(json->problems->IsNull(0));
+  EXPECT_TRUE(json->values->IsNull(2));
+  EXPECT_TRUE(json->problems->IsNull(2));  // a null response is no problem
+  EXPECT_TRUE(json->values->IsNull(3));
+  EXPECT_EQ(json->problems->StringValue(3).substr(0, 10), "not JSON: ");
+  EXPECT_TRUE(json->values->IsNull(4));
+  EXPECT_NE(json->problems->StringValue(4).find("score"), std::string_view::npos) << json->problems->StringValue(4);
+
+  // Parts that do not fit are named.
+  auto number = MakeColumn<int64_t>({1, 2, 3, 4, 5});
+  auto shorter = MakeColumn<std::string>({"a"});
+  EXPECT_EQ(RequestColumnFromParts({}).status().message(), "HTTP requests from columns: no url column");
+  EXPECT_EQ(RequestColumnFromParts({.url = url.get(), .body = number.get()}).status().message(),
+            "HTTP requests from columns: the body column is int64, not string or binary");
+  EXPECT_EQ(RequestColumnFromParts({.url = url.get(), .header_columns = {{"X-Key", shorter.get()}}}).status().message(),
+            "HTTP requests from columns: the 'X-Key' header column has 1 rows, the url column 5");
+  EXPECT_EQ(ResponseBodyAsJson(*url, type).status().code(), StatusCode::kTypeError);
+}
+
 TEST(HTTPTransformerTest, ADeadServiceIsAnErrorPerRowNotAFailedJob) {
   auto stage = *HTTPTransformer::Make({.timeout = 2, .backoffs_ms = {1, 1}});
   std::vector<std::optional<http::Request>> requests(5,
