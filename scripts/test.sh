@@ -14,10 +14,11 @@ cmake --preset debug >/dev/null
 cmake --build build/debug -j "$JOBS"
 ctest --test-dir build/debug --output-on-failure -j "$JOBS" --timeout 600
 # ThreadSanitizer over the concurrent parts (thread pool, communicator, parallel readers,
-# concurrent Transform in the conformance suite).
+# concurrent Transform in the conformance suite, HTTP calls from partitions in parallel).
 TSAN_TESTS=(src/ember/exec/ember_exec_test src/ember/io/ember_io_test
             src/ember/pipeline/ember_pipeline_test src/ember/ember_conformance_test
-            src/ember/linear/ember_linear_test src/ember/serving/ember_serving_test)
+            src/ember/linear/ember_linear_test src/ember/serving/ember_serving_test
+            src/ember/http/ember_http_test)
 cmake --preset tsan >/dev/null
 cmake --build build/tsan -j "$JOBS" --target $(for t in "${TSAN_TESTS[@]}"; do basename "$t"; done)
 for t in "${TSAN_TESTS[@]}"; do
