@@ -112,6 +112,9 @@ class Sender {
     while (done_ < requests_.size()) {
       Clock::time_point now = Clock::now();
       if (options_.deadline.expired()) {
+        ended.clear();
+        transport_->Progress(&ended);  // calls that finished in time count as finished
+        for (internal::Outcome& o : ended) Finish(o);
         FailEverythingLeft();
         break;
       }
