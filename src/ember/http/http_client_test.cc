@@ -308,6 +308,20 @@ TEST_P(HttpClientTest, ARequestOnAConnectionTheServerDroppedGoesAgainOnAFreshOne
   EXPECT_EQ(server.seen().size(), 11u);  // the first, then 5 x (dropped + sent again)
 }
 
+// A host name (localhost: on many machines ::1 and then 127.0.0.1, the server listening on
+// the second only): the addresses are tried in turn, within the same attempt. (Checked
+// once with a refusing address put first in the native engine's list: every test passed.)
+TEST_P(HttpClientTest, EveryAddressOfTheHostIsTried) {
+  TestServer server(Echo);
+  const std::string url = server.Url("/x");
+  const std::string by_name = "http://localhost" + url.substr(url.rfind(':'));
+  const auto r = SendAll(std::vector<Request>(3, Request{.url = by_name}), Quick(2));
+  for (const Response& x : r) {
+    EXPECT_TRUE(x.ok()) << x.error;
+    EXPECT_EQ(x.attempts, 1);
+  }
+}
+
 // What goes on the wire: the Host and User-Agent defaults, a form content type for bodies
 // (as libcurl), the caller's headers (which replace the defaults), an empty value removing
 // a default, and no Content-Length but the real one.

@@ -98,6 +98,8 @@ std::optional<Target> ParseHttpUrl(const std::string& url) {
 struct Conn {
   int fd = -1;
   std::string key;  // host:port, for the idle pool
+  Target target;
+  size_t address = 0;  // which of the target's addresses
   bool connecting = false;
   bool reused = false;  // it carried a response before this attempt
   bool busy = false;    // an attempt is on it
@@ -195,51 +197,93 @@ class NativeTransport final : public Transport {
   }
 
  private:
-  // A new connection to `target` (connecting); null with *error when that fails at once.
-  Conn* Open(const Target& target, const std::string& key, std::string* error) {
-    auto addr = addresses_.find(key);
-    if (addr == addresses_.end()) {
+  // A new connection to `target` (connecting), trying its addresses from `first` on until
+  // one accepts the connect call; null with *error when none does.
+  Conn* Open(const Target& target, const std::string& key, std::string* error, size_t first = 0) {
+    auto found = addresses_.find(key);
+    if (found == addresses_.end()) {
       addrinfo hints{};
       hints.ai_family = AF_UNSPEC;
       hints.ai_socktype = SOCK_STREAM;
-      addrinfo* found = nullptr;
-      const int rc = getaddrinfo(target.host.c_str(), target.port.c_str(), &hints, &found);
-      if (rc != 0 || found == nullptr) {
+      addrinfo* list = nullptr;
+      const int rc = getaddrinfo(target.host.c_str(), target.port.c_str(), &hints, &list);
+      if (rc != 0 || list == nullptr) {
         *error = "Couldn't resolve host name: " + target.host + " (" + gai_strerror(rc) + ")";
         return nullptr;
       }
-      Address a;
-      std::memcpy(&a.storage, found->ai_addr, found->ai_addrlen);
-      a.length = found->ai_addrlen;
-      a.family = found->ai_family;
-      freeaddrinfo(found);
-      addr = addresses_.emplace(key, a).first;
+      std::vector<Address> all;
+      for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
+        Address a;
+        std::memcpy(&a.storage, ai->ai_addr, ai->ai_addrlen);
+        a.length = ai->ai_addrlen;
+        a.family = ai->ai_family;
+        all.push_back(a);
+      }
+      freeaddrinfo(list);
+      found = addresses_.emplace(key, std::move(all)).first;
     }
-    const Address& a = addr->second;
-    const int fd = socket(a.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-      *error = std::string("Couldn't connect to server: socket: ") + std::strerror(errno);
-      return nullptr;
+    const std::vector<Address>& all = found->second;
+    for (size_t i = first; i < all.size(); ++i) {
+      const Address& a = all[i];
+      const int fd = socket(a.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      if (fd < 0) {
+        *error = std::string("Couldn't connect to server: socket: ") + std::strerror(errno);
+        continue;
+      }
+      const int one = 1;
+      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+      const int rc = connect(fd, reinterpret_cast<const sockaddr*>(&a.storage), a.length);
+      if (rc != 0 && errno != EINPROGRESS) {
+        *error = ConnectError(target.host, target.port, errno);
+        close(fd);
+        continue;
+      }
+      auto conn = std::make_unique<Conn>();
+      Conn* c = conn.get();
+      c->fd = fd;
+      c->key = key;
+      c->target = target;
+      c->address = i;
+      c->connecting = rc != 0;
+      conns_.emplace(fd, std::move(conn));
+      epoll_event ev{};
+      ev.events = EPOLLOUT;
+      ev.data.ptr = c;
+      epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev);
+      return c;
     }
-    const int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    const int rc = connect(fd, reinterpret_cast<const sockaddr*>(&a.storage), a.length);
-    if (rc != 0 && errno != EINPROGRESS) {
-      *error = ConnectError(target.host, target.port, errno);
-      close(fd);
-      return nullptr;
+    return nullptr;
+  }
+
+  // Moves the attempt on `from` (a connection that failed before any byte of the reply) to
+  // a fresh connection, trying addresses from `first` on; it keeps its deadline. False (and
+  // the attempt failed with *error) when no connection opens.
+  bool MoveAttempt(Conn* from, size_t first, bool replayed, std::string* error) {
+    const size_t call = from->call;
+    const Request* r = from->request;
+    const Clock::time_point deadline = from->deadline;
+    std::string out = std::move(from->out);
+    const Target target = from->target;
+    const std::string key = from->key;
+    Close(from);
+    Conn* fresh = Open(target, key, error, first);
+    if (fresh == nullptr) {
+      --busy_;
+      Outcome o;
+      o.call = call;
+      o.kind = Outcome::Kind::kFailed;
+      o.error = *error;
+      ended_.push_back(std::move(o));
+      return false;
     }
-    auto conn = std::make_unique<Conn>();
-    Conn* c = conn.get();
-    c->fd = fd;
-    c->key = key;
-    c->connecting = rc != 0;
-    conns_.emplace(fd, std::move(conn));
-    epoll_event ev{};
-    ev.events = EPOLLOUT;
-    ev.data.ptr = c;
-    epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev);
-    return c;
+    fresh->busy = true;
+    fresh->call = call;
+    fresh->request = r;
+    fresh->deadline = deadline;
+    fresh->replayed = replayed;
+    fresh->out = std::move(out);
+    Begin(fresh);
+    return true;
   }
 
   static std::string ConnectError(const std::string& host, const std::string& port, int err) {
@@ -315,9 +359,15 @@ class NativeTransport final : public Transport {
       socklen_t len = sizeof(err);
       getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
       if (err != 0) {
-        const size_t colon = c->key.rfind(':');
-        End(c, Outcome::Kind::kFailed,
-            ConnectError(c->key.substr(0, colon), c->key.substr(colon + 1), err));
+        // The next address of the host, if it has one (as libcurl does: localhost may be
+        // ::1 and 127.0.0.1, and the server listen on one of them).
+        std::string error = ConnectError(c->target.host, c->target.port, err);
+        const size_t next = c->address + 1;
+        if (next < addresses_[c->key].size()) {
+          MoveAttempt(c, next, c->replayed, &error);
+        } else {
+          End(c, Outcome::Kind::kFailed, error);
+        }
         return;
       }
       if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
@@ -391,31 +441,8 @@ class NativeTransport final : public Transport {
       End(c, Outcome::Kind::kFailed, why);
       return;
     }
-    const size_t call = c->call;
-    const Request* r = c->request;
-    const Clock::time_point deadline = c->deadline;
-    std::string out = std::move(c->out);
-    const std::string key = c->key;
-    Close(c);
     std::string error;
-    const std::optional<Target> target = ParseHttpUrl(r->url);
-    Conn* fresh = Open(*target, key, &error);
-    if (fresh == nullptr) {
-      --busy_;
-      Outcome o;
-      o.call = call;
-      o.kind = Outcome::Kind::kFailed;
-      o.error = error;
-      ended_.push_back(std::move(o));
-      return;
-    }
-    fresh->busy = true;
-    fresh->call = call;
-    fresh->request = r;
-    fresh->deadline = deadline;
-    fresh->replayed = true;
-    fresh->out = std::move(out);
-    Begin(fresh);
+    MoveAttempt(c, 0, /*replayed=*/true, &error);
   }
 
   // The reply is whole: the outcome is ready and the connection goes back to the pool (or
@@ -471,7 +498,7 @@ class NativeTransport final : public Transport {
   int epoll_ = -1;
   std::unordered_map<int, std::unique_ptr<Conn>> conns_;
   std::unordered_map<std::string, std::vector<Conn*>> idle_;
-  std::map<std::string, Address> addresses_;
+  std::map<std::string, std::vector<Address>> addresses_;
   std::vector<Outcome> ended_;
   size_t busy_ = 0;
 };
