@@ -10,6 +10,7 @@
 #include "ember/core/ops.h"
 #include "ember/http/test_server.h"
 #include "ember/pipeline/save_load.h"
+#include "ember/sql/query.h"
 
 namespace ember {
 namespace {
@@ -377,6 +378,12 @@ TEST(SimpleHTTPTransformerTest, ChatCompletionsRequestAndReplyShapes) {
   const std::string reply = FormatValue(*b.column(2), 1);
   EXPECT_NE(reply.find(R"("content":"echo: what is 2+2")"), std::string::npos) << reply;
   EXPECT_NE(reply.find(R"("total_tokens":7)"), std::string::npos) << reply;
+  // The text, taken out of the reply struct by SQL (as docs/http.md shows).
+  auto answer = SqlQuery::Compile("SELECT reply.choices[0].message.content AS answer FROM __THIS__", *b.schema());
+  ASSERT_TRUE(answer.ok()) << answer.status().ToString();
+  auto text = (*answer)->Run(b);
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  EXPECT_EQ(text->column(0)->StringValue(1), "echo: what is 2+2");
 }
 
 TEST(SimpleHTTPTransformerTest, ParamsAreChecked) {

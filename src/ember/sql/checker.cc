@@ -70,7 +70,12 @@ class Checker {
   explicit Checker(const Schema& in) : in_(in) {}
 
   Status Check(Expr& e) {
-    for (auto& a : e.args) EMBER_RETURN_IF_ERROR(Check(*a));
+    for (size_t i = 0; i < e.args.size(); ++i) {
+      EMBER_RETURN_IF_ERROR(Check(*e.args[i]));
+      // A struct or list taken out of a column only leads to a field or element of it.
+      const bool leads_on = (e.kind == Kind::kField || e.kind == Kind::kIndex) && i == 0;
+      if (!leads_on) EMBER_RETURN_IF_ERROR(MustBeScalarIfNested(*e.args[i]));
+    }
     switch (e.kind) {
       case Kind::kColumn: {
         e.column = in_.FindField(e.name);
@@ -82,7 +87,8 @@ class Checker {
           if (!close.empty()) msg += "; did you mean '" + close + "'?";
           return NotFound(msg);
         }
-        e.type = ScalarTypeOf(*in_.field(e.column).type);
+        e.data_type = in_.field(e.column).type;
+        e.type = ScalarTypeOf(*e.data_type);
         return Status::OK();
       }
       case Kind::kLiteral: e.type = e.lit_type; return Status::OK();
@@ -121,17 +127,43 @@ class Checker {
       case Kind::kIndex: {
         const Expr& base = *e.args[0];
         const Expr& index = *e.args[1];
-        const DataType* t = base.kind == Kind::kColumn ? in_.field(base.column).type.get() : nullptr;
-        if (t == nullptr || !(t->id() == TypeId::kVector ||
-                              (t->id() == TypeId::kList && ScalarTypeOf(*t->value_type()) != SqlType::kOpaque))) {
-          return TypeError(e.op_pos, "[ ] needs a vector column or a list column of scalars, found " +
-                                         (t ? t->ToString() : std::string(SqlTypeName(base.type))));
+        const DataType* t = base.data_type.get();
+        if (t == nullptr || (t->id() != TypeId::kVector && t->id() != TypeId::kList)) {
+          return TypeError(e.op_pos, "[ ] needs a vector or a list, found " +
+                                         (t ? t->ToString() + " ('" + base.text + "')" : Describe(base)));
         }
         if (index.type != SqlType::kInt && index.type != SqlType::kNull) {
           return TypeError(index.pos, "an index must be an integer, found " + Describe(index));
         }
-        e.type = t->id() == TypeId::kVector ? SqlType::kDouble : ScalarTypeOf(*t->value_type());
+        if (t->id() == TypeId::kVector) {
+          e.data_type = Float64Type();
+        } else {
+          e.data_type = t->value_type();
+        }
+        e.type = ScalarTypeOf(*e.data_type);
         return Status::OK();
+      }
+      case Kind::kField: {
+        const Expr& base = *e.args[0];
+        const DataType* t = base.data_type.get();
+        if (t == nullptr || t->id() != TypeId::kStruct) {
+          return TypeError(e.op_pos, "'." + e.name + "' needs a struct, found " +
+                                         (t ? t->ToString() + " ('" + base.text + "')" : Describe(base)));
+        }
+        std::vector<std::string> names;
+        for (size_t i = 0; i < t->fields().size(); ++i) {
+          if (t->fields()[i].name == e.name) {
+            e.field = static_cast<int>(i);
+            e.data_type = t->fields()[i].type;
+            e.type = ScalarTypeOf(*e.data_type);
+            return Status::OK();
+          }
+          names.push_back(t->fields()[i].name);
+        }
+        std::string msg = "no field '" + e.name + "' in " + t->ToString() + " ('" + base.text + "')";
+        const std::string close = ClosestName(e.name, names);
+        if (!close.empty()) msg += "; did you mean '" + close + "'?";
+        return TypeError(e.op_pos, msg);
       }
     }
     return Internal("unhandled expression");
@@ -285,6 +317,17 @@ class Checker {
 
 }  // namespace
 
-Status CheckExpr(Expr& e, const Schema& in) { return Checker(in).Check(e); }
+Status MustBeScalarIfNested(const Expr& e) {
+  if ((e.kind == Kind::kField || e.kind == Kind::kIndex) && e.type == SqlType::kOpaque) {
+    return TypeError(e.pos, "'" + e.text + "' is " + e.data_type->ToString() +
+                                ": take a field ('.name') or an element ('[i]') of it down to a scalar");
+  }
+  return Status::OK();
+}
+
+Status CheckExpr(Expr& e, const Schema& in) {
+  EMBER_RETURN_IF_ERROR(Checker(in).Check(e));
+  return MustBeScalarIfNested(e);
+}
 
 }  // namespace ember::sql_internal

@@ -128,7 +128,7 @@ Result<std::vector<Token>> Lex(std::string_view s) {
         if (s.substr(i, 2) == two) t.text = std::string(two);
       }
       if (t.text.empty()) {
-        if (std::string_view("+-*/%=<>(),[]").find(c) == std::string_view::npos) {
+        if (std::string_view("+-*/%=<>(),[].").find(c) == std::string_view::npos) {
           return SyntaxError(i, std::string("unexpected character '") + c + "'");
         }
         t.text = std::string(1, c);
@@ -404,7 +404,21 @@ class Parser {
   Result<ExprPtr> Postfix() {
     const size_t begin = Peek().begin;
     EMBER_ASSIGN_OR_RETURN(ExprPtr e, Primary());
-    while (IsSymbol("[")) {
+    while (IsSymbol("[") || IsSymbol(".")) {
+      if (IsSymbol(".")) {  // a struct's field: s.name
+        const size_t op = Next().begin;
+        // FROM and WHERE end the expression: quote a field of that name.
+        if (Peek().kind != Token::Kind::kQuotedIdent &&
+            (Peek().kind != Token::Kind::kIdent || IsKeyword("FROM") || IsKeyword("WHERE"))) {
+          return Expected("a field name after '.'");
+        }
+        ExprPtr f = Make(Expr::Kind::kField, begin);
+        f->op_pos = static_cast<int>(op) + 1;
+        f->name = Next().text;
+        f->args.push_back(std::move(e));
+        e = Finish(std::move(f), begin);
+        continue;
+      }
       const size_t op = Next().begin;
       ExprPtr ix = Make(Expr::Kind::kIndex, begin);
       ix->op_pos = static_cast<int>(op) + 1;

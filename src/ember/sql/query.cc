@@ -10,6 +10,7 @@
 #include <deque>
 #include <limits>
 #include <set>
+#include <unordered_map>
 
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
@@ -169,7 +170,8 @@ class Evaluator {
       case Kind::kCase: return Case(e);
       case Kind::kCast: return Cast(Eval(*e.args[0]), e.type);
       case Kind::kCall: return Call(e);
-      case Kind::kIndex: return Index(e);
+      case Kind::kIndex:
+      case Kind::kField: return Navigate(e);
     }
     return Vec(SqlType::kNull, n_);
   }
@@ -609,47 +611,72 @@ class Evaluator {
     return a;
   }
 
-  Vec Index(const Expr& e) {
-    const Column& c = *b_.column(e.args[0]->column);
-    Vec ix = Cast(Eval(*e.args[1]), SqlType::kInt);
+  // A field or element of a column, row by row: `e` is a chain of kField and kIndex over a
+  // kColumn, ending in a scalar (the checker saw to it).
+  Vec Navigate(const Expr& e) {
+    std::unordered_map<const Expr*, Vec> indexes;  // each [i]'s index, for every row
+    for (const Expr* x = &e; x->kind != Kind::kColumn; x = x->args[0].get()) {
+      if (x->kind == Kind::kIndex) indexes.emplace(x, Cast(Eval(*x->args[1]), SqlType::kInt));
+    }
+    const bool vector_slot = e.kind == Kind::kIndex && e.args[0]->data_type->id() == TypeId::kVector;
     Vec r(e.type, n_);
     for (size_t k = 0; k < n_; ++k) {
-      const int64_t row = static_cast<int64_t>(k);
-      r.valid[k] = c.IsValid(row) && ix.valid[k] && ix.i[k] >= 0;
-      if (!r.valid[k]) continue;
-      const int64_t at = ix.i[k];
-      if (c.type_id() == TypeId::kVector) {
-        if (at >= c.type()->vector_size()) {
-          r.valid[k] = 0;
-        } else if (c.type()->sparse()) {
-          auto idx = c.SparseIndices(row);
+      r.valid[k] = 0;
+      const Column* c = nullptr;
+      int64_t row = 0;
+      if (!Locate(vector_slot ? *e.args[0] : e, k, indexes, &c, &row)) continue;
+      if (vector_slot) {
+        const Vec& ix = indexes.at(&e);
+        if (!ix.valid[k] || ix.i[k] < 0 || ix.i[k] >= c->type()->vector_size()) continue;
+        const int64_t at = ix.i[k];
+        if (c->type()->sparse()) {
+          auto idx = c->SparseIndices(row);
           auto it = std::lower_bound(idx.begin(), idx.end(), at);
-          r.d[k] = (it != idx.end() && *it == at) ? c.SparseValues(row)[it - idx.begin()] : 0.0;
+          r.d[k] = (it != idx.end() && *it == at) ? c->SparseValues(row)[it - idx.begin()] : 0.0;
         } else {
-          r.d[k] = c.DenseRow(row)[at];
+          r.d[k] = c->DenseRow(row)[at];
         }
+        r.valid[k] = 1;
         continue;
       }
-      const int32_t* off = c.Offsets();
-      if (at >= off[row + 1] - off[row]) {
-        r.valid[k] = 0;
-        continue;
-      }
-      const Column& child = *c.child(0);
-      const int64_t j = off[row] + at;
-      r.valid[k] = child.IsValid(j);
-      if (!r.valid[k]) continue;
-      switch (child.type_id()) {
-        case TypeId::kBool: r.b[k] = child.BoolValue(j); break;
-        case TypeId::kInt32: r.i[k] = child.Values<int32_t>()[j]; break;
-        case TypeId::kInt64: r.i[k] = child.Values<int64_t>()[j]; break;
-        case TypeId::kFloat32: r.d[k] = child.Values<float>()[j]; break;
-        case TypeId::kFloat64: r.d[k] = child.Values<double>()[j]; break;
-        case TypeId::kString: r.s[k] = child.StringValue(j); break;
+      r.valid[k] = 1;
+      switch (c->type_id()) {
+        case TypeId::kBool: r.b[k] = c->BoolValue(row); break;
+        case TypeId::kInt32: r.i[k] = c->Values<int32_t>()[row]; break;
+        case TypeId::kInt64: r.i[k] = c->Values<int64_t>()[row]; break;
+        case TypeId::kFloat32: r.d[k] = c->Values<float>()[row]; break;
+        case TypeId::kFloat64: r.d[k] = c->Values<double>()[row]; break;
+        case TypeId::kString: r.s[k] = c->StringValue(row); break;
         default: r.valid[k] = 0;
       }
     }
     return r;
+  }
+
+  // Where `e` (a column, or a field or element of one) is in row k: its column and its row
+  // there; false when it is null or out of range on the way.
+  bool Locate(const Expr& e, size_t k, const std::unordered_map<const Expr*, Vec>& indexes, const Column** c,
+              int64_t* row) {
+    if (e.kind == Kind::kColumn) {
+      *c = b_.column(e.column).get();
+      *row = static_cast<int64_t>(k);
+      return (*c)->IsValid(*row);
+    }
+    const Column* base = nullptr;
+    int64_t at = 0;
+    if (!Locate(*e.args[0], k, indexes, &base, &at)) return false;
+    if (e.kind == Kind::kField) {  // a struct's children line up with it, past its offset
+      *c = base->child(e.field).get();
+      *row = base->offset() + at;
+      return (*c)->IsValid(*row);
+    }
+    const Vec& ix = indexes.at(&e);
+    if (!ix.valid[k] || ix.i[k] < 0) return false;
+    const int32_t* off = base->Offsets();
+    if (ix.i[k] >= off[at + 1] - off[at]) return false;
+    *c = base->child(0).get();
+    *row = off[at] + ix.i[k];
+    return (*c)->IsValid(*row);
   }
 
   const Batch& b_;

@@ -4,6 +4,7 @@
 
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
+#include "ember/io/json_lines.h"
 #include "ember/pipeline/pipeline.h"
 #include "ember/pipeline/save_load.h"
 #include "ember/registry_all.h"
@@ -171,6 +172,62 @@ TEST(SqlQueryTest, ElementAccessOnVectorsAndLists) {
   EXPECT_EQ(Values("SELECT v[0] * 2 + l[0] AS z FROM __THIS__"), (Strings{"0", "16", "null", "48", "64"}));
 }
 
+// Fields of structs and elements of lists, nested: a chat-completions reply as the HTTP
+// stages parse it. A null or a missing element anywhere on the way gives NULL.
+TEST(SqlQueryTest, FieldsAndElementsOfNestedColumns) {
+  const std::string lines =
+      R"({"id": 1, "reply": {"choices": [{"index": 0, "message": {"role": "assistant", "content": "Hi!"}}], "usage": {"total_tokens": 12}}})"
+      "\n"
+      R"({"id": 2, "reply": {"choices": [{"index": 0, "message": null}, {"index": 1, "message": {"role": "a", "content": "two"}}], "usage": {"total_tokens": 3}}})"
+      "\n"
+      R"({"id": 3, "reply": null})"
+      "\n"
+      R"({"id": 4, "reply": {"choices": [], "usage": null}})"
+      "\n";
+  auto parsed = ParseJsonLines(ExecContext::Default(), lines, "replies.jsonl");
+  ASSERT_THAT(parsed, IsOk());
+  auto batch = parsed->frame.Collect();
+  ASSERT_THAT(batch, IsOk());
+  auto values = [&](std::string_view sql, int c = 0) {
+    Result<Batch> out = RunSql(sql, *batch);
+    EXPECT_THAT(out, IsOk()) << sql;
+    Strings v;
+    for (int64_t r = 0; out.ok() && r < out->num_rows(); ++r) v.push_back(FormatValue(*out->column(c), r));
+    return v;
+  };
+  EXPECT_EQ(values("SELECT reply.choices[0].message.content AS text FROM __THIS__"),
+            (Strings{"Hi!", "null", "null", "null"}));
+  EXPECT_EQ(values("SELECT reply.choices[1].message.content FROM __THIS__"), (Strings{"null", "two", "null", "null"}));
+  EXPECT_EQ(values("SELECT reply.usage.total_tokens * 2 FROM __THIS__"), (Strings{"24", "6", "null", "null"}));
+  EXPECT_EQ(values("SELECT id FROM __THIS__ WHERE reply.choices[id - 1].index = id - 1"), (Strings{"1", "2"}));
+  EXPECT_EQ(values("SELECT `reply`.\"usage\".total_tokens IS NULL FROM __THIS__"),
+            (Strings{"false", "false", "true", "true"}));
+  // A sliced batch: the struct's rows start past its offset.
+  Result<Batch> sliced = RunSql("SELECT reply.choices[0].index, reply.usage.total_tokens FROM __THIS__", batch->Slice(1, 3));
+  ASSERT_THAT(sliced, IsOk());
+  EXPECT_EQ(FormatValue(*sliced->column(1), 0), "3");
+  EXPECT_EQ(FormatValue(*sliced->column(0), 0), "0");
+  EXPECT_EQ(FormatValue(*sliced->column(1), 1), "null");
+  // What does not fit is named.
+  auto error = [&](std::string_view sql) {
+    Result<Batch> out = RunSql(sql, *batch);
+    EXPECT_FALSE(out.ok()) << sql;
+    return out.ok() ? "" : std::string(out.status().message());
+  };
+  EXPECT_EQ(error("SELECT reply.choice FROM __THIS__"),
+            "type error at position 13: no field 'choice' in struct<choices: list<struct<index: int64, message: "
+            "struct<role: string, content: string>>>, usage: struct<total_tokens: int64>> ('reply'); did you mean "
+            "'choices'?");
+  EXPECT_EQ(error("SELECT reply.usage FROM __THIS__"),
+            "type error at position 8: 'reply.usage' is struct<total_tokens: int64>: take a field ('.name') or an "
+            "element ('[i]') of it down to a scalar");
+  EXPECT_EQ(error("SELECT length(reply.choices[0]) FROM __THIS__"),
+            "type error at position 15: 'reply.choices[0]' is struct<index: int64, message: struct<role: string, "
+            "content: string>>: take a field ('.name') or an element ('[i]') of it down to a scalar");
+  EXPECT_EQ(error("SELECT id.x FROM __THIS__"), "type error at position 10: '.x' needs a struct, found int64 ('id')");
+  EXPECT_EQ(error("SELECT reply. FROM __THIS__"), "syntax error at position 15: expected a field name after '.', found 'FROM'");
+}
+
 TEST(SqlQueryTest, StarWherePassThroughAndNames) {
   Batch in = TestBatch();
   auto out = RunSql("SELECT *, i * 2 AS twice FROM __THIS__ WHERE b", in);
@@ -219,7 +276,7 @@ TEST(SqlQueryTest, ErrorsNamePositionAndExpectation) {
   EXPECT_EQ(ErrorOf("SELECT i, d AS i FROM __THIS__"),
             "duplicate output column 'i' at position 11; give it another name with AS");
   EXPECT_EQ(ErrorOf("SELECT s[0] FROM __THIS__"),
-            "type error at position 9: [ ] needs a vector column or a list column of scalars, found string");
+            "type error at position 9: [ ] needs a vector or a list, found string ('s')");
   EXPECT_EQ(ErrorOf("SELECT v + 1 FROM __THIS__"),
             "type error at position 10: '+' needs numeric operands, found non-scalar (column 'v')");
   EXPECT_EQ(ErrorOf("SELECT CASE WHEN b THEN 1 ELSE 'x' END FROM __THIS__"),

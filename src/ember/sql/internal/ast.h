@@ -15,7 +15,8 @@
 namespace ember::sql_internal {
 
 // The scalar types expressions compute in. Columns of other types (vectors, lists,
-// structs, binary) can only be passed through, tested for null or indexed.
+// structs, binary) can only be passed through, tested for null, indexed or have a field
+// taken.
 enum class SqlType { kNull, kBool, kInt, kDouble, kString, kOpaque };
 std::string_view SqlTypeName(SqlType t);
 
@@ -32,6 +33,7 @@ struct Expr {
     kCast,     // args[0]; cast_to
     kCall,     // name(args...)
     kIndex,    // args[0][args[1]]
+    kField,    // args[0].name
   };
   Kind kind;
   int pos = 0;       // where the expression starts
@@ -53,6 +55,8 @@ struct Expr {
   // Set by type checking.
   SqlType type = SqlType::kNull;
   int column = -1;  // kColumn: the input field index
+  int field = -1;   // kField: the struct field's index
+  TypePtr data_type;  // kColumn, kIndex, kField: the column type of the value
 };
 
 struct SelectItem {

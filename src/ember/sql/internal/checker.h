@@ -24,5 +24,8 @@ std::string Describe(const Expr& e);
 // Resolves the columns of `e` and its children against `in` and sets their types; errors
 // name the position in the statement.
 Status CheckExpr(Expr& e, const Schema& in);
+// A field or element of a column that is itself a struct, list or vector (only the base of
+// a further field or element): an error naming it.
+Status MustBeScalarIfNested(const Expr& e);
 
 }  // namespace ember::sql_internal
