@@ -322,6 +322,21 @@ TEST_P(HttpClientTest, EveryAddressOfTheHostIsTried) {
   }
 }
 
+// Bodies larger than the sockets' buffers both ways (the request goes out in pieces as the
+// server reads it; the reply comes in many reads).
+TEST_P(HttpClientTest, LargeBodiesGoAndComeWhole) {
+  TestServer server(Echo);
+  std::string big(6 << 20, 'x');
+  for (size_t i = 0; i < big.size(); i += 4099) big[i] = static_cast<char>('a' + i % 26);
+  std::vector<Request> requests(3, Request{.method = "POST", .url = server.Url("/big"), .body = big});
+  const auto r = SendAll(requests, Quick(3));
+  for (const Response& x : r) {
+    ASSERT_TRUE(x.ok()) << x.error;
+    EXPECT_EQ(x.body.size(), big.size() + 10);
+    EXPECT_TRUE(x.body == "POST /big " + big);
+  }
+}
+
 // What goes on the wire: the Host and User-Agent defaults, a form content type for bodies
 // (as libcurl), the caller's headers (which replace the defaults), an empty value removing
 // a default, and no Content-Length but the real one.
