@@ -57,14 +57,6 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
-bool IsContentLength(const std::string& name) {
-  static constexpr std::string_view kName = "content-length";
-  return name.size() == kName.size() &&
-         std::equal(name.begin(), name.end(), kName.begin(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) == b;
-         });
-}
-
 class CurlTransport final : public Transport {
  public:
   explicit CurlTransport(std::string user_agent) : user_agent_(std::move(user_agent)) {
@@ -101,7 +93,7 @@ class CurlTransport final : public Transport {
       if (r.method != "POST") curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r.method.c_str());
     }
     for (const Header& h : r.headers) {
-      if (IsContentLength(h.name)) continue;  // libcurl counts the body itself
+      if (IEquals(h.name, "Content-Length")) continue;  // libcurl counts the body itself
       // "Name:" with nothing after it removes libcurl's own header of that name.
       t->headers = curl_slist_append(
           t->headers, (h.name + ":" + (h.value.empty() ? "" : " " + h.value)).c_str());

@@ -281,14 +281,15 @@ class Sender {
 
 namespace internal {
 
+bool IEquals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
 const std::string* FindHeader(const std::vector<Header>& headers, const std::string& name) {
   for (const Header& h : headers) {
-    if (h.name.size() == name.size() &&
-        std::equal(h.name.begin(), h.name.end(), name.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-        })) {
-      return &h.value;
-    }
+    if (IEquals(h.name, name)) return &h.value;
   }
   return nullptr;
 }

@@ -32,13 +32,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-bool IEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // Where an http:// URL points.
 struct Target {
   std::string host;         // as resolved (no brackets)

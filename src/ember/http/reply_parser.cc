@@ -10,13 +10,6 @@ namespace {
 
 constexpr size_t kMaxHead = 1 << 20;
 
-bool IEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 bool IContains(std::string_view haystack, std::string_view needle) {
   for (size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
     if (IEquals(haystack.substr(i, needle.size()), needle)) return true;

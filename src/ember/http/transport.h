@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ember/http/http_client.h"
@@ -50,6 +51,8 @@ std::unique_ptr<Transport> MakeNativeTransport(const std::string& user_agent);
 // information.
 bool NativeCanSend(const Request& request);
 
+// Whether two ASCII strings are equal ignoring case (header names, schemes, tokens).
+bool IEquals(std::string_view a, std::string_view b);
 // A header of `headers` by name, case-insensitively; null when absent.
 const std::string* FindHeader(const std::vector<Header>& headers, const std::string& name);
 
