@@ -2,8 +2,9 @@
 //   ember_bench_scale memcpy MB              one process: memcpy bandwidth, GB/s (median of 5)
 //   mpirun -np N ember_bench_scale shuffle ROWS   shuffle throughput per rank: each rank
 //       holds ROWS rows (int64 id, two float64, an 8-byte string) and repartitions them by a
-//       hash of id (an all-to-all exchange of binary batches); median of 5 of the time from a
-//       barrier to the last rank's end; bytes per rank = the rank's rows in memory.
+//       hash of id (an all-to-all exchange of binary batches); the time from a
+//       barrier to the last rank's end (median of 11); bytes per rank = the rank's rows in memory.
+//   ember_bench_scale split ROWS             one process: the shuffle's split of ROWS rows alone
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "ember/core/batch_codec.h"
 #include "ember/core/builder.h"
 #include "ember/dist/frame_ops.h"
 #include "ember/exec/allocator.h"
@@ -38,18 +40,14 @@ int Memcpy(int64_t mb) {
   return 0;
 }
 
-int Shuffle(int64_t rows) {
-  auto world = ember::MpiCommunicator::World();
-  if (!world.ok()) {
-    std::fprintf(stderr, "%s\n", world.status().ToString().c_str());
-    return 1;
-  }
-  ember::MpiCommunicator& comm = **world;
+// Rank `rank` of `ranks`' rows: ids rank, rank + ranks, ... (int64 id, two float64, an
+// 8-byte string), as eight partitions, as a reader would give.
+ember::DataFrame MakeRows(int64_t rows, int rank, int ranks) {
   ember::Int64Builder id(ember::Int64Type());
   ember::Float64Builder x(ember::Float64Type()), y(ember::Float64Type());
   ember::StringBuilder s;
   for (int64_t i = 0; i < rows; ++i) {
-    const int64_t v = i * comm.size() + comm.rank();
+    const int64_t v = i * ranks + rank;
     id.Append(v);
     x.Append(static_cast<double>(v) * 0.5);
     y.Append(static_cast<double>(v % 1000));
@@ -59,17 +57,54 @@ int Shuffle(int64_t rows) {
   }
   auto schema = *ember::Schema::Make({ember::MakeField("id", ember::Int64Type()), ember::MakeField("x", ember::Float64Type()),
                                       ember::MakeField("y", ember::Float64Type()), ember::MakeField("s", ember::StringType())});
-  // Eight partitions per rank, as a reader would give.
   ember::Batch all = *ember::Batch::Make(schema, {id.Finish(), x.Finish(), y.Finish(), s.Finish()});
   std::vector<ember::Batch> parts;
   for (int p = 0; p < 8; ++p) parts.push_back(all.Slice(rows * p / 8, rows * (p + 1) / 8 - rows * p / 8));
-  ember::DataFrame frame = *ember::DataFrame::Make(schema, parts);
+  return *ember::DataFrame::Make(schema, parts);
+}
+
+// The shuffle's split alone, in one process: the rows put into one message for another rank
+// and a kept half, by random destinations (0 or 1); median and best of 41.
+int Split(int64_t rows) {
+  const ember::DataFrame frame = MakeRows(rows, 0, 2);
+  std::vector<std::vector<int>> dests;
+  uint64_t h = 88172645463325252ull;
+  for (const ember::Batch& b : frame.partitions()) {
+    dests.emplace_back();
+    for (int64_t r = 0; r < b.num_rows(); ++r) {
+      h ^= h << 13;
+      h ^= h >> 7;
+      h ^= h << 17;
+      dests.back().push_back(static_cast<int>(h >> 63));
+    }
+  }
+  std::vector<double> secs;
+  for (int i = 0; i < 41; ++i) {
+    std::vector<std::string> out(2);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto kept = ember::EncodeSplit(frame.partitions(), dests, 0, &out);
+    secs.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    if (!kept.ok()) return 1;
+  }
+  std::printf("split rows=%lld seconds=%.6f best=%.6f\n", static_cast<long long>(rows), Median(secs),
+              *std::min_element(secs.begin(), secs.end()));
+  return 0;
+}
+
+int Shuffle(int64_t rows) {
+  auto world = ember::MpiCommunicator::World();
+  if (!world.ok()) {
+    std::fprintf(stderr, "%s\n", world.status().ToString().c_str());
+    return 1;
+  }
+  ember::MpiCommunicator& comm = **world;
+  const ember::DataFrame frame = MakeRows(rows, comm.rank(), comm.size());
   const double bytes = static_cast<double>(rows) * (8 + 8 + 8 + 8 + 4);  // values, 8-byte strings, offsets
   ember::ExecContext ctx;
   ctx.comm = &comm;
   std::vector<double> secs;
   int64_t received = 0;
-  for (int i = 0; i < 5; ++i) {
+  for (int i = 0; i < 11; ++i) {
     if (!comm.Barrier(ember::Deadline::In(std::chrono::minutes(5))).ok()) return 1;
     const auto t0 = std::chrono::steady_clock::now();
     auto out = ember::dist::RepartitionByHash(frame, {"id"}, ctx);
@@ -99,7 +134,8 @@ int Shuffle(int64_t rows) {
 int main(int argc, char** argv) {
   ember::RetainFreedMemory();  // as the ember program does
   if (argc == 3 && std::strcmp(argv[1], "memcpy") == 0) return Memcpy(std::atoll(argv[2]));
+  if (argc == 3 && std::strcmp(argv[1], "split") == 0) return Split(std::atoll(argv[2]));
   if (argc == 3 && std::strcmp(argv[1], "shuffle") == 0) return Shuffle(std::atoll(argv[2]));
-  std::fprintf(stderr, "usage: ember_bench_scale memcpy MB | shuffle ROWS_PER_RANK\n");
+  std::fprintf(stderr, "usage: ember_bench_scale memcpy MB | shuffle ROWS_PER_RANK | split ROWS\n");
   return 2;
 }

@@ -1,10 +1,15 @@
 #include "ember/core/batch_codec.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <new>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include "ember/base/json.h"
 #include "ember/base/status_macros.h"
@@ -283,64 +288,269 @@ void AppendGatheredStrings(std::string* o, const int32_t* off, const char* chars
 
 }  // namespace
 
-// The rows of `dest` by destination in one pass, for N destinations: each row is written to
-// every destination's next slot and only its own destination's cursor moves (no branch, no
-// counter in memory). A destination may write one slot past its rows: regions need a spare.
-template <int N>
-void CompactInto(std::span<const int> dest, int32_t* const* regions) {
-  int32_t* o[N];
-  for (int d = 0; d < N; ++d) o[d] = regions[d];
-  const int64_t rows = static_cast<int64_t>(dest.size());
-  for (int64_t r = 0; r < rows; ++r) {
-    const int v = dest[r];
-    for (int d = 0; d < N; ++d) {
-      *o[d] = static_cast<int32_t>(r);
-      o[d] += v == d;
+namespace {
+
+// Packing rows by destination bitmask (the routing's `bits`): the values of a block of rows
+// whose bits are set, in order, written to `to`, their number returned. Four 8-byte or
+// eight 4-byte values at a time are packed by one permutation and written by one 32-byte
+// store, which is why `to` needs kPackSlack bytes of room past the packed values. Blocks
+// start at a multiple of 8 rows.
+constexpr int64_t kPackSlack = 32;
+
+// kPackTable[m]: the 4-byte lanes of the values selected by mask `m`, first, in order.
+struct PackTable {
+  alignas(32) int32_t by4[256][8];  // eight 4-byte values, mask of 8 bits
+  alignas(32) int32_t by8[16][8];   // four 8-byte values (two lanes each), mask of 4 bits
+  constexpr PackTable() : by4(), by8() {
+    for (int m = 0; m < 256; ++m) {
+      int k = 0;
+      for (int i = 0; i < 8; ++i) {
+        if ((m >> i) & 1) by4[m][k++] = i;
+      }
+    }
+    for (int m = 0; m < 16; ++m) {
+      int k = 0;
+      for (int i = 0; i < 4; ++i) {
+        if ((m >> i) & 1) {
+          by8[m][k++] = 2 * i;
+          by8[m][k++] = 2 * i + 1;
+        }
+      }
     }
   }
+};
+constexpr PackTable kPackTable;
+
+inline uint64_t BitsAt(const uint64_t* bits, int64_t r) { return bits[r >> 6] >> (r & 63); }
+
+// The portable form: every value written, the cursor moved by its bit.
+template <int W>
+int64_t PackScalar(const uint64_t* bits, const uint8_t* v, int64_t begin, int64_t end, uint8_t* to) {
+  int64_t k = 0;
+  for (int64_t r = begin; r < end; ++r) {
+    std::memcpy(to + k * W, v + r * W, W);
+    k += static_cast<int64_t>(BitsAt(bits, r) & 1);
+  }
+  return k;
 }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define EMBER_PACK_AVX2 1
+template <int W>
+__attribute__((target("avx2"))) int64_t PackAvx2(const uint64_t* bits, const uint8_t* v, int64_t begin, int64_t end,
+                                                 uint8_t* to) {
+  constexpr int kLanes = 32 / W;  // values per vector
+  int64_t k = 0, r = begin;
+  for (; r + kLanes <= end; r += kLanes) {
+    const unsigned m = static_cast<unsigned>(BitsAt(bits, r)) & ((1u << kLanes) - 1);
+    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(v + r * W));
+    const int32_t* lanes = W == 8 ? kPackTable.by8[m] : kPackTable.by4[m];
+    const __m256i perm = _mm256_load_si256(reinterpret_cast<const __m256i*>(lanes));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(to + k * W), _mm256_permutevar8x32_epi32(x, perm));
+    k += __builtin_popcount(m);
+  }
+  return k + PackScalar<W>(bits, v, r, end, to + k * W);
+}
+#endif
+
+// Whether the AVX2 forms run (this CPU has AVX2 and tests did not turn them off).
+std::atomic<bool>& UseAvx2() {
+#ifdef EMBER_PACK_AVX2
+  static std::atomic<bool> use{__builtin_cpu_supports("avx2") != 0};
+#else
+  static std::atomic<bool> use{false};
+#endif
+  return use;
+}
+
+template <int W>
+int64_t Pack(const uint64_t* bits, const uint8_t* v, int64_t begin, int64_t end, uint8_t* to) {
+#ifdef EMBER_PACK_AVX2
+  if (UseAvx2().load(std::memory_order_relaxed)) return PackAvx2<W>(bits, v, begin, end, to);
+#endif
+  return PackScalar<W>(bits, v, begin, end, to);
+}
+
+// Column `v` (rows values of W bytes, no nulls) split by routing.bits: the kept rows into a
+// new buffer (returned), the others appended to their messages, a block of rows at a time so
+// that each block is read from memory once for every destination.
+template <int W>
+BufferPtr PackColumn(const uint8_t* v, int64_t rows, const Routing& routing, int keep, std::vector<std::string*>& msgs) {
+  const int n = static_cast<int>(routing.count.size());
+  uint8_t* kept = nullptr;
+  BufferPtr out = NewBuffer(routing.count[keep] * W, &kept, kPackSlack);
+  constexpr int64_t kBlock = 1024;
+  alignas(32) uint8_t stage[kBlock * W + kPackSlack];
+  int64_t at = 0;
+  for (int64_t b = 0; b < rows; b += kBlock) {
+    const int64_t e = std::min(rows, b + kBlock);
+    for (int d = 0; d < n; ++d) {
+      const uint64_t* bits = routing.bits.data() + static_cast<size_t>(d) * routing.words;
+      if (d == keep) {
+        at += Pack<W>(bits, v, b, e, kept + at * W);
+      } else if (msgs[d] != nullptr) {
+        const int64_t k = Pack<W>(bits, v, b, e, stage);
+        msgs[d]->append(reinterpret_cast<const char*>(stage), static_cast<size_t>(k * W));
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+namespace {
 
 // How many of `dest` are each destination (counts->size() of them).
 void CountDestinations(std::span<const int> dest, std::vector<int64_t>* counts) {
   const int n = static_cast<int>(counts->size());
   if (n <= 8) {
-    for (int d = 0; d < n; ++d) {  // vectorized compare-and-add passes
+    int64_t rest = static_cast<int64_t>(dest.size());
+    for (int d = 0; d + 1 < n; ++d) {  // vectorized compare-and-add passes
       int64_t k = 0;
       for (int v : dest) k += v == d;
       (*counts)[d] = k;
+      rest -= k;
     }
+    (*counts)[n - 1] = rest;
     return;
   }
   std::fill(counts->begin(), counts->end(), 0);
   for (int d : dest) ++(*counts)[d];
 }
 
-Result<Batch> EncodeSplit(const Batch& batch, std::span<const int> dest, int keep, std::vector<std::string>* out) {
-  const int n = static_cast<int>(out->size());
-  const int64_t rows = batch.num_rows();
-  if (rows > std::numeric_limits<int32_t>::max()) {
-    return InvalidArgument("EncodeSplit: a batch of " + std::to_string(rows) + " rows (at most 2^31 - 1)");
-  }
-  // The rows in destination order: destination d's rows are order[at[d] .. at[d] + counts[d]),
-  // ascending. Every column is then gathered from it, with no dependency from one row to
-  // the next.
-  std::vector<int64_t> counts(n, 0), at(n, 0);
-  CountDestinations(dest, &counts);
-  for (int d = 1; d < n; ++d) at[d] = at[d - 1] + counts[d - 1] + 1;  // + 1: CompactInto's spare
-  std::vector<int32_t> order(static_cast<size_t>(rows + n));
-  std::vector<int32_t*> regions(n);
-  for (int d = 0; d < n; ++d) regions[d] = order.data() + at[d];
-  switch (n) {
-    case 2: CompactInto<2>(dest, regions.data()); break;
-    case 3: CompactInto<3>(dest, regions.data()); break;
-    case 4: CompactInto<4>(dest, regions.data()); break;
-    default: {
-      std::vector<int64_t> next(at);
-      for (int64_t r = 0; r < rows; ++r) order[next[dest[r]]++] = static_cast<int32_t>(r);
+// Rows into their destinations' regions in one branch-free pass: each row is written to the
+// next slot of every destination and only its own destination's count moves. The counts are
+// scalars, and the last destination's slot is the row less the others' counts: with a
+// pointer or a count in an array per destination, every store waits on the one before (six
+// times slower). A region may be written one slot past its rows: each needs a spare slot.
+// For 2, 3 or 4 destinations.
+void Compact(std::span<const int> dest, int n, int32_t* const* o) {
+  const int64_t rows = static_cast<int64_t>(dest.size());
+  const int* v = dest.data();
+  int64_t k0 = 0, k1 = 0, k2 = 0;
+  if (n == 2) {
+    for (int64_t r = 0; r < rows; ++r) {
+      const int d = v[r];
+      o[0][k0] = static_cast<int32_t>(r);
+      o[1][r - k0] = static_cast<int32_t>(r);
+      k0 += d == 0;
+    }
+  } else if (n == 3) {
+    for (int64_t r = 0; r < rows; ++r) {
+      const int d = v[r];
+      o[0][k0] = static_cast<int32_t>(r);
+      o[1][k1] = static_cast<int32_t>(r);
+      o[2][r - k0 - k1] = static_cast<int32_t>(r);
+      k0 += d == 0;
+      k1 += d == 1;
+    }
+  } else {
+    for (int64_t r = 0; r < rows; ++r) {
+      const int d = v[r];
+      o[0][k0] = static_cast<int32_t>(r);
+      o[1][k1] = static_cast<int32_t>(r);
+      o[2][k2] = static_cast<int32_t>(r);
+      o[3][r - k0 - k1 - k2] = static_cast<int32_t>(r);
+      k0 += d == 0;
+      k1 += d == 1;
+      k2 += d == 2;
     }
   }
+}
+
+// bits[d * words + r / 64] bit r % 64: whether row r goes to destination d (d < n <= 4).
+void DestinationBitsScalar(std::span<const int> dest, int n, int64_t words, uint64_t* bits, int64_t from_word) {
+  const int64_t rows = static_cast<int64_t>(dest.size());
+  for (int64_t w = from_word; w < words; ++w) {
+    uint64_t m[4] = {0, 0, 0, 0};
+    const int64_t end = std::min(rows, (w + 1) * 64);
+    for (int64_t r = w * 64; r < end; ++r) {
+      for (int d = 0; d < 4; ++d) m[d] |= static_cast<uint64_t>(dest[r] == d) << (r & 63);
+    }
+    for (int d = 0; d < n; ++d) bits[d * words + w] = m[d];
+  }
+}
+
+#ifdef EMBER_PACK_AVX2
+__attribute__((target("avx2"))) void DestinationBitsAvx2(std::span<const int> dest, int n, int64_t words,
+                                                         uint64_t* bits) {
+  const int64_t full = static_cast<int64_t>(dest.size()) / 64;
+  for (int64_t w = 0; w < full; ++w) {
+    __m256i x[8];
+    for (int j = 0; j < 8; ++j) x[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(dest.data() + w * 64 + j * 8));
+    for (int d = 0; d < n; ++d) {
+      const __m256i want = _mm256_set1_epi32(d);
+      uint64_t m = 0;
+      for (int j = 0; j < 8; ++j) {
+        const int eq = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(x[j], want)));
+        m |= static_cast<uint64_t>(static_cast<unsigned>(eq)) << (8 * j);
+      }
+      bits[d * words + w] = m;
+    }
+  }
+  DestinationBitsScalar(dest, n, words, bits, full);
+}
+#endif
+
+void DestinationBits(std::span<const int> dest, int n, int64_t words, uint64_t* bits) {
+#ifdef EMBER_PACK_AVX2
+  if (UseAvx2().load(std::memory_order_relaxed)) return DestinationBitsAvx2(dest, n, words, bits);
+#endif
+  DestinationBitsScalar(dest, n, words, bits, 0);
+}
+
+}  // namespace
+
+bool UseVectorSplitting(bool on) {
+  const bool was = UseAvx2().load();
+#ifdef EMBER_PACK_AVX2
+  UseAvx2().store(on && __builtin_cpu_supports("avx2"));
+#else
+  (void)on;
+#endif
+  return was;
+}
+
+Routing Route(std::span<const int> dest, int n) {
+  Routing out;
+  out.count.assign(n, 0);
+  out.start.assign(n, 0);
+  CountDestinations(dest, &out.count);
+  for (int d = 1; d < n; ++d) out.start[d] = out.start[d - 1] + out.count[d - 1] + 1;  // + 1: Compact's spare
+  out.order.reset(new int32_t[dest.size() + static_cast<size_t>(n)]);
+  if (n >= 2 && n <= 4) {
+    int32_t* regions[4] = {};
+    for (int d = 0; d < n; ++d) regions[d] = out.order.get() + out.start[d];
+    Compact(dest, n, regions);
+    // One bitmask per destination, for packing fixed-width columns.
+    out.words = (static_cast<int64_t>(dest.size()) + 63) / 64;
+    out.bits.assign(static_cast<size_t>(out.words * n), 0);
+    DestinationBits(dest, n, out.words, out.bits.data());
+  } else {
+    std::vector<int64_t> next(out.start);
+    for (size_t r = 0; r < dest.size(); ++r) out.order[next[dest[r]]++] = static_cast<int32_t>(r);
+  }
+  return out;
+}
+
+Result<Batch> EncodeSplit(const Batch& batch, std::span<const int> dest, int keep, std::vector<std::string>* out) {
+  if (static_cast<int64_t>(dest.size()) != batch.num_rows()) {
+    return InvalidArgument("EncodeSplit: " + std::to_string(batch.num_rows()) + " rows but " +
+                           std::to_string(dest.size()) + " destinations");
+  }
+  if (batch.num_rows() > std::numeric_limits<int32_t>::max()) {
+    return InvalidArgument("EncodeSplit: a batch of " + std::to_string(batch.num_rows()) + " rows (at most 2^31 - 1)");
+  }
+  return EncodeRouted(batch, Route(dest, static_cast<int>(out->size())), keep, out);
+}
+
+Result<Batch> EncodeRouted(const Batch& batch, const Routing& routing, int keep, std::vector<std::string>* out) {
+  const int n = static_cast<int>(out->size());
+  const int64_t rows = batch.num_rows();
+  const std::vector<int64_t>& counts = routing.count;
   if (counts[keep] == rows) return batch;  // all of it stays: no copy
-  auto rows_for = [&](int d) { return regions[d]; };
+  auto rows_for = [&](int d) { return routing.rows(d); };
   auto sends = [&](int d) { return d != keep && counts[d] > 0; };
   std::vector<size_t> message(n, 0);
   for (int d = 0; d < n; ++d) {
@@ -355,6 +565,28 @@ Result<Batch> EncodeSplit(const Batch& batch, std::span<const int> dest, int kee
     const Column& c = *column;
     const int width = FixedWidth(c.type_id());
     const bool is_string = c.type_id() == TypeId::kString || c.type_id() == TypeId::kBinary;
+    if (c.null_count() == 0 && width > 0 && !routing.bits.empty()) {
+      // Packed by the destinations' bitmasks, all destinations in one pass over the values.
+      std::vector<std::string*> msgs(n, nullptr);
+      for (int d = 0; d < n; ++d) {
+        if (!sends(d)) continue;
+        std::string* o = msgs[d] = &(*out)[d];
+        PutU64(o, static_cast<uint64_t>(counts[d]));
+        PutU64(o, 0);             // nulls
+        PutU64(o, 0);             // offset
+        PutU64(o, 2);             // buffers
+        PutU64(o, ~uint64_t{0});  // no validity bitmap
+        PutU64(o, static_cast<uint64_t>(counts[d] * width));
+        PadTo8(o);
+      }
+      const uint8_t* v = reinterpret_cast<const uint8_t*>(c.buffers()[1]->data()) + c.offset() * width;
+      BufferPtr values = width == 8 ? PackColumn<8>(v, rows, routing, keep, msgs) : PackColumn<4>(v, rows, routing, keep, msgs);
+      for (std::string* o : msgs) {
+        if (o) PutU64(o, 0);  // no children
+      }
+      if (counts[keep] > 0) kept.push_back(Column::MakeUnchecked(c.type(), counts[keep], {nullptr, values}, {}, 0));
+      continue;
+    }
     if (c.null_count() == 0 && (width > 0 || is_string)) {
       // Gathered straight into the messages (and one buffer for the kept rows): one copy.
       for (int d = 0; d < n; ++d) {
@@ -431,28 +663,35 @@ Result<Batch> EncodeSplit(const Batch& batch, std::span<const int> dest, int kee
 Result<std::vector<Batch>> EncodeSplit(std::span<const Batch> batches, std::span<const std::vector<int>> dest, int keep,
                                        std::vector<std::string>* out) {
   if (dest.size() != batches.size()) return InvalidArgument("EncodeSplit: one destination list per batch");
-  // Room for every message first: growing a string of tens of MB as it fills copies it.
+  // Every batch routed first, then room for every message: growing a string of tens of MB
+  // as it fills copies it.
   const int n = static_cast<int>(out->size());
-  std::vector<int64_t> room(n, 0), counts(n);
+  std::vector<Routing> routings;
+  std::vector<int64_t> room(n, 0);
   for (size_t b = 0; b < batches.size(); ++b) {
     const int64_t rows = batches[b].num_rows();
     if (static_cast<int64_t>(dest[b].size()) != rows) {
       return InvalidArgument("EncodeSplit: batch " + std::to_string(b) + " has " + std::to_string(rows) + " rows but " +
                              std::to_string(dest[b].size()) + " destinations");
     }
-    CountDestinations(dest[b], &counts);
+    if (rows > std::numeric_limits<int32_t>::max()) {
+      return InvalidArgument("EncodeSplit: batch " + std::to_string(b) + " has " + std::to_string(rows) +
+                             " rows (at most 2^31 - 1)");
+    }
+    routings.push_back(Route(dest[b], n));
     int64_t size = 0;
     for (const ColumnPtr& c : batches[b].columns()) size += EncodedSize(*c);
     for (int d = 0; d < n; ++d) {
-      if (counts[d] > 0) room[d] += 1024 + 256 * batches[b].num_columns() + size * counts[d] / rows;
+      const int64_t k = routings.back().count[d];
+      if (k > 0) room[d] += 1024 + 256 * batches[b].num_columns() + size * k / rows;
     }
   }
   for (int d = 0; d < n; ++d) {
-    if (d != keep && room[d] > 0 && getenv("RES")) Reserve(&(*out)[d], room[d]);
+    if (d != keep && room[d] > 0) Reserve(&(*out)[d], room[d]);
   }
   std::vector<Batch> kept;
   for (size_t b = 0; b < batches.size(); ++b) {
-    EMBER_ASSIGN_OR_RETURN(Batch k, EncodeSplit(batches[b], dest[b], keep, out));
+    EMBER_ASSIGN_OR_RETURN(Batch k, EncodeRouted(batches[b], routings[b], keep, out));
     if (k.num_rows() > 0) kept.push_back(std::move(k));
   }
   return kept;

@@ -25,6 +25,23 @@ void EncodeBatch(const Batch& batch, std::string* out);
 // fixed width or strings are scattered straight into the messages (one copy); others are
 // taken, then encoded. `dest` has one entry per row, each in [0, out->size()).
 Result<Batch> EncodeSplit(const Batch& batch, std::span<const int> dest, int keep, std::vector<std::string>* out);
+// The rows of a batch by destination: destination d's rows, ascending, are
+// rows(d)[0 .. count[d]). For 2 to 4 destinations also a bitmask per destination: bit r of
+// bits[d * words ...] is set when row r goes to d.
+struct Routing {
+  std::unique_ptr<int32_t[]> order;
+  std::vector<int64_t> start, count;
+  std::vector<uint64_t> bits;
+  int64_t words = 0;
+  const int32_t* rows(int d) const { return order.get() + start[d]; }
+};
+// The routing of rows to `n` destinations (dest[r] in [0, n), at most 2^31 - 1 rows).
+Routing Route(std::span<const int> dest, int n);
+// Whether splitting uses the CPU's vector instructions (AVX2) where it has them (the
+// default); returns the previous setting. For tests of the portable form.
+bool UseVectorSplitting(bool on);
+// EncodeSplit with the rows already routed (routing.count.size() == out->size()).
+Result<Batch> EncodeRouted(const Batch& batch, const Routing& routing, int keep, std::vector<std::string>* out);
 // EncodeSplit of each of `batches` (dest[b] for batch b) into the same messages, with room
 // for all of them reserved first; returns the kept rows' batches (the non-empty ones).
 Result<std::vector<Batch>> EncodeSplit(std::span<const Batch> batches, std::span<const std::vector<int>> dest, int keep,

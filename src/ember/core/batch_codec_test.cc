@@ -134,10 +134,20 @@ TEST(BatchCodecTest, EncodeSplitSendsEachDestinationItsRows) {
 }
 
 // Many batches split at once, for every way the rows are put in destination order (one pass
-// for 2-4 destinations, counters beyond): rows long enough to fill the staging blocks
-// several times, strings of every length around the 16-byte copies and past a staging
+// for 2-4 destinations, counters beyond) and every way fixed-width values are packed (by
+// bitmask, with vector instructions or without, for 2-4 destinations; gathered beyond):
+// rows long enough to fill the staging blocks several times, batches of 1 and 2 rows (no
+// full vector), strings of every length around the 16-byte copies and past a staging
 // block, a string ending at the very end of its buffer, a sliced batch.
-TEST(BatchCodecTest, EncodeSplitOfManyBatchesKeepsEveryRowInOrder) {
+class EncodeSplitTest : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override { was_ = UseVectorSplitting(GetParam()); }
+  void TearDown() override { UseVectorSplitting(was_); }
+  bool was_ = true;
+};
+INSTANTIATE_TEST_SUITE_P(VectorOrNot, EncodeSplitTest, ::testing::Bool());
+
+TEST_P(EncodeSplitTest, ManyBatchesKeepEveryRowInOrder) {
   Int64Builder i64(Int64Type());
   Float32Builder f32(Float32Type());
   StringBuilder s;
