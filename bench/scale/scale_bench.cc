@@ -1,9 +1,9 @@
 // bench/scale's measuring program (run.sh drives it):
 //   ember_bench_scale memcpy MB              one process: memcpy bandwidth, GB/s (median of 5)
-//   mpirun -np N ember_bench_scale shuffle ROWS   shuffle throughput per rank: each rank
+//   mpirun -np N ember_bench_scale shuffle ROWS [ITERATIONS]   shuffle throughput per rank: each rank
 //       holds ROWS rows (int64 id, two float64, an 8-byte string) and repartitions them by a
 //       hash of id (an all-to-all exchange of binary batches); the time from a
-//       barrier to the last rank's end (median of 11); bytes per rank = the rank's rows in memory.
+//       barrier to the last rank's end (median of 11 by default); bytes per rank = the rank's rows in memory.
 //   ember_bench_scale split ROWS             one process: the shuffle's split of ROWS rows alone
 #include <algorithm>
 #include <chrono>
@@ -91,7 +91,7 @@ int Split(int64_t rows) {
   return 0;
 }
 
-int Shuffle(int64_t rows) {
+int Shuffle(int64_t rows, int iterations) {
   auto world = ember::MpiCommunicator::World();
   if (!world.ok()) {
     std::fprintf(stderr, "%s\n", world.status().ToString().c_str());
@@ -104,7 +104,7 @@ int Shuffle(int64_t rows) {
   ctx.comm = &comm;
   std::vector<double> secs;
   int64_t received = 0;
-  for (int i = 0; i < 11; ++i) {
+  for (int i = 0; i < iterations; ++i) {
     if (!comm.Barrier(ember::Deadline::In(std::chrono::minutes(5))).ok()) return 1;
     const auto t0 = std::chrono::steady_clock::now();
     auto out = ember::dist::RepartitionByHash(frame, {"id"}, ctx);
@@ -135,7 +135,9 @@ int main(int argc, char** argv) {
   ember::RetainFreedMemory();  // as the ember program does
   if (argc == 3 && std::strcmp(argv[1], "memcpy") == 0) return Memcpy(std::atoll(argv[2]));
   if (argc == 3 && std::strcmp(argv[1], "split") == 0) return Split(std::atoll(argv[2]));
-  if (argc == 3 && std::strcmp(argv[1], "shuffle") == 0) return Shuffle(std::atoll(argv[2]));
-  std::fprintf(stderr, "usage: ember_bench_scale memcpy MB | shuffle ROWS_PER_RANK | split ROWS\n");
+  if ((argc == 3 || argc == 4) && std::strcmp(argv[1], "shuffle") == 0) {
+    return Shuffle(std::atoll(argv[2]), argc == 4 ? std::max(1, std::atoi(argv[3])) : 11);
+  }
+  std::fprintf(stderr, "usage: ember_bench_scale memcpy MB | shuffle ROWS_PER_RANK [ITERATIONS=11] | split ROWS\n");
   return 2;
 }

@@ -47,20 +47,20 @@ void PutColumn(const Column& c, std::string* out) {
 
 // Reads a message; every read checks the bounds.
 struct Reader {
-  Reader(std::shared_ptr<const std::string> bytes, size_t begin, size_t end, int message)
-      : bytes_(std::move(bytes)), pos_(begin), end_(end), begin_(begin), message_(message) {}
+  Reader(const char* data, std::shared_ptr<const void> owner, size_t begin, size_t end, int message)
+      : data_(data), owner_(std::move(owner)), pos_(begin), end_(end), begin_(begin), message_(message) {}
 
   Result<uint64_t> U64() {
     if (end_ - pos_ < 8) return Truncated();
     uint64_t v;
-    std::memcpy(&v, bytes_->data() + pos_, 8);
+    std::memcpy(&v, data_ + pos_, 8);
     pos_ += 8;
     return v;
   }
   Result<std::string_view> Str() {
     EMBER_ASSIGN_OR_RETURN(uint64_t n, U64());
     if (end_ - pos_ < n) return Truncated();
-    std::string_view s(bytes_->data() + pos_, n);
+    std::string_view s(data_ + pos_, n);
     pos_ += n;
     return s;
   }
@@ -79,8 +79,8 @@ struct Reader {
       }
       pos_ += (8 - (pos_ - begin_) % 8) % 8;
       if (pos_ > end_ || end_ - pos_ < size) return Truncated();
-      buffers.push_back(std::make_shared<const Buffer>(reinterpret_cast<const uint8_t*>(bytes_->data() + pos_),
-                                                       static_cast<int64_t>(size), bytes_));
+      buffers.push_back(std::make_shared<const Buffer>(reinterpret_cast<const uint8_t*>(data_ + pos_),
+                                                       static_cast<int64_t>(size), owner_));
       pos_ += size;
     }
     EMBER_ASSIGN_OR_RETURN(uint64_t nchildren, U64());
@@ -118,7 +118,8 @@ struct Reader {
     return DataLoss("binary batch message " + std::to_string(message_) + ": " + what);
   }
 
-  std::shared_ptr<const std::string> bytes_;
+  const char* data_;
+  std::shared_ptr<const void> owner_;
   size_t pos_, end_, begin_;
   int message_;
 };
@@ -290,11 +291,11 @@ void AppendGatheredStrings(std::string* o, const int32_t* off, const char* chars
 
 namespace {
 
-// Packing rows by destination bitmask (the routing's `bits`): the values of a block of rows
-// whose bits are set, in order, written to `to`, their number returned. Four 8-byte or
-// eight 4-byte values at a time are packed by one permutation and written by one 32-byte
-// store, which is why `to` needs kPackSlack bytes of room past the packed values. Blocks
-// start at a multiple of 8 rows.
+// Packing rows by destination bitmask (the routing's `bits`): of rows [begin, end), whose
+// values start at `v` (row begin's), those whose bits are set, in order, written to `to`;
+// their number returned. Four 8-byte or eight 4-byte values at a time are packed by one
+// permutation and written by one 32-byte store, which is why `to` needs kPackSlack bytes of
+// room past the packed values.
 constexpr int64_t kPackSlack = 32;
 
 // kPackTable[m]: the 4-byte lanes of the values selected by mask `m`, first, in order.
@@ -325,10 +326,10 @@ inline uint64_t BitsAt(const uint64_t* bits, int64_t r) { return bits[r >> 6] >>
 
 // The portable form: every value written, the cursor moved by its bit.
 template <int W>
-int64_t PackScalar(const uint64_t* bits, const uint8_t* v, int64_t begin, int64_t end, uint8_t* to) {
+int64_t PackScalar(const uint64_t* bits, int64_t begin, int64_t end, const uint8_t* v, uint8_t* to) {
   int64_t k = 0;
   for (int64_t r = begin; r < end; ++r) {
-    std::memcpy(to + k * W, v + r * W, W);
+    std::memcpy(to + k * W, v + (r - begin) * W, W);
     k += static_cast<int64_t>(BitsAt(bits, r) & 1);
   }
   return k;
@@ -337,19 +338,19 @@ int64_t PackScalar(const uint64_t* bits, const uint8_t* v, int64_t begin, int64_
 #if defined(__x86_64__) && defined(__GNUC__)
 #define EMBER_PACK_AVX2 1
 template <int W>
-__attribute__((target("avx2"))) int64_t PackAvx2(const uint64_t* bits, const uint8_t* v, int64_t begin, int64_t end,
+__attribute__((target("avx2,popcnt"))) int64_t PackAvx2(const uint64_t* bits, int64_t begin, int64_t end, const uint8_t* v,
                                                  uint8_t* to) {
   constexpr int kLanes = 32 / W;  // values per vector
   int64_t k = 0, r = begin;
   for (; r + kLanes <= end; r += kLanes) {
     const unsigned m = static_cast<unsigned>(BitsAt(bits, r)) & ((1u << kLanes) - 1);
-    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(v + r * W));
+    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(v + (r - begin) * W));
     const int32_t* lanes = W == 8 ? kPackTable.by8[m] : kPackTable.by4[m];
     const __m256i perm = _mm256_load_si256(reinterpret_cast<const __m256i*>(lanes));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(to + k * W), _mm256_permutevar8x32_epi32(x, perm));
     k += __builtin_popcount(m);
   }
-  return k + PackScalar<W>(bits, v, r, end, to + k * W);
+  return k + PackScalar<W>(bits, r, end, v + (r - begin) * W, to + k * W);
 }
 #endif
 
@@ -364,35 +365,123 @@ std::atomic<bool>& UseAvx2() {
 }
 
 template <int W>
-int64_t Pack(const uint64_t* bits, const uint8_t* v, int64_t begin, int64_t end, uint8_t* to) {
+int64_t Pack(const uint64_t* bits, int64_t begin, int64_t end, const void* v, void* to) {
+  const auto* from = static_cast<const uint8_t*>(v);
+  auto* into = static_cast<uint8_t*>(to);
 #ifdef EMBER_PACK_AVX2
-  if (UseAvx2().load(std::memory_order_relaxed)) return PackAvx2<W>(bits, v, begin, end, to);
+  if (UseAvx2().load(std::memory_order_relaxed)) return PackAvx2<W>(bits, begin, end, from, into);
 #endif
-  return PackScalar<W>(bits, v, begin, end, to);
+  return PackScalar<W>(bits, begin, end, from, into);
 }
 
+constexpr int64_t kPackBlock = 1024;  // rows packed at a time
+
 // Column `v` (rows values of W bytes, no nulls) split by routing.bits: the kept rows into a
-// new buffer (returned), the others appended to their messages, a block of rows at a time so
-// that each block is read from memory once for every destination.
+// new buffer (returned), the others appended to their messages (msgs[d], null for none), a
+// block of rows at a time so that each block is read from memory once for every destination.
 template <int W>
 BufferPtr PackColumn(const uint8_t* v, int64_t rows, const Routing& routing, int keep, std::vector<std::string*>& msgs) {
   const int n = static_cast<int>(routing.count.size());
   uint8_t* kept = nullptr;
   BufferPtr out = NewBuffer(routing.count[keep] * W, &kept, kPackSlack);
-  constexpr int64_t kBlock = 1024;
-  alignas(32) uint8_t stage[kBlock * W + kPackSlack];
+  alignas(32) uint8_t stage[kPackBlock * W + kPackSlack];
   int64_t at = 0;
-  for (int64_t b = 0; b < rows; b += kBlock) {
-    const int64_t e = std::min(rows, b + kBlock);
+  for (int64_t b = 0; b < rows; b += kPackBlock) {
+    const int64_t e = std::min(rows, b + kPackBlock);
     for (int d = 0; d < n; ++d) {
-      const uint64_t* bits = routing.bits.data() + static_cast<size_t>(d) * routing.words;
       if (d == keep) {
-        at += Pack<W>(bits, v, b, e, kept + at * W);
+        at += Pack<W>(routing.bits_of(d), b, e, v + b * W, kept + at * W);
       } else if (msgs[d] != nullptr) {
-        const int64_t k = Pack<W>(bits, v, b, e, stage);
+        const int64_t k = Pack<W>(routing.bits_of(d), b, e, v + b * W, stage);
         msgs[d]->append(reinterpret_cast<const char*>(stage), static_cast<size_t>(k * W));
       }
     }
+  }
+  return out;
+}
+
+// A string column (offsets `off`, characters `chars` .. chars_end, no nulls) split by
+// routing.bits, as PackColumn: each destination's offsets from its rows' lengths packed a
+// block at a time, then its characters, its rows found by scanning its bits. The kept rows'
+// buffers are returned; each message gets the column's buffers after its header (offsets'
+// size, offsets, characters' size, characters).
+struct StringBuffers {
+  BufferPtr offsets, chars;
+};
+StringBuffers PackStrings(const int32_t* off, const char* chars, const char* chars_end, int64_t rows,
+                          const Routing& routing, int keep, std::vector<std::string*>& msgs) {
+  const int n = static_cast<int>(routing.count.size());
+  StringBuffers out;
+  uint8_t* kept_raw = nullptr;
+  out.offsets = NewBuffer((routing.count[keep] + 1) * 4, &kept_raw, kPackSlack);
+  int32_t* kept_off = reinterpret_cast<int32_t*>(kept_raw);
+  for (int d = 0; d < n; ++d) {
+    if (msgs[d] == nullptr) continue;
+    PutU64(msgs[d], static_cast<uint64_t>((routing.count[d] + 1) * 4));
+    PadTo8(msgs[d]);
+  }
+  std::vector<int32_t> at(n, 0);  // characters so far, per destination
+  int64_t kept_rows = 0;
+  alignas(32) int32_t lengths[kPackBlock], packed[kPackBlock + kPackSlack / 4], stage[kPackBlock];
+  for (int64_t b = 0; b < rows; b += kPackBlock) {
+    const int64_t e = std::min(rows, b + kPackBlock);
+    for (int64_t i = 0; i < e - b; ++i) lengths[i] = off[b + i + 1] - off[b + i];
+    for (int d = 0; d < n; ++d) {
+      if (d != keep && msgs[d] == nullptr) continue;
+      const int64_t k = Pack<4>(routing.bits_of(d), b, e, lengths, packed);
+      int32_t* to = d == keep ? kept_off + kept_rows : stage;
+      int32_t a = at[d];
+      for (int64_t j = 0; j < k; ++j) {
+        to[j] = a;
+        a += packed[j];
+      }
+      at[d] = a;
+      if (d == keep) {
+        kept_rows += k;
+      } else {
+        msgs[d]->append(reinterpret_cast<const char*>(stage), static_cast<size_t>(k * 4));
+      }
+    }
+  }
+  kept_off[kept_rows] = at[keep];
+  uint8_t* kept_chars = nullptr;
+  out.chars = NewBuffer(at[keep], &kept_chars, 16);
+  for (int d = 0; d < n; ++d) {
+    std::string* o = msgs[d];
+    if (d != keep && o == nullptr) continue;
+    if (o) {
+      o->append(reinterpret_cast<const char*>(&at[d]), 4);  // the last offset
+      PutU64(o, static_cast<uint64_t>(at[d]));
+      PadTo8(o);
+    }
+    char* to = d == keep ? reinterpret_cast<char*>(kept_chars) : nullptr;
+    const char* to_end = d == keep ? to + at[keep] + 16 : nullptr;
+    char block[kStage];
+    size_t used = 0;
+    const uint64_t* bits = routing.bits_of(d);
+    for (int64_t w = 0; w < routing.words; ++w) {
+      for (uint64_t m = bits[w]; m != 0; m &= m - 1) {
+        const int64_t r = w * 64 + __builtin_ctzll(m);
+        const char* from = chars + off[r];
+        const size_t len = static_cast<size_t>(off[r + 1] - off[r]);
+        if (to != nullptr) {
+          CopyString(to, to_end, from, chars_end, len);
+          to += len;
+          continue;
+        }
+        if (used + len > kStage) {
+          o->append(block, used);
+          used = 0;
+          if (len > kStage) {
+            o->append(from, len);
+            continue;
+          }
+        }
+        CopyString(block + used, block + kStage, from, chars_end, len);
+        used += len;
+      }
+    }
+    if (o) o->append(block, used);
   }
   return out;
 }
@@ -417,46 +506,6 @@ void CountDestinations(std::span<const int> dest, std::vector<int64_t>* counts) 
   }
   std::fill(counts->begin(), counts->end(), 0);
   for (int d : dest) ++(*counts)[d];
-}
-
-// Rows into their destinations' regions in one branch-free pass: each row is written to the
-// next slot of every destination and only its own destination's count moves. The counts are
-// scalars, and the last destination's slot is the row less the others' counts: with a
-// pointer or a count in an array per destination, every store waits on the one before (six
-// times slower). A region may be written one slot past its rows: each needs a spare slot.
-// For 2, 3 or 4 destinations.
-void Compact(std::span<const int> dest, int n, int32_t* const* o) {
-  const int64_t rows = static_cast<int64_t>(dest.size());
-  const int* v = dest.data();
-  int64_t k0 = 0, k1 = 0, k2 = 0;
-  if (n == 2) {
-    for (int64_t r = 0; r < rows; ++r) {
-      const int d = v[r];
-      o[0][k0] = static_cast<int32_t>(r);
-      o[1][r - k0] = static_cast<int32_t>(r);
-      k0 += d == 0;
-    }
-  } else if (n == 3) {
-    for (int64_t r = 0; r < rows; ++r) {
-      const int d = v[r];
-      o[0][k0] = static_cast<int32_t>(r);
-      o[1][k1] = static_cast<int32_t>(r);
-      o[2][r - k0 - k1] = static_cast<int32_t>(r);
-      k0 += d == 0;
-      k1 += d == 1;
-    }
-  } else {
-    for (int64_t r = 0; r < rows; ++r) {
-      const int d = v[r];
-      o[0][k0] = static_cast<int32_t>(r);
-      o[1][k1] = static_cast<int32_t>(r);
-      o[2][k2] = static_cast<int32_t>(r);
-      o[3][r - k0 - k1 - k2] = static_cast<int32_t>(r);
-      k0 += d == 0;
-      k1 += d == 1;
-      k2 += d == 2;
-    }
-  }
 }
 
 // bits[d * words + r / 64] bit r % 64: whether row r goes to destination d (d < n <= 4).
@@ -515,22 +564,22 @@ bool UseVectorSplitting(bool on) {
 Routing Route(std::span<const int> dest, int n) {
   Routing out;
   out.count.assign(n, 0);
-  out.start.assign(n, 0);
-  CountDestinations(dest, &out.count);
-  for (int d = 1; d < n; ++d) out.start[d] = out.start[d - 1] + out.count[d - 1] + 1;  // + 1: Compact's spare
-  out.order.reset(new int32_t[dest.size() + static_cast<size_t>(n)]);
   if (n >= 2 && n <= 4) {
-    int32_t* regions[4] = {};
-    for (int d = 0; d < n; ++d) regions[d] = out.order.get() + out.start[d];
-    Compact(dest, n, regions);
-    // One bitmask per destination, for packing fixed-width columns.
     out.words = (static_cast<int64_t>(dest.size()) + 63) / 64;
     out.bits.assign(static_cast<size_t>(out.words * n), 0);
     DestinationBits(dest, n, out.words, out.bits.data());
-  } else {
-    std::vector<int64_t> next(out.start);
-    for (size_t r = 0; r < dest.size(); ++r) out.order[next[dest[r]]++] = static_cast<int32_t>(r);
+    for (int d = 0; d < n; ++d) {
+      const uint64_t* bits = out.bits_of(d);
+      for (int64_t w = 0; w < out.words; ++w) out.count[d] += __builtin_popcountll(bits[w]);
+    }
+    return out;
   }
+  CountDestinations(dest, &out.count);
+  out.start.assign(n, 0);
+  for (int d = 1; d < n; ++d) out.start[d] = out.start[d - 1] + out.count[d - 1];
+  out.order.resize(dest.size());
+  std::vector<int64_t> next(out.start);
+  for (size_t r = 0; r < dest.size(); ++r) out.order[next[dest[r]]++] = static_cast<int32_t>(r);
   return out;
 }
 
@@ -550,7 +599,26 @@ Result<Batch> EncodeRouted(const Batch& batch, const Routing& routing, int keep,
   const int64_t rows = batch.num_rows();
   const std::vector<int64_t>& counts = routing.count;
   if (counts[keep] == rows) return batch;  // all of it stays: no copy
-  auto rows_for = [&](int d) { return routing.rows(d); };
+  // Each destination's rows in order, for the columns that are gathered: the routing's, or
+  // (when it has bitmasks) made from them when a column first needs them.
+  std::vector<int32_t> order_from_bits;
+  std::vector<int64_t> start_from_bits;
+  auto rows_for = [&](int d) -> const int32_t* {
+    if (routing.bits.empty()) return routing.order.data() + routing.start[d];
+    if (start_from_bits.empty()) {
+      start_from_bits.assign(n, 0);
+      for (int e = 1; e < n; ++e) start_from_bits[e] = start_from_bits[e - 1] + counts[e - 1];
+      order_from_bits.resize(static_cast<size_t>(rows));
+      for (int e = 0; e < n; ++e) {
+        int32_t* to = order_from_bits.data() + start_from_bits[e];
+        const uint64_t* bits = routing.bits_of(e);
+        for (int64_t w = 0; w < routing.words; ++w) {
+          for (uint64_t m = bits[w]; m != 0; m &= m - 1) *to++ = static_cast<int32_t>(w * 64 + __builtin_ctzll(m));
+        }
+      }
+    }
+    return order_from_bits.data() + start_from_bits[d];
+  };
   auto sends = [&](int d) { return d != keep && counts[d] > 0; };
   std::vector<size_t> message(n, 0);
   for (int d = 0; d < n; ++d) {
@@ -565,26 +633,37 @@ Result<Batch> EncodeRouted(const Batch& batch, const Routing& routing, int keep,
     const Column& c = *column;
     const int width = FixedWidth(c.type_id());
     const bool is_string = c.type_id() == TypeId::kString || c.type_id() == TypeId::kBinary;
-    if (c.null_count() == 0 && width > 0 && !routing.bits.empty()) {
+    if (c.null_count() == 0 && (width > 0 || is_string) && !routing.bits.empty()) {
       // Packed by the destinations' bitmasks, all destinations in one pass over the values.
       std::vector<std::string*> msgs(n, nullptr);
       for (int d = 0; d < n; ++d) {
         if (!sends(d)) continue;
         std::string* o = msgs[d] = &(*out)[d];
         PutU64(o, static_cast<uint64_t>(counts[d]));
-        PutU64(o, 0);             // nulls
-        PutU64(o, 0);             // offset
-        PutU64(o, 2);             // buffers
-        PutU64(o, ~uint64_t{0});  // no validity bitmap
-        PutU64(o, static_cast<uint64_t>(counts[d] * width));
-        PadTo8(o);
+        PutU64(o, 0);                    // nulls
+        PutU64(o, 0);                    // offset
+        PutU64(o, width > 0 ? 2 : 3);    // buffers
+        PutU64(o, ~uint64_t{0});         // no validity bitmap
+        if (width > 0) {
+          PutU64(o, static_cast<uint64_t>(counts[d] * width));
+          PadTo8(o);
+        }
       }
-      const uint8_t* v = reinterpret_cast<const uint8_t*>(c.buffers()[1]->data()) + c.offset() * width;
-      BufferPtr values = width == 8 ? PackColumn<8>(v, rows, routing, keep, msgs) : PackColumn<4>(v, rows, routing, keep, msgs);
+      std::vector<BufferPtr> buffers = {nullptr};
+      if (width > 0) {
+        const uint8_t* v = reinterpret_cast<const uint8_t*>(c.buffers()[1]->data()) + c.offset() * width;
+        buffers.push_back(width == 8 ? PackColumn<8>(v, rows, routing, keep, msgs)
+                                     : PackColumn<4>(v, rows, routing, keep, msgs));
+      } else {
+        const char* chars = c.StringData();
+        StringBuffers b = PackStrings(c.Offsets(), chars, chars + c.buffers()[2]->size(), rows, routing, keep, msgs);
+        buffers.push_back(std::move(b.offsets));
+        buffers.push_back(std::move(b.chars));
+      }
       for (std::string* o : msgs) {
         if (o) PutU64(o, 0);  // no children
       }
-      if (counts[keep] > 0) kept.push_back(Column::MakeUnchecked(c.type(), counts[keep], {nullptr, values}, {}, 0));
+      if (counts[keep] > 0) kept.push_back(Column::MakeUnchecked(c.type(), counts[keep], std::move(buffers), {}, 0));
       continue;
     }
     if (c.null_count() == 0 && (width > 0 || is_string)) {
@@ -698,18 +777,23 @@ Result<std::vector<Batch>> EncodeSplit(std::span<const Batch> batches, std::span
 }
 
 Result<std::vector<Batch>> DecodeBatches(std::shared_ptr<const std::string> bytes) {
+  const std::string_view view(*bytes);
+  return DecodeBatches(view, std::move(bytes));
+}
+
+Result<std::vector<Batch>> DecodeBatches(std::string_view bytes, std::shared_ptr<const void> owner) {
   std::vector<Batch> out;
   size_t pos = 0;
   for (int message = 0;; ++message) {
     pos += (8 - pos % 8) % 8;
-    if (pos >= bytes->size()) break;
-    Reader r(bytes, pos, bytes->size(), message);
+    if (pos >= bytes.size()) break;
+    Reader r(bytes.data(), owner, pos, bytes.size(), message);
     EMBER_ASSIGN_OR_RETURN(uint64_t length, r.U64());
-    if (bytes->size() - r.pos() < length || length < 8) return r.Bad("truncated");
+    if (bytes.size() - r.pos() < length || length < 8) return r.Bad("truncated");
     const size_t end = r.pos() + length;
     r.end_ = end;
     r.begin_ = pos;
-    if (std::memcmp(bytes->data() + r.pos(), kMagic, 4) != 0) return r.Bad("not a batch (bad magic)");
+    if (std::memcmp(bytes.data() + r.pos(), kMagic, 4) != 0) return r.Bad("not a batch (bad magic)");
     r.pos_ += 8;
     EMBER_ASSIGN_OR_RETURN(uint64_t rows, r.U64());
     EMBER_ASSIGN_OR_RETURN(uint64_t nfields, r.U64());

@@ -25,15 +25,16 @@ void EncodeBatch(const Batch& batch, std::string* out);
 // fixed width or strings are scattered straight into the messages (one copy); others are
 // taken, then encoded. `dest` has one entry per row, each in [0, out->size()).
 Result<Batch> EncodeSplit(const Batch& batch, std::span<const int> dest, int keep, std::vector<std::string>* out);
-// The rows of a batch by destination: destination d's rows, ascending, are
-// rows(d)[0 .. count[d]). For 2 to 4 destinations also a bitmask per destination: bit r of
-// bits[d * words ...] is set when row r goes to d.
+// The rows of a batch by destination. For 2 to 4 destinations a bitmask per destination:
+// bit r of bits_of(d) is set when row r goes to d; beyond, `order`: destination d's rows,
+// ascending, are order[start[d] .. start[d] + count[d]).
 struct Routing {
-  std::unique_ptr<int32_t[]> order;
-  std::vector<int64_t> start, count;
+  std::vector<int64_t> count;
   std::vector<uint64_t> bits;
-  int64_t words = 0;
-  const int32_t* rows(int d) const { return order.get() + start[d]; }
+  int64_t words = 0;  // per destination
+  std::vector<int32_t> order;
+  std::vector<int64_t> start;
+  const uint64_t* bits_of(int d) const { return bits.data() + static_cast<size_t>(d) * static_cast<size_t>(words); }
 };
 // The routing of rows to `n` destinations (dest[r] in [0, n), at most 2^31 - 1 rows).
 Routing Route(std::span<const int> dest, int n);
@@ -49,5 +50,7 @@ Result<std::vector<Batch>> EncodeSplit(std::span<const Batch> batches, std::span
 // The batches of `bytes` (messages appended by EncodeBatch). The batches keep `bytes`
 // alive. DataLoss naming the message and column when the bytes are not such messages.
 Result<std::vector<Batch>> DecodeBatches(std::shared_ptr<const std::string> bytes);
+// The same over `bytes` that `owner` keeps alive (8-aligned in memory, as malloc gives).
+Result<std::vector<Batch>> DecodeBatches(std::string_view bytes, std::shared_ptr<const void> owner);
 
 }  // namespace ember

@@ -31,8 +31,8 @@ std::string EncodeFrame(const DataFrame& frame) {
 }
 
 // Decodes `bytes` (one rank's messages) into `parts`, checking them against `schema`.
-Status DecodeInto(std::string bytes, const SchemaPtr& schema, int sender, std::vector<Batch>* parts) {
-  Result<std::vector<Batch>> batches = DecodeBatches(std::make_shared<const std::string>(std::move(bytes)));
+Status DecodeInto(const RawBytes& bytes, const SchemaPtr& schema, int sender, std::vector<Batch>* parts) {
+  Result<std::vector<Batch>> batches = DecodeBatches(bytes.view(), bytes.data);
   if (!batches.ok()) return batches.status().WithContext("rows from rank " + std::to_string(sender));
   for (Batch& b : *batches) {
     if (!b.schema()->Equals(*schema)) {
@@ -51,13 +51,13 @@ Result<DataFrame> SendRows(const DataFrame& in, const std::vector<std::vector<in
   std::vector<std::string> out(n);
   EMBER_ASSIGN_OR_RETURN(std::vector<Batch> mine, EncodeSplit(in.partitions(), dest, me, &out));
   if (n == 1) return DataFrame::Make(in.schema(), std::move(mine));
-  EMBER_ASSIGN_OR_RETURN(std::vector<Bytes> in_bytes, ctx.comm->AllToAllV(std::move(out), ExchangeDeadline()));
+  EMBER_ASSIGN_OR_RETURN(std::vector<RawBytes> in_bytes, ctx.comm->AllToAllRaw(std::move(out), ExchangeDeadline()));
   std::vector<Batch> parts;
   for (int s = 0; s < n; ++s) {
     if (s == me) {
       for (Batch& b : mine) parts.push_back(std::move(b));
     } else {
-      EMBER_RETURN_IF_ERROR(DecodeInto(std::move(in_bytes[s]), in.schema(), s, &parts));
+      EMBER_RETURN_IF_ERROR(DecodeInto(in_bytes[s], in.schema(), s, &parts));
     }
   }
   return DataFrame::Make(in.schema(), std::move(parts));
@@ -262,7 +262,7 @@ Result<DataFrame> BroadcastFrame(const DataFrame& in, int root, const ExecContex
   EMBER_RETURN_IF_ERROR(ctx.comm->Broadcast(&bytes, root, ExchangeDeadline()));
   if (MyRank(ctx) == root) return in;
   std::vector<Batch> parts;
-  EMBER_RETURN_IF_ERROR(DecodeInto(std::move(bytes), in.schema(), root, &parts));
+  EMBER_RETURN_IF_ERROR(DecodeInto(RawBytes::Of(std::move(bytes)), in.schema(), root, &parts));
   return DataFrame::Make(in.schema(), std::move(parts));
 }
 
@@ -274,7 +274,7 @@ Result<DataFrame> AllGatherFrame(const DataFrame& in, const ExecContext& ctx) {
     if (s == MyRank(ctx)) {
       parts.insert(parts.end(), in.partitions().begin(), in.partitions().end());
     } else {
-      EMBER_RETURN_IF_ERROR(DecodeInto(std::move(all[s]), in.schema(), s, &parts));
+      EMBER_RETURN_IF_ERROR(DecodeInto(RawBytes::Of(std::move(all[s])), in.schema(), s, &parts));
     }
   }
   return DataFrame::Make(in.schema(), std::move(parts));
@@ -289,7 +289,7 @@ Result<DataFrame> CollectToRank(const DataFrame& in, int root, const ExecContext
       if (s == root) {
         parts.insert(parts.end(), in.partitions().begin(), in.partitions().end());
       } else {
-        EMBER_RETURN_IF_ERROR(DecodeInto(std::move(all[s]), in.schema(), s, &parts));
+        EMBER_RETURN_IF_ERROR(DecodeInto(RawBytes::Of(std::move(all[s])), in.schema(), s, &parts));
       }
     }
   }

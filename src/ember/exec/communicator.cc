@@ -2,7 +2,9 @@
 
 #include <cstdint>
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 
 #include "ember/base/status_macros.h"
 
@@ -25,6 +27,31 @@ void ReduceInto(std::span<T> acc, const Bytes& b, ReduceOp op) {
 }
 
 }  // namespace
+
+RawBytes RawBytes::Of(Bytes b) {
+  auto owner = std::make_shared<Bytes>(std::move(b));
+  RawBytes out;
+  out.size = owner->size();
+  out.data = std::shared_ptr<char>(owner, owner->data());
+  return out;
+}
+
+RawBytes RawBytes::Allocate(size_t size) {
+  char* p = static_cast<char*>(std::malloc(std::max<size_t>(size, 1)));
+  if (p == nullptr) throw std::bad_alloc();
+  RawBytes out;
+  out.data = std::shared_ptr<char>(p, [](char* q) { std::free(q); });
+  out.size = size;
+  return out;
+}
+
+Result<std::vector<RawBytes>> Communicator::AllToAllRaw(std::vector<Bytes> to_each, Deadline deadline) {
+  EMBER_ASSIGN_OR_RETURN(std::vector<Bytes> in, AllToAllV(std::move(to_each), deadline));
+  std::vector<RawBytes> out;
+  out.reserve(in.size());
+  for (Bytes& b : in) out.push_back(RawBytes::Of(std::move(b)));
+  return out;
+}
 
 template <typename T>
 Status ExchangeCommunicator::AllReduceT(std::span<T> inout, ReduceOp op, Deadline d) {

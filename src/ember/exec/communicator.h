@@ -19,6 +19,18 @@ namespace ember {
 
 using Bytes = std::string;
 
+// Bytes received into memory that was not zero-filled first (a shuffle's tens of MB): the
+// `size` bytes at data.get(), alive while `data` is.
+struct RawBytes {
+  std::shared_ptr<char> data;
+  size_t size = 0;
+  std::string_view view() const { return {data.get(), size}; }
+  // `b`'s bytes, moved (no copy).
+  static RawBytes Of(Bytes b);
+  // `size` bytes of uninitialized memory (std::bad_alloc when there is none).
+  static RawBytes Allocate(size_t size);
+};
+
 enum class ReduceOp { kSum, kMin, kMax };
 
 // One instance per rank; not shared between threads of different ranks.
@@ -36,6 +48,9 @@ class Communicator {
   virtual Result<std::vector<Bytes>> AllGather(Bytes mine, Deadline deadline) = 0;
   // `to_each[r]` goes to rank r; returns what each rank sent to this one, indexed by sender.
   virtual Result<std::vector<Bytes>> AllToAllV(std::vector<Bytes> to_each, Deadline deadline) = 0;
+  // AllToAllV into memory that is not zero-filled before the bytes land (a shuffle's way).
+  // By default AllToAllV's strings, moved.
+  virtual Result<std::vector<RawBytes>> AllToAllRaw(std::vector<Bytes> to_each, Deadline deadline);
   // Replaces `*data` on every rank with root's bytes.
   virtual Status Broadcast(Bytes* data, int root, Deadline deadline) = 0;
   // On root: every rank's bytes indexed by rank; elsewhere an empty vector.

@@ -71,6 +71,13 @@ TEST(CommunicatorTest, AllToAllVRoutesMessages) {
     for (int r = 0; r < 3; ++r) {
       if ((*in)[r] != std::to_string(r) + "->" + std::to_string(c.rank())) return Internal("bad route");
     }
+    // The same into raw (not zero-filled) memory.
+    auto raw = c.AllToAllRaw(out, Deadline::In(5s));
+    if (!raw.ok()) return raw.status();
+    for (int r = 0; r < 3; ++r) {
+      if ((*raw)[r].view() != std::to_string(r) + "->" + std::to_string(c.rank())) return Internal("bad raw route");
+    }
+    if (c.AllToAllRaw(std::vector<Bytes>(2), Deadline::In(5s)).ok()) return Internal("two messages for three ranks");
     Bytes b = c.rank() == 1 ? "hello" : "";
     Status s = c.Broadcast(&b, 1, Deadline::In(5s));
     if (!s.ok()) return s;

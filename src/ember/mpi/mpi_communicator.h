@@ -57,10 +57,16 @@ class MpiCommunicator final : public ExchangeCommunicator {
   // The host this rank runs on.
   const std::string& host() const { return host_; }
 
+ Result<std::vector<RawBytes>> AllToAllRaw(std::vector<Bytes> to_each, Deadline deadline) override;
+
  protected:
   Result<std::vector<Bytes>> Exchange(const std::string& op, std::vector<Bytes> out, Deadline deadline) override;
 
  private:
+  // Exchange received into strings (Bytes) or into memory that is not zero-filled (RawBytes).
+  template <typename In>
+  Result<std::vector<In>> ExchangeInto(const std::string& op, std::vector<Bytes> out, Deadline deadline);
+
   struct Impl;
   MpiCommunicator(std::unique_ptr<Impl> impl, const MpiOptions& options);
 

@@ -112,6 +112,13 @@ TEST(MpiCommunicatorTest, AllToAllVDeliversEachMessageToItsRankInPieces) {
     }
   }
   EXPECT_FALSE(c->AllToAllV(std::vector<Bytes>(2), kDeadline).ok());  // one message per rank
+  // The same into memory that is not zero-filled first (a shuffle's way).
+  auto raw = c->AllToAllRaw(out, kDeadline);
+  ASSERT_THAT(raw, IsOk());
+  for (int from = 0; from < 3; ++from) {
+    EXPECT_EQ((*raw)[from].view(), (*in)[from]) << "from " << from;
+  }
+  EXPECT_FALSE(c->AllToAllRaw(std::vector<Bytes>(2), kDeadline).ok());
 }
 
 // The distributed frame operations over real ranks: each rank holds ids r, r + 3, ...
