@@ -551,6 +551,8 @@ void DestinationBits(std::span<const int> dest, int n, int64_t words, uint64_t* 
 
 }  // namespace
 
+bool VectorSplitting() { return UseAvx2().load(std::memory_order_relaxed); }
+
 bool UseVectorSplitting(bool on) {
   const bool was = UseAvx2().load();
 #ifdef EMBER_PACK_AVX2
@@ -742,11 +744,8 @@ Result<Batch> EncodeRouted(const Batch& batch, const Routing& routing, int keep,
 Result<std::vector<Batch>> EncodeSplit(std::span<const Batch> batches, std::span<const std::vector<int>> dest, int keep,
                                        std::vector<std::string>* out) {
   if (dest.size() != batches.size()) return InvalidArgument("EncodeSplit: one destination list per batch");
-  // Every batch routed first, then room for every message: growing a string of tens of MB
-  // as it fills copies it.
   const int n = static_cast<int>(out->size());
   std::vector<Routing> routings;
-  std::vector<int64_t> room(n, 0);
   for (size_t b = 0; b < batches.size(); ++b) {
     const int64_t rows = batches[b].num_rows();
     if (static_cast<int64_t>(dest[b].size()) != rows) {
@@ -758,10 +757,26 @@ Result<std::vector<Batch>> EncodeSplit(std::span<const Batch> batches, std::span
                              " rows (at most 2^31 - 1)");
     }
     routings.push_back(Route(dest[b], n));
+  }
+  return EncodeRouted(batches, routings, keep, out);
+}
+
+Result<std::vector<Batch>> EncodeRouted(std::span<const Batch> batches, std::span<const Routing> routings, int keep,
+                                        std::vector<std::string>* out) {
+  if (routings.size() != batches.size()) return InvalidArgument("EncodeRouted: one routing per batch");
+  // Room for every message first: growing a string of tens of MB as it fills copies it.
+  const int n = static_cast<int>(out->size());
+  std::vector<int64_t> room(n, 0);
+  for (size_t b = 0; b < batches.size(); ++b) {
+    const int64_t rows = batches[b].num_rows();
+    if (static_cast<int>(routings[b].count.size()) != n) {
+      return InvalidArgument("EncodeRouted: batch " + std::to_string(b) + " is routed to " +
+                             std::to_string(routings[b].count.size()) + " destinations, not " + std::to_string(n));
+    }
     int64_t size = 0;
     for (const ColumnPtr& c : batches[b].columns()) size += EncodedSize(*c);
     for (int d = 0; d < n; ++d) {
-      const int64_t k = routings.back().count[d];
+      const int64_t k = routings[b].count[d];
       if (k > 0) room[d] += 1024 + 256 * batches[b].num_columns() + size * k / rows;
     }
   }

@@ -41,12 +41,17 @@ Routing Route(std::span<const int> dest, int n);
 // Whether splitting uses the CPU's vector instructions (AVX2) where it has them (the
 // default); returns the previous setting. For tests of the portable form.
 bool UseVectorSplitting(bool on);
+// Whether it does now.
+bool VectorSplitting();
 // EncodeSplit with the rows already routed (routing.count.size() == out->size()).
 Result<Batch> EncodeRouted(const Batch& batch, const Routing& routing, int keep, std::vector<std::string>* out);
 // EncodeSplit of each of `batches` (dest[b] for batch b) into the same messages, with room
 // for all of them reserved first; returns the kept rows' batches (the non-empty ones).
 Result<std::vector<Batch>> EncodeSplit(std::span<const Batch> batches, std::span<const std::vector<int>> dest, int keep,
                                        std::vector<std::string>* out);
+// EncodeSplit of many batches with their rows already routed (routings[b] for batch b).
+Result<std::vector<Batch>> EncodeRouted(std::span<const Batch> batches, std::span<const Routing> routings, int keep,
+                                        std::vector<std::string>* out);
 // The batches of `bytes` (messages appended by EncodeBatch). The batches keep `bytes`
 // alive. DataLoss naming the message and column when the bytes are not such messages.
 Result<std::vector<Batch>> DecodeBatches(std::shared_ptr<const std::string> bytes);

@@ -1,6 +1,7 @@
 #include "ember/dist/frame_ops.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -9,6 +10,10 @@
 #include <numeric>
 #include <unordered_map>
 #include <unordered_set>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include "ember/base/status_macros.h"
 #include "ember/core/batch_codec.h"
@@ -44,12 +49,12 @@ Status DecodeInto(const RawBytes& bytes, const SchemaPtr& schema, int sender, st
   return Status::OK();
 }
 
-// The one shuffle: row r of partition p goes to rank dest[p][r]. This rank's result holds
-// the rows it received, senders in rank order, each sender's rows in its order.
-Result<DataFrame> SendRows(const DataFrame& in, const std::vector<std::vector<int>>& dest, const ExecContext& ctx) {
+// The one shuffle: the rows of partition p go to the ranks routings[p] says. This rank's
+// result holds the rows it received, senders in rank order, each sender's rows in its order.
+Result<DataFrame> SendRows(const DataFrame& in, std::span<const Routing> routings, const ExecContext& ctx) {
   const int n = Ranks(ctx), me = MyRank(ctx);
   std::vector<std::string> out(n);
-  EMBER_ASSIGN_OR_RETURN(std::vector<Batch> mine, EncodeSplit(in.partitions(), dest, me, &out));
+  EMBER_ASSIGN_OR_RETURN(std::vector<Batch> mine, EncodeRouted(in.partitions(), routings, me, &out));
   if (n == 1) return DataFrame::Make(in.schema(), std::move(mine));
   EMBER_ASSIGN_OR_RETURN(std::vector<RawBytes> in_bytes, ctx.comm->AllToAllRaw(std::move(out), ExchangeDeadline()));
   std::vector<Batch> parts;
@@ -61,6 +66,20 @@ Result<DataFrame> SendRows(const DataFrame& in, const std::vector<std::vector<in
     }
   }
   return DataFrame::Make(in.schema(), std::move(parts));
+}
+
+// The same with row r of partition p going to rank dest[p][r].
+Result<DataFrame> SendRows(const DataFrame& in, const std::vector<std::vector<int>>& dest, const ExecContext& ctx) {
+  if (dest.size() != static_cast<size_t>(in.num_partitions())) return Internal("SendRows: one destination list per partition");
+  std::vector<Routing> routings;
+  for (int p = 0; p < in.num_partitions(); ++p) {
+    if (static_cast<int64_t>(dest[p].size()) != in.partition(p).num_rows()) {
+      return Internal("SendRows: partition " + std::to_string(p) + " has " + std::to_string(in.partition(p).num_rows()) +
+                      " rows but " + std::to_string(dest[p].size()) + " destinations");
+    }
+    routings.push_back(Route(dest[p], Ranks(ctx)));
+  }
+  return SendRows(in, routings, ctx);
 }
 
 // Column indexes of `names` in `schema`; InvalidArgument naming the missing one.
@@ -189,25 +208,90 @@ void HashColumn(const Column& c, std::vector<uint64_t>* hashes) {
 // as `% n` without a division per row.
 int Destination(uint64_t hash, int n) { return static_cast<int>(((hash >> 32) * static_cast<uint64_t>(n)) >> 32); }
 
-// Where each row goes when rows with equal keys must meet.
-std::vector<std::vector<int>> HashDestinations(const DataFrame& in, const std::vector<int>& cols, int n) {
-  std::vector<std::vector<int>> dest(in.num_partitions());
+// The bitmasks of 64 rows' destinations among n (2 to 4) ranks by the hash of their int64
+// keys `v`: m[d] bit j set when row j goes to d (HashColumn's hash of one column, then
+// Destination, the same numbers as the scalar form).
+void HashBits64Scalar(const int64_t* v, int64_t rows, int n, uint64_t* m) {
+  for (int d = 0; d < n; ++d) m[d] = 0;
+  for (int64_t j = 0; j < rows; ++j) {
+    const int to = Destination(Mix(static_cast<uint64_t>(v[j]) + 1), n);
+    for (int d = 0; d < n; ++d) m[d] |= static_cast<uint64_t>(to == d) << j;
+  }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define EMBER_HASH_AVX2 1
+// Four rows at a time: Mix's 64-bit multiply from three 32-bit ones.
+__attribute__((target("avx2"))) void HashBits64Avx2(const int64_t* v, int n, uint64_t* m) {
+  const __m256i one = _mm256_set1_epi64x(1);
+  const __m256i c = _mm256_set1_epi64x(static_cast<long long>(0xff51afd7ed558ccdull));
+  const __m256i c_hi = _mm256_srli_epi64(c, 32);
+  const __m256i ranks = _mm256_set1_epi64x(n);
+  uint64_t bits[4] = {0, 0, 0, 0};
+  for (int j = 0; j < 64; j += 4) {
+    __m256i h = _mm256_add_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(v + j)), one);
+    h = _mm256_xor_si256(h, _mm256_srli_epi64(h, 33));
+    const __m256i lo = _mm256_mul_epu32(h, c);
+    const __m256i cross = _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(h, 32), c), _mm256_mul_epu32(h, c_hi));
+    h = _mm256_add_epi64(lo, _mm256_slli_epi64(cross, 32));
+    h = _mm256_xor_si256(h, _mm256_srli_epi64(h, 33));
+    const __m256i to = _mm256_srli_epi64(_mm256_mul_epu32(_mm256_srli_epi64(h, 32), ranks), 32);
+    for (int d = 0; d < n; ++d) {
+      const __m256i is = _mm256_cmpeq_epi64(to, _mm256_set1_epi64x(d));
+      bits[d] |= static_cast<uint64_t>(_mm256_movemask_pd(_mm256_castsi256_pd(is))) << j;
+    }
+  }
+  for (int d = 0; d < n; ++d) m[d] = bits[d];
+}
+#endif
+
+// The routing of `rows` rows with int64 keys `v` (no nulls) to n (2 to 4) ranks by hash,
+// straight to the destination bitmasks.
+Routing RouteInt64Keys(const int64_t* v, int64_t rows, int n) {
+  Routing out;
+  out.count.assign(n, 0);
+  out.words = (rows + 63) / 64;
+  out.bits.assign(static_cast<size_t>(out.words * n), 0);
+  uint64_t m[4];
+  for (int64_t w = 0; w < out.words; ++w) {
+    const int64_t from = w * 64, k = std::min<int64_t>(64, rows - from);
+#ifdef EMBER_HASH_AVX2
+    if (k == 64 && VectorSplitting()) {
+      HashBits64Avx2(v + from, n, m);
+    } else {
+      HashBits64Scalar(v + from, k, n, m);
+    }
+#else
+    HashBits64Scalar(v + from, k, n, m);
+#endif
+    for (int d = 0; d < n; ++d) {
+      out.bits[static_cast<size_t>(d * out.words + w)] = m[d];
+      out.count[d] += std::popcount(m[d]);
+    }
+  }
+  return out;
+}
+
+// Where each row goes when rows with equal keys must meet: one routing per partition.
+std::vector<Routing> HashRoutings(const DataFrame& in, const std::vector<int>& cols, int n) {
+  std::vector<Routing> out;
   std::vector<uint64_t> hashes;
+  std::vector<int> dest;
   for (int p = 0; p < in.num_partitions(); ++p) {
     const Batch& b = in.partition(p);
-    if (cols.size() == 1 && b.column(cols[0])->type_id() == TypeId::kInt64 && b.column(cols[0])->null_count() == 0) {
+    const Column& first = *b.column(cols[0]);
+    if (cols.size() == 1 && first.type_id() == TypeId::kInt64 && first.null_count() == 0 && n >= 2 && n <= 4) {
       // One integer key without nulls (the common case): HashColumn's hash, in one pass.
-      const int64_t* v = b.column(cols[0])->Values<int64_t>();
-      dest[p].resize(static_cast<size_t>(b.num_rows()));
-      for (int64_t r = 0; r < b.num_rows(); ++r) dest[p][r] = Destination(Mix(static_cast<uint64_t>(v[r]) + 1), n);
+      out.push_back(RouteInt64Keys(first.Values<int64_t>(), b.num_rows(), n));
       continue;
     }
     hashes.assign(static_cast<size_t>(b.num_rows()), 0);
     for (int c : cols) HashColumn(*b.column(c), &hashes);
-    dest[p].resize(hashes.size());
-    for (size_t r = 0; r < hashes.size(); ++r) dest[p][r] = Destination(hashes[r], n);
+    dest.resize(hashes.size());
+    for (size_t r = 0; r < hashes.size(); ++r) dest[r] = Destination(hashes[r], n);
+    out.push_back(Route(dest, n));
   }
-  return dest;
+  return out;
 }
 
 // A builder per field of `schema`.
@@ -251,7 +335,7 @@ Result<DataFrame> RepartitionByHash(const DataFrame& in, const std::vector<std::
   if (keys.empty()) return InvalidArgument("RepartitionByHash: no key columns");
   EMBER_ASSIGN_OR_RETURN(std::vector<int> cols, Columns(*in.schema(), keys, "RepartitionByHash"));
   if (Ranks(ctx) == 1) return in;
-  return SendRows(in, HashDestinations(in, cols, Ranks(ctx)), ctx);
+  return SendRows(in, HashRoutings(in, cols, Ranks(ctx)), ctx);
 }
 
 // Whole frames -----------------------------------------------------------------------------

@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "ember/core/batch_codec.h"
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
 #include "ember/exec/communicator.h"
@@ -113,6 +114,42 @@ TEST(FrameOpsTest, RepartitionByHashBringsEqualKeysTogether) {
   }
   for (const auto& [key, ranks] : ranks_of_key) EXPECT_EQ(ranks.size(), 1u) << key;
   EXPECT_GT(ranks_of_key.size(), 5u);
+}
+
+// A one-column int64 key without nulls is hashed straight to destination bitmasks (with
+// vector instructions or without); with a null it goes the general way. Both must send
+// every key to the same rank, or joins of such frames would miss rows.
+TEST(FrameOpsTest, OneIntegerKeyGoesWhereTheGeneralHashSendsIt) {
+  std::vector<std::optional<int64_t>> keys;
+  for (int64_t i = 0; i < 1000; ++i) keys.push_back(i * i * 7919 - 500000 + (i % 3 == 0 ? int64_t{1} << 40 : 0));
+  auto schema = *Schema::Make({MakeField("k", Int64Type())});
+  const DataFrame flat = DataFrame::FromBatch(*Batch::Make(schema, {MakeColumn(keys)}));
+  for (size_t i = 0; i < keys.size(); i += 37) keys.insert(keys.begin() + static_cast<std::ptrdiff_t>(i), std::nullopt);
+  const DataFrame with_null = DataFrame::FromBatch(*Batch::Make(schema, {MakeColumn(keys)}));  // in every share
+  for (bool vector : {true, false}) {
+    const bool was = UseVectorSplitting(vector);
+    for (int ranks : {2, 3, 4, 5}) {
+      std::map<std::string, int> rank_of;
+      for (const DataFrame* t : {&flat, &with_null}) {
+        auto shares = OnRanks(ranks, [&](int r, int n, const ExecContext& ctx) {
+          return RepartitionByHash(ShareOf(*t, r, n), {"k"}, ctx);
+        });
+        std::set<int> used;
+        for (int r = 0; r < ranks; ++r) {
+          for (const Batch& b : shares[r].partitions()) {
+            for (int64_t i = 0; i < b.num_rows(); ++i) {
+              const std::string key = FormatValue(*b.column(0), i);
+              auto [at, fresh] = rank_of.emplace(key, r);
+              EXPECT_EQ(at->second, r) << key << " on " << ranks << " ranks, vector " << vector;
+              used.insert(r);
+            }
+          }
+        }
+        EXPECT_EQ(static_cast<int>(used.size()), ranks);
+      }
+    }
+    UseVectorSplitting(was);
+  }
 }
 
 // Columns without nulls and unsliced take the scattering path; every type of it.
