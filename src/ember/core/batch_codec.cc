@@ -12,6 +12,7 @@
 #endif
 
 #include "ember/base/json.h"
+#include "ember/base/memory.h"
 #include "ember/base/status_macros.h"
 #include "ember/core/ops.h"
 
@@ -781,7 +782,11 @@ Result<std::vector<Batch>> EncodeRouted(std::span<const Batch> batches, std::spa
     }
   }
   for (int d = 0; d < n; ++d) {
-    if (d != keep && room[d] > 0) Reserve(&(*out)[d], room[d]);
+    if (d != keep && room[d] > 0) {
+      Reserve(&(*out)[d], room[d]);
+      // Another rank's process copies the message out of this memory.
+      AdviseHugePages((*out)[d].data() + (*out)[d].size(), (*out)[d].capacity() - (*out)[d].size());
+    }
   }
   std::vector<Batch> kept;
   for (size_t b = 0; b < batches.size(); ++b) {
