@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Scale-out over MPI ranks, one command:
 #  1. shuffle throughput per rank at 2 and 3 ranks (RepartitionByHash: an all-to-all
-#     exchange of binary batches) against the single-process memcpy bandwidth;
+#     exchange of binary batches) against the single-process memcpy bandwidth, with a string
+#     column of 8-byte strings (moved as fixed-width values) and of 1-15-byte ones;
 #  2. the quick start's pipeline shape (Featurize -> StandardScaler -> LogisticRegression)
 #     fitted by `ember fit` on a generated CSV: 1 rank with 2 threads against 2 ranks with 1
 #     thread each (mpirun start-up included), end to end (reading the CSV too).
@@ -39,7 +40,9 @@ MB=$(( SHUFFLE_ROWS * 36 / 1048576 + 1 ))
 seconds() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N); echo "$t1 - $t0" | bc -l; }
 for i in $(seq "$RUNS"); do
   "$BENCH" memcpy "$MB" >>"$LOG"
-  for n in 2 3; do mpirun -np "$n" "$BENCH" shuffle "$SHUFFLE_ROWS" >>"$LOG"; done
+  for n in 2 3; do
+    for strings in equal varied; do mpirun -np "$n" "$BENCH" shuffle "$SHUFFLE_ROWS" 11 "$strings" >>"$LOG"; done
+  done
   echo "fit1x2 seconds=$(seconds "$EMBER" --threads 2 fit "$DATA/spec.json" --data "$DATA/train.csv" --out "$DATA/m1" --overwrite)" >>"$LOG"
   echo "fit2x1 seconds=$(seconds mpirun -np 2 "$EMBER" --threads 1 fit "$DATA/spec.json" --data "$DATA/train.csv" --out "$DATA/m2" --overwrite)" >>"$LOG"
 done
@@ -51,7 +54,7 @@ runs = {}
 for line in open(log):
     parts = line.split()
     vals = dict(kv.split("=") for kv in parts[1:])
-    name = parts[0] + (" " + vals["ranks"] + " ranks" if parts[0] == "shuffle" else "")
+    name = parts[0] + (" " + vals["ranks"] + " ranks " + vals.pop("strings") if parts[0] == "shuffle" else "")
     runs.setdefault(name, []).append({k: float(v) for k, v in vals.items()})
 med = lambda name, key: statistics.median(r[key] for r in runs[name])
 mem = med("memcpy", "gbps")
@@ -60,8 +63,9 @@ print(f"| shuffle ({shuffle_rows} rows per rank, 36 B/row) | GB/s per rank | / m
 print("|---|---|---|")
 print(f"| memcpy (one process) | {mem:.2f} | 1.00 |")
 for n in (2, 3):
-    g = med(f"shuffle {n} ranks", "gbps")
-    print(f"| {n} ranks | {g:.3f} | {g / mem:.2f} |")
+    for strings, what in (("equal", "strings of 8 bytes"), ("varied", "strings of 1-15 bytes")):
+        g = med(f"shuffle {n} ranks {strings}", "gbps")
+        print(f"| {n} ranks, {what} | {g:.3f} | {g / mem:.2f} |")
 f1, f2 = med("fit1x2", "seconds"), med("fit2x1", "seconds")
 print(f"\n| fit, {fit_rows} rows x 20 features (ember fit, end to end) | seconds | ratio |")
 print("|---|---|---|")

@@ -1,10 +1,11 @@
 // bench/scale's measuring program (run.sh drives it):
 //   ember_bench_scale memcpy MB              one process: memcpy bandwidth, GB/s (median of 5)
 //   mpirun -np N ember_bench_scale shuffle ROWS [ITERATIONS]   shuffle throughput per rank: each rank
-//       holds ROWS rows (int64 id, two float64, an 8-byte string) and repartitions them by a
+//       holds ROWS rows (int64 id, two float64, a string of 8 bytes) and repartitions them by a
 //       hash of id (an all-to-all exchange of binary batches); the time from a
 //       barrier to the last rank's end (median of 11 by default); bytes per rank = the rank's rows in memory.
 //   ember_bench_scale split ROWS             one process: the shuffle's split of ROWS rows alone
+//   (a last argument "varied" to shuffle or split: strings of 1 to 15 bytes, 8 on average)
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -40,9 +41,10 @@ int Memcpy(int64_t mb) {
   return 0;
 }
 
-// Rank `rank` of `ranks`' rows: ids rank, rank + ranks, ... (int64 id, two float64, an
-// 8-byte string), as eight partitions, as a reader would give.
-ember::DataFrame MakeRows(int64_t rows, int rank, int ranks) {
+// Rank `rank` of `ranks`' rows: ids rank, rank + ranks, ... (int64 id, two float64, a
+// string of 8 bytes, or with `varied` of 1 to 15 bytes, 8 on average), as eight partitions,
+// as a reader would give.
+ember::DataFrame MakeRows(int64_t rows, int rank, int ranks, bool varied) {
   ember::Int64Builder id(ember::Int64Type());
   ember::Float64Builder x(ember::Float64Type()), y(ember::Float64Type());
   ember::StringBuilder s;
@@ -52,8 +54,8 @@ ember::DataFrame MakeRows(int64_t rows, int rank, int ranks) {
     x.Append(static_cast<double>(v) * 0.5);
     y.Append(static_cast<double>(v % 1000));
     char text[24];
-    std::snprintf(text, sizeof(text), "%08lld", static_cast<long long>(v % 100000000));
-    s.Append(text);
+    std::snprintf(text, sizeof(text), "%015lld", static_cast<long long>(v % 1000000000000000));
+    s.Append(varied ? std::string_view(text, static_cast<size_t>(1 + v * 7 % 15)) : std::string_view(text + 7, 8));
   }
   auto schema = *ember::Schema::Make({ember::MakeField("id", ember::Int64Type()), ember::MakeField("x", ember::Float64Type()),
                                       ember::MakeField("y", ember::Float64Type()), ember::MakeField("s", ember::StringType())});
@@ -65,8 +67,8 @@ ember::DataFrame MakeRows(int64_t rows, int rank, int ranks) {
 
 // The shuffle's split alone, in one process: the rows put into one message for another rank
 // and a kept half, by random destinations (0 or 1); median and best of 41.
-int Split(int64_t rows) {
-  const ember::DataFrame frame = MakeRows(rows, 0, 2);
+int Split(int64_t rows, bool varied) {
+  const ember::DataFrame frame = MakeRows(rows, 0, 2, varied);
   std::vector<std::vector<int>> dests;
   uint64_t h = 88172645463325252ull;
   for (const ember::Batch& b : frame.partitions()) {
@@ -86,20 +88,25 @@ int Split(int64_t rows) {
     secs.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     if (!kept.ok()) return 1;
   }
-  std::printf("split rows=%lld seconds=%.6f best=%.6f\n", static_cast<long long>(rows), Median(secs),
-              *std::min_element(secs.begin(), secs.end()));
+  std::printf("split rows=%lld strings=%s seconds=%.6f best=%.6f\n", static_cast<long long>(rows),
+              varied ? "varied" : "equal", Median(secs), *std::min_element(secs.begin(), secs.end()));
   return 0;
 }
 
-int Shuffle(int64_t rows, int iterations) {
+int Shuffle(int64_t rows, int iterations, bool varied) {
   auto world = ember::MpiCommunicator::World();
   if (!world.ok()) {
     std::fprintf(stderr, "%s\n", world.status().ToString().c_str());
     return 1;
   }
   ember::MpiCommunicator& comm = **world;
-  const ember::DataFrame frame = MakeRows(rows, comm.rank(), comm.size());
-  const double bytes = static_cast<double>(rows) * (8 + 8 + 8 + 8 + 4);  // values, 8-byte strings, offsets
+  const ember::DataFrame frame = MakeRows(rows, comm.rank(), comm.size(), varied);
+  // Bytes per rank: the rows as they are in memory (values, string offsets and characters).
+  double bytes = static_cast<double>(rows) * (8 + 8 + 8 + 4);
+  for (const ember::Batch& b : frame.partitions()) {
+    const int32_t* off = b.column(3)->Offsets();
+    bytes += off[b.num_rows()] - off[0];
+  }
   ember::ExecContext ctx;
   ctx.comm = &comm;
   std::vector<double> secs;
@@ -121,8 +128,9 @@ int Shuffle(int64_t rows, int iterations) {
     return 1;
   }
   if (comm.rank() == 0) {
-    std::printf("shuffle ranks=%d rows_per_rank=%lld bytes_per_rank=%.0f seconds=%.6f gbps=%.3f rows_total=%lld\n",
-                comm.size(), static_cast<long long>(rows), bytes, Median(secs), bytes / Median(secs) / 1e9,
+    std::printf("shuffle ranks=%d strings=%s rows_per_rank=%lld bytes_per_rank=%.0f seconds=%.6f gbps=%.3f rows_total=%lld\n",
+                comm.size(), varied ? "varied" : "equal", static_cast<long long>(rows), bytes, Median(secs),
+                bytes / Median(secs) / 1e9,
                 static_cast<long long>(total[0]));
   }
   world->reset();
@@ -133,11 +141,16 @@ int Shuffle(int64_t rows, int iterations) {
 
 int main(int argc, char** argv) {
   ember::RetainFreedMemory();  // as the ember program does
-  if (argc == 3 && std::strcmp(argv[1], "memcpy") == 0) return Memcpy(std::atoll(argv[2]));
-  if (argc == 3 && std::strcmp(argv[1], "split") == 0) return Split(std::atoll(argv[2]));
-  if ((argc == 3 || argc == 4) && std::strcmp(argv[1], "shuffle") == 0) {
-    return Shuffle(std::atoll(argv[2]), argc == 4 ? std::max(1, std::atoi(argv[3])) : 11);
+  const std::string mode = argc > 1 ? argv[1] : "";
+  // A last argument "varied": strings of 1 to 15 bytes instead of 8.
+  const bool varied = argc > 3 && std::strcmp(argv[argc - 1], "varied") == 0;
+  const int args = argc - (varied ? 1 : 0);
+  if (mode == "memcpy" && args == 3) return Memcpy(std::atoll(argv[2]));
+  if (mode == "split" && args == 3) return Split(std::atoll(argv[2]), varied);
+  if (mode == "shuffle" && (args == 3 || args == 4)) {
+    return Shuffle(std::atoll(argv[2]), args == 4 ? std::max(1, std::atoi(argv[3])) : 11, varied);
   }
-  std::fprintf(stderr, "usage: ember_bench_scale memcpy MB | shuffle ROWS_PER_RANK [ITERATIONS=11] | split ROWS\n");
+  std::fprintf(stderr,
+               "usage: ember_bench_scale memcpy MB | shuffle ROWS_PER_RANK [ITERATIONS=11] [varied] | split ROWS [varied]\n");
   return 2;
 }

@@ -402,87 +402,205 @@ BufferPtr PackColumn(const uint8_t* v, int64_t rows, const Routing& routing, int
 }
 
 // A string column (offsets `off`, characters `chars` .. chars_end, no nulls) split by
-// routing.bits, as PackColumn: each destination's offsets from its rows' lengths packed a
-// block at a time, then its characters, its rows found by scanning its bits. The kept rows'
-// buffers are returned; each message gets the column's buffers after its header (offsets'
-// size, offsets, characters' size, characters).
+// routing.bits, as PackColumn: first each destination's offsets, from its rows' lengths
+// packed a block at a time (their starts packed alongside), then its characters, copied
+// from the packed starts and lengths in order. The kept rows' buffers are returned; each
+// message gets the column's buffers after its header (offsets' size, offsets, characters'
+// size, characters).
 struct StringBuffers {
   BufferPtr offsets, chars;
 };
+// Rows [r, end) of CopyStringsTwoWays while their strings are short (at most 16 bytes, and
+// 16 readable): each copied 16 bytes at a time to both places, only the owner's cursor
+// moved, no branch on the destination and no call. Returns the row it stopped at.
+int64_t CopyShortStringsTwoWays(const int32_t* off, const char* chars, const char* chars_end, int64_t r, int64_t end,
+                                const uint64_t* sent, char* kept, int64_t* kept_at, char* stage, int64_t* used_at) {
+  int64_t k = *kept_at, used = *used_at;
+  for (; r < end; ++r) {
+    const int64_t len = off[r + 1] - off[r];
+    const char* from = chars + off[r];
+    if (len > 16 || chars_end - from < 16) break;
+    const int64_t mine = -static_cast<int64_t>(BitsAt(sent, r) & 1);  // all ones when sent
+    char s16[16];
+    std::memcpy(s16, from, 16);
+    std::memcpy(kept + k, s16, 16);
+    std::memcpy(stage + used, s16, 16);
+    k += len & ~mine;
+    used += len & mine;
+  }
+  *kept_at = k;
+  *used_at = used;
+  return r;
+}
+
+// The characters of strings (offsets `off`, characters `chars` .. chars_end) split two
+// ways, in one pass over the rows in order: those whose bit in `sent` is set appended to
+// `o` (when it is not null), the others to `kept` (room for `kept_bytes` and 16 more).
+void CopyStringsTwoWays(const int32_t* off, const char* chars, const char* chars_end, int64_t rows,
+                        const uint64_t* sent, char* kept, int64_t kept_bytes, std::string* o) {
+  constexpr int64_t kChunk = 256;  // rows between flushes: at most 16 bytes each reach the stage
+  char stage[kStage + kChunk * 16 + 16];
+  const char* kept_end = kept + kept_bytes + 16;
+  int64_t k = 0, used = 0;
+  auto flush = [&] {
+    if (o != nullptr) o->append(stage, static_cast<size_t>(used));
+    used = 0;
+  };
+  for (int64_t r = 0; r < rows;) {
+    if (used > static_cast<int64_t>(kStage)) flush();
+    const int64_t chunk_end = std::min(rows, r + kChunk);
+    r = CopyShortStringsTwoWays(off, chars, chars_end, r, chunk_end, sent, kept, &k, stage, &used);
+    if (r == chunk_end) continue;
+    // A long string (or one at the very end of the characters): copied to its owner only.
+    const int64_t len = off[r + 1] - off[r];
+    const char* from = chars + off[r];
+    if (BitsAt(sent, r) & 1) {
+      flush();
+      if (o != nullptr) o->append(from, static_cast<size_t>(len));
+    } else {
+      CopyString(kept + k, kept_end, from, chars_end, static_cast<size_t>(len));
+      k += len;
+    }
+    ++r;
+  }
+  flush();
+}
+
+// The length of every one of the strings at offsets `off` (rows + 1 of them) when they all
+// have the same one; -1 otherwise.
+int64_t UniformLength(const int32_t* off, int64_t rows) {
+  if (rows == 0) return -1;
+  const int32_t len = off[1] - off[0];
+  for (int64_t b = 0; b < rows; b += kPackBlock) {
+    const int64_t e = std::min(rows, b + kPackBlock);
+    bool same = true;
+    for (int64_t r = b; r < e; ++r) same &= off[r + 1] - off[r] == len;
+    if (!same) return -1;
+  }
+  return len;
+}
+
+// Strings all of W (4 or 8) bytes, as PackStrings: the characters packed as fixed-width
+// values, the offsets multiples of W.
+template <int W>
+StringBuffers PackEqualStrings(const int32_t* off, const char* chars, int64_t rows, const Routing& routing, int keep,
+                               std::vector<std::string*>& msgs) {
+  const int n = static_cast<int>(routing.count.size());
+  StringBuffers out;
+  uint8_t* kept_raw = nullptr;
+  out.offsets = NewBuffer((routing.count[keep] + 1) * 4, &kept_raw, 0);
+  int32_t* kept_off = reinterpret_cast<int32_t*>(kept_raw);
+  for (int64_t j = 0; j <= routing.count[keep]; ++j) kept_off[j] = static_cast<int32_t>(j * W);
+  alignas(32) int32_t stage[kPackBlock];
+  for (int d = 0; d < n; ++d) {
+    std::string* o = msgs[d];
+    if (o == nullptr) continue;
+    const int64_t count = routing.count[d];
+    PutU64(o, static_cast<uint64_t>((count + 1) * 4));
+    PadTo8(o);
+    for (int64_t j = 0; j <= count; j += kPackBlock) {
+      const int64_t k = std::min(kPackBlock, count + 1 - j);
+      for (int64_t i = 0; i < k; ++i) stage[i] = static_cast<int32_t>((j + i) * W);
+      o->append(reinterpret_cast<const char*>(stage), static_cast<size_t>(k * 4));
+    }
+    PutU64(o, static_cast<uint64_t>(count * W));
+    PadTo8(o);
+  }
+  out.chars = PackColumn<W>(reinterpret_cast<const uint8_t*>(chars + off[0]), rows, routing, keep, msgs);
+  return out;
+}
+
 StringBuffers PackStrings(const int32_t* off, const char* chars, const char* chars_end, int64_t rows,
                           const Routing& routing, int keep, std::vector<std::string*>& msgs) {
+  // Strings all of 4 or 8 bytes (codes, keys, short ids) move as fixed-width values.
+  const int64_t uniform = UniformLength(off, rows);
+  if (uniform == 8) return PackEqualStrings<8>(off, chars, rows, routing, keep, msgs);
+  if (uniform == 4) return PackEqualStrings<4>(off, chars, rows, routing, keep, msgs);
   const int n = static_cast<int>(routing.count.size());
   StringBuffers out;
   uint8_t* kept_raw = nullptr;
   out.offsets = NewBuffer((routing.count[keep] + 1) * 4, &kept_raw, kPackSlack);
   int32_t* kept_off = reinterpret_cast<int32_t*>(kept_raw);
+  // Each destination's rows' starts and lengths, in order.
+  std::vector<std::unique_ptr<int32_t[]>> starts(n), lengths_of(n);
   for (int d = 0; d < n; ++d) {
-    if (msgs[d] == nullptr) continue;
-    PutU64(msgs[d], static_cast<uint64_t>((routing.count[d] + 1) * 4));
-    PadTo8(msgs[d]);
+    if (d != keep && msgs[d] == nullptr) continue;
+    starts[d].reset(new int32_t[static_cast<size_t>(routing.count[d]) + kPackSlack / 4]);
+    lengths_of[d].reset(new int32_t[static_cast<size_t>(routing.count[d]) + kPackSlack / 4]);
+    if (msgs[d] != nullptr) {
+      PutU64(msgs[d], static_cast<uint64_t>((routing.count[d] + 1) * 4));
+      PadTo8(msgs[d]);
+    }
   }
-  std::vector<int32_t> at(n, 0);  // characters so far, per destination
-  int64_t kept_rows = 0;
-  alignas(32) int32_t lengths[kPackBlock], packed[kPackBlock + kPackSlack / 4], stage[kPackBlock];
+  std::vector<int32_t> at(n, 0);     // characters so far, per destination
+  std::vector<int64_t> done(n, 0);  // rows so far, per destination
+  alignas(32) int32_t lengths[kPackBlock], stage[kPackBlock];
   for (int64_t b = 0; b < rows; b += kPackBlock) {
     const int64_t e = std::min(rows, b + kPackBlock);
     for (int64_t i = 0; i < e - b; ++i) lengths[i] = off[b + i + 1] - off[b + i];
     for (int d = 0; d < n; ++d) {
-      if (d != keep && msgs[d] == nullptr) continue;
-      const int64_t k = Pack<4>(routing.bits_of(d), b, e, lengths, packed);
-      int32_t* to = d == keep ? kept_off + kept_rows : stage;
+      if (!starts[d]) continue;
+      int32_t* len = lengths_of[d].get() + done[d];
+      const int64_t k = Pack<4>(routing.bits_of(d), b, e, lengths, len);
+      if (n != 2) Pack<4>(routing.bits_of(d), b, e, off + b, starts[d].get() + done[d]);
+      int32_t* to = d == keep ? kept_off + done[d] : stage;
       int32_t a = at[d];
       for (int64_t j = 0; j < k; ++j) {
         to[j] = a;
-        a += packed[j];
+        a += len[j];
       }
       at[d] = a;
-      if (d == keep) {
-        kept_rows += k;
-      } else {
-        msgs[d]->append(reinterpret_cast<const char*>(stage), static_cast<size_t>(k * 4));
-      }
+      done[d] += k;
+      if (d != keep) msgs[d]->append(reinterpret_cast<const char*>(stage), static_cast<size_t>(k * 4));
     }
   }
-  kept_off[kept_rows] = at[keep];
+  kept_off[done[keep]] = at[keep];
   uint8_t* kept_chars = nullptr;
   out.chars = NewBuffer(at[keep], &kept_chars, 16);
   for (int d = 0; d < n; ++d) {
     std::string* o = msgs[d];
-    if (d != keep && o == nullptr) continue;
-    if (o) {
-      o->append(reinterpret_cast<const char*>(&at[d]), 4);  // the last offset
-      PutU64(o, static_cast<uint64_t>(at[d]));
-      PadTo8(o);
+    if (o == nullptr) continue;
+    o->append(reinterpret_cast<const char*>(&at[d]), 4);  // the last offset
+    PutU64(o, static_cast<uint64_t>(at[d]));
+    PadTo8(o);
+  }
+  if (n == 2) {
+    // Two destinations: the characters in one pass over the rows, in order (reading them as
+    // they lie), each string written to both and only its own destination's cursor moved.
+    CopyStringsTwoWays(off, chars, chars_end, rows, routing.bits_of(1 - keep), reinterpret_cast<char*>(kept_chars),
+                       at[keep], msgs[1 - keep]);
+    return out;
+  }
+  for (int d = 0; d < n; ++d) {
+    if (!starts[d]) continue;
+    std::string* o = msgs[d];
+    const int32_t* from = starts[d].get();
+    const int32_t* len = lengths_of[d].get();
+    if (d == keep) {
+      char* to = reinterpret_cast<char*>(kept_chars);
+      const char* to_end = to + at[keep] + 16;
+      for (int64_t j = 0; j < done[d]; ++j) {
+        CopyString(to, to_end, chars + from[j], chars_end, static_cast<size_t>(len[j]));
+        to += len[j];
+      }
+      continue;
     }
-    char* to = d == keep ? reinterpret_cast<char*>(kept_chars) : nullptr;
-    const char* to_end = d == keep ? to + at[keep] + 16 : nullptr;
     char block[kStage];
     size_t used = 0;
-    const uint64_t* bits = routing.bits_of(d);
-    for (int64_t w = 0; w < routing.words; ++w) {
-      for (uint64_t m = bits[w]; m != 0; m &= m - 1) {
-        const int64_t r = w * 64 + __builtin_ctzll(m);
-        const char* from = chars + off[r];
-        const size_t len = static_cast<size_t>(off[r + 1] - off[r]);
-        if (to != nullptr) {
-          CopyString(to, to_end, from, chars_end, len);
-          to += len;
+    for (int64_t j = 0; j < done[d]; ++j) {
+      const size_t n_bytes = static_cast<size_t>(len[j]);
+      if (used + n_bytes > kStage) {
+        o->append(block, used);
+        used = 0;
+        if (n_bytes > kStage) {
+          o->append(chars + from[j], n_bytes);
           continue;
         }
-        if (used + len > kStage) {
-          o->append(block, used);
-          used = 0;
-          if (len > kStage) {
-            o->append(from, len);
-            continue;
-          }
-        }
-        CopyString(block + used, block + kStage, from, chars_end, len);
-        used += len;
       }
+      CopyString(block + used, block + kStage, chars + from[j], chars_end, n_bytes);
+      used += n_bytes;
     }
-    if (o) o->append(block, used);
+    o->append(block, used);
   }
   return out;
 }

@@ -150,23 +150,29 @@ INSTANTIATE_TEST_SUITE_P(VectorOrNot, EncodeSplitTest, ::testing::Bool());
 TEST_P(EncodeSplitTest, ManyBatchesKeepEveryRowInOrder) {
   Int64Builder i64(Int64Type());
   Float32Builder f32(Float32Type());
-  StringBuilder s;
+  StringBuilder s, s8, s4(BinaryType());
   const int64_t rows = 5000;
   for (int64_t r = 0; r < rows; ++r) {
     i64.Append(r * 7 - 3);
     f32.Append(static_cast<float>(r) / 4);
     const size_t len = r % 97 == 0 ? 9000 : static_cast<size_t>(r % 35);  // 9000: past a staging block
     s.Append(std::string(len, static_cast<char>('a' + r % 26)));
+    // Strings all of 8 or of 4 bytes: packed as fixed-width values.
+    char text[16];
+    std::snprintf(text, sizeof(text), "%08lld", static_cast<long long>(r * 31));
+    s8.Append(text);
+    s4.Append(std::string(text + 4, 4));
   }
   auto schema = *Schema::Make({MakeField("i64", Int64Type()), MakeField("f32", Float32Type()),
-                               MakeField("s", StringType())});
-  const Batch all = *Batch::Make(schema, {i64.Finish(), f32.Finish(), s.Finish()});
+                               MakeField("s", StringType()), MakeField("s8", StringType()),
+                               MakeField("s4", BinaryType())});
+  const Batch all = *Batch::Make(schema, {i64.Finish(), f32.Finish(), s.Finish(), s8.Finish(), s4.Finish()});
   const std::vector<Batch> batches = {all.Slice(0, 1999), all.Slice(1999, 1), all.Slice(2000, 3000), all.Slice(3, 2)};
   for (int n : {2, 3, 4, 5, 9}) {
     std::vector<std::vector<int>> dest;
     for (const Batch& b : batches) {
       dest.emplace_back();
-      for (int64_t r = 0; r < b.num_rows(); ++r) dest.back().push_back(static_cast<int>((r * r + 3 * r) % n));
+      for (int64_t r = 0; r < b.num_rows(); ++r) dest.back().push_back(static_cast<int>(((static_cast<uint64_t>(r) * 2654435761u) >> 7) % static_cast<uint64_t>(n)));
     }
     const int keep = n / 2;
     std::vector<std::string> out(n);
