@@ -5,7 +5,8 @@
 //       hash of id (an all-to-all exchange of binary batches); the time from a
 //       barrier to the last rank's end (median of 11 by default); bytes per rank = the rank's rows in memory.
 //   ember_bench_scale split ROWS             one process: the shuffle's split of ROWS rows alone
-//   (a last argument "varied" to shuffle or split: strings of 1 to 15 bytes, 8 on average)
+//   (a last argument "varied" to shuffle or split: strings of 1 to 15 bytes, 8 on average;
+//   "equal", the default: all of 8 bytes)
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -142,15 +143,16 @@ int Shuffle(int64_t rows, int iterations, bool varied) {
 int main(int argc, char** argv) {
   ember::RetainFreedMemory();  // as the ember program does
   const std::string mode = argc > 1 ? argv[1] : "";
-  // A last argument "varied": strings of 1 to 15 bytes instead of 8.
+  // A last argument "varied": strings of 1 to 15 bytes instead of 8 ("equal", the default).
   const bool varied = argc > 3 && std::strcmp(argv[argc - 1], "varied") == 0;
-  const int args = argc - (varied ? 1 : 0);
+  const bool equal = argc > 3 && std::strcmp(argv[argc - 1], "equal") == 0;
+  const int args = argc - (varied || equal ? 1 : 0);
   if (mode == "memcpy" && args == 3) return Memcpy(std::atoll(argv[2]));
   if (mode == "split" && args == 3) return Split(std::atoll(argv[2]), varied);
   if (mode == "shuffle" && (args == 3 || args == 4)) {
     return Shuffle(std::atoll(argv[2]), args == 4 ? std::max(1, std::atoi(argv[3])) : 11, varied);
   }
   std::fprintf(stderr,
-               "usage: ember_bench_scale memcpy MB | shuffle ROWS_PER_RANK [ITERATIONS=11] [varied] | split ROWS [varied]\n");
+               "usage: ember_bench_scale memcpy MB | shuffle ROWS_PER_RANK [ITERATIONS=11] [equal|varied] | split ROWS [equal|varied]\n");
   return 2;
 }
