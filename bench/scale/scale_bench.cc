@@ -1,5 +1,5 @@
 // bench/scale's measuring program (run.sh drives it):
-//   ember_bench_scale memcpy MB              one process: memcpy bandwidth, GB/s (median of 5)
+//   ember_bench_scale memcpy MB              one process: memcpy bandwidth, GB/s (median of 21)
 //   mpirun -np N ember_bench_scale shuffle ROWS [ITERATIONS]   shuffle throughput per rank: each rank
 //       holds ROWS rows (int64 id, two float64, a string of 8 bytes) and repartitions them by a
 //       hash of id (an all-to-all exchange of binary batches); the time from a
@@ -32,7 +32,7 @@ int Memcpy(int64_t mb) {
   const size_t n = static_cast<size_t>(mb) << 20;
   std::vector<char> a(n, 1), b(n, 2);
   std::vector<double> secs;
-  for (int i = 0; i < 5; ++i) {
+  for (int i = 0; i < 21; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
     std::memcpy(b.data(), a.data(), n);
     secs.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
