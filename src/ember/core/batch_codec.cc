@@ -232,6 +232,16 @@ void GatherStrings(const int32_t* off, const char* chars, const char* chars_end,
   out_off[n] = at;
 }
 
+// The start of a column of `rows` rows without nulls, offset 0, with `buffers` buffers of
+// which the first (the validity bitmap) is missing: its buffers follow.
+void PutFlatColumnHeader(std::string* o, int64_t rows, int buffers) {
+  PutU64(o, static_cast<uint64_t>(rows));
+  PutU64(o, 0);  // nulls
+  PutU64(o, 0);  // offset
+  PutU64(o, static_cast<uint64_t>(buffers));
+  PutU64(o, ~uint64_t{0});  // no validity bitmap
+}
+
 // The Append* functions add a buffer to a message (its size, padding, its bytes) through a
 // small staging block that stays in cache, so the message is written once: resizing it
 // first would write every byte twice (zeros, then the values).
@@ -760,11 +770,7 @@ Result<Batch> EncodeRouted(const Batch& batch, const Routing& routing, int keep,
       for (int d = 0; d < n; ++d) {
         if (!sends(d)) continue;
         std::string* o = msgs[d] = &(*out)[d];
-        PutU64(o, static_cast<uint64_t>(counts[d]));
-        PutU64(o, 0);                    // nulls
-        PutU64(o, 0);                    // offset
-        PutU64(o, width > 0 ? 2 : 3);    // buffers
-        PutU64(o, ~uint64_t{0});         // no validity bitmap
+        PutFlatColumnHeader(o, counts[d], width > 0 ? 2 : 3);
         if (width > 0) {
           PutU64(o, static_cast<uint64_t>(counts[d] * width));
           PadTo8(o);
@@ -792,13 +798,7 @@ Result<Batch> EncodeRouted(const Batch& batch, const Routing& routing, int keep,
       for (int d = 0; d < n; ++d) {
         if (counts[d] == 0) continue;
         std::string* o = d == keep ? nullptr : &(*out)[d];
-        if (o) {
-          PutU64(o, static_cast<uint64_t>(counts[d]));
-          PutU64(o, 0);  // nulls
-          PutU64(o, 0);  // offset
-          PutU64(o, width > 0 ? 2 : 3);  // buffers
-          PutU64(o, ~uint64_t{0});  // no validity bitmap
-        }
+        if (o) PutFlatColumnHeader(o, counts[d], width > 0 ? 2 : 3);
         if (width > 0) {
           const uint8_t* v = reinterpret_cast<const uint8_t*>(c.buffers()[1]->data()) + c.offset() * width;
           BufferPtr values;

@@ -22,8 +22,10 @@ void EncodeBatch(const Batch& batch, std::string* out);
 // The rows of `batch` split by destination: the rows r with dest[r] == d, in order, are
 // appended as one message to (*out)[d] for every d but `keep` (none when there are no such
 // rows); the rows for `keep` are returned as a batch instead. Columns without nulls of
-// fixed width or strings are scattered straight into the messages (one copy); others are
-// taken, then encoded. `dest` has one entry per row, each in [0, out->size()).
+// fixed width or strings go straight into the messages (one copy: for 2 to 4 destinations
+// packed by bitmask, with AVX2 where the CPU has it, strings of one length 4 or 8 as
+// fixed-width values); others are taken, then encoded. `dest` has one entry per row, each
+// in [0, out->size()).
 Result<Batch> EncodeSplit(const Batch& batch, std::span<const int> dest, int keep, std::vector<std::string>* out);
 // The rows of a batch by destination. For 2 to 4 destinations a bitmask per destination:
 // bit r of bits_of(d) is set when row r goes to d; beyond, `order`: destination d's rows,
