@@ -423,20 +423,27 @@ struct StringBuffers {
 // Rows [r, end) of CopyStringsTwoWays while their strings are short (at most 16 bytes, and
 // 16 readable): each copied 16 bytes at a time to both places, only the owner's cursor
 // moved, no branch on the destination and no call. Returns the row it stopped at.
-int64_t CopyShortStringsTwoWays(const int32_t* off, const char* chars, const char* chars_end, int64_t r, int64_t end,
-                                const uint64_t* sent, char* kept, int64_t* kept_at, char* stage, int64_t* used_at) {
+int64_t CopyShortStringsTwoWays(const int32_t* off, const char* chars, int64_t r, int64_t end, const uint64_t* sent,
+                                char* kept, int64_t* kept_at, char* stage, int64_t* used_at) {
   int64_t k = *kept_at, used = *used_at;
-  for (; r < end; ++r) {
-    const int64_t len = off[r + 1] - off[r];
-    const char* from = chars + off[r];
-    if (len > 16 || chars_end - from < 16) break;
-    const int64_t mine = -static_cast<int64_t>(BitsAt(sent, r) & 1);  // all ones when sent
-    char s16[16];
-    std::memcpy(s16, from, 16);
-    std::memcpy(kept + k, s16, 16);
-    std::memcpy(stage + used, s16, 16);
-    k += len & ~mine;
-    used += len & mine;
+  while (r < end) {
+    uint64_t bits = sent[r >> 6] >> (r & 63);  // this word's rows from r on
+    const int64_t word_end = std::min(end, (r | 63) + 1);
+    for (; r < word_end; ++r, bits >>= 1) {
+      const int64_t len = off[r + 1] - off[r];
+      if (len > 16) {
+        *kept_at = k;
+        *used_at = used;
+        return r;
+      }
+      const int64_t mine = -static_cast<int64_t>(bits & 1);  // all ones when sent
+      char s16[16];
+      std::memcpy(s16, chars + off[r], 16);
+      std::memcpy(kept + k, s16, 16);
+      std::memcpy(stage + used, s16, 16);
+      k += len & ~mine;
+      used += len & mine;
+    }
   }
   *kept_at = k;
   *used_at = used;
@@ -456,11 +463,16 @@ void CopyStringsTwoWays(const int32_t* off, const char* chars, const char* chars
     if (o != nullptr) o->append(stage, static_cast<size_t>(used));
     used = 0;
   };
+  // Rows before `safe` have 16 bytes to read from their start (offsets only grow).
+  const int64_t safe = std::partition_point(off, off + rows, [&](int32_t at) { return chars_end - (chars + at) >= 16; }) - off;
   for (int64_t r = 0; r < rows;) {
     if (used > static_cast<int64_t>(kStage)) flush();
     const int64_t chunk_end = std::min(rows, r + kChunk);
-    r = CopyShortStringsTwoWays(off, chars, chars_end, r, chunk_end, sent, kept, &k, stage, &used);
-    if (r == chunk_end) continue;
+    if (r < safe) {
+      const int64_t stop = std::min(chunk_end, safe);
+      r = CopyShortStringsTwoWays(off, chars, r, stop, sent, kept, &k, stage, &used);
+      if (r == stop) continue;
+    }
     // A long string (or one at the very end of the characters): copied to its owner only.
     const int64_t len = off[r + 1] - off[r];
     const char* from = chars + off[r];
