@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -19,6 +20,8 @@ namespace {
 
 // Set once a collective of any MpiCommunicator failed: Finish() must abort, not finalize.
 std::atomic<bool> collective_failed{false};
+// The world's timeout (World()'s options): how long Finish() waits for the other ranks.
+std::atomic<int64_t> finish_timeout_ms{std::chrono::milliseconds(MpiOptions{}.timeout).count()};
 
 // The header every rank sends every other rank at the start of a collective.
 struct Header {
@@ -163,6 +166,7 @@ Result<std::unique_ptr<MpiCommunicator>> MpiCommunicator::World(const MpiOptions
     }
   }
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  finish_timeout_ms = options.timeout.count();
   auto impl = std::make_unique<Impl>();
   EMBER_ASSIGN_OR_RETURN(impl->comm, DuplicateComm(MPI_COMM_WORLD, Deadline::In(options.timeout)));
   auto comm = std::unique_ptr<MpiCommunicator>(new MpiCommunicator(std::move(impl), options));
@@ -203,6 +207,27 @@ int MpiCommunicator::Finish(int exit_code) {
   MPI_Initialized(&initialized);
   MPI_Finalized(&finalized);
   if (!initialized || finalized) return exit_code;
+  int rank = 0, size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  if (!collective_failed && size > 1) {
+    // Every rank must be here before any finalizes. A rank that was stopped (a debugger,
+    // SIGSTOP, a swapped-out host) can come back while the others are aborting the job;
+    // MPI_Finalize then races Open MPI's teardown, and mpirun 4.1 was seen to crash or hang
+    // on it. So: a barrier against the world's timeout; if the others never come, abort.
+    MPI_Request request = MPI_REQUEST_NULL;
+    Requests rs;
+    if (MPI_Ibarrier(MPI_COMM_WORLD, &request) == MPI_SUCCESS) {
+      rs.Add(request, -1);
+      if (!PollAll(rs, Deadline::In(std::chrono::milliseconds(finish_timeout_ms.load()))).empty()) {
+        std::fprintf(stderr, "rank %d: MPI: the other ranks did not finish within %s; aborting the job\n", rank,
+                     Seconds(std::chrono::milliseconds(finish_timeout_ms.load())).c_str());
+        collective_failed = true;
+      }
+    } else {
+      collective_failed = true;
+    }
+  }
   if (collective_failed) MPI_Abort(MPI_COMM_WORLD, exit_code == 0 ? 1 : exit_code);
   MPI_Finalize();
   return exit_code;

@@ -37,10 +37,10 @@ class MpiCommunicator final : public ExchangeCommunicator {
   static bool LaunchedAsRank();
   // Initializes MPI (once per process) and returns a communicator over all ranks.
   static Result<std::unique_ptr<MpiCommunicator>> World(const MpiOptions& options = {});
-  // Ends MPI for this process: MPI_Finalize when every collective succeeded, MPI_Abort
-  // with `exit_code` when one failed (a dead or stuck rank would block MPI_Finalize, and
-  // aborting ends the whole job, which must exit non-zero anyway). Returns `exit_code`
-  // when it returns at all.
+  // Ends MPI for this process: MPI_Finalize when every collective succeeded and every rank
+  // reached Finish() within the world's timeout (a barrier), MPI_Abort with `exit_code` (1
+  // if 0) otherwise (a dead or stuck rank would block MPI_Finalize, and aborting ends the
+  // whole job, which must exit non-zero anyway). Returns `exit_code` when it returns at all.
   static int Finish(int exit_code);
 
   ~MpiCommunicator() override;
