@@ -7,7 +7,9 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <algorithm>
 #include <string>
+#include <vector>
 
 namespace ember {
 namespace {
@@ -52,6 +54,28 @@ TEST(MemoryTest, LargeBuffersAreAdvisedSmallOnesLeftAlone) {
         << FlagsOfMappingAt(reinterpret_cast<void*>(mid));
   }
   std::free(big);
+}
+
+TEST(MemoryTest, IsolatedVectorsShareNoBlockOfMemory) {
+  // Small vectors made one after another (where an allocator puts them side by side): each
+  // starts on a 128-byte boundary and no two are within 128 bytes of each other.
+  std::vector<IsolatedVector<double>> many;
+  for (int i = 0; i < 64; ++i) many.emplace_back(static_cast<size_t>(1 + i % 5), 1.0);
+  std::vector<uintptr_t> starts;
+  for (const auto& v : many) {
+    const auto at = reinterpret_cast<uintptr_t>(v.data());
+    EXPECT_EQ(at % kIsolationBytes, 0u) << v.size() << " doubles at " << v.data();
+    starts.push_back(at);
+  }
+  std::sort(starts.begin(), starts.end());
+  for (size_t i = 1; i < starts.size(); ++i) EXPECT_GE(starts[i] - starts[i - 1], kIsolationBytes);
+  // An ordinary vector otherwise: growing keeps the values and the alignment.
+  IsolatedVector<double> grown(3, 2.5);
+  for (int i = 0; i < 100; ++i) grown.push_back(i);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(grown.data()) % kIsolationBytes, 0u);
+  EXPECT_EQ(grown.size(), 103u);
+  EXPECT_EQ(grown[2], 2.5);
+  EXPECT_EQ(grown[102], 99);
 }
 
 }  // namespace

@@ -63,7 +63,7 @@ Result<std::shared_ptr<const Transformer>> LinearRegression::Fit(const DataFrame
   std::vector<double> l2w, l1w;
   linear_internal::PenaltyWeights(scaling, p.reg_param, p.elastic_net_param, p.standardization, 1, stride, &l2w, &l1w);
   const std::vector<double>& inv_sigma = scaling.inv_sigma;
-  auto row_terms = [&](std::span<const double> beta, const Batch& b, std::vector<double>* acc) -> Status {
+  auto row_terms = [&](std::span<const double> beta, const Batch& b, std::span<double> acc) -> Status {
     const Column& f = *b.column(x.features);
     for (int64_t r = 0; r < b.num_rows(); ++r) {
       double y;
@@ -72,9 +72,9 @@ Result<std::shared_ptr<const Transformer>> LinearRegression::Fit(const DataFrame
       double pred = p.fit_intercept ? beta[d] : 0.0;
       ForEachVectorEntry(f, r, [&](int64_t j, double v) { pred += beta[j] * v * inv_sigma[j]; });
       const double residual = pred - y;
-      (*acc)[stride] += 0.5 * w * residual * residual;
-      if (p.fit_intercept) (*acc)[d] += w * residual;
-      ForEachVectorEntry(f, r, [&](int64_t j, double v) { (*acc)[j] += w * residual * v * inv_sigma[j]; });
+      acc[stride] += 0.5 * w * residual * residual;
+      if (p.fit_intercept) acc[d] += w * residual;
+      ForEachVectorEntry(f, r, [&](int64_t j, double v) { acc[j] += w * residual * v * inv_sigma[j]; });
     }
     return Status::OK();
   };

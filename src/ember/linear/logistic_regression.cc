@@ -4,12 +4,14 @@
 #include <cmath>
 
 #include "ember/base/file_util.h"
+#include "ember/base/memory.h"
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
 #include "ember/linear/internal/training.h"
 #include "ember/linear/lbfgs.h"
 #include "ember/pipeline/classifier_outputs.h"
 #include "ember/linear/linear_regression.h"
+#include "ember/pipeline/partition_reduce.h"
 #include "ember/pipeline/save_load.h"
 
 namespace ember {
@@ -18,7 +20,6 @@ namespace {
 
 using P = LogisticRegressionParams;
 
-using linear_internal::Accumulate;
 using linear_internal::TrainingColumns;
 using Inputs = TrainingColumns;
 
@@ -118,11 +119,11 @@ Result<std::shared_ptr<const Transformer>> LogisticRegression::Fit(const DataFra
   }
   // Class weights, for the starting intercepts.
   std::vector<double> class_weight;
-  EMBER_RETURN_IF_ERROR(Accumulate(in, ctx, static_cast<size_t>(k), [&](const Batch& b, std::vector<double>* acc) -> Status {
+  EMBER_RETURN_IF_ERROR(ReduceOverPartitions(in, ctx, static_cast<size_t>(k), ReduceOp::kSum, 0.0, [&](const Batch& b, std::span<double> acc) -> Status {
     for (int64_t r = 0; r < b.num_rows(); ++r) {
       double y;
       EMBER_ASSIGN_OR_RETURN(double w, linear_internal::RowWeight(b, x, r, owner, &y));
-      (*acc)[static_cast<int64_t>(y)] += w;
+      acc[static_cast<int64_t>(y)] += w;
     }
     return Status::OK();
   }, &class_weight));
@@ -143,9 +144,10 @@ Result<std::shared_ptr<const Transformer>> LogisticRegression::Fit(const DataFra
       for (int c = 0; c < k; ++c) x0[c * stride + d] = std::log(std::max(class_weight[c], 1e-12) / wsum) - mean_log;
     }
   }
-  auto row_terms = [&](std::span<const double> beta, const Batch& b, std::vector<double>* acc) -> Status {
+  auto row_terms = [&](std::span<const double> beta, const Batch& b, std::span<double> acc) -> Status {
     const Column& f = *b.column(x.features);
-    std::vector<double> margin(rows), prob(rows);
+    // Written for every row, by every thread at once: memory of this thread's own.
+    IsolatedVector<double> margin(rows), prob(rows);
     for (int64_t r = 0; r < b.num_rows(); ++r) {
       double y;
       EMBER_ASSIGN_OR_RETURN(double w, linear_internal::RowWeight(b, x, r, owner, &y));
@@ -161,23 +163,23 @@ Result<std::shared_ptr<const Transformer>> LogisticRegression::Fit(const DataFra
       if (!multinomial) {
         const double m = margin[0];
         // log(1 + e^m) - y m, computed without overflow.
-        (*acc)[nvars] += w * ((m > 0 ? m + std::log1p(std::exp(-m)) : std::log1p(std::exp(m))) - y * m);
+        acc[nvars] += w * ((m > 0 ? m + std::log1p(std::exp(-m)) : std::log1p(std::exp(m))) - y * m);
         prob[0] = w * (1.0 / (1.0 + std::exp(-m)) - y);
       } else {
         double mx = margin[0];
         for (int c = 1; c < rows; ++c) mx = std::max(mx, margin[c]);
         double z = 0;
         for (int c = 0; c < rows; ++c) z += std::exp(margin[c] - mx);
-        (*acc)[nvars] += w * (mx + std::log(z) - margin[yi]);
+        acc[nvars] += w * (mx + std::log(z) - margin[yi]);
         for (int c = 0; c < rows; ++c) prob[c] = w * (std::exp(margin[c] - mx) / z - (c == yi ? 1.0 : 0.0));
       }
       for (int c = 0; c < rows; ++c) {
-        if (p.fit_intercept) (*acc)[c * stride + d] += prob[c];
+        if (p.fit_intercept) acc[c * stride + d] += prob[c];
       }
       ForEachVectorEntry(f, r, [&](int64_t j, double v) {
         const double s = v * inv_sigma[j];
         if (s != 0) {
-          for (int c = 0; c < rows; ++c) (*acc)[c * stride + j] += prob[c] * s;
+          for (int c = 0; c < rows; ++c) acc[c * stride + j] += prob[c] * s;
         }
       });
     }

@@ -7,6 +7,7 @@
 #include "ember/base/file_util.h"
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
+#include "ember/pipeline/partition_reduce.h"
 #include "ember/pipeline/save_load.h"
 
 namespace ember {
@@ -26,36 +27,6 @@ Result<std::pair<int, SchemaPtr>> BindVector(const Schema& in, const std::string
   if (auto slots = SlotNames(in.field(i))) SetSlotNames(&f, *slots);
   EMBER_ASSIGN_OR_RETURN(SchemaPtr out, in.AddField(std::move(f)));
   return std::make_pair(i, out);
-}
-
-// Sums `values` over partitions (computed by `per_partition`) and then over ranks.
-Status SumOverPartitionsAndRanks(const DataFrame& in, const ExecContext& ctx, size_t width, ReduceOp op,
-                                 double init, const std::function<void(const Batch&, std::vector<double>*)>& per_partition,
-                                 std::vector<double>* out) {
-  std::vector<std::vector<double>> parts(in.num_partitions(), std::vector<double>(width, init));
-  auto run = [&](int64_t p) {
-    per_partition(in.partition(static_cast<int>(p)), &parts[p]);
-    return Status::OK();
-  };
-  if (ctx.pool) {
-    EMBER_RETURN_IF_ERROR(ctx.pool->ParallelFor(in.num_partitions(), run, ctx.cancel));
-  } else {
-    for (int p = 0; p < in.num_partitions(); ++p) EMBER_RETURN_IF_ERROR(run(p));
-  }
-  out->assign(width, init);
-  for (const auto& part : parts) {
-    for (size_t k = 0; k < width; ++k) {
-      switch (op) {
-        case ReduceOp::kSum: (*out)[k] += part[k]; break;
-        case ReduceOp::kMin: (*out)[k] = std::min((*out)[k], part[k]); break;
-        case ReduceOp::kMax: (*out)[k] = std::max((*out)[k], part[k]); break;
-      }
-    }
-  }
-  if (ctx.comm && ctx.comm->size() > 1) {
-    EMBER_RETURN_IF_ERROR(ctx.comm->AllReduce(std::span<double>(*out), op, Deadline::In(std::chrono::minutes(10))));
-  }
-  return Status::OK();
 }
 
 }  // namespace
@@ -109,35 +80,37 @@ Result<std::shared_ptr<const Transformer>> StandardScaler::Fit(const DataFrame& 
   const size_t n = static_cast<size_t>(in.schema()->field(col).type->vector_size());
   // Pass 1: count and sum per slot (the count in the last entry).
   std::vector<double> sums;
-  EMBER_RETURN_IF_ERROR(SumOverPartitionsAndRanks(in, ctx, n + 1, ReduceOp::kSum, 0.0,
-      [&](const Batch& b, std::vector<double>* acc) {
+  EMBER_RETURN_IF_ERROR(ReduceOverPartitions(in, ctx, n + 1, ReduceOp::kSum, 0.0,
+      [&](const Batch& b, std::span<double> acc) {
         const Column& c = *b.column(col);
         for (int64_t r = 0; r < b.num_rows(); ++r) {
           if (c.IsNull(r)) continue;
-          (*acc)[n] += 1;
-          ForEachVectorEntry(c, r, [&](int64_t k, double v) { (*acc)[k] += v; });
+          acc[n] += 1;
+          ForEachVectorEntry(c, r, [&](int64_t k, double v) { acc[k] += v; });
         }
+        return Status::OK();
       }, &sums));
   const double count = sums[n];
   std::vector<double> mean(n);
   for (size_t k = 0; k < n; ++k) mean[k] = count > 0 ? sums[k] / count : 0.0;
   // Pass 2: squared deviations from the global mean (exact, no cancellation).
   std::vector<double> sq;
-  EMBER_RETURN_IF_ERROR(SumOverPartitionsAndRanks(in, ctx, n, ReduceOp::kSum, 0.0,
-      [&](const Batch& b, std::vector<double>* acc) {
+  EMBER_RETURN_IF_ERROR(ReduceOverPartitions(in, ctx, n, ReduceOp::kSum, 0.0,
+      [&](const Batch& b, std::span<double> acc) {
         const Column& c = *b.column(col);
         for (int64_t r = 0; r < b.num_rows(); ++r) {
           if (c.IsNull(r)) continue;
           if (c.type()->sparse()) {
             // Slots not stored are zeros: start from n * mean^2 per row, then correct.
-            for (size_t k = 0; k < n; ++k) (*acc)[k] += mean[k] * mean[k];
+            for (size_t k = 0; k < n; ++k) acc[k] += mean[k] * mean[k];
             ForEachVectorEntry(c, r, [&](int64_t k, double v) {
-              (*acc)[k] += (v - mean[k]) * (v - mean[k]) - mean[k] * mean[k];
+              acc[k] += (v - mean[k]) * (v - mean[k]) - mean[k] * mean[k];
             });
           } else {
-            ForEachVectorEntry(c, r, [&](int64_t k, double v) { (*acc)[k] += (v - mean[k]) * (v - mean[k]); });
+            ForEachVectorEntry(c, r, [&](int64_t k, double v) { acc[k] += (v - mean[k]) * (v - mean[k]); });
           }
         }
+        return Status::OK();
       }, &sq));
   std::vector<double> shift(n, 0.0), scale(n, 1.0);
   for (size_t k = 0; k < n; ++k) {
@@ -175,22 +148,23 @@ Result<std::shared_ptr<const Transformer>> MinMaxScaler::Fit(const DataFrame& in
   const double inf = std::numeric_limits<double>::infinity();
   // Minimum of v and of -v per slot (so one AllReduce(min) gives min and max).
   std::vector<double> mins;
-  EMBER_RETURN_IF_ERROR(SumOverPartitionsAndRanks(in, ctx, 2 * n, ReduceOp::kMin, inf,
-      [&](const Batch& b, std::vector<double>* acc) {
+  EMBER_RETURN_IF_ERROR(ReduceOverPartitions(in, ctx, 2 * n, ReduceOp::kMin, inf,
+      [&](const Batch& b, std::span<double> acc) {
         const Column& c = *b.column(col);
         for (int64_t r = 0; r < b.num_rows(); ++r) {
           if (c.IsNull(r)) continue;
           if (c.type()->sparse()) {
             for (size_t k = 0; k < n; ++k) {  // unstored slots are zeros
-              (*acc)[k] = std::min((*acc)[k], 0.0);
-              (*acc)[n + k] = std::min((*acc)[n + k], 0.0);
+              acc[k] = std::min(acc[k], 0.0);
+              acc[n + k] = std::min(acc[n + k], 0.0);
             }
           }
           ForEachVectorEntry(c, r, [&](int64_t k, double v) {
-            (*acc)[k] = std::min((*acc)[k], v);
-            (*acc)[n + k] = std::min((*acc)[n + k], -v);
+            acc[k] = std::min(acc[k], v);
+            acc[n + k] = std::min(acc[n + k], -v);
           });
         }
+        return Status::OK();
       }, &mins));
   std::vector<double> shift(n, 0.0), scale(n, 0.0), offset(n, (params_.min + params_.max) / 2);
   for (size_t k = 0; k < n; ++k) {

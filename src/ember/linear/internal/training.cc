@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "ember/base/status_macros.h"
+#include "ember/pipeline/partition_reduce.h"
 
 namespace ember::linear_internal {
 
@@ -20,26 +21,6 @@ Result<TrainingColumns> BindTrainingColumns(const Schema& in, const std::string&
     EMBER_ASSIGN_OR_RETURN(x.weight, in.GetFieldIndexOfType(weight, numeric, "a numeric weight column"));
   }
   return x;
-}
-
-Status Accumulate(const DataFrame& in, const ExecContext& ctx, size_t width,
-                  const std::function<Status(const Batch&, std::vector<double>*)>& fn, std::vector<double>* out) {
-  std::vector<std::vector<double>> parts(in.num_partitions(), std::vector<double>(width, 0.0));
-  auto run = [&](int64_t p) { return fn(in.partition(static_cast<int>(p)), &parts[p]); };
-  if (ctx.pool) {
-    EMBER_RETURN_IF_ERROR(ctx.pool->ParallelFor(in.num_partitions(), run, ctx.cancel));
-  } else {
-    for (int p = 0; p < in.num_partitions(); ++p) EMBER_RETURN_IF_ERROR(run(p));
-  }
-  out->assign(width, 0.0);
-  for (const auto& part : parts) {
-    for (size_t k = 0; k < width; ++k) (*out)[k] += part[k];
-  }
-  if (ctx.comm && ctx.comm->size() > 1) {
-    EMBER_RETURN_IF_ERROR(ctx.comm->AllReduce(std::span<double>(*out), ReduceOp::kSum,
-                                              Deadline::In(std::chrono::minutes(30))));
-  }
-  return Status::OK();
 }
 
 Result<double> RowWeight(const Batch& b, const TrainingColumns& x, int64_t r, const std::string& owner,
@@ -66,17 +47,17 @@ Result<FeatureScaling> ComputeFeatureScaling(const DataFrame& in, const ExecCont
   const int64_t d = x.d;
   FeatureScaling s;
   std::vector<double> s1;
-  EMBER_RETURN_IF_ERROR(Accumulate(in, ctx, static_cast<size_t>(d) + 1, [&](const Batch& b, std::vector<double>* acc) -> Status {
+  EMBER_RETURN_IF_ERROR(ReduceOverPartitions(in, ctx, static_cast<size_t>(d) + 1, ReduceOp::kSum, 0.0, [&](const Batch& b, std::span<double> acc) -> Status {
     const Column& f = *b.column(x.features);
     for (int64_t r = 0; r < b.num_rows(); ++r) {
       double y;
       EMBER_ASSIGN_OR_RETURN(double w, RowWeight(b, x, r, owner, &y));
       EMBER_RETURN_IF_ERROR(check_label(y));
-      (*acc)[d] += w;
+      acc[d] += w;
       bool finite = true;
       ForEachVectorEntry(f, r, [&](int64_t j, double v) {
         finite = finite && std::isfinite(v);
-        (*acc)[j] += w * v;
+        acc[j] += w * v;
       });
       if (!finite) {
         return InvalidArgument(owner + ": NaN or infinity in features column '" + b.schema()->field(x.features).name + "'");
@@ -89,19 +70,19 @@ Result<FeatureScaling> ComputeFeatureScaling(const DataFrame& in, const ExecCont
   s.mean.resize(d);
   for (int64_t j = 0; j < d; ++j) s.mean[j] = s1[j] / s.weight_sum;
   std::vector<double> s2;
-  EMBER_RETURN_IF_ERROR(Accumulate(in, ctx, static_cast<size_t>(d), [&](const Batch& b, std::vector<double>* acc) -> Status {
+  EMBER_RETURN_IF_ERROR(ReduceOverPartitions(in, ctx, static_cast<size_t>(d), ReduceOp::kSum, 0.0, [&](const Batch& b, std::span<double> acc) -> Status {
     const Column& f = *b.column(x.features);
     for (int64_t r = 0; r < b.num_rows(); ++r) {
       double y;
       EMBER_ASSIGN_OR_RETURN(double w, RowWeight(b, x, r, owner, &y));
       if (f.type()->sparse()) {
         // Unstored slots are zeros: count them as (0 - mean)^2, then correct the stored ones.
-        for (int64_t j = 0; j < d; ++j) (*acc)[j] += w * s.mean[j] * s.mean[j];
+        for (int64_t j = 0; j < d; ++j) acc[j] += w * s.mean[j] * s.mean[j];
         ForEachVectorEntry(f, r, [&](int64_t j, double v) {
-          (*acc)[j] += w * ((v - s.mean[j]) * (v - s.mean[j]) - s.mean[j] * s.mean[j]);
+          acc[j] += w * ((v - s.mean[j]) * (v - s.mean[j]) - s.mean[j] * s.mean[j]);
         });
       } else {
-        ForEachVectorEntry(f, r, [&](int64_t j, double v) { (*acc)[j] += w * (v - s.mean[j]) * (v - s.mean[j]); });
+        ForEachVectorEntry(f, r, [&](int64_t j, double v) { acc[j] += w * (v - s.mean[j]) * (v - s.mean[j]); });
       }
     }
     return Status::OK();
@@ -137,7 +118,7 @@ Result<LbfgsResult> FitRegularized(const DataFrame& in, const ExecContext& ctx, 
   const size_t nvars = x0.size();
   auto objective = [&](std::span<const double> x, std::span<double> grad) -> Result<double> {
     std::vector<double> total;
-    EMBER_RETURN_IF_ERROR(Accumulate(in, ctx, nvars + 1, [&](const Batch& b, std::vector<double>* acc) {
+    EMBER_RETURN_IF_ERROR(ReduceOverPartitions(in, ctx, nvars + 1, ReduceOp::kSum, 0.0, [&](const Batch& b, std::span<double> acc) {
       return row_terms(x, b, acc);
     }, &total));
     double loss = total[nvars] / weight_sum;

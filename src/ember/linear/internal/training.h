@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -22,11 +23,6 @@ struct TrainingColumns {
 // `label` empty: no label (scoring). `weight` empty: every row weighs 1.
 Result<TrainingColumns> BindTrainingColumns(const Schema& in, const std::string& features, const std::string& label,
                                             const std::string& weight);
-
-// Runs fn(batch, acc) over partitions in parallel, sums the accumulators in partition order
-// (so the result does not depend on timing), then over ranks.
-Status Accumulate(const DataFrame& in, const ExecContext& ctx, size_t width,
-                  const std::function<Status(const Batch&, std::vector<double>*)>& fn, std::vector<double>* out);
 
 // Row r's weight after checking that label, features and weight are usable; sets *label.
 // Errors name `owner` and the column.
@@ -50,8 +46,8 @@ void PenaltyWeights(const FeatureScaling& s, double reg, double alpha, bool stan
 // Minimises (1/W) * sum over rows of the per-row loss + 1/2 sum_i l2[i] x_i^2 + sum_i l1[i] |x_i|
 // with L-BFGS / OWL-QN. `row_terms(x, batch, acc)` adds one partition's gradient sums to
 // acc[0 .. nvars) and its loss sum to acc[nvars]; partitions and ranks are combined by
-// Accumulate, so every rank takes the same steps.
-using RowTerms = std::function<Status(std::span<const double> x, const Batch& b, std::vector<double>* acc)>;
+// ReduceOverPartitions, so every rank takes the same steps.
+using RowTerms = std::function<Status(std::span<const double> x, const Batch& b, std::span<double> acc)>;
 Result<LbfgsResult> FitRegularized(const DataFrame& in, const ExecContext& ctx, double weight_sum,
                                    const std::vector<double>& l2, const std::vector<double>& l1,
                                    std::vector<double> x0, int max_iter, double tol, const RowTerms& row_terms);
