@@ -8,11 +8,12 @@
 
 namespace ember {
 
-Status ReduceOverPartitions(const DataFrame& in, const ExecContext& ctx, size_t width, ReduceOp op, double init,
-                            const std::function<Status(const Batch&, std::span<double> acc)>& fn,
-                            std::vector<double>* out) {
-  std::vector<IsolatedVector<double>> parts(in.num_partitions(), IsolatedVector<double>(width, init));
-  auto run = [&](int64_t p) { return fn(in.partition(static_cast<int>(p)), std::span<double>(parts[p])); };
+template <typename T>
+Status ReduceOverPartitions(const DataFrame& in, const ExecContext& ctx, size_t width, ReduceOp op, T init,
+                            const std::type_identity_t<std::function<Status(const Batch&, std::span<T> acc)>>& fn,
+                            std::vector<T>* out) {
+  std::vector<IsolatedVector<T>> parts(in.num_partitions(), IsolatedVector<T>(width, init));
+  auto run = [&](int64_t p) { return fn(in.partition(static_cast<int>(p)), std::span<T>(parts[p])); };
   if (ctx.pool) {
     EMBER_RETURN_IF_ERROR(ctx.pool->ParallelFor(in.num_partitions(), run, ctx.cancel));
   } else {
@@ -30,9 +31,16 @@ Status ReduceOverPartitions(const DataFrame& in, const ExecContext& ctx, size_t 
   }
   if (ctx.comm && ctx.comm->size() > 1) {
     // The communicator caps the wait with its own timeout (a dead rank fails the job).
-    EMBER_RETURN_IF_ERROR(ctx.comm->AllReduce(std::span<double>(*out), op, Deadline::In(std::chrono::minutes(30))));
+    EMBER_RETURN_IF_ERROR(ctx.comm->AllReduce(std::span<T>(*out), op, Deadline::In(std::chrono::minutes(30))));
   }
   return Status::OK();
 }
+
+template Status ReduceOverPartitions<double>(const DataFrame&, const ExecContext&, size_t, ReduceOp, double,
+                                             const std::function<Status(const Batch&, std::span<double>)>&,
+                                             std::vector<double>*);
+template Status ReduceOverPartitions<int64_t>(const DataFrame&, const ExecContext&, size_t, ReduceOp, int64_t,
+                                              const std::function<Status(const Batch&, std::span<int64_t>)>&,
+                                              std::vector<int64_t>*);
 
 }  // namespace ember

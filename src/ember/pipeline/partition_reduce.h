@@ -3,8 +3,10 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 #include "ember/base/status.h"
@@ -22,8 +24,17 @@ namespace ember {
 // Each accumulator is an IsolatedVector: partitions next to each other run at the same time
 // on different threads, and accumulators sharing a cache line would make every update a
 // cache miss on both threads.
-Status ReduceOverPartitions(const DataFrame& in, const ExecContext& ctx, size_t width, ReduceOp op, double init,
-                            const std::function<Status(const Batch&, std::span<double> acc)>& fn,
-                            std::vector<double>* out);
+// T is double or int64_t.
+template <typename T>
+Status ReduceOverPartitions(const DataFrame& in, const ExecContext& ctx, size_t width, ReduceOp op, T init,
+                            const std::type_identity_t<std::function<Status(const Batch&, std::span<T> acc)>>& fn,
+                            std::vector<T>* out);
+
+extern template Status ReduceOverPartitions<double>(const DataFrame&, const ExecContext&, size_t, ReduceOp, double,
+                                                    const std::function<Status(const Batch&, std::span<double>)>&,
+                                                    std::vector<double>*);
+extern template Status ReduceOverPartitions<int64_t>(const DataFrame&, const ExecContext&, size_t, ReduceOp, int64_t,
+                                                     const std::function<Status(const Batch&, std::span<int64_t>)>&,
+                                                     std::vector<int64_t>*);
 
 }  // namespace ember

@@ -67,6 +67,21 @@ TEST(PartitionReduceTest, CombinesEveryPartitionWithOrWithoutThreads) {
   }
 }
 
+TEST(PartitionReduceTest, CountsInIntegers) {
+  DataFrame in = Numbers(5);
+  ThreadPool pool(2);
+  std::vector<int64_t> counts;
+  ASSERT_THAT(ReduceOverPartitions(in, ExecContext::WithPool(&pool), 2, ReduceOp::kSum, int64_t{0},
+                                   [](const Batch& b, std::span<int64_t> acc) {
+                                     acc[0] += b.num_rows();
+                                     acc[1] += static_cast<int64_t>(NumericValue(*b.column(0), 0));
+                                     return Status::OK();
+                                   },
+                                   &counts),
+              IsOk());
+  EXPECT_EQ(counts, (std::vector<int64_t>{15, 1 + 11 + 21 + 31 + 41}));
+}
+
 TEST(PartitionReduceTest, ReturnsTheFirstPartitionsError) {
   DataFrame in = Numbers(6);
   ThreadPool pool(2);

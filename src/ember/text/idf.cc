@@ -4,6 +4,7 @@
 
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
+#include "ember/pipeline/partition_reduce.h"
 #include "ember/pipeline/save_load.h"
 
 namespace ember {
@@ -48,31 +49,17 @@ Result<std::shared_ptr<const Transformer>> IDF::Fit(const DataFrame& in, const E
   const int col = bound.first;
   const size_t n = static_cast<size_t>(in.schema()->field(col).type->vector_size());
   // Document frequencies per partition (in parallel), then summed; the count of documents last.
-  std::vector<std::vector<int64_t>> parts(in.num_partitions());
-  auto count = [&](int64_t p) {
-    std::vector<int64_t>& df = parts[p];
-    df.assign(n + 1, 0);
-    const Batch& b = in.partition(static_cast<int>(p));
-    const Column& c = *b.column(col);
-    for (int64_t r = 0; r < b.num_rows(); ++r) {
-      if (c.IsNull(r)) continue;
-      ++df[n];
-      ForEachVectorEntry(c, r, [&](int64_t k, double v) { df[k] += v != 0; });
-    }
-    return Status::OK();
-  };
-  if (ctx.pool) {
-    EMBER_RETURN_IF_ERROR(ctx.pool->ParallelFor(in.num_partitions(), count, ctx.cancel));
-  } else {
-    for (int p = 0; p < in.num_partitions(); ++p) EMBER_RETURN_IF_ERROR(count(p));
-  }
-  std::vector<int64_t> df(n + 1, 0);
-  for (const auto& part : parts) {
-    for (size_t k = 0; k <= n; ++k) df[k] += part[k];
-  }
-  if (ctx.comm && ctx.comm->size() > 1) {
-    EMBER_RETURN_IF_ERROR(ctx.comm->AllReduce(std::span<int64_t>(df), ReduceOp::kSum, Deadline::In(std::chrono::minutes(10))));
-  }
+  std::vector<int64_t> df;
+  EMBER_RETURN_IF_ERROR(ReduceOverPartitions(in, ctx, n + 1, ReduceOp::kSum, int64_t{0},
+      [&](const Batch& b, std::span<int64_t> acc) {
+        const Column& c = *b.column(col);
+        for (int64_t r = 0; r < b.num_rows(); ++r) {
+          if (c.IsNull(r)) continue;
+          ++acc[n];
+          ForEachVectorEntry(c, r, [&](int64_t k, double v) { acc[k] += v != 0; });
+        }
+        return Status::OK();
+      }, &df));
   const int64_t docs = df[n];
   df.pop_back();
   EMBER_ASSIGN_OR_RETURN(auto model, IDFModel::Make(params_, docs, std::move(df), uid()));
