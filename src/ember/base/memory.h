@@ -33,7 +33,7 @@ struct IsolatedAllocator {
   IsolatedAllocator(const IsolatedAllocator<U>&) noexcept {}  // NOLINT: rebinding is implicit
   static size_t Bytes(size_t n) { return (n * sizeof(T) + kIsolationBytes - 1) / kIsolationBytes * kIsolationBytes; }
   T* allocate(size_t n) { return static_cast<T*>(::operator new(Bytes(n), std::align_val_t{kIsolationBytes})); }
-  void deallocate(T* p, size_t n) noexcept { ::operator delete(p, Bytes(n), std::align_val_t{kIsolationBytes}); }
+  void deallocate(T* p, size_t) noexcept { ::operator delete(p, std::align_val_t{kIsolationBytes}); }
   template <typename U>
   bool operator==(const IsolatedAllocator<U>&) const noexcept { return true; }
 };
