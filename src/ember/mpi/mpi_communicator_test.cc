@@ -6,7 +6,9 @@
 #include <mpi.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <thread>
 
 #include "ember/core/builder.h"
@@ -36,6 +38,20 @@ TEST(MpiCommunicatorTest, RanksAndHosts) {
   EXPECT_LT(world->rank(), world->size());
   EXPECT_FALSE(world->host().empty());
   EXPECT_TRUE(MpiCommunicator::LaunchedAsRank());
+}
+
+// Without a fabric Open MPI ends with ob1 anyway; World() names it so that no rank spends
+// its start probing PSM. A pml the user chose is theirs (the CTest entry ...UsersPmlIsKept
+// runs this with OMPI_MCA_pml=^cm and EMBER_TEST_EXPECT_PML=^cm).
+TEST(MpiCommunicatorTest, PmlIsOb1WithoutAFabricUnlessTheUserChose) {
+  std::error_code ec;
+  if (std::filesystem::directory_iterator("/sys/class/infiniband", ec) != std::filesystem::directory_iterator() && !ec) {
+    GTEST_SKIP() << "this host has an InfiniBand-class device: Open MPI chooses";
+  }
+  const char* expected = std::getenv("EMBER_TEST_EXPECT_PML");
+  const char* pml = std::getenv("OMPI_MCA_pml");
+  ASSERT_NE(pml, nullptr);
+  EXPECT_STREQ(pml, expected != nullptr ? expected : "ob1");
 }
 
 TEST(MpiCommunicatorTest, AllReduceIsBitIdenticalOnEveryRank) {
