@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "ember/base/file_util.h"
@@ -21,22 +23,54 @@ namespace {
 
 using ::ember::testing::IsOk;
 
-// A worker process: joins, checks its rank and the sum of all ranks, leaves. Its exit code
-// says which step failed (0: all passed).
-pid_t StartWorker(const RabitTracker& tracker, int task, int workers) {
-  const std::string config = tracker.WorkerConfig(task);
+// A worker process forked before the tracker starts, while this process has one thread: a
+// child forked while another thread (the tracker's) holds a lock finds it locked forever
+// (ASan's allocator: a worker hung in malloc in about one run in 25 under load). The child
+// waits for its config, one line on a pipe, then runs `body` and exits with its result.
+struct PendingWorker {
+  pid_t pid = -1;
+  int fd = -1;  // the pipe's write end
+};
+
+PendingWorker ForkWorker(const std::function<int(const std::string& config)>& body) {
+  int fds[2];
+  if (pipe(fds) != 0) std::abort();
   const pid_t pid = fork();
-  if (pid != 0) return pid;
-  alarm(60);  // a stuck worker dies rather than hang the test
-  if (!JoinXgboostCollective(config).ok()) _exit(10);
-  if (XgboostCollectiveSize() != workers) _exit(11);
-  const int rank = XgboostCollectiveRank();
-  if (rank != task) _exit(12);  // ranks follow task ids
-  std::vector<double> v = {static_cast<double>(rank), 1.0};
-  if (!XgboostCollectiveSum(v).ok()) _exit(13);
-  if (v[0] != workers * (workers - 1) / 2.0 || v[1] != workers) _exit(14);
-  if (!LeaveXgboostCollective().ok()) _exit(15);
-  _exit(0);
+  if (pid == 0) {
+    alarm(120);  // a stuck worker dies rather than hang the test
+    close(fds[1]);
+    std::string config;
+    char c;
+    while (read(fds[0], &c, 1) == 1 && c != '\n') config.push_back(c);
+    if (config.empty()) _exit(20);  // the test gave up before starting the tracker
+    _exit(body(config));
+  }
+  close(fds[0]);
+  return {pid, fds[1]};
+}
+
+// Sends the worker its config (task `task` of the tracker): it starts now.
+void StartWorker(PendingWorker& w, const RabitTracker& tracker, int task) {
+  const std::string line = tracker.WorkerConfig(task) + "\n";
+  if (write(w.fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) std::abort();
+  close(w.fd);
+  w.fd = -1;
+}
+
+// Joins, checks its rank and the sum of all ranks, leaves. The exit code says which step
+// failed (0: all passed).
+std::function<int(const std::string&)> SumWorker(int task, int workers) {
+  return [=](const std::string& config) {
+    if (!JoinXgboostCollective(config).ok()) return 10;
+    if (XgboostCollectiveSize() != workers) return 11;
+    const int rank = XgboostCollectiveRank();
+    if (rank != task) return 12;  // ranks follow task ids
+    std::vector<double> v = {static_cast<double>(rank), 1.0};
+    if (!XgboostCollectiveSum(v).ok()) return 13;
+    if (v[0] != workers * (workers - 1) / 2.0 || v[1] != workers) return 14;
+    if (!LeaveXgboostCollective().ok()) return 15;
+    return 0;
+  };
 }
 
 int ExitCode(pid_t pid) {
@@ -47,22 +81,27 @@ int ExitCode(pid_t pid) {
 
 TEST(RabitTrackerTest, WorkersJoinGetTheirRanksAndSum) {
   for (int workers : {1, 2, 3, 4}) {
+    std::vector<PendingWorker> pending;
+    for (int task = 0; task < workers; ++task) pending.push_back(ForkWorker(SumWorker(task, workers)));
     auto tracker = RabitTracker::Start(workers, "127.0.0.1", std::chrono::seconds(30));
     ASSERT_THAT(tracker, IsOk());
-    std::vector<pid_t> pids;
     // Started in reverse, so arrival order is not what decides the ranks.
-    for (int task = workers - 1; task >= 0; --task) pids.push_back(StartWorker(**tracker, task, workers));
+    for (int task = workers - 1; task >= 0; --task) StartWorker(pending[task], **tracker, task);
+    std::vector<pid_t> pids;
+    for (const PendingWorker& w : pending) pids.push_back(w.pid);
     for (pid_t pid : pids) EXPECT_EQ(ExitCode(pid), 0) << workers << " workers";
     EXPECT_THAT((*tracker)->Wait(), IsOk());
   }
 }
 
 TEST(RabitTrackerTest, AMissingWorkerIsAnErrorNamingItNotAHang) {
+  PendingWorker wa = ForkWorker(SumWorker(0, 3)), wb = ForkWorker(SumWorker(2, 3));
   auto tracker = RabitTracker::Start(3, "127.0.0.1", std::chrono::milliseconds(1500));
   ASSERT_THAT(tracker, IsOk());
   // Tasks 0 and 2 come; task 1 never does. They wait for it until the tracker gives up.
-  const pid_t a = StartWorker(**tracker, 0, 3);
-  const pid_t b = StartWorker(**tracker, 2, 3);
+  StartWorker(wa, **tracker, 0);
+  StartWorker(wb, **tracker, 2);
+  const pid_t a = wa.pid, b = wb.pid;
   const auto t0 = std::chrono::steady_clock::now();
   Status s = (*tracker)->Wait();
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
@@ -108,23 +147,18 @@ GBDTClassifier::Params SmallParams() {
 
 // Each worker process fits on its own partitions (p % workers == rank) and writes its
 // model; every worker's model must be the one-process model on all partitions. Two workers
-// by default; EMBER_GBDT_DIST_MAX_WORKERS=4 adds 3 and 4. Three passed alone and under
-// load many times but hung once in a loaded CI run before Rabit's peer timeout was set (see
-// docs/gbdt.md); with it a stall is now an error within 30 s that says where.
+// by default; EMBER_GBDT_DIST_MAX_WORKERS=4 adds 3 and 4. (The hangs seen once in a while in
+// loaded CI runs were workers forked while the tracker's thread held ASan's allocator lock:
+// see ForkWorker.)
 TEST(DistributedGbdtTest, WorkersTrainTheOneProcessModel) {
   const char* max_env = std::getenv("EMBER_GBDT_DIST_MAX_WORKERS");
   const int max_workers = max_env ? std::atoi(max_env) : 2;
   for (int workers = 2; workers <= max_workers; ++workers) {
     const std::string dir = testing::NewTempDir("gbdt_dist");
-    auto tracker = RabitTracker::Start(workers, "127.0.0.1", std::chrono::seconds(60), std::chrono::seconds(30));
-    ASSERT_THAT(tracker, IsOk());
-    std::vector<pid_t> pids;
+    std::vector<PendingWorker> pending;
     for (int task = 0; task < workers; ++task) {
-      const std::string config = (*tracker)->WorkerConfig(task);
-      const pid_t pid = fork();
-      if (pid == 0) {
-        alarm(120);
-        if (!JoinXgboostCollective(config).ok()) _exit(10);
+      pending.push_back(ForkWorker([&dir, workers](const std::string& config) {
+        if (!JoinXgboostCollective(config).ok()) return 10;
         const int rank = XgboostCollectiveRank();
         DataFrame all = TrainingFrame();
         std::vector<Batch> mine;
@@ -136,14 +170,20 @@ TEST(DistributedGbdtTest, WorkersTrainTheOneProcessModel) {
                          ->Fit(*DataFrame::Make(all.schema(), mine), ExecContext::WithPool(&pool));
         if (!model.ok()) {
           WriteStringToFile(dir + "/error_" + std::to_string(rank), model.status().ToString()).IgnoreError();
-          _exit(11);
+          return 11;
         }
         const GbdtBooster& b = static_cast<const GBDTClassificationModel&>(**model).booster();
-        if (!WriteStringToFile(dir + "/model_" + std::to_string(rank), b.bytes()).ok()) _exit(12);
-        if (!LeaveXgboostCollective().ok()) _exit(13);
-        _exit(0);
-      }
-      pids.push_back(pid);
+        if (!WriteStringToFile(dir + "/model_" + std::to_string(rank), b.bytes()).ok()) return 12;
+        if (!LeaveXgboostCollective().ok()) return 13;
+        return 0;
+      }));
+    }
+    auto tracker = RabitTracker::Start(workers, "127.0.0.1", std::chrono::seconds(60), std::chrono::seconds(30));
+    ASSERT_THAT(tracker, IsOk());
+    std::vector<pid_t> pids;
+    for (int task = 0; task < workers; ++task) {
+      StartWorker(pending[task], **tracker, task);
+      pids.push_back(pending[task].pid);
     }
     for (pid_t pid : pids) {
       const int code = ExitCode(pid);
@@ -179,34 +219,39 @@ TEST(DistributedGbdtTest, WorkersTrainTheOneProcessModel) {
 
 // Two workers; the one of rank 1 joins and then `fate`s (kills or stops itself). The one of
 // rank 0 fits, and writes how long the fit took and its error to `dir`/error_0.
-std::vector<pid_t> StartWorkersOneFailing(const RabitTracker& tracker, const std::string& dir, int fate) {
-  std::vector<pid_t> pids;
+std::vector<PendingWorker> ForkWorkersOneFailing(const std::string& dir, int fate) {
+  std::vector<PendingWorker> pending;
   for (int task = 0; task < 2; ++task) {
-    const std::string config = tracker.WorkerConfig(task);
-    const pid_t pid = fork();
-    if (pid != 0) {
-      pids.push_back(pid);
-      continue;
-    }
-    alarm(60);
-    if (!JoinXgboostCollective(config).ok()) _exit(10);
-    if (XgboostCollectiveRank() == 1) raise(fate);
-    ThreadPool pool(1);
-    const auto t0 = std::chrono::steady_clock::now();
-    auto model = (*GBDTClassifier::Make(SmallParams()))->Fit(TrainingFrame(), ExecContext::WithPool(&pool));
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    WriteStringToFile(dir + "/error_0", std::to_string(seconds) + " s: " + model.status().ToString()).IgnoreError();
-    _exit(model.ok() ? 0 : 11);
+    pending.push_back(ForkWorker([&dir, fate](const std::string& config) {
+      if (!JoinXgboostCollective(config).ok()) return 10;
+      if (XgboostCollectiveRank() == 1) raise(fate);
+      ThreadPool pool(1);
+      const auto t0 = std::chrono::steady_clock::now();
+      auto model = (*GBDTClassifier::Make(SmallParams()))->Fit(TrainingFrame(), ExecContext::WithPool(&pool));
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      WriteStringToFile(dir + "/error_0", std::to_string(seconds) + " s: " + model.status().ToString()).IgnoreError();
+      return model.ok() ? 0 : 11;
+    }));
+  }
+  return pending;
+}
+
+std::vector<pid_t> StartAll(std::vector<PendingWorker>& pending, const RabitTracker& tracker) {
+  std::vector<pid_t> pids;
+  for (int task = 0; task < static_cast<int>(pending.size()); ++task) {
+    StartWorker(pending[task], tracker, task);
+    pids.push_back(pending[task].pid);
   }
   return pids;
 }
 
 TEST(DistributedGbdtTest, AWorkerThatDiesFailsTheOthersWithAnErrorNamingIt) {
   const std::string dir = testing::NewTempDir("gbdt_dead");
+  std::vector<PendingWorker> pending = ForkWorkersOneFailing(dir, SIGKILL);
   auto tracker = RabitTracker::Start(2, "127.0.0.1", std::chrono::seconds(60));
   ASSERT_THAT(tracker, IsOk());
   const auto t0 = std::chrono::steady_clock::now();
-  std::vector<pid_t> pids = StartWorkersOneFailing(**tracker, dir, SIGKILL);
+  std::vector<pid_t> pids = StartAll(pending, **tracker);
   EXPECT_EQ(ExitCode(pids[0]), 11);
   EXPECT_EQ(ExitCode(pids[1]), 100 + SIGKILL);
   auto error = ReadFileToString(dir + "/error_0");
@@ -223,9 +268,10 @@ TEST(DistributedGbdtTest, AWorkerThatDiesFailsTheOthersWithAnErrorNamingIt) {
 
 TEST(DistributedGbdtTest, AStuckWorkerFailsTheOthersAfterThePeerTimeoutNotAHang) {
   const std::string dir = testing::NewTempDir("gbdt_stuck");
+  std::vector<PendingWorker> pending = ForkWorkersOneFailing(dir, SIGSTOP);
   auto tracker = RabitTracker::Start(2, "127.0.0.1", std::chrono::seconds(60), std::chrono::seconds(2));
   ASSERT_THAT(tracker, IsOk());
-  std::vector<pid_t> pids = StartWorkersOneFailing(**tracker, dir, SIGSTOP);
+  std::vector<pid_t> pids = StartAll(pending, **tracker);
   EXPECT_EQ(ExitCode(pids[0]), 11);
   kill(pids[1], SIGKILL);
   EXPECT_EQ(ExitCode(pids[1]), 100 + SIGKILL);
