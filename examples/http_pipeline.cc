@@ -16,7 +16,7 @@
 #include "ember/io/csv.h"
 #include "ember/pipeline/pipeline.h"
 #include "ember/pipeline/save_load.h"
-#include "ember/registry_all.h"
+#include "ember/registry/default_registry.h"
 #include "ember/serving/server.h"
 
 namespace {
@@ -49,6 +49,7 @@ ember::Status Run(const std::string& csv, const std::string& out_dir) {
   ember::serving::ServerOptions options;
   options.port = 0;
   options.threads = 1;
+  options.registry = &ember::DefaultRegistry();
   options.routes = {{.path = "/predict", .model_dir = model_dir, .reply_cols = {"prediction", "probability"}}};
   EMBER_ASSIGN_OR_RETURN(auto server, ember::serving::Server::Start(options));
   const std::string url = "http://127.0.0.1:" + std::to_string(server->port()) + "/predict";

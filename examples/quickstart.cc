@@ -21,7 +21,7 @@
 #include "ember/io/json_lines.h"
 #include "ember/pipeline/pipeline.h"
 #include "ember/pipeline/save_load.h"
-#include "ember/registry_all.h"
+#include "ember/registry/default_registry.h"
 #include "ember/stages/column_stages.h"
 #include "ember/stages/model_statistics.h"
 #include "ember/stages/random_split.h"

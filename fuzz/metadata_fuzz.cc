@@ -8,7 +8,7 @@
 
 #include "ember/base/file_util.h"
 #include "ember/pipeline/save_load.h"
-#include "ember/registry_all.h"
+#include "ember/registry/default_registry.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::string dir = [] {

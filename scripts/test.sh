@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian 12 machine: installs what is missing, builds the
 # debug preset (AddressSanitizer + UndefinedBehaviorSanitizer) and runs every test (unit,
-# conformance, examples, generated-docs check), runs the concurrent parts under
+# conformance, examples, generated-docs check), builds and tests the core with every
+# optional module off (the `minimal` preset), runs the concurrent parts under
 # ThreadSanitizer, then builds the libFuzzer targets with clang and runs each on its seed
 # corpus for a short while.
 # Set EMBER_FUZZ_SECONDS=0 to skip fuzzing.
@@ -13,6 +14,11 @@ JOBS=$(nproc)
 cmake --preset debug >/dev/null
 cmake --build build/debug -j "$JOBS"
 ctest --test-dir build/debug --output-on-failure -j "$JOBS" --timeout 600
+# Every optional module off (gbdt, http, mpi): the core alone must build and pass its tests,
+# and name the option of any stage it leaves out.
+cmake --preset minimal >/dev/null
+cmake --build build/minimal -j "$JOBS"
+ctest --test-dir build/minimal --output-on-failure -j "$JOBS" --timeout 600
 # ThreadSanitizer over the concurrent parts (thread pool, communicator, parallel readers,
 # concurrent Transform in the conformance suite, HTTP calls from partitions in parallel).
 TSAN_TESTS=(src/ember/exec/ember_exec_test src/ember/io/ember_io_test

@@ -15,7 +15,7 @@
 #include "ember/exec/allocator.h"
 #include "ember/io/table_io.h"
 #include "ember/pipeline/pipeline.h"
-#include "ember/registry_all.h"
+#include "ember/registry/default_registry.h"
 #include "ember/stages/model_statistics.h"
 
 namespace {

@@ -32,6 +32,7 @@
 
 #include "ember/base/file_util.h"
 #include "ember/exec/allocator.h"
+#include "ember/registry/default_registry.h"
 #include "ember/serving/model.h"
 
 namespace {
@@ -147,7 +148,8 @@ int Latency(int port, const std::string& path, const std::string& body, int warm
 // The median ns per request over 5 rounds of n (after one warm-up round); -1 on error.
 double WorkNs(const std::string& dir, const std::string& body, int n, bool compile, std::string* reply) {
   using namespace ember;
-  auto model = serving::LoadedModel::Load({.path = "/predict", .model_dir = dir, .compile = compile}, 1);
+  auto model = serving::LoadedModel::Load({.path = "/predict", .model_dir = dir, .compile = compile},
+                                              ember::DefaultRegistry(), 1);
   if (!model.ok()) {
     Die(model.status().ToString());
     return -1;

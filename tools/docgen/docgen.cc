@@ -2,7 +2,7 @@
 // constraint, doc), generated from the param declarations so the docs cannot drift.
 #include <cstdio>
 
-#include "ember/registry_all.h"
+#include "ember/registry/default_registry.h"
 
 int main() {
   const ember::StageRegistry& registry = ember::DefaultRegistry();

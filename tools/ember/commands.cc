@@ -16,8 +16,10 @@
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
 #include "ember/dist/frame_ops.h"
+#if EMBER_WITH_GBDT
 #include "ember/gbdt/gbdt.h"
-#include "ember/registry_all.h"
+#endif
+#include "ember/registry/default_registry.h"
 #include "ember/stages/model_statistics.h"
 
 namespace ember::cli {
@@ -315,6 +317,10 @@ Status Eval(const CliContext& c, const std::string& model_dir, const std::string
 
 Status ImportXgboost(const CliContext& c, const std::string& file, const std::string& out_dir,
                      const std::string& features_col, bool overwrite) {
+#if !EMBER_WITH_GBDT
+  return FailedPrecondition("import-xgboost needs module 'gbdt', which this build of Ember leaves out; build with "
+                            "-DEMBER_WITH_GBDT=ON (needs libxgboost-dev)");
+#else
   GbdtModelParams params;
   params.features_col = features_col;
   EMBER_ASSIGN_OR_RETURN(std::shared_ptr<const Transformer> model, ImportXgboostModel(file, params));
@@ -326,6 +332,7 @@ Status ImportXgboost(const CliContext& c, const std::string& file, const std::st
         << " features) as "
         << model->type_name() << " in " << out_dir << "\n";
   return Status::OK();
+#endif
 }
 
 }  // namespace ember::cli

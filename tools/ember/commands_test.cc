@@ -7,11 +7,13 @@
 #include <sstream>
 
 #include "ember/base/file_util.h"
+#if EMBER_WITH_GBDT
 #include "ember/gbdt/gbdt.h"
 #include "ember/gbdt/xgboost_api.h"
+#endif
 #include "ember/pipeline/pipeline.h"
 #include "ember/pipeline/save_load.h"
-#include "ember/registry_all.h"
+#include "ember/registry/default_registry.h"
 #include "ember/io/table_io.h"
 #include "ember/testing/conformance.h"
 #include "ember/testing/matchers.h"
@@ -196,6 +198,7 @@ TEST(CliTest, ProgressBarOnTerminalsPlainLinesOtherwise) {
   EXPECT_NE(plain.log.str().find("transformed 50 rows"), std::string::npos) << plain.log.str();
 }
 
+#if EMBER_WITH_GBDT
 TEST(CliTest, ImportXgboostThenTransform) {
   std::string dir = testing::NewTempDir("cli_xgb");
   // A model fitted by Ember, exported as XGBoost's JSON file, then imported.
@@ -223,6 +226,21 @@ TEST(CliTest, ImportXgboostThenTransform) {
   Status missing = ImportXgboost(io.ctx(), dir + "/nope.json", dir + "/other", "features", false);
   EXPECT_NE(missing.ToString().find("nope.json"), std::string::npos) << missing.ToString();
 }
+#else
+// Without the gbdt module: a spec naming a GBDT stage and import-xgboost both say which
+// module and build option provide them.
+TEST(CliTest, GbdtWithoutTheModuleNamesTheOption) {
+  std::string dir = testing::NewTempDir("cli_no_gbdt");
+  ASSERT_THAT(WriteStringToFile(dir + "/train.csv", "a,label\n1,0\n2,1\n"), IsOk());
+  ASSERT_THAT(WriteStringToFile(dir + "/spec.json", R"({"stages": [{"type": "GBDTClassifier", "params": {}}]})"),
+              IsOk());
+  Streams io;
+  Status fit = Fit(io.ctx(), dir + "/spec.json", dir + "/train.csv", dir + "/fitted", false);
+  EXPECT_NE(fit.message().find("-DEMBER_WITH_GBDT=ON"), std::string::npos) << fit;
+  Status import = ImportXgboost(io.ctx(), dir + "/xgb.json", dir + "/imported", "features", false);
+  EXPECT_NE(import.message().find("-DEMBER_WITH_GBDT=ON"), std::string::npos) << import;
+}
+#endif
 
 }  // namespace
 }  // namespace ember::cli

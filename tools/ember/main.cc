@@ -4,11 +4,14 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <iostream>
 
 #include "commands.h"
 #include "ember/exec/allocator.h"
+#if EMBER_WITH_MPI
 #include "ember/mpi/mpi_communicator.h"
+#endif
 
 namespace {
 
@@ -97,6 +100,7 @@ int main(int argc, char** argv) {
   if (*serve) ember::cli::BlockServeSignals();
   // Started by mpirun or srun: one rank of an SPMD job, every rank running this command on
   // its share of the data. Otherwise a job of one rank.
+#if EMBER_WITH_MPI
   std::unique_ptr<ember::MpiCommunicator> world;
   if (ember::MpiCommunicator::LaunchedAsRank() && !*serve) {
     ember::MpiOptions options;
@@ -108,6 +112,14 @@ int main(int argc, char** argv) {
     }
     world = std::move(*w);
   }
+#else
+  std::unique_ptr<ember::Communicator> world;  // a build without MPI: always one rank
+  if (std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr || std::getenv("PMI_RANK") != nullptr) {
+    std::cerr << "ember: error: started as an MPI rank, but this build of Ember has no MPI; build with "
+                 "-DEMBER_WITH_MPI=ON (needs libopenmpi-dev)\n";
+    return 1;
+  }
+#endif
   ember::ThreadPool pool(threads);
   ember::ExecContext exec = ember::ExecContext::WithPool(&pool);
   // Looking at a table is rank 0's job alone; the others only wait for it.
@@ -140,5 +152,9 @@ int main(int argc, char** argv) {
     code = 1;
   }
   world.reset();
+#if EMBER_WITH_MPI
   return ember::MpiCommunicator::Finish(code);
+#else
+  return code;
+#endif
 }

@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "ember/base/file_util.h"
 #include "ember/base/status_macros.h"
+#include "ember/registry/default_registry.h"
 #include "ember/serving/server.h"
 
 namespace ember::cli {
@@ -54,6 +55,7 @@ sigset_t BlockServeSignals() {
 
 Status Serve(const CliContext& c, const ServeArgs& args) {
   EMBER_ASSIGN_OR_RETURN(serving::ServerOptions options, Options(args));
+  options.registry = &DefaultRegistry();
   // Block the signals before the server's threads start (they inherit the mask), then take
   // them here, synchronously.
   sigset_t before;

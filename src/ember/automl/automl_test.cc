@@ -7,6 +7,7 @@
 #include "ember/automl/train.h"
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
+#include "ember/registry/default_registry.h"
 #include "ember/stages/model_statistics.h"
 #include "ember/testing/conformance.h"
 #include "ember/testing/matchers.h"
@@ -123,7 +124,7 @@ TEST(TrainClassifierTest, LearnsStringLabelsAndScoresWithoutTheLabel) {
   TrainClassifierParams p;
   p.num_features = 64;
   p.model = *Json::Parse(R"({"type": "LogisticRegression", "params": {"regParam": 0.001}})");
-  auto trainer = TrainClassifier::Make(p);
+  auto trainer = TrainClassifier::Make(p, DefaultRegistry());
   ASSERT_THAT(trainer, IsOk());
   auto model = (*trainer)->Fit(Mixed(400, 3), Ctx());
   ASSERT_THAT(model, IsOk());
@@ -148,17 +149,17 @@ TEST(TrainClassifierTest, LearnsStringLabelsAndScoresWithoutTheLabel) {
 TEST(TrainClassifierTest, BadModelSpecsAreNamed) {
   TrainClassifierParams p;
   p.model = *Json::Parse(R"({"type": "VectorAssembler", "params": {"inputCols": ["a"]}})");
-  auto not_estimator = TrainClassifier::Make(p);
+  auto not_estimator = TrainClassifier::Make(p, DefaultRegistry());
   ASSERT_FALSE(not_estimator.ok());
   EXPECT_NE(not_estimator.status().message().find("'VectorAssembler' is not an estimator"), std::string::npos)
       << not_estimator.status();
   p.model = *Json::Parse(R"({"type": "LogisticRegresion"})");
-  auto typo = TrainClassifier::Make(p);
+  auto typo = TrainClassifier::Make(p, DefaultRegistry());
   ASSERT_FALSE(typo.ok());
   EXPECT_NE(typo.status().message().find("LogisticRegression"), std::string::npos) << typo.status();
   p.model = Json();
   p.label_col = "missing";
-  auto no_label = (*TrainClassifier::Make(p))->Fit(Mixed(20, 6), Ctx());
+  auto no_label = (*TrainClassifier::Make(p, DefaultRegistry()))->Fit(Mixed(20, 6), Ctx());
   EXPECT_NE(no_label.status().message().find("'missing'"), std::string::npos) << no_label.status();
 }
 
@@ -180,7 +181,7 @@ TEST(TrainRegressorTest, FitsANumericLabel) {
   TrainRegressorParams p;
   p.label_col = "y";
   p.input_cols = {"num"};
-  auto model = (*TrainRegressor::Make(p))->Fit(train, Ctx());
+  auto model = (*TrainRegressor::Make(p, DefaultRegistry()))->Fit(train, Ctx());
   ASSERT_THAT(model, IsOk());
   auto scored = (*model)->Transform(train, Ctx());
   ASSERT_THAT(scored, IsOk());

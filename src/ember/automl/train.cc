@@ -4,7 +4,6 @@
 #include "ember/base/status_macros.h"
 #include "ember/pipeline/pipeline.h"
 #include "ember/pipeline/save_load.h"
-#include "ember/registry_all.h"
 #include "ember/stages/string_indexer.h"
 
 namespace ember {
@@ -32,14 +31,15 @@ std::string IndexedLabel(const TrainParams& p) { return p.label_col + "#indexed"
 
 // The nested estimator, with featuresCol and labelCol set.
 Result<std::shared_ptr<const Estimator>> NestedModel(const std::string& owner, const TrainParams& p,
-                                                     const std::string& default_type, const std::string& label) {
+                                                     const std::string& default_type, const std::string& label,
+                                                     const StageRegistry& registry) {
   auto error = [&](const std::string& what) { return InvalidArgument(owner + " param 'model': " + what); };
   Json spec = p.model.is_null() ? Json::MakeObject() : p.model;
   if (!spec.is_object()) return error("expected {\"type\": ..., \"params\": {...}}");
   if (spec.Find("type") == nullptr) spec.Set("type", Json(default_type));
   const Json* type = spec.Find("type");
   if (!type->is_string()) return error("'type' must be a stage name");
-  Result<const StageEntry*> entry = DefaultRegistry().Find(type->as_string());
+  Result<const StageEntry*> entry = registry.Find(type->as_string());
   if (!entry.ok()) return entry.status().WithContext(owner + " param 'model'");
   if ((*entry)->kind != StageKind::kEstimator) return error("'" + type->as_string() + "' is not an estimator");
   Json params = spec.Find("params") ? *spec.Find("params") : Json::MakeObject();
@@ -47,7 +47,7 @@ Result<std::shared_ptr<const Estimator>> NestedModel(const std::string& owner, c
   params.Set("featuresCol", Json(p.features_col));
   params.Set("labelCol", Json(label));
   spec.Set("params", std::move(params));
-  Result<std::shared_ptr<const Stage>> stage = StageFromSpec(spec, DefaultRegistry());
+  Result<std::shared_ptr<const Stage>> stage = StageFromSpec(spec, registry);
   if (!stage.ok()) return stage.status().WithContext(owner + " param 'model'");
   if ((*stage)->kind() != StageKind::kEstimator) {
     return error("'" + std::string((*stage)->type_name()) + "' is not an estimator");
@@ -120,10 +120,11 @@ const ParamSpec<TrainRegressorParams>& TrainRegressorParams::Spec() {
 
 // TrainClassifier ----------------------------------------------------------------------------
 
-Result<std::shared_ptr<const TrainClassifier>> TrainClassifier::Make(Params p, std::string uid) {
+Result<std::shared_ptr<const TrainClassifier>> TrainClassifier::Make(Params p, const StageRegistry& registry,
+                                                                        std::string uid) {
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
   EMBER_ASSIGN_OR_RETURN(auto model, NestedModel("TrainClassifier", p, "LogisticRegression",
-                                                 p.reindex_label ? IndexedLabel(p) : p.label_col));
+                                                 p.reindex_label ? IndexedLabel(p) : p.label_col, registry));
   return std::shared_ptr<const TrainClassifier>(new TrainClassifier(std::move(p), std::move(model), std::move(uid)));
 }
 
@@ -158,9 +159,10 @@ Result<std::shared_ptr<const Transformer>> TrainClassifier::Fit(const DataFrame&
 
 // TrainRegressor -----------------------------------------------------------------------------
 
-Result<std::shared_ptr<const TrainRegressor>> TrainRegressor::Make(Params p, std::string uid) {
+Result<std::shared_ptr<const TrainRegressor>> TrainRegressor::Make(Params p, const StageRegistry& registry,
+                                                                      std::string uid) {
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
-  EMBER_ASSIGN_OR_RETURN(auto model, NestedModel("TrainRegressor", p, "LinearRegression", p.label_col));
+  EMBER_ASSIGN_OR_RETURN(auto model, NestedModel("TrainRegressor", p, "LinearRegression", p.label_col, registry));
   return std::shared_ptr<const TrainRegressor>(new TrainRegressor(std::move(p), std::move(model), std::move(uid)));
 }
 

@@ -5,8 +5,9 @@
 // ({"type": "LogisticRegression", "params": {...}}; its featuresCol and labelCol are set
 // here). Fitting gives a PipelineModel: the featurizer, the fitted model and, for a
 // re-indexed label, IndexToString from `prediction` to `predictedLabel` with the original
-// labels. The label column is not needed to score. The nested spec is resolved with
-// DefaultRegistry(). Immutable and thread-safe.
+// labels. The label column is not needed to score. The nested spec is resolved, when the
+// stage is made, with the registry given to Make (or the one it is loaded with). Immutable
+// and thread-safe.
 #pragma once
 
 #include "ember/params/param_spec.h"
@@ -35,7 +36,9 @@ class TrainClassifier final : public Estimator {
  public:
   using Params = TrainClassifierParams;
   static constexpr std::string_view kTypeName = "TrainClassifier";
-  static Result<std::shared_ptr<const TrainClassifier>> Make(Params params, std::string uid = {});
+  // `registry` resolves the nested model spec; it is not kept.
+  static Result<std::shared_ptr<const TrainClassifier>> Make(Params params, const StageRegistry& registry,
+                                                         std::string uid = {});
   std::string_view type_name() const override { return kTypeName; }
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<SchemaPtr> TransformSchema(const Schema& in) const override;
@@ -52,7 +55,9 @@ class TrainRegressor final : public Estimator {
  public:
   using Params = TrainRegressorParams;
   static constexpr std::string_view kTypeName = "TrainRegressor";
-  static Result<std::shared_ptr<const TrainRegressor>> Make(Params params, std::string uid = {});
+  // `registry` resolves the nested model spec; it is not kept.
+  static Result<std::shared_ptr<const TrainRegressor>> Make(Params params, const StageRegistry& registry,
+                                                         std::string uid = {});
   std::string_view type_name() const override { return kTypeName; }
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<SchemaPtr> TransformSchema(const Schema& in) const override;

@@ -257,7 +257,7 @@ Result<std::unique_ptr<BoundTransform>> BindScores(const Schema& in, const GbdtM
   EMBER_ASSIGN_OR_RETURN(SchemaPtr out, AddExtraOutputs(*base, params, *booster, owner));
   const GbdtModelParams p = params;
   return std::unique_ptr<BoundTransform>(
-      new FunctionBoundTransform(out, [out, fcol, p, booster](const Batch& b, KernelScratch&) -> Result<Batch> {
+      new FunctionBoundTransform(out, [out, fcol, p, booster](const Batch& b) -> Result<Batch> {
         const Column& f = *b.column(fcol);
         const int64_t n = b.num_rows();
         EMBER_ASSIGN_OR_RETURN(std::vector<float> m, Margins(*booster, f, n));
@@ -375,7 +375,7 @@ Result<std::unique_ptr<BoundTransform>> GBDTClassificationModel::Bind(const Sche
   const Params p = params_;
   const auto booster = booster_;
   return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
-      out, [out, fcol, k, p, booster](const Batch& b, KernelScratch&) -> Result<Batch> {
+      out, [out, fcol, k, p, booster](const Batch& b) -> Result<Batch> {
         const Column& f = *b.column(fcol);
         const int64_t n = b.num_rows();
         EMBER_ASSIGN_OR_RETURN(std::vector<float> m, Margins(*booster, f, n));

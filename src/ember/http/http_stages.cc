@@ -298,6 +298,7 @@ class HttpBound final : public BoundTransform {
   HttpBound(SchemaPtr out, int input, HTTPTransformerParams params)
       : out_(std::move(out)), input_(input), params_(std::move(params)) {}
   const SchemaPtr& output_schema() const override { return out_; }
+  bool blocking() const override { return true; }  // waits for the service
 
   Result<Batch> Apply(const Batch& in, KernelScratch&) const override {
     EMBER_ASSIGN_OR_RETURN(auto requests, RequestsOfColumn(*in.column(input_)));
@@ -419,6 +420,7 @@ class SimpleHttpBound final : public BoundTransform {
         url_(std::move(url)), method_(std::move(method)), headers_(std::move(headers)),
         header_cols_(std::move(header_cols)) {}
   const SchemaPtr& output_schema() const override { return out_; }
+  bool blocking() const override { return true; }  // waits for the service
 
   Result<Batch> Apply(const Batch& in, KernelScratch&) const override {
     const auto url = url_.Resolve(in);

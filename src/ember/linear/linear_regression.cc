@@ -123,7 +123,7 @@ Result<std::unique_ptr<BoundTransform>> LinearRegressionModel::Bind(const Schema
   const auto coef = coefficients_;
   const double icpt = intercept_;
   return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
-      out, [out, x, coef, icpt](const Batch& b, KernelScratch&) -> Result<Batch> {
+      out, [out, x, coef, icpt](const Batch& b) -> Result<Batch> {
         const Column& f = *b.column(x.features);
         Float64Builder pred(Float64Type());
         pred.Reserve(b.num_rows());

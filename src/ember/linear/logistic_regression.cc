@@ -257,7 +257,7 @@ Result<std::unique_ptr<BoundTransform>> LogisticRegressionModel::Bind(const Sche
   const auto coef = coefficients_, icpt = intercepts_;
   const P p = params_;
   return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
-      out, [=](const Batch& b, KernelScratch&) -> Result<Batch> {
+      out, [=](const Batch& b) -> Result<Batch> {
         const Column& f = *b.column(x.features);
         const int64_t n = b.num_rows();
         // Outputs are written in place; a null features row gives null outputs (zeros under

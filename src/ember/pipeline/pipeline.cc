@@ -93,6 +93,12 @@ class ChainBound final : public BoundTransform {
   ChainBound(std::vector<std::unique_ptr<BoundTransform>> parts, SchemaPtr out)
       : parts_(std::move(parts)), out_(std::move(out)) {}
   const SchemaPtr& output_schema() const override { return out_; }
+  bool blocking() const override {
+    for (const auto& p : parts_) {
+      if (p->blocking()) return true;
+    }
+    return false;
+  }
   Result<Batch> Apply(const Batch& in, KernelScratch& scratch) const override {
     Batch cur = in;
     for (const auto& p : parts_) {
@@ -138,6 +144,7 @@ class SelectingChainBound final : public BoundTransform {
   }
 
   const SchemaPtr& output_schema() const override { return out_; }
+  bool blocking() const override { return chain_->blocking(); }
 
   Result<Batch> Apply(const Batch& in, KernelScratch& scratch) const override {
     const size_t k = from_.size();

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <thread>
@@ -65,7 +66,7 @@ class CenterModel final : public Transformer {
     EMBER_ASSIGN_OR_RETURN(SchemaPtr out, in.AddField(MakeField(p_.output_col, Float64Type())));
     double mean = mean_;
     return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
-        out, [out, i, mean](const Batch& b, KernelScratch&) -> Result<Batch> {
+        out, [out, i, mean](const Batch& b) -> Result<Batch> {
           Float64Builder builder(Float64Type());
           const Column& c = *b.column(i);
           for (int64_t r = 0; r < b.num_rows(); ++r) {
@@ -170,6 +171,119 @@ TEST(PipelineTest, BoundKernelMatchesTransform) {
   EXPECT_THAT(via_kernel, FrameEq(*model->Transform(in, ExecContext::Default())));
 }
 
+// Counts the states it makes and the threads that run it; each batch gets a column with
+// how many batches this thread's state has seen (so a state shared by two threads, or made
+// anew per partition, shows). Blocks when asked to.
+std::atomic<int> g_states_made{0};
+std::atomic<int> g_states_alive{0};
+
+struct CountingState final : KernelState {
+  CountingState() { ++g_states_made, ++g_states_alive; }
+  ~CountingState() override { --g_states_alive; }
+  std::thread::id owner = std::this_thread::get_id();
+  int64_t batches = 0;
+};
+
+class CountBatches final : public Transformer {
+ public:
+  explicit CountBatches(bool blocks = false, std::string col = "seen")
+      : Transformer("", "CountBatches"), blocks_(blocks), col_(std::move(col)) {}
+  std::string_view type_name() const override { return "CountBatches"; }
+  Json ParamsJson() const override { return Json::MakeObject(); }
+  Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override {
+    EMBER_ASSIGN_OR_RETURN(SchemaPtr out, in.AddField(MakeField(col_, Int64Type())));
+    return std::unique_ptr<BoundTransform>(new Kernel(std::move(out), blocks_));
+  }
+
+ private:
+  class Kernel final : public StatefulKernel<CountingState> {
+   public:
+    Kernel(SchemaPtr out, bool blocks) : out_(std::move(out)), blocks_(blocks) {}
+    const SchemaPtr& output_schema() const override { return out_; }
+    bool blocking() const override { return blocks_; }
+
+   protected:
+    std::unique_ptr<CountingState> MakeState() const override { return std::make_unique<CountingState>(); }
+    Result<Batch> Run(const Batch& in, CountingState& state) const override {
+      if (state.owner != std::this_thread::get_id()) return Internal("a state was used by another thread");
+      ++state.batches;
+      Int64Builder seen(Int64Type());
+      for (int64_t r = 0; r < in.num_rows(); ++r) seen.Append(state.batches);
+      std::vector<ColumnPtr> cols = in.columns();
+      cols.push_back(seen.Finish());
+      return Batch::Make(out_, std::move(cols), in.num_rows());
+    }
+
+   private:
+    SchemaPtr out_;
+    bool blocks_;
+  };
+  bool blocks_;
+  std::string col_;
+};
+
+// Many partitions on a 2-thread pool: at most one state per thread that ran the kernel
+// (not one per partition), each used by its own thread only, reused across partitions and
+// across transforms while its kernel lives... and freed once the kernel is gone.
+TEST(KernelStateTest, OneStatePerThreadReusedAcrossPartitions) {
+  std::vector<Batch> parts;
+  const DataFrame one = testing::MixedFrame();
+  for (int i = 0; i < 16; ++i) parts.push_back(one.partition(0));
+  const DataFrame in = *DataFrame::Make(one.schema(), parts);
+  ThreadPool pool(2);
+  const ExecContext ctx = ExecContext::WithPool(&pool);
+  const int made_before = g_states_made.load();
+  auto bound = CountBatches().Bind(*in.schema());
+  ASSERT_THAT(bound, IsOk());
+  auto out = RunBound(**bound, in, ctx);
+  ASSERT_THAT(out, IsOk());
+  const int made = g_states_made.load() - made_before;
+  EXPECT_GE(made, 1);
+  EXPECT_LE(made, 3);  // two workers and the calling thread, never one per partition
+  int64_t most = 0;
+  for (const Batch& b : out->partitions()) {
+    most = std::max(most, b.column(b.num_columns() - 1)->Values<int64_t>()[0]);
+  }
+  EXPECT_GE(most, 16 / 3) << "a thread's state was not reused across partitions";
+  // The same kernel again: the threads keep their states (one that did not run it the
+  // first time may make its own now; still one per thread).
+  ASSERT_THAT(RunBound(**bound, in, ctx), IsOk());
+  EXPECT_LE(g_states_made.load() - made_before, 3);
+  // A kernel that is gone: its state goes when the thread next makes a state (on one
+  // thread's scratch, so that which threads ran what does not matter).
+  KernelScratch mine;
+  auto first = CountBatches().Bind(*in.schema());
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT((*first)->Apply(in.partition(0), mine), IsOk());
+  ASSERT_THAT((*first)->Apply(in.partition(1), mine), IsOk());
+  EXPECT_EQ(mine.num_states(), 1u);
+  const int alive = g_states_alive.load();
+  first->reset();
+  auto second = CountBatches().Bind(*in.schema());
+  ASSERT_THAT(second, IsOk());
+  auto out2 = (*second)->Apply(in.partition(0), mine);
+  ASSERT_THAT(out2, IsOk());
+  EXPECT_EQ(out2->column(out2->num_columns() - 1)->Values<int64_t>()[0], 1) << "a new kernel got an old state";
+  EXPECT_EQ(mine.num_states(), 1u);
+  EXPECT_EQ(g_states_alive.load(), alive) << "the destroyed kernel's state was kept";
+}
+
+TEST(KernelStateTest, APipelineBlocksWhenAnyStageDoes) {
+  const DataFrame in = testing::MixedFrame();
+  auto plain = PipelineModel::Make({std::make_shared<const CountBatches>(false)});
+  auto waits = PipelineModel::Make({std::make_shared<const CountBatches>(false, "a"),
+                                    std::make_shared<const CountBatches>(true, "b")});
+  ASSERT_THAT(plain, IsOk());
+  ASSERT_THAT(waits, IsOk());
+  EXPECT_FALSE((*(*plain)->Bind(*in.schema()))->blocking());
+  auto bound = (*waits)->Bind(*in.schema());
+  ASSERT_THAT(bound, IsOk());
+  EXPECT_TRUE((*bound)->blocking());
+  auto selecting = (*waits)->BindSelect(*in.schema(), std::vector<std::string>{"a"});
+  ASSERT_THAT(selecting, IsOk());
+  EXPECT_TRUE((*selecting)->blocking());
+}
+
 // Drops the rows whose int64 column "id" is a multiple of 3: a stage that changes the row
 // count, so the blocks of a selecting transform come out with different sizes.
 class DropThirds final : public Transformer {
@@ -181,7 +295,7 @@ class DropThirds final : public Transformer {
     EMBER_ASSIGN_OR_RETURN(int i, in.GetFieldIndex("id"));
     SchemaPtr out = *Schema::Make(in.fields(), in.metadata());
     return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
-        out, [out, i](const Batch& b, KernelScratch&) -> Result<Batch> {
+        out, [out, i](const Batch& b) -> Result<Batch> {
           BoolBuilder keep;
           for (int64_t r = 0; r < b.num_rows(); ++r) keep.Append(b.column(i)->Values<int64_t>()[r] % 3 != 0);
           EMBER_ASSIGN_OR_RETURN(Batch kept, FilterRows(b, *keep.Finish()));

@@ -1,7 +1,9 @@
 // StageRegistry: maps a stage's type name (as written in metadata.json and JSON pipeline
 // specs) to the function that rebuilds it, plus its docs. Modules register their stages
-// explicitly (no static initialisers); DefaultRegistry() in ember/registry_all.h holds all
-// of them. Immutable once built, so thread-safe to read.
+// explicitly (no static initialisers). Libraries never reach for a global registry: they
+// are handed one (LoadContext, ServerOptions, TrainClassifier::Make); only programs choose
+// the set, usually DefaultRegistry() (ember/registry/default_registry.h: every module this
+// build includes). Immutable once built, so thread-safe to read.
 #pragma once
 
 #include <functional>
@@ -44,17 +46,25 @@ class StageRegistry {
  public:
   // AlreadyExists if the name is taken.
   Status Register(StageEntry entry);
-  // NotFound listing the registered names (and the closest one).
+  // Records that `type_name` exists in Ember but not in this build (its module was left
+  // out); `why` says which module and which build option provides it. Find then reports
+  // that instead of an unknown name. AlreadyExists if the name is registered.
+  Status DeclareUnavailable(std::string type_name, std::string why);
+  // NotFound listing the registered names (and the closest one); for a stage of a module
+  // this build leaves out, FailedPrecondition saying which module and option provide it.
   Result<const StageEntry*> Find(std::string_view type_name) const;
   std::vector<std::string> Names() const;
   const std::map<std::string, StageEntry, std::less<>>& entries() const { return entries_; }
 
  private:
   std::map<std::string, StageEntry, std::less<>> entries_;
+  std::map<std::string, std::string, std::less<>> unavailable_;  // type name -> why
 };
 
 // Registers a stage class S that has `S::kTypeName`, `S::Params` (with a static Spec()),
-// and `static Result<std::shared_ptr<const S>> Make(Params, std::string uid)`. A class with
+// and `static Result<std::shared_ptr<const S>> Make(Params, std::string uid)` (or
+// `Make(Params, const StageRegistry&, std::string uid)` for a stage that resolves nested
+// stage specs: it gets the registry it is loaded with). A class with
 // learned state also has `static Result<std::shared_ptr<const S>> Load(const LoadContext&)`.
 template <typename S>
 Status RegisterStage(StageRegistry* registry, std::string doc) {
@@ -67,6 +77,15 @@ Status RegisterStage(StageRegistry* registry, std::string doc) {
     e.needs_data = true;
     e.load = [](const LoadContext& ctx) -> Result<std::shared_ptr<const Stage>> {
       EMBER_ASSIGN_OR_RETURN(auto s, S::Load(ctx));
+      return std::shared_ptr<const Stage>(std::move(s));
+    };
+  } else if constexpr (requires(typename S::Params p, const StageRegistry& r) { S::Make(std::move(p), r, ""); }) {
+    // A stage that builds nested stages from specs (TrainClassifier's model) gets the
+    // registry it was loaded with.
+    e.load = [](const LoadContext& ctx) -> Result<std::shared_ptr<const Stage>> {
+      if (ctx.registry == nullptr) return Internal(std::string(S::kTypeName) + ": loaded without a stage registry");
+      EMBER_ASSIGN_OR_RETURN(typename S::Params p, S::Params::Spec().FromJson(ctx.params));
+      EMBER_ASSIGN_OR_RETURN(auto s, S::Make(std::move(p), *ctx.registry, ctx.uid));
       return std::shared_ptr<const Stage>(std::move(s));
     };
   } else {

@@ -3,7 +3,34 @@
 #include "ember/base/status_macros.h"
 #include "ember/base/uid.h"
 
+#include <atomic>
+
 namespace ember {
+
+BoundTransform::BoundTransform() : alive_(std::make_shared<const char>(0)) {
+  static std::atomic<uint64_t> next{1};
+  id_ = next.fetch_add(1, std::memory_order_relaxed);
+}
+
+KernelScratch& KernelScratch::ForThisThread() {
+  // Destroyed at thread exit: a pool worker's states go with the pool, the main thread's
+  // before static destructors run.
+  thread_local KernelScratch scratch;
+  return scratch;
+}
+
+KernelState& KernelScratch::StateOf(const BoundTransform& kernel,
+                                    const std::function<std::unique_ptr<KernelState>()>& make) {
+  auto it = slots_.find(kernel.kernel_id());
+  if (it != slots_.end()) return *it->second.state;
+  PurgeStale();  // making a state is rare: the moment to free those of kernels that are gone
+  Slot slot{kernel.liveness(), make()};
+  return *slots_.emplace(kernel.kernel_id(), std::move(slot)).first->second.state;
+}
+
+void KernelScratch::PurgeStale() {
+  std::erase_if(slots_, [](const auto& entry) { return entry.second.alive.expired(); });
+}
 
 Stage::Stage(std::string uid, std::string_view prefix)
     : uid_(IsValidUid(uid) ? std::move(uid) : MakeUid(prefix)) {}
@@ -28,8 +55,8 @@ Result<DataFrame> RunBound(const BoundTransform& bound, const DataFrame& in,
                            const ExecContext& ctx) {
   std::vector<Batch> out(in.num_partitions());
   auto run_one = [&](int64_t i) -> Status {
-    KernelScratch scratch;
-    Result<Batch> b = bound.Apply(in.partition(static_cast<int>(i)), scratch);
+    // The worker's own scratch: kernel states live across partitions (and transforms).
+    Result<Batch> b = bound.Apply(in.partition(static_cast<int>(i)), KernelScratch::ForThisThread());
     if (!b.ok()) return b.status().WithContext("partition " + std::to_string(i));
     if (ctx.progress != nullptr) ctx.progress->AddRows(in.partition(static_cast<int>(i)).num_rows());
     out[i] = std::move(*b);

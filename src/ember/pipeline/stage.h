@@ -3,12 +3,16 @@
 //                BoundTransform kernel that maps batch to batch with no per-call lookups.
 //   Estimator    fits on a DataFrame and returns a fitted model (a Transformer).
 // Stages are immutable after construction: every method is const and safe to call from
-// many threads at once. Per-call state lives in the caller's KernelScratch.
+// many threads at once. A kernel that needs state across calls (a network, buffers)
+// declares it per thread (StatefulKernel); one that waits or runs long says so (blocking()).
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 
 #include "ember/base/json.h"
@@ -18,37 +22,94 @@
 
 namespace ember {
 
-// Per-thread reusable memory for kernels, keyed by the kernel that owns each slot. One
-// scratch per thread; never shared. Lets hot paths (serving) avoid re-allocating buffers.
+// The per-thread state of one bound kernel: a network, a tokenizer's buffers, a row
+// buffer. Made by the kernel the first time a thread runs it, then reused by that thread
+// for every partition and request until the kernel is gone. A state is only ever touched by
+// the thread that owns it, so it needs no locks.
+class KernelState {
+ public:
+  virtual ~KernelState() = default;
+};
+
+class BoundTransform;
+
+// The kernel states of one thread: a thread-pool worker, a serving event loop, or a caller
+// running kernels inline. Owned by that thread and never shared. Kernels reach their own
+// state, typed, through StatefulKernel::StateOf; the states of kernels that are gone are
+// freed when this thread next makes a state, or with the scratch.
 class KernelScratch {
  public:
-  template <typename T>
-  T& Get(const void* owner) {
-    auto& slot = slots_[owner];
-    if (!slot) slot = std::make_unique<Holder<T>>();
-    return static_cast<Holder<T>*>(slot.get())->value;
-  }
+  KernelScratch() = default;
+  KernelScratch(const KernelScratch&) = delete;
+  KernelScratch& operator=(const KernelScratch&) = delete;
+
+  // The scratch of the calling thread (thread-local; what RunBound and the pools use).
+  static KernelScratch& ForThisThread();
+  // How many kernel states this scratch holds (kernels still alive or not yet purged).
+  size_t num_states() const { return slots_.size(); }
 
  private:
-  struct Base {
-    virtual ~Base() = default;
+  template <typename S>
+  friend class StatefulKernel;
+  // The state of `kernel` on this thread, made by `make` on first use.
+  KernelState& StateOf(const BoundTransform& kernel, const std::function<std::unique_ptr<KernelState>()>& make);
+  void PurgeStale();
+
+  struct Slot {
+    std::weak_ptr<const void> alive;  // expires with the kernel
+    std::unique_ptr<KernelState> state;
   };
-  template <typename T>
-  struct Holder final : Base {
-    T value{};
-  };
-  std::unordered_map<const void*, std::unique_ptr<Base>> slots_;
+  std::unordered_map<uint64_t, Slot> slots_;  // by kernel id (never reused, unlike addresses)
 };
 
 // A transformer bound to one input schema. Immutable and thread-safe; Apply may be called
-// concurrently with different scratch objects.
+// concurrently from threads with their own scratch.
 class BoundTransform {
  public:
+  BoundTransform();
   virtual ~BoundTransform() = default;
+  BoundTransform(const BoundTransform&) = delete;
+  BoundTransform& operator=(const BoundTransform&) = delete;
+
   virtual const SchemaPtr& output_schema() const = 0;
   // Precondition: `in` has the schema this kernel was bound to. Per-row problems become
   // data (error columns) where the stage supports it; a returned error fails the batch.
+  // `scratch` is the calling thread's (see KernelScratch).
   virtual Result<Batch> Apply(const Batch& in, KernelScratch& scratch) const = 0;
+  // True when Apply waits (a network call) or runs long (milliseconds per row, a deep
+  // network's forward pass). Serving runs such kernels on its compute pool and never on an
+  // event loop, which must keep answering other connections and /health. Composite kernels
+  // (pipelines) block when any part does.
+  virtual bool blocking() const { return false; }
+
+  // Unique in the process for its lifetime: how a thread's scratch finds this kernel's state.
+  uint64_t kernel_id() const { return id_; }
+  // Expires when this kernel is destroyed.
+  std::weak_ptr<const void> liveness() const { return alive_; }
+
+ private:
+  uint64_t id_;
+  std::shared_ptr<const void> alive_;
+};
+
+// A kernel with per-thread state of type S (derived from KernelState). MakeState builds a
+// thread's state; Run gets it. The state is typed by construction: the slot of this kernel
+// in any scratch was made by this kernel's MakeState.
+template <typename S>
+class StatefulKernel : public BoundTransform {
+  static_assert(std::is_base_of_v<KernelState, S>, "a kernel's state derives from KernelState");
+
+ public:
+  Result<Batch> Apply(const Batch& in, KernelScratch& scratch) const final { return Run(in, StateOf(scratch)); }
+
+ protected:
+  // A new state for one thread.
+  virtual std::unique_ptr<S> MakeState() const = 0;
+  virtual Result<Batch> Run(const Batch& in, S& state) const = 0;
+  // This thread's state of this kernel, made on first use.
+  S& StateOf(KernelScratch& scratch) const {
+    return static_cast<S&>(scratch.StateOf(*this, [this]() -> std::unique_ptr<KernelState> { return MakeState(); }));
+  }
 };
 
 enum class StageKind { kTransformer, kEstimator };
@@ -118,12 +179,27 @@ Result<DataFrame> RunBound(const BoundTransform& bound, const DataFrame& in,
 // A BoundTransform built from a function, for stages whose kernel is small.
 class FunctionBoundTransform final : public BoundTransform {
  public:
-  using Fn = std::function<Result<Batch>(const Batch&, KernelScratch&)>;
+  using Fn = std::function<Result<Batch>(const Batch&)>;
   FunctionBoundTransform(SchemaPtr out, Fn fn) : out_(std::move(out)), fn_(std::move(fn)) {}
   const SchemaPtr& output_schema() const override { return out_; }
-  Result<Batch> Apply(const Batch& in, KernelScratch& scratch) const override {
-    return fn_(in, scratch);
-  }
+  Result<Batch> Apply(const Batch& in, KernelScratch&) const override { return fn_(in); }
+
+ private:
+  SchemaPtr out_;
+  Fn fn_;
+};
+
+// A small kernel from a function with per-thread state S (default-constructed per thread).
+template <typename S>
+class FunctionStatefulKernel final : public StatefulKernel<S> {
+ public:
+  using Fn = std::function<Result<Batch>(const Batch&, S&)>;
+  FunctionStatefulKernel(SchemaPtr out, Fn fn) : out_(std::move(out)), fn_(std::move(fn)) {}
+  const SchemaPtr& output_schema() const override { return out_; }
+
+ protected:
+  std::unique_ptr<S> MakeState() const override { return std::make_unique<S>(); }
+  Result<Batch> Run(const Batch& in, S& state) const override { return fn_(in, state); }
 
  private:
   SchemaPtr out_;

@@ -74,6 +74,7 @@ class CompiledLinearScorer final : public BoundTransform {
         reply_(std::move(reply)) {}
 
   const SchemaPtr& output_schema() const override { return general_->output_schema(); }
+  bool blocking() const override { return general_->blocking(); }
   int64_t fallbacks() const { return fallbacks_.load(std::memory_order_relaxed); }
 
   Result<Batch> Apply(const Batch& in, KernelScratch& scratch) const override {

@@ -11,7 +11,7 @@
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
 #include "ember/pipeline/pipeline.h"
-#include "ember/registry_all.h"
+#include "ember/registry/default_registry.h"
 #include "ember/serving/model.h"
 #include "ember/testing/matchers.h"
 

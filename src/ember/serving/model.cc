@@ -5,7 +5,6 @@
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
 #include "ember/pipeline/save_load.h"
-#include "ember/registry_all.h"
 #include "ember/serving/linear_scorer.h"
 
 namespace ember::serving {
@@ -151,8 +150,9 @@ Result<std::shared_ptr<const LoadedModel>> LoadedModel::RawFromTransformer(std::
   return std::shared_ptr<const LoadedModel>(std::move(loaded));
 }
 
-Result<std::shared_ptr<const LoadedModel>> LoadedModel::Load(const RouteOptions& route, int64_t version) {
-  Result<std::shared_ptr<const Transformer>> model = LoadTransformer(route.model_dir, DefaultRegistry());
+Result<std::shared_ptr<const LoadedModel>> LoadedModel::Load(const RouteOptions& route, const StageRegistry& registry,
+                                                              int64_t version) {
+  Result<std::shared_ptr<const Transformer>> model = LoadTransformer(route.model_dir, registry);
   if (!model.ok()) return model.status().WithContext("route " + route.path);
   if (route.raw) {
     Result<std::shared_ptr<const LoadedModel>> raw = RawFromTransformer(std::move(*model), version);

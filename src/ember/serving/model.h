@@ -69,8 +69,10 @@ struct RawReplyFields {
 
 class LoadedModel {
  public:
-  // Loads `route.model_dir` and binds it. Errors name the directory.
-  static Result<std::shared_ptr<const LoadedModel>> Load(const RouteOptions& route, int64_t version);
+  // Loads `route.model_dir` with the stages of `registry` and binds it. Errors name the
+  // directory.
+  static Result<std::shared_ptr<const LoadedModel>> Load(const RouteOptions& route, const StageRegistry& registry,
+                                                         int64_t version);
   // Binds an in-memory model (the C++ API and tests).
   static Result<std::shared_ptr<const LoadedModel>> FromTransformer(std::shared_ptr<const Transformer> model,
                                                                     SchemaPtr input_schema,

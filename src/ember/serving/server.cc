@@ -23,6 +23,8 @@
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
 #include "ember/pipeline/save_load.h"
+#include "ember/exec/thread_pool.h"
+#include "ember/serving/internal/dispatch.h"
 #include "ember/serving/internal/http_request.h"
 
 namespace ember::serving {
@@ -32,6 +34,8 @@ namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
+using internal::JsonError;
+using internal::Reply;
 using internal::RequestData;
 using internal::RequestParser;
 
@@ -59,39 +63,6 @@ struct Route {
   ModelSlot model;
 };
 
-// A reply before it is written.
-struct Reply {
-  int status = 200;
-  std::string body;
-  std::string content_type = "application/json";
-  std::vector<std::pair<std::string, std::string>> headers;
-  int64_t model_version = -1;  // >= 0: sent as X-Ember-Model-Version
-  bool close = false;          // close the connection after it
-};
-
-Reply JsonError(int status, const std::string& message, Json extra = Json::MakeObject()) {
-  Json o = Json::MakeObject();
-  o.Set("error", message);
-  if (extra.is_object()) {
-    for (auto& [k, v] : extra.as_object()) o.Set(k, v);
-  }
-  Reply r;
-  r.status = status;
-  r.body = o.Dump();
-  return r;
-}
-
-// The HTTP status for a pipeline error: the row's fault (400) or the server's (500).
-int StatusForPipelineError(const Status& s) {
-  switch (s.code()) {
-    case StatusCode::kInvalidArgument:
-    case StatusCode::kTypeError:
-    case StatusCode::kNotFound:
-    case StatusCode::kOutOfRange: return 400;
-    default: return 500;
-  }
-}
-
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   unsigned char diff = 0;
@@ -115,9 +86,12 @@ struct Server::Impl {
   int port = 0;
   std::mutex reload_mu;
   std::thread drainer;
-  // Last, so destroyed first: the loops' pending handlers own sessions, which use the
-  // members above as they go.
+  // After the members above, so destroyed before them: the loops' pending handlers own
+  // sessions, which use those members as they go.
   std::vector<std::unique_ptr<Loop>> loops;
+  // Runs blocking models (see BoundTransform::blocking) off the event loops. Last, so
+  // destroyed first: its queued work posts replies to the loops.
+  std::unique_ptr<ThreadPool> compute;
 
   explicit Impl(ServerOptions o, std::vector<std::string> paths) : options(std::move(o)), metrics(std::move(paths)) {}
   int RouteIndex(std::string_view path) const {
@@ -132,13 +106,10 @@ struct Server::Impl {
 
 namespace {
 
-// A request waiting for its micro-batch.
+// A request waiting to run (or for its micro-batch).
 struct Pending {
   std::shared_ptr<Session> session;
-  std::shared_ptr<const LoadedModel> model;
-  Batch rows;
-  bool array = false;
-  Clock::time_point deadline;
+  internal::RequestRows request;
 };
 
 }  // namespace
@@ -168,6 +139,11 @@ struct Loop {
     sweeper.reset();
   }  // pending requests (and their sessions) before the io_context
   void Accept();
+  // Runs `work` and sends its replies, one per session in order, on this loop. A blocking
+  // model runs on the server's compute pool and its replies are posted back here, so this
+  // loop keeps serving its other connections meanwhile.
+  void Run(int route, bool blocking, std::vector<std::shared_ptr<Session>> sessions,
+           std::function<std::vector<Reply>(KernelScratch&)> work);
   void Enqueue(int route, Pending p);
   void Flush(int route);
   void CloseIdle();
@@ -408,8 +384,8 @@ void Session::HandleModel(int route) {
     if (array) extra.Set("row", problem.row);
     return Send(JsonError(400, rows.status().message(), std::move(extra)), route);
   }
-  Pending p{shared_from_this(), std::move(model), std::move(*rows), array,
-            start_ + std::chrono::milliseconds(deadline_ms)};
+  Pending p{shared_from_this(),
+            {std::move(model), std::move(*rows), array, start_ + std::chrono::milliseconds(deadline_ms)}};
   loop_->Enqueue(route, std::move(p));
 }
 
@@ -418,16 +394,12 @@ void Session::HandleRaw(int route) {
   if (Overloaded(route)) return;
   std::shared_ptr<const LoadedModel> model = s.routes[route]->model.load();
   Result<Batch> in = RawRequestBatch(request_.method_name, request_.target, request_.headers, request_.body);
-  Result<Batch> out = in.ok() ? model->kernel().Apply(*in, loop_->scratch) : in;
-  if (!out.ok()) return Send(JsonError(StatusForPipelineError(out.status()), out.status().message()), route);
-  Result<RawHttpReply> raw = ReadRawReply(*model, *out);
-  if (!raw.ok()) return Send(JsonError(500, raw.status().message()), route);
-  Reply r;
-  r.status = raw->status;
-  r.content_type = std::move(raw->content_type);
-  r.headers = std::move(raw->headers);
-  r.body = std::move(raw->body);
-  Send(std::move(r), route);
+  if (!in.ok()) return Send(JsonError(500, in.status().message()), route);
+  const bool blocking = model->kernel().blocking();
+  loop_->Run(route, blocking, {shared_from_this()},
+             [model = std::move(model), in = std::move(*in)](KernelScratch& scratch) {
+               return std::vector<Reply>{internal::RunRaw(*model, in, scratch)};
+             });
 }
 
 void Session::Send(Reply reply, int route) {
@@ -493,16 +465,57 @@ void Loop::Accept() {
   });
 }
 
-void RunOne(Loop& loop, int route, Pending& p);
+void Loop::Run(int route, bool blocking, std::vector<std::shared_ptr<Session>> sessions,
+               std::function<std::vector<Reply>(KernelScratch&)> work) {
+  if (!blocking) {
+    std::vector<Reply> replies = work(scratch);
+    for (size_t i = 0; i < sessions.size(); ++i) sessions[i]->Send(std::move(replies[i]), route);
+    return;
+  }
+  struct Job {
+    std::vector<std::shared_ptr<Session>> sessions;
+    std::function<std::vector<Reply>(KernelScratch&)> work;
+    std::vector<Reply> replies;
+  };
+  auto job = std::make_shared<Job>(Job{std::move(sessions), std::move(work), {}});
+  server->compute->Submit([this, route, job]() mutable {
+    // A stopped loop (shut down past the drain timeout) has nobody left to answer.
+    if (!ioc.stopped()) job->replies = job->work(KernelScratch::ForThisThread());
+    // The job (and its sessions) goes back to the loop whole: a session is only ever
+    // touched, and released, on its loop.
+    net::post(ioc, [route, job = std::move(job)] {
+      if (job->replies.size() != job->sessions.size()) return;
+      for (size_t i = 0; i < job->sessions.size(); ++i) job->sessions[i]->Send(std::move(job->replies[i]), route);
+    });
+  });
+}
+
+// Runs `group` (one model) and answers each request from its own rows.
+void RunGroup(Loop& loop, int route, std::vector<Pending> group) {
+  std::vector<std::shared_ptr<Session>> sessions;
+  std::vector<internal::RequestRows> requests;
+  for (Pending& p : group) {
+    sessions.push_back(std::move(p.session));
+    requests.push_back(std::move(p.request));
+  }
+  const bool blocking = requests[0].model->kernel().blocking();
+  Metrics* metrics = &loop.server->metrics;
+  loop.Run(route, blocking, std::move(sessions),
+           [requests = std::move(requests), route, metrics](KernelScratch& scratch) {
+             return internal::RunRequests(requests, route, scratch, *metrics);
+           });
+}
 
 void Loop::Enqueue(int route, Pending p) {
   const ServerOptions& o = server->options;
   if (o.batch_max_rows <= 0) {  // per-request execution: no queue
-    RunOne(*this, route, p);
+    std::vector<Pending> one;
+    one.push_back(std::move(p));
+    RunGroup(*this, route, std::move(one));
     return;
   }
   Batcher& b = batchers[route];
-  b.rows += p.rows.num_rows();
+  b.rows += p.request.rows.num_rows();
   b.pending.push_back(std::move(p));
   ++server->metrics.queue_depth;
   if (b.rows >= o.batch_max_rows) {
@@ -518,75 +531,6 @@ void Loop::Enqueue(int route, Pending p) {
   }
 }
 
-// Answers `p` from rows [begin, begin + its rows) of `out`, which `model` produced.
-void Answer(const LoadedModel& model, int route, Pending& p, const Batch& out, int64_t begin) {
-  const int64_t n = p.rows.num_rows();
-  if (!p.array && out.num_rows() - begin < 1) {
-    p.session->Send(JsonError(400, "the pipeline dropped this row (a stage's handleInvalid is 'skip'); "
-                                   "set it to 'keep' to get a reply for every row"),
-                    route);
-    return;
-  }
-  Reply r;
-  model.encoder().Encode(out, begin, begin + n, p.array, &r.body);
-  r.model_version = model.version();
-  p.session->Send(std::move(r), route);
-}
-
-// Runs one request's rows through its model and answers it.
-void RunOne(Loop& loop, int route, Pending& p) {
-  if (Clock::now() > p.deadline) {
-    p.session->Send(JsonError(504, "the request's deadline passed before its pipeline ran"), route);
-    return;
-  }
-  loop.server->metrics.RecordBatch(route, p.rows.num_rows());
-  const LoadedModel& model = *p.model;
-  Result<Batch> out = model.kernel().Apply(p.rows, loop.scratch);
-  if (!out.ok()) {
-    p.session->Send(JsonError(StatusForPipelineError(out.status()), out.status().message()), route);
-    return;
-  }
-  if (out->num_rows() != p.rows.num_rows() && p.array) {
-    p.session->Send(JsonError(400, "the pipeline dropped " + std::to_string(p.rows.num_rows() - out->num_rows()) +
-                                       " of " + std::to_string(p.rows.num_rows()) +
-                                       " rows (a stage's handleInvalid is 'skip'); set it to 'keep' to get a "
-                                       "reply for every row"),
-                    route);
-    return;
-  }
-  Answer(model, route, p, *out, 0);
-}
-
-// Runs the requests of `group` (one model, deadlines checked) as one batch and answers
-// each from its own rows.
-void RunGroup(Loop& loop, int route, std::vector<Pending>& group) {
-  if (group.size() == 1) {
-    RunOne(loop, route, group[0]);
-    return;
-  }
-  const LoadedModel& model = *group[0].model;
-  std::vector<Batch> inputs;
-  int64_t total = 0;
-  for (Pending& p : group) {
-    inputs.push_back(p.rows);
-    total += p.rows.num_rows();
-  }
-  Result<Batch> all = ConcatBatches(inputs);
-  Result<Batch> out = all.ok() ? model.kernel().Apply(*all, loop.scratch) : all;
-  if (!out.ok() || out->num_rows() != total) {
-    // One request's bad row (or dropped rows) must not fail or shift the others: run each
-    // request alone so that each gets its own answer.
-    for (Pending& p : group) RunOne(loop, route, p);
-    return;
-  }
-  loop.server->metrics.RecordBatch(route, total);
-  int64_t begin = 0;
-  for (Pending& p : group) {
-    Answer(model, route, p, *out, begin);
-    begin += p.rows.num_rows();
-  }
-}
-
 void Loop::Flush(int route) {
   Batcher& b = batchers[route];
   b.armed = false;
@@ -595,18 +539,14 @@ void Loop::Flush(int route) {
   b.pending.clear();
   b.rows = 0;
   server->metrics.queue_depth -= static_cast<int64_t>(pending.size());
-  const auto now = Clock::now();
   std::vector<Pending> group;
   auto run = [&] {
-    if (!group.empty()) RunGroup(*this, route, group);
+    if (!group.empty()) RunGroup(*this, route, std::move(group));
     group.clear();
   };
   for (Pending& p : pending) {
-    if (now > p.deadline) {
-      p.session->Send(JsonError(504, "the request's deadline passed before its pipeline ran"), route);
-      continue;
-    }
-    if (!group.empty() && group[0].model != p.model) run();  // a reload in between: one model per run
+    // A reload in between: one model per run. (Deadlines are checked when the group runs.)
+    if (!group.empty() && group[0].request.model != p.request.model) run();
     group.push_back(std::move(p));
   }
   run();
@@ -645,7 +585,8 @@ Status Server::Impl::ReloadAll() {
   for (size_t i = 0; i < routes.size(); ++i) {
     Route& r = *routes[i];
     const int64_t version = r.model.load()->version() + 1;
-    Result<std::shared_ptr<const LoadedModel>> m = LoadedModel::Load(r.options, version);
+    if (options.registry == nullptr) return InvalidArgument("reload needs ServerOptions.registry");
+    Result<std::shared_ptr<const LoadedModel>> m = LoadedModel::Load(r.options, *options.registry, version);
     if (!m.ok()) {
       if (first.ok()) first = m.status();
       continue;
@@ -678,8 +619,11 @@ Server::~Server() {
 
 Result<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   std::vector<std::shared_ptr<const LoadedModel>> models;
+  if (options.registry == nullptr && !options.routes.empty()) {
+    return InvalidArgument("loading the routes' models needs ServerOptions.registry (DefaultRegistry() in programs)");
+  }
   for (const RouteOptions& r : options.routes) {
-    EMBER_ASSIGN_OR_RETURN(auto m, LoadedModel::Load(r, 1));
+    EMBER_ASSIGN_OR_RETURN(auto m, LoadedModel::Load(r, *options.registry, 1));
     models.push_back(std::move(m));
   }
   return Start(std::move(options), std::move(models));
@@ -707,8 +651,12 @@ Result<std::unique_ptr<Server>> Server::Start(ServerOptions options,
       options.header_timeout_ms <= 0 || options.body_timeout_ms <= 0 || options.batch_wait_us < 0) {
     return InvalidArgument("server limits and timeouts must be positive");
   }
-  if (options.threads <= 0) options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (options.threads <= 0) options.threads = cores;
+  if (options.blocking_threads < 0) return InvalidArgument("blocking_threads must be 0 (automatic) or more");
+  if (options.blocking_threads == 0) options.blocking_threads = std::max(8, 4 * cores);
   auto impl = std::make_unique<Impl>(options, paths);
+  impl->compute = std::make_unique<ThreadPool>(options.blocking_threads);
   for (size_t i = 0; i < models.size(); ++i) {
     auto route = std::make_unique<Route>();
     route->options = options.routes[i];

@@ -1,11 +1,14 @@
 // Ember Serving: fitted pipelines as an HTTP/1.1 service (Boost.Beast on Asio).
 //
-//   auto server = Server::Start({.port = 8080, .routes = {{.path = "/predict", .model_dir = "model"}}});
+//   auto server = Server::Start({.port = 8080, .routes = {{.path = "/predict", .model_dir = "model"}},
+//                                .registry = &DefaultRegistry()});
 //   (*server)->Wait();   // until Shutdown() (SIGTERM in `ember serve`)
 //
 // One event loop per thread, each with its own listening socket on the same port
 // (SO_REUSEPORT: the kernel spreads connections), so a request is read, run and answered on
-// one thread with no hand-off. Every request gets exactly one reply:
+// one thread with no hand-off; a model whose kernel blocks (a remote call, a deep network)
+// runs on a pool of its own and its reply is posted back to the connection's loop. Every
+// request gets exactly one reply:
 //   200  the reply columns of the request's rows (an object, or an array for an array)
 //   400  a body that is not JSON or does not fit the input schema (field, expected type and
 //        received value named), or a row the pipeline rejects (an unseen category ...)
@@ -34,7 +37,15 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0: any free port (Server::port() tells which)
   int threads = 0;  // event loops; 0: one per core
+  // Threads that run blocking models (a stage that calls a remote service or runs a deep
+  // network; see BoundTransform::blocking) so that the event loops keep answering other
+  // routes, /health and /metrics meanwhile; 0: max(8, 4 per core), as such models mostly
+  // wait. A model that does not block runs on the loop that read its request.
+  int blocking_threads = 0;
   std::vector<RouteOptions> routes;
+  // The stages saved models may use (DefaultRegistry() in programs); needed to load routes
+  // from their model_dir, at start and on reload. Not owned; must outlive the server.
+  const StageRegistry* registry = nullptr;
   int64_t max_body_bytes = int64_t{16} << 20;
   int64_t max_in_flight = 4096;
   // Per-request deadline; a request may ask for another with the header X-Ember-Deadline-Ms.
@@ -59,7 +70,7 @@ class Server {
   // ready (GET /ready is 200) when this returns.
   static Result<std::unique_ptr<Server>> Start(ServerOptions options);
   // The same with models already loaded, one per route in order (the C++ API and tests);
-  // Reload() re-reads the routes' model_dir.
+  // Reload() re-reads the routes' model_dir (with options.registry).
   static Result<std::unique_ptr<Server>> Start(ServerOptions options,
                                                std::vector<std::shared_ptr<const LoadedModel>> models);
   ~Server();  // Shutdown() and Wait()

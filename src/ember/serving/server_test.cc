@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -19,11 +20,13 @@
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
+#if EMBER_WITH_HTTP
 #include "ember/http/http_stages.h"
 #include "ember/http/test_server.h"
+#endif
 #include "ember/io/table_io.h"
 #include "ember/pipeline/save_load.h"
-#include "ember/registry_all.h"
+#include "ember/registry/default_registry.h"
 #include "ember/testing/conformance.h"
 #include "ember/testing/matchers.h"
 
@@ -191,6 +194,7 @@ class ServerTest : public ::testing::Test {
     o.port = 0;
     o.threads = o.threads ? o.threads : 2;
     if (o.routes.empty()) o.routes = {{.path = "/predict", .model_dir = dir_}};
+    o.registry = &DefaultRegistry();
     auto s = Server::Start(std::move(o));
     EXPECT_THAT(s, IsOk());
     return s.ok() ? std::move(*s) : nullptr;
@@ -435,9 +439,114 @@ class PassThrough final : public Transformer {
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override {
     SchemaPtr out = *Schema::Make(in.fields(), in.metadata());
     return std::unique_ptr<BoundTransform>(
-        new FunctionBoundTransform(out, [](const Batch& b, KernelScratch&) -> Result<Batch> { return b; }));
+        new FunctionBoundTransform(out, [](const Batch& b) -> Result<Batch> { return b; }));
   }
 };
+
+// Passes its input through after sleeping `ms` per batch, and says it blocks: a stand-in
+// for a stage that calls a remote service or runs a deep network.
+class SlowPassThrough final : public Transformer {
+ public:
+  SlowPassThrough(int ms, bool declare_blocking) : Transformer("", "Slow"), ms_(ms), blocking_(declare_blocking) {}
+  std::string_view type_name() const override { return "Slow"; }
+  Json ParamsJson() const override { return Json::MakeObject(); }
+  Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override {
+    return std::unique_ptr<BoundTransform>(new Kernel(*Schema::Make(in.fields(), in.metadata()), ms_, blocking_));
+  }
+
+ private:
+  class Kernel final : public BoundTransform {
+   public:
+    Kernel(SchemaPtr out, int ms, bool blocking) : out_(std::move(out)), ms_(ms), blocking_(blocking) {}
+    const SchemaPtr& output_schema() const override { return out_; }
+    bool blocking() const override { return blocking_; }
+    Result<Batch> Apply(const Batch& in, KernelScratch&) const override {
+      std::this_thread::sleep_for(std::chrono::milliseconds(ms_));
+      return in;
+    }
+
+   private:
+    SchemaPtr out_;
+    int ms_;
+    bool blocking_;
+  };
+  int ms_;
+  bool blocking_;
+};
+
+double Percentile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())))];
+}
+
+// A route whose stage takes 200 ms per request, with 32 requests in flight on it, must not
+// hold up the loop that reads them: /health and a fast route on the same server (one event
+// loop) answer with a p99 under 5 ms meanwhile, and every slow request gets its reply.
+TEST(BlockingRouteTest, ASlowRouteDoesNotStallHealthOrAFastRoute) {
+  auto input = Schema::Make({MakeField("x", Float64Type())});
+  auto slow = LoadedModel::FromTransformer(std::make_shared<const SlowPassThrough>(200, true), *input, {"x"}, 1);
+  auto fast = LoadedModel::FromTransformer(std::make_shared<const PassThrough>(), *input, {"x"}, 1);
+  ASSERT_THAT(slow, IsOk());
+  ASSERT_THAT(fast, IsOk());
+  EXPECT_TRUE((*slow)->kernel().blocking());
+  EXPECT_FALSE((*fast)->kernel().blocking());
+  auto server = Server::Start({.port = 0, .threads = 1, .routes = {{.path = "/slow"}, {.path = "/fast"}}},
+                              {*slow, *fast});
+  ASSERT_THAT(server, IsOk());
+  const int port = (*server)->port();
+  constexpr int kSlow = 32;
+  std::vector<int> statuses(kSlow, 0);
+  std::atomic<int> started{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kSlow; ++i) {
+    clients.emplace_back([&, i] {
+      Client c(port);
+      c.SendRaw("POST /slow HTTP/1.1\r\nContent-Length: 8\r\n\r\n{\"x\": 1}");
+      ++started;
+      statuses[i] = c.Read(30000).status;
+    });
+  }
+  while (started.load() < kSlow) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the slow requests are read and running
+  Client health(port), quick(port);
+  std::vector<double> health_ms, fast_ms;
+  for (int i = 0; i < 100; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    EXPECT_EQ(health.Request("GET", "/health").status, 200);
+    auto t1 = std::chrono::steady_clock::now();
+    EXPECT_EQ(quick.Request("POST", "/fast", "{\"x\": 2}").status, 200);
+    auto t2 = std::chrono::steady_clock::now();
+    health_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    fast_ms.push_back(std::chrono::duration<double, std::milli>(t2 - t1).count());
+  }
+  const int64_t still_running = (*server)->metrics().in_flight.load();
+  for (auto& t : clients) t.join();
+  EXPECT_GT(still_running, 2) << "the slow requests finished before the fast ones were measured";
+  for (int i = 0; i < kSlow; ++i) EXPECT_EQ(statuses[i], 200) << i;
+  std::printf("while %d slow requests ran: /health p99 %.2f ms, fast route p99 %.2f ms\n", kSlow,
+              Percentile(health_ms, 0.99), Percentile(fast_ms, 0.99));
+  EXPECT_LT(Percentile(health_ms, 0.99), 5.0);
+  EXPECT_LT(Percentile(fast_ms, 0.99), 5.0);
+}
+
+// A blocking route's requests still get exactly one reply each when they time out waiting
+// for the compute pool (504), and the pool's size is the server's option.
+TEST(BlockingRouteTest, RequestsPastTheirDeadlineInThePoolGet504) {
+  auto input = Schema::Make({MakeField("x", Float64Type())});
+  auto slow = LoadedModel::FromTransformer(std::make_shared<const SlowPassThrough>(300, true), *input, {"x"}, 1);
+  ASSERT_THAT(slow, IsOk());
+  auto server = Server::Start(
+      {.port = 0, .threads = 1, .blocking_threads = 1, .routes = {{.path = "/predict"}}, .deadline_ms = 200}, {*slow});
+  ASSERT_THAT(server, IsOk());
+  Client a((*server)->port()), b((*server)->port());
+  a.Post("{\"x\": 1}");
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  b.Post("{\"x\": 2}");  // waits behind the first in the one-thread pool, past its deadline
+  EXPECT_EQ(a.Read().status, 200);
+  auto late = b.Read();
+  EXPECT_EQ(late.status, 504) << late.body;
+  EXPECT_FALSE(Server::Start({.port = 0, .blocking_threads = -1, .routes = {{.path = "/predict"}}}, {*slow}).ok());
+}
 
 // A raw-mode pipeline written in C++: replies 201 with the method, path, query, the
 // X-Test header and the body, and an X-Echo header.
@@ -453,7 +562,7 @@ class EchoReply final : public Transformer {
                                 MakeField("body", StringType())});
     EMBER_ASSIGN_OR_RETURN(SchemaPtr out, in.AddField(MakeField("reply", reply)));
     return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
-        out, [out, i, reply](const Batch& b, KernelScratch&) -> Result<Batch> {
+        out, [out, i, reply](const Batch& b) -> Result<Batch> {
           const Column& req = *b.column(i);
           StructBuilder rb(reply);
           for (int64_t r = 0; r < b.num_rows(); ++r) {
@@ -487,6 +596,7 @@ class EchoReply final : public Transformer {
   }
 };
 
+#if EMBER_WITH_HTTP
 // Time-interval mini-batching of calls to another service: Ember Serving gathers the rows
 // of requests arriving within batch_wait_us, and the served SimpleHTTPTransformer sends them
 // upstream as one JSON array per miniBatchSize rows. 24 clients that each send one row at
@@ -544,6 +654,8 @@ TEST(ServedHttpStageTest, RowsArrivingWithinTheWaitGoUpstreamTogether) {
   std::printf("%d one-row requests made %zu upstream calls\n", kClients, calls.size());
 }
 
+#endif  // EMBER_WITH_HTTP
+
 TEST(RawServerTest, ThePipelineSeesTheWholeRequestAndWritesTheReply) {
   auto raw = LoadedModel::RawFromTransformer(std::make_shared<const EchoReply>(), 1);
   ASSERT_THAT(raw, IsOk());
@@ -598,7 +710,8 @@ TEST(RawServerTest, BadRepliesAreNamed) {
 TEST(ServerStartTest, BadOptionsAreNamed) {
   auto no_routes = Server::Start(ServerOptions{});
   EXPECT_NE(no_routes.status().message().find("at least one route"), std::string::npos);
-  auto missing = Server::Start({.port = 0, .routes = {{.path = "/p", .model_dir = "/nonexistent/model"}}});
+  auto missing = Server::Start(
+      {.port = 0, .routes = {{.path = "/p", .model_dir = "/nonexistent/model"}}, .registry = &DefaultRegistry()});
   EXPECT_NE(missing.status().message().find("/nonexistent/model"), std::string::npos) << missing.status();
 }
 

@@ -7,7 +7,7 @@
 #include "ember/io/json_lines.h"
 #include "ember/pipeline/pipeline.h"
 #include "ember/pipeline/save_load.h"
-#include "ember/registry_all.h"
+#include "ember/registry/default_registry.h"
 #include "ember/sql/sql_transformer.h"
 #include "ember/testing/conformance.h"
 #include "ember/testing/matchers.h"

@@ -26,7 +26,7 @@ Result<std::unique_ptr<BoundTransform>> SqlTransformer::Bind(const Schema& in) c
   std::shared_ptr<const SqlQuery> query = std::move(q).value();
   const SchemaPtr out = query->output_schema();
   return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
-      out, [query](const Batch& b, KernelScratch&) { return query->Run(b); }));
+      out, [query](const Batch& b) { return query->Run(b); }));
 }
 
 Status RegisterSqlStages(StageRegistry* r) {

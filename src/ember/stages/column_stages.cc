@@ -11,7 +11,7 @@ namespace {
 // A kernel that outputs a fixed selection of the input's columns.
 std::unique_ptr<BoundTransform> Projection(SchemaPtr out, std::vector<int> indices) {
   return std::make_unique<FunctionBoundTransform>(
-      out, [out, indices = std::move(indices)](const Batch& in, KernelScratch&) {
+      out, [out, indices = std::move(indices)](const Batch& in) {
         std::vector<ColumnPtr> cols;
         cols.reserve(indices.size());
         for (int i : indices) cols.push_back(in.column(i));

@@ -323,7 +323,7 @@ Result<std::unique_ptr<BoundTransform>> ImputerModel::Bind(const Schema& in) con
   const auto fill = fill_;
   const auto missing = params_.missing_value;
   return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
-      out, [out, inputs, targets, fill, missing](const Batch& b, KernelScratch&) -> Result<Batch> {
+      out, [out, inputs, targets, fill, missing](const Batch& b) -> Result<Batch> {
         std::vector<ColumnPtr> cols = b.columns();
         cols.resize(static_cast<size_t>(out->num_fields()));
         for (size_t k = 0; k < inputs.size(); ++k) {

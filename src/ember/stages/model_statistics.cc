@@ -239,7 +239,7 @@ Result<std::unique_ptr<BoundTransform>> ComputeModelStatistics::Bind(const Schem
   SchemaPtr out = MetricsSchema(x.classification);
   const std::string label_col = params_.label_col;
   return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
-      out, [x, label_col](const Batch& b, KernelScratch&) -> Result<Batch> {
+      out, [x, label_col](const Batch& b) -> Result<Batch> {
         std::vector<double> rows;
         EMBER_RETURN_IF_ERROR(CollectRows(b, x, label_col, &rows));
         return Metrics(rows, x.classification);
@@ -289,7 +289,7 @@ Result<std::unique_ptr<BoundTransform>> ComputePerInstanceStatistics::Bind(const
   EMBER_ASSIGN_OR_RETURN(SchemaPtr out, Schema::Make(std::move(fields), in.metadata()));
   const std::string label_col = params_.label_col;
   return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
-      out, [out, x, label_col](const Batch& b, KernelScratch&) -> Result<Batch> {
+      out, [out, x, label_col](const Batch& b) -> Result<Batch> {
         const Column& label = *b.column(x.label);
         const Column& pred = *b.column(x.pred);
         NumericBuilder<double> first(Float64Type()), second(Float64Type());

@@ -163,7 +163,7 @@ Result<std::unique_ptr<BoundTransform>> OneHotEncoderModel::Bind(const Schema& i
   const auto sizes = sizes_;
   const bool keep = params_.handle_invalid == HandleInvalid::kKeep;
   return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
-      out, [out, inputs, widths, sizes, keep, pairs](const Batch& b, KernelScratch&) -> Result<Batch> {
+      out, [out, inputs, widths, sizes, keep, pairs](const Batch& b) -> Result<Batch> {
         std::vector<ColumnPtr> cols = b.columns();
         for (size_t k = 0; k < inputs.size(); ++k) {
           const Column& c = *b.column(inputs[k]);

@@ -20,7 +20,7 @@ Result<std::shared_ptr<const Repartition>> Repartition::Make(Params p, std::stri
 Result<std::unique_ptr<BoundTransform>> Repartition::Bind(const Schema& in) const {
   EMBER_ASSIGN_OR_RETURN(SchemaPtr out, Schema::Make(in.fields(), in.metadata()));
   return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
-      out, [](const Batch& b, KernelScratch&) -> Result<Batch> { return b; }));
+      out, [](const Batch& b) -> Result<Batch> { return b; }));
 }
 
 Result<DataFrame> Repartition::Transform(const DataFrame& in, const ExecContext& ctx) const {

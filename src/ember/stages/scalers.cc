@@ -232,7 +232,7 @@ Result<std::unique_ptr<BoundTransform>> ScalerModel::Bind(const Schema& in) cons
   const bool sparse_out = out->field(out->num_fields() - 1).type->sparse();
   const auto shift = shift_, scale = scale_, offset = offset_;
   return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
-      out, [out, col, n, sparse_out, shift, scale, offset](const Batch& b, KernelScratch&) -> Result<Batch> {
+      out, [out, col, n, sparse_out, shift, scale, offset](const Batch& b) -> Result<Batch> {
         const Column& c = *b.column(col);
         if (sparse_out && c.null_count() == 0 && b.num_rows() > 0) {
           // No nulls: same offsets and indices as the input, values scaled; built directly.

@@ -81,7 +81,7 @@ TEST(RepartitionTest, SplitsEvenlyKeepingOrder) {
 
 #include "ember/pipeline/pipeline.h"
 #include "ember/pipeline/save_load.h"
-#include "ember/registry_all.h"
+#include "ember/registry/default_registry.h"
 
 namespace ember {
 namespace {

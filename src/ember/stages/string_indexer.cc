@@ -273,7 +273,7 @@ Result<std::unique_ptr<BoundTransform>> StringIndexerModel::Bind(const Schema& i
   auto index = index_;
   const HandleInvalid mode = params_.handle_invalid;
   return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
-      bound.out, [bound, index, pairs, mode](const Batch& b, KernelScratch&) -> Result<Batch> {
+      bound.out, [bound, index, pairs, mode](const Batch& b) -> Result<Batch> {
         const int64_t n = b.num_rows();
         std::vector<ColumnPtr> cols = b.columns();
         std::vector<bool> drop;
@@ -361,7 +361,7 @@ Result<std::unique_ptr<BoundTransform>> IndexToString::Bind(const Schema& in) co
   EMBER_ASSIGN_OR_RETURN(SchemaPtr out, in.AddField(MakeField(params_.output_col, StringType())));
   const std::string col = params_.input_col;
   return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
-      out, [out, i, labels = std::move(labels), col](const Batch& b, KernelScratch&) -> Result<Batch> {
+      out, [out, i, labels = std::move(labels), col](const Batch& b) -> Result<Batch> {
         const Column& c = *b.column(i);
         StringBuilder sb;
         for (int64_t r = 0; r < b.num_rows(); ++r) {

@@ -34,6 +34,11 @@ Result<std::shared_ptr<const VectorAssembler>> VectorAssembler::Make(Params p, s
 
 namespace {
 
+// One dense row being assembled; a thread reuses it for every batch (serving: every request).
+struct RowBuffer final : KernelState {
+  std::vector<double> row;
+};
+
 struct Input {
   int index;
   int64_t offset;  // first output slot
@@ -223,8 +228,8 @@ Result<std::unique_ptr<BoundTransform>> VectorAssembler::Bind(const Schema& in) 
   EMBER_ASSIGN_OR_RETURN(SchemaPtr out, in.AddField(std::move(f)));
   const HandleInvalid mode = params_.handle_invalid;
   const std::vector<std::string> names = params_.input_cols;
-  return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
-      out, [out, inputs, width, sparse, mode, names](const Batch& b, KernelScratch& scratch) -> Result<Batch> {
+  return std::unique_ptr<BoundTransform>(new FunctionStatefulKernel<RowBuffer>(
+      out, [out, inputs, width, sparse, mode, names](const Batch& b, RowBuffer& buffer) -> Result<Batch> {
         if (sparse) {
           std::vector<uint8_t> bad;
           int first_bad = -1;
@@ -243,7 +248,7 @@ Result<std::unique_ptr<BoundTransform>> VectorAssembler::Bind(const Schema& in) 
           }
           return TakeRows(all, keep_rows);
         }
-        std::vector<double>& row = scratch.Get<std::vector<double>>(out.get());
+        std::vector<double>& row = buffer.row;  // this thread's, kept across batches
         row.assign(static_cast<size_t>(width), 0.0);
         DenseVectorBuilder dense(width);
         dense.Reserve(b.num_rows());

@@ -135,7 +135,7 @@ Result<std::unique_ptr<BoundTransform>> IDFModel::Bind(const Schema& in) const {
   }
   const auto idf = idf_;
   return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
-      out, [out, col, idf](const Batch& b, KernelScratch&) -> Result<Batch> {
+      out, [out, col, idf](const Batch& b) -> Result<Batch> {
         const Column& c = *b.column(col);
         std::unique_ptr<ColumnBuilder> builder = MakeBuilder(out->field(out->num_fields() - 1).type);
         std::vector<int32_t> ix;

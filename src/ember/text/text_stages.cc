@@ -36,7 +36,7 @@ Result<std::unique_ptr<BoundTransform>> BindUnary(const Schema& in, const std::s
   if (in.FindField(output) >= 0) return AlreadyExists("output column '" + output + "' already exists");
   EMBER_ASSIGN_OR_RETURN(SchemaPtr out, in.AddField(MakeField(output, out_type)));
   return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
-      out, [out, col, out_type, fill](const Batch& b, KernelScratch&) -> Result<Batch> {
+      out, [out, col, out_type, fill](const Batch& b) -> Result<Batch> {
         std::unique_ptr<ColumnBuilder> builder = MakeBuilder(out_type);
         EMBER_RETURN_IF_ERROR(fill(*b.column(col), builder.get()));
         std::vector<ColumnPtr> cols = b.columns();

@@ -1,0 +1,116 @@
+#include "ember/serving/internal/dispatch.h"
+
+#include "ember/core/ops.h"
+
+namespace ember::serving::internal {
+
+Reply JsonError(int status, const std::string& message, Json extra) {
+  Json o = Json::MakeObject();
+  o.Set("error", message);
+  if (extra.is_object()) {
+    for (auto& [k, v] : extra.as_object()) o.Set(k, v);
+  }
+  Reply r;
+  r.status = status;
+  r.body = o.Dump();
+  return r;
+}
+
+int StatusForPipelineError(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kTypeError:
+    case StatusCode::kNotFound:
+    case StatusCode::kOutOfRange: return 400;
+    case StatusCode::kDeadlineExceeded: return 504;
+    default: return 500;
+  }
+}
+
+namespace {
+
+Reply DeadlinePassed() { return JsonError(504, "the request's deadline passed before its pipeline ran"); }
+
+// The reply to `request` from rows [begin, begin + its rows) of `out`, which its model made.
+Reply Answer(const RequestRows& request, const Batch& out, int64_t begin) {
+  const int64_t n = request.rows.num_rows();
+  if (!request.array && out.num_rows() - begin < 1) {
+    return JsonError(400, "the pipeline dropped this row (a stage's handleInvalid is 'skip'); "
+                          "set it to 'keep' to get a reply for every row");
+  }
+  Reply r;
+  request.model->encoder().Encode(out, begin, begin + n, request.array, &r.body);
+  r.model_version = request.model->version();
+  return r;
+}
+
+// Runs one request's rows alone.
+Reply RunOne(const RequestRows& request, int route, KernelScratch& scratch, Metrics& metrics) {
+  if (Clock::now() > request.deadline) return DeadlinePassed();
+  metrics.RecordBatch(route, request.rows.num_rows());
+  Result<Batch> out = request.model->kernel().Apply(request.rows, scratch);
+  if (!out.ok()) return JsonError(StatusForPipelineError(out.status()), out.status().message());
+  const int64_t n = request.rows.num_rows();
+  if (out->num_rows() != n && request.array) {
+    return JsonError(400, "the pipeline dropped " + std::to_string(n - out->num_rows()) + " of " +
+                              std::to_string(n) +
+                              " rows (a stage's handleInvalid is 'skip'); set it to 'keep' to get a "
+                              "reply for every row");
+  }
+  return Answer(request, *out, 0);
+}
+
+}  // namespace
+
+std::vector<Reply> RunRequests(std::span<const RequestRows> group, int route, KernelScratch& scratch,
+                               Metrics& metrics) {
+  std::vector<Reply> replies(group.size());
+  std::vector<size_t> live;  // requests still within their deadline
+  const auto now = Clock::now();
+  for (size_t i = 0; i < group.size(); ++i) {
+    if (now > group[i].deadline) {
+      replies[i] = DeadlinePassed();
+    } else {
+      live.push_back(i);
+    }
+  }
+  if (live.size() == 1) replies[live[0]] = RunOne(group[live[0]], route, scratch, metrics);
+  if (live.size() <= 1) return replies;
+  std::vector<Batch> inputs;
+  int64_t total = 0;
+  for (size_t i : live) {
+    inputs.push_back(group[i].rows);
+    total += group[i].rows.num_rows();
+  }
+  const LoadedModel& model = *group[live[0]].model;
+  Result<Batch> all = ConcatBatches(inputs);
+  Result<Batch> out = all.ok() ? model.kernel().Apply(*all, scratch) : all;
+  if (!out.ok() || out->num_rows() != total) {
+    // One request's bad row (or dropped rows) must not fail or shift the others: run each
+    // request alone so that each gets its own answer.
+    for (size_t i : live) replies[i] = RunOne(group[i], route, scratch, metrics);
+    return replies;
+  }
+  metrics.RecordBatch(route, total);
+  int64_t begin = 0;
+  for (size_t i : live) {
+    replies[i] = Answer(group[i], *out, begin);
+    begin += group[i].rows.num_rows();
+  }
+  return replies;
+}
+
+Reply RunRaw(const LoadedModel& model, const Batch& request, KernelScratch& scratch) {
+  Result<Batch> out = model.kernel().Apply(request, scratch);
+  if (!out.ok()) return JsonError(StatusForPipelineError(out.status()), out.status().message());
+  Result<RawHttpReply> raw = ReadRawReply(model, *out);
+  if (!raw.ok()) return JsonError(500, raw.status().message());
+  Reply r;
+  r.status = raw->status;
+  r.content_type = std::move(raw->content_type);
+  r.headers = std::move(raw->headers);
+  r.body = std::move(raw->body);
+  return r;
+}
+
+}  // namespace ember::serving::internal
