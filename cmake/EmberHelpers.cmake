@@ -10,17 +10,23 @@ function(ember_cc_library)
   set_target_properties(${ARG_NAME} PROPERTIES POSITION_INDEPENDENT_CODE ON)
 endfunction()
 
-# ember_cc_test(NAME name SRCS a_test.cc ... DEPS target ...): one GoogleTest executable,
-# registered with CTest test by test so failures are reported by name.
+# ember_cc_test(NAME name SRCS a_test.cc ... DEPS target ... [SERIAL]): one GoogleTest
+# executable, registered with CTest test by test so failures are reported by name. SERIAL:
+# its tests run with no other test beside them (they measure latency).
 function(ember_cc_test)
   if(NOT EMBER_BUILD_TESTS)
     return()
   endif()
-  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "SERIAL" "NAME" "SRCS;DEPS" ${ARGN})
   add_executable(${ARG_NAME} ${ARG_SRCS})
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main)
+  set(serial FALSE)
+  if(ARG_SERIAL)
+    set(serial TRUE)
+  endif()
   gtest_discover_tests(${ARG_NAME} DISCOVERY_TIMEOUT 60
-                       PROPERTIES ENVIRONMENT "EMBER_TEST_DATA=${PROJECT_SOURCE_DIR}/testdata")
+                       PROPERTIES ENVIRONMENT "EMBER_TEST_DATA=${PROJECT_SOURCE_DIR}/testdata"
+                                  RUN_SERIAL ${serial})
 endfunction()
 
 # ember_cc_binary(NAME name SRCS main.cc ... DEPS target ...)

@@ -56,14 +56,14 @@ ember::Status Run(const std::string& csv, const std::string& out_dir) {
   std::printf("serving it at %s\n", url.c_str());
 
   // Call it from another pipeline: the feature columns go as JSON, 16 rows per request.
-  ember::SimpleHTTPTransformer::Params call;
-  call.input_cols = {"sepal_length", "sepal_width", "petal_length", "petal_width"};
-  call.url = url;
-  call.mini_batch_size = 16;
-  call.concurrency = 4;
-  call.output_type = "struct<prediction:float64,probability:vector[3]>";
-  call.output_col = "scored";
-  EMBER_ASSIGN_OR_RETURN(auto client, ember::SimpleHTTPTransformer::Make(call));
+  ember::SimpleHTTPTransformer::Params caller;
+  caller.input_cols = {"sepal_length", "sepal_width", "petal_length", "petal_width"};
+  caller.url = url;
+  caller.mini_batch_size = 16;
+  caller.call.concurrency = 4;
+  caller.output_type = "struct<prediction:float64,probability:vector[3]>";
+  caller.output_col = "scored";
+  EMBER_ASSIGN_OR_RETURN(auto client, ember::SimpleHTTPTransformer::Make(caller));
   EMBER_ASSIGN_OR_RETURN(ember::DataFrame remote, client->Transform(data, ctx));
   EMBER_ASSIGN_OR_RETURN(ember::DataFrame local, model->Transform(data, ctx));
   EMBER_ASSIGN_OR_RETURN(ember::Batch r, remote.Collect());

@@ -31,8 +31,8 @@ int main(int argc, char** argv) {
     return ember::DataFrame::FromBatch(*ember::Batch::Make(schema, {ember::RequestColumn(requests)}));
   };
   ember::HTTPTransformer::Params p;
-  p.concurrency = concurrency;
-  p.engine = engine == "native" ? ember::http::Engine::kNative
+  p.call.concurrency = concurrency;
+  p.call.engine = engine == "native" ? ember::http::Engine::kNative
              : engine == "libcurl" ? ember::http::Engine::kLibcurl
                                    : ember::http::Engine::kAuto;
   auto stage = *ember::HTTPTransformer::Make(p);

@@ -159,7 +159,7 @@ std::map<std::string, ConformanceCase> Cases() {
       {"DropColumns", Maker<DropColumns>({.cols = {"flag"}}), testing::MixedFrame,
        {{"cols", Json::MakeArray()}, {"cols", Json(3)}}},
 #if EMBER_WITH_HTTP
-      {"HTTPTransformer", Maker<HTTPTransformer>({.concurrency = 2}), RequestsFrame,
+      {"HTTPTransformer", Maker<HTTPTransformer>({.call = {.concurrency = 2}}), RequestsFrame,
        {{"concurrency", Json(0)}, {"timeout", Json(0.0)}, {"inputCol", Json("")}}},
       {"SimpleHTTPTransformer",
        [] {

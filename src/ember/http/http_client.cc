@@ -314,6 +314,22 @@ std::chrono::milliseconds ParseRetryAfter(const std::string& value, std::chrono:
   return std::max(Millis(0), std::chrono::duration_cast<Millis>(at - now));
 }
 
+namespace {
+
+class EngineClient final : public Client {
+ public:
+  std::vector<Response> SendAll(std::span<const Request> requests, const ClientOptions& options) const override {
+    return http::SendAll(requests, options);
+  }
+};
+
+}  // namespace
+
+const std::shared_ptr<const Client>& DefaultClient() {
+  static const auto* client = new std::shared_ptr<const Client>(std::make_shared<const EngineClient>());
+  return *client;
+}
+
 std::vector<Response> SendAll(std::span<const Request> requests, const ClientOptions& options) {
   return Sender(requests, options).Run();
 }

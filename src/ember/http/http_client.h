@@ -23,6 +23,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -84,6 +85,21 @@ struct ClientOptions {
 
 // Sends `requests`; responses[i] answers requests[i].
 std::vector<Response> SendAll(std::span<const Request> requests, const ClientOptions& options);
+
+// The seam under the HTTP stages (as Communicator is for ranks): what sends a list of
+// calls. DefaultClient() is Ember's own (SendAll above: the native engine and libcurl);
+// tests inject a fake (http/fake_client.h), and another transport can be plugged in the
+// same way (HTTPTransformer::WithClient). Implementations are thread-safe: partitions call
+// SendAll concurrently.
+class Client {
+ public:
+  virtual ~Client() = default;
+  // responses[i] answers requests[i]; never fails, drops or reorders a call (see SendAll).
+  virtual std::vector<Response> SendAll(std::span<const Request> requests, const ClientOptions& options) const = 0;
+};
+
+// Ember's client: SendAll over its two engines. One per process.
+const std::shared_ptr<const Client>& DefaultClient();
 
 // What "ember/<version>" is for this build.
 const std::string& DefaultUserAgent();

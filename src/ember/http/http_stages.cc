@@ -209,19 +209,17 @@ Result<ParsedBodies> ResponseBodyAsJson(const Column& c, const TypePtr& type) {
   return ParsedBodies{values->Finish(), problems.Finish()};
 }
 
-namespace {
-
-// Adds the EMBER_HTTP_CALL_PARAMS members to a stage's spec.
-template <typename P>
-ParamSpec<P>& AddCallParams(ParamSpec<P>& spec) {
-  return spec
+const ParamSpec<HttpCallParams>& HttpCallParams::Spec() {
+  using P = HttpCallParams;
+  static const auto* spec = &(*new ParamSpec<P>("HTTP call"))
       .Add("concurrency", &P::concurrency, "Requests in flight at most, per partition.", InRange<int64_t>(1, 4096))
       .Add("timeout", &P::timeout, "Seconds one attempt may take.", AtLeast(0.001))
       .Add("concurrentTimeout", &P::concurrent_timeout,
            "Seconds all of one partition's calls may take; calls not done by then fail. 0: no limit.", AtLeast(0.0))
       .Add("backoffsMs", &P::backoffs_ms,
            "Milliseconds to wait before each retry (5xx, 408, 429, connection errors), with +-20% jitter; "
-           "its length is the number of retries.")
+           "its length is the number of retries.",
+           Each(AtLeast<int64_t>(0)))
       .Add("maxRetryAfter", &P::max_retry_after, "The longest Retry-After (of 429 and 503) honoured, in seconds.",
            AtLeast(0.0))
       .Add("maxTotalWait", &P::max_total_wait, "Seconds one call may spend waiting between its attempts.",
@@ -237,23 +235,13 @@ ParamSpec<P>& AddCallParams(ParamSpec<P>& spec) {
                "What sends the requests: 'native' (Ember's HTTP/1.1 client; plain http:// URLs only, the fastest), "
                "'libcurl' (any URL: https, HTTP/2, proxies), or 'auto': native when every request of a partition is "
                "plain http:// and no proxy variable is set, else libcurl.");
+  return *spec;
 }
-
-template <typename P>
-Status CheckCallParams(const P& p, const std::string& stage) {
-  for (int64_t b : p.backoffs_ms) {
-    if (b < 0) return InvalidArgument(stage + " param 'backoffsMs': waits must be >= 0, got " + std::to_string(b));
-  }
-  return Status::OK();
-}
-
-}  // namespace
 
 namespace {
 
 // What SendAll is given for one partition (its deadline starts now).
-template <typename P>
-http::ClientOptions CallOptions(const P& p) {
+http::ClientOptions CallOptions(const HttpCallParams& p) {
   auto ms = [](double seconds) { return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000)); };
   http::ClientOptions o;
   o.concurrency = static_cast<int>(p.concurrency);
@@ -273,18 +261,18 @@ http::ClientOptions CallOptions(const P& p) {
 
 const ParamSpec<HTTPTransformerParams>& HTTPTransformerParams::Spec() {
   using P = HTTPTransformerParams;
-  static const auto* spec = &AddCallParams((*new ParamSpec<P>("HTTPTransformer"))
+  static const auto* spec = &(*new ParamSpec<P>("HTTPTransformer"))
       .Add("inputCol", &P::input_col, "The request column (struct: method, url, headers, body).", NonEmpty<std::string>())
       .Add("outputCol", &P::output_col, "The response column added (status, reason, headers, body, elapsed_ms, attempts).",
            NonEmpty<std::string>())
       .Add("errorCol", &P::error_col, "The error column added: null for calls that succeeded (2xx).",
-           NonEmpty<std::string>()));
+           NonEmpty<std::string>())
+      .AddGroup(&P::call, HttpCallParams::Spec());
   return *spec;
 }
 
 Result<std::shared_ptr<const HTTPTransformer>> HTTPTransformer::Make(Params p, std::string uid) {
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
-  EMBER_RETURN_IF_ERROR(CheckCallParams(p, "HTTPTransformer"));
   if (p.output_col == p.error_col) {
     return InvalidArgument("HTTPTransformer params 'outputCol' and 'errorCol' are both '" + p.output_col + "'");
   }
@@ -295,8 +283,8 @@ namespace {
 
 class HttpBound final : public BoundTransform {
  public:
-  HttpBound(SchemaPtr out, int input, HTTPTransformerParams params)
-      : out_(std::move(out)), input_(input), params_(std::move(params)) {}
+  HttpBound(SchemaPtr out, int input, HTTPTransformerParams params, std::shared_ptr<const http::Client> client)
+      : out_(std::move(out)), input_(input), params_(std::move(params)), client_(std::move(client)) {}
   const SchemaPtr& output_schema() const override { return out_; }
   bool blocking() const override { return true; }  // waits for the service
 
@@ -309,7 +297,7 @@ class HttpBound final : public BoundTransform {
       to_send.push_back(std::move(*requests[i]));
       row_of.push_back(static_cast<int64_t>(i));
     }
-    const std::vector<http::Response> responses = http::SendAll(to_send, CallOptions(params_));
+    const std::vector<http::Response> responses = client_->SendAll(to_send, CallOptions(params_.call));
 
     StructBuilder resp(HttpResponseType());
     StructBuilder err(HttpErrorType());
@@ -348,6 +336,7 @@ class HttpBound final : public BoundTransform {
   SchemaPtr out_;
   int input_;
   HTTPTransformerParams params_;
+  std::shared_ptr<const http::Client> client_;
 };
 
 }  // namespace
@@ -366,14 +355,14 @@ Result<std::unique_ptr<BoundTransform>> HTTPTransformer::Bind(const Schema& in) 
   }
   EMBER_ASSIGN_OR_RETURN(SchemaPtr with_response, in.AddField(MakeField(params_.output_col, HttpResponseType())));
   EMBER_ASSIGN_OR_RETURN(SchemaPtr out, with_response->AddField(MakeField(params_.error_col, HttpErrorType())));
-  return std::unique_ptr<BoundTransform>(new HttpBound(out, *input, params_));
+  return std::unique_ptr<BoundTransform>(new HttpBound(out, *input, params_, client_));
 }
 
 // SimpleHTTPTransformer ------------------------------------------------------------------
 
 const ParamSpec<SimpleHTTPTransformerParams>& SimpleHTTPTransformerParams::Spec() {
   using P = SimpleHTTPTransformerParams;
-  static const auto* spec = &AddCallParams((*new ParamSpec<P>("SimpleHTTPTransformer"))
+  static const auto* spec = &(*new ParamSpec<P>("SimpleHTTPTransformer"))
       .Add("inputCols", &P::input_cols, "The columns sent as one JSON object per row ({\"col\": value, ...}).",
            NonEmpty<std::vector<std::string>>())
       .Add("url", &P::url, "The service's URL, or {\"column\": name} for a URL per row (a null URL sends nothing).")
@@ -389,25 +378,14 @@ const ParamSpec<SimpleHTTPTransformerParams>& SimpleHTTPTransformerParams::Spec(
            NonEmpty<std::string>())
       .Add("outputCol", &P::output_col, "The parsed reply column added.", NonEmpty<std::string>())
       .Add("errorCol", &P::error_col, "The error column added: null for rows whose call and parse succeeded.",
-           NonEmpty<std::string>()));
+           NonEmpty<std::string>())
+      .AddGroup(&P::call, HttpCallParams::Spec());
   return *spec;
 }
 
 namespace {
 
 // The string members of a JSON object param; InvalidArgument naming the param otherwise.
-Result<std::vector<std::pair<std::string, std::string>>> StringObject(const Json& j, const std::string& param) {
-  if (!j.is_object()) return InvalidArgument("SimpleHTTPTransformer param '" + param + "': must be a JSON object");
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& [k, v] : j.as_object()) {
-    if (!v.is_string()) {
-      return InvalidArgument("SimpleHTTPTransformer param '" + param + "': '" + k + "' must be a string");
-    }
-    out.emplace_back(k, v.as_string());
-  }
-  return out;
-}
-
 bool SendsBody(const std::string& method) { return method == "POST" || method == "PUT" || method == "PATCH"; }
 
 class SimpleHttpBound final : public BoundTransform {
@@ -415,10 +393,10 @@ class SimpleHttpBound final : public BoundTransform {
   SimpleHttpBound(SchemaPtr out, SimpleHTTPTransformerParams p, TypePtr output_type, std::vector<int> inputs,
                   ScalarOrColumn<std::string>::Bound url, ScalarOrColumn<std::string>::Bound method,
                   std::vector<std::pair<std::string, std::string>> headers,
-                  std::vector<std::pair<std::string, int>> header_cols)
+                  std::vector<std::pair<std::string, int>> header_cols, std::shared_ptr<const http::Client> client)
       : out_(std::move(out)), p_(std::move(p)), type_(std::move(output_type)), inputs_(std::move(inputs)),
         url_(std::move(url)), method_(std::move(method)), headers_(std::move(headers)),
-        header_cols_(std::move(header_cols)) {}
+        header_cols_(std::move(header_cols)), client_(std::move(client)) {}
   const SchemaPtr& output_schema() const override { return out_; }
   bool blocking() const override { return true; }  // waits for the service
 
@@ -464,7 +442,7 @@ class SimpleHttpBound final : public BoundTransform {
       requests.push_back(std::move(r));
       i = end;
     }
-    const std::vector<http::Response> responses = http::SendAll(requests, CallOptions(p_));
+    const std::vector<http::Response> responses = client_->SendAll(requests, CallOptions(p_.call));
 
     std::unique_ptr<ColumnBuilder> output = MakeBuilder(type_);
     StructBuilder err(HttpErrorType());
@@ -562,15 +540,13 @@ class SimpleHttpBound final : public BoundTransform {
   ScalarOrColumn<std::string>::Bound url_, method_;
   std::vector<std::pair<std::string, std::string>> headers_;
   std::vector<std::pair<std::string, int>> header_cols_;
+  std::shared_ptr<const http::Client> client_;
 };
 
 }  // namespace
 
 Result<std::shared_ptr<const SimpleHTTPTransformer>> SimpleHTTPTransformer::Make(Params p, std::string uid) {
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
-  EMBER_RETURN_IF_ERROR(CheckCallParams(p, "SimpleHTTPTransformer"));
-  EMBER_RETURN_IF_ERROR(StringObject(p.headers, "headers").status());
-  EMBER_RETURN_IF_ERROR(StringObject(p.header_cols, "headerCols").status());
   if (!p.method.is_column() && !SendsBody(p.method.scalar())) {
     return InvalidArgument("SimpleHTTPTransformer param 'method': '" + p.method.scalar() +
                            "' sends no body; use POST, PUT or PATCH");
@@ -598,10 +574,9 @@ Result<std::unique_ptr<BoundTransform>> SimpleHTTPTransformer::Bind(const Schema
   if (!url.ok()) return url.status().WithContext(owner);
   auto method = params_.method.Bind(in, "method");
   if (!method.ok()) return method.status().WithContext(owner);
-  EMBER_ASSIGN_OR_RETURN(auto headers, StringObject(params_.headers, "headers"));
-  EMBER_ASSIGN_OR_RETURN(auto header_names, StringObject(params_.header_cols, "headerCols"));
+  std::vector<std::pair<std::string, std::string>> headers(params_.headers.begin(), params_.headers.end());
   std::vector<std::pair<std::string, int>> header_cols;
-  for (const auto& [name, col] : header_names) {
+  for (const auto& [name, col] : params_.header_cols) {
     Result<int> i = in.GetFieldIndex(col);
     if (!i.ok()) return i.status().WithContext(owner + " param 'headerCols'");
     if (in.field(*i).type->id() != TypeId::kString) {
@@ -616,7 +591,7 @@ Result<std::unique_ptr<BoundTransform>> SimpleHTTPTransformer::Bind(const Schema
   EMBER_ASSIGN_OR_RETURN(SchemaPtr with_output, in.AddField(MakeField(params_.output_col, output_type_)));
   EMBER_ASSIGN_OR_RETURN(SchemaPtr out, with_output->AddField(MakeField(params_.error_col, HttpErrorType())));
   return std::unique_ptr<BoundTransform>(new SimpleHttpBound(out, params_, output_type_, std::move(inputs), *url,
-                                                             *method, std::move(headers), std::move(header_cols)));
+                                                             *method, std::move(headers), std::move(header_cols), client_));
 }
 
 Status RegisterHttpStages(StageRegistry* r) {

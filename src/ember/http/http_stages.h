@@ -13,6 +13,7 @@
 // a null response always comes with an error or a null request.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -67,25 +68,28 @@ struct ParsedBodies {
 };
 Result<ParsedBodies> ResponseBodyAsJson(const Column& responses, const TypePtr& type);
 
-// The client params of HTTPTransformer and SimpleHTTPTransformer (declared in each, as
-// param structs are flat): concurrency, timeout, concurrentTimeout, backoffsMs,
-// maxRetryAfter, maxTotalWait, maxRequestsPerSecond, retryBudget, engine.
-#define EMBER_HTTP_CALL_PARAMS                                             \
-  int64_t concurrency = 1;                                                 \
-  double timeout = 60;             /* seconds, per attempt */              \
-  double concurrent_timeout = 0;   /* seconds for a partition; 0: none */  \
-  std::vector<int64_t> backoffs_ms = {100, 500, 1000};                     \
-  double max_retry_after = 60;     /* seconds */                           \
-  double max_total_wait = 120;     /* seconds of waiting, per call */      \
-  double max_requests_per_second = 0;                                      \
-  double retry_budget = 10;        /* tokens; 0: no budget */              \
-  http::Engine engine = http::Engine::kAuto
+// The client params shared by HTTPTransformer and SimpleHTTPTransformer, a param group
+// (ParamSpec::AddGroup): in JSON they sit beside the stage's own params (concurrency,
+// timeout, concurrentTimeout, backoffsMs, maxRetryAfter, maxTotalWait,
+// maxRequestsPerSecond, retryBudget, engine); in C++ they are the member `call`.
+struct HttpCallParams {
+  int64_t concurrency = 1;
+  double timeout = 60;             // seconds, per attempt
+  double concurrent_timeout = 0;   // seconds for a partition; 0: none
+  std::vector<int64_t> backoffs_ms = {100, 500, 1000};
+  double max_retry_after = 60;     // seconds
+  double max_total_wait = 120;     // seconds of waiting, per call
+  double max_requests_per_second = 0;
+  double retry_budget = 10;        // tokens; 0: no budget
+  http::Engine engine = http::Engine::kAuto;
+  static const ParamSpec<HttpCallParams>& Spec();
+};
 
 struct HTTPTransformerParams {
   std::string input_col = "request";
   std::string output_col = "response";
   std::string error_col = "error";
-  EMBER_HTTP_CALL_PARAMS;
+  HttpCallParams call;
   static const ParamSpec<HTTPTransformerParams>& Spec();
 };
 
@@ -98,10 +102,18 @@ class HTTPTransformer final : public Transformer {
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
   const Params& params() const { return params_; }
+  // The same stage (params and uid) sending through `client` instead of
+  // http::DefaultClient(): a fake in tests, another transport.
+  std::shared_ptr<const HTTPTransformer> WithClient(std::shared_ptr<const http::Client> client) const {
+    auto copy = std::shared_ptr<HTTPTransformer>(new HTTPTransformer(params_, uid()));
+    copy->client_ = std::move(client);
+    return copy;
+  }
 
  private:
   HTTPTransformer(Params p, std::string uid) : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
   Params params_;
+  std::shared_ptr<const http::Client> client_ = http::DefaultClient();
 };
 
 struct SimpleHTTPTransformerParams {
@@ -110,8 +122,8 @@ struct SimpleHTTPTransformerParams {
   std::vector<std::string> input_cols;
   ScalarOrColumn<std::string> url;
   ScalarOrColumn<std::string> method = std::string("POST");
-  Json headers = Json::MakeObject();      // {"Name": "value"}: sent with every request
-  Json header_cols = Json::MakeObject();  // {"Name": "column"}: a per-row value (an API key)
+  std::map<std::string, std::string> headers;      // {"Name": "value"}: sent with every request
+  std::map<std::string, std::string> header_cols;  // {"Name": "column"}: a per-row value (an API key)
   int64_t mini_batch_size = 0;            // rows per request; 0: one request per row
   // The reply's type: "string" (the body as text), or a type the JSON reply is parsed into
   // ("struct<label:string,score:float64>", "float64", "list<float64>", ...). With
@@ -119,7 +131,7 @@ struct SimpleHTTPTransformerParams {
   std::string output_type = "string";
   std::string output_col = "output";
   std::string error_col = "error";
-  EMBER_HTTP_CALL_PARAMS;
+  HttpCallParams call;
   static const ParamSpec<SimpleHTTPTransformerParams>& Spec();
 };
 
@@ -137,12 +149,19 @@ class SimpleHTTPTransformer final : public Transformer {
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
   const Params& params() const { return params_; }
+  // The same stage sending through `client` (see HTTPTransformer::WithClient).
+  std::shared_ptr<const SimpleHTTPTransformer> WithClient(std::shared_ptr<const http::Client> client) const {
+    auto copy = std::shared_ptr<SimpleHTTPTransformer>(new SimpleHTTPTransformer(params_, output_type_, uid()));
+    copy->client_ = std::move(client);
+    return copy;
+  }
 
  private:
   SimpleHTTPTransformer(Params p, TypePtr output_type, std::string uid)
       : Transformer(std::move(uid), kTypeName), params_(std::move(p)), output_type_(std::move(output_type)) {}
   Params params_;
   TypePtr output_type_;
+  std::shared_ptr<const http::Client> client_ = http::DefaultClient();
 };
 
 Status RegisterHttpStages(StageRegistry* registry);

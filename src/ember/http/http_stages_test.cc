@@ -8,6 +8,7 @@
 
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
+#include "ember/http/fake_client.h"
 #include "ember/http/test_server.h"
 #include "ember/pipeline/save_load.h"
 #include "ember/sql/query.h"
@@ -53,7 +54,7 @@ TEST(HTTPTransformerTest, EveryRowGetsItsResponseOrAnErrorInOrder) {
                                          .body = std::to_string(i)});
       }
     }
-    auto stage = *HTTPTransformer::Make({.concurrency = 4, .backoffs_ms = {}, .engine = engine});
+    auto stage = *HTTPTransformer::Make({.call = {.concurrency = 4, .backoffs_ms = {}, .engine = engine}});
     auto out = stage->Transform(RequestFrame(requests, 3), ExecContext::Default());
     ASSERT_TRUE(out.ok()) << out.status().ToString();
     Batch b = *out->Collect();
@@ -116,7 +117,7 @@ TEST(HttpColumnsTest, RequestsFromColumnsAndRepliesAsStringBinaryAndJson) {
   EXPECT_EQ((*read)[3]->headers.size(), 1u);  // a null header value sends no header
 
   auto schema = *Schema::Make({MakeField("request", HttpRequestType())});
-  auto out = (*HTTPTransformer::Make({.backoffs_ms = {}}))
+  auto out = (*HTTPTransformer::Make({.call = {.backoffs_ms = {}}}))
                  ->Transform(DataFrame::FromBatch(*Batch::Make(schema, {*requests})), ExecContext::Default());
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   const Batch b = *out->Collect();
@@ -152,7 +153,7 @@ TEST(HttpColumnsTest, RequestsFromColumnsAndRepliesAsStringBinaryAndJson) {
 }
 
 TEST(HTTPTransformerTest, ADeadServiceIsAnErrorPerRowNotAFailedJob) {
-  auto stage = *HTTPTransformer::Make({.timeout = 2, .backoffs_ms = {1, 1}});
+  auto stage = *HTTPTransformer::Make({.call = {.timeout = 2, .backoffs_ms = {1, 1}}});
   std::vector<std::optional<http::Request>> requests(5,
                                                      http::Request{.url = "http://127.0.0.1:1/"});
   auto out = stage->Transform(RequestFrame(requests, 1), ExecContext::Default());
@@ -175,7 +176,7 @@ TEST(HTTPTransformerTest, ADeadServiceIsAnErrorPerRowNotAFailedJob) {
   EXPECT_GE(total, 7);  // 5 tokens' worth of failures at least before the budget stops
   EXPECT_GT(stopped, 0);
   // Without a budget every row makes all its attempts.
-  auto unlimited = *HTTPTransformer::Make({.backoffs_ms = {1, 1}, .retry_budget = 0});
+  auto unlimited = *HTTPTransformer::Make({.call = {.backoffs_ms = {1, 1}, .retry_budget = 0}});
   auto all = unlimited->Transform(RequestFrame(requests, 1), ExecContext::Default());
   ASSERT_TRUE(all.ok());
   Batch c = *all->Collect();
@@ -189,8 +190,20 @@ TEST(HTTPTransformerTest, BindChecksTheColumnsAndParams) {
   ASSERT_FALSE(bound.ok());
   EXPECT_NE(bound.status().message().find("column 'request' is string, not an HTTP request"), std::string::npos)
       << bound.status().ToString();
-  EXPECT_FALSE(HTTPTransformer::Make({.concurrency = 0}).ok());
-  EXPECT_FALSE(HTTPTransformer::Make({.backoffs_ms = {-5}}).ok());
+  EXPECT_FALSE(HTTPTransformer::Make({.call = {.concurrency = 0}}).ok());
+  auto negative = HTTPTransformer::Make({.call = {.backoffs_ms = {10, -5}}});
+  ASSERT_FALSE(negative.ok());
+  EXPECT_NE(negative.status().ToString().find("HTTPTransformer param 'backoffsMs'"), std::string::npos) << negative.status();
+  EXPECT_NE(negative.status().ToString().find("element 1"), std::string::npos) << negative.status();
+  // The call params sit in the stage's flat JSON; a wrong type names the stage and the param.
+  auto from_json = HTTPTransformer::Params::Spec().FromJson(*Json::Parse(R"({"concurrency": 3, "engine": "native"})"));
+  ASSERT_TRUE(from_json.ok()) << from_json.status();
+  EXPECT_EQ(from_json->call.concurrency, 3);
+  EXPECT_EQ(from_json->call.engine, http::Engine::kNative);
+  EXPECT_EQ(HTTPTransformer::Params::Spec().ToJson(*from_json).Find("concurrency")->as_int(), 3);
+  auto wrong = HTTPTransformer::Params::Spec().FromJson(*Json::Parse(R"({"concurrency": "four"})"));
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.status().ToString().find("HTTPTransformer param 'concurrency'"), std::string::npos) << wrong.status();
   EXPECT_FALSE(HTTPTransformer::Make({.output_col = "x", .error_col = "x"}).ok());
 }
 
@@ -249,11 +262,11 @@ TEST(SimpleHTTPTransformerTest, RowsBecomeJsonCallsAndRepliesParseIntoTheDeclare
     p.input_cols = {"id", "text"};
     p.url = server.Url("/score");
     p.output_type = "struct<label:string,score:float64>";
-    p.header_cols = *Json::Parse(R"({"Authorization": "key"})");
-    p.headers = *Json::Parse(R"({"X-Client": "ember-test"})");
+    p.header_cols = {{"Authorization", "key"}};
+    p.headers = {{"X-Client", "ember-test"}};
     p.mini_batch_size = batch;
-    p.concurrency = 3;
-    p.backoffs_ms = {};
+    p.call.concurrency = 3;
+    p.call.backoffs_ms = {};
     auto stage = SimpleHTTPTransformer::Make(p);
     ASSERT_TRUE(stage.ok()) << stage.status().ToString();
     auto out = (*stage)->Transform(TextFrame(30, 2), ExecContext::Default());
@@ -296,7 +309,7 @@ TEST(SimpleHTTPTransformerTest, AFailedCallIsAnErrorOnEveryRowOfItsBatch) {
   p.input_cols = {"text"};
   p.url = server.Url("/down");
   p.mini_batch_size = 10;
-  p.backoffs_ms = {1};
+  p.call.backoffs_ms = {1};
   auto out = (*SimpleHTTPTransformer::Make(p))->Transform(TextFrame(25, 1), ExecContext::Default());
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   Batch b = *out->Collect();
@@ -365,8 +378,8 @@ TEST(SimpleHTTPTransformerTest, ChatCompletionsRequestAndReplyShapes) {
   SimpleHTTPTransformer::Params p;
   p.input_cols = {"model", "messages"};
   p.url = server.Url("/v1/chat/completions");
-  p.header_cols = Json::MakeObject();
-  p.headers = *Json::Parse(R"({"Authorization": "Bearer test-key"})");
+  p.header_cols = {};
+  p.headers = {{"Authorization", "Bearer test-key"}};
   p.output_type = kChatReply;
   p.output_col = "reply";
   auto out = (*SimpleHTTPTransformer::Make(p))->Transform(frame, ExecContext::Default());
@@ -386,6 +399,43 @@ TEST(SimpleHTTPTransformerTest, ChatCompletionsRequestAndReplyShapes) {
   EXPECT_EQ(text->column(0)->StringValue(1), "echo: what is 2+2");
 }
 
+// The client is a seam: with a fake, the stages run with no socket at all, each row's call
+// reaches the fake once, and failures the fake reports become per-row errors.
+TEST(HttpClientSeamTest, StagesSendThroughAnInjectedClient) {
+  auto fake = std::make_shared<const http::FakeClient>([](const http::Request& r) {
+    if (r.url.find("/missing") != std::string::npos) return http::Response{.status = 404, .reason = "Not Found"};
+    return http::Response{.status = 200, .reason = "OK", .body = "{\"echo\": \"" + r.url + "\"}"};
+  });
+  std::vector<std::optional<http::Request>> requests;
+  for (int i = 0; i < 6; ++i) {
+    requests.push_back(http::Request{.url = "http://nowhere.invalid/" + std::string(i == 4 ? "missing" : "ok")});
+  }
+  requests[2].reset();
+  auto stage = (*HTTPTransformer::Make({}))->WithClient(fake);
+  auto out = stage->Transform(RequestFrame(requests, 2), ExecContext::Default());
+  ASSERT_TRUE(out.ok()) << out.status();
+  Batch b = *out->Collect();
+  EXPECT_EQ(fake->seen().size(), 5u);  // the null request sends nothing
+  auto bodies = ResponseBodyAsString(*b.column(2));
+  ASSERT_TRUE(bodies.ok());
+  EXPECT_EQ((*bodies)->StringValue(0), R"({"echo": "http://nowhere.invalid/ok"})");
+  EXPECT_TRUE((*bodies)->IsNull(2));
+  EXPECT_NE(FormatValue(*b.column(3), 4).find("HTTP 404 Not Found"), std::string::npos) << FormatValue(*b.column(3), 4);
+  EXPECT_EQ(FormatValue(*b.column(3), 0), "null");
+  EXPECT_EQ(stage->uid(), (*HTTPTransformer::Make({}, stage->uid()))->uid());
+
+  SimpleHTTPTransformer::Params p;
+  p.input_cols = {"id"};
+  p.url = std::string("http://nowhere.invalid/score");
+  p.output_type = "struct<echo:string>";
+  auto simple = (*SimpleHTTPTransformer::Make(p))->WithClient(fake);
+  auto scored = simple->Transform(RequestFrame(requests, 1), ExecContext::Default());
+  ASSERT_TRUE(scored.ok()) << scored.status();
+  EXPECT_EQ(FormatValue(*scored->Collect()->column(2), 3), R"({"echo":"http://nowhere.invalid/score"})");
+  EXPECT_EQ(fake->seen().size(), 5u + 6u);
+  EXPECT_EQ(fake->seen().back().method, "POST");
+}
+
 TEST(SimpleHTTPTransformerTest, ParamsAreChecked) {
   SimpleHTTPTransformer::Params p;
   p.input_cols = {"text"};
@@ -396,9 +446,14 @@ TEST(SimpleHTTPTransformerTest, ParamsAreChecked) {
   p.method = std::string("GET");
   EXPECT_NE(SimpleHTTPTransformer::Make(p).status().message().find("'GET' sends no body"), std::string::npos);
   p.method = std::string("POST");
-  p.headers = *Json::Parse(R"({"X": 1})");
-  EXPECT_NE(SimpleHTTPTransformer::Make(p).status().message().find("'X' must be a string"), std::string::npos);
-  p.headers = Json::MakeObject();
+  // A header that is not a string: the error names the stage, the param and the key.
+  auto bad_header = SimpleHTTPTransformer::Params::Spec().FromJson(
+      *Json::Parse(R"({"inputCols": ["text"], "url": "http://127.0.0.1:1/", "headers": {"X": 1}})"));
+  ASSERT_FALSE(bad_header.ok());
+  EXPECT_NE(bad_header.status().ToString().find("SimpleHTTPTransformer param 'headers'"), std::string::npos)
+      << bad_header.status();
+  EXPECT_NE(bad_header.status().ToString().find("key 'X'"), std::string::npos) << bad_header.status();
+  p.headers = {};
   auto stage = *SimpleHTTPTransformer::Make(p);
   auto schema = *Schema::Make({MakeField("other", StringType())});
   EXPECT_NE(stage->Bind(*schema).status().message().find("inputCols"), std::string::npos);

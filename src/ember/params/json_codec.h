@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -95,6 +96,27 @@ struct JsonCodec<std::vector<T>> {
       if (!s.ok()) return s.WithContext("element " + std::to_string(i));
     }
     *out = std::move(v);
+    return Status::OK();
+  }
+};
+
+// A JSON object with values of one type ({"Name": "value"}): headers, per-name settings.
+template <typename T>
+struct JsonCodec<std::map<std::string, T>> {
+  static std::string TypeName() { return "map<string," + JsonCodec<T>::TypeName() + ">"; }
+  static Json ToJson(const std::map<std::string, T>& v) {
+    Json o = Json::MakeObject();
+    for (const auto& [k, x] : v) o.Set(k, JsonCodec<T>::ToJson(x));
+    return o;
+  }
+  static Status FromJson(const Json& j, std::map<std::string, T>* out) {
+    if (!j.is_object()) return TypeError("expected an object, got " + j.Dump());
+    std::map<std::string, T> m;
+    for (const auto& [k, x] : j.as_object()) {
+      Status s = JsonCodec<T>::FromJson(x, &m[k]);
+      if (!s.ok()) return s.WithContext("key '" + k + "'");
+    }
+    *out = std::move(m);
     return Status::OK();
   }
 };

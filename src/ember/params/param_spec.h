@@ -58,6 +58,19 @@ Validator<T> AtLeast(T lo) {
           d};
 }
 
+// Every element of a vector passes `v` ("each >= 0"); the error names the element.
+template <typename T>
+Validator<std::vector<T>> Each(Validator<T> v) {
+  return {[check = v.check](const std::vector<T>& values) {
+            for (size_t i = 0; i < values.size(); ++i) {
+              Status s = check(values[i]);
+              if (!s.ok()) return s.WithContext("element " + std::to_string(i));
+            }
+            return Status::OK();
+          },
+          "each " + v.description};
+}
+
 // The closest of `candidates` to `name` by edit distance, or "" when none is close.
 std::string ClosestName(std::string_view name, const std::vector<std::string>& candidates);
 
@@ -114,6 +127,24 @@ class ParamSpec {
     return *this;
   }
 
+  // Embeds the params of group G (a struct with its own ParamSpec, such as the HTTP call
+  // params) as `member`: its params appear in this spec's flat JSON, docs and validation as
+  // if declared here, and errors name this spec's owner. Lets several stages share one
+  // declared set with no macro and no inheritance; `{.call = {.concurrency = 4}}` works.
+  template <typename G>
+  ParamSpec& AddGroup(G P::*member, const ParamSpec<G>& group) {
+    for (const auto& g : group.entries_) {
+      Entry e;
+      e.info = g.info;
+      e.info.default_value = g.get(P{}.*member);
+      e.get = [member, get = g.get](const P& p) { return get(p.*member); };
+      e.set = [member, set = g.set](P* p, const Json& j) { return set(&(p->*member), j); };
+      e.validate = [member, validate = g.validate](const P& p) { return validate(p.*member); };
+      entries_.push_back(std::move(e));
+    }
+    return *this;
+  }
+
   // Checks every validator; the error names the owner and the param.
   Status Validate(const P& p) const {
     for (const Entry& e : entries_) {
@@ -167,6 +198,8 @@ class ParamSpec {
   }
 
  private:
+  template <typename>
+  friend class ParamSpec;
   struct Entry {
     ParamInfo info;
     std::function<Json(const P&)> get;

@@ -36,6 +36,57 @@ struct DemoParams {
   }
 };
 
+// A param group shared by two stages' params (as the HTTP call params are).
+struct RetryGroup {
+  int32_t attempts = 3;
+  std::vector<int64_t> waits_ms = {10, 20};
+  static const ParamSpec<RetryGroup>& Spec() {
+    static const auto* spec = &(*new ParamSpec<RetryGroup>("retry"))
+        .Add("attempts", &RetryGroup::attempts, "Tries.", InRange<int32_t>(1, 10))
+        .Add("waitsMs", &RetryGroup::waits_ms, "Waits.", Each(AtLeast<int64_t>(0)));
+    return *spec;
+  }
+};
+
+struct WithGroupParams {
+  std::string url;
+  std::map<std::string, std::string> headers;
+  RetryGroup retry;
+  static const ParamSpec<WithGroupParams>& Spec() {
+    static const auto* spec = &(*new ParamSpec<WithGroupParams>("Caller"))
+        .Add("url", &WithGroupParams::url, "Where.")
+        .Add("headers", &WithGroupParams::headers, "Sent with each call.")
+        .AddGroup(&WithGroupParams::retry, RetryGroup::Spec());
+    return *spec;
+  }
+};
+
+TEST(ParamSpecTest, AGroupSitsInTheFlatJsonAndErrorsNameTheOwner) {
+  WithGroupParams p{.url = "u", .headers = {{"A", "1"}}, .retry = {.attempts = 5}};
+  const Json j = WithGroupParams::Spec().ToJson(p);
+  EXPECT_EQ(j.Dump(), R"({"url":"u","headers":{"A":"1"},"attempts":5,"waitsMs":[10,20]})");
+  auto back = WithGroupParams::Spec().FromJson(j);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->retry.attempts, 5);
+  EXPECT_EQ(back->headers.at("A"), "1");
+  const auto docs = WithGroupParams::Spec().Describe();
+  ASSERT_EQ(docs.size(), 4u);
+  EXPECT_EQ(docs[2].name, "attempts");
+  EXPECT_EQ(docs[2].default_value.Dump(), "3");
+  EXPECT_EQ(docs[1].type, "map<string,string>");
+  EXPECT_EQ(docs[3].constraint, "each >= 0");
+  // A group member of the wrong type, out of range, or a bad element: the owner and param.
+  auto wrong = WithGroupParams::Spec().FromJson(*Json::Parse(R"({"attempts": "many"})"));
+  EXPECT_EQ(wrong.status().message().rfind("Caller param 'attempts'", 0), 0u) << wrong.status();
+  auto range = WithGroupParams::Spec().FromJson(*Json::Parse(R"({"attempts": 11})"));
+  EXPECT_EQ(range.status().message().rfind("Caller param 'attempts'", 0), 0u) << range.status();
+  auto element = WithGroupParams::Spec().FromJson(*Json::Parse(R"({"waitsMs": [1, -2]})"));
+  EXPECT_NE(element.status().message().find("element 1"), std::string::npos) << element.status();
+  auto header = WithGroupParams::Spec().FromJson(*Json::Parse(R"({"headers": {"A": 1}})"));
+  EXPECT_NE(header.status().message().find("key 'A'"), std::string::npos) << header.status();
+  EXPECT_FALSE(WithGroupParams::Spec().FromJson(*Json::Parse(R"({"headers": []})")).ok());
+}
+
 TEST(ParamSpecTest, JsonRoundTripKeepsEveryParam) {
   DemoParams p{.input_col = "x", .num_leaves = 63, .seed = 7, .mode = Mode::kKeep,
                .weight = ScalarOrColumn<double>::Column("w")};

@@ -508,7 +508,12 @@ void RunGroup(Loop& loop, int route, std::vector<Pending> group) {
 
 void Loop::Enqueue(int route, Pending p) {
   const ServerOptions& o = server->options;
-  if (o.batch_max_rows <= 0) {  // per-request execution: no queue
+  if (o.batch_max_rows <= 0 && !p.request.model->kernel().blocking()) {
+    // Per-request execution on this loop: the hot path, no queue and no hand-off.
+    p.session->Send(internal::RunRequest(p.request, route, scratch, server->metrics), route);
+    return;
+  }
+  if (o.batch_max_rows <= 0) {  // per request, on the compute pool
     std::vector<Pending> one;
     one.push_back(std::move(p));
     RunGroup(*this, route, std::move(one));

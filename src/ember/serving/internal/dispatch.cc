@@ -44,8 +44,9 @@ Reply Answer(const RequestRows& request, const Batch& out, int64_t begin) {
   return r;
 }
 
-// Runs one request's rows alone.
-Reply RunOne(const RequestRows& request, int route, KernelScratch& scratch, Metrics& metrics) {
+}  // namespace
+
+Reply RunRequest(const RequestRows& request, int route, KernelScratch& scratch, Metrics& metrics) {
   if (Clock::now() > request.deadline) return DeadlinePassed();
   metrics.RecordBatch(route, request.rows.num_rows());
   Result<Batch> out = request.model->kernel().Apply(request.rows, scratch);
@@ -60,8 +61,6 @@ Reply RunOne(const RequestRows& request, int route, KernelScratch& scratch, Metr
   return Answer(request, *out, 0);
 }
 
-}  // namespace
-
 std::vector<Reply> RunRequests(std::span<const RequestRows> group, int route, KernelScratch& scratch,
                                Metrics& metrics) {
   std::vector<Reply> replies(group.size());
@@ -74,7 +73,7 @@ std::vector<Reply> RunRequests(std::span<const RequestRows> group, int route, Ke
       live.push_back(i);
     }
   }
-  if (live.size() == 1) replies[live[0]] = RunOne(group[live[0]], route, scratch, metrics);
+  if (live.size() == 1) replies[live[0]] = RunRequest(group[live[0]], route, scratch, metrics);
   if (live.size() <= 1) return replies;
   std::vector<Batch> inputs;
   int64_t total = 0;
@@ -88,7 +87,7 @@ std::vector<Reply> RunRequests(std::span<const RequestRows> group, int route, Ke
   if (!out.ok() || out->num_rows() != total) {
     // One request's bad row (or dropped rows) must not fail or shift the others: run each
     // request alone so that each gets its own answer.
-    for (size_t i : live) replies[i] = RunOne(group[i], route, scratch, metrics);
+    for (size_t i : live) replies[i] = RunRequest(group[i], route, scratch, metrics);
     return replies;
   }
   metrics.RecordBatch(route, total);

@@ -44,6 +44,9 @@ struct RequestRows {
   Clock::time_point deadline;
 };
 
+// Runs one request's rows alone and returns its reply (504 when its deadline has passed).
+Reply RunRequest(const RequestRows& request, int route, KernelScratch& scratch, Metrics& metrics);
+
 // Runs `group` (requests to one route, all with the same model) as one batch and returns
 // one reply per request, in order: the reply columns of its own rows; 504 for a request
 // whose deadline passed before it ran; when the batch fails or drops rows, each request is
