@@ -83,14 +83,19 @@ int main(int argc, char** argv) {
     return times[times.size() / 2];
   };
   const double full = time_median("full transform", [&] { return pipeline_model.Transform(test, ctx); });
-  const double transform =
-      time_median("transform", [&] { return pipeline_model.TransformSelect(test, ctx, keep); });
+  // Stage by stage (every stage's own kernel), then fused (pipeline/fusion.h): the same rows.
+  const double stages = time_median(
+      "stages transform", [&] { return pipeline_model.TransformSelect(test, ctx, keep, {.fuse = false}); });
+  ember::FusionInfo fusion;
+  const double transform = time_median(
+      "transform", [&] { return pipeline_model.TransformSelect(test, ctx, keep, {.info = &fusion}); });
+  if (fusion.compiled == nullptr) std::fprintf(stderr, "not fused: %s\n", fusion.scoring.c_str());
   auto stats = OrDie(ember::ComputeModelStatistics::Make({}), "metrics");
   auto metrics = OrDie(stats->Transform(scored, ctx), "metrics");
   auto row = OrDie(metrics.Collect(), "metrics");
   const double auc = OrDie(row.GetColumn("AUC"), "AUC")->Values<double>()[0];
-  std::printf("ember threads=%d fit_seconds=%.4f transform_seconds=%.4f full_transform_seconds=%.4f rows=%lld "
-              "auc=%.6f\n",
-              pool.num_threads(), fit, transform, full, static_cast<long long>(scored.num_rows()), auc);
+  std::printf("ember threads=%d fit_seconds=%.4f transform_seconds=%.4f stages_transform_seconds=%.4f "
+              "full_transform_seconds=%.4f rows=%lld auc=%.6f\n",
+              pool.num_threads(), fit, transform, stages, full, static_cast<long long>(scored.num_rows()), auc);
   return 0;
 }

@@ -47,12 +47,16 @@ for name, m in sorted(med.items(), key=lambda kv: kv[0] != "sklearn"):
     print(f"{name:<22} {m['fit_seconds']:>8.3f} {m['fit_seconds'] / sk['fit_seconds']:>14.2f}x "
           f"{rps:>17,.0f} {rps / (sk['rows'] / sk['transform_seconds']):>10.1f}x {m['auc']:>9.5f} "
           f"{100 * (m['auc'] - sk['auc']) / sk['auc']:>+8.3f}%")
+    if "stages_transform_seconds" in m:
+        st = m["rows"] / m["stages_transform_seconds"]
+        print(f"{'  stage by stage':<22} {'':>8} {'':>15} {st:>17,.0f} "
+              f"{st / (sk['rows'] / sk['transform_seconds']):>10.1f}x   (fused: {rps / st:.2f}x stage by stage)")
     if "full_transform_seconds" in m:
         full = m["rows"] / m["full_transform_seconds"]
         print(f"{'  keeping every column':<22} {'':>8} {'':>15} {full:>17,.0f} "
               f"{full / (sk['rows'] / sk['transform_seconds']):>10.1f}x")
 print("transform = predict_proba on scikit-learn's side; on Ember's, TransformSelect keeping label, "
-      "rawPrediction, probability and prediction ('keeping every column': Transform, with every "
-      "intermediate column as well)")
+      "rawPrediction, probability and prediction, with the linear run compiled ('stage by stage': "
+      "fusion off; 'keeping every column': Transform, with every intermediate column as well)")
 PY
 rm -f "$LOG"

@@ -175,7 +175,7 @@ Status Fit(const CliContext& c, const std::string& spec_path, const std::string&
 }
 
 Status Transform(const CliContext& c, const std::string& model_dir, const std::string& data,
-                 const std::string& out, const std::vector<std::string>& cols, bool gather) {
+                 const std::string& out, const std::vector<std::string>& cols, bool gather, bool fuse) {
   EMBER_RETURN_IF_ERROR(FormatOfPath(out).status());
   EMBER_ASSIGN_OR_RETURN(auto loaded, LoadTransformer(model_dir, DefaultRegistry()));
   // Wrapped in a PipelineModel, any model can select its output columns.
@@ -183,12 +183,14 @@ Status Transform(const CliContext& c, const std::string& model_dir, const std::s
   EMBER_ASSIGN_OR_RETURN(DataFrame frame, ReadLogged(c, data));
   Timer t;
   ProgressBar bar(c, "transform");
-  Result<DataFrame> transformed = model->TransformSelect(frame, bar.exec(), cols);
+  FusionInfo fusion;
+  Result<DataFrame> transformed = model->TransformSelect(frame, bar.exec(), cols, {.fuse = fuse, .info = &fusion});
   bar.Finish();
   EMBER_ASSIGN_OR_RETURN(DataFrame result, std::move(transformed));
   const double secs = t.Seconds();
   c.log << "transformed " << result.num_rows() << " rows in " << Fixed(secs, 3) << " s ("
-        << Fixed(secs > 0 ? result.num_rows() / secs : 0, 0) << " rows/s)\n";
+        << Fixed(secs > 0 ? result.num_rows() / secs : 0, 0) << " rows/s; "
+        << (fusion.scoring.empty() ? "stages" : fusion.scoring) << ")\n";
   if (gather && c.exec.comm && c.exec.comm->size() > 1) {
     EMBER_ASSIGN_OR_RETURN(DataFrame all, dist::CollectToRank(result, 0, c.exec));
     if (c.exec.comm->rank() != 0) return Status::OK();

@@ -39,9 +39,10 @@ Status Fit(const CliContext& c, const std::string& spec_path, const std::string&
 // `cols`, in that order, when it is not empty (the model's intermediate columns are then
 // never materialized), else every column. On several ranks `out` is a folder of one part
 // file per rank, or with `gather` one file that rank 0 writes with every rank's rows in
-// rank order (which is the input's order).
+// rank order (which is the input's order). `fuse` false runs every stage's own kernel (see
+// pipeline/fusion.h); the progress line says which ran.
 Status Transform(const CliContext& c, const std::string& model_dir, const std::string& data,
-                 const std::string& out, const std::vector<std::string>& cols = {}, bool gather = false);
+                 const std::string& out, const std::vector<std::string>& cols = {}, bool gather = false, bool fuse = true);
 
 // Loads the model in `model_dir`, scores `data` and prints ComputeModelStatistics' metrics
 // against `label` (`metric`: auto, classification or regression). A string label is mapped

@@ -57,6 +57,9 @@ int main(int argc, char** argv) {
   transform->add_option("--out", out, "output file (.csv or .jsonl); under mpirun a folder of one part per rank")
       ->required();
   bool gather = false;
+  bool no_fuse = false;
+  transform->add_flag("--no-fuse", no_fuse,
+                      "run every stage's own kernel instead of the compiled linear run (for comparisons)");
   transform->add_flag("--gather", gather, "under mpirun: collect every rank's rows on rank 0 and write one file");
   std::vector<std::string> cols;
   transform->add_option("--cols", cols, "write only these columns, in this order (comma-separated)")
@@ -138,7 +141,7 @@ int main(int argc, char** argv) {
   else if (*head) s = ember::cli::Head(c, path, rows);
   else if (*convert) s = ember::cli::Convert(c, in, out);
   else if (*fit) s = ember::cli::Fit(c, spec, data, out, overwrite);
-  else if (*transform) s = ember::cli::Transform(c, model, data, out, cols, gather);
+  else if (*transform) s = ember::cli::Transform(c, model, data, out, cols, gather, !no_fuse);
   else if (*eval) s = ember::cli::Eval(c, model, data, label, metric, out);
   else if (*import_xgb) s = ember::cli::ImportXgboost(c, in, out, features_col, overwrite);
   else if (*serve) {

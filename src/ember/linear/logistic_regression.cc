@@ -1,3 +1,4 @@
+#include "ember/pipeline/row_lowering.h"
 #include "ember/linear/logistic_regression.h"
 
 #include <algorithm>
@@ -242,6 +243,19 @@ Result<std::shared_ptr<const LogisticRegressionModel>> LogisticRegressionModel::
   auto m = Make(std::move(p), static_cast<int>(k->as_int()), n->as_int(), std::move(coef), std::move(icpt), ctx.uid);
   if (!m.ok()) return m.status().WithContext(path);
   return m;
+}
+
+Result<RowLowering> LogisticRegressionModel::Lower(const Schema&) const {
+  return RowLowering{.kind = RowLowering::Kind::kLogistic,
+                     .input = params_.features_col,
+                     .coefficients = &coefficients_,
+                     .intercepts = &intercepts_,
+                     .num_features = num_features_,
+                     .num_classes = num_classes_,
+                     .threshold = params_.threshold,
+                     .raw_prediction_col = params_.raw_prediction_col,
+                     .probability_col = params_.probability_col,
+                     .prediction_col = params_.prediction_col};
 }
 
 Result<std::unique_ptr<BoundTransform>> LogisticRegressionModel::Bind(const Schema& in) const {

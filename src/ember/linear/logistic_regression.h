@@ -51,6 +51,8 @@ class LogisticRegressionModel final : public Transformer {
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Status SaveContents(const std::string& stage_dir) const override;
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
+  // Fusable: see pipeline/fusion.h.
+  Result<RowLowering> Lower(const Schema& in) const override;
 
   int num_classes() const { return num_classes_; }
   int64_t num_features() const { return num_features_; }

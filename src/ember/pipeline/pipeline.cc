@@ -6,11 +6,16 @@
 
 #include "ember/base/status_macros.h"
 #include "ember/core/ops.h"
+#include "ember/pipeline/fusion.h"
+#include "ember/pipeline/internal/chain.h"
 #include "ember/pipeline/save_load.h"
 
 namespace ember {
 
 namespace fs = std::filesystem;
+using pipeline_internal::BindChain;
+using pipeline_internal::ChainBound;
+using pipeline_internal::SelectingChainBound;
 
 namespace {
 
@@ -88,117 +93,6 @@ Json NumStages(size_t n) {
   return o;
 }
 
-class ChainBound final : public BoundTransform {
- public:
-  ChainBound(std::vector<std::unique_ptr<BoundTransform>> parts, SchemaPtr out)
-      : parts_(std::move(parts)), out_(std::move(out)) {}
-  const SchemaPtr& output_schema() const override { return out_; }
-  bool blocking() const override {
-    for (const auto& p : parts_) {
-      if (p->blocking()) return true;
-    }
-    return false;
-  }
-  Result<Batch> Apply(const Batch& in, KernelScratch& scratch) const override {
-    Batch cur = in;
-    for (const auto& p : parts_) {
-      EMBER_ASSIGN_OR_RETURN(cur, p->Apply(cur, scratch));
-    }
-    return cur;
-  }
-
- private:
-  std::vector<std::unique_ptr<BoundTransform>> parts_;
-  SchemaPtr out_;
-};
-
-// A chain whose output keeps only some columns. It runs on blocks of kSelectBlockRows rows,
-// so the columns it drops (the intermediate features of a scoring pipeline) live only in
-// the cache for one block and are never built for a whole partition; the kept columns of
-// the blocks are concatenated, and kept input columns that no stage replaced are passed
-// through whole, without a copy.
-class SelectingChainBound final : public BoundTransform {
- public:
-  static constexpr int64_t kSelectBlockRows = 4096;
-
-  static Result<std::unique_ptr<BoundTransform>> Make(std::unique_ptr<ChainBound> chain, const Schema& in,
-                                                      std::span<const std::string> columns) {
-    const Schema& full = *chain->output_schema();
-    std::vector<Field> fields;
-    std::vector<int> from, input;
-    for (const std::string& name : columns) {
-      const int i = full.FindField(name);
-      if (i < 0) {
-        return NotFound("output column '" + name + "' is not produced; the columns are: " + full.NamesForMessage());
-      }
-      for (int f : from) {
-        if (f == i) return InvalidArgument("output column '" + name + "' is listed twice");
-      }
-      from.push_back(i);
-      input.push_back(in.FindField(name));
-      fields.push_back(full.field(i));
-    }
-    EMBER_ASSIGN_OR_RETURN(SchemaPtr out, Schema::Make(std::move(fields), full.metadata()));
-    return std::unique_ptr<BoundTransform>(
-        new SelectingChainBound(std::move(chain), std::move(out), std::move(from), std::move(input)));
-  }
-
-  const SchemaPtr& output_schema() const override { return out_; }
-  bool blocking() const override { return chain_->blocking(); }
-
-  Result<Batch> Apply(const Batch& in, KernelScratch& scratch) const override {
-    const size_t k = from_.size();
-    const int64_t n = in.num_rows();
-    std::vector<std::vector<ColumnPtr>> parts(k);
-    std::vector<bool> passed(k, true);  // still the input column, unchanged, in every block
-    int64_t rows = 0;                   // stages may drop rows
-    for (int64_t off = 0; off < n || off == 0; off += kSelectBlockRows) {
-      const Batch slice = n <= kSelectBlockRows ? in : in.Slice(off, kSelectBlockRows);
-      EMBER_ASSIGN_OR_RETURN(Batch out, chain_->Apply(slice, scratch));
-      rows += out.num_rows();
-      for (size_t j = 0; j < k; ++j) {
-        const ColumnPtr& c = out.column(from_[j]);
-        passed[j] = passed[j] && input_[j] >= 0 && c == slice.column(input_[j]);
-        parts[j].push_back(c);
-      }
-      if (n <= kSelectBlockRows) break;
-    }
-    std::vector<ColumnPtr> cols(k);
-    for (size_t j = 0; j < k; ++j) {
-      if (passed[j]) {
-        cols[j] = in.column(input_[j]);
-      } else {
-        EMBER_ASSIGN_OR_RETURN(cols[j], Concat(parts[j]));
-      }
-    }
-    return Batch::Make(out_, std::move(cols), rows);
-  }
-
- private:
-  SelectingChainBound(std::unique_ptr<ChainBound> chain, SchemaPtr out, std::vector<int> from,
-                      std::vector<int> input)
-      : chain_(std::move(chain)), out_(std::move(out)), from_(std::move(from)), input_(std::move(input)) {}
-  std::unique_ptr<ChainBound> chain_;
-  SchemaPtr out_;
-  std::vector<int> from_;   // index of each kept column in the chain's output
-  std::vector<int> input_;  // its index in the input, or -1
-};
-
-// Binds `stages` in turn from `in`; errors name the stage.
-Result<std::unique_ptr<ChainBound>> BindChain(std::span<const std::shared_ptr<const Transformer>> stages,
-                                              const Schema& in) {
-  std::vector<std::unique_ptr<BoundTransform>> parts;
-  SchemaPtr cur;
-  EMBER_ASSIGN_OR_RETURN(cur, Schema::Make(in.fields(), in.metadata()));
-  for (const auto& s : stages) {
-    Result<std::unique_ptr<BoundTransform>> b = s->Bind(*cur);
-    if (!b.ok()) return b.status().WithContext(s->Describe());
-    cur = (*b)->output_schema();
-    parts.push_back(std::move(*b));
-  }
-  return std::make_unique<ChainBound>(std::move(parts), cur);
-}
-
 }  // namespace
 
 // PipelineModel ---------------------------------------------------------------------------
@@ -220,9 +114,34 @@ Result<std::unique_ptr<BoundTransform>> PipelineModel::Bind(const Schema& in) co
   return std::unique_ptr<BoundTransform>(std::move(chain));
 }
 
+namespace {
+
+// The stages of `t` with nested PipelineModels flattened, in order.
+void Leaves(const std::shared_ptr<const Transformer>& t, std::vector<std::shared_ptr<const Transformer>>* out) {
+  if (t->type_name() == PipelineModel::kTypeName) {
+    for (const auto& s : static_cast<const PipelineModel&>(*t).stages()) Leaves(s, out);
+  } else {
+    out->push_back(t);
+  }
+}
+
+}  // namespace
+
 Result<std::unique_ptr<BoundTransform>> PipelineModel::BindSelect(const Schema& in,
-                                                                 std::span<const std::string> columns) const {
-  if (columns.empty()) return Bind(in);
+                                                                 std::span<const std::string> columns,
+                                                                 const BindOptions& options) const {
+  if (columns.empty()) {
+    if (options.info) *options.info = {.scoring = "stages (not compiled: every column was asked for)"};
+    return Bind(in);
+  }
+  if (options.fuse && partition_local()) {
+    std::vector<std::shared_ptr<const Transformer>> leaves;
+    for (const auto& s : stages_) Leaves(s, &leaves);
+    return BindFused(leaves, in, columns, options.info);
+  }
+  if (options.info) {
+    *options.info = {.scoring = options.fuse ? "stages (not compiled: a stage repartitions)" : "stages (compiling turned off)"};
+  }
   EMBER_ASSIGN_OR_RETURN(std::unique_ptr<ChainBound> chain, BindChain(stages_, in));
   return SelectingChainBound::Make(std::move(chain), in, columns);
 }
@@ -239,7 +158,15 @@ Result<DataFrame> PipelineModel::Transform(const DataFrame& in, const ExecContex
 }
 
 Result<DataFrame> PipelineModel::TransformSelect(const DataFrame& in, const ExecContext& ctx,
-                                                 std::span<const std::string> columns) const {
+                                                 std::span<const std::string> columns,
+                                                 const BindOptions& options) const {
+  if (!columns.empty() && !stages_.empty() && partition_local() && in.schema()) {
+    // One kernel for the whole pipeline, fused where it can be (as serving runs it).
+    EMBER_ASSIGN_OR_RETURN(std::unique_ptr<BoundTransform> bound, BindSelect(*in.schema(), columns, options));
+    Result<DataFrame> out = RunBound(*bound, in, ctx);
+    if (!out.ok()) return out.status().WithContext(Describe());
+    return out;
+  }
   DataFrame cur = in;
   size_t i = 0;
   while (i < stages_.size()) {

@@ -8,10 +8,18 @@
 #include <string>
 #include <vector>
 
+#include "ember/pipeline/fusion.h"
 #include "ember/pipeline/registry.h"
 #include "ember/pipeline/stage.h"
 
 namespace ember {
+
+// How BindSelect binds: with fusion (pipeline/fusion.h) or stage by stage, and where to
+// say what it did.
+struct BindOptions {
+  bool fuse = true;
+  FusionInfo* info = nullptr;  // when set, filled with what fusion did and why
+};
 
 class PipelineModel final : public Transformer {
  public:
@@ -33,10 +41,15 @@ class PipelineModel final : public Transformer {
   // Scoring jobs and servers use it: intermediate columns that are not kept are computed a
   // block of rows at a time and never materialized for a whole partition, and kept input
   // columns pass through without a copy. A name that no stage produces is an error naming it.
-  Result<DataFrame> TransformSelect(const DataFrame& in, const ExecContext& ctx,
-                                    std::span<const std::string> columns) const;
-  // The kernel of TransformSelect for one schema (Bind when `columns` is empty).
-  Result<std::unique_ptr<BoundTransform>> BindSelect(const Schema& in, std::span<const std::string> columns) const;
+  // With columns named and every stage partition-local, runs the kernel of BindSelect
+  // (fused where it can be, unless options.fuse is false).
+  Result<DataFrame> TransformSelect(const DataFrame& in, const ExecContext& ctx, std::span<const std::string> columns,
+                                    const BindOptions& options = {}) const;
+  // The kernel of TransformSelect for one schema (Bind when `columns` is empty). With
+  // columns named and every stage partition-local, the run of stages that ends in a linear
+  // model is compiled into one loop per row (pipeline/fusion.h) unless options.fuse is false.
+  Result<std::unique_ptr<BoundTransform>> BindSelect(const Schema& in, std::span<const std::string> columns,
+                                                     const BindOptions& options = {}) const;
   bool partition_local() const override;
 
   const std::vector<std::shared_ptr<const Transformer>>& stages() const { return stages_; }

@@ -2,6 +2,7 @@
 
 #include "ember/base/status_macros.h"
 #include "ember/base/uid.h"
+#include "ember/pipeline/row_lowering.h"
 
 #include <atomic>
 
@@ -40,6 +41,10 @@ std::string Stage::Describe() const { return std::string(type_name()) + " '" + u
 Result<SchemaPtr> Transformer::TransformSchema(const Schema& in) const {
   EMBER_ASSIGN_OR_RETURN(auto bound, Bind(in));
   return bound->output_schema();
+}
+
+Result<RowLowering> Transformer::Lower(const Schema&) const {
+  return FailedPrecondition("stage " + Describe() + " has no row-level lowering");
 }
 
 Result<DataFrame> Transformer::Transform(const DataFrame& in, const ExecContext& ctx) const {

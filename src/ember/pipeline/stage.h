@@ -139,6 +139,8 @@ class Stage {
   std::string uid_;
 };
 
+struct RowLowering;
+
 class Transformer : public Stage {
  public:
   StageKind kind() const final { return StageKind::kTransformer; }
@@ -152,6 +154,11 @@ class Transformer : public Stage {
   // False for stages that change partitioning or look across partitions (Repartition); such
   // stages override Transform, and their kernel is the identity for one batch.
   virtual bool partition_local() const { return true; }
+  // This stage's row-level lowering for input `in` (row_lowering.h), which lets the
+  // pipeline fuse it with its neighbours into one loop per row. The default, and a stage
+  // whose settings it cannot lower (handleInvalid 'skip' drops rows), returns
+  // FailedPrecondition saying why; the pipeline then runs the stage's own kernel.
+  virtual Result<RowLowering> Lower(const Schema& in) const;
 
  protected:
   using Stage::Stage;

@@ -1,6 +1,6 @@
 // The compiled linear scorer must give exactly what the stages give: the same reply bytes
 // for every row, and the stages' own errors for rows it does not cover.
-#include "ember/serving/linear_scorer.h"
+#include "ember/pipeline/fusion.h"
 
 #include <gtest/gtest.h>
 
@@ -139,18 +139,18 @@ void ExpectSameReplies(const Kernels& k, const Batch& in) {
 TEST(LinearScorerTest, BinaryWithKeepAndScalerGivesTheStagesBytes) {
   Kernels k = Load(Fit(kKeepScaled, 2));
   EXPECT_EQ(k.compiled->scoring(), "compiled linear");
-  EXPECT_TRUE(IsCompiledLinearScorer(k.compiled->kernel()));
+  EXPECT_TRUE(k.compiled->compiled());
   EXPECT_EQ(k.stages->scoring(), "stages (compiling turned off)");
   // Unseen categories take the "keep" category.
   ExpectSameReplies(k, ToBatch(MakeRows(300, 2, 99, true), false));
-  EXPECT_EQ(LinearScorerFallbacks(k.compiled->kernel()), 0);
+  EXPECT_EQ(k.compiled->compiled_fallbacks(), 0);
 }
 
 TEST(LinearScorerTest, MulticlassStrictGivesTheStagesBytesAndErrors) {
   Kernels k = Load(Fit(kStrict, 3), {"prediction", "color", "probability", "rawPrediction"});
   ASSERT_EQ(k.compiled->scoring(), "compiled linear");
   ExpectSameReplies(k, ToBatch(MakeRows(300, 3, 5, false), false));
-  EXPECT_EQ(LinearScorerFallbacks(k.compiled->kernel()), 0);
+  EXPECT_EQ(k.compiled->compiled_fallbacks(), 0);
 
   KernelScratch s1, s2;
   auto same_error = [&](const Rows& rows) {
@@ -173,7 +173,7 @@ TEST(LinearScorerTest, MulticlassStrictGivesTheStagesBytesAndErrors) {
   Rows null_x = MakeRows(5, 3, 4, false);
   null_x.x[0] = std::nullopt;
   same_error(null_x);
-  EXPECT_EQ(LinearScorerFallbacks(k.compiled->kernel()), 4);
+  EXPECT_EQ(k.compiled->compiled_fallbacks(), 4);
 }
 
 TEST(LinearScorerTest, KeptInvalidValuesFallBackToTheStages) {
@@ -185,24 +185,65 @@ TEST(LinearScorerTest, KeptInvalidValuesFallBackToTheStages) {
   rows.n[5] = std::nullopt;
   ExpectSameReplies(k, ToBatch(rows, false));
   // The whole batch and the two rows alone went to the stages; the other rows did not.
-  EXPECT_EQ(LinearScorerFallbacks(k.compiled->kernel()), 3);
+  EXPECT_EQ(k.compiled->compiled_fallbacks(), 3);
 }
 
 TEST(LinearScorerTest, OtherShapesUseTheStagesAndSayWhy) {
   auto with_features = Load(Fit(kKeepScaled, 2), {"features", "prediction"});
   EXPECT_EQ(with_features.compiled->scoring(),
-            "stages (not compiled: reply column 'features' is an intermediate column)");
-  EXPECT_FALSE(IsCompiledLinearScorer(with_features.compiled->kernel()));
+            "stages (not compiled: column 'features' is an intermediate column)");
+  EXPECT_FALSE(with_features.compiled->compiled());
   ExpectSameReplies(with_features, ToBatch(MakeRows(10, 2, 3, true), false));
 
   auto sql = Load(Fit(R"({"stages": [{"type": "SqlTransformer", "params": {"statement":
                         "SELECT x * 2 AS y FROM __THIS__"}}]})",
                       2));
-  EXPECT_EQ(sql.compiled->scoring(), "stages (not compiled: the last stage is not a LogisticRegressionModel)");
+  EXPECT_EQ(sql.compiled->scoring(), "stages (not compiled: no stage is a linear model to compile into)");
 
   auto dense = Load(Fit(Replace(kKeepScaled, R"("outputCol": "features"})", R"("outputCol": "features", "withMean": true})"), 2));
   EXPECT_EQ(dense.compiled->scoring(), "stages (not compiled: the scaler shifts (makes the vector dense))");
   ExpectSameReplies(dense, ToBatch(MakeRows(10, 2, 3, true), false));
+}
+
+// Fusion belongs to the pipeline: the linear run keeps its compiled loop when a stage after
+// it shapes the reply (here a SqlTransformer), in serving and in batch transforms alike.
+TEST(LinearScorerTest, ARunFollowedByAnotherStageStaysCompiled) {
+  const std::string spec = Replace(kKeepScaled, R"({"type": "LogisticRegression", "params": {"regParam": 0.001}}]})",
+                                   R"({"type": "LogisticRegression", "params": {"regParam": 0.001}},
+      {"type": "SqlTransformer", "params": {"statement":
+          "SELECT color, probability[1] AS p, prediction FROM __THIS__"}}]})");
+  auto model = Fit(spec, 2);
+  Kernels k = Load(model, {"p", "prediction", "color"});
+  EXPECT_EQ(k.compiled->scoring(), "compiled linear (stages 1-5 of 6)");
+  EXPECT_TRUE(k.compiled->compiled());
+  ExpectSameReplies(k, ToBatch(MakeRows(200, 2, 11, true), false));
+  EXPECT_EQ(k.compiled->compiled_fallbacks(), 0);
+
+  // Batch: TransformSelect is fused, and equals the stages' result.
+  const DataFrame frame = DataFrame::FromBatch(ToBatch(MakeRows(5000, 2, 12, true), false));
+  auto pipeline = PipelineModel::Make({model});
+  ASSERT_THAT(pipeline, IsOk());
+  const std::vector<std::string> cols = {"p", "prediction"};
+  auto fused = (*pipeline)->TransformSelect(frame, ExecContext::Default(), cols);
+  ASSERT_THAT(fused, IsOk());
+  FusionInfo info;
+  auto stages = (*pipeline)->BindSelect(*frame.schema(), cols, {.fuse = false, .info = &info});
+  ASSERT_THAT(stages, IsOk());
+  EXPECT_EQ(info.scoring, "stages (compiling turned off)");
+  auto expected = RunBound(**stages, frame, ExecContext::Default());
+  ASSERT_THAT(expected, IsOk());
+  EXPECT_TRUE(BatchesEqual(*fused->Collect(), *expected->Collect()));
+  FusionInfo batch_info;
+  ASSERT_THAT((*pipeline)->BindSelect(*frame.schema(), cols, {.info = &batch_info}), IsOk());
+  EXPECT_EQ(batch_info.scoring, "compiled linear (stages 1-5 of 6)");
+
+  // A stage after the run that reads an intermediate column: not fused, and says why.
+  auto reads_features = Fit(Replace(spec, "SELECT color, probability[1] AS p", "SELECT color, features[0] AS p"), 2);
+  Kernels r = Load(reads_features, {"p"});
+  EXPECT_NE(r.compiled->scoring().find("reads a column of the linear run that the compiled loop does not keep"),
+            std::string::npos)
+      << r.compiled->scoring();
+  ExpectSameReplies(r, ToBatch(MakeRows(20, 2, 13, true), false));
 }
 
 }  // namespace

@@ -5,7 +5,6 @@
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
 #include "ember/pipeline/save_load.h"
-#include "ember/serving/linear_scorer.h"
 
 namespace ember::serving {
 
@@ -194,18 +193,16 @@ Result<std::shared_ptr<const LoadedModel>> LoadedModel::FromTransformer(std::sha
       return InvalidArgument("the model's last stage adds no columns; name the reply columns");
     }
   }
-  EMBER_ASSIGN_OR_RETURN(std::unique_ptr<BoundTransform> kernel, pipeline->BindSelect(*input_schema, reply_cols));
-  std::string scoring = "stages (compiling turned off)";
-  if (compile) {
-    std::string why_not;
-    kernel = CompileLinearScorer(leaves, *input_schema, reply_cols, std::move(kernel), &why_not);
-    scoring = IsCompiledLinearScorer(*kernel) ? "compiled linear" : "stages (not compiled: " + why_not + ")";
-  }
+  // The pipeline fuses what it can (pipeline/fusion.h), as batch transforms do.
+  FusionInfo fusion;
+  EMBER_ASSIGN_OR_RETURN(std::unique_ptr<BoundTransform> kernel,
+                         pipeline->BindSelect(*input_schema, reply_cols, {.fuse = compile, .info = &fusion}));
   EMBER_ASSIGN_OR_RETURN(ReplyEncoder encoder, ReplyEncoder::Make(*kernel->output_schema(), reply_cols));
   auto loaded = std::shared_ptr<LoadedModel>(new LoadedModel(std::move(pipeline), std::move(kernel),
                                                              RequestDecoder(std::move(input_schema)),
                                                              std::move(encoder), version));
-  loaded->scoring_ = std::move(scoring);
+  loaded->scoring_ = std::move(fusion.scoring);
+  loaded->compiled_ = fusion.compiled;
   return std::shared_ptr<const LoadedModel>(std::move(loaded));
 }
 

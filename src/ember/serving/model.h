@@ -30,8 +30,9 @@ struct RouteOptions {
   // binary) and optionally "status" (integer) and "headers" (list of {name, value}); the
   // server writes that reply as it is. Any method is accepted.
   bool raw = false;
-  // Compile linear pipelines (indexing, one-hot encoding, assembling, scaling, logistic
-  // regression) into one loop per row (see linear_scorer.h); false always runs the stages.
+  // Compile the run of linear stages (indexing, one-hot encoding, assembling, scaling,
+  // logistic regression) into one loop per row (pipeline/fusion.h); false always runs the
+  // stages.
   bool compile = true;
 };
 
@@ -90,8 +91,12 @@ class LoadedModel {
   const BoundTransform& kernel() const { return *kernel_; }
   const Transformer& model() const { return *model_; }
   int64_t version() const { return version_; }
-  // How requests are scored: "compiled linear", or "stages" with why it is not compiled.
+  // How requests are scored: "compiled linear" (pipeline/fusion.h), or "stages" with why
+  // nothing is compiled.
   const std::string& scoring() const { return scoring_; }
+  // Batches the compiled run handed back to the stages (a null, NaN or invalid category).
+  int64_t compiled_fallbacks() const { return FusedFallbacks(compiled_); }
+  bool compiled() const { return compiled_ != nullptr; }
   // {"version", "inputSchema", "replyColumns", "outputSchema", "scoring"}: what GET /models
   // shows.
   Json Describe() const;
@@ -108,6 +113,7 @@ class LoadedModel {
   int64_t version_;
   RawReplyFields raw_;
   std::string scoring_ = "stages";
+  const BoundTransform* compiled_ = nullptr;  // inside kernel_
 };
 
 // A route's current model, swapped whole on reload; requests take a reference and keep

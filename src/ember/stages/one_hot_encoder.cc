@@ -1,3 +1,4 @@
+#include "ember/pipeline/row_lowering.h"
 #include "ember/stages/one_hot_encoder.h"
 
 #include <cmath>
@@ -139,6 +140,14 @@ Result<std::shared_ptr<const OneHotEncoderModel>> OneHotEncoderModel::Load(const
   Result<std::shared_ptr<const OneHotEncoderModel>> m = Make(std::move(p), std::move(sizes), ctx.uid);
   if (!m.ok()) return m.status().WithContext(path);
   return m;
+}
+
+Result<RowLowering> OneHotEncoderModel::Lower(const Schema&) const {
+  EMBER_ASSIGN_OR_RETURN(auto pairs, Pairs(params_));
+  RowLowering l{.kind = RowLowering::Kind::kOneHot, .categories = sizes_,
+                .keep_invalid = params_.handle_invalid == HandleInvalid::kKeep};
+  for (const auto& p : pairs) l.columns.emplace_back(p.in, p.out);
+  return l;
 }
 
 Result<std::unique_ptr<BoundTransform>> OneHotEncoderModel::Bind(const Schema& in) const {

@@ -35,6 +35,8 @@ class OneHotEncoderModel final : public Transformer {
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Status SaveContents(const std::string& stage_dir) const override;
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
+  // Fusable: see pipeline/fusion.h.
+  Result<RowLowering> Lower(const Schema& in) const override;
   const std::vector<int64_t>& category_sizes() const { return sizes_; }
   const Params& params() const { return params_; }
 

@@ -1,3 +1,4 @@
+#include "ember/pipeline/row_lowering.h"
 #include "ember/stages/scalers.h"
 
 #include <cmath>
@@ -218,6 +219,12 @@ Result<std::shared_ptr<const ScalerModel>> ScalerModel::Load(const LoadContext& 
       Make(std::move(p), std::move(shift), std::move(scale), std::move(offset), ctx.uid);
   if (!m.ok()) return m.status().WithContext(path);
   return m;
+}
+
+Result<RowLowering> ScalerModel::Lower(const Schema&) const {
+  if (!params_.keep_sparse) return FailedPrecondition("the scaler shifts (makes the vector dense)");
+  return RowLowering{.kind = RowLowering::Kind::kScale, .input = params_.input_col, .output = params_.output_col,
+                     .scale = &scale_};
 }
 
 Result<std::unique_ptr<BoundTransform>> ScalerModel::Bind(const Schema& in) const {

@@ -47,6 +47,8 @@ class ScalerModel final : public Transformer {
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Status SaveContents(const std::string& stage_dir) const override;
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
+  // Fusable: see pipeline/fusion.h.
+  Result<RowLowering> Lower(const Schema& in) const override;
   const std::vector<double>& shift() const { return shift_; }
   const std::vector<double>& scale() const { return scale_; }
   const Params& params() const { return params_; }

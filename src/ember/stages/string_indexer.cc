@@ -1,3 +1,4 @@
+#include "ember/pipeline/row_lowering.h"
 #include "ember/stages/string_indexer.h"
 
 #include <algorithm>
@@ -264,6 +265,19 @@ Result<std::shared_ptr<const StringIndexerModel>> StringIndexerModel::Load(const
   Result<std::shared_ptr<const StringIndexerModel>> m = Make(std::move(p), std::move(labels), ctx.uid);
   if (!m.ok()) return m.status().WithContext(path);
   return m;
+}
+
+Result<RowLowering> StringIndexerModel::Lower(const Schema&) const {
+  if (params_.handle_invalid == HandleInvalid::kSkip) {
+    return FailedPrecondition("a StringIndexer drops rows (handleInvalid 'skip')");
+  }
+  EMBER_ASSIGN_OR_RETURN(auto pairs, Pairs(params_));
+  RowLowering l{.kind = RowLowering::Kind::kIndexStrings, .keep_invalid = params_.handle_invalid == HandleInvalid::kKeep};
+  for (size_t k = 0; k < pairs.size(); ++k) {
+    l.columns.emplace_back(pairs[k].in, pairs[k].out);
+    l.lookups.push_back(&lookup(k));
+  }
+  return l;
 }
 
 Result<std::unique_ptr<BoundTransform>> StringIndexerModel::Bind(const Schema& in) const {

@@ -46,6 +46,8 @@ class StringIndexerModel final : public Transformer {
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Status SaveContents(const std::string& stage_dir) const override;
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
+  // Fusable: see pipeline/fusion.h.
+  Result<RowLowering> Lower(const Schema& in) const override;
 
   const std::vector<std::vector<std::string>>& labels() const { return labels_; }
   const Params& params() const { return params_; }

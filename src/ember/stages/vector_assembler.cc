@@ -1,3 +1,4 @@
+#include "ember/pipeline/row_lowering.h"
 #include "ember/stages/vector_assembler.h"
 
 #include <cmath>
@@ -195,6 +196,10 @@ Result<ColumnPtr> AssembleSparse(const Batch& b, const std::vector<Input>& input
 }
 
 }  // namespace
+
+Result<RowLowering> VectorAssembler::Lower(const Schema&) const {
+  return RowLowering{.kind = RowLowering::Kind::kAssemble, .inputs = params_.input_cols, .output = params_.output_col};
+}
 
 Result<std::unique_ptr<BoundTransform>> VectorAssembler::Bind(const Schema& in) const {
   std::vector<Input> inputs;

@@ -26,6 +26,8 @@ class VectorAssembler final : public Transformer {
   std::string_view type_name() const override { return kTypeName; }
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
+  // Fusable: see pipeline/fusion.h.
+  Result<RowLowering> Lower(const Schema& in) const override;
   const Params& params() const { return params_; }
 
  private:
