@@ -90,9 +90,9 @@ int main(int argc, char** argv) {
   test = OrDie(keep->Transform(OrDie(assembler->Transform(test, ctx), "assemble test"), ctx), "select test");
 
   GBDTClassifier::Params p;
-  p.num_iterations = std::atoi(argv[2]);
-  p.num_leaves = std::atoi(argv[3]);
-  p.num_threads = pool.num_threads();
+  p.common.num_iterations = std::atoi(argv[2]);
+  p.common.num_leaves = std::atoi(argv[3]);
+  p.common.num_threads = pool.num_threads();
   auto estimator = OrDie(GBDTClassifier::Make(p), "estimator");
   const auto t0 = Clock::now();
   auto model = OrDie(estimator->Fit(train, ctx), "fit");

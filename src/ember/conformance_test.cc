@@ -47,29 +47,29 @@ std::function<StagePtr()> Maker(typename S::Params p) {
 // XGBoost's OpenMP threads are invisible to ThreadSanitizer, which runs this suite.
 GBDTClassifier::Params SmallGbdtClassifier() {
   GBDTClassifier::Params p;
-  p.num_iterations = 5;
-  p.num_leaves = 4;
-  p.min_sum_hessian_in_leaf = 0;
-  p.num_threads = 1;
+  p.common.num_iterations = 5;
+  p.common.num_leaves = 4;
+  p.common.min_sum_hessian_in_leaf = 0;
+  p.common.num_threads = 1;
   return p;
 }
 
 GBDTRegressor::Params SmallGbdtRegressor() {
   GBDTRegressor::Params p;
-  p.label_col = "id";
-  p.num_iterations = 5;
-  p.num_leaves = 4;
-  p.num_threads = 1;
+  p.common.label_col = "id";
+  p.common.num_iterations = 5;
+  p.common.num_leaves = 4;
+  p.common.num_threads = 1;
   return p;
 }
 
 GBDTRanker::Params SmallGbdtRanker() {
   GBDTRanker::Params p;
   p.group_col = "g";
-  p.num_iterations = 5;
-  p.num_leaves = 4;
-  p.min_sum_hessian_in_leaf = 0;
-  p.num_threads = 1;
+  p.common.num_iterations = 5;
+  p.common.num_leaves = 4;
+  p.common.min_sum_hessian_in_leaf = 0;
+  p.common.num_threads = 1;
   return p;
 }
 #endif  // EMBER_WITH_GBDT

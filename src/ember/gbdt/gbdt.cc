@@ -65,7 +65,8 @@ Result<SchemaPtr> FittedSchema(const Schema& in, const GbdtCommonParams& p, std:
 }
 
 std::vector<std::string> Metrics(const GbdtCommonParams& p) {
-  return p.metric.empty() ? std::vector<std::string>{} : std::vector<std::string>{p.metric};
+  if (p.metric == GbdtMetric::kDefault) return {};
+  return {XgbMetric(p.metric)};
 }
 
 }  // namespace
@@ -78,47 +79,49 @@ Result<std::shared_ptr<const GBDTClassifier>> GBDTClassifier::Make(Params p, std
 }
 
 Result<SchemaPtr> GBDTClassifier::TransformSchema(const Schema& in) const {
-  EMBER_RETURN_IF_ERROR(CheckTrainingColumns(in, params_, "GBDTClassifier"));
+  EMBER_RETURN_IF_ERROR(CheckTrainingColumns(in, params_.common, "GBDTClassifier"));
   // The class count is known after fitting; 2 unless the label's nominal attribute says.
   int k = 2;
-  if (auto labels = NominalValues(in.field(in.FindField(params_.label_col))); labels && labels->size() > 2) {
+  if (auto labels = NominalValues(in.field(in.FindField(params_.common.label_col))); labels && labels->size() > 2) {
     k = static_cast<int>(labels->size());
   }
   std::vector<Field> outputs;
   if (!params_.raw_prediction_col.empty()) outputs.push_back(MakeField(params_.raw_prediction_col, DenseVectorType(k)));
   if (!params_.probability_col.empty()) outputs.push_back(MakeField(params_.probability_col, DenseVectorType(k)));
-  return FittedSchema(in, params_, outputs, k > 2 ? k : 1, "GBDTClassifier");
+  return FittedSchema(in, params_.common, outputs, k > 2 ? k : 1, "GBDTClassifier");
 }
 
 Result<std::shared_ptr<const Transformer>> GBDTClassifier::Fit(const DataFrame& in, const ExecContext& ctx) const {
   const std::string owner = Describe();
   EMBER_ASSIGN_OR_RETURN(auto collective, RankCollective::JoinIfNeeded(ctx, owner));  // several ranks
   const Params& p = params_;
-  EMBER_ASSIGN_OR_RETURN(TrainingData data, CollectTrainingData(in, p, owner, {.check_label = CheckClassLabel, .borrow_dense = true}));
-  EMBER_ASSIGN_OR_RETURN(const int k, CountClasses(in, data, p.label_col));
+  const GbdtCommonParams& c = p.common;
+  EMBER_ASSIGN_OR_RETURN(TrainingData data, CollectTrainingData(in, c, owner, {.check_label = CheckClassLabel, .borrow_dense = true}));
+  EMBER_ASSIGN_OR_RETURN(const int k, CountClasses(in, data, c.label_col));
   XgbParamList objective;
-  const int outputs = k > 2 || p.objective == "multiclass" ? k : 1;
+  const int outputs = k > 2 || p.objective == GbdtClassifierObjective::kMulticlass ? k : 1;
   if (outputs > 1) {
-    if (p.objective == "binary" && ctx.log) {
+    if (p.objective == GbdtClassifierObjective::kBinary && ctx.log) {
       ctx.log->Info(owner + ": " + std::to_string(k) + " classes; training multiclass");
     }
     if (p.is_unbalance) return InvalidArgument(owner + " param 'isUnbalance': only for binary classification");
-    objective = {{"objective", "multi:softprob"}, {"num_class", std::to_string(k)}};
+    objective = {{"objective", XgbObjective(GbdtClassifierObjective::kMulticlass)}, {"num_class", std::to_string(k)}};
   } else {
     // Boost from the average (LightGBM's boost_from_average): the weighted positive rate.
     EMBER_ASSIGN_OR_RETURN(const double rate, WeightedMean(data.train, owner));
-    objective = {{"objective", "binary:logistic"}, {"base_score", XgbNumber(std::clamp(rate, 1e-6, 1 - 1e-6))}};
+    objective = {{"objective", XgbObjective(GbdtClassifierObjective::kBinary)},
+                 {"base_score", XgbNumber(std::clamp(rate, 1e-6, 1 - 1e-6))}};
     if (p.is_unbalance && rate > 0) objective.emplace_back("scale_pos_weight", XgbNumber((1 - rate) / rate));
   }
-  EMBER_RETURN_IF_ERROR(CheckInitScores(data, outputs, p, owner));
+  EMBER_RETURN_IF_ERROR(CheckInitScores(data, outputs, c, owner));
   if (!p.thresholds.empty() && static_cast<int>(p.thresholds.size()) != k) {
     return InvalidArgument(owner + " param 'thresholds': has " + std::to_string(p.thresholds.size()) +
                            " values for " + std::to_string(k) + " classes");
   }
-  EMBER_ASSIGN_OR_RETURN(auto params, XgbParams(p, ctx, owner, std::move(objective), Metrics(p)));
-  EMBER_ASSIGN_OR_RETURN(auto booster, Train(std::move(data), p, params, outputs, ctx, owner));
+  EMBER_ASSIGN_OR_RETURN(auto params, XgbParams(c, ctx, owner, std::move(objective), Metrics(c)));
+  EMBER_ASSIGN_OR_RETURN(auto booster, Train(std::move(data), c, params, outputs, ctx, owner));
   GBDTClassificationModel::Params mp;
-  CopyModelParams(p, &mp);
+  CopyModelParams(c, &mp.model);
   mp.raw_prediction_col = p.raw_prediction_col;
   mp.probability_col = p.probability_col;
   mp.thresholds = p.thresholds;
@@ -134,32 +137,35 @@ Result<std::shared_ptr<const GBDTRegressor>> GBDTRegressor::Make(Params p, std::
 
 Result<std::shared_ptr<const GBDTRegressor>> GBDTRegressor::Make(Params p, GbdtObjective objective, std::string uid) {
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
-  if (objective && p.objective != "custom") {
-    return InvalidArgument("GBDTRegressor: a C++ objective needs param 'objective' \"custom\", got \"" + p.objective +
-                           "\"");
+  if (objective && p.objective != GbdtRegressorObjective::kCustom) {
+    return InvalidArgument(std::string("GBDTRegressor: a C++ objective needs param 'objective' \"custom\", got \"") +
+                           ObjectiveName(p.objective) + "\"");
   }
   return std::shared_ptr<const GBDTRegressor>(new GBDTRegressor(std::move(p), std::move(objective), std::move(uid)));
 }
 
 Result<SchemaPtr> GBDTRegressor::TransformSchema(const Schema& in) const {
-  EMBER_RETURN_IF_ERROR(CheckTrainingColumns(in, params_, "GBDTRegressor"));
-  return FittedSchema(in, params_, {}, 1, "GBDTRegressor");
+  EMBER_RETURN_IF_ERROR(CheckTrainingColumns(in, params_.common, "GBDTRegressor"));
+  return FittedSchema(in, params_.common, {}, 1, "GBDTRegressor");
 }
 
 Result<std::shared_ptr<const Transformer>> GBDTRegressor::Fit(const DataFrame& in, const ExecContext& ctx) const {
   const std::string owner = Describe();
   EMBER_ASSIGN_OR_RETURN(auto collective, RankCollective::JoinIfNeeded(ctx, owner));  // several ranks
   const Params& p = params_;
+  const GbdtCommonParams& c = p.common;
+  using O = GbdtRegressorObjective;
   auto check = [&p](double y) {
-    if ((p.objective == "poisson" || p.objective == "tweedie") && y < 0) {
-      return InvalidArgument("objective '" + p.objective + "' needs labels >= 0, got " + Json(y).Dump());
+    if ((p.objective == O::kPoisson || p.objective == O::kTweedie) && y < 0) {
+      return InvalidArgument(std::string("objective '") + ObjectiveName(p.objective) + "' needs labels >= 0, got " +
+                             Json(y).Dump());
     }
-    if (p.objective == "gamma" && y <= 0) return InvalidArgument("objective 'gamma' needs labels > 0, got " + Json(y).Dump());
+    if (p.objective == O::kGamma && y <= 0) return InvalidArgument("objective 'gamma' needs labels > 0, got " + Json(y).Dump());
     return Status::OK();
   };
-  const bool custom_loss = p.objective == "huber" || p.objective == "quantile" || p.objective == "custom";
+  const bool custom_loss = p.objective == O::kHuber || p.objective == O::kQuantile || p.objective == O::kCustom;
   EMBER_ASSIGN_OR_RETURN(TrainingData data,
-                         CollectTrainingData(in, p, owner, {.check_label = check, .borrow_dense = !custom_loss}));
+                         CollectTrainingData(in, c, owner, {.check_label = check, .borrow_dense = !custom_loss}));
   EMBER_ASSIGN_OR_RETURN(const double mean_label, WeightedMean(data.train, owner));
   const std::string mean = XgbNumber(mean_label);
   // The labels' q-quantile (unweighted, over every worker): where absolute and pinball
@@ -168,57 +174,65 @@ Result<std::shared_ptr<const Transformer>> GBDTRegressor::Fit(const DataFrame& i
     EMBER_ASSIGN_OR_RETURN(double v, LabelQuantile(data.train, q));
     return XgbNumber(v);
   };
-  XgbParamList objective;
+  // XGBoost's objective (params.cc's table) and where boosting starts, by objective.
+  const std::string xgb = XgbObjective(p.objective);
+  XgbParamList objective = {{"objective", xgb}, {"base_score", mean}};
   GbdtObjective custom;
-  if (p.objective == "regression") {
-    objective = {{"objective", "reg:squarederror"}, {"base_score", mean}};
-  } else if (p.objective == "regression_l1") {
-    EMBER_ASSIGN_OR_RETURN(std::string median, quantile(0.5));
-    objective = {{"objective", "reg:absoluteerror"}, {"base_score", median}};
-  } else if (p.objective == "huber") {
-    // LightGBM's Huber loss: the residual clipped at alpha as gradient, hessian 1 (XGBoost's
-    // pseudo-Huber objective has vanishing hessians and diverges without L2).
-    const float a = static_cast<float>(p.alpha);
-    custom = [a](float margin, float label, float w, float* g, float* h) {
-      *g = w * std::clamp(margin - label, -a, a);
-      *h = w;
-    };
-    objective = {{"objective", "reg:squarederror"}, {"base_score", mean}};
-  } else if (p.objective == "quantile") {
-    // The pinball loss of quantile alpha: gradient -alpha where the margin is below the
-    // label, 1 - alpha where it is not, hessian 1 (as LightGBM); boosting starts from the
-    // labels' alpha-quantile.
-    if (!(p.alpha > 0 && p.alpha < 1)) {
-      return InvalidArgument(owner + " param 'alpha': the quantile must be in (0, 1), got " + Json(p.alpha).Dump());
+  switch (p.objective) {
+    case O::kRegression: break;
+    case O::kRegressionL1: {
+      EMBER_ASSIGN_OR_RETURN(std::string median, quantile(0.5));
+      objective = {{"objective", xgb}, {"base_score", median}};
+      break;
     }
-    const float a = static_cast<float>(p.alpha);
-    custom = [a](float margin, float label, float w, float* g, float* h) {
-      *g = w * (margin >= label ? 1.0f - a : -a);
-      *h = w;
-    };
-    EMBER_ASSIGN_OR_RETURN(std::string start, quantile(p.alpha));
-    objective = {{"objective", "reg:squarederror"}, {"base_score", start}};
-  } else if (p.objective == "poisson") {
-    objective = {{"objective", "count:poisson"}, {"base_score", XgbNumber(std::max(mean_label, 1e-6))}};
-  } else if (p.objective == "tweedie") {
-    objective = {{"objective", "reg:tweedie"},
-                 {"tweedie_variance_power", XgbNumber(p.tweedie_variance_power)},
-                 {"base_score", XgbNumber(std::max(mean_label, 1e-6))}};
-  } else if (p.objective == "gamma") {
-    objective = {{"objective", "reg:gamma"}, {"base_score", mean}};
-  } else {  // "custom"
-    if (!objective_) {
-      return FailedPrecondition(owner + " param 'objective': \"custom\" needs the C++ objective given to "
-                                "GBDTRegressor::Make (it is not saved with the estimator)");
+    case O::kHuber: {
+      // LightGBM's Huber loss: the residual clipped at alpha as gradient, hessian 1 (XGBoost's
+      // pseudo-Huber objective has vanishing hessians and diverges without L2).
+      const float a = static_cast<float>(p.alpha);
+      custom = [a](float margin, float label, float w, float* g, float* h) {
+        *g = w * std::clamp(margin - label, -a, a);
+        *h = w;
+      };
+      break;
     }
-    custom = objective_;
-    objective = {{"objective", "reg:squarederror"}, {"base_score", mean}};
+    case O::kQuantile: {
+      // The pinball loss of quantile alpha: gradient -alpha where the margin is below the
+      // label, 1 - alpha where it is not, hessian 1 (as LightGBM); boosting starts from the
+      // labels' alpha-quantile.
+      if (!(p.alpha > 0 && p.alpha < 1)) {
+        return InvalidArgument(owner + " param 'alpha': the quantile must be in (0, 1), got " + Json(p.alpha).Dump());
+      }
+      const float a = static_cast<float>(p.alpha);
+      custom = [a](float margin, float label, float w, float* g, float* h) {
+        *g = w * (margin >= label ? 1.0f - a : -a);
+        *h = w;
+      };
+      EMBER_ASSIGN_OR_RETURN(std::string start, quantile(p.alpha));
+      objective = {{"objective", xgb}, {"base_score", start}};
+      break;
+    }
+    case O::kPoisson:
+      objective = {{"objective", xgb}, {"base_score", XgbNumber(std::max(mean_label, 1e-6))}};
+      break;
+    case O::kTweedie:
+      objective = {{"objective", xgb},
+                   {"tweedie_variance_power", XgbNumber(p.tweedie_variance_power)},
+                   {"base_score", XgbNumber(std::max(mean_label, 1e-6))}};
+      break;
+    case O::kGamma: break;
+    case O::kCustom:
+      if (!objective_) {
+        return FailedPrecondition(owner + " param 'objective': \"custom\" needs the C++ objective given to "
+                                  "GBDTRegressor::Make (it is not saved with the estimator)");
+      }
+      custom = objective_;
+      break;
   }
-  EMBER_RETURN_IF_ERROR(CheckInitScores(data, 1, p, owner));
-  EMBER_ASSIGN_OR_RETURN(auto params, XgbParams(p, ctx, owner, std::move(objective), Metrics(p)));
-  EMBER_ASSIGN_OR_RETURN(auto booster, Train(std::move(data), p, params, 1, ctx, owner, custom));
+  EMBER_RETURN_IF_ERROR(CheckInitScores(data, 1, c, owner));
+  EMBER_ASSIGN_OR_RETURN(auto params, XgbParams(c, ctx, owner, std::move(objective), Metrics(c)));
+  EMBER_ASSIGN_OR_RETURN(auto booster, Train(std::move(data), c, params, 1, ctx, owner, custom));
   GBDTRegressionModel::Params mp;
-  CopyModelParams(p, &mp);
+  CopyModelParams(c, &mp.model);
   EMBER_ASSIGN_OR_RETURN(auto model, GBDTRegressionModel::Make(std::move(mp), std::move(booster), uid()));
   return std::shared_ptr<const Transformer>(std::move(model));
 }
@@ -231,25 +245,26 @@ Result<std::shared_ptr<const GBDTRanker>> GBDTRanker::Make(Params p, std::string
 }
 
 Result<SchemaPtr> GBDTRanker::TransformSchema(const Schema& in) const {
-  EMBER_RETURN_IF_ERROR(CheckTrainingColumns(in, params_, "GBDTRanker", params_.group_col));
-  return FittedSchema(in, params_, {}, 1, "GBDTRanker");
+  EMBER_RETURN_IF_ERROR(CheckTrainingColumns(in, params_.common, "GBDTRanker", params_.group_col));
+  return FittedSchema(in, params_.common, {}, 1, "GBDTRanker");
 }
 
 Result<std::shared_ptr<const Transformer>> GBDTRanker::Fit(const DataFrame& in, const ExecContext& ctx) const {
   const std::string owner = Describe();
   EMBER_ASSIGN_OR_RETURN(auto collective, RankCollective::JoinIfNeeded(ctx, owner));  // several ranks
   const Params& p = params_;
-  EMBER_ASSIGN_OR_RETURN(TrainingData data, CollectTrainingData(in, p, owner, {.group_col = p.group_col}));
+  const GbdtCommonParams& c = p.common;
+  EMBER_ASSIGN_OR_RETURN(TrainingData data, CollectTrainingData(in, c, owner, {.group_col = p.group_col}));
   GroupRows(&data.train);
   GroupRows(&data.valid);
-  EMBER_RETURN_IF_ERROR(CheckInitScores(data, 1, p, owner));
+  EMBER_RETURN_IF_ERROR(CheckInitScores(data, 1, c, owner));
   std::vector<std::string> metrics;
   for (int32_t k : p.eval_at) metrics.push_back("ndcg@" + std::to_string(k));
-  if (!p.metric.empty()) metrics = {p.metric};
-  EMBER_ASSIGN_OR_RETURN(auto params, XgbParams(p, ctx, owner, {{"objective", "rank:ndcg"}}, metrics));
-  EMBER_ASSIGN_OR_RETURN(auto booster, Train(std::move(data), p, params, 1, ctx, owner));
+  if (c.metric != GbdtMetric::kDefault) metrics = Metrics(c);
+  EMBER_ASSIGN_OR_RETURN(auto params, XgbParams(c, ctx, owner, {{"objective", XgbObjective(p.objective)}}, metrics));
+  EMBER_ASSIGN_OR_RETURN(auto booster, Train(std::move(data), c, params, 1, ctx, owner));
   GBDTRankerModel::Params mp;
-  CopyModelParams(p, &mp);
+  CopyModelParams(c, &mp.model);
   EMBER_ASSIGN_OR_RETURN(auto model, GBDTRankerModel::Make(std::move(mp), std::move(booster), uid()));
   return std::shared_ptr<const Transformer>(std::move(model));
 }

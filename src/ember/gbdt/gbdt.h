@@ -34,7 +34,19 @@ class XgbBooster;
 class TreeEvaluator;
 }
 
-// The params every GBDT estimator has (LightGBM names and defaults).
+// Closed sets of the GBDT params, by their LightGBM names in JSON; params.cc holds the one
+// table from each to XGBoost's names.
+enum class GbdtBoosting { kGbdt, kDart };  // XGBoost booster gbtree, dart
+enum class GbdtClassifierObjective { kBinary, kMulticlass };
+enum class GbdtRegressorObjective { kRegression, kRegressionL1, kHuber, kQuantile, kPoisson, kTweedie, kGamma, kCustom };
+enum class GbdtRankerObjective { kLambdarank };
+// The metric logged while training (and early stopping's): LightGBM's names, XGBoost's
+// accepted as aliases; kDefault is the objective's own.
+enum class GbdtMetric { kDefault, kBinaryLogloss, kBinaryError, kMultiLogloss, kMultiError, kL2, kRmse, kL1, kAuc,
+                        kPoisson, kGamma, kNdcg, kMap };
+
+// The params every GBDT estimator has (LightGBM names and defaults): a param group, the
+// member `common` of each estimator's params ({.common = {.num_leaves = 63}}).
 struct GbdtCommonParams {
   std::string features_col = "features";
   std::string label_col = "label";
@@ -62,15 +74,17 @@ struct GbdtCommonParams {
   int32_t bagging_seed = 3;
   int32_t max_bin = 255;
   double max_delta_step = 0.0;
-  std::string metric;
+  GbdtMetric metric = GbdtMetric::kDefault;
   std::optional<int32_t> seed;
   int32_t num_threads = 0;
-  std::string boosting_type = "gbdt";
+  GbdtBoosting boosting_type = GbdtBoosting::kGbdt;
   std::string pass_through_args;
+  static const ParamSpec<GbdtCommonParams>& Spec();
 };
 
-struct GBDTClassifierParams : GbdtCommonParams {
-  std::string objective = "binary";
+struct GBDTClassifierParams {
+  GbdtCommonParams common;
+  GbdtClassifierObjective objective = GbdtClassifierObjective::kBinary;
   std::string raw_prediction_col = "rawPrediction";
   std::string probability_col = "probability";
   bool is_unbalance = false;
@@ -78,15 +92,17 @@ struct GBDTClassifierParams : GbdtCommonParams {
   static const ParamSpec<GBDTClassifierParams>& Spec();
 };
 
-struct GBDTRegressorParams : GbdtCommonParams {
-  std::string objective = "regression";
+struct GBDTRegressorParams {
+  GbdtCommonParams common;
+  GbdtRegressorObjective objective = GbdtRegressorObjective::kRegression;
   double alpha = 0.9;
   double tweedie_variance_power = 1.5;
   static const ParamSpec<GBDTRegressorParams>& Spec();
 };
 
-struct GBDTRankerParams : GbdtCommonParams {
-  std::string objective = "lambdarank";
+struct GBDTRankerParams {
+  GbdtCommonParams common;
+  GbdtRankerObjective objective = GbdtRankerObjective::kLambdarank;
   std::string group_col = "group";
   std::vector<int32_t> eval_at = {1, 2, 3, 4, 5};
   static const ParamSpec<GBDTRankerParams>& Spec();
@@ -96,30 +112,31 @@ struct GBDTRankerParams : GbdtCommonParams {
 // unweighted), its gradient and hessian. The prediction is the margin.
 using GbdtObjective = std::function<void(float margin, float label, float weight, float* grad, float* hess)>;
 
-// What a fitted model needs to score (its output columns), shared by the model kinds.
+// The output columns every fitted GBDT model has: a param group, the member `model` of each
+// model's params.
 struct GbdtModelParams {
   std::string features_col = "features";
   std::string prediction_col = "prediction";
   std::string leaf_prediction_col;  // leaf index per tree (empty: left out)
   std::string features_shap_col;    // SHAP values per feature plus the bias (empty: left out)
-  std::string raw_prediction_col;  // classification only
-  std::string probability_col;     // classification only
-  std::vector<double> thresholds;  // classification only
+  static const ParamSpec<GbdtModelParams>& Spec();
 };
 
-struct GBDTClassificationModelParams : GbdtModelParams {
-  GBDTClassificationModelParams() {
-    raw_prediction_col = "rawPrediction";
-    probability_col = "probability";
-  }
+struct GBDTClassificationModelParams {
+  GbdtModelParams model;
+  std::string raw_prediction_col = "rawPrediction";
+  std::string probability_col = "probability";
+  std::vector<double> thresholds;
   static const ParamSpec<GBDTClassificationModelParams>& Spec();
 };
 
-struct GBDTRegressionModelParams : GbdtModelParams {
+struct GBDTRegressionModelParams {
+  GbdtModelParams model;
   static const ParamSpec<GBDTRegressionModelParams>& Spec();
 };
 
-struct GBDTRankerModelParams : GbdtModelParams {
+struct GBDTRankerModelParams {
+  GbdtModelParams model;
   static const ParamSpec<GBDTRankerModelParams>& Spec();
 };
 

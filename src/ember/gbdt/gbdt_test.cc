@@ -106,9 +106,9 @@ double Auc(const std::vector<double>& score, const std::vector<double>& label) {
 TEST(GbdtTest, BinaryClassifierLearnsAndRoundTrips) {
   const DataFrame train = Frame(1500, 6, 2, 1), test = Frame(500, 6, 2, 2);
   GBDTClassifier::Params p;
-  p.num_iterations = 60;
-  p.num_leaves = 15;
-  p.num_threads = 2;
+  p.common.num_iterations = 60;
+  p.common.num_leaves = 15;
+  p.common.num_threads = 2;
   auto est = GBDTClassifier::Make(p);
   ASSERT_THAT(est, IsOk());
   auto model = (*est)->Fit(train, ExecContext::Default());
@@ -163,8 +163,8 @@ TEST(GbdtTest, BinaryClassifierLearnsAndRoundTrips) {
 TEST(GbdtTest, MulticlassWithThresholdsAndWeights) {
   const DataFrame train = Frame(1200, 5, 3, 3), test = Frame(300, 5, 3, 4);
   GBDTClassifier::Params p;  // objective "binary" with three labels switches to multiclass
-  p.num_iterations = 40;
-  p.weight_col = "w";
+  p.common.num_iterations = 40;
+  p.common.weight_col = "w";
   auto model = (*GBDTClassifier::Make(p))->Fit(train, ExecContext::Default());
   ASSERT_THAT(model, IsOk());
   EXPECT_EQ(static_cast<const GBDTClassificationModel&>(**model).num_classes(), 3);
@@ -200,9 +200,11 @@ TEST(GbdtTest, RegressionObjectives) {
   for (double v : y) mean += v / static_cast<double>(y.size());
   for (double v : y) var += (v - mean) * (v - mean) / static_cast<double>(y.size());
   for (const std::string objective : {"regression", "regression_l1", "huber"}) {
-    GBDTRegressor::Params p;
-    p.objective = objective;
-    p.num_iterations = 80;
+    // By name, as a spec gives it (the names are LightGBM's).
+    auto parsed = GBDTRegressor::Params::Spec().FromJson(*Json::Parse(R"({"objective": ")" + objective + "\"}"));
+    ASSERT_THAT(parsed, IsOk()) << objective;
+    GBDTRegressor::Params p = *parsed;
+    p.common.num_iterations = 80;
     p.alpha = 1.0;
     auto model = (*GBDTRegressor::Make(p))->Fit(train, ExecContext::Default());
     ASSERT_THAT(model, IsOk()) << objective;
@@ -218,10 +220,10 @@ TEST(GbdtTest, RegressionObjectives) {
   const auto y_train = Doubles(train, "label");
   for (const double alpha : {0.2, 0.9}) {
     GBDTRegressor::Params q;
-    q.objective = "quantile";
+    q.objective = GbdtRegressorObjective::kQuantile;
     q.alpha = alpha;
-    q.num_iterations = 200;
-    q.learning_rate = 0.2;
+    q.common.num_iterations = 200;
+    q.common.learning_rate = 0.2;
     auto model = (*GBDTRegressor::Make(q))->Fit(train, ExecContext::Default());
     ASSERT_THAT(model, IsOk());
     auto out = (*model)->Transform(train, ExecContext::Default());
@@ -235,7 +237,7 @@ TEST(GbdtTest, RegressionObjectives) {
   }
   // Log-link objectives predict on the label's scale and need non-negative labels.
   GBDTRegressor::Params p;
-  p.objective = "poisson";
+  p.objective = GbdtRegressorObjective::kPoisson;
   auto negative = (*GBDTRegressor::Make(p))->Fit(train, ExecContext::Default());
   ASSERT_FALSE(negative.ok());
   EXPECT_NE(negative.status().message().find("objective 'poisson' needs labels >= 0"), std::string::npos);
@@ -244,7 +246,7 @@ TEST(GbdtTest, RegressionObjectives) {
 TEST(GbdtTest, SparseFeaturesAreScoredAsTrained) {
   const DataFrame train = Frame(1200, 8, 2, 7, /*sparse=*/true), test = Frame(300, 8, 2, 8, true);
   GBDTClassifier::Params p;
-  p.num_iterations = 30;
+  p.common.num_iterations = 30;
   auto model = (*GBDTClassifier::Make(p))->Fit(train, ExecContext::Default());
   ASSERT_THAT(model, IsOk());
   auto out = (*model)->Transform(test, ExecContext::Default());
@@ -258,7 +260,7 @@ TEST(GbdtTest, SparseFeaturesAreScoredAsTrained) {
 
 TEST(GbdtTest, ErrorsNameTheParamColumnAndRow) {
   GBDTClassifier::Params p;
-  p.pass_through_args = "max_bin=16 oops";
+  p.common.pass_through_args = "max_bin=16 oops";
   auto bad_args = (*GBDTClassifier::Make(p))->Fit(Frame(50, 3, 2, 9), ExecContext::Default());
   ASSERT_FALSE(bad_args.ok());
   EXPECT_NE(bad_args.status().message().find("'passThroughArgs': 'oops' is not key=value"), std::string::npos);
@@ -270,23 +272,25 @@ TEST(GbdtTest, ErrorsNameTheParamColumnAndRow) {
       << fractional.status().ToString();
 
   GBDTClassifier::Params wrong_col;
-  wrong_col.features_col = "nope";
+  wrong_col.common.features_col = "nope";
   auto missing = (*GBDTClassifier::Make(wrong_col))->Fit(real, ExecContext::Default());
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.status().ToString().find("nope"), std::string::npos);
 
+  // goss has no XGBoost counterpart: the param names the choices.
+  auto goss = GBDTClassifier::Params::Spec().FromJson(*Json::Parse(R"({"boostingType": "goss"})"));
+  ASSERT_FALSE(goss.ok());
+  EXPECT_NE(goss.status().message().find("GBDTClassifier param 'boostingType'"), std::string::npos) << goss.status();
+  EXPECT_NE(goss.status().message().find("gbdt|dart"), std::string::npos) << goss.status();
   GBDTClassifier::Params q;
-  q.boosting_type = "goss";
-  EXPECT_FALSE(GBDTClassifier::Make(q).ok());
-  q.boosting_type = "gbdt";
-  q.bagging_fraction = 0;
+  q.common.bagging_fraction = 0;
   EXPECT_FALSE(GBDTClassifier::Make(q).ok());
 }
 
 TEST(GbdtTest, PassThroughArgsWin) {
   GBDTClassifier::Params p;
-  p.num_iterations = 5;
-  p.pass_through_args = "max_leaves=3,eta=0.3";
+  p.common.num_iterations = 5;
+  p.common.pass_through_args = "max_leaves=3,eta=0.3";
   auto model = (*GBDTClassifier::Make(p))->Fit(Frame(600, 4, 2, 11), ExecContext::Default());
   ASSERT_THAT(model, IsOk());
   auto dump = static_cast<const GBDTClassificationModel&>(**model).booster().xgb().DumpJson();
@@ -302,13 +306,13 @@ TEST(GbdtTest, EarlyStoppingKeepsTheBestRounds) {
   // Noisy labels overfit: the validation loss turns up long before 300 rounds.
   DataFrame all = AddColumn<bool>(Frame(1600, 6, 2, 12), "is_valid", [](int64_t r) { return r % 4 == 0; });
   GBDTClassifier::Params p;
-  p.num_iterations = 300;
-  p.learning_rate = 0.3;
-  p.num_leaves = 31;
-  p.min_sum_hessian_in_leaf = 0;
-  p.validation_indicator_col = "is_valid";
-  p.early_stopping_round = 10;
-  p.metric = "binary_logloss";
+  p.common.num_iterations = 300;
+  p.common.learning_rate = 0.3;
+  p.common.num_leaves = 31;
+  p.common.min_sum_hessian_in_leaf = 0;
+  p.common.validation_indicator_col = "is_valid";
+  p.common.early_stopping_round = 10;
+  p.common.metric = GbdtMetric::kBinaryLogloss;
   auto model = (*GBDTClassifier::Make(p))->Fit(all, ExecContext::Default());
   ASSERT_THAT(model, IsOk());
   const int rounds = static_cast<const GBDTClassificationModel&>(**model).booster().rounds();
@@ -316,7 +320,7 @@ TEST(GbdtTest, EarlyStoppingKeepsTheBestRounds) {
   EXPECT_GE(rounds, 1);
   // Without validation rows early stopping is an error that says what is missing.
   GBDTClassifier::Params q = p;
-  q.validation_indicator_col = "";
+  q.common.validation_indicator_col = "";
   auto no_valid = GBDTClassifier::Make(q);
   ASSERT_THAT(no_valid, IsOk());
   auto fit = (*no_valid)->Fit(all, ExecContext::Default());
@@ -328,9 +332,9 @@ TEST(GbdtTest, EarlyStoppingKeepsTheBestRounds) {
 TEST(GbdtTest, LeafIndicesAndShapValues) {
   const DataFrame train = Frame(800, 4, 2, 13), test = Frame(50, 4, 2, 14);
   GBDTClassifier::Params p;
-  p.num_iterations = 12;
-  p.leaf_prediction_col = "leaves";
-  p.features_shap_col = "shap";
+  p.common.num_iterations = 12;
+  p.common.leaf_prediction_col = "leaves";
+  p.common.features_shap_col = "shap";
   auto model = (*GBDTClassifier::Make(p))->Fit(train, ExecContext::Default());
   ASSERT_THAT(model, IsOk());
   auto out = (*model)->Transform(test, ExecContext::Default());
@@ -360,9 +364,9 @@ TEST(GbdtTest, InitialScoresShiftTheStart) {
   const auto y = Doubles(train, "label");
   train = AddColumn<double>(train, "init", [&](int64_t r) { return y[r]; });
   GBDTRegressor::Params p;
-  p.num_iterations = 1;
-  p.init_score_col = "init";
-  p.learning_rate = 0.01;
+  p.common.num_iterations = 1;
+  p.common.init_score_col = "init";
+  p.common.learning_rate = 0.01;
   auto model = (*GBDTRegressor::Make(p))->Fit(train, ExecContext::Default());
   ASSERT_THAT(model, IsOk());
   // One small round from a perfect start adds almost nothing: predictions stay near 0 (the
@@ -371,7 +375,7 @@ TEST(GbdtTest, InitialScoresShiftTheStart) {
   ASSERT_THAT(out, IsOk());
   for (double v : Doubles(*out, "prediction")) EXPECT_NEAR(v, 0.0, 0.05);
   // Without them, the first round starts from the mean.
-  p.init_score_col = "";
+  p.common.init_score_col = "";
   auto plain = (*(*GBDTRegressor::Make(p))->Fit(train, ExecContext::Default()))->Transform(train, ExecContext::Default());
   ASSERT_THAT(plain, IsOk());
   double spread = 0;
@@ -388,9 +392,9 @@ TEST(GbdtTest, RankerOrdersWithinGroups) {
     return score[r] > 1.5 ? 3.0 : score[r] > 0.5 ? 2.0 : score[r] > -0.5 ? 1.0 : 0.0;
   });
   GBDTRanker::Params p;
-  p.label_col = "grade";
+  p.common.label_col = "grade";
   p.group_col = "query";
-  p.num_iterations = 30;
+  p.common.num_iterations = 30;
   auto model = (*GBDTRanker::Make(p))->Fit(graded, ExecContext::Default());
   ASSERT_THAT(model, IsOk());
   auto out = (*model)->Transform(graded, ExecContext::Default());
@@ -421,11 +425,11 @@ TEST(GbdtTest, CustomObjectiveFromCpp) {
   // Squared error written by hand boosts the same trees as XGBoost's own.
   const DataFrame train = Frame(800, 4, 0, 17), test = Frame(100, 4, 0, 18);
   GBDTRegressor::Params p;
-  p.num_iterations = 20;
-  p.num_threads = 1;
+  p.common.num_iterations = 20;
+  p.common.num_threads = 1;
   auto builtin = (*GBDTRegressor::Make(p))->Fit(train, ExecContext::Default());
   ASSERT_THAT(builtin, IsOk());
-  p.objective = "custom";
+  p.objective = GbdtRegressorObjective::kCustom;
   auto squared = [](float margin, float label, float w, float* g, float* h) {
     *g = w * (margin - label);
     *h = w;
@@ -441,7 +445,7 @@ TEST(GbdtTest, CustomObjectiveFromCpp) {
   auto bare = (*GBDTRegressor::Make(p))->Fit(train, ExecContext::Default());
   ASSERT_FALSE(bare.ok());
   EXPECT_NE(bare.status().message().find("needs the C++ objective"), std::string::npos);
-  p.objective = "regression";
+  p.objective = GbdtRegressorObjective::kRegression;
   EXPECT_FALSE(GBDTRegressor::Make(p, squared).ok());
 }
 
@@ -472,7 +476,7 @@ void ExpectCompiledEqualsXgboost(const GbdtBooster& b, uint32_t seed) {
 
 TEST(GbdtTest, CompiledTreesMatchXgboost) {
   GBDTClassifier::Params c;
-  c.num_iterations = 100;
+  c.common.num_iterations = 100;
   auto binary = (*GBDTClassifier::Make(c))->Fit(Frame(1500, 28 / 4, 2, 19), ExecContext::Default());
   ASSERT_THAT(binary, IsOk());
   ExpectCompiledEqualsXgboost(static_cast<const GBDTClassificationModel&>(**binary).booster(), 1);
@@ -480,14 +484,14 @@ TEST(GbdtTest, CompiledTreesMatchXgboost) {
   ASSERT_THAT(multi, IsOk());
   ExpectCompiledEqualsXgboost(static_cast<const GBDTClassificationModel&>(**multi).booster(), 2);
   GBDTRegressor::Params r;
-  r.num_iterations = 50;
+  r.common.num_iterations = 50;
   auto regression = (*GBDTRegressor::Make(r))->Fit(Frame(900, 5, 0, 21), ExecContext::Default());
   ASSERT_THAT(regression, IsOk());
   ExpectCompiledEqualsXgboost(static_cast<const GBDTRegressionModel&>(**regression).booster(), 3);
   // A log link: the base score is stored as a mean, compiled as its log.
   DataFrame counts = AddColumn<double>(Frame(900, 5, 0, 22), "count", [](int64_t row) { return double(row % 5); });
-  r.objective = "poisson";
-  r.label_col = "count";
+  r.objective = GbdtRegressorObjective::kPoisson;
+  r.common.label_col = "count";
   auto poisson = (*GBDTRegressor::Make(r))->Fit(counts, ExecContext::Default());
   ASSERT_THAT(poisson, IsOk());
   ExpectCompiledEqualsXgboost(static_cast<const GBDTRegressionModel&>(**poisson).booster(), 4);
@@ -521,8 +525,8 @@ TEST(GbdtTest, CompiledTreesMatchXgboost) {
   ASSERT_EQ(got.size(), want->values.size());
   for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want->values[i], 1e-6) << i;
   // A dart booster is not compiled; XGBoost scores it.
-  c.boosting_type = "dart";
-  c.num_iterations = 5;
+  c.common.boosting_type = GbdtBoosting::kDart;
+  c.common.num_iterations = 5;
   auto dart = (*GBDTClassifier::Make(c))->Fit(Frame(300, 4, 2, 25), ExecContext::Default());
   ASSERT_THAT(dart, IsOk());
   const GbdtBooster& db = static_cast<const GBDTClassificationModel&>(**dart).booster();
@@ -534,7 +538,7 @@ TEST(GbdtTest, CompiledTreesMatchXgboost) {
 TEST(GbdtTest, ImportsXgboostModelFiles) {
   const DataFrame train = Frame(600, 5, 3, 27), test = Frame(100, 5, 3, 28);
   GBDTClassifier::Params p;
-  p.num_iterations = 10;
+  p.common.num_iterations = 10;
   auto model = (*GBDTClassifier::Make(p))->Fit(train, ExecContext::Default());
   ASSERT_THAT(model, IsOk());
   const GbdtBooster& b = static_cast<const GBDTClassificationModel&>(**model).booster();
@@ -581,10 +585,10 @@ DataFrame CategoryFrame(int n, uint32_t seed) {
 TEST(GbdtTest, CategoricalSlotsSplitByCategorySets) {
   const DataFrame train = CategoryFrame(3000, 29), test = CategoryFrame(500, 30);
   GBDTClassifier::Params p;
-  p.num_iterations = 3;
-  p.num_leaves = 2;  // one split per tree: only a category set can separate {3, 5, 8}
-  p.learning_rate = 1.0;
-  p.categorical_slot_names = {"cat"};
+  p.common.num_iterations = 3;
+  p.common.num_leaves = 2;  // one split per tree: only a category set can separate {3, 5, 8}
+  p.common.learning_rate = 1.0;
+  p.common.categorical_slot_names = {"cat"};
   auto model = (*GBDTClassifier::Make(p))->Fit(train, ExecContext::Default());
   ASSERT_THAT(model, IsOk());
   auto out = (*model)->Transform(test, ExecContext::Default());
@@ -595,9 +599,9 @@ TEST(GbdtTest, CategoricalSlotsSplitByCategorySets) {
   EXPECT_GT(right, 0.9 * static_cast<double>(pred.size()));
   // The same by index; the compiled trees follow XGBoost's category decisions (and invalid
   // categories: negative, beyond every set).
-  p.categorical_slot_names.clear();
-  p.categorical_slot_indexes = {0};
-  p.max_cat_to_onehot = 1;
+  p.common.categorical_slot_names.clear();
+  p.common.categorical_slot_indexes = {0};
+  p.common.max_cat_to_onehot = 1;
   auto by_index = (*GBDTClassifier::Make(p))->Fit(train, ExecContext::Default());
   ASSERT_THAT(by_index, IsOk());
   const GbdtBooster& b = static_cast<const GBDTClassificationModel&>(**by_index).booster();
@@ -616,12 +620,12 @@ TEST(GbdtTest, CategoricalSlotsSplitByCategorySets) {
     EXPECT_EQ(margin, xgb->values[r]) << "category " << rows[2 * r];
   }
   // Unknown names and slots are errors naming the param.
-  p.categorical_slot_indexes = {7};
+  p.common.categorical_slot_indexes = {7};
   auto bad = (*GBDTClassifier::Make(p))->Fit(train, ExecContext::Default());
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("'categoricalSlotIndexes': slot 7 is outside"), std::string::npos);
-  p.categorical_slot_indexes.clear();
-  p.categorical_slot_names = {"colour"};
+  p.common.categorical_slot_indexes.clear();
+  p.common.categorical_slot_names = {"colour"};
   bad = (*GBDTClassifier::Make(p))->Fit(train, ExecContext::Default());
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("no slot named 'colour'"), std::string::npos);
@@ -664,8 +668,8 @@ TEST(GbdtTest, BaselinesOnScikitLearnData) {
   DataFrame train, test;
   SklearnData("breast_cancer.csv", 30, &train, &test);
   GBDTClassifier::Params p;
-  p.num_iterations = 100;
-  p.num_leaves = 15;
+  p.common.num_iterations = 100;
+  p.common.num_leaves = 15;
   auto model = (*GBDTClassifier::Make(p))->Fit(train, ExecContext::Default());
   ASSERT_THAT(model, IsOk());
   auto out = (*model)->Transform(test, ExecContext::Default());
@@ -684,9 +688,9 @@ TEST(GbdtTest, BaselinesOnScikitLearnData) {
 
   SklearnData("iris.csv", 4, &train, &test);
   GBDTClassifier::Params q;
-  q.num_iterations = 50;
-  q.num_leaves = 4;
-  q.min_sum_hessian_in_leaf = 0.1;
+  q.common.num_iterations = 50;
+  q.common.num_leaves = 4;
+  q.common.min_sum_hessian_in_leaf = 0.1;
   auto iris = (*GBDTClassifier::Make(q))->Fit(train, ExecContext::Default());
   ASSERT_THAT(iris, IsOk());
   auto iris_out = (*iris)->Transform(test, ExecContext::Default());
@@ -701,6 +705,38 @@ TEST(GbdtTest, BaselinesOnScikitLearnData) {
   }
   std::printf("iris: %d of %zu right\n", iris_right, iris_pred.size());
   EXPECT_GE(iris_right, kIrisRight);
+}
+
+// Params are declared once: designated initialisers reach the shared group, the closed sets
+// are enums written by their LightGBM names, and XGBoost's metric names are aliases.
+TEST(GbdtParamsTest, GroupsAndEnumsRoundTripByName) {
+  GBDTRegressor::Params p{.common = {.num_iterations = 200, .num_leaves = 63, .metric = GbdtMetric::kL2},
+                          .objective = GbdtRegressorObjective::kQuantile,
+                          .alpha = 0.9};
+  const Json j = GBDTRegressor::Params::Spec().ToJson(p);
+  EXPECT_EQ(j.Find("numLeaves")->as_int(), 63);
+  EXPECT_EQ(j.Find("objective")->as_string(), "quantile");
+  EXPECT_EQ(j.Find("metric")->as_string(), "l2");
+  auto back = GBDTRegressor::Params::Spec().FromJson(j);
+  ASSERT_THAT(back, IsOk());
+  EXPECT_EQ(back->common.num_leaves, 63);
+  EXPECT_EQ(back->objective, GbdtRegressorObjective::kQuantile);
+  auto alias = GBDTClassifier::Params::Spec().FromJson(*Json::Parse(R"({"metric": "logloss"})"));
+  ASSERT_THAT(alias, IsOk());
+  EXPECT_EQ(alias->common.metric, GbdtMetric::kBinaryLogloss);
+  auto unknown = GBDTClassifier::Params::Spec().FromJson(*Json::Parse(R"({"metric": "ndcg@3"})"));
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("GBDTClassifier param 'metric'"), std::string::npos) << unknown.status();
+  auto wrong_type = GBDTRanker::Params::Spec().FromJson(*Json::Parse(R"({"numLeaves": "many"})"));
+  ASSERT_FALSE(wrong_type.ok());
+  EXPECT_NE(wrong_type.status().message().find("GBDTRanker param 'numLeaves'"), std::string::npos)
+      << wrong_type.status();
+  // Every objective name of each estimator parses and prints back as itself.
+  for (const char* name : {"regression", "regression_l1", "huber", "quantile", "poisson", "tweedie", "gamma", "custom"}) {
+    auto r = GBDTRegressor::Params::Spec().FromJson(*Json::Parse(std::string(R"({"objective": ")") + name + "\"}"));
+    ASSERT_THAT(r, IsOk()) << name;
+    EXPECT_EQ(GBDTRegressor::Params::Spec().ToJson(*r).Find("objective")->as_string(), name);
+  }
 }
 
 }  // namespace

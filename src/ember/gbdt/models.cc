@@ -119,12 +119,13 @@ double RegressionPrediction(const std::string& objective, float margin) {
   return margin;
 }
 
-Result<SchemaPtr> ClassificationSchema(const Schema& in, const GbdtModelParams& p, int k, const std::string& owner) {
-  EMBER_RETURN_IF_ERROR(CheckNewColumns(in, {p.raw_prediction_col, p.probability_col, p.prediction_col}, owner));
+Result<SchemaPtr> ClassificationSchema(const Schema& in, const GBDTClassificationModelParams& p, int k,
+                                       const std::string& owner) {
+  EMBER_RETURN_IF_ERROR(CheckNewColumns(in, {p.raw_prediction_col, p.probability_col, p.model.prediction_col}, owner));
   std::vector<Field> fields = in.fields();
   if (!p.raw_prediction_col.empty()) fields.push_back(MakeField(p.raw_prediction_col, DenseVectorType(k)));
   if (!p.probability_col.empty()) fields.push_back(MakeField(p.probability_col, DenseVectorType(k)));
-  fields.push_back(MakeField(p.prediction_col, Float64Type()));
+  fields.push_back(MakeField(p.model.prediction_col, Float64Type()));
   return Schema::Make(std::move(fields), in.metadata());
 }
 
@@ -368,9 +369,9 @@ Result<std::shared_ptr<const GBDTClassificationModel>> GBDTClassificationModel::
 
 Result<std::unique_ptr<BoundTransform>> GBDTClassificationModel::Bind(const Schema& in) const {
   const std::string owner = "GBDTClassificationModel";
-  EMBER_ASSIGN_OR_RETURN(int fcol, FeaturesIndex(in, params_.features_col, booster_->num_features(), owner));
+  EMBER_ASSIGN_OR_RETURN(int fcol, FeaturesIndex(in, params_.model.features_col, booster_->num_features(), owner));
   EMBER_ASSIGN_OR_RETURN(SchemaPtr base, ClassificationSchema(in, params_, num_classes_, owner));
-  EMBER_ASSIGN_OR_RETURN(SchemaPtr out, AddExtraOutputs(*base, params_, *booster_, owner));
+  EMBER_ASSIGN_OR_RETURN(SchemaPtr out, AddExtraOutputs(*base, params_.model, *booster_, owner));
   const int k = num_classes_;
   const Params p = params_;
   const auto booster = booster_;
@@ -388,8 +389,8 @@ Result<std::unique_ptr<BoundTransform>> GBDTClassificationModel::Bind(const Sche
           if (!p.thresholds.empty()) outputs.prediction(r) = ThresholdedPrediction(outputs.prob(r), p.thresholds);
         }
         std::vector<ColumnPtr> cols = b.columns();
-        outputs.AppendColumns(p.raw_prediction_col, p.probability_col, p.prediction_col, f, &cols);
-        EMBER_RETURN_IF_ERROR(AppendExtraOutputs(p, *booster, f, n, &cols));
+        outputs.AppendColumns(p.raw_prediction_col, p.probability_col, p.model.prediction_col, f, &cols);
+        EMBER_RETURN_IF_ERROR(AppendExtraOutputs(p.model, *booster, f, n, &cols));
         return Batch::Make(out, std::move(cols), n);
       }));
 }
@@ -419,7 +420,7 @@ Result<std::shared_ptr<const GBDTRegressionModel>> GBDTRegressionModel::Load(con
 }
 
 Result<std::unique_ptr<BoundTransform>> GBDTRegressionModel::Bind(const Schema& in) const {
-  return BindScores(in, params_, booster_, "GBDTRegressionModel");
+  return BindScores(in, params_.model, booster_, "GBDTRegressionModel");
 }
 
 
@@ -446,7 +447,7 @@ Result<std::shared_ptr<const GBDTRankerModel>> GBDTRankerModel::Load(const LoadC
 }
 
 Result<std::unique_ptr<BoundTransform>> GBDTRankerModel::Bind(const Schema& in) const {
-  return BindScores(in, params_, booster_, "GBDTRankerModel");
+  return BindScores(in, params_.model, booster_, "GBDTRankerModel");
 }
 
 Result<std::shared_ptr<const Transformer>> ImportXgboostModel(const std::string& path, const GbdtModelParams& params) {
@@ -459,22 +460,15 @@ Result<std::shared_ptr<const Transformer>> ImportXgboostModel(const std::string&
     return std::shared_ptr<const Transformer>(std::move(*model));
   };
   if (objective.rfind("binary:", 0) == 0 || objective.rfind("multi:", 0) == 0) {
-    GBDTClassificationModel::Params p;
-    static_cast<GbdtModelParams&>(p) = params;
-    if (params.raw_prediction_col.empty() && params.probability_col.empty()) {
-      p.raw_prediction_col = "rawPrediction";
-      p.probability_col = "probability";
-    }
+    GBDTClassificationModel::Params p{.model = params};
     const int classes = booster->num_outputs() > 1 ? booster->num_outputs() : 2;
     return named(GBDTClassificationModel::Make(std::move(p), std::move(booster), classes));
   }
   if (objective.rfind("rank:", 0) == 0) {
-    GBDTRankerModel::Params p;
-    static_cast<GbdtModelParams&>(p) = params;
+    GBDTRankerModel::Params p{.model = params};
     return named(GBDTRankerModel::Make(std::move(p), std::move(booster)));
   }
-  GBDTRegressionModel::Params p;
-  static_cast<GbdtModelParams&>(p) = params;
+  GBDTRegressionModel::Params p{.model = params};
   return named(GBDTRegressionModel::Make(std::move(p), std::move(booster)));
 }
 

@@ -139,9 +139,9 @@ DataFrame TrainingFrame() {
 
 GBDTClassifier::Params SmallParams() {
   GBDTClassifier::Params p;
-  p.num_iterations = 20;
-  p.num_leaves = 7;
-  p.num_threads = 1;
+  p.common.num_iterations = 20;
+  p.common.num_leaves = 7;
+  p.common.num_threads = 1;
   return p;
 }
 

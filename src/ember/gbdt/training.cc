@@ -356,7 +356,7 @@ Result<std::shared_ptr<const GbdtBooster>> Train(TrainingData data, const GbdtCo
     Status s = booster.SetParam(k, v);
     if (!s.ok()) return s.WithContext(owner);
   }
-  const bool log_metric = ctx.log && (!p.metric.empty() || data.valid.rows > 0);
+  const bool log_metric = ctx.log && (p.metric != GbdtMetric::kDefault || data.valid.rows > 0);
   std::vector<float> grad, hess;
   int best = -1;
   double best_score = 0;

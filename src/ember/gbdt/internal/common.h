@@ -19,9 +19,19 @@ using XgbParamList = std::vector<std::pair<std::string, std::string>>;
 // Params ------------------------------------------------------------------------------------
 
 // The XGBoost params for `p`: the common ones, then `objective` (the kind's own), then
-// evaluation metrics (`metrics`, XGBoost or LightGBM names), then passThroughArgs, which win.
+// evaluation metrics (`metrics`, XGBoost's names), then passThroughArgs, which win.
 Result<XgbParamList> XgbParams(const GbdtCommonParams& p, const ExecContext& ctx, const std::string& owner,
                                XgbParamList objective, const std::vector<std::string>& metrics);
+
+// XGBoost's names for the closed sets (params.cc holds the one table), and LightGBM's
+// name of an objective (for messages). XgbMetric of kDefault is "".
+const char* XgbMetric(GbdtMetric m);
+const char* XgbObjective(GbdtClassifierObjective o);
+const char* XgbObjective(GbdtRegressorObjective o);
+const char* XgbObjective(GbdtRankerObjective o);
+const char* ObjectiveName(GbdtClassifierObjective o);
+const char* ObjectiveName(GbdtRegressorObjective o);
+const char* ObjectiveName(GbdtRankerObjective o);
 
 // A number as XGBoost reads it from a param string, with every digit a double has.
 std::string XgbNumber(double v);
