@@ -1,11 +1,16 @@
 // Every stage in DefaultRegistry() passes the conformance suite; a registered stage with no
 // entry in the table below fails the build's tests.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <map>
 
 #include "ember/automl/featurize.h"
 #include "ember/automl/train.h"
+#include "ember/base/file_util.h"
+#include "ember/core/batch_codec.h"
 #include "ember/core/builder.h"
 #if EMBER_WITH_GBDT
 #include "ember/gbdt/gbdt.h"
@@ -16,6 +21,7 @@
 #include "ember/linear/linear_regression.h"
 #include "ember/linear/logistic_regression.h"
 #include "ember/pipeline/pipeline.h"
+#include "ember/pipeline/save_load.h"
 #include "ember/registry/default_registry.h"
 #include "ember/sql/sql_transformer.h"
 #include "ember/stages/column_stages.h"
@@ -27,6 +33,7 @@
 #include "ember/stages/string_indexer.h"
 #include "ember/stages/vector_assembler.h"
 #include "ember/testing/conformance.h"
+#include "ember/testing/matchers.h"
 #include "ember/text/idf.h"
 #include "ember/text/text_featurizer.h"
 #include "ember/text/text_stages.h"
@@ -336,6 +343,57 @@ TEST(ConformanceTest, EveryRegisteredStageHasAnEntry) {
 
 TEST(ConformanceTest, EveryRegisteredStagePasses) {
   for (const auto& [name, c] : Cases()) testing::CheckConformance(c, DefaultRegistry());
+}
+
+// Models saved by an earlier Ember: testdata/saved_models/<type>/ holds model/ (as SaveStage
+// wrote it), input.batch and expected.batch (what it gave for that input then). Every kind
+// of fitted model must have one, and each must still load and score its input the same.
+// EMBER_WRITE_SAVED_MODELS=1 writes the missing ones (a new kind of model); an existing
+// fixture is never rewritten, or it would no longer test compatibility.
+TEST(SavedModelFixturesTest, ModelsSavedByEarlierVersionsLoadAndScoreTheSame) {
+  const char* data = std::getenv("EMBER_TEST_DATA");
+  ASSERT_NE(data, nullptr) << "EMBER_TEST_DATA is not set";
+  const std::string root = std::string(data) + "/saved_models";
+  const bool write = std::getenv("EMBER_WRITE_SAVED_MODELS") != nullptr;
+  int checked = 0;
+  for (const auto& [name, c] : Cases()) {
+    auto entry = DefaultRegistry().Find(name);
+    if (!entry.ok() || !(*entry)->needs_data) continue;  // estimators and stateless stages
+    const std::string dir = root + "/" + name;
+    const DataFrame input = c.input();
+    if (write && !std::filesystem::exists(dir)) {
+      auto stage = c.make();
+      ASSERT_THAT(stage, testing::IsOk()) << name;
+      ASSERT_THAT(SaveStage(**stage, dir + "/model"), testing::IsOk()) << name;
+      auto out = std::static_pointer_cast<const Transformer>(*stage)->Transform(input, ExecContext::Default());
+      ASSERT_THAT(out, testing::IsOk()) << name;
+      std::string in_bytes, out_bytes;
+      EncodeBatch(*input.Collect(), &in_bytes);
+      EncodeBatch(*out->Collect(), &out_bytes);
+      ASSERT_THAT(WriteStringToFile(dir + "/input.batch", in_bytes), testing::IsOk());
+      ASSERT_THAT(WriteStringToFile(dir + "/expected.batch", out_bytes), testing::IsOk());
+    }
+    ASSERT_TRUE(std::filesystem::exists(dir + "/model"))
+        << "no saved-model fixture for " << name << " in " << root
+        << "; write one with EMBER_WRITE_SAVED_MODELS=1 (it pins today's format)";
+    auto model = LoadTransformer(dir + "/model", DefaultRegistry());
+    ASSERT_THAT(model, testing::IsOk()) << name;
+    auto read = [](const std::string& path) -> DataFrame {
+      auto bytes = ReadFileToString(path);
+      EXPECT_THAT(bytes, testing::IsOk()) << path;
+      auto batches = DecodeBatches(std::make_shared<const std::string>(bytes.ok() ? *bytes : ""));
+      EXPECT_THAT(batches, testing::IsOk()) << path;
+      EXPECT_EQ(batches.ok() ? batches->size() : 0, 1u) << path;
+      return batches.ok() && batches->size() == 1 ? DataFrame::FromBatch((*batches)[0]) : DataFrame();
+    };
+    const DataFrame saved_input = read(dir + "/input.batch");
+    const DataFrame expected = read(dir + "/expected.batch");
+    auto out = (*model)->Transform(saved_input, ExecContext::Default());
+    ASSERT_THAT(out, testing::IsOk()) << name;
+    EXPECT_EQ(testing::DescribeDifferenceWithin(*out, expected, 1e-12), "") << name;
+    ++checked;
+  }
+  EXPECT_GT(checked, 5);
 }
 
 }  // namespace
