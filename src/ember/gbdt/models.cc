@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ember/pipeline/learned_state.h"
 #include "ember/base/file_util.h"
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
@@ -194,21 +195,51 @@ Status CheckNewColumns(const Schema& in, const std::vector<std::string>& cols, c
   return Status::OK();
 }
 
-Status SaveBooster(const GbdtBooster& b, const std::string& dir, Json info) {
-  info.Set("format", "ubj");
-  info.Set("xgboostVersion", gbdt::XgboostVersion());
-  EMBER_RETURN_IF_ERROR(WriteStageData(dir, "model.json", info));
-  return WriteStringToFile(dir + "/data/model.ubj", b.bytes());
+namespace {
+
+// A GBDT model's learned state (format version 1): XGBoost's own model bytes as a blob
+// (data/model.ubj, loadable by any XGBoost 1.7+) and, for classification, the class count.
+struct BoosterState {
+  int32_t num_classes = 0;
+  std::string format = "ubj";
+  std::string xgboost_version;
+  std::string bytes;
+};
+
+StateSpec<BoosterState>& BoosterFields(StateSpec<BoosterState>& spec) {
+  return spec.Field("format", &BoosterState::format)
+      .Field("xgboostVersion", &BoosterState::xgboost_version)
+      .Blob("model.ubj", &BoosterState::bytes);
 }
 
-Result<std::shared_ptr<const GbdtBooster>> LoadBooster(const LoadContext& ctx, Json* info) {
-  EMBER_ASSIGN_OR_RETURN(*info, ReadStageData(ctx, "model.json"));
-  const std::string path = ctx.dir + "/data/model.ubj";
-  Result<std::string> bytes = ReadFileToString(path);
-  if (!bytes.ok()) return DataLoss(path + ": " + bytes.status().message());
-  return GbdtBooster::FromBytes(std::move(*bytes), path);
+const StateSpec<BoosterState>& ClassificationState() {
+  static const auto* spec = &BoosterFields(
+      (*new StateSpec<BoosterState>("GBDTClassificationModel", "model.json", 1))
+          .Field("numClasses", &BoosterState::num_classes, InRange<int32_t>(2, 1000000)));
+  return *spec;
+}
+const StateSpec<BoosterState>& RegressionState() {
+  static const auto* spec = &BoosterFields(*new StateSpec<BoosterState>("GBDTRegressionModel", "model.json", 1));
+  return *spec;
+}
+const StateSpec<BoosterState>& RankerState() {
+  static const auto* spec = &BoosterFields(*new StateSpec<BoosterState>("GBDTRankerModel", "model.json", 1));
+  return *spec;
 }
 
+Status SaveBooster(const StateSpec<BoosterState>& spec, const GbdtBooster& b, int num_classes, const std::string& dir) {
+  return spec.Save({.num_classes = num_classes, .xgboost_version = gbdt::XgboostVersion(), .bytes = b.bytes()}, dir);
+}
+
+// The booster of the model being loaded, and its class count (classification).
+Result<std::shared_ptr<const GbdtBooster>> LoadBooster(const StateSpec<BoosterState>& spec, const LoadContext& ctx,
+                                                       int* num_classes = nullptr) {
+  EMBER_ASSIGN_OR_RETURN(BoosterState s, spec.Load(ctx));
+  if (num_classes != nullptr) *num_classes = s.num_classes;
+  return GbdtBooster::FromBytes(std::move(s.bytes), ctx.dir + "/data/model.ubj");
+}
+
+}  // namespace
 
 Result<SchemaPtr> AddExtraOutputs(const Schema& in, const GbdtModelParams& p, const GbdtBooster& booster,
                                   const std::string& owner) {
@@ -353,18 +384,14 @@ Result<std::shared_ptr<const GBDTClassificationModel>> GBDTClassificationModel::
 }
 
 Status GBDTClassificationModel::SaveContents(const std::string& dir) const {
-  Json info = Json::MakeObject();
-  info.Set("numClasses", num_classes_);
-  return SaveBooster(*booster_, dir, std::move(info));
+  return SaveBooster(ClassificationState(), *booster_, num_classes_, dir);
 }
 
 Result<std::shared_ptr<const GBDTClassificationModel>> GBDTClassificationModel::Load(const LoadContext& ctx) {
   EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
-  Json info;
-  EMBER_ASSIGN_OR_RETURN(auto booster, LoadBooster(ctx, &info));
-  const Json* k = info.Find("numClasses");
-  if (!k || !k->is_number()) return DataLoss(ctx.dir + "/data/model.json: missing number \"numClasses\"");
-  return Make(std::move(p), std::move(booster), static_cast<int>(k->as_double()), ctx.uid);
+  int k = 0;
+  EMBER_ASSIGN_OR_RETURN(auto booster, LoadBooster(ClassificationState(), ctx, &k));
+  return Make(std::move(p), std::move(booster), k, ctx.uid);
 }
 
 Result<std::unique_ptr<BoundTransform>> GBDTClassificationModel::Bind(const Schema& in) const {
@@ -409,13 +436,12 @@ Result<std::shared_ptr<const GBDTRegressionModel>> GBDTRegressionModel::Make(Par
 }
 
 Status GBDTRegressionModel::SaveContents(const std::string& dir) const {
-  return SaveBooster(*booster_, dir, Json::MakeObject());
+  return SaveBooster(RegressionState(), *booster_, 0, dir);
 }
 
 Result<std::shared_ptr<const GBDTRegressionModel>> GBDTRegressionModel::Load(const LoadContext& ctx) {
   EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
-  Json info;
-  EMBER_ASSIGN_OR_RETURN(auto booster, LoadBooster(ctx, &info));
+  EMBER_ASSIGN_OR_RETURN(auto booster, LoadBooster(RegressionState(), ctx));
   return Make(std::move(p), std::move(booster), ctx.uid);
 }
 
@@ -436,13 +462,12 @@ Result<std::shared_ptr<const GBDTRankerModel>> GBDTRankerModel::Make(Params p, s
 }
 
 Status GBDTRankerModel::SaveContents(const std::string& dir) const {
-  return SaveBooster(*booster_, dir, Json::MakeObject());
+  return SaveBooster(RankerState(), *booster_, 0, dir);
 }
 
 Result<std::shared_ptr<const GBDTRankerModel>> GBDTRankerModel::Load(const LoadContext& ctx) {
   EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
-  Json info;
-  EMBER_ASSIGN_OR_RETURN(auto booster, LoadBooster(ctx, &info));
+  EMBER_ASSIGN_OR_RETURN(auto booster, LoadBooster(RankerState(), ctx));
   return Make(std::move(p), std::move(booster), ctx.uid);
 }
 

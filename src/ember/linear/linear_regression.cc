@@ -1,3 +1,4 @@
+#include "ember/pipeline/learned_state.h"
 #include "ember/linear/linear_regression.h"
 
 #include <cmath>
@@ -96,21 +97,30 @@ Result<std::shared_ptr<const LinearRegressionModel>> LinearRegressionModel::Make
       new LinearRegressionModel(std::move(p), std::move(coef), icpt, std::move(uid)));
 }
 
+namespace {
+
+// LinearRegressionModel's learned state (format version 1).
+struct LinearState {
+  std::vector<double> coefficients;
+  double intercept = 0;
+  static const StateSpec<LinearState>& Spec() {
+    static const auto* spec = &(*new StateSpec<LinearState>("LinearRegressionModel", "model.json", 1))
+                                   .Field("coefficients", &LinearState::coefficients)
+                                   .Field("intercept", &LinearState::intercept);
+    return *spec;
+  }
+};
+
+}  // namespace
+
 Status LinearRegressionModel::SaveContents(const std::string& dir) const {
-  Json d = Json::MakeObject();
-  d.Set("coefficients", NumbersToJson(coefficients_));
-  d.Set("intercept", intercept_);
-  return WriteStageData(dir, "model.json", d);
+  return LinearState::Spec().Save({coefficients_, intercept_}, dir);
 }
 
 Result<std::shared_ptr<const LinearRegressionModel>> LinearRegressionModel::Load(const LoadContext& ctx) {
   EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
-  const std::string path = ctx.dir + "/data/model.json";
-  EMBER_ASSIGN_OR_RETURN(Json d, ReadStageData(ctx, "model.json"));
-  EMBER_ASSIGN_OR_RETURN(std::vector<double> coef, NumbersAt(d, "coefficients", path));
-  const Json* icpt = d.Find("intercept");
-  if (icpt == nullptr || !icpt->is_number()) return DataLoss(path + ": missing number \"intercept\"");
-  return Make(std::move(p), std::move(coef), icpt->as_double(), ctx.uid);
+  EMBER_ASSIGN_OR_RETURN(LinearState s, LinearState::Spec().Load(ctx));
+  return Make(std::move(p), std::move(s.coefficients), s.intercept, ctx.uid);
 }
 
 Result<std::unique_ptr<BoundTransform>> LinearRegressionModel::Bind(const Schema& in) const {

@@ -1,3 +1,4 @@
+#include "ember/pipeline/learned_state.h"
 #include "ember/pipeline/row_lowering.h"
 #include "ember/linear/logistic_regression.h"
 
@@ -220,28 +221,36 @@ Result<std::shared_ptr<const LogisticRegressionModel>> LogisticRegressionModel::
       new LogisticRegressionModel(std::move(p), k, d, std::move(coef), std::move(icpt), std::move(uid)));
 }
 
+namespace {
+
+// LogisticRegressionModel's learned state (format version 1): coefficients row-major (one
+// row for binary, one per class for multinomial), intercepts one per row.
+struct LogisticState {
+  int32_t num_classes = 2;
+  int64_t num_features = 0;
+  std::vector<double> coefficients, intercepts;
+  static const StateSpec<LogisticState>& Spec() {
+    static const auto* spec = &(*new StateSpec<LogisticState>("LogisticRegressionModel", "model.json", 1))
+                                   .Field("numClasses", &LogisticState::num_classes, InRange<int32_t>(2, 1000000))
+                                   .Field("numFeatures", &LogisticState::num_features,
+                                          InRange<int64_t>(0, int64_t{1} << 31))
+                                   .Field("coefficients", &LogisticState::coefficients)
+                                   .Field("intercepts", &LogisticState::intercepts);
+    return *spec;
+  }
+};
+
+}  // namespace
+
 Status LogisticRegressionModel::SaveContents(const std::string& dir) const {
-  Json d = Json::MakeObject();
-  d.Set("numClasses", num_classes_);
-  d.Set("numFeatures", num_features_);
-  d.Set("coefficients", NumbersToJson(coefficients_));
-  d.Set("intercepts", NumbersToJson(intercepts_));
-  return WriteStageData(dir, "model.json", d);
+  return LogisticState::Spec().Save({num_classes_, num_features_, coefficients_, intercepts_}, dir);
 }
 
 Result<std::shared_ptr<const LogisticRegressionModel>> LogisticRegressionModel::Load(const LoadContext& ctx) {
   EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
-  const std::string path = ctx.dir + "/data/model.json";
-  EMBER_ASSIGN_OR_RETURN(Json d, ReadStageData(ctx, "model.json"));
-  const Json* k = d.Find("numClasses");
-  const Json* n = d.Find("numFeatures");
-  if (!k || !k->is_int() || !n || !n->is_int() || k->as_int() > 1000000 || n->as_int() > (int64_t{1} << 31)) {
-    return DataLoss(path + ": missing or invalid numClasses / numFeatures");
-  }
-  EMBER_ASSIGN_OR_RETURN(std::vector<double> coef, NumbersAt(d, "coefficients", path));
-  EMBER_ASSIGN_OR_RETURN(std::vector<double> icpt, NumbersAt(d, "intercepts", path));
-  auto m = Make(std::move(p), static_cast<int>(k->as_int()), n->as_int(), std::move(coef), std::move(icpt), ctx.uid);
-  if (!m.ok()) return m.status().WithContext(path);
+  EMBER_ASSIGN_OR_RETURN(LogisticState s, LogisticState::Spec().Load(ctx));
+  auto m = Make(std::move(p), s.num_classes, s.num_features, std::move(s.coefficients), std::move(s.intercepts), ctx.uid);
+  if (!m.ok()) return m.status().WithContext(ctx.dir + "/data/model.json");
   return m;
 }
 

@@ -184,38 +184,6 @@ Result<std::shared_ptr<const Transformer>> LoadTransformer(const std::string& di
   return std::static_pointer_cast<const Transformer>(stage);
 }
 
-Status WriteStageData(const std::string& stage_dir, const std::string& file, const Json& data) {
-  std::error_code ec;
-  fs::create_directories(stage_dir + "/data", ec);
-  if (ec) return IoError("cannot create '" + stage_dir + "/data': " + ec.message());
-  return WriteStringToFile(stage_dir + "/data/" + file, data.Dump() + "\n");
-}
-
-Result<Json> ReadStageData(const LoadContext& ctx, const std::string& file) {
-  const std::string path = ctx.dir + "/data/" + file;
-  Result<std::string> text = ReadFileToString(path);
-  if (!text.ok()) return DataLoss(path + " is missing or unreadable: " + text.status().message());
-  Result<Json> data = Json::Parse(*text);
-  if (!data.ok()) return DataLoss(path + ": " + data.status().message());
-  if (!data->is_object()) return DataLoss(path + ": expected a JSON object");
-  return data;
-}
-
-Json NumbersToJson(const std::vector<double>& values) {
-  Json::Array a(values.begin(), values.end());
-  return Json(std::move(a));
-}
-
-Result<std::vector<double>> NumbersAt(const Json& data, const std::string& key, const std::string& where) {
-  const Json* arr = data.Find(key);
-  if (arr == nullptr || !arr->is_array()) return DataLoss(where + ": missing array \"" + key + "\"");
-  std::vector<double> out;
-  for (const Json& v : arr->as_array()) {
-    if (!v.is_number()) return DataLoss(where + ": \"" + key + "\" must hold numbers");
-    out.push_back(v.as_double());
-  }
-  return out;
-}
 
 Result<std::shared_ptr<const Stage>> StageFromSpec(const Json& spec, const StageRegistry& registry) {
   if (!spec.is_object()) return InvalidArgument("a stage spec must be a JSON object, got " + spec.Dump());

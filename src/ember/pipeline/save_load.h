@@ -57,15 +57,8 @@ struct StageMetadata {
 // `where` names the file in errors.
 Result<StageMetadata> ParseStageMetadata(std::string_view text, const std::string& where);
 
-// Writes `data` as DIR/data/<file> (creating data/): the learned state of a fitted model.
-Status WriteStageData(const std::string& stage_dir, const std::string& file, const Json& data);
-// Reads DIR/data/<file> of the stage being loaded as a JSON object; DataLoss naming the
-// file if it is missing, not JSON, or not an object.
-Result<Json> ReadStageData(const LoadContext& ctx, const std::string& file);
-// `values` as a JSON array, for WriteStageData.
-Json NumbersToJson(const std::vector<double>& values);
-// The numbers of array `key` of `data`; DataLoss naming `where` and the key otherwise.
-Result<std::vector<double>> NumbersAt(const Json& data, const std::string& key, const std::string& where);
+// A fitted model's learned state (DIR/data/) is declared with StateSpec
+// (pipeline/learned_state.h), which writes, checks and versions it.
 
 // Builds a stage from a JSON spec object {"type": ..., "uid"?: ..., "params": {...}} with no
 // saved data (what `ember fit` reads). Fitted models cannot be built this way.

@@ -1,3 +1,4 @@
+#include "ember/pipeline/learned_state.h"
 #include "ember/stages/imputer.h"
 
 #include <algorithm>
@@ -286,21 +287,27 @@ Result<std::shared_ptr<const ImputerModel>> ImputerModel::Make(Params p, std::ve
   return std::shared_ptr<const ImputerModel>(new ImputerModel(std::move(p), std::move(fill), std::move(uid)));
 }
 
-Status ImputerModel::SaveContents(const std::string& dir) const {
-  Json d = Json::MakeObject();
-  d.Set("fill", Json(Json::Array(fill_.begin(), fill_.end())));
-  return WriteStageData(dir, "model.json", d);
-}
+namespace {
+
+// ImputerModel's learned state (format version 1): the value each output is filled with.
+struct ImputerState {
+  std::vector<Json> fill;
+  static const StateSpec<ImputerState>& Spec() {
+    static const auto* spec =
+        &(*new StateSpec<ImputerState>("ImputerModel", "model.json", 1)).Field("fill", &ImputerState::fill);
+    return *spec;
+  }
+};
+
+}  // namespace
+
+Status ImputerModel::SaveContents(const std::string& dir) const { return ImputerState::Spec().Save({fill_}, dir); }
 
 Result<std::shared_ptr<const ImputerModel>> ImputerModel::Load(const LoadContext& ctx) {
   EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
-  const std::string path = ctx.dir + "/data/model.json";
-  EMBER_ASSIGN_OR_RETURN(Json d, ReadStageData(ctx, "model.json"));
-  const Json* arr = d.Find("fill");
-  if (arr == nullptr || !arr->is_array()) return DataLoss(path + ": expected {\"fill\": [...]}");
-  std::vector<Json> fill(arr->as_array().begin(), arr->as_array().end());
-  Result<std::shared_ptr<const ImputerModel>> m = Make(std::move(p), std::move(fill), ctx.uid);
-  if (!m.ok()) return m.status().WithContext(path);
+  EMBER_ASSIGN_OR_RETURN(ImputerState s, ImputerState::Spec().Load(ctx));
+  Result<std::shared_ptr<const ImputerModel>> m = Make(std::move(p), std::move(s.fill), ctx.uid);
+  if (!m.ok()) return m.status().WithContext(ctx.dir + "/data/model.json");
   return m;
 }
 

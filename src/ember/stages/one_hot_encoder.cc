@@ -1,3 +1,4 @@
+#include "ember/pipeline/learned_state.h"
 #include "ember/pipeline/row_lowering.h"
 #include "ember/stages/one_hot_encoder.h"
 
@@ -119,26 +120,27 @@ Result<std::shared_ptr<const OneHotEncoderModel>> OneHotEncoderModel::Make(Param
   return std::shared_ptr<const OneHotEncoderModel>(new OneHotEncoderModel(std::move(p), std::move(sizes), std::move(uid)));
 }
 
-Status OneHotEncoderModel::SaveContents(const std::string& dir) const {
-  Json::Array sizes(sizes_.begin(), sizes_.end());
-  Json d = Json::MakeObject();
-  d.Set("categorySizes", Json(std::move(sizes)));
-  return WriteStageData(dir, "model.json", d);
-}
+namespace {
+
+// OneHotEncoderModel's learned state (format version 1): each input's category count.
+struct OneHotState {
+  std::vector<int64_t> sizes;
+  static const StateSpec<OneHotState>& Spec() {
+    static const auto* spec = &(*new StateSpec<OneHotState>("OneHotEncoderModel", "model.json", 1))
+                                   .Field("categorySizes", &OneHotState::sizes, Each(AtLeast<int64_t>(0)));
+    return *spec;
+  }
+};
+
+}  // namespace
+
+Status OneHotEncoderModel::SaveContents(const std::string& dir) const { return OneHotState::Spec().Save({sizes_}, dir); }
 
 Result<std::shared_ptr<const OneHotEncoderModel>> OneHotEncoderModel::Load(const LoadContext& ctx) {
   EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
-  const std::string path = ctx.dir + "/data/model.json";
-  EMBER_ASSIGN_OR_RETURN(Json d, ReadStageData(ctx, "model.json"));
-  const Json* arr = d.Find("categorySizes");
-  if (arr == nullptr || !arr->is_array()) return DataLoss(path + ": expected {\"categorySizes\": [...]}");
-  std::vector<int64_t> sizes;
-  for (const Json& s : arr->as_array()) {
-    if (!s.is_int()) return DataLoss(path + ": category sizes must be integers");
-    sizes.push_back(s.as_int());
-  }
-  Result<std::shared_ptr<const OneHotEncoderModel>> m = Make(std::move(p), std::move(sizes), ctx.uid);
-  if (!m.ok()) return m.status().WithContext(path);
+  EMBER_ASSIGN_OR_RETURN(OneHotState s, OneHotState::Spec().Load(ctx));
+  Result<std::shared_ptr<const OneHotEncoderModel>> m = Make(std::move(p), std::move(s.sizes), ctx.uid);
+  if (!m.ok()) return m.status().WithContext(ctx.dir + "/data/model.json");
   return m;
 }
 

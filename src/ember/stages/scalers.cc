@@ -1,3 +1,4 @@
+#include "ember/pipeline/learned_state.h"
 #include "ember/pipeline/row_lowering.h"
 #include "ember/stages/scalers.h"
 
@@ -200,24 +201,32 @@ Result<std::shared_ptr<const ScalerModel>> ScalerModel::Make(Params p, std::vect
       new ScalerModel(std::move(p), std::move(shift), std::move(scale), std::move(offset), std::move(uid)));
 }
 
+namespace {
+
+// ScalerModel's learned state (format version 1).
+struct ScalerState {
+  std::vector<double> shift, scale, offset;
+  static const StateSpec<ScalerState>& Spec() {
+    static const auto* spec = &(*new StateSpec<ScalerState>("ScalerModel", "model.json", 1))
+                                   .Field("shift", &ScalerState::shift)
+                                   .Field("scale", &ScalerState::scale)
+                                   .Field("offset", &ScalerState::offset);
+    return *spec;
+  }
+};
+
+}  // namespace
+
 Status ScalerModel::SaveContents(const std::string& dir) const {
-  Json d = Json::MakeObject();
-  d.Set("shift", NumbersToJson(shift_));
-  d.Set("scale", NumbersToJson(scale_));
-  d.Set("offset", NumbersToJson(offset_));
-  return WriteStageData(dir, "model.json", d);
+  return ScalerState::Spec().Save({shift_, scale_, offset_}, dir);
 }
 
 Result<std::shared_ptr<const ScalerModel>> ScalerModel::Load(const LoadContext& ctx) {
   EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
-  const std::string path = ctx.dir + "/data/model.json";
-  EMBER_ASSIGN_OR_RETURN(Json d, ReadStageData(ctx, "model.json"));
-  EMBER_ASSIGN_OR_RETURN(std::vector<double> shift, NumbersAt(d, "shift", path));
-  EMBER_ASSIGN_OR_RETURN(std::vector<double> scale, NumbersAt(d, "scale", path));
-  EMBER_ASSIGN_OR_RETURN(std::vector<double> offset, NumbersAt(d, "offset", path));
+  EMBER_ASSIGN_OR_RETURN(ScalerState s, ScalerState::Spec().Load(ctx));
   Result<std::shared_ptr<const ScalerModel>> m =
-      Make(std::move(p), std::move(shift), std::move(scale), std::move(offset), ctx.uid);
-  if (!m.ok()) return m.status().WithContext(path);
+      Make(std::move(p), std::move(s.shift), std::move(s.scale), std::move(s.offset), ctx.uid);
+  if (!m.ok()) return m.status().WithContext(ctx.dir + "/data/model.json");
   return m;
 }
 

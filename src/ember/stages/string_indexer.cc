@@ -1,3 +1,4 @@
+#include "ember/pipeline/learned_state.h"
 #include "ember/pipeline/row_lowering.h"
 #include "ember/stages/string_indexer.h"
 
@@ -235,35 +236,30 @@ Result<std::shared_ptr<const StringIndexerModel>> StringIndexerModel::Make(
   return std::shared_ptr<const StringIndexerModel>(new StringIndexerModel(std::move(p), std::move(labels), std::move(uid)));
 }
 
-Status StringIndexerModel::SaveContents(const std::string& dir) const {
-  Json all = Json::MakeArray();
-  for (const auto& ls : labels_) {
-    Json a = Json::MakeArray();
-    for (const auto& l : ls) a.Append(l);
-    all.Append(std::move(a));
+namespace {
+
+// StringIndexerModel's learned state (format version 1): the labels of each input column,
+// most frequent first (index order).
+struct IndexerState {
+  std::vector<std::vector<std::string>> labels;
+  static const StateSpec<IndexerState>& Spec() {
+    static const auto* spec = &(*new StateSpec<IndexerState>("StringIndexerModel", "labels.json", 1))
+                                   .Field("labelsArray", &IndexerState::labels);
+    return *spec;
   }
-  Json d = Json::MakeObject();
-  d.Set("labelsArray", std::move(all));
-  return WriteStageData(dir, "labels.json", d);
+};
+
+}  // namespace
+
+Status StringIndexerModel::SaveContents(const std::string& dir) const {
+  return IndexerState::Spec().Save({labels_}, dir);
 }
 
 Result<std::shared_ptr<const StringIndexerModel>> StringIndexerModel::Load(const LoadContext& ctx) {
   EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
-  const std::string path = ctx.dir + "/data/labels.json";
-  EMBER_ASSIGN_OR_RETURN(Json d, ReadStageData(ctx, "labels.json"));
-  const Json* arr = d.Find("labelsArray");
-  if (arr == nullptr || !arr->is_array()) return DataLoss(path + ": expected {\"labelsArray\": [[...], ...]}");
-  std::vector<std::vector<std::string>> labels;
-  for (const Json& ls : arr->as_array()) {
-    if (!ls.is_array()) return DataLoss(path + ": each label list must be an array of strings");
-    labels.emplace_back();
-    for (const Json& l : ls.as_array()) {
-      if (!l.is_string()) return DataLoss(path + ": labels must be strings");
-      labels.back().push_back(l.as_string());
-    }
-  }
-  Result<std::shared_ptr<const StringIndexerModel>> m = Make(std::move(p), std::move(labels), ctx.uid);
-  if (!m.ok()) return m.status().WithContext(path);
+  EMBER_ASSIGN_OR_RETURN(IndexerState s, IndexerState::Spec().Load(ctx));
+  Result<std::shared_ptr<const StringIndexerModel>> m = Make(std::move(p), std::move(s.labels), ctx.uid);
+  if (!m.ok()) return m.status().WithContext(ctx.dir + "/data/labels.json");
   return m;
 }
 

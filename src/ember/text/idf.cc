@@ -1,3 +1,4 @@
+#include "ember/pipeline/learned_state.h"
 #include "ember/text/idf.h"
 
 #include <cmath>
@@ -84,42 +85,50 @@ Result<std::shared_ptr<const IDFModel>> IDFModel::Make(Params p, int64_t num_doc
       new IDFModel(std::move(p), num_docs, std::move(doc_freq), std::move(idf), std::move(uid)));
 }
 
+namespace {
+
+// IDFModel's learned state (format version 1): the document count and the document
+// frequencies, sparse (most hashed slots are never seen; slots and counts are exact as
+// doubles, far below 2^53).
+struct IdfState {
+  int64_t num_docs = 0;
+  int64_t size = 0;
+  std::vector<double> indices, values;
+  static const StateSpec<IdfState>& Spec() {
+    static const auto* spec = &(*new StateSpec<IdfState>("IDFModel", "model.json", 1))
+                                   .Field("numDocs", &IdfState::num_docs, AtLeast<int64_t>(0))
+                                   .Field("size", &IdfState::size, InRange<int64_t>(0, INT32_MAX))
+                                   .Field("docFreqIndices", &IdfState::indices)
+                                   .Field("docFreqValues", &IdfState::values);
+    return *spec;
+  }
+};
+
+}  // namespace
+
 Status IDFModel::SaveContents(const std::string& dir) const {
-  // Document frequencies, sparse (most hashed slots are never seen).
-  std::vector<double> idx, val;  // exact as doubles: slots and counts are far below 2^53
+  IdfState s{.num_docs = num_docs_, .size = static_cast<int64_t>(doc_freq_.size())};
   for (size_t k = 0; k < doc_freq_.size(); ++k) {
     if (doc_freq_[k] == 0) continue;
-    idx.push_back(static_cast<double>(k));
-    val.push_back(static_cast<double>(doc_freq_[k]));
+    s.indices.push_back(static_cast<double>(k));
+    s.values.push_back(static_cast<double>(doc_freq_[k]));
   }
-  Json d = Json::MakeObject();
-  d.Set("numDocs", Json(num_docs_));
-  d.Set("size", Json(static_cast<int64_t>(doc_freq_.size())));
-  d.Set("docFreqIndices", NumbersToJson(idx));
-  d.Set("docFreqValues", NumbersToJson(val));
-  return WriteStageData(dir, "model.json", d);
+  return IdfState::Spec().Save(s, dir);
 }
 
 Result<std::shared_ptr<const IDFModel>> IDFModel::Load(const LoadContext& ctx) {
   EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
   const std::string path = ctx.dir + "/data/model.json";
-  EMBER_ASSIGN_OR_RETURN(Json d, ReadStageData(ctx, "model.json"));
-  const Json* docs = d.Find("numDocs");
-  const Json* size = d.Find("size");
-  if (!docs || !docs->is_int() || !size || !size->is_int() || size->as_int() < 0 || size->as_int() > INT32_MAX) {
-    return DataLoss(path + ": expected integer numDocs and size");
-  }
-  EMBER_ASSIGN_OR_RETURN(std::vector<double> idx, NumbersAt(d, "docFreqIndices", path));
-  EMBER_ASSIGN_OR_RETURN(std::vector<double> val, NumbersAt(d, "docFreqValues", path));
-  if (idx.size() != val.size()) return DataLoss(path + ": docFreqIndices and docFreqValues differ in length");
-  std::vector<int64_t> df(static_cast<size_t>(size->as_int()), 0);
-  for (size_t k = 0; k < idx.size(); ++k) {
-    if (!(idx[k] >= 0 && idx[k] < static_cast<double>(df.size()))) {
-      return DataLoss(path + ": slot " + std::to_string(idx[k]) + " is outside the vector");
+  EMBER_ASSIGN_OR_RETURN(IdfState s, IdfState::Spec().Load(ctx));
+  if (s.indices.size() != s.values.size()) return DataLoss(path + ": docFreqIndices and docFreqValues differ in length");
+  std::vector<int64_t> df(static_cast<size_t>(s.size), 0);
+  for (size_t k = 0; k < s.indices.size(); ++k) {
+    if (!(s.indices[k] >= 0 && s.indices[k] < static_cast<double>(df.size()))) {
+      return DataLoss(path + ": slot " + std::to_string(s.indices[k]) + " is outside the vector");
     }
-    df[static_cast<size_t>(idx[k])] = static_cast<int64_t>(val[k]);
+    df[static_cast<size_t>(s.indices[k])] = static_cast<int64_t>(s.values[k]);
   }
-  Result<std::shared_ptr<const IDFModel>> m = Make(std::move(p), docs->as_int(), std::move(df), ctx.uid);
+  Result<std::shared_ptr<const IDFModel>> m = Make(std::move(p), s.num_docs, std::move(df), ctx.uid);
   if (!m.ok()) return m.status().WithContext(path);
   return m;
 }
