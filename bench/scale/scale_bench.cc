@@ -17,7 +17,7 @@
 
 #include "ember/core/batch_codec.h"
 #include "ember/core/builder.h"
-#include "ember/dist/frame_ops.h"
+#include "ember/frame/frame_ops.h"
 #include "ember/exec/allocator.h"
 #include "ember/mpi/mpi_communicator.h"
 
@@ -115,7 +115,7 @@ int Shuffle(int64_t rows, int iterations, bool varied) {
   for (int i = 0; i < iterations; ++i) {
     if (!comm.Barrier(ember::Deadline::In(std::chrono::minutes(5))).ok()) return 1;
     const auto t0 = std::chrono::steady_clock::now();
-    auto out = ember::dist::RepartitionByHash(frame, {"id"}, ctx);
+    auto out = ember::frame::RepartitionByHash(frame, {"id"}, ctx);
     if (!out.ok()) {
       std::fprintf(stderr, "%s\n", out.status().ToString().c_str());
       return ember::MpiCommunicator::Finish(1);

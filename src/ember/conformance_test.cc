@@ -18,6 +18,7 @@
 #if EMBER_WITH_HTTP
 #include "ember/http/http_stages.h"
 #endif
+#include "ember/frame/frame_stages.h"
 #include "ember/linear/linear_regression.h"
 #include "ember/linear/logistic_regression.h"
 #include "ember/pipeline/pipeline.h"
@@ -179,6 +180,19 @@ std::map<std::string, ConformanceCase> Cases() {
        NoUrlFrame,
        {{"inputCols", Json::MakeArray()}, {"miniBatchSize", Json(-1)}, {"outputType", Json("struct<")}}},
 #endif  // EMBER_WITH_HTTP
+      {"GroupBy", Maker<GroupBy>({.keys = {"name"}, .aggregations = {"count(*) AS n", "mean(x) AS mx", "collect(id)"}}),
+       testing::MixedFrame,
+       {{"keys", Json::MakeArray()}, {"aggregations", Json("count(*)")}, {"aggregations", *Json::Parse(R"j(["median(x)"])j")}}},
+      {"Distinct", Maker<Distinct>({.cols = {"name", "flag"}}), testing::MixedFrame, {{"cols", Json(3)}}},
+      {"Sort", Maker<Sort>({.key = "x", .ascending = false}), testing::MixedFrame,
+       {{"key", Json("")}, {"ascending", Json("yes")}}},
+      {"Join",
+       [] {
+         const std::string path = testing::NewTempDir("join_right") + "/names.csv";
+         EXPECT_TRUE(WriteStringToFile(path, "name,score\nn0,1.5\nn1,-2\nn7,3\n").ok());
+         return StagePtr(*Join::Make({.right_path = path, .keys = {"name"}, .join_type = frame::JoinType::kLeft}));
+       },
+       testing::MixedFrame, {{"rightPath", Json("")}, {"joinType", Json("outer")}, {"broadcastMaxRows", Json(-1)}}},
       {"RenameColumn", Maker<RenameColumn>({.input_col = "x", .output_col = "y"}),
        testing::MixedFrame, {{"inputCol", Json("")}, {"outputCol", Json(1)}}},
       {"Repartition", Maker<Repartition>({.n = 2}), testing::MixedFrame,

@@ -15,7 +15,7 @@
 #include "ember/pipeline/save_load.h"
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
-#include "ember/dist/frame_ops.h"
+#include "ember/frame/frame_ops.h"
 #if EMBER_WITH_GBDT
 #include "ember/gbdt/gbdt.h"
 #endif
@@ -192,7 +192,7 @@ Status Transform(const CliContext& c, const std::string& model_dir, const std::s
         << Fixed(secs > 0 ? result.num_rows() / secs : 0, 0) << " rows/s; "
         << (fusion.scoring.empty() ? "stages" : fusion.scoring) << ")\n";
   if (gather && c.exec.comm && c.exec.comm->size() > 1) {
-    EMBER_ASSIGN_OR_RETURN(DataFrame all, dist::CollectToRank(result, 0, c.exec));
+    EMBER_ASSIGN_OR_RETURN(DataFrame all, frame::CollectToRank(result, 0, c.exec));
     if (c.exec.comm->rank() != 0) return Status::OK();
     ExecContext one_rank = c.exec;
     one_rank.comm = nullptr;

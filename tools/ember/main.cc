@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "ember/base/version.h"
 #include "ember/exec/allocator.h"
 #if EMBER_WITH_MPI
 #include "ember/mpi/mpi_communicator.h"
@@ -25,6 +26,7 @@ class NullBuffer : public std::streambuf {
 
 int main(int argc, char** argv) {
   CLI::App app{"Ember: machine-learning pipelines over DataFrames, natively."};
+  app.set_version_flag("--version", std::string("ember ") + ember::EmberVersion());
   app.require_subcommand(1);
   int threads = 0;
   app.add_option("--threads", threads, "worker threads (default: one per core)");

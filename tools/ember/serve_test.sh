@@ -21,6 +21,8 @@ cat > "$DIR/spec.json" <<'JSON'
   {"type": "VectorAssembler", "params": {"inputCols": ["x", "cv"], "outputCol": "features"}},
   {"type": "LogisticRegression", "params": {"regParam": 0.01}}]}
 JSON
+VERSION=$("$EMBER" --version)
+[[ $VERSION =~ ^ember\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || { echo "ember --version printed '$VERSION'"; exit 1; }
 "$EMBER" fit "$DIR/spec.json" --data "$DIR/train.csv" --out "$DIR/model" >/dev/null 2>&1
 "$EMBER" --threads 1 serve "$DIR/model" --port 0 >"$DIR/out" 2>"$DIR/log" &
 PID=$!

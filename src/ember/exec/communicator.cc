@@ -10,6 +10,24 @@
 
 namespace ember {
 
+Status Communicator::Send(int dest, int tag, Bytes data, Deadline deadline) {
+  return FailedPrecondition("this communicator has no point-to-point messages");
+}
+
+Result<Bytes> Communicator::Recv(int source, int tag, Deadline deadline) {
+  return FailedPrecondition("this communicator has no point-to-point messages");
+}
+
+// The checks every Send and Recv share: a rank of the job and a tag >= 0.
+Status CheckPeer(const Communicator& comm, int peer, int tag, const char* op) {
+  if (peer < 0 || peer >= comm.size()) {
+    return InvalidArgument(std::string(op) + " on rank " + std::to_string(comm.rank()) + ": rank " +
+                           std::to_string(peer) + " is not in the job of " + std::to_string(comm.size()));
+  }
+  if (tag < 0) return InvalidArgument(std::string(op) + ": tag " + std::to_string(tag) + " is negative");
+  return Status::OK();
+}
+
 namespace {
 
 template <typename T>

@@ -56,7 +56,20 @@ class Communicator {
   // On root: every rank's bytes indexed by rank; elsewhere an empty vector.
   virtual Result<std::vector<Bytes>> Gather(Bytes mine, int root, Deadline deadline) = 0;
   virtual Status Barrier(Deadline deadline) = 0;
+
+  // Point to point, beside the collectives (a routed reply, streaming state): only the two
+  // ranks take part. Send hands `data` to rank `dest` under `tag` (>= 0) and returns without
+  // waiting for a matching Recv (the bytes are buffered); Recv returns the next message
+  // from rank `source` with `tag`, in the order that rank sent them, or DeadlineExceeded
+  // naming the rank and tag when none arrives in time. Sending to oneself works. The
+  // defaults say the communicator has no point-to-point messages.
+  virtual Status Send(int dest, int tag, Bytes data, Deadline deadline);
+  virtual Result<Bytes> Recv(int source, int tag, Deadline deadline);
 };
+
+// InvalidArgument unless `peer` is a rank of `comm`'s job and `tag` >= 0 (for the
+// implementations of Send and Recv; `op` names the call).
+Status CheckPeer(const Communicator& comm, int peer, int tag, const char* op);
 
 // A Communicator whose every collective is one all-to-all exchange (LocalCommunicator's
 // groups, MpiCommunicator): subclasses move the bytes, this class builds the collectives on

@@ -4,6 +4,8 @@
 
 #include <thread>
 
+#include "ember/base/status_macros.h"
+
 namespace ember {
 namespace {
 
@@ -98,6 +100,44 @@ TEST(CommunicatorTest, MissingRankTimesOutNamingIt) {
   EXPECT_EQ(st[0].code(), StatusCode::kDeadlineExceeded);
   EXPECT_NE(st[0].message().find("rank(s) 2 did not arrive"), std::string::npos) << st[0];
   EXPECT_EQ(st[1].code(), StatusCode::kDeadlineExceeded);
+}
+
+// Point to point: a ring of Sends (small and 8 MB) before any Recv cannot deadlock,
+// messages of one tag arrive in order and tags do not mix, a rank can send to itself, and
+// a Recv with nothing to receive names the rank and tag when its deadline passes.
+Status PointToPoint(Communicator& c) {
+  const int n = c.size(), me = c.rank();
+  const int next = (me + 1) % n, prev = (me + n - 1) % n;
+  const Deadline d = Deadline::In(std::chrono::seconds(60));
+  const Bytes big(8 << 20, static_cast<char>('a' + me));
+  EMBER_RETURN_IF_ERROR(c.Send(next, 7, "first from " + std::to_string(me), d));
+  EMBER_RETURN_IF_ERROR(c.Send(next, 3, big, d));
+  EMBER_RETURN_IF_ERROR(c.Send(next, 7, "second from " + std::to_string(me), d));
+  EMBER_RETURN_IF_ERROR(c.Send(me, 1, "self", d));
+  auto expect = [](const Result<Bytes>& got, const Bytes& want, const char* what) -> Status {
+    if (!got.ok()) return got.status().WithContext(what);
+    if (*got != want) return Internal(std::string(what) + ": got " + got->substr(0, 40));
+    return Status::OK();
+  };
+  EMBER_RETURN_IF_ERROR(expect(c.Recv(prev, 7, d), "first from " + std::to_string(prev), "tag 7 first"));
+  EMBER_RETURN_IF_ERROR(expect(c.Recv(prev, 3, d), Bytes(8 << 20, static_cast<char>('a' + prev)), "tag 3"));
+  EMBER_RETURN_IF_ERROR(expect(c.Recv(prev, 7, d), "second from " + std::to_string(prev), "tag 7 second"));
+  EMBER_RETURN_IF_ERROR(expect(c.Recv(me, 1, d), "self", "self"));
+  Result<Bytes> none = c.Recv(prev, 99, Deadline::In(std::chrono::milliseconds(100)));
+  if (none.status().code() != StatusCode::kDeadlineExceeded ||
+      none.status().message().find("no message from rank " + std::to_string(prev)) == std::string::npos ||
+      none.status().message().find("tag 99") == std::string::npos) {
+    return Internal("an empty Recv said: " + none.status().ToString());
+  }
+  if (c.Send(n, 0, "x", d).ok() || c.Recv(0, -1, d).ok()) return Internal("a bad rank or tag was accepted");
+  return c.Barrier(d);  // everything arrived before any rank leaves
+}
+
+TEST(CommunicatorTest, PointToPointMessagesOnThreadRanks) {
+  for (int ranks : {1, 2, 3}) {
+    auto st = RunRanks(ranks, PointToPoint);
+    for (int r = 0; r < ranks; ++r) EXPECT_TRUE(st[r].ok()) << ranks << " ranks, rank " << r << ": " << st[r];
+  }
 }
 
 TEST(CommunicatorTest, MismatchedCollectivesAreReported) {

@@ -1,7 +1,10 @@
 // In-memory communicator: every collective is one all-to-all exchange through a shared hub.
 #include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <map>
 #include <mutex>
+#include <tuple>
 
 #include "ember/base/status_macros.h"
 #include "ember/exec/communicator.h"
@@ -88,11 +91,52 @@ class Hub {
   Status broken_;
 };
 
+// Point-to-point messages of one group: a queue per (sender, receiver, tag).
+class Mailboxes {
+ public:
+  void Put(int from, int to, int tag, Bytes data) {
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      boxes_[{from, to, tag}].push_back(std::move(data));
+    }
+    cv_.notify_all();
+  }
+  Result<Bytes> Take(int from, int to, int tag, Deadline deadline) {
+    std::unique_lock<std::mutex> lk(mu_);
+    auto& box = boxes_[{from, to, tag}];
+    auto ready = [&] { return !box.empty(); };
+    if (deadline.is_infinite()) {
+      cv_.wait(lk, ready);
+    } else if (!cv_.wait_until(lk, deadline.when(), ready)) {
+      return DeadlineExceeded("Recv on rank " + std::to_string(to) + ": no message from rank " + std::to_string(from) +
+                              " with tag " + std::to_string(tag) + " before the deadline");
+    }
+    Bytes out = std::move(box.front());
+    box.pop_front();
+    return out;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::tuple<int, int, int>, std::deque<Bytes>> boxes_;
+};
+
 class LocalComm final : public ExchangeCommunicator {
  public:
-  LocalComm(std::shared_ptr<Hub> hub, int rank, int size) : hub_(std::move(hub)), rank_(rank), size_(size) {}
+  LocalComm(std::shared_ptr<Hub> hub, std::shared_ptr<Mailboxes> mail, int rank, int size)
+      : hub_(std::move(hub)), mail_(std::move(mail)), rank_(rank), size_(size) {}
   int rank() const override { return rank_; }
   int size() const override { return size_; }
+  Status Send(int dest, int tag, Bytes data, Deadline) override {
+    EMBER_RETURN_IF_ERROR(CheckPeer(*this, dest, tag, "Send"));
+    mail_->Put(rank_, dest, tag, std::move(data));
+    return Status::OK();
+  }
+  Result<Bytes> Recv(int source, int tag, Deadline deadline) override {
+    EMBER_RETURN_IF_ERROR(CheckPeer(*this, source, tag, "Recv"));
+    return mail_->Take(source, rank_, tag, deadline);
+  }
 
  protected:
   Result<std::vector<Bytes>> Exchange(const std::string& op, std::vector<Bytes> out, Deadline d) override {
@@ -101,19 +145,21 @@ class LocalComm final : public ExchangeCommunicator {
 
  private:
   std::shared_ptr<Hub> hub_;
+  std::shared_ptr<Mailboxes> mail_;
   int rank_, size_;
 };
 
 }  // namespace
 
 std::unique_ptr<Communicator> LocalCommunicator::Single() {
-  return std::make_unique<LocalComm>(nullptr, 0, 1);
+  return std::make_unique<LocalComm>(nullptr, std::make_shared<Mailboxes>(), 0, 1);
 }
 
 std::vector<std::unique_ptr<Communicator>> LocalCommunicator::MakeGroup(int n) {
   auto hub = std::make_shared<Hub>(n);
+  auto mail = std::make_shared<Mailboxes>();
   std::vector<std::unique_ptr<Communicator>> out;
-  for (int r = 0; r < n; ++r) out.push_back(std::make_unique<LocalComm>(hub, r, n));
+  for (int r = 0; r < n; ++r) out.push_back(std::make_unique<LocalComm>(hub, mail, r, n));
   return out;
 }
 

@@ -13,6 +13,7 @@
 #include <queue>
 #include <random>
 
+#include "ember/base/version.h"
 #include "ember/http/transport.h"
 
 namespace ember::http {
@@ -297,7 +298,7 @@ const std::string* FindHeader(const std::vector<Header>& headers, const std::str
 }  // namespace internal
 
 const std::string& DefaultUserAgent() {
-  static const std::string agent = std::string("ember/") + EMBER_VERSION;
+  static const std::string agent = std::string("ember/") + EmberVersion();
   return agent;
 }
 

@@ -106,10 +106,6 @@ std::string Seconds(std::chrono::steady_clock::duration d) {
 
 }  // namespace
 
-struct MpiCommunicator::Impl {
-  MPI_Comm comm = MPI_COMM_NULL;
-  std::vector<std::string> hosts;  // by rank
-};
 
 namespace {
 
@@ -130,6 +126,13 @@ void Abandon(std::unique_ptr<Abandoned> a) {
 }
 
 }  // namespace
+
+struct MpiCommunicator::Impl {
+  MPI_Comm comm = MPI_COMM_NULL;
+  MPI_Comm p2p = MPI_COMM_NULL;  // point-to-point messages, apart from the collectives' tags
+  std::vector<std::unique_ptr<Abandoned>> pending_sends;  // Isends MPI is not done with
+  std::vector<std::string> hosts;  // by rank
+};
 
 bool MpiCommunicator::LaunchedAsRank() {
   for (const char* var : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"}) {
@@ -209,6 +212,7 @@ Result<std::unique_ptr<MpiCommunicator>> MpiCommunicator::World(const MpiOptions
   finish_timeout_ms = options.timeout.count();
   auto impl = std::make_unique<Impl>();
   EMBER_ASSIGN_OR_RETURN(impl->comm, DuplicateComm(MPI_COMM_WORLD, Deadline::In(options.timeout)));
+  EMBER_ASSIGN_OR_RETURN(impl->p2p, DuplicateComm(MPI_COMM_WORLD, Deadline::In(options.timeout)));
   auto comm = std::unique_ptr<MpiCommunicator>(new MpiCommunicator(std::move(impl), options));
   char name[MPI_MAX_PROCESSOR_NAME] = {};
   int len = 0;
@@ -230,12 +234,86 @@ MpiCommunicator::~MpiCommunicator() {
   int finalized = 0;
   MPI_Finalized(&finalized);
   if (impl_->comm != MPI_COMM_NULL && broken_.ok() && !finalized) MPI_Comm_free(&impl_->comm);
+  if (!finalized) ProgressSends();
+  if (!impl_->pending_sends.empty()) {  // undelivered: MPI may still read their bytes
+    p2p_ok_ = false;
+    for (auto& a : impl_->pending_sends) Abandon(std::move(a));
+  }
+  if (impl_->p2p != MPI_COMM_NULL && p2p_ok_ && !finalized) MPI_Comm_free(&impl_->p2p);
+}
+
+void MpiCommunicator::ProgressSends() {
+  auto& pending = impl_->pending_sends;
+  for (size_t i = 0; i < pending.size();) {
+    int flag = 0;
+    MPI_Test(&pending[i]->requests.requests[0], &flag, MPI_STATUS_IGNORE);
+    if (flag) {
+      pending.erase(pending.begin() + static_cast<std::ptrdiff_t>(i));
+    } else {
+      ++i;
+    }
+  }
+}
+
+Status MpiCommunicator::Send(int dest, int tag, Bytes data, Deadline) {
+  EMBER_RETURN_IF_ERROR(CheckPeer(*this, dest, tag, "Send"));
+  if (data.size() > static_cast<size_t>(INT32_MAX)) {
+    return InvalidArgument("Send: a message of " + std::to_string(data.size()) + " bytes is over MPI's 2 GiB limit");
+  }
+  // Never waits for the receiver: the request and its bytes stay pending until MPI is done
+  // with them (checked at every Send and Recv; a ring of large Sends cannot deadlock).
+  auto a = std::make_unique<Abandoned>();
+  a->out.push_back(std::move(data));
+  MPI_Request req = MPI_REQUEST_NULL;
+  EMBER_RETURN_IF_ERROR(MpiCheck(MPI_Isend(a->out[0].data(), static_cast<int>(a->out[0].size()), MPI_BYTE, dest, tag,
+                                           impl_->p2p, &req),
+                                 "Isend"));
+  a->requests.Add(req, dest);
+  impl_->pending_sends.push_back(std::move(a));
+  ProgressSends();
+  return Status::OK();
+}
+
+Result<Bytes> MpiCommunicator::Recv(int source, int tag, Deadline deadline) {
+  EMBER_RETURN_IF_ERROR(CheckPeer(*this, source, tag, "Recv"));
+  auto late = [&] {
+    return DeadlineExceeded("Recv on rank " + std::to_string(rank_) + ": no message from rank " +
+                            RankList({source}, impl_->hosts) + " with tag " + std::to_string(tag) +
+                            " before the deadline");
+  };
+  MPI_Status status;
+  for (int round = 0;; ++round) {
+    ProgressSends();
+    int flag = 0;
+    EMBER_RETURN_IF_ERROR(MpiCheck(MPI_Iprobe(source, tag, impl_->p2p, &flag, &status), "Iprobe"));
+    if (flag) break;
+    if (deadline.expired()) return late();
+    if (round < 200) {
+      sched_yield();
+    } else {
+      std::this_thread::sleep_for(std::chrono::microseconds(std::min(200, (round - 200) / 10 + 5)));
+    }
+  }
+  int count = 0;
+  MPI_Get_count(&status, MPI_BYTE, &count);
+  auto a = std::make_unique<Abandoned>();
+  a->in.emplace_back(static_cast<size_t>(count), '\0');
+  MPI_Request req = MPI_REQUEST_NULL;
+  EMBER_RETURN_IF_ERROR(MpiCheck(MPI_Irecv(a->in[0].data(), count, MPI_BYTE, source, tag, impl_->p2p, &req), "Irecv"));
+  a->requests.Add(req, source);
+  if (!PollAll(a->requests, deadline).empty()) {  // the rest of a large message never came
+    p2p_ok_ = false;
+    Abandon(std::move(a));
+    return late();
+  }
+  return std::move(a->in[0]);
 }
 
 Result<std::unique_ptr<MpiCommunicator>> MpiCommunicator::Duplicate(const MpiOptions& options) const {
   if (!broken_.ok()) return broken_;
   auto impl = std::make_unique<Impl>();
   EMBER_ASSIGN_OR_RETURN(impl->comm, DuplicateComm(impl_->comm, Deadline::In(options_.timeout)));
+  EMBER_ASSIGN_OR_RETURN(impl->p2p, DuplicateComm(impl_->comm, Deadline::In(options_.timeout)));
   impl->hosts = impl_->hosts;
   auto comm = std::unique_ptr<MpiCommunicator>(new MpiCommunicator(std::move(impl), options));
   comm->host_ = host_;

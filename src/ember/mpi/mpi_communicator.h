@@ -58,6 +58,11 @@ class MpiCommunicator final : public ExchangeCommunicator {
   const std::string& host() const { return host_; }
 
  Result<std::vector<RawBytes>> AllToAllRaw(std::vector<Bytes> to_each, Deadline deadline) override;
+  // Over a communicator of their own (no tag of theirs meets a collective's). Send returns
+  // once MPI has the bytes: at once for small messages, when the receiver starts receiving
+  // for large ones (up to the deadline; then DeadlineExceeded naming the rank).
+  Status Send(int dest, int tag, Bytes data, Deadline deadline) override;
+  Result<Bytes> Recv(int source, int tag, Deadline deadline) override;
 
  protected:
   Result<std::vector<Bytes>> Exchange(const std::string& op, std::vector<Bytes> out, Deadline deadline) override;
@@ -66,6 +71,9 @@ class MpiCommunicator final : public ExchangeCommunicator {
   // Exchange received into strings (Bytes) or into memory that is not zero-filled (RawBytes).
   template <typename In>
   Result<std::vector<In>> ExchangeInto(const std::string& op, std::vector<Bytes> out, Deadline deadline);
+
+  // Drops the pending Sends that MPI is done with.
+  void ProgressSends();
 
   struct Impl;
   MpiCommunicator(std::unique_ptr<Impl> impl, const MpiOptions& options);
@@ -77,6 +85,7 @@ class MpiCommunicator final : public ExchangeCommunicator {
   MpiOptions options_;
   uint64_t sequence_ = 0;  // collectives done
   Status broken_;          // the failure that broke this communicator
+  bool p2p_ok_ = true;     // no Send was abandoned in flight (else the p2p communicator is kept)
 };
 
 }  // namespace ember

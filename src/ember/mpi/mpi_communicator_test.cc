@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "ember/core/builder.h"
-#include "ember/dist/frame_ops.h"
+#include "ember/frame/frame_ops.h"
 #include "ember/testing/matchers.h"
 
 namespace ember {
@@ -151,9 +151,9 @@ TEST(MpiCommunicatorTest, FrameOperationsRunOnRanks) {
   auto schema = *Schema::Make({MakeField("id", Int64Type()), MakeField("key", Int64Type())});
   DataFrame mine = DataFrame::FromBatch(*Batch::Make(schema, {MakeColumn(ids), MakeColumn(keys)}));
   // Sorted descending: rank 0 holds the largest ids; collected in rank order, 299 .. 0.
-  auto sorted = dist::SortBy(mine, "id", /*ascending=*/false, ctx);
+  auto sorted = frame::SortBy(mine, "id", /*ascending=*/false, ctx);
   ASSERT_THAT(sorted, IsOk());
-  auto all = dist::CollectToRank(*sorted, 0, ctx);
+  auto all = frame::CollectToRank(*sorted, 0, ctx);
   ASSERT_THAT(all, IsOk());
   if (c->rank() == 0) {
     Batch b = *all->Collect();
@@ -161,7 +161,7 @@ TEST(MpiCommunicatorTest, FrameOperationsRunOnRanks) {
     for (int64_t i = 0; i < 300; ++i) ASSERT_EQ(b.column(0)->Values<int64_t>()[i], 299 - i) << "row " << i;
   }
   // Group by key over the ranks: 7 groups, 300 rows in all.
-  auto groups = dist::GroupBy(mine, {"key"}, {{dist::Aggregate::Kind::kCount, "", "n"}}, ctx);
+  auto groups = frame::GroupBy(mine, {"key"}, {{frame::Aggregate::Kind::kCount, "", "n"}}, ctx);
   ASSERT_THAT(groups, IsOk());
   std::vector<int64_t> totals = {groups->num_rows(), 0};
   for (const Batch& b : groups->partitions()) {
@@ -169,6 +169,42 @@ TEST(MpiCommunicatorTest, FrameOperationsRunOnRanks) {
   }
   ASSERT_THAT(c->AllReduce(std::span<int64_t>(totals), ReduceOp::kSum, kDeadline), IsOk());
   EXPECT_EQ(totals, (std::vector<int64_t>{7, 300}));
+}
+
+// The same checks as the thread ranks' (exec/communicator_test.cc): a ring of small and
+// 8 MB Sends before any Recv, order within a tag, tags apart, to oneself, a Recv timing out
+// naming the rank and tag; and point-to-point messages never meet a collective's.
+TEST(MpiCommunicatorTest, PointToPointMessages) {
+  auto c = Fresh();
+  const int n = c->size(), me = c->rank();
+  const int next = (me + 1) % n, prev = (me + n - 1) % n;
+  const Bytes big(8 << 20, static_cast<char>('a' + me));
+  ASSERT_THAT(c->Send(next, 7, "first from " + std::to_string(me), kDeadline), IsOk());
+  ASSERT_THAT(c->Send(next, 3, big, kDeadline), IsOk());
+  ASSERT_THAT(c->Send(next, 7, "second from " + std::to_string(me), kDeadline), IsOk());
+  ASSERT_THAT(c->Send(me, 1, "self", kDeadline), IsOk());
+  // A collective in between: its messages and the pending ones do not mix.
+  auto gathered = c->AllGather(std::to_string(me), kDeadline);
+  ASSERT_THAT(gathered, IsOk());
+  EXPECT_EQ((*gathered)[prev], std::to_string(prev));
+  auto first = c->Recv(prev, 7, kDeadline);
+  ASSERT_THAT(first, IsOk());
+  EXPECT_EQ(*first, "first from " + std::to_string(prev));
+  auto large = c->Recv(prev, 3, kDeadline);
+  ASSERT_THAT(large, IsOk());
+  EXPECT_EQ(*large, Bytes(8 << 20, static_cast<char>('a' + prev)));
+  auto second = c->Recv(prev, 7, kDeadline);
+  ASSERT_THAT(second, IsOk());
+  EXPECT_EQ(*second, "second from " + std::to_string(prev));
+  auto self = c->Recv(me, 1, kDeadline);
+  ASSERT_THAT(self, IsOk());
+  EXPECT_EQ(*self, "self");
+  auto none = c->Recv(prev, 99, Deadline::In(std::chrono::milliseconds(200)));
+  EXPECT_EQ(none.status().code(), StatusCode::kDeadlineExceeded);
+  EXPECT_NE(none.status().message().find("no message from rank " + std::to_string(prev)), std::string::npos)
+      << none.status();
+  EXPECT_FALSE(c->Send(n, 0, "x", kDeadline).ok());
+  ASSERT_THAT(c->Barrier(kDeadline), IsOk());
 }
 
 TEST(MpiCommunicatorTest, DifferentCollectivesOnDifferentRanksAreAnErrorEverywhere) {

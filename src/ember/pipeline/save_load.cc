@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "ember/base/version.h"
 #include "ember/base/file_util.h"
 #include "ember/base/status_macros.h"
 #include "ember/base/uid.h"
@@ -18,7 +19,7 @@ Status SaveStageWith(const Stage& stage, const std::string& dir, const SchemaPtr
   md.Set("class", std::string(stage.type_name()));
   md.Set("formatVersion", kSavedFormatVersion);
   md.Set("uid", stage.uid());
-  md.Set("emberVersion", kEmberVersion);
+  md.Set("emberVersion", EmberVersion());
   md.Set("params", stage.ParamsJson());
   Json extra = stage.ExtraMetadata();
   if (extra.is_object()) {

@@ -16,7 +16,6 @@
 namespace ember {
 
 inline constexpr int kSavedFormatVersion = 1;
-inline constexpr const char* kEmberVersion = "0.1.0";
 
 struct SaveOptions {
   bool overwrite = false;  // replace an existing directory (atomically, by rename)

@@ -2,6 +2,7 @@
 // protocol. Threading: each Loop is one io_context run by one thread; a Session lives on
 // its loop and is only touched there, so sessions, batchers and scratch need no locks. The
 // shared parts are the route models (atomic shared_ptr swaps) and Metrics (atomics).
+#include "ember/base/version.h"
 #include "ember/serving/server.h"
 
 #include <boost/asio.hpp>
@@ -56,7 +57,11 @@ struct CoarseClock {
 
 namespace {
 
-constexpr const char* kServerHeader = "ember/0.1.0";
+// "ember/<version>", the Server header of every reply.
+const std::string& ServerHeader() {
+  static const std::string* header = new std::string(std::string("ember/") + EmberVersion());
+  return *header;
+}
 
 struct Route {
   RouteOptions options;
@@ -412,7 +417,7 @@ void Session::Send(Reply reply, int route) {
   const auto reason = http::obsolete_reason(static_cast<http::status>(reply.status));
   out_.append(reason.data(), reason.size());
   out_ += "\r\nServer: ";
-  out_ += kServerHeader;
+  out_ += ServerHeader();
   out_ += "\r\nContent-Type: ";
   out_ += reply.content_type;
   out_ += "\r\nContent-Length: ";

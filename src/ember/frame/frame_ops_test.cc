@@ -1,6 +1,6 @@
 // The distributed frame operations on 1, 2 and 3 thread ranks (LocalCommunicator): the
 // union of the ranks' shares must be the one-rank result.
-#include "ember/dist/frame_ops.h"
+#include "ember/frame/frame_ops.h"
 
 #include <gtest/gtest.h>
 
@@ -15,7 +15,7 @@
 #include "ember/core/ops.h"
 #include "ember/exec/communicator.h"
 
-namespace ember::dist {
+namespace ember::frame {
 namespace {
 
 // 60 rows: id, a key with repeats and nulls, a number, a group.
@@ -313,4 +313,4 @@ TEST(FrameOpsTest, SortByGivesTheSortedTableInRankOrder) {
 }
 
 }  // namespace
-}  // namespace ember::dist
+}  // namespace ember::frame

@@ -1,4 +1,4 @@
-#include "ember/dist/frame_ops.h"
+#include "ember/frame/frame_ops.h"
 
 #include <algorithm>
 #include <bit>
@@ -20,7 +20,7 @@
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
 
-namespace ember::dist {
+namespace ember::frame {
 
 namespace {
 
@@ -691,4 +691,4 @@ Result<DataFrame> SortBy(const DataFrame& in, const std::string& key, bool ascen
   return DataFrame::FromBatch(std::move(sorted));
 }
 
-}  // namespace ember::dist
+}  // namespace ember::frame

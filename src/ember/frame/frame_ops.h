@@ -17,7 +17,7 @@
 #include "ember/core/batch.h"
 #include "ember/exec/exec_context.h"
 
-namespace ember::dist {
+namespace ember::frame {
 
 // How long each exchange waits for the other ranks (the communicator may cap it lower).
 inline constexpr std::chrono::minutes kExchangeTimeout{30};
@@ -76,4 +76,4 @@ Result<DataFrame> Distinct(const DataFrame& in, const std::vector<std::string>& 
 // keys).
 Result<DataFrame> SortBy(const DataFrame& in, const std::string& key, bool ascending, const ExecContext& ctx);
 
-}  // namespace ember::dist
+}  // namespace ember::frame

@@ -1,0 +1,155 @@
+// GroupBy, Distinct, Sort and Join as stages: from a JSON spec, in a pipeline, on 1 to 3
+// thread ranks (the union of the ranks' rows is the one-rank result), and as a kernel on one
+// batch (serving, streaming).
+#include "ember/frame/frame_stages.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "ember/base/file_util.h"
+#include "ember/core/builder.h"
+#include "ember/core/ops.h"
+#include "ember/exec/communicator.h"
+#include "ember/pipeline/pipeline.h"
+#include "ember/testing/conformance.h"
+#include "ember/testing/matchers.h"
+
+namespace ember {
+namespace {
+
+using ::ember::testing::IsOk;
+
+DataFrame Sales() {
+  auto schema = *Schema::Make({MakeField("shop", StringType()), MakeField("amount", Float64Type()),
+                               MakeField("day", Int64Type())});
+  Batch b = *Batch::Make(schema, {MakeColumn<std::string>({"a", "b", "a", "c", "b", "a", std::nullopt}),
+                                  MakeColumn<double>({1, 2, 3, std::nullopt, 5, 6, 7}),
+                                  MakeColumn<int64_t>({3, 1, 2, 5, 4, 7, 6})});
+  return *DataFrame::Make(schema, {b.Slice(0, 3), b.Slice(3, 4)});
+}
+
+std::vector<std::string> SortedRows(const DataFrame& f) {
+  std::vector<std::string> out;
+  Batch b = *f.Collect();
+  for (int64_t r = 0; r < b.num_rows(); ++r) {
+    std::string line;
+    for (int c = 0; c < b.num_columns(); ++c) line += FormatValue(*b.column(c), r) + "|";
+    out.push_back(line);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// `stage` on `ranks` thread ranks, each holding a share of `in`; the rows of all ranks.
+std::vector<std::string> OnRanks(const Transformer& stage, const DataFrame& in, int ranks) {
+  auto comms = LocalCommunicator::MakeGroup(ranks);
+  Batch all = *in.Collect();
+  std::vector<DataFrame> outs(ranks);
+  std::vector<std::thread> threads;
+  for (int r = 0; r < ranks; ++r) {
+    threads.emplace_back([&, r] {
+      const int64_t n = all.num_rows(), from = n * r / ranks, to = n * (r + 1) / ranks;
+      ExecContext ctx;
+      ctx.comm = comms[r].get();
+      auto out = stage.Transform(*DataFrame::Make(in.schema(), {all.Slice(from, to - from)}), ctx);
+      EXPECT_THAT(out, IsOk()) << "rank " << r;
+      if (out.ok()) outs[r] = *out;
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::vector<std::string> rows;
+  for (const DataFrame& f : outs) {
+    if (!f.schema()) continue;
+    for (auto& line : SortedRows(f)) rows.push_back(line);
+  }
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+TEST(FrameStagesTest, GroupByFromASpecOnOneToThreeRanks) {
+  auto spec = Json::Parse(R"j({"stages": [{"type": "GroupBy", "params": {"keys": ["shop"],
+      "aggregations": ["count(*) AS n", "sum(amount) AS total", "max(day)"]}}]})j");
+  StageRegistry r;
+  ASSERT_THAT(RegisterPipelineStages(&r), IsOk());
+  ASSERT_THAT(RegisterFrameStages(&r), IsOk());
+  auto pipeline = Pipeline::FromSpec(*spec, r);
+  ASSERT_THAT(pipeline, IsOk());
+  auto model = (*pipeline)->Fit(Sales(), ExecContext::Default());
+  ASSERT_THAT(model, IsOk());
+  auto out = (*model)->Transform(Sales(), ExecContext::Default());
+  ASSERT_THAT(out, IsOk());
+  EXPECT_EQ(SortedRows(*out), (std::vector<std::string>{"a|3|10|7|", "b|2|7|4|", "c|1|null|5|", "null|1|7|6|"}));
+  EXPECT_EQ(out->schema()->field_names(), (std::vector<std::string>{"shop", "n", "total", "max_day"}));
+  auto group_by = GroupBy::Make({.keys = {"shop"}, .aggregations = {"count(*) AS n", "sum(amount) AS total"}});
+  ASSERT_THAT(group_by, IsOk());
+  const auto one = SortedRows(*(*group_by)->Transform(Sales(), ExecContext::Default()));
+  EXPECT_EQ(OnRanks(**group_by, Sales(), 2), one);
+  EXPECT_EQ(OnRanks(**group_by, Sales(), 3), one);
+}
+
+TEST(FrameStagesTest, DistinctSortAndTheirKernels) {
+  auto distinct = Distinct::Make({.cols = {"shop"}});
+  ASSERT_THAT(distinct, IsOk());
+  auto d = (*distinct)->Transform(Sales(), ExecContext::Default());
+  ASSERT_THAT(d, IsOk());
+  EXPECT_EQ(d->num_rows(), 4);
+  EXPECT_EQ(OnRanks(**distinct, Sales(), 3).size(), 4u);
+  auto sort = Sort::Make({.key = "day", .ascending = false});
+  ASSERT_THAT(sort, IsOk());
+  auto sorted = (*sort)->Transform(Sales(), ExecContext::Default());
+  ASSERT_THAT(sorted, IsOk());
+  Batch s = *sorted->Collect();
+  for (int64_t r = 0; r < 7; ++r) EXPECT_EQ(s.column(2)->Values<int64_t>()[r], 7 - r);
+  // The kernel applies the operation to one batch alone (a request in serving).
+  auto bound = (*sort)->Bind(*Sales().schema());
+  ASSERT_THAT(bound, IsOk());
+  KernelScratch scratch;
+  auto one = (*bound)->Apply(Sales().partition(0), scratch);
+  ASSERT_THAT(one, IsOk());
+  EXPECT_EQ(FormatValue(*one->column(2), 0), "3");
+  EXPECT_TRUE((*bound)->output_schema()->Equals(*sorted->schema()));
+}
+
+TEST(FrameStagesTest, JoinWithATableFile) {
+  const std::string dir = testing::NewTempDir("join_stage");
+  ASSERT_THAT(WriteStringToFile(dir + "/shops.csv", "shop,city\na,Oslo\nb,Lima\n"), IsOk());
+  auto join = Join::Make({.right_path = dir + "/shops.csv", .keys = {"shop"}, .join_type = frame::JoinType::kLeft});
+  ASSERT_THAT(join, IsOk());
+  auto out = (*join)->Transform(Sales(), ExecContext::Default());
+  ASSERT_THAT(out, IsOk());
+  EXPECT_EQ(out->num_rows(), 7);
+  EXPECT_EQ(out->schema()->field_names(), (std::vector<std::string>{"shop", "amount", "day", "city"}));
+  const auto one = SortedRows(*out);
+  EXPECT_EQ(OnRanks(**join, Sales(), 2), one);
+  auto bound = (*join)->Bind(*Sales().schema());
+  ASSERT_THAT(bound, IsOk());
+  KernelScratch scratch;
+  auto batch = (*bound)->Apply(Sales().partition(0), scratch);
+  ASSERT_THAT(batch, IsOk());
+  EXPECT_EQ(batch->num_rows(), 3);
+  // A missing table names the param and the file.
+  auto missing = Join::Make({.right_path = dir + "/nope.csv", .keys = {"shop"}});
+  ASSERT_THAT(missing, IsOk());
+  auto failed = (*missing)->Transform(Sales(), ExecContext::Default());
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().message().find("param 'rightPath'"), std::string::npos) << failed.status();
+  EXPECT_NE(failed.status().message().find("nope.csv"), std::string::npos) << failed.status();
+}
+
+TEST(FrameStagesTest, BadAggregationsAreNamed) {
+  for (const char* bad : {"median(x)", "sum(*)", "count", "sum() AS s", "max(day) AS"}) {
+    auto g = GroupBy::Make({.keys = {"shop"}, .aggregations = {bad}});
+    ASSERT_FALSE(g.ok()) << bad;
+    EXPECT_NE(g.status().message().find("GroupBy param 'aggregations'"), std::string::npos) << g.status();
+    EXPECT_NE(g.status().message().find(bad), std::string::npos) << g.status();
+  }
+  auto unknown_col = (*GroupBy::Make({.keys = {"nope"}}))->Transform(Sales(), ExecContext::Default());
+  ASSERT_FALSE(unknown_col.ok());
+  EXPECT_NE(unknown_col.status().message().find("nope"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ember
