@@ -89,10 +89,10 @@ int main(int argc, char** argv) {
   ember::FusionInfo fusion;
   const double transform = time_median(
       "transform", [&] { return pipeline_model.TransformSelect(test, ctx, keep, {.info = &fusion}); });
-  if (fusion.compiled == nullptr) std::fprintf(stderr, "not fused: %s\n", fusion.scoring.c_str());
+  if (!fusion.fused) std::fprintf(stderr, "not fused: %s\n", fusion.scoring.c_str());
   if (std::getenv("EMBER_BENCH_VERBOSE")) {
     std::fprintf(stderr, "%s; batches handed back to the stages: %lld\n", fusion.scoring.c_str(),
-                 static_cast<long long>(ember::FusedFallbacks(fusion.compiled)));
+                 static_cast<long long>(fusion.fallbacks));
   }
   auto stats = OrDie(ember::ComputeModelStatistics::Make({}), "metrics");
   auto metrics = OrDie(stats->Transform(scored, ctx), "metrics");

@@ -73,19 +73,32 @@ class CompiledLinearScorer final : public BoundTransform {
     const int64_t n = in.num_rows();
     ClassifierOutputs outputs(n, k_);
     const int rows = static_cast<int>(intercepts_.size());
-    double stack_margins[8];
-    std::vector<double> heap_margins;
-    double* m = stack_margins;
-    if (rows > 8) {
-      heap_margins.resize(static_cast<size_t>(rows));
-      m = heap_margins.data();
-    }
-    for (int64_t r = 0; r < n; ++r) {
-      if (!Margins(in, r, m)) {
+    if (n >= kColumnarRows) {
+      // A block of rows: column by column (no per-row dispatch over the parts), then the
+      // outputs row by row. Each row's additions are the same, in the same order, as Margins'.
+      std::vector<double> m(static_cast<size_t>(n * rows));
+      if (!BlockMargins(in, m.data())) {
         fallbacks_.fetch_add(1, std::memory_order_relaxed);
         return general_->Apply(in, scratch);
       }
-      outputs.prediction(r) = LogisticOutputs(m, rows, threshold_, outputs.raw(r), outputs.prob(r));
+      for (int64_t r = 0; r < n; ++r) {
+        outputs.prediction(r) = LogisticOutputs(m.data() + r * rows, rows, threshold_, outputs.raw(r), outputs.prob(r));
+      }
+    } else {
+      double stack_margins[8];
+      std::vector<double> heap_margins;
+      double* m = stack_margins;
+      if (rows > 8) {
+        heap_margins.resize(static_cast<size_t>(rows));
+        m = heap_margins.data();
+      }
+      for (int64_t r = 0; r < n; ++r) {
+        if (!Margins(in, r, m)) {
+          fallbacks_.fetch_add(1, std::memory_order_relaxed);
+          return general_->Apply(in, scratch);
+        }
+        outputs.prediction(r) = LogisticOutputs(m, rows, threshold_, outputs.raw(r), outputs.prob(r));
+      }
     }
     ColumnPtr made[3];  // rawPrediction, probability, prediction: made once each
     std::vector<ColumnPtr> cols;
@@ -107,6 +120,65 @@ class CompiledLinearScorer final : public BoundTransform {
   }
 
  private:
+  // From this many rows on, margins are computed column by column.
+  static constexpr int64_t kColumnarRows = 16;
+
+  // Every row's margins (rows x margins, row-major), part by part over all rows: for each row
+  // the same additions in the same order as Margins, so the same bits. False when any row
+  // holds something the general kernel must handle.
+  bool BlockMargins(const Batch& in, double* m) const {
+    const int64_t n = in.num_rows();
+    const int rows = static_cast<int>(intercepts_.size());
+    for (int64_t r = 0; r < n; ++r) {
+      for (int c = 0; c < rows; ++c) m[r * rows + c] = intercepts_[c];
+    }
+    for (const Part& p : parts_) {
+      const Column& col = *in.column(p.input);
+      if (col.null_count() > 0) return false;
+      if (p.kind == Part::kCategory) {
+        for (int64_t r = 0; r < n; ++r) {
+          int64_t cat = p.lookup->Find(col.StringValue(r));
+          if (cat < 0) {
+            if (p.unknown < 0) return false;
+            cat = p.unknown;
+          }
+          if (cat >= p.categories) {
+            if (p.invalid < 0) return false;
+            cat = p.invalid;
+          }
+          if (cat < p.width) {  // else the dropped last category: no entry
+            const double* add = p.contrib.data() + cat * rows;
+            double* mr = m + r * rows;
+            for (int c = 0; c < rows; ++c) mr[c] += add[c];
+          }
+        }
+        continue;
+      }
+      const double factor = scale_.empty() ? 1.0 : scale_[p.offset];
+      const bool scaled = !scale_.empty();
+      auto numbers = [&](const auto* values) {
+        for (int64_t r = 0; r < n; ++r) {
+          double v = static_cast<double>(values[r]);
+          if (v == 0.0) continue;  // the assembler stores no zeros
+          if (std::isnan(v)) return false;
+          if (scaled) v = v * factor;
+          double* mr = m + r * rows;
+          for (int c = 0; c < rows; ++c) mr[c] += coef_[c * d_ + p.offset] * v;
+        }
+        return true;
+      };
+      bool ok = true;
+      switch (p.kind) {
+        case Part::kFloat64: ok = numbers(col.Values<double>()); break;
+        case Part::kFloat32: ok = numbers(col.Values<float>()); break;
+        case Part::kInt32: ok = numbers(col.Values<int32_t>()); break;
+        default: ok = numbers(col.Values<int64_t>()); break;
+      }
+      if (!ok) return false;
+    }
+    return true;
+  }
+
   // Row r's margins, added in the order the stages' kernels add them: the intercepts, then
   // each stored entry of the (scaled) feature vector in slot order. False when the row
   // holds something the general kernel must handle (null, NaN, an invalid category).
@@ -373,6 +445,7 @@ Result<std::unique_ptr<BoundTransform>> TryFuse(std::span<const std::shared_ptr<
                          SelectingChainBound::Make(std::make_unique<ChainBound>(std::move(chain), cur), *schemas[0],
                                                    columns));
   info->compiled = compiled_ptr;
+  info->fused = true;
   info->scoring = "compiled linear" + StageRange(i, j, n);
   return fused;
 }
@@ -403,6 +476,7 @@ Result<std::unique_ptr<BoundTransform>> BindFused(std::span<const std::shared_pt
     info->scoring = "stages (not compiled: the pipeline has no stages)";
   }
   info->compiled = nullptr;
+  info->fused = false;
   if (std::any_of(parts.begin(), parts.end(), [](const auto& p) { return p == nullptr; })) {  // TryFuse took some
     EMBER_ASSIGN_OR_RETURN(auto chain, BindChain(stages, in));
     return SelectingChainBound::Make(std::move(chain), in, columns);

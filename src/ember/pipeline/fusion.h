@@ -31,8 +31,13 @@ struct FusionInfo {
   // "compiled linear" (every stage in the compiled run), "compiled linear (stages 2-5 of
   // 6)", "stages (compiling turned off)", or "stages (not compiled: <why>)".
   std::string scoring;
-  // The compiled run's kernel, inside the bound kernel (null when nothing was compiled).
+  // The compiled run's kernel, inside the bound kernel (null when nothing was compiled):
+  // valid only while that kernel lives (TransformSelect, which drops its kernel, leaves it
+  // null and fills `fallbacks` instead).
   const BoundTransform* compiled = nullptr;
+  // After TransformSelect: the batches the compiled run handed back to its stages.
+  int64_t fallbacks = 0;
+  bool fused = false;  // a run was compiled
 };
 
 // Binds `stages` (nested pipelines flattened; each partition-local) to `in`, keeping

@@ -164,6 +164,10 @@ Result<DataFrame> PipelineModel::TransformSelect(const DataFrame& in, const Exec
     // One kernel for the whole pipeline, fused where it can be (as serving runs it).
     EMBER_ASSIGN_OR_RETURN(std::unique_ptr<BoundTransform> bound, BindSelect(*in.schema(), columns, options));
     Result<DataFrame> out = RunBound(*bound, in, ctx);
+    if (options.info != nullptr) {  // the kernel goes with this call: keep what it did, not a pointer
+      options.info->fallbacks = FusedFallbacks(options.info->compiled);
+      options.info->compiled = nullptr;
+    }
     if (!out.ok()) return out.status().WithContext(Describe());
     return out;
   }

@@ -75,6 +75,13 @@ class SelectingChainBound final : public BoundTransform {
   Result<Batch> Apply(const Batch& in, KernelScratch& scratch) const override {
     const size_t k = from_.size();
     const int64_t n = in.num_rows();
+    if (n <= kSelectBlockRows) {  // one block (a served request): take the columns, no concatenation
+      EMBER_ASSIGN_OR_RETURN(Batch out, chain_->Apply(in, scratch));
+      std::vector<ColumnPtr> cols;
+      cols.reserve(k);
+      for (size_t j = 0; j < k; ++j) cols.push_back(out.column(from_[j]));
+      return Batch::Make(out_, std::move(cols), out.num_rows());
+    }
     std::vector<std::vector<ColumnPtr>> parts(k);
     std::vector<bool> passed(k, true);  // still the input column, unchanged, in every block
     int64_t rows = 0;                   // stages may drop rows
