@@ -42,7 +42,8 @@ ember::Status Run(const std::string& csv, const std::string& out_dir) {
   EMBER_ASSIGN_OR_RETURN(auto pipeline, ember::Pipeline::FromSpec(spec, ember::DefaultRegistry()));
   EMBER_ASSIGN_OR_RETURN(auto model, pipeline->Fit(data, ctx));
   const std::string model_dir = out_dir + "/iris_model";
-  EMBER_RETURN_IF_ERROR(ember::SaveStage(*model, model_dir, {.overwrite = true, .input_schema = data.schema()}));
+  EMBER_RETURN_IF_ERROR(
+      ember::SaveStage(*model, model_dir, {.overwrite = true, .input_schema = data.schema()}));
   std::printf("fitted and saved the model to %s\n", model_dir.c_str());
 
   // Serve it.
@@ -50,7 +51,8 @@ ember::Status Run(const std::string& csv, const std::string& out_dir) {
   options.port = 0;
   options.threads = 1;
   options.registry = &ember::DefaultRegistry();
-  options.routes = {{.path = "/predict", .model_dir = model_dir, .reply_cols = {"prediction", "probability"}}};
+  options.routes = {
+      {.path = "/predict", .model_dir = model_dir, .reply_cols = {"prediction", "probability"}}};
   EMBER_ASSIGN_OR_RETURN(auto server, ember::serving::Server::Start(options));
   const std::string url = "http://127.0.0.1:" + std::to_string(server->port()) + "/predict";
   std::printf("serving it at %s\n", url.c_str());
@@ -77,13 +79,15 @@ ember::Status Run(const std::string& csv, const std::string& out_dir) {
       continue;
     }
     const ember::Column& s = *r.column(scored);
-    same += s.child(0)->Values<double>()[s.offset() + i] == l.column(prediction)->Values<double>()[i];
+    same +=
+        s.child(0)->Values<double>()[s.offset() + i] == l.column(prediction)->Values<double>()[i];
   }
   std::printf("\nscored %lld rows over HTTP (%lld requests of up to 16 rows), first rows:\n%s\n",
-              static_cast<long long>(r.num_rows()), static_cast<long long>((r.num_rows() + 15) / 16),
-              remote.ToString(3).c_str());
+              static_cast<long long>(r.num_rows()),
+              static_cast<long long>((r.num_rows() + 15) / 16), remote.ToString(3).c_str());
   std::printf("predictions over HTTP equal to the local ones: %lld of %lld (%lld calls failed)\n",
-              static_cast<long long>(same), static_cast<long long>(r.num_rows()), static_cast<long long>(failed));
+              static_cast<long long>(same), static_cast<long long>(r.num_rows()),
+              static_cast<long long>(failed));
   server->Shutdown();
   server->Wait();
   if (same != r.num_rows()) return ember::Internal("the served model answered differently");

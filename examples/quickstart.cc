@@ -55,7 +55,8 @@ Status Run(const std::string& csv, const std::string& out_dir) {
 
   // 1. Read with an explicit schema: 30 float64 features and an int64 label.
   std::vector<ember::Field> fields;
-  for (int i = 0; i < 30; ++i) fields.push_back(ember::MakeField("f" + std::to_string(i), ember::Float64Type()));
+  for (int i = 0; i < 30; ++i)
+    fields.push_back(ember::MakeField("f" + std::to_string(i), ember::Float64Type()));
   fields.push_back(ember::MakeField("label", ember::Int64Type()));
   EMBER_ASSIGN_OR_RETURN(std::vector<std::string> classes, ClassNames(csv));
   ember::SetNominalValues(&fields.back(), classes);
@@ -80,17 +81,20 @@ Status Run(const std::string& csv, const std::string& out_dir) {
   const ember::DataFrame& train = split[0];
   const ember::DataFrame& test = split[1];
   std::string features = "[";
-  for (int i = 0; i < 30; ++i) features += std::string(i ? "," : "") + "\"f" + std::to_string(i) + "\"";
+  for (int i = 0; i < 30; ++i)
+    features += std::string(i ? "," : "") + "\"f" + std::to_string(i) + "\"";
   features += "]";
   EMBER_ASSIGN_OR_RETURN(ember::Json spec, ember::Json::Parse(R"({"stages": [
-      {"type": "Featurize", "params": {"inputCols": )" + features + R"(, "outputCol": "raw"}},
+      {"type": "Featurize", "params": {"inputCols": )" + features +
+                                                              R"(, "outputCol": "raw"}},
       {"type": "StandardScaler", "params": {"inputCol": "raw", "outputCol": "features", "withMean": true}},
       {"type": "LogisticRegression", "params": {"regParam": 0.01, "maxIter": 200}}]})"));
   EMBER_ASSIGN_OR_RETURN(auto pipeline, ember::Pipeline::FromSpec(spec, ember::DefaultRegistry()));
   auto t1 = std::chrono::steady_clock::now();
   EMBER_ASSIGN_OR_RETURN(auto model, pipeline->Fit(train, ctx));
-  std::printf("fitted Featurize -> StandardScaler -> LogisticRegression on %lld training rows (%.3f s)\n",
-              static_cast<long long>(train.num_rows()), Seconds(t1));
+  std::printf(
+      "fitted Featurize -> StandardScaler -> LogisticRegression on %lld training rows (%.3f s)\n",
+      static_cast<long long>(train.num_rows()), Seconds(t1));
 
   // 3. Metrics on the held-out rows.
   EMBER_ASSIGN_OR_RETURN(ember::DataFrame scored, model->Transform(test, ctx));
@@ -111,10 +115,12 @@ Status Run(const std::string& csv, const std::string& out_dir) {
   EMBER_ASSIGN_OR_RETURN(ember::Json gbdt_spec, ember::Json::Parse(R"({"stages": [
       {"type": "Featurize", "params": {"inputCols": )" + features + R"(, "outputCol": "features"}},
       {"type": "GBDTClassifier", "params": {"numIterations": 100, "numLeaves": 15, "learningRate": 0.1}}]})"));
-  EMBER_ASSIGN_OR_RETURN(auto gbdt_pipeline, ember::Pipeline::FromSpec(gbdt_spec, ember::DefaultRegistry()));
+  EMBER_ASSIGN_OR_RETURN(auto gbdt_pipeline,
+                         ember::Pipeline::FromSpec(gbdt_spec, ember::DefaultRegistry()));
   auto t2 = std::chrono::steady_clock::now();
   EMBER_ASSIGN_OR_RETURN(auto gbdt_model, gbdt_pipeline->Fit(train, ctx));
-  std::printf("\nfitted Featurize -> GBDTClassifier (100 trees of 15 leaves) (%.3f s)\n", Seconds(t2));
+  std::printf("\nfitted Featurize -> GBDTClassifier (100 trees of 15 leaves) (%.3f s)\n",
+              Seconds(t2));
   EMBER_ASSIGN_OR_RETURN(ember::DataFrame gbdt_scored, gbdt_model->Transform(test, ctx));
   EMBER_ASSIGN_OR_RETURN(ember::DataFrame gbdt_metrics, stats->Transform(gbdt_scored, ctx));
   EMBER_ASSIGN_OR_RETURN(ember::Batch gm, gbdt_metrics.Collect());
@@ -137,20 +143,25 @@ Status Run(const std::string& csv, const std::string& out_dir) {
   if (!ember::DescribeDifference(predicted, direct).empty()) {
     return ember::Internal("the loaded model scores differently from the fitted one");
   }
-  auto shown = ember::SelectColumns::Make({.cols = {"f0", "f1", "label", "probability", "prediction"}});
+  auto shown =
+      ember::SelectColumns::Make({.cols = {"f0", "f1", "label", "probability", "prediction"}});
   EMBER_RETURN_IF_ERROR(shown.status());
   EMBER_ASSIGN_OR_RETURN(ember::DataFrame view, (*shown)->Transform(predicted, ctx));
-  std::printf("\nsaved to %s, loaded, and applied to new rows:\n%s", model_dir.c_str(), view.ToString(5).c_str());
+  std::printf("\nsaved to %s, loaded, and applied to new rows:\n%s", model_dir.c_str(),
+              view.ToString(5).c_str());
 
   // 5. Write the scored held-out rows as CSV and JSON Lines, and read the CSV back.
-  EMBER_ASSIGN_OR_RETURN(auto narrow, ember::SelectColumns::Make({.cols = {"label", "probability", "prediction"}}));
+  EMBER_ASSIGN_OR_RETURN(
+      auto narrow, ember::SelectColumns::Make({.cols = {"label", "probability", "prediction"}}));
   EMBER_ASSIGN_OR_RETURN(ember::DataFrame result, narrow->Transform(scored, ctx));
   EMBER_RETURN_IF_ERROR(ember::WriteCsv(ctx, result, out_dir + "/predictions.csv"));
   EMBER_RETURN_IF_ERROR(ember::WriteJsonLines(ctx, result, out_dir + "/predictions.jsonl"));
   ember::CsvReadOptions back_opts;
   back_opts.schema = result.schema();
-  EMBER_ASSIGN_OR_RETURN(ember::DataFrame back, ember::ReadCsv(ctx, out_dir + "/predictions.csv", back_opts));
-  if (!ember::DescribeDifference(back, result).empty()) return ember::Internal("CSV round trip differs");
+  EMBER_ASSIGN_OR_RETURN(ember::DataFrame back,
+                         ember::ReadCsv(ctx, out_dir + "/predictions.csv", back_opts));
+  if (!ember::DescribeDifference(back, result).empty())
+    return ember::Internal("CSV round trip differs");
 
   // 6. Hand the result to Arrow (zero-copy) and take it back.
   EMBER_ASSIGN_OR_RETURN(ember::Batch batch, result.Collect());
@@ -159,8 +170,9 @@ Status Run(const std::string& csv, const std::string& out_dir) {
   EMBER_RETURN_IF_ERROR(ember::ExportBatch(batch, &arrow_schema, &arrow_array));
   EMBER_ASSIGN_OR_RETURN(ember::Batch imported, ember::ImportBatch(&arrow_schema, &arrow_array));
   if (!ember::BatchesEqual(imported, batch)) return ember::Internal("Arrow round trip differs");
-  std::printf("\nwrote %s/predictions.csv and %s/predictions.jsonl; CSV and Arrow C round trips equal\n",
-              out_dir.c_str(), out_dir.c_str());
+  std::printf(
+      "\nwrote %s/predictions.csv and %s/predictions.jsonl; CSV and Arrow C round trips equal\n",
+      out_dir.c_str(), out_dir.c_str());
   std::printf("total %.3f s\n", Seconds(t0));
   return Status::OK();
 }
@@ -169,7 +181,9 @@ Status Run(const std::string& csv, const std::string& out_dir) {
 
 int main(int argc, char** argv) {
   if (argc != 3) {
-    std::fprintf(stderr, "usage: %s BREAST_CANCER_CSV OUT_DIR\n(run scripts/fetch_data.sh for the data)\n", argv[0]);
+    std::fprintf(stderr,
+                 "usage: %s BREAST_CANCER_CSV OUT_DIR\n(run scripts/fetch_data.sh for the data)\n",
+                 argv[0]);
     return 2;
   }
   Status s = Run(argv[1], argv[2]);

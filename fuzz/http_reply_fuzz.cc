@@ -19,11 +19,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string whole_error, pieces_error;
   const State a = ParseWholeReply(bytes, head, bytes.size() + 1, &whole, &whole_error);
   const State b = ParseWholeReply(bytes, head, piece, &pieces, &pieces_error);
-  if (a == State::kMore || b == State::kMore) __builtin_trap();  // a closed connection ends every reply
+  if (a == State::kMore || b == State::kMore)
+    __builtin_trap();  // a closed connection ends every reply
   if (a == State::kError && whole_error.empty()) __builtin_trap();  // every failure says why
   // Where the pieces split cannot change a reply that parsed (errors may differ in kind:
   // "not HTTP" can be noticed before or after the head is whole).
-  if (a == State::kDone && (b != State::kDone || whole.status != pieces.status || whole.body != pieces.body)) {
+  if (a == State::kDone &&
+      (b != State::kDone || whole.status != pieces.status || whole.body != pieces.body)) {
     __builtin_trap();
   }
   return 0;

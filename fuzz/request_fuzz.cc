@@ -16,7 +16,8 @@ const ember::serving::RequestDecoder& Decoder() {
          MakeField("s", StringType()), MakeField("b", BoolType()), MakeField("bin", BinaryType()),
          MakeField("v", DenseVectorType(2)), MakeField("sv", SparseVectorType(5)),
          MakeField("l", ListType(StringType())),
-         MakeField("st", StructType({MakeField("a", Float32Type()), MakeField("b", ListType(Int64Type()))}))});
+         MakeField("st", StructType({MakeField("a", Float32Type()),
+                                     MakeField("b", ListType(Int64Type()))}))});
     return new serving::RequestDecoder(schema);
   }();
   return *decoder;
@@ -29,7 +30,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const serving::RequestDecoder& d = Decoder();
   bool array = false;
   serving::DecodeProblem problem;
-  Result<Batch> rows = d.Decode(std::string_view(reinterpret_cast<const char*>(data), size), &array, &problem);
+  Result<Batch> rows =
+      d.Decode(std::string_view(reinterpret_cast<const char*>(data), size), &array, &problem);
   if (!rows.ok()) {
     if (rows.status().message().empty()) __builtin_trap();  // every failure says why
     return 0;

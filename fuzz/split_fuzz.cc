@@ -28,7 +28,8 @@ bool SameRows(const std::vector<ember::Batch>& got, const std::vector<ember::Bat
     for (const ember::Batch& batch : *side) {
       for (int64_t r = 0; r < batch.num_rows(); ++r) {
         std::string line;
-        for (int c = 0; c < batch.num_columns(); ++c) line += ember::FormatValue(*batch.column(c), r) + "\x1f";
+        for (int c = 0; c < batch.num_columns(); ++c)
+          line += ember::FormatValue(*batch.column(c), r) + "\x1f";
         rows.push_back(line);
       }
     }
@@ -59,15 +60,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     str.Append(std::string(len, static_cast<char>('a' + (row[2] + r) % 26)));
     nullable.push_back(row[2] % 7 == 0 ? std::nullopt : std::optional<int32_t>(row[2]));
   }
-  auto schema = *ember::Schema::Make({ember::MakeField("i64", ember::Int64Type()), ember::MakeField("f32", ember::Float32Type()),
-                                      ember::MakeField("s", ember::StringType()), ember::MakeField("n", ember::Int32Type())});
-  const ember::Batch all =
-      *ember::Batch::Make(schema, {i64.Finish(), f32.Finish(), str.Finish(), ember::MakeColumn(nullable)});
+  auto schema = *ember::Schema::Make(
+      {ember::MakeField("i64", ember::Int64Type()), ember::MakeField("f32", ember::Float32Type()),
+       ember::MakeField("s", ember::StringType()), ember::MakeField("n", ember::Int32Type())});
+  const ember::Batch all = *ember::Batch::Make(
+      schema, {i64.Finish(), f32.Finish(), str.Finish(), ember::MakeColumn(nullable)});
   // One batch, or three slices of it (offsets into shared buffers).
   std::vector<ember::Batch> batches;
   std::vector<std::vector<int>> dests;
   const int64_t total = static_cast<int64_t>(rows);
-  const std::vector<int64_t> cuts = sliced ? std::vector<int64_t>{0, total / 3, total / 2, total} : std::vector<int64_t>{0, total};
+  const std::vector<int64_t> cuts = sliced ? std::vector<int64_t>{0, total / 3, total / 2, total}
+                                           : std::vector<int64_t>{0, total};
   for (size_t i = 0; i + 1 < cuts.size(); ++i) {
     batches.push_back(all.Slice(cuts[i], cuts[i + 1] - cuts[i]));
     dests.emplace_back(dest.begin() + cuts[i], dest.begin() + cuts[i + 1]);

@@ -36,16 +36,16 @@ const ember::Batch& Input() {
     st.Append();
     a->AppendNull();
     n->Append();
-    SchemaPtr schema = *Schema::Make({MakeField("i", Int64Type()), MakeField("d", Float64Type()),
-                                      MakeField("s", StringType()), MakeField("b", BoolType()),
-                                      MakeField("v", DenseVectorType(2)), MakeField("l", ListType(Int64Type())),
-                                      MakeField("st", st_type)});
-    return new Batch(*Batch::Make(schema, {MakeColumn<int64_t>({1, std::nullopt, INT64_MIN}),
-                                           MakeColumn<double>({0.5, -1e308, std::nullopt}),
-                                           MakeColumn<std::string>({"a\xC3\xA9", std::nullopt, ""}),
-                                           MakeColumn<bool>({true, std::nullopt, false}),
-                                           MakeDenseVectorColumn({{1, 2}, {3, 4}, {5, 6}}, 2), list->Finish(),
-                                           st.Finish()}));
+    SchemaPtr schema = *Schema::Make(
+        {MakeField("i", Int64Type()), MakeField("d", Float64Type()), MakeField("s", StringType()),
+         MakeField("b", BoolType()), MakeField("v", DenseVectorType(2)),
+         MakeField("l", ListType(Int64Type())), MakeField("st", st_type)});
+    return new Batch(*Batch::Make(
+        schema, {MakeColumn<int64_t>({1, std::nullopt, INT64_MIN}),
+                 MakeColumn<double>({0.5, -1e308, std::nullopt}),
+                 MakeColumn<std::string>({"a\xC3\xA9", std::nullopt, ""}),
+                 MakeColumn<bool>({true, std::nullopt, false}),
+                 MakeDenseVectorColumn({{1, 2}, {3, 4}, {5, 6}}, 2), list->Finish(), st.Finish()}));
   }();
   return *batch;
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite on a fresh Debian 12 machine: installs what is missing, builds the
+# The whole test suite on a fresh Debian 12 machine: installs what is missing, checks the
+# formatting (.clang-format, scripts/check_format.sh), builds the
 # debug preset (AddressSanitizer + UndefinedBehaviorSanitizer) and runs every test (unit,
 # conformance, examples, generated-docs check), builds and tests the core with every
 # optional module off (the `minimal` preset), runs the concurrent parts under
@@ -9,6 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+./scripts/check_format.sh   # a mis-formatted file fails at once, before the builds
 ./scripts/fetch_data.sh
 JOBS=$(nproc)
 cmake --preset debug >/dev/null

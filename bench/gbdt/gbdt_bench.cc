@@ -28,7 +28,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double Since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double Since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 template <typename T>
 T OrDie(ember::Result<T> r, const char* what) {
@@ -46,7 +48,8 @@ double Auc(std::vector<std::pair<double, double>> scored) {
   for (size_t i = 0; i < scored.size();) {
     size_t j = i;
     while (j < scored.size() && scored[j].first == scored[i].first) ++j;
-    const double mid = (static_cast<double>(i) + static_cast<double>(j) + 1) / 2;  // 1-based average rank
+    const double mid =
+        (static_cast<double>(i) + static_cast<double>(j) + 1) / 2;  // 1-based average rank
     for (size_t k = i; k < j; ++k) {
       if (scored[k].second > 0.5) {
         rank_sum += mid;
@@ -86,8 +89,10 @@ int main(int argc, char** argv) {
   auto assembler = OrDie(VectorAssembler::Make(va), "assembler");
   // Only the assembled features and the label stay (the peers keep one matrix too).
   auto keep = OrDie(SelectColumns::Make({.cols = {"features", "label"}}), "select");
-  train = OrDie(keep->Transform(OrDie(assembler->Transform(train, ctx), "assemble train"), ctx), "select train");
-  test = OrDie(keep->Transform(OrDie(assembler->Transform(test, ctx), "assemble test"), ctx), "select test");
+  train = OrDie(keep->Transform(OrDie(assembler->Transform(train, ctx), "assemble train"), ctx),
+                "select train");
+  test = OrDie(keep->Transform(OrDie(assembler->Transform(test, ctx), "assemble test"), ctx),
+               "select test");
 
   GBDTClassifier::Params p;
   p.common.num_iterations = std::atoi(argv[2]);
@@ -149,7 +154,8 @@ int main(int argc, char** argv) {
       }
     }
   }
-  std::printf("ember fit_s=%.3f auc=%.5f rss_kb=%ld batch_s=%.4f row_us=%.2f xgb_row_us=%.2f trees=%d\n", fit_s, auc,
-              usage.ru_maxrss, batch_s, Median(ember_us), Median(xgb_us), booster.num_trees());
+  std::printf(
+      "ember fit_s=%.3f auc=%.5f rss_kb=%ld batch_s=%.4f row_us=%.2f xgb_row_us=%.2f trees=%d\n",
+      fit_s, auc, usage.ru_maxrss, batch_s, Median(ember_us), Median(xgb_us), booster.num_trees());
   return 0;
 }

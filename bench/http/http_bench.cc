@@ -18,7 +18,8 @@ int main(int argc, char** argv) {
   }
   const std::string engine = argc == 5 ? argv[4] : "auto";
   if (engine != "auto" && engine != "native" && engine != "libcurl") {
-    std::fprintf(stderr, "ember_bench_http: unknown engine '%s' (auto, native or libcurl)\n", engine.c_str());
+    std::fprintf(stderr, "ember_bench_http: unknown engine '%s' (auto, native or libcurl)\n",
+                 engine.c_str());
     return 2;
   }
   ember::RetainFreedMemory();
@@ -26,15 +27,17 @@ int main(int argc, char** argv) {
   const int64_t n = std::atoll(argv[2]);
   const int64_t concurrency = std::atoll(argv[3]);
   auto frame = [&](int64_t rows) {
-    std::vector<std::optional<ember::http::Request>> requests(static_cast<size_t>(rows), ember::http::Request{.url = url});
+    std::vector<std::optional<ember::http::Request>> requests(static_cast<size_t>(rows),
+                                                              ember::http::Request{.url = url});
     auto schema = *ember::Schema::Make({ember::MakeField("request", ember::HttpRequestType())});
-    return ember::DataFrame::FromBatch(*ember::Batch::Make(schema, {ember::RequestColumn(requests)}));
+    return ember::DataFrame::FromBatch(
+        *ember::Batch::Make(schema, {ember::RequestColumn(requests)}));
   };
   ember::HTTPTransformer::Params p;
   p.call.concurrency = concurrency;
-  p.call.engine = engine == "native" ? ember::http::Engine::kNative
-             : engine == "libcurl" ? ember::http::Engine::kLibcurl
-                                   : ember::http::Engine::kAuto;
+  p.call.engine = engine == "native"    ? ember::http::Engine::kNative
+                  : engine == "libcurl" ? ember::http::Engine::kLibcurl
+                                        : ember::http::Engine::kAuto;
   auto stage = *ember::HTTPTransformer::Make(p);
   ember::ThreadPool pool(1);
   const ember::ExecContext ctx = ember::ExecContext::WithPool(&pool);
@@ -48,7 +51,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   int64_t failed = 0;
-  for (const ember::Batch& b : out->partitions()) failed += b.num_rows() - b.column(2)->null_count();
+  for (const ember::Batch& b : out->partitions())
+    failed += b.num_rows() - b.column(2)->null_count();
   std::printf("%s c=%lld rps=%.0f failed=%lld\n", engine == "libcurl" ? "ember-libcurl" : "ember",
               static_cast<long long>(concurrency), static_cast<double>(n) / secs,
               static_cast<long long>(failed));

@@ -55,7 +55,8 @@ int main(int argc, char** argv) {
     {"type": "VectorAssembler", "params": {"inputCols": ["o0", "o1", "o2", "x0", "x1", "x2", "x3", "x4", "x5"],
                                            "outputCol": "raw"}},
     {"type": "StandardScaler", "params": {"inputCol": "raw", "outputCol": "features"}},
-    {"type": "LogisticRegression", "params": {"regParam": )" + std::to_string(reg) + R"(, "maxIter": 100,
+    {"type": "LogisticRegression", "params": {"regParam": )" +
+                                std::to_string(reg) + R"(, "maxIter": 100,
                                               "tol": 1e-6, "standardization": false}}]})";
   auto spec = OrDie(ember::Json::Parse(spec_text), "spec");
   auto pipeline = OrDie(ember::Pipeline::FromSpec(spec, ember::DefaultRegistry()), "pipeline");
@@ -82,13 +83,16 @@ int main(int argc, char** argv) {
     std::sort(times.begin(), times.end());
     return times[times.size() / 2];
   };
-  const double full = time_median("full transform", [&] { return pipeline_model.Transform(test, ctx); });
+  const double full =
+      time_median("full transform", [&] { return pipeline_model.Transform(test, ctx); });
   // Stage by stage (every stage's own kernel), then fused (pipeline/fusion.h): the same rows.
-  const double stages = time_median(
-      "stages transform", [&] { return pipeline_model.TransformSelect(test, ctx, keep, {.fuse = false}); });
+  const double stages = time_median("stages transform", [&] {
+    return pipeline_model.TransformSelect(test, ctx, keep, {.fuse = false});
+  });
   ember::FusionInfo fusion;
-  const double transform = time_median(
-      "transform", [&] { return pipeline_model.TransformSelect(test, ctx, keep, {.info = &fusion}); });
+  const double transform = time_median("transform", [&] {
+    return pipeline_model.TransformSelect(test, ctx, keep, {.info = &fusion});
+  });
   if (!fusion.fused) std::fprintf(stderr, "not fused: %s\n", fusion.scoring.c_str());
   if (std::getenv("EMBER_BENCH_VERBOSE")) {
     std::fprintf(stderr, "%s; batches handed back to the stages: %lld\n", fusion.scoring.c_str(),
@@ -98,8 +102,10 @@ int main(int argc, char** argv) {
   auto metrics = OrDie(stats->Transform(scored, ctx), "metrics");
   auto row = OrDie(metrics.Collect(), "metrics");
   const double auc = OrDie(row.GetColumn("AUC"), "AUC")->Values<double>()[0];
-  std::printf("ember threads=%d fit_seconds=%.4f transform_seconds=%.4f stages_transform_seconds=%.4f "
-              "full_transform_seconds=%.4f rows=%lld auc=%.6f\n",
-              pool.num_threads(), fit, transform, stages, full, static_cast<long long>(scored.num_rows()), auc);
+  std::printf(
+      "ember threads=%d fit_seconds=%.4f transform_seconds=%.4f stages_transform_seconds=%.4f "
+      "full_transform_seconds=%.4f rows=%lld auc=%.6f\n",
+      pool.num_threads(), fit, transform, stages, full, static_cast<long long>(scored.num_rows()),
+      auc);
   return 0;
 }

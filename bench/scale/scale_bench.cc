@@ -1,9 +1,11 @@
 // bench/scale's measuring program (run.sh drives it):
 //   ember_bench_scale memcpy MB              one process: memcpy bandwidth, GB/s (median of 21)
-//   mpirun -np N ember_bench_scale shuffle ROWS [ITERATIONS]   shuffle throughput per rank: each rank
+//   mpirun -np N ember_bench_scale shuffle ROWS [ITERATIONS]   shuffle throughput per rank: each
+//   rank
 //       holds ROWS rows (int64 id, two float64, a string of 8 bytes) and repartitions them by a
 //       hash of id (an all-to-all exchange of binary batches); the time from a
-//       barrier to the last rank's end (median of 11 by default); bytes per rank = the rank's rows in memory.
+//       barrier to the last rank's end (median of 11 by default); bytes per rank = the rank's rows
+//       in memory.
 //   ember_bench_scale split ROWS             one process: the shuffle's split of ROWS rows alone
 //   (a last argument "varied" to shuffle or split: strings of 1 to 15 bytes, 8 on average;
 //   "equal", the default: all of 8 bytes)
@@ -17,8 +19,8 @@
 
 #include "ember/core/batch_codec.h"
 #include "ember/core/builder.h"
-#include "ember/frame/frame_ops.h"
 #include "ember/exec/allocator.h"
+#include "ember/frame/frame_ops.h"
 #include "ember/mpi/mpi_communicator.h"
 
 namespace {
@@ -38,7 +40,8 @@ int Memcpy(int64_t mb) {
     secs.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     a[i] = b[n - 1 - i];  // keep the copies observable
   }
-  std::printf("memcpy bytes=%zu seconds=%.6f gbps=%.3f\n", n, Median(secs), static_cast<double>(n) / Median(secs) / 1e9);
+  std::printf("memcpy bytes=%zu seconds=%.6f gbps=%.3f\n", n, Median(secs),
+              static_cast<double>(n) / Median(secs) / 1e9);
   return 0;
 }
 
@@ -56,13 +59,16 @@ ember::DataFrame MakeRows(int64_t rows, int rank, int ranks, bool varied) {
     y.Append(static_cast<double>(v % 1000));
     char text[24];
     std::snprintf(text, sizeof(text), "%015lld", static_cast<long long>(v % 1000000000000000));
-    s.Append(varied ? std::string_view(text, static_cast<size_t>(1 + v * 7 % 15)) : std::string_view(text + 7, 8));
+    s.Append(varied ? std::string_view(text, static_cast<size_t>(1 + v * 7 % 15))
+                    : std::string_view(text + 7, 8));
   }
-  auto schema = *ember::Schema::Make({ember::MakeField("id", ember::Int64Type()), ember::MakeField("x", ember::Float64Type()),
-                                      ember::MakeField("y", ember::Float64Type()), ember::MakeField("s", ember::StringType())});
+  auto schema = *ember::Schema::Make(
+      {ember::MakeField("id", ember::Int64Type()), ember::MakeField("x", ember::Float64Type()),
+       ember::MakeField("y", ember::Float64Type()), ember::MakeField("s", ember::StringType())});
   ember::Batch all = *ember::Batch::Make(schema, {id.Finish(), x.Finish(), y.Finish(), s.Finish()});
   std::vector<ember::Batch> parts;
-  for (int p = 0; p < 8; ++p) parts.push_back(all.Slice(rows * p / 8, rows * (p + 1) / 8 - rows * p / 8));
+  for (int p = 0; p < 8; ++p)
+    parts.push_back(all.Slice(rows * p / 8, rows * (p + 1) / 8 - rows * p / 8));
   return *ember::DataFrame::Make(schema, parts);
 }
 
@@ -90,7 +96,8 @@ int Split(int64_t rows, bool varied) {
     if (!kept.ok()) return 1;
   }
   std::printf("split rows=%lld strings=%s seconds=%.6f best=%.6f\n", static_cast<long long>(rows),
-              varied ? "varied" : "equal", Median(secs), *std::min_element(secs.begin(), secs.end()));
+              varied ? "varied" : "equal", Median(secs),
+              *std::min_element(secs.begin(), secs.end()));
   return 0;
 }
 
@@ -125,14 +132,17 @@ int Shuffle(int64_t rows, int iterations, bool varied) {
     received = out->num_rows();
   }
   std::vector<int64_t> total = {received};
-  if (!comm.AllReduce(std::span<int64_t>(total), ember::ReduceOp::kSum, ember::Deadline::In(std::chrono::minutes(5))).ok()) {
+  if (!comm.AllReduce(std::span<int64_t>(total), ember::ReduceOp::kSum,
+                      ember::Deadline::In(std::chrono::minutes(5)))
+           .ok()) {
     return 1;
   }
   if (comm.rank() == 0) {
-    std::printf("shuffle ranks=%d strings=%s rows_per_rank=%lld bytes_per_rank=%.0f seconds=%.6f gbps=%.3f rows_total=%lld\n",
-                comm.size(), varied ? "varied" : "equal", static_cast<long long>(rows), bytes, Median(secs),
-                bytes / Median(secs) / 1e9,
-                static_cast<long long>(total[0]));
+    std::printf(
+        "shuffle ranks=%d strings=%s rows_per_rank=%lld bytes_per_rank=%.0f seconds=%.6f gbps=%.3f "
+        "rows_total=%lld\n",
+        comm.size(), varied ? "varied" : "equal", static_cast<long long>(rows), bytes, Median(secs),
+        bytes / Median(secs) / 1e9, static_cast<long long>(total[0]));
   }
   world->reset();
   return ember::MpiCommunicator::Finish(total[0] == rows * comm.size() ? 0 : 1);
@@ -153,6 +163,7 @@ int main(int argc, char** argv) {
     return Shuffle(std::atoll(argv[2]), args == 4 ? std::max(1, std::atoi(argv[3])) : 11, varied);
   }
   std::fprintf(stderr,
-               "usage: ember_bench_scale memcpy MB | shuffle ROWS_PER_RANK [ITERATIONS=11] [equal|varied] | split ROWS [equal|varied]\n");
+               "usage: ember_bench_scale memcpy MB | shuffle ROWS_PER_RANK [ITERATIONS=11] "
+               "[equal|varied] | split ROWS [equal|varied]\n");
   return 2;
 }

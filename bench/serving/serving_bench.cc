@@ -74,7 +74,8 @@ int RoundTrip(int fd, const std::string& request, std::string* pending, bool* cl
   size_t end;
   // LAT_SPIN=1: poll without sleeping, so the client's own wake-up (a third of the floor on
   // an idle VM) is not in the figure; for comparing sub-100 µs servers only.
-  static const bool spin = std::getenv("LAT_SPIN") != nullptr && std::string(std::getenv("LAT_SPIN")) == "1";
+  static const bool spin =
+      std::getenv("LAT_SPIN") != nullptr && std::string(std::getenv("LAT_SPIN")) == "1";
   auto receive = [&]() -> ssize_t {
     if (!spin) return recv(fd, buf, sizeof(buf), 0);
     for (;;) {
@@ -96,7 +97,8 @@ int RoundTrip(int fd, const std::string& request, std::string* pending, bool* cl
   size_t length = 0;
   for (const char* key : {"Content-Length: ", "content-length: "}) {
     const size_t at = pending->find(key);
-    if (at != std::string::npos && at < end) length = std::strtoul(pending->c_str() + at + 16, nullptr, 10);
+    if (at != std::string::npos && at < end)
+      length = std::strtoul(pending->c_str() + at + 16, nullptr, 10);
   }
   while (pending->size() < end + 4 + length) {
     const ssize_t n = receive();
@@ -110,14 +112,16 @@ int RoundTrip(int fd, const std::string& request, std::string* pending, bool* cl
 int Latency(int port, const std::string& path, const std::string& body, int warmup, int n) {
   int fd = Connect(port);
   if (fd < 0) return Die("cannot connect");
-  const std::string request = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
+  const std::string request = "POST " + path +
+                              " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
                               "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   std::string pending;
   std::vector<double> us;
   int errors = 0;
   for (int i = 0; i < warmup + n; ++i) {
     const auto t = Clock::now();
-    if (fd < 0) fd = Connect(port);  // the server closed the last one: reconnecting is part of its latency
+    if (fd < 0)
+      fd = Connect(port);  // the server closed the last one: reconnecting is part of its latency
     bool closing = false;
     const int status = fd < 0 ? 0 : RoundTrip(fd, request, &pending, &closing);
     const double micros = std::chrono::duration<double, std::micro>(Clock::now() - t).count();
@@ -139,17 +143,20 @@ int Latency(int port, const std::string& path, const std::string& body, int warm
   for (double v : us) var += (v - mean) * (v - mean);
   const double std_dev = std::sqrt(var / static_cast<double>(us.size()));
   std::sort(us.begin(), us.end());
-  auto pct = [&](double p) { return us[std::min(us.size() - 1, static_cast<size_t>(p * static_cast<double>(us.size())))]; };
-  std::printf("mean_us=%.1f std_us=%.1f p50_us=%.1f p99_us=%.1f p999_us=%.1f errors=%d\n", mean, std_dev, pct(0.5),
-              pct(0.99), pct(0.999), errors);
+  auto pct = [&](double p) {
+    return us[std::min(us.size() - 1, static_cast<size_t>(p * static_cast<double>(us.size())))];
+  };
+  std::printf("mean_us=%.1f std_us=%.1f p50_us=%.1f p99_us=%.1f p999_us=%.1f errors=%d\n", mean,
+              std_dev, pct(0.5), pct(0.99), pct(0.999), errors);
   return 0;
 }
 
 // The median ns per request over 5 rounds of n (after one warm-up round); -1 on error.
-double WorkNs(const std::string& dir, const std::string& body, int n, bool compile, std::string* reply) {
+double WorkNs(const std::string& dir, const std::string& body, int n, bool compile,
+              std::string* reply) {
   using namespace ember;
-  auto model = serving::LoadedModel::Load({.path = "/predict", .model_dir = dir, .compile = compile},
-                                              ember::DefaultRegistry(), 1);
+  auto model = serving::LoadedModel::Load(
+      {.path = "/predict", .model_dir = dir, .compile = compile}, ember::DefaultRegistry(), 1);
   if (!model.ok()) {
     Die(model.status().ToString());
     return -1;
@@ -187,7 +194,8 @@ int Work(const std::string& dir, const std::string& body, int n) {
   const double served = WorkNs(dir, body, n, true, &reply);
   const double stages = WorkNs(dir, body, n, false, &stages_reply);
   if (served < 0 || stages < 0) return 1;
-  if (reply != stages_reply) return Die("compiled and staged replies differ: " + reply + " vs " + stages_reply);
+  if (reply != stages_reply)
+    return Die("compiled and staged replies differ: " + reply + " vs " + stages_reply);
   std::printf("work_ns=%.0f stages_work_ns=%.0f reply=%s\n", served, stages, reply.c_str());
   return 0;
 }
@@ -202,7 +210,8 @@ int Ready(int port, const std::string& path, int64_t start_ns) {
     if (fd >= 0) close(fd);
     if (status == 200) {
       const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                              std::chrono::system_clock::now().time_since_epoch()).count();
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
       std::printf("%.0f\n", static_cast<double>(now - start_ns) / 1e6);
       return 0;
     }

@@ -95,7 +95,8 @@ DataFrame WithColumn(const DataFrame& in, Field field, T (*value)(int64_t id)) {
   std::vector<Batch> parts;
   for (const Batch& b : in.partitions()) {
     std::vector<std::optional<T>> v;
-    for (int64_t r = 0; r < b.num_rows(); ++r) v.push_back(value(b.column(0)->Values<int64_t>()[r]));
+    for (int64_t r = 0; r < b.num_rows(); ++r)
+      v.push_back(value(b.column(0)->Values<int64_t>()[r]));
     std::vector<ColumnPtr> cols = b.columns();
     cols.push_back(MakeColumn(v));
     parts.push_back(*Batch::Make(schema, cols));
@@ -111,7 +112,8 @@ DataFrame LabeledFrame() {
 
 // LabeledFrame with an int64 group column "g" (id % 3) for rankers.
 DataFrame GroupedFrame() {
-  return WithColumn<int64_t>(LabeledFrame(), MakeField("g", Int64Type()), [](int64_t id) { return id % 3; });
+  return WithColumn<int64_t>(LabeledFrame(), MakeField("g", Int64Type()),
+                             [](int64_t id) { return id % 3; });
 }
 
 // MixedFrame with a list<string> column "tokens" (from "name").
@@ -134,7 +136,8 @@ DataFrame RequestsFrame() {
       if (id % 3 == 0) {
         requests.emplace_back();
       } else {
-        requests.push_back(http::Request{.method = id % 3 == 1 ? "FETCH" : "GET", .url = "http://127.0.0.1:1/",
+        requests.push_back(http::Request{.method = id % 3 == 1 ? "FETCH" : "GET",
+                                         .url = "http://127.0.0.1:1/",
                                          .body = id % 3 == 2 ? "x" : ""});
       }
     }
@@ -379,7 +382,8 @@ TEST(SavedModelFixturesTest, ModelsSavedByEarlierVersionsLoadAndScoreTheSame) {
       auto stage = c.make();
       ASSERT_THAT(stage, testing::IsOk()) << name;
       ASSERT_THAT(SaveStage(**stage, dir + "/model"), testing::IsOk()) << name;
-      auto out = std::static_pointer_cast<const Transformer>(*stage)->Transform(input, ExecContext::Default());
+      auto out = std::static_pointer_cast<const Transformer>(*stage)->Transform(
+          input, ExecContext::Default());
       ASSERT_THAT(out, testing::IsOk()) << name;
       std::string in_bytes, out_bytes;
       EncodeBatch(*input.Collect(), &in_bytes);
@@ -398,7 +402,8 @@ TEST(SavedModelFixturesTest, ModelsSavedByEarlierVersionsLoadAndScoreTheSame) {
       auto batches = DecodeBatches(std::make_shared<const std::string>(bytes.ok() ? *bytes : ""));
       EXPECT_THAT(batches, testing::IsOk()) << path;
       EXPECT_EQ(batches.ok() ? batches->size() : 0, 1u) << path;
-      return batches.ok() && batches->size() == 1 ? DataFrame::FromBatch((*batches)[0]) : DataFrame();
+      return batches.ok() && batches->size() == 1 ? DataFrame::FromBatch((*batches)[0])
+                                                  : DataFrame();
     };
     const DataFrame saved_input = read(dir + "/input.batch");
     const DataFrame expected = read(dir + "/expected.batch");

@@ -10,12 +10,12 @@
 
 #include "ember/base/file_util.h"
 #include "ember/base/status_macros.h"
-#include "ember/io/table_io.h"
-#include "ember/pipeline/pipeline.h"
-#include "ember/pipeline/save_load.h"
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
 #include "ember/frame/frame_ops.h"
+#include "ember/io/table_io.h"
+#include "ember/pipeline/pipeline.h"
+#include "ember/pipeline/save_load.h"
 #if EMBER_WITH_GBDT
 #include "ember/gbdt/gbdt.h"
 #endif
@@ -56,12 +56,14 @@ std::string Grouped(int64_t n) {
 // "what: rows, rows/s, elapsed" every 200 ms; Finish() draws the last state and a newline.
 class ProgressBar {
  public:
-  ProgressBar(const CliContext& c, std::string what) : c_(c), what_(std::move(what)), exec_(c.exec) {
+  ProgressBar(const CliContext& c, std::string what)
+      : c_(c), what_(std::move(what)), exec_(c.exec) {
     exec_.progress = &progress_;
     if (c_.progress_bar) {
       thread_ = std::thread([this] {
         std::unique_lock<std::mutex> lock(mu_);
-        while (!cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return done_; })) Draw();
+        while (!cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return done_; }))
+          Draw();
       });
     }
   }
@@ -84,8 +86,8 @@ class ProgressBar {
     const double secs = timer_.Seconds();
     const int64_t rows = progress_.rows();
     c_.log << "\r" << what_ << ": " << Grouped(rows) << " rows, "
-           << Grouped(static_cast<int64_t>(secs > 0 ? rows / secs : 0)) << " rows/s, " << Fixed(secs, 1) << " s   "
-           << std::flush;
+           << Grouped(static_cast<int64_t>(secs > 0 ? rows / secs : 0)) << " rows/s, "
+           << Fixed(secs, 1) << " s   " << std::flush;
   }
 
   const CliContext& c_;
@@ -104,7 +106,8 @@ Result<DataFrame> ReadLogged(const CliContext& c, const std::string& path) {
   EMBER_ASSIGN_OR_RETURN(DataFrame frame, ReadTable(c.exec, path));
   c.log << "read " << path << ": " << frame.num_rows() << " rows x " << frame.schema()->num_fields()
         << " columns in " << frame.num_partitions() << " partitions";
-  if (c.exec.comm && c.exec.comm->size() > 1) c.log << " (rank 0's share of " << c.exec.comm->size() << ")";
+  if (c.exec.comm && c.exec.comm->size() > 1)
+    c.log << " (rank 0's share of " << c.exec.comm->size() << ")";
   c.log << " (" << Fixed(t.Seconds()) << " s)\n";
   return frame;
 }
@@ -115,12 +118,14 @@ Status Describe(const CliContext& c, const std::string& stage) {
   const StageRegistry& registry = DefaultRegistry();
   if (stage.empty()) {
     for (const auto& [name, e] : registry.entries()) {
-      c.out << name << (e.kind == StageKind::kEstimator ? " (estimator)" : "") << ": " << e.doc << "\n";
+      c.out << name << (e.kind == StageKind::kEstimator ? " (estimator)" : "") << ": " << e.doc
+            << "\n";
     }
     return Status::OK();
   }
   EMBER_ASSIGN_OR_RETURN(const StageEntry* e, registry.Find(stage));
-  c.out << e->type_name << (e->kind == StageKind::kEstimator ? " (estimator)" : " (transformer)") << "\n"
+  c.out << e->type_name << (e->kind == StageKind::kEstimator ? " (estimator)" : " (transformer)")
+        << "\n"
         << e->doc << "\n";
   if (e->params.empty()) c.out << "no params\n";
   for (const ParamInfo& p : e->params) {
@@ -165,17 +170,20 @@ Status Fit(const CliContext& c, const std::string& spec_path, const std::string&
   EMBER_ASSIGN_OR_RETURN(DataFrame frame, ReadLogged(c, data));
   Timer t;
   EMBER_ASSIGN_OR_RETURN(auto model, (*pipeline)->Fit(frame, c.exec));
-  c.log << "fitted " << (*pipeline)->stages().size() << " stages in " << Fixed(t.Seconds()) << " s\n";
+  c.log << "fitted " << (*pipeline)->stages().size() << " stages in " << Fixed(t.Seconds())
+        << " s\n";
   // On several ranks every rank holds the same model; rank 0 saves it.
   if (c.exec.comm == nullptr || c.exec.comm->rank() == 0) {
-    EMBER_RETURN_IF_ERROR(SaveStage(*model, out_dir, {.overwrite = overwrite, .input_schema = frame.schema()}));
+    EMBER_RETURN_IF_ERROR(
+        SaveStage(*model, out_dir, {.overwrite = overwrite, .input_schema = frame.schema()}));
     c.out << "saved model to " << out_dir << "\n";
   }
   return Status::OK();
 }
 
 Status Transform(const CliContext& c, const std::string& model_dir, const std::string& data,
-                 const std::string& out, const std::vector<std::string>& cols, bool gather, bool fuse) {
+                 const std::string& out, const std::vector<std::string>& cols, bool gather,
+                 bool fuse) {
   EMBER_RETURN_IF_ERROR(FormatOfPath(out).status());
   EMBER_ASSIGN_OR_RETURN(auto loaded, LoadTransformer(model_dir, DefaultRegistry()));
   // Wrapped in a PipelineModel, any model can select its output columns.
@@ -184,7 +192,8 @@ Status Transform(const CliContext& c, const std::string& model_dir, const std::s
   Timer t;
   ProgressBar bar(c, "transform");
   FusionInfo fusion;
-  Result<DataFrame> transformed = model->TransformSelect(frame, bar.exec(), cols, {.fuse = fuse, .info = &fusion});
+  Result<DataFrame> transformed =
+      model->TransformSelect(frame, bar.exec(), cols, {.fuse = fuse, .info = &fusion});
   bar.Finish();
   EMBER_ASSIGN_OR_RETURN(DataFrame result, std::move(transformed));
   const double secs = t.Seconds();
@@ -197,13 +206,14 @@ Status Transform(const CliContext& c, const std::string& model_dir, const std::s
     ExecContext one_rank = c.exec;
     one_rank.comm = nullptr;
     EMBER_RETURN_IF_ERROR(WriteTable(one_rank, all, out));
-    c.out << "wrote " << all.num_rows() << " rows (from " << c.exec.comm->size() << " ranks) to " << out << "\n";
+    c.out << "wrote " << all.num_rows() << " rows (from " << c.exec.comm->size() << " ranks) to "
+          << out << "\n";
     return Status::OK();
   }
   EMBER_RETURN_IF_ERROR(WriteTable(c.exec, result, out));
   if (c.exec.comm && c.exec.comm->size() > 1) {
-    c.out << "wrote " << result.num_rows() << " rows (rank 0's part of " << c.exec.comm->size() << ") to " << out
-          << "/\n";
+    c.out << "wrote " << result.num_rows() << " rows (rank 0's part of " << c.exec.comm->size()
+          << ") to " << out << "/\n";
   } else {
     c.out << "wrote " << result.num_rows() << " rows to " << out << "\n";
   }
@@ -225,7 +235,8 @@ std::optional<std::vector<std::string>> PredictionLabels(const Transformer& t) {
   const Json params = t.ParamsJson();
   const Json* in = params.Find("inputCol");
   const Json* labels = params.Find("labels");
-  if (!in || !in->is_string() || in->as_string() != "prediction" || !labels || !labels->is_array()) return std::nullopt;
+  if (!in || !in->is_string() || in->as_string() != "prediction" || !labels || !labels->is_array())
+    return std::nullopt;
   std::vector<std::string> out;
   for (const Json& l : labels->as_array()) out.push_back(l.is_string() ? l.as_string() : l.Dump());
   return out;
@@ -233,8 +244,9 @@ std::optional<std::vector<std::string>> PredictionLabels(const Transformer& t) {
 
 // Adds a float64 column `name` with the index of each row's `label` in `labels` (null when
 // the label is null or unknown; those rows are not scored).
-Result<DataFrame> IndexLabels(const DataFrame& in, const std::string& label, const std::vector<std::string>& labels,
-                              const std::string& name, int64_t* unknown) {
+Result<DataFrame> IndexLabels(const DataFrame& in, const std::string& label,
+                              const std::vector<std::string>& labels, const std::string& name,
+                              int64_t* unknown) {
   std::unordered_map<std::string, double> index;
   for (size_t i = 0; i < labels.size(); ++i) index.emplace(labels[i], static_cast<double>(i));
   const int col = in.schema()->FindField(label);
@@ -261,8 +273,8 @@ Result<DataFrame> IndexLabels(const DataFrame& in, const std::string& label, con
 
 }  // namespace
 
-Status Eval(const CliContext& c, const std::string& model_dir, const std::string& data, const std::string& label,
-            const std::string& metric, const std::string& out) {
+Status Eval(const CliContext& c, const std::string& model_dir, const std::string& data,
+            const std::string& label, const std::string& metric, const std::string& out) {
   if (!out.empty()) EMBER_RETURN_IF_ERROR(FormatOfPath(out).status());
   Json metric_json(metric);
   ComputeModelStatisticsParams sp;
@@ -270,7 +282,8 @@ Status Eval(const CliContext& c, const std::string& model_dir, const std::string
     Json params = Json::MakeObject();
     params.Set("evaluationMetric", metric_json);
     params.Set("labelCol", Json(label));
-    Result<ComputeModelStatisticsParams> parsed = ComputeModelStatisticsParams::Spec().FromJson(params);
+    Result<ComputeModelStatisticsParams> parsed =
+        ComputeModelStatisticsParams::Spec().FromJson(params);
     if (!parsed.ok()) return parsed.status().WithContext("--metric / --label");
     sp = *parsed;
   }
@@ -285,13 +298,15 @@ Status Eval(const CliContext& c, const std::string& model_dir, const std::string
   if (!label_type.is_numeric() && label_type.id() != TypeId::kBool) {
     auto labels = PredictionLabels(*model);
     if (!labels) {
-      return InvalidArgument("--label: column '" + label + "' is " + label_type.ToString() +
-                             " and the model has no IndexToString from 'prediction' to map it to class indices");
+      return InvalidArgument(
+          "--label: column '" + label + "' is " + label_type.ToString() +
+          " and the model has no IndexToString from 'prediction' to map it to class indices");
     }
     int64_t unknown = 0;
     sp.label_col = "__label_index";
     EMBER_ASSIGN_OR_RETURN(scored, IndexLabels(scored, label, *labels, sp.label_col, &unknown));
-    if (unknown > 0) c.log << unknown << " rows have a label the model never saw; they are not scored\n";
+    if (unknown > 0)
+      c.log << unknown << " rows have a label the model never saw; they are not scored\n";
     c.out << "class_labels" << std::string(14, ' ');  // the order of the confusion matrix
     for (size_t i = 0; i < labels->size(); ++i) c.out << (i ? ", " : "") << (*labels)[i];
     c.out << "\n";
@@ -303,9 +318,11 @@ Status Eval(const CliContext& c, const std::string& model_dir, const std::string
   for (int i = 0; i < row.schema()->num_fields(); ++i) {
     const Column& col = *row.column(i);
     std::string value = FormatValue(col, 0);
-    if (col.type_id() == TypeId::kFloat64 && col.IsValid(0)) value = Fixed(col.Values<double>()[0], 4);
-    c.out << row.schema()->field(i).name << std::string(std::max<size_t>(1, 26 - row.schema()->field(i).name.size()), ' ')
-          << value << "\n";
+    if (col.type_id() == TypeId::kFloat64 && col.IsValid(0))
+      value = Fixed(col.Values<double>()[0], 4);
+    c.out << row.schema()->field(i).name
+          << std::string(std::max<size_t>(1, 26 - row.schema()->field(i).name.size()), ' ') << value
+          << "\n";
   }
   // On several ranks every rank has the job's metrics; rank 0 writes them, as one file.
   if (!out.empty() && (c.exec.comm == nullptr || c.exec.comm->rank() == 0)) {
@@ -320,19 +337,22 @@ Status Eval(const CliContext& c, const std::string& model_dir, const std::string
 Status ImportXgboost(const CliContext& c, const std::string& file, const std::string& out_dir,
                      const std::string& features_col, bool overwrite) {
 #if !EMBER_WITH_GBDT
-  return FailedPrecondition("import-xgboost needs module 'gbdt', which this build of Ember leaves out; build with "
-                            "-DEMBER_WITH_GBDT=ON (needs libxgboost-dev)");
+  return FailedPrecondition(
+      "import-xgboost needs module 'gbdt', which this build of Ember leaves out; build with "
+      "-DEMBER_WITH_GBDT=ON (needs libxgboost-dev)");
 #else
   GbdtModelParams params;
   params.features_col = features_col;
-  EMBER_ASSIGN_OR_RETURN(std::shared_ptr<const Transformer> model, ImportXgboostModel(file, params));
+  EMBER_ASSIGN_OR_RETURN(std::shared_ptr<const Transformer> model,
+                         ImportXgboostModel(file, params));
   const GbdtBooster& b = *BoosterOf(*model);
   const int64_t features = b.num_features();
-  EMBER_ASSIGN_OR_RETURN(SchemaPtr input, Schema::Make({MakeField(features_col, DenseVectorType(features))}));
-  EMBER_RETURN_IF_ERROR(SaveStage(*model, out_dir, {.overwrite = overwrite, .input_schema = input}));
-  c.out << "imported " << file << " (" << b.objective() << ", " << b.num_trees() << " trees, " << features
-        << " features) as "
-        << model->type_name() << " in " << out_dir << "\n";
+  EMBER_ASSIGN_OR_RETURN(SchemaPtr input,
+                         Schema::Make({MakeField(features_col, DenseVectorType(features))}));
+  EMBER_RETURN_IF_ERROR(
+      SaveStage(*model, out_dir, {.overwrite = overwrite, .input_schema = input}));
+  c.out << "imported " << file << " (" << b.objective() << ", " << b.num_trees() << " trees, "
+        << features << " features) as " << model->type_name() << " in " << out_dir << "\n";
   return Status::OK();
 #endif
 }

@@ -42,14 +42,15 @@ Status Fit(const CliContext& c, const std::string& spec_path, const std::string&
 // rank order (which is the input's order). `fuse` false runs every stage's own kernel (see
 // pipeline/fusion.h); the progress line says which ran.
 Status Transform(const CliContext& c, const std::string& model_dir, const std::string& data,
-                 const std::string& out, const std::vector<std::string>& cols = {}, bool gather = false, bool fuse = true);
+                 const std::string& out, const std::vector<std::string>& cols = {},
+                 bool gather = false, bool fuse = true);
 
 // Loads the model in `model_dir`, scores `data` and prints ComputeModelStatistics' metrics
 // against `label` (`metric`: auto, classification or regression). A string label is mapped
 // to class indices with the labels of the model's IndexToString (as TrainClassifier makes
 // it). Writes the metrics table to `out` too when it is not empty.
-Status Eval(const CliContext& c, const std::string& model_dir, const std::string& data, const std::string& label,
-            const std::string& metric, const std::string& out);
+Status Eval(const CliContext& c, const std::string& model_dir, const std::string& data,
+            const std::string& label, const std::string& metric, const std::string& out);
 
 // Imports an XGBoost model file as a model stage saved in `out_dir` (see
 // ImportXgboostModel), scoring the vector column `features_col`. The saved input schema is

@@ -1,9 +1,8 @@
 #include "commands.h"
 
-#include <algorithm>
-
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "ember/base/file_util.h"
@@ -11,10 +10,10 @@
 #include "ember/gbdt/gbdt.h"
 #include "ember/gbdt/xgboost_api.h"
 #endif
+#include "ember/io/table_io.h"
 #include "ember/pipeline/pipeline.h"
 #include "ember/pipeline/save_load.h"
 #include "ember/registry/default_registry.h"
-#include "ember/io/table_io.h"
 #include "ember/testing/conformance.h"
 #include "ember/testing/matchers.h"
 
@@ -49,7 +48,8 @@ TEST(CliTest, DescribeListsStagesAndParams) {
   Streams one;
   ASSERT_THAT(Describe(one.ctx(), "Repartition"), IsOk());
   EXPECT_NE(one.out.str().find("n (int, default 1) [in [1, 1048576]]: Number of partitions."),
-            std::string::npos) << one.out.str();
+            std::string::npos)
+      << one.out.str();
   Streams bad;
   Status st = Describe(bad.ctx(), "SelectColumn");
   EXPECT_NE(st.message().find("did you mean 'SelectColumns'?"), std::string::npos);
@@ -57,10 +57,12 @@ TEST(CliTest, DescribeListsStagesAndParams) {
 
 TEST(CliTest, FitThenTransformRoundTrip) {
   std::string dir = testing::NewTempDir("cli");
-  ASSERT_THAT(WriteStringToFile(dir + "/train.csv", "a,b,c\n1,x,true\n2,y,false\n3,\"z,w\",true\n"), IsOk());
+  ASSERT_THAT(WriteStringToFile(dir + "/train.csv", "a,b,c\n1,x,true\n2,y,false\n3,\"z,w\",true\n"),
+              IsOk());
   ASSERT_THAT(WriteStringToFile(dir + "/spec.json", R"({"stages": [
       {"type": "SelectColumns", "params": {"cols": ["b", "a"]}},
-      {"type": "RenameColumn", "params": {"inputCol": "b", "outputCol": "name"}}]})"), IsOk());
+      {"type": "RenameColumn", "params": {"inputCol": "b", "outputCol": "name"}}]})"),
+              IsOk());
   Streams s;
   ASSERT_THAT(Fit(s.ctx(), dir + "/spec.json", dir + "/train.csv", dir + "/model", false), IsOk());
   EXPECT_NE(s.out.str().find("saved model to"), std::string::npos);
@@ -71,26 +73,31 @@ TEST(CliTest, FitThenTransformRoundTrip) {
   ASSERT_THAT(Transform(s.ctx(), dir + "/model", dir + "/train.csv", dir + "/out.jsonl"), IsOk());
   auto text = ReadFileToString(dir + "/out.jsonl");
   ASSERT_THAT(text, IsOk());
-  EXPECT_EQ(*text, "{\"name\":\"x\",\"a\":1}\n{\"name\":\"y\",\"a\":2}\n{\"name\":\"z,w\",\"a\":3}\n");
+  EXPECT_EQ(*text,
+            "{\"name\":\"x\",\"a\":1}\n{\"name\":\"y\",\"a\":2}\n{\"name\":\"z,w\",\"a\":3}\n");
 }
 
 TEST(CliTest, BadSpecIsRejectedBeforeReadingData) {
   std::string dir = testing::NewTempDir("cli_bad");
-  ASSERT_THAT(WriteStringToFile(dir + "/spec.json",
-                                R"({"stages": [{"type": "SelectColumns", "params": {"colls": ["a"]}}]})"),
-              IsOk());
+  ASSERT_THAT(
+      WriteStringToFile(dir + "/spec.json",
+                        R"({"stages": [{"type": "SelectColumns", "params": {"colls": ["a"]}}]})"),
+      IsOk());
   Streams s;
   Status st = Fit(s.ctx(), dir + "/spec.json", dir + "/missing.csv", dir + "/model", false);
   EXPECT_NE(st.message().find("unknown param 'colls' for SelectColumns; did you mean 'cols'?"),
-            std::string::npos) << st;
+            std::string::npos)
+      << st;
   EXPECT_NE(st.message().find("spec.json: stage 0"), std::string::npos) << st;
   EXPECT_EQ(s.log.str(), "");  // the data was never read
   ASSERT_THAT(WriteStringToFile(dir + "/data.csv", "a\n1\n"), IsOk());
-  ASSERT_THAT(WriteStringToFile(dir + "/spec2.json",
-                                R"({"stages": [{"type": "SelectColumns", "params": {"cols": ["b"]}}]})"),
-              IsOk());
+  ASSERT_THAT(
+      WriteStringToFile(dir + "/spec2.json",
+                        R"({"stages": [{"type": "SelectColumns", "params": {"cols": ["b"]}}]})"),
+      IsOk());
   Status missing = Fit(s.ctx(), dir + "/spec2.json", dir + "/data.csv", dir + "/model", false);
-  EXPECT_NE(missing.message().find("column 'b' not found; columns are: a"), std::string::npos) << missing;
+  EXPECT_NE(missing.message().find("column 'b' not found; columns are: a"), std::string::npos)
+      << missing;
 }
 
 TEST(CliTest, SchemaHeadAndConvert) {
@@ -119,7 +126,9 @@ TEST(CliTest, EvalPrintsMetricsOfATrainClassifierModel) {
   Streams s;
   ASSERT_THAT(Fit(s.ctx(), dir + "/spec.json", dir + "/train.csv", dir + "/model", false), IsOk());
   Streams e;
-  ASSERT_THAT(Eval(e.ctx(), dir + "/model", dir + "/test.csv", "label", "auto", dir + "/metrics.jsonl"), IsOk());
+  ASSERT_THAT(
+      Eval(e.ctx(), dir + "/model", dir + "/test.csv", "label", "auto", dir + "/metrics.jsonl"),
+      IsOk());
   const std::string out = e.out.str();
   const size_t at = out.find("accuracy");
   ASSERT_NE(at, std::string::npos) << out;
@@ -147,7 +156,8 @@ TEST(CliTest, TransformWritesOnlyTheChosenColumns) {
   Streams fit;
   ASSERT_THAT(Fit(fit.ctx(), dir + "/spec.json", dir + "/t.csv", dir + "/model", false), IsOk());
   Streams s;
-  ASSERT_THAT(Transform(s.ctx(), dir + "/model", dir + "/t.csv", dir + "/out.csv", {"x2", "label", "color_idx"}),
+  ASSERT_THAT(Transform(s.ctx(), dir + "/model", dir + "/t.csv", dir + "/out.csv",
+                        {"x2", "label", "color_idx"}),
               IsOk());
   auto written = ReadFileToString(dir + "/out.csv");
   ASSERT_THAT(written, IsOk());
@@ -161,11 +171,13 @@ TEST(CliTest, TransformWritesOnlyTheChosenColumns) {
 TEST(CliTest, ServeRejectsBadArgumentsBeforeStarting) {
   Streams s;
   ServeArgs no_model;
-  EXPECT_NE(Serve(s.ctx(), no_model).message().find("give a model directory or at least one --route"),
-            std::string::npos);
+  EXPECT_NE(
+      Serve(s.ctx(), no_model).message().find("give a model directory or at least one --route"),
+      std::string::npos);
   ServeArgs bad_route;
   bad_route.routes = {"/score"};
-  EXPECT_NE(Serve(s.ctx(), bad_route).message().find("--route '/score': expected /PATH=MODEL_DIR"), std::string::npos);
+  EXPECT_NE(Serve(s.ctx(), bad_route).message().find("--route '/score': expected /PATH=MODEL_DIR"),
+            std::string::npos);
   const std::string dir = testing::NewTempDir("cli_serve");
   ASSERT_THAT(WriteStringToFile(dir + "/key", "\nsecret\n"), IsOk());
   ServeArgs empty_key;
@@ -182,9 +194,10 @@ TEST(CliTest, ServeRejectsBadArgumentsBeforeStarting) {
 TEST(CliTest, ProgressBarOnTerminalsPlainLinesOtherwise) {
   std::string dir = testing::NewTempDir("cli_bar");
   ASSERT_THAT(WriteStringToFile(dir + "/t.csv", LabelledCsv(50)), IsOk());
-  ASSERT_THAT(WriteStringToFile(dir + "/spec.json",
-                                R"({"stages": [{"type": "SelectColumns", "params": {"cols": ["x"]}}]})"),
-              IsOk());
+  ASSERT_THAT(
+      WriteStringToFile(dir + "/spec.json",
+                        R"({"stages": [{"type": "SelectColumns", "params": {"cols": ["x"]}}]})"),
+      IsOk());
   Streams fit;
   ASSERT_THAT(Fit(fit.ctx(), dir + "/spec.json", dir + "/t.csv", dir + "/model", false), IsOk());
   Streams tty;
@@ -202,27 +215,32 @@ TEST(CliTest, ProgressBarOnTerminalsPlainLinesOtherwise) {
 TEST(CliTest, ImportXgboostThenTransform) {
   std::string dir = testing::NewTempDir("cli_xgb");
   // A model fitted by Ember, exported as XGBoost's JSON file, then imported.
-  ASSERT_THAT(WriteStringToFile(dir + "/train.csv", "a,b,label\n1,2,0\n2,1,1\n3,5,0\n4,1,1\n5,6,0\n6,2,1\n7,8,0\n8,1,1\n"),
-              IsOk());
+  ASSERT_THAT(
+      WriteStringToFile(dir + "/train.csv",
+                        "a,b,label\n1,2,0\n2,1,1\n3,5,0\n4,1,1\n5,6,0\n6,2,1\n7,8,0\n8,1,1\n"),
+      IsOk());
   ASSERT_THAT(WriteStringToFile(dir + "/spec.json", R"({"stages": [
       {"type": "VectorAssembler", "params": {"inputCols": ["a", "b"], "outputCol": "features"}},
       {"type": "GBDTClassifier", "params": {"numIterations": 3, "numLeaves": 2, "minSumHessianInLeaf": 0}}]})"),
               IsOk());
   Streams io;
-  ASSERT_THAT(Fit(io.ctx(), dir + "/spec.json", dir + "/train.csv", dir + "/fitted", false), IsOk());
+  ASSERT_THAT(Fit(io.ctx(), dir + "/spec.json", dir + "/train.csv", dir + "/fitted", false),
+              IsOk());
   auto fitted = LoadTransformer(dir + "/fitted", DefaultRegistry());
   ASSERT_THAT(fitted, IsOk());
   const auto& stages = static_cast<const PipelineModel&>(**fitted).stages();
   auto json = BoosterOf(*stages.back())->xgb().Save("json");
   ASSERT_THAT(json, IsOk());
   ASSERT_THAT(WriteStringToFile(dir + "/xgb.json", *json), IsOk());
-  ASSERT_THAT(ImportXgboost(io.ctx(), dir + "/xgb.json", dir + "/imported", "features", false), IsOk());
+  ASSERT_THAT(ImportXgboost(io.ctx(), dir + "/xgb.json", dir + "/imported", "features", false),
+              IsOk());
   EXPECT_NE(io.out.str().find("as GBDTClassificationModel"), std::string::npos) << io.out.str();
   auto schema = LoadInputSchema(dir + "/imported");
   ASSERT_THAT(schema, IsOk());
   EXPECT_EQ((*schema)->field(0).name, "features");
   // Refuses to replace a directory without --overwrite, and names a missing file.
-  EXPECT_FALSE(ImportXgboost(io.ctx(), dir + "/xgb.json", dir + "/imported", "features", false).ok());
+  EXPECT_FALSE(
+      ImportXgboost(io.ctx(), dir + "/xgb.json", dir + "/imported", "features", false).ok());
   Status missing = ImportXgboost(io.ctx(), dir + "/nope.json", dir + "/other", "features", false);
   EXPECT_NE(missing.ToString().find("nope.json"), std::string::npos) << missing.ToString();
 }
@@ -232,7 +250,8 @@ TEST(CliTest, ImportXgboostThenTransform) {
 TEST(CliTest, GbdtWithoutTheModuleNamesTheOption) {
   std::string dir = testing::NewTempDir("cli_no_gbdt");
   ASSERT_THAT(WriteStringToFile(dir + "/train.csv", "a,label\n1,0\n2,1\n"), IsOk());
-  ASSERT_THAT(WriteStringToFile(dir + "/spec.json", R"({"stages": [{"type": "GBDTClassifier", "params": {}}]})"),
+  ASSERT_THAT(WriteStringToFile(dir + "/spec.json",
+                                R"({"stages": [{"type": "GBDTClassifier", "params": {}}]})"),
               IsOk());
   Streams io;
   Status fit = Fit(io.ctx(), dir + "/spec.json", dir + "/train.csv", dir + "/fitted", false);

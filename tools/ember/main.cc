@@ -1,9 +1,9 @@
-// The `ember` command: fit, transform, eval, serve, import-xgboost, describe, schema, head, convert. Argument parsing
-// only (CLI11 stays in this one translation unit); the work is in commands.cc.
-#include <CLI/CLI.hpp>
-
+// The `ember` command: fit, transform, eval, serve, import-xgboost, describe, schema, head,
+// convert. Argument parsing only (CLI11 stays in this one translation unit); the work is in
+// commands.cc.
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
 
@@ -31,9 +31,10 @@ int main(int argc, char** argv) {
   int threads = 0;
   app.add_option("--threads", threads, "worker threads (default: one per core)");
   double collective_timeout_s = 600;
-  app.add_option("--collective-timeout", collective_timeout_s,
-                 "under mpirun: seconds a rank waits for the others in any collective before the job fails "
-                 "naming the missing ranks (default 600)");
+  app.add_option(
+      "--collective-timeout", collective_timeout_s,
+      "under mpirun: seconds a rank waits for the others in any collective before the job fails "
+      "naming the missing ranks (default 600)");
 
   std::string stage, path, in, out, spec, data, model, label = "label", metric = "auto";
   int64_t rows = 10;
@@ -45,24 +46,30 @@ int main(int argc, char** argv) {
   auto* head = app.add_subcommand("head", "print the first rows of a table");
   head->add_option("path", path, "CSV or JSON Lines file, or a folder of them")->required();
   head->add_option("-n,--rows", rows, "rows to show");
-  auto* convert = app.add_subcommand("convert", "convert between CSV and JSON Lines (by extension)");
+  auto* convert =
+      app.add_subcommand("convert", "convert between CSV and JSON Lines (by extension)");
   convert->add_option("in", in, "input table")->required();
   convert->add_option("out", out, "output file")->required();
   auto* fit = app.add_subcommand("fit", "fit a pipeline spec on data and save the model");
-  fit->add_option("spec", spec, "pipeline spec: {\"stages\": [{\"type\": ..., \"params\": {...}}]}")->required();
+  fit->add_option("spec", spec, "pipeline spec: {\"stages\": [{\"type\": ..., \"params\": {...}}]}")
+      ->required();
   fit->add_option("--data", data, "training table")->required();
   fit->add_option("--out", out, "model directory")->required();
   fit->add_flag("--overwrite", overwrite, "replace an existing model directory");
   auto* transform = app.add_subcommand("transform", "apply a saved model to data");
   transform->add_option("model", model, "model directory")->required();
   transform->add_option("--data", data, "input table")->required();
-  transform->add_option("--out", out, "output file (.csv or .jsonl); under mpirun a folder of one part per rank")
+  transform
+      ->add_option("--out", out,
+                   "output file (.csv or .jsonl); under mpirun a folder of one part per rank")
       ->required();
   bool gather = false;
   bool no_fuse = false;
-  transform->add_flag("--no-fuse", no_fuse,
-                      "run every stage's own kernel instead of the compiled linear run (for comparisons)");
-  transform->add_flag("--gather", gather, "under mpirun: collect every rank's rows on rank 0 and write one file");
+  transform->add_flag(
+      "--no-fuse", no_fuse,
+      "run every stage's own kernel instead of the compiled linear run (for comparisons)");
+  transform->add_flag("--gather", gather,
+                      "under mpirun: collect every rank's rows on rank 0 and write one file");
   std::vector<std::string> cols;
   transform->add_option("--cols", cols, "write only these columns, in this order (comma-separated)")
       ->delimiter(',');
@@ -75,26 +82,34 @@ int main(int argc, char** argv) {
   eval->add_option("--out", out, "also write the metrics table here (.csv or .jsonl)");
 
   std::string features_col = "features";
-  auto* import_xgb = app.add_subcommand("import-xgboost", "save an XGBoost model file as an Ember model stage");
-  import_xgb->add_option("file", in, "XGBoost model (.json, .ubj or the older binary format)")->required();
+  auto* import_xgb =
+      app.add_subcommand("import-xgboost", "save an XGBoost model file as an Ember model stage");
+  import_xgb->add_option("file", in, "XGBoost model (.json, .ubj or the older binary format)")
+      ->required();
   import_xgb->add_option("--out", out, "model directory")->required();
-  import_xgb->add_option("--features-col", features_col, "the vector column it scores (default: features)");
+  import_xgb->add_option("--features-col", features_col,
+                         "the vector column it scores (default: features)");
   import_xgb->add_flag("--overwrite", overwrite, "replace an existing model directory");
 
   ember::cli::ServeArgs serve_args;
-  auto* serve = app.add_subcommand("serve", "serve saved models over HTTP (SIGTERM stops, SIGHUP reloads)");
+  auto* serve =
+      app.add_subcommand("serve", "serve saved models over HTTP (SIGTERM stops, SIGHUP reloads)");
   serve->add_option("model", serve_args.model_dir, "model directory, served on /predict");
   serve->add_option("--route", serve_args.routes, "another route: /PATH=MODEL_DIR (repeatable)");
   serve->add_option("--host", serve_args.host, "address to listen on (default 127.0.0.1)");
   serve->add_option("--port", serve_args.port, "port (default 8080; 0: any free port)");
-  serve->add_option("--reply-cols", serve_args.reply_cols,
-                    "output columns in replies, comma-separated (default: what the last stage adds)")
+  serve
+      ->add_option("--reply-cols", serve_args.reply_cols,
+                   "output columns in replies, comma-separated (default: what the last stage adds)")
       ->delimiter(',');
-  serve->add_option("--api-key-file", serve_args.api_key_file, "require the key on this file's first line");
+  serve->add_option("--api-key-file", serve_args.api_key_file,
+                    "require the key on this file's first line");
   serve->add_option("--max-body-bytes", serve_args.max_body_bytes, "413 beyond (default 16 MiB)");
   serve->add_option("--max-in-flight", serve_args.max_in_flight, "503 beyond (default 4096)");
-  serve->add_option("--deadline-ms", serve_args.deadline_ms, "504 past it (default 10000; header X-Ember-Deadline-Ms)");
-  serve->add_option("--batch-rows", serve_args.batch_max_rows, "micro-batch up to this many rows (default 0: off)");
+  serve->add_option("--deadline-ms", serve_args.deadline_ms,
+                    "504 past it (default 10000; header X-Ember-Deadline-Ms)");
+  serve->add_option("--batch-rows", serve_args.batch_max_rows,
+                    "micro-batch up to this many rows (default 0: off)");
   serve->add_option("--batch-wait-us", serve_args.batch_wait_us, "micro-batch wait (default 500)");
 
   CLI11_PARSE(app, argc, argv);
@@ -103,8 +118,8 @@ int main(int argc, char** argv) {
   // Before any thread starts: every thread inherits the mask, so SIGTERM, SIGINT and
   // SIGHUP reach only the serve command's sigwait.
   if (*serve) ember::cli::BlockServeSignals();
-  // Started by mpirun or srun: one rank of an SPMD job, every rank running this command on
-  // its share of the data. Otherwise a job of one rank.
+    // Started by mpirun or srun: one rank of an SPMD job, every rank running this command on
+    // its share of the data. Otherwise a job of one rank.
 #if EMBER_WITH_MPI
   std::unique_ptr<ember::MpiCommunicator> world;
   if (ember::MpiCommunicator::LaunchedAsRank() && !*serve) {
@@ -120,8 +135,9 @@ int main(int argc, char** argv) {
 #else
   std::unique_ptr<ember::Communicator> world;  // a build without MPI: always one rank
   if (std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr || std::getenv("PMI_RANK") != nullptr) {
-    std::cerr << "ember: error: started as an MPI rank, but this build of Ember has no MPI; build with "
-                 "-DEMBER_WITH_MPI=ON (needs libopenmpi-dev)\n";
+    std::cerr
+        << "ember: error: started as an MPI rank, but this build of Ember has no MPI; build with "
+           "-DEMBER_WITH_MPI=ON (needs libopenmpi-dev)\n";
     return 1;
   }
 #endif
@@ -138,22 +154,30 @@ int main(int argc, char** argv) {
   ember::Status s;
   if (!speaks && rank0_alone) {
     // nothing to do
-  } else if (*describe) s = ember::cli::Describe(c, stage);
-  else if (*schema) s = ember::cli::Schema(c, path);
-  else if (*head) s = ember::cli::Head(c, path, rows);
-  else if (*convert) s = ember::cli::Convert(c, in, out);
-  else if (*fit) s = ember::cli::Fit(c, spec, data, out, overwrite);
-  else if (*transform) s = ember::cli::Transform(c, model, data, out, cols, gather, !no_fuse);
-  else if (*eval) s = ember::cli::Eval(c, model, data, label, metric, out);
-  else if (*import_xgb) s = ember::cli::ImportXgboost(c, in, out, features_col, overwrite);
+  } else if (*describe)
+    s = ember::cli::Describe(c, stage);
+  else if (*schema)
+    s = ember::cli::Schema(c, path);
+  else if (*head)
+    s = ember::cli::Head(c, path, rows);
+  else if (*convert)
+    s = ember::cli::Convert(c, in, out);
+  else if (*fit)
+    s = ember::cli::Fit(c, spec, data, out, overwrite);
+  else if (*transform)
+    s = ember::cli::Transform(c, model, data, out, cols, gather, !no_fuse);
+  else if (*eval)
+    s = ember::cli::Eval(c, model, data, label, metric, out);
+  else if (*import_xgb)
+    s = ember::cli::ImportXgboost(c, in, out, features_col, overwrite);
   else if (*serve) {
     serve_args.threads = threads;
     s = ember::cli::Serve(c, serve_args);
   }
   int code = 0;
   if (!s.ok()) {
-    std::cerr << "ember: error" << (world ? " (rank " + std::to_string(world->rank()) + ")" : "") << ": "
-              << s.message() << "\n";
+    std::cerr << "ember: error" << (world ? " (rank " + std::to_string(world->rank()) + ")" : "")
+              << ": " << s.message() << "\n";
     code = 1;
   }
   world.reset();

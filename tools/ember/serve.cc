@@ -24,19 +24,23 @@ Result<serving::ServerOptions> Options(const ServeArgs& a) {
   o.deadline_ms = a.deadline_ms;
   o.batch_max_rows = a.batch_max_rows;
   o.batch_wait_us = a.batch_wait_us;
-  if (!a.model_dir.empty()) o.routes.push_back({.path = "/predict", .model_dir = a.model_dir, .reply_cols = a.reply_cols});
+  if (!a.model_dir.empty())
+    o.routes.push_back({.path = "/predict", .model_dir = a.model_dir, .reply_cols = a.reply_cols});
   for (const std::string& r : a.routes) {
     const size_t eq = r.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == r.size()) {
       return InvalidArgument("--route '" + r + "': expected /PATH=MODEL_DIR");
     }
-    o.routes.push_back({.path = r.substr(0, eq), .model_dir = r.substr(eq + 1), .reply_cols = a.reply_cols});
+    o.routes.push_back(
+        {.path = r.substr(0, eq), .model_dir = r.substr(eq + 1), .reply_cols = a.reply_cols});
   }
-  if (o.routes.empty()) return InvalidArgument("give a model directory or at least one --route /PATH=MODEL_DIR");
+  if (o.routes.empty())
+    return InvalidArgument("give a model directory or at least one --route /PATH=MODEL_DIR");
   if (!a.api_key_file.empty()) {
     EMBER_ASSIGN_OR_RETURN(std::string text, ReadFileToString(a.api_key_file));
     o.api_key = text.substr(0, text.find_first_of("\r\n"));
-    if (o.api_key.empty()) return InvalidArgument("--api-key-file '" + a.api_key_file + "': the first line is empty");
+    if (o.api_key.empty())
+      return InvalidArgument("--api-key-file '" + a.api_key_file + "': the first line is empty");
   }
   return o;
 }
@@ -68,7 +72,8 @@ Status Serve(const CliContext& c, const ServeArgs& args) {
     return started.status();
   }
   std::unique_ptr<serving::Server> server = std::move(*started);
-  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   for (const auto& r : options.routes) c.log << "route " << r.path << " -> " << r.model_dir << "\n";
   c.log << "ready in " << static_cast<int>(ms + 0.5) << " ms\n";
   c.out << "listening on http://" << options.host << ":" << server->port() << std::endl;
@@ -77,7 +82,10 @@ Status Serve(const CliContext& c, const ServeArgs& args) {
     if (sigwait(&signals, &sig) != 0) continue;
     if (sig == SIGHUP) {
       Status s = server->Reload();
-      if (s.ok()) c.log << "reloaded every model\n"; else c.log << "reload failed, old models keep serving: " << s.message() << "\n";
+      if (s.ok())
+        c.log << "reloaded every model\n";
+      else
+        c.log << "reload failed, old models keep serving: " << s.message() << "\n";
       c.log.flush();
       continue;
     }

@@ -36,15 +36,17 @@ DataFrame Mixed(int rows, uint64_t seed, bool with_label = true) {
     num.push_back(r % 17 == 5 ? std::nullopt : std::optional(x));
     flag.push_back(r % 13 == 2 ? std::nullopt : std::optional(rng() % 2 == 0));
     color.push_back(r % 19 == 7 ? std::nullopt : std::optional<std::string>(kColors[c]));
-    note.push_back(r % 11 == 3 ? std::nullopt : std::optional<std::string>(c == 0 ? "bright warm tone" : "cool calm"));
+    note.push_back(r % 11 == 3
+                       ? std::nullopt
+                       : std::optional<std::string>(c == 0 ? "bright warm tone" : "cool calm"));
     vec.push_back({x * 0.5, static_cast<double>(r % 4)});
     label.push_back(x + (c == 0 ? 1.0 : 0.0) > 1.2 ? "yes" : "no");
   }
   std::vector<Field> fields = {MakeField("num", Float64Type()), MakeField("flag", BoolType()),
                                MakeField("color", StringType()), MakeField("note", StringType()),
                                MakeField("vec", DenseVectorType(2))};
-  std::vector<ColumnPtr> cols = {MakeColumn(num), MakeColumn(flag), MakeColumn(color), MakeColumn(note),
-                                 MakeDenseVectorColumn(vec, 2)};
+  std::vector<ColumnPtr> cols = {MakeColumn(num), MakeColumn(flag), MakeColumn(color),
+                                 MakeColumn(note), MakeDenseVectorColumn(vec, 2)};
   if (with_label) {
     fields.push_back(MakeField("label", StringType()));
     cols.push_back(MakeColumn(label));
@@ -56,7 +58,8 @@ DataFrame Mixed(int rows, uint64_t seed, bool with_label = true) {
 }
 
 TEST(FeaturizeTest, EveryKindOfColumnBecomesSlots) {
-  auto f = *Featurize::Make({.input_cols = {"num", "flag", "color", "note", "vec"}, .num_features = 32,
+  auto f = *Featurize::Make({.input_cols = {"num", "flag", "color", "note", "vec"},
+                             .num_features = 32,
                              .text_cols = {"note"}});
   DataFrame in = Mixed(200, 1, false);
   auto model = f->Fit(in, Ctx());
@@ -64,7 +67,8 @@ TEST(FeaturizeTest, EveryKindOfColumnBecomesSlots) {
   auto out = (*model)->Transform(in, Ctx());
   ASSERT_THAT(out, IsOk());
   // Inputs are kept, temporaries dropped; 1 + 1 + (3 colors + null slot - dropLast) + 32 + 2 slots.
-  EXPECT_EQ(out->schema()->field_names(), (Strings{"num", "flag", "color", "note", "vec", "features"}));
+  EXPECT_EQ(out->schema()->field_names(),
+            (Strings{"num", "flag", "color", "note", "vec", "features"}));
   const DataType& t = *out->schema()->field(5).type;
   EXPECT_TRUE(t.sparse());
   EXPECT_EQ(t.vector_size(), 1 + 1 + 3 + 32 + 2);
@@ -89,7 +93,9 @@ TEST(FeaturizeTest, ManyDistinctStringsAreTextAndFewAreCategories) {
   auto a = (*as_cats)->Transform(in, Ctx());
   ASSERT_THAT(a, IsOk());
   EXPECT_EQ(a->schema()->field(5).type->vector_size(), 2);  // 2 notes + null slot - dropLast
-  auto as_text = (*Featurize::Make({.input_cols = {"note"}, .num_features = 16, .max_categories = 1}))->Fit(in, Ctx());
+  auto as_text =
+      (*Featurize::Make({.input_cols = {"note"}, .num_features = 16, .max_categories = 1}))
+          ->Fit(in, Ctx());
   ASSERT_THAT(as_text, IsOk());
   auto b = (*as_text)->Transform(in, Ctx());
   ASSERT_THAT(b, IsOk());
@@ -111,7 +117,7 @@ TEST(FeaturizeTest, DistinctCountsAreCombinedOverRanks) {
   ASSERT_THAT(single, IsOk());
   auto want = (*single)->TransformSchema(*schema);
   ASSERT_THAT(want, IsOk());
-  EXPECT_EQ((*want)->field(1).type->vector_size(), 8);  // text: 3 values > 2
+  EXPECT_EQ((*want)->field(1).type->vector_size(), 8);    // text: 3 values > 2
   for (const auto& m : testing::FitOnRanks(in, *f, 2)) {  // rank r holds partition r
     ASSERT_THAT(m, IsOk());
     auto got = (*m)->TransformSchema(*schema);
@@ -151,7 +157,8 @@ TEST(TrainClassifierTest, BadModelSpecsAreNamed) {
   p.model = *Json::Parse(R"({"type": "VectorAssembler", "params": {"inputCols": ["a"]}})");
   auto not_estimator = TrainClassifier::Make(p, DefaultRegistry());
   ASSERT_FALSE(not_estimator.ok());
-  EXPECT_NE(not_estimator.status().message().find("'VectorAssembler' is not an estimator"), std::string::npos)
+  EXPECT_NE(not_estimator.status().message().find("'VectorAssembler' is not an estimator"),
+            std::string::npos)
       << not_estimator.status();
   p.model = *Json::Parse(R"({"type": "LogisticRegresion"})");
   auto typo = TrainClassifier::Make(p, DefaultRegistry());
@@ -190,7 +197,8 @@ TEST(TrainRegressorTest, FitsANumericLabel) {
   const Batch& b = scored->partition(0);
   for (int64_t r = 0; r < b.num_rows(); ++r) {
     if (b.column(0)->IsNull(r)) continue;
-    EXPECT_NEAR(b.column(pred)->Values<double>()[r], 3 * b.column(0)->Values<double>()[r] + 2, 0.05);
+    EXPECT_NEAR(b.column(pred)->Values<double>()[r], 3 * b.column(0)->Values<double>()[r] + 2,
+                0.05);
   }
 }
 

@@ -17,7 +17,8 @@ namespace ember {
 namespace {
 
 bool Featurizable(const DataType& t) {
-  return t.is_numeric() || t.id() == TypeId::kBool || t.id() == TypeId::kString || t.id() == TypeId::kVector ||
+  return t.is_numeric() || t.id() == TypeId::kBool || t.id() == TypeId::kString ||
+         t.id() == TypeId::kVector ||
          (t.id() == TypeId::kList && t.value_type()->id() == TypeId::kString);
 }
 
@@ -38,9 +39,10 @@ Result<bool> MoreDistinctThan(const DataFrame& in, const ExecContext& ctx, int c
   }
   if (!ctx.comm || ctx.comm->size() <= 1) return seen.size() > limit;
   // Gather each rank's distinct values (at most limit + 1 of them) and count the union.
-  EMBER_ASSIGN_OR_RETURN(std::vector<std::string> all,
-                         AllGatherStrings(*ctx.comm, std::vector<std::string_view>(seen.begin(), seen.end()),
-                                          Deadline::In(std::chrono::minutes(10))));
+  EMBER_ASSIGN_OR_RETURN(
+      std::vector<std::string> all,
+      AllGatherStrings(*ctx.comm, std::vector<std::string_view>(seen.begin(), seen.end()),
+                       Deadline::In(std::chrono::minutes(10))));
   const std::set<std::string> values(all.begin(), all.end());
   return values.size() > limit;
 }
@@ -49,20 +51,30 @@ Result<bool> MoreDistinctThan(const DataFrame& in, const ExecContext& ctx, int c
 
 const ParamSpec<FeaturizeParams>& FeaturizeParams::Spec() {
   using P = FeaturizeParams;
-  static const auto* spec = &(*new ParamSpec<P>("Featurize"))
-      .Add("inputCols", &P::input_cols, "The columns to featurize, in slot order.", NonEmpty<std::vector<std::string>>())
-      .Add("outputCol", &P::output_col, "The feature vector column to add.", NonEmpty<std::string>())
-      .Add("oneHotEncodeCategoricals", &P::one_hot_encode_categoricals,
-           "One-hot encode categorical string columns (else use their index).")
-      .Add("numFeatures", &P::num_features, "Hashed slots per text column.", AtLeast<int32_t>(1))
-      .Add("imputeMissing", &P::impute_missing, "Fill missing numeric and boolean values with the column mean.")
-      .Add("maxCategories", &P::max_categories,
-           "A string column with more distinct values than this is featurized as text.", AtLeast<int32_t>(1))
-      .Add("textCols", &P::text_cols, "String columns to featurize as text whatever their distinct count.")
-      .AddEnum("vectorAssemblerHandleInvalid", &P::vector_assembler_handle_invalid,
-               {{"error", HandleInvalid::kError}, {"skip", HandleInvalid::kSkip}, {"keep", HandleInvalid::kKeep}},
-               "Remaining invalid values (null vectors, or numbers when imputeMissing is off): fail, drop the row, "
-               "or keep NaN.");
+  static const auto* spec =
+      &(*new ParamSpec<P>("Featurize"))
+           .Add("inputCols", &P::input_cols, "The columns to featurize, in slot order.",
+                NonEmpty<std::vector<std::string>>())
+           .Add("outputCol", &P::output_col, "The feature vector column to add.",
+                NonEmpty<std::string>())
+           .Add("oneHotEncodeCategoricals", &P::one_hot_encode_categoricals,
+                "One-hot encode categorical string columns (else use their index).")
+           .Add("numFeatures", &P::num_features, "Hashed slots per text column.",
+                AtLeast<int32_t>(1))
+           .Add("imputeMissing", &P::impute_missing,
+                "Fill missing numeric and boolean values with the column mean.")
+           .Add("maxCategories", &P::max_categories,
+                "A string column with more distinct values than this is featurized as text.",
+                AtLeast<int32_t>(1))
+           .Add("textCols", &P::text_cols,
+                "String columns to featurize as text whatever their distinct count.")
+           .AddEnum("vectorAssemblerHandleInvalid", &P::vector_assembler_handle_invalid,
+                    {{"error", HandleInvalid::kError},
+                     {"skip", HandleInvalid::kSkip},
+                     {"keep", HandleInvalid::kKeep}},
+                    "Remaining invalid values (null vectors, or numbers when imputeMissing is "
+                    "off): fail, drop the row, "
+                    "or keep NaN.");
   return *spec;
 }
 
@@ -70,7 +82,8 @@ Result<std::shared_ptr<const Featurize>> Featurize::Make(Params p, std::string u
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
   std::set<std::string> seen;
   for (const auto& c : p.input_cols) {
-    if (!seen.insert(c).second) return InvalidArgument("Featurize param 'inputCols': column '" + c + "' is listed twice");
+    if (!seen.insert(c).second)
+      return InvalidArgument("Featurize param 'inputCols': column '" + c + "' is listed twice");
   }
   for (const auto& c : p.text_cols) {
     if (!seen.count(c)) {
@@ -83,19 +96,23 @@ Result<std::shared_ptr<const Featurize>> Featurize::Make(Params p, std::string u
 Result<SchemaPtr> Featurize::TransformSchema(const Schema& in) const {
   bool sparse = false;
   for (const auto& name : params_.input_cols) {
-    EMBER_ASSIGN_OR_RETURN(int i, in.GetFieldIndexOfType(name, Featurizable,
-                                                         "a numeric, boolean, string, list<string> or vector column"));
+    EMBER_ASSIGN_OR_RETURN(
+        int i, in.GetFieldIndexOfType(name, Featurizable,
+                                      "a numeric, boolean, string, list<string> or vector column"));
     const DataType& t = *in.field(i).type;
-    sparse = sparse || t.id() == TypeId::kString || t.id() == TypeId::kList || (t.id() == TypeId::kVector && t.sparse());
+    sparse = sparse || t.id() == TypeId::kString || t.id() == TypeId::kList ||
+             (t.id() == TypeId::kVector && t.sparse());
   }
   if (in.FindField(params_.output_col) >= 0) {
     return AlreadyExists("output column '" + params_.output_col + "' already exists");
   }
   // The width is known after fitting (categories and text columns), so 0 here.
-  return in.AddField(MakeField(params_.output_col, sparse ? SparseVectorType(0) : DenseVectorType(0)));
+  return in.AddField(
+      MakeField(params_.output_col, sparse ? SparseVectorType(0) : DenseVectorType(0)));
 }
 
-Result<std::shared_ptr<const Transformer>> Featurize::Fit(const DataFrame& in, const ExecContext& ctx) const {
+Result<std::shared_ptr<const Transformer>> Featurize::Fit(const DataFrame& in,
+                                                          const ExecContext& ctx) const {
   EMBER_RETURN_IF_ERROR(TransformSchema(*in.schema()).status());
   const Schema& schema = *in.schema();
   const Params& p = params_;
@@ -111,8 +128,8 @@ Result<std::shared_ptr<const Transformer>> Featurize::Fit(const DataFrame& in, c
     return name;
   };
 
-  std::vector<std::string> assemble;     // per input column, the column that goes in the vector
-  std::vector<std::string> sql_items;    // bool casts and text null fills
+  std::vector<std::string> assemble;   // per input column, the column that goes in the vector
+  std::vector<std::string> sql_items;  // bool casts and text null fills
   std::vector<std::string> impute_in, impute_out;
   std::vector<std::string> cat_in, cat_idx, cat_vec;
   std::vector<std::shared_ptr<const Stage>> text_stages;
@@ -140,7 +157,8 @@ Result<std::shared_ptr<const Transformer>> Featurize::Fit(const DataFrame& in, c
     }
     bool text = t.id() == TypeId::kList || text_cols.count(name) > 0;
     if (!text) {
-      EMBER_ASSIGN_OR_RETURN(text, MoreDistinctThan(in, ctx, i, static_cast<size_t>(p.max_categories)));
+      EMBER_ASSIGN_OR_RETURN(text,
+                             MoreDistinctThan(in, ctx, i, static_cast<size_t>(p.max_categories)));
     }
     if (!text) {
       cat_in.push_back(name);
@@ -155,8 +173,9 @@ Result<std::shared_ptr<const Transformer>> Featurize::Fit(const DataFrame& in, c
       sql_items.push_back("COALESCE(" + Quote(name) + ", '') AS " + Quote(source));
     }
     const std::string out = temp(name, "tfidf");
-    EMBER_ASSIGN_OR_RETURN(auto tf, TextFeaturizer::Make({.input_col = source, .output_col = out,
-                                                          .num_features = p.num_features}));
+    EMBER_ASSIGN_OR_RETURN(
+        auto tf, TextFeaturizer::Make(
+                     {.input_col = source, .output_col = out, .num_features = p.num_features}));
     text_stages.push_back(tf);
     assemble.push_back(out);
   }
@@ -169,21 +188,26 @@ Result<std::shared_ptr<const Transformer>> Featurize::Fit(const DataFrame& in, c
     stages.push_back(s);
   }
   if (!impute_in.empty()) {
-    EMBER_ASSIGN_OR_RETURN(auto s, Imputer::Make({.input_cols = impute_in, .output_cols = impute_out}));
+    EMBER_ASSIGN_OR_RETURN(auto s,
+                           Imputer::Make({.input_cols = impute_in, .output_cols = impute_out}));
     stages.push_back(s);
   }
   if (!cat_in.empty()) {
-    EMBER_ASSIGN_OR_RETURN(auto s, StringIndexer::Make({.input_cols = cat_in, .output_cols = cat_idx,
+    EMBER_ASSIGN_OR_RETURN(auto s, StringIndexer::Make({.input_cols = cat_in,
+                                                        .output_cols = cat_idx,
                                                         .handle_invalid = HandleInvalid::kKeep}));
     stages.push_back(s);
     if (p.one_hot_encode_categoricals) {
-      EMBER_ASSIGN_OR_RETURN(auto e, OneHotEncoder::Make({.input_cols = cat_idx, .output_cols = cat_vec}));
+      EMBER_ASSIGN_OR_RETURN(auto e,
+                             OneHotEncoder::Make({.input_cols = cat_idx, .output_cols = cat_vec}));
       stages.push_back(e);
     }
   }
   for (auto& s : text_stages) stages.push_back(std::move(s));
-  EMBER_ASSIGN_OR_RETURN(auto assembler, VectorAssembler::Make({.input_cols = assemble, .output_col = p.output_col,
-                                                                .handle_invalid = p.vector_assembler_handle_invalid}));
+  EMBER_ASSIGN_OR_RETURN(
+      auto assembler, VectorAssembler::Make({.input_cols = assemble,
+                                             .output_col = p.output_col,
+                                             .handle_invalid = p.vector_assembler_handle_invalid}));
   stages.push_back(assembler);
   if (!temporaries.empty()) {
     EMBER_ASSIGN_OR_RETURN(auto drop, DropColumns::Make({.cols = temporaries}));

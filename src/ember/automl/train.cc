@@ -19,21 +19,28 @@ template <typename P>
 ParamSpec<P>& AddTrainParams(ParamSpec<P>& spec, const std::string& default_model) {
   return spec
       .Add("model", Member<P>(&TrainParams::model),
-           "The estimator to fit, as {\"type\": ..., \"params\": {...}}; null for " + default_model + ".")
-      .Add("labelCol", Member<P>(&TrainParams::label_col), "The label column.", NonEmpty<std::string>())
-      .Add("inputCols", Member<P>(&TrainParams::input_cols), "The columns to featurize; empty for all but the label.")
-      .Add("featuresCol", Member<P>(&TrainParams::features_col), "The feature vector column to add.",
+           "The estimator to fit, as {\"type\": ..., \"params\": {...}}; null for " +
+               default_model + ".")
+      .Add("labelCol", Member<P>(&TrainParams::label_col), "The label column.",
            NonEmpty<std::string>())
-      .Add("numFeatures", Member<P>(&TrainParams::num_features), "Hashed slots per text column.", AtLeast<int32_t>(1));
+      .Add("inputCols", Member<P>(&TrainParams::input_cols),
+           "The columns to featurize; empty for all but the label.")
+      .Add("featuresCol", Member<P>(&TrainParams::features_col),
+           "The feature vector column to add.", NonEmpty<std::string>())
+      .Add("numFeatures", Member<P>(&TrainParams::num_features), "Hashed slots per text column.",
+           AtLeast<int32_t>(1));
 }
 
 std::string IndexedLabel(const TrainParams& p) { return p.label_col + "#indexed"; }
 
 // The nested estimator, with featuresCol and labelCol set.
 Result<std::shared_ptr<const Estimator>> NestedModel(const std::string& owner, const TrainParams& p,
-                                                     const std::string& default_type, const std::string& label,
+                                                     const std::string& default_type,
+                                                     const std::string& label,
                                                      const StageRegistry& registry) {
-  auto error = [&](const std::string& what) { return InvalidArgument(owner + " param 'model': " + what); };
+  auto error = [&](const std::string& what) {
+    return InvalidArgument(owner + " param 'model': " + what);
+  };
   Json spec = p.model.is_null() ? Json::MakeObject() : p.model;
   if (!spec.is_object()) return error("expected {\"type\": ..., \"params\": {...}}");
   if (spec.Find("type") == nullptr) spec.Set("type", Json(default_type));
@@ -41,7 +48,8 @@ Result<std::shared_ptr<const Estimator>> NestedModel(const std::string& owner, c
   if (!type->is_string()) return error("'type' must be a stage name");
   Result<const StageEntry*> entry = registry.Find(type->as_string());
   if (!entry.ok()) return entry.status().WithContext(owner + " param 'model'");
-  if ((*entry)->kind != StageKind::kEstimator) return error("'" + type->as_string() + "' is not an estimator");
+  if ((*entry)->kind != StageKind::kEstimator)
+    return error("'" + type->as_string() + "' is not an estimator");
   Json params = spec.Find("params") ? *spec.Find("params") : Json::MakeObject();
   if (!params.is_object()) return error("'params' must be an object");
   params.Set("featuresCol", Json(p.features_col));
@@ -65,10 +73,13 @@ std::vector<std::string> InputCols(const TrainParams& p, const Schema& in) {
 }
 
 Result<std::shared_ptr<const Featurize>> MakeFeaturize(const TrainParams& p, const Schema& in) {
-  return Featurize::Make({.input_cols = InputCols(p, in), .output_col = p.features_col, .num_features = p.num_features});
+  return Featurize::Make({.input_cols = InputCols(p, in),
+                          .output_col = p.features_col,
+                          .num_features = p.num_features});
 }
 
-Result<SchemaPtr> TrainSchema(const TrainParams& p, const Estimator& model, const Schema& in, bool add_label) {
+Result<SchemaPtr> TrainSchema(const TrainParams& p, const Estimator& model, const Schema& in,
+                              bool add_label) {
   EMBER_ASSIGN_OR_RETURN(auto featurize, MakeFeaturize(p, in));
   EMBER_ASSIGN_OR_RETURN(SchemaPtr features, featurize->TransformSchema(in));
   if (add_label) {  // the model reads the indexed label while fitting
@@ -88,10 +99,10 @@ Result<SchemaPtr> TrainSchema(const TrainParams& p, const Estimator& model, cons
 
 // Fits featurizer and model on `train` (which has the label the model reads) and chains
 // them, with `extra` after.
-Result<std::shared_ptr<const Transformer>> FitChain(const TrainParams& p, const Estimator& model, const DataFrame& in,
-                                                    const DataFrame& train, const ExecContext& ctx,
-                                                    std::vector<std::shared_ptr<const Transformer>> extra,
-                                                    const std::string& uid) {
+Result<std::shared_ptr<const Transformer>> FitChain(
+    const TrainParams& p, const Estimator& model, const DataFrame& in, const DataFrame& train,
+    const ExecContext& ctx, std::vector<std::shared_ptr<const Transformer>> extra,
+    const std::string& uid) {
   EMBER_ASSIGN_OR_RETURN(auto featurize, MakeFeaturize(p, *in.schema()));
   EMBER_ASSIGN_OR_RETURN(auto featurizer, featurize->Fit(train, ctx));
   EMBER_ASSIGN_OR_RETURN(DataFrame features, featurizer->Transform(train, ctx));
@@ -107,25 +118,31 @@ Result<std::shared_ptr<const Transformer>> FitChain(const TrainParams& p, const 
 
 const ParamSpec<TrainClassifierParams>& TrainClassifierParams::Spec() {
   using P = TrainClassifierParams;
-  static const auto* spec = &AddTrainParams(*new ParamSpec<P>("TrainClassifier"), "LogisticRegression")
-      .Add("reindexLabel", Member<P>(&TrainParams::reindex_label),
-           "Index the label (any type) by frequency; predictions are mapped back in predictedLabel.");
+  static const auto* spec =
+      &AddTrainParams(*new ParamSpec<P>("TrainClassifier"), "LogisticRegression")
+           .Add("reindexLabel", Member<P>(&TrainParams::reindex_label),
+                "Index the label (any type) by frequency; predictions are mapped back in "
+                "predictedLabel.");
   return *spec;
 }
 
 const ParamSpec<TrainRegressorParams>& TrainRegressorParams::Spec() {
-  static const auto* spec = &AddTrainParams(*new ParamSpec<TrainRegressorParams>("TrainRegressor"), "LinearRegression");
+  static const auto* spec =
+      &AddTrainParams(*new ParamSpec<TrainRegressorParams>("TrainRegressor"), "LinearRegression");
   return *spec;
 }
 
 // TrainClassifier ----------------------------------------------------------------------------
 
-Result<std::shared_ptr<const TrainClassifier>> TrainClassifier::Make(Params p, const StageRegistry& registry,
-                                                                        std::string uid) {
+Result<std::shared_ptr<const TrainClassifier>> TrainClassifier::Make(Params p,
+                                                                     const StageRegistry& registry,
+                                                                     std::string uid) {
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
-  EMBER_ASSIGN_OR_RETURN(auto model, NestedModel("TrainClassifier", p, "LogisticRegression",
-                                                 p.reindex_label ? IndexedLabel(p) : p.label_col, registry));
-  return std::shared_ptr<const TrainClassifier>(new TrainClassifier(std::move(p), std::move(model), std::move(uid)));
+  EMBER_ASSIGN_OR_RETURN(auto model,
+                         NestedModel("TrainClassifier", p, "LogisticRegression",
+                                     p.reindex_label ? IndexedLabel(p) : p.label_col, registry));
+  return std::shared_ptr<const TrainClassifier>(
+      new TrainClassifier(std::move(p), std::move(model), std::move(uid)));
 }
 
 Result<SchemaPtr> TrainClassifier::TransformSchema(const Schema& in) const {
@@ -133,7 +150,8 @@ Result<SchemaPtr> TrainClassifier::TransformSchema(const Schema& in) const {
   return TrainSchema(params_, *model_, in, params_.reindex_label);
 }
 
-Result<std::shared_ptr<const Transformer>> TrainClassifier::Fit(const DataFrame& in, const ExecContext& ctx) const {
+Result<std::shared_ptr<const Transformer>> TrainClassifier::Fit(const DataFrame& in,
+                                                                const ExecContext& ctx) const {
   EMBER_RETURN_IF_ERROR(TransformSchema(*in.schema()).status());
   if (!params_.reindex_label) return FitChain(params_, *model_, in, in, ctx, {}, uid());
   // Index the label on its own (rows with a null label are left out of training), so
@@ -142,28 +160,35 @@ Result<std::shared_ptr<const Transformer>> TrainClassifier::Fit(const DataFrame&
   if (in.schema()->FindField(indexed) >= 0) {
     return AlreadyExists("TrainClassifier: column '" + indexed + "' already exists");
   }
-  EMBER_ASSIGN_OR_RETURN(auto indexer, StringIndexer::Make({.input_col = params_.label_col, .output_col = indexed,
-                                                            .handle_invalid = HandleInvalid::kSkip}));
+  EMBER_ASSIGN_OR_RETURN(auto indexer,
+                         StringIndexer::Make({.input_col = params_.label_col,
+                                              .output_col = indexed,
+                                              .handle_invalid = HandleInvalid::kSkip}));
   EMBER_ASSIGN_OR_RETURN(auto label_model, indexer->Fit(in, ctx));
   EMBER_ASSIGN_OR_RETURN(DataFrame train, label_model->Transform(in, ctx));
   const auto& labels = static_cast<const StringIndexerModel&>(*label_model).labels()[0];
   const Json params = model_->ParamsJson();
   const Json* prediction = params.Find("predictionCol");
   if (prediction == nullptr || !prediction->is_string() || prediction->as_string().empty()) {
-    return InvalidArgument("TrainClassifier param 'model': the model must have a predictionCol to map labels back");
+    return InvalidArgument(
+        "TrainClassifier param 'model': the model must have a predictionCol to map labels back");
   }
   EMBER_ASSIGN_OR_RETURN(auto to_label, IndexToString::Make({.input_col = prediction->as_string(),
-                                                             .output_col = "predictedLabel", .labels = labels}));
+                                                             .output_col = "predictedLabel",
+                                                             .labels = labels}));
   return FitChain(params_, *model_, in, train, ctx, {to_label}, uid());
 }
 
 // TrainRegressor -----------------------------------------------------------------------------
 
-Result<std::shared_ptr<const TrainRegressor>> TrainRegressor::Make(Params p, const StageRegistry& registry,
-                                                                      std::string uid) {
+Result<std::shared_ptr<const TrainRegressor>> TrainRegressor::Make(Params p,
+                                                                   const StageRegistry& registry,
+                                                                   std::string uid) {
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
-  EMBER_ASSIGN_OR_RETURN(auto model, NestedModel("TrainRegressor", p, "LinearRegression", p.label_col, registry));
-  return std::shared_ptr<const TrainRegressor>(new TrainRegressor(std::move(p), std::move(model), std::move(uid)));
+  EMBER_ASSIGN_OR_RETURN(
+      auto model, NestedModel("TrainRegressor", p, "LinearRegression", p.label_col, registry));
+  return std::shared_ptr<const TrainRegressor>(
+      new TrainRegressor(std::move(p), std::move(model), std::move(uid)));
 }
 
 Result<SchemaPtr> TrainRegressor::TransformSchema(const Schema& in) const {
@@ -171,7 +196,8 @@ Result<SchemaPtr> TrainRegressor::TransformSchema(const Schema& in) const {
   return TrainSchema(params_, *model_, in, false);
 }
 
-Result<std::shared_ptr<const Transformer>> TrainRegressor::Fit(const DataFrame& in, const ExecContext& ctx) const {
+Result<std::shared_ptr<const Transformer>> TrainRegressor::Fit(const DataFrame& in,
+                                                               const ExecContext& ctx) const {
   EMBER_RETURN_IF_ERROR(TransformSchema(*in.schema()).status());
   return FitChain(params_, *model_, in, in, ctx, {}, uid());
 }
@@ -180,7 +206,8 @@ Status RegisterTrainStages(StageRegistry* r) {
   EMBER_RETURN_IF_ERROR(RegisterFeaturize(r));
   EMBER_RETURN_IF_ERROR(RegisterStage<TrainClassifier>(
       r, "Featurizes the inputs, indexes the label and fits any classifier (SynapseML)."));
-  return RegisterStage<TrainRegressor>(r, "Featurizes the inputs and fits any regressor (SynapseML).");
+  return RegisterStage<TrainRegressor>(r,
+                                       "Featurizes the inputs and fits any regressor (SynapseML).");
 }
 
 }  // namespace ember

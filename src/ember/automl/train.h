@@ -37,12 +37,14 @@ class TrainClassifier final : public Estimator {
   using Params = TrainClassifierParams;
   static constexpr std::string_view kTypeName = "TrainClassifier";
   // `registry` resolves the nested model spec; it is not kept.
-  static Result<std::shared_ptr<const TrainClassifier>> Make(Params params, const StageRegistry& registry,
-                                                         std::string uid = {});
+  static Result<std::shared_ptr<const TrainClassifier>> Make(Params params,
+                                                             const StageRegistry& registry,
+                                                             std::string uid = {});
   std::string_view type_name() const override { return kTypeName; }
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<SchemaPtr> TransformSchema(const Schema& in) const override;
-  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in, const ExecContext& ctx) const override;
+  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
+                                                 const ExecContext& ctx) const override;
 
  private:
   TrainClassifier(Params p, std::shared_ptr<const Estimator> model, std::string uid)
@@ -56,12 +58,14 @@ class TrainRegressor final : public Estimator {
   using Params = TrainRegressorParams;
   static constexpr std::string_view kTypeName = "TrainRegressor";
   // `registry` resolves the nested model spec; it is not kept.
-  static Result<std::shared_ptr<const TrainRegressor>> Make(Params params, const StageRegistry& registry,
-                                                         std::string uid = {});
+  static Result<std::shared_ptr<const TrainRegressor>> Make(Params params,
+                                                            const StageRegistry& registry,
+                                                            std::string uid = {});
   std::string_view type_name() const override { return kTypeName; }
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<SchemaPtr> TransformSchema(const Schema& in) const override;
-  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in, const ExecContext& ctx) const override;
+  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
+                                                 const ExecContext& ctx) const override;
 
  private:
   TrainRegressor(Params p, std::shared_ptr<const Estimator> model, std::string uid)

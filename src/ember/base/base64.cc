@@ -57,7 +57,8 @@ Result<std::string> DecodeBase64(std::string_view text) {
       } else {
         if (pad) return InvalidArgument("base64 padding in the middle of the text");
         d = DecodeChar(c);
-        if (d < 0) return InvalidArgument("invalid base64 character at offset " + std::to_string(i + k));
+        if (d < 0)
+          return InvalidArgument("invalid base64 character at offset " + std::to_string(i + k));
       }
       v = (v << 6) | static_cast<uint32_t>(d);
     }

@@ -29,13 +29,20 @@ void Json::Set(std::string key, Json value) {
 
 std::string_view Json::KindName(Kind kind) {
   switch (kind) {
-    case Kind::kNull: return "null";
-    case Kind::kBool: return "boolean";
-    case Kind::kInt: return "integer";
-    case Kind::kDouble: return "number";
-    case Kind::kString: return "string";
-    case Kind::kArray: return "array";
-    case Kind::kObject: return "object";
+    case Kind::kNull:
+      return "null";
+    case Kind::kBool:
+      return "boolean";
+    case Kind::kInt:
+      return "integer";
+    case Kind::kDouble:
+      return "number";
+    case Kind::kString:
+      return "string";
+    case Kind::kArray:
+      return "array";
+    case Kind::kObject:
+      return "object";
   }
   return "unknown";
 }
@@ -52,13 +59,27 @@ void AppendJsonString(std::string_view s, std::string* out) {
   out->push_back('"');
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      case '\b': out->append("\\b"); break;
-      case '\f': out->append("\\f"); break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
       default:
         if (c < 0x20) {
           out->append("\\u00");
@@ -94,11 +115,21 @@ void DumpTo(const Json& j, int indent, int depth, std::string* out) {
     out->append(static_cast<size_t>(indent * d), ' ');
   };
   switch (j.kind()) {
-    case Json::Kind::kNull: out->append("null"); break;
-    case Json::Kind::kBool: out->append(j.as_bool() ? "true" : "false"); break;
-    case Json::Kind::kInt: out->append(std::to_string(j.as_int())); break;
-    case Json::Kind::kDouble: AppendJsonDouble(j.as_double(), out); break;
-    case Json::Kind::kString: AppendJsonString(j.as_string(), out); break;
+    case Json::Kind::kNull:
+      out->append("null");
+      break;
+    case Json::Kind::kBool:
+      out->append(j.as_bool() ? "true" : "false");
+      break;
+    case Json::Kind::kInt:
+      out->append(std::to_string(j.as_int()));
+      break;
+    case Json::Kind::kDouble:
+      AppendJsonDouble(j.as_double(), out);
+      break;
+    case Json::Kind::kString:
+      AppendJsonString(j.as_string(), out);
+      break;
     case Json::Kind::kArray: {
       const auto& a = j.as_array();
       out->push_back('[');
@@ -131,12 +162,18 @@ void DumpTo(const Json& j, int indent, int depth, std::string* out) {
 Result<Json> FromElement(simdjson::dom::element e, int depth) {
   if (depth > 256) return InvalidArgument("JSON nested deeper than 256 levels");
   switch (e.type()) {
-    case simdjson::dom::element_type::NULL_VALUE: return Json();
-    case simdjson::dom::element_type::BOOL: return Json(bool(e.get_bool().value()));
-    case simdjson::dom::element_type::INT64: return Json(int64_t(e.get_int64().value()));
-    case simdjson::dom::element_type::UINT64: return Json(double(e.get_uint64().value()));
-    case simdjson::dom::element_type::DOUBLE: return Json(double(e.get_double().value()));
-    case simdjson::dom::element_type::STRING: return Json(std::string(e.get_string().value()));
+    case simdjson::dom::element_type::NULL_VALUE:
+      return Json();
+    case simdjson::dom::element_type::BOOL:
+      return Json(bool(e.get_bool().value()));
+    case simdjson::dom::element_type::INT64:
+      return Json(int64_t(e.get_int64().value()));
+    case simdjson::dom::element_type::UINT64:
+      return Json(double(e.get_uint64().value()));
+    case simdjson::dom::element_type::DOUBLE:
+      return Json(double(e.get_double().value()));
+    case simdjson::dom::element_type::STRING:
+      return Json(std::string(e.get_string().value()));
     case simdjson::dom::element_type::ARRAY: {
       Json::Array a;
       simdjson::dom::array arr = e.get_array().value();

@@ -22,16 +22,16 @@ class Json {
   using Object = std::vector<std::pair<std::string, Json>>;
 
   Json() = default;
-  Json(std::nullptr_t) {}                                      // NOLINT
-  Json(bool v) : v_(v) {}                                      // NOLINT
-  Json(int v) : v_(static_cast<int64_t>(v)) {}                 // NOLINT
-  Json(int64_t v) : v_(v) {}                                   // NOLINT
-  Json(double v) : v_(v) {}                                    // NOLINT
-  Json(const char* v) : v_(std::string(v)) {}                  // NOLINT
-  Json(std::string v) : v_(std::move(v)) {}                    // NOLINT
-  Json(std::string_view v) : v_(std::string(v)) {}             // NOLINT
-  Json(Array v) : v_(std::move(v)) {}                          // NOLINT
-  Json(Object v) : v_(std::move(v)) {}                         // NOLINT
+  Json(std::nullptr_t) {}                           // NOLINT
+  Json(bool v) : v_(v) {}                           // NOLINT
+  Json(int v) : v_(static_cast<int64_t>(v)) {}      // NOLINT
+  Json(int64_t v) : v_(v) {}                        // NOLINT
+  Json(double v) : v_(v) {}                         // NOLINT
+  Json(const char* v) : v_(std::string(v)) {}       // NOLINT
+  Json(std::string v) : v_(std::move(v)) {}         // NOLINT
+  Json(std::string_view v) : v_(std::string(v)) {}  // NOLINT
+  Json(Array v) : v_(std::move(v)) {}               // NOLINT
+  Json(Object v) : v_(std::move(v)) {}              // NOLINT
 
   static Json MakeObject() { return Json(Object{}); }
   static Json MakeArray() { return Json(Array{}); }

@@ -31,11 +31,19 @@ struct IsolatedAllocator {
   IsolatedAllocator() = default;
   template <typename U>
   IsolatedAllocator(const IsolatedAllocator<U>&) noexcept {}  // NOLINT: rebinding is implicit
-  static size_t Bytes(size_t n) { return (n * sizeof(T) + kIsolationBytes - 1) / kIsolationBytes * kIsolationBytes; }
-  T* allocate(size_t n) { return static_cast<T*>(::operator new(Bytes(n), std::align_val_t{kIsolationBytes})); }
-  void deallocate(T* p, size_t) noexcept { ::operator delete(p, std::align_val_t{kIsolationBytes}); }
+  static size_t Bytes(size_t n) {
+    return (n * sizeof(T) + kIsolationBytes - 1) / kIsolationBytes * kIsolationBytes;
+  }
+  T* allocate(size_t n) {
+    return static_cast<T*>(::operator new (Bytes(n), std::align_val_t{kIsolationBytes}));
+  }
+  void deallocate(T* p, size_t) noexcept {
+    ::operator delete (p, std::align_val_t{kIsolationBytes});
+  }
   template <typename U>
-  bool operator==(const IsolatedAllocator<U>&) const noexcept { return true; }
+  bool operator==(const IsolatedAllocator<U>&) const noexcept {
+    return true;
+  }
 };
 
 // A vector whose elements share no cache line with any other allocation (see above).

@@ -2,12 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
-#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -49,7 +49,8 @@ TEST(MemoryTest, LargeBuffersAreAdvisedSmallOnesLeftAlone) {
   std::getline(thp, modes);
   if (modes.find("[never]") == std::string::npos && !modes.empty()) {
     // The 2 MB-aligned middle is marked for huge pages ("hg").
-    const uintptr_t mid = (reinterpret_cast<uintptr_t>(big) + (size_t{4} << 20)) & ~((uintptr_t{2} << 20) - 1);
+    const uintptr_t mid =
+        (reinterpret_cast<uintptr_t>(big) + (size_t{4} << 20)) & ~((uintptr_t{2} << 20) - 1);
     EXPECT_NE(FlagsOfMappingAt(reinterpret_cast<void*>(mid)).find(" hg"), std::string::npos)
         << FlagsOfMappingAt(reinterpret_cast<void*>(mid));
   }

@@ -8,10 +8,10 @@
 #define EMBER_CONCAT(a, b) EMBER_CONCAT_INNER(a, b)
 
 // Returns the status from the enclosing function if `expr` is not OK.
-#define EMBER_RETURN_IF_ERROR(expr)                     \
-  do {                                                  \
-    ::ember::Status _ember_status = (expr);             \
-    if (!_ember_status.ok()) return _ember_status;      \
+#define EMBER_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::ember::Status _ember_status = (expr);        \
+    if (!_ember_status.ok()) return _ember_status; \
   } while (false)
 
 // `EMBER_ASSIGN_OR_RETURN(auto x, MakeX());` declares/assigns x or returns the error.

@@ -28,7 +28,8 @@ class StringLookup {
     for (uint64_t i = h & mask_;; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (s.value < 0) return -1;
-      if (s.hash == h && s.length == key.size() && (key.size() <= 8 ? s.word == word : LongEqual(s, key))) {
+      if (s.hash == h && s.length == key.size() &&
+          (key.size() <= 8 ? s.word == word : LongEqual(s, key))) {
         return s.value;
       }
     }
@@ -86,8 +87,8 @@ class StringLookup {
     uint64_t hash = 0;
     uint64_t word = 0;
     size_t length = 0;
-    size_t offset = 0;  // into arena_, for keys longer than 8 bytes
-    int64_t value = -1;   // -1: empty
+    size_t offset = 0;   // into arena_, for keys longer than 8 bytes
+    int64_t value = -1;  // -1: empty
   };
   bool LongEqual(const Slot& s, std::string_view key) const;
 

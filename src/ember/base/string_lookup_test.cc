@@ -32,11 +32,13 @@ TEST(StringLookupTest, EveryLengthAndNearMissesAcrossTheWordBoundary) {
   StringLookup lookup(keys);
   ASSERT_EQ(lookup.size(), keys.size());
   for (size_t i = 0; i < keys.size(); ++i) {
-    ASSERT_EQ(lookup.Find(keys[i]), static_cast<int64_t>(i)) << "key " << i << " of length " << keys[i].size();
+    ASSERT_EQ(lookup.Find(keys[i]), static_cast<int64_t>(i))
+        << "key " << i << " of length " << keys[i].size();
     for (size_t pos = 0; pos < keys[i].size(); ++pos) {
       std::string miss = keys[i];
       miss[pos] = static_cast<char>(miss[pos] + 7);
-      EXPECT_EQ(lookup.Find(miss), -1) << "one-byte change at " << pos << " of a key of length " << miss.size();
+      EXPECT_EQ(lookup.Find(miss), -1)
+          << "one-byte change at " << pos << " of a key of length " << miss.size();
     }
     const std::string longer = keys[i] + '\1';  // often another key: must find that one
     const auto it = std::find(keys.begin(), keys.end(), longer);
@@ -55,7 +57,8 @@ TEST(StringLookupTest, RepeatedKeyKeepsFirstPosition) {
 }
 
 TEST(StringLookupTest, PrefixesAndSuffixesAreDistinctKeys) {
-  std::vector<std::string> keys = {"abcdefgh", "abcdefghi", "abcdefg", "bcdefghi", "abcd", "abc", "ab", "a"};
+  std::vector<std::string> keys = {"abcdefgh", "abcdefghi", "abcdefg", "bcdefghi",
+                                   "abcd",     "abc",       "ab",      "a"};
   StringLookup lookup(keys);
   for (size_t i = 0; i < keys.size(); ++i) EXPECT_EQ(lookup.Find(keys[i]), static_cast<int64_t>(i));
   EXPECT_EQ(lookup.Find("abcdefghij"), -1);

@@ -100,16 +100,26 @@ void FillArray(ArrowArray* a, int64_t length, int64_t null_count, int64_t offset
 
 std::string FormatOf(const DataType& t) {
   switch (t.id()) {
-    case TypeId::kBool: return "b";
-    case TypeId::kInt32: return "i";
-    case TypeId::kInt64: return "l";
-    case TypeId::kFloat32: return "f";
-    case TypeId::kFloat64: return "g";
-    case TypeId::kString: return "u";
-    case TypeId::kBinary: return "z";
-    case TypeId::kList: return "+l";
-    case TypeId::kStruct: return "+s";
-    case TypeId::kVector: return t.sparse() ? "+s" : "+w:" + std::to_string(t.vector_size());
+    case TypeId::kBool:
+      return "b";
+    case TypeId::kInt32:
+      return "i";
+    case TypeId::kInt64:
+      return "l";
+    case TypeId::kFloat32:
+      return "f";
+    case TypeId::kFloat64:
+      return "g";
+    case TypeId::kString:
+      return "u";
+    case TypeId::kBinary:
+      return "z";
+    case TypeId::kList:
+      return "+l";
+    case TypeId::kStruct:
+      return "+s";
+    case TypeId::kVector:
+      return t.sparse() ? "+s" : "+w:" + std::to_string(t.vector_size());
   }
   return "";
 }
@@ -126,7 +136,9 @@ void ExportOne(const ColumnPtr& col, const Field& field, ArrowSchema* s, ArrowAr
     ExportOne(c, f, &cs.back(), &ca.back());
   };
   switch (t.id()) {
-    case TypeId::kList: add_child(col->child(0), MakeField("item", t.value_type())); break;
+    case TypeId::kList:
+      add_child(col->child(0), MakeField("item", t.value_type()));
+      break;
     case TypeId::kStruct:
       for (size_t i = 0; i < t.fields().size(); ++i) add_child(col->child(i), t.fields()[i]);
       break;
@@ -159,13 +171,13 @@ void ExportOne(const ColumnPtr& col, const Field& field, ArrowSchema* s, ArrowAr
         return;
       }
       break;
-    default: break;
+    default:
+      break;
   }
   FillSchema(s, FormatOf(t), field.name, std::move(md), field.nullable, std::move(cs));
   std::vector<BufferPtr> buffers(col->buffers().begin(), col->buffers().end());
   if (col->null_count() == 0) buffers[0] = nullptr;
-  FillArray(a, col->length(), col->null_count(), col->offset(), std::move(buffers),
-            std::move(ca));
+  FillArray(a, col->length(), col->null_count(), col->offset(), std::move(buffers), std::move(ca));
 }
 
 // --- Import -----------------------------------------------------------------------------
@@ -223,13 +235,20 @@ Result<Field> ImportField(const ArrowSchema* s, int depth) {
     }
     return ImportField(s->children[i], depth + 1);
   };
-  if (format == "b") f.type = BoolType();
-  else if (format == "i") f.type = Int32Type();
-  else if (format == "l") f.type = Int64Type();
-  else if (format == "f") f.type = Float32Type();
-  else if (format == "g") f.type = Float64Type();
-  else if (format == "u") f.type = StringType();
-  else if (format == "z") f.type = BinaryType();
+  if (format == "b")
+    f.type = BoolType();
+  else if (format == "i")
+    f.type = Int32Type();
+  else if (format == "l")
+    f.type = Int64Type();
+  else if (format == "f")
+    f.type = Float32Type();
+  else if (format == "g")
+    f.type = Float64Type();
+  else if (format == "u")
+    f.type = StringType();
+  else if (format == "z")
+    f.type = BinaryType();
   else if (format == "+l") {
     if (s->n_children != 1) return fail("a list needs one child");
     EMBER_ASSIGN_OR_RETURN(Field c, child(0));
@@ -292,7 +311,9 @@ Result<ColumnPtr> ImportColumn(const ArrowArray* a, const Field& f,
     return Wrap(p, (end + 1) * 4, owner);
   };
   switch (t.id()) {
-    case TypeId::kBool: buffers.push_back(Wrap(a->buffers[1], BytesForBits(end), owner)); break;
+    case TypeId::kBool:
+      buffers.push_back(Wrap(a->buffers[1], BytesForBits(end), owner));
+      break;
     case TypeId::kInt32:
     case TypeId::kInt64:
     case TypeId::kFloat32:
@@ -305,8 +326,7 @@ Result<ColumnPtr> ImportColumn(const ArrowArray* a, const Field& f,
       int64_t data_size = o->data_as<int32_t>()[end];
       if (data_size < 0) return fail("negative offset");
       buffers.push_back(o);
-      buffers.push_back(a->buffers[2] ? Wrap(a->buffers[2], data_size, owner)
-                                      : Buffer::Zeros(0));
+      buffers.push_back(a->buffers[2] ? Wrap(a->buffers[2], data_size, owner) : Buffer::Zeros(0));
       break;
     }
     case TypeId::kList: {
@@ -348,8 +368,8 @@ Result<ColumnPtr> ImportColumn(const ArrowArray* a, const Field& f,
       }
       break;
   }
-  Result<ColumnPtr> col = Column::Make(f.type, a->length, std::move(buffers), std::move(children),
-                                       -1, a->offset);
+  Result<ColumnPtr> col =
+      Column::Make(f.type, a->length, std::move(buffers), std::move(children), -1, a->offset);
   if (!col.ok()) return col.status().WithContext("Arrow array for field '" + f.name + "'");
   return col;
 }
@@ -391,12 +411,15 @@ Result<Batch> ImportBatch(ArrowSchema* schema, ArrowArray* array) {
   schema->release = nullptr;
   struct SchemaGuard {
     ArrowSchema* s;
-    ~SchemaGuard() { if (s->release) s->release(s); }
+    ~SchemaGuard() {
+      if (s->release) s->release(s);
+    }
   } guard{&s};
 
   EMBER_ASSIGN_OR_RETURN(Field top, ImportField(&s, 0));
   if (top.type->id() != TypeId::kStruct) {
-    return TypeError("ImportBatch expects a struct array, got format '" + std::string(s.format) + "'");
+    return TypeError("ImportBatch expects a struct array, got format '" + std::string(s.format) +
+                     "'");
   }
   const ArrowArray* a = &owner->array;
   if (a->null_count > 0) return InvalidArgument("a record batch cannot have null rows");
@@ -409,7 +432,8 @@ Result<Batch> ImportBatch(ArrowSchema* schema, ArrowArray* array) {
   std::vector<ColumnPtr> columns;
   for (int64_t i = 0; i < a->n_children; ++i) {
     const Field& f = top.type->fields()[i];
-    if (a->children[i] == nullptr) return InvalidArgument("missing child array " + std::to_string(i));
+    if (a->children[i] == nullptr)
+      return InvalidArgument("missing child array " + std::to_string(i));
     EMBER_ASSIGN_OR_RETURN(ColumnPtr c, ImportColumn(a->children[i], f, owner));
     if (a->offset != 0 || c->length() != a->length) {
       if (a->offset + a->length > c->length()) {

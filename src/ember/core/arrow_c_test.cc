@@ -18,7 +18,10 @@ Batch AllTypes() {
   static_cast<StringBuilder*>(lb.value_builder())->Append("z");
   StructBuilder sb(StructType({MakeField("p", Int32Type()), MakeField("q", BoolType())}));
   for (int i = 0; i < 3; ++i) {
-    if (i == 1) { sb.AppendNull(); continue; }
+    if (i == 1) {
+      sb.AppendNull();
+      continue;
+    }
     sb.Append();
     static_cast<Int32Builder*>(sb.field_builder(0))->Append(i);
     static_cast<BoolBuilder*>(sb.field_builder(1))->Append(i == 0);
@@ -33,19 +36,20 @@ Batch AllTypes() {
   bin.Append("");
   Field vec = MakeField("v", DenseVectorType(2));
   SetSlotNames(&vec, {"a", "b"});
-  SchemaPtr schema = *Schema::Make({
-      MakeField("b", BoolType()), MakeField("i32", Int32Type()), MakeField("i64", Int64Type()),
-      MakeField("f32", Float32Type()), MakeField("f64", Float64Type()),
-      MakeField("s", StringType()), MakeField("bin", BinaryType()),
-      MakeField("l", ListType(StringType())),
-      MakeField("st", StructType({MakeField("p", Int32Type()), MakeField("q", BoolType())})),
-      vec, MakeField("sv", SparseVectorType(5))});
-  return *Batch::Make(schema, {
-      MakeColumn<bool>({true, std::nullopt, false}), MakeColumn<int32_t>({1, 2, std::nullopt}),
-      MakeColumn<int64_t>({std::nullopt, 5, 6}), MakeColumn<float>({1.5f, std::nullopt, 3}),
-      MakeColumn<double>({0.25, 1e300, std::nullopt}),
-      MakeColumn<std::string>({"α", std::nullopt, ""}), bin.Finish(), lb.Finish(), sb.Finish(),
-      MakeDenseVectorColumn({{1, 2}, {3, 4}, {5, 6}}, 2), svb.Finish()});
+  SchemaPtr schema = *Schema::Make(
+      {MakeField("b", BoolType()), MakeField("i32", Int32Type()), MakeField("i64", Int64Type()),
+       MakeField("f32", Float32Type()), MakeField("f64", Float64Type()),
+       MakeField("s", StringType()), MakeField("bin", BinaryType()),
+       MakeField("l", ListType(StringType())),
+       MakeField("st", StructType({MakeField("p", Int32Type()), MakeField("q", BoolType())})), vec,
+       MakeField("sv", SparseVectorType(5))});
+  return *Batch::Make(
+      schema,
+      {MakeColumn<bool>({true, std::nullopt, false}), MakeColumn<int32_t>({1, 2, std::nullopt}),
+       MakeColumn<int64_t>({std::nullopt, 5, 6}), MakeColumn<float>({1.5f, std::nullopt, 3}),
+       MakeColumn<double>({0.25, 1e300, std::nullopt}),
+       MakeColumn<std::string>({"α", std::nullopt, ""}), bin.Finish(), lb.Finish(), sb.Finish(),
+       MakeDenseVectorColumn({{1, 2}, {3, 4}, {5, 6}}, 2), svb.Finish()});
 }
 
 TEST(ArrowCTest, RoundTripAllTypes) {

@@ -23,13 +23,12 @@ Result<Batch> Batch::Make(SchemaPtr schema, std::vector<ColumnPtr> columns, int6
     const Field& f = schema->field(i);
     if (columns[i] == nullptr) return InvalidArgument("column '" + f.name + "' is missing");
     if (!columns[i]->type()->Equals(*f.type)) {
-      return TypeError("column '" + f.name + "': schema says " + f.type->ToString() +
-                       ", data is " + columns[i]->type()->ToString());
+      return TypeError("column '" + f.name + "': schema says " + f.type->ToString() + ", data is " +
+                       columns[i]->type()->ToString());
     }
     if (columns[i]->length() != num_rows) {
-      return InvalidArgument("column '" + f.name + "' has " +
-                             std::to_string(columns[i]->length()) + " rows, expected " +
-                             std::to_string(num_rows));
+      return InvalidArgument("column '" + f.name + "' has " + std::to_string(columns[i]->length()) +
+                             " rows, expected " + std::to_string(num_rows));
     }
   }
   return Batch(std::move(schema), std::move(columns), num_rows);

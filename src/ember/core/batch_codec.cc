@@ -14,7 +14,9 @@ namespace ember {
 
 namespace codec_internal {
 
-void PutU64(std::string* out, uint64_t v) { out->append(reinterpret_cast<const char*>(&v), sizeof(v)); }
+void PutU64(std::string* out, uint64_t v) {
+  out->append(reinterpret_cast<const char*>(&v), sizeof(v));
+}
 void PadTo8(std::string* out) { out->append((8 - out->size() % 8) % 8, '\0'); }
 
 void PutColumn(const Column& c, std::string* out) {
@@ -50,7 +52,12 @@ void PutStr(std::string* out, std::string_view s) {
 // Reads a message; every read checks the bounds.
 struct Reader {
   Reader(const char* data, std::shared_ptr<const void> owner, size_t begin, size_t end, int message)
-      : data_(data), owner_(std::move(owner)), pos_(begin), end_(end), begin_(begin), message_(message) {}
+      : data_(data),
+        owner_(std::move(owner)),
+        pos_(begin),
+        end_(end),
+        begin_(begin),
+        message_(message) {}
 
   Result<uint64_t> U64() {
     if (end_ - pos_ < 8) return Truncated();
@@ -71,7 +78,8 @@ struct Reader {
     EMBER_ASSIGN_OR_RETURN(uint64_t nulls, U64());
     EMBER_ASSIGN_OR_RETURN(uint64_t offset, U64());
     EMBER_ASSIGN_OR_RETURN(uint64_t nbuf, U64());
-    if (nbuf > 3 || length > (uint64_t{1} << 40) || offset > (uint64_t{1} << 40)) return Bad("column '" + name + "'");
+    if (nbuf > 3 || length > (uint64_t{1} << 40) || offset > (uint64_t{1} << 40))
+      return Bad("column '" + name + "'");
     std::vector<BufferPtr> buffers;
     for (uint64_t i = 0; i < nbuf; ++i) {
       EMBER_ASSIGN_OR_RETURN(uint64_t size, U64());
@@ -81,20 +89,22 @@ struct Reader {
       }
       pos_ += (8 - (pos_ - begin_) % 8) % 8;
       if (pos_ > end_ || end_ - pos_ < size) return Truncated();
-      buffers.push_back(std::make_shared<const Buffer>(reinterpret_cast<const uint8_t*>(data_ + pos_),
-                                                       static_cast<int64_t>(size), owner_));
+      buffers.push_back(std::make_shared<const Buffer>(
+          reinterpret_cast<const uint8_t*>(data_ + pos_), static_cast<int64_t>(size), owner_));
       pos_ += size;
     }
     EMBER_ASSIGN_OR_RETURN(uint64_t nchildren, U64());
     std::vector<TypePtr> child_types = ChildTypes(*type);
-    if (nchildren != child_types.size()) return Bad("column '" + name + "': wrong number of children");
+    if (nchildren != child_types.size())
+      return Bad("column '" + name + "': wrong number of children");
     std::vector<ColumnPtr> children;
     for (uint64_t i = 0; i < nchildren; ++i) {
       EMBER_ASSIGN_OR_RETURN(ColumnPtr child, Column(child_types[i], name));
       children.push_back(std::move(child));
     }
-    Result<ColumnPtr> c = Column::Make(type, static_cast<int64_t>(length), std::move(buffers), std::move(children),
-                                       static_cast<int64_t>(nulls), static_cast<int64_t>(offset));
+    Result<ColumnPtr> c =
+        Column::Make(type, static_cast<int64_t>(length), std::move(buffers), std::move(children),
+                     static_cast<int64_t>(nulls), static_cast<int64_t>(offset));
     if (!c.ok()) return Bad("column '" + name + "': " + c.status().message());
     return c;
   }
@@ -103,7 +113,8 @@ struct Reader {
   // The types of a column's children (see the layout table in column.h).
   static std::vector<TypePtr> ChildTypes(const DataType& t) {
     switch (t.id()) {
-      case TypeId::kList: return {t.value_type()};
+      case TypeId::kList:
+        return {t.value_type()};
       case TypeId::kStruct: {
         std::vector<TypePtr> out;
         for (const Field& f : t.fields()) out.push_back(f.type);
@@ -112,7 +123,8 @@ struct Reader {
       case TypeId::kVector:
         if (t.sparse()) return {Int32Type(), Float64Type()};
         return {Float64Type()};
-      default: return {};
+      default:
+        return {};
     }
   }
   Status Truncated() { return Bad("truncated"); }
@@ -167,7 +179,8 @@ void Reserve(std::string* out, int64_t more) {
 }
 
 BufferPtr NewBuffer(int64_t bytes, uint8_t** data, int64_t slack) {
-  *data = static_cast<uint8_t*>(std::malloc(static_cast<size_t>(std::max<int64_t>(bytes + slack, 1))));
+  *data =
+      static_cast<uint8_t*>(std::malloc(static_cast<size_t>(std::max<int64_t>(bytes + slack, 1))));
   if (*data == nullptr) throw std::bad_alloc();
   return std::make_shared<const Buffer>(*data, bytes, Buffer::TakeMalloced{});
 }
@@ -175,10 +188,13 @@ BufferPtr NewBuffer(int64_t bytes, uint8_t** data, int64_t slack) {
 int FixedWidth(TypeId id) {
   switch (id) {
     case TypeId::kInt32:
-    case TypeId::kFloat32: return 4;
+    case TypeId::kFloat32:
+      return 4;
     case TypeId::kInt64:
-    case TypeId::kFloat64: return 8;
-    default: return 0;
+    case TypeId::kFloat64:
+      return 8;
+    default:
+      return 0;
   }
 }
 
@@ -198,7 +214,8 @@ Result<std::vector<Batch>> DecodeBatches(std::shared_ptr<const std::string> byte
   return DecodeBatches(view, std::move(bytes));
 }
 
-Result<std::vector<Batch>> DecodeBatches(std::string_view bytes, std::shared_ptr<const void> owner) {
+Result<std::vector<Batch>> DecodeBatches(std::string_view bytes,
+                                         std::shared_ptr<const void> owner) {
   std::vector<Batch> out;
   size_t pos = 0;
   for (int message = 0;; ++message) {
@@ -210,7 +227,8 @@ Result<std::vector<Batch>> DecodeBatches(std::string_view bytes, std::shared_ptr
     const size_t end = r.pos() + length;
     r.end_ = end;
     r.begin_ = pos;
-    if (std::memcmp(bytes.data() + r.pos(), kMagic, 4) != 0) return r.Bad("not a batch (bad magic)");
+    if (std::memcmp(bytes.data() + r.pos(), kMagic, 4) != 0)
+      return r.Bad("not a batch (bad magic)");
     r.pos_ += 8;
     EMBER_ASSIGN_OR_RETURN(uint64_t rows, r.U64());
     EMBER_ASSIGN_OR_RETURN(uint64_t nfields, r.U64());
@@ -226,7 +244,8 @@ Result<std::vector<Batch>> DecodeBatches(std::string_view bytes, std::shared_ptr
       Field f = MakeField(std::string(name), *type, nullable != 0);
       if (!meta.empty()) {
         Result<Json> j = Json::Parse(meta);
-        if (!j.ok()) return r.Bad("field '" + std::string(name) + "' metadata: " + j.status().message());
+        if (!j.ok())
+          return r.Bad("field '" + std::string(name) + "' metadata: " + j.status().message());
         f.metadata = std::move(*j);
       }
       fields.push_back(std::move(f));

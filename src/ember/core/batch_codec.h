@@ -26,7 +26,8 @@ void EncodeBatch(const Batch& batch, std::string* out);
 // packed by bitmask, with AVX2 where the CPU has it, strings of one length 4 or 8 as
 // fixed-width values); others are taken, then encoded. `dest` has one entry per row, each
 // in [0, out->size()).
-Result<Batch> EncodeSplit(const Batch& batch, std::span<const int> dest, int keep, std::vector<std::string>* out);
+Result<Batch> EncodeSplit(const Batch& batch, std::span<const int> dest, int keep,
+                          std::vector<std::string>* out);
 // The rows of a batch by destination. For 2 to 4 destinations a bitmask per destination:
 // bit r of bits_of(d) is set when row r goes to d; beyond, `order`: destination d's rows,
 // ascending, are order[start[d] .. start[d] + count[d]).
@@ -36,7 +37,9 @@ struct Routing {
   int64_t words = 0;  // per destination
   std::vector<int32_t> order;
   std::vector<int64_t> start;
-  const uint64_t* bits_of(int d) const { return bits.data() + static_cast<size_t>(d) * static_cast<size_t>(words); }
+  const uint64_t* bits_of(int d) const {
+    return bits.data() + static_cast<size_t>(d) * static_cast<size_t>(words);
+  }
 };
 // The routing of rows to `n` destinations (dest[r] in [0, n), at most 2^31 - 1 rows).
 Routing Route(std::span<const int> dest, int n);
@@ -46,13 +49,16 @@ bool UseVectorSplitting(bool on);
 // Whether it does now.
 bool VectorSplitting();
 // EncodeSplit with the rows already routed (routing.count.size() == out->size()).
-Result<Batch> EncodeRouted(const Batch& batch, const Routing& routing, int keep, std::vector<std::string>* out);
+Result<Batch> EncodeRouted(const Batch& batch, const Routing& routing, int keep,
+                           std::vector<std::string>* out);
 // EncodeSplit of each of `batches` (dest[b] for batch b) into the same messages, with room
 // for all of them reserved first; returns the kept rows' batches (the non-empty ones).
-Result<std::vector<Batch>> EncodeSplit(std::span<const Batch> batches, std::span<const std::vector<int>> dest, int keep,
+Result<std::vector<Batch>> EncodeSplit(std::span<const Batch> batches,
+                                       std::span<const std::vector<int>> dest, int keep,
                                        std::vector<std::string>* out);
 // EncodeSplit of many batches with their rows already routed (routings[b] for batch b).
-Result<std::vector<Batch>> EncodeRouted(std::span<const Batch> batches, std::span<const Routing> routings, int keep,
+Result<std::vector<Batch>> EncodeRouted(std::span<const Batch> batches,
+                                        std::span<const Routing> routings, int keep,
                                         std::vector<std::string>* out);
 // The batches of `bytes` (messages appended by EncodeBatch). The batches keep `bytes`
 // alive. DataLoss naming the message and column when the bytes are not such messages.

@@ -23,7 +23,8 @@ Batch EveryType() {
       continue;
     }
     list.Append();
-    for (int k = 0; k < r; ++k) static_cast<Int64Builder*>(list.value_builder())->Append(k * 10 + r);
+    for (int k = 0; k < r; ++k)
+      static_cast<Int64Builder*>(list.value_builder())->Append(k * 10 + r);
     std::vector<int32_t> idx = {0, r % 5 == 0 ? 1 : r % 5};
     std::vector<double> val = {0.5 * r, -1.0};
     EXPECT_TRUE(sparse.Append(idx, val).ok());
@@ -31,33 +32,38 @@ Batch EveryType() {
   }
   Field label = MakeField("label", Float64Type());
   label.metadata = *Json::Parse(R"({"ml_attr": {"type": "nominal", "vals": ["no", "yes"]}})");
-  auto schema = *Schema::Make({MakeField("b", BoolType()), MakeField("i32", Int32Type()), MakeField("i64", Int64Type()),
-                               MakeField("f32", Float32Type()), label, MakeField("s", StringType()),
-                               MakeField("bin", BinaryType()), MakeField("list", ListType(Int64Type())),
-                               MakeField("st", StructType({MakeField("a", Int32Type()), MakeField("b", StringType())})), MakeField("dense", DenseVectorType(2)),
-                               MakeField("sparse", SparseVectorType(5))},
-                              *Json::Parse(R"({"source": "test"})"));
-  return *Batch::Make(schema, {MakeColumn<bool>({true, false, std::nullopt, true, false, true}),
-                               MakeColumn<int32_t>({1, -2, 3, std::nullopt, 5, 6}),
-                               MakeColumn<int64_t>({int64_t{1} << 40, 2, 3, 4, std::nullopt, -6}),
-                               MakeColumn<float>({1.5f, 2.5f, std::nullopt, 4.5f, 5.5f, 6.5f}),
-                               MakeColumn<double>({0, 1, 1, std::nan(""), std::nullopt, 0}),
-                               MakeColumn<std::string>({"a", "", std::nullopt, "dddd", "é", "ff"}), binary.Finish(),
-                               list.Finish(), [&] {
-                                 StructBuilder s2(StructType({MakeField("a", Int32Type()), MakeField("b", StringType())}));
-                                 for (int r = 0; r < 6; ++r) {
-                                   if (r == 2) {
-                                     s2.AppendNull();
-                                     continue;
-                                   }
-                                   s2.Append();
-                                   static_cast<Int32Builder*>(s2.field_builder(0))->Append(r);
-                                   static_cast<StringBuilder*>(s2.field_builder(1))->Append(std::string(static_cast<size_t>(r), 'x'));
-                                 }
-                                 return s2.Finish();
-                               }(),
-                               MakeDenseVectorColumn({{1, 2}, {3, 4}, {5, 6}, {7, 8}, {9, 10}, {11, 12}}, 2),
-                               sparse.Finish()});
+  auto schema = *Schema::Make(
+      {MakeField("b", BoolType()), MakeField("i32", Int32Type()), MakeField("i64", Int64Type()),
+       MakeField("f32", Float32Type()), label, MakeField("s", StringType()),
+       MakeField("bin", BinaryType()), MakeField("list", ListType(Int64Type())),
+       MakeField("st", StructType({MakeField("a", Int32Type()), MakeField("b", StringType())})),
+       MakeField("dense", DenseVectorType(2)), MakeField("sparse", SparseVectorType(5))},
+      *Json::Parse(R"({"source": "test"})"));
+  return *Batch::Make(
+      schema,
+      {MakeColumn<bool>({true, false, std::nullopt, true, false, true}),
+       MakeColumn<int32_t>({1, -2, 3, std::nullopt, 5, 6}),
+       MakeColumn<int64_t>({int64_t{1} << 40, 2, 3, 4, std::nullopt, -6}),
+       MakeColumn<float>({1.5f, 2.5f, std::nullopt, 4.5f, 5.5f, 6.5f}),
+       MakeColumn<double>({0, 1, 1, std::nan(""), std::nullopt, 0}),
+       MakeColumn<std::string>({"a", "", std::nullopt, "dddd", "é", "ff"}), binary.Finish(),
+       list.Finish(),
+       [&] {
+         StructBuilder s2(StructType({MakeField("a", Int32Type()), MakeField("b", StringType())}));
+         for (int r = 0; r < 6; ++r) {
+           if (r == 2) {
+             s2.AppendNull();
+             continue;
+           }
+           s2.Append();
+           static_cast<Int32Builder*>(s2.field_builder(0))->Append(r);
+           static_cast<StringBuilder*>(s2.field_builder(1))
+               ->Append(std::string(static_cast<size_t>(r), 'x'));
+         }
+         return s2.Finish();
+       }(),
+       MakeDenseVectorColumn({{1, 2}, {3, 4}, {5, 6}, {7, 8}, {9, 10}, {11, 12}}, 2),
+       sparse.Finish()});
 }
 
 // Columns without nulls of every width the split scatters directly.
@@ -65,15 +71,16 @@ Batch Flat() {
   auto schema = *Schema::Make({MakeField("i64", Int64Type()), MakeField("f64", Float64Type()),
                                MakeField("i32", Int32Type()), MakeField("f32", Float32Type()),
                                MakeField("s", StringType()), MakeField("bin", BinaryType())});
-  return *Batch::Make(schema, {MakeColumn<int64_t>({1, 2, 3, 4, 5, 6, 7}), MakeColumn<double>({.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5}),
-                               MakeColumn<int32_t>({-1, -2, -3, -4, -5, -6, -7}),
-                               MakeColumn<float>({1.f, 2.f, 3.f, 4.f, 5.f, 6.f, 7.f}),
-                               MakeColumn<std::string>({"", "a", "bb", "ccc", "dddd", "eeeee", "ffffff"}),
-                               [] {
-                                 StringBuilder bin(BinaryType());
-                                 for (const char* v : {"1", "22", "", "4444", "5", "66", "777"}) bin.Append(v);
-                                 return bin.Finish();
-                               }()});
+  return *Batch::Make(
+      schema, {MakeColumn<int64_t>({1, 2, 3, 4, 5, 6, 7}),
+               MakeColumn<double>({.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5}),
+               MakeColumn<int32_t>({-1, -2, -3, -4, -5, -6, -7}),
+               MakeColumn<float>({1.f, 2.f, 3.f, 4.f, 5.f, 6.f, 7.f}),
+               MakeColumn<std::string>({"", "a", "bb", "ccc", "dddd", "eeeee", "ffffff"}), [] {
+                 StringBuilder bin(BinaryType());
+                 for (const char* v : {"1", "22", "", "4444", "5", "66", "777"}) bin.Append(v);
+                 return bin.Finish();
+               }()});
 }
 
 Result<std::vector<Batch>> RoundTrip(const std::vector<Batch>& batches) {
@@ -155,7 +162,8 @@ TEST_P(EncodeSplitTest, ManyBatchesKeepEveryRowInOrder) {
   for (int64_t r = 0; r < rows; ++r) {
     i64.Append(r * 7 - 3);
     f32.Append(static_cast<float>(r) / 4);
-    const size_t len = r % 97 == 0 ? 9000 : static_cast<size_t>(r % 35);  // 9000: past a staging block
+    const size_t len =
+        r % 97 == 0 ? 9000 : static_cast<size_t>(r % 35);  // 9000: past a staging block
     s.Append(std::string(len, static_cast<char>('a' + r % 26)));
     // Strings all of 8 or of 4 bytes: packed as fixed-width values.
     char text[16];
@@ -166,13 +174,17 @@ TEST_P(EncodeSplitTest, ManyBatchesKeepEveryRowInOrder) {
   auto schema = *Schema::Make({MakeField("i64", Int64Type()), MakeField("f32", Float32Type()),
                                MakeField("s", StringType()), MakeField("s8", StringType()),
                                MakeField("s4", BinaryType())});
-  const Batch all = *Batch::Make(schema, {i64.Finish(), f32.Finish(), s.Finish(), s8.Finish(), s4.Finish()});
-  const std::vector<Batch> batches = {all.Slice(0, 1999), all.Slice(1999, 1), all.Slice(2000, 3000), all.Slice(3, 2)};
+  const Batch all =
+      *Batch::Make(schema, {i64.Finish(), f32.Finish(), s.Finish(), s8.Finish(), s4.Finish()});
+  const std::vector<Batch> batches = {all.Slice(0, 1999), all.Slice(1999, 1), all.Slice(2000, 3000),
+                                      all.Slice(3, 2)};
   for (int n : {2, 3, 4, 5, 9}) {
     std::vector<std::vector<int>> dest;
     for (const Batch& b : batches) {
       dest.emplace_back();
-      for (int64_t r = 0; r < b.num_rows(); ++r) dest.back().push_back(static_cast<int>(((static_cast<uint64_t>(r) * 2654435761u) >> 7) % static_cast<uint64_t>(n)));
+      for (int64_t r = 0; r < b.num_rows(); ++r)
+        dest.back().push_back(static_cast<int>(((static_cast<uint64_t>(r) * 2654435761u) >> 7) %
+                                               static_cast<uint64_t>(n)));
     }
     const int keep = n / 2;
     std::vector<std::string> out(n);
@@ -198,14 +210,17 @@ TEST_P(EncodeSplitTest, ManyBatchesKeepEveryRowInOrder) {
       }
       ASSERT_EQ(got.size(), want.size()) << n << " destinations, destination " << d;
       for (size_t i = 0; i < got.size(); ++i) {
-        EXPECT_TRUE(BatchesEqual(got[i], want[i])) << n << " destinations, destination " << d << ", batch " << i;
+        EXPECT_TRUE(BatchesEqual(got[i], want[i]))
+            << n << " destinations, destination " << d << ", batch " << i;
       }
     }
   }
   std::vector<std::string> out(2);
-  auto mismatch = EncodeSplit(batches, std::vector<std::vector<int>>(batches.size(), std::vector<int>{0}), 0, &out);
+  auto mismatch = EncodeSplit(
+      batches, std::vector<std::vector<int>>(batches.size(), std::vector<int>{0}), 0, &out);
   ASSERT_FALSE(mismatch.ok());
-  EXPECT_NE(mismatch.status().message().find("batch 0 has 1999 rows but 1 destinations"), std::string::npos)
+  EXPECT_NE(mismatch.status().message().find("batch 0 has 1999 rows but 1 destinations"),
+            std::string::npos)
       << mismatch.status().ToString();
 }
 
@@ -237,7 +252,8 @@ TEST(BatchCodecTest, DamagedBytesAreAnErrorNeverACrash) {
   EXPECT_GT(errors, 0);
   auto r = DecodeBatches(std::make_shared<std::string>(std::string(16, 'x')));
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("binary batch message 0"), std::string::npos) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("binary batch message 0"), std::string::npos)
+      << r.status().ToString();
 }
 
 }  // namespace

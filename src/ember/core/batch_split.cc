@@ -27,13 +27,15 @@ namespace {
 // Copies values idx[0..n) of `src` (each `W` bytes) to `dst`, in order.
 template <int W>
 void GatherFixed(const uint8_t* src, const int32_t* idx, int64_t n, uint8_t* dst) {
-  for (int64_t i = 0; i < n; ++i) std::memcpy(dst + i * W, src + static_cast<int64_t>(idx[i]) * W, W);
+  for (int64_t i = 0; i < n; ++i)
+    std::memcpy(dst + i * W, src + static_cast<int64_t>(idx[i]) * W, W);
 }
 
 // Copies the `len` bytes at `from` to `to`: strings of up to 16 bytes as one fixed 16-byte
 // copy (no library call) when 16 bytes may be read at `from` (before `from_end`) and
 // written at `to` (before `to_end`).
-inline void CopyString(char* to, const char* to_end, const char* from, const char* from_end, size_t len) {
+inline void CopyString(char* to, const char* to_end, const char* from, const char* from_end,
+                       size_t len) {
   if (len <= 16 && from_end - from >= 16 && to_end - to >= 16) {
     std::memcpy(to, from, 16);
   } else {
@@ -43,13 +45,14 @@ inline void CopyString(char* to, const char* to_end, const char* from, const cha
 
 // The string rows idx[0..n) of (off, chars) as offsets (n + 1) and characters (out_chars
 // has room for them and 16 more bytes).
-void GatherStrings(const int32_t* off, const char* chars, const char* chars_end, const int32_t* idx, int64_t n,
-                   int32_t* out_off, char* out_chars) {
+void GatherStrings(const int32_t* off, const char* chars, const char* chars_end, const int32_t* idx,
+                   int64_t n, int32_t* out_off, char* out_chars) {
   int32_t at = 0;
   for (int64_t i = 0; i < n; ++i) {
     const int32_t r = idx[i], len = off[r + 1] - off[r];
     out_off[i] = at;
-    CopyString(out_chars + at, out_chars + at + len + 16, chars + off[r], chars_end, static_cast<size_t>(len));
+    CopyString(out_chars + at, out_chars + at + len + 16, chars + off[r], chars_end,
+               static_cast<size_t>(len));
     at += len;
   }
   out_off[n] = at;
@@ -83,8 +86,8 @@ void AppendGatheredFixed(std::string* o, const uint8_t* src, const int32_t* idx,
   }
 }
 
-void AppendGatheredStrings(std::string* o, const int32_t* off, const char* chars, const char* chars_end,
-                           const int32_t* idx, int64_t n, int64_t bytes) {
+void AppendGatheredStrings(std::string* o, const int32_t* off, const char* chars,
+                           const char* chars_end, const int32_t* idx, int64_t n, int64_t bytes) {
   PutU64(o, static_cast<uint64_t>((n + 1) * 4));
   PadTo8(o);
   int32_t offsets[kStage / 4];
@@ -160,7 +163,8 @@ inline uint64_t BitsAt(const uint64_t* bits, int64_t r) { return bits[r >> 6] >>
 
 // The portable form: every value written, the cursor moved by its bit.
 template <int W>
-int64_t PackScalar(const uint64_t* bits, int64_t begin, int64_t end, const uint8_t* v, uint8_t* to) {
+int64_t PackScalar(const uint64_t* bits, int64_t begin, int64_t end, const uint8_t* v,
+                   uint8_t* to) {
   int64_t k = 0;
   for (int64_t r = begin; r < end; ++r) {
     std::memcpy(to + k * W, v + (r - begin) * W, W);
@@ -172,8 +176,9 @@ int64_t PackScalar(const uint64_t* bits, int64_t begin, int64_t end, const uint8
 #if defined(__x86_64__) && defined(__GNUC__)
 #define EMBER_PACK_AVX2 1
 template <int W>
-__attribute__((target("avx2,popcnt"))) int64_t PackAvx2(const uint64_t* bits, int64_t begin, int64_t end, const uint8_t* v,
-                                                 uint8_t* to) {
+__attribute__((target("avx2,popcnt"))) int64_t PackAvx2(const uint64_t* bits, int64_t begin,
+                                                        int64_t end, const uint8_t* v,
+                                                        uint8_t* to) {
   constexpr int kLanes = 32 / W;  // values per vector
   int64_t k = 0, r = begin;
   for (; r + kLanes <= end; r += kLanes) {
@@ -181,7 +186,8 @@ __attribute__((target("avx2,popcnt"))) int64_t PackAvx2(const uint64_t* bits, in
     const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(v + (r - begin) * W));
     const int32_t* lanes = W == 8 ? kPackTable.by8[m] : kPackTable.by4[m];
     const __m256i perm = _mm256_load_si256(reinterpret_cast<const __m256i*>(lanes));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(to + k * W), _mm256_permutevar8x32_epi32(x, perm));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(to + k * W),
+                        _mm256_permutevar8x32_epi32(x, perm));
     k += __builtin_popcount(m);
   }
   return k + PackScalar<W>(bits, r, end, v + (r - begin) * W, to + k * W);
@@ -214,7 +220,8 @@ constexpr int64_t kPackBlock = 1024;  // rows packed at a time
 // new buffer (returned), the others appended to their messages (msgs[d], null for none), a
 // block of rows at a time so that each block is read from memory once for every destination.
 template <int W>
-BufferPtr PackColumn(const uint8_t* v, int64_t rows, const Routing& routing, int keep, std::vector<std::string*>& msgs) {
+BufferPtr PackColumn(const uint8_t* v, int64_t rows, const Routing& routing, int keep,
+                     std::vector<std::string*>& msgs) {
   const int n = static_cast<int>(routing.count.size());
   uint8_t* kept = nullptr;
   BufferPtr out = NewBuffer(routing.count[keep] * W, &kept, kPackSlack);
@@ -246,8 +253,9 @@ struct StringBuffers {
 // Rows [r, end) of CopyStringsTwoWays while their strings are short (at most 16 bytes, and
 // 16 readable): each copied 16 bytes at a time to both places, only the owner's cursor
 // moved, no branch on the destination and no call. Returns the row it stopped at.
-int64_t CopyShortStringsTwoWays(const int32_t* off, const char* chars, int64_t r, int64_t end, const uint64_t* sent,
-                                char* kept, int64_t* kept_at, char* stage, int64_t* used_at) {
+int64_t CopyShortStringsTwoWays(const int32_t* off, const char* chars, int64_t r, int64_t end,
+                                const uint64_t* sent, char* kept, int64_t* kept_at, char* stage,
+                                int64_t* used_at) {
   int64_t k = *kept_at, used = *used_at;
   while (r < end) {
     uint64_t bits = sent[r >> 6] >> (r & 63);  // this word's rows from r on
@@ -287,7 +295,10 @@ void CopyStringsTwoWays(const int32_t* off, const char* chars, const char* chars
     used = 0;
   };
   // Rows before `safe` have 16 bytes to read from their start (offsets only grow).
-  const int64_t safe = std::partition_point(off, off + rows, [&](int32_t at) { return chars_end - (chars + at) >= 16; }) - off;
+  const int64_t safe =
+      std::partition_point(off, off + rows,
+                           [&](int32_t at) { return chars_end - (chars + at) >= 16; }) -
+      off;
   for (int64_t r = 0; r < rows;) {
     if (used > static_cast<int64_t>(kStage)) flush();
     const int64_t chunk_end = std::min(rows, r + kChunk);
@@ -328,8 +339,8 @@ int64_t UniformLength(const int32_t* off, int64_t rows) {
 // Strings all of W (4 or 8) bytes, as PackStrings: the characters packed as fixed-width
 // values, the offsets multiples of W.
 template <int W>
-StringBuffers PackEqualStrings(const int32_t* off, const char* chars, int64_t rows, const Routing& routing, int keep,
-                               std::vector<std::string*>& msgs) {
+StringBuffers PackEqualStrings(const int32_t* off, const char* chars, int64_t rows,
+                               const Routing& routing, int keep, std::vector<std::string*>& msgs) {
   const int n = static_cast<int>(routing.count.size());
   StringBuffers out;
   uint8_t* kept_raw = nullptr;
@@ -351,12 +362,14 @@ StringBuffers PackEqualStrings(const int32_t* off, const char* chars, int64_t ro
     PutU64(o, static_cast<uint64_t>(count * W));
     PadTo8(o);
   }
-  out.chars = PackColumn<W>(reinterpret_cast<const uint8_t*>(chars + off[0]), rows, routing, keep, msgs);
+  out.chars =
+      PackColumn<W>(reinterpret_cast<const uint8_t*>(chars + off[0]), rows, routing, keep, msgs);
   return out;
 }
 
-StringBuffers PackStrings(const int32_t* off, const char* chars, const char* chars_end, int64_t rows,
-                          const Routing& routing, int keep, std::vector<std::string*>& msgs) {
+StringBuffers PackStrings(const int32_t* off, const char* chars, const char* chars_end,
+                          int64_t rows, const Routing& routing, int keep,
+                          std::vector<std::string*>& msgs) {
   // Strings all of 4 or 8 bytes (codes, keys, short ids) move as fixed-width values.
   const int64_t uniform = UniformLength(off, rows);
   if (uniform == 8) return PackEqualStrings<8>(off, chars, rows, routing, keep, msgs);
@@ -377,7 +390,7 @@ StringBuffers PackStrings(const int32_t* off, const char* chars, const char* cha
       PadTo8(msgs[d]);
     }
   }
-  std::vector<int32_t> at(n, 0);     // characters so far, per destination
+  std::vector<int32_t> at(n, 0);    // characters so far, per destination
   std::vector<int64_t> done(n, 0);  // rows so far, per destination
   alignas(32) int32_t lengths[kPackBlock], stage[kPackBlock];
   for (int64_t b = 0; b < rows; b += kPackBlock) {
@@ -396,7 +409,8 @@ StringBuffers PackStrings(const int32_t* off, const char* chars, const char* cha
       }
       at[d] = a;
       done[d] += k;
-      if (d != keep) msgs[d]->append(reinterpret_cast<const char*>(stage), static_cast<size_t>(k * 4));
+      if (d != keep)
+        msgs[d]->append(reinterpret_cast<const char*>(stage), static_cast<size_t>(k * 4));
     }
   }
   kept_off[done[keep]] = at[keep];
@@ -412,8 +426,8 @@ StringBuffers PackStrings(const int32_t* off, const char* chars, const char* cha
   if (n == 2) {
     // Two destinations: the characters in one pass over the rows, in order (reading them as
     // they lie), each string written to both and only its own destination's cursor moved.
-    CopyStringsTwoWays(off, chars, chars_end, rows, routing.bits_of(1 - keep), reinterpret_cast<char*>(kept_chars),
-                       at[keep], msgs[1 - keep]);
+    CopyStringsTwoWays(off, chars, chars_end, rows, routing.bits_of(1 - keep),
+                       reinterpret_cast<char*>(kept_chars), at[keep], msgs[1 - keep]);
     return out;
   }
   for (int d = 0; d < n; ++d) {
@@ -473,7 +487,8 @@ void CountDestinations(std::span<const int> dest, std::vector<int64_t>* counts) 
 }
 
 // bits[d * words + r / 64] bit r % 64: whether row r goes to destination d (d < n <= 4).
-void DestinationBitsScalar(std::span<const int> dest, int n, int64_t words, uint64_t* bits, int64_t from_word) {
+void DestinationBitsScalar(std::span<const int> dest, int n, int64_t words, uint64_t* bits,
+                           int64_t from_word) {
   const int64_t rows = static_cast<int64_t>(dest.size());
   for (int64_t w = from_word; w < words; ++w) {
     uint64_t m[4] = {0, 0, 0, 0};
@@ -486,12 +501,13 @@ void DestinationBitsScalar(std::span<const int> dest, int n, int64_t words, uint
 }
 
 #ifdef EMBER_PACK_AVX2
-__attribute__((target("avx2"))) void DestinationBitsAvx2(std::span<const int> dest, int n, int64_t words,
-                                                         uint64_t* bits) {
+__attribute__((target("avx2"))) void DestinationBitsAvx2(std::span<const int> dest, int n,
+                                                         int64_t words, uint64_t* bits) {
   const int64_t full = static_cast<int64_t>(dest.size()) / 64;
   for (int64_t w = 0; w < full; ++w) {
     __m256i x[8];
-    for (int j = 0; j < 8; ++j) x[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(dest.data() + w * 64 + j * 8));
+    for (int j = 0; j < 8; ++j)
+      x[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(dest.data() + w * 64 + j * 8));
     for (int d = 0; d < n; ++d) {
       const __m256i want = _mm256_set1_epi32(d);
       uint64_t m = 0;
@@ -549,18 +565,21 @@ Routing Route(std::span<const int> dest, int n) {
   return out;
 }
 
-Result<Batch> EncodeSplit(const Batch& batch, std::span<const int> dest, int keep, std::vector<std::string>* out) {
+Result<Batch> EncodeSplit(const Batch& batch, std::span<const int> dest, int keep,
+                          std::vector<std::string>* out) {
   if (static_cast<int64_t>(dest.size()) != batch.num_rows()) {
     return InvalidArgument("EncodeSplit: " + std::to_string(batch.num_rows()) + " rows but " +
                            std::to_string(dest.size()) + " destinations");
   }
   if (batch.num_rows() > std::numeric_limits<int32_t>::max()) {
-    return InvalidArgument("EncodeSplit: a batch of " + std::to_string(batch.num_rows()) + " rows (at most 2^31 - 1)");
+    return InvalidArgument("EncodeSplit: a batch of " + std::to_string(batch.num_rows()) +
+                           " rows (at most 2^31 - 1)");
   }
   return EncodeRouted(batch, Route(dest, static_cast<int>(out->size())), keep, out);
 }
 
-Result<Batch> EncodeRouted(const Batch& batch, const Routing& routing, int keep, std::vector<std::string>* out) {
+Result<Batch> EncodeRouted(const Batch& batch, const Routing& routing, int keep,
+                           std::vector<std::string>* out) {
   const int n = static_cast<int>(out->size());
   const int64_t rows = batch.num_rows();
   const std::vector<int64_t>& counts = routing.count;
@@ -579,7 +598,8 @@ Result<Batch> EncodeRouted(const Batch& batch, const Routing& routing, int keep,
         int32_t* to = order_from_bits.data() + start_from_bits[e];
         const uint64_t* bits = routing.bits_of(e);
         for (int64_t w = 0; w < routing.words; ++w) {
-          for (uint64_t m = bits[w]; m != 0; m &= m - 1) *to++ = static_cast<int32_t>(w * 64 + __builtin_ctzll(m));
+          for (uint64_t m = bits[w]; m != 0; m &= m - 1)
+            *to++ = static_cast<int32_t>(w * 64 + __builtin_ctzll(m));
         }
       }
     }
@@ -590,7 +610,8 @@ Result<Batch> EncodeRouted(const Batch& batch, const Routing& routing, int keep,
   for (int d = 0; d < n; ++d) {
     if (!sends(d)) continue;
     int64_t size = 256;
-    for (const ColumnPtr& c : batch.columns()) size += EncodedSize(*c) * counts[d] / std::max<int64_t>(rows, 1) + 256;
+    for (const ColumnPtr& c : batch.columns())
+      size += EncodedSize(*c) * counts[d] / std::max<int64_t>(rows, 1) + 256;
     Reserve(&(*out)[d], size);
     message[d] = StartMessage(*batch.schema(), counts[d], &(*out)[d]);
   }
@@ -613,19 +634,22 @@ Result<Batch> EncodeRouted(const Batch& batch, const Routing& routing, int keep,
       }
       std::vector<BufferPtr> buffers = {nullptr};
       if (width > 0) {
-        const uint8_t* v = reinterpret_cast<const uint8_t*>(c.buffers()[1]->data()) + c.offset() * width;
+        const uint8_t* v =
+            reinterpret_cast<const uint8_t*>(c.buffers()[1]->data()) + c.offset() * width;
         buffers.push_back(width == 8 ? PackColumn<8>(v, rows, routing, keep, msgs)
                                      : PackColumn<4>(v, rows, routing, keep, msgs));
       } else {
         const char* chars = c.StringData();
-        StringBuffers b = PackStrings(c.Offsets(), chars, chars + c.buffers()[2]->size(), rows, routing, keep, msgs);
+        StringBuffers b = PackStrings(c.Offsets(), chars, chars + c.buffers()[2]->size(), rows,
+                                      routing, keep, msgs);
         buffers.push_back(std::move(b.offsets));
         buffers.push_back(std::move(b.chars));
       }
       for (std::string* o : msgs) {
         if (o) PutU64(o, 0);  // no children
       }
-      if (counts[keep] > 0) kept.push_back(Column::MakeUnchecked(c.type(), counts[keep], std::move(buffers), {}, 0));
+      if (counts[keep] > 0)
+        kept.push_back(Column::MakeUnchecked(c.type(), counts[keep], std::move(buffers), {}, 0));
       continue;
     }
     if (c.null_count() == 0 && (width > 0 || is_string)) {
@@ -635,7 +659,8 @@ Result<Batch> EncodeRouted(const Batch& batch, const Routing& routing, int keep,
         std::string* o = d == keep ? nullptr : &(*out)[d];
         if (o) PutFlatColumnHeader(o, counts[d], width > 0 ? 2 : 3);
         if (width > 0) {
-          const uint8_t* v = reinterpret_cast<const uint8_t*>(c.buffers()[1]->data()) + c.offset() * width;
+          const uint8_t* v =
+              reinterpret_cast<const uint8_t*>(c.buffers()[1]->data()) + c.offset() * width;
           BufferPtr values;
           if (o) {
             if (width == 8) {
@@ -652,7 +677,8 @@ Result<Batch> EncodeRouted(const Batch& batch, const Routing& routing, int keep,
               GatherFixed<4>(v, rows_for(d), counts[d], to);
             }
           }
-          if (!o) kept.push_back(Column::MakeUnchecked(c.type(), counts[d], {nullptr, values}, {}, 0));
+          if (!o)
+            kept.push_back(Column::MakeUnchecked(c.type(), counts[d], {nullptr, values}, {}, 0));
         } else {
           const int32_t* off = c.Offsets();
           const char* chars = c.StringData();
@@ -670,7 +696,9 @@ Result<Batch> EncodeRouted(const Batch& batch, const Routing& routing, int keep,
             GatherStrings(off, chars, chars_end, idx, counts[d], reinterpret_cast<int32_t*>(to_off),
                           reinterpret_cast<char*>(to_chars));
           }
-          if (!o) kept.push_back(Column::MakeUnchecked(c.type(), counts[d], {nullptr, offsets, data}, {}, 0));
+          if (!o)
+            kept.push_back(
+                Column::MakeUnchecked(c.type(), counts[d], {nullptr, offsets, data}, {}, 0));
         }
         if (o) PutU64(o, 0);  // no children
       }
@@ -695,29 +723,34 @@ Result<Batch> EncodeRouted(const Batch& batch, const Routing& routing, int keep,
   return Batch::Make(batch.schema(), std::move(kept), counts[keep]);
 }
 
-Result<std::vector<Batch>> EncodeSplit(std::span<const Batch> batches, std::span<const std::vector<int>> dest, int keep,
+Result<std::vector<Batch>> EncodeSplit(std::span<const Batch> batches,
+                                       std::span<const std::vector<int>> dest, int keep,
                                        std::vector<std::string>* out) {
-  if (dest.size() != batches.size()) return InvalidArgument("EncodeSplit: one destination list per batch");
+  if (dest.size() != batches.size())
+    return InvalidArgument("EncodeSplit: one destination list per batch");
   const int n = static_cast<int>(out->size());
   std::vector<Routing> routings;
   for (size_t b = 0; b < batches.size(); ++b) {
     const int64_t rows = batches[b].num_rows();
     if (static_cast<int64_t>(dest[b].size()) != rows) {
-      return InvalidArgument("EncodeSplit: batch " + std::to_string(b) + " has " + std::to_string(rows) + " rows but " +
-                             std::to_string(dest[b].size()) + " destinations");
+      return InvalidArgument("EncodeSplit: batch " + std::to_string(b) + " has " +
+                             std::to_string(rows) + " rows but " + std::to_string(dest[b].size()) +
+                             " destinations");
     }
     if (rows > std::numeric_limits<int32_t>::max()) {
-      return InvalidArgument("EncodeSplit: batch " + std::to_string(b) + " has " + std::to_string(rows) +
-                             " rows (at most 2^31 - 1)");
+      return InvalidArgument("EncodeSplit: batch " + std::to_string(b) + " has " +
+                             std::to_string(rows) + " rows (at most 2^31 - 1)");
     }
     routings.push_back(Route(dest[b], n));
   }
   return EncodeRouted(batches, routings, keep, out);
 }
 
-Result<std::vector<Batch>> EncodeRouted(std::span<const Batch> batches, std::span<const Routing> routings, int keep,
+Result<std::vector<Batch>> EncodeRouted(std::span<const Batch> batches,
+                                        std::span<const Routing> routings, int keep,
                                         std::vector<std::string>* out) {
-  if (routings.size() != batches.size()) return InvalidArgument("EncodeRouted: one routing per batch");
+  if (routings.size() != batches.size())
+    return InvalidArgument("EncodeRouted: one routing per batch");
   // Room for every message first: growing a string of tens of MB as it fills copies it.
   const int n = static_cast<int>(out->size());
   std::vector<int64_t> room(n, 0);
@@ -725,7 +758,8 @@ Result<std::vector<Batch>> EncodeRouted(std::span<const Batch> batches, std::spa
     const int64_t rows = batches[b].num_rows();
     if (static_cast<int>(routings[b].count.size()) != n) {
       return InvalidArgument("EncodeRouted: batch " + std::to_string(b) + " is routed to " +
-                             std::to_string(routings[b].count.size()) + " destinations, not " + std::to_string(n));
+                             std::to_string(routings[b].count.size()) + " destinations, not " +
+                             std::to_string(n));
     }
     int64_t size = 0;
     for (const ColumnPtr& c : batches[b].columns()) size += EncodedSize(*c);

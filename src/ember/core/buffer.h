@@ -39,7 +39,9 @@ class Buffer {
   const uint8_t* data() const { return data_; }
   int64_t size() const { return size_; }
   template <typename T>
-  const T* data_as() const { return reinterpret_cast<const T*>(data_); }
+  const T* data_as() const {
+    return reinterpret_cast<const T*>(data_);
+  }
 
  private:
   const uint8_t* data_;
@@ -84,7 +86,10 @@ class BufferBuilder {
     size_ += n;
   }
   void Resize(int64_t n) {
-    if (n > size_) AppendZeros(n - size_); else size_ = n;
+    if (n > size_)
+      AppendZeros(n - size_);
+    else
+      size_ = n;
   }
   // Like Resize, but new bytes are left unwritten: the caller writes every one of them.
   void ResizeUninitialized(int64_t n) {
@@ -95,7 +100,9 @@ class BufferBuilder {
   const uint8_t* data() const { return data_; }
   int64_t size() const { return size_; }
   template <typename T>
-  T* mutable_data_as() { return reinterpret_cast<T*>(data_); }
+  T* mutable_data_as() {
+    return reinterpret_cast<T*>(data_);
+  }
 
   // Hands the bytes to an immutable Buffer and resets this builder.
   BufferPtr Finish();

@@ -13,7 +13,10 @@ void ColumnBuilder::AppendValidity(bool valid) {
   }
   if (has_validity_) {
     if (BytesForBits(length_ + 1) > validity_.size()) validity_.AppendValue<uint8_t>(0);
-    if (valid) SetBit(validity_.mutable_data(), length_); else ClearBit(validity_.mutable_data(), length_);
+    if (valid)
+      SetBit(validity_.mutable_data(), length_);
+    else
+      ClearBit(validity_.mutable_data(), length_);
   }
   if (!valid) ++null_count_;
   ++length_;
@@ -53,7 +56,10 @@ void BoolBuilder::AppendNull() {
 }
 
 void BoolBuilder::AppendFrom(const Column& src, int64_t row) {
-  if (src.IsValid(row)) Append(src.BoolValue(row)); else AppendNull();
+  if (src.IsValid(row))
+    Append(src.BoolValue(row));
+  else
+    AppendNull();
 }
 
 ColumnPtr BoolBuilder::Finish() {
@@ -80,14 +86,17 @@ void StringBuilder::AppendNull() {
 }
 
 void StringBuilder::AppendFrom(const Column& src, int64_t row) {
-  if (src.IsValid(row)) Append(src.StringValue(row)); else AppendNull();
+  if (src.IsValid(row))
+    Append(src.StringValue(row));
+  else
+    AppendNull();
 }
 
 ColumnPtr StringBuilder::Finish() {
   int64_t n = length_, nulls = null_count_;
   BufferPtr validity = FinishValidity();
-  ColumnPtr out = Column::MakeUnchecked(type_, n, {validity, offsets_.Finish(), data_.Finish()},
-                                        {}, nulls);
+  ColumnPtr out =
+      Column::MakeUnchecked(type_, n, {validity, offsets_.Finish(), data_.Finish()}, {}, nulls);
   offsets_.AppendValue<int32_t>(0);
   return out;
 }
@@ -121,8 +130,7 @@ ColumnPtr ListBuilder::Finish() {
   offsets_.AppendValue(static_cast<int32_t>(values_->length()));
   int64_t n = length_, nulls = null_count_;
   BufferPtr validity = FinishValidity();
-  return Column::MakeUnchecked(type_, n, {validity, offsets_.Finish()}, {values_->Finish()},
-                               nulls);
+  return Column::MakeUnchecked(type_, n, {validity, offsets_.Finish()}, {values_->Finish()}, nulls);
 }
 
 // Struct ----------------------------------------------------------------------------------
@@ -196,8 +204,8 @@ void DenseVectorBuilder::AppendRange(const Column& src, int64_t start, int64_t c
 ColumnPtr DenseVectorBuilder::Finish() {
   int64_t n = length_, nulls = null_count_;
   BufferPtr validity = FinishValidity();
-  ColumnPtr child = Column::MakeUnchecked(Float64Type(), n * size_, {nullptr, values_.Finish()},
-                                          {}, 0);
+  ColumnPtr child =
+      Column::MakeUnchecked(Float64Type(), n * size_, {nullptr, values_.Finish()}, {}, 0);
   return Column::MakeUnchecked(type_, n, {validity}, {child}, nulls);
 }
 
@@ -254,38 +262,42 @@ ColumnPtr SparseVectorBuilder::Finish() {
   BufferPtr validity = FinishValidity();
   ColumnPtr idx = Column::MakeUnchecked(Int32Type(), nnz, {nullptr, indices_.Finish()}, {}, 0);
   ColumnPtr val = Column::MakeUnchecked(Float64Type(), nnz, {nullptr, values_.Finish()}, {}, 0);
-  ColumnPtr out =
-      Column::MakeUnchecked(type_, n, {validity, offsets_.Finish()}, {idx, val}, nulls);
+  ColumnPtr out = Column::MakeUnchecked(type_, n, {validity, offsets_.Finish()}, {idx, val}, nulls);
   offsets_.AppendValue<int32_t>(0);
   return out;
 }
 
-ColumnPtr SparseVectorColumnFromBuffers(int64_t size, int64_t n, BufferPtr offsets, BufferPtr indices,
-                                        BufferPtr values) {
+ColumnPtr SparseVectorColumnFromBuffers(int64_t size, int64_t n, BufferPtr offsets,
+                                        BufferPtr indices, BufferPtr values) {
   const int64_t nnz = offsets->data_as<int32_t>()[n];
   ColumnPtr idx = Column::MakeUnchecked(Int32Type(), nnz, {nullptr, std::move(indices)}, {}, 0);
   ColumnPtr val = Column::MakeUnchecked(Float64Type(), nnz, {nullptr, std::move(values)}, {}, 0);
-  return Column::MakeUnchecked(SparseVectorType(size), n, {nullptr, std::move(offsets)}, {idx, val}, 0);
+  return Column::MakeUnchecked(SparseVectorType(size), n, {nullptr, std::move(offsets)}, {idx, val},
+                               0);
 }
 
 ColumnPtr NumericColumnFromBuffers(TypePtr type, int64_t n, BufferPtr values, BufferPtr validity,
                                    int64_t null_count) {
   if (!validity) null_count = 0;
-  return Column::MakeUnchecked(std::move(type), n, {std::move(validity), std::move(values)}, {}, null_count);
+  return Column::MakeUnchecked(std::move(type), n, {std::move(validity), std::move(values)}, {},
+                               null_count);
 }
 
-ColumnPtr DenseVectorColumnFromBuffers(int64_t size, int64_t n, BufferPtr values, BufferPtr validity,
-                                       int64_t null_count) {
+ColumnPtr DenseVectorColumnFromBuffers(int64_t size, int64_t n, BufferPtr values,
+                                       BufferPtr validity, int64_t null_count) {
   if (!validity) null_count = 0;
-  ColumnPtr child = Column::MakeUnchecked(Float64Type(), n * size, {nullptr, std::move(values)}, {}, 0);
-  return Column::MakeUnchecked(DenseVectorType(size), n, {std::move(validity)}, {std::move(child)}, null_count);
+  ColumnPtr child =
+      Column::MakeUnchecked(Float64Type(), n * size, {nullptr, std::move(values)}, {}, 0);
+  return Column::MakeUnchecked(DenseVectorType(size), n, {std::move(validity)}, {std::move(child)},
+                               null_count);
 }
 
 ColumnPtr SparseVectorWriter::Finish(int64_t size, int32_t entries) {
   off[rows_] = entries;
   indices_.Resize(static_cast<int64_t>(entries) * 4);
   values_.Resize(static_cast<int64_t>(entries) * 8);
-  return SparseVectorColumnFromBuffers(size, rows_, offsets_.Finish(), indices_.Finish(), values_.Finish());
+  return SparseVectorColumnFromBuffers(size, rows_, offsets_.Finish(), indices_.Finish(),
+                                       values_.Finish());
 }
 
 BufferPtr CopyValidity(const Column& column) {
@@ -302,15 +314,23 @@ BufferPtr CopyValidity(const Column& column) {
 
 std::unique_ptr<ColumnBuilder> MakeBuilder(const TypePtr& type) {
   switch (type->id()) {
-    case TypeId::kBool: return std::make_unique<BoolBuilder>();
-    case TypeId::kInt32: return std::make_unique<Int32Builder>(type);
-    case TypeId::kInt64: return std::make_unique<Int64Builder>(type);
-    case TypeId::kFloat32: return std::make_unique<Float32Builder>(type);
-    case TypeId::kFloat64: return std::make_unique<Float64Builder>(type);
+    case TypeId::kBool:
+      return std::make_unique<BoolBuilder>();
+    case TypeId::kInt32:
+      return std::make_unique<Int32Builder>(type);
+    case TypeId::kInt64:
+      return std::make_unique<Int64Builder>(type);
+    case TypeId::kFloat32:
+      return std::make_unique<Float32Builder>(type);
+    case TypeId::kFloat64:
+      return std::make_unique<Float64Builder>(type);
     case TypeId::kString:
-    case TypeId::kBinary: return std::make_unique<StringBuilder>(type);
-    case TypeId::kList: return std::make_unique<ListBuilder>(type);
-    case TypeId::kStruct: return std::make_unique<StructBuilder>(type);
+    case TypeId::kBinary:
+      return std::make_unique<StringBuilder>(type);
+    case TypeId::kList:
+      return std::make_unique<ListBuilder>(type);
+    case TypeId::kStruct:
+      return std::make_unique<StructBuilder>(type);
     case TypeId::kVector:
       if (type->sparse()) return std::make_unique<SparseVectorBuilder>(type->vector_size());
       return std::make_unique<DenseVectorBuilder>(type->vector_size());

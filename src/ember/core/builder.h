@@ -78,7 +78,10 @@ class NumericBuilder final : public ColumnBuilder {
     AppendValidity(false);
   }
   void AppendFrom(const Column& src, int64_t row) override {
-    if (src.IsValid(row)) Append(src.Values<T>()[row]); else AppendNull();
+    if (src.IsValid(row))
+      Append(src.Values<T>()[row]);
+    else
+      AppendNull();
   }
   void AppendRange(const Column& src, int64_t start, int64_t count) override {
     values_.Append(src.Values<T>() + start, count * static_cast<int64_t>(sizeof(T)));
@@ -192,13 +195,32 @@ std::unique_ptr<ColumnBuilder> MakeBuilder(const TypePtr& type);
 
 // --- Convenience constructors, mostly for tests and examples ---------------------------
 
-template <typename T> struct CTypeTraits;
-template <> struct CTypeTraits<bool> { static TypePtr type() { return BoolType(); } };
-template <> struct CTypeTraits<int32_t> { static TypePtr type() { return Int32Type(); } };
-template <> struct CTypeTraits<int64_t> { static TypePtr type() { return Int64Type(); } };
-template <> struct CTypeTraits<float> { static TypePtr type() { return Float32Type(); } };
-template <> struct CTypeTraits<double> { static TypePtr type() { return Float64Type(); } };
-template <> struct CTypeTraits<std::string> { static TypePtr type() { return StringType(); } };
+template <typename T>
+struct CTypeTraits;
+template <>
+struct CTypeTraits<bool> {
+  static TypePtr type() { return BoolType(); }
+};
+template <>
+struct CTypeTraits<int32_t> {
+  static TypePtr type() { return Int32Type(); }
+};
+template <>
+struct CTypeTraits<int64_t> {
+  static TypePtr type() { return Int64Type(); }
+};
+template <>
+struct CTypeTraits<float> {
+  static TypePtr type() { return Float32Type(); }
+};
+template <>
+struct CTypeTraits<double> {
+  static TypePtr type() { return Float64Type(); }
+};
+template <>
+struct CTypeTraits<std::string> {
+  static TypePtr type() { return StringType(); }
+};
 
 // A column from values; nullopt becomes null.
 template <typename T>
@@ -224,8 +246,8 @@ ColumnPtr MakeDenseVectorColumn(const std::vector<std::vector<double>>& rows, in
 // (n + 1 int32 from 0, non-decreasing), and `indices` (int32, increasing within a row,
 // in [0, size)) and `values` (float64) of offsets[n] entries. For kernels that build the
 // buffers column-at-a-time; the caller guarantees the layout.
-ColumnPtr SparseVectorColumnFromBuffers(int64_t size, int64_t n, BufferPtr offsets, BufferPtr indices,
-                                        BufferPtr values);
+ColumnPtr SparseVectorColumnFromBuffers(int64_t size, int64_t n, BufferPtr offsets,
+                                        BufferPtr indices, BufferPtr values);
 
 // Writes a sparse vector column's CSR arrays in place, for kernels that know an upper bound
 // on the entries: set off[r] to the running count before row r's entries, write entries at
@@ -253,10 +275,10 @@ class SparseVectorWriter {
 // Columns from finished buffers, for kernels that know the row count and write values in
 // place. `validity` may be null (no nulls); otherwise it has `null_count` cleared bits.
 // The caller guarantees the sizes: `values` holds n values (n * size doubles for vectors).
-ColumnPtr NumericColumnFromBuffers(TypePtr type, int64_t n, BufferPtr values, BufferPtr validity = nullptr,
-                                   int64_t null_count = 0);
-ColumnPtr DenseVectorColumnFromBuffers(int64_t size, int64_t n, BufferPtr values, BufferPtr validity = nullptr,
-                                       int64_t null_count = 0);
+ColumnPtr NumericColumnFromBuffers(TypePtr type, int64_t n, BufferPtr values,
+                                   BufferPtr validity = nullptr, int64_t null_count = 0);
+ColumnPtr DenseVectorColumnFromBuffers(int64_t size, int64_t n, BufferPtr values,
+                                       BufferPtr validity = nullptr, int64_t null_count = 0);
 // A validity bitmap of `column`'s rows (bit 0 = row 0), or null when it has no nulls: for
 // outputs that are null exactly where an input is.
 BufferPtr CopyValidity(const Column& column);

@@ -11,10 +11,14 @@ namespace ember {
 int NumBuffers(const DataType& type) {
   switch (type.id()) {
     case TypeId::kString:
-    case TypeId::kBinary: return 3;
-    case TypeId::kStruct: return 1;
-    case TypeId::kVector: return type.sparse() ? 2 : 1;
-    default: return 2;
+    case TypeId::kBinary:
+      return 3;
+    case TypeId::kStruct:
+      return 1;
+    case TypeId::kVector:
+      return type.sparse() ? 2 : 1;
+    default:
+      return 2;
   }
 }
 
@@ -74,14 +78,17 @@ Status Validate(const DataType& type, int64_t length, int64_t offset,
   const int64_t end = offset + length;
   if (buffers[0]) EMBER_RETURN_IF_ERROR(CheckSize(buffers[0], BytesForBits(end), "validity", type));
   switch (type.id()) {
-    case TypeId::kBool: return CheckSize(buffers[1], BytesForBits(end), "values", type);
+    case TypeId::kBool:
+      return CheckSize(buffers[1], BytesForBits(end), "values", type);
     case TypeId::kInt32:
     case TypeId::kInt64:
     case TypeId::kFloat32:
-    case TypeId::kFloat64: return CheckSize(buffers[1], end * type.byte_width(), "values", type);
+    case TypeId::kFloat64:
+      return CheckSize(buffers[1], end * type.byte_width(), "values", type);
     case TypeId::kString:
     case TypeId::kBinary:
-      if (buffers[2] == nullptr) return InvalidArgument(type.ToString() + " column: no data buffer");
+      if (buffers[2] == nullptr)
+        return InvalidArgument(type.ToString() + " column: no data buffer");
       return CheckOffsets(buffers[1], offset, length, buffers[2]->size(), type);
     case TypeId::kList:
       if (children.size() != 1) return InvalidArgument("list column needs one child");
@@ -138,7 +145,8 @@ Column::Column(Private, TypePtr type, int64_t length, std::span<const BufferPtr>
 
 namespace {
 
-int64_t NullCount(std::span<const BufferPtr> buffers, int64_t length, int64_t null_count, int64_t offset) {
+int64_t NullCount(std::span<const BufferPtr> buffers, int64_t length, int64_t null_count,
+                  int64_t offset) {
   if (!buffers.empty() && buffers[0] == nullptr) return 0;
   if (null_count < 0) return length - CountSetBits(buffers[0]->data(), offset, length);
   return null_count;
@@ -150,16 +158,19 @@ ColumnPtr Column::MakeUnchecked(TypePtr type, int64_t length, std::vector<Buffer
                                 std::vector<ColumnPtr> children, int64_t null_count,
                                 int64_t offset) {
   null_count = NullCount(buffers, length, null_count, offset);
-  return std::make_shared<const Column>(Private{}, std::move(type), length, buffers, children, null_count, offset);
+  return std::make_shared<const Column>(Private{}, std::move(type), length, buffers, children,
+                                        null_count, offset);
 }
 
-ColumnPtr Column::MakeUnchecked(TypePtr type, int64_t length, std::initializer_list<BufferPtr> buffers,
-                                std::initializer_list<ColumnPtr> children, int64_t null_count, int64_t offset) {
+ColumnPtr Column::MakeUnchecked(TypePtr type, int64_t length,
+                                std::initializer_list<BufferPtr> buffers,
+                                std::initializer_list<ColumnPtr> children, int64_t null_count,
+                                int64_t offset) {
   const std::span<const BufferPtr> b(buffers.begin(), buffers.size());
   null_count = NullCount(b, length, null_count, offset);
-  return std::make_shared<const Column>(Private{}, std::move(type), length, b,
-                                        std::span<const ColumnPtr>(children.begin(), children.size()), null_count,
-                                        offset);
+  return std::make_shared<const Column>(
+      Private{}, std::move(type), length, b,
+      std::span<const ColumnPtr>(children.begin(), children.size()), null_count, offset);
 }
 
 Result<ColumnPtr> Column::Make(TypePtr type, int64_t length, std::vector<BufferPtr> buffers,
@@ -177,11 +188,15 @@ ColumnPtr Column::MakeNull(const TypePtr& type, int64_t length) {
   std::vector<ColumnPtr> children;
   buffers[0] = Buffer::Zeros(BytesForBits(length));
   switch (type->id()) {
-    case TypeId::kBool: buffers[1] = Buffer::Zeros(BytesForBits(length)); break;
+    case TypeId::kBool:
+      buffers[1] = Buffer::Zeros(BytesForBits(length));
+      break;
     case TypeId::kInt32:
     case TypeId::kInt64:
     case TypeId::kFloat32:
-    case TypeId::kFloat64: buffers[1] = Buffer::Zeros(length * type->byte_width()); break;
+    case TypeId::kFloat64:
+      buffers[1] = Buffer::Zeros(length * type->byte_width());
+      break;
     case TypeId::kString:
     case TypeId::kBinary:
       buffers[1] = Buffer::Zeros((length + 1) * 4);
@@ -201,8 +216,7 @@ ColumnPtr Column::MakeNull(const TypePtr& type, int64_t length) {
         children.push_back(MakeUnchecked(Float64Type(), 0, {nullptr, Buffer::Zeros(0)}, {}, 0));
       } else {
         int64_t n = length * type->vector_size();
-        children.push_back(
-            MakeUnchecked(Float64Type(), n, {nullptr, Buffer::Zeros(n * 8)}, {}, 0));
+        children.push_back(MakeUnchecked(Float64Type(), n, {nullptr, Buffer::Zeros(n * 8)}, {}, 0));
       }
       break;
   }
@@ -211,17 +225,23 @@ ColumnPtr Column::MakeNull(const TypePtr& type, int64_t length) {
 
 double NumericValue(const Column& c, int64_t r) {
   switch (c.type_id()) {
-    case TypeId::kBool: return c.BoolValue(r) ? 1.0 : 0.0;
-    case TypeId::kInt32: return c.Values<int32_t>()[r];
-    case TypeId::kInt64: return static_cast<double>(c.Values<int64_t>()[r]);
-    case TypeId::kFloat32: return c.Values<float>()[r];
-    default: return c.Values<double>()[r];
+    case TypeId::kBool:
+      return c.BoolValue(r) ? 1.0 : 0.0;
+    case TypeId::kInt32:
+      return c.Values<int32_t>()[r];
+    case TypeId::kInt64:
+      return static_cast<double>(c.Values<int64_t>()[r]);
+    case TypeId::kFloat32:
+      return c.Values<float>()[r];
+    default:
+      return c.Values<double>()[r];
   }
 }
 
 ColumnPtr Column::Slice(int64_t offset, int64_t length) const {
   const int64_t nulls = NullCount(buffers(), length, null_count_ == 0 ? 0 : -1, offset_ + offset);
-  return std::make_shared<const Column>(Private{}, type_, length, buffers(), children(), nulls, offset_ + offset);
+  return std::make_shared<const Column>(Private{}, type_, length, buffers(), children(), nulls,
+                                        offset_ + offset);
 }
 
 }  // namespace ember

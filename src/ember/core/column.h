@@ -6,13 +6,14 @@
 //   list                 [validity, int32 offsets]           children: {values}
 //   struct               [validity]                          children: one per field
 //   dense vector[n]      [validity]                          children: {float64 of rows*n}
-//   sparse vector[n]     [validity, int32 row offsets]       children: {int32 indices, float64 values}
+//   sparse vector[n]     [validity, int32 row offsets]       children: {int32 indices, float64
+//   values}
 // A null validity buffer means no nulls. `offset` is the first logical row in the buffers
 // (zero-copy slices), as in Arrow. Immutable, so thread-safe.
 #pragma once
 
-#include <cstdint>
 #include <array>
+#include <cstdint>
 #include <initializer_list>
 #include <memory>
 #include <span>
@@ -41,7 +42,8 @@ class Column {
                                  int64_t offset = 0);
   // The same from braced lists ({validity, values}, {}): no temporary vectors, so a kernel
   // that builds many small columns (serving one row) allocates only the column itself.
-  static ColumnPtr MakeUnchecked(TypePtr type, int64_t length, std::initializer_list<BufferPtr> buffers,
+  static ColumnPtr MakeUnchecked(TypePtr type, int64_t length,
+                                 std::initializer_list<BufferPtr> buffers,
                                  std::initializer_list<ColumnPtr> children, int64_t null_count,
                                  int64_t offset = 0);
   // A column of `length` nulls of `type`.
@@ -54,8 +56,9 @@ class Column {
   int64_t null_count() const { return null_count_; }
   std::span<const BufferPtr> buffers() const { return {buffers_.data(), num_buffers_}; }
   std::span<const ColumnPtr> children() const {
-    return num_children_ <= kInlineChildren ? std::span<const ColumnPtr>(inline_children_.data(), num_children_)
-                                            : std::span<const ColumnPtr>(more_children_);
+    return num_children_ <= kInlineChildren
+               ? std::span<const ColumnPtr>(inline_children_.data(), num_children_)
+               : std::span<const ColumnPtr>(more_children_);
   }
   const ColumnPtr& child(int i) const { return children()[i]; }
 
@@ -71,7 +74,9 @@ class Column {
 
   // Fixed-width values, already offset: Values<int64_t>()[i] is row i.
   template <typename T>
-  const T* Values() const { return buffers_[1]->data_as<T>() + offset_; }
+  const T* Values() const {
+    return buffers_[1]->data_as<T>() + offset_;
+  }
   bool BoolValue(int64_t i) const { return GetBit(buffers_[1]->data(), offset_ + i); }
 
   // Offsets of string, binary, list and sparse vector columns: [i] and [i+1] bound row i.
@@ -106,8 +111,8 @@ class Column {
   struct Private {};  // so that make_shared (one allocation) can call the constructor
 
  public:
-  Column(Private, TypePtr type, int64_t length, std::span<const BufferPtr> buffers, std::span<const ColumnPtr> children,
-         int64_t null_count, int64_t offset);
+  Column(Private, TypePtr type, int64_t length, std::span<const BufferPtr> buffers,
+         std::span<const ColumnPtr> children, int64_t null_count, int64_t offset);
 
  private:
   // Buffers (at most 3 for any type) and up to two children are stored inline: a column is

@@ -103,9 +103,9 @@ TEST(ColumnTest, MakeRejectsInconsistentBuffers) {
 }
 
 TEST(ColumnTest, MakeNullHasAllNulls) {
-  for (TypePtr t : {BoolType(), Int32Type(), StringType(), ListType(Int64Type()),
-                    StructType({MakeField("a", Float64Type())}), DenseVectorType(3),
-                    SparseVectorType(3)}) {
+  for (TypePtr t :
+       {BoolType(), Int32Type(), StringType(), ListType(Int64Type()),
+        StructType({MakeField("a", Float64Type())}), DenseVectorType(3), SparseVectorType(3)}) {
     ColumnPtr c = Column::MakeNull(t, 5);
     EXPECT_EQ(c->null_count(), 5) << t->ToString();
     EXPECT_TRUE(Column::Make(t, 5, {c->buffers().begin(), c->buffers().end()},

@@ -20,8 +20,7 @@ Result<ColumnPtr> Concat(std::span<const ColumnPtr> columns) {
   int64_t total = 0;
   for (const auto& c : columns) {
     if (!c->type()->Equals(*type)) {
-      return TypeError("cannot concatenate " + type->ToString() + " with " +
-                       c->type()->ToString());
+      return TypeError("cannot concatenate " + type->ToString() + " with " + c->type()->ToString());
     }
     total += c->length();
   }
@@ -102,10 +101,14 @@ Result<ColumnPtr> Take(const Column& column, std::span<const int64_t> indices) {
   // Columns without nulls of the common types: a straight gather.
   if (column.null_count() == 0) {
     switch (column.type_id()) {
-      case TypeId::kInt32: return GatherValues<int32_t>(column, indices);
-      case TypeId::kInt64: return GatherValues<int64_t>(column, indices);
-      case TypeId::kFloat32: return GatherValues<float>(column, indices);
-      case TypeId::kFloat64: return GatherValues<double>(column, indices);
+      case TypeId::kInt32:
+        return GatherValues<int32_t>(column, indices);
+      case TypeId::kInt64:
+        return GatherValues<int64_t>(column, indices);
+      case TypeId::kFloat32:
+        return GatherValues<float>(column, indices);
+      case TypeId::kFloat64:
+        return GatherValues<double>(column, indices);
       case TypeId::kString:
       case TypeId::kBinary: {
         const int32_t* off = column.Offsets();
@@ -114,7 +117,8 @@ Result<ColumnPtr> Take(const Column& column, std::span<const int64_t> indices) {
         if (bytes <= INT32_MAX) return GatherStrings(column, indices, bytes);
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   auto builder = MakeBuilder(column.type());
@@ -168,13 +172,19 @@ bool RowEqual(const Column& a, int64_t i, const Column& b, int64_t j) {
   if (va != vb) return false;
   if (!va) return true;
   switch (a.type_id()) {
-    case TypeId::kBool: return a.BoolValue(i) == b.BoolValue(j);
-    case TypeId::kInt32: return a.Values<int32_t>()[i] == b.Values<int32_t>()[j];
-    case TypeId::kInt64: return a.Values<int64_t>()[i] == b.Values<int64_t>()[j];
-    case TypeId::kFloat32: return DoubleEq(a.Values<float>()[i], b.Values<float>()[j]);
-    case TypeId::kFloat64: return DoubleEq(a.Values<double>()[i], b.Values<double>()[j]);
+    case TypeId::kBool:
+      return a.BoolValue(i) == b.BoolValue(j);
+    case TypeId::kInt32:
+      return a.Values<int32_t>()[i] == b.Values<int32_t>()[j];
+    case TypeId::kInt64:
+      return a.Values<int64_t>()[i] == b.Values<int64_t>()[j];
+    case TypeId::kFloat32:
+      return DoubleEq(a.Values<float>()[i], b.Values<float>()[j]);
+    case TypeId::kFloat64:
+      return DoubleEq(a.Values<double>()[i], b.Values<double>()[j]);
     case TypeId::kString:
-    case TypeId::kBinary: return a.StringValue(i) == b.StringValue(j);
+    case TypeId::kBinary:
+      return a.StringValue(i) == b.StringValue(j);
     case TypeId::kList: {
       const int32_t *oa = a.Offsets(), *ob = b.Offsets();
       int64_t n = oa[i + 1] - oa[i];
@@ -210,15 +220,24 @@ bool RowEqual(const Column& a, int64_t i, const Column& b, int64_t j) {
 }
 
 void AppendNumber(double v, std::string* out) {
-  if (std::isnan(v)) { out->append("NaN"); return; }
-  if (std::isinf(v)) { out->append(v > 0 ? "Infinity" : "-Infinity"); return; }
+  if (std::isnan(v)) {
+    out->append("NaN");
+    return;
+  }
+  if (std::isinf(v)) {
+    out->append(v > 0 ? "Infinity" : "-Infinity");
+    return;
+  }
   char buf[32];
   auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
   out->append(buf, end);
 }
 
 void AppendFloat(float v, std::string* out) {
-  if (!std::isfinite(v)) { AppendNumber(v, out); return; }
+  if (!std::isfinite(v)) {
+    AppendNumber(v, out);
+    return;
+  }
   char buf[32];
   auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
   out->append(buf, end);
@@ -226,22 +245,37 @@ void AppendFloat(float v, std::string* out) {
 
 // Writes one value; `json` selects JSON output (quoted strings, null for NaN) over display.
 void AppendValue(const Column& c, int64_t row, bool json, bool nested, std::string* out) {
-  if (c.IsNull(row)) { out->append("null"); return; }
+  if (c.IsNull(row)) {
+    out->append("null");
+    return;
+  }
   switch (c.type_id()) {
-    case TypeId::kBool: out->append(c.BoolValue(row) ? "true" : "false"); return;
-    case TypeId::kInt32: out->append(std::to_string(c.Values<int32_t>()[row])); return;
-    case TypeId::kInt64: out->append(std::to_string(c.Values<int64_t>()[row])); return;
+    case TypeId::kBool:
+      out->append(c.BoolValue(row) ? "true" : "false");
+      return;
+    case TypeId::kInt32:
+      out->append(std::to_string(c.Values<int32_t>()[row]));
+      return;
+    case TypeId::kInt64:
+      out->append(std::to_string(c.Values<int64_t>()[row]));
+      return;
     case TypeId::kFloat32:
-      if (json && !std::isfinite(c.Values<float>()[row])) out->append("null");
-      else AppendFloat(c.Values<float>()[row], out);
+      if (json && !std::isfinite(c.Values<float>()[row]))
+        out->append("null");
+      else
+        AppendFloat(c.Values<float>()[row], out);
       return;
     case TypeId::kFloat64:
-      if (json && !std::isfinite(c.Values<double>()[row])) out->append("null");
-      else AppendNumber(c.Values<double>()[row], out);
+      if (json && !std::isfinite(c.Values<double>()[row]))
+        out->append("null");
+      else
+        AppendNumber(c.Values<double>()[row], out);
       return;
     case TypeId::kString:
-      if (json || nested) AppendJsonString(c.StringValue(row), out);
-      else out->append(c.StringValue(row));
+      if (json || nested)
+        AppendJsonString(c.StringValue(row), out);
+      else
+        out->append(c.StringValue(row));
       return;
     case TypeId::kBinary:
       if (json) {
@@ -276,7 +310,10 @@ void AppendValue(const Column& c, int64_t row, bool json, bool nested, std::stri
     }
     case TypeId::kVector: {
       auto num = [&](double v) {
-        if (json && !std::isfinite(v)) out->append("null"); else AppendNumber(v, out);
+        if (json && !std::isfinite(v))
+          out->append("null");
+        else
+          AppendNumber(v, out);
       };
       if (!c.type()->sparse()) {
         out->push_back('[');

@@ -1,9 +1,10 @@
+#include "ember/core/ops.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "ember/core/builder.h"
-#include "ember/core/ops.h"
 
 namespace ember {
 namespace {
@@ -57,8 +58,8 @@ TEST(OpsTest, EqualityFindsTheDifference) {
   DataFrame a = DataFrame::FromBatch(b);
   DataFrame split = *DataFrame::Make(b.schema(), {b.Slice(0, 2), b.Slice(2, 2)});
   EXPECT_TRUE(FramesEqual(a, split));
-  Batch other = *Batch::Make(b.schema(), {MakeColumn<int64_t>({1, 2, 4, std::nullopt}),
-                                          b.column(1), b.column(2)});
+  Batch other = *Batch::Make(
+      b.schema(), {MakeColumn<int64_t>({1, 2, 4, std::nullopt}), b.column(1), b.column(2)});
   EXPECT_EQ(DescribeDifference(a, DataFrame::FromBatch(other)), "column 'id' row 2: 3 vs 4");
 }
 

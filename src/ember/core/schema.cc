@@ -49,8 +49,8 @@ std::string Schema::NamesForMessage() const {
 Result<int> Schema::GetFieldIndex(std::string_view name) const {
   int i = FindField(name);
   if (i < 0) {
-    return NotFound("column '" + std::string(name) + "' not found; columns are: " +
-                    NamesForMessage());
+    return NotFound("column '" + std::string(name) +
+                    "' not found; columns are: " + NamesForMessage());
   }
   return i;
 }
@@ -105,7 +105,8 @@ std::string Schema::ToString() const {
 namespace {
 Json& MlAttr(Field* field) {
   if (!field->metadata.is_object()) field->metadata = Json::MakeObject();
-  if (field->metadata.Find("ml_attr") == nullptr) field->metadata.Set("ml_attr", Json::MakeObject());
+  if (field->metadata.Find("ml_attr") == nullptr)
+    field->metadata.Set("ml_attr", Json::MakeObject());
   for (auto& [k, v] : field->metadata.as_object()) {
     if (k == "ml_attr") return v;
   }

@@ -17,10 +17,13 @@ std::string Field::ToString() const { return name + ": " + type->ToString(); }
 int DataType::byte_width() const {
   switch (id_) {
     case TypeId::kInt32:
-    case TypeId::kFloat32: return 4;
+    case TypeId::kFloat32:
+      return 4;
     case TypeId::kInt64:
-    case TypeId::kFloat64: return 8;
-    default: return 0;
+    case TypeId::kFloat64:
+      return 8;
+    default:
+      return 0;
   }
 }
 
@@ -28,28 +31,39 @@ bool DataType::Equals(const DataType& other) const {
   if (this == &other) return true;
   if (id_ != other.id_) return false;
   switch (id_) {
-    case TypeId::kList: return value_type_->Equals(*other.value_type_);
+    case TypeId::kList:
+      return value_type_->Equals(*other.value_type_);
     case TypeId::kStruct:
       if (fields_.size() != other.fields_.size()) return false;
       for (size_t i = 0; i < fields_.size(); ++i) {
         if (!fields_[i].Equals(other.fields_[i])) return false;
       }
       return true;
-    case TypeId::kVector: return vector_size_ == other.vector_size_ && sparse_ == other.sparse_;
-    default: return true;
+    case TypeId::kVector:
+      return vector_size_ == other.vector_size_ && sparse_ == other.sparse_;
+    default:
+      return true;
   }
 }
 
 std::string DataType::ToString() const {
   switch (id_) {
-    case TypeId::kBool: return "bool";
-    case TypeId::kInt32: return "int32";
-    case TypeId::kInt64: return "int64";
-    case TypeId::kFloat32: return "float32";
-    case TypeId::kFloat64: return "float64";
-    case TypeId::kString: return "string";
-    case TypeId::kBinary: return "binary";
-    case TypeId::kList: return "list<" + value_type_->ToString() + ">";
+    case TypeId::kBool:
+      return "bool";
+    case TypeId::kInt32:
+      return "int32";
+    case TypeId::kInt64:
+      return "int64";
+    case TypeId::kFloat32:
+      return "float32";
+    case TypeId::kFloat64:
+      return "float64";
+    case TypeId::kString:
+      return "string";
+    case TypeId::kBinary:
+      return "binary";
+    case TypeId::kList:
+      return "list<" + value_type_->ToString() + ">";
     case TypeId::kStruct: {
       std::string s = "struct<";
       for (size_t i = 0; i < fields_.size(); ++i) {
@@ -66,16 +80,39 @@ std::string DataType::ToString() const {
 }
 
 namespace {
-TypePtr Simple(TypeId id) { return std::make_shared<DataType>(id, nullptr, std::vector<Field>{}, 0, false); }
+TypePtr Simple(TypeId id) {
+  return std::make_shared<DataType>(id, nullptr, std::vector<Field>{}, 0, false);
+}
 }  // namespace
 
-TypePtr BoolType() { static const TypePtr t = Simple(TypeId::kBool); return t; }
-TypePtr Int32Type() { static const TypePtr t = Simple(TypeId::kInt32); return t; }
-TypePtr Int64Type() { static const TypePtr t = Simple(TypeId::kInt64); return t; }
-TypePtr Float32Type() { static const TypePtr t = Simple(TypeId::kFloat32); return t; }
-TypePtr Float64Type() { static const TypePtr t = Simple(TypeId::kFloat64); return t; }
-TypePtr StringType() { static const TypePtr t = Simple(TypeId::kString); return t; }
-TypePtr BinaryType() { static const TypePtr t = Simple(TypeId::kBinary); return t; }
+TypePtr BoolType() {
+  static const TypePtr t = Simple(TypeId::kBool);
+  return t;
+}
+TypePtr Int32Type() {
+  static const TypePtr t = Simple(TypeId::kInt32);
+  return t;
+}
+TypePtr Int64Type() {
+  static const TypePtr t = Simple(TypeId::kInt64);
+  return t;
+}
+TypePtr Float32Type() {
+  static const TypePtr t = Simple(TypeId::kFloat32);
+  return t;
+}
+TypePtr Float64Type() {
+  static const TypePtr t = Simple(TypeId::kFloat64);
+  return t;
+}
+TypePtr StringType() {
+  static const TypePtr t = Simple(TypeId::kString);
+  return t;
+}
+TypePtr BinaryType() {
+  static const TypePtr t = Simple(TypeId::kBinary);
+  return t;
+}
 TypePtr ListType(TypePtr value_type) {
   return std::make_shared<DataType>(TypeId::kList, std::move(value_type), std::vector<Field>{}, 0,
                                     false);
@@ -98,7 +135,8 @@ TypePtr VectorType(int64_t size, bool sparse) {
   for (const Entry& e : c) {
     if (e.size == size && e.type) return e.type;
   }
-  TypePtr t = std::make_shared<DataType>(TypeId::kVector, nullptr, std::vector<Field>{}, size, sparse);
+  TypePtr t =
+      std::make_shared<DataType>(TypeId::kVector, nullptr, std::vector<Field>{}, size, sparse);
   c[next[sparse]++ % c.size()] = {size, t};
   return t;
 }
@@ -140,8 +178,8 @@ class TypeParser {
   std::string_view Word() {
     SkipSpace();
     size_t start = pos_;
-    while (pos_ < text_.size() && (std::isalnum(static_cast<unsigned char>(text_[pos_])) ||
-                                   text_[pos_] == '_')) {
+    while (pos_ < text_.size() &&
+           (std::isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '_')) {
       ++pos_;
     }
     return text_.substr(start, pos_ - start);

@@ -66,8 +66,11 @@ class DataType {
   // Use the factory functions below.
   DataType(TypeId id, TypePtr value_type, std::vector<Field> fields, int64_t vector_size,
            bool sparse)
-      : id_(id), value_type_(std::move(value_type)), fields_(std::move(fields)),
-        vector_size_(vector_size), sparse_(sparse) {}
+      : id_(id),
+        value_type_(std::move(value_type)),
+        fields_(std::move(fields)),
+        vector_size_(vector_size),
+        sparse_(sparse) {}
 
  private:
   TypeId id_;

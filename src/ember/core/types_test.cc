@@ -6,10 +6,9 @@ namespace ember {
 namespace {
 
 TEST(TypesTest, ToStringAndParseRoundTrip) {
-  TypePtr t = StructType({MakeField("a", Int64Type()),
-                          MakeField("b", ListType(StringType())),
-                          MakeField("v", DenseVectorType(3)),
-                          MakeField("s", SparseVectorType(100))});
+  TypePtr t =
+      StructType({MakeField("a", Int64Type()), MakeField("b", ListType(StringType())),
+                  MakeField("v", DenseVectorType(3)), MakeField("s", SparseVectorType(100))});
   EXPECT_EQ(t->ToString(),
             "struct<a: int64, b: list<string>, v: vector[3], s: sparse_vector[100]>");
   Result<TypePtr> back = ParseType(t->ToString());

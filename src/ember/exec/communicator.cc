@@ -1,7 +1,7 @@
 #include "ember/exec/communicator.h"
 
-#include <cstdint>
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -22,9 +22,11 @@ Result<Bytes> Communicator::Recv(int source, int tag, Deadline deadline) {
 Status CheckPeer(const Communicator& comm, int peer, int tag, const char* op) {
   if (peer < 0 || peer >= comm.size()) {
     return InvalidArgument(std::string(op) + " on rank " + std::to_string(comm.rank()) + ": rank " +
-                           std::to_string(peer) + " is not in the job of " + std::to_string(comm.size()));
+                           std::to_string(peer) + " is not in the job of " +
+                           std::to_string(comm.size()));
   }
-  if (tag < 0) return InvalidArgument(std::string(op) + ": tag " + std::to_string(tag) + " is negative");
+  if (tag < 0)
+    return InvalidArgument(std::string(op) + ": tag " + std::to_string(tag) + " is negative");
   return Status::OK();
 }
 
@@ -37,9 +39,15 @@ void ReduceInto(std::span<T> acc, const Bytes& b, ReduceOp op) {
     T v;
     std::memcpy(&v, x + i, sizeof(T));
     switch (op) {
-      case ReduceOp::kSum: acc[i] += v; break;
-      case ReduceOp::kMin: acc[i] = std::min(acc[i], v); break;
-      case ReduceOp::kMax: acc[i] = std::max(acc[i], v); break;
+      case ReduceOp::kSum:
+        acc[i] += v;
+        break;
+      case ReduceOp::kMin:
+        acc[i] = std::min(acc[i], v);
+        break;
+      case ReduceOp::kMax:
+        acc[i] = std::max(acc[i], v);
+        break;
     }
   }
 }
@@ -63,7 +71,8 @@ RawBytes RawBytes::Allocate(size_t size) {
   return out;
 }
 
-Result<std::vector<RawBytes>> Communicator::AllToAllRaw(std::vector<Bytes> to_each, Deadline deadline) {
+Result<std::vector<RawBytes>> Communicator::AllToAllRaw(std::vector<Bytes> to_each,
+                                                        Deadline deadline) {
   EMBER_ASSIGN_OR_RETURN(std::vector<Bytes> in, AllToAllV(std::move(to_each), deadline));
   std::vector<RawBytes> out;
   out.reserve(in.size());
@@ -78,8 +87,8 @@ Status ExchangeCommunicator::AllReduceT(std::span<T> inout, ReduceOp op, Deadlin
   EMBER_ASSIGN_OR_RETURN(auto all, Exchange("AllReduce", std::vector<Bytes>(size(), mine), d));
   for (const Bytes& b : all) {
     if (b.size() != mine.size()) {
-      return InvalidArgument("AllReduce length mismatch: " + std::to_string(b.size() / sizeof(T)) + " vs " +
-                             std::to_string(inout.size()) + " values");
+      return InvalidArgument("AllReduce length mismatch: " + std::to_string(b.size() / sizeof(T)) +
+                             " vs " + std::to_string(inout.size()) + " values");
     }
   }
   if (!mine.empty()) std::memcpy(inout.data(), all[0].data(), mine.size());
@@ -102,8 +111,8 @@ Result<std::vector<Bytes>> ExchangeCommunicator::AllGather(Bytes mine, Deadline 
 
 Result<std::vector<Bytes>> ExchangeCommunicator::AllToAllV(std::vector<Bytes> to_each, Deadline d) {
   if (static_cast<int>(to_each.size()) != size()) {
-    return InvalidArgument("AllToAllV needs one message per rank (" + std::to_string(size()) + "), got " +
-                           std::to_string(to_each.size()));
+    return InvalidArgument("AllToAllV needs one message per rank (" + std::to_string(size()) +
+                           "), got " + std::to_string(to_each.size()));
   }
   if (size() == 1) return to_each;
   return Exchange("AllToAllV", std::move(to_each), d);
@@ -114,7 +123,8 @@ Status ExchangeCommunicator::Broadcast(Bytes* data, int root, Deadline d) {
   if (size() == 1) return Status::OK();
   std::vector<Bytes> out(size());
   if (rank() == root) std::fill(out.begin(), out.end(), *data);
-  EMBER_ASSIGN_OR_RETURN(auto in, Exchange("Broadcast(" + std::to_string(root) + ")", std::move(out), d));
+  EMBER_ASSIGN_OR_RETURN(auto in,
+                         Exchange("Broadcast(" + std::to_string(root) + ")", std::move(out), d));
   *data = std::move(in[root]);
   return Status::OK();
 }
@@ -124,7 +134,8 @@ Result<std::vector<Bytes>> ExchangeCommunicator::Gather(Bytes mine, int root, De
   if (size() == 1) return std::vector<Bytes>{std::move(mine)};
   std::vector<Bytes> out(size());
   out[root] = std::move(mine);
-  EMBER_ASSIGN_OR_RETURN(auto in, Exchange("Gather(" + std::to_string(root) + ")", std::move(out), d));
+  EMBER_ASSIGN_OR_RETURN(auto in,
+                         Exchange("Gather(" + std::to_string(root) + ")", std::move(out), d));
   if (rank() != root) return std::vector<Bytes>{};
   return in;
 }
@@ -134,13 +145,15 @@ Status ExchangeCommunicator::Barrier(Deadline d) {
   return Exchange("Barrier", std::vector<Bytes>(size()), d).status();
 }
 
-Result<std::vector<double>> AllGatherDoubles(Communicator& comm, std::span<const double> mine, Deadline deadline) {
+Result<std::vector<double>> AllGatherDoubles(Communicator& comm, std::span<const double> mine,
+                                             Deadline deadline) {
   Bytes bytes(mine.size() * sizeof(double), '\0');
   if (!mine.empty()) std::memcpy(bytes.data(), mine.data(), bytes.size());
   EMBER_ASSIGN_OR_RETURN(std::vector<Bytes> all, comm.AllGather(std::move(bytes), deadline));
   std::vector<double> out;
   for (const Bytes& part : all) {
-    if (part.size() % sizeof(double) != 0) return DataLoss("AllGatherDoubles: a rank sent a partial double");
+    if (part.size() % sizeof(double) != 0)
+      return DataLoss("AllGatherDoubles: a rank sent a partial double");
     const size_t at = out.size(), n = part.size() / sizeof(double);
     out.resize(at + n);
     if (n > 0) std::memcpy(out.data() + at, part.data(), part.size());
@@ -148,7 +161,8 @@ Result<std::vector<double>> AllGatherDoubles(Communicator& comm, std::span<const
   return out;
 }
 
-Result<std::vector<std::string>> AllGatherStrings(Communicator& comm, const std::vector<std::string_view>& mine,
+Result<std::vector<std::string>> AllGatherStrings(Communicator& comm,
+                                                  const std::vector<std::string_view>& mine,
                                                   Deadline deadline) {
   Bytes bytes;  // each string as a 4-byte length and its bytes
   for (std::string_view v : mine) {
@@ -161,7 +175,8 @@ Result<std::vector<std::string>> AllGatherStrings(Communicator& comm, const std:
   for (const Bytes& part : all) {
     for (size_t at = 0; at < part.size();) {
       uint32_t n = 0;
-      if (at + sizeof(n) > part.size()) return DataLoss("AllGatherStrings: a rank sent a truncated length");
+      if (at + sizeof(n) > part.size())
+        return DataLoss("AllGatherStrings: a rank sent a truncated length");
       std::memcpy(&n, part.data() + at, sizeof(n));
       at += sizeof(n);
       if (at + n > part.size()) return DataLoss("AllGatherStrings: a rank sent a truncated string");

@@ -88,7 +88,8 @@ class ExchangeCommunicator : public Communicator {
   // `out[r]` goes to rank r (one entry per rank); returns what each rank sent to this one,
   // indexed by sender. `op` names the collective in errors; every rank must call the same.
   // Called only when size() > 1.
-  virtual Result<std::vector<Bytes>> Exchange(const std::string& op, std::vector<Bytes> out, Deadline deadline) = 0;
+  virtual Result<std::vector<Bytes>> Exchange(const std::string& op, std::vector<Bytes> out,
+                                              Deadline deadline) = 0;
 
  private:
   template <typename T>
@@ -96,9 +97,11 @@ class ExchangeCommunicator : public Communicator {
 };
 
 // Every rank's `mine`, concatenated in rank order, on every rank (AllGather of doubles).
-Result<std::vector<double>> AllGatherDoubles(Communicator& comm, std::span<const double> mine, Deadline deadline);
+Result<std::vector<double>> AllGatherDoubles(Communicator& comm, std::span<const double> mine,
+                                             Deadline deadline);
 // Every rank's strings, concatenated in rank order, on every rank.
-Result<std::vector<std::string>> AllGatherStrings(Communicator& comm, const std::vector<std::string_view>& mine,
+Result<std::vector<std::string>> AllGatherStrings(Communicator& comm,
+                                                  const std::vector<std::string_view>& mine,
                                                   Deadline deadline);
 
 class LocalCommunicator {

@@ -59,7 +59,8 @@ TEST(CommunicatorTest, AllGatherDoublesAndStringsConcatenateInRankOrder) {
     if (c.rank() != 1) words = {name, ""};
     auto w = AllGatherStrings(c, words, Deadline::In(5s));
     if (!w.ok()) return w.status();
-    return *w == std::vector<std::string>{"0", "", "2", ""} ? Status::OK() : Internal("bad strings");
+    return *w == std::vector<std::string>{"0", "", "2", ""} ? Status::OK()
+                                                            : Internal("bad strings");
   });
   for (const auto& s : st) ASSERT_TRUE(s.ok()) << s;
 }
@@ -71,15 +72,18 @@ TEST(CommunicatorTest, AllToAllVRoutesMessages) {
     auto in = c.AllToAllV(out, Deadline::In(5s));
     if (!in.ok()) return in.status();
     for (int r = 0; r < 3; ++r) {
-      if ((*in)[r] != std::to_string(r) + "->" + std::to_string(c.rank())) return Internal("bad route");
+      if ((*in)[r] != std::to_string(r) + "->" + std::to_string(c.rank()))
+        return Internal("bad route");
     }
     // The same into raw (not zero-filled) memory.
     auto raw = c.AllToAllRaw(out, Deadline::In(5s));
     if (!raw.ok()) return raw.status();
     for (int r = 0; r < 3; ++r) {
-      if ((*raw)[r].view() != std::to_string(r) + "->" + std::to_string(c.rank())) return Internal("bad raw route");
+      if ((*raw)[r].view() != std::to_string(r) + "->" + std::to_string(c.rank()))
+        return Internal("bad raw route");
     }
-    if (c.AllToAllRaw(std::vector<Bytes>(2), Deadline::In(5s)).ok()) return Internal("two messages for three ranks");
+    if (c.AllToAllRaw(std::vector<Bytes>(2), Deadline::In(5s)).ok())
+      return Internal("two messages for three ranks");
     Bytes b = c.rank() == 1 ? "hello" : "";
     Status s = c.Broadcast(&b, 1, Deadline::In(5s));
     if (!s.ok()) return s;
@@ -119,24 +123,30 @@ Status PointToPoint(Communicator& c) {
     if (*got != want) return Internal(std::string(what) + ": got " + got->substr(0, 40));
     return Status::OK();
   };
-  EMBER_RETURN_IF_ERROR(expect(c.Recv(prev, 7, d), "first from " + std::to_string(prev), "tag 7 first"));
-  EMBER_RETURN_IF_ERROR(expect(c.Recv(prev, 3, d), Bytes(8 << 20, static_cast<char>('a' + prev)), "tag 3"));
-  EMBER_RETURN_IF_ERROR(expect(c.Recv(prev, 7, d), "second from " + std::to_string(prev), "tag 7 second"));
+  EMBER_RETURN_IF_ERROR(
+      expect(c.Recv(prev, 7, d), "first from " + std::to_string(prev), "tag 7 first"));
+  EMBER_RETURN_IF_ERROR(
+      expect(c.Recv(prev, 3, d), Bytes(8 << 20, static_cast<char>('a' + prev)), "tag 3"));
+  EMBER_RETURN_IF_ERROR(
+      expect(c.Recv(prev, 7, d), "second from " + std::to_string(prev), "tag 7 second"));
   EMBER_RETURN_IF_ERROR(expect(c.Recv(me, 1, d), "self", "self"));
   Result<Bytes> none = c.Recv(prev, 99, Deadline::In(std::chrono::milliseconds(100)));
   if (none.status().code() != StatusCode::kDeadlineExceeded ||
-      none.status().message().find("no message from rank " + std::to_string(prev)) == std::string::npos ||
+      none.status().message().find("no message from rank " + std::to_string(prev)) ==
+          std::string::npos ||
       none.status().message().find("tag 99") == std::string::npos) {
     return Internal("an empty Recv said: " + none.status().ToString());
   }
-  if (c.Send(n, 0, "x", d).ok() || c.Recv(0, -1, d).ok()) return Internal("a bad rank or tag was accepted");
+  if (c.Send(n, 0, "x", d).ok() || c.Recv(0, -1, d).ok())
+    return Internal("a bad rank or tag was accepted");
   return c.Barrier(d);  // everything arrived before any rank leaves
 }
 
 TEST(CommunicatorTest, PointToPointMessagesOnThreadRanks) {
   for (int ranks : {1, 2, 3}) {
     auto st = RunRanks(ranks, PointToPoint);
-    for (int r = 0; r < ranks; ++r) EXPECT_TRUE(st[r].ok()) << ranks << " ranks, rank " << r << ": " << st[r];
+    for (int r = 0; r < ranks; ++r)
+      EXPECT_TRUE(st[r].ok()) << ranks << " ranks, rank " << r << ": " << st[r];
   }
 }
 

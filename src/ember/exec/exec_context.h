@@ -1,6 +1,6 @@
 // ExecContext: what an operation runs with: the thread pool for partition parallelism, the
-// communicator to the other ranks, a cancellation token, a logger and a progress counter. A plain struct of
-// non-owning pointers; the owner (a program, a test, the server) keeps them alive.
+// communicator to the other ranks, a cancellation token, a logger and a progress counter. A plain
+// struct of non-owning pointers; the owner (a program, a test, the server) keeps them alive.
 #pragma once
 
 #include "ember/exec/cancellation.h"

@@ -108,8 +108,9 @@ class Mailboxes {
     if (deadline.is_infinite()) {
       cv_.wait(lk, ready);
     } else if (!cv_.wait_until(lk, deadline.when(), ready)) {
-      return DeadlineExceeded("Recv on rank " + std::to_string(to) + ": no message from rank " + std::to_string(from) +
-                              " with tag " + std::to_string(tag) + " before the deadline");
+      return DeadlineExceeded("Recv on rank " + std::to_string(to) + ": no message from rank " +
+                              std::to_string(from) + " with tag " + std::to_string(tag) +
+                              " before the deadline");
     }
     Bytes out = std::move(box.front());
     box.pop_front();
@@ -139,7 +140,8 @@ class LocalComm final : public ExchangeCommunicator {
   }
 
  protected:
-  Result<std::vector<Bytes>> Exchange(const std::string& op, std::vector<Bytes> out, Deadline d) override {
+  Result<std::vector<Bytes>> Exchange(const std::string& op, std::vector<Bytes> out,
+                                      Deadline d) override {
     return hub_->Exchange(rank_, op, std::move(out), d);
   }
 

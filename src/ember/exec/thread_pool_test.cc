@@ -12,10 +12,12 @@ namespace {
 TEST(ThreadPoolTest, ParallelForRunsEveryIndexOnce) {
   ThreadPool pool(2);
   std::vector<std::atomic<int>> hits(1000);
-  ASSERT_TRUE(pool.ParallelFor(1000, [&](int64_t i) {
-    hits[i]++;
-    return Status::OK();
-  }).ok());
+  ASSERT_TRUE(pool.ParallelFor(1000,
+                               [&](int64_t i) {
+                                 hits[i]++;
+                                 return Status::OK();
+                               })
+                  .ok());
   for (auto& h : hits) EXPECT_EQ(h.load(), 1);
 }
 
@@ -34,9 +36,8 @@ TEST(ThreadPoolTest, NestedParallelForDoesNotDeadlock) {
 
 TEST(ThreadPoolTest, ReturnsErrorOfFailingIndex) {
   ThreadPool pool(2);
-  Status s = pool.ParallelFor(100, [&](int64_t i) {
-    return i == 42 ? InvalidArgument("bad partition 42") : Status::OK();
-  });
+  Status s = pool.ParallelFor(
+      100, [&](int64_t i) { return i == 42 ? InvalidArgument("bad partition 42") : Status::OK(); });
   EXPECT_EQ(s.message(), "bad partition 42");
 }
 
@@ -46,7 +47,8 @@ TEST(ThreadPoolTest, CancelledTokenStopsWork) {
   token.Cancel();
   std::atomic<int> ran{0};
   Status s = pool.ParallelFor(
-      100, [&](int64_t) {
+      100,
+      [&](int64_t) {
         ran++;
         return Status::OK();
       },
@@ -75,10 +77,12 @@ TEST(ThreadPoolTest, OneThreadPoolRunsOnTheCallerOnly) {
   ThreadPool pool(1);
   const auto caller = std::this_thread::get_id();
   std::atomic<int> elsewhere{0};
-  ASSERT_TRUE(pool.ParallelFor(50, [&](int64_t) {
-    if (std::this_thread::get_id() != caller) elsewhere++;
-    return Status::OK();
-  }).ok());
+  ASSERT_TRUE(pool.ParallelFor(50,
+                               [&](int64_t) {
+                                 if (std::this_thread::get_id() != caller) elsewhere++;
+                                 return Status::OK();
+                               })
+                  .ok());
   EXPECT_EQ(elsewhere.load(), 0);
 }
 

@@ -36,13 +36,16 @@ std::string EncodeFrame(const DataFrame& frame) {
 }
 
 // Decodes `bytes` (one rank's messages) into `parts`, checking them against `schema`.
-Status DecodeInto(const RawBytes& bytes, const SchemaPtr& schema, int sender, std::vector<Batch>* parts) {
+Status DecodeInto(const RawBytes& bytes, const SchemaPtr& schema, int sender,
+                  std::vector<Batch>* parts) {
   Result<std::vector<Batch>> batches = DecodeBatches(bytes.view(), bytes.data);
-  if (!batches.ok()) return batches.status().WithContext("rows from rank " + std::to_string(sender));
+  if (!batches.ok())
+    return batches.status().WithContext("rows from rank " + std::to_string(sender));
   for (Batch& b : *batches) {
     if (!b.schema()->Equals(*schema)) {
-      return FailedPrecondition("rank " + std::to_string(sender) + " sent rows of schema " + b.schema()->ToString() +
-                                ", not " + schema->ToString() + ": every rank must hold the same columns");
+      return FailedPrecondition("rank " + std::to_string(sender) + " sent rows of schema " +
+                                b.schema()->ToString() + ", not " + schema->ToString() +
+                                ": every rank must hold the same columns");
     }
     parts->push_back(std::move(b));
   }
@@ -51,12 +54,15 @@ Status DecodeInto(const RawBytes& bytes, const SchemaPtr& schema, int sender, st
 
 // The one shuffle: the rows of partition p go to the ranks routings[p] says. This rank's
 // result holds the rows it received, senders in rank order, each sender's rows in its order.
-Result<DataFrame> SendRows(const DataFrame& in, std::span<const Routing> routings, const ExecContext& ctx) {
+Result<DataFrame> SendRows(const DataFrame& in, std::span<const Routing> routings,
+                           const ExecContext& ctx) {
   const int n = Ranks(ctx), me = MyRank(ctx);
   std::vector<std::string> out(n);
-  EMBER_ASSIGN_OR_RETURN(std::vector<Batch> mine, EncodeRouted(in.partitions(), routings, me, &out));
+  EMBER_ASSIGN_OR_RETURN(std::vector<Batch> mine,
+                         EncodeRouted(in.partitions(), routings, me, &out));
   if (n == 1) return DataFrame::Make(in.schema(), std::move(mine));
-  EMBER_ASSIGN_OR_RETURN(std::vector<RawBytes> in_bytes, ctx.comm->AllToAllRaw(std::move(out), ExchangeDeadline()));
+  EMBER_ASSIGN_OR_RETURN(std::vector<RawBytes> in_bytes,
+                         ctx.comm->AllToAllRaw(std::move(out), ExchangeDeadline()));
   std::vector<Batch> parts;
   for (int s = 0; s < n; ++s) {
     if (s == me) {
@@ -69,13 +75,16 @@ Result<DataFrame> SendRows(const DataFrame& in, std::span<const Routing> routing
 }
 
 // The same with row r of partition p going to rank dest[p][r].
-Result<DataFrame> SendRows(const DataFrame& in, const std::vector<std::vector<int>>& dest, const ExecContext& ctx) {
-  if (dest.size() != static_cast<size_t>(in.num_partitions())) return Internal("SendRows: one destination list per partition");
+Result<DataFrame> SendRows(const DataFrame& in, const std::vector<std::vector<int>>& dest,
+                           const ExecContext& ctx) {
+  if (dest.size() != static_cast<size_t>(in.num_partitions()))
+    return Internal("SendRows: one destination list per partition");
   std::vector<Routing> routings;
   for (int p = 0; p < in.num_partitions(); ++p) {
     if (static_cast<int64_t>(dest[p].size()) != in.partition(p).num_rows()) {
-      return Internal("SendRows: partition " + std::to_string(p) + " has " + std::to_string(in.partition(p).num_rows()) +
-                      " rows but " + std::to_string(dest[p].size()) + " destinations");
+      return Internal("SendRows: partition " + std::to_string(p) + " has " +
+                      std::to_string(in.partition(p).num_rows()) + " rows but " +
+                      std::to_string(dest[p].size()) + " destinations");
     }
     routings.push_back(Route(dest[p], Ranks(ctx)));
   }
@@ -83,11 +92,14 @@ Result<DataFrame> SendRows(const DataFrame& in, const std::vector<std::vector<in
 }
 
 // Column indexes of `names` in `schema`; InvalidArgument naming the missing one.
-Result<std::vector<int>> Columns(const Schema& schema, const std::vector<std::string>& names, const char* what) {
+Result<std::vector<int>> Columns(const Schema& schema, const std::vector<std::string>& names,
+                                 const char* what) {
   std::vector<int> out;
   for (const std::string& name : names) {
     const int i = schema.FindField(name);
-    if (i < 0) return InvalidArgument(std::string(what) + ": no column '" + name + "' in " + schema.ToString());
+    if (i < 0)
+      return InvalidArgument(std::string(what) + ": no column '" + name + "' in " +
+                             schema.ToString());
     out.push_back(i);
   }
   return out;
@@ -171,22 +183,27 @@ uint64_t Mix(uint64_t h) {
 // as AppendKey sees them get equal hashes: column by column, without building keys.
 void HashColumn(const Column& c, std::vector<uint64_t>* hashes) {
   const int64_t n = c.length();
-  auto fold = [hashes](int64_t r, uint64_t v) { (*hashes)[r] = Mix((*hashes)[r] * 0x9e3779b97f4a7c15ull + v); };
+  auto fold = [hashes](int64_t r, uint64_t v) {
+    (*hashes)[r] = Mix((*hashes)[r] * 0x9e3779b97f4a7c15ull + v);
+  };
   auto nulls = [&](int64_t r) { return c.IsNull(r); };
   switch (c.type_id()) {
     case TypeId::kInt64: {
       const int64_t* v = c.Values<int64_t>();
       if (c.null_count() == 0) {
         uint64_t* h = hashes->data();
-        for (int64_t r = 0; r < n; ++r) h[r] = Mix(h[r] * 0x9e3779b97f4a7c15ull + static_cast<uint64_t>(v[r]) + 1);
+        for (int64_t r = 0; r < n; ++r)
+          h[r] = Mix(h[r] * 0x9e3779b97f4a7c15ull + static_cast<uint64_t>(v[r]) + 1);
         return;
       }
-      for (int64_t r = 0; r < n; ++r) fold(r, nulls(r) ? 0x5bd1e995u : static_cast<uint64_t>(v[r]) + 1);
+      for (int64_t r = 0; r < n; ++r)
+        fold(r, nulls(r) ? 0x5bd1e995u : static_cast<uint64_t>(v[r]) + 1);
       return;
     }
     case TypeId::kInt32: {
       const int32_t* v = c.Values<int32_t>();
-      for (int64_t r = 0; r < n; ++r) fold(r, nulls(r) ? 0x5bd1e995u : static_cast<uint64_t>(int64_t{v[r]}) + 1);
+      for (int64_t r = 0; r < n; ++r)
+        fold(r, nulls(r) ? 0x5bd1e995u : static_cast<uint64_t>(int64_t{v[r]}) + 1);
       return;
     }
     case TypeId::kString:
@@ -206,7 +223,9 @@ void HashColumn(const Column& c, std::vector<uint64_t>* hashes) {
 
 // The rank of a row whose key hashes to `hash`: its high 32 bits scaled to [0, n), as even
 // as `% n` without a division per row.
-int Destination(uint64_t hash, int n) { return static_cast<int>(((hash >> 32) * static_cast<uint64_t>(n)) >> 32); }
+int Destination(uint64_t hash, int n) {
+  return static_cast<int>(((hash >> 32) * static_cast<uint64_t>(n)) >> 32);
+}
 
 // The bitmasks of 64 rows' destinations among n (2 to 4) ranks by the hash of their int64
 // keys `v`: m[d] bit j set when row j goes to d (HashColumn's hash of one column, then
@@ -232,7 +251,8 @@ __attribute__((target("avx2"))) void HashBits64Avx2(const int64_t* v, int n, uin
     __m256i h = _mm256_add_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(v + j)), one);
     h = _mm256_xor_si256(h, _mm256_srli_epi64(h, 33));
     const __m256i lo = _mm256_mul_epu32(h, c);
-    const __m256i cross = _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(h, 32), c), _mm256_mul_epu32(h, c_hi));
+    const __m256i cross =
+        _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(h, 32), c), _mm256_mul_epu32(h, c_hi));
     h = _mm256_add_epi64(lo, _mm256_slli_epi64(cross, 32));
     h = _mm256_xor_si256(h, _mm256_srli_epi64(h, 33));
     const __m256i to = _mm256_srli_epi64(_mm256_mul_epu32(_mm256_srli_epi64(h, 32), ranks), 32);
@@ -280,7 +300,8 @@ std::vector<Routing> HashRoutings(const DataFrame& in, const std::vector<int>& c
   for (int p = 0; p < in.num_partitions(); ++p) {
     const Batch& b = in.partition(p);
     const Column& first = *b.column(cols[0]);
-    if (cols.size() == 1 && first.type_id() == TypeId::kInt64 && first.null_count() == 0 && n >= 2 && n <= 4) {
+    if (cols.size() == 1 && first.type_id() == TypeId::kInt64 && first.null_count() == 0 &&
+        n >= 2 && n <= 4) {
       // One integer key without nulls (the common case): HashColumn's hash, in one pass.
       out.push_back(RouteInt64Keys(first.Values<int64_t>(), b.num_rows(), n));
       continue;
@@ -301,7 +322,8 @@ std::vector<std::unique_ptr<ColumnBuilder>> Builders(const Schema& schema) {
   return out;
 }
 
-Result<Batch> Finish(const SchemaPtr& schema, std::vector<std::unique_ptr<ColumnBuilder>>& builders, int64_t rows) {
+Result<Batch> Finish(const SchemaPtr& schema, std::vector<std::unique_ptr<ColumnBuilder>>& builders,
+                     int64_t rows) {
   std::vector<ColumnPtr> cols;
   for (auto& b : builders) cols.push_back(b->Finish());
   return Batch::Make(schema, std::move(cols), rows);
@@ -322,16 +344,19 @@ Result<DataFrame> RepartitionRoundRobin(const DataFrame& in, const ExecContext& 
   if (n == 1) return in;
   std::vector<int64_t> counts(n, 0);
   counts[MyRank(ctx)] = in.num_rows();
-  EMBER_RETURN_IF_ERROR(ctx.comm->AllReduce(std::span<int64_t>(counts), ReduceOp::kSum, ExchangeDeadline()));
+  EMBER_RETURN_IF_ERROR(
+      ctx.comm->AllReduce(std::span<int64_t>(counts), ReduceOp::kSum, ExchangeDeadline()));
   int64_t at = std::accumulate(counts.begin(), counts.begin() + MyRank(ctx), int64_t{0});
   std::vector<std::vector<int>> dest(in.num_partitions());
   for (int p = 0; p < in.num_partitions(); ++p) {
-    for (int64_t r = 0; r < in.partition(p).num_rows(); ++r) dest[p].push_back(static_cast<int>(at++ % n));
+    for (int64_t r = 0; r < in.partition(p).num_rows(); ++r)
+      dest[p].push_back(static_cast<int>(at++ % n));
   }
   return SendRows(in, dest, ctx);
 }
 
-Result<DataFrame> RepartitionByHash(const DataFrame& in, const std::vector<std::string>& keys, const ExecContext& ctx) {
+Result<DataFrame> RepartitionByHash(const DataFrame& in, const std::vector<std::string>& keys,
+                                    const ExecContext& ctx) {
   if (keys.empty()) return InvalidArgument("RepartitionByHash: no key columns");
   EMBER_ASSIGN_OR_RETURN(std::vector<int> cols, Columns(*in.schema(), keys, "RepartitionByHash"));
   if (Ranks(ctx) == 1) return in;
@@ -352,7 +377,8 @@ Result<DataFrame> BroadcastFrame(const DataFrame& in, int root, const ExecContex
 
 Result<DataFrame> AllGatherFrame(const DataFrame& in, const ExecContext& ctx) {
   if (Ranks(ctx) == 1) return in;
-  EMBER_ASSIGN_OR_RETURN(std::vector<Bytes> all, ctx.comm->AllGather(EncodeFrame(in), ExchangeDeadline()));
+  EMBER_ASSIGN_OR_RETURN(std::vector<Bytes> all,
+                         ctx.comm->AllGather(EncodeFrame(in), ExchangeDeadline()));
   std::vector<Batch> parts;
   for (int s = 0; s < Ranks(ctx); ++s) {
     if (s == MyRank(ctx)) {
@@ -366,7 +392,8 @@ Result<DataFrame> AllGatherFrame(const DataFrame& in, const ExecContext& ctx) {
 
 Result<DataFrame> CollectToRank(const DataFrame& in, int root, const ExecContext& ctx) {
   if (Ranks(ctx) == 1) return in;
-  EMBER_ASSIGN_OR_RETURN(std::vector<Bytes> all, ctx.comm->Gather(EncodeFrame(in), root, ExchangeDeadline()));
+  EMBER_ASSIGN_OR_RETURN(std::vector<Bytes> all,
+                         ctx.comm->Gather(EncodeFrame(in), root, ExchangeDeadline()));
   std::vector<Batch> parts;
   if (MyRank(ctx) == root) {
     for (int s = 0; s < Ranks(ctx); ++s) {
@@ -385,14 +412,16 @@ Result<DataFrame> CollectToRank(const DataFrame& in, int root, const ExecContext
 Result<DataFrame> Join(const DataFrame& left, const DataFrame& right, const JoinOptions& options,
                        const ExecContext& ctx) {
   if (options.keys.empty()) return InvalidArgument("Join: no key columns");
-  EMBER_ASSIGN_OR_RETURN(std::vector<int> lkeys, Columns(*left.schema(), options.keys, "Join (left side)"));
-  EMBER_ASSIGN_OR_RETURN(std::vector<int> rkeys, Columns(*right.schema(), options.keys, "Join (right side)"));
+  EMBER_ASSIGN_OR_RETURN(std::vector<int> lkeys,
+                         Columns(*left.schema(), options.keys, "Join (left side)"));
+  EMBER_ASSIGN_OR_RETURN(std::vector<int> rkeys,
+                         Columns(*right.schema(), options.keys, "Join (right side)"));
   for (size_t k = 0; k < lkeys.size(); ++k) {
     const Field& l = left.schema()->field(lkeys[k]);
     const Field& r = right.schema()->field(rkeys[k]);
     if (!l.type->Equals(*r.type)) {
-      return InvalidArgument("Join: key '" + l.name + "' is " + l.type->ToString() + " on the left and " +
-                             r.type->ToString() + " on the right");
+      return InvalidArgument("Join: key '" + l.name + "' is " + l.type->ToString() +
+                             " on the left and " + r.type->ToString() + " on the right");
     }
   }
   // The output schema: left fields, then the right ones but the keys.
@@ -403,7 +432,8 @@ Result<DataFrame> Join(const DataFrame& left, const DataFrame& right, const Join
     if (std::find(rkeys.begin(), rkeys.end(), i) != rkeys.end()) continue;
     Field f = right.schema()->field(i);
     if (left.schema()->FindField(f.name) >= 0) {
-      return InvalidArgument("Join: column '" + f.name + "' is on both sides; rename one (RenameColumn) first");
+      return InvalidArgument("Join: column '" + f.name +
+                             "' is on both sides; rename one (RenameColumn) first");
     }
     if (options.type == JoinType::kLeft) f.nullable = true;
     fields.push_back(std::move(f));
@@ -415,7 +445,8 @@ Result<DataFrame> Join(const DataFrame& left, const DataFrame& right, const Join
   DataFrame l = left, r = right;
   if (Ranks(ctx) > 1) {
     std::vector<int64_t> right_rows = {right.num_rows()};
-    EMBER_RETURN_IF_ERROR(ctx.comm->AllReduce(std::span<int64_t>(right_rows), ReduceOp::kSum, ExchangeDeadline()));
+    EMBER_RETURN_IF_ERROR(
+        ctx.comm->AllReduce(std::span<int64_t>(right_rows), ReduceOp::kSum, ExchangeDeadline()));
     if (right_rows[0] <= options.broadcast_max_rows) {
       EMBER_ASSIGN_OR_RETURN(r, AllGatherFrame(right, ctx));
     } else {
@@ -484,16 +515,23 @@ Result<DataFrame> GroupBy(const DataFrame& in, const std::vector<std::string>& k
                                     in.schema()->field(c).type->id() == TypeId::kBool);
     TypePtr type;
     switch (a.kind) {
-      case Aggregate::Kind::kCount: type = Int64Type(); break;
-      case Aggregate::Kind::kCollect: type = ListType(in.schema()->field(c).type); break;
+      case Aggregate::Kind::kCount:
+        type = Int64Type();
+        break;
+      case Aggregate::Kind::kCollect:
+        type = ListType(in.schema()->field(c).type);
+        break;
       default:
         if (!numeric) {
-          return InvalidArgument("GroupBy aggregate '" + a.output + "': column '" + a.column + "' is " +
-                                 in.schema()->field(c).type->ToString() + ", not numeric");
+          return InvalidArgument("GroupBy aggregate '" + a.output + "': column '" + a.column +
+                                 "' is " + in.schema()->field(c).type->ToString() +
+                                 ", not numeric");
         }
         type = Float64Type();
     }
-    if (a.output.empty()) return InvalidArgument("GroupBy: an aggregate of column '" + a.column + "' has no output name");
+    if (a.output.empty())
+      return InvalidArgument("GroupBy: an aggregate of column '" + a.column +
+                             "' has no output name");
     fields.push_back(MakeField(a.output, type, a.kind != Aggregate::Kind::kCount));
     acols.push_back(c);
   }
@@ -540,7 +578,8 @@ Result<DataFrame> GroupBy(const DataFrame& in, const std::vector<std::string>& k
   auto builders = Builders(**schema);
   for (size_t g = 0; g < first.size(); ++g) {
     const Batch& b = local.partition(first[g].part);
-    for (size_t k = 0; k < kcols.size(); ++k) builders[k]->AppendFrom(*b.column(kcols[k]), first[g].row);
+    for (size_t k = 0; k < kcols.size(); ++k)
+      builders[k]->AppendFrom(*b.column(kcols[k]), first[g].row);
     for (size_t a = 0; a < aggregates.size(); ++a) {
       ColumnBuilder* out = builders[kcols.size() + a].get();
       const State& s = states[a][g];
@@ -551,7 +590,8 @@ Result<DataFrame> GroupBy(const DataFrame& in, const std::vector<std::string>& k
       if (aggregates[a].kind == Aggregate::Kind::kCollect) {
         auto* list = static_cast<ListBuilder*>(out);
         list->Append();
-        for (const RowRef& ref : s.rows) list->value_builder()->AppendFrom(*local.partition(ref.part).column(acols[a]), ref.row);
+        for (const RowRef& ref : s.rows)
+          list->value_builder()->AppendFrom(*local.partition(ref.part).column(acols[a]), ref.row);
         continue;
       }
       if (s.count == 0) {
@@ -560,10 +600,18 @@ Result<DataFrame> GroupBy(const DataFrame& in, const std::vector<std::string>& k
       }
       double v = 0;
       switch (aggregates[a].kind) {
-        case Aggregate::Kind::kSum: v = s.sum; break;
-        case Aggregate::Kind::kMean: v = s.sum / static_cast<double>(s.count); break;
-        case Aggregate::Kind::kMin: v = s.min; break;
-        default: v = s.max; break;
+        case Aggregate::Kind::kSum:
+          v = s.sum;
+          break;
+        case Aggregate::Kind::kMean:
+          v = s.sum / static_cast<double>(s.count);
+          break;
+        case Aggregate::Kind::kMin:
+          v = s.min;
+          break;
+        default:
+          v = s.max;
+          break;
       }
       static_cast<Float64Builder*>(out)->Append(v);
     }
@@ -572,14 +620,16 @@ Result<DataFrame> GroupBy(const DataFrame& in, const std::vector<std::string>& k
   return DataFrame::FromBatch(std::move(out));
 }
 
-Result<DataFrame> Distinct(const DataFrame& in, const std::vector<std::string>& cols, const ExecContext& ctx) {
+Result<DataFrame> Distinct(const DataFrame& in, const std::vector<std::string>& cols,
+                           const ExecContext& ctx) {
   std::vector<std::string> names = cols;
   if (names.empty()) {
     for (int i = 0; i < in.schema()->num_fields(); ++i) names.push_back(in.schema()->field(i).name);
   }
   if (names.empty()) return in;
   EMBER_ASSIGN_OR_RETURN(std::vector<int> kcols, Columns(*in.schema(), names, "Distinct"));
-  EMBER_ASSIGN_OR_RETURN(DataFrame local, Ranks(ctx) == 1 ? Result<DataFrame>(in) : RepartitionByHash(in, names, ctx));
+  EMBER_ASSIGN_OR_RETURN(
+      DataFrame local, Ranks(ctx) == 1 ? Result<DataFrame>(in) : RepartitionByHash(in, names, ctx));
   std::unordered_set<std::string> seen;
   std::vector<Batch> parts;
   for (const Batch& b : local.partitions()) {
@@ -620,7 +670,8 @@ struct KeyOrder {
       default: {
         // NaN sorts after every number.
         const double x = NumericValue(a, i), y = NumericValue(b, j);
-        if (std::isnan(x) || std::isnan(y)) return std::isnan(x) == std::isnan(y) ? 0 : (std::isnan(x) ? 1 : -1);
+        if (std::isnan(x) || std::isnan(y))
+          return std::isnan(x) == std::isnan(y) ? 0 : (std::isnan(x) ? 1 : -1);
         return x < y ? -1 : x > y;
       }
     }
@@ -629,12 +680,15 @@ struct KeyOrder {
 
 }  // namespace
 
-Result<DataFrame> SortBy(const DataFrame& in, const std::string& key, bool ascending, const ExecContext& ctx) {
+Result<DataFrame> SortBy(const DataFrame& in, const std::string& key, bool ascending,
+                         const ExecContext& ctx) {
   EMBER_ASSIGN_OR_RETURN(std::vector<int> kc, Columns(*in.schema(), {key}, "SortBy"));
   const int k = kc[0];
   const DataType& type = *in.schema()->field(k).type;
-  if (!type.is_numeric() && type.id() != TypeId::kBool && type.id() != TypeId::kString && type.id() != TypeId::kBinary) {
-    return InvalidArgument("SortBy: column '" + key + "' is " + type.ToString() + "; sort keys are numbers, bools or strings");
+  if (!type.is_numeric() && type.id() != TypeId::kBool && type.id() != TypeId::kString &&
+      type.id() != TypeId::kBinary) {
+    return InvalidArgument("SortBy: column '" + key + "' is " + type.ToString() +
+                           "; sort keys are numbers, bools or strings");
   }
   const KeyOrder order{type.id()};
   auto cmp = [&](const Column& a, int64_t i, const Column& b, int64_t j) {
@@ -655,21 +709,25 @@ Result<DataFrame> SortBy(const DataFrame& in, const std::string& key, bool ascen
       }
     }
     std::vector<ColumnPtr> sample_parts;
-    for (const RowRef& ref : picks) sample_parts.push_back(in.partition(ref.part).column(k)->Slice(ref.row, 1));
+    for (const RowRef& ref : picks)
+      sample_parts.push_back(in.partition(ref.part).column(k)->Slice(ref.row, 1));
     EMBER_ASSIGN_OR_RETURN(SchemaPtr sample_schema, Schema::Make({in.schema()->field(k)}));
     Batch sample = Batch::Empty(sample_schema);
     if (!sample_parts.empty()) {
       EMBER_ASSIGN_OR_RETURN(ColumnPtr col, Concat(sample_parts));
       EMBER_ASSIGN_OR_RETURN(sample, Batch::Make(sample_schema, {col}));
     }
-    EMBER_ASSIGN_OR_RETURN(DataFrame all_samples, AllGatherFrame(DataFrame::FromBatch(sample), ctx));
+    EMBER_ASSIGN_OR_RETURN(DataFrame all_samples,
+                           AllGatherFrame(DataFrame::FromBatch(sample), ctx));
     EMBER_ASSIGN_OR_RETURN(Batch samples, all_samples.Collect());
     const Column& s = *samples.column(0);
     std::vector<int64_t> sorted(static_cast<size_t>(s.length()));
     std::iota(sorted.begin(), sorted.end(), 0);
-    std::stable_sort(sorted.begin(), sorted.end(), [&](int64_t a, int64_t b) { return cmp(s, a, s, b) < 0; });
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [&](int64_t a, int64_t b) { return cmp(s, a, s, b) < 0; });
     std::vector<int64_t> splitters;  // rows of `s`
-    for (int i = 1; i < n && !sorted.empty(); ++i) splitters.push_back(sorted[sorted.size() * i / n]);
+    for (int i = 1; i < n && !sorted.empty(); ++i)
+      splitters.push_back(sorted[sorted.size() * i / n]);
     // A row goes to the number of splitters at or below it: equal keys share a rank.
     std::vector<std::vector<int>> dest(in.num_partitions());
     for (int p = 0; p < in.num_partitions(); ++p) {
@@ -686,7 +744,8 @@ Result<DataFrame> SortBy(const DataFrame& in, const std::string& key, bool ascen
   const Column& c = *all.column(k);
   std::vector<int64_t> idx(static_cast<size_t>(all.num_rows()));
   std::iota(idx.begin(), idx.end(), 0);
-  std::stable_sort(idx.begin(), idx.end(), [&](int64_t a, int64_t b) { return cmp(c, a, c, b) < 0; });
+  std::stable_sort(idx.begin(), idx.end(),
+                   [&](int64_t a, int64_t b) { return cmp(c, a, c, b) < 0; });
   EMBER_ASSIGN_OR_RETURN(Batch sorted, TakeRows(all, idx));
   return DataFrame::FromBatch(std::move(sorted));
 }

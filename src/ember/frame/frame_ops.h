@@ -27,7 +27,8 @@ inline constexpr std::chrono::minutes kExchangeTimeout{30};
 Result<DataFrame> RepartitionRoundRobin(const DataFrame& in, const ExecContext& ctx);
 // Rows with equal `keys` values meet on one rank (a hash of the values, the same on every
 // rank). Nulls hash alike.
-Result<DataFrame> RepartitionByHash(const DataFrame& in, const std::vector<std::string>& keys, const ExecContext& ctx);
+Result<DataFrame> RepartitionByHash(const DataFrame& in, const std::vector<std::string>& keys,
+                                    const ExecContext& ctx);
 
 // Every rank gets `root`'s frame (the others' frames give only the schema check).
 Result<DataFrame> BroadcastFrame(const DataFrame& in, int root, const ExecContext& ctx);
@@ -69,11 +70,13 @@ Result<DataFrame> GroupBy(const DataFrame& in, const std::vector<std::string>& k
 
 // The first row of each distinct value of `cols` (all columns when empty); "first" in the
 // order of ranks, partitions and rows.
-Result<DataFrame> Distinct(const DataFrame& in, const std::vector<std::string>& cols, const ExecContext& ctx);
+Result<DataFrame> Distinct(const DataFrame& in, const std::vector<std::string>& cols,
+                           const ExecContext& ctx);
 
 // Sorted by `key` (numeric, bool or string; nulls first), stably: rank 0 gets the smallest
 // keys, rank N-1 the largest, at about equal shares (split at quantiles of a sample of the
 // keys).
-Result<DataFrame> SortBy(const DataFrame& in, const std::string& key, bool ascending, const ExecContext& ctx);
+Result<DataFrame> SortBy(const DataFrame& in, const std::string& key, bool ascending,
+                         const ExecContext& ctx);
 
 }  // namespace ember::frame

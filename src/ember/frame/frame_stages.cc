@@ -22,7 +22,8 @@ ExecContext Local() {
 class FrameOpKernel final : public BoundTransform {
  public:
   using Op = std::function<Result<DataFrame>(const DataFrame&, const ExecContext&)>;
-  static Result<std::unique_ptr<BoundTransform>> Make(const Schema& in, Op op, const std::string& owner) {
+  static Result<std::unique_ptr<BoundTransform>> Make(const Schema& in, Op op,
+                                                      const std::string& owner) {
     EMBER_ASSIGN_OR_RETURN(SchemaPtr schema, Schema::Make(in.fields(), in.metadata()));
     EMBER_ASSIGN_OR_RETURN(DataFrame empty, DataFrame::Make(schema, {}));
     Result<DataFrame> shaped = op(empty, Local());
@@ -52,14 +53,15 @@ std::string Trim(std::string s) {
 
 Result<std::vector<frame::Aggregate>> ParseAggregations(const std::vector<std::string>& specs) {
   using Kind = frame::Aggregate::Kind;
-  static const std::pair<const char*, Kind> kKinds[] = {{"count", Kind::kCount}, {"sum", Kind::kSum},
-                                                        {"mean", Kind::kMean},   {"min", Kind::kMin},
-                                                        {"max", Kind::kMax},     {"collect", Kind::kCollect}};
+  static const std::pair<const char*, Kind> kKinds[] = {
+      {"count", Kind::kCount}, {"sum", Kind::kSum}, {"mean", Kind::kMean},
+      {"min", Kind::kMin},     {"max", Kind::kMax}, {"collect", Kind::kCollect}};
   std::vector<frame::Aggregate> out;
   for (const std::string& spec : specs) {
     auto bad = [&](const std::string& why) {
-      return InvalidArgument("aggregation '" + spec + "': " + why +
-                             " (expected fn(column) [AS name], fn one of count, sum, mean, min, max, collect)");
+      return InvalidArgument(
+          "aggregation '" + spec + "': " + why +
+          " (expected fn(column) [AS name], fn one of count, sum, mean, min, max, collect)");
     };
     std::string text = Trim(spec);
     std::string name;
@@ -103,13 +105,17 @@ Result<std::vector<frame::Aggregate>> ParseAggregations(const std::vector<std::s
 
 const ParamSpec<GroupByParams>& GroupByParams::Spec() {
   using P = GroupByParams;
-  static const auto* spec = &(*new ParamSpec<P>("GroupBy"))
-      .Add("keys", &P::keys, "The columns whose distinct values make the groups (nulls form one group).",
-           NonEmpty<std::vector<std::string>>())
-      .Add("aggregations", &P::aggregations,
-           "What each group's row holds after its keys: \"fn(column) AS name\" with fn count (count(*) counts "
-           "rows), sum, mean, min, max (float64, nulls skipped) or collect (a list of the values).",
-           NonEmpty<std::vector<std::string>>());
+  static const auto* spec =
+      &(*new ParamSpec<P>("GroupBy"))
+           .Add("keys", &P::keys,
+                "The columns whose distinct values make the groups (nulls form one group).",
+                NonEmpty<std::vector<std::string>>())
+           .Add("aggregations", &P::aggregations,
+                "What each group's row holds after its keys: \"fn(column) AS name\" with fn count "
+                "(count(*) counts "
+                "rows), sum, mean, min, max (float64, nulls skipped) or collect (a list of the "
+                "values).",
+                NonEmpty<std::vector<std::string>>());
   return *spec;
 }
 
@@ -117,12 +123,14 @@ Result<std::shared_ptr<const GroupBy>> GroupBy::Make(Params p, std::string uid) 
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
   Result<std::vector<frame::Aggregate>> aggs = ParseAggregations(p.aggregations);
   if (!aggs.ok()) return aggs.status().WithContext("GroupBy param 'aggregations'");
-  return std::shared_ptr<const GroupBy>(new GroupBy(std::move(p), std::move(*aggs), std::move(uid)));
+  return std::shared_ptr<const GroupBy>(
+      new GroupBy(std::move(p), std::move(*aggs), std::move(uid)));
 }
 
 Result<std::unique_ptr<BoundTransform>> GroupBy::Bind(const Schema& in) const {
   return FrameOpKernel::Make(
-      in, [keys = params_.keys, aggs = aggregates_](const DataFrame& f, const ExecContext& ctx) {
+      in,
+      [keys = params_.keys, aggs = aggregates_](const DataFrame& f, const ExecContext& ctx) {
         return frame::GroupBy(f, keys, aggs, ctx);
       },
       Describe());
@@ -138,8 +146,11 @@ Result<DataFrame> GroupBy::Transform(const DataFrame& in, const ExecContext& ctx
 
 const ParamSpec<DistinctParams>& DistinctParams::Spec() {
   using P = DistinctParams;
-  static const auto* spec = &(*new ParamSpec<P>("Distinct"))
-      .Add("cols", &P::cols, "The columns whose values must differ (empty: all); the first row of each is kept.");
+  static const auto* spec =
+      &(*new ParamSpec<P>("Distinct"))
+           .Add(
+               "cols", &P::cols,
+               "The columns whose values must differ (empty: all); the first row of each is kept.");
   return *spec;
 }
 
@@ -150,7 +161,10 @@ Result<std::shared_ptr<const Distinct>> Distinct::Make(Params p, std::string uid
 
 Result<std::unique_ptr<BoundTransform>> Distinct::Bind(const Schema& in) const {
   return FrameOpKernel::Make(
-      in, [cols = params_.cols](const DataFrame& f, const ExecContext& ctx) { return frame::Distinct(f, cols, ctx); },
+      in,
+      [cols = params_.cols](const DataFrame& f, const ExecContext& ctx) {
+        return frame::Distinct(f, cols, ctx);
+      },
       Describe());
 }
 
@@ -164,10 +178,12 @@ Result<DataFrame> Distinct::Transform(const DataFrame& in, const ExecContext& ct
 
 const ParamSpec<SortParams>& SortParams::Spec() {
   using P = SortParams;
-  static const auto* spec = &(*new ParamSpec<P>("Sort"))
-      .Add("key", &P::key, "The column to sort by (numeric, bool or string; nulls first); the sort is stable.",
-           NonEmpty<std::string>())
-      .Add("ascending", &P::ascending, "Smallest first; false: largest first.");
+  static const auto* spec =
+      &(*new ParamSpec<P>("Sort"))
+           .Add("key", &P::key,
+                "The column to sort by (numeric, bool or string; nulls first); the sort is stable.",
+                NonEmpty<std::string>())
+           .Add("ascending", &P::ascending, "Smallest first; false: largest first.");
   return *spec;
 }
 
@@ -178,7 +194,8 @@ Result<std::shared_ptr<const Sort>> Sort::Make(Params p, std::string uid) {
 
 Result<std::unique_ptr<BoundTransform>> Sort::Bind(const Schema& in) const {
   return FrameOpKernel::Make(
-      in, [key = params_.key, asc = params_.ascending](const DataFrame& f, const ExecContext& ctx) {
+      in,
+      [key = params_.key, asc = params_.ascending](const DataFrame& f, const ExecContext& ctx) {
         return frame::SortBy(f, key, asc, ctx);
       },
       Describe());
@@ -194,17 +211,22 @@ Result<DataFrame> Sort::Transform(const DataFrame& in, const ExecContext& ctx) c
 
 const ParamSpec<JoinParams>& JoinParams::Spec() {
   using P = JoinParams;
-  static const auto* spec = &(*new ParamSpec<P>("Join"))
-      .Add("rightPath", &P::right_path, "The right side: a table file or folder (CSV or JSON Lines).",
-           NonEmpty<std::string>())
-      .Add("keys", &P::keys, "The columns to join on, in both sides, of the same types.",
-           NonEmpty<std::vector<std::string>>())
-      .AddEnum("joinType", &P::join_type, {{"inner", frame::JoinType::kInner}, {"left", frame::JoinType::kLeft}},
-               "inner: rows with a match; left: every input row, nulls on the right where none matches.")
-      .Add("broadcastMaxRows", &P::broadcast_max_rows,
-           "A right side of at most this many rows goes whole to every rank; a larger one is hash-partitioned "
-           "with the input.",
-           AtLeast<int64_t>(0));
+  static const auto* spec =
+      &(*new ParamSpec<P>("Join"))
+           .Add("rightPath", &P::right_path,
+                "The right side: a table file or folder (CSV or JSON Lines).",
+                NonEmpty<std::string>())
+           .Add("keys", &P::keys, "The columns to join on, in both sides, of the same types.",
+                NonEmpty<std::vector<std::string>>())
+           .AddEnum("joinType", &P::join_type,
+                    {{"inner", frame::JoinType::kInner}, {"left", frame::JoinType::kLeft}},
+                    "inner: rows with a match; left: every input row, nulls on the right where "
+                    "none matches.")
+           .Add("broadcastMaxRows", &P::broadcast_max_rows,
+                "A right side of at most this many rows goes whole to every rank; a larger one is "
+                "hash-partitioned "
+                "with the input.",
+                AtLeast<int64_t>(0));
   return *spec;
 }
 
@@ -216,10 +238,12 @@ Result<std::shared_ptr<const Join>> Join::Make(Params p, std::string uid) {
 Result<std::unique_ptr<BoundTransform>> Join::Bind(const Schema& in) const {
   Result<DataFrame> right = ReadTable(Local(), params_.right_path);
   if (!right.ok()) return right.status().WithContext(Describe() + " param 'rightPath'");
-  const frame::JoinOptions options{.type = params_.join_type, .keys = params_.keys,
+  const frame::JoinOptions options{.type = params_.join_type,
+                                   .keys = params_.keys,
                                    .broadcast_max_rows = params_.broadcast_max_rows};
   return FrameOpKernel::Make(
-      in, [right = std::move(*right), options](const DataFrame& f, const ExecContext& ctx) {
+      in,
+      [right = std::move(*right), options](const DataFrame& f, const ExecContext& ctx) {
         return frame::Join(f, right, options, ctx);
       },
       Describe());
@@ -229,7 +253,8 @@ Result<DataFrame> Join::Transform(const DataFrame& in, const ExecContext& ctx) c
   Result<DataFrame> right = ReadTable(ctx, params_.right_path);
   if (!right.ok()) return right.status().WithContext(Describe() + " param 'rightPath'");
   Result<DataFrame> out = frame::Join(in, *right,
-                                      {.type = params_.join_type, .keys = params_.keys,
+                                      {.type = params_.join_type,
+                                       .keys = params_.keys,
                                        .broadcast_max_rows = params_.broadcast_max_rows},
                                       ctx);
   if (!out.ok()) return out.status().WithContext(Describe());
@@ -237,9 +262,12 @@ Result<DataFrame> Join::Transform(const DataFrame& in, const ExecContext& ctx) c
 }
 
 Status RegisterFrameStages(StageRegistry* r) {
-  EMBER_RETURN_IF_ERROR(RegisterStage<GroupBy>(r, "One row per group of key values, with aggregates (a pipeline breaker)."));
-  EMBER_RETURN_IF_ERROR(RegisterStage<Distinct>(r, "The first row of each distinct value of some columns."));
-  EMBER_RETURN_IF_ERROR(RegisterStage<Sort>(r, "The rows sorted by one column, stably, across ranks."));
+  EMBER_RETURN_IF_ERROR(RegisterStage<GroupBy>(
+      r, "One row per group of key values, with aggregates (a pipeline breaker)."));
+  EMBER_RETURN_IF_ERROR(
+      RegisterStage<Distinct>(r, "The first row of each distinct value of some columns."));
+  EMBER_RETURN_IF_ERROR(
+      RegisterStage<Sort>(r, "The rows sorted by one column, stably, across ranks."));
   return RegisterStage<Join>(r, "The input joined with a table on key columns (inner or left).");
 }
 

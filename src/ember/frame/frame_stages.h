@@ -38,7 +38,9 @@ class GroupBy final : public Transformer {
 
  private:
   GroupBy(Params p, std::vector<frame::Aggregate> aggs, std::string uid)
-      : Transformer(std::move(uid), kTypeName), params_(std::move(p)), aggregates_(std::move(aggs)) {}
+      : Transformer(std::move(uid), kTypeName),
+        params_(std::move(p)),
+        aggregates_(std::move(aggs)) {}
   Params params_;
   std::vector<frame::Aggregate> aggregates_;
 };
@@ -60,7 +62,8 @@ class Distinct final : public Transformer {
   bool partition_local() const override { return false; }
 
  private:
-  Distinct(Params p, std::string uid) : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
+  Distinct(Params p, std::string uid)
+      : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
   Params params_;
 };
 

@@ -25,9 +25,10 @@ using ::ember::testing::IsOk;
 DataFrame Sales() {
   auto schema = *Schema::Make({MakeField("shop", StringType()), MakeField("amount", Float64Type()),
                                MakeField("day", Int64Type())});
-  Batch b = *Batch::Make(schema, {MakeColumn<std::string>({"a", "b", "a", "c", "b", "a", std::nullopt}),
-                                  MakeColumn<double>({1, 2, 3, std::nullopt, 5, 6, 7}),
-                                  MakeColumn<int64_t>({3, 1, 2, 5, 4, 7, 6})});
+  Batch b =
+      *Batch::Make(schema, {MakeColumn<std::string>({"a", "b", "a", "c", "b", "a", std::nullopt}),
+                            MakeColumn<double>({1, 2, 3, std::nullopt, 5, 6, 7}),
+                            MakeColumn<int64_t>({3, 1, 2, 5, 4, 7, 6})});
   return *DataFrame::Make(schema, {b.Slice(0, 3), b.Slice(3, 4)});
 }
 
@@ -81,9 +82,12 @@ TEST(FrameStagesTest, GroupByFromASpecOnOneToThreeRanks) {
   ASSERT_THAT(model, IsOk());
   auto out = (*model)->Transform(Sales(), ExecContext::Default());
   ASSERT_THAT(out, IsOk());
-  EXPECT_EQ(SortedRows(*out), (std::vector<std::string>{"a|3|10|7|", "b|2|7|4|", "c|1|null|5|", "null|1|7|6|"}));
-  EXPECT_EQ(out->schema()->field_names(), (std::vector<std::string>{"shop", "n", "total", "max_day"}));
-  auto group_by = GroupBy::Make({.keys = {"shop"}, .aggregations = {"count(*) AS n", "sum(amount) AS total"}});
+  EXPECT_EQ(SortedRows(*out),
+            (std::vector<std::string>{"a|3|10|7|", "b|2|7|4|", "c|1|null|5|", "null|1|7|6|"}));
+  EXPECT_EQ(out->schema()->field_names(),
+            (std::vector<std::string>{"shop", "n", "total", "max_day"}));
+  auto group_by =
+      GroupBy::Make({.keys = {"shop"}, .aggregations = {"count(*) AS n", "sum(amount) AS total"}});
   ASSERT_THAT(group_by, IsOk());
   const auto one = SortedRows(*(*group_by)->Transform(Sales(), ExecContext::Default()));
   EXPECT_EQ(OnRanks(**group_by, Sales(), 2), one);
@@ -116,12 +120,14 @@ TEST(FrameStagesTest, DistinctSortAndTheirKernels) {
 TEST(FrameStagesTest, JoinWithATableFile) {
   const std::string dir = testing::NewTempDir("join_stage");
   ASSERT_THAT(WriteStringToFile(dir + "/shops.csv", "shop,city\na,Oslo\nb,Lima\n"), IsOk());
-  auto join = Join::Make({.right_path = dir + "/shops.csv", .keys = {"shop"}, .join_type = frame::JoinType::kLeft});
+  auto join = Join::Make(
+      {.right_path = dir + "/shops.csv", .keys = {"shop"}, .join_type = frame::JoinType::kLeft});
   ASSERT_THAT(join, IsOk());
   auto out = (*join)->Transform(Sales(), ExecContext::Default());
   ASSERT_THAT(out, IsOk());
   EXPECT_EQ(out->num_rows(), 7);
-  EXPECT_EQ(out->schema()->field_names(), (std::vector<std::string>{"shop", "amount", "day", "city"}));
+  EXPECT_EQ(out->schema()->field_names(),
+            (std::vector<std::string>{"shop", "amount", "day", "city"}));
   const auto one = SortedRows(*out);
   EXPECT_EQ(OnRanks(**join, Sales(), 2), one);
   auto bound = (*join)->Bind(*Sales().schema());
@@ -135,7 +141,8 @@ TEST(FrameStagesTest, JoinWithATableFile) {
   ASSERT_THAT(missing, IsOk());
   auto failed = (*missing)->Transform(Sales(), ExecContext::Default());
   ASSERT_FALSE(failed.ok());
-  EXPECT_NE(failed.status().message().find("param 'rightPath'"), std::string::npos) << failed.status();
+  EXPECT_NE(failed.status().message().find("param 'rightPath'"), std::string::npos)
+      << failed.status();
   EXPECT_NE(failed.status().message().find("nope.csv"), std::string::npos) << failed.status();
 }
 
@@ -143,10 +150,12 @@ TEST(FrameStagesTest, BadAggregationsAreNamed) {
   for (const char* bad : {"median(x)", "sum(*)", "count", "sum() AS s", "max(day) AS"}) {
     auto g = GroupBy::Make({.keys = {"shop"}, .aggregations = {bad}});
     ASSERT_FALSE(g.ok()) << bad;
-    EXPECT_NE(g.status().message().find("GroupBy param 'aggregations'"), std::string::npos) << g.status();
+    EXPECT_NE(g.status().message().find("GroupBy param 'aggregations'"), std::string::npos)
+        << g.status();
     EXPECT_NE(g.status().message().find(bad), std::string::npos) << g.status();
   }
-  auto unknown_col = (*GroupBy::Make({.keys = {"nope"}}))->Transform(Sales(), ExecContext::Default());
+  auto unknown_col =
+      (*GroupBy::Make({.keys = {"nope"}}))->Transform(Sales(), ExecContext::Default());
   ASSERT_FALSE(unknown_col.ok());
   EXPECT_NE(unknown_col.status().message().find("nope"), std::string::npos);
 }

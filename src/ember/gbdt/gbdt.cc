@@ -24,7 +24,8 @@ Status CheckClassLabel(double y) {
 
 // The class count: from the label's nominal attribute or the largest label, at least 2.
 // Over every worker of XGBoost's collective.
-Result<int> CountClasses(const DataFrame& in, const TrainingData& data, const std::string& label_col) {
+Result<int> CountClasses(const DataFrame& in, const TrainingData& data,
+                         const std::string& label_col) {
   double k[1] = {2};
   if (auto labels = NominalValues(in.schema()->field(in.schema()->FindField(label_col))); labels) {
     k[0] = std::max<double>(k[0], static_cast<double>(labels->size()));
@@ -36,17 +37,20 @@ Result<int> CountClasses(const DataFrame& in, const TrainingData& data, const st
   return static_cast<int>(k[0]);
 }
 
-Status CheckInitScores(const TrainingData& data, int outputs, const GbdtCommonParams& p, const std::string& owner) {
+Status CheckInitScores(const TrainingData& data, int outputs, const GbdtCommonParams& p,
+                       const std::string& owner) {
   if (p.init_score_col.empty() || data.init_score_width == outputs) return Status::OK();
-  return InvalidArgument(owner + ": column '" + p.init_score_col + "' has " + std::to_string(data.init_score_width) +
-                         " initial scores per row; the model has " + std::to_string(outputs) + " outputs");
+  return InvalidArgument(
+      owner + ": column '" + p.init_score_col + "' has " + std::to_string(data.init_score_width) +
+      " initial scores per row; the model has " + std::to_string(outputs) + " outputs");
 }
 
 // What the fitted model will add to `in`: `outputs`, then the prediction, then the leaf
 // indices (numIterations x outputs trees: fewer when early stopping cuts them) and SHAP
 // values (outputs x (features + 1)), when asked for.
-Result<SchemaPtr> FittedSchema(const Schema& in, const GbdtCommonParams& p, std::vector<Field> outputs,
-                               int model_outputs, const std::string& owner) {
+Result<SchemaPtr> FittedSchema(const Schema& in, const GbdtCommonParams& p,
+                               std::vector<Field> outputs, int model_outputs,
+                               const std::string& owner) {
   std::vector<std::string> names;
   for (const Field& f : outputs) names.push_back(f.name);
   names.insert(names.end(), {p.prediction_col, p.leaf_prediction_col, p.features_shap_col});
@@ -55,7 +59,8 @@ Result<SchemaPtr> FittedSchema(const Schema& in, const GbdtCommonParams& p, std:
   for (Field& f : outputs) fields.push_back(std::move(f));
   fields.push_back(MakeField(p.prediction_col, Float64Type()));
   if (!p.leaf_prediction_col.empty()) {
-    fields.push_back(MakeField(p.leaf_prediction_col, DenseVectorType(int64_t{p.num_iterations} * model_outputs)));
+    fields.push_back(MakeField(p.leaf_prediction_col,
+                               DenseVectorType(int64_t{p.num_iterations} * model_outputs)));
   }
   if (!p.features_shap_col.empty()) {
     const int64_t d = in.field(in.FindField(p.features_col)).type->vector_size();
@@ -82,21 +87,28 @@ Result<SchemaPtr> GBDTClassifier::TransformSchema(const Schema& in) const {
   EMBER_RETURN_IF_ERROR(CheckTrainingColumns(in, params_.common, "GBDTClassifier"));
   // The class count is known after fitting; 2 unless the label's nominal attribute says.
   int k = 2;
-  if (auto labels = NominalValues(in.field(in.FindField(params_.common.label_col))); labels && labels->size() > 2) {
+  if (auto labels = NominalValues(in.field(in.FindField(params_.common.label_col)));
+      labels && labels->size() > 2) {
     k = static_cast<int>(labels->size());
   }
   std::vector<Field> outputs;
-  if (!params_.raw_prediction_col.empty()) outputs.push_back(MakeField(params_.raw_prediction_col, DenseVectorType(k)));
-  if (!params_.probability_col.empty()) outputs.push_back(MakeField(params_.probability_col, DenseVectorType(k)));
+  if (!params_.raw_prediction_col.empty())
+    outputs.push_back(MakeField(params_.raw_prediction_col, DenseVectorType(k)));
+  if (!params_.probability_col.empty())
+    outputs.push_back(MakeField(params_.probability_col, DenseVectorType(k)));
   return FittedSchema(in, params_.common, outputs, k > 2 ? k : 1, "GBDTClassifier");
 }
 
-Result<std::shared_ptr<const Transformer>> GBDTClassifier::Fit(const DataFrame& in, const ExecContext& ctx) const {
+Result<std::shared_ptr<const Transformer>> GBDTClassifier::Fit(const DataFrame& in,
+                                                               const ExecContext& ctx) const {
   const std::string owner = Describe();
-  EMBER_ASSIGN_OR_RETURN(auto collective, RankCollective::JoinIfNeeded(ctx, owner));  // several ranks
+  EMBER_ASSIGN_OR_RETURN(auto collective,
+                         RankCollective::JoinIfNeeded(ctx, owner));  // several ranks
   const Params& p = params_;
   const GbdtCommonParams& c = p.common;
-  EMBER_ASSIGN_OR_RETURN(TrainingData data, CollectTrainingData(in, c, owner, {.check_label = CheckClassLabel, .borrow_dense = true}));
+  EMBER_ASSIGN_OR_RETURN(
+      TrainingData data,
+      CollectTrainingData(in, c, owner, {.check_label = CheckClassLabel, .borrow_dense = true}));
   EMBER_ASSIGN_OR_RETURN(const int k, CountClasses(in, data, c.label_col));
   XgbParamList objective;
   const int outputs = k > 2 || p.objective == GbdtClassifierObjective::kMulticlass ? k : 1;
@@ -104,19 +116,23 @@ Result<std::shared_ptr<const Transformer>> GBDTClassifier::Fit(const DataFrame& 
     if (p.objective == GbdtClassifierObjective::kBinary && ctx.log) {
       ctx.log->Info(owner + ": " + std::to_string(k) + " classes; training multiclass");
     }
-    if (p.is_unbalance) return InvalidArgument(owner + " param 'isUnbalance': only for binary classification");
-    objective = {{"objective", XgbObjective(GbdtClassifierObjective::kMulticlass)}, {"num_class", std::to_string(k)}};
+    if (p.is_unbalance)
+      return InvalidArgument(owner + " param 'isUnbalance': only for binary classification");
+    objective = {{"objective", XgbObjective(GbdtClassifierObjective::kMulticlass)},
+                 {"num_class", std::to_string(k)}};
   } else {
     // Boost from the average (LightGBM's boost_from_average): the weighted positive rate.
     EMBER_ASSIGN_OR_RETURN(const double rate, WeightedMean(data.train, owner));
     objective = {{"objective", XgbObjective(GbdtClassifierObjective::kBinary)},
                  {"base_score", XgbNumber(std::clamp(rate, 1e-6, 1 - 1e-6))}};
-    if (p.is_unbalance && rate > 0) objective.emplace_back("scale_pos_weight", XgbNumber((1 - rate) / rate));
+    if (p.is_unbalance && rate > 0)
+      objective.emplace_back("scale_pos_weight", XgbNumber((1 - rate) / rate));
   }
   EMBER_RETURN_IF_ERROR(CheckInitScores(data, outputs, c, owner));
   if (!p.thresholds.empty() && static_cast<int>(p.thresholds.size()) != k) {
-    return InvalidArgument(owner + " param 'thresholds': has " + std::to_string(p.thresholds.size()) +
-                           " values for " + std::to_string(k) + " classes");
+    return InvalidArgument(owner + " param 'thresholds': has " +
+                           std::to_string(p.thresholds.size()) + " values for " +
+                           std::to_string(k) + " classes");
   }
   EMBER_ASSIGN_OR_RETURN(auto params, XgbParams(c, ctx, owner, std::move(objective), Metrics(c)));
   EMBER_ASSIGN_OR_RETURN(auto booster, Train(std::move(data), c, params, outputs, ctx, owner));
@@ -125,7 +141,8 @@ Result<std::shared_ptr<const Transformer>> GBDTClassifier::Fit(const DataFrame& 
   mp.raw_prediction_col = p.raw_prediction_col;
   mp.probability_col = p.probability_col;
   mp.thresholds = p.thresholds;
-  EMBER_ASSIGN_OR_RETURN(auto model, GBDTClassificationModel::Make(std::move(mp), std::move(booster), k, uid()));
+  EMBER_ASSIGN_OR_RETURN(
+      auto model, GBDTClassificationModel::Make(std::move(mp), std::move(booster), k, uid()));
   return std::shared_ptr<const Transformer>(std::move(model));
 }
 
@@ -135,13 +152,16 @@ Result<std::shared_ptr<const GBDTRegressor>> GBDTRegressor::Make(Params p, std::
   return Make(std::move(p), GbdtObjective(), std::move(uid));
 }
 
-Result<std::shared_ptr<const GBDTRegressor>> GBDTRegressor::Make(Params p, GbdtObjective objective, std::string uid) {
+Result<std::shared_ptr<const GBDTRegressor>> GBDTRegressor::Make(Params p, GbdtObjective objective,
+                                                                 std::string uid) {
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
   if (objective && p.objective != GbdtRegressorObjective::kCustom) {
-    return InvalidArgument(std::string("GBDTRegressor: a C++ objective needs param 'objective' \"custom\", got \"") +
-                           ObjectiveName(p.objective) + "\"");
+    return InvalidArgument(
+        std::string("GBDTRegressor: a C++ objective needs param 'objective' \"custom\", got \"") +
+        ObjectiveName(p.objective) + "\"");
   }
-  return std::shared_ptr<const GBDTRegressor>(new GBDTRegressor(std::move(p), std::move(objective), std::move(uid)));
+  return std::shared_ptr<const GBDTRegressor>(
+      new GBDTRegressor(std::move(p), std::move(objective), std::move(uid)));
 }
 
 Result<SchemaPtr> GBDTRegressor::TransformSchema(const Schema& in) const {
@@ -149,23 +169,28 @@ Result<SchemaPtr> GBDTRegressor::TransformSchema(const Schema& in) const {
   return FittedSchema(in, params_.common, {}, 1, "GBDTRegressor");
 }
 
-Result<std::shared_ptr<const Transformer>> GBDTRegressor::Fit(const DataFrame& in, const ExecContext& ctx) const {
+Result<std::shared_ptr<const Transformer>> GBDTRegressor::Fit(const DataFrame& in,
+                                                              const ExecContext& ctx) const {
   const std::string owner = Describe();
-  EMBER_ASSIGN_OR_RETURN(auto collective, RankCollective::JoinIfNeeded(ctx, owner));  // several ranks
+  EMBER_ASSIGN_OR_RETURN(auto collective,
+                         RankCollective::JoinIfNeeded(ctx, owner));  // several ranks
   const Params& p = params_;
   const GbdtCommonParams& c = p.common;
   using O = GbdtRegressorObjective;
   auto check = [&p](double y) {
     if ((p.objective == O::kPoisson || p.objective == O::kTweedie) && y < 0) {
-      return InvalidArgument(std::string("objective '") + ObjectiveName(p.objective) + "' needs labels >= 0, got " +
-                             Json(y).Dump());
+      return InvalidArgument(std::string("objective '") + ObjectiveName(p.objective) +
+                             "' needs labels >= 0, got " + Json(y).Dump());
     }
-    if (p.objective == O::kGamma && y <= 0) return InvalidArgument("objective 'gamma' needs labels > 0, got " + Json(y).Dump());
+    if (p.objective == O::kGamma && y <= 0)
+      return InvalidArgument("objective 'gamma' needs labels > 0, got " + Json(y).Dump());
     return Status::OK();
   };
-  const bool custom_loss = p.objective == O::kHuber || p.objective == O::kQuantile || p.objective == O::kCustom;
-  EMBER_ASSIGN_OR_RETURN(TrainingData data,
-                         CollectTrainingData(in, c, owner, {.check_label = check, .borrow_dense = !custom_loss}));
+  const bool custom_loss =
+      p.objective == O::kHuber || p.objective == O::kQuantile || p.objective == O::kCustom;
+  EMBER_ASSIGN_OR_RETURN(
+      TrainingData data,
+      CollectTrainingData(in, c, owner, {.check_label = check, .borrow_dense = !custom_loss}));
   EMBER_ASSIGN_OR_RETURN(const double mean_label, WeightedMean(data.train, owner));
   const std::string mean = XgbNumber(mean_label);
   // The labels' q-quantile (unweighted, over every worker): where absolute and pinball
@@ -179,7 +204,8 @@ Result<std::shared_ptr<const Transformer>> GBDTRegressor::Fit(const DataFrame& i
   XgbParamList objective = {{"objective", xgb}, {"base_score", mean}};
   GbdtObjective custom;
   switch (p.objective) {
-    case O::kRegression: break;
+    case O::kRegression:
+      break;
     case O::kRegressionL1: {
       EMBER_ASSIGN_OR_RETURN(std::string median, quantile(0.5));
       objective = {{"objective", xgb}, {"base_score", median}};
@@ -200,7 +226,8 @@ Result<std::shared_ptr<const Transformer>> GBDTRegressor::Fit(const DataFrame& i
       // label, 1 - alpha where it is not, hessian 1 (as LightGBM); boosting starts from the
       // labels' alpha-quantile.
       if (!(p.alpha > 0 && p.alpha < 1)) {
-        return InvalidArgument(owner + " param 'alpha': the quantile must be in (0, 1), got " + Json(p.alpha).Dump());
+        return InvalidArgument(owner + " param 'alpha': the quantile must be in (0, 1), got " +
+                               Json(p.alpha).Dump());
       }
       const float a = static_cast<float>(p.alpha);
       custom = [a](float margin, float label, float w, float* g, float* h) {
@@ -219,10 +246,12 @@ Result<std::shared_ptr<const Transformer>> GBDTRegressor::Fit(const DataFrame& i
                    {"tweedie_variance_power", XgbNumber(p.tweedie_variance_power)},
                    {"base_score", XgbNumber(std::max(mean_label, 1e-6))}};
       break;
-    case O::kGamma: break;
+    case O::kGamma:
+      break;
     case O::kCustom:
       if (!objective_) {
-        return FailedPrecondition(owner + " param 'objective': \"custom\" needs the C++ objective given to "
+        return FailedPrecondition(owner +
+                                  " param 'objective': \"custom\" needs the C++ objective given to "
                                   "GBDTRegressor::Make (it is not saved with the estimator)");
       }
       custom = objective_;
@@ -233,7 +262,8 @@ Result<std::shared_ptr<const Transformer>> GBDTRegressor::Fit(const DataFrame& i
   EMBER_ASSIGN_OR_RETURN(auto booster, Train(std::move(data), c, params, 1, ctx, owner, custom));
   GBDTRegressionModel::Params mp;
   CopyModelParams(c, &mp.model);
-  EMBER_ASSIGN_OR_RETURN(auto model, GBDTRegressionModel::Make(std::move(mp), std::move(booster), uid()));
+  EMBER_ASSIGN_OR_RETURN(auto model,
+                         GBDTRegressionModel::Make(std::move(mp), std::move(booster), uid()));
   return std::shared_ptr<const Transformer>(std::move(model));
 }
 
@@ -249,35 +279,40 @@ Result<SchemaPtr> GBDTRanker::TransformSchema(const Schema& in) const {
   return FittedSchema(in, params_.common, {}, 1, "GBDTRanker");
 }
 
-Result<std::shared_ptr<const Transformer>> GBDTRanker::Fit(const DataFrame& in, const ExecContext& ctx) const {
+Result<std::shared_ptr<const Transformer>> GBDTRanker::Fit(const DataFrame& in,
+                                                           const ExecContext& ctx) const {
   const std::string owner = Describe();
-  EMBER_ASSIGN_OR_RETURN(auto collective, RankCollective::JoinIfNeeded(ctx, owner));  // several ranks
+  EMBER_ASSIGN_OR_RETURN(auto collective,
+                         RankCollective::JoinIfNeeded(ctx, owner));  // several ranks
   const Params& p = params_;
   const GbdtCommonParams& c = p.common;
-  EMBER_ASSIGN_OR_RETURN(TrainingData data, CollectTrainingData(in, c, owner, {.group_col = p.group_col}));
+  EMBER_ASSIGN_OR_RETURN(TrainingData data,
+                         CollectTrainingData(in, c, owner, {.group_col = p.group_col}));
   GroupRows(&data.train);
   GroupRows(&data.valid);
   EMBER_RETURN_IF_ERROR(CheckInitScores(data, 1, c, owner));
   std::vector<std::string> metrics;
   for (int32_t k : p.eval_at) metrics.push_back("ndcg@" + std::to_string(k));
   if (c.metric != GbdtMetric::kDefault) metrics = Metrics(c);
-  EMBER_ASSIGN_OR_RETURN(auto params, XgbParams(c, ctx, owner, {{"objective", XgbObjective(p.objective)}}, metrics));
+  EMBER_ASSIGN_OR_RETURN(
+      auto params, XgbParams(c, ctx, owner, {{"objective", XgbObjective(p.objective)}}, metrics));
   EMBER_ASSIGN_OR_RETURN(auto booster, Train(std::move(data), c, params, 1, ctx, owner));
   GBDTRankerModel::Params mp;
   CopyModelParams(c, &mp.model);
-  EMBER_ASSIGN_OR_RETURN(auto model, GBDTRankerModel::Make(std::move(mp), std::move(booster), uid()));
+  EMBER_ASSIGN_OR_RETURN(auto model,
+                         GBDTRankerModel::Make(std::move(mp), std::move(booster), uid()));
   return std::shared_ptr<const Transformer>(std::move(model));
 }
 
 Status RegisterGbdtStages(StageRegistry* r) {
-  EMBER_RETURN_IF_ERROR(
-      RegisterStage<GBDTClassifier>(r, "Gradient-boosted trees for classification (XGBoost, LightGBM-style params)."));
+  EMBER_RETURN_IF_ERROR(RegisterStage<GBDTClassifier>(
+      r, "Gradient-boosted trees for classification (XGBoost, LightGBM-style params)."));
   EMBER_RETURN_IF_ERROR(RegisterStage<GBDTClassificationModel>(r, "A fitted GBDTClassifier."));
-  EMBER_RETURN_IF_ERROR(
-      RegisterStage<GBDTRegressor>(r, "Gradient-boosted trees for regression (XGBoost, LightGBM-style params)."));
+  EMBER_RETURN_IF_ERROR(RegisterStage<GBDTRegressor>(
+      r, "Gradient-boosted trees for regression (XGBoost, LightGBM-style params)."));
   EMBER_RETURN_IF_ERROR(RegisterStage<GBDTRegressionModel>(r, "A fitted GBDTRegressor."));
-  EMBER_RETURN_IF_ERROR(
-      RegisterStage<GBDTRanker>(r, "Gradient-boosted trees for ranking (lambdarank over groups of rows)."));
+  EMBER_RETURN_IF_ERROR(RegisterStage<GBDTRanker>(
+      r, "Gradient-boosted trees for ranking (lambdarank over groups of rows)."));
   return RegisterStage<GBDTRankerModel>(r, "A fitted GBDTRanker.");
 }
 

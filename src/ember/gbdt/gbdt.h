@@ -32,18 +32,40 @@ namespace ember {
 namespace gbdt {
 class XgbBooster;
 class TreeEvaluator;
-}
+}  // namespace gbdt
 
 // Closed sets of the GBDT params, by their LightGBM names in JSON; params.cc holds the one
 // table from each to XGBoost's names.
 enum class GbdtBoosting { kGbdt, kDart };  // XGBoost booster gbtree, dart
 enum class GbdtClassifierObjective { kBinary, kMulticlass };
-enum class GbdtRegressorObjective { kRegression, kRegressionL1, kHuber, kQuantile, kPoisson, kTweedie, kGamma, kCustom };
+enum class GbdtRegressorObjective {
+  kRegression,
+  kRegressionL1,
+  kHuber,
+  kQuantile,
+  kPoisson,
+  kTweedie,
+  kGamma,
+  kCustom
+};
 enum class GbdtRankerObjective { kLambdarank };
 // The metric logged while training (and early stopping's): LightGBM's names, XGBoost's
 // accepted as aliases; kDefault is the objective's own.
-enum class GbdtMetric { kDefault, kBinaryLogloss, kBinaryError, kMultiLogloss, kMultiError, kL2, kRmse, kL1, kAuc,
-                        kPoisson, kGamma, kNdcg, kMap };
+enum class GbdtMetric {
+  kDefault,
+  kBinaryLogloss,
+  kBinaryError,
+  kMultiLogloss,
+  kMultiError,
+  kL2,
+  kRmse,
+  kL1,
+  kAuc,
+  kPoisson,
+  kGamma,
+  kNdcg,
+  kMap
+};
 
 // The params every GBDT estimator has (LightGBM names and defaults): a param group, the
 // member `common` of each estimator's params ({.common = {.num_leaves = 63}}).
@@ -110,7 +132,8 @@ struct GBDTRankerParams {
 
 // A custom loss for GBDTRegressor: from a row's margin, label and weight (1 when
 // unweighted), its gradient and hessian. The prediction is the margin.
-using GbdtObjective = std::function<void(float margin, float label, float weight, float* grad, float* hess)>;
+using GbdtObjective =
+    std::function<void(float margin, float label, float weight, float* grad, float* hess)>;
 
 // The output columns every fitted GBDT model has: a param group, the member `model` of each
 // model's params.
@@ -144,7 +167,8 @@ struct GBDTRankerModelParams {
 class GbdtBooster {
  public:
   // `bytes`: an XGBoost model (UBJSON or JSON). Errors name `source`.
-  static Result<std::shared_ptr<const GbdtBooster>> FromBytes(std::string bytes, const std::string& source);
+  static Result<std::shared_ptr<const GbdtBooster>> FromBytes(std::string bytes,
+                                                              const std::string& source);
   ~GbdtBooster();
   const gbdt::XgbBooster& xgb() const { return *booster_; }
   // The trees compiled for fast scoring (tree_evaluator.h), or null when the model has
@@ -182,9 +206,9 @@ class GBDTClassificationModel final : public Transformer {
  public:
   using Params = GBDTClassificationModelParams;
   static constexpr std::string_view kTypeName = "GBDTClassificationModel";
-  static Result<std::shared_ptr<const GBDTClassificationModel>> Make(Params params,
-                                                                    std::shared_ptr<const GbdtBooster> booster,
-                                                                    int num_classes, std::string uid = {});
+  static Result<std::shared_ptr<const GBDTClassificationModel>> Make(
+      Params params, std::shared_ptr<const GbdtBooster> booster, int num_classes,
+      std::string uid = {});
   static Result<std::shared_ptr<const GBDTClassificationModel>> Load(const LoadContext& ctx);
   std::string_view type_name() const override { return kTypeName; }
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
@@ -195,7 +219,10 @@ class GBDTClassificationModel final : public Transformer {
 
  private:
   GBDTClassificationModel(Params p, std::shared_ptr<const GbdtBooster> b, int k, std::string uid)
-      : Transformer(std::move(uid), kTypeName), params_(std::move(p)), booster_(std::move(b)), num_classes_(k) {}
+      : Transformer(std::move(uid), kTypeName),
+        params_(std::move(p)),
+        booster_(std::move(b)),
+        num_classes_(k) {}
   Params params_;
   std::shared_ptr<const GbdtBooster> booster_;
   int num_classes_;
@@ -205,9 +232,8 @@ class GBDTRegressionModel final : public Transformer {
  public:
   using Params = GBDTRegressionModelParams;
   static constexpr std::string_view kTypeName = "GBDTRegressionModel";
-  static Result<std::shared_ptr<const GBDTRegressionModel>> Make(Params params,
-                                                                std::shared_ptr<const GbdtBooster> booster,
-                                                                std::string uid = {});
+  static Result<std::shared_ptr<const GBDTRegressionModel>> Make(
+      Params params, std::shared_ptr<const GbdtBooster> booster, std::string uid = {});
   static Result<std::shared_ptr<const GBDTRegressionModel>> Load(const LoadContext& ctx);
   std::string_view type_name() const override { return kTypeName; }
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
@@ -226,8 +252,8 @@ class GBDTRankerModel final : public Transformer {
  public:
   using Params = GBDTRankerModelParams;
   static constexpr std::string_view kTypeName = "GBDTRankerModel";
-  static Result<std::shared_ptr<const GBDTRankerModel>> Make(Params params, std::shared_ptr<const GbdtBooster> booster,
-                                                            std::string uid = {});
+  static Result<std::shared_ptr<const GBDTRankerModel>> Make(
+      Params params, std::shared_ptr<const GbdtBooster> booster, std::string uid = {});
   static Result<std::shared_ptr<const GBDTRankerModel>> Load(const LoadContext& ctx);
   std::string_view type_name() const override { return kTypeName; }
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
@@ -250,10 +276,12 @@ class GBDTClassifier final : public Estimator {
   std::string_view type_name() const override { return kTypeName; }
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<SchemaPtr> TransformSchema(const Schema& in) const override;
-  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in, const ExecContext& ctx) const override;
+  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
+                                                 const ExecContext& ctx) const override;
 
  private:
-  GBDTClassifier(Params p, std::string uid) : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
+  GBDTClassifier(Params p, std::string uid)
+      : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
   Params params_;
 };
 
@@ -265,11 +293,12 @@ class GBDTRegressor final : public Estimator {
   // With objective "custom": the loss to boost (not saved; a loaded estimator with
   // objective "custom" cannot fit).
   static Result<std::shared_ptr<const GBDTRegressor>> Make(Params params, GbdtObjective objective,
-                                                          std::string uid = {});
+                                                           std::string uid = {});
   std::string_view type_name() const override { return kTypeName; }
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<SchemaPtr> TransformSchema(const Schema& in) const override;
-  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in, const ExecContext& ctx) const override;
+  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
+                                                 const ExecContext& ctx) const override;
 
  private:
   GBDTRegressor(Params p, GbdtObjective o, std::string uid)
@@ -286,10 +315,12 @@ class GBDTRanker final : public Estimator {
   std::string_view type_name() const override { return kTypeName; }
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<SchemaPtr> TransformSchema(const Schema& in) const override;
-  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in, const ExecContext& ctx) const override;
+  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
+                                                 const ExecContext& ctx) const override;
 
  private:
-  GBDTRanker(Params p, std::string uid) : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
+  GBDTRanker(Params p, std::string uid)
+      : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
   Params params_;
 };
 

@@ -13,8 +13,8 @@
 #include "ember/gbdt/tree_evaluator.h"
 #include "ember/gbdt/xgboost_api.h"
 #include "ember/io/csv.h"
-#include "ember/stages/vector_assembler.h"
 #include "ember/pipeline/save_load.h"
+#include "ember/stages/vector_assembler.h"
 #include "ember/testing/conformance.h"
 #include "ember/testing/matchers.h"
 
@@ -29,7 +29,8 @@ DataFrame Frame(int n, int d, int k, uint32_t seed, bool sparse = false, int par
   std::mt19937 rng(seed);
   std::normal_distribution<double> g;
   Field features = MakeField("features", sparse ? SparseVectorType(d) : DenseVectorType(d));
-  auto schema = *Schema::Make({features, MakeField("label", Float64Type()), MakeField("w", Float64Type())});
+  auto schema =
+      *Schema::Make({features, MakeField("label", Float64Type()), MakeField("w", Float64Type())});
   std::vector<Batch> batches;
   for (int p = 0; p < parts; ++p) {
     const int rows = n / parts + (p < n % parts ? 1 : 0);
@@ -59,14 +60,16 @@ DataFrame Frame(int n, int d, int k, uint32_t seed, bool sparse = false, int par
         EXPECT_THAT(static_cast<DenseVectorBuilder*>(fb.get())->Append(x), IsOk());
       }
     }
-    batches.push_back(*Batch::Make(schema, {fb->Finish(), MakeColumn(labels), MakeColumn(weights)}, rows));
+    batches.push_back(
+        *Batch::Make(schema, {fb->Finish(), MakeColumn(labels), MakeColumn(weights)}, rows));
   }
   return *DataFrame::Make(schema, batches);
 }
 
 // `f` with a column `name` of value(global row) added.
 template <typename T>
-DataFrame AddColumn(const DataFrame& f, const std::string& name, const std::function<std::optional<T>(int64_t)>& value) {
+DataFrame AddColumn(const DataFrame& f, const std::string& name,
+                    const std::function<std::optional<T>(int64_t)>& value) {
   SchemaPtr schema = *f.schema()->AddField(MakeField(name, CTypeTraits<T>::type()));
   std::vector<Batch> parts;
   int64_t row = 0;
@@ -85,7 +88,8 @@ std::vector<double> Doubles(const DataFrame& f, const std::string& col, int slot
   const int c = f.schema()->FindField(col);
   for (const Batch& b : f.partitions()) {
     const Column& x = *b.column(c);
-    for (int64_t r = 0; r < b.num_rows(); ++r) out.push_back(slot < 0 ? x.Values<double>()[r] : x.DenseRow(r)[slot]);
+    for (int64_t r = 0; r < b.num_rows(); ++r)
+      out.push_back(slot < 0 ? x.Values<double>()[r] : x.DenseRow(r)[slot]);
   }
   return out;
 }
@@ -131,7 +135,9 @@ TEST(GbdtTest, BinaryClassifierLearnsAndRoundTrips) {
   ASSERT_THAT(dump, IsOk());
   for (const std::string& tree : *dump) {
     size_t leaves = 0;
-    for (size_t at = tree.find("\"leaf\""); at != std::string::npos; at = tree.find("\"leaf\"", at + 1)) ++leaves;
+    for (size_t at = tree.find("\"leaf\""); at != std::string::npos;
+         at = tree.find("\"leaf\"", at + 1))
+      ++leaves;
     EXPECT_LE(leaves, 15u);
   }
   // Importances: the informative features lead.
@@ -182,14 +188,15 @@ TEST(GbdtTest, MulticlassWithThresholdsAndWeights) {
 
   // A zero threshold always wins its class.
   p.thresholds = {1, 0, 1};
-  auto thresholded = (*(*GBDTClassifier::Make(p))->Fit(train, ExecContext::Default()))->Transform(
-      test, ExecContext::Default());
+  auto thresholded = (*(*GBDTClassifier::Make(p))->Fit(train, ExecContext::Default()))
+                         ->Transform(test, ExecContext::Default());
   ASSERT_THAT(thresholded, IsOk());
   for (double v : Doubles(*thresholded, "prediction")) EXPECT_EQ(v, 1.0);
   p.thresholds = {1, 1};
   auto wrong = (*GBDTClassifier::Make(p))->Fit(train, ExecContext::Default());
   ASSERT_FALSE(wrong.ok());
-  EXPECT_NE(wrong.status().message().find("'thresholds': has 2 values for 3 classes"), std::string::npos)
+  EXPECT_NE(wrong.status().message().find("'thresholds': has 2 values for 3 classes"),
+            std::string::npos)
       << wrong.status().ToString();
 }
 
@@ -201,7 +208,8 @@ TEST(GbdtTest, RegressionObjectives) {
   for (double v : y) var += (v - mean) * (v - mean) / static_cast<double>(y.size());
   for (const std::string objective : {"regression", "regression_l1", "huber"}) {
     // By name, as a spec gives it (the names are LightGBM's).
-    auto parsed = GBDTRegressor::Params::Spec().FromJson(*Json::Parse(R"({"objective": ")" + objective + "\"}"));
+    auto parsed = GBDTRegressor::Params::Spec().FromJson(
+        *Json::Parse(R"({"objective": ")" + objective + "\"}"));
     ASSERT_THAT(parsed, IsOk()) << objective;
     GBDTRegressor::Params p = *parsed;
     p.common.num_iterations = 80;
@@ -212,7 +220,8 @@ TEST(GbdtTest, RegressionObjectives) {
     ASSERT_THAT(out, IsOk());
     const auto pred = Doubles(*out, "prediction");
     double mse = 0;
-    for (size_t i = 0; i < y.size(); ++i) mse += (pred[i] - y[i]) * (pred[i] - y[i]) / static_cast<double>(y.size());
+    for (size_t i = 0; i < y.size(); ++i)
+      mse += (pred[i] - y[i]) * (pred[i] - y[i]) / static_cast<double>(y.size());
     EXPECT_LT(mse, 0.25 * var) << objective;
   }
   // Quantile regression: about alpha of the training labels fall below the prediction (the
@@ -240,7 +249,8 @@ TEST(GbdtTest, RegressionObjectives) {
   p.objective = GbdtRegressorObjective::kPoisson;
   auto negative = (*GBDTRegressor::Make(p))->Fit(train, ExecContext::Default());
   ASSERT_FALSE(negative.ok());
-  EXPECT_NE(negative.status().message().find("objective 'poisson' needs labels >= 0"), std::string::npos);
+  EXPECT_NE(negative.status().message().find("objective 'poisson' needs labels >= 0"),
+            std::string::npos);
 }
 
 TEST(GbdtTest, SparseFeaturesAreScoredAsTrained) {
@@ -253,7 +263,8 @@ TEST(GbdtTest, SparseFeaturesAreScoredAsTrained) {
   ASSERT_THAT(out, IsOk());
   EXPECT_GT(Auc(Doubles(*out, "probability", 1), Doubles(test, "label")), 0.8);
   // Partitioning does not change the predictions.
-  auto one = (*model)->Transform(DataFrame::FromBatch(*ConcatBatches(test.partitions())), ExecContext::Default());
+  auto one = (*model)->Transform(DataFrame::FromBatch(*ConcatBatches(test.partitions())),
+                                 ExecContext::Default());
   ASSERT_THAT(one, IsOk());
   EXPECT_EQ(Doubles(*out, "probability", 1), Doubles(*one, "probability", 1));
 }
@@ -263,7 +274,8 @@ TEST(GbdtTest, ErrorsNameTheParamColumnAndRow) {
   p.common.pass_through_args = "max_bin=16 oops";
   auto bad_args = (*GBDTClassifier::Make(p))->Fit(Frame(50, 3, 2, 9), ExecContext::Default());
   ASSERT_FALSE(bad_args.ok());
-  EXPECT_NE(bad_args.status().message().find("'passThroughArgs': 'oops' is not key=value"), std::string::npos);
+  EXPECT_NE(bad_args.status().message().find("'passThroughArgs': 'oops' is not key=value"),
+            std::string::npos);
 
   const DataFrame real = Frame(50, 3, 0, 10);
   auto fractional = (*GBDTClassifier::Make({}))->Fit(real, ExecContext::Default());
@@ -280,7 +292,8 @@ TEST(GbdtTest, ErrorsNameTheParamColumnAndRow) {
   // goss has no XGBoost counterpart: the param names the choices.
   auto goss = GBDTClassifier::Params::Spec().FromJson(*Json::Parse(R"({"boostingType": "goss"})"));
   ASSERT_FALSE(goss.ok());
-  EXPECT_NE(goss.status().message().find("GBDTClassifier param 'boostingType'"), std::string::npos) << goss.status();
+  EXPECT_NE(goss.status().message().find("GBDTClassifier param 'boostingType'"), std::string::npos)
+      << goss.status();
   EXPECT_NE(goss.status().message().find("gbdt|dart"), std::string::npos) << goss.status();
   GBDTClassifier::Params q;
   q.common.bagging_fraction = 0;
@@ -297,14 +310,17 @@ TEST(GbdtTest, PassThroughArgsWin) {
   ASSERT_THAT(dump, IsOk());
   for (const std::string& tree : *dump) {
     size_t leaves = 0;
-    for (size_t at = tree.find("\"leaf\""); at != std::string::npos; at = tree.find("\"leaf\"", at + 1)) ++leaves;
+    for (size_t at = tree.find("\"leaf\""); at != std::string::npos;
+         at = tree.find("\"leaf\"", at + 1))
+      ++leaves;
     EXPECT_LE(leaves, 3u);
   }
 }
 
 TEST(GbdtTest, EarlyStoppingKeepsTheBestRounds) {
   // Noisy labels overfit: the validation loss turns up long before 300 rounds.
-  DataFrame all = AddColumn<bool>(Frame(1600, 6, 2, 12), "is_valid", [](int64_t r) { return r % 4 == 0; });
+  DataFrame all =
+      AddColumn<bool>(Frame(1600, 6, 2, 12), "is_valid", [](int64_t r) { return r % 4 == 0; });
   GBDTClassifier::Params p;
   p.common.num_iterations = 300;
   p.common.learning_rate = 0.3;
@@ -325,7 +341,8 @@ TEST(GbdtTest, EarlyStoppingKeepsTheBestRounds) {
   ASSERT_THAT(no_valid, IsOk());
   auto fit = (*no_valid)->Fit(all, ExecContext::Default());
   ASSERT_FALSE(fit.ok());
-  EXPECT_NE(fit.status().message().find("'earlyStoppingRound': needs validation rows"), std::string::npos)
+  EXPECT_NE(fit.status().message().find("'earlyStoppingRound': needs validation rows"),
+            std::string::npos)
       << fit.status().ToString();
 }
 
@@ -346,7 +363,8 @@ TEST(GbdtTest, LeafIndicesAndShapValues) {
   // The estimator announces the same schema before fitting.
   auto announced = (*GBDTClassifier::Make(p))->TransformSchema(*test.schema());
   ASSERT_THAT(announced, IsOk());
-  EXPECT_TRUE((*announced)->Equals(*out->schema())) << (*announced)->ToString() << " vs " << out->schema()->ToString();
+  EXPECT_TRUE((*announced)->Equals(*out->schema()))
+      << (*announced)->ToString() << " vs " << out->schema()->ToString();
   // SHAP values (with the bias) sum to the margin.
   const auto margin = Doubles(*out, "rawPrediction", 1);
   for (size_t i = 0; i < margin.size(); ++i) {
@@ -376,7 +394,8 @@ TEST(GbdtTest, InitialScoresShiftTheStart) {
   for (double v : Doubles(*out, "prediction")) EXPECT_NEAR(v, 0.0, 0.05);
   // Without them, the first round starts from the mean.
   p.common.init_score_col = "";
-  auto plain = (*(*GBDTRegressor::Make(p))->Fit(train, ExecContext::Default()))->Transform(train, ExecContext::Default());
+  auto plain = (*(*GBDTRegressor::Make(p))->Fit(train, ExecContext::Default()))
+                   ->Transform(train, ExecContext::Default());
   ASSERT_THAT(plain, IsOk());
   double spread = 0;
   for (double v : Doubles(*plain, "prediction")) spread = std::max(spread, std::abs(v));
@@ -489,7 +508,8 @@ TEST(GbdtTest, CompiledTreesMatchXgboost) {
   ASSERT_THAT(regression, IsOk());
   ExpectCompiledEqualsXgboost(static_cast<const GBDTRegressionModel&>(**regression).booster(), 3);
   // A log link: the base score is stored as a mean, compiled as its log.
-  DataFrame counts = AddColumn<double>(Frame(900, 5, 0, 22), "count", [](int64_t row) { return double(row % 5); });
+  DataFrame counts =
+      AddColumn<double>(Frame(900, 5, 0, 22), "count", [](int64_t row) { return double(row % 5); });
   r.objective = GbdtRegressorObjective::kPoisson;
   r.common.label_col = "count";
   auto poisson = (*GBDTRegressor::Make(r))->Fit(counts, ExecContext::Default());
@@ -559,7 +579,8 @@ TEST(GbdtTest, ImportsXgboostModelFiles) {
   ASSERT_THAT(WriteStringToFile(dir + "/broken.json", "{\"learner\": 3}"), IsOk());
   auto broken = ImportXgboostModel(dir + "/broken.json");
   ASSERT_FALSE(broken.ok());
-  EXPECT_NE(broken.status().ToString().find("broken.json"), std::string::npos) << broken.status().ToString();
+  EXPECT_NE(broken.status().ToString().find("broken.json"), std::string::npos)
+      << broken.status().ToString();
   EXPECT_FALSE(ImportXgboostModel(dir + "/missing.json").ok());
 }
 
@@ -623,7 +644,8 @@ TEST(GbdtTest, CategoricalSlotsSplitByCategorySets) {
   p.common.categorical_slot_indexes = {7};
   auto bad = (*GBDTClassifier::Make(p))->Fit(train, ExecContext::Default());
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("'categoricalSlotIndexes': slot 7 is outside"), std::string::npos);
+  EXPECT_NE(bad.status().message().find("'categoricalSlotIndexes': slot 7 is outside"),
+            std::string::npos);
   p.common.categorical_slot_indexes.clear();
   p.common.categorical_slot_names = {"colour"};
   bad = (*GBDTClassifier::Make(p))->Fit(train, ExecContext::Default());
@@ -677,12 +699,14 @@ TEST(GbdtTest, BaselinesOnScikitLearnData) {
   const auto pred = Doubles(*out, "prediction");
   std::vector<double> label;
   for (const Batch& b : test.partitions()) {
-    for (int64_t r = 0; r < b.num_rows(); ++r) label.push_back(static_cast<double>(b.column(30)->Values<int64_t>()[r]));
+    for (int64_t r = 0; r < b.num_rows(); ++r)
+      label.push_back(static_cast<double>(b.column(30)->Values<int64_t>()[r]));
   }
   int right = 0;
   for (size_t i = 0; i < pred.size(); ++i) right += pred[i] == label[i];
   const double auc = Auc(Doubles(*out, "probability", 1), label);
-  std::printf("breast cancer: AUC %.5f, accuracy %.4f\n", auc, right / static_cast<double>(pred.size()));
+  std::printf("breast cancer: AUC %.5f, accuracy %.4f\n", auc,
+              right / static_cast<double>(pred.size()));
   EXPECT_GE(auc, kBreastAuc - 0.002);
   EXPECT_GE(right, kBreastRight);
 
@@ -710,9 +734,10 @@ TEST(GbdtTest, BaselinesOnScikitLearnData) {
 // Params are declared once: designated initialisers reach the shared group, the closed sets
 // are enums written by their LightGBM names, and XGBoost's metric names are aliases.
 TEST(GbdtParamsTest, GroupsAndEnumsRoundTripByName) {
-  GBDTRegressor::Params p{.common = {.num_iterations = 200, .num_leaves = 63, .metric = GbdtMetric::kL2},
-                          .objective = GbdtRegressorObjective::kQuantile,
-                          .alpha = 0.9};
+  GBDTRegressor::Params p{
+      .common = {.num_iterations = 200, .num_leaves = 63, .metric = GbdtMetric::kL2},
+      .objective = GbdtRegressorObjective::kQuantile,
+      .alpha = 0.9};
   const Json j = GBDTRegressor::Params::Spec().ToJson(p);
   EXPECT_EQ(j.Find("numLeaves")->as_int(), 63);
   EXPECT_EQ(j.Find("objective")->as_string(), "quantile");
@@ -726,14 +751,17 @@ TEST(GbdtParamsTest, GroupsAndEnumsRoundTripByName) {
   EXPECT_EQ(alias->common.metric, GbdtMetric::kBinaryLogloss);
   auto unknown = GBDTClassifier::Params::Spec().FromJson(*Json::Parse(R"({"metric": "ndcg@3"})"));
   ASSERT_FALSE(unknown.ok());
-  EXPECT_NE(unknown.status().message().find("GBDTClassifier param 'metric'"), std::string::npos) << unknown.status();
+  EXPECT_NE(unknown.status().message().find("GBDTClassifier param 'metric'"), std::string::npos)
+      << unknown.status();
   auto wrong_type = GBDTRanker::Params::Spec().FromJson(*Json::Parse(R"({"numLeaves": "many"})"));
   ASSERT_FALSE(wrong_type.ok());
   EXPECT_NE(wrong_type.status().message().find("GBDTRanker param 'numLeaves'"), std::string::npos)
       << wrong_type.status();
   // Every objective name of each estimator parses and prints back as itself.
-  for (const char* name : {"regression", "regression_l1", "huber", "quantile", "poisson", "tweedie", "gamma", "custom"}) {
-    auto r = GBDTRegressor::Params::Spec().FromJson(*Json::Parse(std::string(R"({"objective": ")") + name + "\"}"));
+  for (const char* name : {"regression", "regression_l1", "huber", "quantile", "poisson", "tweedie",
+                           "gamma", "custom"}) {
+    auto r = GBDTRegressor::Params::Spec().FromJson(
+        *Json::Parse(std::string(R"({"objective": ")") + name + "\"}"));
     ASSERT_THAT(r, IsOk()) << name;
     EXPECT_EQ(GBDTRegressor::Params::Spec().ToJson(*r).Find("objective")->as_string(), name);
   }

@@ -2,13 +2,13 @@
 #include <algorithm>
 #include <cmath>
 
-#include "ember/pipeline/learned_state.h"
 #include "ember/base/file_util.h"
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
 #include "ember/gbdt/internal/common.h"
 #include "ember/gbdt/tree_evaluator.h"
 #include "ember/pipeline/classifier_outputs.h"
+#include "ember/pipeline/learned_state.h"
 #include "ember/pipeline/save_load.h"
 
 namespace ember {
@@ -40,8 +40,8 @@ std::string StandardJson(std::string text) {
       continue;
     }
     if (c == '"') in_string = true;
-    for (const std::string_view token : {std::string_view("-Infinity"), std::string_view("Infinity"),
-                                         std::string_view("NaN")}) {
+    for (const std::string_view token :
+         {std::string_view("-Infinity"), std::string_view("Infinity"), std::string_view("NaN")}) {
       if (text.compare(i, token.size(), token) == 0) {
         out += "null";
         i += token.size();
@@ -120,12 +120,15 @@ double RegressionPrediction(const std::string& objective, float margin) {
   return margin;
 }
 
-Result<SchemaPtr> ClassificationSchema(const Schema& in, const GBDTClassificationModelParams& p, int k,
-                                       const std::string& owner) {
-  EMBER_RETURN_IF_ERROR(CheckNewColumns(in, {p.raw_prediction_col, p.probability_col, p.model.prediction_col}, owner));
+Result<SchemaPtr> ClassificationSchema(const Schema& in, const GBDTClassificationModelParams& p,
+                                       int k, const std::string& owner) {
+  EMBER_RETURN_IF_ERROR(CheckNewColumns(
+      in, {p.raw_prediction_col, p.probability_col, p.model.prediction_col}, owner));
   std::vector<Field> fields = in.fields();
-  if (!p.raw_prediction_col.empty()) fields.push_back(MakeField(p.raw_prediction_col, DenseVectorType(k)));
-  if (!p.probability_col.empty()) fields.push_back(MakeField(p.probability_col, DenseVectorType(k)));
+  if (!p.raw_prediction_col.empty())
+    fields.push_back(MakeField(p.raw_prediction_col, DenseVectorType(k)));
+  if (!p.probability_col.empty())
+    fields.push_back(MakeField(p.probability_col, DenseVectorType(k)));
   fields.push_back(MakeField(p.model.prediction_col, Float64Type()));
   return Schema::Make(std::move(fields), in.metadata());
 }
@@ -133,8 +136,8 @@ Result<SchemaPtr> ClassificationSchema(const Schema& in, const GBDTClassificatio
 Status CheckThresholds(const std::vector<double>& t, int k, const std::string& owner) {
   if (t.empty()) return Status::OK();
   if (static_cast<int>(t.size()) != k) {
-    return InvalidArgument(owner + " param 'thresholds': has " + std::to_string(t.size()) + " values for " +
-                           std::to_string(k) + " classes");
+    return InvalidArgument(owner + " param 'thresholds': has " + std::to_string(t.size()) +
+                           " values for " + std::to_string(k) + " classes");
   }
   int zeros = 0;
   for (double v : t) {
@@ -168,16 +171,18 @@ Result<std::vector<float>> Margins(const GbdtBooster& booster, const Column& f, 
   }
   const int k = booster.num_outputs();
   if (static_cast<int64_t>(pred.values.size()) != n * k) {
-    return Internal("XGBoost returned " + std::to_string(pred.values.size()) + " margins for " + std::to_string(n) +
-                    " rows of " + std::to_string(k) + " outputs");
+    return Internal("XGBoost returned " + std::to_string(pred.values.size()) + " margins for " +
+                    std::to_string(n) + " rows of " + std::to_string(k) + " outputs");
   }
   return std::move(pred.values);
 }
 
-Result<int> FeaturesIndex(const Schema& in, const std::string& col, int64_t d, const std::string& owner) {
-  EMBER_ASSIGN_OR_RETURN(int i, in.GetFieldIndexOfType(
-                                    col, [](const DataType& t) { return t.id() == TypeId::kVector; },
-                                    "a vector column"));
+Result<int> FeaturesIndex(const Schema& in, const std::string& col, int64_t d,
+                          const std::string& owner) {
+  EMBER_ASSIGN_OR_RETURN(
+      int i,
+      in.GetFieldIndexOfType(
+          col, [](const DataType& t) { return t.id() == TypeId::kVector; }, "a vector column"));
   const int64_t have = in.field(i).type->vector_size();
   if (have != d) {
     return InvalidArgument(owner + ": column '" + col + "' has " + std::to_string(have) +
@@ -186,7 +191,8 @@ Result<int> FeaturesIndex(const Schema& in, const std::string& col, int64_t d, c
   return i;
 }
 
-Status CheckNewColumns(const Schema& in, const std::vector<std::string>& cols, const std::string& owner) {
+Status CheckNewColumns(const Schema& in, const std::vector<std::string>& cols,
+                       const std::string& owner) {
   for (const auto& c : cols) {
     if (!c.empty() && in.FindField(c) >= 0) {
       return AlreadyExists(owner + ": output column '" + c + "' already exists");
@@ -219,20 +225,26 @@ const StateSpec<BoosterState>& ClassificationState() {
   return *spec;
 }
 const StateSpec<BoosterState>& RegressionState() {
-  static const auto* spec = &BoosterFields(*new StateSpec<BoosterState>("GBDTRegressionModel", "model.json", 1));
+  static const auto* spec =
+      &BoosterFields(*new StateSpec<BoosterState>("GBDTRegressionModel", "model.json", 1));
   return *spec;
 }
 const StateSpec<BoosterState>& RankerState() {
-  static const auto* spec = &BoosterFields(*new StateSpec<BoosterState>("GBDTRankerModel", "model.json", 1));
+  static const auto* spec =
+      &BoosterFields(*new StateSpec<BoosterState>("GBDTRankerModel", "model.json", 1));
   return *spec;
 }
 
-Status SaveBooster(const StateSpec<BoosterState>& spec, const GbdtBooster& b, int num_classes, const std::string& dir) {
-  return spec.Save({.num_classes = num_classes, .xgboost_version = gbdt::XgboostVersion(), .bytes = b.bytes()}, dir);
+Status SaveBooster(const StateSpec<BoosterState>& spec, const GbdtBooster& b, int num_classes,
+                   const std::string& dir) {
+  return spec.Save(
+      {.num_classes = num_classes, .xgboost_version = gbdt::XgboostVersion(), .bytes = b.bytes()},
+      dir);
 }
 
 // The booster of the model being loaded, and its class count (classification).
-Result<std::shared_ptr<const GbdtBooster>> LoadBooster(const StateSpec<BoosterState>& spec, const LoadContext& ctx,
+Result<std::shared_ptr<const GbdtBooster>> LoadBooster(const StateSpec<BoosterState>& spec,
+                                                       const LoadContext& ctx,
                                                        int* num_classes = nullptr) {
   EMBER_ASSIGN_OR_RETURN(BoosterState s, spec.Load(ctx));
   if (num_classes != nullptr) *num_classes = s.num_classes;
@@ -241,29 +253,29 @@ Result<std::shared_ptr<const GbdtBooster>> LoadBooster(const StateSpec<BoosterSt
 
 }  // namespace
 
-Result<SchemaPtr> AddExtraOutputs(const Schema& in, const GbdtModelParams& p, const GbdtBooster& booster,
-                                  const std::string& owner) {
+Result<SchemaPtr> AddExtraOutputs(const Schema& in, const GbdtModelParams& p,
+                                  const GbdtBooster& booster, const std::string& owner) {
   EMBER_RETURN_IF_ERROR(CheckNewColumns(in, {p.leaf_prediction_col, p.features_shap_col}, owner));
   std::vector<Field> fields = in.fields();
   if (!p.leaf_prediction_col.empty()) {
     fields.push_back(MakeField(p.leaf_prediction_col, DenseVectorType(booster.num_trees())));
   }
   if (!p.features_shap_col.empty()) {
-    fields.push_back(
-        MakeField(p.features_shap_col, DenseVectorType(booster.num_outputs() * (booster.num_features() + 1))));
+    fields.push_back(MakeField(p.features_shap_col, DenseVectorType(booster.num_outputs() *
+                                                                    (booster.num_features() + 1))));
   }
   return Schema::Make(std::move(fields), in.metadata());
 }
 
-Status AppendExtraOutputs(const GbdtModelParams& p, const GbdtBooster& booster, const Column& features, int64_t n,
-                          std::vector<ColumnPtr>* cols) {
+Status AppendExtraOutputs(const GbdtModelParams& p, const GbdtBooster& booster,
+                          const Column& features, int64_t n, std::vector<ColumnPtr>* cols) {
   if (p.leaf_prediction_col.empty() && p.features_shap_col.empty()) return Status::OK();
   EMBER_ASSIGN_OR_RETURN(XgbMatrix m, FeatureMatrix(booster, features, n));
   auto add = [&](int type, int64_t width) -> Status {
     EMBER_ASSIGN_OR_RETURN(XgbPrediction pred, booster.xgb().Predict(m, type, 0, 0));
     if (static_cast<int64_t>(pred.values.size()) != n * width) {
-      return Internal("XGBoost returned " + std::to_string(pred.values.size()) + " values for " + std::to_string(n) +
-                      " rows of " + std::to_string(width));
+      return Internal("XGBoost returned " + std::to_string(pred.values.size()) + " values for " +
+                      std::to_string(n) + " rows of " + std::to_string(width));
     }
     BufferBuilder values;
     values.ResizeUninitialized(n * width * 8);
@@ -282,10 +294,13 @@ Status AppendExtraOutputs(const GbdtModelParams& p, const GbdtBooster& booster, 
 
 // Regression and ranking: the prediction is the margin through the objective's link.
 Result<std::unique_ptr<BoundTransform>> BindScores(const Schema& in, const GbdtModelParams& params,
-                                                   std::shared_ptr<const GbdtBooster> booster, const std::string& owner) {
-  EMBER_ASSIGN_OR_RETURN(int fcol, FeaturesIndex(in, params.features_col, booster->num_features(), owner));
+                                                   std::shared_ptr<const GbdtBooster> booster,
+                                                   const std::string& owner) {
+  EMBER_ASSIGN_OR_RETURN(int fcol,
+                         FeaturesIndex(in, params.features_col, booster->num_features(), owner));
   EMBER_RETURN_IF_ERROR(CheckNewColumns(in, {params.prediction_col}, owner));
-  EMBER_ASSIGN_OR_RETURN(SchemaPtr base, in.AddField(MakeField(params.prediction_col, Float64Type())));
+  EMBER_ASSIGN_OR_RETURN(SchemaPtr base,
+                         in.AddField(MakeField(params.prediction_col, Float64Type())));
   EMBER_ASSIGN_OR_RETURN(SchemaPtr out, AddExtraOutputs(*base, params, *booster, owner));
   const GbdtModelParams p = params;
   return std::unique_ptr<BoundTransform>(
@@ -298,7 +313,8 @@ Result<std::unique_ptr<BoundTransform>> BindScores(const Schema& in, const GbdtM
         double* pred = pred_buf.mutable_data_as<double>();
         for (int64_t r = 0; r < n; ++r) pred[r] = RegressionPrediction(booster->objective(), m[r]);
         std::vector<ColumnPtr> cols = b.columns();
-        cols.push_back(NumericColumnFromBuffers(Float64Type(), n, pred_buf.Finish(), CopyValidity(f), f.null_count()));
+        cols.push_back(NumericColumnFromBuffers(Float64Type(), n, pred_buf.Finish(),
+                                                CopyValidity(f), f.null_count()));
         EMBER_RETURN_IF_ERROR(AppendExtraOutputs(p, *booster, f, n, &cols));
         return Batch::Make(out, std::move(cols), n);
       }));
@@ -310,7 +326,8 @@ using namespace gbdt_internal;  // NOLINT: this file implements the models on th
 
 GbdtBooster::~GbdtBooster() = default;
 
-Result<std::shared_ptr<const GbdtBooster>> GbdtBooster::FromBytes(std::string bytes, const std::string& source) {
+Result<std::shared_ptr<const GbdtBooster>> GbdtBooster::FromBytes(std::string bytes,
+                                                                  const std::string& source) {
   Result<XgbBooster> x = XgbBooster::Load(bytes);
   if (!x.ok()) return x.status().WithContext(source);
   auto b = std::shared_ptr<GbdtBooster>(new GbdtBooster());
@@ -323,7 +340,9 @@ Result<std::shared_ptr<const GbdtBooster>> GbdtBooster::FromBytes(std::string by
   // The objective and class count from the model's own JSON config.
   EMBER_ASSIGN_OR_RETURN(std::string json, b->booster_->Save("json"));
   Result<Json> model = Json::Parse(StandardJson(std::move(json)));
-  if (!model.ok()) return DataLoss(source + ": the XGBoost model's JSON does not parse: " + model.status().message());
+  if (!model.ok())
+    return DataLoss(source +
+                    ": the XGBoost model's JSON does not parse: " + model.status().message());
   const Json* learner = model->Find("learner");
   const Json* objective = learner ? learner->Find("objective") : nullptr;
   const Json* name = objective ? objective->Find("name") : nullptr;
@@ -337,7 +356,8 @@ Result<std::shared_ptr<const GbdtBooster>> GbdtBooster::FromBytes(std::string by
   if (gb && gb->Find("gbtree")) gb = gb->Find("gbtree");  // dart wraps a gbtree
   const Json* gb_model = gb ? gb->Find("model") : nullptr;
   const Json* trees = gb_model ? gb_model->Find("trees") : nullptr;
-  if (!trees || !trees->is_array()) return DataLoss(source + ": the XGBoost model has no trees array");
+  if (!trees || !trees->is_array())
+    return DataLoss(source + ": the XGBoost model has no trees array");
   b->num_trees_ = static_cast<int>(trees->as_array().size());
   Result<TreeEvaluator> evaluator = TreeEvaluator::FromModelJson(*model);
   if (evaluator.ok()) {
@@ -359,7 +379,8 @@ Result<std::vector<double>> GbdtBooster::FeatureImportances(const std::string& t
   } else if (type == "split") {
     xgb_type = "weight";
   } else {
-    return InvalidArgument("feature importance type must be \"gain\" or \"split\", got \"" + type + "\"");
+    return InvalidArgument("feature importance type must be \"gain\" or \"split\", got \"" + type +
+                           "\"");
   }
   EMBER_ASSIGN_OR_RETURN(auto scores, booster_->FeatureScore(xgb_type));
   std::vector<double> out(static_cast<size_t>(num_features_), 0.0);
@@ -375,8 +396,9 @@ Result<std::shared_ptr<const GBDTClassificationModel>> GBDTClassificationModel::
   if (!booster) return InvalidArgument("GBDTClassificationModel: no booster");
   const int outputs = num_classes > 2 ? num_classes : 1;
   if (num_classes < 2 || booster->num_outputs() != outputs) {
-    return InvalidArgument("GBDTClassificationModel: the booster has " + std::to_string(booster->num_outputs()) +
-                           " outputs, which does not fit " + std::to_string(num_classes) + " classes");
+    return InvalidArgument(
+        "GBDTClassificationModel: the booster has " + std::to_string(booster->num_outputs()) +
+        " outputs, which does not fit " + std::to_string(num_classes) + " classes");
   }
   EMBER_RETURN_IF_ERROR(CheckThresholds(p.thresholds, num_classes, "GBDTClassificationModel"));
   return std::shared_ptr<const GBDTClassificationModel>(
@@ -387,7 +409,8 @@ Status GBDTClassificationModel::SaveContents(const std::string& dir) const {
   return SaveBooster(ClassificationState(), *booster_, num_classes_, dir);
 }
 
-Result<std::shared_ptr<const GBDTClassificationModel>> GBDTClassificationModel::Load(const LoadContext& ctx) {
+Result<std::shared_ptr<const GBDTClassificationModel>> GBDTClassificationModel::Load(
+    const LoadContext& ctx) {
   EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
   int k = 0;
   EMBER_ASSIGN_OR_RETURN(auto booster, LoadBooster(ClassificationState(), ctx, &k));
@@ -396,14 +419,15 @@ Result<std::shared_ptr<const GBDTClassificationModel>> GBDTClassificationModel::
 
 Result<std::unique_ptr<BoundTransform>> GBDTClassificationModel::Bind(const Schema& in) const {
   const std::string owner = "GBDTClassificationModel";
-  EMBER_ASSIGN_OR_RETURN(int fcol, FeaturesIndex(in, params_.model.features_col, booster_->num_features(), owner));
+  EMBER_ASSIGN_OR_RETURN(
+      int fcol, FeaturesIndex(in, params_.model.features_col, booster_->num_features(), owner));
   EMBER_ASSIGN_OR_RETURN(SchemaPtr base, ClassificationSchema(in, params_, num_classes_, owner));
   EMBER_ASSIGN_OR_RETURN(SchemaPtr out, AddExtraOutputs(*base, params_.model, *booster_, owner));
   const int k = num_classes_;
   const Params p = params_;
   const auto booster = booster_;
-  return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
-      out, [out, fcol, k, p, booster](const Batch& b) -> Result<Batch> {
+  return std::unique_ptr<BoundTransform>(
+      new FunctionBoundTransform(out, [out, fcol, k, p, booster](const Batch& b) -> Result<Batch> {
         const Column& f = *b.column(fcol);
         const int64_t n = b.num_rows();
         EMBER_ASSIGN_OR_RETURN(std::vector<float> m, Margins(*booster, f, n));
@@ -412,23 +436,26 @@ Result<std::unique_ptr<BoundTransform>> GBDTClassificationModel::Bind(const Sche
         std::vector<double> row(static_cast<size_t>(margins));
         for (int64_t r = 0; r < n; ++r) {
           for (int c = 0; c < margins; ++c) row[c] = m[r * margins + c];
-          outputs.prediction(r) = LogisticOutputs(row.data(), margins, 0.5, outputs.raw(r), outputs.prob(r));
-          if (!p.thresholds.empty()) outputs.prediction(r) = ThresholdedPrediction(outputs.prob(r), p.thresholds);
+          outputs.prediction(r) =
+              LogisticOutputs(row.data(), margins, 0.5, outputs.raw(r), outputs.prob(r));
+          if (!p.thresholds.empty())
+            outputs.prediction(r) = ThresholdedPrediction(outputs.prob(r), p.thresholds);
         }
         std::vector<ColumnPtr> cols = b.columns();
-        outputs.AppendColumns(p.raw_prediction_col, p.probability_col, p.model.prediction_col, f, &cols);
+        outputs.AppendColumns(p.raw_prediction_col, p.probability_col, p.model.prediction_col, f,
+                              &cols);
         EMBER_RETURN_IF_ERROR(AppendExtraOutputs(p.model, *booster, f, n, &cols));
         return Batch::Make(out, std::move(cols), n);
       }));
 }
 
-Result<std::shared_ptr<const GBDTRegressionModel>> GBDTRegressionModel::Make(Params p,
-                                                                            std::shared_ptr<const GbdtBooster> booster,
-                                                                            std::string uid) {
+Result<std::shared_ptr<const GBDTRegressionModel>> GBDTRegressionModel::Make(
+    Params p, std::shared_ptr<const GbdtBooster> booster, std::string uid) {
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
   if (!booster) return InvalidArgument("GBDTRegressionModel: no booster");
   if (booster->num_outputs() != 1) {
-    return InvalidArgument("GBDTRegressionModel: the booster has " + std::to_string(booster->num_outputs()) +
+    return InvalidArgument("GBDTRegressionModel: the booster has " +
+                           std::to_string(booster->num_outputs()) +
                            " outputs; a regression model has one");
   }
   return std::shared_ptr<const GBDTRegressionModel>(
@@ -439,7 +466,8 @@ Status GBDTRegressionModel::SaveContents(const std::string& dir) const {
   return SaveBooster(RegressionState(), *booster_, 0, dir);
 }
 
-Result<std::shared_ptr<const GBDTRegressionModel>> GBDTRegressionModel::Load(const LoadContext& ctx) {
+Result<std::shared_ptr<const GBDTRegressionModel>> GBDTRegressionModel::Load(
+    const LoadContext& ctx) {
   EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
   EMBER_ASSIGN_OR_RETURN(auto booster, LoadBooster(RegressionState(), ctx));
   return Make(std::move(p), std::move(booster), ctx.uid);
@@ -449,16 +477,16 @@ Result<std::unique_ptr<BoundTransform>> GBDTRegressionModel::Bind(const Schema& 
   return BindScores(in, params_.model, booster_, "GBDTRegressionModel");
 }
 
-
-Result<std::shared_ptr<const GBDTRankerModel>> GBDTRankerModel::Make(Params p, std::shared_ptr<const GbdtBooster> booster,
-                                                                    std::string uid) {
+Result<std::shared_ptr<const GBDTRankerModel>> GBDTRankerModel::Make(
+    Params p, std::shared_ptr<const GbdtBooster> booster, std::string uid) {
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
   if (!booster) return InvalidArgument("GBDTRankerModel: no booster");
   if (booster->num_outputs() != 1) {
-    return InvalidArgument("GBDTRankerModel: the booster has " + std::to_string(booster->num_outputs()) +
-                           " outputs; a ranker has one");
+    return InvalidArgument("GBDTRankerModel: the booster has " +
+                           std::to_string(booster->num_outputs()) + " outputs; a ranker has one");
   }
-  return std::shared_ptr<const GBDTRankerModel>(new GBDTRankerModel(std::move(p), std::move(booster), std::move(uid)));
+  return std::shared_ptr<const GBDTRankerModel>(
+      new GBDTRankerModel(std::move(p), std::move(booster), std::move(uid)));
 }
 
 Status GBDTRankerModel::SaveContents(const std::string& dir) const {
@@ -475,7 +503,8 @@ Result<std::unique_ptr<BoundTransform>> GBDTRankerModel::Bind(const Schema& in) 
   return BindScores(in, params_.model, booster_, "GBDTRankerModel");
 }
 
-Result<std::shared_ptr<const Transformer>> ImportXgboostModel(const std::string& path, const GbdtModelParams& params) {
+Result<std::shared_ptr<const Transformer>> ImportXgboostModel(const std::string& path,
+                                                              const GbdtModelParams& params) {
   Result<std::string> bytes = ReadFileToString(path);
   if (!bytes.ok()) return bytes.status();
   EMBER_ASSIGN_OR_RETURN(auto booster, GbdtBooster::FromBytes(std::move(*bytes), path));

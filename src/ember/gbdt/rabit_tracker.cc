@@ -34,7 +34,9 @@ class Conn {
  public:
   Conn(int fd, std::string host, std::chrono::steady_clock::time_point deadline)
       : fd_(fd), host_(std::move(host)), deadline_(deadline) {}
-  Conn(Conn&& o) noexcept : fd_(o.fd_), host_(std::move(o.host_)), deadline_(o.deadline_) { o.fd_ = -1; }
+  Conn(Conn&& o) noexcept : fd_(o.fd_), host_(std::move(o.host_)), deadline_(o.deadline_) {
+    o.fd_ = -1;
+  }
   Conn& operator=(Conn&& o) noexcept {
     std::swap(fd_, o.fd_);
     std::swap(host_, o.host_);
@@ -77,7 +79,8 @@ class Conn {
   Status WriteInt(int32_t v) { return Write(&v, sizeof(v)); }
   Result<std::string> ReadString() {
     EMBER_ASSIGN_OR_RETURN(int32_t n, ReadInt());
-    if (n < 0 || n > (1 << 20)) return InvalidArgument("a worker sent a string of length " + std::to_string(n));
+    if (n < 0 || n > (1 << 20))
+      return InvalidArgument("a worker sent a string of length " + std::to_string(n));
     std::string s(static_cast<size_t>(n), '\0');
     EMBER_RETURN_IF_ERROR(Read(s.data(), s.size()));
     return s;
@@ -89,8 +92,10 @@ class Conn {
 
  private:
   Status WaitFor(short events) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return DeadlineExceeded("a worker at " + host_ + " did not answer in time");
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline_ - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      return DeadlineExceeded("a worker at " + host_ + " did not answer in time");
     pollfd p{fd_, events, 0};
     const int r = poll(&p, 1, static_cast<int>(left.count()));
     if (r == 0) return DeadlineExceeded("a worker at " + host_ + " did not answer in time");
@@ -120,7 +125,8 @@ std::vector<int> Neighbours(int rank, int n) {
 }
 
 // The order in which a depth-first walk shares the ring (tracker.py's find_share_ring).
-std::vector<int> ShareRing(const std::map<int, std::vector<int>>& tree, const std::map<int, int>& parent, int r) {
+std::vector<int> ShareRing(const std::map<int, std::vector<int>>& tree,
+                           const std::map<int, int>& parent, int r) {
   std::set<int> children(tree.at(r).begin(), tree.at(r).end());
   children.erase(parent.at(r));
   std::vector<int> out = {r};
@@ -150,7 +156,8 @@ LinkMap MakeLinkMap(int n) {
     relabel[k] = i + 1;
   }
   LinkMap m;
-  for (const auto& [r, link] : ring) m.ring[relabel[r]] = {relabel[link.first], relabel[link.second]};
+  for (const auto& [r, link] : ring)
+    m.ring[relabel[r]] = {relabel[link.first], relabel[link.second]};
   for (const auto& [r, ns] : tree) {
     for (int x : ns) m.tree[relabel[r]].push_back(relabel[x]);
     if (ns.empty()) m.tree[relabel[r]];
@@ -174,8 +181,8 @@ struct Waiting {
 // tracker.py's assign_rank: the worker's rank, parent, world size, neighbours and ring
 // links, then rounds of "connect to these peers" until it reports no error; returns how
 // many peers must still connect to it (and its listening port).
-Result<std::pair<int, int>> AssignRank(Conn& c, int rank, const LinkMap& links, std::map<int, Waiting>& wait_conn,
-                                       int n) {
+Result<std::pair<int, int>> AssignRank(Conn& c, int rank, const LinkMap& links,
+                                       std::map<int, Waiting>& wait_conn, int n) {
   std::set<int> neighbours(links.tree.at(rank).begin(), links.tree.at(rank).end());
   const auto [prev, next] = links.ring.at(rank);
   EMBER_RETURN_IF_ERROR(c.WriteInt(rank));
@@ -193,7 +200,8 @@ Result<std::pair<int, int>> AssignRank(Conn& c, int rank, const LinkMap& links, 
   }
   for (;;) {
     EMBER_ASSIGN_OR_RETURN(int32_t ngood, c.ReadInt());
-    if (ngood < 0 || ngood > n) return InvalidArgument("a worker reported " + std::to_string(ngood) + " links");
+    if (ngood < 0 || ngood > n)
+      return InvalidArgument("a worker reported " + std::to_string(ngood) + " links");
     std::set<int> good;
     for (int i = 0; i < ngood; ++i) {
       EMBER_ASSIGN_OR_RETURN(int32_t r, c.ReadInt());
@@ -229,7 +237,8 @@ Result<std::unique_ptr<RabitTracker>> RabitTracker::Start(int workers, const std
                                                           std::chrono::milliseconds timeout,
                                                           std::chrono::seconds peer_timeout) {
   if (workers < 1) return InvalidArgument("a Rabit tracker needs at least one worker");
-  if (peer_timeout.count() < 1) return InvalidArgument("a Rabit tracker's peer timeout must be at least 1 s");
+  if (peer_timeout.count() < 1)
+    return InvalidArgument("a Rabit tracker's peer timeout must be at least 1 s");
   auto t = std::unique_ptr<RabitTracker>(new RabitTracker());
   t->workers_ = workers;
   t->peer_timeout_ = peer_timeout;
@@ -245,7 +254,8 @@ Result<std::unique_ptr<RabitTracker>> RabitTracker::Start(int workers, const std
   if (inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
     return InvalidArgument("Rabit tracker host '" + host + "' is not an IPv4 address");
   }
-  if (bind(t->listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || listen(t->listen_fd_, 256) != 0) {
+  if (bind(t->listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      listen(t->listen_fd_, 256) != 0) {
     return Unavailable("Rabit tracker cannot listen on " + host + ": " + std::strerror(errno));
   }
   socklen_t len = sizeof(addr);
@@ -263,11 +273,12 @@ RabitTracker::~RabitTracker() {
 }
 
 std::string RabitTracker::WorkerConfig(int task_id) const {
-  return R"({"rabit_tracker_uri": ")" + host_ + R"(", "rabit_tracker_port": )" + std::to_string(port_) +
-         R"(, "rabit_task_id": ")" + std::to_string(task_id) + R"(", "rabit_world_size": )" +
-         std::to_string(workers_) + R"(, "rabit_timeout": "true", "rabit_timeout_sec": ")" +
-         std::to_string(peer_timeout_.count()) + R"(", "ember_watch": ")" + host_ + ":" + std::to_string(port_) +
-         R"("})";
+  return R"({"rabit_tracker_uri": ")" + host_ + R"(", "rabit_tracker_port": )" +
+         std::to_string(port_) + R"(, "rabit_task_id": ")" + std::to_string(task_id) +
+         R"(", "rabit_world_size": )" + std::to_string(workers_) +
+         R"(, "rabit_timeout": "true", "rabit_timeout_sec": ")" +
+         std::to_string(peer_timeout_.count()) + R"(", "ember_watch": ")" + host_ + ":" +
+         std::to_string(port_) + R"("})";
 }
 
 std::string RabitTracker::OnWatch(size_t i) {
@@ -281,7 +292,8 @@ std::string RabitTracker::OnWatch(size_t i) {
   }
   close(w.fd);
   watches_.erase(watches_.begin() + static_cast<std::ptrdiff_t>(i));
-  const std::string who = "XGBoost worker task " + w.task + " (rank " + std::to_string(w.rank) + ")";
+  const std::string who =
+      "XGBoost worker task " + w.task + " (rank " + std::to_string(w.rank) + ")";
   if (!failure.empty()) return who + " failed: " + failure;
   std::lock_guard<std::mutex> lock(mu_);
   if ((got == 1 && byte == kFinished) || finished_.count(w.task)) return "";
@@ -335,7 +347,8 @@ Status RabitTracker::Serve() {
     if (now >= deadline_) {
       std::lock_guard<std::mutex> lock(mu_);
       if (static_cast<int>(started_.size()) < workers_) {
-        return DeadlineExceeded("XGBoost workers (task ids) " + missing(started_) + " did not start within the timeout");
+        return DeadlineExceeded("XGBoost workers (task ids) " + missing(started_) +
+                                " did not start within the timeout");
       }
       return DeadlineExceeded("XGBoost workers (task ids) " + missing(finished_) +
                               " did not finish within the timeout");
@@ -367,7 +380,8 @@ Status RabitTracker::Serve() {
       if (!death.empty()) Tell(death);  // again to the others: harmless, they read it once
       continue;
     }
-    if (magic != kMagic) return InvalidArgument(std::string("a connection from ") + ip + " is not an XGBoost worker");
+    if (magic != kMagic)
+      return InvalidArgument(std::string("a connection from ") + ip + " is not an XGBoost worker");
     EMBER_RETURN_IF_ERROR(c.WriteInt(kMagic));
     EMBER_ASSIGN_OR_RETURN(int32_t rank, c.ReadInt());
     EMBER_ASSIGN_OR_RETURN(int32_t world, c.ReadInt());
@@ -380,17 +394,19 @@ Status RabitTracker::Serve() {
     }
     if (cmd == "shutdown") {
       if (rank < 0 || rank >= workers_ || shut_down.count(rank)) {
-        return InvalidArgument("XGBoost worker " + task + " shut down with rank " + std::to_string(rank));
+        return InvalidArgument("XGBoost worker " + task + " shut down with rank " +
+                               std::to_string(rank));
       }
       shut_down.insert(rank);
       std::lock_guard<std::mutex> lock(mu_);
       finished_.insert(task);
       continue;
     }
-    if (cmd != "start" && cmd != "recover") return InvalidArgument("XGBoost worker sent unknown command '" + cmd + "'");
+    if (cmd != "start" && cmd != "recover")
+      return InvalidArgument("XGBoost worker sent unknown command '" + cmd + "'");
     if (world != -1 && world != workers_) {
-      return InvalidArgument("XGBoost worker " + task + " expects " + std::to_string(world) + " workers, not " +
-                             std::to_string(workers_));
+      return InvalidArgument("XGBoost worker " + task + " expects " + std::to_string(world) +
+                             " workers, not " + std::to_string(workers_));
     }
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -399,15 +415,18 @@ Status RabitTracker::Serve() {
     if (rank < 0 && rank_of_task.count(task)) rank = rank_of_task[task];
     if (rank >= 0) {  // a recovering worker keeps its rank
       EMBER_ASSIGN_OR_RETURN(auto accept_port, AssignRank(c, rank, links, wait_conn, workers_));
-      if (accept_port.first > 0) wait_conn[rank] = {c.host(), accept_port.second, accept_port.first};
+      if (accept_port.first > 0)
+        wait_conn[rank] = {c.host(), accept_port.second, accept_port.first};
       continue;
     }
     pending.push_back({std::move(c), task});
     if (pending.size() < free_ranks.size()) continue;
     // Everyone has arrived: ranks by task id (numerically when they are numbers).
     std::stable_sort(pending.begin(), pending.end(), [](const Pending& a, const Pending& b) {
-      const bool an = !a.task_id.empty() && std::all_of(a.task_id.begin(), a.task_id.end(), ::isdigit);
-      const bool bn = !b.task_id.empty() && std::all_of(b.task_id.begin(), b.task_id.end(), ::isdigit);
+      const bool an =
+          !a.task_id.empty() && std::all_of(a.task_id.begin(), a.task_id.end(), ::isdigit);
+      const bool bn =
+          !b.task_id.empty() && std::all_of(b.task_id.begin(), b.task_id.end(), ::isdigit);
       if (an && bn) return std::stoll(a.task_id) < std::stoll(b.task_id);
       return a.task_id < b.task_id;
     });
@@ -416,7 +435,8 @@ Status RabitTracker::Serve() {
       free_ranks.erase(free_ranks.begin());
       if (w.task_id != "NULL") rank_of_task[w.task_id] = r;
       EMBER_ASSIGN_OR_RETURN(auto accept_port, AssignRank(w.conn, r, links, wait_conn, workers_));
-      if (accept_port.first > 0) wait_conn[r] = {w.conn.host(), accept_port.second, accept_port.first};
+      if (accept_port.first > 0)
+        wait_conn[r] = {w.conn.host(), accept_port.second, accept_port.first};
     }
     pending.clear();
   }
@@ -453,7 +473,8 @@ Status Open(const std::string& config, int rank) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(std::atoi(where.c_str() + colon + 1)));
-  if (colon == std::string::npos || inet_pton(AF_INET, where.substr(0, colon).c_str(), &addr.sin_addr) != 1) {
+  if (colon == std::string::npos ||
+      inet_pton(AF_INET, where.substr(0, colon).c_str(), &addr.sin_addr) != 1) {
     return InvalidArgument("the tracker's watch address '" + where + "' is not IPv4 host:port");
   }
   const int fd = socket(AF_INET, SOCK_STREAM, 0);

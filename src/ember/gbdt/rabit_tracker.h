@@ -33,9 +33,9 @@ class RabitTracker {
   // every wait of a worker on its peers inside XGBoost's collective; it must exceed the
   // longest stretch of work one worker does between two collective calls (building its
   // quantile sketch on a large partition is the longest).
-  static Result<std::unique_ptr<RabitTracker>> Start(int workers, const std::string& host,
-                                                     std::chrono::milliseconds timeout,
-                                                     std::chrono::seconds peer_timeout = std::chrono::minutes(10));
+  static Result<std::unique_ptr<RabitTracker>> Start(
+      int workers, const std::string& host, std::chrono::milliseconds timeout,
+      std::chrono::seconds peer_timeout = std::chrono::minutes(10));
   ~RabitTracker();
 
   const std::string& host() const { return host_; }

@@ -82,7 +82,8 @@ int ExitCode(pid_t pid) {
 TEST(RabitTrackerTest, WorkersJoinGetTheirRanksAndSum) {
   for (int workers : {1, 2, 3, 4}) {
     std::vector<PendingWorker> pending;
-    for (int task = 0; task < workers; ++task) pending.push_back(ForkWorker(SumWorker(task, workers)));
+    for (int task = 0; task < workers; ++task)
+      pending.push_back(ForkWorker(SumWorker(task, workers)));
     auto tracker = RabitTracker::Start(workers, "127.0.0.1", std::chrono::seconds(30));
     ASSERT_THAT(tracker, IsOk());
     // Started in reverse, so arrival order is not what decides the ranks.
@@ -169,7 +170,8 @@ TEST(DistributedGbdtTest, WorkersTrainTheOneProcessModel) {
         auto model = (*GBDTClassifier::Make(SmallParams()))
                          ->Fit(*DataFrame::Make(all.schema(), mine), ExecContext::WithPool(&pool));
         if (!model.ok()) {
-          WriteStringToFile(dir + "/error_" + std::to_string(rank), model.status().ToString()).IgnoreError();
+          WriteStringToFile(dir + "/error_" + std::to_string(rank), model.status().ToString())
+              .IgnoreError();
           return 11;
         }
         const GbdtBooster& b = static_cast<const GBDTClassificationModel&>(**model).booster();
@@ -178,7 +180,8 @@ TEST(DistributedGbdtTest, WorkersTrainTheOneProcessModel) {
         return 0;
       }));
     }
-    auto tracker = RabitTracker::Start(workers, "127.0.0.1", std::chrono::seconds(60), std::chrono::seconds(30));
+    auto tracker = RabitTracker::Start(workers, "127.0.0.1", std::chrono::seconds(60),
+                                       std::chrono::seconds(30));
     ASSERT_THAT(tracker, IsOk());
     std::vector<pid_t> pids;
     for (int task = 0; task < workers; ++task) {
@@ -200,7 +203,8 @@ TEST(DistributedGbdtTest, WorkersTrainTheOneProcessModel) {
     if (single == 0) {
       alarm(120);
       ThreadPool pool(1);
-      auto model = (*GBDTClassifier::Make(SmallParams()))->Fit(TrainingFrame(), ExecContext::WithPool(&pool));
+      auto model = (*GBDTClassifier::Make(SmallParams()))
+                       ->Fit(TrainingFrame(), ExecContext::WithPool(&pool));
       if (!model.ok()) _exit(11);
       const GbdtBooster& b = static_cast<const GBDTClassificationModel&>(**model).booster();
       _exit(WriteStringToFile(dir + "/model_single", b.bytes()).ok() ? 0 : 12);
@@ -211,11 +215,11 @@ TEST(DistributedGbdtTest, WorkersTrainTheOneProcessModel) {
     for (int rank = 0; rank < workers; ++rank) {
       auto got = ReadFileToString(dir + "/model_" + std::to_string(rank));
       ASSERT_THAT(got, IsOk());
-      EXPECT_TRUE(*got == *want) << "worker " << rank << " of " << workers << " trained another model";
+      EXPECT_TRUE(*got == *want) << "worker " << rank << " of " << workers
+                                 << " trained another model";
     }
   }
 }
-
 
 // Two workers; the one of rank 1 joins and then `fate`s (kills or stops itself). The one of
 // rank 0 fits, and writes how long the fit took and its error to `dir`/error_0.
@@ -227,9 +231,13 @@ std::vector<PendingWorker> ForkWorkersOneFailing(const std::string& dir, int fat
       if (XgboostCollectiveRank() == 1) raise(fate);
       ThreadPool pool(1);
       const auto t0 = std::chrono::steady_clock::now();
-      auto model = (*GBDTClassifier::Make(SmallParams()))->Fit(TrainingFrame(), ExecContext::WithPool(&pool));
-      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      WriteStringToFile(dir + "/error_0", std::to_string(seconds) + " s: " + model.status().ToString()).IgnoreError();
+      auto model = (*GBDTClassifier::Make(SmallParams()))
+                       ->Fit(TrainingFrame(), ExecContext::WithPool(&pool));
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      WriteStringToFile(dir + "/error_0",
+                        std::to_string(seconds) + " s: " + model.status().ToString())
+          .IgnoreError();
       return model.ok() ? 0 : 11;
     }));
   }
@@ -257,7 +265,9 @@ TEST(DistributedGbdtTest, AWorkerThatDiesFailsTheOthersWithAnErrorNamingIt) {
   auto error = ReadFileToString(dir + "/error_0");
   ASSERT_THAT(error, IsOk());
   EXPECT_NE(error->find("XGBoost worker 0 of 2"), std::string::npos) << *error;
-  EXPECT_NE(error->find("XGBoost worker task 1 (rank 1) died before it finished"), std::string::npos) << *error;
+  EXPECT_NE(error->find("XGBoost worker task 1 (rank 1) died before it finished"),
+            std::string::npos)
+      << *error;
   EXPECT_EQ(error->find("Stack trace"), std::string::npos) << *error;
   // The tracker names it too, at once rather than at its 60 s deadline.
   Status s = (*tracker)->Wait();
@@ -269,7 +279,8 @@ TEST(DistributedGbdtTest, AWorkerThatDiesFailsTheOthersWithAnErrorNamingIt) {
 TEST(DistributedGbdtTest, AStuckWorkerFailsTheOthersAfterThePeerTimeoutNotAHang) {
   const std::string dir = testing::NewTempDir("gbdt_stuck");
   std::vector<PendingWorker> pending = ForkWorkersOneFailing(dir, SIGSTOP);
-  auto tracker = RabitTracker::Start(2, "127.0.0.1", std::chrono::seconds(60), std::chrono::seconds(2));
+  auto tracker =
+      RabitTracker::Start(2, "127.0.0.1", std::chrono::seconds(60), std::chrono::seconds(2));
   ASSERT_THAT(tracker, IsOk());
   std::vector<pid_t> pids = StartAll(pending, **tracker);
   EXPECT_EQ(ExitCode(pids[0]), 11);
@@ -277,16 +288,19 @@ TEST(DistributedGbdtTest, AStuckWorkerFailsTheOthersAfterThePeerTimeoutNotAHang)
   EXPECT_EQ(ExitCode(pids[1]), 100 + SIGKILL);
   auto error = ReadFileToString(dir + "/error_0");
   ASSERT_THAT(error, IsOk());
-  EXPECT_NE(error->find("did not answer within the tracker's peer timeout"), std::string::npos) << *error;
+  EXPECT_NE(error->find("did not answer within the tracker's peer timeout"), std::string::npos)
+      << *error;
   EXPECT_LT(std::stod(*error), 15.0) << *error;  // about 2 s (the peer timeout), not a hang
   // The tracker relays the first failure a worker reported.
   Status s = (*tracker)->Wait();
-  EXPECT_NE(s.message().find("XGBoost worker task 0 (rank 0) failed: "), std::string::npos) << s.ToString();
+  EXPECT_NE(s.message().find("XGBoost worker task 0 (rank 0) failed: "), std::string::npos)
+      << s.ToString();
   EXPECT_NE(s.message().find("Poll timeout"), std::string::npos) << s.ToString();
 }
 
 TEST(RabitTrackerTest, RejectsAPeerTimeoutUnderOneSecond) {
-  EXPECT_FALSE(RabitTracker::Start(2, "127.0.0.1", std::chrono::seconds(5), std::chrono::seconds(0)).ok());
+  EXPECT_FALSE(
+      RabitTracker::Start(2, "127.0.0.1", std::chrono::seconds(5), std::chrono::seconds(0)).ok());
 }
 
 }  // namespace

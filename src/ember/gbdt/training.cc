@@ -27,11 +27,14 @@ bool IsVector(const DataType& t) { return t.id() == TypeId::kVector; }
 bool IsNumeric(const DataType& t) { return t.is_numeric(); }
 bool IsIndicator(const DataType& t) { return t.id() == TypeId::kBool || t.is_numeric(); }
 bool IsScore(const DataType& t) { return t.is_numeric() || t.id() == TypeId::kVector; }
-bool IsGroup(const DataType& t) { return t.id() == TypeId::kInt32 || t.id() == TypeId::kInt64 || t.is_binary_like(); }
+bool IsGroup(const DataType& t) {
+  return t.id() == TypeId::kInt32 || t.id() == TypeId::kInt64 || t.is_binary_like();
+}
 
 Result<BoundColumns> Bind(const Schema& in, const GbdtCommonParams& p, const std::string& owner,
                           const std::string& group_col) {
-  auto find = [&](const std::string& col, bool (*accept)(const DataType&), const char* what) -> Result<int> {
+  auto find = [&](const std::string& col, bool (*accept)(const DataType&),
+                  const char* what) -> Result<int> {
     Result<int> i = in.GetFieldIndexOfType(col, accept, what);
     if (!i.ok()) return i.status().WithContext(owner);
     return i;
@@ -43,7 +46,8 @@ Result<BoundColumns> Bind(const Schema& in, const GbdtCommonParams& p, const std
     EMBER_ASSIGN_OR_RETURN(b.weight, find(p.weight_col, IsNumeric, "a numeric column"));
   }
   if (!p.validation_indicator_col.empty()) {
-    EMBER_ASSIGN_OR_RETURN(b.valid, find(p.validation_indicator_col, IsIndicator, "a boolean column"));
+    EMBER_ASSIGN_OR_RETURN(b.valid,
+                           find(p.validation_indicator_col, IsIndicator, "a boolean column"));
   }
   if (!p.init_score_col.empty()) {
     EMBER_ASSIGN_OR_RETURN(b.init, find(p.init_score_col, IsScore, "a numeric or vector column"));
@@ -52,7 +56,8 @@ Result<BoundColumns> Bind(const Schema& in, const GbdtCommonParams& p, const std
     EMBER_ASSIGN_OR_RETURN(b.group, find(group_col, IsGroup, "an int, long or string column"));
   }
   if (p.early_stopping_round > 0 && b.valid < 0) {
-    return InvalidArgument(owner + " param 'earlyStoppingRound': needs validation rows (set validationIndicatorCol)");
+    return InvalidArgument(
+        owner + " param 'earlyStoppingRound': needs validation rows (set validationIndicatorCol)");
   }
   b.d = in.field(b.features).type->vector_size();
   b.sparse = in.field(b.features).type->sparse();
@@ -60,18 +65,21 @@ Result<BoundColumns> Bind(const Schema& in, const GbdtCommonParams& p, const std
     b.feature_types.assign(static_cast<size_t>(b.d), "q");
     for (int32_t i : p.categorical_slot_indexes) {
       if (i < 0 || i >= b.d) {
-        return InvalidArgument(owner + " param 'categoricalSlotIndexes': slot " + std::to_string(i) +
-                               " is outside column '" + p.features_col + "' (" + std::to_string(b.d) + " slots)");
+        return InvalidArgument(owner + " param 'categoricalSlotIndexes': slot " +
+                               std::to_string(i) + " is outside column '" + p.features_col + "' (" +
+                               std::to_string(b.d) + " slots)");
       }
       b.feature_types[i] = "c";
     }
     const auto names = SlotNames(in.field(b.features));
     for (const std::string& name : p.categorical_slot_names) {
-      const auto at = names ? std::find(names->begin(), names->end(), name) : std::vector<std::string>::const_iterator();
+      const auto at = names ? std::find(names->begin(), names->end(), name)
+                            : std::vector<std::string>::const_iterator();
       if (!names || at == names->end()) {
-        return InvalidArgument(owner + " param 'categoricalSlotNames': column '" + p.features_col +
-                               "' has no slot named '" + name + "'" +
-                               (names ? "" : " (it records no slot names; use categoricalSlotIndexes)"));
+        return InvalidArgument(
+            owner + " param 'categoricalSlotNames': column '" + p.features_col +
+            "' has no slot named '" + name + "'" +
+            (names ? "" : " (it records no slot names; use categoricalSlotIndexes)"));
       }
       b.feature_types[static_cast<size_t>(at - names->begin())] = "c";
     }
@@ -81,23 +89,31 @@ Result<BoundColumns> Bind(const Schema& in, const GbdtCommonParams& p, const std
 
 double NumberAt(const Column& c, int64_t r) {
   switch (c.type_id()) {
-    case TypeId::kFloat64: return c.Values<double>()[r];
-    case TypeId::kFloat32: return c.Values<float>()[r];
-    case TypeId::kInt32: return c.Values<int32_t>()[r];
-    case TypeId::kInt64: return static_cast<double>(c.Values<int64_t>()[r]);
-    case TypeId::kBool: return c.BoolValue(r) ? 1.0 : 0.0;
-    default: return NAN;
+    case TypeId::kFloat64:
+      return c.Values<double>()[r];
+    case TypeId::kFloat32:
+      return c.Values<float>()[r];
+    case TypeId::kInt32:
+      return c.Values<int32_t>()[r];
+    case TypeId::kInt64:
+      return static_cast<double>(c.Values<int64_t>()[r]);
+    case TypeId::kBool:
+      return c.BoolValue(r) ? 1.0 : 0.0;
+    default:
+      return NAN;
   }
 }
 
-Result<XgbMatrix> MakeMatrix(const Rows& t, const std::vector<std::string>& feature_types, int threads) {
+Result<XgbMatrix> MakeMatrix(const Rows& t, const std::vector<std::string>& feature_types,
+                             int threads) {
   XgbMatrix m;
   if (t.sparse) {
     EMBER_ASSIGN_OR_RETURN(m, XgbMatrix::FromCsr(t.indptr, t.indices, t.values, t.features));
   } else {
     EMBER_ASSIGN_OR_RETURN(m, XgbMatrix::FromDense(t.dense.data(), t.rows, t.features, threads));
   }
-  if (!feature_types.empty()) EMBER_RETURN_IF_ERROR(m.SetFeatureInfo("feature_type", feature_types));
+  if (!feature_types.empty())
+    EMBER_RETURN_IF_ERROR(m.SetFeatureInfo("feature_type", feature_types));
   EMBER_RETURN_IF_ERROR(m.SetFloatInfo("label", t.labels));
   if (!t.weights.empty()) EMBER_RETURN_IF_ERROR(m.SetFloatInfo("weight", t.weights));
   if (!t.init_scores.empty()) EMBER_RETURN_IF_ERROR(m.SetFloatInfo("base_margin", t.init_scores));
@@ -139,8 +155,8 @@ Status CheckTrainingColumns(const Schema& in, const GbdtCommonParams& p, const s
   return Bind(in, p, owner, group_col).status();
 }
 
-Result<TrainingData> CollectTrainingData(const DataFrame& in, const GbdtCommonParams& p, const std::string& owner,
-                                         const CollectOptions& options) {
+Result<TrainingData> CollectTrainingData(const DataFrame& in, const GbdtCommonParams& p,
+                                         const std::string& owner, const CollectOptions& options) {
   const std::string& group_col = options.group_col;
   const LabelCheck& check_label = options.check_label;
   EMBER_ASSIGN_OR_RETURN(BoundColumns cols, Bind(*in.schema(), p, owner, group_col));
@@ -170,17 +186,20 @@ Result<TrainingData> CollectTrainingData(const DataFrame& in, const GbdtCommonPa
     const Column* v = cols.valid >= 0 ? b.column(cols.valid).get() : nullptr;
     const Column* s = cols.init >= 0 ? b.column(cols.init).get() : nullptr;
     const Column* g = cols.group >= 0 ? b.column(cols.group).get() : nullptr;
-    if (borrow && b.num_rows() > 0) data.train.borrowed.emplace_back(f.DenseRow(0).data(), b.num_rows());
+    if (borrow && b.num_rows() > 0)
+      data.train.borrowed.emplace_back(f.DenseRow(0).data(), b.num_rows());
     for (int64_t r = 0; r < b.num_rows(); ++r, ++row) {
       auto where = [&](const std::string& col) {
         return owner + ": column '" + col + "' row " + std::to_string(row) + ": ";
       };
-      if (v && v->IsNull(r)) return InvalidArgument(where(p.validation_indicator_col) + "null validation indicator");
+      if (v && v->IsNull(r))
+        return InvalidArgument(where(p.validation_indicator_col) + "null validation indicator");
       Rows& t = v && NumberAt(*v, r) != 0 ? data.valid : data.train;
       if (f.IsNull(r)) return InvalidArgument(where(p.features_col) + "null feature vector");
       if (y.IsNull(r)) return InvalidArgument(where(p.label_col) + "null label");
       const double label = NumberAt(y, r);
-      if (!std::isfinite(label)) return InvalidArgument(where(p.label_col) + "NaN or infinite label");
+      if (!std::isfinite(label))
+        return InvalidArgument(where(p.label_col) + "NaN or infinite label");
       if (check_label) {
         Status s = check_label(label);
         if (!s.ok()) return InvalidArgument(where(p.label_col) + s.message());
@@ -199,7 +218,8 @@ Result<TrainingData> CollectTrainingData(const DataFrame& in, const GbdtCommonPa
           t.init_scores.push_back(static_cast<float>(NumberAt(*s, r)));
         } else {
           std::vector<float> row_scores(static_cast<size_t>(data.init_score_width), 0.0f);
-          ForEachVectorEntry(*s, r, [&](int64_t j, double x) { row_scores[j] = static_cast<float>(x); });
+          ForEachVectorEntry(*s, r,
+                             [&](int64_t j, double x) { row_scores[j] = static_cast<float>(x); });
           t.init_scores.insert(t.init_scores.end(), row_scores.begin(), row_scores.end());
         }
       }
@@ -236,7 +256,8 @@ void GroupRows(Rows* rows) {
   }
   std::vector<size_t> order(static_cast<size_t>(rows->rows));
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return group_of[a] < group_of[b]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return group_of[a] < group_of[b]; });
   // Permute every per-row array.
   Rows out;
   out.rows = rows->rows;
@@ -290,21 +311,25 @@ Result<double> LabelQuantile(const Rows& rows, double q) {
   for (size_t i = 0; i < rows.labels.size(); ++i) all[offset + i] = rows.labels[i];
   EMBER_RETURN_IF_ERROR(gbdt::XgboostCollectiveSum(all));
   if (all.empty()) return InvalidArgument("no labels");
-  const size_t at = std::min(all.size() - 1, static_cast<size_t>(q * static_cast<double>(all.size())));
+  const size_t at =
+      std::min(all.size() - 1, static_cast<size_t>(q * static_cast<double>(all.size())));
   std::nth_element(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(at), all.end());
   return static_cast<double>(static_cast<float>(all[at]));
 }
 
 Result<std::shared_ptr<const GbdtBooster>> Train(TrainingData data, const GbdtCommonParams& p,
-                                                 const XgbParamList& params, int outputs, const ExecContext& ctx,
-                                                 const std::string& owner, const GbdtObjective& custom) {
+                                                 const XgbParamList& params, int outputs,
+                                                 const ExecContext& ctx, const std::string& owner,
+                                                 const GbdtObjective& custom) {
   if (ctx.comm && ctx.comm->size() > 1 && gbdt::XgboostCollectiveSize() != ctx.comm->size()) {
-    return FailedPrecondition(owner + ": fitting on " + std::to_string(ctx.comm->size()) +
-                              " ranks needs every rank to be a worker of XGBoost's collective (one process per "
-                              "rank, joined through a RabitTracker); this process sees " +
-                              std::to_string(gbdt::XgboostCollectiveSize()) + " worker(s)");
+    return FailedPrecondition(
+        owner + ": fitting on " + std::to_string(ctx.comm->size()) +
+        " ranks needs every rank to be a worker of XGBoost's collective (one process per "
+        "rank, joined through a RabitTracker); this process sees " +
+        std::to_string(gbdt::XgboostCollectiveSize()) + " worker(s)");
   }
-  if (custom && outputs != 1) return InvalidArgument(owner + ": a custom objective needs a single-output model");
+  if (custom && outputs != 1)
+    return InvalidArgument(owner + ": a custom objective needs a single-output model");
   int threads = 1;
   for (const auto& [k, v] : params) {
     if (k == "nthread") threads = std::max(1, std::atoi(v.c_str()));
@@ -321,12 +346,13 @@ Result<std::shared_ptr<const GbdtBooster>> Train(TrainingData data, const GbdtCo
     std::vector<XgbMatrix::DenseBatch> batches;
     int64_t at = 0;
     for (const auto& [values, rows] : t.borrowed) {
-      batches.push_back({values, rows, t.labels.data() + at, t.weights.empty() ? nullptr : t.weights.data() + at,
+      batches.push_back({values, rows, t.labels.data() + at,
+                         t.weights.empty() ? nullptr : t.weights.data() + at,
                          t.init_scores.empty() ? nullptr : t.init_scores.data() + at * width});
       at += rows;
     }
-    EMBER_ASSIGN_OR_RETURN(train, XgbMatrix::FromDenseBatches(batches, t.features, width, max_bin, threads,
-                                                                 data.feature_types));
+    EMBER_ASSIGN_OR_RETURN(train, XgbMatrix::FromDenseBatches(batches, t.features, width, max_bin,
+                                                              threads, data.feature_types));
   } else {
     EMBER_ASSIGN_OR_RETURN(train, MakeMatrix(t, data.feature_types, threads));
   }
@@ -337,11 +363,13 @@ Result<std::shared_ptr<const GbdtBooster>> Train(TrainingData data, const GbdtCo
   std::vector<std::string> names = {"train"};
   if (data.valid.rows > 0) {
     EMBER_ASSIGN_OR_RETURN(valid, MakeMatrix(data.valid, data.feature_types, threads));
-    if (!data.valid.groups.empty()) EMBER_RETURN_IF_ERROR(valid.SetUIntInfo("group", GroupSizes(data.valid.groups)));
+    if (!data.valid.groups.empty())
+      EMBER_RETURN_IF_ERROR(valid.SetUIntInfo("group", GroupSizes(data.valid.groups)));
     cache.push_back(&valid);
     names.push_back("valid");
   } else if (p.early_stopping_round > 0) {
-    return InvalidArgument(owner + " param 'earlyStoppingRound': no row of column '" + p.validation_indicator_col +
+    return InvalidArgument(owner + " param 'earlyStoppingRound': no row of column '" +
+                           p.validation_indicator_col +
                            "' is true, so there is nothing to validate on");
   }
   // XGBoost has its own copies now: the features' float copies go before training.
@@ -363,15 +391,18 @@ Result<std::shared_ptr<const GbdtBooster>> Train(TrainingData data, const GbdtCo
   std::string metric;
   int rounds = 0;
   for (int i = 0; i < p.num_iterations; ++i) {
-    if (ctx.cancel.IsCancelled()) return Cancelled(owner + ": cancelled after " + std::to_string(i) + " rounds");
+    if (ctx.cancel.IsCancelled())
+      return Cancelled(owner + ": cancelled after " + std::to_string(i) + " rounds");
     Status s;
     if (custom) {
       EMBER_ASSIGN_OR_RETURN(XgbPrediction m, booster.Predict(train, 1, 0, 0, /*training=*/true));
-      if (static_cast<int64_t>(m.values.size()) != t.rows) return Internal(owner + ": margins do not match the rows");
+      if (static_cast<int64_t>(m.values.size()) != t.rows)
+        return Internal(owner + ": margins do not match the rows");
       grad.resize(m.values.size());
       hess.resize(m.values.size());
       for (size_t r = 0; r < m.values.size(); ++r) {
-        custom(m.values[r], t.labels[r], t.weights.empty() ? 1.0f : t.weights[r], &grad[r], &hess[r]);
+        custom(m.values[r], t.labels[r], t.weights.empty() ? 1.0f : t.weights[r], &grad[r],
+               &hess[r]);
       }
       s = booster.Boost(train, grad, hess);
     } else {
@@ -381,10 +412,12 @@ Result<std::shared_ptr<const GbdtBooster>> Train(TrainingData data, const GbdtCo
     rounds = i + 1;
     if (p.early_stopping_round > 0 || log_metric) {
       EMBER_ASSIGN_OR_RETURN(std::string eval, booster.Eval(i, cache, names));
-      if (log_metric && (rounds % 10 == 0 || rounds == p.num_iterations)) ctx.log->Info(owner + ": " + eval);
+      if (log_metric && (rounds % 10 == 0 || rounds == p.num_iterations))
+        ctx.log->Info(owner + ": " + eval);
       double score;
       if (p.early_stopping_round > 0 && LastValidMetric(eval, &metric, &score)) {
-        const bool better = best < 0 || (HigherIsBetter(metric) ? score > best_score : score < best_score);
+        const bool better =
+            best < 0 || (HigherIsBetter(metric) ? score > best_score : score < best_score);
         if (better) {
           best = i;
           best_score = score;
@@ -396,8 +429,9 @@ Result<std::shared_ptr<const GbdtBooster>> Train(TrainingData data, const GbdtCo
   }
   if (p.early_stopping_round > 0 && best >= 0 && best + 1 < rounds) {
     if (ctx.log) {
-      ctx.log->Info(owner + ": early stopping after " + std::to_string(rounds) + " rounds; keeping " +
-                    std::to_string(best + 1) + " (valid-" + metric + " " + std::to_string(best_score) + ")");
+      ctx.log->Info(owner + ": early stopping after " + std::to_string(rounds) +
+                    " rounds; keeping " + std::to_string(best + 1) + " (valid-" + metric + " " +
+                    std::to_string(best_score) + ")");
     }
     EMBER_ASSIGN_OR_RETURN(booster, booster.Slice(0, best + 1));
   }

@@ -47,7 +47,8 @@ Result<float> BaseMargin(const std::string& objective, double stored) {
     if (!(base_score > 0)) return InvalidArgument("base_score must be > 0 for a log link");
     return std::log(base_score);
   }
-  if (objective.rfind("reg:", 0) == 0 || objective.rfind("multi:", 0) == 0 || objective.rfind("rank:", 0) == 0) {
+  if (objective.rfind("reg:", 0) == 0 || objective.rfind("multi:", 0) == 0 ||
+      objective.rfind("rank:", 0) == 0) {
     return base_score;
   }
   return InvalidArgument("objective '" + objective + "' is not compiled");
@@ -81,7 +82,8 @@ Result<TreeEvaluator> TreeEvaluator::FromModelJson(const Json& model) {
 
   const Json* trees = Path(*booster, {"model", "trees"});
   const Json* info = Path(*booster, {"model", "tree_info"});
-  if (!trees || !trees->is_array() || !info || !info->is_array() || info->as_array().size() != trees->as_array().size()) {
+  if (!trees || !trees->is_array() || !info || !info->is_array() ||
+      info->as_array().size() != trees->as_array().size()) {
     return InvalidArgument("the model has no trees or tree_info");
   }
   std::vector<double> left, right, feature, cond, dflt, split_type;
@@ -89,13 +91,17 @@ Result<TreeEvaluator> TreeEvaluator::FromModelJson(const Json& model) {
     const Json& tree = trees->as_array()[t];
     const Json* size = Path(tree, {"tree_param", "num_nodes"});
     const Json* leaf_vector = Path(tree, {"tree_param", "size_leaf_vector"});
-    if (!size || !size->is_string()) return InvalidArgument("tree " + std::to_string(t) + " has no size");
-    if (leaf_vector && leaf_vector->is_string() && std::atoi(leaf_vector->as_string().c_str()) > 0) {
+    if (!size || !size->is_string())
+      return InvalidArgument("tree " + std::to_string(t) + " has no size");
+    if (leaf_vector && leaf_vector->is_string() &&
+        std::atoi(leaf_vector->as_string().c_str()) > 0) {
       return InvalidArgument("vector leaves are not compiled");
     }
     const size_t n = static_cast<size_t>(std::atoll(size->as_string().c_str()));
-    if (!Numbers(tree.Find("left_children"), n, &left) || !Numbers(tree.Find("right_children"), n, &right) ||
-        !Numbers(tree.Find("split_indices"), n, &feature) || !Numbers(tree.Find("split_conditions"), n, &cond) ||
+    if (!Numbers(tree.Find("left_children"), n, &left) ||
+        !Numbers(tree.Find("right_children"), n, &right) ||
+        !Numbers(tree.Find("split_indices"), n, &feature) ||
+        !Numbers(tree.Find("split_conditions"), n, &cond) ||
         !Numbers(tree.Find("default_left"), n, &dflt)) {
       return InvalidArgument("tree " + std::to_string(t) + " is malformed");
     }
@@ -104,9 +110,10 @@ Result<TreeEvaluator> TreeEvaluator::FromModelJson(const Json& model) {
     // categories[categories_segments[i] .. + categories_sizes[i]] right.
     std::vector<double> cat_nodes, cat_segments, cat_sizes, cats;
     const Json* cat_values = tree.Find("categories");
-    const size_t num_cat_nodes = tree.Find("categories_nodes") && tree.Find("categories_nodes")->is_array()
-                                     ? tree.Find("categories_nodes")->as_array().size()
-                                     : 0;
+    const size_t num_cat_nodes =
+        tree.Find("categories_nodes") && tree.Find("categories_nodes")->is_array()
+            ? tree.Find("categories_nodes")->as_array().size()
+            : 0;
     if (num_cat_nodes > 0 &&
         (!Numbers(tree.Find("categories_nodes"), num_cat_nodes, &cat_nodes) ||
          !Numbers(tree.Find("categories_segments"), num_cat_nodes, &cat_segments) ||
@@ -117,13 +124,15 @@ Result<TreeEvaluator> TreeEvaluator::FromModelJson(const Json& model) {
     std::vector<int64_t> set_of(n, -1);  // node -> index into e.sets_
     for (size_t c = 0; c < num_cat_nodes; ++c) {
       const size_t node = static_cast<size_t>(cat_nodes[c]);
-      const size_t begin = static_cast<size_t>(cat_segments[c]), size = static_cast<size_t>(cat_sizes[c]);
+      const size_t begin = static_cast<size_t>(cat_segments[c]),
+                   size = static_cast<size_t>(cat_sizes[c]);
       if (node >= n || begin + size > cats.size()) {
         return InvalidArgument("tree " + std::to_string(t) + " has malformed categories");
       }
       uint32_t max_cat = 0;
       for (size_t k = begin; k < begin + size; ++k) {
-        if (!(cats[k] >= 0 && cats[k] < (1 << 24))) return InvalidArgument("a category out of range");
+        if (!(cats[k] >= 0 && cats[k] < (1 << 24)))
+          return InvalidArgument("a category out of range");
         max_cat = std::max(max_cat, static_cast<uint32_t>(cats[k]));
       }
       CategorySet set{static_cast<uint32_t>(e.words_.size()), max_cat / 32 + 1};
@@ -139,14 +148,19 @@ Result<TreeEvaluator> TreeEvaluator::FromModelJson(const Json& model) {
     for (size_t i = 0; i < n; ++i) {
       Node node;
       const bool leaf = left[i] < 0;
-      if (!leaf && (left[i] >= static_cast<double>(n) || right[i] < 0 || right[i] >= static_cast<double>(n) ||
-                    feature[i] < 0 || feature[i] >= static_cast<double>(e.num_features_))) {
-        return InvalidArgument("tree " + std::to_string(t) + " node " + std::to_string(i) + " is malformed");
+      if (!leaf && (left[i] >= static_cast<double>(n) || right[i] < 0 ||
+                    right[i] >= static_cast<double>(n) || feature[i] < 0 ||
+                    feature[i] >= static_cast<double>(e.num_features_))) {
+        return InvalidArgument("tree " + std::to_string(t) + " node " + std::to_string(i) +
+                               " is malformed");
       }
-      node.feature = leaf ? 0 : static_cast<uint32_t>(feature[i]) | (dflt[i] != 0 ? kDefaultLeft : 0u);
+      node.feature =
+          leaf ? 0 : static_cast<uint32_t>(feature[i]) | (dflt[i] != 0 ? kDefaultLeft : 0u);
       node.value = static_cast<float>(cond[i]);
       if (!leaf && split_type[i] != 0) {
-        if (set_of[i] < 0) return InvalidArgument("tree " + std::to_string(t) + " has a categorical split without categories");
+        if (set_of[i] < 0)
+          return InvalidArgument("tree " + std::to_string(t) +
+                                 " has a categorical split without categories");
         node.feature |= kCategorical;
         const uint32_t index = static_cast<uint32_t>(set_of[i]);
         std::memcpy(&node.value, &index, sizeof(index));
@@ -186,7 +200,8 @@ void TreeEvaluator::Predict(const float* row, float* out) const {
     const Node* n = nodes + roots_[t];
     while (n->left >= 0) {
       const float v = row[n->feature & kFeatureMask];
-      const bool go_left = (n->feature & kCategorical) == 0 && !std::isnan(v) ? v < n->value : GoesLeft(*n, v);
+      const bool go_left =
+          (n->feature & kCategorical) == 0 && !std::isnan(v) ? v < n->value : GoesLeft(*n, v);
       n = nodes + (go_left ? n->left : n->right);
     }
     out[groups_[t]] += n->value;

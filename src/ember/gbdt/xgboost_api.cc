@@ -24,7 +24,9 @@ Status Check(int rc, const char* what) {
     if (!news.empty()) {
       error += " (" + news + ")";
     } else if (error.find("Poll timeout") != std::string::npos) {
-      error += " (a peer worker did not answer within the tracker's peer timeout: it is stuck or unreachable)";
+      error +=
+          " (a peer worker did not answer within the tracker's peer timeout: it is stuck or "
+          "unreachable)";
     } else {
       error += " (a peer worker closed its connections: it failed or was killed)";
     }
@@ -50,9 +52,11 @@ XgbPrediction CopyPrediction(const bst_ulong* shape, bst_ulong dim, const float*
 
 std::string PredictConfig(int type, int begin, int end, bool inplace, bool training = false) {
   char buf[200];
-  std::snprintf(buf, sizeof(buf),
-                R"({"type": %d, "training": %s, "iteration_begin": %d, "iteration_end": %d, "strict_shape": true%s})",
-                type, training ? "true" : "false", begin, end, inplace ? R"(, "missing": NaN, "cache_id": 0)" : "");
+  std::snprintf(
+      buf, sizeof(buf),
+      R"({"type": %d, "training": %s, "iteration_begin": %d, "iteration_end": %d, "strict_shape": true%s})",
+      type, training ? "true" : "false", begin, end,
+      inplace ? R"(, "missing": NaN, "cache_id": 0)" : "");
   return buf;
 }
 
@@ -84,29 +88,33 @@ int XgboostCollectiveSize() { return XGCommunicatorGetWorldSize(); }
 // xgboost::collective::DataType::kDouble is 7; Operation kMax 0, kSum 2 (XGBoost 1.7).
 Status XgboostCollectiveSum(std::span<double> values) {
   if (values.empty() || XgboostCollectiveSize() <= 1) return Status::OK();
-  return Check(XGCommunicatorAllreduce(values.data(), values.size(), 7, 2), "summing over the workers");
+  return Check(XGCommunicatorAllreduce(values.data(), values.size(), 7, 2),
+               "summing over the workers");
 }
 
 Status XgboostCollectiveMax(std::span<double> values) {
   if (values.empty() || XgboostCollectiveSize() <= 1) return Status::OK();
-  return Check(XGCommunicatorAllreduce(values.data(), values.size(), 7, 0), "maximum over the workers");
+  return Check(XGCommunicatorAllreduce(values.data(), values.size(), 7, 0),
+               "maximum over the workers");
 }
 
 // XgbMatrix ---------------------------------------------------------------------------------
 
-Result<XgbMatrix> XgbMatrix::FromDense(const float* values, int64_t rows, int64_t cols, int threads) {
+Result<XgbMatrix> XgbMatrix::FromDense(const float* values, int64_t rows, int64_t cols,
+                                       int threads) {
   DMatrixHandle h = nullptr;
-  EMBER_XGB(XGDMatrixCreateFromMat_omp(values, static_cast<bst_ulong>(rows), static_cast<bst_ulong>(cols), NAN, &h,
-                                       threads),
+  EMBER_XGB(XGDMatrixCreateFromMat_omp(values, static_cast<bst_ulong>(rows),
+                                       static_cast<bst_ulong>(cols), NAN, &h, threads),
             "creating a dense matrix");
   return XgbMatrix(h);
 }
 
-Result<XgbMatrix> XgbMatrix::FromCsr(std::span<const size_t> indptr, std::span<const uint32_t> indices,
+Result<XgbMatrix> XgbMatrix::FromCsr(std::span<const size_t> indptr,
+                                     std::span<const uint32_t> indices,
                                      std::span<const float> values, int64_t cols) {
   DMatrixHandle h = nullptr;
-  EMBER_XGB(XGDMatrixCreateFromCSREx(indptr.data(), indices.data(), values.data(), indptr.size(), values.size(),
-                                     static_cast<size_t>(cols), &h),
+  EMBER_XGB(XGDMatrixCreateFromCSREx(indptr.data(), indices.data(), values.data(), indptr.size(),
+                                     values.size(), static_cast<size_t>(cols), &h),
             "creating a sparse matrix");
   return XgbMatrix(h);
 }
@@ -131,18 +139,21 @@ int NextBatch(DataIterHandle handle) {
   if (it->next >= it->batches.size() || !it->error.empty()) return 0;
   const XgbMatrix::DenseBatch& b = it->batches[it->next++];
   char array[200];
-  std::snprintf(array, sizeof(array), R"({"data": [%llu, true], "shape": [%lld, %lld], "typestr": "<f8", "version": 3})",
-                static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(b.values)), static_cast<long long>(b.rows),
-                static_cast<long long>(it->cols));
+  std::snprintf(array, sizeof(array),
+                R"({"data": [%llu, true], "shape": [%lld, %lld], "typestr": "<f8", "version": 3})",
+                static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(b.values)),
+                static_cast<long long>(b.rows), static_cast<long long>(it->cols));
   const bst_ulong n = static_cast<bst_ulong>(b.rows);
   int rc = XGProxyDMatrixSetDataDense(it->proxy, array);
   if (rc == 0) rc = XGDMatrixSetFloatInfo(it->proxy, "label", b.labels, n);
   if (rc == 0 && b.weights) rc = XGDMatrixSetFloatInfo(it->proxy, "weight", b.weights, n);
   if (rc == 0 && !it->feature_types.empty()) {
-    rc = XGDMatrixSetStrFeatureInfo(it->proxy, "feature_type", it->feature_types.data(), it->feature_types.size());
+    rc = XGDMatrixSetStrFeatureInfo(it->proxy, "feature_type", it->feature_types.data(),
+                                    it->feature_types.size());
   }
   if (rc == 0 && b.base_margin) {
-    rc = XGDMatrixSetFloatInfo(it->proxy, "base_margin", b.base_margin, n * static_cast<bst_ulong>(it->margins_per_row));
+    rc = XGDMatrixSetFloatInfo(it->proxy, "base_margin", b.base_margin,
+                               n * static_cast<bst_ulong>(it->margins_per_row));
   }
   if (rc != 0) {
     it->error = XGBGetLastError();
@@ -153,8 +164,8 @@ int NextBatch(DataIterHandle handle) {
 
 }  // namespace
 
-Result<XgbMatrix> XgbMatrix::FromDenseBatches(std::span<const DenseBatch> batches, int64_t cols, int margins_per_row,
-                                              int max_bin, int threads,
+Result<XgbMatrix> XgbMatrix::FromDenseBatches(std::span<const DenseBatch> batches, int64_t cols,
+                                              int margins_per_row, int max_bin, int threads,
                                               const std::vector<std::string>& feature_types) {
   DMatrixHandle proxy = nullptr;
   EMBER_XGB(XGProxyDMatrixCreate(&proxy), "creating a proxy matrix");
@@ -162,9 +173,11 @@ Result<XgbMatrix> XgbMatrix::FromDenseBatches(std::span<const DenseBatch> batche
   DenseBatchIterator it{batches, cols, margins_per_row, proxy, {}};
   for (const std::string& t : feature_types) it.feature_types.push_back(t.c_str());
   char config[120];
-  std::snprintf(config, sizeof(config), R"({"missing": NaN, "nthread": %d, "max_bin": %d})", threads, max_bin);
+  std::snprintf(config, sizeof(config), R"({"missing": NaN, "nthread": %d, "max_bin": %d})",
+                threads, max_bin);
   DMatrixHandle h = nullptr;
-  const int rc = XGQuantileDMatrixCreateFromCallback(&it, proxy, nullptr, ResetBatches, NextBatch, config, &h);
+  const int rc =
+      XGQuantileDMatrixCreateFromCallback(&it, proxy, nullptr, ResetBatches, NextBatch, config, &h);
   if (!it.error.empty()) return Internal("XGBoost reading a batch: " + it.error);
   EMBER_XGB(rc, "creating a quantile matrix");
   return XgbMatrix(h);
@@ -230,14 +243,16 @@ XgbBooster::~XgbBooster() {
 }
 
 Status XgbBooster::SetParam(const std::string& name, const std::string& value) {
-  return Check(XGBoosterSetParam(handle_, name.c_str(), value.c_str()), ("setting " + name + "=" + value).c_str());
+  return Check(XGBoosterSetParam(handle_, name.c_str(), value.c_str()),
+               ("setting " + name + "=" + value).c_str());
 }
 
 Status XgbBooster::Update(int iteration, const XgbMatrix& train) {
   return Check(XGBoosterUpdateOneIter(handle_, iteration, train.handle()), "boosting a round");
 }
 
-Status XgbBooster::Boost(const XgbMatrix& train, std::span<const float> grad, std::span<const float> hess) {
+Status XgbBooster::Boost(const XgbMatrix& train, std::span<const float> grad,
+                         std::span<const float> hess) {
   if (grad.size() != hess.size()) return InvalidArgument("gradients and hessians differ in length");
   return Check(XGBoosterBoostOneIter(handle_, train.handle(), const_cast<float*>(grad.data()),
                                      const_cast<float*>(hess.data()), grad.size()),
@@ -253,35 +268,39 @@ Result<std::string> XgbBooster::Eval(int iteration, std::span<const XgbMatrix* c
     name_ptrs.push_back(names[i].c_str());
   }
   const char* out = nullptr;
-  EMBER_XGB(XGBoosterEvalOneIter(handle_, iteration, handles.data(), name_ptrs.data(), handles.size(), &out),
+  EMBER_XGB(XGBoosterEvalOneIter(handle_, iteration, handles.data(), name_ptrs.data(),
+                                 handles.size(), &out),
             "evaluating");
   return std::string(out);
 }
 
-Result<XgbPrediction> XgbBooster::Predict(const XgbMatrix& data, int type, int begin_round, int end_round,
-                                          bool training) const {
+Result<XgbPrediction> XgbBooster::Predict(const XgbMatrix& data, int type, int begin_round,
+                                          int end_round, bool training) const {
   const bst_ulong* shape = nullptr;
   bst_ulong dim = 0;
   const float* values = nullptr;
-  EMBER_XGB(XGBoosterPredictFromDMatrix(handle_, data.handle(), PredictConfig(type, begin_round, end_round, false, training).c_str(),
-                                        &shape, &dim, &values),
+  EMBER_XGB(XGBoosterPredictFromDMatrix(
+                handle_, data.handle(),
+                PredictConfig(type, begin_round, end_round, false, training).c_str(), &shape, &dim,
+                &values),
             "predicting");
   return CopyPrediction(shape, dim, values);
 }
 
-Result<XgbPrediction> XgbBooster::PredictDense(const float* values, int64_t rows, int64_t cols, int type,
-                                               int end_round) const {
+Result<XgbPrediction> XgbBooster::PredictDense(const float* values, int64_t rows, int64_t cols,
+                                               int type, int end_round) const {
   char array[200];
   std::snprintf(array, sizeof(array),
                 R"({"data": [%llu, true], "shape": [%lld, %lld], "typestr": "<f4", "version": 3})",
-                static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(values)), static_cast<long long>(rows),
-                static_cast<long long>(cols));
+                static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(values)),
+                static_cast<long long>(rows), static_cast<long long>(cols));
   const bst_ulong* shape = nullptr;
   bst_ulong dim = 0;
   const float* out = nullptr;
-  EMBER_XGB(XGBoosterPredictFromDense(handle_, array, PredictConfig(type, 0, end_round, true).c_str(), nullptr,
-                                      &shape, &dim, &out),
-            "predicting");
+  EMBER_XGB(
+      XGBoosterPredictFromDense(handle_, array, PredictConfig(type, 0, end_round, true).c_str(),
+                                nullptr, &shape, &dim, &out),
+      "predicting");
   return CopyPrediction(shape, dim, out);
 }
 
@@ -311,7 +330,8 @@ Result<int64_t> XgbBooster::NumFeatures() const {
   return static_cast<int64_t>(n);
 }
 
-Result<std::vector<std::pair<int64_t, double>>> XgbBooster::FeatureScore(const std::string& type) const {
+Result<std::vector<std::pair<int64_t, double>>> XgbBooster::FeatureScore(
+    const std::string& type) const {
   const std::string config = R"({"importance_type": ")" + type + R"("})";
   bst_ulong n = 0, dim = 0;
   const char** names = nullptr;
@@ -324,7 +344,8 @@ Result<std::vector<std::pair<int64_t, double>>> XgbBooster::FeatureScore(const s
   for (bst_ulong i = 1; i < dim; ++i) per *= shape[i];
   std::vector<std::pair<int64_t, double>> out;
   for (bst_ulong i = 0; i < n; ++i) {
-    if (names[i][0] != 'f') return Internal(std::string("XGBoost feature name '") + names[i] + "' is not f<index>");
+    if (names[i][0] != 'f')
+      return Internal(std::string("XGBoost feature name '") + names[i] + "' is not f<index>");
     double s = 0;
     for (size_t k = 0; k < per; ++k) s += scores[i * per + k];
     out.emplace_back(std::strtoll(names[i] + 1, nullptr, 10), s);

@@ -27,8 +27,9 @@ class XgbMatrix {
   static Result<XgbMatrix> FromDense(const float* values, int64_t rows, int64_t cols, int threads);
   // CSR: `indptr` has rows + 1 entries; `indices`/`values` indptr[rows] entries; absent
   // entries are missing (XGBoost treats them as such, not as zero).
-  static Result<XgbMatrix> FromCsr(std::span<const size_t> indptr, std::span<const uint32_t> indices,
-                                   std::span<const float> values, int64_t cols);
+  static Result<XgbMatrix> FromCsr(std::span<const size_t> indptr,
+                                   std::span<const uint32_t> indices, std::span<const float> values,
+                                   int64_t cols);
   // One batch of rows for FromDenseBatches: row-major doubles (NaN missing) and per-row
   // label, weight (optional) and base margin (optional, `margins_per_row` each).
   struct DenseBatch {
@@ -41,8 +42,8 @@ class XgbMatrix {
   // XGBoost's QuantileDMatrix built batch by batch from the caller's memory: the histogram
   // bins only, no copy of the values (for tree_method "hist" training with `max_bin`).
   // `feature_types`: "q"/"c" per feature, or empty (all numeric).
-  static Result<XgbMatrix> FromDenseBatches(std::span<const DenseBatch> batches, int64_t cols, int margins_per_row,
-                                            int max_bin, int threads,
+  static Result<XgbMatrix> FromDenseBatches(std::span<const DenseBatch> batches, int64_t cols,
+                                            int margins_per_row, int max_bin, int threads,
                                             const std::vector<std::string>& feature_types = {});
   XgbMatrix() = default;  // empty: no matrix
   XgbMatrix(XgbMatrix&&) noexcept;

@@ -19,7 +19,8 @@ class FakeClient final : public Client {
   using Answer = std::function<Response(const Request&)>;
   explicit FakeClient(Answer answer) : answer_(std::move(answer)) {}
 
-  std::vector<Response> SendAll(std::span<const Request> requests, const ClientOptions& options) const override {
+  std::vector<Response> SendAll(std::span<const Request> requests,
+                                const ClientOptions& options) const override {
     std::vector<Response> out;
     out.reserve(requests.size());
     for (const Request& r : requests) {

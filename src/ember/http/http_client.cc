@@ -45,9 +45,10 @@ struct Call {
 // Why `request` cannot be sent, or "".
 std::string Invalid(const Request& r) {
   static const char* kMethods[] = {"GET", "HEAD", "DELETE", "OPTIONS", "POST", "PUT", "PATCH"};
-  if (std::find_if(std::begin(kMethods), std::end(kMethods), [&](const char* m) { return r.method == m; }) ==
-      std::end(kMethods)) {
-    return "unsupported HTTP method '" + r.method + "' (GET, HEAD, DELETE, OPTIONS, POST, PUT or PATCH)";
+  if (std::find_if(std::begin(kMethods), std::end(kMethods),
+                   [&](const char* m) { return r.method == m; }) == std::end(kMethods)) {
+    return "unsupported HTTP method '" + r.method +
+           "' (GET, HEAD, DELETE, OPTIONS, POST, PUT or PATCH)";
   }
   if (r.url.empty()) return "the request has no URL";
   for (const Header& h : r.headers) {
@@ -76,30 +77,40 @@ bool ProxyConfigured() {
 
 // Which transport carries `requests`: libcurl unless every request is plain http:// (or
 // the options say).
-std::unique_ptr<internal::Transport> PickTransport(std::span<const Request> requests, const ClientOptions& o,
+std::unique_ptr<internal::Transport> PickTransport(std::span<const Request> requests,
+                                                   const ClientOptions& o,
                                                    const std::string& user_agent) {
   bool native = o.engine == Engine::kNative;
   if (o.engine == Engine::kAuto && !ProxyConfigured()) {
-    native = std::all_of(requests.begin(), requests.end(),
-                         [](const Request& r) { return !Invalid(r).empty() || internal::NativeCanSend(r); });
+    native = std::all_of(requests.begin(), requests.end(), [](const Request& r) {
+      return !Invalid(r).empty() || internal::NativeCanSend(r);
+    });
   }
-  return native ? internal::MakeNativeTransport(user_agent) : internal::MakeCurlTransport(user_agent);
+  return native ? internal::MakeNativeTransport(user_agent)
+                : internal::MakeCurlTransport(user_agent);
 }
 
 class Sender {
  public:
   Sender(std::span<const Request> requests, const ClientOptions& options)
-      : requests_(requests), options_(options), calls_(requests.size()), responses_(requests.size()),
-        tokens_(options.retry.budget_max_tokens), rng_(std::random_device{}()) {
-    const std::string& user_agent = options.user_agent.empty() ? DefaultUserAgent() : options.user_agent;
+      : requests_(requests),
+        options_(options),
+        calls_(requests.size()),
+        responses_(requests.size()),
+        tokens_(options.retry.budget_max_tokens),
+        rng_(std::random_device{}()) {
+    const std::string& user_agent =
+        options.user_agent.empty() ? DefaultUserAgent() : options.user_agent;
     transport_ = PickTransport(requests, options, user_agent);
   }
 
   std::vector<Response> Run() {
     for (size_t i = 0; i < requests_.size(); ++i) {
       std::string why = Invalid(requests_[i]);
-      if (why.empty() && options_.engine == Engine::kNative && !internal::NativeCanSend(requests_[i])) {
-        why = "the native HTTP client sends plain http:// URLs only, not '" + requests_[i].url + "'";
+      if (why.empty() && options_.engine == Engine::kNative &&
+          !internal::NativeCanSend(requests_[i])) {
+        why =
+            "the native HTTP client sends plain http:// URLs only, not '" + requests_[i].url + "'";
       }
       if (!why.empty()) {
         responses_[i].error = why;
@@ -218,10 +229,12 @@ class Sender {
     } else {
       if (wait < Millis(0)) {
         std::uniform_real_distribution<double> factor(1 - p.jitter, 1 + p.jitter);
-        wait = Millis(static_cast<int64_t>(static_cast<double>(p.backoff[retry].count()) * factor(rng_)));
+        wait = Millis(
+            static_cast<int64_t>(static_cast<double>(p.backoff[retry].count()) * factor(rng_)));
       }
       if (c.waited + wait > p.max_total_wait) {
-        stop = "its next wait (" + std::to_string(wait.count()) + " ms) would pass the total wait allowed";
+        stop = "its next wait (" + std::to_string(wait.count()) +
+               " ms) would pass the total wait allowed";
       } else if (!options_.deadline.is_infinite() && now + wait >= options_.deadline.when()) {
         stop = "its next wait would pass the deadline";
       } else {
@@ -284,7 +297,8 @@ namespace internal {
 
 bool IEquals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
          });
 }
 
@@ -302,7 +316,8 @@ const std::string& DefaultUserAgent() {
   return agent;
 }
 
-std::chrono::milliseconds ParseRetryAfter(const std::string& value, std::chrono::system_clock::time_point now) {
+std::chrono::milliseconds ParseRetryAfter(const std::string& value,
+                                          std::chrono::system_clock::time_point now) {
   const std::string v = Trim(value);
   if (v.empty()) return Millis(-1);
   if (std::all_of(v.begin(), v.end(), [](unsigned char ch) { return std::isdigit(ch); })) {
@@ -319,7 +334,8 @@ namespace {
 
 class EngineClient final : public Client {
  public:
-  std::vector<Response> SendAll(std::span<const Request> requests, const ClientOptions& options) const override {
+  std::vector<Response> SendAll(std::span<const Request> requests,
+                                const ClientOptions& options) const override {
     return http::SendAll(requests, options);
   }
 };
@@ -327,7 +343,8 @@ class EngineClient final : public Client {
 }  // namespace
 
 const std::shared_ptr<const Client>& DefaultClient() {
-  static const auto* client = new std::shared_ptr<const Client>(std::make_shared<const EngineClient>());
+  static const auto* client =
+      new std::shared_ptr<const Client>(std::make_shared<const EngineClient>());
   return *client;
 }
 

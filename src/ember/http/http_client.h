@@ -1,6 +1,6 @@
 // The HTTP client under Ember's HTTP stages: sends a list of requests with at most
-// `concurrency` in flight (a sliding window; connections are kept alive and reused), retries what is worth
-// retrying with backoff and jitter, honours Retry-After, and returns one response per
+// `concurrency` in flight (a sliding window; connections are kept alive and reused), retries what
+// is worth retrying with backoff and jitter, honours Retry-After, and returns one response per
 // request, in the requests' order. A call that fails is a Response whose `error` says why:
 // SendAll itself never fails and never drops or reorders a call.
 //
@@ -58,7 +58,8 @@ struct Response {
 };
 
 struct RetryPolicy {
-  std::vector<std::chrono::milliseconds> backoff = {std::chrono::milliseconds(100), std::chrono::milliseconds(500),
+  std::vector<std::chrono::milliseconds> backoff = {std::chrono::milliseconds(100),
+                                                    std::chrono::milliseconds(500),
                                                     std::chrono::milliseconds(1000)};
   double jitter = 0.2;
   std::chrono::milliseconds max_retry_after{std::chrono::seconds(60)};
@@ -70,16 +71,17 @@ struct RetryPolicy {
 enum class Engine {
   kAuto,     // native when every request is plain http:// and no proxy is set, else libcurl
   kLibcurl,  // always libcurl
-  kNative,   // always native: other URLs fail ("the native HTTP client sends plain http:// URLs only")
+  kNative,   // always native: other URLs fail ("the native HTTP client sends plain http:// URLs
+             // only")
 };
 
 struct ClientOptions {
-  int concurrency = 1;                                  // requests in flight at most
+  int concurrency = 1;                                          // requests in flight at most
   std::chrono::milliseconds timeout{std::chrono::seconds(60)};  // per attempt
-  Deadline deadline = Deadline::Infinite();             // for all of SendAll: calls not done by then fail
+  Deadline deadline = Deadline::Infinite();  // for all of SendAll: calls not done by then fail
   RetryPolicy retry;
-  double max_requests_per_second = 0;                   // attempts started per second; 0: no limit
-  std::string user_agent;                               // default "ember/<version>"
+  double max_requests_per_second = 0;  // attempts started per second; 0: no limit
+  std::string user_agent;              // default "ember/<version>"
   Engine engine = Engine::kAuto;
 };
 
@@ -95,7 +97,8 @@ class Client {
  public:
   virtual ~Client() = default;
   // responses[i] answers requests[i]; never fails, drops or reorders a call (see SendAll).
-  virtual std::vector<Response> SendAll(std::span<const Request> requests, const ClientOptions& options) const = 0;
+  virtual std::vector<Response> SendAll(std::span<const Request> requests,
+                                        const ClientOptions& options) const = 0;
 };
 
 // Ember's client: SendAll over its two engines. One per process.
@@ -106,6 +109,7 @@ const std::string& DefaultUserAgent();
 
 // The delay a Retry-After value asks for, at `now`: seconds ("120") or an HTTP date
 // ("Wed, 21 Oct 2015 07:28:00 GMT"); negative when it is neither.
-std::chrono::milliseconds ParseRetryAfter(const std::string& value, std::chrono::system_clock::time_point now);
+std::chrono::milliseconds ParseRetryAfter(const std::string& value,
+                                          std::chrono::system_clock::time_point now);
 
 }  // namespace ember::http

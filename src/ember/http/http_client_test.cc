@@ -61,7 +61,8 @@ TEST_P(HttpClientTest, ManyCallsComeBackInOrderOverFewConnections) {
     EXPECT_EQ(r.status, 200);
     EXPECT_EQ(r.reason, "OK");
     EXPECT_EQ(r.attempts, 1);
-    EXPECT_EQ(r.body, requests[i].method + " /item/" + std::to_string(i) + " " + requests[i].body) << i;
+    EXPECT_EQ(r.body, requests[i].method + " /item/" + std::to_string(i) + " " + requests[i].body)
+        << i;
   }
   EXPECT_EQ(server.seen().size(), 300u);  // none sent twice
   EXPECT_LE(server.connections(), 8);     // kept alive and reused
@@ -72,10 +73,12 @@ TEST_P(HttpClientTest, ManyCallsComeBackInOrderOverFewConnections) {
 TEST_P(HttpClientTest, ServerErrorsAreRetriedUntilTheyPass) {
   TestServer server([](const Seen& s, int n) {
     if (s.path == "/flaky" && n <= 2) return Action{.status = 503, .reason = "Service Unavailable"};
-    if (s.path == "/timeout408" && n <= 1) return Action{.status = 408, .reason = "Request Timeout"};
+    if (s.path == "/timeout408" && n <= 1)
+      return Action{.status = 408, .reason = "Request Timeout"};
     return Echo(s, n);
   });
-  std::vector<Request> requests = {{.url = server.Url("/flaky")}, {.url = server.Url("/timeout408")},
+  std::vector<Request> requests = {{.url = server.Url("/flaky")},
+                                   {.url = server.Url("/timeout408")},
                                    {.url = server.Url("/fine")}};
   const auto r = SendAll(requests, Quick());
   EXPECT_TRUE(r[0].ok()) << r[0].error;
@@ -87,7 +90,8 @@ TEST_P(HttpClientTest, ServerErrorsAreRetriedUntilTheyPass) {
 
 TEST_P(HttpClientTest, ClientErrorsAreNotRetriedAndExhaustedRetriesSayWhy) {
   TestServer server([](const Seen& s, int n) {
-    if (s.path == "/missing") return Action{.status = 404, .reason = "Not Found", .body = "no such thing"};
+    if (s.path == "/missing")
+      return Action{.status = 404, .reason = "Not Found", .body = "no such thing"};
     return Action{.status = 500, .reason = "Internal Server Error"};
   });
   std::vector<Request> requests = {{.url = server.Url("/missing")}, {.url = server.Url("/broken")}};
@@ -104,7 +108,9 @@ TEST_P(HttpClientTest, ClientErrorsAreNotRetriedAndExhaustedRetriesSayWhy) {
 
 TEST_P(HttpClientTest, RetryAfterIsHonouredNoRequestBeforeItExpires) {
   TestServer server([](const Seen& s, int n) {
-    if (n == 1) return Action{.status = 429, .reason = "Too Many Requests", .headers = {{"Retry-After", "1"}}};
+    if (n == 1)
+      return Action{
+          .status = 429, .reason = "Too Many Requests", .headers = {{"Retry-After", "1"}}};
     return Echo(s, n);
   });
   const auto r = SendAll(std::vector<Request>{{.url = server.Url("/limited")}}, Quick());
@@ -117,18 +123,21 @@ TEST_P(HttpClientTest, RetryAfterIsHonouredNoRequestBeforeItExpires) {
 }
 
 TEST_P(HttpClientTest, RetryAfterParsesSecondsAndHttpDates) {
-  const auto now = std::chrono::system_clock::from_time_t(1445412480);  // Wed, 21 Oct 2015 07:28:00 GMT
+  const auto now =
+      std::chrono::system_clock::from_time_t(1445412480);  // Wed, 21 Oct 2015 07:28:00 GMT
   EXPECT_EQ(ParseRetryAfter("120", now), milliseconds(120000));
   EXPECT_EQ(ParseRetryAfter(" 0 ", now), milliseconds(0));
   EXPECT_EQ(ParseRetryAfter("Wed, 21 Oct 2015 07:28:30 GMT", now), milliseconds(30000));
-  EXPECT_EQ(ParseRetryAfter("Wed, 21 Oct 2015 07:27:00 GMT", now), milliseconds(0));  // past: at once
+  EXPECT_EQ(ParseRetryAfter("Wed, 21 Oct 2015 07:27:00 GMT", now),
+            milliseconds(0));  // past: at once
   EXPECT_LT(ParseRetryAfter("soon", now).count(), 0);
   EXPECT_LT(ParseRetryAfter("", now).count(), 0);
 }
 
 TEST_P(HttpClientTest, ARetryAfterPastTheTotalWaitGivesUp) {
   TestServer server([](const Seen&, int) {
-    return Action{.status = 503, .reason = "Service Unavailable", .headers = {{"Retry-After", "30"}}};
+    return Action{
+        .status = 503, .reason = "Service Unavailable", .headers = {{"Retry-After", "30"}}};
   });
   ClientOptions o = Quick();
   o.retry.max_total_wait = milliseconds(2000);
@@ -140,12 +149,14 @@ TEST_P(HttpClientTest, ARetryAfterPastTheTotalWaitGivesUp) {
 }
 
 TEST_P(HttpClientTest, SlowRepliesTimeOut) {
-  TestServer server([](const Seen&, int) { return Action{.body = "late", .delay = milliseconds(1000)}; });
+  TestServer server(
+      [](const Seen&, int) { return Action{.body = "late", .delay = milliseconds(1000)}; });
   ClientOptions o = Quick();
   o.timeout = milliseconds(300);
   o.retry.backoff = {};
   const auto t0 = Clock::now();
-  const auto r = SendAll(std::vector<Request>{{.url = server.Url("/slow")}, {.url = server.Url("/slow")}}, o);
+  const auto r =
+      SendAll(std::vector<Request>{{.url = server.Url("/slow")}, {.url = server.Url("/slow")}}, o);
   EXPECT_LT(Clock::now() - t0, milliseconds(900));
   for (const Response& x : r) {
     EXPECT_EQ(x.error, "timed out after 300 ms (1 attempt)");
@@ -169,7 +180,8 @@ TEST_P(HttpClientTest, ResetAndRefusedConnectionsAreRetriedThenReported) {
   getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   close(fd);
   const std::string refused = "http://127.0.0.1:" + std::to_string(ntohs(a.sin_port)) + "/";
-  std::vector<Request> requests = {{.url = server.Url("/reset")}, {.url = server.Url("/always-reset")}, {.url = refused}};
+  std::vector<Request> requests = {
+      {.url = server.Url("/reset")}, {.url = server.Url("/always-reset")}, {.url = refused}};
   ClientOptions o = Quick(1);
   o.retry.budget_max_tokens = 100;  // these failures alone must not exhaust it
   const auto r = SendAll(requests, o);
@@ -183,7 +195,8 @@ TEST_P(HttpClientTest, ResetAndRefusedConnectionsAreRetriedThenReported) {
 }
 
 TEST_P(HttpClientTest, TheRetryBudgetStopsARetryStorm) {
-  TestServer server([](const Seen&, int) { return Action{.status = 503, .reason = "Service Unavailable"}; });
+  TestServer server(
+      [](const Seen&, int) { return Action{.status = 503, .reason = "Service Unavailable"}; });
   std::vector<Request> requests(20, Request{.url = server.Url("/down")});
   const auto r = SendAll(requests, Quick(1));
   int stopped = 0;
@@ -204,7 +217,8 @@ TEST_P(HttpClientTest, TheDeadlineEndsEveryCallNotAHang) {
   const auto r = SendAll(std::vector<Request>(5, Request{.url = server.Url("/slow")}), o);
   EXPECT_LT(Clock::now() - t0, milliseconds(1500));
   ASSERT_EQ(r.size(), 5u);
-  for (const Response& x : r) EXPECT_NE(x.error.find("deadline passed"), std::string::npos) << x.error;
+  for (const Response& x : r)
+    EXPECT_NE(x.error.find("deadline passed"), std::string::npos) << x.error;
   EXPECT_EQ(r[0].attempts, 1);
   EXPECT_EQ(r[4].attempts, 0);  // never started
 }
@@ -224,7 +238,8 @@ TEST_P(HttpClientTest, RequestsThatCannotBeSentFailWithoutTouchingTheNetwork) {
                                    {.method = "GET", .url = "http://127.0.0.1:1/", .body = "x"},
                                    {.method = "GET", .url = ""}};
   const auto r = SendAll(requests, Quick());
-  EXPECT_EQ(r[0].error, "unsupported HTTP method 'FETCH' (GET, HEAD, DELETE, OPTIONS, POST, PUT or PATCH)");
+  EXPECT_EQ(r[0].error,
+            "unsupported HTTP method 'FETCH' (GET, HEAD, DELETE, OPTIONS, POST, PUT or PATCH)");
   EXPECT_EQ(r[1].error, "a GET request cannot carry a body (only POST, PUT and PATCH)");
   EXPECT_EQ(r[2].error, "the request has no URL");
   for (const Response& x : r) EXPECT_EQ(x.attempts, 0);
@@ -238,8 +253,9 @@ TEST_P(HttpClientTest, EveryReplyFramingIsRead) {
   TestServer server([](const Seen& s, int) {
     Action a;
     if (s.path == "/chunked") {
-      a.raw = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\n\r\n"
-              "5;ext=1\r\nhello\r\n1\r\n \r\nA\r\nworld12345\r\n0\r\nTrailer: x\r\n\r\n";
+      a.raw =
+          "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\n\r\n"
+          "5;ext=1\r\nhello\r\n1\r\n \r\nA\r\nworld12345\r\n0\r\nTrailer: x\r\n\r\n";
     } else if (s.path == "/until-close") {
       a.raw = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nall of it";
       a.close_after = true;
@@ -258,13 +274,11 @@ TEST_P(HttpClientTest, EveryReplyFramingIsRead) {
     }
     return a;
   });
-  std::vector<Request> requests = {{.url = server.Url("/chunked")},
-                                   {.url = server.Url("/until-close")},
-                                   {.url = server.Url("/http10")},
-                                   {.url = server.Url("/continue")},
-                                   {.url = server.Url("/no-content")},
-                                   {.method = "HEAD", .url = server.Url("/head")},
-                                   {.url = server.Url("/plain")}};
+  std::vector<Request> requests = {
+      {.url = server.Url("/chunked")},    {.url = server.Url("/until-close")},
+      {.url = server.Url("/http10")},     {.url = server.Url("/continue")},
+      {.url = server.Url("/no-content")}, {.method = "HEAD", .url = server.Url("/head")},
+      {.url = server.Url("/plain")}};
   for (int i = 0; i < 6; ++i) requests.push_back({.url = server.Url("/closing")});
   ClientOptions o = Quick(1);  // one at a time: each call may meet the connection the last one left
   const auto r = SendAll(requests, o);
@@ -298,7 +312,8 @@ TEST_P(HttpClientTest, ARequestOnAConnectionTheServerDroppedGoesAgainOnAFreshOne
     a.reset = s.on_connection > 1;  // every connection serves one request, then drops
     return a;
   });
-  const auto r = SendAll(std::vector<Request>(6, Request{.url = server.Url("/one-per-connection")}), Quick(1));
+  const auto r =
+      SendAll(std::vector<Request>(6, Request{.url = server.Url("/one-per-connection")}), Quick(1));
   for (const Response& x : r) {
     EXPECT_TRUE(x.ok()) << x.error;
     EXPECT_EQ(x.attempts, 1);
@@ -328,7 +343,8 @@ TEST_P(HttpClientTest, LargeBodiesGoAndComeWhole) {
   TestServer server(Echo);
   std::string big(6 << 20, 'x');
   for (size_t i = 0; i < big.size(); i += 4099) big[i] = static_cast<char>('a' + i % 26);
-  std::vector<Request> requests(3, Request{.method = "POST", .url = server.Url("/big"), .body = big});
+  std::vector<Request> requests(3,
+                                Request{.method = "POST", .url = server.Url("/big"), .body = big});
   const auto r = SendAll(requests, Quick(3));
   for (const Response& x : r) {
     ASSERT_TRUE(x.ok()) << x.error;
@@ -346,8 +362,11 @@ TEST_P(HttpClientTest, TheRequestCarriesTheDefaultsAndTheCallersHeaders) {
       {.method = "POST", .url = server.Url("/a?x=1#frag"), .body = "k=v"},
       {.method = "PUT",
        .url = server.Url("/b"),
-       .headers = {{"Content-Type", "application/json"}, {"User-Agent", "mine/2"}, {"Accept", ""},
-                   {"Content-Length", "999"}, {"X-Key", "secret"}},
+       .headers = {{"Content-Type", "application/json"},
+                   {"User-Agent", "mine/2"},
+                   {"Accept", ""},
+                   {"Content-Length", "999"},
+                   {"X-Key", "secret"}},
        .body = "{}"}};
   const auto r = SendAll(requests, Quick(1));
   ASSERT_TRUE(r[0].ok()) << r[0].error;
@@ -378,7 +397,8 @@ TEST_P(HttpClientTest, BrokenRepliesFailWithAReason) {
     a.close_after = true;
     if (s.path == "/garbage") a.raw = "SSH-2.0-OpenSSH_9.2\r\n\r\n";
     if (s.path == "/short") a.raw = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc";
-    if (s.path == "/bad-chunk") a.raw = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n";
+    if (s.path == "/bad-chunk")
+      a.raw = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n";
     if (s.path == "/empty") a.raw = " ";  // one byte, then the close
     return a;
   });
@@ -398,14 +418,18 @@ TEST_P(HttpClientTest, BrokenRepliesFailWithAReason) {
 }
 
 TEST_P(HttpClientTest, HeadersWithLineBreaksAreRefused) {
-  const auto r = SendAll(std::vector<Request>{{.url = "http://127.0.0.1:1/", .headers = {{"X", "a\r\nHost: evil"}}}},
-                         Quick());
+  const auto r = SendAll(
+      std::vector<Request>{{.url = "http://127.0.0.1:1/", .headers = {{"X", "a\r\nHost: evil"}}}},
+      Quick());
   EXPECT_EQ(r[0].error, "header 'X' has an empty name, a colon in its name or a line break");
   EXPECT_EQ(r[0].attempts, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, HttpClientTest, ::testing::Values(Engine::kLibcurl, Engine::kNative),
-                         [](const auto& info) { return info.param == Engine::kNative ? "native" : "libcurl"; });
+INSTANTIATE_TEST_SUITE_P(Engines, HttpClientTest,
+                         ::testing::Values(Engine::kLibcurl, Engine::kNative),
+                         [](const auto& info) {
+                           return info.param == Engine::kNative ? "native" : "libcurl";
+                         });
 
 // The native engine sends plain http:// only; the automatic choice falls back to libcurl
 // for anything else.
@@ -413,14 +437,18 @@ TEST(HttpEngineTest, NativeRefusesOtherSchemesAndAutoFallsBack) {
   ClientOptions o;
   o.engine = Engine::kNative;
   o.timeout = milliseconds(2000);
-  const auto r = SendAll(std::vector<Request>{{.url = "https://127.0.0.1:1/"}, {.url = "http://user:pw@127.0.0.1:1/"}}, o);
-  EXPECT_EQ(r[0].error, "the native HTTP client sends plain http:// URLs only, not 'https://127.0.0.1:1/'");
+  const auto r = SendAll(
+      std::vector<Request>{{.url = "https://127.0.0.1:1/"}, {.url = "http://user:pw@127.0.0.1:1/"}},
+      o);
+  EXPECT_EQ(r[0].error,
+            "the native HTTP client sends plain http:// URLs only, not 'https://127.0.0.1:1/'");
   EXPECT_EQ(r[1].attempts, 0);
   o.engine = Engine::kAuto;
   o.retry.backoff = {};
   const auto a = SendAll(std::vector<Request>{{.url = "https://127.0.0.1:1/"}}, o);
   EXPECT_EQ(a[0].attempts, 1);
-  EXPECT_NE(a[0].error.find("Couldn't connect"), std::string::npos) << a[0].error;  // libcurl's words
+  EXPECT_NE(a[0].error.find("Couldn't connect"), std::string::npos)
+      << a[0].error;  // libcurl's words
 }
 
 // With a proxy configured, auto leaves the calls to libcurl, which goes through it (here a

@@ -9,34 +9,38 @@
 namespace ember {
 
 TypePtr HttpHeaderType() {
-  static const TypePtr t = StructType({MakeField("name", StringType()), MakeField("value", StringType())});
+  static const TypePtr t =
+      StructType({MakeField("name", StringType()), MakeField("value", StringType())});
   return t;
 }
 
 TypePtr HttpRequestType() {
-  static const TypePtr t = StructType({MakeField("method", StringType()), MakeField("url", StringType()),
-                                       MakeField("headers", ListType(HttpHeaderType())),
-                                       MakeField("body", BinaryType())});
+  static const TypePtr t = StructType(
+      {MakeField("method", StringType()), MakeField("url", StringType()),
+       MakeField("headers", ListType(HttpHeaderType())), MakeField("body", BinaryType())});
   return t;
 }
 
 TypePtr HttpResponseType() {
-  static const TypePtr t = StructType({MakeField("status", Int32Type()), MakeField("reason", StringType()),
-                                       MakeField("headers", ListType(HttpHeaderType())),
-                                       MakeField("body", BinaryType()), MakeField("elapsed_ms", Float64Type()),
-                                       MakeField("attempts", Int32Type())});
+  static const TypePtr t =
+      StructType({MakeField("status", Int32Type()), MakeField("reason", StringType()),
+                  MakeField("headers", ListType(HttpHeaderType())), MakeField("body", BinaryType()),
+                  MakeField("elapsed_ms", Float64Type()), MakeField("attempts", Int32Type())});
   return t;
 }
 
 TypePtr HttpErrorType() {
-  static const TypePtr t = StructType({MakeField("status", Int32Type()), MakeField("message", StringType()),
-                                       MakeField("body", StringType()), MakeField("attempts", Int32Type())});
+  static const TypePtr t =
+      StructType({MakeField("status", Int32Type()), MakeField("message", StringType()),
+                  MakeField("body", StringType()), MakeField("attempts", Int32Type())});
   return t;
 }
 
 namespace {
 
-std::string StringAt(const Column& c, int64_t row) { return c.IsNull(row) ? "" : std::string(c.StringValue(row)); }
+std::string StringAt(const Column& c, int64_t row) {
+  return c.IsNull(row) ? "" : std::string(c.StringValue(row));
+}
 
 std::vector<http::Header> HeadersAt(const Column& list, int64_t row) {
   std::vector<http::Header> out;
@@ -50,7 +54,8 @@ std::vector<http::Header> HeadersAt(const Column& list, int64_t row) {
   return out;
 }
 
-void AppendError(StructBuilder* err, int status, const std::string& message, const std::string& body, int attempts) {
+void AppendError(StructBuilder* err, int status, const std::string& message,
+                 const std::string& body, int attempts) {
   err->Append();
   static_cast<Int32Builder*>(err->field_builder(0))->Append(status);
   static_cast<StringBuilder*>(err->field_builder(1))->Append(message);
@@ -116,12 +121,14 @@ Result<ColumnPtr> RequestColumnFromParts(const RequestParts& parts) {
     if (c == nullptr) return Status::OK();
     const TypeId id = c->type_id();
     if (id != TypeId::kString && !(binary_ok && id == TypeId::kBinary)) {
-      return TypeError("HTTP requests from columns: the " + what + " column is " + c->type()->ToString() + ", not " +
+      return TypeError("HTTP requests from columns: the " + what + " column is " +
+                       c->type()->ToString() + ", not " +
                        (binary_ok ? "string or binary" : "string"));
     }
     if (c->length() != rows) {
       return InvalidArgument("HTTP requests from columns: the " + what + " column has " +
-                             std::to_string(c->length()) + " rows, the url column " + std::to_string(rows));
+                             std::to_string(c->length()) + " rows, the url column " +
+                             std::to_string(rows));
     }
     return Status::OK();
   };
@@ -129,7 +136,8 @@ Result<ColumnPtr> RequestColumnFromParts(const RequestParts& parts) {
   EMBER_RETURN_IF_ERROR(check(parts.method_column, "method", false));
   EMBER_RETURN_IF_ERROR(check(parts.body, "body", true));
   for (const auto& [name, column] : parts.header_columns) {
-    if (column == nullptr) return InvalidArgument("HTTP requests from columns: no column for header '" + name + "'");
+    if (column == nullptr)
+      return InvalidArgument("HTTP requests from columns: no column for header '" + name + "'");
     EMBER_RETURN_IF_ERROR(check(column, "'" + name + "' header", false));
   }
   std::vector<std::optional<http::Request>> requests(static_cast<size_t>(rows));
@@ -155,8 +163,8 @@ namespace {
 // The body child of a response column, checked; rows are c.offset() + i.
 Result<const Column*> Bodies(const Column& c) {
   if (!c.type()->Equals(*HttpResponseType())) {
-    return TypeError("an HTTP response column must be " + HttpResponseType()->ToString() + ", not " +
-                     c.type()->ToString());
+    return TypeError("an HTTP response column must be " + HttpResponseType()->ToString() +
+                     ", not " + c.type()->ToString());
   }
   return c.child(3).get();
 }
@@ -211,30 +219,40 @@ Result<ParsedBodies> ResponseBodyAsJson(const Column& c, const TypePtr& type) {
 
 const ParamSpec<HttpCallParams>& HttpCallParams::Spec() {
   using P = HttpCallParams;
-  static const auto* spec = &(*new ParamSpec<P>("HTTP call"))
-      .Add("concurrency", &P::concurrency, "Requests in flight at most, per partition.", InRange<int64_t>(1, 4096))
-      .Add("timeout", &P::timeout, "Seconds one attempt may take.", AtLeast(0.001))
-      .Add("concurrentTimeout", &P::concurrent_timeout,
-           "Seconds all of one partition's calls may take; calls not done by then fail. 0: no limit.", AtLeast(0.0))
-      .Add("backoffsMs", &P::backoffs_ms,
-           "Milliseconds to wait before each retry (5xx, 408, 429, connection errors), with +-20% jitter; "
-           "its length is the number of retries.",
-           Each(AtLeast<int64_t>(0)))
-      .Add("maxRetryAfter", &P::max_retry_after, "The longest Retry-After (of 429 and 503) honoured, in seconds.",
-           AtLeast(0.0))
-      .Add("maxTotalWait", &P::max_total_wait, "Seconds one call may spend waiting between its attempts.",
-           AtLeast(0.0))
-      .Add("maxRequestsPerSecond", &P::max_requests_per_second,
-           "Attempts started per second, per partition; 0: no limit.", AtLeast(0.0))
-      .Add("retryBudget", &P::retry_budget,
-           "Retry tokens per partition (gRPC's retry throttling): a failed attempt costs one, a success gives back "
-           "0.1, and nothing is retried at half or fewer left; 0 turns it off.",
-           AtLeast(0.0))
-      .AddEnum("engine", &P::engine,
-               {{"auto", http::Engine::kAuto}, {"libcurl", http::Engine::kLibcurl}, {"native", http::Engine::kNative}},
-               "What sends the requests: 'native' (Ember's HTTP/1.1 client; plain http:// URLs only, the fastest), "
-               "'libcurl' (any URL: https, HTTP/2, proxies), or 'auto': native when every request of a partition is "
-               "plain http:// and no proxy variable is set, else libcurl.");
+  static const auto* spec =
+      &(*new ParamSpec<P>("HTTP call"))
+           .Add("concurrency", &P::concurrency, "Requests in flight at most, per partition.",
+                InRange<int64_t>(1, 4096))
+           .Add("timeout", &P::timeout, "Seconds one attempt may take.", AtLeast(0.001))
+           .Add("concurrentTimeout", &P::concurrent_timeout,
+                "Seconds all of one partition's calls may take; calls not done by then fail. 0: no "
+                "limit.",
+                AtLeast(0.0))
+           .Add("backoffsMs", &P::backoffs_ms,
+                "Milliseconds to wait before each retry (5xx, 408, 429, connection errors), with "
+                "+-20% jitter; "
+                "its length is the number of retries.",
+                Each(AtLeast<int64_t>(0)))
+           .Add("maxRetryAfter", &P::max_retry_after,
+                "The longest Retry-After (of 429 and 503) honoured, in seconds.", AtLeast(0.0))
+           .Add("maxTotalWait", &P::max_total_wait,
+                "Seconds one call may spend waiting between its attempts.", AtLeast(0.0))
+           .Add("maxRequestsPerSecond", &P::max_requests_per_second,
+                "Attempts started per second, per partition; 0: no limit.", AtLeast(0.0))
+           .Add("retryBudget", &P::retry_budget,
+                "Retry tokens per partition (gRPC's retry throttling): a failed attempt costs one, "
+                "a success gives back "
+                "0.1, and nothing is retried at half or fewer left; 0 turns it off.",
+                AtLeast(0.0))
+           .AddEnum("engine", &P::engine,
+                    {{"auto", http::Engine::kAuto},
+                     {"libcurl", http::Engine::kLibcurl},
+                     {"native", http::Engine::kNative}},
+                    "What sends the requests: 'native' (Ember's HTTP/1.1 client; plain http:// "
+                    "URLs only, the fastest), "
+                    "'libcurl' (any URL: https, HTTP/2, proxies), or 'auto': native when every "
+                    "request of a partition is "
+                    "plain http:// and no proxy variable is set, else libcurl.");
   return *spec;
 }
 
@@ -242,7 +260,9 @@ namespace {
 
 // What SendAll is given for one partition (its deadline starts now).
 http::ClientOptions CallOptions(const HttpCallParams& p) {
-  auto ms = [](double seconds) { return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000)); };
+  auto ms = [](double seconds) {
+    return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+  };
   http::ClientOptions o;
   o.concurrency = static_cast<int>(p.concurrency);
   o.timeout = ms(p.timeout);
@@ -261,20 +281,25 @@ http::ClientOptions CallOptions(const HttpCallParams& p) {
 
 const ParamSpec<HTTPTransformerParams>& HTTPTransformerParams::Spec() {
   using P = HTTPTransformerParams;
-  static const auto* spec = &(*new ParamSpec<P>("HTTPTransformer"))
-      .Add("inputCol", &P::input_col, "The request column (struct: method, url, headers, body).", NonEmpty<std::string>())
-      .Add("outputCol", &P::output_col, "The response column added (status, reason, headers, body, elapsed_ms, attempts).",
-           NonEmpty<std::string>())
-      .Add("errorCol", &P::error_col, "The error column added: null for calls that succeeded (2xx).",
-           NonEmpty<std::string>())
-      .AddGroup(&P::call, HttpCallParams::Spec());
+  static const auto* spec =
+      &(*new ParamSpec<P>("HTTPTransformer"))
+           .Add("inputCol", &P::input_col,
+                "The request column (struct: method, url, headers, body).", NonEmpty<std::string>())
+           .Add("outputCol", &P::output_col,
+                "The response column added (status, reason, headers, body, elapsed_ms, attempts).",
+                NonEmpty<std::string>())
+           .Add("errorCol", &P::error_col,
+                "The error column added: null for calls that succeeded (2xx).",
+                NonEmpty<std::string>())
+           .AddGroup(&P::call, HttpCallParams::Spec());
   return *spec;
 }
 
 Result<std::shared_ptr<const HTTPTransformer>> HTTPTransformer::Make(Params p, std::string uid) {
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
   if (p.output_col == p.error_col) {
-    return InvalidArgument("HTTPTransformer params 'outputCol' and 'errorCol' are both '" + p.output_col + "'");
+    return InvalidArgument("HTTPTransformer params 'outputCol' and 'errorCol' are both '" +
+                           p.output_col + "'");
   }
   return std::shared_ptr<const HTTPTransformer>(new HTTPTransformer(std::move(p), std::move(uid)));
 }
@@ -283,8 +308,12 @@ namespace {
 
 class HttpBound final : public BoundTransform {
  public:
-  HttpBound(SchemaPtr out, int input, HTTPTransformerParams params, std::shared_ptr<const http::Client> client)
-      : out_(std::move(out)), input_(input), params_(std::move(params)), client_(std::move(client)) {}
+  HttpBound(SchemaPtr out, int input, HTTPTransformerParams params,
+            std::shared_ptr<const http::Client> client)
+      : out_(std::move(out)),
+        input_(input),
+        params_(std::move(params)),
+        client_(std::move(client)) {}
   const SchemaPtr& output_schema() const override { return out_; }
   bool blocking() const override { return true; }  // waits for the service
 
@@ -297,7 +326,8 @@ class HttpBound final : public BoundTransform {
       to_send.push_back(std::move(*requests[i]));
       row_of.push_back(static_cast<int64_t>(i));
     }
-    const std::vector<http::Response> responses = client_->SendAll(to_send, CallOptions(params_.call));
+    const std::vector<http::Response> responses =
+        client_->SendAll(to_send, CallOptions(params_.call));
 
     StructBuilder resp(HttpResponseType());
     StructBuilder err(HttpErrorType());
@@ -347,14 +377,17 @@ Result<std::unique_ptr<BoundTransform>> HTTPTransformer::Bind(const Schema& in) 
   if (!input.ok()) return input.status().WithContext(owner + " param 'inputCol'");
   const DataType& type = *in.field(*input).type;
   if (!type.Equals(*HttpRequestType())) {
-    return TypeError(owner + ": column '" + params_.input_col + "' is " + type.ToString() + ", not an HTTP request " +
-                     HttpRequestType()->ToString());
+    return TypeError(owner + ": column '" + params_.input_col + "' is " + type.ToString() +
+                     ", not an HTTP request " + HttpRequestType()->ToString());
   }
   for (const std::string& name : {params_.output_col, params_.error_col}) {
-    if (in.FindField(name) >= 0) return AlreadyExists(owner + ": column '" + name + "' already exists");
+    if (in.FindField(name) >= 0)
+      return AlreadyExists(owner + ": column '" + name + "' already exists");
   }
-  EMBER_ASSIGN_OR_RETURN(SchemaPtr with_response, in.AddField(MakeField(params_.output_col, HttpResponseType())));
-  EMBER_ASSIGN_OR_RETURN(SchemaPtr out, with_response->AddField(MakeField(params_.error_col, HttpErrorType())));
+  EMBER_ASSIGN_OR_RETURN(SchemaPtr with_response,
+                         in.AddField(MakeField(params_.output_col, HttpResponseType())));
+  EMBER_ASSIGN_OR_RETURN(SchemaPtr out,
+                         with_response->AddField(MakeField(params_.error_col, HttpErrorType())));
   return std::unique_ptr<BoundTransform>(new HttpBound(out, *input, params_, client_));
 }
 
@@ -362,41 +395,60 @@ Result<std::unique_ptr<BoundTransform>> HTTPTransformer::Bind(const Schema& in) 
 
 const ParamSpec<SimpleHTTPTransformerParams>& SimpleHTTPTransformerParams::Spec() {
   using P = SimpleHTTPTransformerParams;
-  static const auto* spec = &(*new ParamSpec<P>("SimpleHTTPTransformer"))
-      .Add("inputCols", &P::input_cols, "The columns sent as one JSON object per row ({\"col\": value, ...}).",
-           NonEmpty<std::vector<std::string>>())
-      .Add("url", &P::url, "The service's URL, or {\"column\": name} for a URL per row (a null URL sends nothing).")
-      .Add("method", &P::method, "POST, PUT or PATCH, or {\"column\": name} for one per row.")
-      .Add("headers", &P::headers, "Headers sent with every request: {\"Name\": \"value\"}.")
-      .Add("headerCols", &P::header_cols, "Headers with a value per row: {\"Name\": \"column\"} (an API key per row).")
-      .Add("miniBatchSize", &P::mini_batch_size,
-           "Rows per request, sent as a JSON array of row objects (the reply must be an array of one value per row); "
-           "0: one request per row.",
-           AtLeast<int64_t>(0))
-      .Add("outputType", &P::output_type,
-           "\"string\" for the reply's text, or the type its JSON is parsed into (\"struct<label:string,score:float64>\").",
-           NonEmpty<std::string>())
-      .Add("outputCol", &P::output_col, "The parsed reply column added.", NonEmpty<std::string>())
-      .Add("errorCol", &P::error_col, "The error column added: null for rows whose call and parse succeeded.",
-           NonEmpty<std::string>())
-      .AddGroup(&P::call, HttpCallParams::Spec());
+  static const auto* spec =
+      &(*new ParamSpec<P>("SimpleHTTPTransformer"))
+           .Add("inputCols", &P::input_cols,
+                "The columns sent as one JSON object per row ({\"col\": value, ...}).",
+                NonEmpty<std::vector<std::string>>())
+           .Add("url", &P::url,
+                "The service's URL, or {\"column\": name} for a URL per row (a null URL sends "
+                "nothing).")
+           .Add("method", &P::method, "POST, PUT or PATCH, or {\"column\": name} for one per row.")
+           .Add("headers", &P::headers, "Headers sent with every request: {\"Name\": \"value\"}.")
+           .Add("headerCols", &P::header_cols,
+                "Headers with a value per row: {\"Name\": \"column\"} (an API key per row).")
+           .Add("miniBatchSize", &P::mini_batch_size,
+                "Rows per request, sent as a JSON array of row objects (the reply must be an array "
+                "of one value per row); "
+                "0: one request per row.",
+                AtLeast<int64_t>(0))
+           .Add("outputType", &P::output_type,
+                "\"string\" for the reply's text, or the type its JSON is parsed into "
+                "(\"struct<label:string,score:float64>\").",
+                NonEmpty<std::string>())
+           .Add("outputCol", &P::output_col, "The parsed reply column added.",
+                NonEmpty<std::string>())
+           .Add("errorCol", &P::error_col,
+                "The error column added: null for rows whose call and parse succeeded.",
+                NonEmpty<std::string>())
+           .AddGroup(&P::call, HttpCallParams::Spec());
   return *spec;
 }
 
 namespace {
 
 // The string members of a JSON object param; InvalidArgument naming the param otherwise.
-bool SendsBody(const std::string& method) { return method == "POST" || method == "PUT" || method == "PATCH"; }
+bool SendsBody(const std::string& method) {
+  return method == "POST" || method == "PUT" || method == "PATCH";
+}
 
 class SimpleHttpBound final : public BoundTransform {
  public:
-  SimpleHttpBound(SchemaPtr out, SimpleHTTPTransformerParams p, TypePtr output_type, std::vector<int> inputs,
-                  ScalarOrColumn<std::string>::Bound url, ScalarOrColumn<std::string>::Bound method,
+  SimpleHttpBound(SchemaPtr out, SimpleHTTPTransformerParams p, TypePtr output_type,
+                  std::vector<int> inputs, ScalarOrColumn<std::string>::Bound url,
+                  ScalarOrColumn<std::string>::Bound method,
                   std::vector<std::pair<std::string, std::string>> headers,
-                  std::vector<std::pair<std::string, int>> header_cols, std::shared_ptr<const http::Client> client)
-      : out_(std::move(out)), p_(std::move(p)), type_(std::move(output_type)), inputs_(std::move(inputs)),
-        url_(std::move(url)), method_(std::move(method)), headers_(std::move(headers)),
-        header_cols_(std::move(header_cols)), client_(std::move(client)) {}
+                  std::vector<std::pair<std::string, int>> header_cols,
+                  std::shared_ptr<const http::Client> client)
+      : out_(std::move(out)),
+        p_(std::move(p)),
+        type_(std::move(output_type)),
+        inputs_(std::move(inputs)),
+        url_(std::move(url)),
+        method_(std::move(method)),
+        headers_(std::move(headers)),
+        header_cols_(std::move(header_cols)),
+        client_(std::move(client)) {}
   const SchemaPtr& output_schema() const override { return out_; }
   bool blocking() const override { return true; }  // waits for the service
 
@@ -427,7 +479,8 @@ class SimpleHttpBound final : public BoundTransform {
         if (c.IsValid(i)) r.headers.push_back({name, std::string(c.StringValue(i))});
       }
       int64_t end = i + 1;
-      while (p_.mini_batch_size > 0 && end < in.num_rows() && end - i < batch_rows && SameCall(in, url, method, i, end)) {
+      while (p_.mini_batch_size > 0 && end < in.num_rows() && end - i < batch_rows &&
+             SameCall(in, url, method, i, end)) {
         ++end;
       }
       if (SendsBody(r.method)) {
@@ -472,7 +525,8 @@ class SimpleHttpBound final : public BoundTransform {
     if (url.Get(a) != url.Get(b) || method.Get(a) != method.Get(b)) return false;
     for (const auto& [name, col] : header_cols_) {
       const Column& c = *in.column(col);
-      if (c.IsNull(a) != c.IsNull(b) || (c.IsValid(a) && c.StringValue(a) != c.StringValue(b))) return false;
+      if (c.IsNull(a) != c.IsNull(b) || (c.IsValid(a) && c.StringValue(a) != c.StringValue(b)))
+        return false;
     }
     return true;
   }
@@ -489,8 +543,8 @@ class SimpleHttpBound final : public BoundTransform {
   }
 
   // The outputs and errors of the `rows` rows one response answers.
-  void AppendReplies(const http::Response& r, int64_t rows, simdjson::dom::parser& parser, ColumnBuilder* output,
-                     StructBuilder* err) const {
+  void AppendReplies(const http::Response& r, int64_t rows, simdjson::dom::parser& parser,
+                     ColumnBuilder* output, StructBuilder* err) const {
     auto fail_all = [&](const std::string& message) {
       for (int64_t k = 0; k < rows; ++k) {
         output->AppendNull();
@@ -511,11 +565,12 @@ class SimpleHttpBound final : public BoundTransform {
     std::vector<simdjson::dom::element> values;
     if (p_.mini_batch_size > 0) {
       simdjson::dom::array array;
-      if (doc.get_array().get(array)) return fail_all("the reply to a mini-batch is not a JSON array");
+      if (doc.get_array().get(array))
+        return fail_all("the reply to a mini-batch is not a JSON array");
       for (simdjson::dom::element v : array) values.push_back(v);
       if (static_cast<int64_t>(values.size()) != rows) {
-        return fail_all("the reply has " + std::to_string(values.size()) + " values for a mini-batch of " +
-                        std::to_string(rows) + " rows");
+        return fail_all("the reply has " + std::to_string(values.size()) +
+                        " values for a mini-batch of " + std::to_string(rows) + " rows");
       }
     } else {
       values.push_back(doc);
@@ -524,8 +579,9 @@ class SimpleHttpBound final : public BoundTransform {
       JsonProblem problem = CheckJsonValue(v, *type_, p_.output_col);
       if (!problem.empty()) {
         output->AppendNull();
-        AppendError(err, r.status, "the reply does not fit " + type_->ToString() + ": " + problem.message(), r.body,
-                    r.attempts);
+        AppendError(err, r.status,
+                    "the reply does not fit " + type_->ToString() + ": " + problem.message(),
+                    r.body, r.attempts);
         continue;
       }
       AppendJsonValue(v, output);
@@ -545,7 +601,8 @@ class SimpleHttpBound final : public BoundTransform {
 
 }  // namespace
 
-Result<std::shared_ptr<const SimpleHTTPTransformer>> SimpleHTTPTransformer::Make(Params p, std::string uid) {
+Result<std::shared_ptr<const SimpleHTTPTransformer>> SimpleHTTPTransformer::Make(Params p,
+                                                                                 std::string uid) {
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
   if (!p.method.is_column() && !SendsBody(p.method.scalar())) {
     return InvalidArgument("SimpleHTTPTransformer param 'method': '" + p.method.scalar() +
@@ -555,11 +612,13 @@ Result<std::shared_ptr<const SimpleHTTPTransformer>> SimpleHTTPTransformer::Make
     return InvalidArgument("SimpleHTTPTransformer param 'url': must not be empty");
   }
   if (p.output_col == p.error_col) {
-    return InvalidArgument("SimpleHTTPTransformer params 'outputCol' and 'errorCol' are both '" + p.output_col + "'");
+    return InvalidArgument("SimpleHTTPTransformer params 'outputCol' and 'errorCol' are both '" +
+                           p.output_col + "'");
   }
   Result<TypePtr> type = ParseType(p.output_type);
   if (!type.ok()) return type.status().WithContext("SimpleHTTPTransformer param 'outputType'");
-  return std::shared_ptr<const SimpleHTTPTransformer>(new SimpleHTTPTransformer(std::move(p), *type, std::move(uid)));
+  return std::shared_ptr<const SimpleHTTPTransformer>(
+      new SimpleHTTPTransformer(std::move(p), *type, std::move(uid)));
 }
 
 Result<std::unique_ptr<BoundTransform>> SimpleHTTPTransformer::Bind(const Schema& in) const {
@@ -574,31 +633,40 @@ Result<std::unique_ptr<BoundTransform>> SimpleHTTPTransformer::Bind(const Schema
   if (!url.ok()) return url.status().WithContext(owner);
   auto method = params_.method.Bind(in, "method");
   if (!method.ok()) return method.status().WithContext(owner);
-  std::vector<std::pair<std::string, std::string>> headers(params_.headers.begin(), params_.headers.end());
+  std::vector<std::pair<std::string, std::string>> headers(params_.headers.begin(),
+                                                           params_.headers.end());
   std::vector<std::pair<std::string, int>> header_cols;
   for (const auto& [name, col] : params_.header_cols) {
     Result<int> i = in.GetFieldIndex(col);
     if (!i.ok()) return i.status().WithContext(owner + " param 'headerCols'");
     if (in.field(*i).type->id() != TypeId::kString) {
-      return TypeError(owner + " param 'headerCols': column '" + col + "' is " + in.field(*i).type->ToString() +
-                       ", not string");
+      return TypeError(owner + " param 'headerCols': column '" + col + "' is " +
+                       in.field(*i).type->ToString() + ", not string");
     }
     header_cols.emplace_back(name, *i);
   }
   for (const std::string& name : {params_.output_col, params_.error_col}) {
-    if (in.FindField(name) >= 0) return AlreadyExists(owner + ": column '" + name + "' already exists");
+    if (in.FindField(name) >= 0)
+      return AlreadyExists(owner + ": column '" + name + "' already exists");
   }
-  EMBER_ASSIGN_OR_RETURN(SchemaPtr with_output, in.AddField(MakeField(params_.output_col, output_type_)));
-  EMBER_ASSIGN_OR_RETURN(SchemaPtr out, with_output->AddField(MakeField(params_.error_col, HttpErrorType())));
-  return std::unique_ptr<BoundTransform>(new SimpleHttpBound(out, params_, output_type_, std::move(inputs), *url,
-                                                             *method, std::move(headers), std::move(header_cols), client_));
+  EMBER_ASSIGN_OR_RETURN(SchemaPtr with_output,
+                         in.AddField(MakeField(params_.output_col, output_type_)));
+  EMBER_ASSIGN_OR_RETURN(SchemaPtr out,
+                         with_output->AddField(MakeField(params_.error_col, HttpErrorType())));
+  return std::unique_ptr<BoundTransform>(
+      new SimpleHttpBound(out, params_, output_type_, std::move(inputs), *url, *method,
+                          std::move(headers), std::move(header_cols), client_));
 }
 
 Status RegisterHttpStages(StageRegistry* r) {
-  EMBER_RETURN_IF_ERROR(RegisterStage<HTTPTransformer>(
-      r, "Sends each row's HTTP request (concurrently, with retries) and adds the response and an error column."));
+  EMBER_RETURN_IF_ERROR(
+      RegisterStage<HTTPTransformer>(r,
+                                     "Sends each row's HTTP request (concurrently, with retries) "
+                                     "and adds the response and an error column."));
   return RegisterStage<SimpleHTTPTransformer>(
-      r, "Calls a JSON web service with columns of each row (optionally in mini-batches) and adds its parsed reply.");
+      r,
+      "Calls a JSON web service with columns of each row (optionally in mini-batches) and adds its "
+      "parsed reply.");
 }
 
 }  // namespace ember

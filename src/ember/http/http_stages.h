@@ -74,13 +74,13 @@ Result<ParsedBodies> ResponseBodyAsJson(const Column& responses, const TypePtr& 
 // maxRequestsPerSecond, retryBudget, engine); in C++ they are the member `call`.
 struct HttpCallParams {
   int64_t concurrency = 1;
-  double timeout = 60;             // seconds, per attempt
-  double concurrent_timeout = 0;   // seconds for a partition; 0: none
+  double timeout = 60;            // seconds, per attempt
+  double concurrent_timeout = 0;  // seconds for a partition; 0: none
   std::vector<int64_t> backoffs_ms = {100, 500, 1000};
-  double max_retry_after = 60;     // seconds
-  double max_total_wait = 120;     // seconds of waiting, per call
+  double max_retry_after = 60;  // seconds
+  double max_total_wait = 120;  // seconds of waiting, per call
   double max_requests_per_second = 0;
-  double retry_budget = 10;        // tokens; 0: no budget
+  double retry_budget = 10;  // tokens; 0: no budget
   http::Engine engine = http::Engine::kAuto;
   static const ParamSpec<HttpCallParams>& Spec();
 };
@@ -104,14 +104,16 @@ class HTTPTransformer final : public Transformer {
   const Params& params() const { return params_; }
   // The same stage (params and uid) sending through `client` instead of
   // http::DefaultClient(): a fake in tests, another transport.
-  std::shared_ptr<const HTTPTransformer> WithClient(std::shared_ptr<const http::Client> client) const {
+  std::shared_ptr<const HTTPTransformer> WithClient(
+      std::shared_ptr<const http::Client> client) const {
     auto copy = std::shared_ptr<HTTPTransformer>(new HTTPTransformer(params_, uid()));
     copy->client_ = std::move(client);
     return copy;
   }
 
  private:
-  HTTPTransformer(Params p, std::string uid) : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
+  HTTPTransformer(Params p, std::string uid)
+      : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
   Params params_;
   std::shared_ptr<const http::Client> client_ = http::DefaultClient();
 };
@@ -122,9 +124,10 @@ struct SimpleHTTPTransformerParams {
   std::vector<std::string> input_cols;
   ScalarOrColumn<std::string> url;
   ScalarOrColumn<std::string> method = std::string("POST");
-  std::map<std::string, std::string> headers;      // {"Name": "value"}: sent with every request
-  std::map<std::string, std::string> header_cols;  // {"Name": "column"}: a per-row value (an API key)
-  int64_t mini_batch_size = 0;            // rows per request; 0: one request per row
+  std::map<std::string, std::string> headers;  // {"Name": "value"}: sent with every request
+  std::map<std::string, std::string>
+      header_cols;              // {"Name": "column"}: a per-row value (an API key)
+  int64_t mini_batch_size = 0;  // rows per request; 0: one request per row
   // The reply's type: "string" (the body as text), or a type the JSON reply is parsed into
   // ("struct<label:string,score:float64>", "float64", "list<float64>", ...). With
   // mini-batching the reply must be a JSON array of one such value per row.
@@ -144,21 +147,26 @@ class SimpleHTTPTransformer final : public Transformer {
  public:
   using Params = SimpleHTTPTransformerParams;
   static constexpr std::string_view kTypeName = "SimpleHTTPTransformer";
-  static Result<std::shared_ptr<const SimpleHTTPTransformer>> Make(Params params, std::string uid = {});
+  static Result<std::shared_ptr<const SimpleHTTPTransformer>> Make(Params params,
+                                                                   std::string uid = {});
   std::string_view type_name() const override { return kTypeName; }
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
   const Params& params() const { return params_; }
   // The same stage sending through `client` (see HTTPTransformer::WithClient).
-  std::shared_ptr<const SimpleHTTPTransformer> WithClient(std::shared_ptr<const http::Client> client) const {
-    auto copy = std::shared_ptr<SimpleHTTPTransformer>(new SimpleHTTPTransformer(params_, output_type_, uid()));
+  std::shared_ptr<const SimpleHTTPTransformer> WithClient(
+      std::shared_ptr<const http::Client> client) const {
+    auto copy = std::shared_ptr<SimpleHTTPTransformer>(
+        new SimpleHTTPTransformer(params_, output_type_, uid()));
     copy->client_ = std::move(client);
     return copy;
   }
 
  private:
   SimpleHTTPTransformer(Params p, TypePtr output_type, std::string uid)
-      : Transformer(std::move(uid), kTypeName), params_(std::move(p)), output_type_(std::move(output_type)) {}
+      : Transformer(std::move(uid), kTypeName),
+        params_(std::move(p)),
+        output_type_(std::move(output_type)) {}
   Params params_;
   TypePtr output_type_;
   std::shared_ptr<const http::Client> client_ = http::DefaultClient();

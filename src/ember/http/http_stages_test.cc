@@ -23,11 +23,13 @@ using http::testing_server::TestServer;
 DataFrame RequestFrame(const std::vector<std::optional<http::Request>>& requests, int partitions) {
   std::vector<std::optional<int64_t>> ids;
   for (size_t i = 0; i < requests.size(); ++i) ids.push_back(static_cast<int64_t>(i));
-  auto schema = *Schema::Make({MakeField("id", Int64Type()), MakeField("request", HttpRequestType())});
+  auto schema =
+      *Schema::Make({MakeField("id", Int64Type()), MakeField("request", HttpRequestType())});
   Batch all = *Batch::Make(schema, {MakeColumn(ids), RequestColumn(requests)});
   std::vector<Batch> parts;
   const int64_t n = all.num_rows();
-  for (int p = 0; p < partitions; ++p) parts.push_back(all.Slice(n * p / partitions, n * (p + 1) / partitions - n * p / partitions));
+  for (int p = 0; p < partitions; ++p)
+    parts.push_back(all.Slice(n * p / partitions, n * (p + 1) / partitions - n * p / partitions));
   return *DataFrame::Make(schema, parts);
 }
 
@@ -54,7 +56,8 @@ TEST(HTTPTransformerTest, EveryRowGetsItsResponseOrAnErrorInOrder) {
                                          .body = std::to_string(i)});
       }
     }
-    auto stage = *HTTPTransformer::Make({.call = {.concurrency = 4, .backoffs_ms = {}, .engine = engine}});
+    auto stage =
+        *HTTPTransformer::Make({.call = {.concurrency = 4, .backoffs_ms = {}, .engine = engine}});
     auto out = stage->Transform(RequestFrame(requests, 3), ExecContext::Default());
     ASSERT_TRUE(out.ok()) << out.status().ToString();
     Batch b = *out->Collect();
@@ -93,11 +96,11 @@ TEST(HttpColumnsTest, RequestsFromColumnsAndRepliesAsStringBinaryAndJson) {
     }
     if (s.path == "/text") return Action{.body = "plain words"};
     if (s.path == "/odd") return Action{.body = R"({"label": 3, "score": "high"})"};
-    return Action{.body = R"({"label": ")" + s.method + " " + s.path + " " + s.body + R"(", "score": 0.5, "key": ")" +
-                          key + R"("})"};
+    return Action{.body = R"({"label": ")" + s.method + " " + s.path + " " + s.body +
+                          R"(", "score": 0.5, "key": ")" + key + R"("})"};
   });
-  auto url = MakeColumn<std::string>({server.Url("/a"), server.Url("/b"), std::nullopt, server.Url("/text"),
-                                      server.Url("/odd")});
+  auto url = MakeColumn<std::string>(
+      {server.Url("/a"), server.Url("/b"), std::nullopt, server.Url("/text"), server.Url("/odd")});
   auto method = MakeColumn<std::string>({"POST", std::nullopt, "PUT", "GET", "GET"});
   auto body = MakeColumn<std::string>({"one", std::nullopt, "three", std::nullopt, std::nullopt});
   auto key = MakeColumn<std::string>({"k1", "k2", "k3", std::nullopt, std::nullopt});
@@ -118,7 +121,8 @@ TEST(HttpColumnsTest, RequestsFromColumnsAndRepliesAsStringBinaryAndJson) {
 
   auto schema = *Schema::Make({MakeField("request", HttpRequestType())});
   auto out = (*HTTPTransformer::Make({.call = {.backoffs_ms = {}}}))
-                 ->Transform(DataFrame::FromBatch(*Batch::Make(schema, {*requests})), ExecContext::Default());
+                 ->Transform(DataFrame::FromBatch(*Batch::Make(schema, {*requests})),
+                             ExecContext::Default());
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   const Batch b = *out->Collect();
   const Column& responses = *b.column(1);
@@ -139,15 +143,19 @@ TEST(HttpColumnsTest, RequestsFromColumnsAndRepliesAsStringBinaryAndJson) {
   EXPECT_TRUE(json->values->IsNull(3));
   EXPECT_EQ(json->problems->StringValue(3).substr(0, 10), "not JSON: ");
   EXPECT_TRUE(json->values->IsNull(4));
-  EXPECT_NE(json->problems->StringValue(4).find("score"), std::string_view::npos) << json->problems->StringValue(4);
+  EXPECT_NE(json->problems->StringValue(4).find("score"), std::string_view::npos)
+      << json->problems->StringValue(4);
 
   // Parts that do not fit are named.
   auto number = MakeColumn<int64_t>({1, 2, 3, 4, 5});
   auto shorter = MakeColumn<std::string>({"a"});
-  EXPECT_EQ(RequestColumnFromParts({}).status().message(), "HTTP requests from columns: no url column");
+  EXPECT_EQ(RequestColumnFromParts({}).status().message(),
+            "HTTP requests from columns: no url column");
   EXPECT_EQ(RequestColumnFromParts({.url = url.get(), .body = number.get()}).status().message(),
             "HTTP requests from columns: the body column is int64, not string or binary");
-  EXPECT_EQ(RequestColumnFromParts({.url = url.get(), .header_columns = {{"X-Key", shorter.get()}}}).status().message(),
+  EXPECT_EQ(RequestColumnFromParts({.url = url.get(), .header_columns = {{"X-Key", shorter.get()}}})
+                .status()
+                .message(),
             "HTTP requests from columns: the 'X-Key' header column has 1 rows, the url column 5");
   EXPECT_EQ(ResponseBodyAsJson(*url, type).status().code(), StatusCode::kTypeError);
 }
@@ -180,7 +188,8 @@ TEST(HTTPTransformerTest, ADeadServiceIsAnErrorPerRowNotAFailedJob) {
   auto all = unlimited->Transform(RequestFrame(requests, 1), ExecContext::Default());
   ASSERT_TRUE(all.ok());
   Batch c = *all->Collect();
-  for (int i = 0; i < 5; ++i) EXPECT_NE(FormatValue(*c.column(3), i).find(R"("attempts":3)"), std::string::npos) << i;
+  for (int i = 0; i < 5; ++i)
+    EXPECT_NE(FormatValue(*c.column(3), i).find(R"("attempts":3)"), std::string::npos) << i;
 }
 
 TEST(HTTPTransformerTest, BindChecksTheColumnsAndParams) {
@@ -188,22 +197,28 @@ TEST(HTTPTransformerTest, BindChecksTheColumnsAndParams) {
   auto stage = *HTTPTransformer::Make({});
   auto bound = stage->Bind(*schema);
   ASSERT_FALSE(bound.ok());
-  EXPECT_NE(bound.status().message().find("column 'request' is string, not an HTTP request"), std::string::npos)
+  EXPECT_NE(bound.status().message().find("column 'request' is string, not an HTTP request"),
+            std::string::npos)
       << bound.status().ToString();
   EXPECT_FALSE(HTTPTransformer::Make({.call = {.concurrency = 0}}).ok());
   auto negative = HTTPTransformer::Make({.call = {.backoffs_ms = {10, -5}}});
   ASSERT_FALSE(negative.ok());
-  EXPECT_NE(negative.status().ToString().find("HTTPTransformer param 'backoffsMs'"), std::string::npos) << negative.status();
+  EXPECT_NE(negative.status().ToString().find("HTTPTransformer param 'backoffsMs'"),
+            std::string::npos)
+      << negative.status();
   EXPECT_NE(negative.status().ToString().find("element 1"), std::string::npos) << negative.status();
   // The call params sit in the stage's flat JSON; a wrong type names the stage and the param.
-  auto from_json = HTTPTransformer::Params::Spec().FromJson(*Json::Parse(R"({"concurrency": 3, "engine": "native"})"));
+  auto from_json = HTTPTransformer::Params::Spec().FromJson(
+      *Json::Parse(R"({"concurrency": 3, "engine": "native"})"));
   ASSERT_TRUE(from_json.ok()) << from_json.status();
   EXPECT_EQ(from_json->call.concurrency, 3);
   EXPECT_EQ(from_json->call.engine, http::Engine::kNative);
   EXPECT_EQ(HTTPTransformer::Params::Spec().ToJson(*from_json).Find("concurrency")->as_int(), 3);
   auto wrong = HTTPTransformer::Params::Spec().FromJson(*Json::Parse(R"({"concurrency": "four"})"));
   ASSERT_FALSE(wrong.ok());
-  EXPECT_NE(wrong.status().ToString().find("HTTPTransformer param 'concurrency'"), std::string::npos) << wrong.status();
+  EXPECT_NE(wrong.status().ToString().find("HTTPTransformer param 'concurrency'"),
+            std::string::npos)
+      << wrong.status();
   EXPECT_FALSE(HTTPTransformer::Make({.output_col = "x", .error_col = "x"}).ok());
 }
 
@@ -214,13 +229,16 @@ DataFrame TextFrame(int rows, int partitions) {
   for (int i = 0; i < rows; ++i) {
     ids.push_back(i);
     texts.push_back("text " + std::to_string(i));
-    keys.push_back(i % 5 == 4 ? std::nullopt : std::optional<std::string>("key" + std::to_string(i % 2)));
+    keys.push_back(i % 5 == 4 ? std::nullopt
+                              : std::optional<std::string>("key" + std::to_string(i % 2)));
   }
-  auto schema = *Schema::Make({MakeField("id", Int64Type()), MakeField("text", StringType()), MakeField("key", StringType())});
+  auto schema = *Schema::Make({MakeField("id", Int64Type()), MakeField("text", StringType()),
+                               MakeField("key", StringType())});
   Batch all = *Batch::Make(schema, {MakeColumn(ids), MakeColumn(texts), MakeColumn(keys)});
   std::vector<Batch> parts;
   const int64_t n = all.num_rows();
-  for (int p = 0; p < partitions; ++p) parts.push_back(all.Slice(n * p / partitions, n * (p + 1) / partitions - n * p / partitions));
+  for (int p = 0; p < partitions; ++p)
+    parts.push_back(all.Slice(n * p / partitions, n * (p + 1) / partitions - n * p / partitions));
   return *DataFrame::Make(schema, parts);
 }
 
@@ -228,13 +246,15 @@ DataFrame TextFrame(int rows, int partitions) {
 // a JSON array of those -> an array of replies. Id 13 gets malformed JSON (null inside a
 // batch's array), id 17 a reply of the wrong shape.
 Action Score(const Seen& s, int) {
-  if (s.path == "/wrong-type") return Action{.headers = {{"Content-Type", "text/plain"}}, .body = "not json at all"};
+  if (s.path == "/wrong-type")
+    return Action{.headers = {{"Content-Type", "text/plain"}}, .body = "not json at all"};
   auto one = [](const std::string& obj) {
     const size_t at = obj.find("\"id\":") + 5;
     const int id = std::stoi(obj.substr(at));
     if (id == 13) return std::string("{\"label\": ");
     if (id == 17) return std::string("{\"label\": 5, \"score\": \"high\"}");
-    return "{\"label\": \"" + std::string(id % 2 ? "odd" : "even") + "\", \"score\": " + std::to_string(id / 10.0) + "}";
+    return "{\"label\": \"" + std::string(id % 2 ? "odd" : "even") +
+           "\", \"score\": " + std::to_string(id / 10.0) + "}";
   };
   std::string body;
   if (s.body[0] == '[') {
@@ -285,11 +305,15 @@ TEST(SimpleHTTPTransformerTest, RowsBecomeJsonCallsAndRepliesParseIntoTheDeclare
         EXPECT_EQ(error, "null");
       } else if (i == 17) {
         EXPECT_EQ(output, "null");
-        EXPECT_NE(error.find("does not fit struct<label: string, score: float64>: field 'output.score': expected float64, got string"), std::string::npos) << error;
+        EXPECT_NE(error.find("does not fit struct<label: string, score: float64>: field "
+                             "'output.score': expected float64, got string"),
+                  std::string::npos)
+            << error;
       } else {
         EXPECT_EQ(error, "null") << i;
-        EXPECT_EQ(output, std::string(R"({"label":")") + (i % 2 ? "odd" : "even") + R"(","score":)" +
-                              FormatValue(*MakeColumn<double>({i / 10.0}), 0) + "}")
+        EXPECT_EQ(output, std::string(R"({"label":")") + (i % 2 ? "odd" : "even") +
+                              R"(","score":)" + FormatValue(*MakeColumn<double>({i / 10.0}), 0) +
+                              "}")
             << i;
       }
     }
@@ -304,7 +328,9 @@ TEST(SimpleHTTPTransformerTest, RowsBecomeJsonCallsAndRepliesParseIntoTheDeclare
 }
 
 TEST(SimpleHTTPTransformerTest, AFailedCallIsAnErrorOnEveryRowOfItsBatch) {
-  TestServer server([](const Seen&, int) { return Action{.status = 503, .reason = "Service Unavailable", .body = "busy"}; });
+  TestServer server([](const Seen&, int) {
+    return Action{.status = 503, .reason = "Service Unavailable", .body = "busy"};
+  });
   SimpleHTTPTransformer::Params p;
   p.input_cols = {"text"};
   p.url = server.Url("/down");
@@ -321,7 +347,8 @@ TEST(SimpleHTTPTransformerTest, AFailedCallIsAnErrorOnEveryRowOfItsBatch) {
     const std::string e = FormatValue(*b.column(4), i);
     EXPECT_NE(e.find("HTTP 503 Service Unavailable ("), std::string::npos) << e;
     EXPECT_EQ(e, FormatValue(*b.column(4), i < 10 ? 0 : i < 20 ? 10 : 20)) << i;
-    if (i % 10 == 0) attempts += b.column(4)->child(3)->Values<int32_t>()[b.column(4)->offset() + i];
+    if (i % 10 == 0)
+      attempts += b.column(4)->child(3)->Values<int32_t>()[b.column(4)->offset() + i];
   }
   EXPECT_EQ(server.seen().size(), static_cast<size_t>(attempts));
   EXPECT_GE(attempts, 5);  // all 3 batches, and at least 2 retries
@@ -329,7 +356,8 @@ TEST(SimpleHTTPTransformerTest, AFailedCallIsAnErrorOnEveryRowOfItsBatch) {
 
 TEST(SimpleHTTPTransformerTest, AUrlPerRowAndNullUrlsSendNothing) {
   TestServer server([](const Seen& s, int) { return Action{.body = s.path}; });
-  auto schema = *Schema::Make({MakeField("text", StringType()), MakeField("endpoint", StringType())});
+  auto schema =
+      *Schema::Make({MakeField("text", StringType()), MakeField("endpoint", StringType())});
   auto frame = DataFrame::FromBatch(*Batch::Make(
       schema, {MakeColumn<std::string>({"a", "b", "c"}),
                MakeColumn<std::string>({server.Url("/one"), std::nullopt, server.Url("/two")})}));
@@ -350,31 +378,40 @@ TEST(SimpleHTTPTransformerTest, AUrlPerRowAndNullUrlsSendNothing) {
 // (list<struct<role, content>>) make the request body; the reply parses into CHAT_REPLY.
 constexpr const char* kChatReply =
     "struct<id:string,choices:list<struct<index:int64,message:struct<role:string,content:string>,"
-    "finish_reason:string>>,usage:struct<prompt_tokens:int64,completion_tokens:int64,total_tokens:int64>>";
+    "finish_reason:string>>,usage:struct<prompt_tokens:int64,completion_tokens:int64,total_tokens:"
+    "int64>>";
 
 TEST(SimpleHTTPTransformerTest, ChatCompletionsRequestAndReplyShapes) {
   TestServer server([](const Seen& s, int n) {
     // Echo the last message's content back, in the chat-completions reply shape.
     const size_t at = s.body.rfind("\"content\":\"") + 11;
     const std::string content = s.body.substr(at, s.body.find('"', at) - at);
-    return Action{.headers = {{"Content-Type", "application/json"}},
-                  .body = R"({"id": "chatcmpl-)" + std::to_string(n) + R"(", "object": "chat.completion", "choices": [)"
-                          R"({"index": 0, "message": {"role": "assistant", "content": "echo: )" + content +
-                          R"("}, "finish_reason": "stop"}], "usage": {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7}})"};
+    return Action{
+        .headers = {{"Content-Type", "application/json"}},
+        .body =
+            R"({"id": "chatcmpl-)" + std::to_string(n) +
+            R"(", "object": "chat.completion", "choices": [)"
+            R"({"index": 0, "message": {"role": "assistant", "content": "echo: )" +
+            content +
+            R"("}, "finish_reason": "stop"}], "usage": {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7}})"};
   });
-  ListBuilder messages(ListType(StructType({MakeField("role", StringType()), MakeField("content", StringType())})));
+  ListBuilder messages(
+      ListType(StructType({MakeField("role", StringType()), MakeField("content", StringType())})));
   for (const char* question : {"hello", "what is 2+2"}) {
     messages.Append();
     auto* m = static_cast<StructBuilder*>(messages.value_builder());
-    for (const auto& [role, content] : {std::pair<std::string, std::string>{"system", "be brief"}, {"user", question}}) {
+    for (const auto& [role, content] :
+         {std::pair<std::string, std::string>{"system", "be brief"}, {"user", question}}) {
       m->Append();
       static_cast<StringBuilder*>(m->field_builder(0))->Append(role);
       static_cast<StringBuilder*>(m->field_builder(1))->Append(content);
     }
   }
   ColumnPtr msgs = messages.Finish();
-  auto schema = *Schema::Make({MakeField("model", StringType()), MakeField("messages", msgs->type())});
-  auto frame = DataFrame::FromBatch(*Batch::Make(schema, {MakeColumn<std::string>({"local-model", "local-model"}), msgs}));
+  auto schema =
+      *Schema::Make({MakeField("model", StringType()), MakeField("messages", msgs->type())});
+  auto frame = DataFrame::FromBatch(
+      *Batch::Make(schema, {MakeColumn<std::string>({"local-model", "local-model"}), msgs}));
   SimpleHTTPTransformer::Params p;
   p.input_cols = {"model", "messages"};
   p.url = server.Url("/v1/chat/completions");
@@ -385,14 +422,16 @@ TEST(SimpleHTTPTransformerTest, ChatCompletionsRequestAndReplyShapes) {
   auto out = (*SimpleHTTPTransformer::Make(p))->Transform(frame, ExecContext::Default());
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   Batch b = *out->Collect();
-  EXPECT_EQ(server.seen()[0].body,
-            R"({"model":"local-model","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hello"}]})");
+  EXPECT_EQ(
+      server.seen()[0].body,
+      R"({"model":"local-model","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hello"}]})");
   EXPECT_EQ(FormatValue(*b.column(3), 1), "null");  // no error
   const std::string reply = FormatValue(*b.column(2), 1);
   EXPECT_NE(reply.find(R"("content":"echo: what is 2+2")"), std::string::npos) << reply;
   EXPECT_NE(reply.find(R"("total_tokens":7)"), std::string::npos) << reply;
   // The text, taken out of the reply struct by SQL (as docs/http.md shows).
-  auto answer = SqlQuery::Compile("SELECT reply.choices[0].message.content AS answer FROM __THIS__", *b.schema());
+  auto answer = SqlQuery::Compile("SELECT reply.choices[0].message.content AS answer FROM __THIS__",
+                                  *b.schema());
   ASSERT_TRUE(answer.ok()) << answer.status().ToString();
   auto text = (*answer)->Run(b);
   ASSERT_TRUE(text.ok()) << text.status().ToString();
@@ -403,12 +442,14 @@ TEST(SimpleHTTPTransformerTest, ChatCompletionsRequestAndReplyShapes) {
 // reaches the fake once, and failures the fake reports become per-row errors.
 TEST(HttpClientSeamTest, StagesSendThroughAnInjectedClient) {
   auto fake = std::make_shared<const http::FakeClient>([](const http::Request& r) {
-    if (r.url.find("/missing") != std::string::npos) return http::Response{.status = 404, .reason = "Not Found"};
+    if (r.url.find("/missing") != std::string::npos)
+      return http::Response{.status = 404, .reason = "Not Found"};
     return http::Response{.status = 200, .reason = "OK", .body = "{\"echo\": \"" + r.url + "\"}"};
   });
   std::vector<std::optional<http::Request>> requests;
   for (int i = 0; i < 6; ++i) {
-    requests.push_back(http::Request{.url = "http://nowhere.invalid/" + std::string(i == 4 ? "missing" : "ok")});
+    requests.push_back(
+        http::Request{.url = "http://nowhere.invalid/" + std::string(i == 4 ? "missing" : "ok")});
   }
   requests[2].reset();
   auto stage = (*HTTPTransformer::Make({}))->WithClient(fake);
@@ -420,7 +461,8 @@ TEST(HttpClientSeamTest, StagesSendThroughAnInjectedClient) {
   ASSERT_TRUE(bodies.ok());
   EXPECT_EQ((*bodies)->StringValue(0), R"({"echo": "http://nowhere.invalid/ok"})");
   EXPECT_TRUE((*bodies)->IsNull(2));
-  EXPECT_NE(FormatValue(*b.column(3), 4).find("HTTP 404 Not Found"), std::string::npos) << FormatValue(*b.column(3), 4);
+  EXPECT_NE(FormatValue(*b.column(3), 4).find("HTTP 404 Not Found"), std::string::npos)
+      << FormatValue(*b.column(3), 4);
   EXPECT_EQ(FormatValue(*b.column(3), 0), "null");
   EXPECT_EQ(stage->uid(), (*HTTPTransformer::Make({}, stage->uid()))->uid());
 
@@ -431,7 +473,8 @@ TEST(HttpClientSeamTest, StagesSendThroughAnInjectedClient) {
   auto simple = (*SimpleHTTPTransformer::Make(p))->WithClient(fake);
   auto scored = simple->Transform(RequestFrame(requests, 1), ExecContext::Default());
   ASSERT_TRUE(scored.ok()) << scored.status();
-  EXPECT_EQ(FormatValue(*scored->Collect()->column(2), 3), R"({"echo":"http://nowhere.invalid/score"})");
+  EXPECT_EQ(FormatValue(*scored->Collect()->column(2), 3),
+            R"({"echo":"http://nowhere.invalid/score"})");
   EXPECT_EQ(fake->seen().size(), 5u + 6u);
   EXPECT_EQ(fake->seen().back().method, "POST");
 }
@@ -444,15 +487,18 @@ TEST(SimpleHTTPTransformerTest, ParamsAreChecked) {
   EXPECT_FALSE(SimpleHTTPTransformer::Make(p).ok());
   p.output_type = "string";
   p.method = std::string("GET");
-  EXPECT_NE(SimpleHTTPTransformer::Make(p).status().message().find("'GET' sends no body"), std::string::npos);
+  EXPECT_NE(SimpleHTTPTransformer::Make(p).status().message().find("'GET' sends no body"),
+            std::string::npos);
   p.method = std::string("POST");
   // A header that is not a string: the error names the stage, the param and the key.
-  auto bad_header = SimpleHTTPTransformer::Params::Spec().FromJson(
-      *Json::Parse(R"({"inputCols": ["text"], "url": "http://127.0.0.1:1/", "headers": {"X": 1}})"));
+  auto bad_header = SimpleHTTPTransformer::Params::Spec().FromJson(*Json::Parse(
+      R"({"inputCols": ["text"], "url": "http://127.0.0.1:1/", "headers": {"X": 1}})"));
   ASSERT_FALSE(bad_header.ok());
-  EXPECT_NE(bad_header.status().ToString().find("SimpleHTTPTransformer param 'headers'"), std::string::npos)
+  EXPECT_NE(bad_header.status().ToString().find("SimpleHTTPTransformer param 'headers'"),
+            std::string::npos)
       << bad_header.status();
-  EXPECT_NE(bad_header.status().ToString().find("key 'X'"), std::string::npos) << bad_header.status();
+  EXPECT_NE(bad_header.status().ToString().find("key 'X'"), std::string::npos)
+      << bad_header.status();
   p.headers = {};
   auto stage = *SimpleHTTPTransformer::Make(p);
   auto schema = *Schema::Make({MakeField("other", StringType())});

@@ -31,11 +31,13 @@ TEST(ReplyParserTest, EveryFramingGivesTheSameReplyWhateverThePieces) {
   const std::vector<Case> cases = {
       {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", false, 200, "hello"},
       {"HTTP/1.1 200 OK\r\ncontent-length:  0 \r\n\r\n", false, 200, ""},
-      {"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n10;x=\"y\"\r\n0123456789abcdef\r\n0\r\n"
+      {"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, "
+       "chunked\r\n\r\n3\r\nabc\r\n10;x=\"y\"\r\n0123456789abcdef\r\n0\r\n"
        "X-Trailer: 1\r\n\r\n",
        false, 200, "abc0123456789abcdef"},
       {"HTTP/1.0 404 Not Found\r\n\r\nuntil the end", false, 404, "until the end"},
-      {"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 202 Accepted\r\nContent-Length: 1\r\n\r\nk",
+      {"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 202 "
+       "Accepted\r\nContent-Length: 1\r\n\r\nk",
        false, 202, "k"},
       {"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", true, 200, ""},
       {"HTTP/1.1 304 Not Modified\r\nContent-Length: 100\r\n\r\n", false, 304, ""},
@@ -66,7 +68,8 @@ TEST(ReplyParserTest, KeepAliveFollowsTheVersionTheConnectionHeaderAndExtraBytes
   EXPECT_FALSE(keep("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"));
   EXPECT_FALSE(keep("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n"));
   EXPECT_TRUE(keep("HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 0\r\n\r\n"));
-  EXPECT_FALSE(keep("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nxHTTP/1.1 200 OK"));  // more than asked for
+  EXPECT_FALSE(
+      keep("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nxHTTP/1.1 200 OK"));  // more than asked for
 }
 
 TEST(ReplyParserTest, BadRepliesFailSayingWhy) {
@@ -77,10 +80,13 @@ TEST(ReplyParserTest, BadRepliesFailSayingWhy) {
       {"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", "a bad Content-Length: '-1'"},
       {"HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n",
        "a bad Content-Length: '99999999999999999999'"},
-      {"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", "two different Content-Lengths"},
+      {"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+       "two different Content-Lengths"},
       {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "a bad chunk size: 'zz'"},
-      {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabX", "a chunk not followed by CRLF"},
-      {"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", "the connection closed before the reply was complete"},
+      {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabX",
+       "a chunk not followed by CRLF"},
+      {"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc",
+       "the connection closed before the reply was complete"},
       {"", "Empty reply from server"},
       {"HTTP/1.1 200 OK\r\nX: " + std::string(1 << 20, 'a'), "the reply's headers pass 1 MB"},
   };

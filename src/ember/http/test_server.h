@@ -31,8 +31,8 @@ struct Action {
   std::vector<Header> headers;
   std::string body;
   std::chrono::milliseconds delay{0};
-  bool reset = false;  // close the connection without replying
-  std::string raw;     // non-empty: these bytes are the reply, as they are
+  bool reset = false;        // close the connection without replying
+  std::string raw;           // non-empty: these bytes are the reply, as they are
   bool close_after = false;  // close the connection (FIN) after replying
 };
 
@@ -46,7 +46,8 @@ struct Seen {
 // A threaded keep-alive HTTP/1.1 server on 127.0.0.1; `handler` decides each reply.
 class TestServer {
  public:
-  explicit TestServer(std::function<Action(const Seen&, int count_for_path)> handler) : handler_(std::move(handler)) {
+  explicit TestServer(std::function<Action(const Seen&, int count_for_path)> handler)
+      : handler_(std::move(handler)) {
     fd_ = socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
     setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -69,7 +70,9 @@ class TestServer {
     for (int c : conns_) shutdown(c, SHUT_RDWR);
     for (auto& t : threads_) t.join();
   }
-  std::string Url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  std::string Url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
   std::vector<Seen> seen() {
     std::lock_guard<std::mutex> lock(mu_);
     return seen_;
@@ -108,11 +111,13 @@ class TestServer {
       s.path = first.substr(first.find(' ') + 1, first.rfind(' ') - first.find(' ') - 1);
       while (line_end != std::string::npos && line_end < head.size()) {
         const size_t next = head.find("\r\n", line_end + 2);
-        const std::string line = head.substr(line_end + 2, next == std::string::npos ? std::string::npos : next - line_end - 2);
+        const std::string line = head.substr(
+            line_end + 2, next == std::string::npos ? std::string::npos : next - line_end - 2);
         const size_t colon = line.find(':');
         if (colon != std::string::npos) {
           std::string name = line.substr(0, colon);
-          for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+          for (char& ch : name)
+            ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
           const std::string value = line.substr(colon + 2);
           if (name == "content-length") length = std::stoul(value);
           if (name == "user-agent") s.user_agent = value;

@@ -26,12 +26,14 @@ Result<DataFrame> ReadBinaryFiles(const ExecContext& ctx, const std::string& pat
   if (fs::is_regular_file(path, ec)) {
     if (keep(path)) files.push_back(path);
   } else if (options.recursive) {
-    for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
+    for (auto it = fs::recursive_directory_iterator(
+             path, fs::directory_options::skip_permission_denied, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
       if (it->is_regular_file(ec) && keep(it->path())) files.push_back(it->path().string());
     }
   } else {
-    for (auto it = fs::directory_iterator(path, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    for (auto it = fs::directory_iterator(path, ec); !ec && it != fs::directory_iterator();
+         it.increment(ec)) {
       if (it->is_regular_file(ec) && keep(it->path())) files.push_back(it->path().string());
     }
   }
@@ -39,19 +41,25 @@ Result<DataFrame> ReadBinaryFiles(const ExecContext& ctx, const std::string& pat
   std::sort(files.begin(), files.end());
   if (ctx.comm && ctx.comm->size() > 1) {
     std::vector<std::string> mine;
-    for (size_t i = ctx.comm->rank(); i < files.size(); i += ctx.comm->size()) mine.push_back(files[i]);
+    for (size_t i = ctx.comm->rank(); i < files.size(); i += ctx.comm->size())
+      mine.push_back(files[i]);
     files = std::move(mine);
   }
-  SchemaPtr schema = *Schema::Make({MakeField("path", StringType()), MakeField("bytes", BinaryType())});
+  SchemaPtr schema =
+      *Schema::Make({MakeField("path", StringType()), MakeField("bytes", BinaryType())});
   const int64_t n = static_cast<int64_t>(files.size());
   const int64_t parts = (n + options.files_per_partition - 1) / options.files_per_partition;
   std::vector<Batch> batches(parts);
   auto read = [&](int64_t p) -> Status {
     StringBuilder paths, bytes(BinaryType());
-    for (int64_t i = p * options.files_per_partition; i < std::min(n, (p + 1) * options.files_per_partition); ++i) {
+    for (int64_t i = p * options.files_per_partition;
+         i < std::min(n, (p + 1) * options.files_per_partition); ++i) {
       EMBER_ASSIGN_OR_RETURN(std::string content, ReadFileToString(files[i]));
-      if (content.size() > INT32_MAX || bytes.data_size() + static_cast<int64_t>(content.size()) > INT32_MAX) {
-        return ResourceExhausted("'" + files[i] + "': more than 2 GiB of file contents in one partition; lower files_per_partition");
+      if (content.size() > INT32_MAX ||
+          bytes.data_size() + static_cast<int64_t>(content.size()) > INT32_MAX) {
+        return ResourceExhausted(
+            "'" + files[i] +
+            "': more than 2 GiB of file contents in one partition; lower files_per_partition");
       }
       paths.Append(files[i]);
       bytes.Append(content);

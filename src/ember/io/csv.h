@@ -43,8 +43,8 @@ struct CsvReadOptions {
 };
 
 struct CsvReadStats {
-  int64_t rows = 0;       // rows in the frame (including kept bad rows)
-  int64_t bad_rows = 0;   // rows skipped or kept with an error
+  int64_t rows = 0;                       // rows in the frame (including kept bad rows)
+  int64_t bad_rows = 0;                   // rows skipped or kept with an error
   std::vector<std::string> first_errors;  // up to 10 messages
 };
 

@@ -33,10 +33,14 @@ Kind Join(Kind a, Kind b) {
 
 TypePtr KindType(Kind k) {
   switch (k) {
-    case Kind::kBool: return BoolType();
-    case Kind::kInt64: return Int64Type();
-    case Kind::kFloat64: return Float64Type();
-    default: return StringType();
+    case Kind::kBool:
+      return BoolType();
+    case Kind::kInt64:
+      return Int64Type();
+    case Kind::kFloat64:
+      return Float64Type();
+    default:
+      return StringType();
   }
 }
 
@@ -44,7 +48,10 @@ class NullMatcher {
  public:
   explicit NullMatcher(const std::vector<std::string>& tokens) {
     for (const auto& t : tokens) {
-      if (t.empty()) has_empty_ = true; else others_.push_back(t);
+      if (t.empty())
+        has_empty_ = true;
+      else
+        others_.push_back(t);
     }
   }
   bool IsNull(const TokenizedBlock& tb, const CsvField& f) const {
@@ -146,12 +153,15 @@ ColumnPtr ConvertTyped(const TokenizedBlock& tb, int c, int ncols, const TypePtr
         ok = IsAscii(v.data(), v.size()) || IsValidUtf8(v);
         if (ok) static_cast<StringBuilder*>(builder.get())->Append(v);
         break;
-      case TypeId::kBinary: static_cast<StringBuilder*>(builder.get())->Append(v); break;
+      case TypeId::kBinary:
+        static_cast<StringBuilder*>(builder.get())->Append(v);
+        break;
       case TypeId::kVector:
         ok = ParseDenseVector(v, type->vector_size(), &vec) &&
              static_cast<DenseVectorBuilder*>(builder.get())->Append(vec).ok();
         break;
-      default: ok = false;
+      default:
+        ok = false;
     }
     if (!ok) {
       builder->AppendNull();
@@ -178,10 +188,18 @@ std::pair<Kind, ColumnPtr> ConvertInfer(const TokenizedBlock& tb, int c, int nco
     const CsvField& f = fields[r];
     if (nulls.IsNull(tb, f)) {
       switch (kind) {
-        case Kind::kNull: ++leading_nulls; break;
-        case Kind::kBool: bools.AppendNull(); break;
-        case Kind::kInt64: ints.AppendNull(); break;
-        default: dbls.AppendNull(); break;
+        case Kind::kNull:
+          ++leading_nulls;
+          break;
+        case Kind::kBool:
+          bools.AppendNull();
+          break;
+        case Kind::kInt64:
+          ints.AppendNull();
+          break;
+        default:
+          dbls.AppendNull();
+          break;
       }
       continue;
     }
@@ -191,10 +209,18 @@ std::pair<Kind, ColumnPtr> ConvertInfer(const TokenizedBlock& tb, int c, int nco
       int64_t i;
       double d;
       ColumnBuilder* chosen;
-      if (ParseBool(v, &b)) { kind = Kind::kBool; chosen = &bools; }
-      else if (ParseInt(v, &i)) { kind = Kind::kInt64; chosen = &ints; }
-      else if (ParseFloat(v, &d)) { kind = Kind::kFloat64; chosen = &dbls; dbls.Reserve(tb.num_rows); }
-      else break;  // string
+      if (ParseBool(v, &b)) {
+        kind = Kind::kBool;
+        chosen = &bools;
+      } else if (ParseInt(v, &i)) {
+        kind = Kind::kInt64;
+        chosen = &ints;
+      } else if (ParseFloat(v, &d)) {
+        kind = Kind::kFloat64;
+        chosen = &dbls;
+        dbls.Reserve(tb.num_rows);
+      } else
+        break;  // string
       for (int64_t k = 0; k < leading_nulls; ++k) chosen->AppendNull();
     }
     if (kind == Kind::kBool) {
@@ -213,7 +239,10 @@ std::pair<Kind, ColumnPtr> ConvertInfer(const TokenizedBlock& tb, int c, int nco
       ColumnPtr done = ints.Finish();
       dbls.Reserve(tb.num_rows);
       for (int64_t k = 0; k < done->length(); ++k) {
-        if (done->IsNull(k)) dbls.AppendNull(); else dbls.Append(static_cast<double>(done->Values<int64_t>()[k]));
+        if (done->IsNull(k))
+          dbls.AppendNull();
+        else
+          dbls.Append(static_cast<double>(done->Values<int64_t>()[k]));
       }
       kind = Kind::kFloat64;
       dbls.Append(d);
@@ -227,10 +256,14 @@ std::pair<Kind, ColumnPtr> ConvertInfer(const TokenizedBlock& tb, int c, int nco
     return {Kind::kString, ConvertTyped(tb, c, ncols, StringType(), nulls, errors)};
   }
   switch (kind) {
-    case Kind::kBool: return {kind, bools.Finish()};
-    case Kind::kInt64: return {kind, ints.Finish()};
-    case Kind::kFloat64: return {kind, dbls.Finish()};
-    default: return {Kind::kNull, Column::MakeNull(StringType(), tb.num_rows)};
+    case Kind::kBool:
+      return {kind, bools.Finish()};
+    case Kind::kInt64:
+      return {kind, ints.Finish()};
+    case Kind::kFloat64:
+      return {kind, dbls.Finish()};
+    default:
+      return {Kind::kNull, Column::MakeNull(StringType(), tb.num_rows)};
   }
 }
 
@@ -239,7 +272,10 @@ ColumnPtr IntToDouble(const Column& c) {
   Float64Builder b(Float64Type());
   b.Reserve(c.length());
   for (int64_t i = 0; i < c.length(); ++i) {
-    if (c.IsNull(i)) b.AppendNull(); else b.Append(static_cast<double>(c.Values<int64_t>()[i]));
+    if (c.IsNull(i))
+      b.AppendNull();
+    else
+      b.Append(static_cast<double>(c.Values<int64_t>()[i]));
   }
   return b.Finish();
 }
@@ -311,7 +347,8 @@ Status Reader::ReadHeader() {
     names = opt.schema->field_names();
     for (const Field& f : opt.schema->fields()) {
       const TypeId id = f.type->id();
-      if (id == TypeId::kList || id == TypeId::kStruct || (id == TypeId::kVector && f.type->sparse())) {
+      if (id == TypeId::kList || id == TypeId::kStruct ||
+          (id == TypeId::kVector && f.type->sparse())) {
         return TypeError(name + ": column '" + f.name + "' has type " + f.type->ToString() +
                          ", which CSV cannot hold");
       }
@@ -339,13 +376,15 @@ Status Reader::ReadHeader() {
       for (int k = 1; std::find(names.begin(), names.end(), unique) != names.end(); ++k) {
         unique = n + "." + std::to_string(k);
       }
-      if (unique != n && ctx.log) ctx.log->Warning(name + ": repeated column name '" + n + "' renamed '" + unique + "'");
+      if (unique != n && ctx.log)
+        ctx.log->Warning(name + ": repeated column name '" + n + "' renamed '" + unique + "'");
       names.push_back(unique);
     }
   }
   if (!opt.error_column.empty() && opt.bad_rows == BadRowPolicy::kKeep &&
       std::find(names.begin(), names.end(), opt.error_column) != names.end()) {
-    return InvalidArgument(name + ": error column '" + opt.error_column + "' clashes with a column of the file");
+    return InvalidArgument(name + ": error column '" + opt.error_column +
+                           "' clashes with a column of the file");
   }
   return Status::OK();
 }
@@ -375,14 +414,16 @@ void Reader::ParseBlock(Block* b, bool infer) const {
         for (const CsvBadRow& bad : tb.bad) flagged[bad.row] = true;
         for (const ConvError& e : errors[c]) flagged[e.row] = true;
         for (int64_t r = 0; r < tb.num_rows; ++r) {
-          if (col.IsNull(r) && !flagged[r]) errors[c].push_back({r, "null in a non-nullable column"});
+          if (col.IsNull(r) && !flagged[r])
+            errors[c].push_back({r, "null in a non-nullable column"});
         }
       }
     }
   }
   b->bad = std::move(tb.bad);
   for (int c = 0; c < ncols; ++c) {
-    for (auto& e : errors[c]) b->bad.push_back({e.row, tb.row_offsets[e.row], c, std::move(e.message)});
+    for (auto& e : errors[c])
+      b->bad.push_back({e.row, tb.row_offsets[e.row], c, std::move(e.message)});
   }
   std::stable_sort(b->bad.begin(), b->bad.end(),
                    [](const CsvBadRow& x, const CsvBadRow& y) { return x.row < y.row; });
@@ -404,7 +445,8 @@ Status Reader::Run(CsvReadResult* result) {
   const bool infer = !opt.schema;
   // This rank's byte range of the body, cut into blocks.
   std::vector<Block> blocks;
-  for (auto [begin, end] : RankBlocks(body_begin, static_cast<int64_t>(data.size()), ctx, opt.block_size)) {
+  for (auto [begin, end] :
+       RankBlocks(body_begin, static_cast<int64_t>(data.size()), ctx, opt.block_size)) {
     Block b;
     b.begin = begin;
     b.end = end;
@@ -455,12 +497,14 @@ Status Reader::Run(CsvReadResult* result) {
   if (infer) {
     std::string kinds(ncols, static_cast<char>(Kind::kNull));
     for (const Block& b : blocks) {
-      for (int c = 0; c < ncols; ++c) kinds[c] = static_cast<char>(Join(Kind(kinds[c]), b.kinds[c]));
+      for (int c = 0; c < ncols; ++c)
+        kinds[c] = static_cast<char>(Join(Kind(kinds[c]), b.kinds[c]));
     }
     if (nranks > 1) {
       EMBER_ASSIGN_OR_RETURN(auto all, ExchangeWithStatus(comm, pass2, kinds, deadline));
       for (const auto& k : all) {
-        for (int c = 0; c < ncols; ++c) kinds[c] = static_cast<char>(Join(Kind(kinds[c]), Kind(k[c])));
+        for (int c = 0; c < ncols; ++c)
+          kinds[c] = static_cast<char>(Join(Kind(kinds[c]), Kind(k[c])));
       }
     }
     for (int c = 0; c < ncols; ++c) final_types.push_back(KindType(Kind(kinds[c])));
@@ -482,7 +526,8 @@ Status Reader::Run(CsvReadResult* result) {
             TokenizeBlock(data, b.record_begin, b.end, ncols, dialect, tb.get());
           }
           std::vector<ConvError> ignored;  // UTF-8 problems were found in the first pass
-          b.columns[c] = ConvertTyped(*tb, c, ncols, StringType(), NullMatcher(opt.null_values), &ignored);
+          b.columns[c] =
+              ConvertTyped(*tb, c, ncols, StringType(), NullMatcher(opt.null_values), &ignored);
         }
       }
       return Status::OK();
@@ -516,10 +561,12 @@ Status Reader::Finish(std::vector<Block>& blocks, const std::vector<TypePtr>& fi
     }
     AddBadRows(bad, &result->stats, &first_error);
     if (b.num_rows == 0) continue;
-    EMBER_ASSIGN_OR_RETURN(Batch batch, ApplyBadRowPolicy(schema, std::move(b.columns), b.num_rows, bad, opt.bad_rows));
+    EMBER_ASSIGN_OR_RETURN(Batch batch, ApplyBadRowPolicy(schema, std::move(b.columns), b.num_rows,
+                                                          bad, opt.bad_rows));
     parts.push_back(std::move(batch));
   }
-  if (opt.bad_rows == BadRowPolicy::kError && !first_error.empty()) return InvalidArgument(first_error);
+  if (opt.bad_rows == BadRowPolicy::kError && !first_error.empty())
+    return InvalidArgument(first_error);
   EMBER_ASSIGN_OR_RETURN(result->frame, DataFrame::Make(schema, std::move(parts)));
   result->stats.rows = result->frame.num_rows();
   return Status::OK();
@@ -527,8 +574,8 @@ Status Reader::Finish(std::vector<Block>& blocks, const std::vector<TypePtr>& fi
 
 }  // namespace
 
-Result<CsvReadResult> ParseCsv(const ExecContext& ctx, std::string_view data, const std::string& name,
-                               const CsvReadOptions& options) {
+Result<CsvReadResult> ParseCsv(const ExecContext& ctx, std::string_view data,
+                               const std::string& name, const CsvReadOptions& options) {
   if (options.delimiter == options.quote || options.delimiter == '\n' || options.quote == '\n') {
     return InvalidArgument("CSV delimiter and quote must differ and not be a newline");
   }
@@ -544,11 +591,14 @@ Result<CsvReadResult> ReadCsvWithStats(const ExecContext& ctx, const std::string
   return ParseCsv(ctx, file->data(), path, options);
 }
 
-Result<DataFrame> ReadCsv(const ExecContext& ctx, const std::string& path, const CsvReadOptions& options) {
+Result<DataFrame> ReadCsv(const ExecContext& ctx, const std::string& path,
+                          const CsvReadOptions& options) {
   EMBER_ASSIGN_OR_RETURN(CsvReadResult r, ReadCsvWithStats(ctx, path, options));
   if (r.stats.bad_rows > 0 && ctx.log) {
     std::string msg = path + ": " + std::to_string(r.stats.bad_rows) + " malformed row(s) " +
-                      (options.bad_rows == BadRowPolicy::kSkip ? "skipped" : "kept in column '" + options.error_column + "'") +
+                      (options.bad_rows == BadRowPolicy::kSkip
+                           ? "skipped"
+                           : "kept in column '" + options.error_column + "'") +
                       "; first: " + r.stats.first_errors.front();
     ctx.log->Warning(msg);
   }

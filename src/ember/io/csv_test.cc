@@ -1,3 +1,5 @@
+#include "ember/io/csv.h"
+
 #include <gtest/gtest.h>
 
 #include <random>
@@ -6,7 +8,6 @@
 #include "ember/base/file_util.h"
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
-#include "ember/io/csv.h"
 #include "ember/testing/conformance.h"
 #include "ember/testing/matchers.h"
 
@@ -67,7 +68,8 @@ TEST(CsvReaderTest, HeaderOptions) {
   EXPECT_EQ(r->frame.num_rows(), 2);
   auto dup = Parse("a,a,,a\n1,2,3,4\n");
   ASSERT_THAT(dup, IsOk());
-  EXPECT_EQ(dup->frame.schema()->field_names(), (std::vector<std::string>{"a", "a.1", "_c2", "a.2"}));
+  EXPECT_EQ(dup->frame.schema()->field_names(),
+            (std::vector<std::string>{"a", "a.1", "_c2", "a.2"}));
   CsvReadOptions skip;
   skip.skip_lines = 1;
   auto sk = Parse("150,4,setosa\nx,y\n1,2\n", skip);
@@ -92,7 +94,8 @@ TEST(CsvReaderTest, MalformedRowIsAnErrorNamingFileLineAndColumn) {
   auto q = Parse("a,b\n1,2\n3,ab\"c\n");
   ASSERT_FALSE(q.ok());
   EXPECT_NE(q.status().message().find("t.csv:3: column 2 ('b'): a quote inside an unquoted field"),
-            std::string::npos) << q.status();
+            std::string::npos)
+      << q.status();
   auto u = Parse("a\n\"open\n");
   EXPECT_NE(u.status().message().find("not closed"), std::string::npos);
 }
@@ -134,12 +137,14 @@ TEST(CsvReaderTest, ExplicitSchemaTypes) {
   auto mismatch = Parse("i,f,vv,s\n", o);
   EXPECT_EQ(mismatch.status().message(), "t.csv: header column 3 is 'vv' but the schema says 'v'");
   auto overflow = Parse("i,f,v,s\n3000000000,1,\"[1,2]\",x\n", o);
-  EXPECT_NE(overflow.status().message().find("expected int32, got '3000000000'"), std::string::npos);
+  EXPECT_NE(overflow.status().message().find("expected int32, got '3000000000'"),
+            std::string::npos);
 }
 
 TEST(CsvReaderTest, NullInNonNullableColumnIsABadRow) {
   CsvReadOptions o;
-  o.schema = *Schema::Make({MakeField("id", Int64Type(), /*nullable=*/false), MakeField("s", StringType())});
+  o.schema = *Schema::Make(
+      {MakeField("id", Int64Type(), /*nullable=*/false), MakeField("s", StringType())});
   auto r = Parse("id,s\n1,a\n,b\n", o);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message(), "t.csv:3: column 1 ('id'): null in a non-nullable column");
@@ -155,12 +160,15 @@ TEST(CsvReaderTest, InvalidUtf8IsABadRow) {
 std::string TrickyCsv(int rows, uint32_t seed) {
   std::mt19937 rng(seed);
   std::string out = "id,num,text,flag\n";
-  const char* texts[] = {"plain", "\"with, comma\"", "\"multi\nline\"", "\"q \"\"x\"\" q\"",
-                         "", "NA", "\"\"", "ünï", "\"a\r\nb\""};
+  const char* texts[] = {
+      "plain", "\"with, comma\"", "\"multi\nline\"", "\"q \"\"x\"\" q\"", "", "NA", "\"\"",
+      "ünï",   "\"a\r\nb\""};
   for (int i = 0; i < rows; ++i) {
     out += std::to_string(i) + ",";
     int k = rng() % 4;
-    out += k == 0 ? "" : k == 1 ? std::to_string(rng() % 1000) : std::to_string((rng() % 1000) / 7.0);
+    out += k == 0   ? ""
+           : k == 1 ? std::to_string(rng() % 1000)
+                    : std::to_string((rng() % 1000) / 7.0);
     out += ",";
     out += texts[rng() % 9];
     out += ",";
@@ -217,7 +225,11 @@ TEST(CsvReaderTest, ColumnNumericInOneBlockAndTextInAnotherBecomesString) {
   EXPECT_EQ(b.column(0)->StringValue(42), "42");
   EXPECT_EQ(b.column(0)->StringValue(100), "abc");
   // Ints in one block and floats in another become float64.
-  auto f = Parse("v\n1\n2\n3\n4\n5.5\n", [] { CsvReadOptions x; x.block_size = 4; return x; }());
+  auto f = Parse("v\n1\n2\n3\n4\n5.5\n", [] {
+    CsvReadOptions x;
+    x.block_size = 4;
+    return x;
+  }());
   ASSERT_THAT(f, IsOk());
   EXPECT_EQ(f->frame.schema()->field(0).type->id(), TypeId::kFloat64);
 }
@@ -253,11 +265,14 @@ TEST(CsvReaderTest, RanksReadTheirShareAndAgreeOnSchema) {
 TEST(CsvWriterTest, RoundTripOfAwkwardValues) {
   SchemaPtr schema = *Schema::Make({MakeField("s", StringType()), MakeField("d", Float64Type()),
                                     MakeField("i", Int64Type()), MakeField("b", BoolType())});
-  std::vector<std::optional<std::string>> s = {"plain", "", std::nullopt, "a,b", "q\"q", "l1\nl2",
-                                               "NA", " padded ", "ünï", "cr\r\nlf"};
-  std::vector<std::optional<double>> d = {0.1, 1e-300, std::nullopt, -2.5, 1e20, 3, 0, -0.0, 7.25, 1};
-  std::vector<std::optional<int64_t>> i = {1, -2, 3, std::nullopt, INT64_MAX, INT64_MIN, 0, 5, 6, 7};
-  std::vector<std::optional<bool>> b = {true, false, std::nullopt, true, true, false, true, false, true, true};
+  std::vector<std::optional<std::string>> s = {"plain",  "",   std::nullopt, "a,b", "q\"q",
+                                               "l1\nl2", "NA", " padded ",   "ünï", "cr\r\nlf"};
+  std::vector<std::optional<double>> d = {0.1, 1e-300, std::nullopt, -2.5, 1e20,
+                                          3,   0,      -0.0,         7.25, 1};
+  std::vector<std::optional<int64_t>> i = {1, -2, 3, std::nullopt, INT64_MAX, INT64_MIN, 0,
+                                           5, 6,  7};
+  std::vector<std::optional<bool>> b = {true,  false, std::nullopt, true, true,
+                                        false, true,  false,        true, true};
   Batch batch = *Batch::Make(schema, {MakeColumn(s), MakeColumn(d), MakeColumn(i), MakeColumn(b)});
   DataFrame frame = *DataFrame::Make(schema, {batch.Slice(0, 4), batch.Slice(4, 6)});
   std::string path = testing::NewTempDir("csv") + "/out.csv";

@@ -51,12 +51,24 @@ void AppendCell(const Column& c, int64_t row, const CsvWriteOptions& o, std::str
     return;
   }
   switch (c.type_id()) {
-    case TypeId::kBool: out->append(c.BoolValue(row) ? "true" : "false"); return;
-    case TypeId::kInt32: AppendNumber(c.Values<int32_t>()[row], out); return;
-    case TypeId::kInt64: AppendNumber(c.Values<int64_t>()[row], out); return;
-    case TypeId::kFloat32: AppendNumber(c.Values<float>()[row], out); return;
-    case TypeId::kFloat64: AppendNumber(c.Values<double>()[row], out); return;
-    case TypeId::kString: AppendField(c.StringValue(row), o.delimiter, out); return;
+    case TypeId::kBool:
+      out->append(c.BoolValue(row) ? "true" : "false");
+      return;
+    case TypeId::kInt32:
+      AppendNumber(c.Values<int32_t>()[row], out);
+      return;
+    case TypeId::kInt64:
+      AppendNumber(c.Values<int64_t>()[row], out);
+      return;
+    case TypeId::kFloat32:
+      AppendNumber(c.Values<float>()[row], out);
+      return;
+    case TypeId::kFloat64:
+      AppendNumber(c.Values<double>()[row], out);
+      return;
+    case TypeId::kString:
+      AppendField(c.StringValue(row), o.delimiter, out);
+      return;
     case TypeId::kBinary: {
       std::string b64;
       AppendBase64(c.StringValue(row), &b64);

@@ -26,9 +26,9 @@ namespace {
 
 struct JType {
   enum Kind { kNull, kBool, kInt, kDouble, kString, kList, kStruct } kind = kNull;
-  std::vector<JType> elem;          // list: one element type
-  std::vector<std::string> names;   // struct field names, in first-seen order
-  std::vector<JType> fields;        // struct field types, parallel to names
+  std::vector<JType> elem;         // list: one element type
+  std::vector<std::string> names;  // struct field names, in first-seen order
+  std::vector<JType> fields;       // struct field types, parallel to names
 
   // The index of field `name`, adding it (as null) if new.
   size_t FieldIndex(std::string_view name) {
@@ -43,15 +43,20 @@ struct JType {
 
 void Merge(JType* a, const JType& b) {
   if (b.kind == JType::kNull) return;
-  if (a->kind == JType::kNull) { *a = b; return; }
+  if (a->kind == JType::kNull) {
+    *a = b;
+    return;
+  }
   if (a->kind == b.kind) {
     if (a->kind == JType::kList) Merge(&a->elem[0], b.elem[0]);
     if (a->kind == JType::kStruct) {
-      for (size_t i = 0; i < b.names.size(); ++i) Merge(&a->fields[a->FieldIndex(b.names[i])], b.fields[i]);
+      for (size_t i = 0; i < b.names.size(); ++i)
+        Merge(&a->fields[a->FieldIndex(b.names[i])], b.fields[i]);
     }
     return;
   }
-  if ((a->kind == JType::kInt && b.kind == JType::kDouble) || (a->kind == JType::kDouble && b.kind == JType::kInt)) {
+  if ((a->kind == JType::kInt && b.kind == JType::kDouble) ||
+      (a->kind == JType::kDouble && b.kind == JType::kInt)) {
     a->kind = JType::kDouble;
     return;
   }
@@ -61,14 +66,26 @@ void Merge(JType* a, const JType& b) {
 void Infer(dom::element e, JType* t, int depth) {
   JType v;
   switch (e.type()) {
-    case dom::element_type::NULL_VALUE: return;
-    case dom::element_type::BOOL: v.kind = JType::kBool; break;
-    case dom::element_type::INT64: v.kind = JType::kInt; break;
+    case dom::element_type::NULL_VALUE:
+      return;
+    case dom::element_type::BOOL:
+      v.kind = JType::kBool;
+      break;
+    case dom::element_type::INT64:
+      v.kind = JType::kInt;
+      break;
     case dom::element_type::UINT64:
-    case dom::element_type::DOUBLE: v.kind = JType::kDouble; break;
-    case dom::element_type::STRING: v.kind = JType::kString; break;
+    case dom::element_type::DOUBLE:
+      v.kind = JType::kDouble;
+      break;
+    case dom::element_type::STRING:
+      v.kind = JType::kString;
+      break;
     case dom::element_type::ARRAY: {
-      if (depth > 64) { v.kind = JType::kString; break; }
+      if (depth > 64) {
+        v.kind = JType::kString;
+        break;
+      }
       v.kind = JType::kList;
       v.elem.resize(1);
       dom::array arr = e.get_array().value();
@@ -76,7 +93,10 @@ void Infer(dom::element e, JType* t, int depth) {
       break;
     }
     case dom::element_type::OBJECT: {
-      if (depth > 64) { v.kind = JType::kString; break; }
+      if (depth > 64) {
+        v.kind = JType::kString;
+        break;
+      }
       v.kind = JType::kStruct;
       dom::object obj = e.get_object().value();
       for (dom::key_value_pair kv : obj) {
@@ -91,16 +111,22 @@ void Infer(dom::element e, JType* t, int depth) {
 
 TypePtr ToDataType(const JType& t) {
   switch (t.kind) {
-    case JType::kBool: return BoolType();
-    case JType::kInt: return Int64Type();
-    case JType::kDouble: return Float64Type();
-    case JType::kList: return ListType(ToDataType(t.elem[0]));
+    case JType::kBool:
+      return BoolType();
+    case JType::kInt:
+      return Int64Type();
+    case JType::kDouble:
+      return Float64Type();
+    case JType::kList:
+      return ListType(ToDataType(t.elem[0]));
     case JType::kStruct: {
       std::vector<Field> fields;
-      for (size_t i = 0; i < t.names.size(); ++i) fields.push_back(MakeField(t.names[i], ToDataType(t.fields[i])));
+      for (size_t i = 0; i < t.names.size(); ++i)
+        fields.push_back(MakeField(t.names[i], ToDataType(t.fields[i])));
       return StructType(std::move(fields));
     }
-    default: return StringType();
+    default:
+      return StringType();
   }
 }
 
@@ -111,7 +137,8 @@ Json ToJson(const JType& t) {
   if (t.kind == JType::kList) o.Set("e", ToJson(t.elem[0]));
   if (t.kind == JType::kStruct) {
     Json f = Json::MakeArray();
-    for (size_t i = 0; i < t.names.size(); ++i) f.Append(Json(Json::Array{Json(t.names[i]), ToJson(t.fields[i])}));
+    for (size_t i = 0; i < t.names.size(); ++i)
+      f.Append(Json(Json::Array{Json(t.names[i]), ToJson(t.fields[i])}));
     o.Set("f", std::move(f));
   }
   return o;
@@ -154,7 +181,8 @@ void SplitLines(std::string_view data, Block* b) {
   }
   while (pos < b->end) {
     const void* nl = std::memchr(data.data() + pos, '\n', data.size() - pos);
-    int64_t stop = nl ? static_cast<const char*>(nl) - data.data() : static_cast<int64_t>(data.size());
+    int64_t stop =
+        nl ? static_cast<const char*>(nl) - data.data() : static_cast<int64_t>(data.size());
     int64_t len = stop - pos;
     if (len > 0 && data[pos + len - 1] == '\r') --len;
     bool blank = true;
@@ -172,7 +200,8 @@ Result<JsonReadResult> ParseJsonLines(const ExecContext& ctx, std::string_view d
   const int rank = comm ? comm->rank() : 0, nranks = comm ? comm->size() : 1;
   const Deadline deadline = Deadline::In(std::chrono::milliseconds(opt.collective_timeout_ms));
   std::vector<Block> blocks;
-  for (auto [begin, end] : io_internal::RankBlocks(0, static_cast<int64_t>(data.size()), ctx, opt.block_size)) {
+  for (auto [begin, end] :
+       io_internal::RankBlocks(0, static_cast<int64_t>(data.size()), ctx, opt.block_size)) {
     Block b;
     b.begin = begin;
     b.end = end;
@@ -186,13 +215,15 @@ Result<JsonReadResult> ParseJsonLines(const ExecContext& ctx, std::string_view d
   Status pass1 = parallel([&](int64_t i) {
     Block& b = blocks[i];
     int64_t q;
-    io_internal::CountQuotesAndNewlines(data.data() + b.begin, b.end - b.begin, '\0', &q, &b.newlines);
+    io_internal::CountQuotesAndNewlines(data.data() + b.begin, b.end - b.begin, '\0', &q,
+                                        &b.newlines);
     SplitLines(data, &b);
     if (!infer) return Status::OK();
     thread_local dom::parser parser;
     for (const Line& l : b.lines) {
       dom::element doc;
-      if (parser.parse(data.data() + l.offset, l.length).get(doc) == simdjson::SUCCESS && doc.is_object()) {
+      if (parser.parse(data.data() + l.offset, l.length).get(doc) == simdjson::SUCCESS &&
+          doc.is_object()) {
         Infer(doc, &b.inferred, 0);
       }
     }
@@ -210,7 +241,8 @@ Result<JsonReadResult> ParseJsonLines(const ExecContext& ctx, std::string_view d
     Json mine = Json::MakeObject();
     mine.Set("newlines", my_newlines);
     mine.Set("type", ToJson(merged));
-    EMBER_ASSIGN_OR_RETURN(auto all, io_internal::ExchangeWithStatus(comm, pass1, mine.Dump(), deadline));
+    EMBER_ASSIGN_OR_RETURN(auto all,
+                           io_internal::ExchangeWithStatus(comm, pass1, mine.Dump(), deadline));
     for (int r = 0; r < nranks; ++r) {
       Json j = *Json::Parse(all[r]);
       if (r < rank) line += j.Find("newlines")->as_int();
@@ -225,7 +257,8 @@ Result<JsonReadResult> ParseJsonLines(const ExecContext& ctx, std::string_view d
   SchemaPtr data_schema = opt.schema;
   if (infer) {
     std::vector<Field> fields;
-    for (size_t i = 0; i < merged.names.size(); ++i) fields.push_back(MakeField(merged.names[i], ToDataType(merged.fields[i])));
+    for (size_t i = 0; i < merged.names.size(); ++i)
+      fields.push_back(MakeField(merged.names[i], ToDataType(merged.fields[i])));
     EMBER_ASSIGN_OR_RETURN(data_schema, Schema::Make(std::move(fields)));
   }
   TypePtr row_type = StructType(data_schema->fields());
@@ -239,9 +272,12 @@ Result<JsonReadResult> ParseJsonLines(const ExecContext& ctx, std::string_view d
       dom::element doc;
       auto err = parser.parse(data.data() + l.offset, l.length).get(doc);
       std::string problem;
-      if (err) problem = std::string("invalid JSON: ") + simdjson::error_message(err);
-      else if (!doc.is_object()) problem = "expected a JSON object, got " + JsonKind(doc);
-      else problem = CheckJsonValue(doc, *row_type, "").message();
+      if (err)
+        problem = std::string("invalid JSON: ") + simdjson::error_message(err);
+      else if (!doc.is_object())
+        problem = "expected a JSON object, got " + JsonKind(doc);
+      else
+        problem = CheckJsonValue(doc, *row_type, "").message();
       if (!problem.empty()) {
         // A bad row is a struct of nulls (not a null struct): its columns are null.
         rows.Append();
@@ -264,7 +300,8 @@ Result<JsonReadResult> ParseJsonLines(const ExecContext& ctx, std::string_view d
     const bool keep = opt.bad_rows == BadRowPolicy::kKeep;
     if (keep) {
       if (data_schema->FindField(opt.error_column) >= 0) {
-        return InvalidArgument(name + ": error column '" + opt.error_column + "' clashes with a field");
+        return InvalidArgument(name + ": error column '" + opt.error_column +
+                               "' clashes with a field");
       }
       fields.push_back(MakeField(opt.error_column, StringType()));
     }
@@ -281,17 +318,20 @@ Result<JsonReadResult> ParseJsonLines(const ExecContext& ctx, std::string_view d
       }
       io_internal::AddBadRows(bad, &result.stats, &first_error);
       if (b.num_rows == 0) continue;
-      EMBER_ASSIGN_OR_RETURN(Batch batch, io_internal::ApplyBadRowPolicy(schema, std::move(b.columns), b.num_rows,
-                                                                         bad, opt.bad_rows));
+      EMBER_ASSIGN_OR_RETURN(
+          Batch batch, io_internal::ApplyBadRowPolicy(schema, std::move(b.columns), b.num_rows, bad,
+                                                      opt.bad_rows));
       parts.push_back(std::move(batch));
     }
-    if (opt.bad_rows == BadRowPolicy::kError && !first_error.empty()) return InvalidArgument(first_error);
+    if (opt.bad_rows == BadRowPolicy::kError && !first_error.empty())
+      return InvalidArgument(first_error);
     EMBER_ASSIGN_OR_RETURN(result.frame, DataFrame::Make(schema, std::move(parts)));
     result.stats.rows = result.frame.num_rows();
     return Status::OK();
   };
   Status local = finish();
-  if (nranks > 1) EMBER_RETURN_IF_ERROR(io_internal::ExchangeWithStatus(comm, local, "", deadline).status());
+  if (nranks > 1)
+    EMBER_RETURN_IF_ERROR(io_internal::ExchangeWithStatus(comm, local, "", deadline).status());
   EMBER_RETURN_IF_ERROR(local);
   return result;
 }
@@ -306,8 +346,8 @@ Result<DataFrame> ReadJsonLines(const ExecContext& ctx, const std::string& path,
                                 const JsonReadOptions& options) {
   EMBER_ASSIGN_OR_RETURN(JsonReadResult r, ReadJsonLinesWithStats(ctx, path, options));
   if (r.stats.bad_rows > 0 && ctx.log) {
-    ctx.log->Warning(path + ": " + std::to_string(r.stats.bad_rows) + " malformed line(s); first: " +
-                     r.stats.first_errors.front());
+    ctx.log->Warning(path + ": " + std::to_string(r.stats.bad_rows) +
+                     " malformed line(s); first: " + r.stats.first_errors.front());
   }
   return std::move(r.frame);
 }

@@ -51,7 +51,8 @@ TEST(JsonLinesTest, MalformedLinesFollowThePolicy) {
   std::string text = "{\"a\": 1}\n{\"a\": \n[1]\n{\"a\": 4}\n";
   auto err = Parse(text);
   ASSERT_FALSE(err.ok());
-  EXPECT_NE(err.status().message().find("t.jsonl:2: invalid JSON"), std::string::npos) << err.status();
+  EXPECT_NE(err.status().message().find("t.jsonl:2: invalid JSON"), std::string::npos)
+      << err.status();
   JsonReadOptions skip;
   skip.bad_rows = BadRowPolicy::kSkip;
   auto s = Parse(text, skip);
@@ -73,9 +74,10 @@ TEST(JsonLinesTest, ExplicitSchemaChecksTypesAndReadsVectors) {
   JsonReadOptions o;
   o.schema = *Schema::Make({MakeField("id", Int32Type()), MakeField("v", DenseVectorType(2)),
                             MakeField("s", SparseVectorType(5)), MakeField("bin", BinaryType())});
-  auto r = Parse(R"({"id": 1, "v": [1, 2], "s": {"size": 5, "indices": [0, 3], "values": [1, 2]}, "bin": "AAE=", "extra": 1})"
-                 "\n",
-                 o);
+  auto r = Parse(
+      R"({"id": 1, "v": [1, 2], "s": {"size": 5, "indices": [0, 3], "values": [1, 2]}, "bin": "AAE=", "extra": 1})"
+      "\n",
+      o);
   ASSERT_THAT(r, IsOk());
   Batch b = *r->frame.Collect();
   EXPECT_EQ(b.column(1)->DenseRow(0)[1], 2);
@@ -102,7 +104,8 @@ TEST(JsonLinesTest, BlocksAndRanksAgree) {
   std::mt19937 rng(3);
   std::string text;
   for (int i = 0; i < 400; ++i) {
-    text += "{\"i\": " + std::to_string(i) + ", \"x\": " + (rng() % 3 ? std::to_string(rng() % 100) : "1.5") +
+    text += "{\"i\": " + std::to_string(i) +
+            ", \"x\": " + (rng() % 3 ? std::to_string(rng() % 100) : "1.5") +
             ", \"t\": [\"a\", \"b\"]}\n";
   }
   auto ref = Parse(text);

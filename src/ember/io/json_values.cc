@@ -8,14 +8,21 @@ namespace dom = simdjson::dom;
 
 std::string JsonKind(dom::element e) {
   switch (e.type()) {
-    case dom::element_type::ARRAY: return "array";
-    case dom::element_type::OBJECT: return "object";
+    case dom::element_type::ARRAY:
+      return "array";
+    case dom::element_type::OBJECT:
+      return "object";
     case dom::element_type::INT64:
-    case dom::element_type::UINT64: return "integer";
-    case dom::element_type::DOUBLE: return "number";
-    case dom::element_type::STRING: return "string";
-    case dom::element_type::BOOL: return "boolean";
-    default: return "null";
+    case dom::element_type::UINT64:
+      return "integer";
+    case dom::element_type::DOUBLE:
+      return "number";
+    case dom::element_type::STRING:
+      return "string";
+    case dom::element_type::BOOL:
+      return "boolean";
+    default:
+      return "null";
   }
 }
 
@@ -31,22 +38,28 @@ JsonProblem Check(dom::element e, const DataType& type, const std::string& path,
   auto problem = [&](std::string expected, std::string received, std::string detail) {
     return JsonProblem{path, std::move(expected), std::move(received), std::move(detail)};
   };
-  if (depth > 64) return problem(type.ToString(), "a value nested more than 64 deep", "nested too deeply");
+  if (depth > 64)
+    return problem(type.ToString(), "a value nested more than 64 deep", "nested too deeply");
   auto mismatch = [&] {
-    return problem(type.ToString(), JsonKind(e), "expected " + type.ToString() + ", got " + JsonKind(e));
+    return problem(type.ToString(), JsonKind(e),
+                   "expected " + type.ToString() + ", got " + JsonKind(e));
   };
   switch (type.id()) {
-    case TypeId::kBool: return e.is_bool() ? JsonProblem{} : mismatch();
+    case TypeId::kBool:
+      return e.is_bool() ? JsonProblem{} : mismatch();
     case TypeId::kInt32: {
       if (!e.is_int64()) return mismatch();
       int64_t v = e.get_int64().value();
       if (v >= INT32_MIN && v <= INT32_MAX) return {};
       return problem("int32", std::to_string(v), std::to_string(v) + " does not fit int32");
     }
-    case TypeId::kInt64: return e.is_int64() ? JsonProblem{} : mismatch();
+    case TypeId::kInt64:
+      return e.is_int64() ? JsonProblem{} : mismatch();
     case TypeId::kFloat32:
-    case TypeId::kFloat64: return e.is_number() ? JsonProblem{} : mismatch();
-    case TypeId::kString: return {};  // non-strings are kept as their JSON text
+    case TypeId::kFloat64:
+      return e.is_number() ? JsonProblem{} : mismatch();
+    case TypeId::kString:
+      return {};  // non-strings are kept as their JSON text
     case TypeId::kBinary: {
       if (!e.is_string()) return mismatch();
       if (DecodeBase64(e.get_string().value()).ok()) return {};
@@ -57,7 +70,8 @@ JsonProblem Check(dom::element e, const DataType& type, const std::string& path,
       dom::array arr = e.get_array().value();
       size_t i = 0;
       for (dom::element x : arr) {
-        JsonProblem p = Check(x, *type.value_type(), path + "[" + std::to_string(i++) + "]", depth + 1);
+        JsonProblem p =
+            Check(x, *type.value_type(), path + "[" + std::to_string(i++) + "]", depth + 1);
         if (!p.empty()) return p;
       }
       return {};
@@ -80,12 +94,15 @@ JsonProblem Check(dom::element e, const DataType& type, const std::string& path,
         dom::array arr = e.get_array().value();
         int64_t n = 0;
         for (dom::element x : arr) {
-          if (!x.is_number()) return problem(type.ToString(), "an array holding a " + JsonKind(x), "vector holds a " + JsonKind(x));
+          if (!x.is_number())
+            return problem(type.ToString(), "an array holding a " + JsonKind(x),
+                           "vector holds a " + JsonKind(x));
           ++n;
         }
         if (n == type.vector_size()) return {};
         return problem(type.ToString(), "an array of " + std::to_string(n) + " numbers",
-                       "vector of " + std::to_string(n) + " values, expected " + std::to_string(type.vector_size()));
+                       "vector of " + std::to_string(n) + " values, expected " +
+                           std::to_string(type.vector_size()));
       }
       if (!e.is_object()) return mismatch();
       dom::array idx, val;
@@ -97,16 +114,21 @@ JsonProblem Check(dom::element e, const DataType& type, const std::string& path,
       std::vector<int32_t> is;
       std::vector<double> vs;
       for (dom::element x : idx) {
-        if (!x.is_int64()) return problem(type.ToString(), "a " + JsonKind(x) + " index", "sparse vector index is not an integer");
+        if (!x.is_int64())
+          return problem(type.ToString(), "a " + JsonKind(x) + " index",
+                         "sparse vector index is not an integer");
         is.push_back(static_cast<int32_t>(x.get_int64().value()));
       }
       for (dom::element x : val) {
-        if (!x.is_number()) return problem(type.ToString(), "a " + JsonKind(x) + " value", "sparse vector value is not a number");
+        if (!x.is_number())
+          return problem(type.ToString(), "a " + JsonKind(x) + " value",
+                         "sparse vector value is not a number");
         vs.push_back(x.get_double().value());
       }
       SparseVectorBuilder probe(type.vector_size());
       Status s = probe.Append(is, vs);
-      return s.ok() ? JsonProblem{} : problem(type.ToString(), "invalid indices or values", s.message());
+      return s.ok() ? JsonProblem{}
+                    : problem(type.ToString(), "invalid indices or values", s.message());
     }
   }
   return mismatch();
@@ -114,7 +136,9 @@ JsonProblem Check(dom::element e, const DataType& type, const std::string& path,
 
 }  // namespace
 
-std::string JsonProblem::message() const { return empty() ? "" : "field '" + field + "': " + detail; }
+std::string JsonProblem::message() const {
+  return empty() ? "" : "field '" + field + "': " + detail;
+}
 
 JsonProblem CheckJsonValue(dom::element e, const DataType& type, const std::string& path) {
   return Check(e, type, path, 0);
@@ -127,14 +151,26 @@ void AppendJsonValue(dom::element e, ColumnBuilder* b) {
   }
   const DataType& type = *b->type();
   switch (type.id()) {
-    case TypeId::kBool: static_cast<BoolBuilder*>(b)->Append(e.get_bool().value()); return;
-    case TypeId::kInt32: static_cast<Int32Builder*>(b)->Append(static_cast<int32_t>(e.get_int64().value())); return;
-    case TypeId::kInt64: static_cast<Int64Builder*>(b)->Append(e.get_int64().value()); return;
-    case TypeId::kFloat32: static_cast<Float32Builder*>(b)->Append(static_cast<float>(e.get_double().value())); return;
-    case TypeId::kFloat64: static_cast<Float64Builder*>(b)->Append(e.get_double().value()); return;
+    case TypeId::kBool:
+      static_cast<BoolBuilder*>(b)->Append(e.get_bool().value());
+      return;
+    case TypeId::kInt32:
+      static_cast<Int32Builder*>(b)->Append(static_cast<int32_t>(e.get_int64().value()));
+      return;
+    case TypeId::kInt64:
+      static_cast<Int64Builder*>(b)->Append(e.get_int64().value());
+      return;
+    case TypeId::kFloat32:
+      static_cast<Float32Builder*>(b)->Append(static_cast<float>(e.get_double().value()));
+      return;
+    case TypeId::kFloat64:
+      static_cast<Float64Builder*>(b)->Append(e.get_double().value());
+      return;
     case TypeId::kString:
-      if (e.is_string()) static_cast<StringBuilder*>(b)->Append(e.get_string().value());
-      else static_cast<StringBuilder*>(b)->Append(simdjson::to_string(e));
+      if (e.is_string())
+        static_cast<StringBuilder*>(b)->Append(e.get_string().value());
+      else
+        static_cast<StringBuilder*>(b)->Append(simdjson::to_string(e));
       return;
     case TypeId::kBinary:
       static_cast<StringBuilder*>(b)->Append(*DecodeBase64(e.get_string().value()));
@@ -152,8 +188,10 @@ void AppendJsonValue(dom::element e, ColumnBuilder* b) {
       dom::object obj = e.get_object().value();
       for (int i = 0; i < sb->num_fields(); ++i) {
         dom::element x;
-        if (obj[type.fields()[i].name].get(x) == simdjson::SUCCESS) AppendJsonValue(x, sb->field_builder(i));
-        else sb->field_builder(i)->AppendNull();
+        if (obj[type.fields()[i].name].get(x) == simdjson::SUCCESS)
+          AppendJsonValue(x, sb->field_builder(i));
+        else
+          sb->field_builder(i)->AppendNull();
       }
       return;
     }
@@ -177,6 +215,5 @@ void AppendJsonValue(dom::element e, ColumnBuilder* b) {
     }
   }
 }
-
 
 }  // namespace ember

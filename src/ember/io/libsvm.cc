@@ -50,9 +50,11 @@ std::string ParseLine(std::string_view line, Row* row) {
         !ParseFloat(tok.substr(colon + 1), &v)) {
       return "invalid feature '" + std::string(tok) + "' (expected index:value)";
     }
-    if (idx < 1 || idx > INT32_MAX) return "feature index " + std::to_string(idx) + " out of range (indices start at 1)";
+    if (idx < 1 || idx > INT32_MAX)
+      return "feature index " + std::to_string(idx) + " out of range (indices start at 1)";
     if (!row->entries.empty() && idx - 1 <= row->entries.back().first) {
-      return "feature indices must increase, got " + std::to_string(row->entries.back().first + 1) + " then " + std::to_string(idx);
+      return "feature indices must increase, got " + std::to_string(row->entries.back().first + 1) +
+             " then " + std::to_string(idx);
     }
     row->entries.emplace_back(static_cast<int32_t>(idx - 1), v);
   }
@@ -61,8 +63,9 @@ std::string ParseLine(std::string_view line, Row* row) {
 
 }  // namespace
 
-Result<DataFrame> ParseLibSvm(const ExecContext& ctx, std::string_view data, const std::string& name,
-                              const LibSvmReadOptions& opt, CsvReadStats* stats) {
+Result<DataFrame> ParseLibSvm(const ExecContext& ctx, std::string_view data,
+                              const std::string& name, const LibSvmReadOptions& opt,
+                              CsvReadStats* stats) {
   if (opt.num_features < 0) return InvalidArgument("LibSVM num_features must be >= 0");
   Communicator* comm = ctx.comm;
   const int rank = comm ? comm->rank() : 0, nranks = comm ? comm->size() : 1;
@@ -93,7 +96,8 @@ Result<DataFrame> ParseLibSvm(const ExecContext& ctx, std::string_view data, con
       if (!TrimSpaces(line).empty() && TrimSpaces(line)[0] != '#') {
         std::string problem = ParseLine(line, &row);
         if (problem.empty()) {
-          if (!row.entries.empty()) b.max_index = std::max<int64_t>(b.max_index, row.entries.back().first + 1);
+          if (!row.entries.empty())
+            b.max_index = std::max<int64_t>(b.max_index, row.entries.back().first + 1);
           b.rows.push_back(row);
         } else {
           b.bad.emplace_back(pos, std::move(problem));
@@ -122,7 +126,8 @@ Result<DataFrame> ParseLibSvm(const ExecContext& ctx, std::string_view data, con
   }
   EMBER_RETURN_IF_ERROR(parsed);
   const int64_t n = opt.num_features > 0 ? opt.num_features : max_index;
-  SchemaPtr schema = *Schema::Make({MakeField("label", Float64Type()), MakeField("features", SparseVectorType(n))});
+  SchemaPtr schema = *Schema::Make(
+      {MakeField("label", Float64Type()), MakeField("features", SparseVectorType(n))});
   std::vector<Batch> parts;
   std::string first_error;
   Status local;
@@ -145,17 +150,22 @@ Result<DataFrame> ParseLibSvm(const ExecContext& ctx, std::string_view data, con
         val.push_back(v);
       }
       Status s = features.Append(idx, val);
-      if (!s.ok() && local.ok()) local = InvalidArgument(name + ": " + s.message() + " (num_features is " + std::to_string(n) + ")");
+      if (!s.ok() && local.ok())
+        local = InvalidArgument(name + ": " + s.message() + " (num_features is " +
+                                std::to_string(n) + ")");
       if (!s.ok()) features.AppendNull();
       labels.Append(r.label);
     }
-    if (!b.rows.empty()) parts.push_back(*Batch::Make(schema, {labels.Finish(), features.Finish()}));
+    if (!b.rows.empty())
+      parts.push_back(*Batch::Make(schema, {labels.Finish(), features.Finish()}));
   }
-  if (local.ok() && opt.bad_rows == BadRowPolicy::kError && !first_error.empty()) local = InvalidArgument(first_error);
+  if (local.ok() && opt.bad_rows == BadRowPolicy::kError && !first_error.empty())
+    local = InvalidArgument(first_error);
   if (nranks > 1) EMBER_RETURN_IF_ERROR(ExchangeWithStatus(comm, local, "", deadline).status());
   EMBER_RETURN_IF_ERROR(local);
   if (local_stats.bad_rows > 0 && ctx.log) {
-    ctx.log->Warning(name + ": skipped " + std::to_string(local_stats.bad_rows) + " malformed line(s); first: " + first_error);
+    ctx.log->Warning(name + ": skipped " + std::to_string(local_stats.bad_rows) +
+                     " malformed line(s); first: " + first_error);
   }
   EMBER_ASSIGN_OR_RETURN(DataFrame frame, DataFrame::Make(schema, std::move(parts)));
   local_stats.rows = frame.num_rows();
@@ -163,7 +173,8 @@ Result<DataFrame> ParseLibSvm(const ExecContext& ctx, std::string_view data, con
   return frame;
 }
 
-Result<DataFrame> ReadLibSvm(const ExecContext& ctx, const std::string& path, const LibSvmReadOptions& options) {
+Result<DataFrame> ReadLibSvm(const ExecContext& ctx, const std::string& path,
+                             const LibSvmReadOptions& options) {
   EMBER_ASSIGN_OR_RETURN(auto file, MappedFile::Open(path));
   return ParseLibSvm(ctx, file->data(), path, options);
 }

@@ -22,8 +22,9 @@ struct LibSvmReadOptions {
   int64_t collective_timeout_ms = int64_t{10} * 60 * 1000;
 };
 
-Result<DataFrame> ParseLibSvm(const ExecContext& ctx, std::string_view data, const std::string& name,
-                              const LibSvmReadOptions& options = {}, CsvReadStats* stats = nullptr);
+Result<DataFrame> ParseLibSvm(const ExecContext& ctx, std::string_view data,
+                              const std::string& name, const LibSvmReadOptions& options = {},
+                              CsvReadStats* stats = nullptr);
 Result<DataFrame> ReadLibSvm(const ExecContext& ctx, const std::string& path,
                              const LibSvmReadOptions& options = {});
 

@@ -12,7 +12,8 @@ using ::ember::testing::FrameEq;
 using ::ember::testing::IsOk;
 
 TEST(LibSvmTest, ReadsLabelsAndSparseFeatures) {
-  auto r = ParseLibSvm(ExecContext::Default(), "+1 1:0.5 3:2\n-1 2:1 # comment\n\n0 qid:3 4:-1e2\n", "t");
+  auto r = ParseLibSvm(ExecContext::Default(), "+1 1:0.5 3:2\n-1 2:1 # comment\n\n0 qid:3 4:-1e2\n",
+                       "t");
   ASSERT_THAT(r, IsOk());
   EXPECT_EQ(r->schema()->ToString(), "label: float64\nfeatures: sparse_vector[4]\n");
   Batch b = *r->Collect();
@@ -40,7 +41,9 @@ TEST(LibSvmTest, MalformedLinesNameTheLine) {
 
 TEST(LibSvmTest, BlockSizeDoesNotChangeResult) {
   std::string text;
-  for (int i = 0; i < 200; ++i) text += std::to_string(i % 2) + " " + std::to_string(i % 7 + 1) + ":" + std::to_string(i) + "\n";
+  for (int i = 0; i < 200; ++i)
+    text +=
+        std::to_string(i % 2) + " " + std::to_string(i % 7 + 1) + ":" + std::to_string(i) + "\n";
   auto ref = ParseLibSvm(ExecContext::Default(), text, "t");
   ASSERT_THAT(ref, IsOk());
   for (int64_t bs : {1, 9, 100}) {

@@ -15,7 +15,8 @@ namespace fs = std::filesystem;
 
 Result<TableFormat> FormatOfPath(const std::string& path) {
   std::string ext = fs::path(path).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   if (ext == ".csv") return TableFormat::kCsv;
   if (ext == ".jsonl" || ext == ".ndjson" || ext == ".json") return TableFormat::kJsonLines;
   return InvalidArgument("'" + path + "': unknown table format '" + ext +
@@ -35,7 +36,8 @@ Result<DataFrame> ReadTable(const ExecContext& ctx, const std::string& path) {
   if (!fs::is_directory(path, ec)) return ReadOne(ctx, path);
   std::vector<std::string> files;
   for (const auto& e : fs::directory_iterator(path, ec)) {
-    if (e.is_regular_file() && FormatOfPath(e.path().string()).ok()) files.push_back(e.path().string());
+    if (e.is_regular_file() && FormatOfPath(e.path().string()).ok())
+      files.push_back(e.path().string());
   }
   if (ec) return IoError("cannot list '" + path + "': " + ec.message());
   if (files.empty()) return NotFound("'" + path + "' holds no .csv or .jsonl files");
@@ -45,8 +47,8 @@ Result<DataFrame> ReadTable(const ExecContext& ctx, const std::string& path) {
   for (size_t i = 1; i < files.size(); ++i) {
     EMBER_ASSIGN_OR_RETURN(DataFrame next, ReadOne(ctx, files[i]));
     if (!next.schema()->Equals(*first.schema())) {
-      return InvalidArgument("'" + files[i] + "' has schema\n" + next.schema()->ToString() + "but '" +
-                             files[0] + "' has\n" + first.schema()->ToString());
+      return InvalidArgument("'" + files[i] + "' has schema\n" + next.schema()->ToString() +
+                             "but '" + files[0] + "' has\n" + first.schema()->ToString());
     }
     for (const Batch& b : next.partitions()) parts.push_back(b);
   }
@@ -55,7 +57,8 @@ Result<DataFrame> ReadTable(const ExecContext& ctx, const std::string& path) {
 
 namespace {
 
-Status WriteOneFile(const ExecContext& ctx, const DataFrame& frame, const std::string& path, TableFormat f) {
+Status WriteOneFile(const ExecContext& ctx, const DataFrame& frame, const std::string& path,
+                    TableFormat f) {
   if (f == TableFormat::kCsv) return WriteCsv(ctx, frame, path);
   return WriteJsonLines(ctx, frame, path);
 }
@@ -75,23 +78,27 @@ Status WriteTable(const ExecContext& ctx, const DataFrame& frame, const std::str
   // Each rank writes its own part into the folder `path`; every rank learns whether all did.
   std::error_code ec;
   fs::create_directories(path, ec);
-  Status local = ec ? Unavailable("cannot create the folder '" + path + "': " + ec.message()) : Status::OK();
+  Status local =
+      ec ? Unavailable("cannot create the folder '" + path + "': " + ec.message()) : Status::OK();
   // Parts of an earlier run on another number of ranks would be read back with these.
   const std::string ours = "-of-" + PartFileName(0, comm->size(), "").substr(14);
   if (local.ok() && comm->rank() == 0) {
     for (const auto& entry : fs::directory_iterator(path, ec)) {
       const std::string name = entry.path().filename().string();
-      if (name.rfind("part-", 0) == 0 && name.find("-of-") != std::string::npos && name.find(ours) == std::string::npos) {
+      if (name.rfind("part-", 0) == 0 && name.find("-of-") != std::string::npos &&
+          name.find(ours) == std::string::npos) {
         fs::remove(entry.path(), ec);
       }
     }
   }
   if (local.ok()) {
-    const std::string part = path + "/" + PartFileName(comm->rank(), comm->size(),
-                                                        std::filesystem::path(path).extension().string());
+    const std::string part =
+        path + "/" +
+        PartFileName(comm->rank(), comm->size(), std::filesystem::path(path).extension().string());
     local = WriteOneFile(ctx, frame, part, f);
   }
-  return io_internal::ExchangeWithStatus(comm, local, "", Deadline::In(std::chrono::minutes(10))).status();
+  return io_internal::ExchangeWithStatus(comm, local, "", Deadline::In(std::chrono::minutes(10)))
+      .status();
 }
 
 }  // namespace ember

@@ -43,9 +43,11 @@ TEST(TableIoTest, WriteThenReadBothFormats) {
   auto back = ReadTable(ExecContext::Default(), dir + "/t.jsonl");
   ASSERT_THAT(back, IsOk());
   EXPECT_EQ(back->num_rows(), in.num_rows());
-  SchemaPtr flat = *Schema::Make({in.schema()->field(0), in.schema()->field(1), in.schema()->field(2)});
+  SchemaPtr flat =
+      *Schema::Make({in.schema()->field(0), in.schema()->field(1), in.schema()->field(2)});
   std::vector<Batch> parts;
-  for (const Batch& b : in.partitions()) parts.push_back(*Batch::Make(flat, {b.column(0), b.column(1), b.column(2)}));
+  for (const Batch& b : in.partitions())
+    parts.push_back(*Batch::Make(flat, {b.column(0), b.column(1), b.column(2)}));
   DataFrame simple = *DataFrame::Make(flat, parts);
   ASSERT_THAT(WriteTable(ExecContext::Default(), simple, dir + "/t.csv"), IsOk());
   auto csv = ReadTable(ExecContext::Default(), dir + "/t.csv");

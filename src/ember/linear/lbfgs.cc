@@ -16,8 +16,8 @@ double Dot(const std::vector<double>& a, const std::vector<double>& b) {
 }
 
 // OWL-QN's pseudo-gradient of f + l1|x| (the plain gradient without L1).
-void PseudoGradient(const std::vector<double>& x, const std::vector<double>& g, const std::vector<double>& l1,
-                    std::vector<double>* pg) {
+void PseudoGradient(const std::vector<double>& x, const std::vector<double>& g,
+                    const std::vector<double>& l1, std::vector<double>* pg) {
   pg->resize(x.size());
   for (size_t i = 0; i < x.size(); ++i) {
     const double w = l1.empty() ? 0.0 : l1[i];
@@ -45,9 +45,11 @@ double L1Term(const std::vector<double>& x, const std::vector<double>& l1) {
 
 }  // namespace
 
-Result<LbfgsResult> MinimizeLbfgs(const SmoothObjective& f, std::vector<double> x0, const LbfgsOptions& opt) {
+Result<LbfgsResult> MinimizeLbfgs(const SmoothObjective& f, std::vector<double> x0,
+                                  const LbfgsOptions& opt) {
   const size_t n = x0.size();
-  if (!opt.l1.empty() && opt.l1.size() != n) return InvalidArgument("L-BFGS: l1 weights do not match the variables");
+  if (!opt.l1.empty() && opt.l1.size() != n)
+    return InvalidArgument("L-BFGS: l1 weights do not match the variables");
   std::vector<double> x = std::move(x0), g(n), pg, d(n), x_new(n), g_new(n), pg_new;
   EMBER_ASSIGN_OR_RETURN(double fx, f(x, g));
   double obj = fx + L1Term(x, opt.l1);
@@ -69,8 +71,10 @@ Result<LbfgsResult> MinimizeLbfgs(const SmoothObjective& f, std::vector<double> 
       for (size_t i = 0; i < n; ++i) d[i] -= alpha[k] * y_hist[k][i];
     }
     double gamma = 1.0;
-    if (!s_hist.empty()) gamma = Dot(s_hist.back(), y_hist.back()) / Dot(y_hist.back(), y_hist.back());
-    else gamma = 1.0 / pg_norm;  // first step of length 1
+    if (!s_hist.empty())
+      gamma = Dot(s_hist.back(), y_hist.back()) / Dot(y_hist.back(), y_hist.back());
+    else
+      gamma = 1.0 / pg_norm;  // first step of length 1
     for (size_t i = 0; i < n; ++i) d[i] *= gamma;
     for (size_t k = 0; k < s_hist.size(); ++k) {
       const double beta = rho_hist[k] * Dot(y_hist[k], d);

@@ -28,9 +28,11 @@ struct LbfgsResult {
 };
 
 // The smooth part: returns f(x) and writes its gradient.
-using SmoothObjective = std::function<Result<double>(std::span<const double> x, std::span<double> grad)>;
+using SmoothObjective =
+    std::function<Result<double>(std::span<const double> x, std::span<double> grad)>;
 
 // Minimises f(x) + sum_i l1[i] * |x_i| from `x0`. Errors from `f` are returned as they are.
-Result<LbfgsResult> MinimizeLbfgs(const SmoothObjective& f, std::vector<double> x0, const LbfgsOptions& options);
+Result<LbfgsResult> MinimizeLbfgs(const SmoothObjective& f, std::vector<double> x0,
+                                  const LbfgsOptions& options);
 
 }  // namespace ember

@@ -47,7 +47,8 @@ TEST(LbfgsTest, OwlqnGivesExactZerosAndTheSoftThresholdSolution) {
     }
     return v;
   };
-  auto r = MinimizeLbfgs(f, std::vector<double>(4, 0.0), {.max_iter = 500, .tol = 1e-15, .l1 = {1, 1, 1, 1}});
+  auto r = MinimizeLbfgs(f, std::vector<double>(4, 0.0),
+                         {.max_iter = 500, .tol = 1e-15, .l1 = {1, 1, 1, 1}});
   ASSERT_TRUE(r.ok());
   EXPECT_NEAR(r->x[0], 2.0, 1e-8);
   EXPECT_EQ(r->x[1], 0.0);
@@ -56,7 +57,9 @@ TEST(LbfgsTest, OwlqnGivesExactZerosAndTheSoftThresholdSolution) {
 }
 
 TEST(LbfgsTest, ObjectiveErrorsArePassedOn) {
-  auto f = [](std::span<const double>, std::span<double>) -> Result<double> { return Cancelled("stop"); };
+  auto f = [](std::span<const double>, std::span<double>) -> Result<double> {
+    return Cancelled("stop");
+  };
   EXPECT_EQ(MinimizeLbfgs(f, {0.0}, {}).status().code(), StatusCode::kCancelled);
 }
 

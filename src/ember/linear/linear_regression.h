@@ -32,8 +32,10 @@ class LinearRegressionModel final : public Transformer {
  public:
   using Params = LinearRegressionParams;
   static constexpr std::string_view kTypeName = "LinearRegressionModel";
-  static Result<std::shared_ptr<const LinearRegressionModel>> Make(Params params, std::vector<double> coefficients,
-                                                                  double intercept, std::string uid = {});
+  static Result<std::shared_ptr<const LinearRegressionModel>> Make(Params params,
+                                                                   std::vector<double> coefficients,
+                                                                   double intercept,
+                                                                   std::string uid = {});
   static Result<std::shared_ptr<const LinearRegressionModel>> Load(const LoadContext& ctx);
   std::string_view type_name() const override { return kTypeName; }
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
@@ -44,7 +46,10 @@ class LinearRegressionModel final : public Transformer {
 
  private:
   LinearRegressionModel(Params p, std::vector<double> coef, double icpt, std::string uid)
-      : Transformer(std::move(uid), kTypeName), params_(std::move(p)), coefficients_(std::move(coef)), intercept_(icpt) {}
+      : Transformer(std::move(uid), kTypeName),
+        params_(std::move(p)),
+        coefficients_(std::move(coef)),
+        intercept_(icpt) {}
   Params params_;
   std::vector<double> coefficients_;
   double intercept_;
@@ -58,10 +63,12 @@ class LinearRegression final : public Estimator {
   std::string_view type_name() const override { return kTypeName; }
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<SchemaPtr> TransformSchema(const Schema& in) const override;
-  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in, const ExecContext& ctx) const override;
+  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
+                                                 const ExecContext& ctx) const override;
 
  private:
-  LinearRegression(Params p, std::string uid) : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
+  LinearRegression(Params p, std::string uid)
+      : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
   Params params_;
 };
 

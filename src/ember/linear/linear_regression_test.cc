@@ -36,10 +36,12 @@ Data Make(int n, uint32_t seed) {
 }
 
 DataFrame ToFrame(const Data& d) {
-  SchemaPtr s = *Schema::Make({MakeField("features", DenseVectorType(3)), MakeField("label", Float64Type())});
+  SchemaPtr s =
+      *Schema::Make({MakeField("features", DenseVectorType(3)), MakeField("label", Float64Type())});
   std::vector<std::optional<double>> ys(d.y.begin(), d.y.end());
   Batch b = *Batch::Make(s, {MakeDenseVectorColumn(d.x, 3), MakeColumn(ys)});
-  return *DataFrame::Make(s, {b.Slice(0, b.num_rows() / 2), b.Slice(b.num_rows() / 2, b.num_rows())});
+  return *DataFrame::Make(s,
+                          {b.Slice(0, b.num_rows() / 2), b.Slice(b.num_rows() / 2, b.num_rows())});
 }
 
 Json Sklearn(const Data& d, double reg, double alpha) {
@@ -53,27 +55,34 @@ void ExpectMatches(const DataFrame& f, LinearRegressionParams p, const Json& sk)
   const auto& model = static_cast<const LinearRegressionModel&>(**m);
   const auto& c = sk.Find("coefficients")->as_array();
   ASSERT_EQ(c.size(), model.coefficients().size());
-  for (size_t k = 0; k < c.size(); ++k) EXPECT_NEAR(model.coefficients()[k], c[k].as_double(), 1e-4) << k;
+  for (size_t k = 0; k < c.size(); ++k)
+    EXPECT_NEAR(model.coefficients()[k], c[k].as_double(), 1e-4) << k;
   EXPECT_NEAR(model.intercept(), sk.Find("intercept")->as_double(), 1e-4);
 }
 
 TEST(LinearRegressionTest, RidgeMatchesScikitLearn) {
   Data d = Make(400, 1);
-  ExpectMatches(ToFrame(d), {.max_iter = 2000, .reg_param = 0.01, .tol = 1e-15, .standardization = false},
+  ExpectMatches(ToFrame(d),
+                {.max_iter = 2000, .reg_param = 0.01, .tol = 1e-15, .standardization = false},
                 Sklearn(d, 0.01, 0.0));
 }
 
 TEST(LinearRegressionTest, ElasticNetMatchesScikitLearn) {
   Data d = Make(400, 2);
   ExpectMatches(ToFrame(d),
-                {.max_iter = 5000, .reg_param = 0.05, .elastic_net_param = 0.7, .tol = 1e-15, .standardization = false},
+                {.max_iter = 5000,
+                 .reg_param = 0.05,
+                 .elastic_net_param = 0.7,
+                 .tol = 1e-15,
+                 .standardization = false},
                 Sklearn(d, 0.05, 0.7));
 }
 
 TEST(LinearRegressionTest, UnregularisedFitRecoversTheModelAndPredicts) {
   Data d = Make(500, 3);
   DataFrame f = ToFrame(d);
-  auto m = (*LinearRegression::Make({.max_iter = 1000, .tol = 1e-15}))->Fit(f, ExecContext::Default());
+  auto m =
+      (*LinearRegression::Make({.max_iter = 1000, .tol = 1e-15}))->Fit(f, ExecContext::Default());
   ASSERT_THAT(m, IsOk());
   const auto& model = static_cast<const LinearRegressionModel&>(**m);
   EXPECT_NEAR(model.coefficients()[0], 1.5, 0.05);

@@ -1,5 +1,3 @@
-#include "ember/pipeline/learned_state.h"
-#include "ember/pipeline/row_lowering.h"
 #include "ember/linear/logistic_regression.h"
 
 #include <algorithm>
@@ -11,9 +9,11 @@
 #include "ember/core/builder.h"
 #include "ember/linear/internal/training.h"
 #include "ember/linear/lbfgs.h"
-#include "ember/pipeline/classifier_outputs.h"
 #include "ember/linear/linear_regression.h"
+#include "ember/pipeline/classifier_outputs.h"
+#include "ember/pipeline/learned_state.h"
 #include "ember/pipeline/partition_reduce.h"
+#include "ember/pipeline/row_lowering.h"
 #include "ember/pipeline/save_load.h"
 
 namespace ember {
@@ -26,24 +26,27 @@ using linear_internal::TrainingColumns;
 using Inputs = TrainingColumns;
 
 Result<Inputs> BindInputs(const Schema& in, const P& p, bool need_label) {
-  return linear_internal::BindTrainingColumns(in, p.features_col, need_label ? p.label_col : "", p.weight_col);
+  return linear_internal::BindTrainingColumns(in, p.features_col, need_label ? p.label_col : "",
+                                              p.weight_col);
 }
 
 Status CheckClassLabel(double y, const P& p) {
   if (!(y >= 0) || std::floor(y) != y || y > 1e6) {
-    return InvalidArgument("LogisticRegression: label " + std::to_string(y) + " in column '" + p.label_col +
-                           "' is not a class index (0, 1, 2, ...)");
+    return InvalidArgument("LogisticRegression: label " + std::to_string(y) + " in column '" +
+                           p.label_col + "' is not a class index (0, 1, 2, ...)");
   }
   return Status::OK();
 }
 
 Result<SchemaPtr> OutputSchema(const Schema& in, const P& p, int k) {
   std::vector<Field> fields = in.fields();
-  for (const auto& [name, type] : {std::pair<std::string, TypePtr>{p.raw_prediction_col, DenseVectorType(k)},
-                                   {p.probability_col, DenseVectorType(k)},
-                                   {p.prediction_col, Float64Type()}}) {
+  for (const auto& [name, type] :
+       {std::pair<std::string, TypePtr>{p.raw_prediction_col, DenseVectorType(k)},
+        {p.probability_col, DenseVectorType(k)},
+        {p.prediction_col, Float64Type()}}) {
     if (name.empty()) continue;  // an empty name leaves that output out, as in SparkML
-    if (in.FindField(name) >= 0) return AlreadyExists("output column '" + name + "' already exists");
+    if (in.FindField(name) >= 0)
+      return AlreadyExists("output column '" + name + "' already exists");
     fields.push_back(MakeField(name, type));
   }
   return Schema::Make(std::move(fields), in.metadata());
@@ -52,32 +55,44 @@ Result<SchemaPtr> OutputSchema(const Schema& in, const P& p, int k) {
 }  // namespace
 
 const ParamSpec<LogisticRegressionParams>& LogisticRegressionParams::Spec() {
-  static const auto* spec = &(*new ParamSpec<P>("LogisticRegression"))
-      .Add("featuresCol", &P::features_col, "The feature vector column.", NonEmpty<std::string>())
-      .Add("labelCol", &P::label_col, "The label column: class indices 0, 1, ...", NonEmpty<std::string>())
-      .Add("weightCol", &P::weight_col, "Instance weights (empty: every row weighs 1).")
-      .Add("predictionCol", &P::prediction_col, "The predicted class index column (empty: left out).")
-      .Add("rawPredictionCol", &P::raw_prediction_col, "The margins vector column (empty: left out).")
-      .Add("probabilityCol", &P::probability_col, "The class probability vector column (empty: left out).")
-      .Add("maxIter", &P::max_iter, "Maximum optimizer iterations.", AtLeast<int32_t>(0))
-      .Add("regParam", &P::reg_param, "Regularisation strength.", AtLeast(0.0))
-      .Add("elasticNetParam", &P::elastic_net_param, "L1 share of the penalty: 0 is L2, 1 is L1.", InRange(0.0, 1.0))
-      .Add("tol", &P::tol, "Convergence tolerance on the objective's relative change.", AtLeast(0.0))
-      .Add("fitIntercept", &P::fit_intercept, "Fit an (unpenalised) intercept.")
-      .Add("standardization", &P::standardization, "Penalise standardised coefficients.")
-      .AddEnum("family", &P::family,
-               {{"auto", LogisticFamily::kAuto}, {"binomial", LogisticFamily::kBinomial},
-                {"multinomial", LogisticFamily::kMultinomial}},
-               "auto: binomial for two classes, else multinomial.")
-      .Add("threshold", &P::threshold, "Binomial: predict 1 when P(1) exceeds this.", InRange(0.0, 1.0));
+  static const auto* spec =
+      &(*new ParamSpec<P>("LogisticRegression"))
+           .Add("featuresCol", &P::features_col, "The feature vector column.",
+                NonEmpty<std::string>())
+           .Add("labelCol", &P::label_col, "The label column: class indices 0, 1, ...",
+                NonEmpty<std::string>())
+           .Add("weightCol", &P::weight_col, "Instance weights (empty: every row weighs 1).")
+           .Add("predictionCol", &P::prediction_col,
+                "The predicted class index column (empty: left out).")
+           .Add("rawPredictionCol", &P::raw_prediction_col,
+                "The margins vector column (empty: left out).")
+           .Add("probabilityCol", &P::probability_col,
+                "The class probability vector column (empty: left out).")
+           .Add("maxIter", &P::max_iter, "Maximum optimizer iterations.", AtLeast<int32_t>(0))
+           .Add("regParam", &P::reg_param, "Regularisation strength.", AtLeast(0.0))
+           .Add("elasticNetParam", &P::elastic_net_param,
+                "L1 share of the penalty: 0 is L2, 1 is L1.", InRange(0.0, 1.0))
+           .Add("tol", &P::tol, "Convergence tolerance on the objective's relative change.",
+                AtLeast(0.0))
+           .Add("fitIntercept", &P::fit_intercept, "Fit an (unpenalised) intercept.")
+           .Add("standardization", &P::standardization, "Penalise standardised coefficients.")
+           .AddEnum("family", &P::family,
+                    {{"auto", LogisticFamily::kAuto},
+                     {"binomial", LogisticFamily::kBinomial},
+                     {"multinomial", LogisticFamily::kMultinomial}},
+                    "auto: binomial for two classes, else multinomial.")
+           .Add("threshold", &P::threshold, "Binomial: predict 1 when P(1) exceeds this.",
+                InRange(0.0, 1.0));
   return *spec;
 }
 
 // LogisticRegression -----------------------------------------------------------------------
 
-Result<std::shared_ptr<const LogisticRegression>> LogisticRegression::Make(Params p, std::string uid) {
+Result<std::shared_ptr<const LogisticRegression>> LogisticRegression::Make(Params p,
+                                                                           std::string uid) {
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
-  return std::shared_ptr<const LogisticRegression>(new LogisticRegression(std::move(p), std::move(uid)));
+  return std::shared_ptr<const LogisticRegression>(
+      new LogisticRegression(std::move(p), std::move(uid)));
 }
 
 Result<SchemaPtr> LogisticRegression::TransformSchema(const Schema& in) const {
@@ -90,14 +105,15 @@ Result<SchemaPtr> LogisticRegression::TransformSchema(const Schema& in) const {
   return OutputSchema(in, params_, k);
 }
 
-Result<std::shared_ptr<const Transformer>> LogisticRegression::Fit(const DataFrame& in, const ExecContext& ctx) const {
+Result<std::shared_ptr<const Transformer>> LogisticRegression::Fit(const DataFrame& in,
+                                                                   const ExecContext& ctx) const {
   const P& p = params_;
   EMBER_ASSIGN_OR_RETURN(Inputs x, BindInputs(*in.schema(), p, true));
   const int64_t d = x.d;
   const std::string owner = "LogisticRegression";
   EMBER_ASSIGN_OR_RETURN(linear_internal::FeatureScaling scaling,
-                         linear_internal::ComputeFeatureScaling(in, ctx, x, owner,
-                                                                [&](double y) { return CheckClassLabel(y, p); }));
+                         linear_internal::ComputeFeatureScaling(
+                             in, ctx, x, owner, [&](double y) { return CheckClassLabel(y, p); }));
   const double wsum = scaling.weight_sum;
   const std::vector<double>& inv_sigma = scaling.inv_sigma;
   // The number of classes: the largest label over partitions and ranks.
@@ -108,33 +124,41 @@ Result<std::shared_ptr<const Transformer>> LogisticRegression::Fit(const DataFra
   }
   if (ctx.comm && ctx.comm->size() > 1) {
     std::vector<double> m = {max_label};
-    EMBER_RETURN_IF_ERROR(ctx.comm->AllReduce(std::span<double>(m), ReduceOp::kMax, Deadline::In(std::chrono::minutes(30))));
+    EMBER_RETURN_IF_ERROR(ctx.comm->AllReduce(std::span<double>(m), ReduceOp::kMax,
+                                              Deadline::In(std::chrono::minutes(30))));
     max_label = m[0];
   }
   int k = static_cast<int>(max_label) + 1;
-  if (auto names = NominalValues(in.schema()->field(x.label))) k = std::max<int>(k, static_cast<int>(names->size()));
+  if (auto names = NominalValues(in.schema()->field(x.label)))
+    k = std::max<int>(k, static_cast<int>(names->size()));
   k = std::max(k, 2);
-  const bool multinomial = p.family == LogisticFamily::kMultinomial || (p.family == LogisticFamily::kAuto && k > 2);
+  const bool multinomial =
+      p.family == LogisticFamily::kMultinomial || (p.family == LogisticFamily::kAuto && k > 2);
   if (!multinomial && k > 2) {
-    return InvalidArgument("LogisticRegression param 'family': binomial needs labels 0 and 1, found " +
-                           std::to_string(k) + " classes");
+    return InvalidArgument(
+        "LogisticRegression param 'family': binomial needs labels 0 and 1, found " +
+        std::to_string(k) + " classes");
   }
   // Class weights, for the starting intercepts.
   std::vector<double> class_weight;
-  EMBER_RETURN_IF_ERROR(ReduceOverPartitions(in, ctx, static_cast<size_t>(k), ReduceOp::kSum, 0.0, [&](const Batch& b, std::span<double> acc) -> Status {
-    for (int64_t r = 0; r < b.num_rows(); ++r) {
-      double y;
-      EMBER_ASSIGN_OR_RETURN(double w, linear_internal::RowWeight(b, x, r, owner, &y));
-      acc[static_cast<int64_t>(y)] += w;
-    }
-    return Status::OK();
-  }, &class_weight));
+  EMBER_RETURN_IF_ERROR(ReduceOverPartitions(
+      in, ctx, static_cast<size_t>(k), ReduceOp::kSum, 0.0,
+      [&](const Batch& b, std::span<double> acc) -> Status {
+        for (int64_t r = 0; r < b.num_rows(); ++r) {
+          double y;
+          EMBER_ASSIGN_OR_RETURN(double w, linear_internal::RowWeight(b, x, r, owner, &y));
+          acc[static_cast<int64_t>(y)] += w;
+        }
+        return Status::OK();
+      },
+      &class_weight));
   // Variables: `rows` blocks of d scaled coefficients then the intercept.
   const int rows = multinomial ? k : 1;
   const int64_t stride = d + (p.fit_intercept ? 1 : 0);
   const size_t nvars = static_cast<size_t>(rows * stride);
   std::vector<double> l2w, l1w;
-  linear_internal::PenaltyWeights(scaling, p.reg_param, p.elastic_net_param, p.standardization, rows, stride, &l2w, &l1w);
+  linear_internal::PenaltyWeights(scaling, p.reg_param, p.elastic_net_param, p.standardization,
+                                  rows, stride, &l2w, &l1w);
   std::vector<double> x0(nvars, 0.0);
   if (p.fit_intercept) {
     if (!multinomial) {
@@ -143,10 +167,12 @@ Result<std::shared_ptr<const Transformer>> LogisticRegression::Fit(const DataFra
     } else {
       double mean_log = 0;
       for (int c = 0; c < k; ++c) mean_log += std::log(std::max(class_weight[c], 1e-12) / wsum) / k;
-      for (int c = 0; c < k; ++c) x0[c * stride + d] = std::log(std::max(class_weight[c], 1e-12) / wsum) - mean_log;
+      for (int c = 0; c < k; ++c)
+        x0[c * stride + d] = std::log(std::max(class_weight[c], 1e-12) / wsum) - mean_log;
     }
   }
-  auto row_terms = [&](std::span<const double> beta, const Batch& b, std::span<double> acc) -> Status {
+  auto row_terms = [&](std::span<const double> beta, const Batch& b,
+                       std::span<double> acc) -> Status {
     const Column& f = *b.column(x.features);
     // Written for every row, by every thread at once: memory of this thread's own.
     IsolatedVector<double> margin(rows), prob(rows);
@@ -165,7 +191,8 @@ Result<std::shared_ptr<const Transformer>> LogisticRegression::Fit(const DataFra
       if (!multinomial) {
         const double m = margin[0];
         // log(1 + e^m) - y m, computed without overflow.
-        acc[nvars] += w * ((m > 0 ? m + std::log1p(std::exp(-m)) : std::log1p(std::exp(m))) - y * m);
+        acc[nvars] +=
+            w * ((m > 0 ? m + std::log1p(std::exp(-m)) : std::log1p(std::exp(m))) - y * m);
         prob[0] = w * (1.0 / (1.0 + std::exp(-m)) - y);
       } else {
         double mx = margin[0];
@@ -173,7 +200,8 @@ Result<std::shared_ptr<const Transformer>> LogisticRegression::Fit(const DataFra
         double z = 0;
         for (int c = 0; c < rows; ++c) z += std::exp(margin[c] - mx);
         acc[nvars] += w * (mx + std::log(z) - margin[yi]);
-        for (int c = 0; c < rows; ++c) prob[c] = w * (std::exp(margin[c] - mx) / z - (c == yi ? 1.0 : 0.0));
+        for (int c = 0; c < rows; ++c)
+          prob[c] = w * (std::exp(margin[c] - mx) / z - (c == yi ? 1.0 : 0.0));
       }
       for (int c = 0; c < rows; ++c) {
         if (p.fit_intercept) acc[c * stride + d] += prob[c];
@@ -187,8 +215,9 @@ Result<std::shared_ptr<const Transformer>> LogisticRegression::Fit(const DataFra
     }
     return Status::OK();
   };
-  EMBER_ASSIGN_OR_RETURN(LbfgsResult fit, linear_internal::FitRegularized(in, ctx, wsum, l2w, l1w, x0, p.max_iter,
-                                                                          p.tol, row_terms));
+  EMBER_ASSIGN_OR_RETURN(
+      LbfgsResult fit,
+      linear_internal::FitRegularized(in, ctx, wsum, l2w, l1w, x0, p.max_iter, p.tol, row_terms));
   if (ctx.log) {
     ctx.log->Info(Describe() + ": " + std::to_string(fit.iterations) + " iterations, objective " +
                   std::to_string(fit.objective) + (fit.converged ? "" : " (maxIter reached)"));
@@ -203,22 +232,25 @@ Result<std::shared_ptr<const Transformer>> LogisticRegression::Fit(const DataFra
     for (double v : icpt) m += v / rows;
     for (double& v : icpt) v -= m;
   }
-  EMBER_ASSIGN_OR_RETURN(auto model, LogisticRegressionModel::Make(p, k, d, std::move(coef), std::move(icpt), uid()));
+  EMBER_ASSIGN_OR_RETURN(
+      auto model, LogisticRegressionModel::Make(p, k, d, std::move(coef), std::move(icpt), uid()));
   return std::shared_ptr<const Transformer>(std::move(model));
 }
 
 // LogisticRegressionModel ------------------------------------------------------------------
 
 Result<std::shared_ptr<const LogisticRegressionModel>> LogisticRegressionModel::Make(
-    Params p, int k, int64_t d, std::vector<double> coef, std::vector<double> icpt, std::string uid) {
+    Params p, int k, int64_t d, std::vector<double> coef, std::vector<double> icpt,
+    std::string uid) {
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
   const int rows = (k == 2 && p.family != LogisticFamily::kMultinomial) ? 1 : k;
-  if (k < 2 || d < 0 || coef.size() != static_cast<size_t>(rows * d) || icpt.size() != static_cast<size_t>(rows)) {
-    return InvalidArgument("LogisticRegressionModel: coefficients do not match " + std::to_string(k) + " classes and " +
-                           std::to_string(d) + " features");
+  if (k < 2 || d < 0 || coef.size() != static_cast<size_t>(rows * d) ||
+      icpt.size() != static_cast<size_t>(rows)) {
+    return InvalidArgument("LogisticRegressionModel: coefficients do not match " +
+                           std::to_string(k) + " classes and " + std::to_string(d) + " features");
   }
-  return std::shared_ptr<const LogisticRegressionModel>(
-      new LogisticRegressionModel(std::move(p), k, d, std::move(coef), std::move(icpt), std::move(uid)));
+  return std::shared_ptr<const LogisticRegressionModel>(new LogisticRegressionModel(
+      std::move(p), k, d, std::move(coef), std::move(icpt), std::move(uid)));
 }
 
 namespace {
@@ -230,12 +262,13 @@ struct LogisticState {
   int64_t num_features = 0;
   std::vector<double> coefficients, intercepts;
   static const StateSpec<LogisticState>& Spec() {
-    static const auto* spec = &(*new StateSpec<LogisticState>("LogisticRegressionModel", "model.json", 1))
-                                   .Field("numClasses", &LogisticState::num_classes, InRange<int32_t>(2, 1000000))
-                                   .Field("numFeatures", &LogisticState::num_features,
-                                          InRange<int64_t>(0, int64_t{1} << 31))
-                                   .Field("coefficients", &LogisticState::coefficients)
-                                   .Field("intercepts", &LogisticState::intercepts);
+    static const auto* spec =
+        &(*new StateSpec<LogisticState>("LogisticRegressionModel", "model.json", 1))
+             .Field("numClasses", &LogisticState::num_classes, InRange<int32_t>(2, 1000000))
+             .Field("numFeatures", &LogisticState::num_features,
+                    InRange<int64_t>(0, int64_t{1} << 31))
+             .Field("coefficients", &LogisticState::coefficients)
+             .Field("intercepts", &LogisticState::intercepts);
     return *spec;
   }
 };
@@ -246,10 +279,12 @@ Status LogisticRegressionModel::SaveContents(const std::string& dir) const {
   return LogisticState::Spec().Save({num_classes_, num_features_, coefficients_, intercepts_}, dir);
 }
 
-Result<std::shared_ptr<const LogisticRegressionModel>> LogisticRegressionModel::Load(const LoadContext& ctx) {
+Result<std::shared_ptr<const LogisticRegressionModel>> LogisticRegressionModel::Load(
+    const LoadContext& ctx) {
   EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
   EMBER_ASSIGN_OR_RETURN(LogisticState s, LogisticState::Spec().Load(ctx));
-  auto m = Make(std::move(p), s.num_classes, s.num_features, std::move(s.coefficients), std::move(s.intercepts), ctx.uid);
+  auto m = Make(std::move(p), s.num_classes, s.num_features, std::move(s.coefficients),
+                std::move(s.intercepts), ctx.uid);
   if (!m.ok()) return m.status().WithContext(ctx.dir + "/data/model.json");
   return m;
 }
@@ -270,8 +305,9 @@ Result<RowLowering> LogisticRegressionModel::Lower(const Schema&) const {
 Result<std::unique_ptr<BoundTransform>> LogisticRegressionModel::Bind(const Schema& in) const {
   EMBER_ASSIGN_OR_RETURN(Inputs x, BindInputs(in, params_, false));
   if (x.d != num_features_) {
-    return InvalidArgument("LogisticRegressionModel: column '" + params_.features_col + "' has " + std::to_string(x.d) +
-                           " features but the model was fitted on " + std::to_string(num_features_));
+    return InvalidArgument("LogisticRegressionModel: column '" + params_.features_col + "' has " +
+                           std::to_string(x.d) + " features but the model was fitted on " +
+                           std::to_string(num_features_));
   }
   EMBER_ASSIGN_OR_RETURN(SchemaPtr out, OutputSchema(in, params_, num_classes_));
   const int k = num_classes_;
@@ -279,8 +315,8 @@ Result<std::unique_ptr<BoundTransform>> LogisticRegressionModel::Bind(const Sche
   const int64_t d = num_features_;
   const auto coef = coefficients_, icpt = intercepts_;
   const P p = params_;
-  return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
-      out, [=](const Batch& b) -> Result<Batch> {
+  return std::unique_ptr<BoundTransform>(
+      new FunctionBoundTransform(out, [=](const Batch& b) -> Result<Batch> {
         const Column& f = *b.column(x.features);
         const int64_t n = b.num_rows();
         // Outputs are written in place; a null features row gives null outputs (zeros under
@@ -341,7 +377,8 @@ Status RegisterLinearStages(StageRegistry* r) {
   EMBER_RETURN_IF_ERROR(RegisterStage<LinearRegressionModel>(r, "A fitted linear regression."));
   EMBER_RETURN_IF_ERROR(RegisterStage<LogisticRegression>(
       r, "Binomial or multinomial logistic regression with L2 / L1 / elastic-net regularisation."));
-  return RegisterStage<LogisticRegressionModel>(r, "A fitted logistic regression: coefficients and intercepts.");
+  return RegisterStage<LogisticRegressionModel>(
+      r, "A fitted logistic regression: coefficients and intercepts.");
 }
 
 }  // namespace ember

@@ -41,11 +41,9 @@ class LogisticRegressionModel final : public Transformer {
   using Params = LogisticRegressionParams;
   static constexpr std::string_view kTypeName = "LogisticRegressionModel";
   // `coefficients`: rows x num_features, row-major; rows is 1 for binomial, else numClasses.
-  static Result<std::shared_ptr<const LogisticRegressionModel>> Make(Params params, int num_classes,
-                                                                    int64_t num_features,
-                                                                    std::vector<double> coefficients,
-                                                                    std::vector<double> intercepts,
-                                                                    std::string uid = {});
+  static Result<std::shared_ptr<const LogisticRegressionModel>> Make(
+      Params params, int num_classes, int64_t num_features, std::vector<double> coefficients,
+      std::vector<double> intercepts, std::string uid = {});
   static Result<std::shared_ptr<const LogisticRegressionModel>> Load(const LoadContext& ctx);
   std::string_view type_name() const override { return kTypeName; }
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
@@ -61,9 +59,14 @@ class LogisticRegressionModel final : public Transformer {
   const std::vector<double>& intercepts() const { return intercepts_; }
 
  private:
-  LogisticRegressionModel(Params p, int k, int64_t d, std::vector<double> coef, std::vector<double> icpt, std::string uid)
-      : Transformer(std::move(uid), kTypeName), params_(std::move(p)), num_classes_(k), num_features_(d),
-        coefficients_(std::move(coef)), intercepts_(std::move(icpt)) {}
+  LogisticRegressionModel(Params p, int k, int64_t d, std::vector<double> coef,
+                          std::vector<double> icpt, std::string uid)
+      : Transformer(std::move(uid), kTypeName),
+        params_(std::move(p)),
+        num_classes_(k),
+        num_features_(d),
+        coefficients_(std::move(coef)),
+        intercepts_(std::move(icpt)) {}
   Params params_;
   int num_classes_;
   int64_t num_features_;
@@ -75,14 +78,17 @@ class LogisticRegression final : public Estimator {
  public:
   using Params = LogisticRegressionParams;
   static constexpr std::string_view kTypeName = "LogisticRegression";
-  static Result<std::shared_ptr<const LogisticRegression>> Make(Params params, std::string uid = {});
+  static Result<std::shared_ptr<const LogisticRegression>> Make(Params params,
+                                                                std::string uid = {});
   std::string_view type_name() const override { return kTypeName; }
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<SchemaPtr> TransformSchema(const Schema& in) const override;
-  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in, const ExecContext& ctx) const override;
+  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
+                                                 const ExecContext& ctx) const override;
 
  private:
-  LogisticRegression(Params p, std::string uid) : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
+  LogisticRegression(Params p, std::string uid)
+      : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
   Params params_;
 };
 

@@ -106,7 +106,6 @@ std::string Seconds(std::chrono::steady_clock::duration d) {
 
 }  // namespace
 
-
 namespace {
 
 // What a failed collective left in flight: a late rank's messages may still land in these
@@ -131,7 +130,7 @@ struct MpiCommunicator::Impl {
   MPI_Comm comm = MPI_COMM_NULL;
   MPI_Comm p2p = MPI_COMM_NULL;  // point-to-point messages, apart from the collectives' tags
   std::vector<std::unique_ptr<Abandoned>> pending_sends;  // Isends MPI is not done with
-  std::vector<std::string> hosts;  // by rank
+  std::vector<std::string> hosts;                         // by rank
 };
 
 bool MpiCommunicator::LaunchedAsRank() {
@@ -203,9 +202,11 @@ Result<std::unique_ptr<MpiCommunicator>> MpiCommunicator::World(const MpiOptions
   if (!initialized) {
     PreferOb1WithoutFabric();
     int provided = 0;
-    EMBER_RETURN_IF_ERROR(MpiCheck(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided), "Init"));
+    EMBER_RETURN_IF_ERROR(
+        MpiCheck(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided), "Init"));
     if (provided < MPI_THREAD_SERIALIZED) {
-      return FailedPrecondition("this MPI library cannot be called from more than one thread (MPI_THREAD_SERIALIZED)");
+      return FailedPrecondition(
+          "this MPI library cannot be called from more than one thread (MPI_THREAD_SERIALIZED)");
     }
   }
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
@@ -218,7 +219,8 @@ Result<std::unique_ptr<MpiCommunicator>> MpiCommunicator::World(const MpiOptions
   int len = 0;
   MPI_Get_processor_name(name, &len);
   comm->host_.assign(name, static_cast<size_t>(len));
-  EMBER_ASSIGN_OR_RETURN(comm->impl_->hosts, comm->AllGather(comm->host_, Deadline::In(options.timeout)));
+  EMBER_ASSIGN_OR_RETURN(comm->impl_->hosts,
+                         comm->AllGather(comm->host_, Deadline::In(options.timeout)));
   return comm;
 }
 
@@ -258,15 +260,16 @@ void MpiCommunicator::ProgressSends() {
 Status MpiCommunicator::Send(int dest, int tag, Bytes data, Deadline) {
   EMBER_RETURN_IF_ERROR(CheckPeer(*this, dest, tag, "Send"));
   if (data.size() > static_cast<size_t>(INT32_MAX)) {
-    return InvalidArgument("Send: a message of " + std::to_string(data.size()) + " bytes is over MPI's 2 GiB limit");
+    return InvalidArgument("Send: a message of " + std::to_string(data.size()) +
+                           " bytes is over MPI's 2 GiB limit");
   }
   // Never waits for the receiver: the request and its bytes stay pending until MPI is done
   // with them (checked at every Send and Recv; a ring of large Sends cannot deadlock).
   auto a = std::make_unique<Abandoned>();
   a->out.push_back(std::move(data));
   MPI_Request req = MPI_REQUEST_NULL;
-  EMBER_RETURN_IF_ERROR(MpiCheck(MPI_Isend(a->out[0].data(), static_cast<int>(a->out[0].size()), MPI_BYTE, dest, tag,
-                                           impl_->p2p, &req),
+  EMBER_RETURN_IF_ERROR(MpiCheck(MPI_Isend(a->out[0].data(), static_cast<int>(a->out[0].size()),
+                                           MPI_BYTE, dest, tag, impl_->p2p, &req),
                                  "Isend"));
   a->requests.Add(req, dest);
   impl_->pending_sends.push_back(std::move(a));
@@ -299,7 +302,8 @@ Result<Bytes> MpiCommunicator::Recv(int source, int tag, Deadline deadline) {
   auto a = std::make_unique<Abandoned>();
   a->in.emplace_back(static_cast<size_t>(count), '\0');
   MPI_Request req = MPI_REQUEST_NULL;
-  EMBER_RETURN_IF_ERROR(MpiCheck(MPI_Irecv(a->in[0].data(), count, MPI_BYTE, source, tag, impl_->p2p, &req), "Irecv"));
+  EMBER_RETURN_IF_ERROR(MpiCheck(
+      MPI_Irecv(a->in[0].data(), count, MPI_BYTE, source, tag, impl_->p2p, &req), "Irecv"));
   a->requests.Add(req, source);
   if (!PollAll(a->requests, deadline).empty()) {  // the rest of a large message never came
     p2p_ok_ = false;
@@ -309,7 +313,8 @@ Result<Bytes> MpiCommunicator::Recv(int source, int tag, Deadline deadline) {
   return std::move(a->in[0]);
 }
 
-Result<std::unique_ptr<MpiCommunicator>> MpiCommunicator::Duplicate(const MpiOptions& options) const {
+Result<std::unique_ptr<MpiCommunicator>> MpiCommunicator::Duplicate(
+    const MpiOptions& options) const {
   if (!broken_.ok()) return broken_;
   auto impl = std::make_unique<Impl>();
   EMBER_ASSIGN_OR_RETURN(impl->comm, DuplicateComm(impl_->comm, Deadline::In(options_.timeout)));
@@ -338,8 +343,9 @@ int MpiCommunicator::Finish(int exit_code) {
     if (MPI_Ibarrier(MPI_COMM_WORLD, &request) == MPI_SUCCESS) {
       rs.Add(request, -1);
       if (!PollAll(rs, Deadline::In(std::chrono::milliseconds(finish_timeout_ms.load()))).empty()) {
-        std::fprintf(stderr, "rank %d: MPI: the other ranks did not finish within %s; aborting the job\n", rank,
-                     Seconds(std::chrono::milliseconds(finish_timeout_ms.load())).c_str());
+        std::fprintf(stderr,
+                     "rank %d: MPI: the other ranks did not finish within %s; aborting the job\n",
+                     rank, Seconds(std::chrono::milliseconds(finish_timeout_ms.load())).c_str());
         collective_failed = true;
       }
     } else {
@@ -384,8 +390,10 @@ Result<std::vector<Bytes>> MpiCommunicator::Exchange(const std::string& op, std:
   return ExchangeInto<Bytes>(op, std::move(out), deadline);
 }
 
-Result<std::vector<RawBytes>> MpiCommunicator::AllToAllRaw(std::vector<Bytes> to_each, Deadline deadline) {
-  if (static_cast<int>(to_each.size()) != size()) return AllToAllV(std::move(to_each), deadline).status();
+Result<std::vector<RawBytes>> MpiCommunicator::AllToAllRaw(std::vector<Bytes> to_each,
+                                                           Deadline deadline) {
+  if (static_cast<int>(to_each.size()) != size())
+    return AllToAllV(std::move(to_each), deadline).status();
   if (size() == 1) return Communicator::AllToAllRaw(std::move(to_each), deadline);
   return ExchangeInto<RawBytes>("AllToAllV", std::move(to_each), deadline);
 }
@@ -433,24 +441,27 @@ Result<std::vector<In>> MpiCommunicator::ExchangeInto(const std::string& op, std
     std::memset(h.op, 0, sizeof(h.op));
     std::strncpy(h.op, op.c_str(), sizeof(h.op) - 1);
     MPI_Request recv = MPI_REQUEST_NULL, send = MPI_REQUEST_NULL;
-    Status s = MpiCheck(MPI_Irecv(&headers_in[r], sizeof(Header), MPI_BYTE, r, tag, comm, &recv), "Irecv");
+    Status s =
+        MpiCheck(MPI_Irecv(&headers_in[r], sizeof(Header), MPI_BYTE, r, tag, comm, &recv), "Irecv");
     if (s.ok()) s = MpiCheck(MPI_Isend(&h, sizeof(Header), MPI_BYTE, r, tag, comm, &send), "Isend");
     if (!s.ok()) return fail(s);
     requests.Add(recv, r);
     requests.Add(send, r);
   }
-  if (auto missing = PollAll(requests, deadline); !missing.empty()) return timed_out(missing, "did not arrive");
+  if (auto missing = PollAll(requests, deadline); !missing.empty())
+    return timed_out(missing, "did not arrive");
   for (int r = 0; r < size_; ++r) {
     if (r == rank_) continue;
     const Header& h = headers_in[r];
     const std::string their_op(h.op, strnlen(h.op, sizeof(h.op)));
     if (h.sequence != sequence || their_op != op.substr(0, sizeof(h.op) - 1)) {
-      return fail(FailedPrecondition("collective mismatch: rank " + std::to_string(rank_) + " called " + op +
-                                     " (collective #" + std::to_string(sequence) + ") while rank " +
-                                     std::to_string(r) + " called " + their_op + " (collective #" +
-                                     std::to_string(h.sequence) + ")"));
+      return fail(FailedPrecondition("collective mismatch: rank " + std::to_string(rank_) +
+                                     " called " + op + " (collective #" + std::to_string(sequence) +
+                                     ") while rank " + std::to_string(r) + " called " + their_op +
+                                     " (collective #" + std::to_string(h.sequence) + ")"));
     }
-    if (h.size < 0) return fail(DataLoss("rank " + std::to_string(r) + " announced a negative payload"));
+    if (h.size < 0)
+      return fail(DataLoss("rank " + std::to_string(r) + " announced a negative payload"));
   }
   std::vector<char*> room(size_, nullptr);
   for (int r = 0; r < size_; ++r) {
@@ -466,15 +477,19 @@ Result<std::vector<In>> MpiCommunicator::ExchangeInto(const std::string& op, std
     for (int64_t at = 0; at < in_size; at += chunk) {
       const int n = static_cast<int>(std::min<int64_t>(chunk, in_size - at));
       MPI_Request req = MPI_REQUEST_NULL;
-      if (Status s = MpiCheck(MPI_Irecv(room[r] + at, n, MPI_BYTE, r, tag + 1, comm, &req), "Irecv"); !s.ok()) {
+      if (Status s =
+              MpiCheck(MPI_Irecv(room[r] + at, n, MPI_BYTE, r, tag + 1, comm, &req), "Irecv");
+          !s.ok()) {
         return fail(s);
       }
       requests.Add(req, r);
     }
     for (int64_t at = 0; at < static_cast<int64_t>(out[r].size()); at += chunk) {
-      const int n = static_cast<int>(std::min<int64_t>(chunk, static_cast<int64_t>(out[r].size()) - at));
+      const int n =
+          static_cast<int>(std::min<int64_t>(chunk, static_cast<int64_t>(out[r].size()) - at));
       MPI_Request req = MPI_REQUEST_NULL;
-      if (Status s = MpiCheck(MPI_Isend(out[r].data() + at, n, MPI_BYTE, r, tag + 1, comm, &req), "Isend");
+      if (Status s =
+              MpiCheck(MPI_Isend(out[r].data() + at, n, MPI_BYTE, r, tag + 1, comm, &req), "Isend");
           !s.ok()) {
         return fail(s);
       }

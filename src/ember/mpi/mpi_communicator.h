@@ -57,7 +57,7 @@ class MpiCommunicator final : public ExchangeCommunicator {
   // The host this rank runs on.
   const std::string& host() const { return host_; }
 
- Result<std::vector<RawBytes>> AllToAllRaw(std::vector<Bytes> to_each, Deadline deadline) override;
+  Result<std::vector<RawBytes>> AllToAllRaw(std::vector<Bytes> to_each, Deadline deadline) override;
   // Over a communicator of their own (no tag of theirs meets a collective's). Send returns
   // once MPI has the bytes: at once for small messages, when the receiver starts receiving
   // for large ones (up to the deadline; then DeadlineExceeded naming the rank).
@@ -65,12 +65,14 @@ class MpiCommunicator final : public ExchangeCommunicator {
   Result<Bytes> Recv(int source, int tag, Deadline deadline) override;
 
  protected:
-  Result<std::vector<Bytes>> Exchange(const std::string& op, std::vector<Bytes> out, Deadline deadline) override;
+  Result<std::vector<Bytes>> Exchange(const std::string& op, std::vector<Bytes> out,
+                                      Deadline deadline) override;
 
  private:
   // Exchange received into strings (Bytes) or into memory that is not zero-filled (RawBytes).
   template <typename In>
-  Result<std::vector<In>> ExchangeInto(const std::string& op, std::vector<Bytes> out, Deadline deadline);
+  Result<std::vector<In>> ExchangeInto(const std::string& op, std::vector<Bytes> out,
+                                       Deadline deadline);
 
   // Drops the pending Sends that MPI is done with.
   void ProgressSends();

@@ -45,7 +45,9 @@ TEST(MpiCommunicatorTest, RanksAndHosts) {
 // runs this with OMPI_MCA_pml=^cm and EMBER_TEST_EXPECT_PML=^cm).
 TEST(MpiCommunicatorTest, PmlIsOb1WithoutAFabricUnlessTheUserChose) {
   std::error_code ec;
-  if (std::filesystem::directory_iterator("/sys/class/infiniband", ec) != std::filesystem::directory_iterator() && !ec) {
+  if (std::filesystem::directory_iterator("/sys/class/infiniband", ec) !=
+          std::filesystem::directory_iterator() &&
+      !ec) {
     GTEST_SKIP() << "this host has an InfiniBand-class device: Open MPI chooses";
   }
   const char* expected = std::getenv("EMBER_TEST_EXPECT_PML");
@@ -58,7 +60,8 @@ TEST(MpiCommunicatorTest, AllReduceIsBitIdenticalOnEveryRank) {
   auto c = Fresh();
   const int r = c->rank();
   // Values whose sum depends on the order of addition.
-  std::vector<double> sum = {0.1 * (r + 1), 1e16 * (r == 0 ? 1 : 0), 1.0 / (r + 3), -static_cast<double>(r)};
+  std::vector<double> sum = {0.1 * (r + 1), 1e16 * (r == 0 ? 1 : 0), 1.0 / (r + 3),
+                             -static_cast<double>(r)};
   std::vector<double> mn = sum, mx = sum;
   ASSERT_THAT(c->AllReduce(std::span<double>(sum), ReduceOp::kSum, kDeadline), IsOk());
   ASSERT_THAT(c->AllReduce(std::span<double>(mn), ReduceOp::kMin, kDeadline), IsOk());
@@ -86,10 +89,12 @@ TEST(MpiCommunicatorTest, AllReduceIsBitIdenticalOnEveryRank) {
 TEST(MpiCommunicatorTest, AllGatherGatherAndBroadcastCarryUnevenAndEmptyPayloads) {
   auto c = Fresh();
   const int r = c->rank();
-  auto all = c->AllGather(std::string(static_cast<size_t>(r) * 1000, static_cast<char>('a' + r)), kDeadline);
+  auto all = c->AllGather(std::string(static_cast<size_t>(r) * 1000, static_cast<char>('a' + r)),
+                          kDeadline);
   ASSERT_THAT(all, IsOk());
   ASSERT_EQ(all->size(), 3u);
-  for (int i = 0; i < 3; ++i) EXPECT_EQ((*all)[i], std::string(static_cast<size_t>(i) * 1000, static_cast<char>('a' + i)));
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ((*all)[i], std::string(static_cast<size_t>(i) * 1000, static_cast<char>('a' + i)));
 
   auto gathered = c->Gather("from " + std::to_string(r), 1, kDeadline);
   ASSERT_THAT(gathered, IsOk());
@@ -114,7 +119,8 @@ TEST(MpiCommunicatorTest, AllToAllVDeliversEachMessageToItsRankInPieces) {
   std::vector<Bytes> out(3);
   for (int to = 0; to < 3; ++to) {
     out[to].resize(static_cast<size_t>(100000 * to + 7 * r));
-    for (size_t i = 0; i < out[to].size(); ++i) out[to][i] = static_cast<char>((i * 31 + r * 7 + to) & 0xff);
+    for (size_t i = 0; i < out[to].size(); ++i)
+      out[to][i] = static_cast<char>((i * 31 + r * 7 + to) & 0xff);
   }
   auto in = c->AllToAllV(out, kDeadline);
   ASSERT_THAT(in, IsOk());
@@ -158,7 +164,8 @@ TEST(MpiCommunicatorTest, FrameOperationsRunOnRanks) {
   if (c->rank() == 0) {
     Batch b = *all->Collect();
     ASSERT_EQ(b.num_rows(), 300);
-    for (int64_t i = 0; i < 300; ++i) ASSERT_EQ(b.column(0)->Values<int64_t>()[i], 299 - i) << "row " << i;
+    for (int64_t i = 0; i < 300; ++i)
+      ASSERT_EQ(b.column(0)->Values<int64_t>()[i], 299 - i) << "row " << i;
   }
   // Group by key over the ranks: 7 groups, 300 rows in all.
   auto groups = frame::GroupBy(mine, {"key"}, {{frame::Aggregate::Kind::kCount, "", "n"}}, ctx);
@@ -201,7 +208,8 @@ TEST(MpiCommunicatorTest, PointToPointMessages) {
   EXPECT_EQ(*self, "self");
   auto none = c->Recv(prev, 99, Deadline::In(std::chrono::milliseconds(200)));
   EXPECT_EQ(none.status().code(), StatusCode::kDeadlineExceeded);
-  EXPECT_NE(none.status().message().find("no message from rank " + std::to_string(prev)), std::string::npos)
+  EXPECT_NE(none.status().message().find("no message from rank " + std::to_string(prev)),
+            std::string::npos)
       << none.status();
   EXPECT_FALSE(c->Send(n, 0, "x", kDeadline).ok());
   ASSERT_THAT(c->Barrier(kDeadline), IsOk());
@@ -229,7 +237,8 @@ TEST(MpiCommunicatorTest, ALateRankIsNamedWithinTheTimeoutNotAHang) {
     Status s = c->Barrier(Deadline::In(std::chrono::minutes(5)));
     const auto took = std::chrono::steady_clock::now() - t0;
     EXPECT_EQ(s.code(), StatusCode::kDeadlineExceeded) << s.ToString();
-    EXPECT_NE(s.message().find("rank(s) " + std::to_string(late) + " ("), std::string::npos) << s.ToString();
+    EXPECT_NE(s.message().find("rank(s) " + std::to_string(late) + " ("), std::string::npos)
+        << s.ToString();
     EXPECT_NE(s.message().find("did not arrive"), std::string::npos) << s.ToString();
     EXPECT_GE(took, std::chrono::milliseconds(950));
     EXPECT_LT(took, std::chrono::milliseconds(2400));

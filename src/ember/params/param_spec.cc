@@ -5,7 +5,9 @@
 namespace ember {
 
 std::string ClosestName(std::string_view name, const std::vector<std::string>& candidates) {
-  auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+  auto lower = [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  };
   std::string best;
   size_t best_d = std::max<size_t>(2, name.size() / 3) + 1;
   for (const std::string& c : candidates) {

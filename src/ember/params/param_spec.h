@@ -19,8 +19,8 @@ namespace ember {
 
 // What the docs say about one param.
 struct ParamInfo {
-  std::string name;        // camelCase, as in SparkML
-  std::string type;        // "string", "int", "string[]", "enum{error|skip|keep}", ...
+  std::string name;  // camelCase, as in SparkML
+  std::string type;  // "string", "int", "string[]", "enum{error|skip|keep}", ...
   std::string doc;
   std::string constraint;  // "must not be empty", "in [1, 1024]", or ""
   Json default_value;
@@ -35,16 +35,18 @@ struct Validator {
 // Strings and vectors: must not be empty.
 template <typename T>
 Validator<T> NonEmpty() {
-  return {[](const T& v) { return v.empty() ? InvalidArgument("must not be empty") : Status::OK(); },
-          "must not be empty"};
+  return {
+      [](const T& v) { return v.empty() ? InvalidArgument("must not be empty") : Status::OK(); },
+      "must not be empty"};
 }
 template <typename T>
 Validator<T> InRange(T lo, T hi) {
-  std::string d = "in [" + JsonCodec<T>::ToJson(lo).Dump() + ", " + JsonCodec<T>::ToJson(hi).Dump() + "]";
+  std::string d =
+      "in [" + JsonCodec<T>::ToJson(lo).Dump() + ", " + JsonCodec<T>::ToJson(hi).Dump() + "]";
   return {[lo, hi, d](const T& v) {
-            return (v >= lo && v <= hi)
-                       ? Status::OK()
-                       : InvalidArgument("must be " + d + ", got " + JsonCodec<T>::ToJson(v).Dump());
+            return (v >= lo && v <= hi) ? Status::OK()
+                                        : InvalidArgument("must be " + d + ", got " +
+                                                          JsonCodec<T>::ToJson(v).Dump());
           },
           d};
 }
@@ -53,7 +55,8 @@ Validator<T> AtLeast(T lo) {
   std::string d = ">= " + JsonCodec<T>::ToJson(lo).Dump();
   return {[lo, d](const T& v) {
             return v >= lo ? Status::OK()
-                           : InvalidArgument("must be " + d + ", got " + JsonCodec<T>::ToJson(v).Dump());
+                           : InvalidArgument("must be " + d + ", got " +
+                                             JsonCodec<T>::ToJson(v).Dump());
           },
           d};
 }
@@ -97,8 +100,8 @@ class ParamSpec {
 
   // An enum param written in JSON by name.
   template <typename E>
-  ParamSpec& AddEnum(std::string name, E P::*member,
-                     std::vector<std::pair<std::string, E>> names, std::string doc) {
+  ParamSpec& AddEnum(std::string name, E P::*member, std::vector<std::pair<std::string, E>> names,
+                     std::string doc) {
     std::string type = "enum{";
     for (size_t i = 0; i < names.size(); ++i) type += (i ? "|" : "") + names[i].first;
     type += "}";
@@ -169,7 +172,8 @@ class ParamSpec {
       EMBER_RETURN_IF_ERROR(Validate(p));
       return p;
     }
-    if (!params.is_object()) return TypeError(owner_ + " params must be a JSON object, got " + params.Dump());
+    if (!params.is_object())
+      return TypeError(owner_ + " params must be a JSON object, got " + params.Dump());
     for (const auto& [k, v] : params.as_object()) EMBER_RETURN_IF_ERROR(Set(&p, k, v));
     EMBER_RETURN_IF_ERROR(Validate(p));
     return p;

@@ -21,17 +21,19 @@ struct DemoParams {
   ScalarOrColumn<double> weight = 1.0;
 
   static const ParamSpec<DemoParams>& Spec() {
-    static const auto* spec = &(*new ParamSpec<DemoParams>("Demo"))
-        .Add("inputCol", &DemoParams::input_col, "Input column.", NonEmpty<std::string>())
-        .Add("numLeaves", &DemoParams::num_leaves, "Leaves per tree.", InRange<int32_t>(2, 1024))
-        .Add("rate", &DemoParams::rate, "Learning rate.", AtLeast(0.0))
-        .Add("verbose", &DemoParams::verbose, "Print progress.")
-        .Add("cols", &DemoParams::cols, "Columns.")
-        .Add("seed", &DemoParams::seed, "Random seed.")
-        .AddEnum("mode", &DemoParams::mode,
-                 {{"error", Mode::kError}, {"skip", Mode::kSkip}, {"keep", Mode::kKeep}},
-                 "What to do with bad rows.")
-        .Add("weight", &DemoParams::weight, "Weight per row.");
+    static const auto* spec =
+        &(*new ParamSpec<DemoParams>("Demo"))
+             .Add("inputCol", &DemoParams::input_col, "Input column.", NonEmpty<std::string>())
+             .Add("numLeaves", &DemoParams::num_leaves, "Leaves per tree.",
+                  InRange<int32_t>(2, 1024))
+             .Add("rate", &DemoParams::rate, "Learning rate.", AtLeast(0.0))
+             .Add("verbose", &DemoParams::verbose, "Print progress.")
+             .Add("cols", &DemoParams::cols, "Columns.")
+             .Add("seed", &DemoParams::seed, "Random seed.")
+             .AddEnum("mode", &DemoParams::mode,
+                      {{"error", Mode::kError}, {"skip", Mode::kSkip}, {"keep", Mode::kKeep}},
+                      "What to do with bad rows.")
+             .Add("weight", &DemoParams::weight, "Weight per row.");
     return *spec;
   }
 };
@@ -41,9 +43,10 @@ struct RetryGroup {
   int32_t attempts = 3;
   std::vector<int64_t> waits_ms = {10, 20};
   static const ParamSpec<RetryGroup>& Spec() {
-    static const auto* spec = &(*new ParamSpec<RetryGroup>("retry"))
-        .Add("attempts", &RetryGroup::attempts, "Tries.", InRange<int32_t>(1, 10))
-        .Add("waitsMs", &RetryGroup::waits_ms, "Waits.", Each(AtLeast<int64_t>(0)));
+    static const auto* spec =
+        &(*new ParamSpec<RetryGroup>("retry"))
+             .Add("attempts", &RetryGroup::attempts, "Tries.", InRange<int32_t>(1, 10))
+             .Add("waitsMs", &RetryGroup::waits_ms, "Waits.", Each(AtLeast<int64_t>(0)));
     return *spec;
   }
 };
@@ -53,10 +56,11 @@ struct WithGroupParams {
   std::map<std::string, std::string> headers;
   RetryGroup retry;
   static const ParamSpec<WithGroupParams>& Spec() {
-    static const auto* spec = &(*new ParamSpec<WithGroupParams>("Caller"))
-        .Add("url", &WithGroupParams::url, "Where.")
-        .Add("headers", &WithGroupParams::headers, "Sent with each call.")
-        .AddGroup(&WithGroupParams::retry, RetryGroup::Spec());
+    static const auto* spec =
+        &(*new ParamSpec<WithGroupParams>("Caller"))
+             .Add("url", &WithGroupParams::url, "Where.")
+             .Add("headers", &WithGroupParams::headers, "Sent with each call.")
+             .AddGroup(&WithGroupParams::retry, RetryGroup::Spec());
     return *spec;
   }
 };
@@ -88,7 +92,10 @@ TEST(ParamSpecTest, AGroupSitsInTheFlatJsonAndErrorsNameTheOwner) {
 }
 
 TEST(ParamSpecTest, JsonRoundTripKeepsEveryParam) {
-  DemoParams p{.input_col = "x", .num_leaves = 63, .seed = 7, .mode = Mode::kKeep,
+  DemoParams p{.input_col = "x",
+               .num_leaves = 63,
+               .seed = 7,
+               .mode = Mode::kKeep,
                .weight = ScalarOrColumn<double>::Column("w")};
   Json j = DemoParams::Spec().ToJson(p);
   EXPECT_EQ(j.Dump(), R"({"inputCol":"x","numLeaves":63,"rate":0.1,"verbose":false,"cols":["a"],)"
@@ -118,7 +125,8 @@ TEST(ParamSpecTest, ValidationErrorsNameStageAndParam) {
   auto t = DemoParams::Spec().FromJson(*Json::Parse(R"({"inputCol":"x","rate":"fast"})"));
   EXPECT_EQ(t.status().message(), "Demo param 'rate': expected a number, got \"fast\"");
   auto m = DemoParams::Spec().FromJson(*Json::Parse(R"({"inputCol":"x","mode":"drop"})"));
-  EXPECT_EQ(m.status().message(), "Demo param 'mode': expected one of {error|skip|keep}, got \"drop\"");
+  EXPECT_EQ(m.status().message(),
+            "Demo param 'mode': expected one of {error|skip|keep}, got \"drop\"");
   auto o = DemoParams::Spec().FromJson(*Json::Parse(R"({"inputCol":"x","numLeaves":5000000000})"));
   EXPECT_FALSE(o.ok());
 }
@@ -144,8 +152,8 @@ TEST(ParamSpecTest, DescribeListsTypesDefaultsAndConstraints) {
 
 TEST(ScalarOrColumnTest, ResolvesScalarOrPerRowValues) {
   SchemaPtr schema = *Schema::Make({MakeField("w", Int64Type()), MakeField("s", StringType())});
-  Batch batch = *Batch::Make(schema, {MakeColumn<int64_t>({2, std::nullopt}),
-                                      MakeColumn<std::string>({"a", "b"})});
+  Batch batch = *Batch::Make(
+      schema, {MakeColumn<int64_t>({2, std::nullopt}), MakeColumn<std::string>({"a", "b"})});
   ScalarOrColumn<double> scalar = 0.5;
   auto bs = scalar.Bind(*schema, "weight");
   ASSERT_TRUE(bs.ok());
@@ -159,8 +167,7 @@ TEST(ScalarOrColumnTest, ResolvesScalarOrPerRowValues) {
   auto bad = ScalarOrColumn<double>::Column("s").Bind(*schema, "weight");
   EXPECT_EQ(bad.status().message(), "param 'weight': column 's' has type string, expected double");
   auto missing = ScalarOrColumn<double>::Column("q").Bind(*schema, "weight");
-  EXPECT_EQ(missing.status().message(),
-            "param 'weight': column 'q' not found; columns are: w, s");
+  EXPECT_EQ(missing.status().message(), "param 'weight': column 'q' not found; columns are: w, s");
 }
 
 }  // namespace

@@ -46,10 +46,14 @@ class ScalarOrColumn {
         return std::string(col_->StringValue(i));
       } else {
         switch (col_->type_id()) {
-          case TypeId::kInt32: return static_cast<T>(col_->Values<int32_t>()[i]);
-          case TypeId::kInt64: return static_cast<T>(col_->Values<int64_t>()[i]);
-          case TypeId::kFloat32: return static_cast<T>(col_->Values<float>()[i]);
-          default: return static_cast<T>(col_->Values<double>()[i]);
+          case TypeId::kInt32:
+            return static_cast<T>(col_->Values<int32_t>()[i]);
+          case TypeId::kInt64:
+            return static_cast<T>(col_->Values<int64_t>()[i]);
+          case TypeId::kFloat32:
+            return static_cast<T>(col_->Values<float>()[i]);
+          default:
+            return static_cast<T>(col_->Values<double>()[i]);
         }
       }
     }
@@ -65,7 +69,10 @@ class ScalarOrColumn {
    public:
     View Resolve(const Batch& batch) const {
       View v;
-      if (index_ < 0) v.scalar_ = &scalar_; else v.col_ = batch.column(index_).get();
+      if (index_ < 0)
+        v.scalar_ = &scalar_;
+      else
+        v.col_ = batch.column(index_).get();
       return v;
     }
 
@@ -87,10 +94,14 @@ class ScalarOrColumn {
     if (!idx.ok()) return idx.status().WithContext("param '" + std::string(param_name) + "'");
     const DataType& t = *schema.field(*idx).type;
     bool ok;
-    if constexpr (std::is_same_v<T, bool>) ok = t.id() == TypeId::kBool;
-    else if constexpr (std::is_same_v<T, std::string>) ok = t.id() == TypeId::kString;
-    else if constexpr (std::is_same_v<T, int64_t>) ok = t.is_integer();
-    else ok = t.is_numeric();
+    if constexpr (std::is_same_v<T, bool>)
+      ok = t.id() == TypeId::kBool;
+    else if constexpr (std::is_same_v<T, std::string>)
+      ok = t.id() == TypeId::kString;
+    else if constexpr (std::is_same_v<T, int64_t>)
+      ok = t.is_integer();
+    else
+      ok = t.is_numeric();
     if (!ok) {
       return TypeError("param '" + std::string(param_name) + "': column '" + column() +
                        "' has type " + t.ToString() + ", expected " + JsonCodec<T>::TypeName());

@@ -7,7 +7,8 @@
 
 namespace ember {
 
-double LogisticOutputs(const double* margins, int num_margins, double threshold, double* raw, double* prob) {
+double LogisticOutputs(const double* margins, int num_margins, double threshold, double* raw,
+                       double* prob) {
   if (num_margins == 1) {  // binary: one margin
     const double margin = margins[0];
     raw[0] = -margin;
@@ -52,17 +53,20 @@ ClassifierOutputs::ClassifierOutputs(int64_t rows, int classes) : rows_(rows), c
 }
 
 ColumnPtr ClassifierOutputs::TakeRaw(const Column* features) {
-  return DenseVectorColumnFromBuffers(classes_, rows_, raw_buf_.Finish(), features ? CopyValidity(*features) : nullptr,
+  return DenseVectorColumnFromBuffers(classes_, rows_, raw_buf_.Finish(),
+                                      features ? CopyValidity(*features) : nullptr,
                                       features ? features->null_count() : 0);
 }
 
 ColumnPtr ClassifierOutputs::TakeProbability(const Column* features) {
-  return DenseVectorColumnFromBuffers(classes_, rows_, prob_buf_.Finish(), features ? CopyValidity(*features) : nullptr,
+  return DenseVectorColumnFromBuffers(classes_, rows_, prob_buf_.Finish(),
+                                      features ? CopyValidity(*features) : nullptr,
                                       features ? features->null_count() : 0);
 }
 
 ColumnPtr ClassifierOutputs::TakePrediction(const Column* features) {
-  return NumericColumnFromBuffers(Float64Type(), rows_, pred_buf_.Finish(), features ? CopyValidity(*features) : nullptr,
+  return NumericColumnFromBuffers(Float64Type(), rows_, pred_buf_.Finish(),
+                                  features ? CopyValidity(*features) : nullptr,
                                   features ? features->null_count() : 0);
 }
 

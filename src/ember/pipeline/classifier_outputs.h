@@ -17,7 +17,8 @@ namespace ember {
 // class count (raw = the margins, probability their softmax). Writes `raw` and `prob` (the
 // class count of values each) and returns the prediction: for a binary model 1 when
 // p > threshold, else the most probable class (the first on ties).
-double LogisticOutputs(const double* margins, int num_margins, double threshold, double* raw, double* prob);
+double LogisticOutputs(const double* margins, int num_margins, double threshold, double* raw,
+                       double* prob);
 
 // With per-class thresholds (SparkML's `thresholds`): the class maximising
 // probability / threshold; a zero threshold wins its class outright.
@@ -34,8 +35,9 @@ class ClassifierOutputs {
   ColumnPtr TakeProbability(const Column* features = nullptr);
   ColumnPtr TakePrediction(const Column* features = nullptr);
   // Appends the columns whose names are not empty (raw, probability, then prediction).
-  void AppendColumns(const std::string& raw_col, const std::string& prob_col, const std::string& pred_col,
-                     const Column& features, std::vector<ColumnPtr>* cols);
+  void AppendColumns(const std::string& raw_col, const std::string& prob_col,
+                     const std::string& pred_col, const Column& features,
+                     std::vector<ColumnPtr>* cols);
 
  private:
   int64_t rows_;

@@ -58,11 +58,18 @@ struct ReplySource {
 
 class CompiledLinearScorer final : public BoundTransform {
  public:
-  CompiledLinearScorer(std::unique_ptr<BoundTransform> general, std::vector<Part> parts, std::vector<double> coef,
-                       std::vector<double> intercepts, std::vector<double> scale, int64_t d, int k,
-                       double threshold, std::vector<ReplySource> reply)
-      : general_(std::move(general)), parts_(std::move(parts)), coef_(std::move(coef)),
-        intercepts_(std::move(intercepts)), scale_(std::move(scale)), d_(d), k_(k), threshold_(threshold),
+  CompiledLinearScorer(std::unique_ptr<BoundTransform> general, std::vector<Part> parts,
+                       std::vector<double> coef, std::vector<double> intercepts,
+                       std::vector<double> scale, int64_t d, int k, double threshold,
+                       std::vector<ReplySource> reply)
+      : general_(std::move(general)),
+        parts_(std::move(parts)),
+        coef_(std::move(coef)),
+        intercepts_(std::move(intercepts)),
+        scale_(std::move(scale)),
+        d_(d),
+        k_(k),
+        threshold_(threshold),
         reply_(std::move(reply)) {}
 
   const SchemaPtr& output_schema() const override { return general_->output_schema(); }
@@ -82,7 +89,8 @@ class CompiledLinearScorer final : public BoundTransform {
         return general_->Apply(in, scratch);
       }
       for (int64_t r = 0; r < n; ++r) {
-        outputs.prediction(r) = LogisticOutputs(m.data() + r * rows, rows, threshold_, outputs.raw(r), outputs.prob(r));
+        outputs.prediction(r) =
+            LogisticOutputs(m.data() + r * rows, rows, threshold_, outputs.raw(r), outputs.prob(r));
       }
     } else {
       double stack_margins[8];
@@ -97,7 +105,8 @@ class CompiledLinearScorer final : public BoundTransform {
           fallbacks_.fetch_add(1, std::memory_order_relaxed);
           return general_->Apply(in, scratch);
         }
-        outputs.prediction(r) = LogisticOutputs(m, rows, threshold_, outputs.raw(r), outputs.prob(r));
+        outputs.prediction(r) =
+            LogisticOutputs(m, rows, threshold_, outputs.raw(r), outputs.prob(r));
       }
     }
     ColumnPtr made[3];  // rawPrediction, probability, prediction: made once each
@@ -120,6 +129,25 @@ class CompiledLinearScorer final : public BoundTransform {
   }
 
  private:
+  // Adds the contribution of category `value` of part `p` to one row's margins `m`; false
+  // when the value is one the general kernel must handle (unseen or invalid under "error").
+  static bool AddCategory(const Part& p, std::string_view value, int rows, double* m) {
+    int64_t cat = p.lookup->Find(value);
+    if (cat < 0) {
+      if (p.unknown < 0) return false;
+      cat = p.unknown;
+    }
+    if (cat >= p.categories) {
+      if (p.invalid < 0) return false;
+      cat = p.invalid;
+    }
+    if (cat < p.width) {  // else the dropped last category: no entry
+      const double* add = p.contrib.data() + cat * rows;
+      for (int c = 0; c < rows; ++c) m[c] += add[c];
+    }
+    return true;
+  }
+
   // From this many rows on, margins are computed column by column.
   static constexpr int64_t kColumnarRows = 16;
 
@@ -137,20 +165,7 @@ class CompiledLinearScorer final : public BoundTransform {
       if (col.null_count() > 0) return false;
       if (p.kind == Part::kCategory) {
         for (int64_t r = 0; r < n; ++r) {
-          int64_t cat = p.lookup->Find(col.StringValue(r));
-          if (cat < 0) {
-            if (p.unknown < 0) return false;
-            cat = p.unknown;
-          }
-          if (cat >= p.categories) {
-            if (p.invalid < 0) return false;
-            cat = p.invalid;
-          }
-          if (cat < p.width) {  // else the dropped last category: no entry
-            const double* add = p.contrib.data() + cat * rows;
-            double* mr = m + r * rows;
-            for (int c = 0; c < rows; ++c) mr[c] += add[c];
-          }
+          if (!AddCategory(p, col.StringValue(r), rows, m + r * rows)) return false;
         }
         continue;
       }
@@ -169,10 +184,18 @@ class CompiledLinearScorer final : public BoundTransform {
       };
       bool ok = true;
       switch (p.kind) {
-        case Part::kFloat64: ok = numbers(col.Values<double>()); break;
-        case Part::kFloat32: ok = numbers(col.Values<float>()); break;
-        case Part::kInt32: ok = numbers(col.Values<int32_t>()); break;
-        default: ok = numbers(col.Values<int64_t>()); break;
+        case Part::kFloat64:
+          ok = numbers(col.Values<double>());
+          break;
+        case Part::kFloat32:
+          ok = numbers(col.Values<float>());
+          break;
+        case Part::kInt32:
+          ok = numbers(col.Values<int32_t>());
+          break;
+        default:
+          ok = numbers(col.Values<int64_t>());
+          break;
       }
       if (!ok) return false;
     }
@@ -189,29 +212,25 @@ class CompiledLinearScorer final : public BoundTransform {
       const Column& col = *in.column(p.input);
       if (col.null_count() > 0 && col.IsNull(r)) return false;
       if (p.kind == Part::kCategory) {
-        int64_t cat = p.lookup->Find(col.StringValue(r));
-        if (cat < 0) {
-          if (p.unknown < 0) return false;
-          cat = p.unknown;
-        }
-        if (cat >= p.categories) {
-          if (p.invalid < 0) return false;
-          cat = p.invalid;
-        }
-        if (cat < p.width) {  // else the dropped last category: no entry
-          const double* add = p.contrib.data() + cat * rows;
-          for (int c = 0; c < rows; ++c) m[c] += add[c];
-        }
+        if (!AddCategory(p, col.StringValue(r), rows, m)) return false;
         continue;
       }
       double v;
       switch (p.kind) {
-        case Part::kFloat64: v = col.Values<double>()[r]; break;
-        case Part::kFloat32: v = col.Values<float>()[r]; break;
-        case Part::kInt32: v = col.Values<int32_t>()[r]; break;
-        default: v = static_cast<double>(col.Values<int64_t>()[r]); break;
+        case Part::kFloat64:
+          v = col.Values<double>()[r];
+          break;
+        case Part::kFloat32:
+          v = col.Values<float>()[r];
+          break;
+        case Part::kInt32:
+          v = col.Values<int32_t>()[r];
+          break;
+        default:
+          v = static_cast<double>(col.Values<int64_t>()[r]);
+          break;
       }
-      if (v == 0.0) continue;        // the assembler stores no zeros
+      if (v == 0.0) continue;           // the assembler stores no zeros
       if (std::isnan(v)) return false;  // an error, a dropped row or a kept NaN
       if (!scale_.empty()) v = v * scale_[p.offset];
       for (int c = 0; c < rows; ++c) m[c] += coef_[c * d_ + p.offset] * v;
@@ -241,7 +260,8 @@ Result<std::unique_ptr<BoundTransform>> CompileRun(std::span<const RowLowering> 
   auto no = [](std::string why) { return FailedPrecondition(std::move(why)); };
   const Schema& input = *schemas[0];
   std::unordered_map<std::string, Symbol> symbols;
-  for (int i = 0; i < input.num_fields(); ++i) symbols[input.field(i).name] = Symbol{Symbol::kInput, i};
+  for (int i = 0; i < input.num_fields(); ++i)
+    symbols[input.field(i).name] = Symbol{Symbol::kInput, i};
   auto find = [&](const std::string& name) -> const Symbol* {
     auto it = symbols.find(name);
     return it == symbols.end() ? nullptr : &it->second;
@@ -252,8 +272,10 @@ Result<std::unique_ptr<BoundTransform>> CompileRun(std::span<const RowLowering> 
     if (t.kind == Kind::kIndexStrings) {
       for (size_t k = 0; k < t.columns.size(); ++k) {
         const Symbol* from = find(t.columns[k].first);
-        if (!from || from->kind != Symbol::kInput || input.field(from->input).type->id() != TypeId::kString) {
-          return no("StringIndexer input '" + t.columns[k].first + "' is not a string column of the input");
+        if (!from || from->kind != Symbol::kInput ||
+            input.field(from->input).type->id() != TypeId::kString) {
+          return no("StringIndexer input '" + t.columns[k].first +
+                    "' is not a string column of the input");
         }
         Symbol out{Symbol::kIndex, from->input};
         out.lookup = t.lookups[k];
@@ -264,7 +286,8 @@ Result<std::unique_ptr<BoundTransform>> CompileRun(std::span<const RowLowering> 
       for (size_t k = 0; k < t.columns.size(); ++k) {
         const Symbol* from = find(t.columns[k].first);
         if (!from || from->kind != Symbol::kIndex) {
-          return no("OneHotEncoder input '" + t.columns[k].first + "' is not a StringIndexer output");
+          return no("OneHotEncoder input '" + t.columns[k].first +
+                    "' is not a StringIndexer output");
         }
         Symbol out = *from;
         out.kind = Symbol::kOneHot;
@@ -286,11 +309,13 @@ Result<std::unique_ptr<BoundTransform>> CompileRun(std::span<const RowLowering> 
           width = from->width;
         } else if (from->kind == Symbol::kInput) {
           const TypeId id = input.field(from->input).type->id();
-          if (id != TypeId::kFloat64 && id != TypeId::kFloat32 && id != TypeId::kInt32 && id != TypeId::kInt64) {
+          if (id != TypeId::kFloat64 && id != TypeId::kFloat32 && id != TypeId::kInt32 &&
+              id != TypeId::kInt64) {
             return no("VectorAssembler input '" + name + "' is not a numeric column of the input");
           }
         } else {
-          return no("VectorAssembler input '" + name + "' is neither one-hot encoded nor an input column");
+          return no("VectorAssembler input '" + name +
+                    "' is neither one-hot encoded nor an input column");
         }
         out.parts.push_back(*from);
         out.offsets.push_back(offset);
@@ -312,14 +337,17 @@ Result<std::unique_ptr<BoundTransform>> CompileRun(std::span<const RowLowering> 
   }
   const RowLowering& lr = low.back();
   const Symbol* features = find(lr.input);
-  if (!features || features->kind != Symbol::kVector) return no("the model's features are not an assembled vector");
+  if (!features || features->kind != Symbol::kVector)
+    return no("the model's features are not an assembled vector");
   const int64_t d = lr.num_features;
   const int rows = static_cast<int>(lr.intercepts->size());
   const std::vector<double>& coef = *lr.coefficients;
   std::vector<Part> parts;
   for (size_t i = 0; i < features->parts.size(); ++i) {
     const Symbol& s = features->parts[i];
-    Part p{Part::kCategory, s.input, features->offsets[i], s.lookup, s.unknown, s.categories, s.invalid, s.width, {}};
+    Part p{Part::kCategory, s.input,   features->offsets[i],
+           s.lookup,        s.unknown, s.categories,
+           s.invalid,       s.width,   {}};
     if (s.kind == Symbol::kOneHot) {
       // Category c's entry is 1.0 (times the scale) at slot offset + c; the model adds
       // coefficient * value to each margin.
@@ -331,10 +359,18 @@ Result<std::unique_ptr<BoundTransform>> CompileRun(std::span<const RowLowering> 
       }
     } else {
       switch (input.field(s.input).type->id()) {
-        case TypeId::kFloat64: p.kind = Part::kFloat64; break;
-        case TypeId::kFloat32: p.kind = Part::kFloat32; break;
-        case TypeId::kInt32: p.kind = Part::kInt32; break;
-        default: p.kind = Part::kInt64; break;
+        case TypeId::kFloat64:
+          p.kind = Part::kFloat64;
+          break;
+        case TypeId::kFloat32:
+          p.kind = Part::kFloat32;
+          break;
+        case TypeId::kInt32:
+          p.kind = Part::kInt32;
+          break;
+        default:
+          p.kind = Part::kInt64;
+          break;
       }
     }
     parts.push_back(std::move(p));
@@ -352,9 +388,9 @@ Result<std::unique_ptr<BoundTransform>> CompileRun(std::span<const RowLowering> 
       reply.push_back({ReplySource::kInput, input.FindField(name)});
     }
   }
-  return std::unique_ptr<BoundTransform>(new CompiledLinearScorer(std::move(general), std::move(parts), coef,
-                                                                  *lr.intercepts, features->scale, d, lr.num_classes,
-                                                                  lr.threshold, std::move(reply)));
+  return std::unique_ptr<BoundTransform>(
+      new CompiledLinearScorer(std::move(general), std::move(parts), coef, *lr.intercepts,
+                               features->scale, d, lr.num_classes, lr.threshold, std::move(reply)));
 }
 
 // The columns added or replaced by a run's lowerings.
@@ -372,15 +408,16 @@ std::vector<std::string> Written(std::span<const RowLowering> low) {
 
 std::string StageRange(size_t first, size_t last, size_t n) {
   if (first == 0 && last + 1 == n) return "";
-  return " (stages " + std::to_string(first + 1) + "-" + std::to_string(last + 1) + " of " + std::to_string(n) + ")";
+  return " (stages " + std::to_string(first + 1) + "-" + std::to_string(last + 1) + " of " +
+         std::to_string(n) + ")";
 }
 
 // The fused kernel for `stages` bound at `schemas` (schemas[k] is stage k's input), or
 // FailedPrecondition saying why there is none.
-Result<std::unique_ptr<BoundTransform>> TryFuse(std::span<const std::shared_ptr<const Transformer>> stages,
-                                                const std::vector<SchemaPtr>& schemas,
-                                                std::vector<std::unique_ptr<BoundTransform>>& parts,
-                                                std::span<const std::string> columns, FusionInfo* info) {
+Result<std::unique_ptr<BoundTransform>> TryFuse(
+    std::span<const std::shared_ptr<const Transformer>> stages,
+    const std::vector<SchemaPtr>& schemas, std::vector<std::unique_ptr<BoundTransform>>& parts,
+    std::span<const std::string> columns, FusionInfo* info) {
   const size_t n = stages.size();
   std::vector<Result<RowLowering>> low;
   for (size_t k = 0; k < n; ++k) low.push_back(stages[k]->Lower(*schemas[k]));
@@ -402,16 +439,19 @@ Result<std::unique_ptr<BoundTransform>> TryFuse(std::span<const std::shared_ptr<
     const bool is_input = run_in.FindField(f.name) >= 0;
     if (is_written && is_input) {
       const RowLowering& lr = run.back();
-      const bool output = f.name == lr.raw_prediction_col || f.name == lr.probability_col || f.name == lr.prediction_col;
+      const bool output = f.name == lr.raw_prediction_col || f.name == lr.probability_col ||
+                          f.name == lr.prediction_col;
       if (!output) return FailedPrecondition("the run replaces its input column '" + f.name + "'");
     }
     const RowLowering& lr = run.back();
-    const bool model_output = !f.name.empty() && (f.name == lr.raw_prediction_col || f.name == lr.probability_col ||
-                                                  f.name == lr.prediction_col);
+    const bool model_output =
+        !f.name.empty() && (f.name == lr.raw_prediction_col || f.name == lr.probability_col ||
+                            f.name == lr.prediction_col);
     if (model_output || (is_input && !is_written)) kept.push_back(f.name);
   }
   // The run's stages bound again, keeping those columns: the compiled loop's fallback.
-  EMBER_ASSIGN_OR_RETURN(std::unique_ptr<ChainBound> run_chain, BindChain(stages.subspan(i, j - i + 1), run_in));
+  EMBER_ASSIGN_OR_RETURN(std::unique_ptr<ChainBound> run_chain,
+                         BindChain(stages.subspan(i, j - i + 1), run_in));
   EMBER_ASSIGN_OR_RETURN(std::unique_ptr<BoundTransform> general,
                          SelectingChainBound::Make(std::move(run_chain), run_in, kept));
   Result<std::unique_ptr<BoundTransform>> compiled =
@@ -426,24 +466,27 @@ Result<std::unique_ptr<BoundTransform>> TryFuse(std::span<const std::shared_ptr<
   for (size_t k = j + 1; k < n; ++k) {
     Result<std::unique_ptr<BoundTransform>> b = stages[k]->Bind(*cur);
     if (!b.ok()) {
-      return FailedPrecondition("stage " + stages[k]->Describe() +
-                                " reads a column of the linear run that the compiled loop does not keep (" +
-                                b.status().message() + ")");
+      return FailedPrecondition(
+          "stage " + stages[k]->Describe() +
+          " reads a column of the linear run that the compiled loop does not keep (" +
+          b.status().message() + ")");
     }
     cur = (*b)->output_schema();
     after.push_back(std::move(*b));
   }
   for (const std::string& c : columns) {
-    if (cur->FindField(c) < 0) return FailedPrecondition("column '" + c + "' is an intermediate column");
+    if (cur->FindField(c) < 0)
+      return FailedPrecondition("column '" + c + "' is an intermediate column");
   }
   const BoundTransform* compiled_ptr = compiled->get();
   std::vector<std::unique_ptr<BoundTransform>> chain;
   for (size_t k = 0; k < i; ++k) chain.push_back(std::move(parts[k]));
   chain.push_back(std::move(*compiled));
   for (auto& b : after) chain.push_back(std::move(b));
-  EMBER_ASSIGN_OR_RETURN(std::unique_ptr<BoundTransform> fused,
-                         SelectingChainBound::Make(std::make_unique<ChainBound>(std::move(chain), cur), *schemas[0],
-                                                   columns));
+  EMBER_ASSIGN_OR_RETURN(
+      std::unique_ptr<BoundTransform> fused,
+      SelectingChainBound::Make(std::make_unique<ChainBound>(std::move(chain), cur), *schemas[0],
+                                columns));
   info->compiled = compiled_ptr;
   info->fused = true;
   info->scoring = "compiled linear" + StageRange(i, j, n);
@@ -452,9 +495,9 @@ Result<std::unique_ptr<BoundTransform>> TryFuse(std::span<const std::shared_ptr<
 
 }  // namespace
 
-Result<std::unique_ptr<BoundTransform>> BindFused(std::span<const std::shared_ptr<const Transformer>> stages,
-                                                  const Schema& in, std::span<const std::string> columns,
-                                                  FusionInfo* info) {
+Result<std::unique_ptr<BoundTransform>> BindFused(
+    std::span<const std::shared_ptr<const Transformer>> stages, const Schema& in,
+    std::span<const std::string> columns, FusionInfo* info) {
   FusionInfo unused;
   if (info == nullptr) info = &unused;
   // Every stage bound, for the schemas between them (and the kernels, fused or not).
@@ -477,11 +520,13 @@ Result<std::unique_ptr<BoundTransform>> BindFused(std::span<const std::shared_pt
   }
   info->compiled = nullptr;
   info->fused = false;
-  if (std::any_of(parts.begin(), parts.end(), [](const auto& p) { return p == nullptr; })) {  // TryFuse took some
+  if (std::any_of(parts.begin(), parts.end(),
+                  [](const auto& p) { return p == nullptr; })) {  // TryFuse took some
     EMBER_ASSIGN_OR_RETURN(auto chain, BindChain(stages, in));
     return SelectingChainBound::Make(std::move(chain), in, columns);
   }
-  return SelectingChainBound::Make(std::make_unique<ChainBound>(std::move(parts), schemas.back()), in, columns);
+  return SelectingChainBound::Make(std::make_unique<ChainBound>(std::move(parts), schemas.back()),
+                                   in, columns);
 }
 
 int64_t FusedFallbacks(const BoundTransform* compiled) {

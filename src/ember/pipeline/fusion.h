@@ -43,9 +43,9 @@ struct FusionInfo {
 // Binds `stages` (nested pipelines flattened; each partition-local) to `in`, keeping
 // `columns` (not empty), with the run that ends in a linear model compiled when it can be.
 // Errors only when the stages do not bind or a column is not produced (as without fusion).
-Result<std::unique_ptr<BoundTransform>> BindFused(std::span<const std::shared_ptr<const Transformer>> stages,
-                                                  const Schema& in, std::span<const std::string> columns,
-                                                  FusionInfo* info);
+Result<std::unique_ptr<BoundTransform>> BindFused(
+    std::span<const std::shared_ptr<const Transformer>> stages, const Schema& in,
+    std::span<const std::string> columns, FusionInfo* info);
 
 // How many batches a compiled run has handed to its stages' kernels (0 for other kernels).
 int64_t FusedFallbacks(const BoundTransform* compiled);

@@ -88,30 +88,37 @@ class StateSpec {
 
   Result<S> Load(const LoadContext& ctx) const {
     const std::string path = ctx.dir + "/data/" + file_;
-    auto where = [&](const std::string& what) { return owner_ + " state in " + path + ": " + what; };
+    auto where = [&](const std::string& what) {
+      return owner_ + " state in " + path + ": " + what;
+    };
     Result<std::string> text = ReadFileToString(path);
-    if (!text.ok()) return DataLoss(owner_ + ": " + path + " is missing or unreadable: " + text.status().message());
+    if (!text.ok())
+      return DataLoss(owner_ + ": " + path +
+                      " is missing or unreadable: " + text.status().message());
     Result<Json> parsed = Json::Parse(*text);
     if (!parsed.ok()) return DataLoss(where(parsed.status().message()));
     Json o = std::move(*parsed);
     if (!o.is_object()) return DataLoss(where("expected a JSON object"));
     int64_t version = 1;  // states saved before versions were written
     if (const Json* v = o.Find("stateVersion")) {
-      if (!v->is_int() || v->as_int() < 1) return DataLoss(where("\"stateVersion\" must be a positive integer"));
+      if (!v->is_int() || v->as_int() < 1)
+        return DataLoss(where("\"stateVersion\" must be a positive integer"));
       version = v->as_int();
     }
     if (version > version_) {
-      return FailedPrecondition(where("saved with state version " + std::to_string(version) + "; this Ember reads " +
-                                      owner_ + " state up to version " + std::to_string(version_) +
-                                      " (saved by a newer Ember?)"));
+      return FailedPrecondition(where("saved with state version " + std::to_string(version) +
+                                      "; this Ember reads " + owner_ + " state up to version " +
+                                      std::to_string(version_) + " (saved by a newer Ember?)"));
     }
     for (; version < version_; ++version) {
       if (!upgrade_) {
-        return FailedPrecondition(where("state version " + std::to_string(version) + " has no upgrade to version " +
-                                        std::to_string(version_)));
+        return FailedPrecondition(where("state version " + std::to_string(version) +
+                                        " has no upgrade to version " + std::to_string(version_)));
       }
       Status up = upgrade_(static_cast<int>(version), &o);
-      if (!up.ok()) return DataLoss(where("upgrading from version " + std::to_string(version) + ": " + up.message()));
+      if (!up.ok())
+        return DataLoss(
+            where("upgrading from version " + std::to_string(version) + ": " + up.message()));
     }
     S s{};
     for (const Entry& e : fields_) {
@@ -123,13 +130,17 @@ class StateSpec {
     for (const auto& [file, member] : blobs_) {
       const std::string blob = ctx.dir + "/data/" + file;
       Result<std::string> bytes = ReadFileToString(blob);
-      if (!bytes.ok()) return DataLoss(owner_ + ": " + blob + " is missing or unreadable: " + bytes.status().message());
+      if (!bytes.ok())
+        return DataLoss(owner_ + ": " + blob +
+                        " is missing or unreadable: " + bytes.status().message());
       s.*member = std::move(*bytes);
     }
     for (const auto& [file, member] : tables_) {
       const std::string table = ctx.dir + "/data/" + file;
       Result<std::string> bytes = ReadFileToString(table);
-      if (!bytes.ok()) return DataLoss(owner_ + ": " + table + " is missing or unreadable: " + bytes.status().message());
+      if (!bytes.ok())
+        return DataLoss(owner_ + ": " + table +
+                        " is missing or unreadable: " + bytes.status().message());
       if (bytes->compare(0, kTableMagic.size(), kTableMagic) != 0) {
         return DataLoss(owner_ + ": " + table + " is not an Ember table");
       }

@@ -36,7 +36,8 @@ StateSpec<DemoState> DemoSpec(int version) {
 
 Batch Background() {
   auto schema = Schema::Make({MakeField("x", Float64Type()), MakeField("s", StringType())});
-  return *Batch::Make(*schema, {MakeColumn<double>({1.5, std::nullopt, -2}), MakeColumn<std::string>({"a", "bb", ""})});
+  return *Batch::Make(*schema, {MakeColumn<double>({1.5, std::nullopt, -2}),
+                                MakeColumn<std::string>({"a", "bb", ""})});
 }
 
 LoadContext At(const std::string& dir) { return LoadContext{.dir = dir}; }
@@ -44,7 +45,10 @@ LoadContext At(const std::string& dir) { return LoadContext{.dir = dir}; }
 TEST(LearnedStateTest, FieldsBlobsAndTablesRoundTrip) {
   const std::string dir = testing::NewTempDir("state");
   const StateSpec<DemoState> spec = DemoSpec(1);
-  DemoState s{.classes = 3, .weights = {0.5, -1e-300, 7}, .labels = {{"x", "y"}, {}}, .blob = std::string("\0\1\2zz", 5),
+  DemoState s{.classes = 3,
+              .weights = {0.5, -1e-300, 7},
+              .labels = {{"x", "y"}, {}},
+              .blob = std::string("\0\1\2zz", 5),
               .background = Background()};
   ASSERT_THAT(spec.Save(s, dir), IsOk());
   auto back = spec.Load(At(dir));
@@ -78,9 +82,10 @@ TEST(LearnedStateTest, OlderVersionsAreUpgradedNewerOnesRefused) {
         fields->Set("coefficients", *w);
         return Status::OK();
       });
-  ASSERT_THAT(WriteStringToFile(dir + "/data/state.json",
-                                R"({"numClasses": 2, "weights": [4.0], "labels": []})"),  // no version: 1
-              IsOk());
+  ASSERT_THAT(
+      WriteStringToFile(dir + "/data/state.json",
+                        R"({"numClasses": 2, "weights": [4.0], "labels": []})"),  // no version: 1
+      IsOk());
   auto up = v2.Load(At(dir));
   ASSERT_THAT(up, IsOk());
   EXPECT_EQ(up->weights, std::vector<double>{4.0});
@@ -89,7 +94,8 @@ TEST(LearnedStateTest, OlderVersionsAreUpgradedNewerOnesRefused) {
   StateSpec<DemoState> v3_no_hook("DemoModel", "state.json", 3);
   auto old = v3_no_hook.Load(At(dir));
   ASSERT_FALSE(old.ok());
-  EXPECT_NE(old.status().message().find("state version 1 has no upgrade to version 3"), std::string::npos)
+  EXPECT_NE(old.status().message().find("state version 1 has no upgrade to version 3"),
+            std::string::npos)
       << old.status();
   // A state from a newer Ember: refused, naming the stage and the versions.
   ASSERT_THAT(DemoSpec(7).Save(s, dir), IsOk());
@@ -97,7 +103,8 @@ TEST(LearnedStateTest, OlderVersionsAreUpgradedNewerOnesRefused) {
   ASSERT_FALSE(future.ok());
   EXPECT_EQ(future.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(future.status().message().find("DemoModel"), std::string::npos) << future.status();
-  EXPECT_NE(future.status().message().find("state version 7"), std::string::npos) << future.status();
+  EXPECT_NE(future.status().message().find("state version 7"), std::string::npos)
+      << future.status();
 }
 
 TEST(LearnedStateTest, BadStateIsNamed) {
@@ -108,21 +115,27 @@ TEST(LearnedStateTest, BadStateIsNamed) {
     EXPECT_THAT(WriteStringToFile(dir + "/data/state.json", json), IsOk());
     return DemoSpec(1).Load(At(dir)).status();
   };
-  EXPECT_NE(load_with(R"({"numClasses": 1, "weights": [], "labels": []})").message().find(
-                "field 'numClasses': must be in [2, 100], got 1"),
+  EXPECT_NE(load_with(R"({"numClasses": 1, "weights": [], "labels": []})")
+                .message()
+                .find("field 'numClasses': must be in [2, 100], got 1"),
             std::string::npos);
-  EXPECT_NE(load_with(R"({"numClasses": 2, "labels": []})").message().find("missing field 'weights'"),
-            std::string::npos);
-  EXPECT_NE(load_with(R"({"numClasses": 2, "weights": ["x"], "labels": []})").message().find("field 'weights'"),
+  EXPECT_NE(
+      load_with(R"({"numClasses": 2, "labels": []})").message().find("missing field 'weights'"),
+      std::string::npos);
+  EXPECT_NE(load_with(R"({"numClasses": 2, "weights": ["x"], "labels": []})")
+                .message()
+                .find("field 'weights'"),
             std::string::npos);
   EXPECT_NE(load_with("[1, 2]").message().find("expected a JSON object"), std::string::npos);
   ASSERT_THAT(DemoSpec(1).Save(s, dir), IsOk());
   ASSERT_THAT(WriteStringToFile(dir + "/data/background.batch", "EMBERTB1garbage"), IsOk());
   EXPECT_EQ(DemoSpec(1).Load(At(dir)).status().code(), StatusCode::kDataLoss);
   ASSERT_THAT(WriteStringToFile(dir + "/data/background.batch", "not a table"), IsOk());
-  EXPECT_NE(DemoSpec(1).Load(At(dir)).status().message().find("is not an Ember table"), std::string::npos);
+  EXPECT_NE(DemoSpec(1).Load(At(dir)).status().message().find("is not an Ember table"),
+            std::string::npos);
   std::filesystem::remove(dir + "/data/net.bin");
-  EXPECT_NE(DemoSpec(1).Load(At(dir)).status().message().find("net.bin is missing"), std::string::npos);
+  EXPECT_NE(DemoSpec(1).Load(At(dir)).status().message().find("net.bin is missing"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -26,15 +26,16 @@ namespace ember {
 // cache miss on both threads.
 // T is double or int64_t.
 template <typename T>
-Status ReduceOverPartitions(const DataFrame& in, const ExecContext& ctx, size_t width, ReduceOp op, T init,
-                            const std::type_identity_t<std::function<Status(const Batch&, std::span<T> acc)>>& fn,
-                            std::vector<T>* out);
+Status ReduceOverPartitions(
+    const DataFrame& in, const ExecContext& ctx, size_t width, ReduceOp op, T init,
+    const std::type_identity_t<std::function<Status(const Batch&, std::span<T> acc)>>& fn,
+    std::vector<T>* out);
 
-extern template Status ReduceOverPartitions<double>(const DataFrame&, const ExecContext&, size_t, ReduceOp, double,
-                                                    const std::function<Status(const Batch&, std::span<double>)>&,
-                                                    std::vector<double>*);
-extern template Status ReduceOverPartitions<int64_t>(const DataFrame&, const ExecContext&, size_t, ReduceOp, int64_t,
-                                                     const std::function<Status(const Batch&, std::span<int64_t>)>&,
-                                                     std::vector<int64_t>*);
+extern template Status ReduceOverPartitions<double>(
+    const DataFrame&, const ExecContext&, size_t, ReduceOp, double,
+    const std::function<Status(const Batch&, std::span<double>)>&, std::vector<double>*);
+extern template Status ReduceOverPartitions<int64_t>(
+    const DataFrame&, const ExecContext&, size_t, ReduceOp, int64_t,
+    const std::function<Status(const Batch&, std::span<int64_t>)>&, std::vector<int64_t>*);
 
 }  // namespace ember

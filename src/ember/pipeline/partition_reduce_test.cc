@@ -53,15 +53,16 @@ TEST(PartitionReduceTest, CombinesEveryPartitionWithOrWithoutThreads) {
     EXPECT_EQ(maxima, (std::vector<double>{245, 2, 83}));
     std::vector<double> minima;
     const double inf = std::numeric_limits<double>::infinity();
-    ASSERT_THAT(ReduceOverPartitions(in, ctx, 2, ReduceOp::kMin, inf,
-                                     [](const Batch& b, std::span<double> acc) {
-                                       for (int64_t r = 0; r < b.num_rows(); ++r) {
-                                         acc[0] = std::min(acc[0], NumericValue(*b.column(0), r));
-                                         acc[1] = std::min(acc[1], -NumericValue(*b.column(0), r));
-                                       }
-                                       return Status::OK();
-                                     },
-                                     &minima),
+    ASSERT_THAT(ReduceOverPartitions(
+                    in, ctx, 2, ReduceOp::kMin, inf,
+                    [](const Batch& b, std::span<double> acc) {
+                      for (int64_t r = 0; r < b.num_rows(); ++r) {
+                        acc[0] = std::min(acc[0], NumericValue(*b.column(0), r));
+                        acc[1] = std::min(acc[1], -NumericValue(*b.column(0), r));
+                      }
+                      return Status::OK();
+                    },
+                    &minima),
                 IsOk());
     EXPECT_EQ(minima, (std::vector<double>{1, -83}));
   }
@@ -71,13 +72,14 @@ TEST(PartitionReduceTest, CountsInIntegers) {
   DataFrame in = Numbers(5);
   ThreadPool pool(2);
   std::vector<int64_t> counts;
-  ASSERT_THAT(ReduceOverPartitions(in, ExecContext::WithPool(&pool), 2, ReduceOp::kSum, int64_t{0},
-                                   [](const Batch& b, std::span<int64_t> acc) {
-                                     acc[0] += b.num_rows();
-                                     acc[1] += static_cast<int64_t>(NumericValue(*b.column(0), 0));
-                                     return Status::OK();
-                                   },
-                                   &counts),
+  ASSERT_THAT(ReduceOverPartitions(
+                  in, ExecContext::WithPool(&pool), 2, ReduceOp::kSum, int64_t{0},
+                  [](const Batch& b, std::span<int64_t> acc) {
+                    acc[0] += b.num_rows();
+                    acc[1] += static_cast<int64_t>(NumericValue(*b.column(0), 0));
+                    return Status::OK();
+                  },
+                  &counts),
               IsOk());
   EXPECT_EQ(counts, (std::vector<int64_t>{15, 1 + 11 + 21 + 31 + 41}));
 }
@@ -86,13 +88,16 @@ TEST(PartitionReduceTest, ReturnsTheFirstPartitionsError) {
   DataFrame in = Numbers(6);
   ThreadPool pool(2);
   std::vector<double> out = {42};
-  Status s = ReduceOverPartitions(in, ExecContext::WithPool(&pool), 1, ReduceOp::kSum, 0.0,
-                                  [](const Batch& b, std::span<double>) -> Status {
-                                    const double first = NumericValue(*b.column(0), 0);
-                                    if (first > 20) return InvalidArgument("bad partition starting at " + std::to_string(static_cast<int>(first)));
-                                    return Status::OK();
-                                  },
-                                  &out);
+  Status s = ReduceOverPartitions(
+      in, ExecContext::WithPool(&pool), 1, ReduceOp::kSum, 0.0,
+      [](const Batch& b, std::span<double>) -> Status {
+        const double first = NumericValue(*b.column(0), 0);
+        if (first > 20)
+          return InvalidArgument("bad partition starting at " +
+                                 std::to_string(static_cast<int>(first)));
+        return Status::OK();
+      },
+      &out);
   EXPECT_THAT(s, StatusIs(StatusCode::kInvalidArgument));
   EXPECT_NE(s.message().find("starting at 21"), std::string::npos) << s;
   EXPECT_EQ(out, std::vector<double>{42});
@@ -112,7 +117,8 @@ TEST(PartitionReduceTest, SumsOverRanksToo) {
     });
   }
   for (auto& t : ranks) t.join();
-  for (int r = 0; r < 3; ++r) EXPECT_EQ(got[r], (std::vector<double>{30 * 3 + 18, 9, 3 + 13 + 23})) << "rank " << r;
+  for (int r = 0; r < 3; ++r)
+    EXPECT_EQ(got[r], (std::vector<double>{30 * 3 + 18, 9, 3 + 13 + 23})) << "rank " << r;
 }
 
 }  // namespace

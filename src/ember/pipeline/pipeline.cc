@@ -61,8 +61,8 @@ Result<std::vector<std::shared_ptr<const Stage>>> LoadSubStages(const LoadContex
       }
       if (!digits) return DataLoss("unexpected entry '" + name + "' in '" + root + "'");
       if (idx >= dirs.size() || !dirs[idx].empty()) {
-        return DataLoss("unexpected stage directory '" + name + "' in '" + root + "' (numStages is " +
-                        std::to_string(dirs.size()) + ")");
+        return DataLoss("unexpected stage directory '" + name + "' in '" + root +
+                        "' (numStages is " + std::to_string(dirs.size()) + ")");
       }
       dirs[idx] = entry.path().string();
     }
@@ -70,7 +70,8 @@ Result<std::vector<std::shared_ptr<const Stage>>> LoadSubStages(const LoadContex
   }
   std::vector<std::shared_ptr<const Stage>> stages;
   for (size_t i = 0; i < dirs.size(); ++i) {
-    if (dirs[i].empty()) return DataLoss("stage " + std::to_string(i) + " is missing from '" + root + "'");
+    if (dirs[i].empty())
+      return DataLoss("stage " + std::to_string(i) + " is missing from '" + root + "'");
     EMBER_ASSIGN_OR_RETURN(auto s, LoadStage(dirs[i], *ctx.registry, ctx.depth + 1));
     stages.push_back(std::move(s));
   }
@@ -100,14 +101,17 @@ Json NumStages(size_t n) {
 Result<std::shared_ptr<const PipelineModel>> PipelineModel::Make(
     std::vector<std::shared_ptr<const Transformer>> stages, std::string uid) {
   for (size_t i = 0; i < stages.size(); ++i) {
-    if (stages[i] == nullptr) return InvalidArgument("PipelineModel stage " + std::to_string(i) + " is null");
+    if (stages[i] == nullptr)
+      return InvalidArgument("PipelineModel stage " + std::to_string(i) + " is null");
   }
   return std::shared_ptr<const PipelineModel>(new PipelineModel(std::move(stages), std::move(uid)));
 }
 
 Json PipelineModel::ExtraMetadata() const { return NumStages(stages_.size()); }
 
-Status PipelineModel::SaveContents(const std::string& dir) const { return SaveSubStages(stages_, dir); }
+Status PipelineModel::SaveContents(const std::string& dir) const {
+  return SaveSubStages(stages_, dir);
+}
 
 Result<std::unique_ptr<BoundTransform>> PipelineModel::Bind(const Schema& in) const {
   EMBER_ASSIGN_OR_RETURN(std::unique_ptr<ChainBound> chain, BindChain(stages_, in));
@@ -117,7 +121,8 @@ Result<std::unique_ptr<BoundTransform>> PipelineModel::Bind(const Schema& in) co
 namespace {
 
 // The stages of `t` with nested PipelineModels flattened, in order.
-void Leaves(const std::shared_ptr<const Transformer>& t, std::vector<std::shared_ptr<const Transformer>>* out) {
+void Leaves(const std::shared_ptr<const Transformer>& t,
+            std::vector<std::shared_ptr<const Transformer>>* out) {
   if (t->type_name() == PipelineModel::kTypeName) {
     for (const auto& s : static_cast<const PipelineModel&>(*t).stages()) Leaves(s, out);
   } else {
@@ -127,11 +132,11 @@ void Leaves(const std::shared_ptr<const Transformer>& t, std::vector<std::shared
 
 }  // namespace
 
-Result<std::unique_ptr<BoundTransform>> PipelineModel::BindSelect(const Schema& in,
-                                                                 std::span<const std::string> columns,
-                                                                 const BindOptions& options) const {
+Result<std::unique_ptr<BoundTransform>> PipelineModel::BindSelect(
+    const Schema& in, std::span<const std::string> columns, const BindOptions& options) const {
   if (columns.empty()) {
-    if (options.info) *options.info = {.scoring = "stages (not compiled: every column was asked for)"};
+    if (options.info)
+      *options.info = {.scoring = "stages (not compiled: every column was asked for)"};
     return Bind(in);
   }
   if (options.fuse && partition_local()) {
@@ -140,7 +145,8 @@ Result<std::unique_ptr<BoundTransform>> PipelineModel::BindSelect(const Schema& 
     return BindFused(leaves, in, columns, options.info);
   }
   if (options.info) {
-    *options.info = {.scoring = options.fuse ? "stages (not compiled: a stage repartitions)" : "stages (compiling turned off)"};
+    *options.info = {.scoring = options.fuse ? "stages (not compiled: a stage repartitions)"
+                                             : "stages (compiling turned off)"};
   }
   EMBER_ASSIGN_OR_RETURN(std::unique_ptr<ChainBound> chain, BindChain(stages_, in));
   return SelectingChainBound::Make(std::move(chain), in, columns);
@@ -162,9 +168,11 @@ Result<DataFrame> PipelineModel::TransformSelect(const DataFrame& in, const Exec
                                                  const BindOptions& options) const {
   if (!columns.empty() && !stages_.empty() && partition_local() && in.schema()) {
     // One kernel for the whole pipeline, fused where it can be (as serving runs it).
-    EMBER_ASSIGN_OR_RETURN(std::unique_ptr<BoundTransform> bound, BindSelect(*in.schema(), columns, options));
+    EMBER_ASSIGN_OR_RETURN(std::unique_ptr<BoundTransform> bound,
+                           BindSelect(*in.schema(), columns, options));
     Result<DataFrame> out = RunBound(*bound, in, ctx);
-    if (options.info != nullptr) {  // the kernel goes with this call: keep what it did, not a pointer
+    if (options.info !=
+        nullptr) {  // the kernel goes with this call: keep what it did, not a pointer
       options.info->fallbacks = FusedFallbacks(options.info->compiled);
       options.info->compiled = nullptr;
     }
@@ -188,7 +196,8 @@ Result<DataFrame> PipelineModel::TransformSelect(const DataFrame& in, const Exec
     std::unique_ptr<BoundTransform> bound = std::move(chain);
     if (i == stages_.size() && !columns.empty()) {
       std::unique_ptr<ChainBound> last(static_cast<ChainBound*>(bound.release()));
-      EMBER_ASSIGN_OR_RETURN(bound, SelectingChainBound::Make(std::move(last), *cur.schema(), columns));
+      EMBER_ASSIGN_OR_RETURN(bound,
+                             SelectingChainBound::Make(std::move(last), *cur.schema(), columns));
     }
     Result<DataFrame> next = RunBound(*bound, cur, ctx);
     if (!next.ok()) return next.status().WithContext(Describe());
@@ -197,7 +206,8 @@ Result<DataFrame> PipelineModel::TransformSelect(const DataFrame& in, const Exec
   if (!columns.empty() && (stages_.empty() || !stages_.back()->partition_local())) {
     // Nothing partition-local ran last: select with an empty chain (no copies).
     EMBER_ASSIGN_OR_RETURN(std::unique_ptr<ChainBound> none, BindChain({}, *cur.schema()));
-    EMBER_ASSIGN_OR_RETURN(auto select, SelectingChainBound::Make(std::move(none), *cur.schema(), columns));
+    EMBER_ASSIGN_OR_RETURN(auto select,
+                           SelectingChainBound::Make(std::move(none), *cur.schema(), columns));
     return RunBound(*select, cur, ctx);
   }
   return cur;
@@ -219,10 +229,11 @@ Result<std::shared_ptr<const Stage>> PipelineModel::Load(const LoadContext& ctx)
 
 // Pipeline --------------------------------------------------------------------------------
 
-Result<std::shared_ptr<const Pipeline>> Pipeline::Make(std::vector<std::shared_ptr<const Stage>> stages,
-                                                       std::string uid) {
+Result<std::shared_ptr<const Pipeline>> Pipeline::Make(
+    std::vector<std::shared_ptr<const Stage>> stages, std::string uid) {
   for (size_t i = 0; i < stages.size(); ++i) {
-    if (stages[i] == nullptr) return InvalidArgument("Pipeline stage " + std::to_string(i) + " is null");
+    if (stages[i] == nullptr)
+      return InvalidArgument("Pipeline stage " + std::to_string(i) + " is null");
   }
   return std::shared_ptr<const Pipeline>(new Pipeline(std::move(stages), std::move(uid)));
 }
@@ -250,10 +261,9 @@ Status Pipeline::SaveContents(const std::string& dir) const { return SaveSubStag
 Result<SchemaPtr> Pipeline::TransformSchema(const Schema& in) const {
   EMBER_ASSIGN_OR_RETURN(SchemaPtr cur, Schema::Make(in.fields(), in.metadata()));
   for (const auto& s : stages_) {
-    Result<SchemaPtr> next =
-        s->kind() == StageKind::kTransformer
-            ? static_cast<const Transformer&>(*s).TransformSchema(*cur)
-            : static_cast<const Estimator&>(*s).TransformSchema(*cur);
+    Result<SchemaPtr> next = s->kind() == StageKind::kTransformer
+                                 ? static_cast<const Transformer&>(*s).TransformSchema(*cur)
+                                 : static_cast<const Estimator&>(*s).TransformSchema(*cur);
     if (!next.ok()) return next.status().WithContext(s->Describe());
     cur = *next;
   }
@@ -312,10 +322,13 @@ Status RegisterPipelineStages(StageRegistry* registry) {
   StageEntry p;
   p.type_name = std::string(Pipeline::kTypeName);
   p.kind = StageKind::kEstimator;
-  p.doc = "Runs stages in order; fitting fits each estimator on the output of the stages "
-          "before it and returns a PipelineModel.";
-  p.params = {{"stages", "stage-spec[]", "The stages, in order (in a JSON spec only; saved "
-               "pipelines keep them in stages/).", "", Json::MakeArray()}};
+  p.doc =
+      "Runs stages in order; fitting fits each estimator on the output of the stages "
+      "before it and returns a PipelineModel.";
+  p.params = {{"stages", "stage-spec[]",
+               "The stages, in order (in a JSON spec only; saved "
+               "pipelines keep them in stages/).",
+               "", Json::MakeArray()}};
   p.load = Pipeline::Load;
   EMBER_RETURN_IF_ERROR(registry->Register(std::move(p)));
   StageEntry m;

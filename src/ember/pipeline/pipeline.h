@@ -43,12 +43,14 @@ class PipelineModel final : public Transformer {
   // columns pass through without a copy. A name that no stage produces is an error naming it.
   // With columns named and every stage partition-local, runs the kernel of BindSelect
   // (fused where it can be, unless options.fuse is false).
-  Result<DataFrame> TransformSelect(const DataFrame& in, const ExecContext& ctx, std::span<const std::string> columns,
+  Result<DataFrame> TransformSelect(const DataFrame& in, const ExecContext& ctx,
+                                    std::span<const std::string> columns,
                                     const BindOptions& options = {}) const;
   // The kernel of TransformSelect for one schema (Bind when `columns` is empty). With
   // columns named and every stage partition-local, the run of stages that ends in a linear
   // model is compiled into one loop per row (pipeline/fusion.h) unless options.fuse is false.
-  Result<std::unique_ptr<BoundTransform>> BindSelect(const Schema& in, std::span<const std::string> columns,
+  Result<std::unique_ptr<BoundTransform>> BindSelect(const Schema& in,
+                                                     std::span<const std::string> columns,
                                                      const BindOptions& options = {}) const;
   bool partition_local() const override;
 
@@ -66,8 +68,8 @@ class Pipeline final : public Estimator {
  public:
   static constexpr std::string_view kTypeName = "Pipeline";
   // Each stage must be a Transformer or an Estimator.
-  static Result<std::shared_ptr<const Pipeline>> Make(std::vector<std::shared_ptr<const Stage>> stages,
-                                                      std::string uid = {});
+  static Result<std::shared_ptr<const Pipeline>> Make(
+      std::vector<std::shared_ptr<const Stage>> stages, std::string uid = {});
   // From {"stages": [{"type": ..., "params": {...}}, ...]}.
   static Result<std::shared_ptr<const Pipeline>> FromSpec(const Json& spec,
                                                           const StageRegistry& registry);

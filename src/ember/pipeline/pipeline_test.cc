@@ -28,9 +28,10 @@ struct CenterParams {
   std::string input_col;
   std::string output_col;
   static const ParamSpec<CenterParams>& Spec() {
-    static const auto* spec = &(*new ParamSpec<CenterParams>("Center"))
-        .Add("inputCol", &CenterParams::input_col, "in", NonEmpty<std::string>())
-        .Add("outputCol", &CenterParams::output_col, "out", NonEmpty<std::string>());
+    static const auto* spec =
+        &(*new ParamSpec<CenterParams>("Center"))
+             .Add("inputCol", &CenterParams::input_col, "in", NonEmpty<std::string>())
+             .Add("outputCol", &CenterParams::output_col, "out", NonEmpty<std::string>());
     return *spec;
   }
 };
@@ -61,16 +62,21 @@ class CenterModel final : public Transformer {
     return std::make_shared<const CenterModel>(p, d->Find("mean")->as_double(), ctx.uid);
   }
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override {
-    EMBER_ASSIGN_OR_RETURN(int i, in.GetFieldIndexOfType(
-        p_.input_col, [](const DataType& t) { return t.id() == TypeId::kFloat64; }, "float64"));
+    EMBER_ASSIGN_OR_RETURN(
+        int i,
+        in.GetFieldIndexOfType(
+            p_.input_col, [](const DataType& t) { return t.id() == TypeId::kFloat64; }, "float64"));
     EMBER_ASSIGN_OR_RETURN(SchemaPtr out, in.AddField(MakeField(p_.output_col, Float64Type())));
     double mean = mean_;
-    return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
-        out, [out, i, mean](const Batch& b) -> Result<Batch> {
+    return std::unique_ptr<BoundTransform>(
+        new FunctionBoundTransform(out, [out, i, mean](const Batch& b) -> Result<Batch> {
           Float64Builder builder(Float64Type());
           const Column& c = *b.column(i);
           for (int64_t r = 0; r < b.num_rows(); ++r) {
-            if (c.IsNull(r)) builder.AppendNull(); else builder.Append(c.Values<double>()[r] - mean);
+            if (c.IsNull(r))
+              builder.AppendNull();
+            else
+              builder.Append(c.Values<double>()[r] - mean);
           }
           std::vector<ColumnPtr> cols = b.columns();
           cols.push_back(builder.Finish());
@@ -149,7 +155,10 @@ TEST(PipelineTest, FitsEstimatorsInOrderOnTransformedData) {
   double sum = 0;
   int n = 0;
   for (int id = 0; id < 15; ++id) {
-    if (id % 5 != 3) { sum += id * 0.5; ++n; }
+    if (id % 5 != 3) {
+      sum += id * 0.5;
+      ++n;
+    }
   }
   EXPECT_DOUBLE_EQ(static_cast<const CenterModel&>(*pm.stages()[0]).mean(), sum / n);
   EXPECT_NEAR(static_cast<const CenterModel&>(*pm.stages()[1]).mean(), 0.0, 1e-12);
@@ -203,9 +212,12 @@ class CountBatches final : public Transformer {
     bool blocking() const override { return blocks_; }
 
    protected:
-    std::unique_ptr<CountingState> MakeState() const override { return std::make_unique<CountingState>(); }
+    std::unique_ptr<CountingState> MakeState() const override {
+      return std::make_unique<CountingState>();
+    }
     Result<Batch> Run(const Batch& in, CountingState& state) const override {
-      if (state.owner != std::this_thread::get_id()) return Internal("a state was used by another thread");
+      if (state.owner != std::this_thread::get_id())
+        return Internal("a state was used by another thread");
       ++state.batches;
       Int64Builder seen(Int64Type());
       for (int64_t r = 0; r < in.num_rows(); ++r) seen.Append(state.batches);
@@ -263,7 +275,8 @@ TEST(KernelStateTest, OneStatePerThreadReusedAcrossPartitions) {
   ASSERT_THAT(second, IsOk());
   auto out2 = (*second)->Apply(in.partition(0), mine);
   ASSERT_THAT(out2, IsOk());
-  EXPECT_EQ(out2->column(out2->num_columns() - 1)->Values<int64_t>()[0], 1) << "a new kernel got an old state";
+  EXPECT_EQ(out2->column(out2->num_columns() - 1)->Values<int64_t>()[0], 1)
+      << "a new kernel got an old state";
   EXPECT_EQ(mine.num_states(), 1u);
   EXPECT_EQ(g_states_alive.load(), alive) << "the destroyed kernel's state was kept";
 }
@@ -294,10 +307,11 @@ class DropThirds final : public Transformer {
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override {
     EMBER_ASSIGN_OR_RETURN(int i, in.GetFieldIndex("id"));
     SchemaPtr out = *Schema::Make(in.fields(), in.metadata());
-    return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
-        out, [out, i](const Batch& b) -> Result<Batch> {
+    return std::unique_ptr<BoundTransform>(
+        new FunctionBoundTransform(out, [out, i](const Batch& b) -> Result<Batch> {
           BoolBuilder keep;
-          for (int64_t r = 0; r < b.num_rows(); ++r) keep.Append(b.column(i)->Values<int64_t>()[r] % 3 != 0);
+          for (int64_t r = 0; r < b.num_rows(); ++r)
+            keep.Append(b.column(i)->Values<int64_t>()[r] % 3 != 0);
           EMBER_ASSIGN_OR_RETURN(Batch kept, FilterRows(b, *keep.Finish()));
           return Batch::Make(out, kept.columns(), kept.num_rows());
         }));
@@ -307,15 +321,18 @@ class DropThirds final : public Transformer {
 // Two partitions of `rows` rows: id (int64), x (float64, every 7th null), s (string).
 DataFrame LongFrame(int64_t rows) {
   std::vector<Batch> parts;
-  SchemaPtr schema = *Schema::Make({MakeField("id", Int64Type()), MakeField("x", Float64Type()),
-                                    MakeField("s", StringType())});
+  SchemaPtr schema = *Schema::Make(
+      {MakeField("id", Int64Type()), MakeField("x", Float64Type()), MakeField("s", StringType())});
   for (int p = 0; p < 2; ++p) {
     Int64Builder id(Int64Type());
     Float64Builder x(Float64Type());
     StringBuilder s;
     for (int64_t r = p * rows / 2; r < (p + 1) * rows / 2; ++r) {
       id.Append(r);
-      if (r % 7 == 0) x.AppendNull(); else x.Append(static_cast<double>(r % 100) / 8);
+      if (r % 7 == 0)
+        x.AppendNull();
+      else
+        x.Append(static_cast<double>(r % 100) / 8);
       s.Append("row" + std::to_string(r));
     }
     parts.push_back(*Batch::Make(schema, {id.Finish(), x.Finish(), s.Finish()}));
@@ -326,7 +343,8 @@ DataFrame LongFrame(int64_t rows) {
 // `frame` with only `names`, in that order.
 DataFrame Pick(const DataFrame& frame, const std::vector<std::string>& names) {
   std::vector<Field> fields;
-  for (const auto& n : names) fields.push_back(frame.schema()->field(*frame.schema()->GetFieldIndex(n)));
+  for (const auto& n : names)
+    fields.push_back(frame.schema()->field(*frame.schema()->GetFieldIndex(n)));
   SchemaPtr schema = *Schema::Make(fields, frame.schema()->metadata());
   std::vector<Batch> parts;
   for (const Batch& b : frame.partitions()) {
@@ -348,15 +366,19 @@ TEST(PipelineTest, TransformSelectKeepsTheListedColumnsAcrossManyBlocks) {
   ASSERT_THAT(selected, IsOk());
   EXPECT_THAT(*selected, FrameEq(Pick(*model->Transform(in, ExecContext::Default()), keep)));
   // Input columns that no stage replaced are the input's own buffers, not copies.
-  EXPECT_EQ(selected->partition(1).column(1)->buffers()[1].get(), in.partition(1).column(0)->buffers()[1].get());
+  EXPECT_EQ(selected->partition(1).column(1)->buffers()[1].get(),
+            in.partition(1).column(0)->buffers()[1].get());
   EXPECT_EQ(selected->partition(0).column(2).get(), in.partition(0).column(2).get());
 
   // With a stage that drops rows the blocks differ in size; still equal to Transform.
-  auto dropping = *PipelineModel::Make({two.stages()[0], std::make_shared<const DropThirds>(), two.stages()[1]});
-  auto dropped = dropping->TransformSelect(in, ExecContext::Default(), std::vector<std::string>{"id", "x_cc"});
+  auto dropping = *PipelineModel::Make(
+      {two.stages()[0], std::make_shared<const DropThirds>(), two.stages()[1]});
+  auto dropped =
+      dropping->TransformSelect(in, ExecContext::Default(), std::vector<std::string>{"id", "x_cc"});
   ASSERT_THAT(dropped, IsOk());
   EXPECT_EQ(dropped->num_rows(), 20000);
-  EXPECT_THAT(*dropped, FrameEq(Pick(*dropping->Transform(in, ExecContext::Default()), {"id", "x_cc"})));
+  EXPECT_THAT(*dropped,
+              FrameEq(Pick(*dropping->Transform(in, ExecContext::Default()), {"id", "x_cc"})));
 
   // The kernel does the same on one batch.
   auto bound = dropping->BindSelect(*in.schema(), std::vector<std::string>{"x_cc"});
@@ -372,15 +394,19 @@ TEST(PipelineTest, TransformSelectNamesAMissingOrRepeatedColumn) {
   DataFrame in = LongFrame(10);
   auto model = *TwoCenters()->Fit(in, ExecContext::Default());
   const auto& pm = static_cast<const PipelineModel&>(*model);
-  auto missing = pm.TransformSelect(in, ExecContext::Default(), std::vector<std::string>{"x_cc", "x_ccc"});
+  auto missing =
+      pm.TransformSelect(in, ExecContext::Default(), std::vector<std::string>{"x_cc", "x_ccc"});
   EXPECT_THAT(missing, StatusIs(StatusCode::kNotFound));
-  EXPECT_NE(missing.status().message().find("output column 'x_ccc' is not produced"), std::string::npos)
+  EXPECT_NE(missing.status().message().find("output column 'x_ccc' is not produced"),
+            std::string::npos)
       << missing.status();
   auto twice = pm.TransformSelect(in, ExecContext::Default(), std::vector<std::string>{"id", "id"});
-  EXPECT_NE(twice.status().message().find("'id' is listed twice"), std::string::npos) << twice.status();
+  EXPECT_NE(twice.status().message().find("'id' is listed twice"), std::string::npos)
+      << twice.status();
   // No stages: a plain selection, and an empty list keeps everything.
   auto none = *PipelineModel::Make({});
-  auto picked = none->TransformSelect(in, ExecContext::Default(), std::vector<std::string>{"s", "id"});
+  auto picked =
+      none->TransformSelect(in, ExecContext::Default(), std::vector<std::string>{"s", "id"});
   ASSERT_THAT(picked, IsOk());
   EXPECT_THAT(*picked, FrameEq(Pick(in, {"s", "id"})));
   auto all = pm.TransformSelect(in, ExecContext::Default(), {});
@@ -417,22 +443,25 @@ TEST(PipelineTest, FitOnSeveralRanksGivesTheSameModelEverywhere) {
     });
   }
   for (auto& t : threads) t.join();
-  auto single = *(*Center::Make({.input_col = "x", .output_col = "c"}))->Fit(all, ExecContext::Default());
+  auto single =
+      *(*Center::Make({.input_col = "x", .output_col = "c"}))->Fit(all, ExecContext::Default());
   for (double m : means) EXPECT_DOUBLE_EQ(m, static_cast<const CenterModel&>(*single).mean());
 }
 
 TEST(PipelineTest, PipelineAndModelPassConformance) {
-  testing::CheckConformance({"Pipeline", [] { return Result<std::shared_ptr<const Stage>>(TwoCenters()); },
-                             testing::MixedFrame, {{"stages", Json(5)}}},
+  testing::CheckConformance({"Pipeline",
+                             [] { return Result<std::shared_ptr<const Stage>>(TwoCenters()); },
+                             testing::MixedFrame,
+                             {{"stages", Json(5)}}},
                             TestRegistry());
-  testing::CheckConformance(
-      {"PipelineModel",
-       [] {
-         return Result<std::shared_ptr<const Stage>>(
-             *TwoCenters()->Fit(testing::MixedFrame(), ExecContext::Default()));
-       },
-       testing::MixedFrame, {{"stages", Json(5)}}},
-      TestRegistry());
+  testing::CheckConformance({"PipelineModel",
+                             [] {
+                               return Result<std::shared_ptr<const Stage>>(*TwoCenters()->Fit(
+                                   testing::MixedFrame(), ExecContext::Default()));
+                             },
+                             testing::MixedFrame,
+                             {{"stages", Json(5)}}},
+                            TestRegistry());
 }
 
 TEST(PipelineTest, SpecBuildsPipeline) {
@@ -444,14 +473,17 @@ TEST(PipelineTest, SpecBuildsPipeline) {
   Json bad = *Json::Parse(R"({"stages": [{"type": "Centre", "params": {}}]})");
   auto e = Pipeline::FromSpec(bad, TestRegistry());
   ASSERT_FALSE(e.ok());
-  EXPECT_NE(e.status().message().find("stage 0: unknown stage type 'Centre'; did you mean 'Center'?"),
-            std::string::npos) << e.status();
+  EXPECT_NE(
+      e.status().message().find("stage 0: unknown stage type 'Centre'; did you mean 'Center'?"),
+      std::string::npos)
+      << e.status();
   Json model = *Json::Parse(R"({"stages": [{"type": "CenterModel", "params": {}}]})");
   EXPECT_NE(Pipeline::FromSpec(model, TestRegistry()).status().message().find("fitted model"),
             std::string::npos);
   Json extra = *Json::Parse(R"({"stages": [{"type": "Center", "parms": {}}]})");
-  EXPECT_NE(Pipeline::FromSpec(extra, TestRegistry()).status().message().find("unknown key 'parms'"),
-            std::string::npos);
+  EXPECT_NE(
+      Pipeline::FromSpec(extra, TestRegistry()).status().message().find("unknown key 'parms'"),
+      std::string::npos);
 }
 
 // --- Damaged and foreign directories ---------------------------------------------------

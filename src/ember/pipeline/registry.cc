@@ -18,7 +18,8 @@ Status StageRegistry::Register(StageEntry entry) {
 
 Status StageRegistry::DeclareUnavailable(std::string type_name, std::string why) {
   if (entries_.count(type_name) != 0) {
-    return AlreadyExists("stage type '" + type_name + "' is registered; it cannot also be unavailable");
+    return AlreadyExists("stage type '" + type_name +
+                         "' is registered; it cannot also be unavailable");
   }
   unavailable_[std::move(type_name)] = std::move(why);
   return Status::OK();
@@ -29,7 +30,8 @@ Result<const StageEntry*> StageRegistry::Find(std::string_view type_name) const 
   if (it != entries_.end()) return &it->second;
   auto missing = unavailable_.find(type_name);
   if (missing != unavailable_.end()) {
-    return FailedPrecondition("stage type '" + std::string(type_name) + "' is not in this build of Ember: " + missing->second);
+    return FailedPrecondition("stage type '" + std::string(type_name) +
+                              "' is not in this build of Ember: " + missing->second);
   }
   std::vector<std::string> names = Names();
   std::string msg = "unknown stage type '" + std::string(type_name) + "'";

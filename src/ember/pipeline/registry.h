@@ -79,11 +79,14 @@ Status RegisterStage(StageRegistry* registry, std::string doc) {
       EMBER_ASSIGN_OR_RETURN(auto s, S::Load(ctx));
       return std::shared_ptr<const Stage>(std::move(s));
     };
-  } else if constexpr (requires(typename S::Params p, const StageRegistry& r) { S::Make(std::move(p), r, ""); }) {
+  } else if constexpr (requires(typename S::Params p, const StageRegistry& r) {
+                         S::Make(std::move(p), r, "");
+                       }) {
     // A stage that builds nested stages from specs (TrainClassifier's model) gets the
     // registry it was loaded with.
     e.load = [](const LoadContext& ctx) -> Result<std::shared_ptr<const Stage>> {
-      if (ctx.registry == nullptr) return Internal(std::string(S::kTypeName) + ": loaded without a stage registry");
+      if (ctx.registry == nullptr)
+        return Internal(std::string(S::kTypeName) + ": loaded without a stage registry");
       EMBER_ASSIGN_OR_RETURN(typename S::Params p, S::Params::Spec().FromJson(ctx.params));
       EMBER_ASSIGN_OR_RETURN(auto s, S::Make(std::move(p), *ctx.registry, ctx.uid));
       return std::shared_ptr<const Stage>(std::move(s));

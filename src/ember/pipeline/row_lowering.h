@@ -19,22 +19,23 @@ namespace ember {
 
 struct RowLowering {
   enum class Kind {
-    kIndexStrings,  // each string column of `columns` (input -> output) to its index in `lookups[k]`
-    kOneHot,        // each index column of `columns` to a one-hot vector of `categories[k]` categories
-    kAssemble,      // `inputs` (numbers, one-hot vectors) into the vector `output`
-    kScale,         // the vector `input` times `scale` per slot (no shift) into `output`
-    kLogistic,      // logistic regression on the vector `input` (binary or multinomial)
+    kIndexStrings,  // each string column of `columns` (input -> output) to its index in
+                    // `lookups[k]`
+    kOneHot,    // each index column of `columns` to a one-hot vector of `categories[k]` categories
+    kAssemble,  // `inputs` (numbers, one-hot vectors) into the vector `output`
+    kScale,     // the vector `input` times `scale` per slot (no shift) into `output`
+    kLogistic,  // logistic regression on the vector `input` (binary or multinomial)
   };
   Kind kind = Kind::kIndexStrings;
   std::vector<std::pair<std::string, std::string>> columns;  // kIndexStrings, kOneHot
-  std::vector<const StringLookup*> lookups;                   // kIndexStrings
-  std::vector<int64_t> categories;                            // kOneHot
+  std::vector<const StringLookup*> lookups;                  // kIndexStrings
+  std::vector<int64_t> categories;                           // kOneHot
   // kIndexStrings: an unseen value gets index lookups[k]->size(); kOneHot: an index past the
   // categories gets the extra slot. False: such a value is an error of the stage.
   bool keep_invalid = false;
-  std::vector<std::string> inputs;  // kAssemble
-  std::string input;                // kScale, kLogistic
-  std::string output;               // kAssemble, kScale
+  std::vector<std::string> inputs;             // kAssemble
+  std::string input;                           // kScale, kLogistic
+  std::string output;                          // kAssemble, kScale
   const std::vector<double>* scale = nullptr;  // kScale
   // kLogistic: coefficients (rows x num_features, row-major; one row for binary, one per
   // class for multinomial), intercepts (one per row), and the output columns it adds (an

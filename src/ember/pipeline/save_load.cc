@@ -3,10 +3,10 @@
 #include <filesystem>
 #include <system_error>
 
-#include "ember/base/version.h"
 #include "ember/base/file_util.h"
 #include "ember/base/status_macros.h"
 #include "ember/base/uid.h"
+#include "ember/base/version.h"
 
 namespace ember {
 
@@ -34,7 +34,9 @@ Status SaveStageWith(const Stage& stage, const std::string& dir, const SchemaPtr
 
 }  // namespace
 
-Status SaveStageInto(const Stage& stage, const std::string& dir) { return SaveStageWith(stage, dir, nullptr); }
+Status SaveStageInto(const Stage& stage, const std::string& dir) {
+  return SaveStageWith(stage, dir, nullptr);
+}
 
 Json SchemaToJson(const Schema& schema) {
   Json fields = Json::MakeArray();
@@ -48,7 +50,8 @@ Json SchemaToJson(const Schema& schema) {
 }
 
 Result<SchemaPtr> SchemaFromJson(const Json& json, const std::string& where) {
-  if (!json.is_array()) return DataLoss(where + ": a schema is an array of {\"name\", \"type\"} objects");
+  if (!json.is_array())
+    return DataLoss(where + ": a schema is an array of {\"name\", \"type\"} objects");
   std::vector<Field> fields;
   for (const Json& f : json.as_array()) {
     const Json* name = f.is_object() ? f.Find("name") : nullptr;
@@ -58,7 +61,8 @@ Result<SchemaPtr> SchemaFromJson(const Json& json, const std::string& where) {
                       " is not a {\"name\": string, \"type\": string} object");
     }
     Result<TypePtr> t = ParseType(type->as_string());
-    if (!t.ok()) return DataLoss(where + ": field '" + name->as_string() + "': " + t.status().message());
+    if (!t.ok())
+      return DataLoss(where + ": field '" + name->as_string() + "': " + t.status().message());
     fields.push_back(MakeField(name->as_string(), *t));
   }
   Result<SchemaPtr> schema = Schema::Make(std::move(fields));
@@ -72,8 +76,10 @@ Result<SchemaPtr> LoadInputSchema(const std::string& dir) {
   EMBER_ASSIGN_OR_RETURN(StageMetadata md, ParseStageMetadata(text, path));
   const Json* schema = md.all.Find("inputSchema");
   if (schema == nullptr) {
-    return NotFound(path + " has no \"inputSchema\" (the model was not saved by `ember fit`); give the schema "
-                    "explicitly");
+    return NotFound(
+        path +
+        " has no \"inputSchema\" (the model was not saved by `ember fit`); give the schema "
+        "explicitly");
   }
   return SchemaFromJson(*schema, path + " \"inputSchema\"");
 }
@@ -126,7 +132,8 @@ Result<StageMetadata> ParseStageMetadata(std::string_view text, const std::strin
     return DataLoss(where + ": missing \"class\" (the stage type); not an Ember saved stage");
   }
   md.type_name = cls->as_string();
-  if (md.type_name.rfind("org.apache.spark", 0) == 0 || md.type_name.rfind("com.microsoft", 0) == 0) {
+  if (md.type_name.rfind("org.apache.spark", 0) == 0 ||
+      md.type_name.rfind("com.microsoft", 0) == 0) {
     return InvalidArgument(where + ": this is a Spark ML / SynapseML model (class '" +
                            md.type_name + "'), which Ember cannot read");
   }
@@ -135,9 +142,9 @@ Result<StageMetadata> ParseStageMetadata(std::string_view text, const std::strin
     return DataLoss(where + ": missing integer \"formatVersion\"");
   }
   if (version->as_int() < 1 || version->as_int() > kSavedFormatVersion) {
-    return FailedPrecondition(where + ": saved with format version " +
-                              std::to_string(version->as_int()) + "; this Ember reads versions 1 to " +
-                              std::to_string(kSavedFormatVersion));
+    return FailedPrecondition(
+        where + ": saved with format version " + std::to_string(version->as_int()) +
+        "; this Ember reads versions 1 to " + std::to_string(kSavedFormatVersion));
   }
   md.format_version = static_cast<int>(version->as_int());
   const Json* uid = md.all.Find("uid");
@@ -185,9 +192,10 @@ Result<std::shared_ptr<const Transformer>> LoadTransformer(const std::string& di
   return std::static_pointer_cast<const Transformer>(stage);
 }
 
-
-Result<std::shared_ptr<const Stage>> StageFromSpec(const Json& spec, const StageRegistry& registry) {
-  if (!spec.is_object()) return InvalidArgument("a stage spec must be a JSON object, got " + spec.Dump());
+Result<std::shared_ptr<const Stage>> StageFromSpec(const Json& spec,
+                                                   const StageRegistry& registry) {
+  if (!spec.is_object())
+    return InvalidArgument("a stage spec must be a JSON object, got " + spec.Dump());
   const Json* type = spec.Find("type");
   if (type == nullptr || !type->is_string()) {
     return InvalidArgument("stage spec " + spec.Dump() + " has no \"type\"");
@@ -205,8 +213,12 @@ Result<std::shared_ptr<const Stage>> StageFromSpec(const Json& spec, const Stage
   }
   const Json* uid = spec.Find("uid");
   const Json* params = spec.Find("params");
-  LoadContext ctx{"", uid && uid->is_string() ? uid->as_string() : "",
-                  params ? *params : Json::MakeObject(), spec, &registry, 0};
+  LoadContext ctx{"",
+                  uid && uid->is_string() ? uid->as_string() : "",
+                  params ? *params : Json::MakeObject(),
+                  spec,
+                  &registry,
+                  0};
   return entry->load(ctx);
 }
 

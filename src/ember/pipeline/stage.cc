@@ -1,10 +1,10 @@
 #include "ember/pipeline/stage.h"
 
+#include <atomic>
+
 #include "ember/base/status_macros.h"
 #include "ember/base/uid.h"
 #include "ember/pipeline/row_lowering.h"
-
-#include <atomic>
 
 namespace ember {
 
@@ -61,9 +61,11 @@ Result<DataFrame> RunBound(const BoundTransform& bound, const DataFrame& in,
   std::vector<Batch> out(in.num_partitions());
   auto run_one = [&](int64_t i) -> Status {
     // The worker's own scratch: kernel states live across partitions (and transforms).
-    Result<Batch> b = bound.Apply(in.partition(static_cast<int>(i)), KernelScratch::ForThisThread());
+    Result<Batch> b =
+        bound.Apply(in.partition(static_cast<int>(i)), KernelScratch::ForThisThread());
     if (!b.ok()) return b.status().WithContext("partition " + std::to_string(i));
-    if (ctx.progress != nullptr) ctx.progress->AddRows(in.partition(static_cast<int>(i)).num_rows());
+    if (ctx.progress != nullptr)
+      ctx.progress->AddRows(in.partition(static_cast<int>(i)).num_rows());
     out[i] = std::move(*b);
     return Status::OK();
   };

@@ -52,7 +52,8 @@ class KernelScratch {
   template <typename S>
   friend class StatefulKernel;
   // The state of `kernel` on this thread, made by `make` on first use.
-  KernelState& StateOf(const BoundTransform& kernel, const std::function<std::unique_ptr<KernelState>()>& make);
+  KernelState& StateOf(const BoundTransform& kernel,
+                       const std::function<std::unique_ptr<KernelState>()>& make);
   void PurgeStale();
 
   struct Slot {
@@ -100,7 +101,9 @@ class StatefulKernel : public BoundTransform {
   static_assert(std::is_base_of_v<KernelState, S>, "a kernel's state derives from KernelState");
 
  public:
-  Result<Batch> Apply(const Batch& in, KernelScratch& scratch) const final { return Run(in, StateOf(scratch)); }
+  Result<Batch> Apply(const Batch& in, KernelScratch& scratch) const final {
+    return Run(in, StateOf(scratch));
+  }
 
  protected:
   // A new state for one thread.
@@ -108,7 +111,8 @@ class StatefulKernel : public BoundTransform {
   virtual Result<Batch> Run(const Batch& in, S& state) const = 0;
   // This thread's state of this kernel, made on first use.
   S& StateOf(KernelScratch& scratch) const {
-    return static_cast<S&>(scratch.StateOf(*this, [this]() -> std::unique_ptr<KernelState> { return MakeState(); }));
+    return static_cast<S&>(
+        scratch.StateOf(*this, [this]() -> std::unique_ptr<KernelState> { return MakeState(); }));
   }
 };
 

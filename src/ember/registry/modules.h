@@ -12,9 +12,9 @@
 namespace ember {
 
 struct ModuleInfo {
-  std::string_view name;      // "gbdt"
-  std::string_view option;    // "EMBER_WITH_GBDT"; empty for modules always built
-  std::string_view packages;  // Debian packages the option needs
+  std::string_view name;                 // "gbdt"
+  std::string_view option;               // "EMBER_WITH_GBDT"; empty for modules always built
+  std::string_view packages;             // Debian packages the option needs
   std::vector<std::string_view> stages;  // optional modules: the stages they register
   bool built = true;
 };

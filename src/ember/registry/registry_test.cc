@@ -2,8 +2,6 @@
 // registers exactly the stages it declares, and in a build without it those stages are
 // errors that name the module, the CMake option and the packages (in specs and saved
 // models alike).
-#include "ember/registry/default_registry.h"
-
 #include <gtest/gtest.h>
 
 #include <set>
@@ -12,6 +10,7 @@
 #include "ember/base/file_util.h"
 #include "ember/pipeline/pipeline.h"
 #include "ember/pipeline/save_load.h"
+#include "ember/registry/default_registry.h"
 #include "ember/registry/modules.h"
 #include "ember/stages/column_stages.h"
 #include "ember/testing/conformance.h"
@@ -37,7 +36,8 @@ TEST(RegistryTest, EachBuiltModuleRegistersAndTheDefaultHasThemAll) {
       const std::set<std::string> listed(m.stages.begin(), m.stages.end());
       const std::vector<std::string> names = r.Names();
       EXPECT_EQ(std::set<std::string>(names.begin(), names.end()), listed)
-          << "module " << m.name << ": the STAGES in src/ember/registry/CMakeLists.txt are not what it registers";
+          << "module " << m.name
+          << ": the STAGES in src/ember/registry/CMakeLists.txt are not what it registers";
     }
   }
   EXPECT_EQ(DefaultRegistry().Names().size(), total);
@@ -65,7 +65,9 @@ StageRegistry WithoutGbdt() {
   EXPECT_THAT(RegisterModule("pipeline", &r), IsOk());
   EXPECT_THAT(RegisterModule("stages", &r), IsOk());
   for (const char* name : {"GBDTClassifier", "GBDTClassificationModel"}) {
-    EXPECT_THAT(r.DeclareUnavailable(name, "it is in module 'gbdt'; build with -DEMBER_WITH_GBDT=ON"), IsOk());
+    EXPECT_THAT(
+        r.DeclareUnavailable(name, "it is in module 'gbdt'; build with -DEMBER_WITH_GBDT=ON"),
+        IsOk());
   }
   return r;
 }
@@ -77,9 +79,11 @@ TEST(RegistryTest, ASpecOrSavedModelNamingAStageLeftOutSaysWhichOption) {
   ASSERT_THAT(spec, IsOk());
   auto pipeline = Pipeline::FromSpec(*spec, r);
   ASSERT_FALSE(pipeline.ok());
-  EXPECT_NE(pipeline.status().message().find("'GBDTClassifier' is not in this build"), std::string::npos)
+  EXPECT_NE(pipeline.status().message().find("'GBDTClassifier' is not in this build"),
+            std::string::npos)
       << pipeline.status();
-  EXPECT_NE(pipeline.status().message().find("-DEMBER_WITH_GBDT=ON"), std::string::npos) << pipeline.status();
+  EXPECT_NE(pipeline.status().message().find("-DEMBER_WITH_GBDT=ON"), std::string::npos)
+      << pipeline.status();
 
   // A saved model of that module: the same message, with the directory.
   const std::string dir = testing::NewTempDir("registry_missing") + "/model";
@@ -95,7 +99,8 @@ TEST(RegistryTest, ASpecOrSavedModelNamingAStageLeftOutSaysWhichOption) {
   ASSERT_THAT(WriteStringToFile(dir + "/metadata.json", text), IsOk());
   auto loaded = LoadStage(dir, r);
   ASSERT_FALSE(loaded.ok());
-  EXPECT_NE(loaded.status().message().find("-DEMBER_WITH_GBDT=ON"), std::string::npos) << loaded.status();
+  EXPECT_NE(loaded.status().message().find("-DEMBER_WITH_GBDT=ON"), std::string::npos)
+      << loaded.status();
   EXPECT_NE(loaded.status().message().find(dir), std::string::npos) << loaded.status();
 }
 

@@ -13,11 +13,13 @@ namespace ember::serving {
 
 namespace dom = simdjson::dom;
 
-RequestDecoder::RequestDecoder(SchemaPtr schema) : schema_(std::move(schema)), fields_(schema_->field_names()) {
+RequestDecoder::RequestDecoder(SchemaPtr schema)
+    : schema_(std::move(schema)), fields_(schema_->field_names()) {
   for (const Field& f : schema_->fields()) one_null_.push_back(Column::MakeNull(f.type, 1));
 }
 
-Result<Batch> RequestDecoder::Decode(std::string_view body, bool* array, DecodeProblem* problem) const {
+Result<Batch> RequestDecoder::Decode(std::string_view body, bool* array,
+                                     DecodeProblem* problem) const {
   // simdjson reads up to SIMDJSON_PADDING bytes past the end: parse a padded copy kept per
   // thread, so a request costs no allocation once the buffer has grown.
   thread_local dom::parser parser;
@@ -52,7 +54,8 @@ Result<Batch> RequestDecoder::Decode(std::string_view body, bool* array, DecodeP
     if (!e.is_object()) {
       const std::string got = JsonKind(e);
       return fail(row, {"", "a JSON object", got,
-                        (*array ? "expected a JSON object, got " : "expected a JSON object or an array of objects, got ") +
+                        (*array ? "expected a JSON object, got "
+                                : "expected a JSON object or an array of objects, got ") +
                             got});
     }
     std::fill(present.begin(), present.end(), 0);
@@ -106,7 +109,9 @@ Result<ReplyEncoder> ReplyEncoder::Make(const Schema& out, const std::vector<std
   ReplyEncoder e;
   for (const std::string& name : names) {
     const int i = out.FindField(name);
-    if (i < 0) return NotFound("reply column '" + name + "' is not in the output; columns are: " + out.NamesForMessage());
+    if (i < 0)
+      return NotFound("reply column '" + name +
+                      "' is not in the output; columns are: " + out.NamesForMessage());
     e.names_.push_back(name);
     e.columns_.push_back(i);
     std::string key;
@@ -117,7 +122,8 @@ Result<ReplyEncoder> ReplyEncoder::Make(const Schema& out, const std::vector<std
   return e;
 }
 
-void ReplyEncoder::Encode(const Batch& batch, int64_t begin, int64_t end, bool array, std::string* body) const {
+void ReplyEncoder::Encode(const Batch& batch, int64_t begin, int64_t end, bool array,
+                          std::string* body) const {
   if (array) body->push_back('[');
   for (int64_t r = begin; r < end; ++r) {
     if (r > begin) body->push_back(',');
@@ -126,7 +132,10 @@ void ReplyEncoder::Encode(const Batch& batch, int64_t begin, int64_t end, bool a
       if (j) body->push_back(',');
       body->append(keys_[j]);
       const Column& c = *batch.column(columns_[j]);
-      if (c.IsNull(r)) body->append("null"); else AppendValueJson(c, r, body);
+      if (c.IsNull(r))
+        body->append("null");
+      else
+        AppendValueJson(c, r, body);
     }
     body->push_back('}');
   }

@@ -38,8 +38,8 @@ class RequestDecoder {
 
  private:
   SchemaPtr schema_;
-  StringLookup fields_;                // member name -> field index
-  std::vector<ColumnPtr> one_null_;    // per field: a column of one null
+  StringLookup fields_;              // member name -> field index
+  std::vector<ColumnPtr> one_null_;  // per field: a column of one null
 };
 
 class ReplyEncoder {

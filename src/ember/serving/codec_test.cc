@@ -12,15 +12,16 @@ namespace {
 using ::ember::testing::IsOk;
 
 SchemaPtr InputSchema() {
-  return *Schema::Make({MakeField("x", Float64Type()), MakeField("n", Int32Type()), MakeField("color", StringType()),
-                        MakeField("v", DenseVectorType(2))});
+  return *Schema::Make({MakeField("x", Float64Type()), MakeField("n", Int32Type()),
+                        MakeField("color", StringType()), MakeField("v", DenseVectorType(2))});
 }
 
 TEST(RequestDecoderTest, ObjectIsOneRowAndArrayIsMany) {
   RequestDecoder d(InputSchema());
   bool array = true;
   DecodeProblem p;
-  auto one = d.Decode(R"({"x": 1.5, "color": "red", "extra": [1, 2], "n": 3, "v": [1, 2]})", &array, &p);
+  auto one =
+      d.Decode(R"({"x": 1.5, "color": "red", "extra": [1, 2], "n": 3, "v": [1, 2]})", &array, &p);
   ASSERT_THAT(one, IsOk());
   EXPECT_FALSE(array);
   ASSERT_EQ(one->num_rows(), 1);
@@ -68,7 +69,8 @@ TEST(RequestDecoderTest, ProblemsNameTheRowFieldExpectedAndReceived) {
   EXPECT_EQ(broken.status().message().rfind("invalid JSON: ", 0), 0u) << broken.status();
   EXPECT_TRUE(p.problem.field.empty());
   auto scalar = d.Decode("42", &array, &p);
-  EXPECT_EQ(scalar.status().message(), "expected a JSON object or an array of objects, got integer");
+  EXPECT_EQ(scalar.status().message(),
+            "expected a JSON object or an array of objects, got integer");
   auto inner = d.Decode("[{}, 7]", &array, &p);
   EXPECT_EQ(inner.status().message(), "row 1: expected a JSON object, got integer");
   auto empty = d.Decode("", &array, &p);
@@ -76,15 +78,17 @@ TEST(RequestDecoderTest, ProblemsNameTheRowFieldExpectedAndReceived) {
 }
 
 TEST(ReplyEncoderTest, WritesChosenColumnsAsObjectOrArray) {
-  SchemaPtr schema = *Schema::Make({MakeField("id", Int64Type()), MakeField("p", DenseVectorType(2)),
-                                    MakeField("label \"q\"", StringType())});
+  SchemaPtr schema =
+      *Schema::Make({MakeField("id", Int64Type()), MakeField("p", DenseVectorType(2)),
+                     MakeField("label \"q\"", StringType())});
   Int64Builder id(Int64Type());
   id.Append(7);
   id.AppendNull();
   StringBuilder label;
   label.Append("yes");
   label.Append("no");
-  Batch b = *Batch::Make(schema, {id.Finish(), MakeDenseVectorColumn({{0.25, 0.75}, {1, 0}}, 2), label.Finish()});
+  Batch b = *Batch::Make(
+      schema, {id.Finish(), MakeDenseVectorColumn({{0.25, 0.75}, {1, 0}}, 2), label.Finish()});
   auto enc = ReplyEncoder::Make(*schema, {"p", "label \"q\"", "id"});
   ASSERT_THAT(enc, IsOk());
   std::string one;
@@ -92,9 +96,12 @@ TEST(ReplyEncoderTest, WritesChosenColumnsAsObjectOrArray) {
   EXPECT_EQ(one, R"({"p":[0.25,0.75],"label \"q\"":"yes","id":7})");
   std::string many;
   enc->Encode(b, 0, 2, true, &many);
-  EXPECT_EQ(many, R"([{"p":[0.25,0.75],"label \"q\"":"yes","id":7},{"p":[1,0],"label \"q\"":"no","id":null}])");
+  EXPECT_EQ(
+      many,
+      R"([{"p":[0.25,0.75],"label \"q\"":"yes","id":7},{"p":[1,0],"label \"q\"":"no","id":null}])");
   auto missing = ReplyEncoder::Make(*schema, {"prob"});
-  EXPECT_NE(missing.status().message().find("reply column 'prob' is not in the output"), std::string::npos);
+  EXPECT_NE(missing.status().message().find("reply column 'prob' is not in the output"),
+            std::string::npos);
 }
 
 TEST(MetricsTest, PrometheusTextHasCountersHistogramsAndGauges) {

@@ -1,7 +1,5 @@
 // The compiled linear scorer must give exactly what the stages give: the same reply bytes
 // for every row, and the stages' own errors for rows it does not cover.
-#include "ember/pipeline/fusion.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,6 +8,7 @@
 
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
+#include "ember/pipeline/fusion.h"
 #include "ember/pipeline/pipeline.h"
 #include "ember/registry/default_registry.h"
 #include "ember/serving/model.h"
@@ -44,7 +43,10 @@ Rows MakeRows(int count, int classes, uint32_t seed, bool unseen) {
     r.size.push_back(kSizes[s]);
     r.x.push_back(x);
     r.n.push_back(n);
-    r.label.push_back(classes == 2 ? (score > 1 ? 1 : 0) : static_cast<int64_t>(score > 2 ? 2 : score > 0.5 ? 1 : 0));
+    r.label.push_back(classes == 2 ? (score > 1 ? 1 : 0)
+                                   : static_cast<int64_t>(score > 2     ? 2
+                                                          : score > 0.5 ? 1
+                                                                        : 0));
   }
   return r;
 }
@@ -52,7 +54,8 @@ Rows MakeRows(int count, int classes, uint32_t seed, bool unseen) {
 Batch ToBatch(const Rows& r, bool with_label) {
   std::vector<Field> fields = {MakeField("color", StringType()), MakeField("size", StringType()),
                                MakeField("x", Float64Type()), MakeField("n", Int64Type())};
-  std::vector<ColumnPtr> cols = {MakeColumn(r.color), MakeColumn(r.size), MakeColumn(r.x), MakeColumn(r.n)};
+  std::vector<ColumnPtr> cols = {MakeColumn(r.color), MakeColumn(r.size), MakeColumn(r.x),
+                                 MakeColumn(r.n)};
   if (with_label) {
     fields.push_back(MakeField("label", Int64Type()));
     cols.push_back(MakeColumn(r.label));
@@ -68,8 +71,9 @@ std::shared_ptr<const Transformer> Fit(const std::string& spec_text, int classes
   EXPECT_THAT(spec, IsOk());
   auto pipeline = Pipeline::FromSpec(*spec, DefaultRegistry());
   EXPECT_THAT(pipeline, IsOk());
-  auto model = (*pipeline)->Fit(DataFrame::FromBatch(ToBatch(MakeRows(400, classes, 7, false), true)),
-                                ExecContext::Default());
+  auto model =
+      (*pipeline)->Fit(DataFrame::FromBatch(ToBatch(MakeRows(400, classes, 7, false), true)),
+                       ExecContext::Default());
   EXPECT_THAT(model, IsOk());
   return *model;
 }
@@ -178,7 +182,9 @@ TEST(LinearScorerTest, MulticlassStrictGivesTheStagesBytesAndErrors) {
 
 TEST(LinearScorerTest, KeptInvalidValuesFallBackToTheStages) {
   // With handleInvalid "keep" on the assembler a NaN is kept: the stages score it.
-  Kernels k = Load(Fit(Replace(kKeepScaled, R"("outputCol": "raw"})", R"("outputCol": "raw", "handleInvalid": "keep"})"), 2));
+  Kernels k = Load(Fit(Replace(kKeepScaled, R"("outputCol": "raw"})",
+                               R"("outputCol": "raw", "handleInvalid": "keep"})"),
+                       2));
   ASSERT_EQ(k.compiled->scoring(), "compiled linear");
   Rows rows = MakeRows(20, 2, 8, true);
   rows.x[2] = std::nan("");
@@ -198,18 +204,23 @@ TEST(LinearScorerTest, OtherShapesUseTheStagesAndSayWhy) {
   auto sql = Load(Fit(R"({"stages": [{"type": "SqlTransformer", "params": {"statement":
                         "SELECT x * 2 AS y FROM __THIS__"}}]})",
                       2));
-  EXPECT_EQ(sql.compiled->scoring(), "stages (not compiled: no stage is a linear model to compile into)");
+  EXPECT_EQ(sql.compiled->scoring(),
+            "stages (not compiled: no stage is a linear model to compile into)");
 
-  auto dense = Load(Fit(Replace(kKeepScaled, R"("outputCol": "features"})", R"("outputCol": "features", "withMean": true})"), 2));
-  EXPECT_EQ(dense.compiled->scoring(), "stages (not compiled: the scaler shifts (makes the vector dense))");
+  auto dense = Load(Fit(Replace(kKeepScaled, R"("outputCol": "features"})",
+                                R"("outputCol": "features", "withMean": true})"),
+                        2));
+  EXPECT_EQ(dense.compiled->scoring(),
+            "stages (not compiled: the scaler shifts (makes the vector dense))");
   ExpectSameReplies(dense, ToBatch(MakeRows(10, 2, 3, true), false));
 }
 
 // Fusion belongs to the pipeline: the linear run keeps its compiled loop when a stage after
 // it shapes the reply (here a SqlTransformer), in serving and in batch transforms alike.
 TEST(LinearScorerTest, ARunFollowedByAnotherStageStaysCompiled) {
-  const std::string spec = Replace(kKeepScaled, R"({"type": "LogisticRegression", "params": {"regParam": 0.001}}]})",
-                                   R"({"type": "LogisticRegression", "params": {"regParam": 0.001}},
+  const std::string spec =
+      Replace(kKeepScaled, R"({"type": "LogisticRegression", "params": {"regParam": 0.001}}]})",
+              R"({"type": "LogisticRegression", "params": {"regParam": 0.001}},
       {"type": "SqlTransformer", "params": {"statement":
           "SELECT color, probability[1] AS p, prediction FROM __THIS__"}}]})");
   auto model = Fit(spec, 2);
@@ -238,9 +249,11 @@ TEST(LinearScorerTest, ARunFollowedByAnotherStageStaysCompiled) {
   EXPECT_EQ(batch_info.scoring, "compiled linear (stages 1-5 of 6)");
 
   // A stage after the run that reads an intermediate column: not fused, and says why.
-  auto reads_features = Fit(Replace(spec, "SELECT color, probability[1] AS p", "SELECT color, features[0] AS p"), 2);
+  auto reads_features =
+      Fit(Replace(spec, "SELECT color, probability[1] AS p", "SELECT color, features[0] AS p"), 2);
   Kernels r = Load(reads_features, {"p"});
-  EXPECT_NE(r.compiled->scoring().find("reads a column of the linear run that the compiled loop does not keep"),
+  EXPECT_NE(r.compiled->scoring().find(
+                "reads a column of the linear run that the compiled loop does not keep"),
             std::string::npos)
       << r.compiled->scoring();
   ExpectSameReplies(r, ToBatch(MakeRows(20, 2, 13, true), false));

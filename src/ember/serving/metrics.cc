@@ -29,8 +29,8 @@ std::string Label(const std::string& s) {
 
 template <size_t N, size_t M>
 void Histogram(std::string* out, const std::string& name, const std::string& labels,
-               const std::array<double, N>& bounds, const std::array<std::atomic<int64_t>, M>& counts,
-               double sum) {
+               const std::array<double, N>& bounds,
+               const std::array<std::atomic<int64_t>, M>& counts, double sum) {
   int64_t cumulative = 0;
   for (size_t i = 0; i < M; ++i) {
     cumulative += counts[i].load(std::memory_order_relaxed);
@@ -50,7 +50,8 @@ Metrics::Metrics(std::vector<std::string> routes) : routes_(std::move(routes)) {
 void Metrics::RecordRequest(int route, int status, double seconds) {
   PerRoute& r = At(route);
   r.status[std::clamp(status, 0, 599)].fetch_add(1, std::memory_order_relaxed);
-  const size_t b = std::lower_bound(kLatencyBounds.begin(), kLatencyBounds.end(), seconds) - kLatencyBounds.begin();
+  const size_t b = std::lower_bound(kLatencyBounds.begin(), kLatencyBounds.end(), seconds) -
+                   kLatencyBounds.begin();
   r.latency[b].fetch_add(1, std::memory_order_relaxed);
   r.latency_ns.fetch_add(static_cast<int64_t>(seconds * 1e9), std::memory_order_relaxed);
 }
@@ -58,7 +59,8 @@ void Metrics::RecordRequest(int route, int status, double seconds) {
 void Metrics::RecordBatch(int route, int64_t rows) {
   PerRoute& r = At(route);
   const size_t b =
-      std::lower_bound(kBatchBounds.begin(), kBatchBounds.end(), static_cast<double>(rows)) - kBatchBounds.begin();
+      std::lower_bound(kBatchBounds.begin(), kBatchBounds.end(), static_cast<double>(rows)) -
+      kBatchBounds.begin();
   r.batch[b].fetch_add(1, std::memory_order_relaxed);
   r.batch_rows.fetch_add(rows, std::memory_order_relaxed);
 }
@@ -72,18 +74,24 @@ int64_t Metrics::Count(int route, int status) const {
 
 std::string Metrics::Prometheus() const {
   std::string out;
-  auto route_label = [&](size_t i) { return "route=\"" + (i < routes_.size() ? Label(routes_[i]) : "") + "\""; };
-  out += "# HELP ember_requests_total Requests answered, by route and HTTP status.\n"
-         "# TYPE ember_requests_total counter\n";
+  auto route_label = [&](size_t i) {
+    return "route=\"" + (i < routes_.size() ? Label(routes_[i]) : "") + "\"";
+  };
+  out +=
+      "# HELP ember_requests_total Requests answered, by route and HTTP status.\n"
+      "# TYPE ember_requests_total counter\n";
   for (size_t i = 0; i < per_route_.size(); ++i) {
     for (int s = 0; s < 600; ++s) {
       const int64_t n = per_route_[i]->status[s].load(std::memory_order_relaxed);
-      if (n > 0) out += "ember_requests_total{" + route_label(i) + ",status=\"" + std::to_string(s) + "\"} " +
-                        std::to_string(n) + "\n";
+      if (n > 0)
+        out += "ember_requests_total{" + route_label(i) + ",status=\"" + std::to_string(s) +
+               "\"} " + std::to_string(n) + "\n";
     }
   }
-  out += "# HELP ember_request_seconds Time from a request's headers being read to its reply being queued.\n"
-         "# TYPE ember_request_seconds histogram\n";
+  out +=
+      "# HELP ember_request_seconds Time from a request's headers being read to its reply being "
+      "queued.\n"
+      "# TYPE ember_request_seconds histogram\n";
   for (size_t i = 0; i < per_route_.size(); ++i) {
     Histogram(&out, "ember_request_seconds", route_label(i), kLatencyBounds, per_route_[i]->latency,
               per_route_[i]->latency_ns.load() / 1e9);
@@ -93,17 +101,24 @@ std::string Metrics::Prometheus() const {
     Histogram(&out, "ember_batch_rows", route_label(i), kBatchBounds, per_route_[i]->batch,
               static_cast<double>(per_route_[i]->batch_rows.load()));
   }
-  out += "# HELP ember_in_flight Requests read and not yet answered.\n# TYPE ember_in_flight gauge\n";
+  out +=
+      "# HELP ember_in_flight Requests read and not yet answered.\n# TYPE ember_in_flight gauge\n";
   out += "ember_in_flight " + std::to_string(in_flight.load()) + "\n";
-  out += "# HELP ember_queue_depth Requests waiting for a micro-batch.\n# TYPE ember_queue_depth gauge\n";
+  out +=
+      "# HELP ember_queue_depth Requests waiting for a micro-batch.\n# TYPE ember_queue_depth "
+      "gauge\n";
   out += "ember_queue_depth " + std::to_string(queue_depth.load()) + "\n";
-  out += "# HELP ember_rejected_total Requests refused with 503 because the queue was full.\n"
-         "# TYPE ember_rejected_total counter\n";
+  out +=
+      "# HELP ember_rejected_total Requests refused with 503 because the queue was full.\n"
+      "# TYPE ember_rejected_total counter\n";
   out += "ember_rejected_total " + std::to_string(rejected.load()) + "\n";
-  out += "# HELP ember_model_version Version of the model serving each route (1 at start, +1 per reload).\n"
-         "# TYPE ember_model_version gauge\n";
+  out +=
+      "# HELP ember_model_version Version of the model serving each route (1 at start, +1 per "
+      "reload).\n"
+      "# TYPE ember_model_version gauge\n";
   for (size_t i = 0; i < routes_.size(); ++i) {
-    out += "ember_model_version{" + route_label(i) + "} " + std::to_string(per_route_[i]->version.load()) + "\n";
+    out += "ember_model_version{" + route_label(i) + "} " +
+           std::to_string(per_route_[i]->version.load()) + "\n";
   }
   return out;
 }

@@ -37,10 +37,11 @@ class Metrics {
   std::string Prometheus() const;
 
  private:
-  static constexpr std::array<double, 17> kLatencyBounds = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
-                                                            0.005,   0.01,   0.025,   0.05,   0.1,   0.25,
-                                                            0.5,     1,      2.5,     5,      10};
-  static constexpr std::array<double, 11> kBatchBounds = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
+  static constexpr std::array<double, 17> kLatencyBounds = {
+      0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+      0.05,    0.1,    0.25,    0.5,    1,     2.5,    5,     10};
+  static constexpr std::array<double, 11> kBatchBounds = {1,  2,   4,   8,   16,  32,
+                                                          64, 128, 256, 512, 1024};
   struct PerRoute {
     std::array<std::atomic<int64_t>, 600> status{};
     std::array<std::atomic<int64_t>, kLatencyBounds.size() + 1> latency{};
@@ -49,7 +50,9 @@ class Metrics {
     std::atomic<int64_t> batch_rows{0};
     std::atomic<int64_t> version{0};
   };
-  PerRoute& At(int route) { return *per_route_[route < 0 ? per_route_.size() - 1 : static_cast<size_t>(route)]; }
+  PerRoute& At(int route) {
+    return *per_route_[route < 0 ? per_route_.size() - 1 : static_cast<size_t>(route)];
+  }
   std::vector<std::string> routes_;
   std::vector<std::unique_ptr<PerRoute>> per_route_;  // routes_, then the non-model paths
 };

@@ -11,7 +11,8 @@ namespace ember::serving {
 namespace {
 
 // The stages of `t` with nested PipelineModels flattened, in order.
-void Leaves(const std::shared_ptr<const Transformer>& t, std::vector<std::shared_ptr<const Transformer>>* out) {
+void Leaves(const std::shared_ptr<const Transformer>& t,
+            std::vector<std::shared_ptr<const Transformer>>* out) {
   if (t->type_name() == PipelineModel::kTypeName) {
     for (const auto& s : static_cast<const PipelineModel&>(*t).stages()) Leaves(s, out);
   } else {
@@ -23,10 +24,12 @@ void Leaves(const std::shared_ptr<const Transformer>& t, std::vector<std::shared
 
 const SchemaPtr& RawRequestSchema() {
   static const SchemaPtr* schema = [] {
-    TypePtr header = StructType({MakeField("name", StringType()), MakeField("value", StringType())});
-    TypePtr request = StructType({MakeField("method", StringType()), MakeField("path", StringType()),
-                                  MakeField("query", StringType()), MakeField("headers", ListType(header)),
-                                  MakeField("body", BinaryType())});
+    TypePtr header =
+        StructType({MakeField("name", StringType()), MakeField("value", StringType())});
+    TypePtr request =
+        StructType({MakeField("method", StringType()), MakeField("path", StringType()),
+                    MakeField("query", StringType()), MakeField("headers", ListType(header)),
+                    MakeField("body", BinaryType())});
     return new SchemaPtr(*Schema::Make({MakeField("request", request)}));
   }();
   return *schema;
@@ -37,7 +40,8 @@ namespace {
 bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
       return false;
     }
   }
@@ -52,7 +56,9 @@ Result<Batch> RawRequestBatch(std::string_view method, std::string_view target,
   const SchemaPtr& schema = RawRequestSchema();
   StructBuilder request(schema->field(0).type);
   request.Append();
-  auto text = [&](int field, std::string_view v) { static_cast<StringBuilder*>(request.field_builder(field))->Append(v); };
+  auto text = [&](int field, std::string_view v) {
+    static_cast<StringBuilder*>(request.field_builder(field))->Append(v);
+  };
   const size_t q = target.find('?');
   text(0, method);
   text(1, target.substr(0, q));
@@ -71,7 +77,8 @@ Result<Batch> RawRequestBatch(std::string_view method, std::string_view target,
 
 Result<RawHttpReply> ReadRawReply(const LoadedModel& model, const Batch& out) {
   if (out.num_rows() != 1) {
-    return Internal("the pipeline produced " + std::to_string(out.num_rows()) + " replies for one request");
+    return Internal("the pipeline produced " + std::to_string(out.num_rows()) +
+                    " replies for one request");
   }
   const Column& reply = *out.column(0);
   if (reply.IsNull(0)) return Internal("the pipeline's reply is null");
@@ -80,9 +87,11 @@ Result<RawHttpReply> ReadRawReply(const LoadedModel& model, const Batch& out) {
   RawHttpReply r;
   if (f.status >= 0 && reply.child(f.status)->IsValid(row)) {
     const Column& c = *reply.child(f.status);
-    const int64_t status = c.type_id() == TypeId::kInt32 ? c.Values<int32_t>()[row] : c.Values<int64_t>()[row];
+    const int64_t status =
+        c.type_id() == TypeId::kInt32 ? c.Values<int32_t>()[row] : c.Values<int64_t>()[row];
     if (status < 100 || status > 599) {
-      return Internal("the pipeline's reply status " + std::to_string(status) + " is not an HTTP status");
+      return Internal("the pipeline's reply status " + std::to_string(status) +
+                      " is not an HTTP status");
     }
     r.status = static_cast<int>(status);
   }
@@ -94,13 +103,16 @@ Result<RawHttpReply> ReadRawReply(const LoadedModel& model, const Batch& out) {
       if (pairs.IsNull(e) || pairs.child(0)->IsNull(at) || pairs.child(1)->IsNull(at)) continue;
       std::string name(pairs.child(0)->StringValue(at));
       std::string value(pairs.child(1)->StringValue(at));
-      if (value.find_first_of("\r\n") != std::string::npos || name.find_first_of("\r\n: ") != std::string::npos) {
+      if (value.find_first_of("\r\n") != std::string::npos ||
+          name.find_first_of("\r\n: ") != std::string::npos) {
         return Internal("the pipeline's reply header '" + name + "' is not a valid header");
       }
       if (EqualsIgnoringCase(name, "Content-Type")) {
         r.content_type = std::move(value);
-      } else if (!EqualsIgnoringCase(name, "Content-Length") && !EqualsIgnoringCase(name, "Connection") &&
-                 !EqualsIgnoringCase(name, "Transfer-Encoding") && !EqualsIgnoringCase(name, "Server")) {
+      } else if (!EqualsIgnoringCase(name, "Content-Length") &&
+                 !EqualsIgnoringCase(name, "Connection") &&
+                 !EqualsIgnoringCase(name, "Transfer-Encoding") &&
+                 !EqualsIgnoringCase(name, "Server")) {
         r.headers.emplace_back(std::move(name), std::move(value));
       }
     }
@@ -110,23 +122,27 @@ Result<RawHttpReply> ReadRawReply(const LoadedModel& model, const Batch& out) {
   return r;
 }
 
-Result<std::shared_ptr<const LoadedModel>> LoadedModel::RawFromTransformer(std::shared_ptr<const Transformer> model,
-                                                                           int64_t version) {
+Result<std::shared_ptr<const LoadedModel>> LoadedModel::RawFromTransformer(
+    std::shared_ptr<const Transformer> model, int64_t version) {
   if (!model) return InvalidArgument("a served model needs a transformer");
   EMBER_ASSIGN_OR_RETURN(auto pipeline, PipelineModel::Make({model}));
   const std::vector<std::string> reply = {"reply"};
-  EMBER_ASSIGN_OR_RETURN(std::unique_ptr<BoundTransform> kernel, pipeline->BindSelect(*RawRequestSchema(), reply));
+  EMBER_ASSIGN_OR_RETURN(std::unique_ptr<BoundTransform> kernel,
+                         pipeline->BindSelect(*RawRequestSchema(), reply));
   const DataType& t = *kernel->output_schema()->field(0).type;
   auto problem = [&](const std::string& what) {
-    return InvalidArgument("raw mode: the pipeline's \"reply\" column is " + t.ToString() + "; " + what);
+    return InvalidArgument("raw mode: the pipeline's \"reply\" column is " + t.ToString() + "; " +
+                           what);
   };
-  if (t.id() != TypeId::kStruct) return problem("it must be a struct with \"body\" (and \"status\", \"headers\")");
+  if (t.id() != TypeId::kStruct)
+    return problem("it must be a struct with \"body\" (and \"status\", \"headers\")");
   RawReplyFields f;
   for (size_t i = 0; i < t.fields().size(); ++i) {
     const Field& field = t.fields()[i];
     const TypeId id = field.type->id();
     if (field.name == "status") {
-      if (id != TypeId::kInt32 && id != TypeId::kInt64) return problem("\"status\" must be an integer");
+      if (id != TypeId::kInt32 && id != TypeId::kInt64)
+        return problem("\"status\" must be an integer");
       f.status = static_cast<int>(i);
     } else if (field.name == "body") {
       if (!field.type->is_binary_like()) return problem("\"body\" must be string or binary");
@@ -143,19 +159,21 @@ Result<std::shared_ptr<const LoadedModel>> LoadedModel::RawFromTransformer(std::
   if (f.body < 0) return problem("it has no \"body\" field");
   EMBER_ASSIGN_OR_RETURN(ReplyEncoder encoder, ReplyEncoder::Make(*kernel->output_schema(), reply));
   auto loaded = std::shared_ptr<LoadedModel>(new LoadedModel(std::move(pipeline), std::move(kernel),
-                                                             RequestDecoder(RawRequestSchema()), std::move(encoder),
-                                                             version));
+                                                             RequestDecoder(RawRequestSchema()),
+                                                             std::move(encoder), version));
   loaded->raw_ = f;
   return std::shared_ptr<const LoadedModel>(std::move(loaded));
 }
 
-Result<std::shared_ptr<const LoadedModel>> LoadedModel::Load(const RouteOptions& route, const StageRegistry& registry,
-                                                              int64_t version) {
+Result<std::shared_ptr<const LoadedModel>> LoadedModel::Load(const RouteOptions& route,
+                                                             const StageRegistry& registry,
+                                                             int64_t version) {
   Result<std::shared_ptr<const Transformer>> model = LoadTransformer(route.model_dir, registry);
   if (!model.ok()) return model.status().WithContext("route " + route.path);
   if (route.raw) {
     Result<std::shared_ptr<const LoadedModel>> raw = RawFromTransformer(std::move(*model), version);
-    if (!raw.ok()) return raw.status().WithContext("route " + route.path + " ('" + route.model_dir + "')");
+    if (!raw.ok())
+      return raw.status().WithContext("route " + route.path + " ('" + route.model_dir + "')");
     return raw;
   }
   SchemaPtr input = route.input_schema;
@@ -164,17 +182,18 @@ Result<std::shared_ptr<const LoadedModel>> LoadedModel::Load(const RouteOptions&
     if (!saved.ok()) return saved.status().WithContext("route " + route.path);
     input = std::move(*saved);
   }
-  Result<std::shared_ptr<const LoadedModel>> loaded =
-      FromTransformer(std::move(*model), std::move(input), route.reply_cols, version, route.compile);
-  if (!loaded.ok()) return loaded.status().WithContext("route " + route.path + " ('" + route.model_dir + "')");
+  Result<std::shared_ptr<const LoadedModel>> loaded = FromTransformer(
+      std::move(*model), std::move(input), route.reply_cols, version, route.compile);
+  if (!loaded.ok())
+    return loaded.status().WithContext("route " + route.path + " ('" + route.model_dir + "')");
   return loaded;
 }
 
-Result<std::shared_ptr<const LoadedModel>> LoadedModel::FromTransformer(std::shared_ptr<const Transformer> model,
-                                                                        SchemaPtr input_schema,
-                                                                        std::vector<std::string> reply_cols,
-                                                                        int64_t version, bool compile) {
-  if (!model || !input_schema) return InvalidArgument("a served model needs a transformer and an input schema");
+Result<std::shared_ptr<const LoadedModel>> LoadedModel::FromTransformer(
+    std::shared_ptr<const Transformer> model, SchemaPtr input_schema,
+    std::vector<std::string> reply_cols, int64_t version, bool compile) {
+  if (!model || !input_schema)
+    return InvalidArgument("a served model needs a transformer and an input schema");
   // Wrapped in a PipelineModel, any model can keep only its reply columns.
   EMBER_ASSIGN_OR_RETURN(auto pipeline, PipelineModel::Make({model}));
   EMBER_ASSIGN_OR_RETURN(std::unique_ptr<BoundTransform> full, pipeline->Bind(*input_schema));
@@ -195,12 +214,14 @@ Result<std::shared_ptr<const LoadedModel>> LoadedModel::FromTransformer(std::sha
   }
   // The pipeline fuses what it can (pipeline/fusion.h), as batch transforms do.
   FusionInfo fusion;
-  EMBER_ASSIGN_OR_RETURN(std::unique_ptr<BoundTransform> kernel,
-                         pipeline->BindSelect(*input_schema, reply_cols, {.fuse = compile, .info = &fusion}));
-  EMBER_ASSIGN_OR_RETURN(ReplyEncoder encoder, ReplyEncoder::Make(*kernel->output_schema(), reply_cols));
-  auto loaded = std::shared_ptr<LoadedModel>(new LoadedModel(std::move(pipeline), std::move(kernel),
-                                                             RequestDecoder(std::move(input_schema)),
-                                                             std::move(encoder), version));
+  EMBER_ASSIGN_OR_RETURN(
+      std::unique_ptr<BoundTransform> kernel,
+      pipeline->BindSelect(*input_schema, reply_cols, {.fuse = compile, .info = &fusion}));
+  EMBER_ASSIGN_OR_RETURN(ReplyEncoder encoder,
+                         ReplyEncoder::Make(*kernel->output_schema(), reply_cols));
+  auto loaded = std::shared_ptr<LoadedModel>(
+      new LoadedModel(std::move(pipeline), std::move(kernel),
+                      RequestDecoder(std::move(input_schema)), std::move(encoder), version));
   loaded->scoring_ = std::move(fusion.scoring);
   loaded->compiled_ = fusion.compiled;
   return std::shared_ptr<const LoadedModel>(std::move(loaded));

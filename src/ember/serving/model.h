@@ -72,16 +72,16 @@ class LoadedModel {
  public:
   // Loads `route.model_dir` with the stages of `registry` and binds it. Errors name the
   // directory.
-  static Result<std::shared_ptr<const LoadedModel>> Load(const RouteOptions& route, const StageRegistry& registry,
+  static Result<std::shared_ptr<const LoadedModel>> Load(const RouteOptions& route,
+                                                         const StageRegistry& registry,
                                                          int64_t version);
   // Binds an in-memory model (the C++ API and tests).
-  static Result<std::shared_ptr<const LoadedModel>> FromTransformer(std::shared_ptr<const Transformer> model,
-                                                                    SchemaPtr input_schema,
-                                                                    std::vector<std::string> reply_cols,
-                                                                    int64_t version, bool compile = true);
+  static Result<std::shared_ptr<const LoadedModel>> FromTransformer(
+      std::shared_ptr<const Transformer> model, SchemaPtr input_schema,
+      std::vector<std::string> reply_cols, int64_t version, bool compile = true);
   // A raw-mode model (see RouteOptions::raw); errors say what the reply column lacks.
-  static Result<std::shared_ptr<const LoadedModel>> RawFromTransformer(std::shared_ptr<const Transformer> model,
-                                                                       int64_t version);
+  static Result<std::shared_ptr<const LoadedModel>> RawFromTransformer(
+      std::shared_ptr<const Transformer> model, int64_t version);
   bool raw() const { return raw_.body >= 0; }
   const RawReplyFields& raw_reply() const { return raw_; }
 
@@ -104,8 +104,11 @@ class LoadedModel {
  private:
   LoadedModel(std::shared_ptr<const Transformer> model, std::unique_ptr<BoundTransform> kernel,
               RequestDecoder decoder, ReplyEncoder encoder, int64_t version)
-      : model_(std::move(model)), kernel_(std::move(kernel)), decoder_(std::move(decoder)),
-        encoder_(std::move(encoder)), version_(version) {}
+      : model_(std::move(model)),
+        kernel_(std::move(kernel)),
+        decoder_(std::move(decoder)),
+        encoder_(std::move(encoder)),
+        version_(version) {}
   std::shared_ptr<const Transformer> model_;
   std::unique_ptr<BoundTransform> kernel_;
   RequestDecoder decoder_;

@@ -2,17 +2,15 @@
 // protocol. Threading: each Loop is one io_context run by one thread; a Session lives on
 // its loop and is only touched there, so sessions, batchers and scratch need no locks. The
 // shared parts are the route models (atomic shared_ptr swaps) and Metrics (atomics).
-#include "ember/base/version.h"
 #include "ember/serving/server.h"
-
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 
 #include <time.h>
 
 #include <algorithm>
 #include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <chrono>
 #include <mutex>
 #include <optional>
@@ -21,10 +19,11 @@
 
 #include "ember/base/json.h"
 #include "ember/base/status_macros.h"
+#include "ember/base/version.h"
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
-#include "ember/pipeline/save_load.h"
 #include "ember/exec/thread_pool.h"
+#include "ember/pipeline/save_load.h"
 #include "ember/serving/internal/dispatch.h"
 #include "ember/serving/internal/http_request.h"
 
@@ -98,7 +97,8 @@ struct Server::Impl {
   // destroyed first: its queued work posts replies to the loops.
   std::unique_ptr<ThreadPool> compute;
 
-  explicit Impl(ServerOptions o, std::vector<std::string> paths) : options(std::move(o)), metrics(std::move(paths)) {}
+  explicit Impl(ServerOptions o, std::vector<std::string> paths)
+      : options(std::move(o)), metrics(std::move(paths)) {}
   int RouteIndex(std::string_view path) const {
     for (size_t i = 0; i < routes.size(); ++i) {
       if (routes[i]->options.path == path) return static_cast<int>(i);
@@ -126,7 +126,8 @@ struct Loop {
   Server::Impl* server;
   std::unordered_set<Session*> live;  // sessions on this loop (for closing idle ones)
   KernelScratch scratch;
-  net::io_context ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};  // one thread runs it; posts still come from others
+  net::io_context ioc{
+      BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};  // one thread runs it; posts still come from others
   tcp::acceptor acceptor{ioc};
   struct Batcher {
     std::vector<Pending> pending;
@@ -237,14 +238,16 @@ void Session::ReadHeader() {
   parser_.emplace(&request_);
   parser_->header_limit(64 * 1024);
   parser_->body_limit(static_cast<uint64_t>(loop_->server->options.max_body_bytes));
-  expires_ = CoarseClock::now() + std::chrono::milliseconds(loop_->server->options.header_timeout_ms);
+  expires_ =
+      CoarseClock::now() + std::chrono::milliseconds(loop_->server->options.header_timeout_ms);
   http::async_read_header(socket_, buffer_, *parser_,
                           beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
 }
 
 void Session::OnHeader(beast::error_code ec, size_t) {
-  if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == net::error::eof ||
-      ec == net::error::connection_reset || ec == net::error::bad_descriptor) {
+  if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
+      ec == net::error::eof || ec == net::error::connection_reset ||
+      ec == net::error::bad_descriptor) {
     // Idle, gone, or headers too slow (the stream has closed the socket): a slow client
     // holds nothing, and there is nobody to answer.
     Close();
@@ -253,8 +256,8 @@ void Session::OnHeader(beast::error_code ec, size_t) {
   busy_ = true;
   start_ = Clock::now();
   if (ec == http::error::body_limit) {  // Content-Length says too much: refuse before reading it
-    return Refuse(413, "request body larger than " + std::to_string(loop_->server->options.max_body_bytes) +
-                           " bytes");
+    return Refuse(413, "request body larger than " +
+                           std::to_string(loop_->server->options.max_body_bytes) + " bytes");
   }
   if (ec) {
     return Refuse(400, "malformed HTTP request: " + ec.message());
@@ -281,16 +284,18 @@ void Session::OnHeader(beast::error_code ec, size_t) {
 }
 
 void Session::ReadBody() {
-  http::async_read(socket_, buffer_, *parser_, beast::bind_front_handler(&Session::OnBody, shared_from_this()));
+  http::async_read(socket_, buffer_, *parser_,
+                   beast::bind_front_handler(&Session::OnBody, shared_from_this()));
 }
 
 void Session::OnBody(beast::error_code ec, size_t) {
   if (ec == http::error::body_limit) {
-    return Refuse(413, "request body larger than " + std::to_string(loop_->server->options.max_body_bytes) +
-                           " bytes");
+    return Refuse(413, "request body larger than " +
+                           std::to_string(loop_->server->options.max_body_bytes) + " bytes");
   }
-  if (ec == net::error::operation_aborted || ec == net::error::eof || ec == net::error::connection_reset ||
-      ec == net::error::bad_descriptor || ec == http::error::end_of_stream || ec == http::error::partial_message) {
+  if (ec == net::error::operation_aborted || ec == net::error::eof ||
+      ec == net::error::connection_reset || ec == net::error::bad_descriptor ||
+      ec == http::error::end_of_stream || ec == http::error::partial_message) {
     Close();  // the client went away mid-request, or is too slow: nobody to answer
     return;
   }
@@ -315,8 +320,8 @@ void Session::Handle() {
   const http::verb method = request_.method;
   const int route = s.RouteIndex(path);
   auto method_not_allowed = [&](const char* allow) {
-    Reply r = JsonError(405, "method " + request_.method_name + " is not allowed on " + std::string(path) + "; use " +
-                                 allow);
+    Reply r = JsonError(405, "method " + request_.method_name + " is not allowed on " +
+                                 std::string(path) + "; use " + allow);
     r.headers.emplace_back("Allow", allow);
     Send(std::move(r), route);
   };
@@ -336,8 +341,9 @@ void Session::Handle() {
       key = std::string_view(request_.authorization).substr(7);
     }
     if (key.empty() || !ConstantTimeEquals(key, s.options.api_key)) {
-      Reply r = JsonError(401, key.empty() ? "an API key is required (X-API-Key or Authorization: Bearer)"
-                                           : "wrong API key");
+      Reply r =
+          JsonError(401, key.empty() ? "an API key is required (X-API-Key or Authorization: Bearer)"
+                                     : "wrong API key");
       r.headers.emplace_back("WWW-Authenticate", "Bearer");
       return Send(std::move(r), route);
     }
@@ -353,7 +359,9 @@ void Session::Handle() {
   if (path == "/admin/reload") {
     if (method != http::verb::post) return method_not_allowed("POST");
     Status st = s.ReloadAll();
-    if (!st.ok()) return Send(JsonError(500, "reload failed; the previous models keep serving: " + st.message()), -1);
+    if (!st.ok())
+      return Send(
+          JsonError(500, "reload failed; the previous models keep serving: " + st.message()), -1);
     return Send({.body = s.ModelsJson()}, -1);
   }
   if (route < 0) return Send(JsonError(404, "no route " + std::string(path)), -1);
@@ -371,9 +379,11 @@ void Session::HandleModel(int route) {
     char* end = nullptr;
     const long long ms = std::strtoll(v.c_str(), &end, 10);
     if (v.empty() || *end != '\0' || ms <= 0) {
-      return Send(JsonError(400, "header X-Ember-Deadline-Ms: expected a positive number of milliseconds, got '" +
-                                     v + "'"),
-                  route);
+      return Send(
+          JsonError(
+              400, "header X-Ember-Deadline-Ms: expected a positive number of milliseconds, got '" +
+                       v + "'"),
+          route);
     }
     deadline_ms = ms;
   }
@@ -389,8 +399,9 @@ void Session::HandleModel(int route) {
     if (array) extra.Set("row", problem.row);
     return Send(JsonError(400, rows.status().message(), std::move(extra)), route);
   }
-  Pending p{shared_from_this(),
-            {std::move(model), std::move(*rows), array, start_ + std::chrono::milliseconds(deadline_ms)}};
+  Pending p{
+      shared_from_this(),
+      {std::move(model), std::move(*rows), array, start_ + std::chrono::milliseconds(deadline_ms)}};
   loop_->Enqueue(route, std::move(p));
 }
 
@@ -398,7 +409,8 @@ void Session::HandleRaw(int route) {
   Server::Impl& s = *loop_->server;
   if (Overloaded(route)) return;
   std::shared_ptr<const LoadedModel> model = s.routes[route]->model.load();
-  Result<Batch> in = RawRequestBatch(request_.method_name, request_.target, request_.headers, request_.body);
+  Result<Batch> in =
+      RawRequestBatch(request_.method_name, request_.target, request_.headers, request_.body);
   if (!in.ok()) return Send(JsonError(500, in.status().message()), route);
   const bool blocking = model->kernel().blocking();
   loop_->Run(route, blocking, {shared_from_this()},
@@ -432,14 +444,17 @@ void Session::Send(Reply reply, int route) {
     out_ += ": ";
     out_ += v;
   }
-  out_ += close ? "\r\nConnection: close\r\n\r\n" : (request_.version == 10 ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\n\r\n");
+  out_ += close ? "\r\nConnection: close\r\n\r\n"
+                : (request_.version == 10 ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\n\r\n");
   if (request_.method != http::verb::head) out_ += reply.body;
-  s.metrics.RecordRequest(route, reply.status, std::chrono::duration<double>(Clock::now() - start_).count());
+  s.metrics.RecordRequest(route, reply.status,
+                          std::chrono::duration<double>(Clock::now() - start_).count());
   // A client that never reads can only hold a reply larger than the socket's buffers.
   if (out_.size() > 64 * 1024) {
     expires_ = CoarseClock::now() + std::chrono::milliseconds(s.options.body_timeout_ms);
   }
-  net::async_write(socket_, net::buffer(out_), beast::bind_front_handler(&Session::OnWritten, shared_from_this(), close));
+  net::async_write(socket_, net::buffer(out_),
+                   beast::bind_front_handler(&Session::OnWritten, shared_from_this(), close));
 }
 
 void Session::OnWritten(bool close, beast::error_code ec, size_t) {
@@ -459,7 +474,8 @@ void Session::OnWritten(bool close, beast::error_code ec, size_t) {
 void Loop::Accept() {
   acceptor.async_accept(ioc, [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
-      if (ec == net::error::operation_aborted || !acceptor.is_open()) return;  // closed for shutdown
+      if (ec == net::error::operation_aborted || !acceptor.is_open())
+        return;  // closed for shutdown
       Accept();
       return;
     }
@@ -490,7 +506,8 @@ void Loop::Run(int route, bool blocking, std::vector<std::shared_ptr<Session>> s
     // touched, and released, on its loop.
     net::post(ioc, [route, job = std::move(job)] {
       if (job->replies.size() != job->sessions.size()) return;
-      for (size_t i = 0; i < job->sessions.size(); ++i) job->sessions[i]->Send(std::move(job->replies[i]), route);
+      for (size_t i = 0; i < job->sessions.size(); ++i)
+        job->sessions[i]->Send(std::move(job->replies[i]), route);
     });
   });
 }
@@ -572,8 +589,8 @@ void Loop::CloseIdle() {
 
 void Loop::Sweep() {
   const ServerOptions& o = server->options;
-  const auto interval =
-      std::chrono::milliseconds(std::clamp<int64_t>(std::min(o.header_timeout_ms, o.body_timeout_ms) / 4, 10, 250));
+  const auto interval = std::chrono::milliseconds(
+      std::clamp<int64_t>(std::min(o.header_timeout_ms, o.body_timeout_ms) / 4, 10, 250));
   sweeper->expires_after(interval);
   sweeper->async_wait([this](beast::error_code ec) {
     if (ec) return;
@@ -596,7 +613,8 @@ Status Server::Impl::ReloadAll() {
     Route& r = *routes[i];
     const int64_t version = r.model.load()->version() + 1;
     if (options.registry == nullptr) return InvalidArgument("reload needs ServerOptions.registry");
-    Result<std::shared_ptr<const LoadedModel>> m = LoadedModel::Load(r.options, *options.registry, version);
+    Result<std::shared_ptr<const LoadedModel>> m =
+        LoadedModel::Load(r.options, *options.registry, version);
     if (!m.ok()) {
       if (first.ok()) first = m.status();
       continue;
@@ -630,7 +648,8 @@ Server::~Server() {
 Result<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   std::vector<std::shared_ptr<const LoadedModel>> models;
   if (options.registry == nullptr && !options.routes.empty()) {
-    return InvalidArgument("loading the routes' models needs ServerOptions.registry (DefaultRegistry() in programs)");
+    return InvalidArgument(
+        "loading the routes' models needs ServerOptions.registry (DefaultRegistry() in programs)");
   }
   for (const RouteOptions& r : options.routes) {
     EMBER_ASSIGN_OR_RETURN(auto m, LoadedModel::Load(r, *options.registry, 1));
@@ -639,16 +658,17 @@ Result<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   return Start(std::move(options), std::move(models));
 }
 
-Result<std::unique_ptr<Server>> Server::Start(ServerOptions options,
-                                              std::vector<std::shared_ptr<const LoadedModel>> models) {
+Result<std::unique_ptr<Server>> Server::Start(
+    ServerOptions options, std::vector<std::shared_ptr<const LoadedModel>> models) {
   if (options.routes.empty()) return InvalidArgument("serving needs at least one route");
   if (models.size() != options.routes.size()) {
-    return InvalidArgument(std::to_string(models.size()) + " models for " + std::to_string(options.routes.size()) +
-                           " routes");
+    return InvalidArgument(std::to_string(models.size()) + " models for " +
+                           std::to_string(options.routes.size()) + " routes");
   }
   std::vector<std::string> paths;
   for (const RouteOptions& r : options.routes) {
-    if (r.path.empty() || r.path[0] != '/') return InvalidArgument("route path '" + r.path + "' must start with '/'");
+    if (r.path.empty() || r.path[0] != '/')
+      return InvalidArgument("route path '" + r.path + "' must start with '/'");
     for (const char* reserved : {"/health", "/ready", "/metrics", "/models", "/admin/reload"}) {
       if (r.path == reserved) return InvalidArgument("route path '" + r.path + "' is reserved");
     }
@@ -663,7 +683,8 @@ Result<std::unique_ptr<Server>> Server::Start(ServerOptions options,
   }
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (options.threads <= 0) options.threads = cores;
-  if (options.blocking_threads < 0) return InvalidArgument("blocking_threads must be 0 (automatic) or more");
+  if (options.blocking_threads < 0)
+    return InvalidArgument("blocking_threads must be 0 (automatic) or more");
   if (options.blocking_threads == 0) options.blocking_threads = std::max(8, 4 * cores);
   auto impl = std::make_unique<Impl>(options, paths);
   impl->compute = std::make_unique<ThreadPool>(options.blocking_threads);
@@ -691,12 +712,14 @@ Result<std::unique_ptr<Server>> Server::Start(ServerOptions options,
     loop->acceptor.open(endpoint.protocol(), ec);
     if (!ec) loop->acceptor.set_option(net::socket_base::reuse_address(true), ec);
     if (!ec) {
-      loop->acceptor.set_option(net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true), ec);
+      loop->acceptor.set_option(net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true),
+                                ec);
     }
     if (!ec) loop->acceptor.bind(endpoint, ec);
     if (!ec) loop->acceptor.listen(net::socket_base::max_listen_connections, ec);
     if (ec) {
-      return IoError("cannot listen on " + options.host + ":" + std::to_string(port) + ": " + ec.message());
+      return IoError("cannot listen on " + options.host + ":" + std::to_string(port) + ": " +
+                     ec.message());
     }
     port = loop->acceptor.local_endpoint().port();
     impl->loops.push_back(std::move(loop));

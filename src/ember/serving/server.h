@@ -1,6 +1,7 @@
 // Ember Serving: fitted pipelines as an HTTP/1.1 service (Boost.Beast on Asio).
 //
-//   auto server = Server::Start({.port = 8080, .routes = {{.path = "/predict", .model_dir = "model"}},
+//   auto server = Server::Start({.port = 8080, .routes = {{.path = "/predict", .model_dir =
+//   "model"}},
 //                                .registry = &DefaultRegistry()});
 //   (*server)->Wait();   // until Shutdown() (SIGTERM in `ember serve`)
 //
@@ -71,8 +72,8 @@ class Server {
   static Result<std::unique_ptr<Server>> Start(ServerOptions options);
   // The same with models already loaded, one per route in order (the C++ API and tests);
   // Reload() re-reads the routes' model_dir (with options.registry).
-  static Result<std::unique_ptr<Server>> Start(ServerOptions options,
-                                               std::vector<std::shared_ptr<const LoadedModel>> models);
+  static Result<std::unique_ptr<Server>> Start(
+      ServerOptions options, std::vector<std::shared_ptr<const LoadedModel>> models);
   ~Server();  // Shutdown() and Wait()
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -95,13 +95,15 @@ class Client {
 
   // Sends a POST of `body` without waiting for the reply.
   void Post(const std::string& body) {
-    SendRaw("POST /predict HTTP/1.1\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+    SendRaw("POST /predict HTTP/1.1\r\nContent-Length: " + std::to_string(body.size()) +
+            "\r\n\r\n" + body);
   }
 
   Response Request(const std::string& method, const std::string& path, const std::string& body = "",
                    const std::string& extra_headers = "") {
     SendRaw(method + " " + path + " HTTP/1.1\r\nHost: test\r\n" + extra_headers +
-            "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+            "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+            "\r\n\r\n" + body);
     return Read();
   }
 
@@ -110,8 +112,9 @@ class Client {
     const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     while (true) {
       pollfd p{fd_, POLLIN, 0};
-      const int left = static_cast<int>(
-          std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now()).count());
+      const int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            until - std::chrono::steady_clock::now())
+                                            .count());
       if (left <= 0 || poll(&p, 1, left) <= 0) return false;
       char buf[4096];
       const ssize_t n = recv(fd_, buf, sizeof(buf), 0);
@@ -122,8 +125,9 @@ class Client {
 
  private:
   bool Fill(std::chrono::steady_clock::time_point until) {
-    const int left = static_cast<int>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now()).count());
+    const int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          until - std::chrono::steady_clock::now())
+                                          .count());
     pollfd p{fd_, POLLIN, 0};
     if (left <= 0 || poll(&p, 1, left) <= 0) return false;
     char buf[65536];
@@ -164,7 +168,8 @@ void FitAndSave(const std::string& dir, int rows = 300) {
   ASSERT_THAT(pipeline, IsOk());
   auto model = (*pipeline)->Fit(*frame, ExecContext::Default());
   ASSERT_THAT(model, IsOk());
-  ASSERT_THAT(SaveStage(**model, dir, {.overwrite = true, .input_schema = frame->schema()}), IsOk());
+  ASSERT_THAT(SaveStage(**model, dir, {.overwrite = true, .input_schema = frame->schema()}),
+              IsOk());
 }
 
 // The batch Transform's reply for one row, as the server should encode it.
@@ -175,7 +180,8 @@ std::string ExpectedReply(const std::string& dir, double x, const std::string& c
   RequestDecoder d(*input);
   bool array;
   DecodeProblem p;
-  auto rows = d.Decode("{\"x\": " + std::to_string(x) + ", \"color\": \"" + color + "\"}", &array, &p);
+  auto rows =
+      d.Decode("{\"x\": " + std::to_string(x) + ", \"color\": \"" + color + "\"}", &array, &p);
   auto out = (*model)->Transform(DataFrame::FromBatch(*rows), ExecContext::Default());
   EXPECT_THAT(out, IsOk());
   auto enc = ReplyEncoder::Make(*out->schema(), {"rawPrediction", "probability", "prediction"});
@@ -213,9 +219,11 @@ TEST_F(ServerTest, RepliesEqualTheBatchTransformOfEachRow) {
   EXPECT_EQ(r.Header("Content-Type"), "application/json");
   EXPECT_EQ(r.Header("X-Ember-Model-Version"), "1");
   // Same connection (keep-alive), an array of rows.
-  auto many = c.Request("POST", "/predict", R"([{"x": 0.4, "color": "red"}, {"x": 1.5, "color": "blue"}])");
+  auto many =
+      c.Request("POST", "/predict", R"([{"x": 0.4, "color": "red"}, {"x": 1.5, "color": "blue"}])");
   EXPECT_EQ(many.status, 200) << many.body;
-  EXPECT_EQ(many.body, "[" + ExpectedReply(dir_, 0.4, "red") + "," + ExpectedReply(dir_, 1.5, "blue") + "]");
+  EXPECT_EQ(many.body,
+            "[" + ExpectedReply(dir_, 0.4, "red") + "," + ExpectedReply(dir_, 1.5, "blue") + "]");
   auto none = c.Request("POST", "/predict", "[]");
   EXPECT_EQ(none.status, 200);
   EXPECT_EQ(none.body, "[]");
@@ -236,7 +244,8 @@ TEST_F(ServerTest, EveryErrorGetsExactlyOneReply) {
   auto unseen = c.Request("POST", "/predict", R"({"x": 1, "color": "purple"})");
   EXPECT_EQ(unseen.status, 400);
   EXPECT_NE(unseen.body.find("'purple'"), std::string::npos) << unseen.body;
-  auto missing = c.Request("POST", "/predict", R"({"x": 1})");  // null category: StringIndexer's error
+  auto missing =
+      c.Request("POST", "/predict", R"({"x": 1})");  // null category: StringIndexer's error
   EXPECT_EQ(missing.status, 400);
   EXPECT_NE(missing.body.find("null in column 'color'"), std::string::npos) << missing.body;
   auto nowhere = c.Request("POST", "/nowhere", "{}");
@@ -244,7 +253,8 @@ TEST_F(ServerTest, EveryErrorGetsExactlyOneReply) {
   auto get = c.Request("GET", "/predict");
   EXPECT_EQ(get.status, 405);
   EXPECT_EQ(get.Header("Allow"), "POST");
-  auto deadline = c.Request("POST", "/predict", R"({"x": 1, "color": "red"})", "X-Ember-Deadline-Ms: soon\r\n");
+  auto deadline =
+      c.Request("POST", "/predict", R"({"x": 1, "color": "red"})", "X-Ember-Deadline-Ms: soon\r\n");
   EXPECT_EQ(deadline.status, 400);
   EXPECT_NE(deadline.body.find("X-Ember-Deadline-Ms"), std::string::npos);
   // Still serving on the same connection after all of these.
@@ -268,15 +278,23 @@ TEST_F(ServerTest, HealthReadyMetricsModelsAndApiKey) {
   EXPECT_EQ(c.Request("GET", "/ready").status, 200);
   auto denied = c.Request("POST", "/predict", R"({"x": 1, "color": "red"})");
   EXPECT_EQ(denied.status, 401);
-  EXPECT_EQ(c.Request("POST", "/predict", R"({"x": 1, "color": "red"})", "X-API-Key: wrong\r\n").status, 401);
-  EXPECT_EQ(c.Request("POST", "/predict", R"({"x": 1, "color": "red"})", "X-API-Key: s3cret\r\n").status, 200);
-  EXPECT_EQ(c.Request("POST", "/predict", R"({"x": 1, "color": "red"})", "Authorization: Bearer s3cret\r\n").status,
+  EXPECT_EQ(
+      c.Request("POST", "/predict", R"({"x": 1, "color": "red"})", "X-API-Key: wrong\r\n").status,
+      401);
+  EXPECT_EQ(
+      c.Request("POST", "/predict", R"({"x": 1, "color": "red"})", "X-API-Key: s3cret\r\n").status,
+      200);
+  EXPECT_EQ(c.Request("POST", "/predict", R"({"x": 1, "color": "red"})",
+                      "Authorization: Bearer s3cret\r\n")
+                .status,
             200);
   auto metrics = c.Request("GET", "/metrics", "", "X-API-Key: s3cret\r\n");
   EXPECT_EQ(metrics.status, 200);
-  EXPECT_NE(metrics.body.find("ember_requests_total{route=\"/predict\",status=\"401\"} 2"), std::string::npos)
+  EXPECT_NE(metrics.body.find("ember_requests_total{route=\"/predict\",status=\"401\"} 2"),
+            std::string::npos)
       << metrics.body;
-  EXPECT_NE(metrics.body.find("ember_requests_total{route=\"/predict\",status=\"200\"} 2"), std::string::npos);
+  EXPECT_NE(metrics.body.find("ember_requests_total{route=\"/predict\",status=\"200\"} 2"),
+            std::string::npos);
   EXPECT_NE(metrics.body.find("ember_model_version{route=\"/predict\"} 1"), std::string::npos);
   auto models = c.Request("GET", "/models", "", "X-API-Key: s3cret\r\n");
   EXPECT_EQ(models.status, 200);
@@ -301,8 +319,9 @@ TEST_F(ServerTest, MicroBatchesAnswerEachRequestFromItsOwnRows) {
       Client c(server->port());
       for (int k = 0; k < 40; ++k) {
         const int i = (t * 7 + k) % 30;
-        auto r = c.Request("POST", "/predict",
-                           "{\"x\": " + std::to_string(i / 10.0) + ", \"color\": \"" + colors[i % 3] + "\"}");
+        auto r = c.Request(
+            "POST", "/predict",
+            "{\"x\": " + std::to_string(i / 10.0) + ", \"color\": \"" + colors[i % 3] + "\"}");
         if (r.status != 200 || r.body != expected[i]) ++wrong;
         ++done;
       }
@@ -324,10 +343,12 @@ TEST_F(ServerTest, MicroBatchesAnswerEachRequestFromItsOwnRows) {
 TEST_F(ServerTest, DeadlinesAndOverload) {
   // Requests wait 300 ms for their micro-batch: a 50 ms deadline passes first (504), and
   // with at most one request in flight a second one is refused (503).
-  auto server = Start({.threads = 1, .max_in_flight = 1, .batch_max_rows = 1000, .batch_wait_us = 300000});
+  auto server =
+      Start({.threads = 1, .max_in_flight = 1, .batch_max_rows = 1000, .batch_wait_us = 300000});
   ASSERT_TRUE(server);
   Client late(server->port());
-  auto r = late.Request("POST", "/predict", R"({"x": 1, "color": "red"})", "X-Ember-Deadline-Ms: 50\r\n");
+  auto r = late.Request("POST", "/predict", R"({"x": 1, "color": "red"})",
+                        "X-Ember-Deadline-Ms: 50\r\n");
   EXPECT_EQ(r.status, 504) << r.body;
   Client first(server->port()), second(server->port());
   first.Post(R"({"x": 1, "color": "red"})");
@@ -447,17 +468,20 @@ class PassThrough final : public Transformer {
 // for a stage that calls a remote service or runs a deep network.
 class SlowPassThrough final : public Transformer {
  public:
-  SlowPassThrough(int ms, bool declare_blocking) : Transformer("", "Slow"), ms_(ms), blocking_(declare_blocking) {}
+  SlowPassThrough(int ms, bool declare_blocking)
+      : Transformer("", "Slow"), ms_(ms), blocking_(declare_blocking) {}
   std::string_view type_name() const override { return "Slow"; }
   Json ParamsJson() const override { return Json::MakeObject(); }
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override {
-    return std::unique_ptr<BoundTransform>(new Kernel(*Schema::Make(in.fields(), in.metadata()), ms_, blocking_));
+    return std::unique_ptr<BoundTransform>(
+        new Kernel(*Schema::Make(in.fields(), in.metadata()), ms_, blocking_));
   }
 
  private:
   class Kernel final : public BoundTransform {
    public:
-    Kernel(SchemaPtr out, int ms, bool blocking) : out_(std::move(out)), ms_(ms), blocking_(blocking) {}
+    Kernel(SchemaPtr out, int ms, bool blocking)
+        : out_(std::move(out)), ms_(ms), blocking_(blocking) {}
     const SchemaPtr& output_schema() const override { return out_; }
     bool blocking() const override { return blocking_; }
     Result<Batch> Apply(const Batch& in, KernelScratch&) const override {
@@ -484,14 +508,15 @@ double Percentile(std::vector<double> v, double q) {
 // loop) answer with a p99 under 5 ms meanwhile, and every slow request gets its reply.
 TEST(BlockingRouteTest, ASlowRouteDoesNotStallHealthOrAFastRoute) {
   auto input = Schema::Make({MakeField("x", Float64Type())});
-  auto slow = LoadedModel::FromTransformer(std::make_shared<const SlowPassThrough>(200, true), *input, {"x"}, 1);
+  auto slow = LoadedModel::FromTransformer(std::make_shared<const SlowPassThrough>(200, true),
+                                           *input, {"x"}, 1);
   auto fast = LoadedModel::FromTransformer(std::make_shared<const PassThrough>(), *input, {"x"}, 1);
   ASSERT_THAT(slow, IsOk());
   ASSERT_THAT(fast, IsOk());
   EXPECT_TRUE((*slow)->kernel().blocking());
   EXPECT_FALSE((*fast)->kernel().blocking());
-  auto server = Server::Start({.port = 0, .threads = 1, .routes = {{.path = "/slow"}, {.path = "/fast"}}},
-                              {*slow, *fast});
+  auto server = Server::Start(
+      {.port = 0, .threads = 1, .routes = {{.path = "/slow"}, {.path = "/fast"}}}, {*slow, *fast});
   ASSERT_THAT(server, IsOk());
   const int port = (*server)->port();
   constexpr int kSlow = 32;
@@ -507,7 +532,8 @@ TEST(BlockingRouteTest, ASlowRouteDoesNotStallHealthOrAFastRoute) {
     });
   }
   while (started.load() < kSlow) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the slow requests are read and running
+  std::this_thread::sleep_for(
+      std::chrono::milliseconds(20));  // the slow requests are read and running
   Client health(port), quick(port);
   std::vector<double> health_ms, fast_ms;
   for (int i = 0; i < 100; ++i) {
@@ -533,10 +559,15 @@ TEST(BlockingRouteTest, ASlowRouteDoesNotStallHealthOrAFastRoute) {
 // for the compute pool (504), and the pool's size is the server's option.
 TEST(BlockingRouteTest, RequestsPastTheirDeadlineInThePoolGet504) {
   auto input = Schema::Make({MakeField("x", Float64Type())});
-  auto slow = LoadedModel::FromTransformer(std::make_shared<const SlowPassThrough>(300, true), *input, {"x"}, 1);
+  auto slow = LoadedModel::FromTransformer(std::make_shared<const SlowPassThrough>(300, true),
+                                           *input, {"x"}, 1);
   ASSERT_THAT(slow, IsOk());
-  auto server = Server::Start(
-      {.port = 0, .threads = 1, .blocking_threads = 1, .routes = {{.path = "/predict"}}, .deadline_ms = 200}, {*slow});
+  auto server = Server::Start({.port = 0,
+                               .threads = 1,
+                               .blocking_threads = 1,
+                               .routes = {{.path = "/predict"}},
+                               .deadline_ms = 200},
+                              {*slow});
   ASSERT_THAT(server, IsOk());
   Client a((*server)->port()), b((*server)->port());
   a.Post("{\"x\": 1}");
@@ -545,7 +576,9 @@ TEST(BlockingRouteTest, RequestsPastTheirDeadlineInThePoolGet504) {
   EXPECT_EQ(a.Read().status, 200);
   auto late = b.Read();
   EXPECT_EQ(late.status, 504) << late.body;
-  EXPECT_FALSE(Server::Start({.port = 0, .blocking_threads = -1, .routes = {{.path = "/predict"}}}, {*slow}).ok());
+  EXPECT_FALSE(
+      Server::Start({.port = 0, .blocking_threads = -1, .routes = {{.path = "/predict"}}}, {*slow})
+          .ok());
 }
 
 // A raw-mode pipeline written in C++: replies 201 with the method, path, query, the
@@ -557,12 +590,14 @@ class EchoReply final : public Transformer {
   Json ParamsJson() const override { return Json::MakeObject(); }
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override {
     EMBER_ASSIGN_OR_RETURN(int i, in.GetFieldIndex("request"));
-    TypePtr header = StructType({MakeField("name", StringType()), MakeField("value", StringType())});
-    TypePtr reply = StructType({MakeField("status", Int32Type()), MakeField("headers", ListType(header)),
-                                MakeField("body", StringType())});
+    TypePtr header =
+        StructType({MakeField("name", StringType()), MakeField("value", StringType())});
+    TypePtr reply =
+        StructType({MakeField("status", Int32Type()), MakeField("headers", ListType(header)),
+                    MakeField("body", StringType())});
     EMBER_ASSIGN_OR_RETURN(SchemaPtr out, in.AddField(MakeField("reply", reply)));
-    return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
-        out, [out, i, reply](const Batch& b) -> Result<Batch> {
+    return std::unique_ptr<BoundTransform>(
+        new FunctionBoundTransform(out, [out, i, reply](const Batch& b) -> Result<Batch> {
           const Column& req = *b.column(i);
           StructBuilder rb(reply);
           for (int64_t r = 0; r < b.num_rows(); ++r) {
@@ -585,8 +620,9 @@ class EchoReply final : public Transformer {
             static_cast<StringBuilder*>(h->field_builder(0))->Append("Content-Type");
             static_cast<StringBuilder*>(h->field_builder(1))->Append("text/plain");
             static_cast<StringBuilder*>(rb.field_builder(2))
-                ->Append(std::string(req.child(0)->StringValue(at)) + " " + std::string(req.child(1)->StringValue(at)) +
-                         " ?" + std::string(req.child(2)->StringValue(at)) + " " + test + " " +
+                ->Append(std::string(req.child(0)->StringValue(at)) + " " +
+                         std::string(req.child(1)->StringValue(at)) + " ?" +
+                         std::string(req.child(2)->StringValue(at)) + " " + test + " " +
                          std::string(req.child(4)->StringValue(at)));
           }
           std::vector<ColumnPtr> cols = b.columns();
@@ -659,7 +695,8 @@ TEST(ServedHttpStageTest, RowsArrivingWithinTheWaitGoUpstreamTogether) {
 TEST(RawServerTest, ThePipelineSeesTheWholeRequestAndWritesTheReply) {
   auto raw = LoadedModel::RawFromTransformer(std::make_shared<const EchoReply>(), 1);
   ASSERT_THAT(raw, IsOk());
-  auto server = Server::Start({.port = 0, .threads = 1, .routes = {{.path = "/echo", .raw = true}}}, {*raw});
+  auto server =
+      Server::Start({.port = 0, .threads = 1, .routes = {{.path = "/echo", .raw = true}}}, {*raw});
   ASSERT_THAT(server, IsOk());
   Client c((*server)->port());
   auto r = c.Request("PUT", "/echo?a=1&b=2", "hello", "X-Test: 42\r\n");
@@ -710,9 +747,11 @@ TEST(RawServerTest, BadRepliesAreNamed) {
 TEST(ServerStartTest, BadOptionsAreNamed) {
   auto no_routes = Server::Start(ServerOptions{});
   EXPECT_NE(no_routes.status().message().find("at least one route"), std::string::npos);
-  auto missing = Server::Start(
-      {.port = 0, .routes = {{.path = "/p", .model_dir = "/nonexistent/model"}}, .registry = &DefaultRegistry()});
-  EXPECT_NE(missing.status().message().find("/nonexistent/model"), std::string::npos) << missing.status();
+  auto missing = Server::Start({.port = 0,
+                                .routes = {{.path = "/p", .model_dir = "/nonexistent/model"}},
+                                .registry = &DefaultRegistry()});
+  EXPECT_NE(missing.status().message().find("/nonexistent/model"), std::string::npos)
+      << missing.status();
 }
 
 }  // namespace

@@ -14,17 +14,24 @@ using Kind = Expr::Kind;
 
 SqlType ScalarTypeOf(const DataType& t) {
   switch (t.id()) {
-    case TypeId::kBool: return SqlType::kBool;
+    case TypeId::kBool:
+      return SqlType::kBool;
     case TypeId::kInt32:
-    case TypeId::kInt64: return SqlType::kInt;
+    case TypeId::kInt64:
+      return SqlType::kInt;
     case TypeId::kFloat32:
-    case TypeId::kFloat64: return SqlType::kDouble;
-    case TypeId::kString: return SqlType::kString;
-    default: return SqlType::kOpaque;
+    case TypeId::kFloat64:
+      return SqlType::kDouble;
+    case TypeId::kString:
+      return SqlType::kString;
+    default:
+      return SqlType::kOpaque;
   }
 }
 
-bool IsNumeric(SqlType t) { return t == SqlType::kInt || t == SqlType::kDouble || t == SqlType::kNull; }
+bool IsNumeric(SqlType t) {
+  return t == SqlType::kInt || t == SqlType::kDouble || t == SqlType::kNull;
+}
 
 // The common type of two operands (numeric widening; NULL goes with anything), or kOpaque
 // when they do not mix.
@@ -55,12 +62,12 @@ struct FunctionSig {
 
 const std::unordered_map<std::string, FunctionSig>& Functions() {
   static const auto* f = new std::unordered_map<std::string, FunctionSig>{
-      {"abs", {1, 1}},     {"sqrt", {1, 1}},   {"exp", {1, 1}},     {"ln", {1, 1}},
-      {"log", {1, 2}},     {"log10", {1, 1}},  {"pow", {2, 2}},     {"power", {2, 2}},
-      {"round", {1, 2}},   {"floor", {1, 1}},  {"ceil", {1, 1}},    {"ceiling", {1, 1}},
-      {"lower", {1, 1}},   {"upper", {1, 1}},  {"length", {1, 1}},  {"substr", {2, 3}},
-      {"substring", {2, 3}}, {"concat", {1, 1000}}, {"trim", {1, 1}}, {"ltrim", {1, 1}},
-      {"rtrim", {1, 1}},   {"coalesce", {1, 1000}},
+      {"abs", {1, 1}},       {"sqrt", {1, 1}},        {"exp", {1, 1}},    {"ln", {1, 1}},
+      {"log", {1, 2}},       {"log10", {1, 1}},       {"pow", {2, 2}},    {"power", {2, 2}},
+      {"round", {1, 2}},     {"floor", {1, 1}},       {"ceil", {1, 1}},   {"ceiling", {1, 1}},
+      {"lower", {1, 1}},     {"upper", {1, 1}},       {"length", {1, 1}}, {"substr", {2, 3}},
+      {"substring", {2, 3}}, {"concat", {1, 1000}},   {"trim", {1, 1}},   {"ltrim", {1, 1}},
+      {"rtrim", {1, 1}},     {"coalesce", {1, 1000}},
   };
   return *f;
 }
@@ -91,7 +98,9 @@ class Checker {
         e.type = ScalarTypeOf(*e.data_type);
         return Status::OK();
       }
-      case Kind::kLiteral: e.type = e.lit_type; return Status::OK();
+      case Kind::kLiteral:
+        e.type = e.lit_type;
+        return Status::OK();
       case Kind::kUnary: {
         const Expr& a = *e.args[0];
         if (e.op == "NOT") {
@@ -100,22 +109,27 @@ class Checker {
           }
           e.type = SqlType::kBool;
         } else {
-          if (!IsNumeric(a.type)) return TypeError(e.op_pos, "unary '-' needs a number, found " + Describe(a));
+          if (!IsNumeric(a.type))
+            return TypeError(e.op_pos, "unary '-' needs a number, found " + Describe(a));
           e.type = a.type == SqlType::kNull ? SqlType::kInt : a.type;
         }
         return Status::OK();
       }
-      case Kind::kBinary: return CheckBinary(e);
-      case Kind::kIsNull: e.type = SqlType::kBool; return Status::OK();
+      case Kind::kBinary:
+        return CheckBinary(e);
+      case Kind::kIsNull:
+        e.type = SqlType::kBool;
+        return Status::OK();
       case Kind::kIn:
       case Kind::kBetween:
         for (size_t k = 1; k < e.args.size(); ++k) {
-          EMBER_RETURN_IF_ERROR(Comparable(*e.args[0], *e.args[k], e.op_pos,
-                                           e.kind == Kind::kIn ? "IN" : "BETWEEN"));
+          EMBER_RETURN_IF_ERROR(
+              Comparable(*e.args[0], *e.args[k], e.op_pos, e.kind == Kind::kIn ? "IN" : "BETWEEN"));
         }
         e.type = SqlType::kBool;
         return Status::OK();
-      case Kind::kCase: return CheckCase(e);
+      case Kind::kCase:
+        return CheckCase(e);
       case Kind::kCast:
         if (e.args[0]->type == SqlType::kOpaque) {
           return TypeError(e.pos, "cannot CAST " + Describe(*e.args[0]) + " to " +
@@ -123,14 +137,16 @@ class Checker {
         }
         e.type = e.cast_to;
         return Status::OK();
-      case Kind::kCall: return CheckCall(e);
+      case Kind::kCall:
+        return CheckCall(e);
       case Kind::kIndex: {
         const Expr& base = *e.args[0];
         const Expr& index = *e.args[1];
         const DataType* t = base.data_type.get();
         if (t == nullptr || (t->id() != TypeId::kVector && t->id() != TypeId::kList)) {
-          return TypeError(e.op_pos, "[ ] needs a vector or a list, found " +
-                                         (t ? t->ToString() + " ('" + base.text + "')" : Describe(base)));
+          return TypeError(e.op_pos,
+                           "[ ] needs a vector or a list, found " +
+                               (t ? t->ToString() + " ('" + base.text + "')" : Describe(base)));
         }
         if (index.type != SqlType::kInt && index.type != SqlType::kNull) {
           return TypeError(index.pos, "an index must be an integer, found " + Describe(index));
@@ -147,8 +163,9 @@ class Checker {
         const Expr& base = *e.args[0];
         const DataType* t = base.data_type.get();
         if (t == nullptr || t->id() != TypeId::kStruct) {
-          return TypeError(e.op_pos, "'." + e.name + "' needs a struct, found " +
-                                         (t ? t->ToString() + " ('" + base.text + "')" : Describe(base)));
+          return TypeError(e.op_pos,
+                           "'." + e.name + "' needs a struct, found " +
+                               (t ? t->ToString() + " ('" + base.text + "')" : Describe(base)));
         }
         std::vector<std::string> names;
         for (size_t i = 0; i < t->fields().size(); ++i) {
@@ -160,7 +177,8 @@ class Checker {
           }
           names.push_back(t->fields()[i].name);
         }
-        std::string msg = "no field '" + e.name + "' in " + t->ToString() + " ('" + base.text + "')";
+        std::string msg =
+            "no field '" + e.name + "' in " + t->ToString() + " ('" + base.text + "')";
         const std::string close = ClosestName(e.name, names);
         if (!close.empty()) msg += "; did you mean '" + close + "'?";
         return TypeError(e.op_pos, msg);
@@ -172,7 +190,8 @@ class Checker {
  private:
   Status Comparable(const Expr& a, const Expr& b, int pos, std::string_view op) {
     if (Unify(a.type, b.type) == SqlType::kOpaque) {
-      return TypeError(pos, "cannot compare " + Describe(a) + " with " + Describe(b) + " (" + std::string(op) + ")");
+      return TypeError(pos, "cannot compare " + Describe(a) + " with " + Describe(b) + " (" +
+                                std::string(op) + ")");
     }
     return Status::OK();
   }
@@ -190,7 +209,8 @@ class Checker {
       e.type = SqlType::kBool;
     } else if (op == "||") {
       for (const Expr* x : {&a, &b}) {
-        if (x->type == SqlType::kOpaque) return TypeError(e.op_pos, "|| cannot concatenate " + Describe(*x));
+        if (x->type == SqlType::kOpaque)
+          return TypeError(e.op_pos, "|| cannot concatenate " + Describe(*x));
       }
       e.type = SqlType::kString;
     } else if (op == "+" || op == "-" || op == "*" || op == "/" || op == "%") {
@@ -202,7 +222,8 @@ class Checker {
       if (op == "/") {
         e.type = SqlType::kDouble;
       } else {
-        e.type = (a.type == SqlType::kDouble || b.type == SqlType::kDouble) ? SqlType::kDouble : SqlType::kInt;
+        e.type = (a.type == SqlType::kDouble || b.type == SqlType::kDouble) ? SqlType::kDouble
+                                                                            : SqlType::kInt;
       }
     } else {  // comparison
       EMBER_RETURN_IF_ERROR(Comparable(a, b, e.op_pos, "'" + op + "'"));
@@ -220,8 +241,8 @@ class Checker {
     auto add_result = [&](const Expr& r) -> Status {
       SqlType u = Unify(result, r.type);
       if (u == SqlType::kOpaque) {
-        return TypeError(r.pos, "CASE results must have one type: " + std::string(SqlTypeName(result)) + " and " +
-                                    Describe(r));
+        return TypeError(r.pos, "CASE results must have one type: " +
+                                    std::string(SqlTypeName(result)) + " and " + Describe(r));
       }
       result = u;
       return Status::OK();
@@ -254,18 +275,20 @@ class Checker {
     }
     const int n = static_cast<int>(e.args.size());
     if (n < it->second.min_args || n > it->second.max_args) {
-      std::string want = it->second.min_args == it->second.max_args
-                             ? std::to_string(it->second.min_args)
-                             : std::to_string(it->second.min_args) + " to " +
-                                   (it->second.max_args >= 1000 ? std::string("any number of")
-                                                                : std::to_string(it->second.max_args));
-      return InvalidArgument("function " + e.name + "() at position " + std::to_string(e.pos) + " takes " + want +
-                             " argument(s), got " + std::to_string(n));
+      std::string want =
+          it->second.min_args == it->second.max_args
+              ? std::to_string(it->second.min_args)
+              : std::to_string(it->second.min_args) + " to " +
+                    (it->second.max_args >= 1000 ? std::string("any number of")
+                                                 : std::to_string(it->second.max_args));
+      return InvalidArgument("function " + e.name + "() at position " + std::to_string(e.pos) +
+                             " takes " + want + " argument(s), got " + std::to_string(n));
     }
     auto arg_must = [&](int k, bool ok, std::string_view what) -> Status {
       if (ok) return Status::OK();
-      return TypeError(e.args[k]->pos, "argument " + std::to_string(k + 1) + " of " + e.name + "() must be " +
-                                           std::string(what) + ", found " + Describe(*e.args[k]));
+      return TypeError(e.args[k]->pos, "argument " + std::to_string(k + 1) + " of " + e.name +
+                                           "() must be " + std::string(what) + ", found " +
+                                           Describe(*e.args[k]));
     };
     const std::string& f = e.name;
     if (f == "coalesce") {
@@ -277,22 +300,26 @@ class Checker {
       }
       e.type = t;
     } else if (f == "concat") {
-      for (int k = 0; k < n; ++k) EMBER_RETURN_IF_ERROR(arg_must(k, e.args[k]->type != SqlType::kOpaque, "a scalar"));
+      for (int k = 0; k < n; ++k)
+        EMBER_RETURN_IF_ERROR(arg_must(k, e.args[k]->type != SqlType::kOpaque, "a scalar"));
       e.type = SqlType::kString;
-    } else if (f == "lower" || f == "upper" || f == "trim" || f == "ltrim" || f == "rtrim" || f == "length") {
-      EMBER_RETURN_IF_ERROR(arg_must(0, e.args[0]->type == SqlType::kString || e.args[0]->type == SqlType::kNull,
-                                     "a string"));
+    } else if (f == "lower" || f == "upper" || f == "trim" || f == "ltrim" || f == "rtrim" ||
+               f == "length") {
+      EMBER_RETURN_IF_ERROR(arg_must(
+          0, e.args[0]->type == SqlType::kString || e.args[0]->type == SqlType::kNull, "a string"));
       e.type = f == "length" ? SqlType::kInt : SqlType::kString;
     } else if (f == "substr" || f == "substring") {
-      EMBER_RETURN_IF_ERROR(arg_must(0, e.args[0]->type == SqlType::kString || e.args[0]->type == SqlType::kNull,
-                                     "a string"));
+      EMBER_RETURN_IF_ERROR(arg_must(
+          0, e.args[0]->type == SqlType::kString || e.args[0]->type == SqlType::kNull, "a string"));
       for (int k = 1; k < n; ++k) {
-        EMBER_RETURN_IF_ERROR(arg_must(k, e.args[k]->type == SqlType::kInt || e.args[k]->type == SqlType::kNull,
-                                       "an integer"));
+        EMBER_RETURN_IF_ERROR(
+            arg_must(k, e.args[k]->type == SqlType::kInt || e.args[k]->type == SqlType::kNull,
+                     "an integer"));
       }
       e.type = SqlType::kString;
     } else {  // numeric functions
-      for (int k = 0; k < n; ++k) EMBER_RETURN_IF_ERROR(arg_must(k, IsNumeric(e.args[k]->type), "a number"));
+      for (int k = 0; k < n; ++k)
+        EMBER_RETURN_IF_ERROR(arg_must(k, IsNumeric(e.args[k]->type), "a number"));
       const SqlType a = e.args[0]->type == SqlType::kNull ? SqlType::kInt : e.args[0]->type;
       if (f == "abs") {
         e.type = a;
@@ -319,8 +346,9 @@ class Checker {
 
 Status MustBeScalarIfNested(const Expr& e) {
   if ((e.kind == Kind::kField || e.kind == Kind::kIndex) && e.type == SqlType::kOpaque) {
-    return TypeError(e.pos, "'" + e.text + "' is " + e.data_type->ToString() +
-                                ": take a field ('.name') or an element ('[i]') of it down to a scalar");
+    return TypeError(e.pos,
+                     "'" + e.text + "' is " + e.data_type->ToString() +
+                         ": take a field ('.name') or an element ('[i]') of it down to a scalar");
   }
   return Status::OK();
 }

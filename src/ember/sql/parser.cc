@@ -13,12 +13,18 @@ namespace ember::sql_internal {
 
 std::string_view SqlTypeName(SqlType t) {
   switch (t) {
-    case SqlType::kNull: return "null";
-    case SqlType::kBool: return "boolean";
-    case SqlType::kInt: return "bigint";
-    case SqlType::kDouble: return "double";
-    case SqlType::kString: return "string";
-    case SqlType::kOpaque: return "non-scalar";
+    case SqlType::kNull:
+      return "null";
+    case SqlType::kBool:
+      return "boolean";
+    case SqlType::kInt:
+      return "bigint";
+    case SqlType::kDouble:
+      return "double";
+    case SqlType::kString:
+      return "string";
+    case SqlType::kOpaque:
+      return "non-scalar";
   }
   return "?";
 }
@@ -34,7 +40,9 @@ struct Token {
 bool IEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
   }
   return true;
 }
@@ -45,8 +53,9 @@ std::string Lower(std::string_view s) {
   return r;
 }
 
-constexpr std::string_view kReserved[] = {"select", "from", "where", "as", "and", "or", "not", "is", "null", "in",
-                                          "between", "case", "when", "then", "else", "end", "cast", "true", "false"};
+constexpr std::string_view kReserved[] = {
+    "select",  "from", "where", "as",   "and",  "or",  "not",  "is",   "null", "in",
+    "between", "case", "when",  "then", "else", "end", "cast", "true", "false"};
 
 bool IsReserved(std::string_view word) {
   for (auto k : kReserved) {
@@ -56,7 +65,8 @@ bool IsReserved(std::string_view word) {
 }
 
 Status SyntaxError(size_t pos, std::string_view message) {
-  return InvalidArgument("syntax error at position " + std::to_string(pos + 1) + ": " + std::string(message));
+  return InvalidArgument("syntax error at position " + std::to_string(pos + 1) + ": " +
+                         std::string(message));
 }
 
 Result<std::vector<Token>> Lex(std::string_view s) {
@@ -78,7 +88,8 @@ Result<std::vector<Token>> Lex(std::string_view s) {
       t.kind = Token::Kind::kIdent;
       t.text = std::string(s.substr(b, i - b));
     } else if (std::isdigit(static_cast<unsigned char>(c)) ||
-               (c == '.' && i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
+               (c == '.' && i + 1 < s.size() &&
+                std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
       bool is_float = false;
       while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
       if (i < s.size() && s[i] == '.') {
@@ -96,7 +107,8 @@ Result<std::vector<Token>> Lex(std::string_view s) {
         }
       }
       if (i < s.size() && (std::isalpha(static_cast<unsigned char>(s[i])) || s[i] == '_')) {
-        return SyntaxError(i, "expected a number, found '" + std::string(s.substr(b, i - b + 1)) + "'");
+        return SyntaxError(
+            i, "expected a number, found '" + std::string(s.substr(b, i - b + 1)) + "'");
       }
       t.kind = is_float ? Token::Kind::kFloat : Token::Kind::kInt;
       t.text = std::string(s.substr(b, i - b));
@@ -106,7 +118,8 @@ Result<std::vector<Token>> Lex(std::string_view s) {
       ++i;
       while (true) {
         if (i >= s.size()) {
-          return SyntaxError(b, c == '\'' ? "unterminated string literal" : "unterminated quoted identifier");
+          return SyntaxError(
+              b, c == '\'' ? "unterminated string literal" : "unterminated quoted identifier");
         }
         if (s[i] == c) {
           if (i + 1 < s.size() && s[i + 1] == c) {
@@ -178,7 +191,8 @@ class Parser {
     } while (IsSymbol(",") && (Next(), true));
     EMBER_RETURN_IF_ERROR(ExpectKeyword("FROM"));
     const Token& table = Peek();
-    if (!((table.kind == Token::Kind::kIdent || table.kind == Token::Kind::kQuotedIdent) && IEquals(table.text, "__THIS__"))) {
+    if (!((table.kind == Token::Kind::kIdent || table.kind == Token::Kind::kQuotedIdent) &&
+          IEquals(table.text, "__THIS__"))) {
       return Expected("__THIS__ (the input frame) after FROM");
     }
     Next();
@@ -200,7 +214,9 @@ class Parser {
   bool IsKeyword(std::string_view kw, size_t ahead = 0) const {
     return Peek(ahead).kind == Token::Kind::kIdent && IEquals(Peek(ahead).text, kw);
   }
-  bool IsSymbol(std::string_view sym) const { return Peek().kind == Token::Kind::kSymbol && Peek().text == sym; }
+  bool IsSymbol(std::string_view sym) const {
+    return Peek().kind == Token::Kind::kSymbol && Peek().text == sym;
+  }
 
   std::string Found() const {
     const Token& t = Peek();
@@ -380,8 +396,9 @@ class Parser {
     --depth_;
     if (!minus) return a;
     // Fold "-<number literal>" so that -9223372036854775808 is representable.
-    if (a->kind == Expr::Kind::kLiteral && (a->lit_type == SqlType::kInt || a->lit_type == SqlType::kDouble) &&
-        a->text.size() > 0 && a->text[0] != '-' && a->text[0] != '(') {
+    if (a->kind == Expr::Kind::kLiteral &&
+        (a->lit_type == SqlType::kInt || a->lit_type == SqlType::kDouble) && a->text.size() > 0 &&
+        a->text[0] != '-' && a->text[0] != '(') {
       if (a->lit_type == SqlType::kInt) {
         a->lit_int = -a->lit_int;
       } else if (a->lit_double == 9223372036854775808.0 &&
@@ -478,8 +495,10 @@ class Parser {
           return Finish(std::move(e), begin);
         }
         return Expected("an expression");
-      case Token::Kind::kEnd: return Expected("an expression");
-      case Token::Kind::kIdent: break;
+      case Token::Kind::kEnd:
+        return Expected("an expression");
+      case Token::Kind::kIdent:
+        break;
     }
     if (IsKeyword("TRUE") || IsKeyword("FALSE") || IsKeyword("NULL")) {
       ExprPtr e = Make(Expr::Kind::kLiteral, begin);
@@ -544,10 +563,11 @@ class Parser {
     EMBER_RETURN_IF_ERROR(ExpectSymbol("("));
     EMBER_ASSIGN_OR_RETURN(ExprPtr a, Expression());
     EMBER_RETURN_IF_ERROR(ExpectKeyword("AS"));
-    if (Peek().kind != Token::Kind::kIdent) return Expected("a type name (BIGINT, DOUBLE, STRING or BOOLEAN)");
+    if (Peek().kind != Token::Kind::kIdent)
+      return Expected("a type name (BIGINT, DOUBLE, STRING or BOOLEAN)");
     const std::string type = Lower(Peek().text);
-    if (type == "int" || type == "integer" || type == "bigint" || type == "long" || type == "smallint" ||
-        type == "tinyint") {
+    if (type == "int" || type == "integer" || type == "bigint" || type == "long" ||
+        type == "smallint" || type == "tinyint") {
       e->cast_to = SqlType::kInt;
     } else if (type == "double" || type == "float" || type == "real") {
       e->cast_to = SqlType::kDouble;

@@ -21,13 +21,13 @@
 
 namespace ember {
 
+using sql_internal::Describe;
 using sql_internal::Expr;
+using sql_internal::IsNumeric;
+using sql_internal::ScalarTypeOf;
 using sql_internal::SelectStatement;
 using sql_internal::SqlType;
 using sql_internal::SqlTypeName;
-using sql_internal::Describe;
-using sql_internal::IsNumeric;
-using sql_internal::ScalarTypeOf;
 using sql_internal::TypeError;
 using sql_internal::Unify;
 using Kind = Expr::Kind;
@@ -50,11 +50,20 @@ struct Vec {
   Vec(SqlType t, size_t n) : type(t), valid(n, 1) { Resize(n); }
   void Resize(size_t n) {
     switch (type) {
-      case SqlType::kBool: b.resize(n); break;
-      case SqlType::kInt: i.resize(n); break;
-      case SqlType::kDouble: d.resize(n); break;
-      case SqlType::kString: s.resize(n); break;
-      default: break;
+      case SqlType::kBool:
+        b.resize(n);
+        break;
+      case SqlType::kInt:
+        i.resize(n);
+        break;
+      case SqlType::kDouble:
+        d.resize(n);
+        break;
+      case SqlType::kString:
+        s.resize(n);
+        break;
+      default:
+        break;
     }
   }
   size_t size() const { return valid.size(); }
@@ -68,27 +77,38 @@ struct Arena {
 
 class Evaluator {
  public:
-  Evaluator(const Batch& b, Arena& arena) : b_(b), arena_(arena), n_(static_cast<size_t>(b.num_rows())) {}
+  Evaluator(const Batch& b, Arena& arena)
+      : b_(b), arena_(arena), n_(static_cast<size_t>(b.num_rows())) {}
 
   Vec Eval(const Expr& e) {
     switch (e.kind) {
-      case Kind::kColumn: return ReadColumn(*b_.column(e.column));
-      case Kind::kLiteral: return Literal(e);
-      case Kind::kUnary: return Unary(e);
-      case Kind::kBinary: return Binary(e);
+      case Kind::kColumn:
+        return ReadColumn(*b_.column(e.column));
+      case Kind::kLiteral:
+        return Literal(e);
+      case Kind::kUnary:
+        return Unary(e);
+      case Kind::kBinary:
+        return Binary(e);
       case Kind::kIsNull: {
         Vec a = Eval(*e.args[0]);
         Vec r(SqlType::kBool, n_);
         for (size_t k = 0; k < n_; ++k) r.b[k] = (a.valid[k] == 0) != e.negated;
         return r;
       }
-      case Kind::kIn: return In(e);
-      case Kind::kBetween: return Between(e);
-      case Kind::kCase: return Case(e);
-      case Kind::kCast: return Cast(Eval(*e.args[0]), e.type);
-      case Kind::kCall: return Call(e);
+      case Kind::kIn:
+        return In(e);
+      case Kind::kBetween:
+        return Between(e);
+      case Kind::kCase:
+        return Case(e);
+      case Kind::kCast:
+        return Cast(Eval(*e.args[0]), e.type);
+      case Kind::kCall:
+        return Call(e);
       case Kind::kIndex:
-      case Kind::kField: return Navigate(e);
+      case Kind::kField:
+        return Navigate(e);
     }
     return Vec(SqlType::kNull, n_);
   }
@@ -104,42 +124,69 @@ class Evaluator {
       switch (to) {
         case SqlType::kBool:
           switch (a.type) {
-            case SqlType::kInt: r.b[k] = a.i[k] != 0; break;
-            case SqlType::kDouble: r.b[k] = a.d[k] != 0; break;
+            case SqlType::kInt:
+              r.b[k] = a.i[k] != 0;
+              break;
+            case SqlType::kDouble:
+              r.b[k] = a.d[k] != 0;
+              break;
             case SqlType::kString: {
               bool v = false;
               r.valid[k] = ParseBool(a.s[k], &v);
               r.b[k] = v;
               break;
             }
-            default: break;
+            default:
+              break;
           }
           break;
         case SqlType::kInt:
           switch (a.type) {
-            case SqlType::kBool: r.i[k] = a.b[k]; break;
-            case SqlType::kDouble: r.valid[k] = DoubleToInt(a.d[k], &r.i[k]); break;
-            case SqlType::kString: r.valid[k] = ParseInt(a.s[k], &r.i[k]); break;
-            default: break;
+            case SqlType::kBool:
+              r.i[k] = a.b[k];
+              break;
+            case SqlType::kDouble:
+              r.valid[k] = DoubleToInt(a.d[k], &r.i[k]);
+              break;
+            case SqlType::kString:
+              r.valid[k] = ParseInt(a.s[k], &r.i[k]);
+              break;
+            default:
+              break;
           }
           break;
         case SqlType::kDouble:
           switch (a.type) {
-            case SqlType::kBool: r.d[k] = a.b[k]; break;
-            case SqlType::kInt: r.d[k] = static_cast<double>(a.i[k]); break;
-            case SqlType::kString: r.valid[k] = ParseDouble(a.s[k], &r.d[k]); break;
-            default: break;
+            case SqlType::kBool:
+              r.d[k] = a.b[k];
+              break;
+            case SqlType::kInt:
+              r.d[k] = static_cast<double>(a.i[k]);
+              break;
+            case SqlType::kString:
+              r.valid[k] = ParseDouble(a.s[k], &r.d[k]);
+              break;
+            default:
+              break;
           }
           break;
         case SqlType::kString:
           switch (a.type) {
-            case SqlType::kBool: r.s[k] = a.b[k] ? "true" : "false"; break;
-            case SqlType::kInt: r.s[k] = arena_.Keep(std::to_string(a.i[k])); break;
-            case SqlType::kDouble: r.s[k] = arena_.Keep(DoubleToString(a.d[k])); break;
-            default: break;
+            case SqlType::kBool:
+              r.s[k] = a.b[k] ? "true" : "false";
+              break;
+            case SqlType::kInt:
+              r.s[k] = arena_.Keep(std::to_string(a.i[k]));
+              break;
+            case SqlType::kDouble:
+              r.s[k] = arena_.Keep(DoubleToString(a.d[k]));
+              break;
+            default:
+              break;
           }
           break;
-        default: break;
+        default:
+          break;
       }
     }
     return r;
@@ -153,16 +200,25 @@ class Evaluator {
       case TypeId::kBool:
         for (size_t k = 0; k < n_; ++k) r.b[k] = c.BoolValue(static_cast<int64_t>(k));
         break;
-      case TypeId::kInt32: std::copy_n(c.Values<int32_t>(), n_, r.i.begin()); break;
-      case TypeId::kInt64: std::copy_n(c.Values<int64_t>(), n_, r.i.begin()); break;
-      case TypeId::kFloat32: std::copy_n(c.Values<float>(), n_, r.d.begin()); break;
-      case TypeId::kFloat64: std::copy_n(c.Values<double>(), n_, r.d.begin()); break;
+      case TypeId::kInt32:
+        std::copy_n(c.Values<int32_t>(), n_, r.i.begin());
+        break;
+      case TypeId::kInt64:
+        std::copy_n(c.Values<int64_t>(), n_, r.i.begin());
+        break;
+      case TypeId::kFloat32:
+        std::copy_n(c.Values<float>(), n_, r.d.begin());
+        break;
+      case TypeId::kFloat64:
+        std::copy_n(c.Values<double>(), n_, r.d.begin());
+        break;
       case TypeId::kString:
         for (size_t k = 0; k < n_; ++k) {
           if (r.valid[k]) r.s[k] = c.StringValue(static_cast<int64_t>(k));
         }
         break;
-      default: break;  // opaque: only its validity is used (IS NULL)
+      default:
+        break;  // opaque: only its validity is used (IS NULL)
     }
     return r;
   }
@@ -170,12 +226,23 @@ class Evaluator {
   Vec Literal(const Expr& e) {
     Vec r(e.lit_type, n_);
     switch (e.lit_type) {
-      case SqlType::kNull: std::fill(r.valid.begin(), r.valid.end(), 0); break;
-      case SqlType::kBool: std::fill(r.b.begin(), r.b.end(), e.lit_bool); break;
-      case SqlType::kInt: std::fill(r.i.begin(), r.i.end(), e.lit_int); break;
-      case SqlType::kDouble: std::fill(r.d.begin(), r.d.end(), e.lit_double); break;
-      case SqlType::kString: std::fill(r.s.begin(), r.s.end(), std::string_view(e.lit_string)); break;
-      default: break;
+      case SqlType::kNull:
+        std::fill(r.valid.begin(), r.valid.end(), 0);
+        break;
+      case SqlType::kBool:
+        std::fill(r.b.begin(), r.b.end(), e.lit_bool);
+        break;
+      case SqlType::kInt:
+        std::fill(r.i.begin(), r.i.end(), e.lit_int);
+        break;
+      case SqlType::kDouble:
+        std::fill(r.d.begin(), r.d.end(), e.lit_double);
+        break;
+      case SqlType::kString:
+        std::fill(r.s.begin(), r.s.end(), std::string_view(e.lit_string));
+        break;
+      default:
+        break;
     }
     return r;
   }
@@ -185,7 +252,8 @@ class Evaluator {
     if (e.op == "NOT") {
       for (size_t k = 0; k < n_; ++k) a.b[k] = !a.b[k];
     } else if (a.type == SqlType::kInt) {
-      for (size_t k = 0; k < n_; ++k) a.i[k] = static_cast<int64_t>(0ULL - static_cast<uint64_t>(a.i[k]));
+      for (size_t k = 0; k < n_; ++k)
+        a.i[k] = static_cast<int64_t>(0ULL - static_cast<uint64_t>(a.i[k]));
     } else {
       for (size_t k = 0; k < n_; ++k) a.d[k] = -a.d[k];
     }
@@ -217,16 +285,26 @@ class Evaluator {
       }
     };
     switch (a.type) {
-      case SqlType::kBool: run(a.b, b.b); break;
-      case SqlType::kInt: run(a.i, b.i); break;
-      case SqlType::kDouble: run(a.d, b.d); break;
-      case SqlType::kString: run(a.s, b.s); break;
-      default: break;
+      case SqlType::kBool:
+        run(a.b, b.b);
+        break;
+      case SqlType::kInt:
+        run(a.i, b.i);
+        break;
+      case SqlType::kDouble:
+        run(a.d, b.d);
+        break;
+      case SqlType::kString:
+        run(a.s, b.s);
+        break;
+      default:
+        break;
     }
   }
 
   Vec CompareOp(Vec a, Vec b, std::string_view op) {
-    const SqlType t = Unify(a.type, b.type) == SqlType::kNull ? SqlType::kInt : Unify(a.type, b.type);
+    const SqlType t =
+        Unify(a.type, b.type) == SqlType::kNull ? SqlType::kInt : Unify(a.type, b.type);
     a = Cast(std::move(a), t);
     b = Cast(std::move(b), t);
     Vec r(SqlType::kBool, n_);
@@ -234,12 +312,24 @@ class Evaluator {
     int code = op == "=" ? 0 : op == "<>" ? 1 : op == "<" ? 2 : op == "<=" ? 3 : op == ">" ? 4 : 5;
     Compare(a, b, [&](size_t k, int c) {
       switch (code) {
-        case 0: r.b[k] = c == 0; break;
-        case 1: r.b[k] = c != 0; break;
-        case 2: r.b[k] = c < 0; break;
-        case 3: r.b[k] = c <= 0; break;
-        case 4: r.b[k] = c > 0; break;
-        default: r.b[k] = c >= 0; break;
+        case 0:
+          r.b[k] = c == 0;
+          break;
+        case 1:
+          r.b[k] = c != 0;
+          break;
+        case 2:
+          r.b[k] = c < 0;
+          break;
+        case 3:
+          r.b[k] = c <= 0;
+          break;
+        case 4:
+          r.b[k] = c > 0;
+          break;
+        default:
+          r.b[k] = c >= 0;
+          break;
       }
     });
     return r;
@@ -248,7 +338,8 @@ class Evaluator {
   Vec Binary(const Expr& e) {
     const std::string& op = e.op;
     if (op == "AND" || op == "OR") {
-      return And(Cast(Eval(*e.args[0]), SqlType::kBool), Cast(Eval(*e.args[1]), SqlType::kBool), op == "AND");
+      return And(Cast(Eval(*e.args[0]), SqlType::kBool), Cast(Eval(*e.args[1]), SqlType::kBool),
+                 op == "AND");
     }
     if (op == "||") return Concat({Eval(*e.args[0]), Eval(*e.args[1])});
     if (op == "+" || op == "-" || op == "*" || op == "/" || op == "%") {
@@ -261,9 +352,15 @@ class Evaluator {
         for (size_t k = 0; k < n_; ++k) {
           const uint64_t x = static_cast<uint64_t>(a.i[k]), y = static_cast<uint64_t>(b.i[k]);
           switch (o) {  // wraps on overflow, as Spark
-            case '+': a.i[k] = static_cast<int64_t>(x + y); break;
-            case '-': a.i[k] = static_cast<int64_t>(x - y); break;
-            case '*': a.i[k] = static_cast<int64_t>(x * y); break;
+            case '+':
+              a.i[k] = static_cast<int64_t>(x + y);
+              break;
+            case '-':
+              a.i[k] = static_cast<int64_t>(x - y);
+              break;
+            case '*':
+              a.i[k] = static_cast<int64_t>(x * y);
+              break;
             default:
               if (b.i[k] == 0) {
                 a.valid[k] = 0;
@@ -276,14 +373,26 @@ class Evaluator {
         for (size_t k = 0; k < n_; ++k) {
           const double x = a.d[k], y = b.d[k];
           switch (o) {
-            case '+': a.d[k] = x + y; break;
-            case '-': a.d[k] = x - y; break;
-            case '*': a.d[k] = x * y; break;
+            case '+':
+              a.d[k] = x + y;
+              break;
+            case '-':
+              a.d[k] = x - y;
+              break;
+            case '*':
+              a.d[k] = x * y;
+              break;
             case '/':
-              if (y == 0) a.valid[k] = 0; else a.d[k] = x / y;
+              if (y == 0)
+                a.valid[k] = 0;
+              else
+                a.d[k] = x / y;
               break;
             default:
-              if (y == 0) a.valid[k] = 0; else a.d[k] = std::fmod(x, y);
+              if (y == 0)
+                a.valid[k] = 0;
+              else
+                a.d[k] = std::fmod(x, y);
           }
         }
       }
@@ -300,7 +409,10 @@ class Evaluator {
     for (size_t a = 1; a < e.args.size(); ++a) {
       Vec eq = CompareOp(x, Eval(*e.args[a]), "=");
       for (size_t k = 0; k < n_; ++k) {
-        if (!eq.valid[k]) saw_null[k] = 1; else if (eq.b[k]) r.b[k] = 1;
+        if (!eq.valid[k])
+          saw_null[k] = 1;
+        else if (eq.b[k])
+          r.b[k] = 1;
       }
     }
     for (size_t k = 0; k < n_; ++k) {
@@ -323,11 +435,20 @@ class Evaluator {
   static void Assign(Vec& to, const Vec& from, size_t k) {
     to.valid[k] = from.valid[k];
     switch (to.type) {
-      case SqlType::kBool: to.b[k] = from.b[k]; break;
-      case SqlType::kInt: to.i[k] = from.i[k]; break;
-      case SqlType::kDouble: to.d[k] = from.d[k]; break;
-      case SqlType::kString: to.s[k] = from.s[k]; break;
-      default: break;
+      case SqlType::kBool:
+        to.b[k] = from.b[k];
+        break;
+      case SqlType::kInt:
+        to.i[k] = from.i[k];
+        break;
+      case SqlType::kDouble:
+        to.d[k] = from.d[k];
+        break;
+      case SqlType::kString:
+        to.s[k] = from.s[k];
+        break;
+      default:
+        break;
     }
   }
 
@@ -340,7 +461,8 @@ class Evaluator {
     if (e.has_operand) operand = Eval(*e.args[k++]);
     const size_t end = e.args.size() - (e.has_else ? 1 : 0);
     for (; k + 1 < end; k += 2) {
-      Vec cond = e.has_operand ? CompareOp(operand, Eval(*e.args[k]), "=") : Cast(Eval(*e.args[k]), SqlType::kBool);
+      Vec cond = e.has_operand ? CompareOp(operand, Eval(*e.args[k]), "=")
+                               : Cast(Eval(*e.args[k]), SqlType::kBool);
       Vec then = Cast(Eval(*e.args[k + 1]), e.type);
       for (size_t row = 0; row < n_; ++row) {
         if (done[row] || !cond.valid[row] || !cond.b[row]) continue;
@@ -440,7 +562,8 @@ class Evaluator {
         const int64_t chars = CountChars(a.s[k]);
         const int64_t p = pos.i[k];
         int64_t start = p > 0 ? p - 1 : (p < 0 ? chars + p : 0);
-        constexpr int64_t kHuge = int64_t{1} << 62;  // start is within [-2^63, 2^63); clamp so sums cannot overflow
+        constexpr int64_t kHuge =
+            int64_t{1} << 62;  // start is within [-2^63, 2^63); clamp so sums cannot overflow
         const int64_t l = e.args.size() > 2 ? std::clamp(len.i[k], -kHuge, kHuge) : kHuge;
         start = std::clamp(start, -kHuge, kHuge);
         const int64_t end = start + l;
@@ -467,7 +590,8 @@ class Evaluator {
       Vec r(SqlType::kInt, n_);
       r.valid = a.valid;
       for (size_t k = 0; k < n_; ++k) {
-        if (r.valid[k]) r.valid[k] = DoubleToInt(f == "floor" ? std::floor(a.d[k]) : std::ceil(a.d[k]), &r.i[k]);
+        if (r.valid[k])
+          r.valid[k] = DoubleToInt(f == "floor" ? std::floor(a.d[k]) : std::ceil(a.d[k]), &r.i[k]);
       }
       return r;
     }
@@ -535,7 +659,8 @@ class Evaluator {
     for (const Expr* x = &e; x->kind != Kind::kColumn; x = x->args[0].get()) {
       if (x->kind == Kind::kIndex) indexes.emplace(x, Cast(Eval(*x->args[1]), SqlType::kInt));
     }
-    const bool vector_slot = e.kind == Kind::kIndex && e.args[0]->data_type->id() == TypeId::kVector;
+    const bool vector_slot =
+        e.kind == Kind::kIndex && e.args[0]->data_type->id() == TypeId::kVector;
     Vec r(e.type, n_);
     for (size_t k = 0; k < n_; ++k) {
       r.valid[k] = 0;
@@ -558,13 +683,26 @@ class Evaluator {
       }
       r.valid[k] = 1;
       switch (c->type_id()) {
-        case TypeId::kBool: r.b[k] = c->BoolValue(row); break;
-        case TypeId::kInt32: r.i[k] = c->Values<int32_t>()[row]; break;
-        case TypeId::kInt64: r.i[k] = c->Values<int64_t>()[row]; break;
-        case TypeId::kFloat32: r.d[k] = c->Values<float>()[row]; break;
-        case TypeId::kFloat64: r.d[k] = c->Values<double>()[row]; break;
-        case TypeId::kString: r.s[k] = c->StringValue(row); break;
-        default: r.valid[k] = 0;
+        case TypeId::kBool:
+          r.b[k] = c->BoolValue(row);
+          break;
+        case TypeId::kInt32:
+          r.i[k] = c->Values<int32_t>()[row];
+          break;
+        case TypeId::kInt64:
+          r.i[k] = c->Values<int64_t>()[row];
+          break;
+        case TypeId::kFloat32:
+          r.d[k] = c->Values<float>()[row];
+          break;
+        case TypeId::kFloat64:
+          r.d[k] = c->Values<double>()[row];
+          break;
+        case TypeId::kString:
+          r.s[k] = c->StringValue(row);
+          break;
+        default:
+          r.valid[k] = 0;
       }
     }
     return r;
@@ -572,8 +710,8 @@ class Evaluator {
 
   // Where `e` (a column, or a field or element of one) is in row k: its column and its row
   // there; false when it is null or out of range on the way.
-  bool Locate(const Expr& e, size_t k, const std::unordered_map<const Expr*, Vec>& indexes, const Column** c,
-              int64_t* row) {
+  bool Locate(const Expr& e, size_t k, const std::unordered_map<const Expr*, Vec>& indexes,
+              const Column** c, int64_t* row) {
     if (e.kind == Kind::kColumn) {
       *c = b_.column(e.column).get();
       *row = static_cast<int64_t>(k);
@@ -603,10 +741,14 @@ class Evaluator {
 
 TypePtr OutputType(SqlType t) {
   switch (t) {
-    case SqlType::kBool: return BoolType();
-    case SqlType::kInt: return Int64Type();
-    case SqlType::kDouble: return Float64Type();
-    default: return StringType();  // strings, and expressions that are always NULL
+    case SqlType::kBool:
+      return BoolType();
+    case SqlType::kInt:
+      return Int64Type();
+    case SqlType::kDouble:
+      return Float64Type();
+    default:
+      return StringType();  // strings, and expressions that are always NULL
   }
 }
 
@@ -618,11 +760,20 @@ ColumnPtr ToColumn(const Vec& v, const TypePtr& type) {
       continue;
     }
     switch (v.type) {
-      case SqlType::kBool: static_cast<BoolBuilder*>(builder.get())->Append(v.b[k]); break;
-      case SqlType::kInt: static_cast<NumericBuilder<int64_t>*>(builder.get())->Append(v.i[k]); break;
-      case SqlType::kDouble: static_cast<NumericBuilder<double>*>(builder.get())->Append(v.d[k]); break;
-      case SqlType::kString: static_cast<StringBuilder*>(builder.get())->Append(v.s[k]); break;
-      default: builder->AppendNull();
+      case SqlType::kBool:
+        static_cast<BoolBuilder*>(builder.get())->Append(v.b[k]);
+        break;
+      case SqlType::kInt:
+        static_cast<NumericBuilder<int64_t>*>(builder.get())->Append(v.i[k]);
+        break;
+      case SqlType::kDouble:
+        static_cast<NumericBuilder<double>*>(builder.get())->Append(v.d[k]);
+        break;
+      case SqlType::kString:
+        static_cast<StringBuilder*>(builder.get())->Append(v.s[k]);
+        break;
+      default:
+        builder->AppendNull();
     }
   }
   return builder->Finish();
@@ -651,15 +802,16 @@ Status SqlQuery::CheckSyntax(std::string_view statement) {
   return sql_internal::ParseSelect(statement).status();
 }
 
-Result<std::shared_ptr<const SqlQuery>> SqlQuery::Compile(std::string_view statement, const Schema& in) {
+Result<std::shared_ptr<const SqlQuery>> SqlQuery::Compile(std::string_view statement,
+                                                          const Schema& in) {
   auto impl = std::make_unique<Impl>();
   EMBER_ASSIGN_OR_RETURN(impl->statement, sql_internal::ParseSelect(statement));
   std::vector<Field> fields;
   std::set<std::string> names;
   auto add = [&](Field f, Impl::Output o, int pos) -> Status {
     if (!names.insert(f.name).second) {
-      return InvalidArgument("duplicate output column '" + f.name + "' at position " + std::to_string(pos) +
-                             "; give it another name with AS");
+      return InvalidArgument("duplicate output column '" + f.name + "' at position " +
+                             std::to_string(pos) + "; give it another name with AS");
     }
     fields.push_back(std::move(f));
     impl->outputs.push_back(o);
@@ -667,12 +819,14 @@ Result<std::shared_ptr<const SqlQuery>> SqlQuery::Compile(std::string_view state
   };
   for (auto& item : impl->statement.items) {
     if (item.star) {
-      for (int i = 0; i < in.num_fields(); ++i) EMBER_RETURN_IF_ERROR(add(in.field(i), {i, nullptr}, item.pos));
+      for (int i = 0; i < in.num_fields(); ++i)
+        EMBER_RETURN_IF_ERROR(add(in.field(i), {i, nullptr}, item.pos));
       continue;
     }
     EMBER_RETURN_IF_ERROR(sql_internal::CheckExpr(*item.expr, in));
     const Expr& e = *item.expr;
-    const std::string name = item.alias.empty() ? (e.kind == Kind::kColumn ? e.name : e.text) : item.alias;
+    const std::string name =
+        item.alias.empty() ? (e.kind == Kind::kColumn ? e.name : e.text) : item.alias;
     if (e.kind == Kind::kColumn) {
       Field f = in.field(e.column);
       f.name = name;

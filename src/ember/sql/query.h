@@ -29,7 +29,8 @@ namespace ember {
 class SqlQuery {
  public:
   // Parses `statement` and checks it against `in`.
-  static Result<std::shared_ptr<const SqlQuery>> Compile(std::string_view statement, const Schema& in);
+  static Result<std::shared_ptr<const SqlQuery>> Compile(std::string_view statement,
+                                                         const Schema& in);
   // Parses `statement` only (no column or type checks).
   static Status CheckSyntax(std::string_view statement);
 

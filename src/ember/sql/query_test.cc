@@ -22,9 +22,10 @@ using Strings = std::vector<std::string>;
 Batch TestBatch() {
   Field v = MakeField("v", DenseVectorType(3));
   SetSlotNames(&v, {"v0", "v1", "v2"});
-  SchemaPtr schema = *Schema::Make({MakeField("i", Int64Type()), MakeField("d", Float64Type()),
-                                    MakeField("s", StringType()), MakeField("b", BoolType()), v,
-                                    MakeField("sv", SparseVectorType(4)), MakeField("l", ListType(Int64Type()))});
+  SchemaPtr schema =
+      *Schema::Make({MakeField("i", Int64Type()), MakeField("d", Float64Type()),
+                     MakeField("s", StringType()), MakeField("b", BoolType()), v,
+                     MakeField("sv", SparseVectorType(4)), MakeField("l", ListType(Int64Type()))});
   auto sparse = MakeBuilder(SparseVectorType(4));
   auto list = MakeBuilder(ListType(Int64Type()));
   auto* lb = static_cast<ListBuilder*>(list.get());
@@ -40,12 +41,14 @@ Batch TestBatch() {
       for (int k = 0; k <= r; ++k) lv->Append(10 * r + k);
     }
   }
-  return *Batch::Make(schema, {MakeColumn<int64_t>({1, 2, std::nullopt, -7, 10}),
-                               MakeColumn<double>({0.5, std::nullopt, 2.25, -1.5, 4.0}),
-                               MakeColumn<std::string>({"apple", "Banana", std::nullopt, " x ", "h\xC3\xA9llo"}),
-                               MakeColumn<bool>({true, false, std::nullopt, true, false}),
-                               MakeDenseVectorColumn({{0, 1, 2}, {3, 4, 5}, {6, 7, 8}, {9, 10, 11}, {12, 13, 14}}, 3),
-                               sparse->Finish(), list->Finish()});
+  return *Batch::Make(
+      schema,
+      {MakeColumn<int64_t>({1, 2, std::nullopt, -7, 10}),
+       MakeColumn<double>({0.5, std::nullopt, 2.25, -1.5, 4.0}),
+       MakeColumn<std::string>({"apple", "Banana", std::nullopt, " x ", "h\xC3\xA9llo"}),
+       MakeColumn<bool>({true, false, std::nullopt, true, false}),
+       MakeDenseVectorColumn({{0, 1, 2}, {3, 4, 5}, {6, 7, 8}, {9, 10, 11}, {12, 13, 14}}, 3),
+       sparse->Finish(), list->Finish()});
 }
 
 Result<Batch> RunSql(std::string_view sql, const Batch& in = TestBatch()) {
@@ -79,17 +82,22 @@ TEST(SqlQueryTest, ArithmeticTypesAndNulls) {
   EXPECT_EQ(Values("SELECT i * d FROM __THIS__"), (Strings{"0.5", "null", "null", "10.5", "40"}));
   EXPECT_EQ(Values("SELECT i / 2 FROM __THIS__"), (Strings{"0.5", "1", "null", "-3.5", "5"}));
   EXPECT_EQ(Values("SELECT i % 3 FROM __THIS__"), (Strings{"1", "2", "null", "-1", "1"}));
-  EXPECT_EQ(Values("SELECT i / 0, i % 0, d / 0.0 FROM __THIS__"), (Strings{"null", "null", "null", "null", "null"}));
+  EXPECT_EQ(Values("SELECT i / 0, i % 0, d / 0.0 FROM __THIS__"),
+            (Strings{"null", "null", "null", "null", "null"}));
   EXPECT_EQ(Values("SELECT 2 + 3 * 4 - 10 / 4 FROM __THIS__")[0], "11.5");
   EXPECT_EQ(Values("SELECT -9223372036854775808 FROM __THIS__")[0], "-9223372036854775808");
-  EXPECT_EQ(Values("SELECT 9223372036854775807 + 1 FROM __THIS__")[0], "-9223372036854775808");  // wraps
+  EXPECT_EQ(Values("SELECT 9223372036854775807 + 1 FROM __THIS__")[0],
+            "-9223372036854775808");  // wraps
 }
 
 TEST(SqlQueryTest, ThreeValuedLogic) {
   // Rows: b = true, false, null, true, false; i > 1 = false, true, null, false, true.
-  EXPECT_EQ(Values("SELECT b AND i > 1 FROM __THIS__"), (Strings{"false", "false", "null", "false", "false"}));
-  EXPECT_EQ(Values("SELECT b OR i > 1 FROM __THIS__"), (Strings{"true", "true", "null", "true", "true"}));
-  EXPECT_EQ(Values("SELECT NOT b FROM __THIS__"), (Strings{"false", "true", "null", "false", "true"}));
+  EXPECT_EQ(Values("SELECT b AND i > 1 FROM __THIS__"),
+            (Strings{"false", "false", "null", "false", "false"}));
+  EXPECT_EQ(Values("SELECT b OR i > 1 FROM __THIS__"),
+            (Strings{"true", "true", "null", "true", "true"}));
+  EXPECT_EQ(Values("SELECT NOT b FROM __THIS__"),
+            (Strings{"false", "true", "null", "false", "true"}));
   EXPECT_EQ(Values("SELECT NULL AND FALSE, NULL OR TRUE FROM __THIS__", 0)[0], "false");
   EXPECT_EQ(Values("SELECT NULL AND FALSE, NULL OR TRUE FROM __THIS__", 1)[0], "true");
   EXPECT_EQ(Values("SELECT NULL AND TRUE FROM __THIS__")[0], "null");
@@ -98,47 +106,85 @@ TEST(SqlQueryTest, ThreeValuedLogic) {
 }
 
 TEST(SqlQueryTest, PredicatesInBetweenIsNull) {
-  EXPECT_EQ(Values("SELECT i IS NULL, d IS NOT NULL FROM __THIS__"), (Strings{"false", "false", "true", "false", "false"}));
-  EXPECT_EQ(Values("SELECT i IN (1, 10) FROM __THIS__"), (Strings{"true", "false", "null", "false", "true"}));
-  EXPECT_EQ(Values("SELECT i IN (1, NULL) FROM __THIS__"), (Strings{"true", "null", "null", "null", "null"}));
-  EXPECT_EQ(Values("SELECT i NOT IN (1, 2) FROM __THIS__"), (Strings{"false", "false", "null", "true", "true"}));
-  EXPECT_EQ(Values("SELECT i BETWEEN 0 AND 5 FROM __THIS__"), (Strings{"true", "true", "null", "false", "false"}));
-  EXPECT_EQ(Values("SELECT d NOT BETWEEN 0 AND 3 FROM __THIS__"), (Strings{"false", "null", "false", "true", "true"}));
-  EXPECT_EQ(Values("SELECT s IN ('apple', 'pear') FROM __THIS__"), (Strings{"true", "false", "null", "false", "false"}));
-  EXPECT_EQ(Values("SELECT s < 'b' FROM __THIS__"), (Strings{"true", "true", "null", "true", "false"}));
+  EXPECT_EQ(Values("SELECT i IS NULL, d IS NOT NULL FROM __THIS__"),
+            (Strings{"false", "false", "true", "false", "false"}));
+  EXPECT_EQ(Values("SELECT i IN (1, 10) FROM __THIS__"),
+            (Strings{"true", "false", "null", "false", "true"}));
+  EXPECT_EQ(Values("SELECT i IN (1, NULL) FROM __THIS__"),
+            (Strings{"true", "null", "null", "null", "null"}));
+  EXPECT_EQ(Values("SELECT i NOT IN (1, 2) FROM __THIS__"),
+            (Strings{"false", "false", "null", "true", "true"}));
+  EXPECT_EQ(Values("SELECT i BETWEEN 0 AND 5 FROM __THIS__"),
+            (Strings{"true", "true", "null", "false", "false"}));
+  EXPECT_EQ(Values("SELECT d NOT BETWEEN 0 AND 3 FROM __THIS__"),
+            (Strings{"false", "null", "false", "true", "true"}));
+  EXPECT_EQ(Values("SELECT s IN ('apple', 'pear') FROM __THIS__"),
+            (Strings{"true", "false", "null", "false", "false"}));
+  EXPECT_EQ(Values("SELECT s < 'b' FROM __THIS__"),
+            (Strings{"true", "true", "null", "true", "false"}));
   EXPECT_EQ(Values("SELECT v IS NULL FROM __THIS__")[0], "false");
 }
 
 TEST(SqlQueryTest, CaseCoalesceCast) {
-  EXPECT_EQ(Values("SELECT CASE WHEN i > 1 THEN 'big' WHEN i < 0 THEN 'neg' ELSE 'small' END FROM __THIS__"),
-            (Strings{"small", "big", "small", "neg", "big"}));
+  EXPECT_EQ(
+      Values(
+          "SELECT CASE WHEN i > 1 THEN 'big' WHEN i < 0 THEN 'neg' ELSE 'small' END FROM __THIS__"),
+      (Strings{"small", "big", "small", "neg", "big"}));
   EXPECT_EQ(Values("SELECT CASE i WHEN 1 THEN 1.5 WHEN 2 THEN 2 END FROM __THIS__"),
             (Strings{"1.5", "2", "null", "null", "null"}));
-  EXPECT_EQ(Values("SELECT COALESCE(d, i, 0) FROM __THIS__"), (Strings{"0.5", "2", "2.25", "-1.5", "4"}));
-  EXPECT_EQ(Values("SELECT CAST(d AS BIGINT) FROM __THIS__"), (Strings{"0", "null", "2", "-1", "4"}));
-  EXPECT_EQ(Values("SELECT CAST(d AS STRING) FROM __THIS__"), (Strings{"0.5", "null", "2.25", "-1.5", "4.0"}));
+  EXPECT_EQ(Values("SELECT COALESCE(d, i, 0) FROM __THIS__"),
+            (Strings{"0.5", "2", "2.25", "-1.5", "4"}));
+  EXPECT_EQ(Values("SELECT CAST(d AS BIGINT) FROM __THIS__"),
+            (Strings{"0", "null", "2", "-1", "4"}));
+  EXPECT_EQ(Values("SELECT CAST(d AS STRING) FROM __THIS__"),
+            (Strings{"0.5", "null", "2.25", "-1.5", "4.0"}));
   EXPECT_EQ(Values("SELECT CAST(b AS STRING), CAST(b AS INT) FROM __THIS__")[0], "true");
-  EXPECT_EQ(Values("SELECT CAST('12' AS INT), CAST(' 1.5 ' AS INT), CAST('x1' AS INT) FROM __THIS__", 0)[0], "12");
-  EXPECT_EQ(Values("SELECT CAST('12' AS INT), CAST(' 1.5 ' AS INT), CAST('x1' AS INT) FROM __THIS__", 1)[0], "1");
-  EXPECT_EQ(Values("SELECT CAST('12' AS INT), CAST(' 1.5 ' AS INT), CAST('x1' AS INT) FROM __THIS__", 2)[0], "null");
-  EXPECT_EQ(Values("SELECT CAST('yes' AS BOOLEAN), CAST(1e7 AS STRING) FROM __THIS__", 0)[0], "true");
-  EXPECT_EQ(Values("SELECT CAST('yes' AS BOOLEAN), CAST(1e7 AS STRING) FROM __THIS__", 1)[0], "1.0E7");
+  EXPECT_EQ(
+      Values("SELECT CAST('12' AS INT), CAST(' 1.5 ' AS INT), CAST('x1' AS INT) FROM __THIS__",
+             0)[0],
+      "12");
+  EXPECT_EQ(
+      Values("SELECT CAST('12' AS INT), CAST(' 1.5 ' AS INT), CAST('x1' AS INT) FROM __THIS__",
+             1)[0],
+      "1");
+  EXPECT_EQ(
+      Values("SELECT CAST('12' AS INT), CAST(' 1.5 ' AS INT), CAST('x1' AS INT) FROM __THIS__",
+             2)[0],
+      "null");
+  EXPECT_EQ(Values("SELECT CAST('yes' AS BOOLEAN), CAST(1e7 AS STRING) FROM __THIS__", 0)[0],
+            "true");
+  EXPECT_EQ(Values("SELECT CAST('yes' AS BOOLEAN), CAST(1e7 AS STRING) FROM __THIS__", 1)[0],
+            "1.0E7");
   EXPECT_EQ(Values("SELECT CAST(1e30 AS BIGINT) FROM __THIS__")[0], "9223372036854775807");
 }
 
 TEST(SqlQueryTest, NumericFunctions) {
   EXPECT_EQ(Values("SELECT abs(i) FROM __THIS__"), (Strings{"1", "2", "null", "7", "10"}));
-  EXPECT_EQ(Values("SELECT sqrt(d) FROM __THIS__"), (Strings{"0.7071067811865476", "null", "1.5", "null", "2"}));
-  EXPECT_EQ(Values("SELECT ln(0), ln(exp(1)), log10(1000), log(2, 8), pow(2, 10) FROM __THIS__", 0)[0], "null");
-  EXPECT_EQ(Values("SELECT ln(0), ln(exp(1)), log10(1000), log(2, 8), pow(2, 10) FROM __THIS__", 1)[0], "1");
-  EXPECT_EQ(Values("SELECT ln(0), ln(exp(1)), log10(1000), log(2, 8), pow(2, 10) FROM __THIS__", 2)[0], "3");
-  EXPECT_EQ(Values("SELECT ln(0), ln(exp(1)), log10(1000), log(2, 8), pow(2, 10) FROM __THIS__", 3)[0], "3");
-  EXPECT_EQ(Values("SELECT ln(0), ln(exp(1)), log10(1000), log(2, 8), pow(2, 10) FROM __THIS__", 4)[0], "1024");
-  EXPECT_EQ(Values("SELECT round(d) FROM __THIS__"), (Strings{"1", "null", "2", "-2", "4"}));  // half away from 0
+  EXPECT_EQ(Values("SELECT sqrt(d) FROM __THIS__"),
+            (Strings{"0.7071067811865476", "null", "1.5", "null", "2"}));
+  EXPECT_EQ(
+      Values("SELECT ln(0), ln(exp(1)), log10(1000), log(2, 8), pow(2, 10) FROM __THIS__", 0)[0],
+      "null");
+  EXPECT_EQ(
+      Values("SELECT ln(0), ln(exp(1)), log10(1000), log(2, 8), pow(2, 10) FROM __THIS__", 1)[0],
+      "1");
+  EXPECT_EQ(
+      Values("SELECT ln(0), ln(exp(1)), log10(1000), log(2, 8), pow(2, 10) FROM __THIS__", 2)[0],
+      "3");
+  EXPECT_EQ(
+      Values("SELECT ln(0), ln(exp(1)), log10(1000), log(2, 8), pow(2, 10) FROM __THIS__", 3)[0],
+      "3");
+  EXPECT_EQ(
+      Values("SELECT ln(0), ln(exp(1)), log10(1000), log(2, 8), pow(2, 10) FROM __THIS__", 4)[0],
+      "1024");
+  EXPECT_EQ(Values("SELECT round(d) FROM __THIS__"),
+            (Strings{"1", "null", "2", "-2", "4"}));  // half away from 0
   EXPECT_EQ(Values("SELECT round(d, 1) FROM __THIS__")[2], "2.3");
   EXPECT_EQ(Values("SELECT round(i, -1) FROM __THIS__"), (Strings{"0", "0", "null", "-10", "10"}));
-  EXPECT_EQ(Values("SELECT floor(d), ceil(d) FROM __THIS__"), (Strings{"0", "null", "2", "-2", "4"}));
-  EXPECT_EQ(Values("SELECT floor(d), ceil(d) FROM __THIS__", 1), (Strings{"1", "null", "3", "-1", "4"}));
+  EXPECT_EQ(Values("SELECT floor(d), ceil(d) FROM __THIS__"),
+            (Strings{"0", "null", "2", "-2", "4"}));
+  EXPECT_EQ(Values("SELECT floor(d), ceil(d) FROM __THIS__", 1),
+            (Strings{"1", "null", "3", "-1", "4"}));
   auto types = RunSql("SELECT floor(d), round(d), abs(i), pow(i, 2) FROM __THIS__");
   ASSERT_THAT(types, IsOk());
   EXPECT_EQ(types->schema()->field(0).type->ToString(), "int64");
@@ -148,28 +194,36 @@ TEST(SqlQueryTest, NumericFunctions) {
 }
 
 TEST(SqlQueryTest, StringFunctions) {
-  EXPECT_EQ(Values("SELECT lower(s), upper(s) FROM __THIS__"), (Strings{"apple", "banana", "null", " x ", "h\xC3\xA9llo"}));
+  EXPECT_EQ(Values("SELECT lower(s), upper(s) FROM __THIS__"),
+            (Strings{"apple", "banana", "null", " x ", "h\xC3\xA9llo"}));
   EXPECT_EQ(Values("SELECT upper(s) FROM __THIS__")[1], "BANANA");
-  EXPECT_EQ(Values("SELECT length(s) FROM __THIS__"), (Strings{"5", "6", "null", "3", "5"}));  // characters
-  EXPECT_EQ(Values("SELECT substr(s, 2, 3) FROM __THIS__"), (Strings{"ppl", "ana", "null", "x ", "\xC3\xA9ll"}));
+  EXPECT_EQ(Values("SELECT length(s) FROM __THIS__"),
+            (Strings{"5", "6", "null", "3", "5"}));  // characters
+  EXPECT_EQ(Values("SELECT substr(s, 2, 3) FROM __THIS__"),
+            (Strings{"ppl", "ana", "null", "x ", "\xC3\xA9ll"}));
   EXPECT_EQ(Values("SELECT substr(s, -3) FROM __THIS__")[0], "ple");
   EXPECT_EQ(Values("SELECT substring(s, 0, 2) FROM __THIS__")[0], "ap");
   EXPECT_EQ(Values("SELECT trim(s), ltrim(s), rtrim(s) FROM __THIS__", 0)[3], "x");
   EXPECT_EQ(Values("SELECT trim(s), ltrim(s), rtrim(s) FROM __THIS__", 1)[3], "x ");
   EXPECT_EQ(Values("SELECT trim(s), ltrim(s), rtrim(s) FROM __THIS__", 2)[3], " x");
-  EXPECT_EQ(Values("SELECT concat(s, '-', i) FROM __THIS__"), (Strings{"apple-1", "Banana-2", "null", " x --7", "h\xC3\xA9llo-10"}));
+  EXPECT_EQ(Values("SELECT concat(s, '-', i) FROM __THIS__"),
+            (Strings{"apple-1", "Banana-2", "null", " x --7", "h\xC3\xA9llo-10"}));
   EXPECT_EQ(Values("SELECT s || d FROM __THIS__")[0], "apple0.5");
   EXPECT_EQ(Values("SELECT 'it''s' FROM __THIS__")[0], "it's");
 }
 
 TEST(SqlQueryTest, ElementAccessOnVectorsAndLists) {
   EXPECT_EQ(Values("SELECT v[1] FROM __THIS__"), (Strings{"1", "4", "7", "10", "13"}));
-  EXPECT_EQ(Values("SELECT v[3], v[-1], v[i] FROM __THIS__", 0), (Strings{"null", "null", "null", "null", "null"}));
-  EXPECT_EQ(Values("SELECT v[3], v[-1], v[i] FROM __THIS__", 2), (Strings{"1", "5", "null", "null", "null"}));
-  EXPECT_EQ(Values("SELECT sv[1], sv[2] FROM __THIS__", 0), (Strings{"0.5", "1.5", "2.5", "3.5", "4.5"}));
+  EXPECT_EQ(Values("SELECT v[3], v[-1], v[i] FROM __THIS__", 0),
+            (Strings{"null", "null", "null", "null", "null"}));
+  EXPECT_EQ(Values("SELECT v[3], v[-1], v[i] FROM __THIS__", 2),
+            (Strings{"1", "5", "null", "null", "null"}));
+  EXPECT_EQ(Values("SELECT sv[1], sv[2] FROM __THIS__", 0),
+            (Strings{"0.5", "1.5", "2.5", "3.5", "4.5"}));
   EXPECT_EQ(Values("SELECT sv[1], sv[2] FROM __THIS__", 1), (Strings{"0", "0", "0", "0", "0"}));
   EXPECT_EQ(Values("SELECT l[1] FROM __THIS__"), (Strings{"null", "11", "null", "31", "41"}));
-  EXPECT_EQ(Values("SELECT v[0] * 2 + l[0] AS z FROM __THIS__"), (Strings{"0", "16", "null", "48", "64"}));
+  EXPECT_EQ(Values("SELECT v[0] * 2 + l[0] AS z FROM __THIS__"),
+            (Strings{"0", "16", "null", "48", "64"}));
 }
 
 // Fields of structs and elements of lists, nested: a chat-completions reply as the HTTP
@@ -192,18 +246,23 @@ TEST(SqlQueryTest, FieldsAndElementsOfNestedColumns) {
     Result<Batch> out = RunSql(sql, *batch);
     EXPECT_THAT(out, IsOk()) << sql;
     Strings v;
-    for (int64_t r = 0; out.ok() && r < out->num_rows(); ++r) v.push_back(FormatValue(*out->column(c), r));
+    for (int64_t r = 0; out.ok() && r < out->num_rows(); ++r)
+      v.push_back(FormatValue(*out->column(c), r));
     return v;
   };
   EXPECT_EQ(values("SELECT reply.choices[0].message.content AS text FROM __THIS__"),
             (Strings{"Hi!", "null", "null", "null"}));
-  EXPECT_EQ(values("SELECT reply.choices[1].message.content FROM __THIS__"), (Strings{"null", "two", "null", "null"}));
-  EXPECT_EQ(values("SELECT reply.usage.total_tokens * 2 FROM __THIS__"), (Strings{"24", "6", "null", "null"}));
-  EXPECT_EQ(values("SELECT id FROM __THIS__ WHERE reply.choices[id - 1].index = id - 1"), (Strings{"1", "2"}));
+  EXPECT_EQ(values("SELECT reply.choices[1].message.content FROM __THIS__"),
+            (Strings{"null", "two", "null", "null"}));
+  EXPECT_EQ(values("SELECT reply.usage.total_tokens * 2 FROM __THIS__"),
+            (Strings{"24", "6", "null", "null"}));
+  EXPECT_EQ(values("SELECT id FROM __THIS__ WHERE reply.choices[id - 1].index = id - 1"),
+            (Strings{"1", "2"}));
   EXPECT_EQ(values("SELECT `reply`.\"usage\".total_tokens IS NULL FROM __THIS__"),
             (Strings{"false", "false", "true", "true"}));
   // A sliced batch: the struct's rows start past its offset.
-  Result<Batch> sliced = RunSql("SELECT reply.choices[0].index, reply.usage.total_tokens FROM __THIS__", batch->Slice(1, 3));
+  Result<Batch> sliced = RunSql(
+      "SELECT reply.choices[0].index, reply.usage.total_tokens FROM __THIS__", batch->Slice(1, 3));
   ASSERT_THAT(sliced, IsOk());
   EXPECT_EQ(FormatValue(*sliced->column(1), 0), "3");
   EXPECT_EQ(FormatValue(*sliced->column(0), 0), "0");
@@ -215,17 +274,24 @@ TEST(SqlQueryTest, FieldsAndElementsOfNestedColumns) {
     return out.ok() ? "" : std::string(out.status().message());
   };
   EXPECT_EQ(error("SELECT reply.choice FROM __THIS__"),
-            "type error at position 13: no field 'choice' in struct<choices: list<struct<index: int64, message: "
-            "struct<role: string, content: string>>>, usage: struct<total_tokens: int64>> ('reply'); did you mean "
+            "type error at position 13: no field 'choice' in struct<choices: list<struct<index: "
+            "int64, message: "
+            "struct<role: string, content: string>>>, usage: struct<total_tokens: int64>> "
+            "('reply'); did you mean "
             "'choices'?");
   EXPECT_EQ(error("SELECT reply.usage FROM __THIS__"),
-            "type error at position 8: 'reply.usage' is struct<total_tokens: int64>: take a field ('.name') or an "
+            "type error at position 8: 'reply.usage' is struct<total_tokens: int64>: take a field "
+            "('.name') or an "
             "element ('[i]') of it down to a scalar");
-  EXPECT_EQ(error("SELECT length(reply.choices[0]) FROM __THIS__"),
-            "type error at position 15: 'reply.choices[0]' is struct<index: int64, message: struct<role: string, "
-            "content: string>>: take a field ('.name') or an element ('[i]') of it down to a scalar");
-  EXPECT_EQ(error("SELECT id.x FROM __THIS__"), "type error at position 10: '.x' needs a struct, found int64 ('id')");
-  EXPECT_EQ(error("SELECT reply. FROM __THIS__"), "syntax error at position 15: expected a field name after '.', found 'FROM'");
+  EXPECT_EQ(
+      error("SELECT length(reply.choices[0]) FROM __THIS__"),
+      "type error at position 15: 'reply.choices[0]' is struct<index: int64, message: struct<role: "
+      "string, "
+      "content: string>>: take a field ('.name') or an element ('[i]') of it down to a scalar");
+  EXPECT_EQ(error("SELECT id.x FROM __THIS__"),
+            "type error at position 10: '.x' needs a struct, found int64 ('id')");
+  EXPECT_EQ(error("SELECT reply. FROM __THIS__"),
+            "syntax error at position 15: expected a field name after '.', found 'FROM'");
 }
 
 TEST(SqlQueryTest, StarWherePassThroughAndNames) {
@@ -254,25 +320,35 @@ TEST(SqlQueryTest, StarWherePassThroughAndNames) {
 TEST(SqlQueryTest, ErrorsNamePositionAndExpectation) {
   EXPECT_EQ(ErrorOf("SELECT i + FROM __THIS__"),
             "syntax error at position 12: expected an expression, found 'FROM'");
-  EXPECT_EQ(ErrorOf("SELECT i FROM t"), "syntax error at position 15: expected __THIS__ (the input frame) after FROM, found 't'");
+  EXPECT_EQ(
+      ErrorOf("SELECT i FROM t"),
+      "syntax error at position 15: expected __THIS__ (the input frame) after FROM, found 't'");
   EXPECT_EQ(ErrorOf("SELECT i FROM __THIS__ WHERE"),
             "syntax error at position 29: expected an expression, found the end of the statement");
-  EXPECT_EQ(ErrorOf("SELECT 'abc FROM __THIS__"), "syntax error at position 8: unterminated string literal");
-  EXPECT_EQ(ErrorOf("SELECT i FROM __THIS__ ORDER BY i"),
-            "syntax error at position 24: expected WHERE or the end of the statement, found 'ORDER'");
+  EXPECT_EQ(ErrorOf("SELECT 'abc FROM __THIS__"),
+            "syntax error at position 8: unterminated string literal");
+  EXPECT_EQ(
+      ErrorOf("SELECT i FROM __THIS__ ORDER BY i"),
+      "syntax error at position 24: expected WHERE or the end of the statement, found 'ORDER'");
   EXPECT_EQ(ErrorOf("SELECT CAST(i AS DATE) FROM __THIS__"),
-            "syntax error at position 18: expected a type name (BIGINT, DOUBLE, STRING or BOOLEAN), found 'DATE'");
-  EXPECT_EQ(ErrorOf("SELECT ii FROM __THIS__"), "unknown column 'ii' at position 8; did you mean 'i'?");
+            "syntax error at position 18: expected a type name (BIGINT, DOUBLE, STRING or "
+            "BOOLEAN), found 'DATE'");
+  EXPECT_EQ(ErrorOf("SELECT ii FROM __THIS__"),
+            "unknown column 'ii' at position 8; did you mean 'i'?");
   EXPECT_EQ(ErrorOf("SELECT i + s FROM __THIS__"),
             "type error at position 10: '+' needs numeric operands, found string (column 's')");
   EXPECT_EQ(ErrorOf("SELECT i = 'a' FROM __THIS__"),
             "type error at position 10: cannot compare bigint (column 'i') with string ('=')");
-  EXPECT_EQ(ErrorOf("SELECT sqr(d) FROM __THIS__"), "unknown function 'sqr' at position 8; did you mean 'sqrt'?");
-  EXPECT_EQ(ErrorOf("SELECT pow(d) FROM __THIS__"), "function pow() at position 8 takes 2 argument(s), got 1");
+  EXPECT_EQ(ErrorOf("SELECT sqr(d) FROM __THIS__"),
+            "unknown function 'sqr' at position 8; did you mean 'sqrt'?");
+  EXPECT_EQ(ErrorOf("SELECT pow(d) FROM __THIS__"),
+            "function pow() at position 8 takes 2 argument(s), got 1");
   EXPECT_EQ(ErrorOf("SELECT lower(i) FROM __THIS__"),
-            "type error at position 14: argument 1 of lower() must be a string, found bigint (column 'i')");
-  EXPECT_EQ(ErrorOf("SELECT i FROM __THIS__ WHERE i"),
-            "type error at position 30: WHERE needs a boolean condition, found bigint (column 'i')");
+            "type error at position 14: argument 1 of lower() must be a string, found bigint "
+            "(column 'i')");
+  EXPECT_EQ(
+      ErrorOf("SELECT i FROM __THIS__ WHERE i"),
+      "type error at position 30: WHERE needs a boolean condition, found bigint (column 'i')");
   EXPECT_EQ(ErrorOf("SELECT i, d AS i FROM __THIS__"),
             "duplicate output column 'i' at position 11; give it another name with AS");
   EXPECT_EQ(ErrorOf("SELECT s[0] FROM __THIS__"),
@@ -282,11 +358,13 @@ TEST(SqlQueryTest, ErrorsNamePositionAndExpectation) {
   EXPECT_EQ(ErrorOf("SELECT CASE WHEN b THEN 1 ELSE 'x' END FROM __THIS__"),
             "type error at position 32: CASE results must have one type: bigint and string");
   EXPECT_EQ(ErrorOf("SELECT round(d, i) FROM __THIS__"),
-            "type error at position 17: argument 2 of round() must be an integer literal, found bigint (column 'i')");
+            "type error at position 17: argument 2 of round() must be an integer literal, found "
+            "bigint (column 'i')");
 }
 
 TEST(SqlQueryTest, DeepNestingIsAnErrorNotACrash) {
-  std::string deep = "SELECT " + std::string(5000, '(') + "1" + std::string(5000, ')') + " FROM __THIS__";
+  std::string deep =
+      "SELECT " + std::string(5000, '(') + "1" + std::string(5000, ')') + " FROM __THIS__";
   EXPECT_NE(ErrorOf(deep).find("nested too deeply"), std::string::npos);
   std::string minus = "SELECT ";
   for (int k = 0; k < 5000; ++k) minus += "- ";
@@ -297,7 +375,8 @@ TEST(SqlQueryTest, DeepNestingIsAnErrorNotACrash) {
 TEST(SqlTransformerTest, StatementIsCheckedAtMakeAndColumnsAtBind) {
   auto bad = SqlTransformer::Make({.statement = "SELECT FROM __THIS__"});
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("SqlTransformer param 'statement'"), std::string::npos) << bad.status();
+  EXPECT_NE(bad.status().message().find("SqlTransformer param 'statement'"), std::string::npos)
+      << bad.status();
   EXPECT_NE(bad.status().message().find("position 8"), std::string::npos) << bad.status();
   auto t = *SqlTransformer::Make({.statement = "SELECT id, x * 2 AS x2 FROM __THIS__ WHERE flag"});
   auto out = t->Transform(testing::MixedFrame(), ExecContext::Default());
@@ -306,11 +385,13 @@ TEST(SqlTransformerTest, StatementIsCheckedAtMakeAndColumnsAtBind) {
   auto unbound = (*SqlTransformer::Make({.statement = "SELECT nope FROM __THIS__"}))
                      ->Transform(testing::MixedFrame(), ExecContext::Default());
   ASSERT_FALSE(unbound.ok());
-  EXPECT_NE(unbound.status().message().find("unknown column 'nope'"), std::string::npos) << unbound.status();
+  EXPECT_NE(unbound.status().message().find("unknown column 'nope'"), std::string::npos)
+      << unbound.status();
 }
 
 TEST(SqlTransformerTest, RunsInsideASavedAndReloadedPipeline) {
-  auto t = *SqlTransformer::Make({.statement = "SELECT id, upper(name) AS n FROM __THIS__ WHERE id % 2 = 0"});
+  auto t = *SqlTransformer::Make(
+      {.statement = "SELECT id, upper(name) AS n FROM __THIS__ WHERE id % 2 = 0"});
   auto pipeline = *Pipeline::Make({t});
   auto model = pipeline->Fit(testing::MixedFrame(), ExecContext::Default());
   ASSERT_THAT(model, IsOk());

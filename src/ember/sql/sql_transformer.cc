@@ -7,11 +7,14 @@ namespace ember {
 
 const ParamSpec<SqlTransformerParams>& SqlTransformerParams::Spec() {
   using P = SqlTransformerParams;
-  static const auto* spec = &(*new ParamSpec<P>("SqlTransformer"))
-      .Add("statement", &P::statement,
-           "SELECT expr [AS name], ... FROM __THIS__ [WHERE cond]; see docs/sql.md for the dialect.",
-           Validator<std::string>{[](const std::string& s) { return SqlQuery::CheckSyntax(s); },
-                                  "a valid SELECT ... FROM __THIS__ statement"});
+  static const auto* spec =
+      &(*new ParamSpec<P>("SqlTransformer"))
+           .Add(
+               "statement", &P::statement,
+               "SELECT expr [AS name], ... FROM __THIS__ [WHERE cond]; see docs/sql.md for the "
+               "dialect.",
+               Validator<std::string>{[](const std::string& s) { return SqlQuery::CheckSyntax(s); },
+                                      "a valid SELECT ... FROM __THIS__ statement"});
   return *spec;
 }
 
@@ -25,12 +28,13 @@ Result<std::unique_ptr<BoundTransform>> SqlTransformer::Bind(const Schema& in) c
   if (!q.ok()) return q.status().WithContext("SqlTransformer param 'statement'");
   std::shared_ptr<const SqlQuery> query = std::move(q).value();
   const SchemaPtr out = query->output_schema();
-  return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
-      out, [query](const Batch& b) { return query->Run(b); }));
+  return std::unique_ptr<BoundTransform>(
+      new FunctionBoundTransform(out, [query](const Batch& b) { return query->Run(b); }));
 }
 
 Status RegisterSqlStages(StageRegistry* r) {
-  return RegisterStage<SqlTransformer>(r, "Selects, computes and filters columns with a SQL SELECT statement.");
+  return RegisterStage<SqlTransformer>(
+      r, "Selects, computes and filters columns with a SQL SELECT statement.");
 }
 
 }  // namespace ember

@@ -26,7 +26,8 @@ class SqlTransformer final : public Transformer {
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
 
  private:
-  SqlTransformer(Params p, std::string uid) : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
+  SqlTransformer(Params p, std::string uid)
+      : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
   Params params_;
 };
 

@@ -4,9 +4,8 @@
 // compared row by row. The generator avoids the places where Spark and SQLite disagree by
 // design (integer overflow, string <-> number comparisons, casts of doubles to text,
 // substr with position 0 or a negative length, floor and ceil returning bigint).
-#include <sqlite3.h>
-
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <cmath>
 #include <random>
@@ -32,10 +31,14 @@ class Generator {
   Sql Gen(T t, int depth) {
     if (depth <= 0 || Coin(0.25)) return Leaf(t);
     switch (t) {
-      case T::kInt: return GenInt(depth - 1);
-      case T::kDouble: return GenDouble(depth - 1);
-      case T::kBool: return GenBool(depth - 1);
-      case T::kString: return GenString(depth - 1);
+      case T::kInt:
+        return GenInt(depth - 1);
+      case T::kDouble:
+        return GenDouble(depth - 1);
+      case T::kBool:
+        return GenBool(depth - 1);
+      case T::kString:
+        return GenString(depth - 1);
     }
     return Leaf(t);
   }
@@ -73,7 +76,8 @@ class Generator {
         return Same(Pick(2) ? "TRUE" : "FALSE");
       case T::kString: {
         if (Coin(0.7)) return Same(Pick(2) ? "s" : "t");
-        static const char* kLits[] = {"'ab'", "'Abc'", "' q '", "''", "'zz'", "'\xC3\xA9t\xC3\xA9'"};
+        static const char* kLits[] = {"'ab'", "'Abc'", "' q '",
+                                      "''",   "'zz'",  "'\xC3\xA9t\xC3\xA9'"};
         return Same(kLits[Pick(6)]);
       }
     }
@@ -99,16 +103,26 @@ class Generator {
 
   Sql GenInt(int d) {
     switch (Pick(11)) {
-      case 0: return Wrap("(", {Gen(T::kInt, d), Gen(T::kInt, d)}, " + ", ")");
-      case 1: return Wrap("(", {Gen(T::kInt, d), Gen(T::kInt, d)}, " - ", ")");
-      case 2: return Wrap("(", {Gen(T::kInt, d), Gen(T::kInt, d)}, " * ", ")");
-      case 3: return Wrap("(", {Gen(T::kInt, d), Gen(T::kInt, d)}, " % ", ")");
-      case 4: return Wrap("abs(", {Gen(T::kInt, d)}, "", ")");
-      case 5: return Wrap("(- ", {Gen(T::kInt, d)}, "", ")");  // "--" would start a comment
-      case 6: return Case(T::kInt, d);
-      case 7: return Wrap("COALESCE(", {Gen(T::kInt, d), Gen(T::kInt, d)}, ", ", ")");
-      case 8: return Wrap("length(", {Gen(T::kString, d)}, "", ")");
-      case 9: return Wrap("CAST(", {Same(Pick(2) ? "x" : "y")}, "", " AS BIGINT)");
+      case 0:
+        return Wrap("(", {Gen(T::kInt, d), Gen(T::kInt, d)}, " + ", ")");
+      case 1:
+        return Wrap("(", {Gen(T::kInt, d), Gen(T::kInt, d)}, " - ", ")");
+      case 2:
+        return Wrap("(", {Gen(T::kInt, d), Gen(T::kInt, d)}, " * ", ")");
+      case 3:
+        return Wrap("(", {Gen(T::kInt, d), Gen(T::kInt, d)}, " % ", ")");
+      case 4:
+        return Wrap("abs(", {Gen(T::kInt, d)}, "", ")");
+      case 5:
+        return Wrap("(- ", {Gen(T::kInt, d)}, "", ")");  // "--" would start a comment
+      case 6:
+        return Case(T::kInt, d);
+      case 7:
+        return Wrap("COALESCE(", {Gen(T::kInt, d), Gen(T::kInt, d)}, ", ", ")");
+      case 8:
+        return Wrap("length(", {Gen(T::kString, d)}, "", ")");
+      case 9:
+        return Wrap("CAST(", {Same(Pick(2) ? "x" : "y")}, "", " AS BIGINT)");
       default: {
         // Spark's floor and ceil return bigint; SQLite's return a real for a real.
         Sql r = Wrap(Pick(2) ? "floor(" : "ceil(", {Same(Pick(2) ? "x" : "y")}, "", ")");
@@ -120,20 +134,31 @@ class Generator {
 
   Sql GenDouble(int d) {
     switch (Pick(12)) {
-      case 0: return Wrap("(", {Numeric(d), Gen(T::kDouble, d)}, " + ", ")");
-      case 1: return Wrap("(", {Gen(T::kDouble, d), Numeric(d)}, " - ", ")");
-      case 2: return Wrap("(", {Gen(T::kDouble, d), Numeric(d)}, " * ", ")");
+      case 0:
+        return Wrap("(", {Numeric(d), Gen(T::kDouble, d)}, " + ", ")");
+      case 1:
+        return Wrap("(", {Gen(T::kDouble, d), Numeric(d)}, " - ", ")");
+      case 2:
+        return Wrap("(", {Gen(T::kDouble, d), Numeric(d)}, " * ", ")");
       case 3: {
         Sql a = Numeric(d), b = Numeric(d);
-        return {"(" + a.ember + " / " + b.ember + ")", "(CAST(" + a.sqlite + " AS REAL) / " + b.sqlite + ")"};
+        return {"(" + a.ember + " / " + b.ember + ")",
+                "(CAST(" + a.sqlite + " AS REAL) / " + b.sqlite + ")"};
       }
-      case 4: return Wrap("abs(", {Gen(T::kDouble, d)}, "", ")");
-      case 5: return Wrap("sqrt(", {Numeric(d)}, "", ")");
-      case 6: return Wrap("ln(", {Numeric(d)}, "", ")");
-      case 7: return Wrap("round(", {Gen(T::kDouble, d)}, "", Pick(2) ? ")" : ", 1)");
-      case 8: return Wrap("pow(", {Gen(T::kDouble, d), Same(std::to_string(Pick(3)))}, ", ", ")");
-      case 9: return Case(T::kDouble, d);
-      case 10: return Wrap("COALESCE(", {Gen(T::kDouble, d), Numeric(d)}, ", ", ")");
+      case 4:
+        return Wrap("abs(", {Gen(T::kDouble, d)}, "", ")");
+      case 5:
+        return Wrap("sqrt(", {Numeric(d)}, "", ")");
+      case 6:
+        return Wrap("ln(", {Numeric(d)}, "", ")");
+      case 7:
+        return Wrap("round(", {Gen(T::kDouble, d)}, "", Pick(2) ? ")" : ", 1)");
+      case 8:
+        return Wrap("pow(", {Gen(T::kDouble, d), Same(std::to_string(Pick(3)))}, ", ", ")");
+      case 9:
+        return Case(T::kDouble, d);
+      case 10:
+        return Wrap("COALESCE(", {Gen(T::kDouble, d), Numeric(d)}, ", ", ")");
       default: {
         Sql a = Gen(T::kInt, d);
         return {"CAST(" + a.ember + " AS DOUBLE)", "CAST(" + a.sqlite + " AS REAL)"};
@@ -144,15 +169,23 @@ class Generator {
   Sql GenBool(int d) {
     static const char* kCmp[] = {" = ", " <> ", " < ", " <= ", " > ", " >= "};
     switch (Pick(10)) {
-      case 0: return Wrap("(", {Numeric(d), Numeric(d)}, kCmp[Pick(6)], ")");
-      case 1: return Wrap("(", {Gen(T::kString, d), Gen(T::kString, d)}, kCmp[Pick(6)], ")");
-      case 2: return Wrap("(", {Gen(T::kBool, d), Gen(T::kBool, d)}, " AND ", ")");
-      case 3: return Wrap("(", {Gen(T::kBool, d), Gen(T::kBool, d)}, " OR ", ")");
-      case 4: return Wrap("(NOT ", {Gen(T::kBool, d)}, "", ")");
-      case 5: return Wrap("(", {Gen(AnyType(), d)}, "", Pick(2) ? " IS NULL)" : " IS NOT NULL)");
+      case 0:
+        return Wrap("(", {Numeric(d), Numeric(d)}, kCmp[Pick(6)], ")");
+      case 1:
+        return Wrap("(", {Gen(T::kString, d), Gen(T::kString, d)}, kCmp[Pick(6)], ")");
+      case 2:
+        return Wrap("(", {Gen(T::kBool, d), Gen(T::kBool, d)}, " AND ", ")");
+      case 3:
+        return Wrap("(", {Gen(T::kBool, d), Gen(T::kBool, d)}, " OR ", ")");
+      case 4:
+        return Wrap("(NOT ", {Gen(T::kBool, d)}, "", ")");
+      case 5:
+        return Wrap("(", {Gen(AnyType(), d)}, "", Pick(2) ? " IS NULL)" : " IS NOT NULL)");
       case 6: {
         Sql r = Wrap("(", {Numeric(d)}, "", Pick(2) ? " IN (" : " NOT IN (");
-        Sql items = Wrap("", {Numeric(d), Same(std::to_string(Pick(10))), Same(Coin(0.3) ? "NULL" : "3")}, ", ", "))");
+        Sql items =
+            Wrap("", {Numeric(d), Same(std::to_string(Pick(10))), Same(Coin(0.3) ? "NULL" : "3")},
+                 ", ", "))");
         return {r.ember + items.ember, r.sqlite + items.sqlite};
       }
       case 7: {
@@ -160,15 +193,19 @@ class Generator {
         Sql rest = Wrap("", {Numeric(d), Numeric(d)}, " AND ", ")");
         return {r.ember + rest.ember, r.sqlite + rest.sqlite};
       }
-      case 8: return Wrap("(", {Gen(T::kString, d)}, "", " IN ('ab', 'zz', NULL))");
-      default: return Case(T::kBool, d);
+      case 8:
+        return Wrap("(", {Gen(T::kString, d)}, "", " IN ('ab', 'zz', NULL))");
+      default:
+        return Case(T::kBool, d);
     }
   }
 
   Sql GenString(int d) {
     switch (Pick(8)) {
-      case 0: return Wrap(Pick(2) ? "lower(" : "upper(", {Gen(T::kString, d)}, "", ")");
-      case 1: return Wrap("trim(", {Gen(T::kString, d)}, "", ")");
+      case 0:
+        return Wrap(Pick(2) ? "lower(" : "upper(", {Gen(T::kString, d)}, "", ")");
+      case 1:
+        return Wrap("trim(", {Gen(T::kString, d)}, "", ")");
       case 2: {
         std::string pos = std::to_string(1 + Pick(4));
         if (Coin(0.3)) pos = "-" + std::to_string(1 + Pick(3));
@@ -177,11 +214,15 @@ class Generator {
       }
       case 3: {
         Sql a = Gen(T::kString, d), b = Gen(T::kString, d);
-        return {"concat(" + a.ember + ", " + b.ember + ")", "(" + a.sqlite + " || " + b.sqlite + ")"};
+        return {"concat(" + a.ember + ", " + b.ember + ")",
+                "(" + a.sqlite + " || " + b.sqlite + ")"};
       }
-      case 4: return Wrap("(", {Gen(T::kString, d), Gen(T::kString, d)}, " || ", ")");
-      case 5: return Case(T::kString, d);
-      case 6: return Wrap("COALESCE(", {Gen(T::kString, d), Gen(T::kString, d)}, ", ", ")");
+      case 4:
+        return Wrap("(", {Gen(T::kString, d), Gen(T::kString, d)}, " || ", ")");
+      case 5:
+        return Case(T::kString, d);
+      case 6:
+        return Wrap("COALESCE(", {Gen(T::kString, d), Gen(T::kString, d)}, ", ", ")");
       default: {
         Sql a = Gen(T::kInt, d);
         return {"CAST(" + a.ember + " AS STRING)", "CAST(" + a.sqlite + " AS TEXT)"};
@@ -212,7 +253,8 @@ void FillTable(int rows, uint64_t seed, Table* out) {
   std::mt19937_64 rng(seed);
   auto null = [&] { return std::uniform_int_distribution<int>(0, 99)(rng) < 15; };
   auto pick = [&](int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng); };
-  static const char* kWords[] = {"ab", "Abc", " q ", "", "zz", "\xC3\xA9t\xC3\xA9", "abc d", "ZZ", "b"};
+  static const char* kWords[] = {"ab",    "Abc", " q ", "", "zz", "\xC3\xA9t\xC3\xA9",
+                                 "abc d", "ZZ",  "b"};
   std::vector<std::optional<int64_t>> id, a, b;
   std::vector<std::optional<double>> x, y;
   std::vector<std::optional<std::string>> s, t;
@@ -231,11 +273,13 @@ void FillTable(int rows, uint64_t seed, Table* out) {
                                     MakeField("b", Int64Type()), MakeField("x", Float64Type()),
                                     MakeField("y", Float64Type()), MakeField("s", StringType()),
                                     MakeField("t", StringType()), MakeField("f", BoolType())});
-  table.batch = *Batch::Make(schema, {MakeColumn(id), MakeColumn(a), MakeColumn(b), MakeColumn(x), MakeColumn(y),
-                                      MakeColumn(s), MakeColumn(t), MakeColumn(f)});
+  table.batch = *Batch::Make(schema, {MakeColumn(id), MakeColumn(a), MakeColumn(b), MakeColumn(x),
+                                      MakeColumn(y), MakeColumn(s), MakeColumn(t), MakeColumn(f)});
   EXPECT_EQ(sqlite3_open(":memory:", &table.db), SQLITE_OK);
-  sqlite3_exec(table.db, "CREATE TABLE t(id INTEGER, a INTEGER, b INTEGER, x REAL, y REAL, s TEXT, t TEXT, f INTEGER)",
-               nullptr, nullptr, nullptr);
+  sqlite3_exec(
+      table.db,
+      "CREATE TABLE t(id INTEGER, a INTEGER, b INTEGER, x REAL, y REAL, s TEXT, t TEXT, f INTEGER)",
+      nullptr, nullptr, nullptr);
   sqlite3_stmt* ins = nullptr;
   sqlite3_prepare_v2(table.db, "INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1, &ins, nullptr);
   for (int r = 0; r < rows; ++r) {
@@ -248,8 +292,10 @@ void FillTable(int rows, uint64_t seed, Table* out) {
     bind_int(3, b[r]);
     x[r] ? sqlite3_bind_double(ins, 4, *x[r]) : sqlite3_bind_null(ins, 4);
     y[r] ? sqlite3_bind_double(ins, 5, *y[r]) : sqlite3_bind_null(ins, 5);
-    s[r] ? sqlite3_bind_text(ins, 6, s[r]->c_str(), -1, SQLITE_TRANSIENT) : sqlite3_bind_null(ins, 6);
-    t[r] ? sqlite3_bind_text(ins, 7, t[r]->c_str(), -1, SQLITE_TRANSIENT) : sqlite3_bind_null(ins, 7);
+    s[r] ? sqlite3_bind_text(ins, 6, s[r]->c_str(), -1, SQLITE_TRANSIENT)
+         : sqlite3_bind_null(ins, 6);
+    t[r] ? sqlite3_bind_text(ins, 7, t[r]->c_str(), -1, SQLITE_TRANSIENT)
+         : sqlite3_bind_null(ins, 7);
     bind_int(8, f[r] ? std::optional<int64_t>(*f[r]) : std::nullopt);
     EXPECT_EQ(sqlite3_step(ins), SQLITE_DONE);
   }
@@ -261,17 +307,23 @@ void FillTable(int rows, uint64_t seed, Table* out) {
 std::string Disagreement(const Column& col, int64_t row, sqlite3_stmt* st, int k) {
   const int st_type = sqlite3_column_type(st, k);
   const std::string ours = FormatValue(col, row);
-  std::string theirs = st_type == SQLITE_NULL ? "null"
-                                               : reinterpret_cast<const char*>(sqlite3_column_text(st, k));
+  std::string theirs =
+      st_type == SQLITE_NULL ? "null" : reinterpret_cast<const char*>(sqlite3_column_text(st, k));
   if (col.IsNull(row) || st_type == SQLITE_NULL) {
     return col.IsNull(row) && st_type == SQLITE_NULL ? "" : ours + " vs " + theirs;
   }
   double a = 0;
   switch (col.type_id()) {
-    case TypeId::kString: return ours == theirs ? "" : "'" + ours + "' vs '" + theirs + "'";
-    case TypeId::kBool: a = col.BoolValue(row); break;
-    case TypeId::kInt64: a = static_cast<double>(col.Values<int64_t>()[row]); break;
-    default: a = col.Values<double>()[row];
+    case TypeId::kString:
+      return ours == theirs ? "" : "'" + ours + "' vs '" + theirs + "'";
+    case TypeId::kBool:
+      a = col.BoolValue(row);
+      break;
+    case TypeId::kInt64:
+      a = static_cast<double>(col.Values<int64_t>()[row]);
+      break;
+    default:
+      a = col.Values<double>()[row];
   }
   if (st_type != SQLITE_INTEGER && st_type != SQLITE_FLOAT) return ours + " vs '" + theirs + "'";
   const double b = sqlite3_column_double(st, k);
@@ -311,12 +363,15 @@ TEST(SqliteDifferentialTest, RandomQueriesAgreeWithSqlite) {
     ASSERT_TRUE(out.ok()) << ours << "\n" << out.status();
     Statement stmt;
     ASSERT_EQ(sqlite3_prepare_v2(table.db, theirs.c_str(), -1, &stmt.st, nullptr), SQLITE_OK)
-        << theirs << "\n" << sqlite3_errmsg(table.db);
+        << theirs << "\n"
+        << sqlite3_errmsg(table.db);
     sqlite3_stmt* st = stmt.st;
     int64_t row = 0;
     while (sqlite3_step(st) == SQLITE_ROW && failures < 5) {
       if (row >= out->num_rows()) {
-        ADD_FAILURE() << "SQLite returned more rows than Ember (" << out->num_rows() << ")\n" << ours << "\n" << theirs;
+        ADD_FAILURE() << "SQLite returned more rows than Ember (" << out->num_rows() << ")\n"
+                      << ours << "\n"
+                      << theirs;
         ++failures;
         break;
       }
@@ -325,8 +380,8 @@ TEST(SqliteDifferentialTest, RandomQueriesAgreeWithSqlite) {
         std::string diff = Disagreement(*out->column(k), row, st, k);
         ++compared;
         if (!diff.empty()) {
-          ADD_FAILURE() << "row id " << sqlite3_column_int64(st, 0) << ", e" << k - 1 << ": Ember " << diff
-                        << "\nEmber:  " << ours << "\nSQLite: " << theirs;
+          ADD_FAILURE() << "row id " << sqlite3_column_int64(st, 0) << ", e" << k - 1 << ": Ember "
+                        << diff << "\nEmber:  " << ours << "\nSQLite: " << theirs;
           ++failures;
           break;
         }
@@ -334,7 +389,8 @@ TEST(SqliteDifferentialTest, RandomQueriesAgreeWithSqlite) {
       ++row;
     }
     if (failures == 0 && row != out->num_rows()) {
-      ADD_FAILURE() << "Ember returned " << out->num_rows() << " rows, SQLite " << row << "\n" << ours;
+      ADD_FAILURE() << "Ember returned " << out->num_rows() << " rows, SQLite " << row << "\n"
+                    << ours;
       ++failures;
     }
   }

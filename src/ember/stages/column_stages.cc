@@ -32,9 +32,10 @@ Status CheckNoDuplicates(const std::vector<std::string>& cols, const std::string
 }  // namespace
 
 const ParamSpec<SelectColumnsParams>& SelectColumnsParams::Spec() {
-  static const auto* spec = &(*new ParamSpec<SelectColumnsParams>("SelectColumns"))
-      .Add("cols", &SelectColumnsParams::cols, "The columns to keep, in output order.",
-           NonEmpty<std::vector<std::string>>());
+  static const auto* spec =
+      &(*new ParamSpec<SelectColumnsParams>("SelectColumns"))
+           .Add("cols", &SelectColumnsParams::cols, "The columns to keep, in output order.",
+                NonEmpty<std::vector<std::string>>());
   return *spec;
 }
 
@@ -57,9 +58,10 @@ Result<std::unique_ptr<BoundTransform>> SelectColumns::Bind(const Schema& in) co
 }
 
 const ParamSpec<DropColumnsParams>& DropColumnsParams::Spec() {
-  static const auto* spec = &(*new ParamSpec<DropColumnsParams>("DropColumns"))
-      .Add("cols", &DropColumnsParams::cols, "The columns to remove; each must exist.",
-           NonEmpty<std::vector<std::string>>());
+  static const auto* spec =
+      &(*new ParamSpec<DropColumnsParams>("DropColumns"))
+           .Add("cols", &DropColumnsParams::cols, "The columns to remove; each must exist.",
+                NonEmpty<std::vector<std::string>>());
   return *spec;
 }
 
@@ -88,10 +90,10 @@ Result<std::unique_ptr<BoundTransform>> DropColumns::Bind(const Schema& in) cons
 
 const ParamSpec<RenameColumnParams>& RenameColumnParams::Spec() {
   static const auto* spec = &(*new ParamSpec<RenameColumnParams>("RenameColumn"))
-      .Add("inputCol", &RenameColumnParams::input_col, "The column to rename.",
-           NonEmpty<std::string>())
-      .Add("outputCol", &RenameColumnParams::output_col, "Its new name; must not exist yet.",
-           NonEmpty<std::string>());
+                                 .Add("inputCol", &RenameColumnParams::input_col,
+                                      "The column to rename.", NonEmpty<std::string>())
+                                 .Add("outputCol", &RenameColumnParams::output_col,
+                                      "Its new name; must not exist yet.", NonEmpty<std::string>());
   return *spec;
 }
 

@@ -29,7 +29,8 @@ class SelectColumns final : public Transformer {
   const Params& params() const { return params_; }
 
  private:
-  SelectColumns(Params p, std::string uid) : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
+  SelectColumns(Params p, std::string uid)
+      : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
   Params params_;
 };
 
@@ -50,7 +51,8 @@ class DropColumns final : public Transformer {
   const Params& params() const { return params_; }
 
  private:
-  DropColumns(Params p, std::string uid) : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
+  DropColumns(Params p, std::string uid)
+      : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
   Params params_;
 };
 
@@ -72,7 +74,8 @@ class RenameColumn final : public Transformer {
   const Params& params() const { return params_; }
 
  private:
-  RenameColumn(Params p, std::string uid) : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
+  RenameColumn(Params p, std::string uid)
+      : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
   Params params_;
 };
 

@@ -25,12 +25,15 @@ TEST(MetricsTest, AreaUnderCurves) {
 }
 
 DataFrame Scored() {
-  SchemaPtr s = *Schema::Make({MakeField("label", Float64Type()), MakeField("probability", DenseVectorType(2)),
+  SchemaPtr s = *Schema::Make({MakeField("label", Float64Type()),
+                               MakeField("probability", DenseVectorType(2)),
                                MakeField("prediction", Float64Type())});
-  Batch a = *Batch::Make(s, {MakeColumn<double>({0, 0}), MakeDenseVectorColumn({{0.9, 0.1}, {0.6, 0.4}}, 2),
-                             MakeColumn<double>({0, 0})});
-  Batch b = *Batch::Make(s, {MakeColumn<double>({1, 1}), MakeDenseVectorColumn({{0.65, 0.35}, {0.2, 0.8}}, 2),
-                             MakeColumn<double>({0, 1})});
+  Batch a = *Batch::Make(
+      s, {MakeColumn<double>({0, 0}), MakeDenseVectorColumn({{0.9, 0.1}, {0.6, 0.4}}, 2),
+          MakeColumn<double>({0, 0})});
+  Batch b = *Batch::Make(
+      s, {MakeColumn<double>({1, 1}), MakeDenseVectorColumn({{0.65, 0.35}, {0.2, 0.8}}, 2),
+          MakeColumn<double>({0, 1})});
   return *DataFrame::Make(s, {a, b});
 }
 
@@ -44,13 +47,16 @@ TEST(ComputeModelStatisticsTest, BinaryClassification) {
   EXPECT_DOUBLE_EQ(value("precision"), 1.0);
   EXPECT_DOUBLE_EQ(value("recall"), 0.5);
   EXPECT_DOUBLE_EQ(value("AUC"), 0.75);
-  EXPECT_NEAR(value("log_loss"), -(std::log(0.9) + std::log(0.6) + std::log(0.35) + std::log(0.8)) / 4, 1e-12);
+  EXPECT_NEAR(value("log_loss"),
+              -(std::log(0.9) + std::log(0.6) + std::log(0.35) + std::log(0.8)) / 4, 1e-12);
   EXPECT_EQ(FormatValue(**m.GetColumn("confusion_matrix"), 0), "[[2,0],[1,1]]");
 }
 
 TEST(ComputeModelStatisticsTest, Regression) {
-  SchemaPtr s = *Schema::Make({MakeField("label", Float64Type()), MakeField("prediction", Float64Type())});
-  DataFrame f = DataFrame::FromBatch(*Batch::Make(s, {MakeColumn<double>({1, 2, 3}), MakeColumn<double>({1, 3, 5})}));
+  SchemaPtr s =
+      *Schema::Make({MakeField("label", Float64Type()), MakeField("prediction", Float64Type())});
+  DataFrame f = DataFrame::FromBatch(
+      *Batch::Make(s, {MakeColumn<double>({1, 2, 3}), MakeColumn<double>({1, 3, 5})}));
   auto out = (*ComputeModelStatistics::Make({}))->Transform(f, ExecContext::Default());
   ASSERT_THAT(out, IsOk());
   Batch m = *out->Collect();
@@ -67,7 +73,8 @@ TEST(ComputePerInstanceStatisticsTest, LogLossPerRowAndRegressionLosses) {
   EXPECT_DOUBLE_EQ(loss[0], -std::log(0.9));
   EXPECT_DOUBLE_EQ(loss[2], -std::log(0.35));
   EXPECT_DOUBLE_EQ(loss[3], -std::log(0.8));
-  SchemaPtr s = *Schema::Make({MakeField("label", Float64Type()), MakeField("prediction", Float64Type())});
+  SchemaPtr s =
+      *Schema::Make({MakeField("label", Float64Type()), MakeField("prediction", Float64Type())});
   DataFrame f = DataFrame::FromBatch(
       *Batch::Make(s, {MakeColumn<double>({1, std::nullopt, 3}), MakeColumn<double>({1, 3, 5})}));
   auto reg = (*ComputePerInstanceStatistics::Make({}))->Transform(f, ExecContext::Default());
@@ -77,13 +84,16 @@ TEST(ComputePerInstanceStatisticsTest, LogLossPerRowAndRegressionLosses) {
   EXPECT_EQ(FormatValue(**r.GetColumn("L2_loss"), 2), "4");
   EXPECT_EQ(FormatValue(**r.GetColumn("L1_loss"), 1), "null");
   // A label that is not a class of the probability vector.
-  SchemaPtr c = *Schema::Make({MakeField("label", Float64Type()), MakeField("probability", DenseVectorType(2)),
+  SchemaPtr c = *Schema::Make({MakeField("label", Float64Type()),
+                               MakeField("probability", DenseVectorType(2)),
                                MakeField("prediction", Float64Type())});
   DataFrame bad = DataFrame::FromBatch(*Batch::Make(
-      c, {MakeColumn<double>({2}), MakeDenseVectorColumn({{0.5, 0.5}}, 2), MakeColumn<double>({0})}));
+      c,
+      {MakeColumn<double>({2}), MakeDenseVectorColumn({{0.5, 0.5}}, 2), MakeColumn<double>({0})}));
   auto err = (*ComputePerInstanceStatistics::Make({}))->Transform(bad, ExecContext::Default());
   ASSERT_FALSE(err.ok());
-  EXPECT_NE(err.status().message().find("label 2 in column 'label' is not a class of the 2-class"), std::string::npos)
+  EXPECT_NE(err.status().message().find("label 2 in column 'label' is not a class of the 2-class"),
+            std::string::npos)
       << err.status();
 }
 

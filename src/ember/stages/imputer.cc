@@ -1,4 +1,3 @@
-#include "ember/pipeline/learned_state.h"
 #include "ember/stages/imputer.h"
 
 #include <algorithm>
@@ -7,6 +6,7 @@
 
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
+#include "ember/pipeline/learned_state.h"
 #include "ember/pipeline/save_load.h"
 #include "ember/stages/internal/column_pairs.h"
 
@@ -20,10 +20,14 @@ bool IsImputable(const DataType& t) { return t.is_numeric() || t.id() == TypeId:
 
 std::string_view StrategyName(ImputeStrategy s) {
   switch (s) {
-    case ImputeStrategy::kMean: return "mean";
-    case ImputeStrategy::kMedian: return "median";
-    case ImputeStrategy::kMode: return "mode";
-    case ImputeStrategy::kCustom: return "custom value";
+    case ImputeStrategy::kMean:
+      return "mean";
+    case ImputeStrategy::kMedian:
+      return "median";
+    case ImputeStrategy::kMode:
+      return "mode";
+    case ImputeStrategy::kCustom:
+      return "custom value";
   }
   return "?";
 }
@@ -31,14 +35,17 @@ std::string_view StrategyName(ImputeStrategy s) {
 // The input column of each pair (numeric, or string when `allow_string`), and the output
 // schema: an output named like its input replaces it, others are appended.
 Result<std::pair<std::vector<int>, SchemaPtr>> BindPairs(const std::string& owner, const Schema& in,
-                                                         const std::vector<ColumnPair>& pairs, bool allow_string) {
+                                                         const std::vector<ColumnPair>& pairs,
+                                                         bool allow_string) {
   std::vector<int> inputs;
   std::vector<Field> fields = in.fields();
   for (const auto& p : pairs) {
-    EMBER_ASSIGN_OR_RETURN(int i, in.GetFieldIndexOfType(p.in, IsImputable, "a numeric or string column"));
+    EMBER_ASSIGN_OR_RETURN(int i,
+                           in.GetFieldIndexOfType(p.in, IsImputable, "a numeric or string column"));
     if (!allow_string && !in.field(i).type->is_numeric()) {
-      return InvalidArgument(owner + ": column '" + p.in + "' is " + in.field(i).type->ToString() +
-                             "; only numeric columns can be imputed with a statistic (use a custom value)");
+      return InvalidArgument(
+          owner + ": column '" + p.in + "' is " + in.field(i).type->ToString() +
+          "; only numeric columns can be imputed with a statistic (use a custom value)");
     }
     inputs.push_back(i);
     Field f = in.field(i);
@@ -48,7 +55,8 @@ Result<std::pair<std::vector<int>, SchemaPtr>> BindPairs(const std::string& owne
       continue;
     }
     for (const Field& existing : fields) {
-      if (existing.name == p.out) return AlreadyExists(owner + ": output column '" + p.out + "' already exists");
+      if (existing.name == p.out)
+        return AlreadyExists(owner + ": output column '" + p.out + "' already exists");
     }
     fields.push_back(std::move(f));
   }
@@ -61,8 +69,9 @@ bool IsMissing(double v, const std::optional<double>& missing) {
 }
 
 // The fill value of one numeric column from its non-missing values on all ranks.
-Result<double> NumericFill(const std::string& owner, const DataFrame& in, const ExecContext& ctx, int col,
-                           const std::string& name, ImputeStrategy strategy, const std::optional<double>& missing) {
+Result<double> NumericFill(const std::string& owner, const DataFrame& in, const ExecContext& ctx,
+                           int col, const std::string& name, ImputeStrategy strategy,
+                           const std::optional<double>& missing) {
   const Deadline deadline = Deadline::In(std::chrono::minutes(10));
   const bool multi = ctx.comm && ctx.comm->size() > 1;
   if (strategy == ImputeStrategy::kMean) {
@@ -77,10 +86,12 @@ Result<double> NumericFill(const std::string& owner, const DataFrame& in, const 
         acc[1] += 1;
       }
     }
-    if (multi) EMBER_RETURN_IF_ERROR(ctx.comm->AllReduce(std::span<double>(acc), ReduceOp::kSum, deadline));
+    if (multi)
+      EMBER_RETURN_IF_ERROR(ctx.comm->AllReduce(std::span<double>(acc), ReduceOp::kSum, deadline));
     if (acc[1] == 0) {
-      return InvalidArgument(owner + ": column '" + name +
-                             "' has no value to compute the mean from (all null, NaN or missingValue)");
+      return InvalidArgument(
+          owner + ": column '" + name +
+          "' has no value to compute the mean from (all null, NaN or missingValue)");
     }
     return acc[0] / acc[1];
   }
@@ -98,10 +109,12 @@ Result<double> NumericFill(const std::string& owner, const DataFrame& in, const 
   }
   if (values.empty()) {
     return InvalidArgument(owner + ": column '" + name + "' has no value to compute the " +
-                           std::string(StrategyName(strategy)) + " from (all null, NaN or missingValue)");
+                           std::string(StrategyName(strategy)) +
+                           " from (all null, NaN or missingValue)");
   }
   std::sort(values.begin(), values.end());
-  if (strategy == ImputeStrategy::kMedian) return values[(values.size() - 1) / 2];  // rank ceil(n/2)
+  if (strategy == ImputeStrategy::kMedian)
+    return values[(values.size() - 1) / 2];  // rank ceil(n/2)
   double best = values[0];
   size_t best_run = 0;
   for (size_t i = 0; i < values.size();) {  // sorted: the first longest run is the smallest mode
@@ -113,17 +126,19 @@ Result<double> NumericFill(const std::string& owner, const DataFrame& in, const 
   return best;
 }
 
-Result<std::shared_ptr<const Transformer>> FitImputer(const std::string& owner, const DataFrame& in,
-                                                      const ExecContext& ctx, const std::vector<ColumnPair>& pairs,
-                                                      ImputeStrategy strategy, const std::optional<double>& missing,
-                                                      const std::string& custom, const std::string& uid) {
-  EMBER_ASSIGN_OR_RETURN(auto bound, BindPairs(owner, *in.schema(), pairs, strategy == ImputeStrategy::kCustom));
+Result<std::shared_ptr<const Transformer>> FitImputer(
+    const std::string& owner, const DataFrame& in, const ExecContext& ctx,
+    const std::vector<ColumnPair>& pairs, ImputeStrategy strategy,
+    const std::optional<double>& missing, const std::string& custom, const std::string& uid) {
+  EMBER_ASSIGN_OR_RETURN(
+      auto bound, BindPairs(owner, *in.schema(), pairs, strategy == ImputeStrategy::kCustom));
   std::vector<Json> fill;
   for (size_t k = 0; k < pairs.size(); ++k) {
     const int col = bound.first[k];
     const bool numeric = in.schema()->field(col).type->is_numeric();
     if (strategy != ImputeStrategy::kCustom) {
-      EMBER_ASSIGN_OR_RETURN(double v, NumericFill(owner, in, ctx, col, pairs[k].in, strategy, missing));
+      EMBER_ASSIGN_OR_RETURN(double v,
+                             NumericFill(owner, in, ctx, col, pairs[k].in, strategy, missing));
       fill.push_back(Json(v));
     } else if (!numeric) {
       fill.push_back(Json(custom));
@@ -131,8 +146,8 @@ Result<std::shared_ptr<const Transformer>> FitImputer(const std::string& owner, 
       double v = 0;
       auto [p, ec] = std::from_chars(custom.data(), custom.data() + custom.size(), v);
       if (ec != std::errc() || p != custom.data() + custom.size() || custom.empty()) {
-        return InvalidArgument(owner + " param 'customValue': '" + custom + "' is not a number, but column '" +
-                               pairs[k].in + "' is numeric");
+        return InvalidArgument(owner + " param 'customValue': '" + custom +
+                               "' is not a number, but column '" + pairs[k].in + "' is numeric");
       }
       fill.push_back(Json(v));
     }
@@ -161,22 +176,29 @@ ColumnPtr FillNumeric(const Column& c, double fill, const std::optional<double>&
 
 ColumnPtr FillColumn(const Column& c, const Json& fill, const std::optional<double>& missing) {
   switch (c.type_id()) {
-    case TypeId::kInt32: return FillNumeric<int32_t>(c, fill.as_double(), missing);
-    case TypeId::kInt64: return FillNumeric<int64_t>(c, fill.as_double(), missing);
-    case TypeId::kFloat32: return FillNumeric<float>(c, fill.as_double(), missing);
-    case TypeId::kFloat64: return FillNumeric<double>(c, fill.as_double(), missing);
+    case TypeId::kInt32:
+      return FillNumeric<int32_t>(c, fill.as_double(), missing);
+    case TypeId::kInt64:
+      return FillNumeric<int64_t>(c, fill.as_double(), missing);
+    case TypeId::kFloat32:
+      return FillNumeric<float>(c, fill.as_double(), missing);
+    case TypeId::kFloat64:
+      return FillNumeric<double>(c, fill.as_double(), missing);
     default: {
       StringBuilder out;
       const std::string& f = fill.as_string();
-      for (int64_t r = 0; r < c.length(); ++r) out.Append(c.IsNull(r) ? std::string_view(f) : c.StringValue(r));
+      for (int64_t r = 0; r < c.length(); ++r)
+        out.Append(c.IsNull(r) ? std::string_view(f) : c.StringValue(r));
       return out.Finish();
     }
   }
 }
 
 const std::vector<std::pair<std::string, ImputeStrategy>>& StrategyNames() {
-  static const auto* names = new std::vector<std::pair<std::string, ImputeStrategy>>{
-      {"mean", ImputeStrategy::kMean}, {"median", ImputeStrategy::kMedian}, {"mode", ImputeStrategy::kMode}};
+  static const auto* names =
+      new std::vector<std::pair<std::string, ImputeStrategy>>{{"mean", ImputeStrategy::kMean},
+                                                              {"median", ImputeStrategy::kMedian},
+                                                              {"mode", ImputeStrategy::kMode}};
   return *names;
 }
 
@@ -186,36 +208,47 @@ const std::vector<std::pair<std::string, ImputeStrategy>>& StrategyNames() {
 
 const ParamSpec<ImputerParams>& ImputerParams::Spec() {
   using P = ImputerParams;
-  static const auto* spec = &(*new ParamSpec<P>("Imputer"))
-      .Add("inputCol", &P::input_col, "The numeric column to impute.")
-      .Add("outputCol", &P::output_col, "The imputed column (the input's name replaces it).")
-      .Add("inputCols", &P::input_cols, "Several columns to impute (instead of inputCol).")
-      .Add("outputCols", &P::output_cols, "The imputed columns, one per inputCols entry.")
-      .AddEnum("strategy", &P::strategy, StrategyNames(), "The statistic that fills missing values.")
-      .Add("missingValue", &P::missing_value,
-           "A value that also counts as missing (null and NaN always do); null for none.");
+  static const auto* spec =
+      &(*new ParamSpec<P>("Imputer"))
+           .Add("inputCol", &P::input_col, "The numeric column to impute.")
+           .Add("outputCol", &P::output_col, "The imputed column (the input's name replaces it).")
+           .Add("inputCols", &P::input_cols, "Several columns to impute (instead of inputCol).")
+           .Add("outputCols", &P::output_cols, "The imputed columns, one per inputCols entry.")
+           .AddEnum("strategy", &P::strategy, StrategyNames(),
+                    "The statistic that fills missing values.")
+           .Add("missingValue", &P::missing_value,
+                "A value that also counts as missing (null and NaN always do); null for none.");
   return *spec;
 }
 
 const ParamSpec<CleanMissingDataParams>& CleanMissingDataParams::Spec() {
   using P = CleanMissingDataParams;
-  static const auto* spec = &(*new ParamSpec<P>("CleanMissingData"))
-      .Add("inputCols", &P::input_cols, "The columns to clean.", NonEmpty<std::vector<std::string>>())
-      .Add("outputCols", &P::output_cols, "The cleaned columns, one per inputCols entry (the same names replace them).",
-           NonEmpty<std::vector<std::string>>())
-      .AddEnum("cleaningMode", &P::cleaning_mode,
-               {{"Mean", ImputeStrategy::kMean}, {"Median", ImputeStrategy::kMedian}, {"Custom", ImputeStrategy::kCustom}},
-               "Fill with each column's mean, median, or customValue.")
-      .Add("customValue", &P::custom_value, "The fill value of cleaningMode Custom (a number for numeric columns).");
+  static const auto* spec =
+      &(*new ParamSpec<P>("CleanMissingData"))
+           .Add("inputCols", &P::input_cols, "The columns to clean.",
+                NonEmpty<std::vector<std::string>>())
+           .Add("outputCols", &P::output_cols,
+                "The cleaned columns, one per inputCols entry (the same names replace them).",
+                NonEmpty<std::vector<std::string>>())
+           .AddEnum("cleaningMode", &P::cleaning_mode,
+                    {{"Mean", ImputeStrategy::kMean},
+                     {"Median", ImputeStrategy::kMedian},
+                     {"Custom", ImputeStrategy::kCustom}},
+                    "Fill with each column's mean, median, or customValue.")
+           .Add("customValue", &P::custom_value,
+                "The fill value of cleaningMode Custom (a number for numeric columns).");
   return *spec;
 }
 
 const ParamSpec<ImputerModel::Params>& ImputerModel::Params::Spec() {
   using P = ImputerModel::Params;
   static const auto* spec = &(*new ParamSpec<P>("ImputerModel"))
-      .Add("inputCols", &P::input_cols, "The columns to impute.", NonEmpty<std::vector<std::string>>())
-      .Add("outputCols", &P::output_cols, "The imputed columns.", NonEmpty<std::vector<std::string>>())
-      .Add("missingValue", &P::missing_value, "A value that also counts as missing; null for none.");
+                                 .Add("inputCols", &P::input_cols, "The columns to impute.",
+                                      NonEmpty<std::vector<std::string>>())
+                                 .Add("outputCols", &P::output_cols, "The imputed columns.",
+                                      NonEmpty<std::vector<std::string>>())
+                                 .Add("missingValue", &P::missing_value,
+                                      "A value that also counts as missing; null for none.");
   return *spec;
 }
 
@@ -223,10 +256,12 @@ const ParamSpec<ImputerModel::Params>& ImputerModel::Params::Spec() {
 
 namespace {
 Result<std::vector<ColumnPair>> ImputerPairs(const ImputerParams& p) {
-  return stages_internal::ResolveColumnPairs("Imputer", p.input_col, p.output_col, p.input_cols, p.output_cols);
+  return stages_internal::ResolveColumnPairs("Imputer", p.input_col, p.output_col, p.input_cols,
+                                             p.output_cols);
 }
 Result<std::vector<ColumnPair>> CleanPairs(const CleanMissingDataParams& p) {
-  return stages_internal::ResolveColumnPairs("CleanMissingData", "", "", p.input_cols, p.output_cols);
+  return stages_internal::ResolveColumnPairs("CleanMissingData", "", "", p.input_cols,
+                                             p.output_cols);
 }
 }  // namespace
 
@@ -242,7 +277,8 @@ Result<SchemaPtr> Imputer::TransformSchema(const Schema& in) const {
   return bound.second;
 }
 
-Result<std::shared_ptr<const Transformer>> Imputer::Fit(const DataFrame& in, const ExecContext& ctx) const {
+Result<std::shared_ptr<const Transformer>> Imputer::Fit(const DataFrame& in,
+                                                        const ExecContext& ctx) const {
   EMBER_ASSIGN_OR_RETURN(auto pairs, ImputerPairs(params_));
   return FitImputer("Imputer", in, ctx, pairs, params_.strategy, params_.missing_value, "", uid());
 }
@@ -252,7 +288,8 @@ Result<std::shared_ptr<const Transformer>> Imputer::Fit(const DataFrame& in, con
 Result<std::shared_ptr<const CleanMissingData>> CleanMissingData::Make(Params p, std::string uid) {
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
   EMBER_RETURN_IF_ERROR(CleanPairs(p).status());
-  return std::shared_ptr<const CleanMissingData>(new CleanMissingData(std::move(p), std::move(uid)));
+  return std::shared_ptr<const CleanMissingData>(
+      new CleanMissingData(std::move(p), std::move(uid)));
 }
 
 Result<SchemaPtr> CleanMissingData::TransformSchema(const Schema& in) const {
@@ -262,18 +299,21 @@ Result<SchemaPtr> CleanMissingData::TransformSchema(const Schema& in) const {
   return bound.second;
 }
 
-Result<std::shared_ptr<const Transformer>> CleanMissingData::Fit(const DataFrame& in, const ExecContext& ctx) const {
+Result<std::shared_ptr<const Transformer>> CleanMissingData::Fit(const DataFrame& in,
+                                                                 const ExecContext& ctx) const {
   EMBER_ASSIGN_OR_RETURN(auto pairs, CleanPairs(params_));
-  return FitImputer("CleanMissingData", in, ctx, pairs, params_.cleaning_mode, std::nullopt, params_.custom_value,
-                    uid());
+  return FitImputer("CleanMissingData", in, ctx, pairs, params_.cleaning_mode, std::nullopt,
+                    params_.custom_value, uid());
 }
 
 // ImputerModel -------------------------------------------------------------------------------
 
-Result<std::shared_ptr<const ImputerModel>> ImputerModel::Make(Params p, std::vector<Json> fill, std::string uid) {
+Result<std::shared_ptr<const ImputerModel>> ImputerModel::Make(Params p, std::vector<Json> fill,
+                                                               std::string uid) {
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
   EMBER_RETURN_IF_ERROR(
-      stages_internal::ResolveColumnPairs("ImputerModel", "", "", p.input_cols, p.output_cols).status());
+      stages_internal::ResolveColumnPairs("ImputerModel", "", "", p.input_cols, p.output_cols)
+          .status());
   if (fill.size() != p.input_cols.size()) {
     return InvalidArgument("ImputerModel: " + std::to_string(fill.size()) + " fill values for " +
                            std::to_string(p.input_cols.size()) + " columns");
@@ -284,7 +324,8 @@ Result<std::shared_ptr<const ImputerModel>> ImputerModel::Make(Params p, std::ve
                              "' must be a number or a string");
     }
   }
-  return std::shared_ptr<const ImputerModel>(new ImputerModel(std::move(p), std::move(fill), std::move(uid)));
+  return std::shared_ptr<const ImputerModel>(
+      new ImputerModel(std::move(p), std::move(fill), std::move(uid)));
 }
 
 namespace {
@@ -293,15 +334,17 @@ namespace {
 struct ImputerState {
   std::vector<Json> fill;
   static const StateSpec<ImputerState>& Spec() {
-    static const auto* spec =
-        &(*new StateSpec<ImputerState>("ImputerModel", "model.json", 1)).Field("fill", &ImputerState::fill);
+    static const auto* spec = &(*new StateSpec<ImputerState>("ImputerModel", "model.json", 1))
+                                   .Field("fill", &ImputerState::fill);
     return *spec;
   }
 };
 
 }  // namespace
 
-Status ImputerModel::SaveContents(const std::string& dir) const { return ImputerState::Spec().Save({fill_}, dir); }
+Status ImputerModel::SaveContents(const std::string& dir) const {
+  return ImputerState::Spec().Save({fill_}, dir);
+}
 
 Result<std::shared_ptr<const ImputerModel>> ImputerModel::Load(const LoadContext& ctx) {
   EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
@@ -313,7 +356,8 @@ Result<std::shared_ptr<const ImputerModel>> ImputerModel::Load(const LoadContext
 
 Result<std::unique_ptr<BoundTransform>> ImputerModel::Bind(const Schema& in) const {
   std::vector<ColumnPair> pairs;
-  for (size_t k = 0; k < params_.input_cols.size(); ++k) pairs.push_back({params_.input_cols[k], params_.output_cols[k]});
+  for (size_t k = 0; k < params_.input_cols.size(); ++k)
+    pairs.push_back({params_.input_cols[k], params_.output_cols[k]});
   EMBER_ASSIGN_OR_RETURN(auto bound, BindPairs("ImputerModel", in, pairs, true));
   for (size_t k = 0; k < pairs.size(); ++k) {
     const bool numeric = in.field(bound.first[k]).type->is_numeric();
@@ -334,14 +378,16 @@ Result<std::unique_ptr<BoundTransform>> ImputerModel::Bind(const Schema& in) con
         std::vector<ColumnPtr> cols = b.columns();
         cols.resize(static_cast<size_t>(out->num_fields()));
         for (size_t k = 0; k < inputs.size(); ++k) {
-          cols[static_cast<size_t>(targets[k])] = FillColumn(*b.column(inputs[k]), fill[k], missing);
+          cols[static_cast<size_t>(targets[k])] =
+              FillColumn(*b.column(inputs[k]), fill[k], missing);
         }
         return Batch::Make(out, std::move(cols), b.num_rows());
       }));
 }
 
 Status RegisterImputerStages(StageRegistry* r) {
-  EMBER_RETURN_IF_ERROR(RegisterStage<Imputer>(r, "Fills missing numeric values with the mean, median or mode."));
+  EMBER_RETURN_IF_ERROR(
+      RegisterStage<Imputer>(r, "Fills missing numeric values with the mean, median or mode."));
   EMBER_RETURN_IF_ERROR(RegisterStage<CleanMissingData>(
       r, "Fills missing values with the mean, the median or a custom value (SynapseML)."));
   return RegisterStage<ImputerModel>(r, "A fitted imputer: one fill value per column.");

@@ -15,13 +15,17 @@ namespace {
 template <typename P>
 ParamSpec<P>* ScoringParams(const char* owner) {
   return &(*new ParamSpec<P>(owner))
-      .Add("labelCol", &P::label_col, "The true label (class index, or value for regression).", NonEmpty<std::string>())
-      .Add("scoresCol", &P::scores_col, "Classification: the probability vector column.")
-      .Add("scoredLabelsCol", &P::scored_labels_col, "The predicted class index or value.", NonEmpty<std::string>())
-      .AddEnum("evaluationMetric", &P::evaluation_metric,
-               {{"auto", EvaluationMetric::kAuto}, {"classification", EvaluationMetric::kClassification},
-                {"regression", EvaluationMetric::kRegression}},
-               "auto: classification when scoresCol exists, else regression.");
+              .Add("labelCol", &P::label_col,
+                   "The true label (class index, or value for regression).",
+                   NonEmpty<std::string>())
+              .Add("scoresCol", &P::scores_col, "Classification: the probability vector column.")
+              .Add("scoredLabelsCol", &P::scored_labels_col, "The predicted class index or value.",
+                   NonEmpty<std::string>())
+              .AddEnum("evaluationMetric", &P::evaluation_metric,
+                       {{"auto", EvaluationMetric::kAuto},
+                        {"classification", EvaluationMetric::kClassification},
+                        {"regression", EvaluationMetric::kRegression}},
+                       "auto: classification when scoresCol exists, else regression.");
 }
 }  // namespace
 
@@ -88,26 +92,32 @@ struct Bound {
 Result<Bound> BindColumns(const Schema& in, const ComputeModelStatisticsParams& p) {
   Bound b;
   auto numeric = [](const DataType& t) { return t.is_numeric() || t.id() == TypeId::kBool; };
-  EMBER_ASSIGN_OR_RETURN(b.label, in.GetFieldIndexOfType(p.label_col, numeric, "a numeric label column"));
-  EMBER_ASSIGN_OR_RETURN(b.pred, in.GetFieldIndexOfType(p.scored_labels_col, numeric, "a numeric prediction column"));
+  EMBER_ASSIGN_OR_RETURN(b.label,
+                         in.GetFieldIndexOfType(p.label_col, numeric, "a numeric label column"));
+  EMBER_ASSIGN_OR_RETURN(
+      b.pred, in.GetFieldIndexOfType(p.scored_labels_col, numeric, "a numeric prediction column"));
   const bool has_scores = !p.scores_col.empty() && in.FindField(p.scores_col) >= 0;
   b.classification = p.evaluation_metric == EvaluationMetric::kClassification ||
                      (p.evaluation_metric == EvaluationMetric::kAuto && has_scores);
   if (b.classification && !p.scores_col.empty()) {
-    EMBER_ASSIGN_OR_RETURN(b.scores, in.GetFieldIndexOfType(p.scores_col, [](const DataType& t) {
-      return t.id() == TypeId::kVector; }, "a probability vector column"));
+    EMBER_ASSIGN_OR_RETURN(
+        b.scores, in.GetFieldIndexOfType(
+                      p.scores_col, [](const DataType& t) { return t.id() == TypeId::kVector; },
+                      "a probability vector column"));
   }
   return b;
 }
 
 SchemaPtr MetricsSchema(bool classification) {
   std::vector<Field> f = {MakeField("evaluation_type", StringType())};
-  const char* names[] = {"accuracy", "precision", "recall", "f1", "AUC", "AUPR", "log_loss", "macro_f1", "weighted_f1"};
+  const char* names[] = {"accuracy", "precision", "recall",   "f1",         "AUC",
+                         "AUPR",     "log_loss",  "macro_f1", "weighted_f1"};
   if (classification) {
     for (const char* n : names) f.push_back(MakeField(n, Float64Type()));
     f.push_back(MakeField("confusion_matrix", ListType(ListType(Int64Type()))));
   } else {
-    for (const char* n : {"mean_squared_error", "root_mean_squared_error", "mean_absolute_error", "R^2"}) {
+    for (const char* n :
+         {"mean_squared_error", "root_mean_squared_error", "mean_absolute_error", "R^2"}) {
       f.push_back(MakeField(n, Float64Type()));
     }
   }
@@ -117,12 +127,14 @@ SchemaPtr MetricsSchema(bool classification) {
 // Per row: label, prediction, P(label) (NaN without scores), P(class 1) (NaN if not binary).
 constexpr int kRowWidth = 4;
 
-Status CollectRows(const Batch& b, const Bound& x, const std::string& label_col, std::vector<double>* rows) {
+Status CollectRows(const Batch& b, const Bound& x, const std::string& label_col,
+                   std::vector<double>* rows) {
   const Column& lc = *b.column(x.label);
   const Column& pc = *b.column(x.pred);
   const Column* sc = x.scores >= 0 ? b.column(x.scores).get() : nullptr;
   for (int64_t r = 0; r < b.num_rows(); ++r) {
-    if (lc.IsNull(r) || pc.IsNull(r) || (sc && sc->IsNull(r))) continue;  // unscored rows are not counted
+    if (lc.IsNull(r) || pc.IsNull(r) || (sc && sc->IsNull(r)))
+      continue;  // unscored rows are not counted
     const double y = NumericValue(lc, r);
     double p_label = NAN, p_one = NAN;
     if (sc) {
@@ -135,8 +147,8 @@ Status CollectRows(const Batch& b, const Bound& x, const std::string& label_col,
         return (it != idx.end() && *it == c) ? sc->SparseValues(r)[it - idx.begin()] : 0.0;
       };
       if (std::floor(y) != y || y < 0) {
-        return InvalidArgument("ComputeModelStatistics: label " + std::to_string(y) + " in column '" + label_col +
-                               "' is not a class index");
+        return InvalidArgument("ComputeModelStatistics: label " + std::to_string(y) +
+                               " in column '" + label_col + "' is not a class index");
       }
       p_label = prob(static_cast<int64_t>(y));
       if (k == 2) p_one = prob(1);
@@ -150,7 +162,9 @@ Result<Batch> Metrics(const std::vector<double>& rows, bool classification) {
   const size_t n = rows.size() / kRowWidth;
   SchemaPtr schema = MetricsSchema(classification);
   std::vector<ColumnPtr> cols;
-  auto add = [&](double v) { cols.push_back(MakeColumn<double>({std::isnan(v) ? std::nullopt : std::optional(v)})); };
+  auto add = [&](double v) {
+    cols.push_back(MakeColumn<double>({std::isnan(v) ? std::nullopt : std::optional(v)}));
+  };
   if (!classification) {
     cols.push_back(MakeColumn<std::string>({"Regression"}));
     double se = 0, ae = 0, mean = 0;
@@ -170,7 +184,8 @@ Result<Batch> Metrics(const std::vector<double>& rows, bool classification) {
   }
   int k = 2;
   for (size_t i = 0; i < n; ++i) {
-    k = std::max({k, static_cast<int>(rows[i * kRowWidth]) + 1, static_cast<int>(rows[i * kRowWidth + 1]) + 1});
+    k = std::max({k, static_cast<int>(rows[i * kRowWidth]) + 1,
+                  static_cast<int>(rows[i * kRowWidth + 1]) + 1});
   }
   std::vector<std::vector<int64_t>> cm(k, std::vector<int64_t>(k, 0));
   double log_loss = 0;
@@ -179,7 +194,9 @@ Result<Batch> Metrics(const std::vector<double>& rows, bool classification) {
   for (size_t i = 0; i < n; ++i) {
     const double* row = &rows[i * kRowWidth];
     const int y = static_cast<int>(row[0]), p = static_cast<int>(row[1]);
-    if (p < 0 || row[1] != p) return InvalidArgument("ComputeModelStatistics: prediction " + std::to_string(row[1]) + " is not a class index");
+    if (p < 0 || row[1] != p)
+      return InvalidArgument("ComputeModelStatistics: prediction " + std::to_string(row[1]) +
+                             " is not a class index");
     ++cm[y][p];
     if (std::isnan(row[2])) have_scores = false;
     log_loss -= std::log(std::clamp(row[2], 1e-15, 1.0));
@@ -206,7 +223,8 @@ Result<Batch> Metrics(const std::vector<double>& rows, bool classification) {
     macro += f1[c] / k;
     weighted += n ? f1[c] * support[c] / n : 0;
   }
-  cols.push_back(MakeColumn<std::string>({binary || k == 2 ? "Classification (binary)" : "Classification (multiclass)"}));
+  cols.push_back(MakeColumn<std::string>(
+      {binary || k == 2 ? "Classification (binary)" : "Classification (multiclass)"}));
   add(n ? correct / n : NAN);
   add(k == 2 && tp + fp > 0 ? tp / (tp + fp) : NAN);
   add(k == 2 && tp + fn > 0 ? tp / (tp + fn) : NAN);
@@ -221,7 +239,8 @@ Result<Batch> Metrics(const std::vector<double>& rows, bool classification) {
   auto* inner = static_cast<ListBuilder*>(outer.value_builder());
   for (int r = 0; r < k; ++r) {
     inner->Append();
-    for (int c = 0; c < k; ++c) static_cast<Int64Builder*>(inner->value_builder())->Append(cm[r][c]);
+    for (int c = 0; c < k; ++c)
+      static_cast<Int64Builder*>(inner->value_builder())->Append(cm[r][c]);
   }
   cols.push_back(outer.Finish());
   return Batch::Make(schema, std::move(cols));
@@ -229,30 +248,35 @@ Result<Batch> Metrics(const std::vector<double>& rows, bool classification) {
 
 }  // namespace
 
-Result<std::shared_ptr<const ComputeModelStatistics>> ComputeModelStatistics::Make(Params p, std::string uid) {
+Result<std::shared_ptr<const ComputeModelStatistics>> ComputeModelStatistics::Make(
+    Params p, std::string uid) {
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
-  return std::shared_ptr<const ComputeModelStatistics>(new ComputeModelStatistics(std::move(p), std::move(uid)));
+  return std::shared_ptr<const ComputeModelStatistics>(
+      new ComputeModelStatistics(std::move(p), std::move(uid)));
 }
 
 Result<std::unique_ptr<BoundTransform>> ComputeModelStatistics::Bind(const Schema& in) const {
   EMBER_ASSIGN_OR_RETURN(Bound x, BindColumns(in, params_));
   SchemaPtr out = MetricsSchema(x.classification);
   const std::string label_col = params_.label_col;
-  return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
-      out, [x, label_col](const Batch& b) -> Result<Batch> {
+  return std::unique_ptr<BoundTransform>(
+      new FunctionBoundTransform(out, [x, label_col](const Batch& b) -> Result<Batch> {
         std::vector<double> rows;
         EMBER_RETURN_IF_ERROR(CollectRows(b, x, label_col, &rows));
         return Metrics(rows, x.classification);
       }));
 }
 
-Result<DataFrame> ComputeModelStatistics::Transform(const DataFrame& in, const ExecContext& ctx) const {
+Result<DataFrame> ComputeModelStatistics::Transform(const DataFrame& in,
+                                                    const ExecContext& ctx) const {
   Result<Bound> bound = BindColumns(*in.schema(), params_);
   if (!bound.ok()) return bound.status().WithContext(Describe());
   std::vector<double> rows;
-  for (const Batch& b : in.partitions()) EMBER_RETURN_IF_ERROR(CollectRows(b, *bound, params_.label_col, &rows));
+  for (const Batch& b : in.partitions())
+    EMBER_RETURN_IF_ERROR(CollectRows(b, *bound, params_.label_col, &rows));
   if (ctx.comm && ctx.comm->size() > 1) {
-    EMBER_ASSIGN_OR_RETURN(rows, AllGatherDoubles(*ctx.comm, rows, Deadline::In(std::chrono::minutes(30))));
+    EMBER_ASSIGN_OR_RETURN(
+        rows, AllGatherDoubles(*ctx.comm, rows, Deadline::In(std::chrono::minutes(30))));
   }
   EMBER_ASSIGN_OR_RETURN(Batch metrics, Metrics(rows, bound->classification));
   return DataFrame::FromBatch(std::move(metrics));
@@ -261,35 +285,39 @@ Result<DataFrame> ComputeModelStatistics::Transform(const DataFrame& in, const E
 // ComputePerInstanceStatistics ---------------------------------------------------------------
 
 const ParamSpec<ComputePerInstanceStatisticsParams>& ComputePerInstanceStatisticsParams::Spec() {
-  static const auto* spec = ScoringParams<ComputePerInstanceStatisticsParams>("ComputePerInstanceStatistics");
+  static const auto* spec =
+      ScoringParams<ComputePerInstanceStatisticsParams>("ComputePerInstanceStatistics");
   return *spec;
 }
 
-Result<std::shared_ptr<const ComputePerInstanceStatistics>> ComputePerInstanceStatistics::Make(Params p,
-                                                                                              std::string uid) {
+Result<std::shared_ptr<const ComputePerInstanceStatistics>> ComputePerInstanceStatistics::Make(
+    Params p, std::string uid) {
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
   return std::shared_ptr<const ComputePerInstanceStatistics>(
       new ComputePerInstanceStatistics(std::move(p), std::move(uid)));
 }
 
 Result<std::unique_ptr<BoundTransform>> ComputePerInstanceStatistics::Bind(const Schema& in) const {
-  const ComputeModelStatisticsParams common{params_.label_col, params_.scores_col, params_.scored_labels_col,
-                                            params_.evaluation_metric};
+  const ComputeModelStatisticsParams common{params_.label_col, params_.scores_col,
+                                            params_.scored_labels_col, params_.evaluation_metric};
   EMBER_ASSIGN_OR_RETURN(Bound x, BindColumns(in, common));
   if (x.classification && x.scores < 0) {
-    return InvalidArgument("ComputePerInstanceStatistics param 'scoresCol': classification needs the probability column");
+    return InvalidArgument(
+        "ComputePerInstanceStatistics param 'scoresCol': classification needs the probability "
+        "column");
   }
   std::vector<Field> fields = in.fields();
-  const std::vector<std::string> names =
-      x.classification ? std::vector<std::string>{"log_loss"} : std::vector<std::string>{"L1_loss", "L2_loss"};
+  const std::vector<std::string> names = x.classification
+                                             ? std::vector<std::string>{"log_loss"}
+                                             : std::vector<std::string>{"L1_loss", "L2_loss"};
   for (const auto& n : names) {
     if (in.FindField(n) >= 0) return AlreadyExists("output column '" + n + "' already exists");
     fields.push_back(MakeField(n, Float64Type()));
   }
   EMBER_ASSIGN_OR_RETURN(SchemaPtr out, Schema::Make(std::move(fields), in.metadata()));
   const std::string label_col = params_.label_col;
-  return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
-      out, [out, x, label_col](const Batch& b) -> Result<Batch> {
+  return std::unique_ptr<BoundTransform>(
+      new FunctionBoundTransform(out, [out, x, label_col](const Batch& b) -> Result<Batch> {
         const Column& label = *b.column(x.label);
         const Column& pred = *b.column(x.pred);
         NumericBuilder<double> first(Float64Type()), second(Float64Type());
@@ -303,9 +331,10 @@ Result<std::unique_ptr<BoundTransform>> ComputePerInstanceStatistics::Bind(const
             const double y = NumericValue(label, r);
             const int64_t k = static_cast<int64_t>(y);
             if (!(y >= 0) || static_cast<double>(k) != y || k >= scores.type()->vector_size()) {
-              return InvalidArgument("ComputePerInstanceStatistics: label " + FormatValue(label, r) + " in column '" +
-                                     label_col + "' is not a class of the " +
-                                     std::to_string(scores.type()->vector_size()) + "-class probability vector");
+              return InvalidArgument(
+                  "ComputePerInstanceStatistics: label " + FormatValue(label, r) + " in column '" +
+                  label_col + "' is not a class of the " +
+                  std::to_string(scores.type()->vector_size()) + "-class probability vector");
             }
             double p = 0;
             ForEachVectorEntry(scores, r, [&](int64_t i, double v) {

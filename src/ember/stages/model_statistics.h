@@ -15,9 +15,10 @@ enum class EvaluationMetric { kAuto, kClassification, kRegression };
 
 struct ComputeModelStatisticsParams {
   std::string label_col = "label";
-  std::string scores_col = "probability";     // classification: probability vectors
+  std::string scores_col = "probability";  // classification: probability vectors
   std::string scored_labels_col = "prediction";
-  EvaluationMetric evaluation_metric = EvaluationMetric::kAuto;  // auto: classification if scoresCol exists
+  EvaluationMetric evaluation_metric =
+      EvaluationMetric::kAuto;  // auto: classification if scoresCol exists
   static const ParamSpec<ComputeModelStatisticsParams>& Spec();
 };
 
@@ -25,7 +26,8 @@ class ComputeModelStatistics final : public Transformer {
  public:
   using Params = ComputeModelStatisticsParams;
   static constexpr std::string_view kTypeName = "ComputeModelStatistics";
-  static Result<std::shared_ptr<const ComputeModelStatistics>> Make(Params params, std::string uid = {});
+  static Result<std::shared_ptr<const ComputeModelStatistics>> Make(Params params,
+                                                                    std::string uid = {});
   std::string_view type_name() const override { return kTypeName; }
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   // The kernel computes the metrics of one batch (streaming and serving see one batch).
@@ -35,7 +37,8 @@ class ComputeModelStatistics final : public Transformer {
   bool partition_local() const override { return false; }
 
  private:
-  ComputeModelStatistics(Params p, std::string uid) : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
+  ComputeModelStatistics(Params p, std::string uid)
+      : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
   Params params_;
 };
 
@@ -56,7 +59,8 @@ class ComputePerInstanceStatistics final : public Transformer {
  public:
   using Params = ComputePerInstanceStatisticsParams;
   static constexpr std::string_view kTypeName = "ComputePerInstanceStatistics";
-  static Result<std::shared_ptr<const ComputePerInstanceStatistics>> Make(Params params, std::string uid = {});
+  static Result<std::shared_ptr<const ComputePerInstanceStatistics>> Make(Params params,
+                                                                          std::string uid = {});
   std::string_view type_name() const override { return kTypeName; }
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;

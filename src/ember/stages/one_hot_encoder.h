@@ -28,8 +28,9 @@ class OneHotEncoderModel final : public Transformer {
   using Params = OneHotEncoderParams;
   static constexpr std::string_view kTypeName = "OneHotEncoderModel";
   // `category_sizes[k]`: the number of categories of the k-th input column.
-  static Result<std::shared_ptr<const OneHotEncoderModel>> Make(Params params, std::vector<int64_t> category_sizes,
-                                                               std::string uid = {});
+  static Result<std::shared_ptr<const OneHotEncoderModel>> Make(Params params,
+                                                                std::vector<int64_t> category_sizes,
+                                                                std::string uid = {});
   static Result<std::shared_ptr<const OneHotEncoderModel>> Load(const LoadContext& ctx);
   std::string_view type_name() const override { return kTypeName; }
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
@@ -55,10 +56,12 @@ class OneHotEncoder final : public Estimator {
   std::string_view type_name() const override { return kTypeName; }
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<SchemaPtr> TransformSchema(const Schema& in) const override;
-  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in, const ExecContext& ctx) const override;
+  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
+                                                 const ExecContext& ctx) const override;
 
  private:
-  OneHotEncoder(Params p, std::string uid) : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
+  OneHotEncoder(Params p, std::string uid)
+      : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
   Params params_;
 };
 

@@ -25,8 +25,8 @@ Result<std::vector<DataFrame>> RandomSplit(const ExecContext& ctx, const DataFra
   std::vector<std::vector<Batch>> parts(k, std::vector<Batch>(frame.num_partitions()));
   auto split = [&](int64_t p) -> Status {
     const Batch& b = frame.partition(static_cast<int>(p));
-    std::seed_seq seq{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32), static_cast<uint32_t>(rank),
-                      static_cast<uint32_t>(p)};
+    std::seed_seq seq{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32),
+                      static_cast<uint32_t>(rank), static_cast<uint32_t>(p)};
     std::mt19937_64 rng(seq);
     std::vector<std::vector<int64_t>> rows(k);
     for (int64_t r = 0; r < b.num_rows(); ++r) {

@@ -6,9 +6,10 @@
 namespace ember {
 
 const ParamSpec<RepartitionParams>& RepartitionParams::Spec() {
-  static const auto* spec = &(*new ParamSpec<RepartitionParams>("Repartition"))
-      .Add("n", &RepartitionParams::n, "Number of partitions.", InRange<int32_t>(1, 1 << 20))
-      .Add("disable", &RepartitionParams::disable, "Pass the frame through unchanged.");
+  static const auto* spec =
+      &(*new ParamSpec<RepartitionParams>("Repartition"))
+           .Add("n", &RepartitionParams::n, "Number of partitions.", InRange<int32_t>(1, 1 << 20))
+           .Add("disable", &RepartitionParams::disable, "Pass the frame through unchanged.");
   return *spec;
 }
 
@@ -19,8 +20,8 @@ Result<std::shared_ptr<const Repartition>> Repartition::Make(Params p, std::stri
 
 Result<std::unique_ptr<BoundTransform>> Repartition::Bind(const Schema& in) const {
   EMBER_ASSIGN_OR_RETURN(SchemaPtr out, Schema::Make(in.fields(), in.metadata()));
-  return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
-      out, [](const Batch& b) -> Result<Batch> { return b; }));
+  return std::unique_ptr<BoundTransform>(
+      new FunctionBoundTransform(out, [](const Batch& b) -> Result<Batch> { return b; }));
 }
 
 Result<DataFrame> Repartition::Transform(const DataFrame& in, const ExecContext& ctx) const {

@@ -1,5 +1,3 @@
-#include "ember/pipeline/learned_state.h"
-#include "ember/pipeline/row_lowering.h"
 #include "ember/stages/scalers.h"
 
 #include <cmath>
@@ -9,7 +7,9 @@
 #include "ember/base/file_util.h"
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
+#include "ember/pipeline/learned_state.h"
 #include "ember/pipeline/partition_reduce.h"
+#include "ember/pipeline/row_lowering.h"
 #include "ember/pipeline/save_load.h"
 
 namespace ember {
@@ -19,10 +19,11 @@ namespace {
 bool IsVector(const DataType& t) { return t.id() == TypeId::kVector; }
 
 // The input vector column and the output schema (a vector of the same width).
-Result<std::pair<int, SchemaPtr>> BindVector(const Schema& in, const std::string& input, const std::string& output,
-                                             bool sparse_out) {
+Result<std::pair<int, SchemaPtr>> BindVector(const Schema& in, const std::string& input,
+                                             const std::string& output, bool sparse_out) {
   EMBER_ASSIGN_OR_RETURN(int i, in.GetFieldIndexOfType(input, IsVector, "a vector column"));
-  if (in.FindField(output) >= 0) return AlreadyExists("output column '" + output + "' already exists");
+  if (in.FindField(output) >= 0)
+    return AlreadyExists("output column '" + output + "' already exists");
   const int64_t n = in.field(i).type->vector_size();
   const bool sparse = sparse_out && in.field(i).type->sparse();
   Field f = MakeField(output, sparse ? SparseVectorType(n) : DenseVectorType(n));
@@ -37,30 +38,37 @@ Result<std::pair<int, SchemaPtr>> BindVector(const Schema& in, const std::string
 
 const ParamSpec<StandardScalerParams>& StandardScalerParams::Spec() {
   using P = StandardScalerParams;
-  static const auto* spec = &(*new ParamSpec<P>("StandardScaler"))
-      .Add("inputCol", &P::input_col, "The vector column to scale.", NonEmpty<std::string>())
-      .Add("outputCol", &P::output_col, "The scaled vector column to add.", NonEmpty<std::string>())
-      .Add("withMean", &P::with_mean, "Subtract each slot's mean (makes sparse vectors dense).")
-      .Add("withStd", &P::with_std, "Divide each slot by its sample standard deviation.");
+  static const auto* spec =
+      &(*new ParamSpec<P>("StandardScaler"))
+           .Add("inputCol", &P::input_col, "The vector column to scale.", NonEmpty<std::string>())
+           .Add("outputCol", &P::output_col, "The scaled vector column to add.",
+                NonEmpty<std::string>())
+           .Add("withMean", &P::with_mean,
+                "Subtract each slot's mean (makes sparse vectors dense).")
+           .Add("withStd", &P::with_std, "Divide each slot by its sample standard deviation.");
   return *spec;
 }
 
 const ParamSpec<MinMaxScalerParams>& MinMaxScalerParams::Spec() {
   using P = MinMaxScalerParams;
-  static const auto* spec = &(*new ParamSpec<P>("MinMaxScaler"))
-      .Add("inputCol", &P::input_col, "The vector column to scale.", NonEmpty<std::string>())
-      .Add("outputCol", &P::output_col, "The scaled vector column to add.", NonEmpty<std::string>())
-      .Add("min", &P::min, "Lower bound of the output range.")
-      .Add("max", &P::max, "Upper bound of the output range (greater than min).");
+  static const auto* spec =
+      &(*new ParamSpec<P>("MinMaxScaler"))
+           .Add("inputCol", &P::input_col, "The vector column to scale.", NonEmpty<std::string>())
+           .Add("outputCol", &P::output_col, "The scaled vector column to add.",
+                NonEmpty<std::string>())
+           .Add("min", &P::min, "Lower bound of the output range.")
+           .Add("max", &P::max, "Upper bound of the output range (greater than min).");
   return *spec;
 }
 
 const ParamSpec<ScalerModel::Params>& ScalerModel::Params::Spec() {
   using P = ScalerModel::Params;
-  static const auto* spec = &(*new ParamSpec<P>("ScalerModel"))
-      .Add("inputCol", &P::input_col, "The vector column to scale.", NonEmpty<std::string>())
-      .Add("outputCol", &P::output_col, "The scaled vector column to add.", NonEmpty<std::string>())
-      .Add("keepSparse", &P::keep_sparse, "Sparse input gives sparse output (no shift).");
+  static const auto* spec =
+      &(*new ParamSpec<P>("ScalerModel"))
+           .Add("inputCol", &P::input_col, "The vector column to scale.", NonEmpty<std::string>())
+           .Add("outputCol", &P::output_col, "The scaled vector column to add.",
+                NonEmpty<std::string>())
+           .Add("keepSparse", &P::keep_sparse, "Sparse input gives sparse output (no shift).");
   return *spec;
 }
 
@@ -72,17 +80,21 @@ Result<std::shared_ptr<const StandardScaler>> StandardScaler::Make(Params p, std
 }
 
 Result<SchemaPtr> StandardScaler::TransformSchema(const Schema& in) const {
-  EMBER_ASSIGN_OR_RETURN(auto b, BindVector(in, params_.input_col, params_.output_col, !params_.with_mean));
+  EMBER_ASSIGN_OR_RETURN(auto b,
+                         BindVector(in, params_.input_col, params_.output_col, !params_.with_mean));
   return b.second;
 }
 
-Result<std::shared_ptr<const Transformer>> StandardScaler::Fit(const DataFrame& in, const ExecContext& ctx) const {
-  EMBER_ASSIGN_OR_RETURN(auto bound, BindVector(*in.schema(), params_.input_col, params_.output_col, false));
+Result<std::shared_ptr<const Transformer>> StandardScaler::Fit(const DataFrame& in,
+                                                               const ExecContext& ctx) const {
+  EMBER_ASSIGN_OR_RETURN(auto bound,
+                         BindVector(*in.schema(), params_.input_col, params_.output_col, false));
   const int col = bound.first;
   const size_t n = static_cast<size_t>(in.schema()->field(col).type->vector_size());
   // Pass 1: count and sum per slot (the count in the last entry).
   std::vector<double> sums;
-  EMBER_RETURN_IF_ERROR(ReduceOverPartitions(in, ctx, n + 1, ReduceOp::kSum, 0.0,
+  EMBER_RETURN_IF_ERROR(ReduceOverPartitions(
+      in, ctx, n + 1, ReduceOp::kSum, 0.0,
       [&](const Batch& b, std::span<double> acc) {
         const Column& c = *b.column(col);
         for (int64_t r = 0; r < b.num_rows(); ++r) {
@@ -91,13 +103,15 @@ Result<std::shared_ptr<const Transformer>> StandardScaler::Fit(const DataFrame& 
           ForEachVectorEntry(c, r, [&](int64_t k, double v) { acc[k] += v; });
         }
         return Status::OK();
-      }, &sums));
+      },
+      &sums));
   const double count = sums[n];
   std::vector<double> mean(n);
   for (size_t k = 0; k < n; ++k) mean[k] = count > 0 ? sums[k] / count : 0.0;
   // Pass 2: squared deviations from the global mean (exact, no cancellation).
   std::vector<double> sq;
-  EMBER_RETURN_IF_ERROR(ReduceOverPartitions(in, ctx, n, ReduceOp::kSum, 0.0,
+  EMBER_RETURN_IF_ERROR(ReduceOverPartitions(
+      in, ctx, n, ReduceOp::kSum, 0.0,
       [&](const Batch& b, std::span<double> acc) {
         const Column& c = *b.column(col);
         for (int64_t r = 0; r < b.num_rows(); ++r) {
@@ -109,11 +123,13 @@ Result<std::shared_ptr<const Transformer>> StandardScaler::Fit(const DataFrame& 
               acc[k] += (v - mean[k]) * (v - mean[k]) - mean[k] * mean[k];
             });
           } else {
-            ForEachVectorEntry(c, r, [&](int64_t k, double v) { acc[k] += (v - mean[k]) * (v - mean[k]); });
+            ForEachVectorEntry(
+                c, r, [&](int64_t k, double v) { acc[k] += (v - mean[k]) * (v - mean[k]); });
           }
         }
         return Status::OK();
-      }, &sq));
+      },
+      &sq));
   std::vector<double> shift(n, 0.0), scale(n, 1.0);
   for (size_t k = 0; k < n; ++k) {
     if (params_.with_mean) shift[k] = mean[k];
@@ -133,7 +149,8 @@ Result<std::shared_ptr<const Transformer>> StandardScaler::Fit(const DataFrame& 
 Result<std::shared_ptr<const MinMaxScaler>> MinMaxScaler::Make(Params p, std::string uid) {
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
   if (!(p.min < p.max)) {
-    return InvalidArgument("MinMaxScaler param 'max': must be greater than min (" + std::to_string(p.min) + ")");
+    return InvalidArgument("MinMaxScaler param 'max': must be greater than min (" +
+                           std::to_string(p.min) + ")");
   }
   return std::shared_ptr<const MinMaxScaler>(new MinMaxScaler(std::move(p), std::move(uid)));
 }
@@ -143,14 +160,17 @@ Result<SchemaPtr> MinMaxScaler::TransformSchema(const Schema& in) const {
   return b.second;
 }
 
-Result<std::shared_ptr<const Transformer>> MinMaxScaler::Fit(const DataFrame& in, const ExecContext& ctx) const {
-  EMBER_ASSIGN_OR_RETURN(auto bound, BindVector(*in.schema(), params_.input_col, params_.output_col, false));
+Result<std::shared_ptr<const Transformer>> MinMaxScaler::Fit(const DataFrame& in,
+                                                             const ExecContext& ctx) const {
+  EMBER_ASSIGN_OR_RETURN(auto bound,
+                         BindVector(*in.schema(), params_.input_col, params_.output_col, false));
   const int col = bound.first;
   const size_t n = static_cast<size_t>(in.schema()->field(col).type->vector_size());
   const double inf = std::numeric_limits<double>::infinity();
   // Minimum of v and of -v per slot (so one AllReduce(min) gives min and max).
   std::vector<double> mins;
-  EMBER_RETURN_IF_ERROR(ReduceOverPartitions(in, ctx, 2 * n, ReduceOp::kMin, inf,
+  EMBER_RETURN_IF_ERROR(ReduceOverPartitions(
+      in, ctx, 2 * n, ReduceOp::kMin, inf,
       [&](const Batch& b, std::span<double> acc) {
         const Column& c = *b.column(col);
         for (int64_t r = 0; r < b.num_rows(); ++r) {
@@ -167,7 +187,8 @@ Result<std::shared_ptr<const Transformer>> MinMaxScaler::Fit(const DataFrame& in
           });
         }
         return Status::OK();
-      }, &mins));
+      },
+      &mins));
   std::vector<double> shift(n, 0.0), scale(n, 0.0), offset(n, (params_.min + params_.max) / 2);
   for (size_t k = 0; k < n; ++k) {
     const double lo = mins[k], hi = -mins[n + k];
@@ -178,15 +199,17 @@ Result<std::shared_ptr<const Transformer>> MinMaxScaler::Fit(const DataFrame& in
     }  // else a constant (or empty) slot: (min + max) / 2, as SparkML
   }
   ScalerModel::Params mp{params_.input_col, params_.output_col, false};
-  EMBER_ASSIGN_OR_RETURN(auto model, ScalerModel::Make(mp, std::move(shift), std::move(scale), std::move(offset), uid()));
+  EMBER_ASSIGN_OR_RETURN(auto model, ScalerModel::Make(mp, std::move(shift), std::move(scale),
+                                                       std::move(offset), uid()));
   return std::shared_ptr<const Transformer>(std::move(model));
 }
 
 // ScalerModel ------------------------------------------------------------------------------
 
 Result<std::shared_ptr<const ScalerModel>> ScalerModel::Make(Params p, std::vector<double> shift,
-                                                            std::vector<double> scale, std::vector<double> offset,
-                                                            std::string uid) {
+                                                             std::vector<double> scale,
+                                                             std::vector<double> offset,
+                                                             std::string uid) {
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
   if (shift.size() != scale.size() || offset.size() != scale.size()) {
     return InvalidArgument("ScalerModel: shift, scale and offset differ in length");
@@ -197,8 +220,8 @@ Result<std::shared_ptr<const ScalerModel>> ScalerModel::Make(Params p, std::vect
   if (p.keep_sparse && (nonzero(shift) || nonzero(offset))) {
     return InvalidArgument("ScalerModel param 'keepSparse': needs no shift and no offset");
   }
-  return std::shared_ptr<const ScalerModel>(
-      new ScalerModel(std::move(p), std::move(shift), std::move(scale), std::move(offset), std::move(uid)));
+  return std::shared_ptr<const ScalerModel>(new ScalerModel(
+      std::move(p), std::move(shift), std::move(scale), std::move(offset), std::move(uid)));
 }
 
 namespace {
@@ -232,18 +255,22 @@ Result<std::shared_ptr<const ScalerModel>> ScalerModel::Load(const LoadContext& 
 
 Result<RowLowering> ScalerModel::Lower(const Schema&) const {
   if (!params_.keep_sparse) return FailedPrecondition("the scaler shifts (makes the vector dense)");
-  return RowLowering{.kind = RowLowering::Kind::kScale, .input = params_.input_col, .output = params_.output_col,
+  return RowLowering{.kind = RowLowering::Kind::kScale,
+                     .input = params_.input_col,
+                     .output = params_.output_col,
                      .scale = &scale_};
 }
 
 Result<std::unique_ptr<BoundTransform>> ScalerModel::Bind(const Schema& in) const {
-  EMBER_ASSIGN_OR_RETURN(auto bound, BindVector(in, params_.input_col, params_.output_col, params_.keep_sparse));
+  EMBER_ASSIGN_OR_RETURN(
+      auto bound, BindVector(in, params_.input_col, params_.output_col, params_.keep_sparse));
   const int col = bound.first;
   const SchemaPtr out = bound.second;
   const int64_t n = in.field(col).type->vector_size();
   if (n != static_cast<int64_t>(scale_.size())) {
-    return InvalidArgument("ScalerModel: column '" + params_.input_col + "' has " + std::to_string(n) +
-                           " slots but the model was fitted on " + std::to_string(scale_.size()));
+    return InvalidArgument("ScalerModel: column '" + params_.input_col + "' has " +
+                           std::to_string(n) + " slots but the model was fitted on " +
+                           std::to_string(scale_.size()));
   }
   const bool sparse_out = out->field(out->num_fields() - 1).type->sparse();
   const auto shift = shift_, scale = scale_, offset = offset_;
@@ -264,8 +291,10 @@ Result<std::unique_ptr<BoundTransform>> ScalerModel::Bind(const Schema& in) cons
           std::vector<ColumnPtr> cols = b.columns();
           if (base == 0 && c.offset() == 0 && c.child(0)->offset() == 0) {
             // The input's offsets and indices are shared, not copied.
-            ColumnPtr vals = Column::MakeUnchecked(Float64Type(), total, {nullptr, values.Finish()}, {}, 0);
-            cols.push_back(Column::MakeUnchecked(SparseVectorType(n), rows, {nullptr, c.buffers()[1]},
+            ColumnPtr vals =
+                Column::MakeUnchecked(Float64Type(), total, {nullptr, values.Finish()}, {}, 0);
+            cols.push_back(Column::MakeUnchecked(SparseVectorType(n), rows,
+                                                 {nullptr, c.buffers()[1]},
                                                  {c.child(0), std::move(vals)}, 0));
           } else {
             BufferBuilder offsets, indices;
@@ -273,17 +302,20 @@ Result<std::unique_ptr<BoundTransform>> ScalerModel::Bind(const Schema& in) cons
             indices.ResizeUninitialized(total * 4);
             int32_t* off = offsets.mutable_data_as<int32_t>();
             for (int64_t r = 0; r <= rows; ++r) off[r] = static_cast<int32_t>(in_off[r] - base);
-            if (total > 0) std::memcpy(indices.mutable_data(), in_idx, static_cast<size_t>(total) * 4);
-            cols.push_back(
-                SparseVectorColumnFromBuffers(n, rows, offsets.Finish(), indices.Finish(), values.Finish()));
+            if (total > 0)
+              std::memcpy(indices.mutable_data(), in_idx, static_cast<size_t>(total) * 4);
+            cols.push_back(SparseVectorColumnFromBuffers(n, rows, offsets.Finish(),
+                                                         indices.Finish(), values.Finish()));
           }
           return Batch::Make(out, std::move(cols), b.num_rows());
         }
-        std::unique_ptr<ColumnBuilder> builder = MakeBuilder(out->field(out->num_fields() - 1).type);
+        std::unique_ptr<ColumnBuilder> builder =
+            MakeBuilder(out->field(out->num_fields() - 1).type);
         builder->Reserve(b.num_rows());
         if (sparse_out && b.num_rows() > 0) {
           const auto first = c.SparseIndices(0), last = c.SparseIndices(b.num_rows() - 1);
-          static_cast<SparseVectorBuilder*>(builder.get())->ReserveEntries(last.data() + last.size() - first.data());
+          static_cast<SparseVectorBuilder*>(builder.get())
+              ->ReserveEntries(last.data() + last.size() - first.data());
         }
         std::vector<double> row(static_cast<size_t>(n));
         std::vector<int32_t> idx;
@@ -299,7 +331,8 @@ Result<std::unique_ptr<BoundTransform>> ScalerModel::Bind(const Schema& in) cons
             idx.assign(ix.begin(), ix.end());
             val.resize(idx.size());
             for (size_t k = 0; k < idx.size(); ++k) val[k] = vs[k] * scale[idx[k]];
-            EMBER_RETURN_IF_ERROR(static_cast<SparseVectorBuilder*>(builder.get())->Append(idx, val));
+            EMBER_RETURN_IF_ERROR(
+                static_cast<SparseVectorBuilder*>(builder.get())->Append(idx, val));
             continue;
           }
           std::fill(row.begin(), row.end(), 0.0);
@@ -314,7 +347,8 @@ Result<std::unique_ptr<BoundTransform>> ScalerModel::Bind(const Schema& in) cons
 }
 
 Status RegisterScalerStages(StageRegistry* r) {
-  EMBER_RETURN_IF_ERROR(RegisterStage<StandardScaler>(r, "Scales vector slots to unit standard deviation (and zero mean)."));
+  EMBER_RETURN_IF_ERROR(RegisterStage<StandardScaler>(
+      r, "Scales vector slots to unit standard deviation (and zero mean)."));
   EMBER_RETURN_IF_ERROR(RegisterStage<MinMaxScaler>(r, "Rescales vector slots to [min, max]."));
   return RegisterStage<ScalerModel>(r, "A fitted scaler: per-slot shift and scale.");
 }

@@ -40,8 +40,9 @@ class ScalerModel final : public Transformer {
   };
   static constexpr std::string_view kTypeName = "ScalerModel";
   static Result<std::shared_ptr<const ScalerModel>> Make(Params params, std::vector<double> shift,
-                                                        std::vector<double> scale, std::vector<double> offset,
-                                                        std::string uid = {});
+                                                         std::vector<double> scale,
+                                                         std::vector<double> offset,
+                                                         std::string uid = {});
   static Result<std::shared_ptr<const ScalerModel>> Load(const LoadContext& ctx);
   std::string_view type_name() const override { return kTypeName; }
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
@@ -55,10 +56,13 @@ class ScalerModel final : public Transformer {
   const std::vector<double>& offset() const { return offset_; }
 
  private:
-  ScalerModel(Params p, std::vector<double> shift, std::vector<double> scale, std::vector<double> offset,
-              std::string uid)
-      : Transformer(std::move(uid), kTypeName), params_(std::move(p)), shift_(std::move(shift)),
-        scale_(std::move(scale)), offset_(std::move(offset)) {}
+  ScalerModel(Params p, std::vector<double> shift, std::vector<double> scale,
+              std::vector<double> offset, std::string uid)
+      : Transformer(std::move(uid), kTypeName),
+        params_(std::move(p)),
+        shift_(std::move(shift)),
+        scale_(std::move(scale)),
+        offset_(std::move(offset)) {}
   Params params_;
   std::vector<double> shift_, scale_, offset_;
 };
@@ -71,10 +75,12 @@ class StandardScaler final : public Estimator {
   std::string_view type_name() const override { return kTypeName; }
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<SchemaPtr> TransformSchema(const Schema& in) const override;
-  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in, const ExecContext& ctx) const override;
+  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
+                                                 const ExecContext& ctx) const override;
 
  private:
-  StandardScaler(Params p, std::string uid) : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
+  StandardScaler(Params p, std::string uid)
+      : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
   Params params_;
 };
 
@@ -86,10 +92,12 @@ class MinMaxScaler final : public Estimator {
   std::string_view type_name() const override { return kTypeName; }
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<SchemaPtr> TransformSchema(const Schema& in) const override;
-  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in, const ExecContext& ctx) const override;
+  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
+                                                 const ExecContext& ctx) const override;
 
  private:
-  MinMaxScaler(Params p, std::string uid) : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
+  MinMaxScaler(Params p, std::string uid)
+      : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
   Params params_;
 };
 

@@ -41,8 +41,10 @@ TEST(StandardScalerTest, MatchesSampleStatistics) {
   EXPECT_NEAR(rows[0][0], (1 - 3) / sd0, 1e-12);
   EXPECT_NEAR(rows[3][0], (6 - 3) / sd0, 1e-12);
   EXPECT_EQ(rows[1][2], 0.0);  // zero deviation gives 0
-  auto no_mean = (*StandardScaler::Make({.input_col = "v", .output_col = "s"}))->Fit(Vectors(), ExecContext::Default());
-  EXPECT_NEAR(Rows(*(*no_mean)->Transform(Vectors(), ExecContext::Default()), 1)[0][0], 1 / sd0, 1e-12);
+  auto no_mean = (*StandardScaler::Make({.input_col = "v", .output_col = "s"}))
+                     ->Fit(Vectors(), ExecContext::Default());
+  EXPECT_NEAR(Rows(*(*no_mean)->Transform(Vectors(), ExecContext::Default()), 1)[0][0], 1 / sd0,
+              1e-12);
 }
 
 TEST(StandardScalerTest, SparseStaysSparseAndAgreesWithDense) {
@@ -50,9 +52,11 @@ TEST(StandardScalerTest, SparseStaysSparseAndAgreesWithDense) {
   ASSERT_TRUE(sb.Append(std::vector<int32_t>{0}, std::vector<double>{2}).ok());
   ASSERT_TRUE(sb.Append(std::vector<int32_t>{1}, std::vector<double>{4}).ok());
   ASSERT_TRUE(sb.Append(std::vector<int32_t>{0, 1}, std::vector<double>{4, 8}).ok());
-  DataFrame sparse = DataFrame::FromBatch(*Batch::Make(*Schema::Make({MakeField("v", SparseVectorType(2))}), {sb.Finish()}));
-  DataFrame dense = DataFrame::FromBatch(*Batch::Make(*Schema::Make({MakeField("v", DenseVectorType(2))}),
-                                                      {MakeDenseVectorColumn({{2, 0}, {0, 4}, {4, 8}}, 2)}));
+  DataFrame sparse = DataFrame::FromBatch(
+      *Batch::Make(*Schema::Make({MakeField("v", SparseVectorType(2))}), {sb.Finish()}));
+  DataFrame dense =
+      DataFrame::FromBatch(*Batch::Make(*Schema::Make({MakeField("v", DenseVectorType(2))}),
+                                        {MakeDenseVectorColumn({{2, 0}, {0, 4}, {4, 8}}, 2)}));
   auto scaler = *StandardScaler::Make({.input_col = "v", .output_col = "s"});
   auto ms = *scaler->Fit(sparse, ExecContext::Default());
   auto md = *scaler->Fit(dense, ExecContext::Default());
@@ -78,7 +82,8 @@ TEST(StandardScalerTest, SparseStaysSparseAndAgreesWithDense) {
   SparseVectorBuilder with_null(2);
   ASSERT_TRUE(with_null.Append(std::vector<int32_t>{1}, std::vector<double>{4}).ok());
   with_null.AppendNull();
-  Batch nb = *Batch::Make(*Schema::Make({MakeField("v", SparseVectorType(2))}), {with_null.Finish()});
+  Batch nb =
+      *Batch::Make(*Schema::Make({MakeField("v", SparseVectorType(2))}), {with_null.Finish()});
   EXPECT_EQ(scaled(nb), (std::vector<std::string>{full[1], "null"}));
 }
 
@@ -89,9 +94,12 @@ TEST(MinMaxScalerTest, RescalesAndCentersConstantSlots) {
   auto rows = Rows(*(*model)->Transform(Vectors(), ExecContext::Default()), 1);
   EXPECT_DOUBLE_EQ(rows[0][0], -1);
   EXPECT_DOUBLE_EQ(rows[3][0], 1);
-  EXPECT_DOUBLE_EQ(rows[2][1], 1);   // 60 is the max of slot 1
-  EXPECT_DOUBLE_EQ(rows[0][2], 0);   // constant slot: (min + max) / 2
-  EXPECT_NE(MinMaxScaler::Make({.input_col = "v", .output_col = "m", .min = 1, .max = 1}).status().message().find("'max'"),
+  EXPECT_DOUBLE_EQ(rows[2][1], 1);  // 60 is the max of slot 1
+  EXPECT_DOUBLE_EQ(rows[0][2], 0);  // constant slot: (min + max) / 2
+  EXPECT_NE(MinMaxScaler::Make({.input_col = "v", .output_col = "m", .min = 1, .max = 1})
+                .status()
+                .message()
+                .find("'max'"),
             std::string::npos);
 }
 

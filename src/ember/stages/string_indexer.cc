@@ -1,5 +1,3 @@
-#include "ember/pipeline/learned_state.h"
-#include "ember/pipeline/row_lowering.h"
 #include "ember/stages/string_indexer.h"
 
 #include <algorithm>
@@ -12,6 +10,8 @@
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
+#include "ember/pipeline/learned_state.h"
+#include "ember/pipeline/row_lowering.h"
 #include "ember/pipeline/save_load.h"
 #include "ember/stages/internal/column_pairs.h"
 
@@ -31,10 +31,16 @@ std::string_view ValueText(const Column& c, int64_t r, std::string* buf) {
   char tmp[32];
   switch (c.type_id()) {
     case TypeId::kString:
-    case TypeId::kBinary: return c.StringValue(r);
-    case TypeId::kBool: return c.BoolValue(r) ? "true" : "false";
-    case TypeId::kInt32: *buf = std::to_string(c.Values<int32_t>()[r]); return *buf;
-    case TypeId::kInt64: *buf = std::to_string(c.Values<int64_t>()[r]); return *buf;
+    case TypeId::kBinary:
+      return c.StringValue(r);
+    case TypeId::kBool:
+      return c.BoolValue(r) ? "true" : "false";
+    case TypeId::kInt32:
+      *buf = std::to_string(c.Values<int32_t>()[r]);
+      return *buf;
+    case TypeId::kInt64:
+      *buf = std::to_string(c.Values<int64_t>()[r]);
+      return *buf;
     case TypeId::kFloat32: {
       auto [end, ec] = std::to_chars(tmp, tmp + sizeof(tmp), c.Values<float>()[r]);
       buf->assign(tmp, end);
@@ -51,8 +57,8 @@ std::string_view ValueText(const Column& c, int64_t r, std::string* buf) {
 using stages_internal::ColumnPair;
 
 Result<std::vector<ColumnPair>> Pairs(const StringIndexerParams& p) {
-  return stages_internal::ResolveColumnPairs("StringIndexer", p.input_col, p.output_col, p.input_cols,
-                                             p.output_cols);
+  return stages_internal::ResolveColumnPairs("StringIndexer", p.input_col, p.output_col,
+                                             p.input_cols, p.output_cols);
 }
 
 struct BoundColumns {
@@ -66,8 +72,9 @@ Result<BoundColumns> BindColumns(const Schema& in, const std::vector<ColumnPair>
   BoundColumns b;
   std::vector<Field> fields = in.fields();
   for (size_t k = 0; k < pairs.size(); ++k) {
-    EMBER_ASSIGN_OR_RETURN(int i, in.GetFieldIndexOfType(pairs[k].in, [](const DataType& t) { return IsIndexable(t); },
-                                                         "a string, number or bool column"));
+    EMBER_ASSIGN_OR_RETURN(int i, in.GetFieldIndexOfType(
+                                      pairs[k].in, [](const DataType& t) { return IsIndexable(t); },
+                                      "a string, number or bool column"));
     if (in.FindField(pairs[k].out) >= 0) {
       return AlreadyExists("output column '" + pairs[k].out + "' already exists");
     }
@@ -108,7 +115,8 @@ Status ReadCounts(std::string_view* in, Counts* counts) {
   if (!take(&n)) return DataLoss("StringIndexer: truncated counts from another rank");
   for (int64_t i = 0; i < n; ++i) {
     int64_t len, count;
-    if (!take(&len) || len < 0 || static_cast<int64_t>(in->size()) < len) return DataLoss("StringIndexer: bad counts");
+    if (!take(&len) || len < 0 || static_cast<int64_t>(in->size()) < len)
+      return DataLoss("StringIndexer: bad counts");
     std::string label(in->substr(0, len));
     in->remove_prefix(len);
     if (!take(&count)) return DataLoss("StringIndexer: bad counts");
@@ -121,10 +129,14 @@ std::vector<std::string> OrderLabels(const Counts& counts, StringOrder order) {
   std::vector<std::pair<std::string, int64_t>> v(counts.begin(), counts.end());
   std::sort(v.begin(), v.end(), [order](const auto& a, const auto& b) {
     switch (order) {
-      case StringOrder::kFrequencyDesc: return a.second != b.second ? a.second > b.second : a.first < b.first;
-      case StringOrder::kFrequencyAsc: return a.second != b.second ? a.second < b.second : a.first < b.first;
-      case StringOrder::kAlphabetDesc: return a.first > b.first;
-      case StringOrder::kAlphabetAsc: return a.first < b.first;
+      case StringOrder::kFrequencyDesc:
+        return a.second != b.second ? a.second > b.second : a.first < b.first;
+      case StringOrder::kFrequencyAsc:
+        return a.second != b.second ? a.second < b.second : a.first < b.first;
+      case StringOrder::kAlphabetDesc:
+        return a.first > b.first;
+      case StringOrder::kAlphabetAsc:
+        return a.first < b.first;
     }
     return false;
   });
@@ -137,18 +149,24 @@ std::vector<std::string> OrderLabels(const Counts& counts, StringOrder order) {
 
 const ParamSpec<StringIndexerParams>& StringIndexerParams::Spec() {
   using P = StringIndexerParams;
-  static const auto* spec = &(*new ParamSpec<P>("StringIndexer"))
-      .Add("inputCol", &P::input_col, "The column to index (string, number or bool).")
-      .Add("outputCol", &P::output_col, "The float64 index column to add.")
-      .Add("inputCols", &P::input_cols, "Several columns to index (instead of inputCol).")
-      .Add("outputCols", &P::output_cols, "The index columns, one per inputCols entry.")
-      .AddEnum("handleInvalid", &P::handle_invalid,
-               {{"error", HandleInvalid::kError}, {"skip", HandleInvalid::kSkip}, {"keep", HandleInvalid::kKeep}},
-               "Nulls and labels unseen in fitting: fail, drop the row, or index them as numLabels.")
-      .AddEnum("stringOrderType", &P::string_order_type,
-               {{"frequencyDesc", StringOrder::kFrequencyDesc}, {"frequencyAsc", StringOrder::kFrequencyAsc},
-                {"alphabetDesc", StringOrder::kAlphabetDesc}, {"alphabetAsc", StringOrder::kAlphabetAsc}},
-               "Label order; frequency ties are broken alphabetically.");
+  static const auto* spec =
+      &(*new ParamSpec<P>("StringIndexer"))
+           .Add("inputCol", &P::input_col, "The column to index (string, number or bool).")
+           .Add("outputCol", &P::output_col, "The float64 index column to add.")
+           .Add("inputCols", &P::input_cols, "Several columns to index (instead of inputCol).")
+           .Add("outputCols", &P::output_cols, "The index columns, one per inputCols entry.")
+           .AddEnum("handleInvalid", &P::handle_invalid,
+                    {{"error", HandleInvalid::kError},
+                     {"skip", HandleInvalid::kSkip},
+                     {"keep", HandleInvalid::kKeep}},
+                    "Nulls and labels unseen in fitting: fail, drop the row, or index them as "
+                    "numLabels.")
+           .AddEnum("stringOrderType", &P::string_order_type,
+                    {{"frequencyDesc", StringOrder::kFrequencyDesc},
+                     {"frequencyAsc", StringOrder::kFrequencyAsc},
+                     {"alphabetDesc", StringOrder::kAlphabetDesc},
+                     {"alphabetAsc", StringOrder::kAlphabetAsc}},
+                    "Label order; frequency ties are broken alphabetically.");
   return *spec;
 }
 
@@ -167,7 +185,8 @@ Result<SchemaPtr> StringIndexer::TransformSchema(const Schema& in) const {
   return b.out;
 }
 
-Result<std::shared_ptr<const Transformer>> StringIndexer::Fit(const DataFrame& in, const ExecContext& ctx) const {
+Result<std::shared_ptr<const Transformer>> StringIndexer::Fit(const DataFrame& in,
+                                                              const ExecContext& ctx) const {
   EMBER_ASSIGN_OR_RETURN(auto pairs, Pairs(params_));
   EMBER_ASSIGN_OR_RETURN(BoundColumns bound, BindColumns(*in.schema(), pairs, nullptr, false));
   const size_t k = pairs.size();
@@ -198,7 +217,8 @@ Result<std::shared_ptr<const Transformer>> StringIndexer::Fit(const DataFrame& i
   if (ctx.comm && ctx.comm->size() > 1) {
     Bytes mine;
     for (const Counts& c : total) AppendCounts(c, &mine);
-    EMBER_ASSIGN_OR_RETURN(auto all, ctx.comm->AllGather(std::move(mine), Deadline::In(std::chrono::minutes(10))));
+    EMBER_ASSIGN_OR_RETURN(
+        auto all, ctx.comm->AllGather(std::move(mine), Deadline::In(std::chrono::minutes(10))));
     for (auto& t : total) t.clear();
     for (const Bytes& b : all) {
       std::string_view view(b);
@@ -207,14 +227,17 @@ Result<std::shared_ptr<const Transformer>> StringIndexer::Fit(const DataFrame& i
   }
   std::vector<std::vector<std::string>> labels;
   for (const Counts& c : total) labels.push_back(OrderLabels(c, params_.string_order_type));
-  if (ctx.log) ctx.log->Info(Describe() + ": " + std::to_string(labels[0].size()) + " labels in '" + pairs[0].in + "'");
+  if (ctx.log)
+    ctx.log->Info(Describe() + ": " + std::to_string(labels[0].size()) + " labels in '" +
+                  pairs[0].in + "'");
   EMBER_ASSIGN_OR_RETURN(auto model, StringIndexerModel::Make(params_, std::move(labels), uid()));
   return std::shared_ptr<const Transformer>(std::move(model));
 }
 
 // StringIndexerModel -----------------------------------------------------------------------
 
-StringIndexerModel::StringIndexerModel(Params p, std::vector<std::vector<std::string>> labels, std::string uid)
+StringIndexerModel::StringIndexerModel(Params p, std::vector<std::vector<std::string>> labels,
+                                       std::string uid)
     : Transformer(std::move(uid), kTypeName), params_(std::move(p)), labels_(std::move(labels)) {
   for (const auto& ls : labels_) {
     index_.push_back(std::make_shared<const StringLookup>(ls));
@@ -226,14 +249,15 @@ Result<std::shared_ptr<const StringIndexerModel>> StringIndexerModel::Make(
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
   EMBER_ASSIGN_OR_RETURN(auto pairs, Pairs(p));
   if (labels.size() != pairs.size()) {
-    return InvalidArgument("StringIndexerModel: " + std::to_string(labels.size()) + " label lists for " +
-                           std::to_string(pairs.size()) + " columns");
+    return InvalidArgument("StringIndexerModel: " + std::to_string(labels.size()) +
+                           " label lists for " + std::to_string(pairs.size()) + " columns");
   }
   for (const auto& ls : labels) {
     std::set<std::string_view> seen(ls.begin(), ls.end());
     if (seen.size() != ls.size()) return InvalidArgument("StringIndexerModel: repeated label");
   }
-  return std::shared_ptr<const StringIndexerModel>(new StringIndexerModel(std::move(p), std::move(labels), std::move(uid)));
+  return std::shared_ptr<const StringIndexerModel>(
+      new StringIndexerModel(std::move(p), std::move(labels), std::move(uid)));
 }
 
 namespace {
@@ -243,8 +267,9 @@ namespace {
 struct IndexerState {
   std::vector<std::vector<std::string>> labels;
   static const StateSpec<IndexerState>& Spec() {
-    static const auto* spec = &(*new StateSpec<IndexerState>("StringIndexerModel", "labels.json", 1))
-                                   .Field("labelsArray", &IndexerState::labels);
+    static const auto* spec =
+        &(*new StateSpec<IndexerState>("StringIndexerModel", "labels.json", 1))
+             .Field("labelsArray", &IndexerState::labels);
     return *spec;
   }
 };
@@ -258,7 +283,8 @@ Status StringIndexerModel::SaveContents(const std::string& dir) const {
 Result<std::shared_ptr<const StringIndexerModel>> StringIndexerModel::Load(const LoadContext& ctx) {
   EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
   EMBER_ASSIGN_OR_RETURN(IndexerState s, IndexerState::Spec().Load(ctx));
-  Result<std::shared_ptr<const StringIndexerModel>> m = Make(std::move(p), std::move(s.labels), ctx.uid);
+  Result<std::shared_ptr<const StringIndexerModel>> m =
+      Make(std::move(p), std::move(s.labels), ctx.uid);
   if (!m.ok()) return m.status().WithContext(ctx.dir + "/data/labels.json");
   return m;
 }
@@ -268,7 +294,8 @@ Result<RowLowering> StringIndexerModel::Lower(const Schema&) const {
     return FailedPrecondition("a StringIndexer drops rows (handleInvalid 'skip')");
   }
   EMBER_ASSIGN_OR_RETURN(auto pairs, Pairs(params_));
-  RowLowering l{.kind = RowLowering::Kind::kIndexStrings, .keep_invalid = params_.handle_invalid == HandleInvalid::kKeep};
+  RowLowering l{.kind = RowLowering::Kind::kIndexStrings,
+                .keep_invalid = params_.handle_invalid == HandleInvalid::kKeep};
   for (size_t k = 0; k < pairs.size(); ++k) {
     l.columns.emplace_back(pairs[k].in, pairs[k].out);
     l.lookups.push_back(&lookup(k));
@@ -298,10 +325,11 @@ Result<std::unique_ptr<BoundTransform>> StringIndexerModel::Bind(const Schema& i
           // A value that is not a label, or a null: an error, the extra index, or a row to drop.
           auto invalid = [&](int64_t r, const std::string_view* v) -> Status {
             if (mode == HandleInvalid::kError) {
-              return InvalidArgument(v ? "StringIndexer: value '" + std::string(*v) + "' in column '" + pairs[j].in +
-                                             "' was not seen in fitting; set handleInvalid to 'skip' or 'keep'"
-                                       : "StringIndexer: null in column '" + pairs[j].in +
-                                             "'; set handleInvalid to 'skip' or 'keep'");
+              return InvalidArgument(
+                  v ? "StringIndexer: value '" + std::string(*v) + "' in column '" + pairs[j].in +
+                          "' was not seen in fitting; set handleInvalid to 'skip' or 'keep'"
+                    : "StringIndexer: null in column '" + pairs[j].in +
+                          "'; set handleInvalid to 'skip' or 'keep'");
             }
             out[r] = mode == HandleInvalid::kKeep ? unknown : 0.0;
             if (mode == HandleInvalid::kSkip) {
@@ -319,8 +347,9 @@ Result<std::unique_ptr<BoundTransform>> StringIndexerModel::Bind(const Schema& i
               EMBER_RETURN_IF_ERROR(invalid(r, nullptr));
               continue;
             }
-            const std::string_view v = text ? std::string_view(data + off[r], static_cast<size_t>(off[r + 1] - off[r]))
-                                            : ValueText(c, r, &buf);
+            const std::string_view v =
+                text ? std::string_view(data + off[r], static_cast<size_t>(off[r + 1] - off[r]))
+                     : ValueText(c, r, &buf);
             const int64_t k = idx.Find(v);
             if (k >= 0) {
               out[r] = static_cast<double>(k);
@@ -344,10 +373,12 @@ Result<std::unique_ptr<BoundTransform>> StringIndexerModel::Bind(const Schema& i
 
 const ParamSpec<IndexToStringParams>& IndexToStringParams::Spec() {
   using P = IndexToStringParams;
-  static const auto* spec = &(*new ParamSpec<P>("IndexToString"))
-      .Add("inputCol", &P::input_col, "The index column (numbers).", NonEmpty<std::string>())
-      .Add("outputCol", &P::output_col, "The string column to add.", NonEmpty<std::string>())
-      .Add("labels", &P::labels, "Labels by index; empty means the input column's ML attribute.");
+  static const auto* spec =
+      &(*new ParamSpec<P>("IndexToString"))
+           .Add("inputCol", &P::input_col, "The index column (numbers).", NonEmpty<std::string>())
+           .Add("outputCol", &P::output_col, "The string column to add.", NonEmpty<std::string>())
+           .Add("labels", &P::labels,
+                "Labels by index; empty means the input column's ML attribute.");
   return *spec;
 }
 
@@ -357,14 +388,17 @@ Result<std::shared_ptr<const IndexToString>> IndexToString::Make(Params p, std::
 }
 
 Result<std::unique_ptr<BoundTransform>> IndexToString::Bind(const Schema& in) const {
-  EMBER_ASSIGN_OR_RETURN(int i, in.GetFieldIndexOfType(params_.input_col, [](const DataType& t) { return t.is_numeric(); },
-                                                       "a numeric index column"));
+  EMBER_ASSIGN_OR_RETURN(int i,
+                         in.GetFieldIndexOfType(
+                             params_.input_col, [](const DataType& t) { return t.is_numeric(); },
+                             "a numeric index column"));
   std::vector<std::string> labels = params_.labels;
   if (labels.empty()) {
     auto nominal = NominalValues(in.field(i));
     if (!nominal) {
-      return InvalidArgument("IndexToString: column '" + params_.input_col +
-                             "' has no labels (no nominal ML attribute) and param 'labels' is empty");
+      return InvalidArgument(
+          "IndexToString: column '" + params_.input_col +
+          "' has no labels (no nominal ML attribute) and param 'labels' is empty");
     }
     labels = std::move(*nominal);
   }
@@ -382,7 +416,8 @@ Result<std::unique_ptr<BoundTransform>> IndexToString::Bind(const Schema& in) co
           const double v = NumericValue(c, r);
           if (!(v >= 0 && v < static_cast<double>(labels.size()) && std::floor(v) == v)) {
             return InvalidArgument("IndexToString: " + FormatValue(c, r) + " in column '" + col +
-                                   "' is not a label index (0 to " + std::to_string(labels.size() - 1) + ")");
+                                   "' is not a label index (0 to " +
+                                   std::to_string(labels.size() - 1) + ")");
           }
           sb.Append(labels[static_cast<size_t>(v)]);
         }
@@ -393,9 +428,12 @@ Result<std::unique_ptr<BoundTransform>> IndexToString::Bind(const Schema& in) co
 }
 
 Status RegisterStringIndexerStages(StageRegistry* r) {
-  EMBER_RETURN_IF_ERROR(RegisterStage<StringIndexer>(
-      r, "Maps the values of one or more columns to float64 indices ordered by frequency or alphabet."));
-  EMBER_RETURN_IF_ERROR(RegisterStage<StringIndexerModel>(r, "A fitted StringIndexer: labels per column."));
+  EMBER_RETURN_IF_ERROR(
+      RegisterStage<StringIndexer>(r,
+                                   "Maps the values of one or more columns to float64 indices "
+                                   "ordered by frequency or alphabet."));
+  EMBER_RETURN_IF_ERROR(
+      RegisterStage<StringIndexerModel>(r, "A fitted StringIndexer: labels per column."));
   return RegisterStage<IndexToString>(r, "Maps indices back to their labels.");
 }
 

@@ -12,8 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "ember/params/param_spec.h"
 #include "ember/base/string_lookup.h"
+#include "ember/params/param_spec.h"
 #include "ember/pipeline/registry.h"
 #include "ember/pipeline/stage.h"
 
@@ -37,9 +37,8 @@ class StringIndexerModel final : public Transformer {
   using Params = StringIndexerParams;
   static constexpr std::string_view kTypeName = "StringIndexerModel";
   // `labels[k]` are the labels of the k-th input column, index order.
-  static Result<std::shared_ptr<const StringIndexerModel>> Make(Params params,
-                                                               std::vector<std::vector<std::string>> labels,
-                                                               std::string uid = {});
+  static Result<std::shared_ptr<const StringIndexerModel>> Make(
+      Params params, std::vector<std::vector<std::string>> labels, std::string uid = {});
   static Result<std::shared_ptr<const StringIndexerModel>> Load(const LoadContext& ctx);
 
   std::string_view type_name() const override { return kTypeName; }
@@ -75,7 +74,8 @@ class StringIndexer final : public Estimator {
                                                  const ExecContext& ctx) const override;
 
  private:
-  StringIndexer(Params p, std::string uid) : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
+  StringIndexer(Params p, std::string uid)
+      : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
   Params params_;
 };
 
@@ -99,7 +99,8 @@ class IndexToString final : public Transformer {
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
 
  private:
-  IndexToString(Params p, std::string uid) : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
+  IndexToString(Params p, std::string uid)
+      : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
   Params params_;
 };
 

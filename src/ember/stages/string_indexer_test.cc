@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
 #include "ember/testing/conformance.h"
@@ -32,20 +31,28 @@ TEST(StringIndexerTest, OrdersByFrequencyThenAlphabet) {
   // red 3, blue 2, green 1, ant 1; null is not a label.
   EXPECT_EQ(Labels({.input_col = "color", .output_col = "i"}),
             (std::vector<std::string>{"red", "blue", "ant", "green"}));
-  EXPECT_EQ(Labels({.input_col = "color", .output_col = "i", .string_order_type = StringOrder::kFrequencyAsc}),
+  EXPECT_EQ(Labels({.input_col = "color",
+                    .output_col = "i",
+                    .string_order_type = StringOrder::kFrequencyAsc}),
             (std::vector<std::string>{"ant", "green", "blue", "red"}));
-  EXPECT_EQ(Labels({.input_col = "color", .output_col = "i", .string_order_type = StringOrder::kAlphabetAsc}),
+  EXPECT_EQ(Labels({.input_col = "color",
+                    .output_col = "i",
+                    .string_order_type = StringOrder::kAlphabetAsc}),
             (std::vector<std::string>{"ant", "blue", "green", "red"}));
-  EXPECT_EQ(Labels({.input_col = "color", .output_col = "i", .string_order_type = StringOrder::kAlphabetDesc}),
+  EXPECT_EQ(Labels({.input_col = "color",
+                    .output_col = "i",
+                    .string_order_type = StringOrder::kAlphabetDesc}),
             (std::vector<std::string>{"red", "green", "blue", "ant"}));
 }
 
 TEST(StringIndexerTest, NumericColumnsAreIndexedByTheirText) {
-  EXPECT_EQ(Labels({.input_col = "n", .output_col = "i"}), (std::vector<std::string>{"1", "2", "10", "3"}));
+  EXPECT_EQ(Labels({.input_col = "n", .output_col = "i"}),
+            (std::vector<std::string>{"1", "2", "10", "3"}));
 }
 
 TEST(StringIndexerTest, OutputHasIndicesAndNominalAttribute) {
-  StringIndexerParams p{.input_col = "color", .output_col = "i", .handle_invalid = HandleInvalid::kKeep};
+  StringIndexerParams p{
+      .input_col = "color", .output_col = "i", .handle_invalid = HandleInvalid::kKeep};
   auto model = *(*StringIndexer::Make(p))->Fit(Colors(), ExecContext::Default());
   auto out = model->Transform(Colors(), ExecContext::Default());
   ASSERT_THAT(out, IsOk());
@@ -60,7 +67,8 @@ TEST(StringIndexerTest, OutputHasIndicesAndNominalAttribute) {
 TEST(StringIndexerTest, InvalidValuesErrorSkipOrKeep) {
   SchemaPtr s = *Schema::Make({MakeField("color", StringType()), MakeField("n", Int64Type())});
   DataFrame unseen = DataFrame::FromBatch(*Batch::Make(
-      s, {MakeColumn<std::string>({"red", "purple", std::nullopt}), MakeColumn<int64_t>({1, 2, 3})}));
+      s,
+      {MakeColumn<std::string>({"red", "purple", std::nullopt}), MakeColumn<int64_t>({1, 2, 3})}));
   auto fit = [&](HandleInvalid h) {
     return *(*StringIndexer::Make({.input_col = "color", .output_col = "i", .handle_invalid = h}))
                 ->Fit(Colors(), ExecContext::Default());
@@ -68,7 +76,8 @@ TEST(StringIndexerTest, InvalidValuesErrorSkipOrKeep) {
   auto err = fit(HandleInvalid::kError)->Transform(unseen, ExecContext::Default());
   ASSERT_FALSE(err.ok());
   EXPECT_NE(err.status().message().find("value 'purple' in column 'color' was not seen in fitting"),
-            std::string::npos) << err.status();
+            std::string::npos)
+      << err.status();
   auto skip = fit(HandleInvalid::kSkip)->Transform(unseen, ExecContext::Default());
   ASSERT_THAT(skip, IsOk());
   EXPECT_EQ(skip->num_rows(), 1);
@@ -78,7 +87,8 @@ TEST(StringIndexerTest, InvalidValuesErrorSkipOrKeep) {
 }
 
 TEST(StringIndexerTest, SeveralColumnsAtOnce) {
-  StringIndexerParams p{.input_cols = {"color", "n"}, .output_cols = {"ci", "ni"},
+  StringIndexerParams p{.input_cols = {"color", "n"},
+                        .output_cols = {"ci", "ni"},
                         .handle_invalid = HandleInvalid::kSkip};
   auto model = (*StringIndexer::Make(p))->Fit(Colors(), ExecContext::Default());
   ASSERT_THAT(model, IsOk());
@@ -89,19 +99,28 @@ TEST(StringIndexerTest, SeveralColumnsAtOnce) {
 }
 
 TEST(StringIndexerTest, ParamErrorsNameTheParam) {
-  EXPECT_NE(StringIndexer::Make({.input_col = "a", .output_col = "b", .input_cols = {"c"}, .output_cols = {"d"}})
-                .status().message().find("'inputCols': set inputCol or inputCols, not both"),
+  EXPECT_NE(StringIndexer::Make(
+                {.input_col = "a", .output_col = "b", .input_cols = {"c"}, .output_cols = {"d"}})
+                .status()
+                .message()
+                .find("'inputCols': set inputCol or inputCols, not both"),
             std::string::npos);
-  EXPECT_NE(StringIndexer::Make({.input_col = "a"}).status().message().find("'outputCol'"), std::string::npos);
-  EXPECT_NE(StringIndexer::Make({.input_cols = {"a", "b"}, .output_cols = {"x"}}).status().message().find("'outputCols'"),
+  EXPECT_NE(StringIndexer::Make({.input_col = "a"}).status().message().find("'outputCol'"),
             std::string::npos);
-  auto clash = (*StringIndexer::Make({.input_col = "color", .output_col = "n"}))->Fit(Colors(), ExecContext::Default());
+  EXPECT_NE(StringIndexer::Make({.input_cols = {"a", "b"}, .output_cols = {"x"}})
+                .status()
+                .message()
+                .find("'outputCols'"),
+            std::string::npos);
+  auto clash = (*StringIndexer::Make({.input_col = "color", .output_col = "n"}))
+                   ->Fit(Colors(), ExecContext::Default());
   EXPECT_NE(clash.status().message().find("output column 'n' already exists"), std::string::npos);
 }
 
 TEST(StringIndexerTest, FitOnRanksEqualsSingleFit) {
   DataFrame all = Colors();
-  auto models = testing::FitOnRanks(all, **StringIndexer::Make({.input_col = "color", .output_col = "i"}), 2);
+  auto models =
+      testing::FitOnRanks(all, **StringIndexer::Make({.input_col = "color", .output_col = "i"}), 2);
   std::vector<std::vector<std::string>> labels;
   for (auto& m : models) {
     ASSERT_THAT(m, IsOk());
@@ -113,20 +132,28 @@ TEST(StringIndexerTest, FitOnRanksEqualsSingleFit) {
 }
 
 TEST(IndexToStringTest, UsesAttributeOrParamLabels) {
-  auto model = *(*StringIndexer::Make({.input_col = "color", .output_col = "i", .handle_invalid = HandleInvalid::kSkip}))
-                    ->Fit(Colors(), ExecContext::Default());
+  auto model =
+      *(*StringIndexer::Make(
+            {.input_col = "color", .output_col = "i", .handle_invalid = HandleInvalid::kSkip}))
+           ->Fit(Colors(), ExecContext::Default());
   DataFrame indexed = *model->Transform(Colors(), ExecContext::Default());
-  auto back = (*IndexToString::Make({.input_col = "i", .output_col = "c2"}))->Transform(indexed, ExecContext::Default());
+  auto back = (*IndexToString::Make({.input_col = "i", .output_col = "c2"}))
+                  ->Transform(indexed, ExecContext::Default());
   ASSERT_THAT(back, IsOk());
   Batch b = *back->Collect();
-  for (int64_t r = 0; r < b.num_rows(); ++r) EXPECT_EQ(b.column(0)->StringValue(r), b.column(3)->StringValue(r));
+  for (int64_t r = 0; r < b.num_rows(); ++r)
+    EXPECT_EQ(b.column(0)->StringValue(r), b.column(3)->StringValue(r));
   SchemaPtr s = *Schema::Make({MakeField("i", Int64Type())});
-  DataFrame plain = DataFrame::FromBatch(*Batch::Make(s, {MakeColumn<int64_t>({0, 1, std::nullopt, 5})}));
-  auto no_labels = (*IndexToString::Make({.input_col = "i", .output_col = "c"}))->Transform(plain, ExecContext::Default());
+  DataFrame plain =
+      DataFrame::FromBatch(*Batch::Make(s, {MakeColumn<int64_t>({0, 1, std::nullopt, 5})}));
+  auto no_labels = (*IndexToString::Make({.input_col = "i", .output_col = "c"}))
+                       ->Transform(plain, ExecContext::Default());
   EXPECT_NE(no_labels.status().message().find("has no labels"), std::string::npos);
-  auto out_of_range = (*IndexToString::Make({.input_col = "i", .output_col = "c", .labels = {"a", "b"}}))
-                          ->Transform(plain, ExecContext::Default());
-  EXPECT_NE(out_of_range.status().message().find("5 in column 'i' is not a label index (0 to 1)"), std::string::npos)
+  auto out_of_range =
+      (*IndexToString::Make({.input_col = "i", .output_col = "c", .labels = {"a", "b"}}))
+          ->Transform(plain, ExecContext::Default());
+  EXPECT_NE(out_of_range.status().message().find("5 in column 'i' is not a label index (0 to 1)"),
+            std::string::npos)
       << out_of_range.status();
 }
 

@@ -1,4 +1,3 @@
-#include "ember/pipeline/row_lowering.h"
 #include "ember/stages/vector_assembler.h"
 
 #include <cmath>
@@ -7,18 +6,22 @@
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
+#include "ember/pipeline/row_lowering.h"
 
 namespace ember {
 
 const ParamSpec<VectorAssemblerParams>& VectorAssemblerParams::Spec() {
   using P = VectorAssemblerParams;
-  static const auto* spec = &(*new ParamSpec<P>("VectorAssembler"))
-      .Add("inputCols", &P::input_cols, "Numeric, boolean or vector columns, in slot order.",
-           NonEmpty<std::vector<std::string>>())
-      .Add("outputCol", &P::output_col, "The vector column to add.", NonEmpty<std::string>())
-      .AddEnum("handleInvalid", &P::handle_invalid,
-               {{"error", HandleInvalid::kError}, {"skip", HandleInvalid::kSkip}, {"keep", HandleInvalid::kKeep}},
-               "Nulls and NaNs: fail, drop the row, or keep them as NaN.");
+  static const auto* spec =
+      &(*new ParamSpec<P>("VectorAssembler"))
+           .Add("inputCols", &P::input_cols, "Numeric, boolean or vector columns, in slot order.",
+                NonEmpty<std::vector<std::string>>())
+           .Add("outputCol", &P::output_col, "The vector column to add.", NonEmpty<std::string>())
+           .AddEnum("handleInvalid", &P::handle_invalid,
+                    {{"error", HandleInvalid::kError},
+                     {"skip", HandleInvalid::kSkip},
+                     {"keep", HandleInvalid::kKeep}},
+                    "Nulls and NaNs: fail, drop the row, or keep them as NaN.");
   return *spec;
 }
 
@@ -27,7 +30,8 @@ Result<std::shared_ptr<const VectorAssembler>> VectorAssembler::Make(Params p, s
   std::set<std::string> seen;
   for (const auto& c : p.input_cols) {
     if (!seen.insert(c).second) {
-      return InvalidArgument("VectorAssembler param 'inputCols': column '" + c + "' is listed twice");
+      return InvalidArgument("VectorAssembler param 'inputCols': column '" + c +
+                             "' is listed twice");
     }
   }
   return std::shared_ptr<const VectorAssembler>(new VectorAssembler(std::move(p), std::move(uid)));
@@ -54,12 +58,23 @@ bool WriteSlots(const Column& c, int64_t r, const Input& in, double* out) {
     return false;
   }
   switch (c.type_id()) {
-    case TypeId::kBool: out[in.offset] = c.BoolValue(r) ? 1.0 : 0.0; return true;
-    case TypeId::kInt32: out[in.offset] = c.Values<int32_t>()[r]; return true;
-    case TypeId::kInt64: out[in.offset] = static_cast<double>(c.Values<int64_t>()[r]); return true;
-    case TypeId::kFloat32: out[in.offset] = c.Values<float>()[r]; return !std::isnan(out[in.offset]);
-    case TypeId::kFloat64: out[in.offset] = c.Values<double>()[r]; return !std::isnan(out[in.offset]);
-    default: break;
+    case TypeId::kBool:
+      out[in.offset] = c.BoolValue(r) ? 1.0 : 0.0;
+      return true;
+    case TypeId::kInt32:
+      out[in.offset] = c.Values<int32_t>()[r];
+      return true;
+    case TypeId::kInt64:
+      out[in.offset] = static_cast<double>(c.Values<int64_t>()[r]);
+      return true;
+    case TypeId::kFloat32:
+      out[in.offset] = c.Values<float>()[r];
+      return !std::isnan(out[in.offset]);
+    case TypeId::kFloat64:
+      out[in.offset] = c.Values<double>()[r];
+      return !std::isnan(out[in.offset]);
+    default:
+      break;
   }
   bool ok = true;
   if (c.type()->sparse()) {
@@ -84,21 +99,33 @@ struct Source {
   enum Kind : uint8_t { kFloat64, kFloat32, kInt32, kInt64, kBool, kSparse, kDense };
   Kind kind;
   const Column* column;
-  const void* values;           // scalar values, or a vector's value array
-  const int32_t* offsets;       // sparse vectors
-  const int32_t* indices;       // sparse vectors
+  const void* values;      // scalar values, or a vector's value array
+  const int32_t* offsets;  // sparse vectors
+  const int32_t* indices;  // sparse vectors
   bool nulls;
   int64_t offset;  // first output slot
   int64_t width;
 };
 
 Source ResolveSource(const Column& c, const Input& in) {
-  Source s{Source::kFloat64, &c, nullptr, nullptr, nullptr, c.null_count() > 0, in.offset, in.width};
+  Source s{Source::kFloat64,   &c,        nullptr, nullptr, nullptr,
+           c.null_count() > 0, in.offset, in.width};
   switch (c.type_id()) {
-    case TypeId::kBool: s.kind = Source::kBool; break;
-    case TypeId::kInt32: s.kind = Source::kInt32; s.values = c.Values<int32_t>(); break;
-    case TypeId::kInt64: s.kind = Source::kInt64; s.values = c.Values<int64_t>(); break;
-    case TypeId::kFloat32: s.kind = Source::kFloat32; s.values = c.Values<float>(); break;
+    case TypeId::kBool:
+      s.kind = Source::kBool;
+      break;
+    case TypeId::kInt32:
+      s.kind = Source::kInt32;
+      s.values = c.Values<int32_t>();
+      break;
+    case TypeId::kInt64:
+      s.kind = Source::kInt64;
+      s.values = c.Values<int64_t>();
+      break;
+    case TypeId::kFloat32:
+      s.kind = Source::kFloat32;
+      s.values = c.Values<float>();
+      break;
     case TypeId::kVector:
       if (c.type()->sparse()) {
         s.kind = Source::kSparse;
@@ -110,7 +137,9 @@ Source ResolveSource(const Column& c, const Input& in) {
         s.values = c.child(0)->Values<double>() + c.offset() * in.width;
       }
       break;
-    default: s.values = c.Values<double>(); break;
+    default:
+      s.values = c.Values<double>();
+      break;
   }
   return s;
 }
@@ -120,9 +149,12 @@ Source ResolveSource(const Column& c, const Input& in) {
 int64_t MaxEntries(const Source& s, int64_t n) {
   const int64_t nulls = s.nulls ? s.column->null_count() * s.width : 0;
   switch (s.kind) {
-    case Source::kSparse: return s.offsets[n] - s.offsets[0] + nulls;
-    case Source::kDense: return n * s.width;
-    default: return n;
+    case Source::kSparse:
+      return s.offsets[n] - s.offsets[0] + nulls;
+    case Source::kDense:
+      return n * s.width;
+    default:
+      return n;
   }
 }
 
@@ -141,7 +173,8 @@ Result<ColumnPtr> AssembleSparse(const Batch& b, const std::vector<Input>& input
     sources.push_back(ResolveSource(*b.column(in.index), in));
     bound += MaxEntries(sources.back(), n);
   }
-  if (bound > INT32_MAX) return InvalidArgument("VectorAssembler: more than 2^31 vector entries in one batch");
+  if (bound > INT32_MAX)
+    return InvalidArgument("VectorAssembler: more than 2^31 vector entries in one batch");
   SparseVectorWriter w(n, bound);
   int32_t* off = w.off;
   int32_t* ix = w.ix;
@@ -172,16 +205,25 @@ Result<ColumnPtr> AssembleSparse(const Batch& b, const std::vector<Input>& input
         continue;
       }
       switch (s.kind) {
-        case Source::kFloat64: scalar(r, j, s.offset, static_cast<const double*>(s.values)[r]); break;
-        case Source::kFloat32: scalar(r, j, s.offset, static_cast<const float*>(s.values)[r]); break;
-        case Source::kInt32: scalar(r, j, s.offset, static_cast<const int32_t*>(s.values)[r]); break;
+        case Source::kFloat64:
+          scalar(r, j, s.offset, static_cast<const double*>(s.values)[r]);
+          break;
+        case Source::kFloat32:
+          scalar(r, j, s.offset, static_cast<const float*>(s.values)[r]);
+          break;
+        case Source::kInt32:
+          scalar(r, j, s.offset, static_cast<const int32_t*>(s.values)[r]);
+          break;
         case Source::kInt64:
           scalar(r, j, s.offset, static_cast<double>(static_cast<const int64_t*>(s.values)[r]));
           break;
-        case Source::kBool: scalar(r, j, s.offset, s.column->BoolValue(r) ? 1.0 : 0.0); break;
+        case Source::kBool:
+          scalar(r, j, s.offset, s.column->BoolValue(r) ? 1.0 : 0.0);
+          break;
         case Source::kSparse: {
           const double* val = static_cast<const double*>(s.values);
-          for (int32_t e = s.offsets[r]; e < s.offsets[r + 1]; ++e) scalar(r, j, s.offset + s.indices[e], val[e]);
+          for (int32_t e = s.offsets[r]; e < s.offsets[r + 1]; ++e)
+            scalar(r, j, s.offset + s.indices[e], val[e]);
           break;
         }
         case Source::kDense: {
@@ -198,7 +240,9 @@ Result<ColumnPtr> AssembleSparse(const Batch& b, const std::vector<Input>& input
 }  // namespace
 
 Result<RowLowering> VectorAssembler::Lower(const Schema&) const {
-  return RowLowering{.kind = RowLowering::Kind::kAssemble, .inputs = params_.input_cols, .output = params_.output_col};
+  return RowLowering{.kind = RowLowering::Kind::kAssemble,
+                     .inputs = params_.input_cols,
+                     .output = params_.output_col};
 }
 
 Result<std::unique_ptr<BoundTransform>> VectorAssembler::Bind(const Schema& in) const {
@@ -208,15 +252,20 @@ Result<std::unique_ptr<BoundTransform>> VectorAssembler::Bind(const Schema& in) 
   bool sparse = false;
   for (const auto& name : params_.input_cols) {
     EMBER_ASSIGN_OR_RETURN(int i, in.GetFieldIndexOfType(
-        name, [](const DataType& t) { return t.is_numeric() || t.id() == TypeId::kBool || t.id() == TypeId::kVector; },
-        "a numeric, boolean or vector column"));
+                                      name,
+                                      [](const DataType& t) {
+                                        return t.is_numeric() || t.id() == TypeId::kBool ||
+                                               t.id() == TypeId::kVector;
+                                      },
+                                      "a numeric, boolean or vector column"));
     const DataType& t = *in.field(i).type;
     const int64_t w = t.id() == TypeId::kVector ? t.vector_size() : 1;
     sparse = sparse || (t.id() == TypeId::kVector && t.sparse());
     if (t.id() == TypeId::kVector) {
       auto names = SlotNames(in.field(i));
       for (int64_t k = 0; k < w; ++k) {
-        const bool named = names && static_cast<int64_t>(names->size()) == w && !(*names)[k].empty();
+        const bool named =
+            names && static_cast<int64_t>(names->size()) == w && !(*names)[k].empty();
         slots.push_back(name + "_" + (named ? (*names)[k] : std::to_string(k)));
       }
     } else {
@@ -226,15 +275,19 @@ Result<std::unique_ptr<BoundTransform>> VectorAssembler::Bind(const Schema& in) 
     width += w;
   }
   if (in.FindField(params_.output_col) >= 0) {
-    return AlreadyExists("VectorAssembler: output column '" + params_.output_col + "' already exists");
+    return AlreadyExists("VectorAssembler: output column '" + params_.output_col +
+                         "' already exists");
   }
-  Field f = MakeField(params_.output_col, sparse ? SparseVectorType(width) : DenseVectorType(width));
+  Field f =
+      MakeField(params_.output_col, sparse ? SparseVectorType(width) : DenseVectorType(width));
   SetSlotNames(&f, slots);
   EMBER_ASSIGN_OR_RETURN(SchemaPtr out, in.AddField(std::move(f)));
   const HandleInvalid mode = params_.handle_invalid;
   const std::vector<std::string> names = params_.input_cols;
   return std::unique_ptr<BoundTransform>(new FunctionStatefulKernel<RowBuffer>(
-      out, [out, inputs, width, sparse, mode, names](const Batch& b, RowBuffer& buffer) -> Result<Batch> {
+      out,
+      [out, inputs, width, sparse, mode, names](const Batch& b,
+                                                RowBuffer& buffer) -> Result<Batch> {
         if (sparse) {
           std::vector<uint8_t> bad;
           int first_bad = -1;

@@ -31,7 +31,8 @@ class VectorAssembler final : public Transformer {
   const Params& params() const { return params_; }
 
  private:
-  VectorAssembler(Params p, std::string uid) : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
+  VectorAssembler(Params p, std::string uid)
+      : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
   Params params_;
 };
 

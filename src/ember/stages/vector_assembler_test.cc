@@ -22,7 +22,8 @@ DataFrame Frame(bool with_sparse) {
   EXPECT_TRUE(sb.Append(std::vector<int32_t>{}, std::vector<double>{}).ok());
   EXPECT_TRUE(sb.Append(std::vector<int32_t>{0}, std::vector<double>{1}).ok());
   std::vector<Field> fields = {MakeField("a", Int64Type()), MakeField("b", BoolType()), v};
-  std::vector<ColumnPtr> cols = {MakeColumn<int64_t>({1, std::nullopt, 3}), MakeColumn<bool>({true, false, true}),
+  std::vector<ColumnPtr> cols = {MakeColumn<int64_t>({1, std::nullopt, 3}),
+                                 MakeColumn<bool>({true, false, true}),
                                  MakeDenseVectorColumn({{0.5, 0}, {1, 2}, {std::nan(""), 4}}, 2)};
   if (with_sparse) {
     fields.push_back(MakeField("s", SparseVectorType(3)));
@@ -34,8 +35,8 @@ DataFrame Frame(bool with_sparse) {
 Result<DataFrame> Assemble(HandleInvalid h, bool with_sparse) {
   std::vector<std::string> in = {"a", "b", "v"};
   if (with_sparse) in.push_back("s");
-  return (*VectorAssembler::Make({.input_cols = in, .handle_invalid = h}))->Transform(Frame(with_sparse),
-                                                                                      ExecContext::Default());
+  return (*VectorAssembler::Make({.input_cols = in, .handle_invalid = h}))
+      ->Transform(Frame(with_sparse), ExecContext::Default());
 }
 
 TEST(VectorAssemblerTest, ConcatenatesWithSlotNames) {
@@ -65,15 +66,18 @@ TEST(VectorAssemblerTest, SparseInputGivesSparseOutput) {
   Batch b = *out->Collect();
   EXPECT_EQ(b.schema()->field(4).type->ToString(), "sparse_vector[7]");
   EXPECT_EQ(FormatValue(*b.column(4), 0), R"({"size":7,"indices":[0,1,2,6],"values":[1,1,0.5,5]})");
-  EXPECT_EQ(FormatValue(*b.column(4), 2), R"({"size":7,"indices":[0,1,2,3,4],"values":[3,1,NaN,4,1]})");
+  EXPECT_EQ(FormatValue(*b.column(4), 2),
+            R"({"size":7,"indices":[0,1,2,3,4],"values":[3,1,NaN,4,1]})");
 }
 
 TEST(VectorAssemblerTest, RejectsUnsupportedColumns) {
   SchemaPtr s = *Schema::Make({MakeField("t", StringType())});
   DataFrame f = DataFrame::FromBatch(*Batch::Make(s, {MakeColumn<std::string>({"x"})}));
   auto r = (*VectorAssembler::Make({.input_cols = {"t"}}))->Transform(f, ExecContext::Default());
-  EXPECT_NE(r.status().message().find("column 't': expected a numeric, boolean or vector column, got string"),
-            std::string::npos) << r.status();
+  EXPECT_NE(r.status().message().find(
+                "column 't': expected a numeric, boolean or vector column, got string"),
+            std::string::npos)
+      << r.status();
 }
 
 }  // namespace

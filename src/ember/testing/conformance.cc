@@ -23,7 +23,8 @@ std::string NewTempDir(const std::string& name) {
   return p.string();
 }
 
-std::vector<Result<std::shared_ptr<const Transformer>>> FitOnRanks(const DataFrame& all, const Estimator& estimator,
+std::vector<Result<std::shared_ptr<const Transformer>>> FitOnRanks(const DataFrame& all,
+                                                                   const Estimator& estimator,
                                                                    int ranks) {
   auto comms = LocalCommunicator::MakeGroup(ranks);
   std::vector<Result<std::shared_ptr<const Transformer>>> models(ranks, Internal("not run"));
@@ -35,7 +36,8 @@ std::vector<Result<std::shared_ptr<const Transformer>>> FitOnRanks(const DataFra
       std::vector<Batch> mine;
       for (int p = r; p < all.num_partitions(); p += ranks) mine.push_back(all.partition(p));
       Result<DataFrame> frame = DataFrame::Make(all.schema(), std::move(mine));
-      models[r] = frame.ok() ? estimator.Fit(*frame, ctx) : Result<std::shared_ptr<const Transformer>>(frame.status());
+      models[r] = frame.ok() ? estimator.Fit(*frame, ctx)
+                             : Result<std::shared_ptr<const Transformer>>(frame.status());
     });
   }
   for (auto& t : threads) t.join();
@@ -45,9 +47,9 @@ std::vector<Result<std::shared_ptr<const Transformer>>> FitOnRanks(const DataFra
 DataFrame MixedFrame() {
   Field vec = MakeField("features", DenseVectorType(2));
   SetSlotNames(&vec, {"f0", "f1"});
-  SchemaPtr schema = *Schema::Make({MakeField("id", Int64Type()), MakeField("x", Float64Type()),
-                                    MakeField("name", StringType()), MakeField("flag", BoolType()),
-                                    vec});
+  SchemaPtr schema =
+      *Schema::Make({MakeField("id", Int64Type()), MakeField("x", Float64Type()),
+                     MakeField("name", StringType()), MakeField("flag", BoolType()), vec});
   std::vector<Batch> parts;
   int64_t id = 0;
   for (int p = 0; p < 3; ++p) {
@@ -75,7 +77,8 @@ namespace {
 Result<std::shared_ptr<const Transformer>> AsModel(const Stage& stage,
                                                    const std::shared_ptr<const Stage>& ptr,
                                                    const DataFrame& in, const ExecContext& ctx) {
-  if (stage.kind() == StageKind::kTransformer) return std::static_pointer_cast<const Transformer>(ptr);
+  if (stage.kind() == StageKind::kTransformer)
+    return std::static_pointer_cast<const Transformer>(ptr);
   return static_cast<const Estimator&>(stage).Fit(in, ctx);
 }
 
@@ -100,10 +103,12 @@ void CheckConformance(const ConformanceCase& c, const StageRegistry& registry) {
   Result<DataFrame> out = Run(stage, in, ctx);
   ASSERT_TRUE(out.ok()) << out.status();
   if (stage->kind() == StageKind::kTransformer) {
-    Result<SchemaPtr> schema = static_cast<const Transformer&>(*stage).TransformSchema(*in.schema());
+    Result<SchemaPtr> schema =
+        static_cast<const Transformer&>(*stage).TransformSchema(*in.schema());
     ASSERT_TRUE(schema.ok()) << schema.status();
-    EXPECT_TRUE((*schema)->Equals(*out->schema()))
-        << "TransformSchema:\n" << (*schema)->ToString() << "Transform:\n" << out->schema()->ToString();
+    EXPECT_TRUE((*schema)->Equals(*out->schema())) << "TransformSchema:\n"
+                                                   << (*schema)->ToString() << "Transform:\n"
+                                                   << out->schema()->ToString();
   } else {
     // Before fitting, data-dependent sizes (a vector's width) may be unknown (0): names and
     // kinds of types must agree; the fitted model is checked exactly by its own entry.
@@ -115,8 +120,9 @@ void CheckConformance(const ConformanceCase& c, const StageRegistry& registry) {
       const DataType& b = *out->schema()->field(i).type;
       const bool unknown_width = a.id() == TypeId::kVector && b.id() == TypeId::kVector &&
                                  a.sparse() == b.sparse() && a.vector_size() == 0;
-      EXPECT_TRUE(a.Equals(b) || unknown_width) << out->schema()->field(i).name << ": TransformSchema says "
-                                                << a.ToString() << ", Transform gives " << b.ToString();
+      EXPECT_TRUE(a.Equals(b) || unknown_width)
+          << out->schema()->field(i).name << ": TransformSchema says " << a.ToString()
+          << ", Transform gives " << b.ToString();
     }
   }
 
@@ -207,17 +213,20 @@ void CheckConformance(const ConformanceCase& c, const StageRegistry& registry) {
         Result<DataFrame> o = (*models[r])->Transform(in, ctx);
         ASSERT_TRUE(o.ok()) << o.status();
         EXPECT_EQ(DescribeDifferenceWithin(*o, *out, 1e-9), "")
-            << "the model fitted on " << ranks << " ranks (rank " << r << ") differs from the one-rank model";
+            << "the model fitted on " << ranks << " ranks (rank " << r
+            << ") differs from the one-rank model";
       }
     }
   }
 }
 
 std::string DescribeDifferenceWithin(const DataFrame& a, const DataFrame& b, double tolerance) {
-  if (!a.schema()->Equals(*b.schema())) return "schemas differ:\n" + a.schema()->ToString() + "vs\n" + b.schema()->ToString();
+  if (!a.schema()->Equals(*b.schema()))
+    return "schemas differ:\n" + a.schema()->ToString() + "vs\n" + b.schema()->ToString();
   Result<Batch> x = a.Collect(), y = b.Collect();
   if (!x.ok() || !y.ok()) return "cannot collect";
-  if (x->num_rows() != y->num_rows()) return std::to_string(x->num_rows()) + " vs " + std::to_string(y->num_rows()) + " rows";
+  if (x->num_rows() != y->num_rows())
+    return std::to_string(x->num_rows()) + " vs " + std::to_string(y->num_rows()) + " rows";
   auto close = [tolerance](double u, double v) {
     if (std::isnan(u) || std::isnan(v)) return std::isnan(u) == std::isnan(v);
     return std::abs(u - v) <= tolerance * std::max(1.0, std::max(std::abs(u), std::abs(v)));
@@ -231,7 +240,8 @@ std::string DescribeDifferenceWithin(const DataFrame& a, const DataFrame& b, dou
         if (u.type_id() == TypeId::kFloat64 || u.type_id() == TypeId::kFloat32) {
           same = close(NumericValue(u, r), NumericValue(v, r));
         } else if (u.type_id() == TypeId::kVector) {
-          std::vector<double> uu(static_cast<size_t>(u.type()->vector_size()), 0.0), vv(uu.size(), 0.0);
+          std::vector<double> uu(static_cast<size_t>(u.type()->vector_size()), 0.0),
+              vv(uu.size(), 0.0);
           ForEachVectorEntry(u, r, [&](int64_t i, double d) { uu[static_cast<size_t>(i)] = d; });
           ForEachVectorEntry(v, r, [&](int64_t i, double d) { vv[static_cast<size_t>(i)] = d; });
           for (size_t i = 0; i < uu.size() && same; ++i) same = close(uu[i], vv[i]);
@@ -240,8 +250,8 @@ std::string DescribeDifferenceWithin(const DataFrame& a, const DataFrame& b, dou
         }
       }
       if (!same) {
-        return "column '" + x->schema()->field(c).name + "' row " + std::to_string(r) + ": " + FormatValue(u, r) +
-               " vs " + FormatValue(v, r);
+        return "column '" + x->schema()->field(c).name + "' row " + std::to_string(r) + ": " +
+               FormatValue(u, r) + " vs " + FormatValue(v, r);
       }
     }
   }

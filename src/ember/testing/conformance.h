@@ -42,7 +42,8 @@ DataFrame MixedFrame();
 
 // Fits `estimator` SPMD-style on `ranks` thread-ranks of a LocalCommunicator group, rank r
 // holding partitions r, r + ranks, ...; returns each rank's model (or error).
-std::vector<Result<std::shared_ptr<const Transformer>>> FitOnRanks(const DataFrame& all, const Estimator& estimator,
+std::vector<Result<std::shared_ptr<const Transformer>>> FitOnRanks(const DataFrame& all,
+                                                                   const Estimator& estimator,
                                                                    int ranks);
 
 // A fresh empty directory under the test's temp dir.

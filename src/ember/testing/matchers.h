@@ -10,7 +10,9 @@ namespace ember::testing {
 
 inline const Status& GetStatus(const Status& s) { return s; }
 template <typename T>
-const Status& GetStatus(const Result<T>& r) { return r.status(); }
+const Status& GetStatus(const Result<T>& r) {
+  return r.status();
+}
 
 MATCHER(IsOk, "is OK") {
   const Status& s = GetStatus(arg);

@@ -22,8 +22,9 @@ class IDFModel final : public Transformer {
  public:
   using Params = IDFParams;
   static constexpr std::string_view kTypeName = "IDFModel";
-  static Result<std::shared_ptr<const IDFModel>> Make(Params params, int64_t num_docs, std::vector<int64_t> doc_freq,
-                                                     std::string uid = {});
+  static Result<std::shared_ptr<const IDFModel>> Make(Params params, int64_t num_docs,
+                                                      std::vector<int64_t> doc_freq,
+                                                      std::string uid = {});
   static Result<std::shared_ptr<const IDFModel>> Load(const LoadContext& ctx);
   std::string_view type_name() const override { return kTypeName; }
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
@@ -34,9 +35,13 @@ class IDFModel final : public Transformer {
   int64_t num_docs() const { return num_docs_; }
 
  private:
-  IDFModel(Params p, int64_t num_docs, std::vector<int64_t> doc_freq, std::vector<double> idf, std::string uid)
-      : Transformer(std::move(uid), kTypeName), params_(std::move(p)), num_docs_(num_docs),
-        doc_freq_(std::move(doc_freq)), idf_(std::make_shared<const std::vector<double>>(std::move(idf))) {}
+  IDFModel(Params p, int64_t num_docs, std::vector<int64_t> doc_freq, std::vector<double> idf,
+           std::string uid)
+      : Transformer(std::move(uid), kTypeName),
+        params_(std::move(p)),
+        num_docs_(num_docs),
+        doc_freq_(std::move(doc_freq)),
+        idf_(std::make_shared<const std::vector<double>>(std::move(idf))) {}
   Params params_;
   int64_t num_docs_;
   std::vector<int64_t> doc_freq_;
@@ -51,7 +56,8 @@ class IDF final : public Estimator {
   std::string_view type_name() const override { return kTypeName; }
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<SchemaPtr> TransformSchema(const Schema& in) const override;
-  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in, const ExecContext& ctx) const override;
+  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
+                                                 const ExecContext& ctx) const override;
 
  private:
   IDF(Params p, std::string uid) : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}

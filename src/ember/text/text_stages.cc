@@ -22,21 +22,26 @@ namespace ember {
 namespace {
 
 bool IsString(const DataType& t) { return t.id() == TypeId::kString; }
-bool IsStringList(const DataType& t) { return t.id() == TypeId::kList && t.value_type()->id() == TypeId::kString; }
+bool IsStringList(const DataType& t) {
+  return t.id() == TypeId::kList && t.value_type()->id() == TypeId::kString;
+}
 
 TypePtr StringListType() { return ListType(StringType()); }
 
 // Binds a stage that maps column `input` (accepted by `accept`) to a new column `output` of
 // `out_type`; `fill(column, builder)` builds the whole output column of one batch.
 using FillFn = std::function<Status(const Column&, ColumnBuilder*)>;
-Result<std::unique_ptr<BoundTransform>> BindUnary(const Schema& in, const std::string& input, const std::string& output,
-                                                  bool (*accept)(const DataType&), std::string_view expected,
-                                                  TypePtr out_type, FillFn fill) {
+Result<std::unique_ptr<BoundTransform>> BindUnary(const Schema& in, const std::string& input,
+                                                  const std::string& output,
+                                                  bool (*accept)(const DataType&),
+                                                  std::string_view expected, TypePtr out_type,
+                                                  FillFn fill) {
   EMBER_ASSIGN_OR_RETURN(int col, in.GetFieldIndexOfType(input, accept, expected));
-  if (in.FindField(output) >= 0) return AlreadyExists("output column '" + output + "' already exists");
+  if (in.FindField(output) >= 0)
+    return AlreadyExists("output column '" + output + "' already exists");
   EMBER_ASSIGN_OR_RETURN(SchemaPtr out, in.AddField(MakeField(output, out_type)));
-  return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
-      out, [out, col, out_type, fill](const Batch& b) -> Result<Batch> {
+  return std::unique_ptr<BoundTransform>(
+      new FunctionBoundTransform(out, [out, col, out_type, fill](const Batch& b) -> Result<Batch> {
         std::unique_ptr<ColumnBuilder> builder = MakeBuilder(out_type);
         EMBER_RETURN_IF_ERROR(fill(*b.column(col), builder.get()));
         std::vector<ColumnPtr> cols = b.columns();
@@ -48,7 +53,8 @@ Result<std::unique_ptr<BoundTransform>> BindUnary(const Schema& in, const std::s
 // Calls fn(row, tokens) for each non-null row of a list<string> column, appending null rows
 // of `builder` itself; `fn` appends the row.
 template <typename Fn>
-void ForEachTokenRow(const Column& c, ColumnBuilder* builder, std::vector<std::string_view>* tokens, Fn&& fn) {
+void ForEachTokenRow(const Column& c, ColumnBuilder* builder, std::vector<std::string_view>* tokens,
+                     Fn&& fn) {
   const int32_t* off = c.Offsets();
   const Column& words = *c.child(0);
   for (int64_t r = 0; r < c.length(); ++r) {
@@ -77,7 +83,9 @@ struct ViewHash {
 };
 using WordSet = std::unordered_set<std::string, ViewHash, std::equal_to<>>;
 
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 }  // namespace
 
@@ -104,7 +112,8 @@ uint32_t Murmur3X86_32(std::string_view data, uint32_t seed) {
   uint32_t h = seed;
   size_t i = 0;
   for (; i + 4 <= n; i += 4) {
-    uint32_t k = uint32_t(p[i]) | uint32_t(p[i + 1]) << 8 | uint32_t(p[i + 2]) << 16 | uint32_t(p[i + 3]) << 24;
+    uint32_t k = uint32_t(p[i]) | uint32_t(p[i + 1]) << 8 | uint32_t(p[i + 2]) << 16 |
+                 uint32_t(p[i + 3]) << 24;
     k *= c1;
     k = rotl(k, 15);
     k *= c2;
@@ -114,8 +123,12 @@ uint32_t Murmur3X86_32(std::string_view data, uint32_t seed) {
   }
   uint32_t k = 0;
   switch (n & 3) {
-    case 3: k ^= uint32_t(p[i + 2]) << 16; [[fallthrough]];
-    case 2: k ^= uint32_t(p[i + 1]) << 8; [[fallthrough]];
+    case 3:
+      k ^= uint32_t(p[i + 2]) << 16;
+      [[fallthrough]];
+    case 2:
+      k ^= uint32_t(p[i + 1]) << 8;
+      [[fallthrough]];
     case 1:
       k ^= p[i];
       k *= c1;
@@ -134,21 +147,32 @@ uint32_t Murmur3X86_32(std::string_view data, uint32_t seed) {
 
 const std::vector<std::string>& EnglishStopWords() {
   static const auto* words = new std::vector<std::string>{
-      "i", "me", "my", "myself", "we", "our", "ours", "ourselves", "you", "your", "yours", "yourself",
-      "yourselves", "he", "him", "his", "himself", "she", "her", "hers", "herself", "it", "its", "itself",
-      "they", "them", "their", "theirs", "themselves", "what", "which", "who", "whom", "this", "that", "these",
-      "those", "am", "is", "are", "was", "were", "be", "been", "being", "have", "has", "had", "having", "do",
-      "does", "did", "doing", "a", "an", "the", "and", "but", "if", "or", "because", "as", "until", "while",
-      "of", "at", "by", "for", "with", "about", "against", "between", "into", "through", "during", "before",
-      "after", "above", "below", "to", "from", "up", "down", "in", "out", "on", "off", "over", "under",
-      "again", "further", "then", "once", "here", "there", "when", "where", "why", "how", "all", "any", "both",
-      "each", "few", "more", "most", "other", "some", "such", "no", "nor", "not", "only", "own", "same", "so",
-      "than", "too", "very", "s", "t", "can", "will", "just", "don", "should", "now", "i'll", "you'll",
-      "he'll", "she'll", "we'll", "they'll", "i'd", "you'd", "he'd", "she'd", "we'd", "they'd", "i'm",
-      "you're", "he's", "she's", "it's", "we're", "they're", "i've", "we've", "you've", "they've", "isn't",
-      "aren't", "wasn't", "weren't", "haven't", "hasn't", "hadn't", "don't", "doesn't", "didn't", "won't",
-      "wouldn't", "shan't", "shouldn't", "mustn't", "can't", "couldn't", "cannot", "could", "here's", "how's",
-      "let's", "ought", "that's", "there's", "what's", "when's", "where's", "who's", "why's", "would"};
+      "i",          "me",      "my",        "myself",  "we",       "our",        "ours",
+      "ourselves",  "you",     "your",      "yours",   "yourself", "yourselves", "he",
+      "him",        "his",     "himself",   "she",     "her",      "hers",       "herself",
+      "it",         "its",     "itself",    "they",    "them",     "their",      "theirs",
+      "themselves", "what",    "which",     "who",     "whom",     "this",       "that",
+      "these",      "those",   "am",        "is",      "are",      "was",        "were",
+      "be",         "been",    "being",     "have",    "has",      "had",        "having",
+      "do",         "does",    "did",       "doing",   "a",        "an",         "the",
+      "and",        "but",     "if",        "or",      "because",  "as",         "until",
+      "while",      "of",      "at",        "by",      "for",      "with",       "about",
+      "against",    "between", "into",      "through", "during",   "before",     "after",
+      "above",      "below",   "to",        "from",    "up",       "down",       "in",
+      "out",        "on",      "off",       "over",    "under",    "again",      "further",
+      "then",       "once",    "here",      "there",   "when",     "where",      "why",
+      "how",        "all",     "any",       "both",    "each",     "few",        "more",
+      "most",       "other",   "some",      "such",    "no",       "nor",        "not",
+      "only",       "own",     "same",      "so",      "than",     "too",        "very",
+      "s",          "t",       "can",       "will",    "just",     "don",        "should",
+      "now",        "i'll",    "you'll",    "he'll",   "she'll",   "we'll",      "they'll",
+      "i'd",        "you'd",   "he'd",      "she'd",   "we'd",     "they'd",     "i'm",
+      "you're",     "he's",    "she's",     "it's",    "we're",    "they're",    "i've",
+      "we've",      "you've",  "they've",   "isn't",   "aren't",   "wasn't",     "weren't",
+      "haven't",    "hasn't",  "hadn't",    "don't",   "doesn't",  "didn't",     "won't",
+      "wouldn't",   "shan't",  "shouldn't", "mustn't", "can't",    "couldn't",   "cannot",
+      "could",      "here's",  "how's",     "let's",   "ought",    "that's",     "there's",
+      "what's",     "when's",  "where's",   "who's",   "why's",    "would"};
   return *words;
 }
 
@@ -156,9 +180,11 @@ const std::vector<std::string>& EnglishStopWords() {
 
 const ParamSpec<TokenizerParams>& TokenizerParams::Spec() {
   using P = TokenizerParams;
-  static const auto* spec = &(*new ParamSpec<P>("Tokenizer"))
-      .Add("inputCol", &P::input_col, "The string column to split.", NonEmpty<std::string>())
-      .Add("outputCol", &P::output_col, "The list<string> column of tokens to add.", NonEmpty<std::string>());
+  static const auto* spec =
+      &(*new ParamSpec<P>("Tokenizer"))
+           .Add("inputCol", &P::input_col, "The string column to split.", NonEmpty<std::string>())
+           .Add("outputCol", &P::output_col, "The list<string> column of tokens to add.",
+                NonEmpty<std::string>());
   return *spec;
 }
 
@@ -168,8 +194,8 @@ Result<std::shared_ptr<const Tokenizer>> Tokenizer::Make(Params p, std::string u
 }
 
 Result<std::unique_ptr<BoundTransform>> Tokenizer::Bind(const Schema& in) const {
-  return BindUnary(in, params_.input_col, params_.output_col, IsString, "a string column", StringListType(),
-                   [](const Column& c, ColumnBuilder* b) {
+  return BindUnary(in, params_.input_col, params_.output_col, IsString, "a string column",
+                   StringListType(), [](const Column& c, ColumnBuilder* b) {
                      auto* lb = static_cast<ListBuilder*>(b);
                      auto* values = static_cast<StringBuilder*>(lb->value_builder());
                      for (int64_t r = 0; r < c.length(); ++r) {
@@ -199,22 +225,28 @@ Result<std::unique_ptr<BoundTransform>> Tokenizer::Bind(const Schema& in) const 
 
 const ParamSpec<RegexTokenizerParams>& RegexTokenizerParams::Spec() {
   using P = RegexTokenizerParams;
-  static const auto* spec = &(*new ParamSpec<P>("RegexTokenizer"))
-      .Add("inputCol", &P::input_col, "The string column to split.", NonEmpty<std::string>())
-      .Add("outputCol", &P::output_col, "The list<string> column of tokens to add.", NonEmpty<std::string>())
-      .Add("pattern", &P::pattern, "The regular expression (ECMAScript syntax).",
-           Validator<std::string>{[](const std::string& s) -> Status {
-                                    try {
-                                      std::regex re(s);
-                                    } catch (const std::regex_error& e) {
-                                      return InvalidArgument(std::string("not a valid regular expression: ") + e.what());
-                                    }
-                                    return Status::OK();
-                                  },
-                                  "a valid regular expression"})
-      .Add("gaps", &P::gaps, "The pattern matches separators (true) or the tokens themselves (false).")
-      .Add("minTokenLength", &P::min_token_length, "Shorter tokens are dropped.", AtLeast<int32_t>(0))
-      .Add("toLowercase", &P::to_lowercase, "Lower-case the text before splitting.");
+  static const auto* spec =
+      &(*new ParamSpec<P>("RegexTokenizer"))
+           .Add("inputCol", &P::input_col, "The string column to split.", NonEmpty<std::string>())
+           .Add("outputCol", &P::output_col, "The list<string> column of tokens to add.",
+                NonEmpty<std::string>())
+           .Add("pattern", &P::pattern, "The regular expression (ECMAScript syntax).",
+                Validator<std::string>{[](const std::string& s) -> Status {
+                                         try {
+                                           std::regex re(s);
+                                         } catch (const std::regex_error& e) {
+                                           return InvalidArgument(
+                                               std::string("not a valid regular expression: ") +
+                                               e.what());
+                                         }
+                                         return Status::OK();
+                                       },
+                                       "a valid regular expression"})
+           .Add("gaps", &P::gaps,
+                "The pattern matches separators (true) or the tokens themselves (false).")
+           .Add("minTokenLength", &P::min_token_length, "Shorter tokens are dropped.",
+                AtLeast<int32_t>(0))
+           .Add("toLowercase", &P::to_lowercase, "Lower-case the text before splitting.");
   return *spec;
 }
 
@@ -227,7 +259,8 @@ Result<std::unique_ptr<BoundTransform>> RegexTokenizer::Bind(const Schema& in) c
   const Params p = params_;
   // The default pattern runs without std::regex.
   const bool whitespace = p.gaps && p.pattern == "\\s+";
-  auto re = std::make_shared<const std::regex>(p.pattern, std::regex::ECMAScript | std::regex::optimize);
+  auto re =
+      std::make_shared<const std::regex>(p.pattern, std::regex::ECMAScript | std::regex::optimize);
   return BindUnary(in, p.input_col, p.output_col, IsString, "a string column", StringListType(),
                    [p, whitespace, re](const Column& c, ColumnBuilder* b) {
                      auto* lb = static_cast<ListBuilder*>(b);
@@ -238,7 +271,8 @@ Result<std::unique_ptr<BoundTransform>> RegexTokenizer::Bind(const Schema& in) c
                          lb->AppendNull();
                          continue;
                        }
-                       const std::string text = p.to_lowercase ? LowerText(c.StringValue(r)) : std::string(c.StringValue(r));
+                       const std::string text = p.to_lowercase ? LowerText(c.StringValue(r))
+                                                               : std::string(c.StringValue(r));
                        lb->Append();
                        auto emit = [&](std::string_view t) {
                          if (t.size() >= min_len && !(p.gaps && t.empty())) values->Append(t);
@@ -257,7 +291,8 @@ Result<std::unique_ptr<BoundTransform>> RegexTokenizer::Bind(const Schema& in) c
                          for (; it != end; ++it) emit(std::string_view(&*it->first, it->length()));
                        } else {
                          std::sregex_iterator it(text.begin(), text.end(), *re), end;
-                         for (; it != end; ++it) emit(std::string_view(text).substr(it->position(), it->length()));
+                         for (; it != end; ++it)
+                           emit(std::string_view(text).substr(it->position(), it->length()));
                        }
                      }
                      return Status::OK();
@@ -268,17 +303,22 @@ Result<std::unique_ptr<BoundTransform>> RegexTokenizer::Bind(const Schema& in) c
 
 const ParamSpec<StopWordsRemoverParams>& StopWordsRemoverParams::Spec() {
   using P = StopWordsRemoverParams;
-  static const auto* spec = &(*new ParamSpec<P>("StopWordsRemover"))
-      .Add("inputCol", &P::input_col, "The list<string> column of tokens.", NonEmpty<std::string>())
-      .Add("outputCol", &P::output_col, "The filtered list<string> column to add.", NonEmpty<std::string>())
-      .Add("stopWords", &P::stop_words, "The words to remove; empty for the default English list.")
-      .Add("caseSensitive", &P::case_sensitive, "Match stop words case-sensitively.");
+  static const auto* spec =
+      &(*new ParamSpec<P>("StopWordsRemover"))
+           .Add("inputCol", &P::input_col, "The list<string> column of tokens.",
+                NonEmpty<std::string>())
+           .Add("outputCol", &P::output_col, "The filtered list<string> column to add.",
+                NonEmpty<std::string>())
+           .Add("stopWords", &P::stop_words,
+                "The words to remove; empty for the default English list.")
+           .Add("caseSensitive", &P::case_sensitive, "Match stop words case-sensitively.");
   return *spec;
 }
 
 Result<std::shared_ptr<const StopWordsRemover>> StopWordsRemover::Make(Params p, std::string uid) {
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
-  return std::shared_ptr<const StopWordsRemover>(new StopWordsRemover(std::move(p), std::move(uid)));
+  return std::shared_ptr<const StopWordsRemover>(
+      new StopWordsRemover(std::move(p), std::move(uid)));
 }
 
 Result<std::unique_ptr<BoundTransform>> StopWordsRemover::Bind(const Schema& in) const {
@@ -292,14 +332,17 @@ Result<std::unique_ptr<BoundTransform>> StopWordsRemover::Bind(const Schema& in)
                      auto* lb = static_cast<ListBuilder*>(b);
                      std::vector<std::string_view> tokens;
                      std::vector<std::string> kept;
-                     ForEachTokenRow(c, lb, &tokens, [&](int64_t, const std::vector<std::string_view>& ts) {
-                       kept.clear();
-                       for (auto t : ts) {
-                         // Case-sensitive lookups take the token as it is, with no copy.
-                         if (!(cs ? words->count(t) : words->count(LowerText(t)))) kept.emplace_back(t);
-                       }
-                       AppendTokens(lb, kept);
-                     });
+                     ForEachTokenRow(c, lb, &tokens,
+                                     [&](int64_t, const std::vector<std::string_view>& ts) {
+                                       kept.clear();
+                                       for (auto t : ts) {
+                                         // Case-sensitive lookups take the token as it is, with no
+                                         // copy.
+                                         if (!(cs ? words->count(t) : words->count(LowerText(t))))
+                                           kept.emplace_back(t);
+                                       }
+                                       AppendTokens(lb, kept);
+                                     });
                      return Status::OK();
                    });
 }
@@ -308,10 +351,13 @@ Result<std::unique_ptr<BoundTransform>> StopWordsRemover::Bind(const Schema& in)
 
 const ParamSpec<NGramParams>& NGramParams::Spec() {
   using P = NGramParams;
-  static const auto* spec = &(*new ParamSpec<P>("NGram"))
-      .Add("inputCol", &P::input_col, "The list<string> column of tokens.", NonEmpty<std::string>())
-      .Add("outputCol", &P::output_col, "The list<string> column of n-grams to add.", NonEmpty<std::string>())
-      .Add("n", &P::n, "Tokens per n-gram.", AtLeast<int32_t>(1));
+  static const auto* spec =
+      &(*new ParamSpec<P>("NGram"))
+           .Add("inputCol", &P::input_col, "The list<string> column of tokens.",
+                NonEmpty<std::string>())
+           .Add("outputCol", &P::output_col, "The list<string> column of n-grams to add.",
+                NonEmpty<std::string>())
+           .Add("n", &P::n, "Tokens per n-gram.", AtLeast<int32_t>(1));
   return *spec;
 }
 
@@ -327,15 +373,16 @@ Result<std::unique_ptr<BoundTransform>> NGram::Bind(const Schema& in) const {
                      auto* lb = static_cast<ListBuilder*>(b);
                      std::vector<std::string_view> tokens;
                      std::vector<std::string> grams;
-                     ForEachTokenRow(c, lb, &tokens, [&](int64_t, const std::vector<std::string_view>& ts) {
-                       grams.clear();
-                       for (size_t i = 0; i + n <= ts.size(); ++i) {
-                         std::string g(ts[i]);
-                         for (size_t k = 1; k < n; ++k) (g += ' ') += ts[i + k];
-                         grams.push_back(std::move(g));
-                       }
-                       AppendTokens(lb, grams);
-                     });
+                     ForEachTokenRow(c, lb, &tokens,
+                                     [&](int64_t, const std::vector<std::string_view>& ts) {
+                                       grams.clear();
+                                       for (size_t i = 0; i + n <= ts.size(); ++i) {
+                                         std::string g(ts[i]);
+                                         for (size_t k = 1; k < n; ++k) (g += ' ') += ts[i + k];
+                                         grams.push_back(std::move(g));
+                                       }
+                                       AppendTokens(lb, grams);
+                                     });
                      return Status::OK();
                    });
 }
@@ -344,12 +391,15 @@ Result<std::unique_ptr<BoundTransform>> NGram::Bind(const Schema& in) const {
 
 const ParamSpec<HashingTFParams>& HashingTFParams::Spec() {
   using P = HashingTFParams;
-  static const auto* spec = &(*new ParamSpec<P>("HashingTF"))
-      .Add("inputCol", &P::input_col, "The list<string> column of terms.", NonEmpty<std::string>())
-      .Add("outputCol", &P::output_col, "The sparse vector column of term frequencies to add.", NonEmpty<std::string>())
-      .Add("numFeatures", &P::num_features, "Slots of the output vector (terms are hashed into them).",
-           AtLeast<int32_t>(1))
-      .Add("binary", &P::binary, "1 for a present term instead of its count.");
+  static const auto* spec =
+      &(*new ParamSpec<P>("HashingTF"))
+           .Add("inputCol", &P::input_col, "The list<string> column of terms.",
+                NonEmpty<std::string>())
+           .Add("outputCol", &P::output_col, "The sparse vector column of term frequencies to add.",
+                NonEmpty<std::string>())
+           .Add("numFeatures", &P::num_features,
+                "Slots of the output vector (terms are hashed into them).", AtLeast<int32_t>(1))
+           .Add("binary", &P::binary, "1 for a present term instead of its count.");
   return *spec;
 }
 
@@ -366,40 +416,45 @@ int32_t HashIndex(std::string_view term, int32_t num_features) {
 }
 }  // namespace
 
-int32_t HashingTF::IndexOf(std::string_view term) const { return HashIndex(term, params_.num_features); }
+int32_t HashingTF::IndexOf(std::string_view term) const {
+  return HashIndex(term, params_.num_features);
+}
 
 Result<std::unique_ptr<BoundTransform>> HashingTF::Bind(const Schema& in) const {
   const int32_t num_features = params_.num_features;
   const bool binary = params_.binary;
   return BindUnary(in, params_.input_col, params_.output_col, IsStringList, "a list<string> column",
-                   SparseVectorType(params_.num_features), [num_features, binary](const Column& c, ColumnBuilder* b) {
+                   SparseVectorType(params_.num_features),
+                   [num_features, binary](const Column& c, ColumnBuilder* b) {
                      auto* vb = static_cast<SparseVectorBuilder*>(b);
                      std::vector<std::string_view> tokens;
                      std::vector<int32_t> idx;
                      std::vector<int32_t> uniq;
                      std::vector<double> val;
                      Status st;
-                     ForEachTokenRow(c, vb, &tokens, [&](int64_t, const std::vector<std::string_view>& ts) {
-                       idx.clear();
-                       for (auto t : ts) idx.push_back(HashIndex(t, num_features));
-                       std::sort(idx.begin(), idx.end());
-                       uniq.clear();
-                       val.clear();
-                       for (size_t i = 0; i < idx.size();) {
-                         size_t j = i;
-                         while (j < idx.size() && idx[j] == idx[i]) ++j;
-                         uniq.push_back(idx[i]);
-                         val.push_back(binary ? 1.0 : static_cast<double>(j - i));
-                         i = j;
-                       }
-                       if (st.ok()) st = vb->Append(uniq, val);
-                     });
+                     ForEachTokenRow(c, vb, &tokens,
+                                     [&](int64_t, const std::vector<std::string_view>& ts) {
+                                       idx.clear();
+                                       for (auto t : ts) idx.push_back(HashIndex(t, num_features));
+                                       std::sort(idx.begin(), idx.end());
+                                       uniq.clear();
+                                       val.clear();
+                                       for (size_t i = 0; i < idx.size();) {
+                                         size_t j = i;
+                                         while (j < idx.size() && idx[j] == idx[i]) ++j;
+                                         uniq.push_back(idx[i]);
+                                         val.push_back(binary ? 1.0 : static_cast<double>(j - i));
+                                         i = j;
+                                       }
+                                       if (st.ok()) st = vb->Append(uniq, val);
+                                     });
                      return st;
                    });
 }
 
 Status RegisterTextStages(StageRegistry* r) {
-  EMBER_RETURN_IF_ERROR(RegisterStage<Tokenizer>(r, "Lower-cases text and splits it on whitespace."));
+  EMBER_RETURN_IF_ERROR(
+      RegisterStage<Tokenizer>(r, "Lower-cases text and splits it on whitespace."));
   EMBER_RETURN_IF_ERROR(RegisterStage<RegexTokenizer>(r, "Splits text with a regular expression."));
   EMBER_RETURN_IF_ERROR(RegisterStage<StopWordsRemover>(r, "Removes stop words from token lists."));
   EMBER_RETURN_IF_ERROR(RegisterStage<NGram>(r, "Turns token lists into lists of n-grams."));

@@ -40,7 +40,8 @@ class Tokenizer final : public Transformer {
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
 
  private:
-  Tokenizer(Params p, std::string uid) : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
+  Tokenizer(Params p, std::string uid)
+      : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
   Params params_;
 };
 
@@ -64,7 +65,8 @@ class RegexTokenizer final : public Transformer {
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
 
  private:
-  RegexTokenizer(Params p, std::string uid) : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
+  RegexTokenizer(Params p, std::string uid)
+      : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
   Params params_;
 };
 
@@ -86,7 +88,8 @@ class StopWordsRemover final : public Transformer {
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
 
  private:
-  StopWordsRemover(Params p, std::string uid) : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
+  StopWordsRemover(Params p, std::string uid)
+      : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
   Params params_;
 };
 
@@ -108,7 +111,8 @@ class NGram final : public Transformer {
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
 
  private:
-  NGram(Params p, std::string uid) : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
+  NGram(Params p, std::string uid)
+      : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
   Params params_;
 };
 
@@ -134,7 +138,8 @@ class HashingTF final : public Transformer {
   int32_t IndexOf(std::string_view term) const;
 
  private:
-  HashingTF(Params p, std::string uid) : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
+  HashingTF(Params p, std::string uid)
+      : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
   Params params_;
 };
 

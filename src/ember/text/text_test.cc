@@ -4,11 +4,11 @@
 
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
+#include "ember/testing/conformance.h"
+#include "ember/testing/matchers.h"
 #include "ember/text/idf.h"
 #include "ember/text/text_featurizer.h"
 #include "ember/text/text_stages.h"
-#include "ember/testing/conformance.h"
-#include "ember/testing/matchers.h"
 
 namespace ember {
 namespace {
@@ -34,7 +34,8 @@ Strings Rows(const DataFrame& f, const std::string& name) {
 }
 
 TEST(TextTest, LowerTextCoversAsciiAndLatin1) {
-  EXPECT_EQ(LowerText("Hello \xC3\x89T\xC3\x89 \xC3\x97"), "hello \xC3\xA9t\xC3\xA9 \xC3\x97");  // x sign kept
+  EXPECT_EQ(LowerText("Hello \xC3\x89T\xC3\x89 \xC3\x97"),
+            "hello \xC3\xA9t\xC3\xA9 \xC3\x97");  // x sign kept
 }
 
 TEST(TextTest, Murmur3MatchesTheReferenceImplementation) {
@@ -57,14 +58,20 @@ TEST(TokenizerTest, SplitsOnEachWhitespaceCharacterAsSpark) {
 
 TEST(RegexTokenizerTest, GapsTokensMinLengthAndCase) {
   auto in = TextFrame({"The  quick, brown FOX!", std::nullopt});
-  auto def = (*RegexTokenizer::Make({.input_col = "text", .output_col = "t"}))->Transform(in, Ctx());
+  auto def =
+      (*RegexTokenizer::Make({.input_col = "text", .output_col = "t"}))->Transform(in, Ctx());
   ASSERT_THAT(def, IsOk());
   EXPECT_EQ(Rows(*def, "t"), (Strings{R"(["the","quick,","brown","fox!"])", "null"}));
-  auto words = (*RegexTokenizer::Make({.input_col = "text", .output_col = "t", .pattern = "\\W+"}))->Transform(in, Ctx());
+  auto words = (*RegexTokenizer::Make({.input_col = "text", .output_col = "t", .pattern = "\\W+"}))
+                   ->Transform(in, Ctx());
   ASSERT_THAT(words, IsOk());
   EXPECT_EQ(Rows(*words, "t")[0], R"(["the","quick","brown","fox"])");
-  auto match = (*RegexTokenizer::Make({.input_col = "text", .output_col = "t", .pattern = "[a-z]+", .gaps = false,
-                                       .min_token_length = 4, .to_lowercase = false}))
+  auto match = (*RegexTokenizer::Make({.input_col = "text",
+                                       .output_col = "t",
+                                       .pattern = "[a-z]+",
+                                       .gaps = false,
+                                       .min_token_length = 4,
+                                       .to_lowercase = false}))
                    ->Transform(in, Ctx());
   ASSERT_THAT(match, IsOk());
   EXPECT_EQ(Rows(*match, "t")[0], R"(["quick","brown"])");
@@ -74,18 +81,23 @@ TEST(RegexTokenizerTest, GapsTokensMinLengthAndCase) {
 }
 
 TEST(StopWordsRemoverTest, DefaultEnglishCaseInsensitiveAndCustomCaseSensitive) {
-  auto tokens = (*RegexTokenizer::Make({.input_col = "text", .output_col = "t", .to_lowercase = false}))
-                    ->Transform(TextFrame({"The cat and THE hat", std::nullopt}), Ctx());
+  auto tokens =
+      (*RegexTokenizer::Make({.input_col = "text", .output_col = "t", .to_lowercase = false}))
+          ->Transform(TextFrame({"The cat and THE hat", std::nullopt}), Ctx());
   ASSERT_THAT(tokens, IsOk());
-  auto def = (*StopWordsRemover::Make({.input_col = "t", .output_col = "f"}))->Transform(*tokens, Ctx());
+  auto def =
+      (*StopWordsRemover::Make({.input_col = "t", .output_col = "f"}))->Transform(*tokens, Ctx());
   ASSERT_THAT(def, IsOk());
   EXPECT_EQ(Rows(*def, "f"), (Strings{R"(["cat","hat"])", "null"}));
-  auto custom = (*StopWordsRemover::Make({.input_col = "t", .output_col = "f", .stop_words = {"THE", "cat"},
+  auto custom = (*StopWordsRemover::Make({.input_col = "t",
+                                          .output_col = "f",
+                                          .stop_words = {"THE", "cat"},
                                           .case_sensitive = true}))
                     ->Transform(*tokens, Ctx());
   ASSERT_THAT(custom, IsOk());
   EXPECT_EQ(Rows(*custom, "f")[0], R"(["The","and","hat"])");
-  auto wrong = (*StopWordsRemover::Make({.input_col = "text", .output_col = "f"}))->Transform(*tokens, Ctx());
+  auto wrong = (*StopWordsRemover::Make({.input_col = "text", .output_col = "f"}))
+                   ->Transform(*tokens, Ctx());
   ASSERT_FALSE(wrong.ok());
   EXPECT_NE(wrong.status().message().find("list<string>"), std::string::npos) << wrong.status();
 }
@@ -97,7 +109,8 @@ TEST(NGramTest, JoinsConsecutiveTokens) {
   auto bi = (*NGram::Make({.input_col = "t", .output_col = "g"}))->Transform(*tokens, Ctx());
   ASSERT_THAT(bi, IsOk());
   EXPECT_EQ(Rows(*bi, "g"), (Strings{R"(["a b","b c"])", "[]", "null"}));
-  auto tri = (*NGram::Make({.input_col = "t", .output_col = "g", .n = 3}))->Transform(*tokens, Ctx());
+  auto tri =
+      (*NGram::Make({.input_col = "t", .output_col = "g", .n = 3}))->Transform(*tokens, Ctx());
   EXPECT_EQ(Rows(*tri, "g")[0], R"(["a b c"])");
   EXPECT_FALSE(NGram::Make({.input_col = "t", .output_col = "g", .n = 0}).ok());
 }
@@ -127,8 +140,9 @@ TEST(HashingTFTest, SlotsAreSparksMurmur3AndCountsOrPresence) {
   EXPECT_EQ(a, 2.0);
   EXPECT_EQ(b, 1.0);
   EXPECT_TRUE(v.IsNull(1));
-  auto bin = (*HashingTF::Make({.input_col = "t", .output_col = "v", .num_features = 16, .binary = true}))
-                 ->Transform(*tokens, Ctx());
+  auto bin =
+      (*HashingTF::Make({.input_col = "t", .output_col = "v", .num_features = 16, .binary = true}))
+          ->Transform(*tokens, Ctx());
   ASSERT_THAT(bin, IsOk());
   for (double x : bin->partition(0).column(2)->SparseValues(0)) EXPECT_EQ(x, 1.0);
 }
@@ -150,12 +164,14 @@ TEST(IDFTest, WeightsAreLnOfDocumentRatiosAndMinDocFreqZeroes) {
   auto out = (*model)->Transform(in, Ctx());
   ASSERT_THAT(out, IsOk());
   EXPECT_DOUBLE_EQ(out->partition(0).column(1)->SparseValues(0)[0], 2 * std::log(4.0 / 3.0));
-  auto min2 = (*IDF::Make({.input_col = "tf", .output_col = "w", .min_doc_freq = 2}))->Fit(in, Ctx());
+  auto min2 =
+      (*IDF::Make({.input_col = "tf", .output_col = "w", .min_doc_freq = 2}))->Fit(in, Ctx());
   ASSERT_THAT(min2, IsOk());
   EXPECT_EQ(static_cast<const IDFModel&>(**min2).idf()[1], 0.0);
   EXPECT_EQ(static_cast<const IDFModel&>(**min2).idf()[2], 0.0);
   // The same document frequencies on three ranks.
-  for (const auto& m : testing::FitOnRanks(in, **IDF::Make({.input_col = "tf", .output_col = "w"}), 3)) {
+  for (const auto& m :
+       testing::FitOnRanks(in, **IDF::Make({.input_col = "tf", .output_col = "w"}), 3)) {
     ASSERT_THAT(m, IsOk());
     EXPECT_EQ(static_cast<const IDFModel&>(**m).idf(), idf);
   }
@@ -163,7 +179,9 @@ TEST(IDFTest, WeightsAreLnOfDocumentRatiosAndMinDocFreqZeroes) {
 
 TEST(TextFeaturizerTest, ChainsTheStagesAndDropsIntermediates) {
   auto in = TextFrame({"the cat sat", "the dog sat down", std::nullopt, "a cat"});
-  auto tf = *TextFeaturizer::Make({.input_col = "text", .output_col = "features", .use_stop_words_remover = true,
+  auto tf = *TextFeaturizer::Make({.input_col = "text",
+                                   .output_col = "features",
+                                   .use_stop_words_remover = true,
                                    .num_features = 64});
   auto model = tf->Fit(in, Ctx());
   ASSERT_THAT(model, IsOk());
@@ -177,17 +195,24 @@ TEST(TextFeaturizerTest, ChainsTheStagesAndDropsIntermediates) {
   for (double x : v.SparseValues(0)) EXPECT_DOUBLE_EQ(x, std::log(4.0 / 3.0));
   EXPECT_TRUE(v.IsNull(2));
   // Same result as the stages chained by hand.
-  auto tokens = (*RegexTokenizer::Make({.input_col = "text", .output_col = "t", .min_token_length = 0}))->Transform(in, Ctx());
-  auto filtered = (*StopWordsRemover::Make({.input_col = "t", .output_col = "f"}))->Transform(*tokens, Ctx());
-  auto hashed = (*HashingTF::Make({.input_col = "f", .output_col = "h", .num_features = 64}))->Transform(*filtered, Ctx());
-  auto idf = (*IDF::Make({.input_col = "h", .output_col = "w", .min_doc_freq = 1}))->Fit(*hashed, Ctx());
+  auto tokens =
+      (*RegexTokenizer::Make({.input_col = "text", .output_col = "t", .min_token_length = 0}))
+          ->Transform(in, Ctx());
+  auto filtered =
+      (*StopWordsRemover::Make({.input_col = "t", .output_col = "f"}))->Transform(*tokens, Ctx());
+  auto hashed = (*HashingTF::Make({.input_col = "f", .output_col = "h", .num_features = 64}))
+                    ->Transform(*filtered, Ctx());
+  auto idf =
+      (*IDF::Make({.input_col = "h", .output_col = "w", .min_doc_freq = 1}))->Fit(*hashed, Ctx());
   auto manual = (*idf)->Transform(*hashed, Ctx());
   ASSERT_THAT(manual, IsOk());
   EXPECT_TRUE(ColumnsEqual(*manual->partition(0).column(4), v));
   auto clash = TextFeaturizer::Make({.input_col = "text", .output_col = "text"});
   ASSERT_THAT(clash, IsOk());
   EXPECT_FALSE((*clash)->Fit(in, Ctx()).ok());
-  EXPECT_FALSE(TextFeaturizer::Make({.input_col = "text", .output_col = "f", .tokenizer_pattern = "("}).ok());
+  EXPECT_FALSE(
+      TextFeaturizer::Make({.input_col = "text", .output_col = "f", .tokenizer_pattern = "("})
+          .ok());
 }
 
 }  // namespace

@@ -20,8 +20,9 @@ using XgbParamList = std::vector<std::pair<std::string, std::string>>;
 
 // The XGBoost params for `p`: the common ones, then `objective` (the kind's own), then
 // evaluation metrics (`metrics`, XGBoost's names), then passThroughArgs, which win.
-Result<XgbParamList> XgbParams(const GbdtCommonParams& p, const ExecContext& ctx, const std::string& owner,
-                               XgbParamList objective, const std::vector<std::string>& metrics);
+Result<XgbParamList> XgbParams(const GbdtCommonParams& p, const ExecContext& ctx,
+                               const std::string& owner, XgbParamList objective,
+                               const std::vector<std::string>& metrics);
 
 // XGBoost's names for the closed sets (params.cc holds the one table), and LightGBM's
 // name of an objective (for messages). XgbMetric of kDefault is "".
@@ -49,7 +50,8 @@ void CopyModelParams(const GbdtCommonParams& from, GbdtModelParams* to);
 // one rank, or the caller already joined a collective of the ranks' size.
 class RankCollective {
  public:
-  static Result<std::unique_ptr<RankCollective>> JoinIfNeeded(const ExecContext& ctx, const std::string& owner);
+  static Result<std::unique_ptr<RankCollective>> JoinIfNeeded(const ExecContext& ctx,
+                                                              const std::string& owner);
   ~RankCollective();
 
  private:
@@ -69,8 +71,8 @@ struct Rows {
   std::vector<uint32_t> indices;
   std::vector<float> values;
   std::vector<float> labels;
-  std::vector<float> weights;      // empty: unweighted
-  std::vector<float> init_scores;  // empty, or rows x init_score_width
+  std::vector<float> weights;       // empty: unweighted
+  std::vector<float> init_scores;   // empty, or rows x init_score_width
   std::vector<std::string> groups;  // the ranker's group of each row (empty otherwise)
   // Instead of `dense`: the frame's own row-major doubles, one span per partition (the
   // frame must outlive training). XGBoost then bins them batch by batch, with no copy.
@@ -99,7 +101,8 @@ struct CollectOptions {
 
 // Collects every partition's rows. Errors name `owner`, the column and the row (counted
 // over the whole frame).
-Result<TrainingData> CollectTrainingData(const DataFrame& in, const GbdtCommonParams& p, const std::string& owner,
+Result<TrainingData> CollectTrainingData(const DataFrame& in, const GbdtCommonParams& p,
+                                         const std::string& owner,
                                          const CollectOptions& options = {});
 
 // TransformSchema's checks for the training columns.
@@ -115,8 +118,9 @@ void GroupRows(Rows* rows);
 // row (1, or the class count). Takes the data to free its feature copies once XGBoost has
 // its matrices.
 Result<std::shared_ptr<const GbdtBooster>> Train(TrainingData data, const GbdtCommonParams& p,
-                                                 const XgbParamList& params, int outputs, const ExecContext& ctx,
-                                                 const std::string& owner, const GbdtObjective& custom = {});
+                                                 const XgbParamList& params, int outputs,
+                                                 const ExecContext& ctx, const std::string& owner,
+                                                 const GbdtObjective& custom = {});
 
 // The weighted mean of the training labels over every worker of XGBoost's collective (this
 // process's alone outside one); errors when the weights sum to 0.
@@ -127,22 +131,24 @@ Result<double> LabelQuantile(const Rows& rows, double q);
 // Scoring -----------------------------------------------------------------------------------
 
 // The schema `in` plus the optional leaf and SHAP columns of `p` (checked not to exist).
-Result<SchemaPtr> AddExtraOutputs(const Schema& in, const GbdtModelParams& p, const GbdtBooster& booster,
-                                  const std::string& owner);
+Result<SchemaPtr> AddExtraOutputs(const Schema& in, const GbdtModelParams& p,
+                                  const GbdtBooster& booster, const std::string& owner);
 
 // Appends the leaf and SHAP columns of `p` for a batch's feature column (when named).
-Status AppendExtraOutputs(const GbdtModelParams& p, const GbdtBooster& booster, const Column& features, int64_t n,
-                          std::vector<ColumnPtr>* cols);
+Status AppendExtraOutputs(const GbdtModelParams& p, const GbdtBooster& booster,
+                          const Column& features, int64_t n, std::vector<ColumnPtr>* cols);
 
 // Margins (rows x outputs) for a batch's feature column; rows whose features are null are
 // scored on zeros (their outputs are null).
 Result<std::vector<float>> Margins(const GbdtBooster& booster, const Column& features, int64_t n);
 
 // The features column of `in`, checked to be a vector of the booster's width.
-Result<int> FeaturesIndex(const Schema& in, const std::string& col, int64_t d, const std::string& owner);
+Result<int> FeaturesIndex(const Schema& in, const std::string& col, int64_t d,
+                          const std::string& owner);
 
 // An error naming the first of `cols` (non-empty names) that `in` already has.
-Status CheckNewColumns(const Schema& in, const std::vector<std::string>& cols, const std::string& owner);
+Status CheckNewColumns(const Schema& in, const std::vector<std::string>& cols,
+                       const std::string& owner);
 
 // Saved state: data/model.ubj (the booster) and data/model.json (`info` plus format and
 // versions).

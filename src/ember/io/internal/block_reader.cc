@@ -9,8 +9,8 @@
 
 namespace ember::io_internal {
 
-std::vector<std::pair<int64_t, int64_t>> RankBlocks(int64_t begin, int64_t end, const ExecContext& ctx,
-                                                     int64_t block_size) {
+std::vector<std::pair<int64_t, int64_t>> RankBlocks(int64_t begin, int64_t end,
+                                                    const ExecContext& ctx, int64_t block_size) {
   const int rank = ctx.comm ? ctx.comm->rank() : 0, n = ctx.comm ? ctx.comm->size() : 1;
   const int64_t len = end - begin;
   const int64_t lo = begin + len * rank / n, hi = begin + len * (rank + 1) / n;
@@ -26,8 +26,8 @@ Status ForEachBlock(const ExecContext& ctx, int64_t n, const std::function<Statu
   return Status::OK();
 }
 
-Result<std::vector<Bytes>> ExchangeWithStatus(Communicator* comm, const Status& local, Bytes payload,
-                                              Deadline deadline) {
+Result<std::vector<Bytes>> ExchangeWithStatus(Communicator* comm, const Status& local,
+                                              Bytes payload, Deadline deadline) {
   Bytes msg = local.ok() ? "O" + payload : "E" + local.message();
   EMBER_ASSIGN_OR_RETURN(auto all, comm->AllGather(std::move(msg), deadline));
   for (size_t r = 0; r < all.size(); ++r) {
@@ -42,7 +42,8 @@ Result<std::vector<Bytes>> ExchangeWithStatus(Communicator* comm, const Status& 
 
 int64_t LineCounter::LineOf(int64_t offset) {
   int64_t quotes, newlines;
-  CountQuotesAndNewlines(data_.data() + pos_, static_cast<size_t>(offset - pos_), '\0', &quotes, &newlines);
+  CountQuotesAndNewlines(data_.data() + pos_, static_cast<size_t>(offset - pos_), '\0', &quotes,
+                         &newlines);
   newlines_ += newlines;
   pos_ = offset;
   return newlines_ + 1;
@@ -50,14 +51,16 @@ int64_t LineCounter::LineOf(int64_t offset) {
 
 std::string_view RecordText(std::string_view data, int64_t offset) {
   const void* nl = std::memchr(data.data() + offset, '\n', data.size() - offset);
-  int64_t stop = nl ? static_cast<const char*>(nl) - data.data() : static_cast<int64_t>(data.size());
+  int64_t stop =
+      nl ? static_cast<const char*>(nl) - data.data() : static_cast<int64_t>(data.size());
   stop = std::min(stop, offset + 1024);
   if (stop > offset && data[stop - 1] == '\r') --stop;
   return data.substr(offset, stop - offset);
 }
 
-Result<Batch> ApplyBadRowPolicy(const SchemaPtr& schema, std::vector<ColumnPtr> columns, int64_t num_rows,
-                                const std::vector<BadRow>& bad, BadRowPolicy policy) {
+Result<Batch> ApplyBadRowPolicy(const SchemaPtr& schema, std::vector<ColumnPtr> columns,
+                                int64_t num_rows, const std::vector<BadRow>& bad,
+                                BadRowPolicy policy) {
   if (policy == BadRowPolicy::kKeep) {
     StringBuilder err;
     size_t k = 0;
@@ -76,7 +79,10 @@ Result<Batch> ApplyBadRowPolicy(const SchemaPtr& schema, std::vector<ColumnPtr> 
   std::vector<int64_t> good;
   size_t k = 0;
   for (int64_t r = 0; r < num_rows; ++r) {
-    if (k < bad.size() && bad[k].row == r) ++k; else good.push_back(r);
+    if (k < bad.size() && bad[k].row == r)
+      ++k;
+    else
+      good.push_back(r);
   }
   return TakeRows(batch, good);
 }

@@ -19,16 +19,16 @@ namespace ember::io_internal {
 
 // The byte ranges, of at most `block_size` bytes, that cover this rank's share of
 // [begin, end) (rank r of n gets the r-th n-th).
-std::vector<std::pair<int64_t, int64_t>> RankBlocks(int64_t begin, int64_t end, const ExecContext& ctx,
-                                                     int64_t block_size);
+std::vector<std::pair<int64_t, int64_t>> RankBlocks(int64_t begin, int64_t end,
+                                                    const ExecContext& ctx, int64_t block_size);
 
 // Runs fn(0..n-1) on ctx.pool, or inline without one.
 Status ForEachBlock(const ExecContext& ctx, int64_t n, const std::function<Status(int64_t)>& fn);
 
 // AllGathers `payload` together with this rank's status; if any rank failed, every rank
 // returns that failure ("rank r: message"), so ranks stay in step.
-Result<std::vector<Bytes>> ExchangeWithStatus(Communicator* comm, const Status& local, Bytes payload,
-                                              Deadline deadline);
+Result<std::vector<Bytes>> ExchangeWithStatus(Communicator* comm, const Status& local,
+                                              Bytes payload, Deadline deadline);
 
 // Turns increasing byte offsets into 1-based physical line numbers, counting newlines from
 // a known (offset, line) starting point.
@@ -57,8 +57,9 @@ struct BadRow {
 // One block's batch under `policy`: kSkip drops the bad rows; kKeep appends a string column
 // (the last field of `schema`) holding "message | raw text" for bad rows and null for good
 // ones; kError keeps the rows (the caller fails the read).
-Result<Batch> ApplyBadRowPolicy(const SchemaPtr& schema, std::vector<ColumnPtr> columns, int64_t num_rows,
-                                const std::vector<BadRow>& bad, BadRowPolicy policy);
+Result<Batch> ApplyBadRowPolicy(const SchemaPtr& schema, std::vector<ColumnPtr> columns,
+                                int64_t num_rows, const std::vector<BadRow>& bad,
+                                BadRowPolicy policy);
 
 // Collects the first messages and the count of bad rows over blocks.
 void AddBadRows(const std::vector<BadRow>& bad, CsvReadStats* stats, std::string* first_error);

@@ -162,8 +162,14 @@ void TokenizeBlock(std::string_view data, int64_t begin, int64_t end, int num_co
   int64_t pos = begin;
   while (pos < end && pos < size) {
     // Blank lines are not records.
-    if (base[pos] == '\n') { ++pos; continue; }
-    if (base[pos] == '\r' && pos + 1 < size && base[pos + 1] == '\n') { pos += 2; continue; }
+    if (base[pos] == '\n') {
+      ++pos;
+      continue;
+    }
+    if (base[pos] == '\r' && pos + 1 < size && base[pos + 1] == '\n') {
+      pos += 2;
+      continue;
+    }
     const int64_t rec_start = pos;
     rec.clear();
     const char* problem = nullptr;
@@ -187,7 +193,8 @@ void TokenizeBlock(std::string_view data, int64_t begin, int64_t end, int num_co
         len = static_cast<int64_t>(out->arena.size()) - offset;
         flags |= CsvField::kArena;
       }
-      rec.push_back({offset, static_cast<uint32_t>(std::min<int64_t>(len, CsvField::kMaxLen)) | flags});
+      rec.push_back(
+          {offset, static_cast<uint32_t>(std::min<int64_t>(len, CsvField::kMaxLen)) | flags});
       if (pos < size && base[pos] == d.delimiter) {
         ++pos;
         continue;
@@ -199,7 +206,8 @@ void TokenizeBlock(std::string_view data, int64_t begin, int64_t end, int num_co
     if (problem != nullptr) {
       message = problem;
     } else if (static_cast<int>(rec.size()) != num_cols) {
-      message = "expected " + std::to_string(num_cols) + " fields, got " + std::to_string(rec.size());
+      message =
+          "expected " + std::to_string(num_cols) + " fields, got " + std::to_string(rec.size());
     }
     if (message.empty()) {
       for (int c = 0; c < num_cols; ++c) out->cols[c].push_back(rec[c]);
@@ -224,7 +232,10 @@ std::string ReadRecord(std::string_view data, int64_t* pos, const CsvDialect& d,
     const char* p = ParseField(data, pos, d, &start, &len, &quoted, &escaped);
     if (p != nullptr && problem.empty()) problem = p;
     std::string f;
-    if (escaped) Unescape(data.data() + start, len, d.quote, &f); else f.assign(data.data() + start, len);
+    if (escaped)
+      Unescape(data.data() + start, len, d.quote, &f);
+    else
+      f.assign(data.data() + start, len);
     fields->push_back(std::move(f));
     if (*pos < size && data[*pos] == d.delimiter) {
       ++*pos;

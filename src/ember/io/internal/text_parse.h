@@ -3,10 +3,10 @@
 #pragma once
 
 #include <charconv>
-#include <cstdlib>
-#include <string>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <string_view>
 
 namespace ember::io_internal {
@@ -53,8 +53,14 @@ inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 
 inline bool ParseBool(std::string_view s, bool* out) {
   s = TrimSpaces(s);
-  if (EqualsIgnoreCase(s, "true")) { *out = true; return true; }
-  if (EqualsIgnoreCase(s, "false")) { *out = false; return true; }
+  if (EqualsIgnoreCase(s, "true")) {
+    *out = true;
+    return true;
+  }
+  if (EqualsIgnoreCase(s, "false")) {
+    *out = false;
+    return true;
+  }
   return false;
 }
 

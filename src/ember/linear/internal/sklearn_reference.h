@@ -15,7 +15,8 @@
 
 namespace ember::linear_internal {
 
-inline Json RunSklearnReference(const std::string& script, const std::vector<std::vector<double>>& x,
+inline Json RunSklearnReference(const std::string& script,
+                                const std::vector<std::vector<double>>& x,
                                 const std::vector<double>& y, const std::string& args) {
   std::string path = testing::NewTempDir("sklearn") + "/data.csv";
   std::string csv;
@@ -31,11 +32,13 @@ inline Json RunSklearnReference(const std::string& script, const std::vector<std
     csv += buf;
   }
   EXPECT_TRUE(WriteStringToFile(path, csv).ok());
-  const std::string cmd = std::string("/usr/bin/python3 ") + EMBER_LINEAR_TESTDATA + "/" + script + " " + path + " " + args;
+  const std::string cmd = std::string("/usr/bin/python3 ") + EMBER_LINEAR_TESTDATA + "/" + script +
+                          " " + path + " " + args;
   std::FILE* pipe = popen(cmd.c_str(), "r");
   std::string out;
   while (pipe && std::fgets(buf, sizeof(buf), pipe)) out += buf;
-  EXPECT_EQ(pipe ? pclose(pipe) : -1, 0) << "scikit-learn (python3-sklearn) is needed: run scripts/setup.sh";
+  EXPECT_EQ(pipe ? pclose(pipe) : -1, 0)
+      << "scikit-learn (python3-sklearn) is needed: run scripts/setup.sh";
   Result<Json> j = Json::Parse(out);
   EXPECT_TRUE(j.ok()) << out;
   return j.ok() ? *j : Json();

@@ -7,29 +7,36 @@
 
 namespace ember::linear_internal {
 
-Result<TrainingColumns> BindTrainingColumns(const Schema& in, const std::string& features, const std::string& label,
-                                            const std::string& weight) {
+Result<TrainingColumns> BindTrainingColumns(const Schema& in, const std::string& features,
+                                            const std::string& label, const std::string& weight) {
   TrainingColumns x;
-  EMBER_ASSIGN_OR_RETURN(x.features, in.GetFieldIndexOfType(features, [](const DataType& t) {
-    return t.id() == TypeId::kVector; }, "a vector column"));
+  EMBER_ASSIGN_OR_RETURN(x.features,
+                         in.GetFieldIndexOfType(
+                             features, [](const DataType& t) { return t.id() == TypeId::kVector; },
+                             "a vector column"));
   x.d = in.field(x.features).type->vector_size();
   auto numeric = [](const DataType& t) { return t.is_numeric(); };
   if (!label.empty()) {
-    EMBER_ASSIGN_OR_RETURN(x.label, in.GetFieldIndexOfType(label, numeric, "a numeric label column"));
+    EMBER_ASSIGN_OR_RETURN(x.label,
+                           in.GetFieldIndexOfType(label, numeric, "a numeric label column"));
   }
   if (!label.empty() && !weight.empty()) {
-    EMBER_ASSIGN_OR_RETURN(x.weight, in.GetFieldIndexOfType(weight, numeric, "a numeric weight column"));
+    EMBER_ASSIGN_OR_RETURN(x.weight,
+                           in.GetFieldIndexOfType(weight, numeric, "a numeric weight column"));
   }
   return x;
 }
 
-Result<double> RowWeight(const Batch& b, const TrainingColumns& x, int64_t r, const std::string& owner,
-                         double* label) {
+Result<double> RowWeight(const Batch& b, const TrainingColumns& x, int64_t r,
+                         const std::string& owner, double* label) {
   const Column& lc = *b.column(x.label);
-  if (lc.IsNull(r)) return InvalidArgument(owner + ": null in label column '" + b.schema()->field(x.label).name + "'");
+  if (lc.IsNull(r))
+    return InvalidArgument(owner + ": null in label column '" + b.schema()->field(x.label).name +
+                           "'");
   *label = NumericValue(lc, r);
   if (b.column(x.features)->IsNull(r)) {
-    return InvalidArgument(owner + ": null in features column '" + b.schema()->field(x.features).name + "'");
+    return InvalidArgument(owner + ": null in features column '" +
+                           b.schema()->field(x.features).name + "'");
   }
   if (x.weight < 0) return 1.0;
   const Column& wc = *b.column(x.weight);
@@ -41,52 +48,62 @@ Result<double> RowWeight(const Batch& b, const TrainingColumns& x, int64_t r, co
   return w;
 }
 
-Result<FeatureScaling> ComputeFeatureScaling(const DataFrame& in, const ExecContext& ctx, const TrainingColumns& x,
-                                             const std::string& owner,
-                                             const std::function<Status(double label)>& check_label) {
+Result<FeatureScaling> ComputeFeatureScaling(
+    const DataFrame& in, const ExecContext& ctx, const TrainingColumns& x, const std::string& owner,
+    const std::function<Status(double label)>& check_label) {
   const int64_t d = x.d;
   FeatureScaling s;
   std::vector<double> s1;
-  EMBER_RETURN_IF_ERROR(ReduceOverPartitions(in, ctx, static_cast<size_t>(d) + 1, ReduceOp::kSum, 0.0, [&](const Batch& b, std::span<double> acc) -> Status {
-    const Column& f = *b.column(x.features);
-    for (int64_t r = 0; r < b.num_rows(); ++r) {
-      double y;
-      EMBER_ASSIGN_OR_RETURN(double w, RowWeight(b, x, r, owner, &y));
-      EMBER_RETURN_IF_ERROR(check_label(y));
-      acc[d] += w;
-      bool finite = true;
-      ForEachVectorEntry(f, r, [&](int64_t j, double v) {
-        finite = finite && std::isfinite(v);
-        acc[j] += w * v;
-      });
-      if (!finite) {
-        return InvalidArgument(owner + ": NaN or infinity in features column '" + b.schema()->field(x.features).name + "'");
-      }
-    }
-    return Status::OK();
-  }, &s1));
+  EMBER_RETURN_IF_ERROR(ReduceOverPartitions(
+      in, ctx, static_cast<size_t>(d) + 1, ReduceOp::kSum, 0.0,
+      [&](const Batch& b, std::span<double> acc) -> Status {
+        const Column& f = *b.column(x.features);
+        for (int64_t r = 0; r < b.num_rows(); ++r) {
+          double y;
+          EMBER_ASSIGN_OR_RETURN(double w, RowWeight(b, x, r, owner, &y));
+          EMBER_RETURN_IF_ERROR(check_label(y));
+          acc[d] += w;
+          bool finite = true;
+          ForEachVectorEntry(f, r, [&](int64_t j, double v) {
+            finite = finite && std::isfinite(v);
+            acc[j] += w * v;
+          });
+          if (!finite) {
+            return InvalidArgument(owner + ": NaN or infinity in features column '" +
+                                   b.schema()->field(x.features).name + "'");
+          }
+        }
+        return Status::OK();
+      },
+      &s1));
   s.weight_sum = s1[d];
-  if (!(s.weight_sum > 0)) return InvalidArgument(owner + ": no rows with positive weight to fit on");
+  if (!(s.weight_sum > 0))
+    return InvalidArgument(owner + ": no rows with positive weight to fit on");
   s.mean.resize(d);
   for (int64_t j = 0; j < d; ++j) s.mean[j] = s1[j] / s.weight_sum;
   std::vector<double> s2;
-  EMBER_RETURN_IF_ERROR(ReduceOverPartitions(in, ctx, static_cast<size_t>(d), ReduceOp::kSum, 0.0, [&](const Batch& b, std::span<double> acc) -> Status {
-    const Column& f = *b.column(x.features);
-    for (int64_t r = 0; r < b.num_rows(); ++r) {
-      double y;
-      EMBER_ASSIGN_OR_RETURN(double w, RowWeight(b, x, r, owner, &y));
-      if (f.type()->sparse()) {
-        // Unstored slots are zeros: count them as (0 - mean)^2, then correct the stored ones.
-        for (int64_t j = 0; j < d; ++j) acc[j] += w * s.mean[j] * s.mean[j];
-        ForEachVectorEntry(f, r, [&](int64_t j, double v) {
-          acc[j] += w * ((v - s.mean[j]) * (v - s.mean[j]) - s.mean[j] * s.mean[j]);
-        });
-      } else {
-        ForEachVectorEntry(f, r, [&](int64_t j, double v) { acc[j] += w * (v - s.mean[j]) * (v - s.mean[j]); });
-      }
-    }
-    return Status::OK();
-  }, &s2));
+  EMBER_RETURN_IF_ERROR(ReduceOverPartitions(
+      in, ctx, static_cast<size_t>(d), ReduceOp::kSum, 0.0,
+      [&](const Batch& b, std::span<double> acc) -> Status {
+        const Column& f = *b.column(x.features);
+        for (int64_t r = 0; r < b.num_rows(); ++r) {
+          double y;
+          EMBER_ASSIGN_OR_RETURN(double w, RowWeight(b, x, r, owner, &y));
+          if (f.type()->sparse()) {
+            // Unstored slots are zeros: count them as (0 - mean)^2, then correct the stored ones.
+            for (int64_t j = 0; j < d; ++j) acc[j] += w * s.mean[j] * s.mean[j];
+            ForEachVectorEntry(f, r, [&](int64_t j, double v) {
+              acc[j] += w * ((v - s.mean[j]) * (v - s.mean[j]) - s.mean[j] * s.mean[j]);
+            });
+          } else {
+            ForEachVectorEntry(f, r, [&](int64_t j, double v) {
+              acc[j] += w * (v - s.mean[j]) * (v - s.mean[j]);
+            });
+          }
+        }
+        return Status::OK();
+      },
+      &s2));
   s.inv_sigma.assign(d, 0.0);
   for (int64_t j = 0; j < d; ++j) {
     const double var = s.weight_sum > 1 ? s2[j] / (s.weight_sum - 1) : 0.0;
@@ -95,8 +112,8 @@ Result<FeatureScaling> ComputeFeatureScaling(const DataFrame& in, const ExecCont
   return s;
 }
 
-void PenaltyWeights(const FeatureScaling& s, double reg, double alpha, bool standardization, int rows,
-                    int64_t stride, std::vector<double>* l2w, std::vector<double>* l1w) {
+void PenaltyWeights(const FeatureScaling& s, double reg, double alpha, bool standardization,
+                    int rows, int64_t stride, std::vector<double>* l2w, std::vector<double>* l1w) {
   const int64_t d = static_cast<int64_t>(s.inv_sigma.size());
   const double l2 = reg * (1 - alpha), l1 = reg * alpha;
   l2w->assign(static_cast<size_t>(rows * stride), 0.0);
@@ -114,13 +131,14 @@ void PenaltyWeights(const FeatureScaling& s, double reg, double alpha, bool stan
 
 Result<LbfgsResult> FitRegularized(const DataFrame& in, const ExecContext& ctx, double weight_sum,
                                    const std::vector<double>& l2, const std::vector<double>& l1,
-                                   std::vector<double> x0, int max_iter, double tol, const RowTerms& row_terms) {
+                                   std::vector<double> x0, int max_iter, double tol,
+                                   const RowTerms& row_terms) {
   const size_t nvars = x0.size();
   auto objective = [&](std::span<const double> x, std::span<double> grad) -> Result<double> {
     std::vector<double> total;
-    EMBER_RETURN_IF_ERROR(ReduceOverPartitions(in, ctx, nvars + 1, ReduceOp::kSum, 0.0, [&](const Batch& b, std::span<double> acc) {
-      return row_terms(x, b, acc);
-    }, &total));
+    EMBER_RETURN_IF_ERROR(ReduceOverPartitions(
+        in, ctx, nvars + 1, ReduceOp::kSum, 0.0,
+        [&](const Batch& b, std::span<double> acc) { return row_terms(x, b, acc); }, &total));
     double loss = total[nvars] / weight_sum;
     for (size_t i = 0; i < nvars; ++i) {
       grad[i] = total[i] / weight_sum + l2[i] * x[i];

@@ -2,8 +2,8 @@
 
 namespace ember::pipeline_internal {
 
-Result<std::unique_ptr<ChainBound>> BindChain(std::span<const std::shared_ptr<const Transformer>> stages,
-                                              const Schema& in) {
+Result<std::unique_ptr<ChainBound>> BindChain(
+    std::span<const std::shared_ptr<const Transformer>> stages, const Schema& in) {
   std::vector<std::unique_ptr<BoundTransform>> parts;
   SchemaPtr cur;
   EMBER_ASSIGN_OR_RETURN(cur, Schema::Make(in.fields(), in.metadata()));

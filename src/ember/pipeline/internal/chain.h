@@ -47,7 +47,8 @@ class SelectingChainBound final : public BoundTransform {
  public:
   static constexpr int64_t kSelectBlockRows = 4096;
 
-  static Result<std::unique_ptr<BoundTransform>> Make(std::unique_ptr<ChainBound> chain, const Schema& in,
+  static Result<std::unique_ptr<BoundTransform>> Make(std::unique_ptr<ChainBound> chain,
+                                                      const Schema& in,
                                                       std::span<const std::string> columns) {
     const Schema& full = *chain->output_schema();
     std::vector<Field> fields;
@@ -55,7 +56,8 @@ class SelectingChainBound final : public BoundTransform {
     for (const std::string& name : columns) {
       const int i = full.FindField(name);
       if (i < 0) {
-        return NotFound("output column '" + name + "' is not produced; the columns are: " + full.NamesForMessage());
+        return NotFound("output column '" + name +
+                        "' is not produced; the columns are: " + full.NamesForMessage());
       }
       for (int f : from) {
         if (f == i) return InvalidArgument("output column '" + name + "' is listed twice");
@@ -65,8 +67,8 @@ class SelectingChainBound final : public BoundTransform {
       fields.push_back(full.field(i));
     }
     EMBER_ASSIGN_OR_RETURN(SchemaPtr out, Schema::Make(std::move(fields), full.metadata()));
-    return std::unique_ptr<BoundTransform>(
-        new SelectingChainBound(std::move(chain), std::move(out), std::move(from), std::move(input)));
+    return std::unique_ptr<BoundTransform>(new SelectingChainBound(
+        std::move(chain), std::move(out), std::move(from), std::move(input)));
   }
 
   const SchemaPtr& output_schema() const override { return out_; }
@@ -75,7 +77,8 @@ class SelectingChainBound final : public BoundTransform {
   Result<Batch> Apply(const Batch& in, KernelScratch& scratch) const override {
     const size_t k = from_.size();
     const int64_t n = in.num_rows();
-    if (n <= kSelectBlockRows) {  // one block (a served request): take the columns, no concatenation
+    if (n <=
+        kSelectBlockRows) {  // one block (a served request): take the columns, no concatenation
       EMBER_ASSIGN_OR_RETURN(Batch out, chain_->Apply(in, scratch));
       std::vector<ColumnPtr> cols;
       cols.reserve(k);
@@ -110,7 +113,10 @@ class SelectingChainBound final : public BoundTransform {
  private:
   SelectingChainBound(std::unique_ptr<ChainBound> chain, SchemaPtr out, std::vector<int> from,
                       std::vector<int> input)
-      : chain_(std::move(chain)), out_(std::move(out)), from_(std::move(from)), input_(std::move(input)) {}
+      : chain_(std::move(chain)),
+        out_(std::move(out)),
+        from_(std::move(from)),
+        input_(std::move(input)) {}
   std::unique_ptr<ChainBound> chain_;
   SchemaPtr out_;
   std::vector<int> from_;   // index of each kept column in the chain's output
@@ -118,7 +124,7 @@ class SelectingChainBound final : public BoundTransform {
 };
 
 // Binds `stages` in turn from `in`; errors name the stage.
-Result<std::unique_ptr<ChainBound>> BindChain(std::span<const std::shared_ptr<const Transformer>> stages,
-                                              const Schema& in);
+Result<std::unique_ptr<ChainBound>> BindChain(
+    std::span<const std::shared_ptr<const Transformer>> stages, const Schema& in);
 
 }  // namespace ember::pipeline_internal

@@ -21,22 +21,28 @@ int StatusForPipelineError(const Status& s) {
     case StatusCode::kInvalidArgument:
     case StatusCode::kTypeError:
     case StatusCode::kNotFound:
-    case StatusCode::kOutOfRange: return 400;
-    case StatusCode::kDeadlineExceeded: return 504;
-    default: return 500;
+    case StatusCode::kOutOfRange:
+      return 400;
+    case StatusCode::kDeadlineExceeded:
+      return 504;
+    default:
+      return 500;
   }
 }
 
 namespace {
 
-Reply DeadlinePassed() { return JsonError(504, "the request's deadline passed before its pipeline ran"); }
+Reply DeadlinePassed() {
+  return JsonError(504, "the request's deadline passed before its pipeline ran");
+}
 
 // The reply to `request` from rows [begin, begin + its rows) of `out`, which its model made.
 Reply Answer(const RequestRows& request, const Batch& out, int64_t begin) {
   const int64_t n = request.rows.num_rows();
   if (!request.array && out.num_rows() - begin < 1) {
-    return JsonError(400, "the pipeline dropped this row (a stage's handleInvalid is 'skip'); "
-                          "set it to 'keep' to get a reply for every row");
+    return JsonError(400,
+                     "the pipeline dropped this row (a stage's handleInvalid is 'skip'); "
+                     "set it to 'keep' to get a reply for every row");
   }
   Reply r;
   request.model->encoder().Encode(out, begin, begin + n, request.array, &r.body);
@@ -53,16 +59,17 @@ Reply RunRequest(const RequestRows& request, int route, KernelScratch& scratch, 
   if (!out.ok()) return JsonError(StatusForPipelineError(out.status()), out.status().message());
   const int64_t n = request.rows.num_rows();
   if (out->num_rows() != n && request.array) {
-    return JsonError(400, "the pipeline dropped " + std::to_string(n - out->num_rows()) + " of " +
-                              std::to_string(n) +
-                              " rows (a stage's handleInvalid is 'skip'); set it to 'keep' to get a "
-                              "reply for every row");
+    return JsonError(400,
+                     "the pipeline dropped " + std::to_string(n - out->num_rows()) + " of " +
+                         std::to_string(n) +
+                         " rows (a stage's handleInvalid is 'skip'); set it to 'keep' to get a "
+                         "reply for every row");
   }
   return Answer(request, *out, 0);
 }
 
-std::vector<Reply> RunRequests(std::span<const RequestRows> group, int route, KernelScratch& scratch,
-                               Metrics& metrics) {
+std::vector<Reply> RunRequests(std::span<const RequestRows> group, int route,
+                               KernelScratch& scratch, Metrics& metrics) {
   std::vector<Reply> replies(group.size());
   std::vector<size_t> live;  // requests still within their deadline
   const auto now = Clock::now();

@@ -52,8 +52,8 @@ Reply RunRequest(const RequestRows& request, int route, KernelScratch& scratch, 
 // whose deadline passed before it ran; when the batch fails or drops rows, each request is
 // run alone so that one bad row answers only its own request. `scratch` is the calling
 // thread's.
-std::vector<Reply> RunRequests(std::span<const RequestRows> group, int route, KernelScratch& scratch,
-                               Metrics& metrics);
+std::vector<Reply> RunRequests(std::span<const RequestRows> group, int route,
+                               KernelScratch& scratch, Metrics& metrics);
 
 // Runs a raw route's model on one request (see RouteOptions::raw) and returns its reply.
 Reply RunRaw(const LoadedModel& model, const Batch& request, KernelScratch& scratch);

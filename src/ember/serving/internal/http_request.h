@@ -5,7 +5,6 @@
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
 #include <string>
 #include <string_view>
 #include <utility>
@@ -56,15 +55,17 @@ class RequestParser final : public http::basic_parser<true> {
   explicit RequestParser(RequestData* out) : out_(out) {}
 
  private:
-  void on_request_impl(http::verb method, beast::string_view method_str, beast::string_view target, int version,
-                       beast::error_code&) override {
+  void on_request_impl(http::verb method, beast::string_view method_str, beast::string_view target,
+                       int version, beast::error_code&) override {
     out_->method = method;
     out_->method_name.assign(method_str.data(), method_str.size());
     out_->target.assign(target.data(), target.size());
     out_->version = version;
     if (out_->raw_paths != nullptr) {
-      const std::string_view path = std::string_view(out_->target).substr(0, out_->target.find('?'));
-      for (const std::string& p : *out_->raw_paths) out_->all_headers = out_->all_headers || p == path;
+      const std::string_view path =
+          std::string_view(out_->target).substr(0, out_->target.find('?'));
+      for (const std::string& p : *out_->raw_paths)
+        out_->all_headers = out_->all_headers || p == path;
     }
   }
   void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}
@@ -85,7 +86,8 @@ class RequestParser final : public http::basic_parser<true> {
     }
   }
   void on_header_impl(beast::error_code&) override { out_->keep_alive = keep_alive(); }
-  void on_body_init_impl(const boost::optional<std::uint64_t>& length, beast::error_code&) override {
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length,
+                         beast::error_code&) override {
     if (length) out_->body.reserve(static_cast<size_t>(*length));
   }
   size_t on_body_impl(beast::string_view body, beast::error_code&) override {

@@ -54,8 +54,8 @@ struct Expr {
   std::string lit_string;
   // Set by type checking.
   SqlType type = SqlType::kNull;
-  int column = -1;  // kColumn: the input field index
-  int field = -1;   // kField: the struct field's index
+  int column = -1;    // kColumn: the input field index
+  int field = -1;     // kField: the struct field's index
   TypePtr data_type;  // kColumn, kIndex, kField: the column type of the value
 };
 

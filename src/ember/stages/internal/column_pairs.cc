@@ -4,7 +4,8 @@
 
 namespace ember::stages_internal {
 
-Result<std::vector<ColumnPair>> ResolveColumnPairs(const std::string& owner, const std::string& input_col,
+Result<std::vector<ColumnPair>> ResolveColumnPairs(const std::string& owner,
+                                                   const std::string& input_col,
                                                    const std::string& output_col,
                                                    const std::vector<std::string>& input_cols,
                                                    const std::vector<std::string>& output_cols) {

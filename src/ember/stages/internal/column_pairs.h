@@ -16,7 +16,8 @@ struct ColumnPair {
 
 // Exactly one of `input_col` / `input_cols` must be set, with the matching output(s);
 // output names must be distinct. Errors read "<owner> param '<name>': ...".
-Result<std::vector<ColumnPair>> ResolveColumnPairs(const std::string& owner, const std::string& input_col,
+Result<std::vector<ColumnPair>> ResolveColumnPairs(const std::string& owner,
+                                                   const std::string& input_col,
                                                    const std::string& output_col,
                                                    const std::vector<std::string>& input_cols,
                                                    const std::vector<std::string>& output_cols);
