@@ -118,19 +118,14 @@ Result<std::unique_ptr<BoundTransform>> PipelineModel::Bind(const Schema& in) co
   return std::unique_ptr<BoundTransform>(std::move(chain));
 }
 
-namespace {
-
-// The stages of `t` with nested PipelineModels flattened, in order.
-void Leaves(const std::shared_ptr<const Transformer>& t,
-            std::vector<std::shared_ptr<const Transformer>>* out) {
+void FlattenStages(const std::shared_ptr<const Transformer>& t,
+                   std::vector<std::shared_ptr<const Transformer>>* out) {
   if (t->type_name() == PipelineModel::kTypeName) {
-    for (const auto& s : static_cast<const PipelineModel&>(*t).stages()) Leaves(s, out);
+    for (const auto& s : static_cast<const PipelineModel&>(*t).stages()) FlattenStages(s, out);
   } else {
     out->push_back(t);
   }
 }
-
-}  // namespace
 
 Result<std::unique_ptr<BoundTransform>> PipelineModel::BindSelect(
     const Schema& in, std::span<const std::string> columns, const BindOptions& options) const {
@@ -141,7 +136,7 @@ Result<std::unique_ptr<BoundTransform>> PipelineModel::BindSelect(
   }
   if (options.fuse && partition_local()) {
     std::vector<std::shared_ptr<const Transformer>> leaves;
-    for (const auto& s : stages_) Leaves(s, &leaves);
+    for (const auto& s : stages_) FlattenStages(s, &leaves);
     return BindFused(leaves, in, columns, options.info);
   }
   if (options.info) {

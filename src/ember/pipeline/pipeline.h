@@ -64,6 +64,10 @@ class PipelineModel final : public Transformer {
   std::vector<std::shared_ptr<const Transformer>> stages_;
 };
 
+// Appends the stages of `t` to `*out`, nested PipelineModels flattened, in order.
+void FlattenStages(const std::shared_ptr<const Transformer>& t,
+                   std::vector<std::shared_ptr<const Transformer>>* out);
+
 class Pipeline final : public Estimator {
  public:
   static constexpr std::string_view kTypeName = "Pipeline";

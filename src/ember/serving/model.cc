@@ -8,20 +8,6 @@
 
 namespace ember::serving {
 
-namespace {
-
-// The stages of `t` with nested PipelineModels flattened, in order.
-void Leaves(const std::shared_ptr<const Transformer>& t,
-            std::vector<std::shared_ptr<const Transformer>>* out) {
-  if (t->type_name() == PipelineModel::kTypeName) {
-    for (const auto& s : static_cast<const PipelineModel&>(*t).stages()) Leaves(s, out);
-  } else {
-    out->push_back(t);
-  }
-}
-
-}  // namespace
-
 const SchemaPtr& RawRequestSchema() {
   static const SchemaPtr* schema = [] {
     TypePtr header =
@@ -198,7 +184,7 @@ Result<std::shared_ptr<const LoadedModel>> LoadedModel::FromTransformer(
   EMBER_ASSIGN_OR_RETURN(auto pipeline, PipelineModel::Make({model}));
   EMBER_ASSIGN_OR_RETURN(std::unique_ptr<BoundTransform> full, pipeline->Bind(*input_schema));
   std::vector<std::shared_ptr<const Transformer>> leaves;
-  Leaves(model, &leaves);
+  FlattenStages(model, &leaves);
   if (reply_cols.empty()) {
     // The columns the last stage adds (a model's rawPrediction, probability, prediction),
     // not every intermediate column.
