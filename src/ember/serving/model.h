@@ -91,6 +91,9 @@ class LoadedModel {
   const BoundTransform& kernel() const { return *kernel_; }
   const Transformer& model() const { return *model_; }
   int64_t version() const { return version_; }
+  // Whether the kernel blocks (BoundTransform::blocking), asked once at binding: the server
+  // then runs this model's requests on its compute pool.
+  bool blocking() const { return blocking_; }
   // How requests are scored: "compiled linear" (pipeline/fusion.h), or "stages" with why
   // nothing is compiled.
   const std::string& scoring() const { return scoring_; }
@@ -108,12 +111,14 @@ class LoadedModel {
         kernel_(std::move(kernel)),
         decoder_(std::move(decoder)),
         encoder_(std::move(encoder)),
-        version_(version) {}
+        version_(version),
+        blocking_(kernel_->blocking()) {}
   std::shared_ptr<const Transformer> model_;
   std::unique_ptr<BoundTransform> kernel_;
   RequestDecoder decoder_;
   ReplyEncoder encoder_;
   int64_t version_;
+  bool blocking_;
   RawReplyFields raw_;
   std::string scoring_ = "stages";
   const BoundTransform* compiled_ = nullptr;  // inside kernel_

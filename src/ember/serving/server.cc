@@ -412,7 +412,7 @@ void Session::HandleRaw(int route) {
   Result<Batch> in =
       RawRequestBatch(request_.method_name, request_.target, request_.headers, request_.body);
   if (!in.ok()) return Send(JsonError(500, in.status().message()), route);
-  const bool blocking = model->kernel().blocking();
+  const bool blocking = model->blocking();
   loop_->Run(route, blocking, {shared_from_this()},
              [model = std::move(model), in = std::move(*in)](KernelScratch& scratch) {
                return std::vector<Reply>{internal::RunRaw(*model, in, scratch)};
@@ -520,7 +520,7 @@ void RunGroup(Loop& loop, int route, std::vector<Pending> group) {
     sessions.push_back(std::move(p.session));
     requests.push_back(std::move(p.request));
   }
-  const bool blocking = requests[0].model->kernel().blocking();
+  const bool blocking = requests[0].model->blocking();
   Metrics* metrics = &loop.server->metrics;
   loop.Run(route, blocking, std::move(sessions),
            [requests = std::move(requests), route, metrics](KernelScratch& scratch) {
@@ -530,7 +530,7 @@ void RunGroup(Loop& loop, int route, std::vector<Pending> group) {
 
 void Loop::Enqueue(int route, Pending p) {
   const ServerOptions& o = server->options;
-  if (o.batch_max_rows <= 0 && !p.request.model->kernel().blocking()) {
+  if (o.batch_max_rows <= 0 && !p.request.model->blocking()) {
     // Per-request execution on this loop: the hot path, no queue and no hand-off.
     p.session->Send(internal::RunRequest(p.request, route, scratch, server->metrics), route);
     return;

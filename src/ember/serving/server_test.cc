@@ -513,8 +513,8 @@ TEST(BlockingRouteTest, ASlowRouteDoesNotStallHealthOrAFastRoute) {
   auto fast = LoadedModel::FromTransformer(std::make_shared<const PassThrough>(), *input, {"x"}, 1);
   ASSERT_THAT(slow, IsOk());
   ASSERT_THAT(fast, IsOk());
-  EXPECT_TRUE((*slow)->kernel().blocking());
-  EXPECT_FALSE((*fast)->kernel().blocking());
+  EXPECT_TRUE((*slow)->blocking());
+  EXPECT_FALSE((*fast)->blocking());
   auto server = Server::Start(
       {.port = 0, .threads = 1, .routes = {{.path = "/slow"}, {.path = "/fast"}}}, {*slow, *fast});
   ASSERT_THAT(server, IsOk());
