@@ -433,20 +433,17 @@ Result<std::unique_ptr<BoundTransform>> TryFuse(
   // What the run keeps: its input columns no stage of it replaces, and the model's outputs.
   const Schema& run_in = *schemas[i];
   const std::vector<std::string> written = Written(run);
+  const RowLowering& lr = run.back();
   std::vector<std::string> kept;
   for (const Field& f : schemas[j + 1]->fields()) {
-    const bool is_written = std::find(written.begin(), written.end(), f.name) != written.end();
-    const bool is_input = run_in.FindField(f.name) >= 0;
-    if (is_written && is_input) {
-      const RowLowering& lr = run.back();
-      const bool output = f.name == lr.raw_prediction_col || f.name == lr.probability_col ||
-                          f.name == lr.prediction_col;
-      if (!output) return FailedPrecondition("the run replaces its input column '" + f.name + "'");
-    }
-    const RowLowering& lr = run.back();
     const bool model_output =
         !f.name.empty() && (f.name == lr.raw_prediction_col || f.name == lr.probability_col ||
                             f.name == lr.prediction_col);
+    const bool is_written = std::find(written.begin(), written.end(), f.name) != written.end();
+    const bool is_input = run_in.FindField(f.name) >= 0;
+    if (is_written && is_input && !model_output) {
+      return FailedPrecondition("the run replaces its input column '" + f.name + "'");
+    }
     if (model_output || (is_input && !is_written)) kept.push_back(f.name);
   }
   // The run's stages bound again, keeping those columns: the compiled loop's fallback.
