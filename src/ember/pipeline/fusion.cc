@@ -81,16 +81,21 @@ class CompiledLinearScorer final : public BoundTransform {
     ClassifierOutputs outputs(n, k_);
     const int rows = static_cast<int>(intercepts_.size());
     if (n >= kColumnarRows) {
-      // A block of rows: column by column (no per-row dispatch over the parts), then the
+      // A block of rows: tile by tile (the margins of a tile stay in the first-level cache),
+      // column by column within a tile (no per-row dispatch over the parts), then the
       // outputs row by row. Each row's additions are the same, in the same order, as Margins'.
-      std::vector<double> m(static_cast<size_t>(n * rows));
-      if (!BlockMargins(in, m.data())) {
-        fallbacks_.fetch_add(1, std::memory_order_relaxed);
-        return general_->Apply(in, scratch);
-      }
-      for (int64_t r = 0; r < n; ++r) {
-        outputs.prediction(r) =
-            LogisticOutputs(m.data() + r * rows, rows, threshold_, outputs.raw(r), outputs.prob(r));
+      const int64_t tile = std::min<int64_t>(n, kTileRows);
+      std::vector<double> m(static_cast<size_t>(tile * rows));
+      for (int64_t begin = 0; begin < n; begin += tile) {
+        const int64_t end = std::min(n, begin + tile);
+        if (!BlockMargins(in, begin, end, m.data())) {
+          fallbacks_.fetch_add(1, std::memory_order_relaxed);
+          return general_->Apply(in, scratch);
+        }
+        for (int64_t r = begin; r < end; ++r) {
+          outputs.prediction(r) = LogisticOutputs(m.data() + (r - begin) * rows, rows, threshold_,
+                                                  outputs.raw(r), outputs.prob(r));
+        }
       }
     } else {
       double stack_margins[8];
@@ -148,36 +153,49 @@ class CompiledLinearScorer final : public BoundTransform {
     return true;
   }
 
-  // From this many rows on, margins are computed column by column.
+  // From this many rows on, margins are computed column by column, a tile of rows at a time.
   static constexpr int64_t kColumnarRows = 16;
+  static constexpr int64_t kTileRows = 512;
 
-  // Every row's margins (rows x margins, row-major), part by part over all rows: for each row
-  // the same additions in the same order as Margins, so the same bits. False when any row
-  // holds something the general kernel must handle.
-  bool BlockMargins(const Batch& in, double* m) const {
-    const int64_t n = in.num_rows();
+  // The margins of rows [begin, end) (row r's at m[(r - begin) * rows ..]), part by part over
+  // the rows: for each row the same additions in the same order as Margins, so the same bits.
+  // False when any row holds something the general kernel must handle.
+  bool BlockMargins(const Batch& in, int64_t begin, int64_t end, double* m) const {
     const int rows = static_cast<int>(intercepts_.size());
-    for (int64_t r = 0; r < n; ++r) {
+    for (int64_t r = 0; r < end - begin; ++r) {
       for (int c = 0; c < rows; ++c) m[r * rows + c] = intercepts_[c];
     }
     for (const Part& p : parts_) {
       const Column& col = *in.column(p.input);
       if (col.null_count() > 0) return false;
       if (p.kind == Part::kCategory) {
-        for (int64_t r = 0; r < n; ++r) {
-          if (!AddCategory(p, col.StringValue(r), rows, m + r * rows)) return false;
+        for (int64_t r = begin; r < end; ++r) {
+          if (!AddCategory(p, col.StringValue(r), rows, m + (r - begin) * rows)) return false;
         }
         continue;
       }
       const double factor = scale_.empty() ? 1.0 : scale_[p.offset];
       const bool scaled = !scale_.empty();
       auto numbers = [&](const auto* values) {
-        for (int64_t r = 0; r < n; ++r) {
+        if (rows == 1) {  // binary: one margin per row, a loop the compiler vectorizes
+          bool nan = false;
+          for (int64_t r = begin; r < end; ++r) nan |= std::isnan(static_cast<double>(values[r]));
+          if (nan) return false;
+          const double w = coef_[p.offset];
+          for (int64_t r = begin; r < end; ++r) {
+            double v = static_cast<double>(values[r]);
+            if (scaled) v = v * factor;
+            const double sum = m[r - begin] + w * v;
+            m[r - begin] = v == 0.0 ? m[r - begin] : sum;  // the assembler stores no zeros
+          }
+          return true;
+        }
+        for (int64_t r = begin; r < end; ++r) {
           double v = static_cast<double>(values[r]);
           if (v == 0.0) continue;  // the assembler stores no zeros
           if (std::isnan(v)) return false;
           if (scaled) v = v * factor;
-          double* mr = m + r * rows;
+          double* mr = m + (r - begin) * rows;
           for (int c = 0; c < rows; ++c) mr[c] += coef_[c * d_ + p.offset] * v;
         }
         return true;
@@ -476,6 +494,8 @@ Result<std::unique_ptr<BoundTransform>> TryFuse(
       return FailedPrecondition("column '" + c + "' is an intermediate column");
   }
   const BoundTransform* compiled_ptr = compiled->get();
+  // The compiled kernel alone builds no intermediate columns: no blocks to run it on.
+  const int64_t block_rows = i == 0 && after.empty() ? 0 : SelectingChainBound::kSelectBlockRows;
   std::vector<std::unique_ptr<BoundTransform>> chain;
   for (size_t k = 0; k < i; ++k) chain.push_back(std::move(parts[k]));
   chain.push_back(std::move(*compiled));
@@ -483,7 +503,7 @@ Result<std::unique_ptr<BoundTransform>> TryFuse(
   EMBER_ASSIGN_OR_RETURN(
       std::unique_ptr<BoundTransform> fused,
       SelectingChainBound::Make(std::make_unique<ChainBound>(std::move(chain), cur), *schemas[0],
-                                columns));
+                                columns, block_rows));
   info->compiled = compiled_ptr;
   info->fused = true;
   info->scoring = "compiled linear" + StageRange(i, j, n);

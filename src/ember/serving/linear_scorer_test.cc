@@ -140,6 +140,28 @@ void ExpectSameReplies(const Kernels& k, const Batch& in) {
   }
 }
 
+// A batch transform of `rows` rows (several tiles of the compiled loop, more than one block
+// of the selecting chain) gives the same columns fused and stage by stage.
+void ExpectSameBatch(const std::shared_ptr<const Transformer>& model, const Batch& in,
+                     const std::vector<std::string>& cols) {
+  const DataFrame frame = DataFrame::FromBatch(in);
+  auto pipeline = PipelineModel::Make({model});
+  ASSERT_THAT(pipeline, IsOk());
+  FusionInfo info;
+  auto fused = (*pipeline)->TransformSelect(frame, ExecContext::Default(), cols, {.info = &info});
+  ASSERT_THAT(fused, IsOk());
+  EXPECT_TRUE(info.fused) << info.scoring;
+  auto stages = (*pipeline)->TransformSelect(frame, ExecContext::Default(), cols, {.fuse = false});
+  ASSERT_THAT(stages, IsOk());
+  EXPECT_TRUE(BatchesEqual(*fused->Collect(), *stages->Collect()));
+}
+
+TEST(LinearScorerTest, BatchTransformsGiveTheStagesColumns) {
+  const std::vector<std::string> cols = {"rawPrediction", "probability", "prediction", "x"};
+  ExpectSameBatch(Fit(kKeepScaled, 2), ToBatch(MakeRows(9000, 2, 21, true), false), cols);
+  ExpectSameBatch(Fit(kStrict, 3), ToBatch(MakeRows(9000, 3, 22, false), false), cols);
+}
+
 TEST(LinearScorerTest, BinaryWithKeepAndScalerGivesTheStagesBytes) {
   Kernels k = Load(Fit(kKeepScaled, 2));
   EXPECT_EQ(k.compiled->scoring(), "compiled linear");

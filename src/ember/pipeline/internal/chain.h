@@ -3,6 +3,7 @@
 // Both immutable and thread-safe, like every kernel.
 #pragma once
 
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
@@ -42,14 +43,17 @@ class ChainBound final : public BoundTransform {
 // so the columns it drops (the intermediate features of a scoring pipeline) live only in
 // the cache for one block and are never built for a whole partition; the kept columns of
 // the blocks are concatenated, and kept input columns that no stage replaced are passed
-// through whole, without a copy.
+// through whole, without a copy. A chain that builds no intermediate columns (a compiled run
+// alone) is made with `block_rows` 0: it runs on the whole partition, with nothing to
+// concatenate.
 class SelectingChainBound final : public BoundTransform {
  public:
   static constexpr int64_t kSelectBlockRows = 4096;
 
   static Result<std::unique_ptr<BoundTransform>> Make(std::unique_ptr<ChainBound> chain,
                                                       const Schema& in,
-                                                      std::span<const std::string> columns) {
+                                                      std::span<const std::string> columns,
+                                                      int64_t block_rows = kSelectBlockRows) {
     const Schema& full = *chain->output_schema();
     std::vector<Field> fields;
     std::vector<int> from, input;
@@ -67,8 +71,9 @@ class SelectingChainBound final : public BoundTransform {
       fields.push_back(full.field(i));
     }
     EMBER_ASSIGN_OR_RETURN(SchemaPtr out, Schema::Make(std::move(fields), full.metadata()));
-    return std::unique_ptr<BoundTransform>(new SelectingChainBound(
-        std::move(chain), std::move(out), std::move(from), std::move(input)));
+    return std::unique_ptr<BoundTransform>(
+        new SelectingChainBound(std::move(chain), std::move(out), std::move(from), std::move(input),
+                                block_rows > 0 ? block_rows : std::numeric_limits<int64_t>::max()));
   }
 
   const SchemaPtr& output_schema() const override { return out_; }
@@ -77,8 +82,7 @@ class SelectingChainBound final : public BoundTransform {
   Result<Batch> Apply(const Batch& in, KernelScratch& scratch) const override {
     const size_t k = from_.size();
     const int64_t n = in.num_rows();
-    if (n <=
-        kSelectBlockRows) {  // one block (a served request): take the columns, no concatenation
+    if (n <= block_rows_) {  // one block (a served request): take the columns, no concatenation
       EMBER_ASSIGN_OR_RETURN(Batch out, chain_->Apply(in, scratch));
       std::vector<ColumnPtr> cols;
       cols.reserve(k);
@@ -88,8 +92,8 @@ class SelectingChainBound final : public BoundTransform {
     std::vector<std::vector<ColumnPtr>> parts(k);
     std::vector<bool> passed(k, true);  // still the input column, unchanged, in every block
     int64_t rows = 0;                   // stages may drop rows
-    for (int64_t off = 0; off < n || off == 0; off += kSelectBlockRows) {
-      const Batch slice = n <= kSelectBlockRows ? in : in.Slice(off, kSelectBlockRows);
+    for (int64_t off = 0; off < n; off += block_rows_) {
+      const Batch slice = in.Slice(off, block_rows_);
       EMBER_ASSIGN_OR_RETURN(Batch out, chain_->Apply(slice, scratch));
       rows += out.num_rows();
       for (size_t j = 0; j < k; ++j) {
@@ -97,7 +101,6 @@ class SelectingChainBound final : public BoundTransform {
         passed[j] = passed[j] && input_[j] >= 0 && c == slice.column(input_[j]);
         parts[j].push_back(c);
       }
-      if (n <= kSelectBlockRows) break;
     }
     std::vector<ColumnPtr> cols(k);
     for (size_t j = 0; j < k; ++j) {
@@ -112,15 +115,17 @@ class SelectingChainBound final : public BoundTransform {
 
  private:
   SelectingChainBound(std::unique_ptr<ChainBound> chain, SchemaPtr out, std::vector<int> from,
-                      std::vector<int> input)
+                      std::vector<int> input, int64_t block_rows)
       : chain_(std::move(chain)),
         out_(std::move(out)),
         from_(std::move(from)),
-        input_(std::move(input)) {}
+        input_(std::move(input)),
+        block_rows_(block_rows) {}
   std::unique_ptr<ChainBound> chain_;
   SchemaPtr out_;
   std::vector<int> from_;   // index of each kept column in the chain's output
   std::vector<int> input_;  // its index in the input, or -1
+  int64_t block_rows_;
 };
 
 // Binds `stages` in turn from `in`; errors name the stage.
