@@ -24,6 +24,7 @@ enum class StatusCode {
   kDeadlineExceeded,
   kCancelled,
   kInternal,
+  kUnimplemented,  // what was asked for does not exist (a stage without a lowering)
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -81,5 +82,6 @@ Status Unavailable(std::string message);
 Status DeadlineExceeded(std::string message);
 Status Cancelled(std::string message);
 Status Internal(std::string message);
+Status Unimplemented(std::string message);
 
 }  // namespace ember

@@ -214,6 +214,7 @@ class GBDTClassificationModel final : public Transformer {
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Status SaveContents(const std::string& stage_dir) const override;
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
+  Result<RowLowering> Lower(const Schema& in) const override;
   const GbdtBooster& booster() const { return *booster_; }
   int num_classes() const { return num_classes_; }
 
@@ -239,6 +240,7 @@ class GBDTRegressionModel final : public Transformer {
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Status SaveContents(const std::string& stage_dir) const override;
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
+  Result<RowLowering> Lower(const Schema& in) const override;
   const GbdtBooster& booster() const { return *booster_; }
 
  private:
@@ -259,6 +261,7 @@ class GBDTRankerModel final : public Transformer {
   Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Status SaveContents(const std::string& stage_dir) const override;
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
+  Result<RowLowering> Lower(const Schema& in) const override;
   const GbdtBooster& booster() const { return *booster_; }
 
  private:

@@ -292,6 +292,24 @@ Status AppendExtraOutputs(const GbdtModelParams& p, const GbdtBooster& booster,
   return Status::OK();
 }
 
+// The trees as a row-level lowering (pipeline/row_lowering.h), without the outputs;
+// FailedPrecondition when the fused loop cannot give what the stage does.
+Result<RowLowering> TreesLowering(const GbdtModelParams& p, const GbdtBooster& booster,
+                                  const std::string& owner) {
+  if (!booster.evaluator()) {
+    return FailedPrecondition(owner + "'s trees are not compiled (" + booster.compile_problem() +
+                              ")");
+  }
+  if (!p.leaf_prediction_col.empty() || !p.features_shap_col.empty()) {
+    return FailedPrecondition(owner + " adds leaf predictions or SHAP values");
+  }
+  return RowLowering{.kind = RowLowering::Kind::kTrees,
+                     .input = p.features_col,
+                     .num_classes = 0,
+                     .prediction_col = p.prediction_col,
+                     .scorer = booster.evaluator()};
+}
+
 // Regression and ranking: the prediction is the margin through the objective's link.
 Result<std::unique_ptr<BoundTransform>> BindScores(const Schema& in, const GbdtModelParams& params,
                                                    std::shared_ptr<const GbdtBooster> booster,
@@ -449,6 +467,16 @@ Result<std::unique_ptr<BoundTransform>> GBDTClassificationModel::Bind(const Sche
       }));
 }
 
+Result<RowLowering> GBDTClassificationModel::Lower(const Schema&) const {
+  EMBER_ASSIGN_OR_RETURN(RowLowering low,
+                         TreesLowering(params_.model, *booster_, "GBDTClassificationModel"));
+  low.num_classes = num_classes_;
+  low.thresholds = &params_.thresholds;
+  low.raw_prediction_col = params_.raw_prediction_col;
+  low.probability_col = params_.probability_col;
+  return low;
+}
+
 Result<std::shared_ptr<const GBDTRegressionModel>> GBDTRegressionModel::Make(
     Params p, std::shared_ptr<const GbdtBooster> booster, std::string uid) {
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
@@ -477,6 +505,13 @@ Result<std::unique_ptr<BoundTransform>> GBDTRegressionModel::Bind(const Schema& 
   return BindScores(in, params_.model, booster_, "GBDTRegressionModel");
 }
 
+Result<RowLowering> GBDTRegressionModel::Lower(const Schema&) const {
+  EMBER_ASSIGN_OR_RETURN(RowLowering low,
+                         TreesLowering(params_.model, *booster_, "GBDTRegressionModel"));
+  low.exp_link = RegressionPrediction(booster_->objective(), 0.0f) != 0.0;  // exp(0) = 1
+  return low;
+}
+
 Result<std::shared_ptr<const GBDTRankerModel>> GBDTRankerModel::Make(
     Params p, std::shared_ptr<const GbdtBooster> booster, std::string uid) {
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
@@ -501,6 +536,13 @@ Result<std::shared_ptr<const GBDTRankerModel>> GBDTRankerModel::Load(const LoadC
 
 Result<std::unique_ptr<BoundTransform>> GBDTRankerModel::Bind(const Schema& in) const {
   return BindScores(in, params_.model, booster_, "GBDTRankerModel");
+}
+
+Result<RowLowering> GBDTRankerModel::Lower(const Schema&) const {
+  EMBER_ASSIGN_OR_RETURN(RowLowering low,
+                         TreesLowering(params_.model, *booster_, "GBDTRankerModel"));
+  low.exp_link = RegressionPrediction(booster_->objective(), 0.0f) != 0.0;
+  return low;
 }
 
 Result<std::shared_ptr<const Transformer>> ImportXgboostModel(const std::string& path,

@@ -17,23 +17,25 @@
 
 #include "ember/base/json.h"
 #include "ember/base/result.h"
+#include "ember/pipeline/row_lowering.h"
 
 namespace ember::gbdt {
 
-class TreeEvaluator {
+// A RowScorer: the pipeline compiles it into fused runs (pipeline/fusion.h).
+class TreeEvaluator final : public RowScorer {
  public:
   // From XGBoost's JSON model (as XGBoosterSaveModelToBuffer writes it). Errors (for the
   // caller to fall back to XGBoost) name what is not supported: dart boosters, vector
   // leaves.
   static Result<TreeEvaluator> FromModelJson(const Json& model);
 
-  int num_outputs() const { return num_outputs_; }
-  int64_t num_features() const { return num_features_; }
+  int num_outputs() const override { return num_outputs_; }
+  int64_t num_features() const override { return num_features_; }
   int num_trees() const { return static_cast<int>(roots_.size()); }
 
   // The margins of one row of num_features() floats (NaN: missing) into `out`
   // (num_outputs() values).
-  void Predict(const float* row, float* out) const;
+  void Predict(const float* row, float* out) const override;
 
  private:
   static constexpr uint32_t kDefaultLeft = 0x80000000u;

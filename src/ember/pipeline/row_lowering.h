@@ -17,6 +17,17 @@
 
 namespace ember {
 
+// A model that scores one row of float features (NaN: missing), such as gbdt's compiled
+// trees: what a kTrees lowering points to. Immutable; Predict is thread-safe.
+class RowScorer {
+ public:
+  virtual ~RowScorer() = default;
+  virtual int64_t num_features() const = 0;
+  virtual int num_outputs() const = 0;
+  // The margins of `row` (num_features() floats) into `margins` (num_outputs() floats).
+  virtual void Predict(const float* row, float* margins) const = 0;
+};
+
 struct RowLowering {
   enum class Kind {
     kIndexStrings,  // each string column of `columns` (input -> output) to its index in
@@ -25,6 +36,8 @@ struct RowLowering {
     kAssemble,  // `inputs` (numbers, one-hot vectors) into the vector `output`
     kScale,     // the vector `input` times `scale` per slot (no shift) into `output`
     kLogistic,  // logistic regression on the vector `input` (binary or multinomial)
+    kTrees,     // a tree ensemble (`scorer`) on the vector `input`: a classifier's outputs
+                // (num_classes > 0) or a regressor's prediction (num_classes 0)
   };
   Kind kind = Kind::kIndexStrings;
   std::vector<std::pair<std::string, std::string>> columns;  // kIndexStrings, kOneHot
@@ -34,7 +47,7 @@ struct RowLowering {
   // categories gets the extra slot. False: such a value is an error of the stage.
   bool keep_invalid = false;
   std::vector<std::string> inputs;             // kAssemble
-  std::string input;                           // kScale, kLogistic
+  std::string input;                           // kScale, kLogistic, kTrees
   std::string output;                          // kAssemble, kScale
   const std::vector<double>* scale = nullptr;  // kScale
   // kLogistic: coefficients (rows x num_features, row-major; one row for binary, one per
@@ -45,7 +58,12 @@ struct RowLowering {
   int64_t num_features = 0;
   int num_classes = 2;
   double threshold = 0.5;
-  std::string raw_prediction_col, probability_col, prediction_col;
+  std::string raw_prediction_col, probability_col, prediction_col;  // also kTrees
+  // kTrees: the scorer; a classifier's per-class thresholds (empty: none); a regressor's
+  // link from margin to prediction (exp for log-link objectives, else the margin).
+  const RowScorer* scorer = nullptr;
+  const std::vector<double>* thresholds = nullptr;
+  bool exp_link = false;
 };
 
 }  // namespace ember

@@ -44,7 +44,7 @@ Result<SchemaPtr> Transformer::TransformSchema(const Schema& in) const {
 }
 
 Result<RowLowering> Transformer::Lower(const Schema&) const {
-  return FailedPrecondition("stage " + Describe() + " has no row-level lowering");
+  return Unimplemented("stage " + Describe() + " has no row-level lowering");
 }
 
 Result<DataFrame> Transformer::Transform(const DataFrame& in, const ExecContext& ctx) const {

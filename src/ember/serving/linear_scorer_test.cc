@@ -227,7 +227,7 @@ TEST(LinearScorerTest, OtherShapesUseTheStagesAndSayWhy) {
                         "SELECT x * 2 AS y FROM __THIS__"}}]})",
                       2));
   EXPECT_EQ(sql.compiled->scoring(),
-            "stages (not compiled: no stage is a linear model to compile into)");
+            "stages (not compiled: no stage is a model that compiles (linear or trees))");
 
   auto dense = Load(Fit(Replace(kKeepScaled, R"("outputCol": "features"})",
                                 R"("outputCol": "features", "withMean": true})"),
@@ -274,9 +274,9 @@ TEST(LinearScorerTest, ARunFollowedByAnotherStageStaysCompiled) {
   auto reads_features =
       Fit(Replace(spec, "SELECT color, probability[1] AS p", "SELECT color, features[0] AS p"), 2);
   Kernels r = Load(reads_features, {"p"});
-  EXPECT_NE(r.compiled->scoring().find(
-                "reads a column of the linear run that the compiled loop does not keep"),
-            std::string::npos)
+  EXPECT_NE(
+      r.compiled->scoring().find("reads a column of the compiled run that its loop does not keep"),
+      std::string::npos)
       << r.compiled->scoring();
   ExpectSameReplies(r, ToBatch(MakeRows(20, 2, 13, true), false));
 }
