@@ -7,6 +7,7 @@ PACKAGES=(
   build-essential g++ cmake ninja-build ccache pkg-config git
   clang lld libclang-rt-14-dev           # libFuzzer targets
   clang-format                            # the format check (scripts/check_format.sh)
+  clang-tidy                              # the lint check (scripts/check_tidy.sh)
   libgtest-dev libgmock-dev libbenchmark-dev
   libsimdjson-dev libcli11-dev
   libboost-dev                            # Beast and Asio (serving)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian 12 machine: installs what is missing, checks the
 # formatting (.clang-format, scripts/check_format.sh), builds the
-# debug preset (AddressSanitizer + UndefinedBehaviorSanitizer) and runs every test (unit,
+# debug preset (AddressSanitizer + UndefinedBehaviorSanitizer), runs clang-tidy's checks over
+# it (.clang-tidy, scripts/check_tidy.sh) and runs every test (unit,
 # conformance, examples, generated-docs check), builds and tests the core with every
 # optional module off (the `minimal` preset), runs the concurrent parts under
 # ThreadSanitizer, then builds the libFuzzer targets with clang and runs each on its seed
@@ -15,6 +16,7 @@ cd "$(dirname "$0")/.."
 JOBS=$(nproc)
 cmake --preset debug >/dev/null
 cmake --build build/debug -j "$JOBS"
+./scripts/check_tidy.sh build/debug   # .clang-tidy's checks over every source; any finding fails
 ctest --test-dir build/debug --output-on-failure -j "$JOBS" --timeout 600
 # Every optional module off (gbdt, http, mpi): the core alone must build and pass its tests,
 # and name the option of any stage it leaves out.

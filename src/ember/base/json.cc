@@ -112,7 +112,7 @@ void DumpTo(const Json& j, int indent, int depth, std::string* out) {
   auto newline = [&](int d) {
     if (indent < 0) return;
     out->push_back('\n');
-    out->append(static_cast<size_t>(indent * d), ' ');
+    out->append(static_cast<size_t>(indent) * static_cast<size_t>(d), ' ');
   };
   switch (j.kind()) {
     case Json::Kind::kNull:

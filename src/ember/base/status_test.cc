@@ -29,7 +29,7 @@ TEST(StatusTest, ErrorCarriesCodeMessageAndContext) {
   EXPECT_FALSE(s.ok());
   EXPECT_EQ(s.code(), StatusCode::kNotFound);
   EXPECT_EQ(s.WithContext("stage Select").ToString(), "NotFound: stage Select: column 'x'");
-  Status copy = s;
+  Status copy = s;  // NOLINT(performance-unnecessary-copy-initialization): copying is tested
   EXPECT_EQ(copy, s);
 }
 

@@ -167,7 +167,7 @@ TEST_P(EncodeSplitTest, ManyBatchesKeepEveryRowInOrder) {
     s.Append(std::string(len, static_cast<char>('a' + r % 26)));
     // Strings all of 8 or of 4 bytes: packed as fixed-width values.
     char text[16];
-    std::snprintf(text, sizeof(text), "%08lld", static_cast<long long>(r * 31));
+    std::snprintf(text, sizeof(text), "%08lld", static_cast<long long>(r) * 31);
     s8.Append(text);
     s4.Append(std::string(text + 4, 4));
   }

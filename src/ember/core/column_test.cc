@@ -103,7 +103,7 @@ TEST(ColumnTest, MakeRejectsInconsistentBuffers) {
 }
 
 TEST(ColumnTest, MakeNullHasAllNulls) {
-  for (TypePtr t :
+  for (const TypePtr& t :
        {BoolType(), Int32Type(), StringType(), ListType(Int64Type()),
         StructType({MakeField("a", Float64Type())}), DenseVectorType(3), SparseVectorType(3)}) {
     ColumnPtr c = Column::MakeNull(t, 5);

@@ -118,7 +118,7 @@ TEST(MpiCommunicatorTest, AllToAllVDeliversEachMessageToItsRankInPieces) {
   const int r = c->rank();
   std::vector<Bytes> out(3);
   for (int to = 0; to < 3; ++to) {
-    out[to].resize(static_cast<size_t>(100000 * to + 7 * r));
+    out[to].resize(size_t{100000} * static_cast<size_t>(to) + size_t{7} * static_cast<size_t>(r));
     for (size_t i = 0; i < out[to].size(); ++i)
       out[to][i] = static_cast<char>((i * 31 + r * 7 + to) & 0xff);
   }

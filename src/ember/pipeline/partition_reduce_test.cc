@@ -42,7 +42,7 @@ Status Fold(const Batch& b, std::span<double> acc) {
 TEST(PartitionReduceTest, CombinesEveryPartitionWithOrWithoutThreads) {
   DataFrame in = Numbers(9);
   ThreadPool pool(3);
-  for (ExecContext ctx : {ExecContext::Default(), ExecContext::WithPool(&pool)}) {
+  for (const ExecContext& ctx : {ExecContext::Default(), ExecContext::WithPool(&pool)}) {
     std::vector<double> sums;
     ASSERT_THAT(ReduceOverPartitions(in, ctx, 3, ReduceOp::kSum, 0.0, Fold, &sums), IsOk());
     // Partition p sums to 30 p + 6, has 3 rows and largest 10 p + 3: summed over p = 0..8.
