@@ -51,31 +51,31 @@ Result<bool> MoreDistinctThan(const DataFrame& in, const ExecContext& ctx, int c
 
 const ParamSpec<FeaturizeParams>& FeaturizeParams::Spec() {
   using P = FeaturizeParams;
-  static const auto* spec =
-      &(*new ParamSpec<P>("Featurize"))
-           .Add("inputCols", &P::input_cols, "The columns to featurize, in slot order.",
-                NonEmpty<std::vector<std::string>>())
-           .Add("outputCol", &P::output_col, "The feature vector column to add.",
-                NonEmpty<std::string>())
-           .Add("oneHotEncodeCategoricals", &P::one_hot_encode_categoricals,
-                "One-hot encode categorical string columns (else use their index).")
-           .Add("numFeatures", &P::num_features, "Hashed slots per text column.",
-                AtLeast<int32_t>(1))
-           .Add("imputeMissing", &P::impute_missing,
-                "Fill missing numeric and boolean values with the column mean.")
-           .Add("maxCategories", &P::max_categories,
-                "A string column with more distinct values than this is featurized as text.",
-                AtLeast<int32_t>(1))
-           .Add("textCols", &P::text_cols,
-                "String columns to featurize as text whatever their distinct count.")
-           .AddEnum("vectorAssemblerHandleInvalid", &P::vector_assembler_handle_invalid,
-                    {{"error", HandleInvalid::kError},
-                     {"skip", HandleInvalid::kSkip},
-                     {"keep", HandleInvalid::kKeep}},
-                    "Remaining invalid values (null vectors, or numbers when imputeMissing is "
-                    "off): fail, drop the row, "
-                    "or keep NaN.");
-  return *spec;
+  static const ParamSpec<P> spec = std::move(
+      ParamSpec<P>("Featurize")
+          .Add("inputCols", &P::input_cols, "The columns to featurize, in slot order.",
+               NonEmpty<std::vector<std::string>>())
+          .Add("outputCol", &P::output_col, "The feature vector column to add.",
+               NonEmpty<std::string>())
+          .Add("oneHotEncodeCategoricals", &P::one_hot_encode_categoricals,
+               "One-hot encode categorical string columns (else use their index).")
+          .Add("numFeatures", &P::num_features, "Hashed slots per text column.",
+               AtLeast<int32_t>(1))
+          .Add("imputeMissing", &P::impute_missing,
+               "Fill missing numeric and boolean values with the column mean.")
+          .Add("maxCategories", &P::max_categories,
+               "A string column with more distinct values than this is featurized as text.",
+               AtLeast<int32_t>(1))
+          .Add("textCols", &P::text_cols,
+               "String columns to featurize as text whatever their distinct count.")
+          .AddEnum("vectorAssemblerHandleInvalid", &P::vector_assembler_handle_invalid,
+                   {{"error", HandleInvalid::kError},
+                    {"skip", HandleInvalid::kSkip},
+                    {"keep", HandleInvalid::kKeep}},
+                   "Remaining invalid values (null vectors, or numbers when imputeMissing is "
+                   "off): fail, drop the row, "
+                   "or keep NaN."));
+  return spec;
 }
 
 Result<std::shared_ptr<const Featurize>> Featurize::Make(Params p, std::string uid) {

@@ -118,18 +118,24 @@ Result<std::shared_ptr<const Transformer>> FitChain(
 
 const ParamSpec<TrainClassifierParams>& TrainClassifierParams::Spec() {
   using P = TrainClassifierParams;
-  static const auto* spec =
-      &AddTrainParams(*new ParamSpec<P>("TrainClassifier"), "LogisticRegression")
-           .Add("reindexLabel", Member<P>(&TrainParams::reindex_label),
-                "Index the label (any type) by frequency; predictions are mapped back in "
-                "predictedLabel.");
-  return *spec;
+  static const ParamSpec<P> spec = [] {
+    ParamSpec<P> s("TrainClassifier");
+    AddTrainParams(s, "LogisticRegression")
+        .Add("reindexLabel", Member<P>(&TrainParams::reindex_label),
+             "Index the label (any type) by frequency; predictions are mapped back in "
+             "predictedLabel.");
+    return s;
+  }();
+  return spec;
 }
 
 const ParamSpec<TrainRegressorParams>& TrainRegressorParams::Spec() {
-  static const auto* spec =
-      &AddTrainParams(*new ParamSpec<TrainRegressorParams>("TrainRegressor"), "LinearRegression");
-  return *spec;
+  static const ParamSpec<TrainRegressorParams> spec = [] {
+    ParamSpec<TrainRegressorParams> s("TrainRegressor");
+    AddTrainParams(s, "LinearRegression");
+    return s;
+  }();
+  return spec;
 }
 
 // TrainClassifier ----------------------------------------------------------------------------

@@ -105,18 +105,18 @@ Result<std::vector<frame::Aggregate>> ParseAggregations(const std::vector<std::s
 
 const ParamSpec<GroupByParams>& GroupByParams::Spec() {
   using P = GroupByParams;
-  static const auto* spec =
-      &(*new ParamSpec<P>("GroupBy"))
-           .Add("keys", &P::keys,
-                "The columns whose distinct values make the groups (nulls form one group).",
-                NonEmpty<std::vector<std::string>>())
-           .Add("aggregations", &P::aggregations,
-                "What each group's row holds after its keys: \"fn(column) AS name\" with fn count "
-                "(count(*) counts "
-                "rows), sum, mean, min, max (float64, nulls skipped) or collect (a list of the "
-                "values).",
-                NonEmpty<std::vector<std::string>>());
-  return *spec;
+  static const ParamSpec<P> spec = std::move(
+      ParamSpec<P>("GroupBy")
+          .Add("keys", &P::keys,
+               "The columns whose distinct values make the groups (nulls form one group).",
+               NonEmpty<std::vector<std::string>>())
+          .Add("aggregations", &P::aggregations,
+               "What each group's row holds after its keys: \"fn(column) AS name\" with fn count "
+               "(count(*) counts "
+               "rows), sum, mean, min, max (float64, nulls skipped) or collect (a list of the "
+               "values).",
+               NonEmpty<std::vector<std::string>>()));
+  return spec;
 }
 
 Result<std::shared_ptr<const GroupBy>> GroupBy::Make(Params p, std::string uid) {
@@ -146,12 +146,12 @@ Result<DataFrame> GroupBy::Transform(const DataFrame& in, const ExecContext& ctx
 
 const ParamSpec<DistinctParams>& DistinctParams::Spec() {
   using P = DistinctParams;
-  static const auto* spec =
-      &(*new ParamSpec<P>("Distinct"))
-           .Add(
-               "cols", &P::cols,
-               "The columns whose values must differ (empty: all); the first row of each is kept.");
-  return *spec;
+  static const ParamSpec<P> spec = std::move(
+      ParamSpec<P>("Distinct")
+          .Add(
+              "cols", &P::cols,
+              "The columns whose values must differ (empty: all); the first row of each is kept."));
+  return spec;
 }
 
 Result<std::shared_ptr<const Distinct>> Distinct::Make(Params p, std::string uid) {
@@ -178,13 +178,13 @@ Result<DataFrame> Distinct::Transform(const DataFrame& in, const ExecContext& ct
 
 const ParamSpec<SortParams>& SortParams::Spec() {
   using P = SortParams;
-  static const auto* spec =
-      &(*new ParamSpec<P>("Sort"))
-           .Add("key", &P::key,
-                "The column to sort by (numeric, bool or string; nulls first); the sort is stable.",
-                NonEmpty<std::string>())
-           .Add("ascending", &P::ascending, "Smallest first; false: largest first.");
-  return *spec;
+  static const ParamSpec<P> spec = std::move(
+      ParamSpec<P>("Sort")
+          .Add("key", &P::key,
+               "The column to sort by (numeric, bool or string; nulls first); the sort is stable.",
+               NonEmpty<std::string>())
+          .Add("ascending", &P::ascending, "Smallest first; false: largest first."));
+  return spec;
 }
 
 Result<std::shared_ptr<const Sort>> Sort::Make(Params p, std::string uid) {
@@ -211,23 +211,23 @@ Result<DataFrame> Sort::Transform(const DataFrame& in, const ExecContext& ctx) c
 
 const ParamSpec<JoinParams>& JoinParams::Spec() {
   using P = JoinParams;
-  static const auto* spec =
-      &(*new ParamSpec<P>("Join"))
-           .Add("rightPath", &P::right_path,
-                "The right side: a table file or folder (CSV or JSON Lines).",
-                NonEmpty<std::string>())
-           .Add("keys", &P::keys, "The columns to join on, in both sides, of the same types.",
-                NonEmpty<std::vector<std::string>>())
-           .AddEnum("joinType", &P::join_type,
-                    {{"inner", frame::JoinType::kInner}, {"left", frame::JoinType::kLeft}},
-                    "inner: rows with a match; left: every input row, nulls on the right where "
-                    "none matches.")
-           .Add("broadcastMaxRows", &P::broadcast_max_rows,
-                "A right side of at most this many rows goes whole to every rank; a larger one is "
-                "hash-partitioned "
-                "with the input.",
-                AtLeast<int64_t>(0));
-  return *spec;
+  static const ParamSpec<P> spec = std::move(
+      ParamSpec<P>("Join")
+          .Add("rightPath", &P::right_path,
+               "The right side: a table file or folder (CSV or JSON Lines).",
+               NonEmpty<std::string>())
+          .Add("keys", &P::keys, "The columns to join on, in both sides, of the same types.",
+               NonEmpty<std::vector<std::string>>())
+          .AddEnum("joinType", &P::join_type,
+                   {{"inner", frame::JoinType::kInner}, {"left", frame::JoinType::kLeft}},
+                   "inner: rows with a match; left: every input row, nulls on the right where "
+                   "none matches.")
+          .Add("broadcastMaxRows", &P::broadcast_max_rows,
+               "A right side of at most this many rows goes whole to every rank; a larger one is "
+               "hash-partitioned "
+               "with the input.",
+               AtLeast<int64_t>(0)));
+  return spec;
 }
 
 Result<std::shared_ptr<const Join>> Join::Make(Params p, std::string uid) {

@@ -219,20 +219,28 @@ StateSpec<BoosterState>& BoosterFields(StateSpec<BoosterState>& spec) {
 }
 
 const StateSpec<BoosterState>& ClassificationState() {
-  static const auto* spec = &BoosterFields(
-      (*new StateSpec<BoosterState>("GBDTClassificationModel", "model.json", 1))
-          .Field("numClasses", &BoosterState::num_classes, InRange<int32_t>(2, 1000000)));
-  return *spec;
+  static const StateSpec<BoosterState> spec = [] {
+    StateSpec<BoosterState> s("GBDTClassificationModel", "model.json", 1);
+    BoosterFields(s.Field("numClasses", &BoosterState::num_classes, InRange<int32_t>(2, 1000000)));
+    return s;
+  }();
+  return spec;
 }
 const StateSpec<BoosterState>& RegressionState() {
-  static const auto* spec =
-      &BoosterFields(*new StateSpec<BoosterState>("GBDTRegressionModel", "model.json", 1));
-  return *spec;
+  static const StateSpec<BoosterState> spec = [] {
+    StateSpec<BoosterState> s("GBDTRegressionModel", "model.json", 1);
+    BoosterFields(s);
+    return s;
+  }();
+  return spec;
 }
 const StateSpec<BoosterState>& RankerState() {
-  static const auto* spec =
-      &BoosterFields(*new StateSpec<BoosterState>("GBDTRankerModel", "model.json", 1));
-  return *spec;
+  static const StateSpec<BoosterState> spec = [] {
+    StateSpec<BoosterState> s("GBDTRankerModel", "model.json", 1);
+    BoosterFields(s);
+    return s;
+  }();
+  return spec;
 }
 
 Status SaveBooster(const StateSpec<BoosterState>& spec, const GbdtBooster& b, int num_classes,

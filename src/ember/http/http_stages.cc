@@ -219,41 +219,41 @@ Result<ParsedBodies> ResponseBodyAsJson(const Column& c, const TypePtr& type) {
 
 const ParamSpec<HttpCallParams>& HttpCallParams::Spec() {
   using P = HttpCallParams;
-  static const auto* spec =
-      &(*new ParamSpec<P>("HTTP call"))
-           .Add("concurrency", &P::concurrency, "Requests in flight at most, per partition.",
-                InRange<int64_t>(1, 4096))
-           .Add("timeout", &P::timeout, "Seconds one attempt may take.", AtLeast(0.001))
-           .Add("concurrentTimeout", &P::concurrent_timeout,
-                "Seconds all of one partition's calls may take; calls not done by then fail. 0: no "
-                "limit.",
-                AtLeast(0.0))
-           .Add("backoffsMs", &P::backoffs_ms,
-                "Milliseconds to wait before each retry (5xx, 408, 429, connection errors), with "
-                "+-20% jitter; "
-                "its length is the number of retries.",
-                Each(AtLeast<int64_t>(0)))
-           .Add("maxRetryAfter", &P::max_retry_after,
-                "The longest Retry-After (of 429 and 503) honoured, in seconds.", AtLeast(0.0))
-           .Add("maxTotalWait", &P::max_total_wait,
-                "Seconds one call may spend waiting between its attempts.", AtLeast(0.0))
-           .Add("maxRequestsPerSecond", &P::max_requests_per_second,
-                "Attempts started per second, per partition; 0: no limit.", AtLeast(0.0))
-           .Add("retryBudget", &P::retry_budget,
-                "Retry tokens per partition (gRPC's retry throttling): a failed attempt costs one, "
-                "a success gives back "
-                "0.1, and nothing is retried at half or fewer left; 0 turns it off.",
-                AtLeast(0.0))
-           .AddEnum("engine", &P::engine,
-                    {{"auto", http::Engine::kAuto},
-                     {"libcurl", http::Engine::kLibcurl},
-                     {"native", http::Engine::kNative}},
-                    "What sends the requests: 'native' (Ember's HTTP/1.1 client; plain http:// "
-                    "URLs only, the fastest), "
-                    "'libcurl' (any URL: https, HTTP/2, proxies), or 'auto': native when every "
-                    "request of a partition is "
-                    "plain http:// and no proxy variable is set, else libcurl.");
-  return *spec;
+  static const ParamSpec<P> spec = std::move(
+      ParamSpec<P>("HTTP call")
+          .Add("concurrency", &P::concurrency, "Requests in flight at most, per partition.",
+               InRange<int64_t>(1, 4096))
+          .Add("timeout", &P::timeout, "Seconds one attempt may take.", AtLeast(0.001))
+          .Add("concurrentTimeout", &P::concurrent_timeout,
+               "Seconds all of one partition's calls may take; calls not done by then fail. 0: no "
+               "limit.",
+               AtLeast(0.0))
+          .Add("backoffsMs", &P::backoffs_ms,
+               "Milliseconds to wait before each retry (5xx, 408, 429, connection errors), with "
+               "+-20% jitter; "
+               "its length is the number of retries.",
+               Each(AtLeast<int64_t>(0)))
+          .Add("maxRetryAfter", &P::max_retry_after,
+               "The longest Retry-After (of 429 and 503) honoured, in seconds.", AtLeast(0.0))
+          .Add("maxTotalWait", &P::max_total_wait,
+               "Seconds one call may spend waiting between its attempts.", AtLeast(0.0))
+          .Add("maxRequestsPerSecond", &P::max_requests_per_second,
+               "Attempts started per second, per partition; 0: no limit.", AtLeast(0.0))
+          .Add("retryBudget", &P::retry_budget,
+               "Retry tokens per partition (gRPC's retry throttling): a failed attempt costs one, "
+               "a success gives back "
+               "0.1, and nothing is retried at half or fewer left; 0 turns it off.",
+               AtLeast(0.0))
+          .AddEnum("engine", &P::engine,
+                   {{"auto", http::Engine::kAuto},
+                    {"libcurl", http::Engine::kLibcurl},
+                    {"native", http::Engine::kNative}},
+                   "What sends the requests: 'native' (Ember's HTTP/1.1 client; plain http:// "
+                   "URLs only, the fastest), "
+                   "'libcurl' (any URL: https, HTTP/2, proxies), or 'auto': native when every "
+                   "request of a partition is "
+                   "plain http:// and no proxy variable is set, else libcurl."));
+  return spec;
 }
 
 namespace {
@@ -281,18 +281,18 @@ http::ClientOptions CallOptions(const HttpCallParams& p) {
 
 const ParamSpec<HTTPTransformerParams>& HTTPTransformerParams::Spec() {
   using P = HTTPTransformerParams;
-  static const auto* spec =
-      &(*new ParamSpec<P>("HTTPTransformer"))
-           .Add("inputCol", &P::input_col,
-                "The request column (struct: method, url, headers, body).", NonEmpty<std::string>())
-           .Add("outputCol", &P::output_col,
-                "The response column added (status, reason, headers, body, elapsed_ms, attempts).",
-                NonEmpty<std::string>())
-           .Add("errorCol", &P::error_col,
-                "The error column added: null for calls that succeeded (2xx).",
-                NonEmpty<std::string>())
-           .AddGroup(&P::call, HttpCallParams::Spec());
-  return *spec;
+  static const ParamSpec<P> spec = std::move(
+      ParamSpec<P>("HTTPTransformer")
+          .Add("inputCol", &P::input_col,
+               "The request column (struct: method, url, headers, body).", NonEmpty<std::string>())
+          .Add("outputCol", &P::output_col,
+               "The response column added (status, reason, headers, body, elapsed_ms, attempts).",
+               NonEmpty<std::string>())
+          .Add("errorCol", &P::error_col,
+               "The error column added: null for calls that succeeded (2xx).",
+               NonEmpty<std::string>())
+          .AddGroup(&P::call, HttpCallParams::Spec()));
+  return spec;
 }
 
 Result<std::shared_ptr<const HTTPTransformer>> HTTPTransformer::Make(Params p, std::string uid) {
@@ -395,34 +395,34 @@ Result<std::unique_ptr<BoundTransform>> HTTPTransformer::Bind(const Schema& in) 
 
 const ParamSpec<SimpleHTTPTransformerParams>& SimpleHTTPTransformerParams::Spec() {
   using P = SimpleHTTPTransformerParams;
-  static const auto* spec =
-      &(*new ParamSpec<P>("SimpleHTTPTransformer"))
-           .Add("inputCols", &P::input_cols,
-                "The columns sent as one JSON object per row ({\"col\": value, ...}).",
-                NonEmpty<std::vector<std::string>>())
-           .Add("url", &P::url,
-                "The service's URL, or {\"column\": name} for a URL per row (a null URL sends "
-                "nothing).")
-           .Add("method", &P::method, "POST, PUT or PATCH, or {\"column\": name} for one per row.")
-           .Add("headers", &P::headers, "Headers sent with every request: {\"Name\": \"value\"}.")
-           .Add("headerCols", &P::header_cols,
-                "Headers with a value per row: {\"Name\": \"column\"} (an API key per row).")
-           .Add("miniBatchSize", &P::mini_batch_size,
-                "Rows per request, sent as a JSON array of row objects (the reply must be an array "
-                "of one value per row); "
-                "0: one request per row.",
-                AtLeast<int64_t>(0))
-           .Add("outputType", &P::output_type,
-                "\"string\" for the reply's text, or the type its JSON is parsed into "
-                "(\"struct<label:string,score:float64>\").",
-                NonEmpty<std::string>())
-           .Add("outputCol", &P::output_col, "The parsed reply column added.",
-                NonEmpty<std::string>())
-           .Add("errorCol", &P::error_col,
-                "The error column added: null for rows whose call and parse succeeded.",
-                NonEmpty<std::string>())
-           .AddGroup(&P::call, HttpCallParams::Spec());
-  return *spec;
+  static const ParamSpec<P> spec = std::move(
+      ParamSpec<P>("SimpleHTTPTransformer")
+          .Add("inputCols", &P::input_cols,
+               "The columns sent as one JSON object per row ({\"col\": value, ...}).",
+               NonEmpty<std::vector<std::string>>())
+          .Add("url", &P::url,
+               "The service's URL, or {\"column\": name} for a URL per row (a null URL sends "
+               "nothing).")
+          .Add("method", &P::method, "POST, PUT or PATCH, or {\"column\": name} for one per row.")
+          .Add("headers", &P::headers, "Headers sent with every request: {\"Name\": \"value\"}.")
+          .Add("headerCols", &P::header_cols,
+               "Headers with a value per row: {\"Name\": \"column\"} (an API key per row).")
+          .Add("miniBatchSize", &P::mini_batch_size,
+               "Rows per request, sent as a JSON array of row objects (the reply must be an array "
+               "of one value per row); "
+               "0: one request per row.",
+               AtLeast<int64_t>(0))
+          .Add("outputType", &P::output_type,
+               "\"string\" for the reply's text, or the type its JSON is parsed into "
+               "(\"struct<label:string,score:float64>\").",
+               NonEmpty<std::string>())
+          .Add("outputCol", &P::output_col, "The parsed reply column added.",
+               NonEmpty<std::string>())
+          .Add("errorCol", &P::error_col,
+               "The error column added: null for rows whose call and parse succeeded.",
+               NonEmpty<std::string>())
+          .AddGroup(&P::call, HttpCallParams::Spec()));
+  return spec;
 }
 
 namespace {

@@ -25,23 +25,23 @@ Result<SchemaPtr> PredictionSchema(const Schema& in, const P& p) {
 }  // namespace
 
 const ParamSpec<LinearRegressionParams>& LinearRegressionParams::Spec() {
-  static const auto* spec =
-      &(*new ParamSpec<P>("LinearRegression"))
-           .Add("featuresCol", &P::features_col, "The feature vector column.",
-                NonEmpty<std::string>())
-           .Add("labelCol", &P::label_col, "The numeric label column.", NonEmpty<std::string>())
-           .Add("weightCol", &P::weight_col, "Instance weights (empty: every row weighs 1).")
-           .Add("predictionCol", &P::prediction_col, "The prediction column to add.",
-                NonEmpty<std::string>())
-           .Add("maxIter", &P::max_iter, "Maximum optimizer iterations.", AtLeast<int32_t>(0))
-           .Add("regParam", &P::reg_param, "Regularisation strength.", AtLeast(0.0))
-           .Add("elasticNetParam", &P::elastic_net_param,
-                "L1 share of the penalty: 0 is L2, 1 is L1.", InRange(0.0, 1.0))
-           .Add("tol", &P::tol, "Convergence tolerance on the objective's relative change.",
-                AtLeast(0.0))
-           .Add("fitIntercept", &P::fit_intercept, "Fit an (unpenalised) intercept.")
-           .Add("standardization", &P::standardization, "Penalise standardised coefficients.");
-  return *spec;
+  static const ParamSpec<P> spec = std::move(
+      ParamSpec<P>("LinearRegression")
+          .Add("featuresCol", &P::features_col, "The feature vector column.",
+               NonEmpty<std::string>())
+          .Add("labelCol", &P::label_col, "The numeric label column.", NonEmpty<std::string>())
+          .Add("weightCol", &P::weight_col, "Instance weights (empty: every row weighs 1).")
+          .Add("predictionCol", &P::prediction_col, "The prediction column to add.",
+               NonEmpty<std::string>())
+          .Add("maxIter", &P::max_iter, "Maximum optimizer iterations.", AtLeast<int32_t>(0))
+          .Add("regParam", &P::reg_param, "Regularisation strength.", AtLeast(0.0))
+          .Add("elasticNetParam", &P::elastic_net_param,
+               "L1 share of the penalty: 0 is L2, 1 is L1.", InRange(0.0, 1.0))
+          .Add("tol", &P::tol, "Convergence tolerance on the objective's relative change.",
+               AtLeast(0.0))
+          .Add("fitIntercept", &P::fit_intercept, "Fit an (unpenalised) intercept.")
+          .Add("standardization", &P::standardization, "Penalise standardised coefficients."));
+  return spec;
 }
 
 Result<std::shared_ptr<const LinearRegression>> LinearRegression::Make(Params p, std::string uid) {
@@ -119,11 +119,11 @@ struct LinearState {
   std::vector<double> coefficients;
   double intercept = 0;
   static const StateSpec<LinearState>& Spec() {
-    static const auto* spec =
-        &(*new StateSpec<LinearState>("LinearRegressionModel", "model.json", 1))
-             .Field("coefficients", &LinearState::coefficients)
-             .Field("intercept", &LinearState::intercept);
-    return *spec;
+    static const StateSpec<LinearState> spec =
+        std::move(StateSpec<LinearState>("LinearRegressionModel", "model.json", 1)
+                      .Field("coefficients", &LinearState::coefficients)
+                      .Field("intercept", &LinearState::intercept));
+    return spec;
   }
 };
 

@@ -55,35 +55,35 @@ Result<SchemaPtr> OutputSchema(const Schema& in, const P& p, int k) {
 }  // namespace
 
 const ParamSpec<LogisticRegressionParams>& LogisticRegressionParams::Spec() {
-  static const auto* spec =
-      &(*new ParamSpec<P>("LogisticRegression"))
-           .Add("featuresCol", &P::features_col, "The feature vector column.",
-                NonEmpty<std::string>())
-           .Add("labelCol", &P::label_col, "The label column: class indices 0, 1, ...",
-                NonEmpty<std::string>())
-           .Add("weightCol", &P::weight_col, "Instance weights (empty: every row weighs 1).")
-           .Add("predictionCol", &P::prediction_col,
-                "The predicted class index column (empty: left out).")
-           .Add("rawPredictionCol", &P::raw_prediction_col,
-                "The margins vector column (empty: left out).")
-           .Add("probabilityCol", &P::probability_col,
-                "The class probability vector column (empty: left out).")
-           .Add("maxIter", &P::max_iter, "Maximum optimizer iterations.", AtLeast<int32_t>(0))
-           .Add("regParam", &P::reg_param, "Regularisation strength.", AtLeast(0.0))
-           .Add("elasticNetParam", &P::elastic_net_param,
-                "L1 share of the penalty: 0 is L2, 1 is L1.", InRange(0.0, 1.0))
-           .Add("tol", &P::tol, "Convergence tolerance on the objective's relative change.",
-                AtLeast(0.0))
-           .Add("fitIntercept", &P::fit_intercept, "Fit an (unpenalised) intercept.")
-           .Add("standardization", &P::standardization, "Penalise standardised coefficients.")
-           .AddEnum("family", &P::family,
-                    {{"auto", LogisticFamily::kAuto},
-                     {"binomial", LogisticFamily::kBinomial},
-                     {"multinomial", LogisticFamily::kMultinomial}},
-                    "auto: binomial for two classes, else multinomial.")
-           .Add("threshold", &P::threshold, "Binomial: predict 1 when P(1) exceeds this.",
-                InRange(0.0, 1.0));
-  return *spec;
+  static const ParamSpec<P> spec = std::move(
+      ParamSpec<P>("LogisticRegression")
+          .Add("featuresCol", &P::features_col, "The feature vector column.",
+               NonEmpty<std::string>())
+          .Add("labelCol", &P::label_col, "The label column: class indices 0, 1, ...",
+               NonEmpty<std::string>())
+          .Add("weightCol", &P::weight_col, "Instance weights (empty: every row weighs 1).")
+          .Add("predictionCol", &P::prediction_col,
+               "The predicted class index column (empty: left out).")
+          .Add("rawPredictionCol", &P::raw_prediction_col,
+               "The margins vector column (empty: left out).")
+          .Add("probabilityCol", &P::probability_col,
+               "The class probability vector column (empty: left out).")
+          .Add("maxIter", &P::max_iter, "Maximum optimizer iterations.", AtLeast<int32_t>(0))
+          .Add("regParam", &P::reg_param, "Regularisation strength.", AtLeast(0.0))
+          .Add("elasticNetParam", &P::elastic_net_param,
+               "L1 share of the penalty: 0 is L2, 1 is L1.", InRange(0.0, 1.0))
+          .Add("tol", &P::tol, "Convergence tolerance on the objective's relative change.",
+               AtLeast(0.0))
+          .Add("fitIntercept", &P::fit_intercept, "Fit an (unpenalised) intercept.")
+          .Add("standardization", &P::standardization, "Penalise standardised coefficients.")
+          .AddEnum("family", &P::family,
+                   {{"auto", LogisticFamily::kAuto},
+                    {"binomial", LogisticFamily::kBinomial},
+                    {"multinomial", LogisticFamily::kMultinomial}},
+                   "auto: binomial for two classes, else multinomial.")
+          .Add("threshold", &P::threshold, "Binomial: predict 1 when P(1) exceeds this.",
+               InRange(0.0, 1.0)));
+  return spec;
 }
 
 // LogisticRegression -----------------------------------------------------------------------
@@ -262,14 +262,14 @@ struct LogisticState {
   int64_t num_features = 0;
   std::vector<double> coefficients, intercepts;
   static const StateSpec<LogisticState>& Spec() {
-    static const auto* spec =
-        &(*new StateSpec<LogisticState>("LogisticRegressionModel", "model.json", 1))
-             .Field("numClasses", &LogisticState::num_classes, InRange<int32_t>(2, 1000000))
-             .Field("numFeatures", &LogisticState::num_features,
-                    InRange<int64_t>(0, int64_t{1} << 31))
-             .Field("coefficients", &LogisticState::coefficients)
-             .Field("intercepts", &LogisticState::intercepts);
-    return *spec;
+    static const StateSpec<LogisticState> spec = std::move(
+        StateSpec<LogisticState>("LogisticRegressionModel", "model.json", 1)
+            .Field("numClasses", &LogisticState::num_classes, InRange<int32_t>(2, 1000000))
+            .Field("numFeatures", &LogisticState::num_features,
+                   InRange<int64_t>(0, int64_t{1} << 31))
+            .Field("coefficients", &LogisticState::coefficients)
+            .Field("intercepts", &LogisticState::intercepts));
+    return spec;
   }
 };
 

@@ -21,20 +21,20 @@ struct DemoParams {
   ScalarOrColumn<double> weight = 1.0;
 
   static const ParamSpec<DemoParams>& Spec() {
-    static const auto* spec =
-        &(*new ParamSpec<DemoParams>("Demo"))
-             .Add("inputCol", &DemoParams::input_col, "Input column.", NonEmpty<std::string>())
-             .Add("numLeaves", &DemoParams::num_leaves, "Leaves per tree.",
-                  InRange<int32_t>(2, 1024))
-             .Add("rate", &DemoParams::rate, "Learning rate.", AtLeast(0.0))
-             .Add("verbose", &DemoParams::verbose, "Print progress.")
-             .Add("cols", &DemoParams::cols, "Columns.")
-             .Add("seed", &DemoParams::seed, "Random seed.")
-             .AddEnum("mode", &DemoParams::mode,
-                      {{"error", Mode::kError}, {"skip", Mode::kSkip}, {"keep", Mode::kKeep}},
-                      "What to do with bad rows.")
-             .Add("weight", &DemoParams::weight, "Weight per row.");
-    return *spec;
+    static const ParamSpec<DemoParams> spec = std::move(
+        ParamSpec<DemoParams>("Demo")
+            .Add("inputCol", &DemoParams::input_col, "Input column.", NonEmpty<std::string>())
+            .Add("numLeaves", &DemoParams::num_leaves, "Leaves per tree.",
+                 InRange<int32_t>(2, 1024))
+            .Add("rate", &DemoParams::rate, "Learning rate.", AtLeast(0.0))
+            .Add("verbose", &DemoParams::verbose, "Print progress.")
+            .Add("cols", &DemoParams::cols, "Columns.")
+            .Add("seed", &DemoParams::seed, "Random seed.")
+            .AddEnum("mode", &DemoParams::mode,
+                     {{"error", Mode::kError}, {"skip", Mode::kSkip}, {"keep", Mode::kKeep}},
+                     "What to do with bad rows.")
+            .Add("weight", &DemoParams::weight, "Weight per row."));
+    return spec;
   }
 };
 
@@ -43,11 +43,11 @@ struct RetryGroup {
   int32_t attempts = 3;
   std::vector<int64_t> waits_ms = {10, 20};
   static const ParamSpec<RetryGroup>& Spec() {
-    static const auto* spec =
-        &(*new ParamSpec<RetryGroup>("retry"))
-             .Add("attempts", &RetryGroup::attempts, "Tries.", InRange<int32_t>(1, 10))
-             .Add("waitsMs", &RetryGroup::waits_ms, "Waits.", Each(AtLeast<int64_t>(0)));
-    return *spec;
+    static const ParamSpec<RetryGroup> spec =
+        std::move(ParamSpec<RetryGroup>("retry")
+                      .Add("attempts", &RetryGroup::attempts, "Tries.", InRange<int32_t>(1, 10))
+                      .Add("waitsMs", &RetryGroup::waits_ms, "Waits.", Each(AtLeast<int64_t>(0))));
+    return spec;
   }
 };
 
@@ -56,12 +56,12 @@ struct WithGroupParams {
   std::map<std::string, std::string> headers;
   RetryGroup retry;
   static const ParamSpec<WithGroupParams>& Spec() {
-    static const auto* spec =
-        &(*new ParamSpec<WithGroupParams>("Caller"))
-             .Add("url", &WithGroupParams::url, "Where.")
-             .Add("headers", &WithGroupParams::headers, "Sent with each call.")
-             .AddGroup(&WithGroupParams::retry, RetryGroup::Spec());
-    return *spec;
+    static const ParamSpec<WithGroupParams> spec =
+        std::move(ParamSpec<WithGroupParams>("Caller")
+                      .Add("url", &WithGroupParams::url, "Where.")
+                      .Add("headers", &WithGroupParams::headers, "Sent with each call.")
+                      .AddGroup(&WithGroupParams::retry, RetryGroup::Spec()));
+    return spec;
   }
 };
 

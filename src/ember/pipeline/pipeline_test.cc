@@ -28,11 +28,11 @@ struct CenterParams {
   std::string input_col;
   std::string output_col;
   static const ParamSpec<CenterParams>& Spec() {
-    static const auto* spec =
-        &(*new ParamSpec<CenterParams>("Center"))
-             .Add("inputCol", &CenterParams::input_col, "in", NonEmpty<std::string>())
-             .Add("outputCol", &CenterParams::output_col, "out", NonEmpty<std::string>());
-    return *spec;
+    static const ParamSpec<CenterParams> spec =
+        std::move(ParamSpec<CenterParams>("Center")
+                      .Add("inputCol", &CenterParams::input_col, "in", NonEmpty<std::string>())
+                      .Add("outputCol", &CenterParams::output_col, "out", NonEmpty<std::string>()));
+    return spec;
   }
 };
 

@@ -159,9 +159,10 @@ class Transformer : public Stage {
   // stages override Transform, and their kernel is the identity for one batch.
   virtual bool partition_local() const { return true; }
   // This stage's row-level lowering for input `in` (row_lowering.h), which lets the
-  // pipeline fuse it with its neighbours into one loop per row. The default, and a stage
-  // whose settings it cannot lower (handleInvalid 'skip' drops rows), returns
-  // FailedPrecondition saying why; the pipeline then runs the stage's own kernel.
+  // pipeline fuse it with its neighbours into one loop per row. The default returns
+  // Unimplemented; a stage whose settings it cannot lower (handleInvalid 'skip' drops rows)
+  // returns FailedPrecondition saying why. Either way the pipeline runs the stage's own
+  // kernel.
   virtual Result<RowLowering> Lower(const Schema& in) const;
 
  protected:

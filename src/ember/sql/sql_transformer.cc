@@ -7,15 +7,14 @@ namespace ember {
 
 const ParamSpec<SqlTransformerParams>& SqlTransformerParams::Spec() {
   using P = SqlTransformerParams;
-  static const auto* spec =
-      &(*new ParamSpec<P>("SqlTransformer"))
-           .Add(
-               "statement", &P::statement,
+  static const ParamSpec<P> spec = std::move(
+      ParamSpec<P>("SqlTransformer")
+          .Add("statement", &P::statement,
                "SELECT expr [AS name], ... FROM __THIS__ [WHERE cond]; see docs/sql.md for the "
                "dialect.",
                Validator<std::string>{[](const std::string& s) { return SqlQuery::CheckSyntax(s); },
-                                      "a valid SELECT ... FROM __THIS__ statement"});
-  return *spec;
+                                      "a valid SELECT ... FROM __THIS__ statement"}));
+  return spec;
 }
 
 Result<std::shared_ptr<const SqlTransformer>> SqlTransformer::Make(Params p, std::string uid) {

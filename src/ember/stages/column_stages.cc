@@ -32,11 +32,11 @@ Status CheckNoDuplicates(const std::vector<std::string>& cols, const std::string
 }  // namespace
 
 const ParamSpec<SelectColumnsParams>& SelectColumnsParams::Spec() {
-  static const auto* spec =
-      &(*new ParamSpec<SelectColumnsParams>("SelectColumns"))
-           .Add("cols", &SelectColumnsParams::cols, "The columns to keep, in output order.",
-                NonEmpty<std::vector<std::string>>());
-  return *spec;
+  static const ParamSpec<SelectColumnsParams> spec = std::move(
+      ParamSpec<SelectColumnsParams>("SelectColumns")
+          .Add("cols", &SelectColumnsParams::cols, "The columns to keep, in output order.",
+               NonEmpty<std::vector<std::string>>()));
+  return spec;
 }
 
 Result<std::shared_ptr<const SelectColumns>> SelectColumns::Make(Params p, std::string uid) {
@@ -58,11 +58,11 @@ Result<std::unique_ptr<BoundTransform>> SelectColumns::Bind(const Schema& in) co
 }
 
 const ParamSpec<DropColumnsParams>& DropColumnsParams::Spec() {
-  static const auto* spec =
-      &(*new ParamSpec<DropColumnsParams>("DropColumns"))
-           .Add("cols", &DropColumnsParams::cols, "The columns to remove; each must exist.",
-                NonEmpty<std::vector<std::string>>());
-  return *spec;
+  static const ParamSpec<DropColumnsParams> spec = std::move(
+      ParamSpec<DropColumnsParams>("DropColumns")
+          .Add("cols", &DropColumnsParams::cols, "The columns to remove; each must exist.",
+               NonEmpty<std::vector<std::string>>()));
+  return spec;
 }
 
 Result<std::shared_ptr<const DropColumns>> DropColumns::Make(Params p, std::string uid) {
@@ -89,12 +89,13 @@ Result<std::unique_ptr<BoundTransform>> DropColumns::Bind(const Schema& in) cons
 }
 
 const ParamSpec<RenameColumnParams>& RenameColumnParams::Spec() {
-  static const auto* spec = &(*new ParamSpec<RenameColumnParams>("RenameColumn"))
-                                 .Add("inputCol", &RenameColumnParams::input_col,
-                                      "The column to rename.", NonEmpty<std::string>())
-                                 .Add("outputCol", &RenameColumnParams::output_col,
-                                      "Its new name; must not exist yet.", NonEmpty<std::string>());
-  return *spec;
+  static const ParamSpec<RenameColumnParams> spec =
+      std::move(ParamSpec<RenameColumnParams>("RenameColumn")
+                    .Add("inputCol", &RenameColumnParams::input_col, "The column to rename.",
+                         NonEmpty<std::string>())
+                    .Add("outputCol", &RenameColumnParams::output_col,
+                         "Its new name; must not exist yet.", NonEmpty<std::string>()));
+  return spec;
 }
 
 Result<std::shared_ptr<const RenameColumn>> RenameColumn::Make(Params p, std::string uid) {

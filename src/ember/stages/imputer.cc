@@ -208,48 +208,49 @@ const std::vector<std::pair<std::string, ImputeStrategy>>& StrategyNames() {
 
 const ParamSpec<ImputerParams>& ImputerParams::Spec() {
   using P = ImputerParams;
-  static const auto* spec =
-      &(*new ParamSpec<P>("Imputer"))
-           .Add("inputCol", &P::input_col, "The numeric column to impute.")
-           .Add("outputCol", &P::output_col, "The imputed column (the input's name replaces it).")
-           .Add("inputCols", &P::input_cols, "Several columns to impute (instead of inputCol).")
-           .Add("outputCols", &P::output_cols, "The imputed columns, one per inputCols entry.")
-           .AddEnum("strategy", &P::strategy, StrategyNames(),
-                    "The statistic that fills missing values.")
-           .Add("missingValue", &P::missing_value,
-                "A value that also counts as missing (null and NaN always do); null for none.");
-  return *spec;
+  static const ParamSpec<P> spec = std::move(
+      ParamSpec<P>("Imputer")
+          .Add("inputCol", &P::input_col, "The numeric column to impute.")
+          .Add("outputCol", &P::output_col, "The imputed column (the input's name replaces it).")
+          .Add("inputCols", &P::input_cols, "Several columns to impute (instead of inputCol).")
+          .Add("outputCols", &P::output_cols, "The imputed columns, one per inputCols entry.")
+          .AddEnum("strategy", &P::strategy, StrategyNames(),
+                   "The statistic that fills missing values.")
+          .Add("missingValue", &P::missing_value,
+               "A value that also counts as missing (null and NaN always do); null for none."));
+  return spec;
 }
 
 const ParamSpec<CleanMissingDataParams>& CleanMissingDataParams::Spec() {
   using P = CleanMissingDataParams;
-  static const auto* spec =
-      &(*new ParamSpec<P>("CleanMissingData"))
-           .Add("inputCols", &P::input_cols, "The columns to clean.",
-                NonEmpty<std::vector<std::string>>())
-           .Add("outputCols", &P::output_cols,
-                "The cleaned columns, one per inputCols entry (the same names replace them).",
-                NonEmpty<std::vector<std::string>>())
-           .AddEnum("cleaningMode", &P::cleaning_mode,
-                    {{"Mean", ImputeStrategy::kMean},
-                     {"Median", ImputeStrategy::kMedian},
-                     {"Custom", ImputeStrategy::kCustom}},
-                    "Fill with each column's mean, median, or customValue.")
-           .Add("customValue", &P::custom_value,
-                "The fill value of cleaningMode Custom (a number for numeric columns).");
-  return *spec;
+  static const ParamSpec<P> spec = std::move(
+      ParamSpec<P>("CleanMissingData")
+          .Add("inputCols", &P::input_cols, "The columns to clean.",
+               NonEmpty<std::vector<std::string>>())
+          .Add("outputCols", &P::output_cols,
+               "The cleaned columns, one per inputCols entry (the same names replace them).",
+               NonEmpty<std::vector<std::string>>())
+          .AddEnum("cleaningMode", &P::cleaning_mode,
+                   {{"Mean", ImputeStrategy::kMean},
+                    {"Median", ImputeStrategy::kMedian},
+                    {"Custom", ImputeStrategy::kCustom}},
+                   "Fill with each column's mean, median, or customValue.")
+          .Add("customValue", &P::custom_value,
+               "The fill value of cleaningMode Custom (a number for numeric columns)."));
+  return spec;
 }
 
 const ParamSpec<ImputerModel::Params>& ImputerModel::Params::Spec() {
   using P = ImputerModel::Params;
-  static const auto* spec = &(*new ParamSpec<P>("ImputerModel"))
-                                 .Add("inputCols", &P::input_cols, "The columns to impute.",
-                                      NonEmpty<std::vector<std::string>>())
-                                 .Add("outputCols", &P::output_cols, "The imputed columns.",
-                                      NonEmpty<std::vector<std::string>>())
-                                 .Add("missingValue", &P::missing_value,
-                                      "A value that also counts as missing; null for none.");
-  return *spec;
+  static const ParamSpec<P> spec =
+      std::move(ParamSpec<P>("ImputerModel")
+                    .Add("inputCols", &P::input_cols, "The columns to impute.",
+                         NonEmpty<std::vector<std::string>>())
+                    .Add("outputCols", &P::output_cols, "The imputed columns.",
+                         NonEmpty<std::vector<std::string>>())
+                    .Add("missingValue", &P::missing_value,
+                         "A value that also counts as missing; null for none."));
+  return spec;
 }
 
 // Imputer ------------------------------------------------------------------------------------
@@ -334,9 +335,10 @@ namespace {
 struct ImputerState {
   std::vector<Json> fill;
   static const StateSpec<ImputerState>& Spec() {
-    static const auto* spec = &(*new StateSpec<ImputerState>("ImputerModel", "model.json", 1))
-                                   .Field("fill", &ImputerState::fill);
-    return *spec;
+    static const StateSpec<ImputerState> spec =
+        std::move(StateSpec<ImputerState>("ImputerModel", "model.json", 1)
+                      .Field("fill", &ImputerState::fill));
+    return spec;
   }
 };
 

@@ -13,25 +13,26 @@ namespace ember {
 namespace {
 // The params both statistics stages share (their structs have the same members).
 template <typename P>
-ParamSpec<P>* ScoringParams(const char* owner) {
-  return &(*new ParamSpec<P>(owner))
-              .Add("labelCol", &P::label_col,
-                   "The true label (class index, or value for regression).",
-                   NonEmpty<std::string>())
-              .Add("scoresCol", &P::scores_col, "Classification: the probability vector column.")
-              .Add("scoredLabelsCol", &P::scored_labels_col, "The predicted class index or value.",
-                   NonEmpty<std::string>())
-              .AddEnum("evaluationMetric", &P::evaluation_metric,
-                       {{"auto", EvaluationMetric::kAuto},
-                        {"classification", EvaluationMetric::kClassification},
-                        {"regression", EvaluationMetric::kRegression}},
-                       "auto: classification when scoresCol exists, else regression.");
+ParamSpec<P> ScoringParams(const char* owner) {
+  return std::move(
+      ParamSpec<P>(owner)
+          .Add("labelCol", &P::label_col, "The true label (class index, or value for regression).",
+               NonEmpty<std::string>())
+          .Add("scoresCol", &P::scores_col, "Classification: the probability vector column.")
+          .Add("scoredLabelsCol", &P::scored_labels_col, "The predicted class index or value.",
+               NonEmpty<std::string>())
+          .AddEnum("evaluationMetric", &P::evaluation_metric,
+                   {{"auto", EvaluationMetric::kAuto},
+                    {"classification", EvaluationMetric::kClassification},
+                    {"regression", EvaluationMetric::kRegression}},
+                   "auto: classification when scoresCol exists, else regression."));
 }
 }  // namespace
 
 const ParamSpec<ComputeModelStatisticsParams>& ComputeModelStatisticsParams::Spec() {
-  static const auto* spec = ScoringParams<ComputeModelStatisticsParams>("ComputeModelStatistics");
-  return *spec;
+  static const ParamSpec<ComputeModelStatisticsParams> spec =
+      ScoringParams<ComputeModelStatisticsParams>("ComputeModelStatistics");
+  return spec;
 }
 
 double AreaUnderRoc(const std::vector<double>& labels, const std::vector<double>& scores) {
@@ -285,9 +286,9 @@ Result<DataFrame> ComputeModelStatistics::Transform(const DataFrame& in,
 // ComputePerInstanceStatistics ---------------------------------------------------------------
 
 const ParamSpec<ComputePerInstanceStatisticsParams>& ComputePerInstanceStatisticsParams::Spec() {
-  static const auto* spec =
+  static const ParamSpec<ComputePerInstanceStatisticsParams> spec =
       ScoringParams<ComputePerInstanceStatisticsParams>("ComputePerInstanceStatistics");
-  return *spec;
+  return spec;
 }
 
 Result<std::shared_ptr<const ComputePerInstanceStatistics>> ComputePerInstanceStatistics::Make(

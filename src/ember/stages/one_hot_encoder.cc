@@ -55,17 +55,17 @@ int64_t VectorSize(int64_t categories, const OneHotEncoderParams& p) {
 
 const ParamSpec<OneHotEncoderParams>& OneHotEncoderParams::Spec() {
   using P = OneHotEncoderParams;
-  static const auto* spec =
-      &(*new ParamSpec<P>("OneHotEncoder"))
-           .Add("inputCol", &P::input_col, "The column of category indices.")
-           .Add("outputCol", &P::output_col, "The sparse vector column to add.")
-           .Add("inputCols", &P::input_cols, "Several columns to encode (instead of inputCol).")
-           .Add("outputCols", &P::output_cols, "The vector columns, one per inputCols entry.")
-           .Add("dropLast", &P::drop_last, "Drop the last category (its vector is all zeros).")
-           .AddEnum("handleInvalid", &P::handle_invalid,
-                    {{"error", HandleInvalid::kError}, {"keep", HandleInvalid::kKeep}},
-                    "Invalid indices: fail, or give them one extra category.");
-  return *spec;
+  static const ParamSpec<P> spec = std::move(
+      ParamSpec<P>("OneHotEncoder")
+          .Add("inputCol", &P::input_col, "The column of category indices.")
+          .Add("outputCol", &P::output_col, "The sparse vector column to add.")
+          .Add("inputCols", &P::input_cols, "Several columns to encode (instead of inputCol).")
+          .Add("outputCols", &P::output_cols, "The vector columns, one per inputCols entry.")
+          .Add("dropLast", &P::drop_last, "Drop the last category (its vector is all zeros).")
+          .AddEnum("handleInvalid", &P::handle_invalid,
+                   {{"error", HandleInvalid::kError}, {"keep", HandleInvalid::kKeep}},
+                   "Invalid indices: fail, or give them one extra category."));
+  return spec;
 }
 
 Result<std::shared_ptr<const OneHotEncoder>> OneHotEncoder::Make(Params p, std::string uid) {
@@ -137,10 +137,10 @@ namespace {
 struct OneHotState {
   std::vector<int64_t> sizes;
   static const StateSpec<OneHotState>& Spec() {
-    static const auto* spec =
-        &(*new StateSpec<OneHotState>("OneHotEncoderModel", "model.json", 1))
-             .Field("categorySizes", &OneHotState::sizes, Each(AtLeast<int64_t>(0)));
-    return *spec;
+    static const StateSpec<OneHotState> spec =
+        std::move(StateSpec<OneHotState>("OneHotEncoderModel", "model.json", 1)
+                      .Field("categorySizes", &OneHotState::sizes, Each(AtLeast<int64_t>(0))));
+    return spec;
   }
 };
 

@@ -6,11 +6,11 @@
 namespace ember {
 
 const ParamSpec<RepartitionParams>& RepartitionParams::Spec() {
-  static const auto* spec =
-      &(*new ParamSpec<RepartitionParams>("Repartition"))
-           .Add("n", &RepartitionParams::n, "Number of partitions.", InRange<int32_t>(1, 1 << 20))
-           .Add("disable", &RepartitionParams::disable, "Pass the frame through unchanged.");
-  return *spec;
+  static const ParamSpec<RepartitionParams> spec = std::move(
+      ParamSpec<RepartitionParams>("Repartition")
+          .Add("n", &RepartitionParams::n, "Number of partitions.", InRange<int32_t>(1, 1 << 20))
+          .Add("disable", &RepartitionParams::disable, "Pass the frame through unchanged."));
+  return spec;
 }
 
 Result<std::shared_ptr<const Repartition>> Repartition::Make(Params p, std::string uid) {

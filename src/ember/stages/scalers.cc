@@ -38,38 +38,37 @@ Result<std::pair<int, SchemaPtr>> BindVector(const Schema& in, const std::string
 
 const ParamSpec<StandardScalerParams>& StandardScalerParams::Spec() {
   using P = StandardScalerParams;
-  static const auto* spec =
-      &(*new ParamSpec<P>("StandardScaler"))
-           .Add("inputCol", &P::input_col, "The vector column to scale.", NonEmpty<std::string>())
-           .Add("outputCol", &P::output_col, "The scaled vector column to add.",
-                NonEmpty<std::string>())
-           .Add("withMean", &P::with_mean,
-                "Subtract each slot's mean (makes sparse vectors dense).")
-           .Add("withStd", &P::with_std, "Divide each slot by its sample standard deviation.");
-  return *spec;
+  static const ParamSpec<P> spec = std::move(
+      ParamSpec<P>("StandardScaler")
+          .Add("inputCol", &P::input_col, "The vector column to scale.", NonEmpty<std::string>())
+          .Add("outputCol", &P::output_col, "The scaled vector column to add.",
+               NonEmpty<std::string>())
+          .Add("withMean", &P::with_mean, "Subtract each slot's mean (makes sparse vectors dense).")
+          .Add("withStd", &P::with_std, "Divide each slot by its sample standard deviation."));
+  return spec;
 }
 
 const ParamSpec<MinMaxScalerParams>& MinMaxScalerParams::Spec() {
   using P = MinMaxScalerParams;
-  static const auto* spec =
-      &(*new ParamSpec<P>("MinMaxScaler"))
-           .Add("inputCol", &P::input_col, "The vector column to scale.", NonEmpty<std::string>())
-           .Add("outputCol", &P::output_col, "The scaled vector column to add.",
-                NonEmpty<std::string>())
-           .Add("min", &P::min, "Lower bound of the output range.")
-           .Add("max", &P::max, "Upper bound of the output range (greater than min).");
-  return *spec;
+  static const ParamSpec<P> spec = std::move(
+      ParamSpec<P>("MinMaxScaler")
+          .Add("inputCol", &P::input_col, "The vector column to scale.", NonEmpty<std::string>())
+          .Add("outputCol", &P::output_col, "The scaled vector column to add.",
+               NonEmpty<std::string>())
+          .Add("min", &P::min, "Lower bound of the output range.")
+          .Add("max", &P::max, "Upper bound of the output range (greater than min)."));
+  return spec;
 }
 
 const ParamSpec<ScalerModel::Params>& ScalerModel::Params::Spec() {
   using P = ScalerModel::Params;
-  static const auto* spec =
-      &(*new ParamSpec<P>("ScalerModel"))
-           .Add("inputCol", &P::input_col, "The vector column to scale.", NonEmpty<std::string>())
-           .Add("outputCol", &P::output_col, "The scaled vector column to add.",
-                NonEmpty<std::string>())
-           .Add("keepSparse", &P::keep_sparse, "Sparse input gives sparse output (no shift).");
-  return *spec;
+  static const ParamSpec<P> spec = std::move(
+      ParamSpec<P>("ScalerModel")
+          .Add("inputCol", &P::input_col, "The vector column to scale.", NonEmpty<std::string>())
+          .Add("outputCol", &P::output_col, "The scaled vector column to add.",
+               NonEmpty<std::string>())
+          .Add("keepSparse", &P::keep_sparse, "Sparse input gives sparse output (no shift)."));
+  return spec;
 }
 
 // StandardScaler ---------------------------------------------------------------------------
@@ -230,11 +229,12 @@ namespace {
 struct ScalerState {
   std::vector<double> shift, scale, offset;
   static const StateSpec<ScalerState>& Spec() {
-    static const auto* spec = &(*new StateSpec<ScalerState>("ScalerModel", "model.json", 1))
-                                   .Field("shift", &ScalerState::shift)
-                                   .Field("scale", &ScalerState::scale)
-                                   .Field("offset", &ScalerState::offset);
-    return *spec;
+    static const StateSpec<ScalerState> spec =
+        std::move(StateSpec<ScalerState>("ScalerModel", "model.json", 1)
+                      .Field("shift", &ScalerState::shift)
+                      .Field("scale", &ScalerState::scale)
+                      .Field("offset", &ScalerState::offset));
+    return spec;
   }
 };
 

@@ -149,25 +149,25 @@ std::vector<std::string> OrderLabels(const Counts& counts, StringOrder order) {
 
 const ParamSpec<StringIndexerParams>& StringIndexerParams::Spec() {
   using P = StringIndexerParams;
-  static const auto* spec =
-      &(*new ParamSpec<P>("StringIndexer"))
-           .Add("inputCol", &P::input_col, "The column to index (string, number or bool).")
-           .Add("outputCol", &P::output_col, "The float64 index column to add.")
-           .Add("inputCols", &P::input_cols, "Several columns to index (instead of inputCol).")
-           .Add("outputCols", &P::output_cols, "The index columns, one per inputCols entry.")
-           .AddEnum("handleInvalid", &P::handle_invalid,
-                    {{"error", HandleInvalid::kError},
-                     {"skip", HandleInvalid::kSkip},
-                     {"keep", HandleInvalid::kKeep}},
-                    "Nulls and labels unseen in fitting: fail, drop the row, or index them as "
-                    "numLabels.")
-           .AddEnum("stringOrderType", &P::string_order_type,
-                    {{"frequencyDesc", StringOrder::kFrequencyDesc},
-                     {"frequencyAsc", StringOrder::kFrequencyAsc},
-                     {"alphabetDesc", StringOrder::kAlphabetDesc},
-                     {"alphabetAsc", StringOrder::kAlphabetAsc}},
-                    "Label order; frequency ties are broken alphabetically.");
-  return *spec;
+  static const ParamSpec<P> spec = std::move(
+      ParamSpec<P>("StringIndexer")
+          .Add("inputCol", &P::input_col, "The column to index (string, number or bool).")
+          .Add("outputCol", &P::output_col, "The float64 index column to add.")
+          .Add("inputCols", &P::input_cols, "Several columns to index (instead of inputCol).")
+          .Add("outputCols", &P::output_cols, "The index columns, one per inputCols entry.")
+          .AddEnum("handleInvalid", &P::handle_invalid,
+                   {{"error", HandleInvalid::kError},
+                    {"skip", HandleInvalid::kSkip},
+                    {"keep", HandleInvalid::kKeep}},
+                   "Nulls and labels unseen in fitting: fail, drop the row, or index them as "
+                   "numLabels.")
+          .AddEnum("stringOrderType", &P::string_order_type,
+                   {{"frequencyDesc", StringOrder::kFrequencyDesc},
+                    {"frequencyAsc", StringOrder::kFrequencyAsc},
+                    {"alphabetDesc", StringOrder::kAlphabetDesc},
+                    {"alphabetAsc", StringOrder::kAlphabetAsc}},
+                   "Label order; frequency ties are broken alphabetically."));
+  return spec;
 }
 
 // StringIndexer ----------------------------------------------------------------------------
@@ -267,10 +267,10 @@ namespace {
 struct IndexerState {
   std::vector<std::vector<std::string>> labels;
   static const StateSpec<IndexerState>& Spec() {
-    static const auto* spec =
-        &(*new StateSpec<IndexerState>("StringIndexerModel", "labels.json", 1))
-             .Field("labelsArray", &IndexerState::labels);
-    return *spec;
+    static const StateSpec<IndexerState> spec =
+        std::move(StateSpec<IndexerState>("StringIndexerModel", "labels.json", 1)
+                      .Field("labelsArray", &IndexerState::labels));
+    return spec;
   }
 };
 
@@ -373,13 +373,13 @@ Result<std::unique_ptr<BoundTransform>> StringIndexerModel::Bind(const Schema& i
 
 const ParamSpec<IndexToStringParams>& IndexToStringParams::Spec() {
   using P = IndexToStringParams;
-  static const auto* spec =
-      &(*new ParamSpec<P>("IndexToString"))
-           .Add("inputCol", &P::input_col, "The index column (numbers).", NonEmpty<std::string>())
-           .Add("outputCol", &P::output_col, "The string column to add.", NonEmpty<std::string>())
-           .Add("labels", &P::labels,
-                "Labels by index; empty means the input column's ML attribute.");
-  return *spec;
+  static const ParamSpec<P> spec = std::move(
+      ParamSpec<P>("IndexToString")
+          .Add("inputCol", &P::input_col, "The index column (numbers).", NonEmpty<std::string>())
+          .Add("outputCol", &P::output_col, "The string column to add.", NonEmpty<std::string>())
+          .Add("labels", &P::labels,
+               "Labels by index; empty means the input column's ML attribute."));
+  return spec;
 }
 
 Result<std::shared_ptr<const IndexToString>> IndexToString::Make(Params p, std::string uid) {

@@ -12,17 +12,17 @@ namespace ember {
 
 const ParamSpec<VectorAssemblerParams>& VectorAssemblerParams::Spec() {
   using P = VectorAssemblerParams;
-  static const auto* spec =
-      &(*new ParamSpec<P>("VectorAssembler"))
-           .Add("inputCols", &P::input_cols, "Numeric, boolean or vector columns, in slot order.",
-                NonEmpty<std::vector<std::string>>())
-           .Add("outputCol", &P::output_col, "The vector column to add.", NonEmpty<std::string>())
-           .AddEnum("handleInvalid", &P::handle_invalid,
-                    {{"error", HandleInvalid::kError},
-                     {"skip", HandleInvalid::kSkip},
-                     {"keep", HandleInvalid::kKeep}},
-                    "Nulls and NaNs: fail, drop the row, or keep them as NaN.");
-  return *spec;
+  static const ParamSpec<P> spec = std::move(
+      ParamSpec<P>("VectorAssembler")
+          .Add("inputCols", &P::input_cols, "Numeric, boolean or vector columns, in slot order.",
+               NonEmpty<std::vector<std::string>>())
+          .Add("outputCol", &P::output_col, "The vector column to add.", NonEmpty<std::string>())
+          .AddEnum("handleInvalid", &P::handle_invalid,
+                   {{"error", HandleInvalid::kError},
+                    {"skip", HandleInvalid::kSkip},
+                    {"keep", HandleInvalid::kKeep}},
+                   "Nulls and NaNs: fail, drop the row, or keep them as NaN."));
+  return spec;
 }
 
 Result<std::shared_ptr<const VectorAssembler>> VectorAssembler::Make(Params p, std::string uid) {

@@ -30,15 +30,15 @@ Result<std::pair<int, SchemaPtr>> BindIdf(const Schema& in, const IDFParams& p) 
 
 const ParamSpec<IDFParams>& IDFParams::Spec() {
   using P = IDFParams;
-  static const auto* spec =
-      &(*new ParamSpec<P>("IDF"))
-           .Add("inputCol", &P::input_col, "The vector column of term frequencies.",
-                NonEmpty<std::string>())
-           .Add("outputCol", &P::output_col, "The TF-IDF vector column to add.",
-                NonEmpty<std::string>())
-           .Add("minDocFreq", &P::min_doc_freq, "Terms in fewer documents get weight 0.",
-                AtLeast<int32_t>(0));
-  return *spec;
+  static const ParamSpec<P> spec =
+      std::move(ParamSpec<P>("IDF")
+                    .Add("inputCol", &P::input_col, "The vector column of term frequencies.",
+                         NonEmpty<std::string>())
+                    .Add("outputCol", &P::output_col, "The TF-IDF vector column to add.",
+                         NonEmpty<std::string>())
+                    .Add("minDocFreq", &P::min_doc_freq, "Terms in fewer documents get weight 0.",
+                         AtLeast<int32_t>(0)));
+  return spec;
 }
 
 Result<std::shared_ptr<const IDF>> IDF::Make(Params p, std::string uid) {
@@ -106,12 +106,13 @@ struct IdfState {
   int64_t size = 0;
   std::vector<double> indices, values;
   static const StateSpec<IdfState>& Spec() {
-    static const auto* spec = &(*new StateSpec<IdfState>("IDFModel", "model.json", 1))
-                                   .Field("numDocs", &IdfState::num_docs, AtLeast<int64_t>(0))
-                                   .Field("size", &IdfState::size, InRange<int64_t>(0, INT32_MAX))
-                                   .Field("docFreqIndices", &IdfState::indices)
-                                   .Field("docFreqValues", &IdfState::values);
-    return *spec;
+    static const StateSpec<IdfState> spec =
+        std::move(StateSpec<IdfState>("IDFModel", "model.json", 1)
+                      .Field("numDocs", &IdfState::num_docs, AtLeast<int64_t>(0))
+                      .Field("size", &IdfState::size, InRange<int64_t>(0, INT32_MAX))
+                      .Field("docFreqIndices", &IdfState::indices)
+                      .Field("docFreqValues", &IdfState::values));
+    return spec;
   }
 };
 

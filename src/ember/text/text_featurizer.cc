@@ -10,32 +10,32 @@ namespace ember {
 
 const ParamSpec<TextFeaturizerParams>& TextFeaturizerParams::Spec() {
   using P = TextFeaturizerParams;
-  static const auto* spec =
-      &(*new ParamSpec<P>("TextFeaturizer"))
-           .Add("inputCol", &P::input_col, "The text (string) or token (list<string>) column.",
-                NonEmpty<std::string>())
-           .Add("outputCol", &P::output_col, "The feature vector column to add.",
-                NonEmpty<std::string>())
-           .Add("useTokenizer", &P::use_tokenizer, "Split the text with a regular expression.")
-           .Add("tokenizerGaps", &P::tokenizer_gaps,
-                "The pattern matches separators (true) or tokens (false).")
-           .Add("tokenizerPattern", &P::tokenizer_pattern, "The tokenizer's regular expression.",
-                NonEmpty<std::string>())
-           .Add("minTokenLength", &P::min_token_length, "Shorter tokens are dropped.",
-                AtLeast<int32_t>(0))
-           .Add("toLowercase", &P::to_lowercase, "Lower-case the text first.")
-           .Add("useStopWordsRemover", &P::use_stop_words_remover, "Remove stop words.")
-           .Add("caseSensitiveStopWords", &P::case_sensitive_stop_words,
-                "Match stop words case-sensitively.")
-           .Add("stopWords", &P::stop_words, "The stop words; empty for the default English list.")
-           .Add("useNGram", &P::use_ngram, "Turn tokens into n-grams.")
-           .Add("nGramLength", &P::ngram_length, "Tokens per n-gram.", AtLeast<int32_t>(1))
-           .Add("binary", &P::binary, "Term presence (1) instead of counts.")
-           .Add("numFeatures", &P::num_features, "Slots of the hashed vector.", AtLeast<int32_t>(1))
-           .Add("useIDF", &P::use_idf, "Weight terms by inverse document frequency.")
-           .Add("minDocFreq", &P::min_doc_freq,
-                "With useIDF: terms in fewer documents get weight 0.", AtLeast<int32_t>(0));
-  return *spec;
+  static const ParamSpec<P> spec = std::move(
+      ParamSpec<P>("TextFeaturizer")
+          .Add("inputCol", &P::input_col, "The text (string) or token (list<string>) column.",
+               NonEmpty<std::string>())
+          .Add("outputCol", &P::output_col, "The feature vector column to add.",
+               NonEmpty<std::string>())
+          .Add("useTokenizer", &P::use_tokenizer, "Split the text with a regular expression.")
+          .Add("tokenizerGaps", &P::tokenizer_gaps,
+               "The pattern matches separators (true) or tokens (false).")
+          .Add("tokenizerPattern", &P::tokenizer_pattern, "The tokenizer's regular expression.",
+               NonEmpty<std::string>())
+          .Add("minTokenLength", &P::min_token_length, "Shorter tokens are dropped.",
+               AtLeast<int32_t>(0))
+          .Add("toLowercase", &P::to_lowercase, "Lower-case the text first.")
+          .Add("useStopWordsRemover", &P::use_stop_words_remover, "Remove stop words.")
+          .Add("caseSensitiveStopWords", &P::case_sensitive_stop_words,
+               "Match stop words case-sensitively.")
+          .Add("stopWords", &P::stop_words, "The stop words; empty for the default English list.")
+          .Add("useNGram", &P::use_ngram, "Turn tokens into n-grams.")
+          .Add("nGramLength", &P::ngram_length, "Tokens per n-gram.", AtLeast<int32_t>(1))
+          .Add("binary", &P::binary, "Term presence (1) instead of counts.")
+          .Add("numFeatures", &P::num_features, "Slots of the hashed vector.", AtLeast<int32_t>(1))
+          .Add("useIDF", &P::use_idf, "Weight terms by inverse document frequency.")
+          .Add("minDocFreq", &P::min_doc_freq,
+               "With useIDF: terms in fewer documents get weight 0.", AtLeast<int32_t>(0)));
+  return spec;
 }
 
 Result<std::shared_ptr<const TextFeaturizer>> TextFeaturizer::Make(Params p, std::string uid) {

@@ -180,12 +180,12 @@ const std::vector<std::string>& EnglishStopWords() {
 
 const ParamSpec<TokenizerParams>& TokenizerParams::Spec() {
   using P = TokenizerParams;
-  static const auto* spec =
-      &(*new ParamSpec<P>("Tokenizer"))
-           .Add("inputCol", &P::input_col, "The string column to split.", NonEmpty<std::string>())
-           .Add("outputCol", &P::output_col, "The list<string> column of tokens to add.",
-                NonEmpty<std::string>());
-  return *spec;
+  static const ParamSpec<P> spec = std::move(
+      ParamSpec<P>("Tokenizer")
+          .Add("inputCol", &P::input_col, "The string column to split.", NonEmpty<std::string>())
+          .Add("outputCol", &P::output_col, "The list<string> column of tokens to add.",
+               NonEmpty<std::string>()));
+  return spec;
 }
 
 Result<std::shared_ptr<const Tokenizer>> Tokenizer::Make(Params p, std::string uid) {
@@ -225,29 +225,29 @@ Result<std::unique_ptr<BoundTransform>> Tokenizer::Bind(const Schema& in) const 
 
 const ParamSpec<RegexTokenizerParams>& RegexTokenizerParams::Spec() {
   using P = RegexTokenizerParams;
-  static const auto* spec =
-      &(*new ParamSpec<P>("RegexTokenizer"))
-           .Add("inputCol", &P::input_col, "The string column to split.", NonEmpty<std::string>())
-           .Add("outputCol", &P::output_col, "The list<string> column of tokens to add.",
-                NonEmpty<std::string>())
-           .Add("pattern", &P::pattern, "The regular expression (ECMAScript syntax).",
-                Validator<std::string>{[](const std::string& s) -> Status {
-                                         try {
-                                           std::regex re(s);
-                                         } catch (const std::regex_error& e) {
-                                           return InvalidArgument(
-                                               std::string("not a valid regular expression: ") +
-                                               e.what());
-                                         }
-                                         return Status::OK();
-                                       },
-                                       "a valid regular expression"})
-           .Add("gaps", &P::gaps,
-                "The pattern matches separators (true) or the tokens themselves (false).")
-           .Add("minTokenLength", &P::min_token_length, "Shorter tokens are dropped.",
-                AtLeast<int32_t>(0))
-           .Add("toLowercase", &P::to_lowercase, "Lower-case the text before splitting.");
-  return *spec;
+  static const ParamSpec<P> spec = std::move(
+      ParamSpec<P>("RegexTokenizer")
+          .Add("inputCol", &P::input_col, "The string column to split.", NonEmpty<std::string>())
+          .Add("outputCol", &P::output_col, "The list<string> column of tokens to add.",
+               NonEmpty<std::string>())
+          .Add("pattern", &P::pattern, "The regular expression (ECMAScript syntax).",
+               Validator<std::string>{[](const std::string& s) -> Status {
+                                        try {
+                                          std::regex re(s);
+                                        } catch (const std::regex_error& e) {
+                                          return InvalidArgument(
+                                              std::string("not a valid regular expression: ") +
+                                              e.what());
+                                        }
+                                        return Status::OK();
+                                      },
+                                      "a valid regular expression"})
+          .Add("gaps", &P::gaps,
+               "The pattern matches separators (true) or the tokens themselves (false).")
+          .Add("minTokenLength", &P::min_token_length, "Shorter tokens are dropped.",
+               AtLeast<int32_t>(0))
+          .Add("toLowercase", &P::to_lowercase, "Lower-case the text before splitting."));
+  return spec;
 }
 
 Result<std::shared_ptr<const RegexTokenizer>> RegexTokenizer::Make(Params p, std::string uid) {
@@ -303,16 +303,16 @@ Result<std::unique_ptr<BoundTransform>> RegexTokenizer::Bind(const Schema& in) c
 
 const ParamSpec<StopWordsRemoverParams>& StopWordsRemoverParams::Spec() {
   using P = StopWordsRemoverParams;
-  static const auto* spec =
-      &(*new ParamSpec<P>("StopWordsRemover"))
-           .Add("inputCol", &P::input_col, "The list<string> column of tokens.",
-                NonEmpty<std::string>())
-           .Add("outputCol", &P::output_col, "The filtered list<string> column to add.",
-                NonEmpty<std::string>())
-           .Add("stopWords", &P::stop_words,
-                "The words to remove; empty for the default English list.")
-           .Add("caseSensitive", &P::case_sensitive, "Match stop words case-sensitively.");
-  return *spec;
+  static const ParamSpec<P> spec = std::move(
+      ParamSpec<P>("StopWordsRemover")
+          .Add("inputCol", &P::input_col, "The list<string> column of tokens.",
+               NonEmpty<std::string>())
+          .Add("outputCol", &P::output_col, "The filtered list<string> column to add.",
+               NonEmpty<std::string>())
+          .Add("stopWords", &P::stop_words,
+               "The words to remove; empty for the default English list.")
+          .Add("caseSensitive", &P::case_sensitive, "Match stop words case-sensitively."));
+  return spec;
 }
 
 Result<std::shared_ptr<const StopWordsRemover>> StopWordsRemover::Make(Params p, std::string uid) {
@@ -351,14 +351,14 @@ Result<std::unique_ptr<BoundTransform>> StopWordsRemover::Bind(const Schema& in)
 
 const ParamSpec<NGramParams>& NGramParams::Spec() {
   using P = NGramParams;
-  static const auto* spec =
-      &(*new ParamSpec<P>("NGram"))
-           .Add("inputCol", &P::input_col, "The list<string> column of tokens.",
-                NonEmpty<std::string>())
-           .Add("outputCol", &P::output_col, "The list<string> column of n-grams to add.",
-                NonEmpty<std::string>())
-           .Add("n", &P::n, "Tokens per n-gram.", AtLeast<int32_t>(1));
-  return *spec;
+  static const ParamSpec<P> spec =
+      std::move(ParamSpec<P>("NGram")
+                    .Add("inputCol", &P::input_col, "The list<string> column of tokens.",
+                         NonEmpty<std::string>())
+                    .Add("outputCol", &P::output_col, "The list<string> column of n-grams to add.",
+                         NonEmpty<std::string>())
+                    .Add("n", &P::n, "Tokens per n-gram.", AtLeast<int32_t>(1)));
+  return spec;
 }
 
 Result<std::shared_ptr<const NGram>> NGram::Make(Params p, std::string uid) {
@@ -391,16 +391,16 @@ Result<std::unique_ptr<BoundTransform>> NGram::Bind(const Schema& in) const {
 
 const ParamSpec<HashingTFParams>& HashingTFParams::Spec() {
   using P = HashingTFParams;
-  static const auto* spec =
-      &(*new ParamSpec<P>("HashingTF"))
-           .Add("inputCol", &P::input_col, "The list<string> column of terms.",
-                NonEmpty<std::string>())
-           .Add("outputCol", &P::output_col, "The sparse vector column of term frequencies to add.",
-                NonEmpty<std::string>())
-           .Add("numFeatures", &P::num_features,
-                "Slots of the output vector (terms are hashed into them).", AtLeast<int32_t>(1))
-           .Add("binary", &P::binary, "1 for a present term instead of its count.");
-  return *spec;
+  static const ParamSpec<P> spec = std::move(
+      ParamSpec<P>("HashingTF")
+          .Add("inputCol", &P::input_col, "The list<string> column of terms.",
+               NonEmpty<std::string>())
+          .Add("outputCol", &P::output_col, "The sparse vector column of term frequencies to add.",
+               NonEmpty<std::string>())
+          .Add("numFeatures", &P::num_features,
+               "Slots of the output vector (terms are hashed into them).", AtLeast<int32_t>(1))
+          .Add("binary", &P::binary, "1 for a present term instead of its count."));
+  return spec;
 }
 
 Result<std::shared_ptr<const HashingTF>> HashingTF::Make(Params p, std::string uid) {
