@@ -78,8 +78,7 @@ const ParamSpec<FeaturizeParams>& FeaturizeParams::Spec() {
   return spec;
 }
 
-Result<std::shared_ptr<const Featurize>> Featurize::Make(Params p, std::string uid) {
-  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
+Status Featurize::Check(const Params& p) {
   std::set<std::string> seen;
   for (const auto& c : p.input_cols) {
     if (!seen.insert(c).second)
@@ -90,7 +89,7 @@ Result<std::shared_ptr<const Featurize>> Featurize::Make(Params p, std::string u
       return InvalidArgument("Featurize param 'textCols': column '" + c + "' is not in inputCols");
     }
   }
-  return std::shared_ptr<const Featurize>(new Featurize(std::move(p), std::move(uid)));
+  return Status::OK();
 }
 
 Result<SchemaPtr> Featurize::TransformSchema(const Schema& in) const {

@@ -16,6 +16,7 @@
 #include "ember/params/param_spec.h"
 #include "ember/pipeline/registry.h"
 #include "ember/pipeline/stage.h"
+#include "ember/pipeline/stage_base.h"
 #include "ember/stages/string_indexer.h"
 
 namespace ember {
@@ -32,22 +33,18 @@ struct FeaturizeParams {
   static const ParamSpec<FeaturizeParams>& Spec();
 };
 
-class Featurize final : public Estimator {
+class Featurize final : public StageBase<Featurize, Estimator, FeaturizeParams> {
  public:
-  using Params = FeaturizeParams;
   static constexpr std::string_view kTypeName = "Featurize";
-  static Result<std::shared_ptr<const Featurize>> Make(Params params, std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
+  // Checks beyond the spec (StageBase::Make calls it).
+  static Status Check(const Params& p);
   Result<SchemaPtr> TransformSchema(const Schema& in) const override;
   Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
                                                  const ExecContext& ctx) const override;
-  const Params& params() const { return params_; }
 
  private:
-  Featurize(Params p, std::string uid)
-      : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
-  Params params_;
+  friend StageBase;
+  using StageBase::StageBase;
 };
 
 Status RegisterFeaturize(StageRegistry* registry);

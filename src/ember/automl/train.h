@@ -13,6 +13,7 @@
 #include "ember/params/param_spec.h"
 #include "ember/pipeline/registry.h"
 #include "ember/pipeline/stage.h"
+#include "ember/pipeline/stage_base.h"
 
 namespace ember {
 
@@ -32,45 +33,37 @@ struct TrainRegressorParams : TrainParams {
   static const ParamSpec<TrainRegressorParams>& Spec();
 };
 
-class TrainClassifier final : public Estimator {
+class TrainClassifier final : public StageBase<TrainClassifier, Estimator, TrainClassifierParams> {
  public:
-  using Params = TrainClassifierParams;
   static constexpr std::string_view kTypeName = "TrainClassifier";
   // `registry` resolves the nested model spec; it is not kept.
   static Result<std::shared_ptr<const TrainClassifier>> Make(Params params,
                                                              const StageRegistry& registry,
                                                              std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<SchemaPtr> TransformSchema(const Schema& in) const override;
   Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
                                                  const ExecContext& ctx) const override;
 
  private:
   TrainClassifier(Params p, std::shared_ptr<const Estimator> model, std::string uid)
-      : Estimator(std::move(uid), kTypeName), params_(std::move(p)), model_(std::move(model)) {}
-  Params params_;
+      : StageBase(std::move(p), std::move(uid)), model_(std::move(model)) {}
   std::shared_ptr<const Estimator> model_;
 };
 
-class TrainRegressor final : public Estimator {
+class TrainRegressor final : public StageBase<TrainRegressor, Estimator, TrainRegressorParams> {
  public:
-  using Params = TrainRegressorParams;
   static constexpr std::string_view kTypeName = "TrainRegressor";
   // `registry` resolves the nested model spec; it is not kept.
   static Result<std::shared_ptr<const TrainRegressor>> Make(Params params,
                                                             const StageRegistry& registry,
                                                             std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<SchemaPtr> TransformSchema(const Schema& in) const override;
   Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
                                                  const ExecContext& ctx) const override;
 
  private:
   TrainRegressor(Params p, std::shared_ptr<const Estimator> model, std::string uid)
-      : Estimator(std::move(uid), kTypeName), params_(std::move(p)), model_(std::move(model)) {}
-  Params params_;
+      : StageBase(std::move(p), std::move(uid)), model_(std::move(model)) {}
   std::shared_ptr<const Estimator> model_;
 };
 

@@ -154,11 +154,6 @@ const ParamSpec<DistinctParams>& DistinctParams::Spec() {
   return spec;
 }
 
-Result<std::shared_ptr<const Distinct>> Distinct::Make(Params p, std::string uid) {
-  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
-  return std::shared_ptr<const Distinct>(new Distinct(std::move(p), std::move(uid)));
-}
-
 Result<std::unique_ptr<BoundTransform>> Distinct::Bind(const Schema& in) const {
   return FrameOpKernel::Make(
       in,
@@ -187,10 +182,7 @@ const ParamSpec<SortParams>& SortParams::Spec() {
   return spec;
 }
 
-Result<std::shared_ptr<const Sort>> Sort::Make(Params p, std::string uid) {
-  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
-  return std::shared_ptr<const Sort>(new Sort(std::move(p), std::move(uid)));
-}
+Status Sort::Check(const Params& p) { return Status::OK(); }
 
 Result<std::unique_ptr<BoundTransform>> Sort::Bind(const Schema& in) const {
   return FrameOpKernel::Make(
@@ -230,10 +222,7 @@ const ParamSpec<JoinParams>& JoinParams::Spec() {
   return spec;
 }
 
-Result<std::shared_ptr<const Join>> Join::Make(Params p, std::string uid) {
-  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
-  return std::shared_ptr<const Join>(new Join(std::move(p), std::move(uid)));
-}
+Status Join::Check(const Params& p) { return Status::OK(); }
 
 Result<std::unique_ptr<BoundTransform>> Join::Bind(const Schema& in) const {
   Result<DataFrame> right = ReadTable(Local(), params_.right_path);

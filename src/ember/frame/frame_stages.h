@@ -13,6 +13,7 @@
 #include "ember/params/param_spec.h"
 #include "ember/pipeline/registry.h"
 #include "ember/pipeline/stage.h"
+#include "ember/pipeline/stage_base.h"
 
 namespace ember {
 
@@ -25,23 +26,17 @@ struct GroupByParams {
   static const ParamSpec<GroupByParams>& Spec();
 };
 
-class GroupBy final : public Transformer {
+class GroupBy final : public StageBase<GroupBy, Transformer, GroupByParams> {
  public:
-  using Params = GroupByParams;
   static constexpr std::string_view kTypeName = "GroupBy";
   static Result<std::shared_ptr<const GroupBy>> Make(Params params, std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
   Result<DataFrame> Transform(const DataFrame& in, const ExecContext& ctx) const override;
   bool partition_local() const override { return false; }
 
  private:
   GroupBy(Params p, std::vector<frame::Aggregate> aggs, std::string uid)
-      : Transformer(std::move(uid), kTypeName),
-        params_(std::move(p)),
-        aggregates_(std::move(aggs)) {}
-  Params params_;
+      : StageBase(std::move(p), std::move(uid)), aggregates_(std::move(aggs)) {}
   std::vector<frame::Aggregate> aggregates_;
 };
 
@@ -50,21 +45,16 @@ struct DistinctParams {
   static const ParamSpec<DistinctParams>& Spec();
 };
 
-class Distinct final : public Transformer {
+class Distinct final : public StageBase<Distinct, Transformer, DistinctParams> {
  public:
-  using Params = DistinctParams;
   static constexpr std::string_view kTypeName = "Distinct";
-  static Result<std::shared_ptr<const Distinct>> Make(Params params, std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
   Result<DataFrame> Transform(const DataFrame& in, const ExecContext& ctx) const override;
   bool partition_local() const override { return false; }
 
  private:
-  Distinct(Params p, std::string uid)
-      : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
-  Params params_;
+  friend StageBase;
+  using StageBase::StageBase;
 };
 
 struct SortParams {
@@ -73,20 +63,18 @@ struct SortParams {
   static const ParamSpec<SortParams>& Spec();
 };
 
-class Sort final : public Transformer {
+class Sort final : public StageBase<Sort, Transformer, SortParams> {
  public:
-  using Params = SortParams;
   static constexpr std::string_view kTypeName = "Sort";
-  static Result<std::shared_ptr<const Sort>> Make(Params params, std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
+  // Checks beyond the spec (StageBase::Make calls it).
+  static Status Check(const Params& p);
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
   Result<DataFrame> Transform(const DataFrame& in, const ExecContext& ctx) const override;
   bool partition_local() const override { return false; }
 
  private:
-  Sort(Params p, std::string uid) : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
-  Params params_;
+  friend StageBase;
+  using StageBase::StageBase;
 };
 
 struct JoinParams {
@@ -99,20 +87,18 @@ struct JoinParams {
 
 // The input (left) joined with the table at rightPath on `keys` (frame::Join). Transform
 // reads the table on every rank (each its share); the kernel reads it whole when bound.
-class Join final : public Transformer {
+class Join final : public StageBase<Join, Transformer, JoinParams> {
  public:
-  using Params = JoinParams;
   static constexpr std::string_view kTypeName = "Join";
-  static Result<std::shared_ptr<const Join>> Make(Params params, std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
+  // Checks beyond the spec (StageBase::Make calls it).
+  static Status Check(const Params& p);
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
   Result<DataFrame> Transform(const DataFrame& in, const ExecContext& ctx) const override;
   bool partition_local() const override { return false; }
 
  private:
-  Join(Params p, std::string uid) : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
-  Params params_;
+  friend StageBase;
+  using StageBase::StageBase;
 };
 
 // The aggregations of a GroupBy param ("sum(x) AS total"); errors name the entry.

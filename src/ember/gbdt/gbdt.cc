@@ -78,11 +78,6 @@ std::vector<std::string> Metrics(const GbdtCommonParams& p) {
 
 // GBDTClassifier ----------------------------------------------------------------------------
 
-Result<std::shared_ptr<const GBDTClassifier>> GBDTClassifier::Make(Params p, std::string uid) {
-  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
-  return std::shared_ptr<const GBDTClassifier>(new GBDTClassifier(std::move(p), std::move(uid)));
-}
-
 Result<SchemaPtr> GBDTClassifier::TransformSchema(const Schema& in) const {
   EMBER_RETURN_IF_ERROR(CheckTrainingColumns(in, params_.common, "GBDTClassifier"));
   // The class count is known after fitting; 2 unless the label's nominal attribute says.
@@ -268,11 +263,6 @@ Result<std::shared_ptr<const Transformer>> GBDTRegressor::Fit(const DataFrame& i
 }
 
 // GBDTRanker --------------------------------------------------------------------------------
-
-Result<std::shared_ptr<const GBDTRanker>> GBDTRanker::Make(Params p, std::string uid) {
-  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
-  return std::shared_ptr<const GBDTRanker>(new GBDTRanker(std::move(p), std::move(uid)));
-}
 
 Result<SchemaPtr> GBDTRanker::TransformSchema(const Schema& in) const {
   EMBER_RETURN_IF_ERROR(CheckTrainingColumns(in, params_.common, "GBDTRanker", params_.group_col));

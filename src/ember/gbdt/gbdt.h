@@ -26,6 +26,7 @@
 #include "ember/params/param_spec.h"
 #include "ember/pipeline/registry.h"
 #include "ember/pipeline/stage.h"
+#include "ember/pipeline/stage_base.h"
 
 namespace ember {
 
@@ -202,16 +203,14 @@ class GbdtBooster {
   std::string objective_;
 };
 
-class GBDTClassificationModel final : public Transformer {
+class GBDTClassificationModel final
+    : public StageBase<GBDTClassificationModel, Transformer, GBDTClassificationModelParams> {
  public:
-  using Params = GBDTClassificationModelParams;
   static constexpr std::string_view kTypeName = "GBDTClassificationModel";
   static Result<std::shared_ptr<const GBDTClassificationModel>> Make(
       Params params, std::shared_ptr<const GbdtBooster> booster, int num_classes,
       std::string uid = {});
   static Result<std::shared_ptr<const GBDTClassificationModel>> Load(const LoadContext& ctx);
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Status SaveContents(const std::string& stage_dir) const override;
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
   Result<RowLowering> Lower(const Schema& in) const override;
@@ -220,24 +219,18 @@ class GBDTClassificationModel final : public Transformer {
 
  private:
   GBDTClassificationModel(Params p, std::shared_ptr<const GbdtBooster> b, int k, std::string uid)
-      : Transformer(std::move(uid), kTypeName),
-        params_(std::move(p)),
-        booster_(std::move(b)),
-        num_classes_(k) {}
-  Params params_;
+      : StageBase(std::move(p), std::move(uid)), booster_(std::move(b)), num_classes_(k) {}
   std::shared_ptr<const GbdtBooster> booster_;
   int num_classes_;
 };
 
-class GBDTRegressionModel final : public Transformer {
+class GBDTRegressionModel final
+    : public StageBase<GBDTRegressionModel, Transformer, GBDTRegressionModelParams> {
  public:
-  using Params = GBDTRegressionModelParams;
   static constexpr std::string_view kTypeName = "GBDTRegressionModel";
   static Result<std::shared_ptr<const GBDTRegressionModel>> Make(
       Params params, std::shared_ptr<const GbdtBooster> booster, std::string uid = {});
   static Result<std::shared_ptr<const GBDTRegressionModel>> Load(const LoadContext& ctx);
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Status SaveContents(const std::string& stage_dir) const override;
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
   Result<RowLowering> Lower(const Schema& in) const override;
@@ -245,20 +238,17 @@ class GBDTRegressionModel final : public Transformer {
 
  private:
   GBDTRegressionModel(Params p, std::shared_ptr<const GbdtBooster> b, std::string uid)
-      : Transformer(std::move(uid), kTypeName), params_(std::move(p)), booster_(std::move(b)) {}
-  Params params_;
+      : StageBase(std::move(p), std::move(uid)), booster_(std::move(b)) {}
   std::shared_ptr<const GbdtBooster> booster_;
 };
 
-class GBDTRankerModel final : public Transformer {
+class GBDTRankerModel final
+    : public StageBase<GBDTRankerModel, Transformer, GBDTRankerModelParams> {
  public:
-  using Params = GBDTRankerModelParams;
   static constexpr std::string_view kTypeName = "GBDTRankerModel";
   static Result<std::shared_ptr<const GBDTRankerModel>> Make(
       Params params, std::shared_ptr<const GbdtBooster> booster, std::string uid = {});
   static Result<std::shared_ptr<const GBDTRankerModel>> Load(const LoadContext& ctx);
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Status SaveContents(const std::string& stage_dir) const override;
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
   Result<RowLowering> Lower(const Schema& in) const override;
@@ -266,65 +256,50 @@ class GBDTRankerModel final : public Transformer {
 
  private:
   GBDTRankerModel(Params p, std::shared_ptr<const GbdtBooster> b, std::string uid)
-      : Transformer(std::move(uid), kTypeName), params_(std::move(p)), booster_(std::move(b)) {}
-  Params params_;
+      : StageBase(std::move(p), std::move(uid)), booster_(std::move(b)) {}
   std::shared_ptr<const GbdtBooster> booster_;
 };
 
-class GBDTClassifier final : public Estimator {
+class GBDTClassifier final : public StageBase<GBDTClassifier, Estimator, GBDTClassifierParams> {
  public:
-  using Params = GBDTClassifierParams;
   static constexpr std::string_view kTypeName = "GBDTClassifier";
-  static Result<std::shared_ptr<const GBDTClassifier>> Make(Params params, std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<SchemaPtr> TransformSchema(const Schema& in) const override;
   Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
                                                  const ExecContext& ctx) const override;
 
  private:
-  GBDTClassifier(Params p, std::string uid)
-      : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
-  Params params_;
+  friend StageBase;
+  using StageBase::StageBase;
 };
 
-class GBDTRegressor final : public Estimator {
+class GBDTRegressor final : public StageBase<GBDTRegressor, Estimator, GBDTRegressorParams> {
  public:
-  using Params = GBDTRegressorParams;
   static constexpr std::string_view kTypeName = "GBDTRegressor";
   static Result<std::shared_ptr<const GBDTRegressor>> Make(Params params, std::string uid = {});
   // With objective "custom": the loss to boost (not saved; a loaded estimator with
   // objective "custom" cannot fit).
   static Result<std::shared_ptr<const GBDTRegressor>> Make(Params params, GbdtObjective objective,
                                                            std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<SchemaPtr> TransformSchema(const Schema& in) const override;
   Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
                                                  const ExecContext& ctx) const override;
 
  private:
   GBDTRegressor(Params p, GbdtObjective o, std::string uid)
-      : Estimator(std::move(uid), kTypeName), params_(std::move(p)), objective_(std::move(o)) {}
-  Params params_;
+      : StageBase(std::move(p), std::move(uid)), objective_(std::move(o)) {}
   GbdtObjective objective_;
 };
 
-class GBDTRanker final : public Estimator {
+class GBDTRanker final : public StageBase<GBDTRanker, Estimator, GBDTRankerParams> {
  public:
-  using Params = GBDTRankerParams;
   static constexpr std::string_view kTypeName = "GBDTRanker";
-  static Result<std::shared_ptr<const GBDTRanker>> Make(Params params, std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<SchemaPtr> TransformSchema(const Schema& in) const override;
   Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
                                                  const ExecContext& ctx) const override;
 
  private:
-  GBDTRanker(Params p, std::string uid)
-      : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
-  Params params_;
+  friend StageBase;
+  using StageBase::StageBase;
 };
 
 // An XGBoost model file (JSON, UBJSON or XGBoost's older binary format, as any XGBoost

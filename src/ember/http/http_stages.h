@@ -25,6 +25,7 @@
 #include "ember/params/scalar_or_column.h"
 #include "ember/pipeline/registry.h"
 #include "ember/pipeline/stage.h"
+#include "ember/pipeline/stage_base.h"
 
 namespace ember {
 
@@ -93,15 +94,12 @@ struct HTTPTransformerParams {
   static const ParamSpec<HTTPTransformerParams>& Spec();
 };
 
-class HTTPTransformer final : public Transformer {
+class HTTPTransformer final
+    : public StageBase<HTTPTransformer, Transformer, HTTPTransformerParams> {
  public:
-  using Params = HTTPTransformerParams;
   static constexpr std::string_view kTypeName = "HTTPTransformer";
   static Result<std::shared_ptr<const HTTPTransformer>> Make(Params params, std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
-  const Params& params() const { return params_; }
   // The same stage (params and uid) sending through `client` instead of
   // http::DefaultClient(): a fake in tests, another transport.
   std::shared_ptr<const HTTPTransformer> WithClient(
@@ -112,9 +110,7 @@ class HTTPTransformer final : public Transformer {
   }
 
  private:
-  HTTPTransformer(Params p, std::string uid)
-      : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
-  Params params_;
+  HTTPTransformer(Params p, std::string uid) : StageBase(std::move(p), std::move(uid)) {}
   std::shared_ptr<const http::Client> client_ = http::DefaultClient();
 };
 
@@ -143,16 +139,13 @@ struct SimpleHTTPTransformerParams {
 // with the JSON input and output parsers. Rows whose url is null send nothing and get nulls.
 // A failed call (or a reply that does not parse) gives a null output and an error naming
 // the problem; an error of a mini-batch's call is on every row of the batch.
-class SimpleHTTPTransformer final : public Transformer {
+class SimpleHTTPTransformer final
+    : public StageBase<SimpleHTTPTransformer, Transformer, SimpleHTTPTransformerParams> {
  public:
-  using Params = SimpleHTTPTransformerParams;
   static constexpr std::string_view kTypeName = "SimpleHTTPTransformer";
   static Result<std::shared_ptr<const SimpleHTTPTransformer>> Make(Params params,
                                                                    std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
-  const Params& params() const { return params_; }
   // The same stage sending through `client` (see HTTPTransformer::WithClient).
   std::shared_ptr<const SimpleHTTPTransformer> WithClient(
       std::shared_ptr<const http::Client> client) const {
@@ -164,10 +157,7 @@ class SimpleHTTPTransformer final : public Transformer {
 
  private:
   SimpleHTTPTransformer(Params p, TypePtr output_type, std::string uid)
-      : Transformer(std::move(uid), kTypeName),
-        params_(std::move(p)),
-        output_type_(std::move(output_type)) {}
-  Params params_;
+      : StageBase(std::move(p), std::move(uid)), output_type_(std::move(output_type)) {}
   TypePtr output_type_;
   std::shared_ptr<const http::Client> client_ = http::DefaultClient();
 };

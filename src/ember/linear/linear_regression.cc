@@ -44,12 +44,6 @@ const ParamSpec<LinearRegressionParams>& LinearRegressionParams::Spec() {
   return spec;
 }
 
-Result<std::shared_ptr<const LinearRegression>> LinearRegression::Make(Params p, std::string uid) {
-  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
-  return std::shared_ptr<const LinearRegression>(
-      new LinearRegression(std::move(p), std::move(uid)));
-}
-
 Result<SchemaPtr> LinearRegression::TransformSchema(const Schema& in) const {
   EMBER_RETURN_IF_ERROR(linear_internal::BindTrainingColumns(in, params_.features_col,
                                                              params_.label_col, params_.weight_col)

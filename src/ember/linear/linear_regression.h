@@ -11,6 +11,7 @@
 #include "ember/params/param_spec.h"
 #include "ember/pipeline/registry.h"
 #include "ember/pipeline/stage.h"
+#include "ember/pipeline/stage_base.h"
 
 namespace ember {
 
@@ -28,17 +29,15 @@ struct LinearRegressionParams {
   static const ParamSpec<LinearRegressionParams>& Spec();
 };
 
-class LinearRegressionModel final : public Transformer {
+class LinearRegressionModel final
+    : public StageBase<LinearRegressionModel, Transformer, LinearRegressionParams> {
  public:
-  using Params = LinearRegressionParams;
   static constexpr std::string_view kTypeName = "LinearRegressionModel";
   static Result<std::shared_ptr<const LinearRegressionModel>> Make(Params params,
                                                                    std::vector<double> coefficients,
                                                                    double intercept,
                                                                    std::string uid = {});
   static Result<std::shared_ptr<const LinearRegressionModel>> Load(const LoadContext& ctx);
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Status SaveContents(const std::string& stage_dir) const override;
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
   const std::vector<double>& coefficients() const { return coefficients_; }
@@ -46,30 +45,22 @@ class LinearRegressionModel final : public Transformer {
 
  private:
   LinearRegressionModel(Params p, std::vector<double> coef, double icpt, std::string uid)
-      : Transformer(std::move(uid), kTypeName),
-        params_(std::move(p)),
-        coefficients_(std::move(coef)),
-        intercept_(icpt) {}
-  Params params_;
+      : StageBase(std::move(p), std::move(uid)), coefficients_(std::move(coef)), intercept_(icpt) {}
   std::vector<double> coefficients_;
   double intercept_;
 };
 
-class LinearRegression final : public Estimator {
+class LinearRegression final
+    : public StageBase<LinearRegression, Estimator, LinearRegressionParams> {
  public:
-  using Params = LinearRegressionParams;
   static constexpr std::string_view kTypeName = "LinearRegression";
-  static Result<std::shared_ptr<const LinearRegression>> Make(Params params, std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<SchemaPtr> TransformSchema(const Schema& in) const override;
   Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
                                                  const ExecContext& ctx) const override;
 
  private:
-  LinearRegression(Params p, std::string uid)
-      : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
-  Params params_;
+  friend StageBase;
+  using StageBase::StageBase;
 };
 
 }  // namespace ember

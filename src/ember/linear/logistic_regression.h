@@ -13,6 +13,7 @@
 #include "ember/params/param_spec.h"
 #include "ember/pipeline/registry.h"
 #include "ember/pipeline/stage.h"
+#include "ember/pipeline/stage_base.h"
 
 namespace ember {
 
@@ -36,17 +37,15 @@ struct LogisticRegressionParams {
   static const ParamSpec<LogisticRegressionParams>& Spec();
 };
 
-class LogisticRegressionModel final : public Transformer {
+class LogisticRegressionModel final
+    : public StageBase<LogisticRegressionModel, Transformer, LogisticRegressionParams> {
  public:
-  using Params = LogisticRegressionParams;
   static constexpr std::string_view kTypeName = "LogisticRegressionModel";
   // `coefficients`: rows x num_features, row-major; rows is 1 for binomial, else numClasses.
   static Result<std::shared_ptr<const LogisticRegressionModel>> Make(
       Params params, int num_classes, int64_t num_features, std::vector<double> coefficients,
       std::vector<double> intercepts, std::string uid = {});
   static Result<std::shared_ptr<const LogisticRegressionModel>> Load(const LoadContext& ctx);
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Status SaveContents(const std::string& stage_dir) const override;
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
   // Fusable: see pipeline/fusion.h.
@@ -54,42 +53,35 @@ class LogisticRegressionModel final : public Transformer {
 
   int num_classes() const { return num_classes_; }
   int64_t num_features() const { return num_features_; }
-  const Params& params() const { return params_; }
   const std::vector<double>& coefficients() const { return coefficients_; }
   const std::vector<double>& intercepts() const { return intercepts_; }
 
  private:
   LogisticRegressionModel(Params p, int k, int64_t d, std::vector<double> coef,
                           std::vector<double> icpt, std::string uid)
-      : Transformer(std::move(uid), kTypeName),
-        params_(std::move(p)),
+      : StageBase(std::move(p), std::move(uid)),
         num_classes_(k),
         num_features_(d),
         coefficients_(std::move(coef)),
         intercepts_(std::move(icpt)) {}
-  Params params_;
   int num_classes_;
   int64_t num_features_;
   std::vector<double> coefficients_;
   std::vector<double> intercepts_;
 };
 
-class LogisticRegression final : public Estimator {
+class LogisticRegression final
+    : public StageBase<LogisticRegression, Estimator, LogisticRegressionParams> {
  public:
-  using Params = LogisticRegressionParams;
   static constexpr std::string_view kTypeName = "LogisticRegression";
   static Result<std::shared_ptr<const LogisticRegression>> Make(Params params,
                                                                 std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<SchemaPtr> TransformSchema(const Schema& in) const override;
   Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
                                                  const ExecContext& ctx) const override;
 
  private:
-  LogisticRegression(Params p, std::string uid)
-      : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
-  Params params_;
+  LogisticRegression(Params p, std::string uid) : StageBase(std::move(p), std::move(uid)) {}
 };
 
 Status RegisterLinearStages(StageRegistry* registry);

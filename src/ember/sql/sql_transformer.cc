@@ -17,11 +17,6 @@ const ParamSpec<SqlTransformerParams>& SqlTransformerParams::Spec() {
   return spec;
 }
 
-Result<std::shared_ptr<const SqlTransformer>> SqlTransformer::Make(Params p, std::string uid) {
-  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
-  return std::shared_ptr<const SqlTransformer>(new SqlTransformer(std::move(p), std::move(uid)));
-}
-
 Result<std::unique_ptr<BoundTransform>> SqlTransformer::Bind(const Schema& in) const {
   Result<std::shared_ptr<const SqlQuery>> q = SqlQuery::Compile(params_.statement, in);
   if (!q.ok()) return q.status().WithContext("SqlTransformer param 'statement'");

@@ -8,6 +8,7 @@
 #include "ember/params/param_spec.h"
 #include "ember/pipeline/registry.h"
 #include "ember/pipeline/stage.h"
+#include "ember/pipeline/stage_base.h"
 
 namespace ember {
 
@@ -16,19 +17,14 @@ struct SqlTransformerParams {
   static const ParamSpec<SqlTransformerParams>& Spec();
 };
 
-class SqlTransformer final : public Transformer {
+class SqlTransformer final : public StageBase<SqlTransformer, Transformer, SqlTransformerParams> {
  public:
-  using Params = SqlTransformerParams;
   static constexpr std::string_view kTypeName = "SqlTransformer";
-  static Result<std::shared_ptr<const SqlTransformer>> Make(Params params, std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
 
  private:
-  SqlTransformer(Params p, std::string uid)
-      : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
-  Params params_;
+  friend StageBase;
+  using StageBase::StageBase;
 };
 
 Status RegisterSqlStages(StageRegistry* registry);

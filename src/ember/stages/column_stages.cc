@@ -39,10 +39,9 @@ const ParamSpec<SelectColumnsParams>& SelectColumnsParams::Spec() {
   return spec;
 }
 
-Result<std::shared_ptr<const SelectColumns>> SelectColumns::Make(Params p, std::string uid) {
-  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
+Status SelectColumns::Check(const Params& p) {
   EMBER_RETURN_IF_ERROR(CheckNoDuplicates(p.cols, "SelectColumns"));
-  return std::shared_ptr<const SelectColumns>(new SelectColumns(std::move(p), std::move(uid)));
+  return Status::OK();
 }
 
 Result<std::unique_ptr<BoundTransform>> SelectColumns::Bind(const Schema& in) const {
@@ -65,10 +64,9 @@ const ParamSpec<DropColumnsParams>& DropColumnsParams::Spec() {
   return spec;
 }
 
-Result<std::shared_ptr<const DropColumns>> DropColumns::Make(Params p, std::string uid) {
-  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
+Status DropColumns::Check(const Params& p) {
   EMBER_RETURN_IF_ERROR(CheckNoDuplicates(p.cols, "DropColumns"));
-  return std::shared_ptr<const DropColumns>(new DropColumns(std::move(p), std::move(uid)));
+  return Status::OK();
 }
 
 Result<std::unique_ptr<BoundTransform>> DropColumns::Bind(const Schema& in) const {
@@ -96,11 +94,6 @@ const ParamSpec<RenameColumnParams>& RenameColumnParams::Spec() {
                     .Add("outputCol", &RenameColumnParams::output_col,
                          "Its new name; must not exist yet.", NonEmpty<std::string>()));
   return spec;
-}
-
-Result<std::shared_ptr<const RenameColumn>> RenameColumn::Make(Params p, std::string uid) {
-  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
-  return std::shared_ptr<const RenameColumn>(new RenameColumn(std::move(p), std::move(uid)));
 }
 
 Result<std::unique_ptr<BoundTransform>> RenameColumn::Bind(const Schema& in) const {

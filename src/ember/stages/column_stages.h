@@ -9,6 +9,7 @@
 
 #include "ember/params/param_spec.h"
 #include "ember/pipeline/stage.h"
+#include "ember/pipeline/stage_base.h"
 
 namespace ember {
 
@@ -18,20 +19,16 @@ struct SelectColumnsParams {
 };
 
 // Keeps the listed columns, in the listed order.
-class SelectColumns final : public Transformer {
+class SelectColumns final : public StageBase<SelectColumns, Transformer, SelectColumnsParams> {
  public:
-  using Params = SelectColumnsParams;
   static constexpr std::string_view kTypeName = "SelectColumns";
-  static Result<std::shared_ptr<const SelectColumns>> Make(Params params, std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
+  // Checks beyond the spec (StageBase::Make calls it).
+  static Status Check(const Params& p);
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
-  const Params& params() const { return params_; }
 
  private:
-  SelectColumns(Params p, std::string uid)
-      : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
-  Params params_;
+  friend StageBase;
+  using StageBase::StageBase;
 };
 
 struct DropColumnsParams {
@@ -40,20 +37,16 @@ struct DropColumnsParams {
 };
 
 // Removes the listed columns; each must exist.
-class DropColumns final : public Transformer {
+class DropColumns final : public StageBase<DropColumns, Transformer, DropColumnsParams> {
  public:
-  using Params = DropColumnsParams;
   static constexpr std::string_view kTypeName = "DropColumns";
-  static Result<std::shared_ptr<const DropColumns>> Make(Params params, std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
+  // Checks beyond the spec (StageBase::Make calls it).
+  static Status Check(const Params& p);
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
-  const Params& params() const { return params_; }
 
  private:
-  DropColumns(Params p, std::string uid)
-      : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
-  Params params_;
+  friend StageBase;
+  using StageBase::StageBase;
 };
 
 struct RenameColumnParams {
@@ -63,20 +56,14 @@ struct RenameColumnParams {
 };
 
 // Renames one column, keeping its position, type and metadata.
-class RenameColumn final : public Transformer {
+class RenameColumn final : public StageBase<RenameColumn, Transformer, RenameColumnParams> {
  public:
-  using Params = RenameColumnParams;
   static constexpr std::string_view kTypeName = "RenameColumn";
-  static Result<std::shared_ptr<const RenameColumn>> Make(Params params, std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
-  const Params& params() const { return params_; }
 
  private:
-  RenameColumn(Params p, std::string uid)
-      : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
-  Params params_;
+  friend StageBase;
+  using StageBase::StageBase;
 };
 
 }  // namespace ember

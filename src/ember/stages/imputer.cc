@@ -266,10 +266,9 @@ Result<std::vector<ColumnPair>> CleanPairs(const CleanMissingDataParams& p) {
 }
 }  // namespace
 
-Result<std::shared_ptr<const Imputer>> Imputer::Make(Params p, std::string uid) {
-  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
+Status Imputer::Check(const Params& p) {
   EMBER_RETURN_IF_ERROR(ImputerPairs(p).status());
-  return std::shared_ptr<const Imputer>(new Imputer(std::move(p), std::move(uid)));
+  return Status::OK();
 }
 
 Result<SchemaPtr> Imputer::TransformSchema(const Schema& in) const {

@@ -15,6 +15,7 @@
 #include "ember/params/param_spec.h"
 #include "ember/pipeline/registry.h"
 #include "ember/pipeline/stage.h"
+#include "ember/pipeline/stage_base.h"
 
 namespace ember {
 
@@ -64,38 +65,31 @@ class ImputerModel final : public Transformer {
   std::vector<Json> fill_;
 };
 
-class Imputer final : public Estimator {
+class Imputer final : public StageBase<Imputer, Estimator, ImputerParams> {
  public:
-  using Params = ImputerParams;
   static constexpr std::string_view kTypeName = "Imputer";
-  static Result<std::shared_ptr<const Imputer>> Make(Params params, std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
+  // Checks beyond the spec (StageBase::Make calls it).
+  static Status Check(const Params& p);
   Result<SchemaPtr> TransformSchema(const Schema& in) const override;
   Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
                                                  const ExecContext& ctx) const override;
 
  private:
-  Imputer(Params p, std::string uid)
-      : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
-  Params params_;
+  friend StageBase;
+  using StageBase::StageBase;
 };
 
-class CleanMissingData final : public Estimator {
+class CleanMissingData final
+    : public StageBase<CleanMissingData, Estimator, CleanMissingDataParams> {
  public:
-  using Params = CleanMissingDataParams;
   static constexpr std::string_view kTypeName = "CleanMissingData";
   static Result<std::shared_ptr<const CleanMissingData>> Make(Params params, std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<SchemaPtr> TransformSchema(const Schema& in) const override;
   Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
                                                  const ExecContext& ctx) const override;
 
  private:
-  CleanMissingData(Params p, std::string uid)
-      : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
-  Params params_;
+  CleanMissingData(Params p, std::string uid) : StageBase(std::move(p), std::move(uid)) {}
 };
 
 Status RegisterImputerStages(StageRegistry* registry);

@@ -8,6 +8,7 @@
 
 #include "ember/params/param_spec.h"
 #include "ember/pipeline/stage.h"
+#include "ember/pipeline/stage_base.h"
 
 namespace ember {
 
@@ -22,14 +23,12 @@ struct ComputeModelStatisticsParams {
   static const ParamSpec<ComputeModelStatisticsParams>& Spec();
 };
 
-class ComputeModelStatistics final : public Transformer {
+class ComputeModelStatistics final
+    : public StageBase<ComputeModelStatistics, Transformer, ComputeModelStatisticsParams> {
  public:
-  using Params = ComputeModelStatisticsParams;
   static constexpr std::string_view kTypeName = "ComputeModelStatistics";
   static Result<std::shared_ptr<const ComputeModelStatistics>> Make(Params params,
                                                                     std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   // The kernel computes the metrics of one batch (streaming and serving see one batch).
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
   // One row of metrics over every partition (and rank).
@@ -37,9 +36,7 @@ class ComputeModelStatistics final : public Transformer {
   bool partition_local() const override { return false; }
 
  private:
-  ComputeModelStatistics(Params p, std::string uid)
-      : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
-  Params params_;
+  ComputeModelStatistics(Params p, std::string uid) : StageBase(std::move(p), std::move(uid)) {}
 };
 
 struct ComputePerInstanceStatisticsParams {
@@ -55,20 +52,18 @@ struct ComputePerInstanceStatisticsParams {
 // 1e-15); regression adds `L1_loss` (|label - prediction|) and `L2_loss` (its square).
 // Rows with a null label, prediction or scores get null losses; a label that is not a class
 // of the probability vector is an error naming it. Partition-local.
-class ComputePerInstanceStatistics final : public Transformer {
+class ComputePerInstanceStatistics final
+    : public StageBase<ComputePerInstanceStatistics, Transformer,
+                       ComputePerInstanceStatisticsParams> {
  public:
-  using Params = ComputePerInstanceStatisticsParams;
   static constexpr std::string_view kTypeName = "ComputePerInstanceStatistics";
   static Result<std::shared_ptr<const ComputePerInstanceStatistics>> Make(Params params,
                                                                           std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
 
  private:
   ComputePerInstanceStatistics(Params p, std::string uid)
-      : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
-  Params params_;
+      : StageBase(std::move(p), std::move(uid)) {}
 };
 
 // Area under the ROC curve of `scores` for labels 0/1 (ties share their average rank).

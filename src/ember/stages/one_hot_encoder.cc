@@ -68,10 +68,9 @@ const ParamSpec<OneHotEncoderParams>& OneHotEncoderParams::Spec() {
   return spec;
 }
 
-Result<std::shared_ptr<const OneHotEncoder>> OneHotEncoder::Make(Params p, std::string uid) {
-  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
+Status OneHotEncoder::Check(const Params& p) {
   EMBER_RETURN_IF_ERROR(Pairs(p).status());
-  return std::shared_ptr<const OneHotEncoder>(new OneHotEncoder(std::move(p), std::move(uid)));
+  return Status::OK();
 }
 
 Result<SchemaPtr> OneHotEncoder::TransformSchema(const Schema& in) const {

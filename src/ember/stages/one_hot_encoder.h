@@ -9,6 +9,7 @@
 #include "ember/params/param_spec.h"
 #include "ember/pipeline/registry.h"
 #include "ember/pipeline/stage.h"
+#include "ember/pipeline/stage_base.h"
 #include "ember/stages/string_indexer.h"
 
 namespace ember {
@@ -23,46 +24,39 @@ struct OneHotEncoderParams {
   static const ParamSpec<OneHotEncoderParams>& Spec();
 };
 
-class OneHotEncoderModel final : public Transformer {
+class OneHotEncoderModel final
+    : public StageBase<OneHotEncoderModel, Transformer, OneHotEncoderParams> {
  public:
-  using Params = OneHotEncoderParams;
   static constexpr std::string_view kTypeName = "OneHotEncoderModel";
   // `category_sizes[k]`: the number of categories of the k-th input column.
   static Result<std::shared_ptr<const OneHotEncoderModel>> Make(Params params,
                                                                 std::vector<int64_t> category_sizes,
                                                                 std::string uid = {});
   static Result<std::shared_ptr<const OneHotEncoderModel>> Load(const LoadContext& ctx);
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Status SaveContents(const std::string& stage_dir) const override;
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
   // Fusable: see pipeline/fusion.h.
   Result<RowLowering> Lower(const Schema& in) const override;
   const std::vector<int64_t>& category_sizes() const { return sizes_; }
-  const Params& params() const { return params_; }
 
  private:
   OneHotEncoderModel(Params p, std::vector<int64_t> sizes, std::string uid)
-      : Transformer(std::move(uid), kTypeName), params_(std::move(p)), sizes_(std::move(sizes)) {}
-  Params params_;
+      : StageBase(std::move(p), std::move(uid)), sizes_(std::move(sizes)) {}
   std::vector<int64_t> sizes_;
 };
 
-class OneHotEncoder final : public Estimator {
+class OneHotEncoder final : public StageBase<OneHotEncoder, Estimator, OneHotEncoderParams> {
  public:
-  using Params = OneHotEncoderParams;
   static constexpr std::string_view kTypeName = "OneHotEncoder";
-  static Result<std::shared_ptr<const OneHotEncoder>> Make(Params params, std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
+  // Checks beyond the spec (StageBase::Make calls it).
+  static Status Check(const Params& p);
   Result<SchemaPtr> TransformSchema(const Schema& in) const override;
   Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
                                                  const ExecContext& ctx) const override;
 
  private:
-  OneHotEncoder(Params p, std::string uid)
-      : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
-  Params params_;
+  friend StageBase;
+  using StageBase::StageBase;
 };
 
 Status RegisterOneHotEncoderStages(StageRegistry* registry);

@@ -13,11 +13,6 @@ const ParamSpec<RepartitionParams>& RepartitionParams::Spec() {
   return spec;
 }
 
-Result<std::shared_ptr<const Repartition>> Repartition::Make(Params p, std::string uid) {
-  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
-  return std::shared_ptr<const Repartition>(new Repartition(p, std::move(uid)));
-}
-
 Result<std::unique_ptr<BoundTransform>> Repartition::Bind(const Schema& in) const {
   EMBER_ASSIGN_OR_RETURN(SchemaPtr out, Schema::Make(in.fields(), in.metadata()));
   return std::unique_ptr<BoundTransform>(

@@ -5,6 +5,7 @@
 
 #include "ember/params/param_spec.h"
 #include "ember/pipeline/stage.h"
+#include "ember/pipeline/stage_base.h"
 
 namespace ember {
 
@@ -14,23 +15,18 @@ struct RepartitionParams {
   static const ParamSpec<RepartitionParams>& Spec();
 };
 
-class Repartition final : public Transformer {
+class Repartition final : public StageBase<Repartition, Transformer, RepartitionParams> {
  public:
-  using Params = RepartitionParams;
   static constexpr std::string_view kTypeName = "Repartition";
-  static Result<std::shared_ptr<const Repartition>> Make(Params params, std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
   // Row order is kept: partition k holds rows [k*N/n, (k+1)*N/n) of this rank's rows.
   // Partitions are zero-copy slices where a new partition lies within an old one.
   Result<DataFrame> Transform(const DataFrame& in, const ExecContext& ctx) const override;
   bool partition_local() const override { return params_.disable; }
-  const Params& params() const { return params_; }
 
  private:
-  Repartition(Params p, std::string uid) : Transformer(std::move(uid), kTypeName), params_(p) {}
-  Params params_;
+  friend StageBase;
+  using StageBase::StageBase;
 };
 
 // Splits `in` into `n` partitions of near-equal size in row order.

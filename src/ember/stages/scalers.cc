@@ -73,11 +73,6 @@ const ParamSpec<ScalerModel::Params>& ScalerModel::Params::Spec() {
 
 // StandardScaler ---------------------------------------------------------------------------
 
-Result<std::shared_ptr<const StandardScaler>> StandardScaler::Make(Params p, std::string uid) {
-  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
-  return std::shared_ptr<const StandardScaler>(new StandardScaler(std::move(p), std::move(uid)));
-}
-
 Result<SchemaPtr> StandardScaler::TransformSchema(const Schema& in) const {
   EMBER_ASSIGN_OR_RETURN(auto b,
                          BindVector(in, params_.input_col, params_.output_col, !params_.with_mean));
@@ -145,13 +140,12 @@ Result<std::shared_ptr<const Transformer>> StandardScaler::Fit(const DataFrame& 
 
 // MinMaxScaler -----------------------------------------------------------------------------
 
-Result<std::shared_ptr<const MinMaxScaler>> MinMaxScaler::Make(Params p, std::string uid) {
-  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
+Status MinMaxScaler::Check(const Params& p) {
   if (!(p.min < p.max)) {
     return InvalidArgument("MinMaxScaler param 'max': must be greater than min (" +
                            std::to_string(p.min) + ")");
   }
-  return std::shared_ptr<const MinMaxScaler>(new MinMaxScaler(std::move(p), std::move(uid)));
+  return Status::OK();
 }
 
 Result<SchemaPtr> MinMaxScaler::TransformSchema(const Schema& in) const {

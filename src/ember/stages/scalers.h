@@ -10,6 +10,7 @@
 #include "ember/params/param_spec.h"
 #include "ember/pipeline/registry.h"
 #include "ember/pipeline/stage.h"
+#include "ember/pipeline/stage_base.h"
 
 namespace ember {
 
@@ -67,38 +68,30 @@ class ScalerModel final : public Transformer {
   std::vector<double> shift_, scale_, offset_;
 };
 
-class StandardScaler final : public Estimator {
+class StandardScaler final : public StageBase<StandardScaler, Estimator, StandardScalerParams> {
  public:
-  using Params = StandardScalerParams;
   static constexpr std::string_view kTypeName = "StandardScaler";
-  static Result<std::shared_ptr<const StandardScaler>> Make(Params params, std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<SchemaPtr> TransformSchema(const Schema& in) const override;
   Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
                                                  const ExecContext& ctx) const override;
 
  private:
-  StandardScaler(Params p, std::string uid)
-      : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
-  Params params_;
+  friend StageBase;
+  using StageBase::StageBase;
 };
 
-class MinMaxScaler final : public Estimator {
+class MinMaxScaler final : public StageBase<MinMaxScaler, Estimator, MinMaxScalerParams> {
  public:
-  using Params = MinMaxScalerParams;
   static constexpr std::string_view kTypeName = "MinMaxScaler";
-  static Result<std::shared_ptr<const MinMaxScaler>> Make(Params params, std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
+  // Checks beyond the spec (StageBase::Make calls it).
+  static Status Check(const Params& p);
   Result<SchemaPtr> TransformSchema(const Schema& in) const override;
   Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
                                                  const ExecContext& ctx) const override;
 
  private:
-  MinMaxScaler(Params p, std::string uid)
-      : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
-  Params params_;
+  friend StageBase;
+  using StageBase::StageBase;
 };
 
 Status RegisterScalerStages(StageRegistry* registry);

@@ -172,10 +172,9 @@ const ParamSpec<StringIndexerParams>& StringIndexerParams::Spec() {
 
 // StringIndexer ----------------------------------------------------------------------------
 
-Result<std::shared_ptr<const StringIndexer>> StringIndexer::Make(Params p, std::string uid) {
-  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
+Status StringIndexer::Check(const Params& p) {
   EMBER_RETURN_IF_ERROR(Pairs(p).status());
-  return std::shared_ptr<const StringIndexer>(new StringIndexer(std::move(p), std::move(uid)));
+  return Status::OK();
 }
 
 Result<SchemaPtr> StringIndexer::TransformSchema(const Schema& in) const {
@@ -238,7 +237,7 @@ Result<std::shared_ptr<const Transformer>> StringIndexer::Fit(const DataFrame& i
 
 StringIndexerModel::StringIndexerModel(Params p, std::vector<std::vector<std::string>> labels,
                                        std::string uid)
-    : Transformer(std::move(uid), kTypeName), params_(std::move(p)), labels_(std::move(labels)) {
+    : StageBase(std::move(p), std::move(uid)), labels_(std::move(labels)) {
   for (const auto& ls : labels_) {
     index_.push_back(std::make_shared<const StringLookup>(ls));
   }
@@ -380,11 +379,6 @@ const ParamSpec<IndexToStringParams>& IndexToStringParams::Spec() {
           .Add("labels", &P::labels,
                "Labels by index; empty means the input column's ML attribute."));
   return spec;
-}
-
-Result<std::shared_ptr<const IndexToString>> IndexToString::Make(Params p, std::string uid) {
-  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
-  return std::shared_ptr<const IndexToString>(new IndexToString(std::move(p), std::move(uid)));
 }
 
 Result<std::unique_ptr<BoundTransform>> IndexToString::Bind(const Schema& in) const {

@@ -16,6 +16,7 @@
 #include "ember/params/param_spec.h"
 #include "ember/pipeline/registry.h"
 #include "ember/pipeline/stage.h"
+#include "ember/pipeline/stage_base.h"
 
 namespace ember {
 
@@ -32,51 +33,43 @@ struct StringIndexerParams {
   static const ParamSpec<StringIndexerParams>& Spec();
 };
 
-class StringIndexerModel final : public Transformer {
+class StringIndexerModel final
+    : public StageBase<StringIndexerModel, Transformer, StringIndexerParams> {
  public:
-  using Params = StringIndexerParams;
   static constexpr std::string_view kTypeName = "StringIndexerModel";
   // `labels[k]` are the labels of the k-th input column, index order.
   static Result<std::shared_ptr<const StringIndexerModel>> Make(
       Params params, std::vector<std::vector<std::string>> labels, std::string uid = {});
   static Result<std::shared_ptr<const StringIndexerModel>> Load(const LoadContext& ctx);
-
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Status SaveContents(const std::string& stage_dir) const override;
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
   // Fusable: see pipeline/fusion.h.
   Result<RowLowering> Lower(const Schema& in) const override;
 
   const std::vector<std::vector<std::string>>& labels() const { return labels_; }
-  const Params& params() const { return params_; }
   // Label -> index of the k-th input column.
   const StringLookup& lookup(size_t k) const { return *index_[k]; }
 
  private:
   StringIndexerModel(Params p, std::vector<std::vector<std::string>> labels, std::string uid);
-  Params params_;
   std::vector<std::vector<std::string>> labels_;
   std::vector<std::shared_ptr<const StringLookup>> index_;  // label -> position, per column
 };
 
-class StringIndexer final : public Estimator {
+class StringIndexer final : public StageBase<StringIndexer, Estimator, StringIndexerParams> {
  public:
-  using Params = StringIndexerParams;
   static constexpr std::string_view kTypeName = "StringIndexer";
-  // Checks that exactly one of inputCol / inputCols is set, with matching outputs.
-  static Result<std::shared_ptr<const StringIndexer>> Make(Params params, std::string uid = {});
+  // Checks that exactly one of inputCol / inputCols is set, with matching outputs (called
+  // by StageBase::Make).
+  static Status Check(const Params& p);
 
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<SchemaPtr> TransformSchema(const Schema& in) const override;
   Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
                                                  const ExecContext& ctx) const override;
 
  private:
-  StringIndexer(Params p, std::string uid)
-      : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
-  Params params_;
+  friend StageBase;
+  using StageBase::StageBase;
 };
 
 struct IndexToStringParams {
@@ -89,19 +82,14 @@ struct IndexToStringParams {
 
 // Maps float64/int indices back to labels; null stays null; an index outside the labels is
 // an error naming the value.
-class IndexToString final : public Transformer {
+class IndexToString final : public StageBase<IndexToString, Transformer, IndexToStringParams> {
  public:
-  using Params = IndexToStringParams;
   static constexpr std::string_view kTypeName = "IndexToString";
-  static Result<std::shared_ptr<const IndexToString>> Make(Params params, std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
 
  private:
-  IndexToString(Params p, std::string uid)
-      : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
-  Params params_;
+  friend StageBase;
+  using StageBase::StageBase;
 };
 
 Status RegisterStringIndexerStages(StageRegistry* registry);

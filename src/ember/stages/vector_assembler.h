@@ -7,6 +7,7 @@
 
 #include "ember/params/param_spec.h"
 #include "ember/pipeline/stage.h"
+#include "ember/pipeline/stage_base.h"
 #include "ember/stages/string_indexer.h"
 
 namespace ember {
@@ -18,22 +19,17 @@ struct VectorAssemblerParams {
   static const ParamSpec<VectorAssemblerParams>& Spec();
 };
 
-class VectorAssembler final : public Transformer {
+class VectorAssembler final
+    : public StageBase<VectorAssembler, Transformer, VectorAssemblerParams> {
  public:
-  using Params = VectorAssemblerParams;
   static constexpr std::string_view kTypeName = "VectorAssembler";
   static Result<std::shared_ptr<const VectorAssembler>> Make(Params params, std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
   // Fusable: see pipeline/fusion.h.
   Result<RowLowering> Lower(const Schema& in) const override;
-  const Params& params() const { return params_; }
 
  private:
-  VectorAssembler(Params p, std::string uid)
-      : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
-  Params params_;
+  VectorAssembler(Params p, std::string uid) : StageBase(std::move(p), std::move(uid)) {}
 };
 
 }  // namespace ember

@@ -41,10 +41,7 @@ const ParamSpec<IDFParams>& IDFParams::Spec() {
   return spec;
 }
 
-Result<std::shared_ptr<const IDF>> IDF::Make(Params p, std::string uid) {
-  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
-  return std::shared_ptr<const IDF>(new IDF(std::move(p), std::move(uid)));
-}
+Status IDF::Check(const Params& p) { return Status::OK(); }
 
 Result<SchemaPtr> IDF::TransformSchema(const Schema& in) const {
   EMBER_ASSIGN_OR_RETURN(auto b, BindIdf(in, params_));

@@ -8,6 +8,7 @@
 #include "ember/params/param_spec.h"
 #include "ember/pipeline/registry.h"
 #include "ember/pipeline/stage.h"
+#include "ember/pipeline/stage_base.h"
 
 namespace ember {
 
@@ -18,16 +19,13 @@ struct IDFParams {
   static const ParamSpec<IDFParams>& Spec();
 };
 
-class IDFModel final : public Transformer {
+class IDFModel final : public StageBase<IDFModel, Transformer, IDFParams> {
  public:
-  using Params = IDFParams;
   static constexpr std::string_view kTypeName = "IDFModel";
   static Result<std::shared_ptr<const IDFModel>> Make(Params params, int64_t num_docs,
                                                       std::vector<int64_t> doc_freq,
                                                       std::string uid = {});
   static Result<std::shared_ptr<const IDFModel>> Load(const LoadContext& ctx);
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Status SaveContents(const std::string& stage_dir) const override;
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
   const std::vector<double>& idf() const { return *idf_; }
@@ -37,31 +35,27 @@ class IDFModel final : public Transformer {
  private:
   IDFModel(Params p, int64_t num_docs, std::vector<int64_t> doc_freq, std::vector<double> idf,
            std::string uid)
-      : Transformer(std::move(uid), kTypeName),
-        params_(std::move(p)),
+      : StageBase(std::move(p), std::move(uid)),
         num_docs_(num_docs),
         doc_freq_(std::move(doc_freq)),
         idf_(std::make_shared<const std::vector<double>>(std::move(idf))) {}
-  Params params_;
   int64_t num_docs_;
   std::vector<int64_t> doc_freq_;
   std::shared_ptr<const std::vector<double>> idf_;  // shared with bound kernels, not copied
 };
 
-class IDF final : public Estimator {
+class IDF final : public StageBase<IDF, Estimator, IDFParams> {
  public:
-  using Params = IDFParams;
   static constexpr std::string_view kTypeName = "IDF";
-  static Result<std::shared_ptr<const IDF>> Make(Params params, std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
+  // Checks beyond the spec (StageBase::Make calls it).
+  static Status Check(const Params& p);
   Result<SchemaPtr> TransformSchema(const Schema& in) const override;
   Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
                                                  const ExecContext& ctx) const override;
 
  private:
-  IDF(Params p, std::string uid) : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
-  Params params_;
+  friend StageBase;
+  using StageBase::StageBase;
 };
 
 Status RegisterIdfStages(StageRegistry* registry);

@@ -38,13 +38,12 @@ const ParamSpec<TextFeaturizerParams>& TextFeaturizerParams::Spec() {
   return spec;
 }
 
-Result<std::shared_ptr<const TextFeaturizer>> TextFeaturizer::Make(Params p, std::string uid) {
-  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
+Status TextFeaturizer::Check(const Params& p) {
   EMBER_RETURN_IF_ERROR(
       RegexTokenizer::Make({.input_col = "in", .output_col = "out", .pattern = p.tokenizer_pattern})
           .status()
           .WithContext("TextFeaturizer param 'tokenizerPattern'"));
-  return std::shared_ptr<const TextFeaturizer>(new TextFeaturizer(std::move(p), std::move(uid)));
+  return Status::OK();
 }
 
 Result<SchemaPtr> TextFeaturizer::TransformSchema(const Schema& in) const {

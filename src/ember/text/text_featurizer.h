@@ -8,6 +8,7 @@
 #include "ember/params/param_spec.h"
 #include "ember/pipeline/registry.h"
 #include "ember/pipeline/stage.h"
+#include "ember/pipeline/stage_base.h"
 
 namespace ember {
 
@@ -31,21 +32,18 @@ struct TextFeaturizerParams {
   static const ParamSpec<TextFeaturizerParams>& Spec();
 };
 
-class TextFeaturizer final : public Estimator {
+class TextFeaturizer final : public StageBase<TextFeaturizer, Estimator, TextFeaturizerParams> {
  public:
-  using Params = TextFeaturizerParams;
   static constexpr std::string_view kTypeName = "TextFeaturizer";
-  static Result<std::shared_ptr<const TextFeaturizer>> Make(Params params, std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
+  // Checks beyond the spec (StageBase::Make calls it).
+  static Status Check(const Params& p);
   Result<SchemaPtr> TransformSchema(const Schema& in) const override;
   Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
                                                  const ExecContext& ctx) const override;
 
  private:
-  TextFeaturizer(Params p, std::string uid)
-      : Estimator(std::move(uid), kTypeName), params_(std::move(p)) {}
-  Params params_;
+  friend StageBase;
+  using StageBase::StageBase;
 };
 
 Status RegisterTextFeaturizer(StageRegistry* registry);

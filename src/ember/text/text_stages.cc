@@ -188,11 +188,6 @@ const ParamSpec<TokenizerParams>& TokenizerParams::Spec() {
   return spec;
 }
 
-Result<std::shared_ptr<const Tokenizer>> Tokenizer::Make(Params p, std::string uid) {
-  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
-  return std::shared_ptr<const Tokenizer>(new Tokenizer(std::move(p), std::move(uid)));
-}
-
 Result<std::unique_ptr<BoundTransform>> Tokenizer::Bind(const Schema& in) const {
   return BindUnary(in, params_.input_col, params_.output_col, IsString, "a string column",
                    StringListType(), [](const Column& c, ColumnBuilder* b) {
@@ -248,11 +243,6 @@ const ParamSpec<RegexTokenizerParams>& RegexTokenizerParams::Spec() {
                AtLeast<int32_t>(0))
           .Add("toLowercase", &P::to_lowercase, "Lower-case the text before splitting."));
   return spec;
-}
-
-Result<std::shared_ptr<const RegexTokenizer>> RegexTokenizer::Make(Params p, std::string uid) {
-  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
-  return std::shared_ptr<const RegexTokenizer>(new RegexTokenizer(std::move(p), std::move(uid)));
 }
 
 Result<std::unique_ptr<BoundTransform>> RegexTokenizer::Bind(const Schema& in) const {
@@ -315,12 +305,6 @@ const ParamSpec<StopWordsRemoverParams>& StopWordsRemoverParams::Spec() {
   return spec;
 }
 
-Result<std::shared_ptr<const StopWordsRemover>> StopWordsRemover::Make(Params p, std::string uid) {
-  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
-  return std::shared_ptr<const StopWordsRemover>(
-      new StopWordsRemover(std::move(p), std::move(uid)));
-}
-
 Result<std::unique_ptr<BoundTransform>> StopWordsRemover::Bind(const Schema& in) const {
   const bool cs = params_.case_sensitive;
   auto words = std::make_shared<WordSet>();
@@ -361,11 +345,6 @@ const ParamSpec<NGramParams>& NGramParams::Spec() {
   return spec;
 }
 
-Result<std::shared_ptr<const NGram>> NGram::Make(Params p, std::string uid) {
-  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
-  return std::shared_ptr<const NGram>(new NGram(std::move(p), std::move(uid)));
-}
-
 Result<std::unique_ptr<BoundTransform>> NGram::Bind(const Schema& in) const {
   const size_t n = static_cast<size_t>(params_.n);
   return BindUnary(in, params_.input_col, params_.output_col, IsStringList, "a list<string> column",
@@ -401,11 +380,6 @@ const ParamSpec<HashingTFParams>& HashingTFParams::Spec() {
                "Slots of the output vector (terms are hashed into them).", AtLeast<int32_t>(1))
           .Add("binary", &P::binary, "1 for a present term instead of its count."));
   return spec;
-}
-
-Result<std::shared_ptr<const HashingTF>> HashingTF::Make(Params p, std::string uid) {
-  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
-  return std::shared_ptr<const HashingTF>(new HashingTF(std::move(p), std::move(uid)));
 }
 
 namespace {

@@ -12,6 +12,7 @@
 #include "ember/params/param_spec.h"
 #include "ember/pipeline/registry.h"
 #include "ember/pipeline/stage.h"
+#include "ember/pipeline/stage_base.h"
 
 namespace ember {
 
@@ -30,19 +31,14 @@ struct TokenizerParams {
 
 // Lower-cases and splits on each whitespace character, as SparkML's Tokenizer (Java's
 // String.split("\\s"): runs of spaces give empty tokens, trailing ones are dropped).
-class Tokenizer final : public Transformer {
+class Tokenizer final : public StageBase<Tokenizer, Transformer, TokenizerParams> {
  public:
-  using Params = TokenizerParams;
   static constexpr std::string_view kTypeName = "Tokenizer";
-  static Result<std::shared_ptr<const Tokenizer>> Make(Params params, std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
 
  private:
-  Tokenizer(Params p, std::string uid)
-      : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
-  Params params_;
+  friend StageBase;
+  using StageBase::StageBase;
 };
 
 struct RegexTokenizerParams {
@@ -55,19 +51,14 @@ struct RegexTokenizerParams {
   static const ParamSpec<RegexTokenizerParams>& Spec();
 };
 
-class RegexTokenizer final : public Transformer {
+class RegexTokenizer final : public StageBase<RegexTokenizer, Transformer, RegexTokenizerParams> {
  public:
-  using Params = RegexTokenizerParams;
   static constexpr std::string_view kTypeName = "RegexTokenizer";
-  static Result<std::shared_ptr<const RegexTokenizer>> Make(Params params, std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
 
  private:
-  RegexTokenizer(Params p, std::string uid)
-      : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
-  Params params_;
+  friend StageBase;
+  using StageBase::StageBase;
 };
 
 struct StopWordsRemoverParams {
@@ -78,19 +69,15 @@ struct StopWordsRemoverParams {
   static const ParamSpec<StopWordsRemoverParams>& Spec();
 };
 
-class StopWordsRemover final : public Transformer {
+class StopWordsRemover final
+    : public StageBase<StopWordsRemover, Transformer, StopWordsRemoverParams> {
  public:
-  using Params = StopWordsRemoverParams;
   static constexpr std::string_view kTypeName = "StopWordsRemover";
-  static Result<std::shared_ptr<const StopWordsRemover>> Make(Params params, std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
 
  private:
-  StopWordsRemover(Params p, std::string uid)
-      : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
-  Params params_;
+  friend StageBase;
+  using StageBase::StageBase;
 };
 
 struct NGramParams {
@@ -101,19 +88,14 @@ struct NGramParams {
 };
 
 // Each run of n consecutive tokens joined by a space; fewer than n tokens give none.
-class NGram final : public Transformer {
+class NGram final : public StageBase<NGram, Transformer, NGramParams> {
  public:
-  using Params = NGramParams;
   static constexpr std::string_view kTypeName = "NGram";
-  static Result<std::shared_ptr<const NGram>> Make(Params params, std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
 
  private:
-  NGram(Params p, std::string uid)
-      : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
-  Params params_;
+  friend StageBase;
+  using StageBase::StageBase;
 };
 
 struct HashingTFParams {
@@ -127,20 +109,15 @@ struct HashingTFParams {
 // Term counts in a sparse vector of numFeatures slots; a term's slot is
 // murmur3_x86_32(utf8, seed 42) mod numFeatures (non-negative), as SparkML's, so vectors
 // agree with Spark's for the same terms.
-class HashingTF final : public Transformer {
+class HashingTF final : public StageBase<HashingTF, Transformer, HashingTFParams> {
  public:
-  using Params = HashingTFParams;
   static constexpr std::string_view kTypeName = "HashingTF";
-  static Result<std::shared_ptr<const HashingTF>> Make(Params params, std::string uid = {});
-  std::string_view type_name() const override { return kTypeName; }
-  Json ParamsJson() const override { return Params::Spec().ToJson(params_); }
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
   int32_t IndexOf(std::string_view term) const;
 
  private:
-  HashingTF(Params p, std::string uid)
-      : Transformer(std::move(uid), kTypeName), params_(std::move(p)) {}
-  Params params_;
+  friend StageBase;
+  using StageBase::StageBase;
 };
 
 Status RegisterTextStages(StageRegistry* registry);
