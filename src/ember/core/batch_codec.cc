@@ -12,7 +12,7 @@
 
 namespace ember {
 
-namespace codec_internal {
+namespace codec::internal {
 
 void PutU64(std::string* out, uint64_t v) {
   out->append(reinterpret_cast<const char*>(&v), sizeof(v));
@@ -36,9 +36,9 @@ void PutColumn(const Column& c, std::string* out) {
   for (const ColumnPtr& child : c.children()) PutColumn(*child, out);
 }
 
-}  // namespace codec_internal
+}  // namespace codec::internal
 
-using namespace codec_internal;
+using namespace codec::internal;
 
 namespace {
 
@@ -140,7 +140,7 @@ struct Reader {
 
 }  // namespace
 
-namespace codec_internal {
+namespace codec::internal {
 
 int64_t EncodedSize(const Column& c) {
   int64_t n = 64;
@@ -198,7 +198,7 @@ int FixedWidth(TypeId id) {
   }
 }
 
-}  // namespace codec_internal
+}  // namespace codec::internal
 
 void EncodeBatch(const Batch& batch, std::string* out) {
   int64_t size = 256;

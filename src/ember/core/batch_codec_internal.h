@@ -7,7 +7,7 @@
 
 #include "ember/core/batch.h"
 
-namespace ember::codec_internal {
+namespace ember::codec::internal {
 
 void PutU64(std::string* out, uint64_t v);
 void PadTo8(std::string* out);
@@ -25,4 +25,4 @@ BufferPtr NewBuffer(int64_t bytes, uint8_t** data, int64_t slack = 0);
 // The bytes of one value of a fixed-width type (int32, int64, float32, float64); 0 for others.
 int FixedWidth(TypeId id);
 
-}  // namespace ember::codec_internal
+}  // namespace ember::codec::internal

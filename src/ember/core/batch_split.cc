@@ -20,7 +20,7 @@
 
 namespace ember {
 
-using namespace codec_internal;
+using namespace codec::internal;
 
 namespace {
 

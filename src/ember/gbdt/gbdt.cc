@@ -10,7 +10,7 @@
 
 namespace ember {
 
-using namespace gbdt_internal;  // NOLINT: the estimators are built on these helpers
+using namespace gbdt::internal;  // NOLINT: the estimators are built on these helpers
 
 namespace {
 

@@ -13,7 +13,7 @@
 
 namespace ember {
 
-namespace gbdt_internal {
+namespace gbdt::internal {
 
 using gbdt::TreeEvaluator;
 using gbdt::XgbBooster;
@@ -346,9 +346,9 @@ Result<std::unique_ptr<BoundTransform>> BindScores(const Schema& in, const GbdtM
       }));
 }
 
-}  // namespace gbdt_internal
+}  // namespace gbdt::internal
 
-using namespace gbdt_internal;  // NOLINT: this file implements the models on these helpers
+using namespace gbdt::internal;  // NOLINT: this file implements the models on these helpers
 
 GbdtBooster::~GbdtBooster() = default;
 

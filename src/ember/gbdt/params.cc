@@ -7,7 +7,7 @@
 
 namespace ember {
 
-namespace gbdt_internal {
+namespace gbdt::internal {
 
 namespace {
 
@@ -218,15 +218,15 @@ void CopyModelParams(const GbdtCommonParams& from, GbdtModelParams* to) {
   to->features_shap_col = from.features_shap_col;
 }
 
-}  // namespace gbdt_internal
+}  // namespace gbdt::internal
 
-using gbdt_internal::Fraction;
-using gbdt_internal::kBoostings;
-using gbdt_internal::kClassifierObjectives;
-using gbdt_internal::kRankerObjectives;
-using gbdt_internal::kRegressorObjectives;
-using gbdt_internal::MetricNames;
-using gbdt_internal::Names;
+using gbdt::internal::Fraction;
+using gbdt::internal::kBoostings;
+using gbdt::internal::kClassifierObjectives;
+using gbdt::internal::kRankerObjectives;
+using gbdt::internal::kRegressorObjectives;
+using gbdt::internal::MetricNames;
+using gbdt::internal::Names;
 
 const ParamSpec<GbdtCommonParams>& GbdtCommonParams::Spec() {
   using C = GbdtCommonParams;

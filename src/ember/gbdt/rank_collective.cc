@@ -8,7 +8,7 @@
 #include "ember/base/status_macros.h"
 #include "ember/gbdt/internal/common.h"
 
-namespace ember::gbdt_internal {
+namespace ember::gbdt::internal {
 
 namespace {
 
@@ -101,4 +101,4 @@ RankCollective::~RankCollective() {
   if (tracker_) tracker_->Wait().IgnoreError();  // failures already reached the workers' Fit
 }
 
-}  // namespace ember::gbdt_internal
+}  // namespace ember::gbdt::internal

@@ -8,7 +8,7 @@
 #include "ember/core/ops.h"
 #include "ember/gbdt/internal/common.h"
 
-namespace ember::gbdt_internal {
+namespace ember::gbdt::internal {
 
 namespace {
 
@@ -439,4 +439,4 @@ Result<std::shared_ptr<const GbdtBooster>> Train(TrainingData data, const GbdtCo
   return GbdtBooster::FromBytes(std::move(bytes), owner);
 }
 
-}  // namespace ember::gbdt_internal
+}  // namespace ember::gbdt::internal

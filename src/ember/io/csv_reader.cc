@@ -15,7 +15,7 @@
 
 namespace ember {
 
-using namespace io_internal;
+using namespace io::internal;
 
 namespace {
 

@@ -201,22 +201,22 @@ Result<JsonReadResult> ParseJsonLines(const ExecContext& ctx, std::string_view d
   const Deadline deadline = Deadline::In(std::chrono::milliseconds(opt.collective_timeout_ms));
   std::vector<Block> blocks;
   for (auto [begin, end] :
-       io_internal::RankBlocks(0, static_cast<int64_t>(data.size()), ctx, opt.block_size)) {
+       io::internal::RankBlocks(0, static_cast<int64_t>(data.size()), ctx, opt.block_size)) {
     Block b;
     b.begin = begin;
     b.end = end;
     blocks.push_back(std::move(b));
   }
   auto parallel = [&](const std::function<Status(int64_t)>& fn) {
-    return io_internal::ForEachBlock(ctx, static_cast<int64_t>(blocks.size()), fn);
+    return io::internal::ForEachBlock(ctx, static_cast<int64_t>(blocks.size()), fn);
   };
   const bool infer = !opt.schema;
   // Pass 1: split lines, count newlines, infer types; invalid lines become bad rows.
   Status pass1 = parallel([&](int64_t i) {
     Block& b = blocks[i];
     int64_t q;
-    io_internal::CountQuotesAndNewlines(data.data() + b.begin, b.end - b.begin, '\0', &q,
-                                        &b.newlines);
+    io::internal::CountQuotesAndNewlines(data.data() + b.begin, b.end - b.begin, '\0', &q,
+                                         &b.newlines);
     SplitLines(data, &b);
     if (!infer) return Status::OK();
     thread_local dom::parser parser;
@@ -242,7 +242,7 @@ Result<JsonReadResult> ParseJsonLines(const ExecContext& ctx, std::string_view d
     mine.Set("newlines", my_newlines);
     mine.Set("type", ToJson(merged));
     EMBER_ASSIGN_OR_RETURN(auto all,
-                           io_internal::ExchangeWithStatus(comm, pass1, mine.Dump(), deadline));
+                           io::internal::ExchangeWithStatus(comm, pass1, mine.Dump(), deadline));
     for (int r = 0; r < nranks; ++r) {
       Json j = *Json::Parse(all[r]);
       if (r < rank) line += j.Find("newlines")->as_int();
@@ -309,18 +309,18 @@ Result<JsonReadResult> ParseJsonLines(const ExecContext& ctx, std::string_view d
     std::vector<Batch> parts;
     std::string first_error;
     for (Block& b : blocks) {
-      io_internal::LineCounter lines(data, b.begin, b.line);
-      std::vector<io_internal::BadRow> bad;
+      io::internal::LineCounter lines(data, b.begin, b.line);
+      std::vector<io::internal::BadRow> bad;
       for (const auto& [row, msg] : b.bad) {
         const int64_t off = b.lines[row].offset;
         bad.push_back({row, name + ":" + std::to_string(lines.LineOf(off)) + ": " + msg,
-                       io_internal::RecordText(data, off)});
+                       io::internal::RecordText(data, off)});
       }
-      io_internal::AddBadRows(bad, &result.stats, &first_error);
+      io::internal::AddBadRows(bad, &result.stats, &first_error);
       if (b.num_rows == 0) continue;
       EMBER_ASSIGN_OR_RETURN(
-          Batch batch, io_internal::ApplyBadRowPolicy(schema, std::move(b.columns), b.num_rows, bad,
-                                                      opt.bad_rows));
+          Batch batch, io::internal::ApplyBadRowPolicy(schema, std::move(b.columns), b.num_rows,
+                                                       bad, opt.bad_rows));
       parts.push_back(std::move(batch));
     }
     if (opt.bad_rows == BadRowPolicy::kError && !first_error.empty())
@@ -331,7 +331,7 @@ Result<JsonReadResult> ParseJsonLines(const ExecContext& ctx, std::string_view d
   };
   Status local = finish();
   if (nranks > 1)
-    EMBER_RETURN_IF_ERROR(io_internal::ExchangeWithStatus(comm, local, "", deadline).status());
+    EMBER_RETURN_IF_ERROR(io::internal::ExchangeWithStatus(comm, local, "", deadline).status());
   EMBER_RETURN_IF_ERROR(local);
   return result;
 }

@@ -97,7 +97,7 @@ Status WriteTable(const ExecContext& ctx, const DataFrame& frame, const std::str
         PartFileName(comm->rank(), comm->size(), std::filesystem::path(path).extension().string());
     local = WriteOneFile(ctx, frame, part, f);
   }
-  return io_internal::ExchangeWithStatus(comm, local, "", Deadline::In(std::chrono::minutes(10)))
+  return io::internal::ExchangeWithStatus(comm, local, "", Deadline::In(std::chrono::minutes(10)))
       .status();
 }
 

@@ -45,8 +45,8 @@ const ParamSpec<LinearRegressionParams>& LinearRegressionParams::Spec() {
 }
 
 Result<SchemaPtr> LinearRegression::TransformSchema(const Schema& in) const {
-  EMBER_RETURN_IF_ERROR(linear_internal::BindTrainingColumns(in, params_.features_col,
-                                                             params_.label_col, params_.weight_col)
+  EMBER_RETURN_IF_ERROR(linear::internal::BindTrainingColumns(in, params_.features_col,
+                                                              params_.label_col, params_.weight_col)
                             .status());
   return PredictionSchema(in, params_);
 }
@@ -55,10 +55,10 @@ Result<std::shared_ptr<const Transformer>> LinearRegression::Fit(const DataFrame
                                                                  const ExecContext& ctx) const {
   const P& p = params_;
   const std::string owner = "LinearRegression";
-  EMBER_ASSIGN_OR_RETURN(auto x, linear_internal::BindTrainingColumns(*in.schema(), p.features_col,
-                                                                      p.label_col, p.weight_col));
+  EMBER_ASSIGN_OR_RETURN(auto x, linear::internal::BindTrainingColumns(*in.schema(), p.features_col,
+                                                                       p.label_col, p.weight_col));
   EMBER_ASSIGN_OR_RETURN(
-      auto scaling, linear_internal::ComputeFeatureScaling(in, ctx, x, owner, [&](double y) {
+      auto scaling, linear::internal::ComputeFeatureScaling(in, ctx, x, owner, [&](double y) {
         return std::isfinite(y) ? Status::OK()
                                 : InvalidArgument(owner + ": NaN or infinite label in column '" +
                                                   p.label_col + "'");
@@ -66,15 +66,15 @@ Result<std::shared_ptr<const Transformer>> LinearRegression::Fit(const DataFrame
   const int64_t d = x.d;
   const int64_t stride = d + (p.fit_intercept ? 1 : 0);
   std::vector<double> l2w, l1w;
-  linear_internal::PenaltyWeights(scaling, p.reg_param, p.elastic_net_param, p.standardization, 1,
-                                  stride, &l2w, &l1w);
+  linear::internal::PenaltyWeights(scaling, p.reg_param, p.elastic_net_param, p.standardization, 1,
+                                   stride, &l2w, &l1w);
   const std::vector<double>& inv_sigma = scaling.inv_sigma;
   auto row_terms = [&](std::span<const double> beta, const Batch& b,
                        std::span<double> acc) -> Status {
     const Column& f = *b.column(x.features);
     for (int64_t r = 0; r < b.num_rows(); ++r) {
       double y;
-      EMBER_ASSIGN_OR_RETURN(double w, linear_internal::RowWeight(b, x, r, owner, &y));
+      EMBER_ASSIGN_OR_RETURN(double w, linear::internal::RowWeight(b, x, r, owner, &y));
       if (w == 0) continue;
       double pred = p.fit_intercept ? beta[d] : 0.0;
       ForEachVectorEntry(f, r, [&](int64_t j, double v) { pred += beta[j] * v * inv_sigma[j]; });
@@ -86,10 +86,10 @@ Result<std::shared_ptr<const Transformer>> LinearRegression::Fit(const DataFrame
     }
     return Status::OK();
   };
-  EMBER_ASSIGN_OR_RETURN(
-      LbfgsResult fit, linear_internal::FitRegularized(in, ctx, scaling.weight_sum, l2w, l1w,
-                                                       std::vector<double>(stride, 0.0), p.max_iter,
-                                                       p.tol, row_terms));
+  EMBER_ASSIGN_OR_RETURN(LbfgsResult fit,
+                         linear::internal::FitRegularized(in, ctx, scaling.weight_sum, l2w, l1w,
+                                                          std::vector<double>(stride, 0.0),
+                                                          p.max_iter, p.tol, row_terms));
   if (ctx.log) ctx.log->Info(Describe() + ": " + std::to_string(fit.iterations) + " iterations");
   std::vector<double> coef(d);
   for (int64_t j = 0; j < d; ++j) coef[j] = fit.x[j] * inv_sigma[j];
@@ -136,7 +136,7 @@ Result<std::shared_ptr<const LinearRegressionModel>> LinearRegressionModel::Load
 
 Result<std::unique_ptr<BoundTransform>> LinearRegressionModel::Bind(const Schema& in) const {
   EMBER_ASSIGN_OR_RETURN(auto x,
-                         linear_internal::BindTrainingColumns(in, params_.features_col, "", ""));
+                         linear::internal::BindTrainingColumns(in, params_.features_col, "", ""));
   if (x.d != static_cast<int64_t>(coefficients_.size())) {
     return InvalidArgument("LinearRegressionModel: column '" + params_.features_col + "' has " +
                            std::to_string(x.d) + " features but the model was fitted on " +

@@ -45,8 +45,8 @@ DataFrame ToFrame(const Data& d) {
 }
 
 Json Sklearn(const Data& d, double reg, double alpha) {
-  return linear_internal::RunSklearnReference("sklearn_linreg.py", d.x, d.y,
-                                              std::to_string(reg) + " " + std::to_string(alpha));
+  return linear::internal::RunSklearnReference("sklearn_linreg.py", d.x, d.y,
+                                               std::to_string(reg) + " " + std::to_string(alpha));
 }
 
 void ExpectMatches(const DataFrame& f, LinearRegressionParams p, const Json& sk) {

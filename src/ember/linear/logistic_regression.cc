@@ -22,12 +22,12 @@ namespace {
 
 using P = LogisticRegressionParams;
 
-using linear_internal::TrainingColumns;
+using linear::internal::TrainingColumns;
 using Inputs = TrainingColumns;
 
 Result<Inputs> BindInputs(const Schema& in, const P& p, bool need_label) {
-  return linear_internal::BindTrainingColumns(in, p.features_col, need_label ? p.label_col : "",
-                                              p.weight_col);
+  return linear::internal::BindTrainingColumns(in, p.features_col, need_label ? p.label_col : "",
+                                               p.weight_col);
 }
 
 Status CheckClassLabel(double y, const P& p) {
@@ -111,8 +111,8 @@ Result<std::shared_ptr<const Transformer>> LogisticRegression::Fit(const DataFra
   EMBER_ASSIGN_OR_RETURN(Inputs x, BindInputs(*in.schema(), p, true));
   const int64_t d = x.d;
   const std::string owner = "LogisticRegression";
-  EMBER_ASSIGN_OR_RETURN(linear_internal::FeatureScaling scaling,
-                         linear_internal::ComputeFeatureScaling(
+  EMBER_ASSIGN_OR_RETURN(linear::internal::FeatureScaling scaling,
+                         linear::internal::ComputeFeatureScaling(
                              in, ctx, x, owner, [&](double y) { return CheckClassLabel(y, p); }));
   const double wsum = scaling.weight_sum;
   const std::vector<double>& inv_sigma = scaling.inv_sigma;
@@ -146,7 +146,7 @@ Result<std::shared_ptr<const Transformer>> LogisticRegression::Fit(const DataFra
       [&](const Batch& b, std::span<double> acc) -> Status {
         for (int64_t r = 0; r < b.num_rows(); ++r) {
           double y;
-          EMBER_ASSIGN_OR_RETURN(double w, linear_internal::RowWeight(b, x, r, owner, &y));
+          EMBER_ASSIGN_OR_RETURN(double w, linear::internal::RowWeight(b, x, r, owner, &y));
           acc[static_cast<int64_t>(y)] += w;
         }
         return Status::OK();
@@ -157,8 +157,8 @@ Result<std::shared_ptr<const Transformer>> LogisticRegression::Fit(const DataFra
   const int64_t stride = d + (p.fit_intercept ? 1 : 0);
   const size_t nvars = static_cast<size_t>(rows * stride);
   std::vector<double> l2w, l1w;
-  linear_internal::PenaltyWeights(scaling, p.reg_param, p.elastic_net_param, p.standardization,
-                                  rows, stride, &l2w, &l1w);
+  linear::internal::PenaltyWeights(scaling, p.reg_param, p.elastic_net_param, p.standardization,
+                                   rows, stride, &l2w, &l1w);
   std::vector<double> x0(nvars, 0.0);
   if (p.fit_intercept) {
     if (!multinomial) {
@@ -178,7 +178,7 @@ Result<std::shared_ptr<const Transformer>> LogisticRegression::Fit(const DataFra
     IsolatedVector<double> margin(rows), prob(rows);
     for (int64_t r = 0; r < b.num_rows(); ++r) {
       double y;
-      EMBER_ASSIGN_OR_RETURN(double w, linear_internal::RowWeight(b, x, r, owner, &y));
+      EMBER_ASSIGN_OR_RETURN(double w, linear::internal::RowWeight(b, x, r, owner, &y));
       if (w == 0) continue;
       for (int c = 0; c < rows; ++c) margin[c] = p.fit_intercept ? beta[c * stride + d] : 0.0;
       ForEachVectorEntry(f, r, [&](int64_t j, double v) {
@@ -217,7 +217,7 @@ Result<std::shared_ptr<const Transformer>> LogisticRegression::Fit(const DataFra
   };
   EMBER_ASSIGN_OR_RETURN(
       LbfgsResult fit,
-      linear_internal::FitRegularized(in, ctx, wsum, l2w, l1w, x0, p.max_iter, p.tol, row_terms));
+      linear::internal::FitRegularized(in, ctx, wsum, l2w, l1w, x0, p.max_iter, p.tol, row_terms));
   if (ctx.log) {
     ctx.log->Info(Describe() + ": " + std::to_string(fit.iterations) + " iterations, objective " +
                   std::to_string(fit.objective) + (fit.converged ? "" : " (maxIter reached)"));

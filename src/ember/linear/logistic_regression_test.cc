@@ -64,7 +64,7 @@ DataFrame ToFrame(const Data& d, int parts = 3) {
 }
 
 Json Sklearn(const Data& d, double reg, double alpha, bool multi) {
-  return linear_internal::RunSklearnReference(
+  return linear::internal::RunSklearnReference(
       "sklearn_logreg.py", d.x, d.y,
       std::to_string(reg) + " " + std::to_string(alpha) + " " + (multi ? "1" : "0"));
 }

@@ -16,12 +16,12 @@ namespace ember {
 
 namespace {
 
-using pipeline_internal::BindChain;
-using pipeline_internal::ChainBound;
-using pipeline_internal::CompiledRun;
-using pipeline_internal::ReplySource;
-using pipeline_internal::SelectingChainBound;
-using pipeline_internal::Symbol;
+using pipeline::internal::BindChain;
+using pipeline::internal::ChainBound;
+using pipeline::internal::CompiledRun;
+using pipeline::internal::ReplySource;
+using pipeline::internal::SelectingChainBound;
+using pipeline::internal::Symbol;
 using Kind = RowLowering::Kind;
 
 // Compiles the run whose lowerings are `low` (the last one a model), whose input schema is

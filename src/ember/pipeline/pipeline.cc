@@ -13,9 +13,9 @@
 namespace ember {
 
 namespace fs = std::filesystem;
-using pipeline_internal::BindChain;
-using pipeline_internal::ChainBound;
-using pipeline_internal::SelectingChainBound;
+using pipeline::internal::BindChain;
+using pipeline::internal::ChainBound;
+using pipeline::internal::SelectingChainBound;
 
 namespace {
 

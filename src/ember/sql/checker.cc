@@ -8,7 +8,7 @@
 #include "ember/base/status_macros.h"
 #include "ember/params/param_spec.h"
 
-namespace ember::sql_internal {
+namespace ember::sql::internal {
 
 using Kind = Expr::Kind;
 
@@ -358,4 +358,4 @@ Status CheckExpr(Expr& e, const Schema& in) {
   return MustBeScalarIfNested(e);
 }
 
-}  // namespace ember::sql_internal
+}  // namespace ember::sql::internal

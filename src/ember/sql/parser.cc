@@ -9,7 +9,7 @@
 #include "ember/base/status_macros.h"
 #include "ember/sql/internal/ast.h"
 
-namespace ember::sql_internal {
+namespace ember::sql::internal {
 
 std::string_view SqlTypeName(SqlType t) {
   switch (t) {
@@ -598,4 +598,4 @@ Result<SelectStatement> ParseSelect(std::string_view statement) {
   return p.Select();
 }
 
-}  // namespace ember::sql_internal
+}  // namespace ember::sql::internal

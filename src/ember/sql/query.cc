@@ -21,20 +21,20 @@
 
 namespace ember {
 
-using sql_internal::Describe;
-using sql_internal::Expr;
-using sql_internal::IsNumeric;
-using sql_internal::ScalarTypeOf;
-using sql_internal::SelectStatement;
-using sql_internal::SqlType;
-using sql_internal::SqlTypeName;
-using sql_internal::TypeError;
-using sql_internal::Unify;
+using sql::internal::Describe;
+using sql::internal::Expr;
+using sql::internal::IsNumeric;
+using sql::internal::ScalarTypeOf;
+using sql::internal::SelectStatement;
+using sql::internal::SqlType;
+using sql::internal::SqlTypeName;
+using sql::internal::TypeError;
+using sql::internal::Unify;
 using Kind = Expr::Kind;
-using namespace sql_internal::values;  // NOLINT: the evaluator is built on these conversions
-using sql_internal::Arena;
-using sql_internal::Evaluator;
-using sql_internal::Vec;
+using namespace sql::internal::values;  // NOLINT: the evaluator is built on these conversions
+using sql::internal::Arena;
+using sql::internal::Evaluator;
+using sql::internal::Vec;
 
 namespace {
 
@@ -98,13 +98,13 @@ SqlQuery::~SqlQuery() = default;
 const SchemaPtr& SqlQuery::output_schema() const { return impl_->out; }
 
 Status SqlQuery::CheckSyntax(std::string_view statement) {
-  return sql_internal::ParseSelect(statement).status();
+  return sql::internal::ParseSelect(statement).status();
 }
 
 Result<std::shared_ptr<const SqlQuery>> SqlQuery::Compile(std::string_view statement,
                                                           const Schema& in) {
   auto impl = std::make_unique<Impl>();
-  EMBER_ASSIGN_OR_RETURN(impl->statement, sql_internal::ParseSelect(statement));
+  EMBER_ASSIGN_OR_RETURN(impl->statement, sql::internal::ParseSelect(statement));
   std::vector<Field> fields;
   std::set<std::string> names;
   auto add = [&](Field f, Impl::Output o, int pos) -> Status {
@@ -122,7 +122,7 @@ Result<std::shared_ptr<const SqlQuery>> SqlQuery::Compile(std::string_view state
         EMBER_RETURN_IF_ERROR(add(in.field(i), {i, nullptr}, item.pos));
       continue;
     }
-    EMBER_RETURN_IF_ERROR(sql_internal::CheckExpr(*item.expr, in));
+    EMBER_RETURN_IF_ERROR(sql::internal::CheckExpr(*item.expr, in));
     const Expr& e = *item.expr;
     const std::string name =
         item.alias.empty() ? (e.kind == Kind::kColumn ? e.name : e.text) : item.alias;
@@ -136,7 +136,7 @@ Result<std::shared_ptr<const SqlQuery>> SqlQuery::Compile(std::string_view state
   }
   if (impl->statement.where) {
     Expr& w = *impl->statement.where;
-    EMBER_RETURN_IF_ERROR(sql_internal::CheckExpr(w, in));
+    EMBER_RETURN_IF_ERROR(sql::internal::CheckExpr(w, in));
     if (w.type != SqlType::kBool && w.type != SqlType::kNull) {
       return TypeError(w.pos, "WHERE needs a boolean condition, found " + Describe(w));
     }

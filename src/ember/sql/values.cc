@@ -8,7 +8,7 @@
 #include <limits>
 #include <vector>
 
-namespace ember::sql_internal::values {
+namespace ember::sql::internal::values {
 
 std::string DoubleToString(double x) {
   if (std::isnan(x)) return "NaN";
@@ -92,4 +92,4 @@ std::string_view Utf8Substring(std::string_view v, int64_t start_char, int64_t e
   return v.substr(starts[start_char], starts[end_char] - starts[start_char]);
 }
 
-}  // namespace ember::sql_internal::values
+}  // namespace ember::sql::internal::values

@@ -14,7 +14,7 @@ namespace ember {
 
 namespace {
 
-using stages_internal::ColumnPair;
+using stages::internal::ColumnPair;
 
 bool IsImputable(const DataType& t) { return t.is_numeric() || t.id() == TypeId::kString; }
 
@@ -257,12 +257,12 @@ const ParamSpec<ImputerModel::Params>& ImputerModel::Params::Spec() {
 
 namespace {
 Result<std::vector<ColumnPair>> ImputerPairs(const ImputerParams& p) {
-  return stages_internal::ResolveColumnPairs("Imputer", p.input_col, p.output_col, p.input_cols,
-                                             p.output_cols);
+  return stages::internal::ResolveColumnPairs("Imputer", p.input_col, p.output_col, p.input_cols,
+                                              p.output_cols);
 }
 Result<std::vector<ColumnPair>> CleanPairs(const CleanMissingDataParams& p) {
-  return stages_internal::ResolveColumnPairs("CleanMissingData", "", "", p.input_cols,
-                                             p.output_cols);
+  return stages::internal::ResolveColumnPairs("CleanMissingData", "", "", p.input_cols,
+                                              p.output_cols);
 }
 }  // namespace
 
@@ -312,7 +312,7 @@ Result<std::shared_ptr<const ImputerModel>> ImputerModel::Make(Params p, std::ve
                                                                std::string uid) {
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
   EMBER_RETURN_IF_ERROR(
-      stages_internal::ResolveColumnPairs("ImputerModel", "", "", p.input_cols, p.output_cols)
+      stages::internal::ResolveColumnPairs("ImputerModel", "", "", p.input_cols, p.output_cols)
           .status());
   if (fill.size() != p.input_cols.size()) {
     return InvalidArgument("ImputerModel: " + std::to_string(fill.size()) + " fill values for " +

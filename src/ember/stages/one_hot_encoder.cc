@@ -15,11 +15,11 @@ namespace ember {
 
 namespace {
 
-using stages_internal::ColumnPair;
+using stages::internal::ColumnPair;
 
 Result<std::vector<ColumnPair>> Pairs(const OneHotEncoderParams& p) {
-  return stages_internal::ResolveColumnPairs("OneHotEncoder", p.input_col, p.output_col,
-                                             p.input_cols, p.output_cols);
+  return stages::internal::ResolveColumnPairs("OneHotEncoder", p.input_col, p.output_col,
+                                              p.input_cols, p.output_cols);
 }
 
 // The category of row r, or -1 when the value is null, negative, fractional or too large.

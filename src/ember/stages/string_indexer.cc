@@ -54,11 +54,11 @@ std::string_view ValueText(const Column& c, int64_t r, std::string* buf) {
   }
 }
 
-using stages_internal::ColumnPair;
+using stages::internal::ColumnPair;
 
 Result<std::vector<ColumnPair>> Pairs(const StringIndexerParams& p) {
-  return stages_internal::ResolveColumnPairs("StringIndexer", p.input_col, p.output_col,
-                                             p.input_cols, p.output_cols);
+  return stages::internal::ResolveColumnPairs("StringIndexer", p.input_col, p.output_col,
+                                              p.input_cols, p.output_cols);
 }
 
 struct BoundColumns {

@@ -12,7 +12,7 @@
 #include "ember/gbdt/rabit_tracker.h"
 #include "ember/gbdt/xgboost_api.h"
 
-namespace ember::gbdt_internal {
+namespace ember::gbdt::internal {
 
 using XgbParamList = std::vector<std::pair<std::string, std::string>>;
 
@@ -155,4 +155,4 @@ Status CheckNewColumns(const Schema& in, const std::vector<std::string>& cols,
 Status SaveBooster(const GbdtBooster& b, const std::string& dir, Json info);
 Result<std::shared_ptr<const GbdtBooster>> LoadBooster(const LoadContext& ctx, Json* info);
 
-}  // namespace ember::gbdt_internal
+}  // namespace ember::gbdt::internal

@@ -7,7 +7,7 @@
 #include "ember/core/ops.h"
 #include "ember/io/internal/csv_tokenizer.h"
 
-namespace ember::io_internal {
+namespace ember::io::internal {
 
 std::vector<std::pair<int64_t, int64_t>> RankBlocks(int64_t begin, int64_t end,
                                                     const ExecContext& ctx, int64_t block_size) {
@@ -95,4 +95,4 @@ void AddBadRows(const std::vector<BadRow>& bad, CsvReadStats* stats, std::string
   stats->bad_rows += static_cast<int64_t>(bad.size());
 }
 
-}  // namespace ember::io_internal
+}  // namespace ember::io::internal

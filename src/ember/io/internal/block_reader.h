@@ -15,7 +15,7 @@
 #include "ember/exec/exec_context.h"
 #include "ember/io/csv.h"
 
-namespace ember::io_internal {
+namespace ember::io::internal {
 
 // The byte ranges, of at most `block_size` bytes, that cover this rank's share of
 // [begin, end) (rank r of n gets the r-th n-th).
@@ -64,4 +64,4 @@ Result<Batch> ApplyBadRowPolicy(const SchemaPtr& schema, std::vector<ColumnPtr> 
 // Collects the first messages and the count of bad rows over blocks.
 void AddBadRows(const std::vector<BadRow>& bad, CsvReadStats* stats, std::string* first_error);
 
-}  // namespace ember::io_internal
+}  // namespace ember::io::internal

@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-namespace ember::io_internal {
+namespace ember::io::internal {
 
 namespace {
 
@@ -247,4 +247,4 @@ std::string ReadRecord(std::string_view data, int64_t* pos, const CsvDialect& d,
   return problem;
 }
 
-}  // namespace ember::io_internal
+}  // namespace ember::io::internal

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace ember::io_internal {
+namespace ember::io::internal {
 
 // One field: 8 bytes, stored column by column so that conversion reads memory in order.
 struct CsvField {
@@ -72,4 +72,4 @@ void TokenizeBlock(std::string_view data, int64_t begin, int64_t end, int num_co
 std::string ReadRecord(std::string_view data, int64_t* pos, const CsvDialect& dialect,
                        std::vector<std::string>* fields);
 
-}  // namespace ember::io_internal
+}  // namespace ember::io::internal

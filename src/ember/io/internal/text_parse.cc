@@ -1,6 +1,6 @@
 #include "ember/io/internal/text_parse.h"
 
-namespace ember::io_internal {
+namespace ember::io::internal {
 
 bool IsValidUtf8(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
@@ -39,4 +39,4 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
-}  // namespace ember::io_internal
+}  // namespace ember::io::internal

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace ember::io_internal {
+namespace ember::io::internal {
 
 inline std::string_view TrimSpaces(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -79,4 +79,4 @@ inline bool IsAscii(const char* p, size_t n) {
 
 bool IsValidUtf8(std::string_view s);
 
-}  // namespace ember::io_internal
+}  // namespace ember::io::internal

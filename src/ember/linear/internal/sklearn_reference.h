@@ -13,7 +13,7 @@
 #include "ember/base/json.h"
 #include "ember/testing/conformance.h"
 
-namespace ember::linear_internal {
+namespace ember::linear::internal {
 
 inline Json RunSklearnReference(const std::string& script,
                                 const std::vector<std::vector<double>>& x,
@@ -44,4 +44,4 @@ inline Json RunSklearnReference(const std::string& script,
   return j.ok() ? *j : Json();
 }
 
-}  // namespace ember::linear_internal
+}  // namespace ember::linear::internal

@@ -5,7 +5,7 @@
 #include "ember/base/status_macros.h"
 #include "ember/pipeline/partition_reduce.h"
 
-namespace ember::linear_internal {
+namespace ember::linear::internal {
 
 Result<TrainingColumns> BindTrainingColumns(const Schema& in, const std::string& features,
                                             const std::string& label, const std::string& weight) {
@@ -153,4 +153,4 @@ Result<LbfgsResult> FitRegularized(const DataFrame& in, const ExecContext& ctx, 
   return MinimizeLbfgs(objective, std::move(x0), opt);
 }
 
-}  // namespace ember::linear_internal
+}  // namespace ember::linear::internal

@@ -13,7 +13,7 @@
 #include "ember/exec/exec_context.h"
 #include "ember/linear/lbfgs.h"
 
-namespace ember::linear_internal {
+namespace ember::linear::internal {
 
 struct TrainingColumns {
   int features = -1, label = -1, weight = -1;
@@ -54,4 +54,4 @@ Result<LbfgsResult> FitRegularized(const DataFrame& in, const ExecContext& ctx, 
                                    std::vector<double> x0, int max_iter, double tol,
                                    const RowTerms& row_terms);
 
-}  // namespace ember::linear_internal
+}  // namespace ember::linear::internal

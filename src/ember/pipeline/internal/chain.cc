@@ -1,6 +1,6 @@
 #include "ember/pipeline/internal/chain.h"
 
-namespace ember::pipeline_internal {
+namespace ember::pipeline::internal {
 
 Result<std::unique_ptr<ChainBound>> BindChain(
     std::span<const std::shared_ptr<const Transformer>> stages, const Schema& in) {
@@ -16,4 +16,4 @@ Result<std::unique_ptr<ChainBound>> BindChain(
   return std::make_unique<ChainBound>(std::move(parts), cur);
 }
 
-}  // namespace ember::pipeline_internal
+}  // namespace ember::pipeline::internal

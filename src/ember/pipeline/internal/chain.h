@@ -13,7 +13,7 @@
 #include "ember/core/ops.h"
 #include "ember/pipeline/stage.h"
 
-namespace ember::pipeline_internal {
+namespace ember::pipeline::internal {
 
 class ChainBound final : public BoundTransform {
  public:
@@ -132,4 +132,4 @@ class SelectingChainBound final : public BoundTransform {
 Result<std::unique_ptr<ChainBound>> BindChain(
     std::span<const std::shared_ptr<const Transformer>> stages, const Schema& in);
 
-}  // namespace ember::pipeline_internal
+}  // namespace ember::pipeline::internal

@@ -7,7 +7,7 @@
 #include "ember/pipeline/classifier_outputs.h"
 #include "ember/pipeline/internal/compiled_run.h"
 
-namespace ember::pipeline_internal {
+namespace ember::pipeline::internal {
 
 namespace {
 
@@ -243,4 +243,4 @@ Result<std::unique_ptr<CompiledRun>> CompileLinear(const RowLowering& lr, const 
                                features.scale, d, lr.num_classes, lr.threshold, std::move(reply)));
 }
 
-}  // namespace ember::pipeline_internal
+}  // namespace ember::pipeline::internal

@@ -14,7 +14,7 @@
 #include "ember/pipeline/row_lowering.h"
 #include "ember/pipeline/stage.h"
 
-namespace ember::pipeline_internal {
+namespace ember::pipeline::internal {
 
 // What a column of the pipeline is, in terms of the run's input columns.
 struct Symbol {
@@ -118,4 +118,4 @@ Result<std::unique_ptr<CompiledRun>> CompileTrees(const RowLowering& model, cons
                                                   std::unique_ptr<BoundTransform> general,
                                                   std::vector<ReplySource> reply);
 
-}  // namespace ember::pipeline_internal
+}  // namespace ember::pipeline::internal

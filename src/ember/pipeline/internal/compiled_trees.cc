@@ -9,7 +9,7 @@
 #include "ember/pipeline/classifier_outputs.h"
 #include "ember/pipeline/internal/compiled_run.h"
 
-namespace ember::pipeline_internal {
+namespace ember::pipeline::internal {
 
 namespace {
 
@@ -150,4 +150,4 @@ Result<std::unique_ptr<CompiledRun>> CompileTrees(const RowLowering& model, cons
                                                              features.scale, features.sparse));
 }
 
-}  // namespace ember::pipeline_internal
+}  // namespace ember::pipeline::internal

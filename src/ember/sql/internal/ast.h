@@ -12,7 +12,7 @@
 #include "ember/base/result.h"
 #include "ember/core/types.h"
 
-namespace ember::sql_internal {
+namespace ember::sql::internal {
 
 // The scalar types expressions compute in. Columns of other types (vectors, lists,
 // structs, binary) can only be passed through, tested for null, indexed or have a field
@@ -75,4 +75,4 @@ struct SelectStatement {
 // "syntax error at position N: expected X, found 'Y'".
 Result<SelectStatement> ParseSelect(std::string_view statement);
 
-}  // namespace ember::sql_internal
+}  // namespace ember::sql::internal

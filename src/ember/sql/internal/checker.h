@@ -8,7 +8,7 @@
 #include "ember/core/schema.h"
 #include "ember/sql/internal/ast.h"
 
-namespace ember::sql_internal {
+namespace ember::sql::internal {
 
 // The SQL type of a column type (kOpaque for vectors, lists, structs and binary).
 SqlType ScalarTypeOf(const DataType& t);
@@ -28,4 +28,4 @@ Status CheckExpr(Expr& e, const Schema& in);
 // a further field or element): an error naming it.
 Status MustBeScalarIfNested(const Expr& e);
 
-}  // namespace ember::sql_internal
+}  // namespace ember::sql::internal

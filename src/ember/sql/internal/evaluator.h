@@ -22,7 +22,7 @@
 #include "ember/sql/internal/checker.h"
 #include "ember/sql/internal/values.h"
 
-namespace ember::sql_internal {
+namespace ember::sql::internal {
 
 using Kind = Expr::Kind;
 using namespace values;  // NOLINT: the evaluator is built on these conversions
@@ -731,4 +731,4 @@ class Evaluator {
   size_t n_;
 };
 
-}  // namespace ember::sql_internal
+}  // namespace ember::sql::internal

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace ember::sql_internal::values {
+namespace ember::sql::internal::values {
 
 // Spark's (Java's) Double.toString: "1.0", "0.001", "1.0E7", "1.234E-5", "NaN", "Infinity".
 std::string DoubleToString(double x);
@@ -25,4 +25,4 @@ int64_t CountChars(std::string_view v);
 // Characters [start_char, end_char) of `v`, both clamped to its length.
 std::string_view Utf8Substring(std::string_view v, int64_t start_char, int64_t end_char);
 
-}  // namespace ember::sql_internal::values
+}  // namespace ember::sql::internal::values

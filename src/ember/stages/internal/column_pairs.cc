@@ -2,7 +2,7 @@
 
 #include <set>
 
-namespace ember::stages_internal {
+namespace ember::stages::internal {
 
 Result<std::vector<ColumnPair>> ResolveColumnPairs(const std::string& owner,
                                                    const std::string& input_col,
@@ -35,4 +35,4 @@ Result<std::vector<ColumnPair>> ResolveColumnPairs(const std::string& owner,
   return pairs;
 }
 
-}  // namespace ember::stages_internal
+}  // namespace ember::stages::internal

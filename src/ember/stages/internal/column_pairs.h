@@ -8,7 +8,7 @@
 
 #include "ember/base/result.h"
 
-namespace ember::stages_internal {
+namespace ember::stages::internal {
 
 struct ColumnPair {
   std::string in, out;
@@ -22,4 +22,4 @@ Result<std::vector<ColumnPair>> ResolveColumnPairs(const std::string& owner,
                                                    const std::vector<std::string>& input_cols,
                                                    const std::vector<std::string>& output_cols);
 
-}  // namespace ember::stages_internal
+}  // namespace ember::stages::internal
