@@ -1,8 +1,23 @@
 // Prints docs/params.md: every registered stage with its params (type, default,
 // constraint, doc), generated from the param declarations so the docs cannot drift.
 #include <cstdio>
+#include <string>
 
 #include "ember/registry/default_registry.h"
+
+namespace {
+
+// A table cell: '|' (enum types list their names with it) would end the cell.
+std::string Cell(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
 
 int main() {
   const ember::StageRegistry& registry = ember::DefaultRegistry();
@@ -26,8 +41,9 @@ int main() {
     std::printf("| param | type | default | constraint | description |\n");
     std::printf("|---|---|---|---|---|\n");
     for (const auto& p : entry.params) {
-      std::printf("| `%s` | %s | `%s` | %s | %s |\n", p.name.c_str(), p.type.c_str(),
-                  p.default_value.Dump().c_str(), p.constraint.c_str(), p.doc.c_str());
+      std::printf("| `%s` | %s | `%s` | %s | %s |\n", p.name.c_str(), Cell(p.type).c_str(),
+                  Cell(p.default_value.Dump()).c_str(), Cell(p.constraint).c_str(),
+                  Cell(p.doc).c_str());
     }
   }
   return 0;
