@@ -21,6 +21,7 @@
 #endif
 #include "ember/registry/default_registry.h"
 #include "ember/stages/model_statistics.h"
+#include "ember/stages/string_indexer.h"
 
 namespace ember::cli {
 
@@ -222,12 +223,29 @@ Status Transform(const CliContext& c, const std::string& model_dir, const std::s
 
 namespace {
 
-// The labels of the IndexToString that maps `prediction` back to labels, searched through
-// nested PipelineModels.
-std::optional<std::vector<std::string>> PredictionLabels(const Transformer& t) {
+// The class labels of the model's prediction index space, for a label column `label`: those
+// of the IndexToString that maps `prediction` back to labels (TrainClassifier, or a spec
+// that ends in one), else those of a StringIndexer of `label` inside the spec (SparkML's
+// pattern). Searched through nested PipelineModels; nullopt when the pipeline indexes no
+// label (then the label column is taken as class indices).
+std::optional<std::vector<std::string>> PredictionLabels(const Transformer& t,
+                                                         const std::string& label) {
   if (t.type_name() == PipelineModel::kTypeName) {
+    std::optional<std::vector<std::string>> from_indexer;
     for (const auto& s : static_cast<const PipelineModel&>(t).stages()) {
-      if (auto labels = PredictionLabels(*s)) return labels;
+      if (auto labels = PredictionLabels(*s, label)) {
+        if (s->type_name() != StringIndexerModel::kTypeName) return labels;
+        if (!from_indexer) from_indexer = std::move(labels);
+      }
+    }
+    return from_indexer;
+  }
+  if (t.type_name() == StringIndexerModel::kTypeName) {
+    const auto& m = static_cast<const StringIndexerModel&>(t);
+    const StringIndexerParams& p = m.params();
+    if (p.input_col == label && !m.labels().empty()) return m.labels()[0];
+    for (size_t k = 0; k < p.input_cols.size() && k < m.labels().size(); ++k) {
+      if (p.input_cols[k] == label) return m.labels()[k];
     }
     return std::nullopt;
   }
@@ -242,8 +260,16 @@ std::optional<std::vector<std::string>> PredictionLabels(const Transformer& t) {
   return out;
 }
 
+// Whether column `label` of `scored` is already a class index of the prediction's space: the
+// output of a StringIndexer (nominal values recorded on it).
+bool IsIndexedLabel(const ember::Schema& scored, const std::string& label) {
+  const int i = scored.FindField(label);
+  return i >= 0 && scored.field(i).type->is_numeric() && NominalValues(scored.field(i));
+}
+
 // Adds a float64 column `name` with the index of each row's `label` in `labels` (null when
-// the label is null or unknown; those rows are not scored).
+// the label is null or unknown; those rows are not scored). Values are matched by the text
+// StringIndexer indexes them by (so numeric labels 0/1 match the labels "0"/"1").
 Result<DataFrame> IndexLabels(const DataFrame& in, const std::string& label,
                               const std::vector<std::string>& labels, const std::string& name,
                               int64_t* unknown) {
@@ -252,13 +278,15 @@ Result<DataFrame> IndexLabels(const DataFrame& in, const std::string& label,
   const int col = in.schema()->FindField(label);
   EMBER_ASSIGN_OR_RETURN(SchemaPtr schema, in.schema()->AddField(MakeField(name, Float64Type())));
   std::vector<Batch> parts;
+  std::string buf;
   for (const Batch& b : in.partitions()) {
     NumericBuilder<double> idx(Float64Type());
+    const Column& c = *b.column(col);
     for (int64_t r = 0; r < b.num_rows(); ++r) {
-      auto it = b.column(col)->IsNull(r) ? index.end() : index.find(FormatValue(*b.column(col), r));
+      auto it = c.IsNull(r) ? index.end() : index.find(std::string(LabelText(c, r, &buf)));
       if (it == index.end()) {
         idx.AppendNull();
-        *unknown += b.column(col)->IsValid(r);
+        *unknown += c.IsValid(r);
       } else {
         idx.Append(it->second);
       }
@@ -267,6 +295,34 @@ Result<DataFrame> IndexLabels(const DataFrame& in, const std::string& label,
     cols.push_back(idx.Finish());
     EMBER_ASSIGN_OR_RETURN(Batch nb, Batch::Make(schema, std::move(cols), b.num_rows()));
     parts.push_back(std::move(nb));
+  }
+  return DataFrame::Make(schema, std::move(parts));
+}
+
+// `scored` with the input's column `label` beside the scores, when the pipeline left it out
+// but kept the input's rows in place (same partitions, same row counts); an error saying
+// why otherwise.
+Result<DataFrame> WithInputLabel(const DataFrame& scored, const DataFrame& input,
+                                 const std::string& label) {
+  const int col = input.schema()->FindField(label);
+  bool aligned = scored.num_partitions() == input.num_partitions();
+  for (int i = 0; aligned && i < scored.num_partitions(); ++i)
+    aligned = scored.partition(i).num_rows() == input.partition(i).num_rows();
+  if (!aligned) {
+    return InvalidArgument("--label: the model's output has no column '" + label +
+                           "' and its rows are not the input's row for row (a stage drops or "
+                           "reorders rows), so the label cannot be put back beside the scores; "
+                           "keep '" +
+                           label + "' in the pipeline's output");
+  }
+  EMBER_ASSIGN_OR_RETURN(SchemaPtr schema, scored.schema()->AddField(input.schema()->field(col)));
+  std::vector<Batch> parts;
+  for (int i = 0; i < scored.num_partitions(); ++i) {
+    std::vector<ColumnPtr> cols = scored.partition(i).columns();
+    cols.push_back(input.partition(i).column(col));
+    EMBER_ASSIGN_OR_RETURN(Batch b,
+                           Batch::Make(schema, std::move(cols), scored.partition(i).num_rows()));
+    parts.push_back(std::move(b));
   }
   return DataFrame::Make(schema, std::move(parts));
 }
@@ -289,19 +345,32 @@ Status Eval(const CliContext& c, const std::string& model_dir, const std::string
   }
   EMBER_ASSIGN_OR_RETURN(auto model, LoadTransformer(model_dir, DefaultRegistry()));
   EMBER_ASSIGN_OR_RETURN(DataFrame frame, ReadLogged(c, data));
-  EMBER_RETURN_IF_ERROR(frame.schema()->GetFieldIndex(label).status().WithContext("--label"));
   ProgressBar bar(c, "score");
   Result<DataFrame> scored_or = model->Transform(frame, bar.exec());
   bar.Finish();
   EMBER_ASSIGN_OR_RETURN(DataFrame scored, std::move(scored_or));
-  const DataType& label_type = *scored.schema()->field(scored.schema()->FindField(label)).type;
-  if (!label_type.is_numeric() && label_type.id() != TypeId::kBool) {
-    auto labels = PredictionLabels(*model);
-    if (!labels) {
-      return InvalidArgument(
-          "--label: column '" + label + "' is " + label_type.ToString() +
-          " and the model has no IndexToString from 'prediction' to map it to class indices");
+  // The label is looked for in the scored frame first (an indexed label the spec makes),
+  // then in the input (put back beside the scores when the pipeline dropped it).
+  if (scored.schema()->FindField(label) < 0) {
+    if (frame.schema()->FindField(label) < 0) {
+      return NotFound("--label: column '" + label +
+                      "' is neither in the data (columns: " + frame.schema()->NamesForMessage() +
+                      ") nor in the model's output (" + scored.schema()->NamesForMessage() + ")");
     }
+    EMBER_ASSIGN_OR_RETURN(scored, WithInputLabel(scored, frame, label));
+  }
+  const DataType& label_type = *scored.schema()->field(scored.schema()->FindField(label)).type;
+  // Labels and predictions compared in one index space: the label through the model's label
+  // indexer when it has one (whatever the label's type), else as class indices.
+  std::optional<std::vector<std::string>> labels;
+  if (!IsIndexedLabel(*scored.schema(), label)) labels = PredictionLabels(*model, label);
+  if (!labels && !label_type.is_numeric() && label_type.id() != TypeId::kBool) {
+    return InvalidArgument(
+        "--label: column '" + label + "' is " + label_type.ToString() +
+        " and the model indexes no label (no StringIndexer of it, no IndexToString from "
+        "'prediction') to map it to class indices");
+  }
+  if (labels && sp.evaluation_metric != EvaluationMetric::kRegression) {
     int64_t unknown = 0;
     sp.label_col = "__label_index";
     EMBER_ASSIGN_OR_RETURN(scored, IndexLabels(scored, label, *labels, sp.label_col, &unknown));
@@ -320,6 +389,17 @@ Status Eval(const CliContext& c, const std::string& model_dir, const std::string
     std::string value = FormatValue(col, 0);
     if (col.type_id() == TypeId::kFloat64 && col.IsValid(0))
       value = Fixed(col.Values<double>()[0], 4);
+    if (col.type_id() == TypeId::kList && col.IsValid(0) &&
+        col.child(0)->type_id() == TypeId::kFloat64) {  // per-class metrics
+      const Column& v = *col.child(0);
+      const int32_t* o = col.Offsets();
+      value = "[";
+      for (int32_t k = o[0]; k < o[1]; ++k) {
+        if (k > o[0]) value += ", ";
+        value += v.IsNull(k) ? "null" : Fixed(v.Values<double>()[k], 4);
+      }
+      value += "]";
+    }
     c.out << row.schema()->field(i).name
           << std::string(std::max<size_t>(1, 26 - row.schema()->field(i).name.size()), ' ') << value
           << "\n";

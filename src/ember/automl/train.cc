@@ -57,9 +57,18 @@ Result<std::shared_ptr<const Estimator>> NestedModel(const std::string& owner, c
   spec.Set("params", std::move(params));
   Result<std::shared_ptr<const Stage>> stage = StageFromSpec(spec, registry);
   if (!stage.ok()) return stage.status().WithContext(owner + " param 'model'");
-  if ((*stage)->kind() != StageKind::kEstimator) {
-    return error("'" + std::string((*stage)->type_name()) + "' is not an estimator");
-  }
+  const std::string name((*stage)->type_name());
+  if ((*stage)->kind() != StageKind::kEstimator) return error("'" + name + "' is not an estimator");
+  // A classifier has probabilities; a regressor only a prediction. The wrong kind would fit
+  // and save a model that fails (or lies) on every row.
+  const Json fitted = (*stage)->ParamsJson();
+  const bool predicts = fitted.Find("predictionCol") != nullptr;
+  const bool classifies = fitted.Find("probabilityCol") != nullptr;
+  if (!predicts) return error("'" + name + "' is not a model (it has no predictionCol)");
+  if (owner == "TrainClassifier" && !classifies)
+    return error("'" + name + "' is a regressor; use TrainRegressor");
+  if (owner == "TrainRegressor" && classifies)
+    return error("'" + name + "' is a classifier; use TrainClassifier");
   return std::static_pointer_cast<const Estimator>(*stage);
 }
 

@@ -52,6 +52,39 @@ TEST(ComputeModelStatisticsTest, BinaryClassification) {
   EXPECT_EQ(FormatValue(**m.GetColumn("confusion_matrix"), 0), "[[2,0],[1,1]]");
 }
 
+TEST(ComputeModelStatisticsTest, MulticlassPerClassMacroAndWeighted) {
+  // The figures are scikit-learn's (precision_score, recall_score, f1_score with average
+  // None / "macro" / "weighted", roc_auc_score with multi_class="ovr").
+  SchemaPtr s =
+      *Schema::Make({MakeField("label", Int64Type()), MakeField("probability", DenseVectorType(3)),
+                     MakeField("prediction", Float64Type())});
+  Batch a = *Batch::Make(
+      s, {MakeColumn<int64_t>({0, 0, 1, 1}),
+          MakeDenseVectorColumn({{.7, .2, .1}, {.3, .4, .3}, {.2, .6, .2}, {.5, .3, .2}}, 3),
+          MakeColumn<double>({0, 1, 1, 0})});
+  Batch b = *Batch::Make(s, {MakeColumn<int64_t>({2, 2, 2}),
+                             MakeDenseVectorColumn({{.1, .2, .7}, {.2, .5, .3}, {.1, .1, .8}}, 3),
+                             MakeColumn<double>({2, 1, 2})});
+  auto out = (*ComputeModelStatistics::Make({}))
+                 ->Transform(*DataFrame::Make(s, {a, b}), ExecContext::Default());
+  ASSERT_THAT(out, IsOk());
+  Batch m = *out->Collect();
+  auto value = [&](const std::string& name) { return (*m.GetColumn(name))->Values<double>()[0]; };
+  EXPECT_EQ(FormatValue(**m.GetColumn("evaluation_type"), 0), "Classification (multiclass)");
+  EXPECT_NEAR(value("precision"), 0.611111111111111, 1e-12);  // macro
+  EXPECT_NEAR(value("recall"), 0.5555555555555555, 1e-12);
+  EXPECT_NEAR(value("f1"), 0.5666666666666668, 1e-12);
+  EXPECT_NEAR(value("macro_f1"), 0.5666666666666668, 1e-12);
+  EXPECT_NEAR(value("weighted_precision"), 0.6666666666666666, 1e-12);
+  EXPECT_NEAR(value("weighted_recall"), 0.5714285714285714, 1e-12);
+  EXPECT_NEAR(value("weighted_f1"), 0.6, 1e-12);
+  EXPECT_NEAR(value("AUC"), 0.8861111111111111, 1e-12);  // one against the rest, macro
+  EXPECT_NEAR(value("weighted_AUC"), 0.8964285714285715, 1e-12);
+  EXPECT_EQ(FormatValue(**m.GetColumn("recall_by_class"), 0), "[0.5,0.5,0.6666666666666666]");
+  EXPECT_EQ(FormatValue(**m.GetColumn("AUC_by_class"), 0), "[0.9,0.8,0.9583333333333334]");
+  EXPECT_EQ(FormatValue(**m.GetColumn("confusion_matrix"), 0), "[[1,1,0],[1,1,0],[0,1,2]]");
+}
+
 TEST(ComputeModelStatisticsTest, Regression) {
   SchemaPtr s =
       *Schema::Make({MakeField("label", Float64Type()), MakeField("prediction", Float64Type())});

@@ -87,6 +87,7 @@ namespace {
 
 struct Bound {
   int label = -1, pred = -1, scores = -1;
+  int num_scores = 0;  // the probability vector's size (0: no scores)
   bool classification = true;
 };
 
@@ -105,16 +106,29 @@ Result<Bound> BindColumns(const Schema& in, const ComputeModelStatisticsParams& 
         b.scores, in.GetFieldIndexOfType(
                       p.scores_col, [](const DataType& t) { return t.id() == TypeId::kVector; },
                       "a probability vector column"));
+    b.num_scores = static_cast<int>(in.field(b.scores).type->vector_size());
   }
   return b;
 }
 
 SchemaPtr MetricsSchema(bool classification) {
   std::vector<Field> f = {MakeField("evaluation_type", StringType())};
-  const char* names[] = {"accuracy", "precision", "recall",   "f1",         "AUC",
-                         "AUPR",     "log_loss",  "macro_f1", "weighted_f1"};
+  const char* names[] = {"accuracy",
+                         "precision",
+                         "recall",
+                         "f1",
+                         "AUC",
+                         "AUPR",
+                         "log_loss",
+                         "macro_f1",
+                         "weighted_f1",
+                         "weighted_precision",
+                         "weighted_recall",
+                         "weighted_AUC"};
   if (classification) {
     for (const char* n : names) f.push_back(MakeField(n, Float64Type()));
+    for (const char* n : {"precision_by_class", "recall_by_class", "f1_by_class", "AUC_by_class"})
+      f.push_back(MakeField(n, ListType(Float64Type())));
     f.push_back(MakeField("confusion_matrix", ListType(ListType(Int64Type()))));
   } else {
     for (const char* n :
@@ -125,8 +139,9 @@ SchemaPtr MetricsSchema(bool classification) {
   return *Schema::Make(std::move(f));
 }
 
-// Per row: label, prediction, P(label) (NaN without scores), P(class 1) (NaN if not binary).
-constexpr int kRowWidth = 4;
+// Per row: label, prediction, P(label) (NaN without scores), then the num_scores class
+// probabilities: RowWidth(num_scores) values.
+int RowWidth(int num_scores) { return 3 + num_scores; }
 
 Status CollectRows(const Batch& b, const Bound& x, const std::string& label_col,
                    std::vector<double>* rows) {
@@ -137,7 +152,9 @@ Status CollectRows(const Batch& b, const Bound& x, const std::string& label_col,
     if (lc.IsNull(r) || pc.IsNull(r) || (sc && sc->IsNull(r)))
       continue;  // unscored rows are not counted
     const double y = NumericValue(lc, r);
-    double p_label = NAN, p_one = NAN;
+    double p_label = NAN;
+    const size_t at = rows->size();
+    rows->insert(rows->end(), static_cast<size_t>(RowWidth(x.num_scores)), 0.0);
     if (sc) {
       const int64_t k = sc->type()->vector_size();
       auto prob = [&](int64_t c) -> double {
@@ -152,15 +169,44 @@ Status CollectRows(const Batch& b, const Bound& x, const std::string& label_col,
                                " in column '" + label_col + "' is not a class index");
       }
       p_label = prob(static_cast<int64_t>(y));
-      if (k == 2) p_one = prob(1);
+      for (int64_t c = 0; c < k; ++c) (*rows)[at + 3 + c] = prob(c);
     }
-    rows->insert(rows->end(), {y, NumericValue(pc, r), p_label, p_one});
+    (*rows)[at] = y;
+    (*rows)[at + 1] = NumericValue(pc, r);
+    (*rows)[at + 2] = p_label;
   }
   return Status::OK();
 }
 
-Result<Batch> Metrics(const std::vector<double>& rows, bool classification) {
-  const size_t n = rows.size() / kRowWidth;
+// A list<double> column of one row (NaN as a null entry).
+ColumnPtr DoubleList(const std::vector<double>& values) {
+  ListBuilder b(ListType(Float64Type()));
+  b.Append();
+  auto* v = static_cast<NumericBuilder<double>*>(b.value_builder());
+  for (double x : values) {
+    if (std::isnan(x)) {
+      v->AppendNull();
+    } else {
+      v->Append(x);
+    }
+  }
+  return b.Finish();
+}
+
+// The mean of the defined (not NaN) values weighted by `weights` (all 1: the plain mean).
+double Average(const std::vector<double>& values, const std::vector<double>& weights) {
+  double sum = 0, total = 0;
+  for (size_t c = 0; c < values.size(); ++c) {
+    if (std::isnan(values[c])) continue;
+    sum += values[c] * weights[c];
+    total += weights[c];
+  }
+  return total > 0 ? sum / total : NAN;
+}
+
+Result<Batch> Metrics(const std::vector<double>& rows, bool classification, int num_scores) {
+  const int width = RowWidth(num_scores);
+  const size_t n = rows.size() / width;
   SchemaPtr schema = MetricsSchema(classification);
   std::vector<ColumnPtr> cols;
   auto add = [&](double v) {
@@ -169,10 +215,10 @@ Result<Batch> Metrics(const std::vector<double>& rows, bool classification) {
   if (!classification) {
     cols.push_back(MakeColumn<std::string>({"Regression"}));
     double se = 0, ae = 0, mean = 0;
-    for (size_t i = 0; i < n; ++i) mean += rows[i * kRowWidth] / n;
+    for (size_t i = 0; i < n; ++i) mean += rows[i * width] / n;
     double tot = 0;
     for (size_t i = 0; i < n; ++i) {
-      const double y = rows[i * kRowWidth], d = rows[i * kRowWidth + 1] - y;
+      const double y = rows[i * width], d = rows[i * width + 1] - y;
       se += d * d;
       ae += std::abs(d);
       tot += (y - mean) * (y - mean);
@@ -183,30 +229,30 @@ Result<Batch> Metrics(const std::vector<double>& rows, bool classification) {
     add(tot > 0 ? 1 - se / tot : NAN);
     return Batch::Make(schema, std::move(cols));
   }
-  int k = 2;
+  int k = std::max(2, num_scores);
   for (size_t i = 0; i < n; ++i) {
-    k = std::max({k, static_cast<int>(rows[i * kRowWidth]) + 1,
-                  static_cast<int>(rows[i * kRowWidth + 1]) + 1});
+    k = std::max(
+        {k, static_cast<int>(rows[i * width]) + 1, static_cast<int>(rows[i * width + 1]) + 1});
   }
   std::vector<std::vector<int64_t>> cm(k, std::vector<int64_t>(k, 0));
   double log_loss = 0;
-  bool have_scores = n > 0;
-  std::vector<double> labels, scores;
+  const bool have_scores = n > 0 && num_scores > 0;
   for (size_t i = 0; i < n; ++i) {
-    const double* row = &rows[i * kRowWidth];
+    const double* row = &rows[i * width];
     const int y = static_cast<int>(row[0]), p = static_cast<int>(row[1]);
     if (p < 0 || row[1] != p)
       return InvalidArgument("ComputeModelStatistics: prediction " + std::to_string(row[1]) +
                              " is not a class index");
     ++cm[y][p];
-    if (std::isnan(row[2])) have_scores = false;
     log_loss -= std::log(std::clamp(row[2], 1e-15, 1.0));
-    labels.push_back(row[0]);
-    scores.push_back(row[3]);
   }
   double correct = 0;
   for (int c = 0; c < k; ++c) correct += cm[c][c];
-  std::vector<double> f1(k), support(k);
+  // Per class (one against the rest): precision, recall, F1, and with scores the AUC and
+  // AUPR of the class's probability. Undefined values (no prediction of the class, no row
+  // of it) are NaN and left out of the averages.
+  std::vector<double> precision(k), recall(k), f1(k), auc(k, NAN), aupr(k, NAN), support(k);
+  std::vector<double> ones(k, 1.0);
   for (int c = 0; c < k; ++c) {
     double tp = cm[c][c], pred = 0, actual = 0;
     for (int j = 0; j < k; ++j) {
@@ -214,27 +260,38 @@ Result<Batch> Metrics(const std::vector<double>& rows, bool classification) {
       actual += cm[c][j];
     }
     support[c] = actual;
-    const double prec = pred ? tp / pred : 0, rec = actual ? tp / actual : 0;
-    f1[c] = prec + rec > 0 ? 2 * prec * rec / (prec + rec) : 0;
+    precision[c] = pred ? tp / pred : NAN;
+    recall[c] = actual ? tp / actual : NAN;
+    const double pr = std::isnan(precision[c]) ? 0 : precision[c];
+    const double rc = std::isnan(recall[c]) ? 0 : recall[c];
+    f1[c] = pr + rc > 0 ? 2 * pr * rc / (pr + rc) : 0;
+    if (have_scores && c < num_scores && actual > 0 && actual < static_cast<double>(n)) {
+      std::vector<double> is_c(n), score(n);
+      for (size_t i = 0; i < n; ++i) {
+        is_c[i] = rows[i * width] == c ? 1.0 : 0.0;
+        score[i] = rows[i * width + 3 + c];
+      }
+      auc[c] = AreaUnderRoc(is_c, score);
+      aupr[c] = AreaUnderPr(is_c, score);
+    }
   }
-  const bool binary = k == 2 && have_scores && !std::isnan(scores.empty() ? NAN : scores[0]);
-  const double tp = cm[1][1], fp = cm[0][1], fn = cm[1][0];
-  double macro = 0, weighted = 0;
-  for (int c = 0; c < k; ++c) {
-    macro += f1[c] / k;
-    weighted += n ? f1[c] * support[c] / n : 0;
-  }
+  const bool binary = k == 2;
   cols.push_back(MakeColumn<std::string>(
-      {binary || k == 2 ? "Classification (binary)" : "Classification (multiclass)"}));
+      {binary ? "Classification (binary)" : "Classification (multiclass)"}));
   add(n ? correct / n : NAN);
-  add(k == 2 && tp + fp > 0 ? tp / (tp + fp) : NAN);
-  add(k == 2 && tp + fn > 0 ? tp / (tp + fn) : NAN);
-  add(k == 2 ? f1[1] : NAN);
-  add(binary ? AreaUnderRoc(labels, scores) : NAN);
-  add(binary ? AreaUnderPr(labels, scores) : NAN);
+  // Binary: of the positive class (1); multiclass: the macro averages over the classes.
+  add(binary ? precision[1] : Average(precision, ones));
+  add(binary ? recall[1] : Average(recall, ones));
+  add(binary ? f1[1] : Average(f1, ones));
+  add(binary ? auc[1] : Average(auc, ones));
+  add(binary ? aupr[1] : Average(aupr, ones));
   add(have_scores ? log_loss / n : NAN);
-  add(macro);
-  add(weighted);
+  add(n ? Average(f1, ones) : NAN);
+  add(n ? Average(f1, support) : NAN);
+  add(Average(precision, support));
+  add(Average(recall, support));
+  add(Average(auc, support));
+  for (const auto* v : {&precision, &recall, &f1, &auc}) cols.push_back(DoubleList(*v));
   ListBuilder outer(ListType(ListType(Int64Type())));
   outer.Append();
   auto* inner = static_cast<ListBuilder*>(outer.value_builder());
@@ -264,7 +321,7 @@ Result<std::unique_ptr<BoundTransform>> ComputeModelStatistics::Bind(const Schem
       new FunctionBoundTransform(out, [x, label_col](const Batch& b) -> Result<Batch> {
         std::vector<double> rows;
         EMBER_RETURN_IF_ERROR(CollectRows(b, x, label_col, &rows));
-        return Metrics(rows, x.classification);
+        return Metrics(rows, x.classification, x.num_scores);
       }));
 }
 
@@ -279,7 +336,7 @@ Result<DataFrame> ComputeModelStatistics::Transform(const DataFrame& in,
     EMBER_ASSIGN_OR_RETURN(
         rows, AllGatherDoubles(*ctx.comm, rows, Deadline::In(std::chrono::minutes(30))));
   }
-  EMBER_ASSIGN_OR_RETURN(Batch metrics, Metrics(rows, bound->classification));
+  EMBER_ASSIGN_OR_RETURN(Batch metrics, Metrics(rows, bound->classification, bound->num_scores));
   return DataFrame::FromBatch(std::move(metrics));
 }
 

@@ -25,9 +25,10 @@ bool IsIndexable(const DataType& t) {
   return t.id() == TypeId::kBool || t.is_numeric() || t.is_binary_like();
 }
 
-// The text of row `r` of a scalar column: the string itself, or numbers and booleans as
-// text. Numbers use the shortest form that reads back exactly ("1", "2.5").
-std::string_view ValueText(const Column& c, int64_t r, std::string* buf) {
+}  // namespace
+
+// Numbers use the shortest form that reads back exactly ("1", "2.5").
+std::string_view LabelText(const Column& c, int64_t r, std::string* buf) {
   char tmp[32];
   switch (c.type_id()) {
     case TypeId::kString:
@@ -53,6 +54,8 @@ std::string_view ValueText(const Column& c, int64_t r, std::string* buf) {
     }
   }
 }
+
+namespace {
 
 using stages::internal::ColumnPair;
 
@@ -197,7 +200,7 @@ Result<std::shared_ptr<const Transformer>> StringIndexer::Fit(const DataFrame& i
       const Column& c = *b.column(bound.inputs[j]);
       Counts& counts = partial[p][j];
       for (int64_t r = 0; r < b.num_rows(); ++r) {
-        if (c.IsValid(r)) ++counts[std::string(ValueText(c, r, &buf))];
+        if (c.IsValid(r)) ++counts[std::string(LabelText(c, r, &buf))];
       }
     }
     return Status::OK();
@@ -348,7 +351,7 @@ Result<std::unique_ptr<BoundTransform>> StringIndexerModel::Bind(const Schema& i
             }
             const std::string_view v =
                 text ? std::string_view(data + off[r], static_cast<size_t>(off[r + 1] - off[r]))
-                     : ValueText(c, r, &buf);
+                     : LabelText(c, r, &buf);
             const int64_t k = idx.Find(v);
             if (k >= 0) {
               out[r] = static_cast<double>(k);

@@ -33,6 +33,10 @@ struct StringIndexerParams {
   static const ParamSpec<StringIndexerParams>& Spec();
 };
 
+// The text by which StringIndexer indexes value r of `c` (a string as it is, a number in its
+// shortest round-trip form, a bool as true/false); `buf` holds it when it is made.
+std::string_view LabelText(const Column& c, int64_t r, std::string* buf);
+
 class StringIndexerModel final
     : public StageBase<StringIndexerModel, Transformer, StringIndexerParams> {
  public:
