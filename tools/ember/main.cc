@@ -4,12 +4,16 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "commands.h"
 #include "ember/base/version.h"
 #include "ember/exec/allocator.h"
+#include "ember/params/param_spec.h"
 #if EMBER_WITH_MPI
 #include "ember/mpi/mpi_communicator.h"
 #endif
@@ -112,7 +116,26 @@ int main(int argc, char** argv) {
                     "micro-batch up to this many rows (default 0: off)");
   serve->add_option("--batch-wait-us", serve_args.batch_wait_us, "micro-batch wait (default 500)");
 
-  CLI11_PARSE(app, argc, argv);
+  // Usage errors exit 2 (docs/cli.md), whatever CLI11's own code for them; a mistyped
+  // command gets the closest one.
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    if (argc > 1 && argv[1][0] != '-') {
+      std::vector<std::string> names;
+      for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+      if (std::find(names.begin(), names.end(), argv[1]) == names.end()) {
+        const std::string close = ember::ClosestName(argv[1], names);
+        std::cerr << "ember: unknown command '" << argv[1] << "'"
+                  << (close.empty() ? "" : "; did you mean '" + close + "'?")
+                  << " (ember --help lists the commands)\n";
+        return 2;
+      }
+    }
+    app.exit(e);
+    return 2;
+  }
   ember::RetainFreedMemory(int64_t{1} << 30, /*one_arena=*/!*serve);  // serve: see allocator.h
 
   // Before any thread starts: every thread inherits the mask, so SIGTERM, SIGINT and

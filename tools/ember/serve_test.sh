@@ -23,6 +23,19 @@ cat > "$DIR/spec.json" <<'JSON'
 JSON
 VERSION=$("$EMBER" --version)
 [[ $VERSION =~ ^ember\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || { echo "ember --version printed '$VERSION'"; exit 1; }
+# Usage errors exit 2, and a mistyped command gets the closest one.
+set +e
+"$EMBER" fti "$DIR/spec.json" 2>"$DIR/usage"; CODE=$?
+set -e
+[ "$CODE" -eq 2 ] || { echo "ember fti exited $CODE, not 2"; exit 1; }
+grep -q "did you mean 'fit'?" "$DIR/usage" || { echo "no suggestion: $(cat "$DIR/usage")"; exit 1; }
+for args in "fit" "eval --data x.csv" "transform m --data x --bogus 1" ""; do
+  set +e
+  # shellcheck disable=SC2086
+  "$EMBER" $args >/dev/null 2>&1; CODE=$?
+  set -e
+  [ "$CODE" -eq 2 ] || { echo "ember $args exited $CODE, not 2"; exit 1; }
+done
 "$EMBER" fit "$DIR/spec.json" --data "$DIR/train.csv" --out "$DIR/model" >/dev/null 2>&1
 "$EMBER" --threads 1 serve "$DIR/model" --port 0 >"$DIR/out" 2>"$DIR/log" &
 PID=$!
