@@ -88,7 +88,7 @@ TEST(CliTest, BadSpecIsRejectedBeforeReadingData) {
   EXPECT_NE(st.message().find("unknown param 'colls' for SelectColumns; did you mean 'cols'?"),
             std::string::npos)
       << st;
-  EXPECT_NE(st.message().find("spec.json: stage 0"), std::string::npos) << st;
+  EXPECT_NE(st.message().find("spec.json: stage 1 (SelectColumns)"), std::string::npos) << st;
   EXPECT_EQ(s.log.str(), "");  // the data was never read
   ASSERT_THAT(WriteStringToFile(dir + "/data.csv", "a\n1\n"), IsOk());
   ASSERT_THAT(

@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 
@@ -204,12 +206,133 @@ std::string Json::Dump(int indent) const {
   return out;
 }
 
+namespace {
+
+// Finds where a text stops being JSON, for error messages (simdjson says what is wrong but
+// not where): a strict recursive-descent pass that stops at the first byte the grammar does
+// not allow. Nesting deeper than kMaxDepth stops it too (no unbounded recursion on hostile
+// input). Runs only after a parse has failed.
+class ErrorLocator {
+ public:
+  explicit ErrorLocator(std::string_view t) : t_(t) {}
+
+  // The offset of the first offending byte, or npos when the pass finds none.
+  size_t Find() {
+    const bool ok = Value(0);
+    Space();
+    return ok && i_ == t_.size() ? std::string_view::npos : i_;
+  }
+
+ private:
+  static constexpr int kMaxDepth = 1000;
+
+  bool More() const { return i_ < t_.size(); }
+  void Space() {
+    while (More() && (t_[i_] == ' ' || t_[i_] == '\n' || t_[i_] == '\t' || t_[i_] == '\r')) ++i_;
+  }
+  bool Literal(std::string_view w) {
+    if (t_.substr(i_, w.size()) != w) return false;
+    i_ += w.size();
+    return true;
+  }
+  bool String() {
+    ++i_;  // the opening quote
+    while (More()) {
+      const unsigned char c = static_cast<unsigned char>(t_[i_]);
+      if (c == '"') {
+        ++i_;
+        return true;
+      }
+      if (c < 0x20) return false;
+      i_ += c == '\\' ? 2 : 1;
+    }
+    return false;
+  }
+  bool Number() {
+    const size_t start = i_;
+    if (t_[i_] == '-') ++i_;
+    if (!More() || !std::isdigit(static_cast<unsigned char>(t_[i_]))) return false;
+    while (More() && (std::isdigit(static_cast<unsigned char>(t_[i_])) || t_[i_] == '.' ||
+                      t_[i_] == 'e' || t_[i_] == 'E' || t_[i_] == '+' || t_[i_] == '-')) {
+      ++i_;
+    }
+    return i_ > start;
+  }
+  // A list of values (or "key": value members) closed by `close`.
+  bool Items(char close, bool members, int depth) {
+    ++i_;  // the opening bracket
+    Space();
+    if (More() && t_[i_] == close) {
+      ++i_;
+      return true;
+    }
+    while (true) {
+      if (members) {
+        Space();
+        if (!More() || t_[i_] != '"' || !String()) return false;
+        Space();
+        if (!More() || t_[i_] != ':') return false;
+        ++i_;
+      }
+      if (!Value(depth + 1)) return false;
+      Space();
+      if (!More()) return false;
+      if (t_[i_] == ',') {
+        ++i_;
+        continue;
+      }
+      if (t_[i_] != close) return false;
+      ++i_;
+      return true;
+    }
+  }
+  bool Value(int depth) {
+    Space();
+    if (!More() || depth > kMaxDepth) return false;
+    switch (t_[i_]) {
+      case '{':
+        return Items('}', true, depth);
+      case '[':
+        return Items(']', false, depth);
+      case '"':
+        return String();
+      default:
+        if (t_[i_] == '-' || std::isdigit(static_cast<unsigned char>(t_[i_]))) return Number();
+        return Literal("true") || Literal("false") || Literal("null");
+    }
+  }
+
+  std::string_view t_;
+  size_t i_ = 0;
+};
+
+// " at line L, column C" of the first offending byte, or "" when it cannot be found.
+std::string ErrorPosition(std::string_view text) {
+  const size_t at = ErrorLocator(text).Find();
+  if (at == std::string_view::npos) return "";
+  const size_t end = std::min(at, text.size());
+  int64_t line = 1;
+  size_t line_start = 0;
+  for (size_t k = 0; k < end; ++k) {
+    if (text[k] == '\n') {
+      ++line;
+      line_start = k + 1;
+    }
+  }
+  return " at line " + std::to_string(line) + ", column " + std::to_string(end - line_start + 1);
+}
+
+}  // namespace
+
 Result<Json> Json::Parse(std::string_view text) {
   simdjson::dom::parser parser;
   simdjson::padded_string padded(text);
   simdjson::dom::element root;
   auto error = parser.parse(padded).get(root);
-  if (error) return InvalidArgument(std::string("invalid JSON: ") + simdjson::error_message(error));
+  if (error) {
+    return InvalidArgument(std::string("invalid JSON") + ErrorPosition(text) + ": " +
+                           simdjson::error_message(error));
+  }
   return FromElement(root, 0);
 }
 

@@ -40,6 +40,24 @@ TEST(JsonTest, InvalidJsonIsAnError) {
   EXPECT_FALSE(Json::Parse("[1,2").ok());
 }
 
+TEST(JsonTest, InvalidJsonSaysWhereByLineAndColumn) {
+  // A missing comma between members, on line 3 (as in a hand-written pipeline spec).
+  auto r =
+      Json::Parse("{\"stages\": [\n  {\"type\": \"A\"},\n  {\"type\": \"B\" \"params\": {}}\n]}");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("invalid JSON at line 3, column 16:"), std::string::npos)
+      << r.status();
+  auto trailing = Json::Parse("[1, 2,]");
+  EXPECT_NE(trailing.status().message().find("at line 1, column 7"), std::string::npos)
+      << trailing.status();
+  auto unclosed = Json::Parse("{\"a\": [1, 2");
+  EXPECT_NE(unclosed.status().message().find("at line 1, column 12"), std::string::npos)
+      << unclosed.status();
+  // Deep nesting stops the locator without exhausting the stack.
+  auto deep = Json::Parse(std::string(100000, '[') + "x");
+  EXPECT_FALSE(deep.ok());
+}
+
 TEST(JsonTest, SetReplacesExistingKey) {
   Json o = Json::MakeObject();
   o.Set("k", 1);

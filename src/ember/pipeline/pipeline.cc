@@ -241,8 +241,14 @@ Result<std::shared_ptr<const Pipeline>> Pipeline::FromSpec(const Json& spec,
   }
   std::vector<std::shared_ptr<const Stage>> stages;
   for (size_t i = 0; i < list->as_array().size(); ++i) {
-    Result<std::shared_ptr<const Stage>> s = StageFromSpec(list->as_array()[i], registry);
-    if (!s.ok()) return s.status().WithContext("stage " + std::to_string(i));
+    const Json& entry = list->as_array()[i];
+    Result<std::shared_ptr<const Stage>> s = StageFromSpec(entry, registry);
+    if (!s.ok()) {
+      const Json* type = entry.is_object() ? entry.Find("type") : nullptr;
+      return s.status().WithContext(
+          "stage " + std::to_string(i + 1) +
+          (type && type->is_string() ? " (" + type->as_string() + ")" : std::string()));
+    }
     stages.push_back(std::move(*s));
   }
   const Json* uid = spec.Find("uid");
@@ -251,15 +257,20 @@ Result<std::shared_ptr<const Pipeline>> Pipeline::FromSpec(const Json& spec,
 
 Json Pipeline::ExtraMetadata() const { return NumStages(stages_.size()); }
 
+std::string Pipeline::StageName(size_t i) const {
+  return "stage " + std::to_string(i + 1) + " (" + std::string(stages_[i]->type_name()) + ")";
+}
+
 Status Pipeline::SaveContents(const std::string& dir) const { return SaveSubStages(stages_, dir); }
 
 Result<SchemaPtr> Pipeline::TransformSchema(const Schema& in) const {
   EMBER_ASSIGN_OR_RETURN(SchemaPtr cur, Schema::Make(in.fields(), in.metadata()));
-  for (const auto& s : stages_) {
-    Result<SchemaPtr> next = s->kind() == StageKind::kTransformer
-                                 ? static_cast<const Transformer&>(*s).TransformSchema(*cur)
-                                 : static_cast<const Estimator&>(*s).TransformSchema(*cur);
-    if (!next.ok()) return next.status().WithContext(s->Describe());
+  for (size_t i = 0; i < stages_.size(); ++i) {
+    const Stage& s = *stages_[i];
+    Result<SchemaPtr> next = s.kind() == StageKind::kTransformer
+                                 ? static_cast<const Transformer&>(s).TransformSchema(*cur)
+                                 : static_cast<const Estimator&>(s).TransformSchema(*cur);
+    if (!next.ok()) return next.status().WithContext(StageName(i));
     cur = *next;
   }
   return cur;
@@ -281,16 +292,18 @@ Result<std::shared_ptr<const Transformer>> Pipeline::Fit(const DataFrame& in,
     std::shared_ptr<const Transformer> t;
     if (stages_[i]->kind() == StageKind::kEstimator) {
       const auto& est = static_cast<const Estimator&>(*stages_[i]);
-      if (ctx.log) ctx.log->Info("fitting " + est.Describe());
+      if (ctx.log) ctx.log->Info("fitting " + StageName(i));
       Result<std::shared_ptr<const Transformer>> m = est.Fit(cur, ctx);
-      if (!m.ok()) return m.status().WithContext(est.Describe());
+      if (!m.ok()) return m.status().WithContext(StageName(i));
       t = std::move(*m);
     } else {
       t = std::static_pointer_cast<const Transformer>(stages_[i]);
     }
     // As SparkML: no need to transform after the last estimator.
     if (i + 1 < last_estimator) {
-      EMBER_ASSIGN_OR_RETURN(cur, t->Transform(cur, ctx));
+      Result<DataFrame> next = t->Transform(cur, ctx);
+      if (!next.ok()) return next.status().WithContext(StageName(i));
+      cur = std::move(*next);
     }
     fitted.push_back(std::move(t));
   }

@@ -423,7 +423,9 @@ TEST(PipelineTest, MisspelledColumnInLastStageFailsBeforeAnyFit) {
   ASSERT_FALSE(model.ok());
   EXPECT_NE(model.status().message().find("column 'x_cc' not found"), std::string::npos)
       << model.status();
-  EXPECT_NE(model.status().message().find("Center '"), std::string::npos);
+  // Named by its position in the pipeline and its type, not by a generated uid.
+  EXPECT_NE(model.status().message().find("stage 2 (Center): "), std::string::npos)
+      << model.status();
   EXPECT_EQ(g_fits.load(), before);
 }
 
@@ -473,9 +475,9 @@ TEST(PipelineTest, SpecBuildsPipeline) {
   Json bad = *Json::Parse(R"({"stages": [{"type": "Centre", "params": {}}]})");
   auto e = Pipeline::FromSpec(bad, TestRegistry());
   ASSERT_FALSE(e.ok());
-  EXPECT_NE(
-      e.status().message().find("stage 0: unknown stage type 'Centre'; did you mean 'Center'?"),
-      std::string::npos)
+  EXPECT_NE(e.status().message().find(
+                "stage 1 (Centre): unknown stage type 'Centre'; did you mean 'Center'?"),
+            std::string::npos)
       << e.status();
   Json model = *Json::Parse(R"({"stages": [{"type": "CenterModel", "params": {}}]})");
   EXPECT_NE(Pipeline::FromSpec(model, TestRegistry()).status().message().find("fitted model"),
