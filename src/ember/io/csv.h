@@ -31,8 +31,16 @@ struct CsvReadOptions {
   // The schema to read with; null means infer each column (bool, int64, float64 or string;
   // an all-null column is string). With a header, its names must match the schema's.
   SchemaPtr schema;
-  // Unquoted fields equal to one of these are null.
-  std::vector<std::string> null_values = {"", "NA", "N/A", "null", "NULL"};
+  // Unquoted fields equal to one of these are null. The default is the empty field only, as
+  // Spark, DuckDB and Polars read CSV: "NA" is Namibia's country code and "null" may be a
+  // word. PandasNullValues() is pandas' list, for files written by R or pandas.
+  std::vector<std::string> null_values = {""};
+
+  static std::vector<std::string> PandasNullValues() {
+    return {"",     "#N/A",   "#N/A N/A", "#NA",  "-1.#IND", "-1.#QNAN", "-NaN",
+            "-nan", "1.#IND", "1.#QNAN",  "<NA>", "N/A",     "NA",       "NULL",
+            "NaN",  "None",   "n/a",      "nan",  "null"};
+  }
   BadRowPolicy bad_rows = BadRowPolicy::kError;
   // kKeep: the string column that receives "line N: problem | raw text" (null if fine).
   std::string error_column = "_corrupt_record";

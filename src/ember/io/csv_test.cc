@@ -33,8 +33,27 @@ TEST(CsvReaderTest, InfersTypesAndNulls) {
   EXPECT_EQ(FormatValue(*b.column(1), 2), "300");
   EXPECT_EQ(FormatValue(*b.column(2), 1), "false");
   EXPECT_EQ(FormatValue(*b.column(3), 1), "y, z");
-  EXPECT_EQ(FormatValue(*b.column(3), 2), "null");
+  EXPECT_EQ(FormatValue(*b.column(3), 2), "NA");  // only the empty field is null by default
   EXPECT_EQ(b.column(4)->null_count(), 3);
+}
+
+TEST(CsvReaderTest, NullTokensAreTheEmptyFieldUnlessAskedForPandasList) {
+  const std::string csv = "country,x\nNA,1\nnull,NA\n,2\nFR,\n";
+  auto plain = Parse(csv);
+  ASSERT_THAT(plain, IsOk());
+  Batch a = *plain->frame.Collect();
+  EXPECT_EQ(FormatValue(*a.column(0), 0), "NA");    // Namibia
+  EXPECT_EQ(FormatValue(*a.column(0), 1), "null");  // the word, not a null
+  EXPECT_TRUE(a.column(0)->IsValid(1));
+  EXPECT_TRUE(a.column(0)->IsNull(2));
+  CsvReadOptions pandas;
+  pandas.null_values = CsvReadOptions::PandasNullValues();
+  auto r = Parse(csv, pandas);
+  ASSERT_THAT(r, IsOk());
+  Batch b = *r->frame.Collect();
+  EXPECT_EQ(r->frame.schema()->ToString(), "country: string\nx: int64\n");
+  EXPECT_EQ(b.column(0)->null_count(), 3);  // NA, null and the empty field
+  EXPECT_EQ(b.column(1)->null_count(), 2);
 }
 
 TEST(CsvReaderTest, QuotedFieldsWithNewlinesQuotesAndCrlf) {
