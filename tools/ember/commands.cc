@@ -21,6 +21,7 @@
 #endif
 #include "ember/registry/default_registry.h"
 #include "ember/stages/model_statistics.h"
+#include "ember/stages/random_split.h"
 #include "ember/stages/string_indexer.h"
 
 namespace ember::cli {
@@ -155,6 +156,25 @@ Status Convert(const CliContext& c, const std::string& in, const std::string& ou
   EMBER_ASSIGN_OR_RETURN(DataFrame frame, ReadLogged(c, in));
   EMBER_RETURN_IF_ERROR(WriteTable(c.exec, frame, out));
   c.out << "wrote " << frame.num_rows() << " rows to " << out << "\n";
+  return Status::OK();
+}
+
+Status Split(const CliContext& c, const std::string& data, const std::vector<double>& fractions,
+             uint64_t seed, const std::vector<std::string>& outs) {
+  if (fractions.size() < 2 || fractions.size() != outs.size()) {
+    return InvalidArgument(
+        "--fractions and --out: give as many outputs as fractions (at least 2), "
+        "got " +
+        std::to_string(fractions.size()) + " and " + std::to_string(outs.size()));
+  }
+  for (const std::string& out : outs) EMBER_RETURN_IF_ERROR(FormatOfPath(out).status());
+  EMBER_ASSIGN_OR_RETURN(DataFrame frame, ReadLogged(c, data));
+  Result<std::vector<DataFrame>> parts = RandomSplit(c.exec, frame, fractions, seed);
+  if (!parts.ok()) return parts.status().WithContext("--fractions");
+  for (size_t k = 0; k < outs.size(); ++k) {
+    EMBER_RETURN_IF_ERROR(WriteTable(c.exec, (*parts)[k], outs[k]));
+    c.out << "wrote " << (*parts)[k].num_rows() << " rows to " << outs[k] << "\n";
+  }
   return Status::OK();
 }
 

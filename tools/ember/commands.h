@@ -31,6 +31,12 @@ Status Schema(const CliContext& c, const std::string& path);
 Status Head(const CliContext& c, const std::string& path, int64_t rows);
 // Reads `in` and writes `out`, formats chosen by extension.
 Status Convert(const CliContext& c, const std::string& in, const std::string& out);
+
+// Splits the rows of `data` at random into parts of relative sizes `fractions` (RandomSplit:
+// reproducible for a seed and the same input), part k written to outs[k] (format by
+// extension). A different number of fractions and outputs is an error.
+Status Split(const CliContext& c, const std::string& data, const std::vector<double>& fractions,
+             uint64_t seed, const std::vector<std::string>& outs);
 // Builds the pipeline of SPEC_PATH ({"stages": [...]}), checks it, reads the data, fits
 // and saves the model to `out_dir`. Spec problems are reported before the data is read.
 Status Fit(const CliContext& c, const std::string& spec_path, const std::string& data,

@@ -116,6 +116,29 @@ TEST(CliTest, SchemaHeadAndConvert) {
   EXPECT_FALSE(Convert(c.ctx(), dir + "/t.csv", dir + "/t.parquet").ok());
 }
 
+TEST(CliTest, SplitWritesDisjointReproducibleParts) {
+  std::string dir = testing::NewTempDir("cli_split");
+  ASSERT_THAT(WriteStringToFile(dir + "/t.csv", LabelledCsv(1000)), IsOk());
+  Streams s;
+  ASSERT_THAT(Split(s.ctx(), dir + "/t.csv", {0.8, 0.2}, 7, {dir + "/a.csv", dir + "/b.csv"}),
+              IsOk());
+  auto a = ReadTable(ExecContext::Default(), dir + "/a.csv");
+  auto b = ReadTable(ExecContext::Default(), dir + "/b.csv");
+  ASSERT_THAT(a, IsOk());
+  ASSERT_THAT(b, IsOk());
+  EXPECT_EQ(a->num_rows() + b->num_rows(), 1000);
+  EXPECT_GT(a->num_rows(), 700);
+  EXPECT_LT(a->num_rows(), 900);
+  Streams again;
+  ASSERT_THAT(Split(again.ctx(), dir + "/t.csv", {0.8, 0.2}, 7, {dir + "/c.csv", dir + "/d.csv"}),
+              IsOk());
+  EXPECT_EQ(*ReadFileToString(dir + "/a.csv"), *ReadFileToString(dir + "/c.csv"));
+  Status mismatch = Split(s.ctx(), dir + "/t.csv", {0.5, 0.3, 0.2}, 7, {dir + "/x.csv"});
+  EXPECT_NE(mismatch.message().find("as many outputs as fractions"), std::string::npos) << mismatch;
+  Status negative = Split(s.ctx(), dir + "/t.csv", {0.5, -1}, 7, {dir + "/x.csv", dir + "/y.csv"});
+  EXPECT_NE(negative.message().find("--fractions"), std::string::npos) << negative;
+}
+
 TEST(CliTest, EvalPrintsMetricsOfATrainClassifierModel) {
   std::string dir = testing::NewTempDir("cli_eval");
   ASSERT_THAT(WriteStringToFile(dir + "/train.csv", LabelledCsv(300)), IsOk());

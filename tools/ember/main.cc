@@ -54,6 +54,18 @@ int main(int argc, char** argv) {
       app.add_subcommand("convert", "convert between CSV and JSON Lines (by extension)");
   convert->add_option("in", in, "input table")->required();
   convert->add_option("out", out, "output file")->required();
+  std::vector<double> fractions;
+  std::vector<std::string> split_outs;
+  uint64_t seed = 42;
+  auto* split = app.add_subcommand("split", "split a table's rows at random (e.g. train and test)");
+  split->add_option("data", data, "input table")->required();
+  split->add_option("--fractions", fractions, "relative sizes, e.g. 0.8,0.2")
+      ->required()
+      ->delimiter(',');
+  split->add_option("--out", split_outs, "one output per fraction, e.g. train.csv,test.csv")
+      ->required()
+      ->delimiter(',');
+  split->add_option("--seed", seed, "random seed (default 42): the same seed, the same split");
   auto* fit = app.add_subcommand("fit", "fit a pipeline spec on data and save the model");
   fit->add_option("spec", spec, "pipeline spec: {\"stages\": [{\"type\": ..., \"params\": {...}}]}")
       ->required();
@@ -185,6 +197,8 @@ int main(int argc, char** argv) {
     s = ember::cli::Head(c, path, rows);
   else if (*convert)
     s = ember::cli::Convert(c, in, out);
+  else if (*split)
+    s = ember::cli::Split(c, data, fractions, seed, split_outs);
   else if (*fit)
     s = ember::cli::Fit(c, spec, data, out, overwrite);
   else if (*transform)
