@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "cli_test_util.h"
 #include "ember/base/file_util.h"
 #if EMBER_WITH_GBDT
 #include "ember/gbdt/gbdt.h"
@@ -21,12 +22,6 @@ namespace ember::cli {
 namespace {
 
 using ::ember::testing::IsOk;
-
-struct Streams {
-  std::ostringstream out, log;
-  bool bar = false;
-  CliContext ctx() { return CliContext{ExecContext::Default(), out, log, bar}; }
-};
 
 // A CSV of `rows` rows: x (number), color (3 categories), label "pos" when x + (color ==
 // "red") > 1, else "neg".

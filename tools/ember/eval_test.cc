@@ -5,6 +5,7 @@
 
 #include <sstream>
 
+#include "cli_test_util.h"
 #include "commands.h"
 #include "ember/base/file_util.h"
 #include "ember/testing/conformance.h"
@@ -14,12 +15,6 @@ namespace ember::cli {
 namespace {
 
 using ::ember::testing::IsOk;
-
-struct Streams {
-  std::ostringstream out, log;
-  bool bar = false;
-  CliContext ctx() { return CliContext{ExecContext::Default(), out, log, bar}; }
-};
 
 // `rows` rows of x, z and a numeric label `target` in 0..classes-1 from x. The classes are
 // not in frequency order (class 1 is the most frequent), so a label compared with the

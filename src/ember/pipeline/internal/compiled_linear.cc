@@ -156,21 +156,7 @@ class CompiledLinearScorer final : public CompiledRun {
         if (!AddCategory(p, col.StringValue(r), rows, m)) return false;
         continue;
       }
-      double v;
-      switch (p.kind) {
-        case Part::kFloat64:
-          v = col.Values<double>()[r];
-          break;
-        case Part::kFloat32:
-          v = col.Values<float>()[r];
-          break;
-        case Part::kInt32:
-          v = col.Values<int32_t>()[r];
-          break;
-        default:
-          v = static_cast<double>(col.Values<int64_t>()[r]);
-          break;
-      }
+      double v = p.Number(col, r);
       if (v == 0.0) continue;           // the assembler stores no zeros
       if (std::isnan(v)) return false;  // an error, a dropped row or a kept NaN
       if (!scale_.empty()) v = v * scale_[p.offset];

@@ -63,6 +63,20 @@ struct Part {
     }
     return cat;
   }
+
+  // Row r of a numeric part's column, as a double (as the assembler reads it).
+  double Number(const Column& col, int64_t r) const {
+    switch (kind) {
+      case kFloat64:
+        return col.Values<double>()[r];
+      case kFloat32:
+        return col.Values<float>()[r];
+      case kInt32:
+        return col.Values<int32_t>()[r];
+      default:
+        return static_cast<double>(col.Values<int64_t>()[r]);
+    }
+  }
 };
 
 // The parts of an assembled vector, in slot order, over the input schema.
