@@ -58,8 +58,10 @@ class CompiledLinearScorer final : public CompiledRun {
             LogisticOutputs(m, rows, threshold_, outputs.raw(r), outputs.prob(r));
       }
     }
-    const ColumnPtr made[3] = {outputs.TakeRaw(), outputs.TakeProbability(),
-                               outputs.TakePrediction()};
+    const ColumnPtr made[3] = {
+        needs(ReplySource::kRaw) ? outputs.TakeRaw() : nullptr,
+        needs(ReplySource::kProbability) ? outputs.TakeProbability() : nullptr,
+        needs(ReplySource::kPrediction) ? outputs.TakePrediction() : nullptr};
     return Reply(in, made);
   }
 

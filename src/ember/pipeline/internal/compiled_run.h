@@ -93,7 +93,11 @@ struct ReplySource {
 class CompiledRun : public BoundTransform {
  public:
   CompiledRun(std::unique_ptr<BoundTransform> general, std::vector<ReplySource> reply)
-      : general_(std::move(general)), reply_(std::move(reply)) {}
+      : general_(std::move(general)), reply_(std::move(reply)) {
+    for (const ReplySource& s : reply_) {
+      if (s.kind != ReplySource::kInput) needs_[s.kind] = true;
+    }
+  }
   const SchemaPtr& output_schema() const override { return general_->output_schema(); }
   bool blocking() const override { return general_->blocking(); }
   // The batches handed to the stages' kernel.
@@ -104,8 +108,11 @@ class CompiledRun : public BoundTransform {
     fallbacks_.fetch_add(1, std::memory_order_relaxed);
     return general_->Apply(in, scratch);
   }
-  // The reply batch: the model's outputs (raw, probability, prediction; null where the
-  // model has none) and the kept input columns.
+  // Whether the reply has output `kind` (kRaw, kProbability, kPrediction): a kernel builds
+  // only those columns (a served request should not pay for the others).
+  bool needs(ReplySource::Kind kind) const { return needs_[kind]; }
+  // The reply batch: the model's outputs (raw, probability, prediction; null where not
+  // needed) and the kept input columns.
   Result<Batch> Reply(const Batch& in, const ColumnPtr (&made)[3]) const {
     std::vector<ColumnPtr> cols;
     cols.reserve(reply_.size());
@@ -118,6 +125,7 @@ class CompiledRun : public BoundTransform {
  private:
   std::unique_ptr<BoundTransform> general_;
   std::vector<ReplySource> reply_;
+  bool needs_[3] = {false, false, false};
   mutable std::atomic<int64_t> fallbacks_{0};
 };
 

@@ -55,21 +55,18 @@ class CompiledTreeScorer final : public CompiledRun {
       return Reply(in, made);
     }
     ClassifierOutputs outputs(n, classes_);
-    double m[64];
-    std::vector<double> heap;
-    double* row_margins = m;
-    if (k > 64) {
-      heap.resize(static_cast<size_t>(k));
-      row_margins = heap.data();
-    }
+    std::vector<double> row_margins(static_cast<size_t>(k));  // the stage's float -> double
     for (int64_t r = 0; r < n; ++r) {
       for (int c = 0; c < k; ++c) row_margins[c] = margins[r * k + c];
-      outputs.prediction(r) = LogisticOutputs(row_margins, k, 0.5, outputs.raw(r), outputs.prob(r));
+      outputs.prediction(r) =
+          LogisticOutputs(row_margins.data(), k, 0.5, outputs.raw(r), outputs.prob(r));
       if (!thresholds_.empty())
         outputs.prediction(r) = ThresholdedPrediction(outputs.prob(r), thresholds_);
     }
-    const ColumnPtr made[3] = {outputs.TakeRaw(), outputs.TakeProbability(),
-                               outputs.TakePrediction()};
+    const ColumnPtr made[3] = {
+        needs(ReplySource::kRaw) ? outputs.TakeRaw() : nullptr,
+        needs(ReplySource::kProbability) ? outputs.TakeProbability() : nullptr,
+        needs(ReplySource::kPrediction) ? outputs.TakePrediction() : nullptr};
     return Reply(in, made);
   }
 
