@@ -16,6 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   whole.header = mode & 1;
   whole.bad_rows = (mode & 2) ? ember::BadRowPolicy::kKeep : ember::BadRowPolicy::kSkip;
   whole.delimiter = (mode & 4) ? ';' : ',';
+  whole.whitespace_delimited = (mode & 0x80) != 0;  // runs of spaces and tabs
   whole.block_size = 1 << 30;
   static ember::ThreadPool pool(2);
   ember::ExecContext ctx = ember::ExecContext::WithPool(&pool);

@@ -10,6 +10,7 @@ PACKAGES=(
   clang-tidy                              # the lint check (scripts/check_tidy.sh)
   libgtest-dev libgmock-dev libbenchmark-dev
   libsimdjson-dev libcli11-dev
+  zlib1g-dev                              # gzip-compressed tables (io/)
   libboost-dev                            # Beast and Asio (serving)
   libgoogle-perftools-dev                 # tcmalloc for the programs (see CMakeLists.txt)
   libsqlite3-dev                          # differential tests of the SQL transformer

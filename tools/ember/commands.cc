@@ -103,9 +103,35 @@ class ProgressBar {
   std::thread thread_;
 };
 
+// Library warnings during a command (a fit that did not converge, named by its stage), as
+// the CLI's own lines on its log stream; info is left out (progress lines are the CLI's).
+// On several ranks only rank 0's stream is written.
+class CliLogger final : public Logger {
+ public:
+  explicit CliLogger(std::ostream& out) : out_(out) {}
+  void Log(LogLevel level, std::string_view message) override {
+    if (level < LogLevel::kWarning) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    out_ << (level == LogLevel::kError ? "error: " : "warning: ") << message << "\n";
+  }
+
+ private:
+  std::ostream& out_;
+  std::mutex mu_;
+};
+
+// Reads a table with the reader flags; the reader's warnings (a header of numbers, skipped
+// rows) are the CLI's own lines.
+Result<DataFrame> ReadFlagged(const CliContext& c, const std::string& path) {
+  CliLogger logger(c.log);
+  ExecContext exec = c.exec;
+  exec.log = &logger;
+  return ReadTable(exec, path, c.read);
+}
+
 Result<DataFrame> ReadLogged(const CliContext& c, const std::string& path) {
   Timer t;
-  EMBER_ASSIGN_OR_RETURN(DataFrame frame, ReadTable(c.exec, path));
+  EMBER_ASSIGN_OR_RETURN(DataFrame frame, ReadFlagged(c, path));
   c.log << "read " << path << ": " << frame.num_rows() << " rows x " << frame.schema()->num_fields()
         << " columns in " << frame.num_partitions() << " partitions";
   if (c.exec.comm && c.exec.comm->size() > 1)
@@ -115,6 +141,85 @@ Result<DataFrame> ReadLogged(const CliContext& c, const std::string& path) {
 }
 
 }  // namespace
+
+Result<TableReadOptions> ReadOptionsFrom(const ReadArgs& a) {
+  TableReadOptions o;
+  CsvReadOptions& csv = o.csv;
+  const std::string& d = a.delimiter;
+  if (d == "whitespace") {
+    csv.whitespace_delimited = true;
+  } else if (d == "tab" || d == "\\t") {
+    csv.delimiter = '\t';
+  } else if (d == "space") {
+    csv.delimiter = ' ';
+  } else if (d == "semicolon") {
+    csv.delimiter = ';';
+  } else if (d == "pipe") {
+    csv.delimiter = '|';
+  } else if (d == "comma" || d.empty()) {
+    csv.delimiter = ',';
+  } else if (d.size() == 1 && d[0] != '"' && d[0] != '\n') {
+    csv.delimiter = d[0];
+  } else {
+    return InvalidArgument("--delimiter '" + d +
+                           "': give one character, or tab, space, semicolon, pipe, comma, or "
+                           "whitespace (runs of spaces and tabs)");
+  }
+  csv.header = !a.no_header;
+  csv.column_names = a.names;
+  if (a.skip_lines < 0) return InvalidArgument("--skip-lines: must be 0 or more");
+  csv.skip_lines = a.skip_lines;
+  if (a.pandas_nulls) csv.null_values = CsvReadOptions::PandasNullValues();
+  if (a.null_values_given) {
+    csv.null_values = a.null_values;
+    if (a.null_values.empty()) csv.null_values = {""};
+  }
+  if (!a.schema.empty()) {
+    // name:type pairs at top-level commas (a type may hold commas inside <...>).
+    std::vector<Field> fields;
+    int depth = 0;
+    size_t begin = 0;
+    for (size_t i = 0; i <= a.schema.size(); ++i) {
+      const char ch = i < a.schema.size() ? a.schema[i] : ',';
+      depth += ch == '<' ? 1 : ch == '>' ? -1 : 0;
+      if (ch != ',' || depth > 0) continue;
+      const std::string part = a.schema.substr(begin, i - begin);
+      begin = i + 1;
+      const size_t colon = part.find(':');
+      if (colon == std::string::npos || colon == 0) {
+        return InvalidArgument("--schema: expected name:type, got '" + part +
+                               "' (e.g. --schema 'age:int64,name:string,score:float64')");
+      }
+      Result<TypePtr> type = ParseType(part.substr(colon + 1));
+      if (!type.ok())
+        return type.status().WithContext("--schema: column '" + part.substr(0, colon) + "'");
+      fields.push_back(MakeField(part.substr(0, colon), *type));
+    }
+    Result<SchemaPtr> schema = ember::Schema::Make(std::move(fields));
+    if (!schema.ok()) return schema.status().WithContext("--schema");
+    csv.schema = *schema;
+    o.json.schema = *schema;
+  }
+  Compression compression;
+  if (a.compression == "auto") {
+    compression = Compression::kAuto;
+  } else if (a.compression == "gzip") {
+    compression = Compression::kGzip;
+  } else if (a.compression == "none") {
+    compression = Compression::kNone;
+  } else {
+    return InvalidArgument("--compression '" + a.compression + "': auto, gzip or none");
+  }
+  csv.compression = o.json.compression = compression;
+  if (a.format == "csv") {
+    o.format = TableFormat::kCsv;
+  } else if (a.format == "jsonl") {
+    o.format = TableFormat::kJsonLines;
+  } else if (!a.format.empty()) {
+    return InvalidArgument("--format '" + a.format + "': csv or jsonl");
+  }
+  return o;
+}
 
 Status Describe(const CliContext& c, const std::string& stage) {
   const StageRegistry& registry = DefaultRegistry();
@@ -139,14 +244,14 @@ Status Describe(const CliContext& c, const std::string& stage) {
 }
 
 Status Schema(const CliContext& c, const std::string& path) {
-  EMBER_ASSIGN_OR_RETURN(DataFrame frame, ReadTable(c.exec, path));
+  EMBER_ASSIGN_OR_RETURN(DataFrame frame, ReadFlagged(c, path));
   c.out << frame.schema()->ToString() << "(" << frame.num_rows() << " rows)\n";
   return Status::OK();
 }
 
 Status Head(const CliContext& c, const std::string& path, int64_t rows) {
   if (rows < 0) return InvalidArgument("--rows must be >= 0");
-  EMBER_ASSIGN_OR_RETURN(DataFrame frame, ReadTable(c.exec, path));
+  EMBER_ASSIGN_OR_RETURN(DataFrame frame, ReadFlagged(c, path));
   c.out << frame.ToString(rows);
   return Status::OK();
 }
@@ -178,6 +283,35 @@ Status Split(const CliContext& c, const std::string& data, const std::vector<dou
   return Status::OK();
 }
 
+namespace {
+
+// The converged fits in `stage` and the stages nested in it (a TrainClassifier's pipeline),
+// as "LogisticRegression converged in ..."; one that did not converge was a warning already.
+void ConvergedFits(const Transformer& stage, std::vector<std::string>* lines) {
+  if (const auto* nested = dynamic_cast<const PipelineModel*>(&stage)) {
+    for (const auto& s : nested->stages()) ConvergedFits(*s, lines);
+    return;
+  }
+  const TrainingSummary* summary = stage.training_summary();
+  if (summary == nullptr || !summary->converged) return;
+  std::string name(stage.type_name());
+  if (name.ends_with("Model")) name.resize(name.size() - 5);  // the estimator the user named
+  lines->push_back(name + " " + summary->Describe());
+}
+
+// Says how each iterative fit ended, naming the stage by its place in the spec.
+void ReportTrainingSummaries(const CliContext& c, const Pipeline& spec, const Transformer& fitted) {
+  const auto* model = dynamic_cast<const PipelineModel*>(&fitted);
+  if (model == nullptr) return;
+  for (size_t i = 0; i < model->stages().size() && i < spec.stages().size(); ++i) {
+    std::vector<std::string> lines;
+    ConvergedFits(*model->stages()[i], &lines);
+    for (const std::string& l : lines) c.log << spec.StageName(i) << ": " << l << "\n";
+  }
+}
+
+}  // namespace
+
 Status Fit(const CliContext& c, const std::string& spec_path, const std::string& data,
            const std::string& out_dir, bool overwrite) {
   EMBER_ASSIGN_OR_RETURN(std::string text, ReadFileToString(spec_path));
@@ -190,9 +324,13 @@ Status Fit(const CliContext& c, const std::string& spec_path, const std::string&
   }
   EMBER_ASSIGN_OR_RETURN(DataFrame frame, ReadLogged(c, data));
   Timer t;
-  EMBER_ASSIGN_OR_RETURN(auto model, (*pipeline)->Fit(frame, c.exec));
+  CliLogger logger(c.log);
+  ExecContext exec = c.exec;
+  exec.log = &logger;
+  EMBER_ASSIGN_OR_RETURN(auto model, (*pipeline)->Fit(frame, exec));
   c.log << "fitted " << (*pipeline)->stages().size() << " stages in " << Fixed(t.Seconds())
         << " s\n";
+  ReportTrainingSummaries(c, **pipeline, *model);
   // On several ranks every rank holds the same model; rank 0 saves it.
   if (c.exec.comm == nullptr || c.exec.comm->rank() == 0) {
     EMBER_RETURN_IF_ERROR(

@@ -8,8 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "ember/base/result.h"
 #include "ember/base/status.h"
 #include "ember/exec/exec_context.h"
+#include "ember/io/table_io.h"
 
 namespace ember::cli {
 
@@ -20,7 +22,25 @@ struct CliContext {
   // Redraw a progress bar (rows, rows/s, elapsed) on `log` during long work: for terminals.
   // Otherwise only plain lines are written.
   bool progress_bar = false;
+  // How every command reads its tables (the reader flags).
+  TableReadOptions read = {};
 };
+
+// The reader flags as given on the command line, every one optional.
+struct ReadArgs {
+  std::string delimiter;   // one character, or tab, space, semicolon, pipe, whitespace (runs)
+  bool no_header = false;  // the first line (after skipped ones) is data
+  std::vector<std::string> names;        // the columns' names
+  int64_t skip_lines = 0;                // lines before the header
+  std::vector<std::string> null_values;  // tokens read as null ("" is the empty field)
+  bool null_values_given = false;
+  bool pandas_nulls = false;         // pandas' list of null tokens (NA, NULL, NaN, n/a, ...)
+  std::string schema;                // "name:type,name:type" (types as `ember schema` prints them)
+  std::string compression = "auto";  // auto (by .gz), gzip or none
+  std::string format;                // csv or jsonl: every file, whatever its extension
+};
+// The reader options of `args`; errors name the flag.
+Result<TableReadOptions> ReadOptionsFrom(const ReadArgs& args);
 
 // Every registered stage (no name), or one stage's params. An unknown name suggests the
 // closest registered one.
@@ -72,7 +92,9 @@ struct ServeArgs {
   int port = 8080;  // 0: any free port (printed)
   int threads = 0;
   std::vector<std::string> reply_cols;
-  std::string api_key_file;  // the key is the file's first line
+  std::vector<std::string> route_reply_cols;  // "/path=A,B": one route's reply columns
+  bool strict_fields = false;                 // unknown request fields are a 400
+  std::string api_key_file;                   // the key is the file's first line
   int64_t max_body_bytes = int64_t{16} << 20;
   int64_t max_in_flight = 4096;
   int64_t deadline_ms = 10000;

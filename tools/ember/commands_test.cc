@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <sstream>
 
 #include "cli_test_util.h"
@@ -162,6 +163,96 @@ TEST(CliTest, EvalPrintsMetricsOfATrainClassifierModel) {
   EXPECT_NE(st.message().find("'labl'"), std::string::npos) << st;
   Status metric = Eval(bad.ctx(), dir + "/model", dir + "/test.csv", "label", "ranking", "");
   EXPECT_NE(metric.message().find("evaluationMetric"), std::string::npos) << metric;
+}
+
+// `ember fit` says how each iterative fit ended, naming the stage by its place in the spec;
+// one stopped by maxIter is a warning (before, it said nothing and saved the model).
+TEST(CliTest, FitWarnsWhenAStageDidNotConverge) {
+  std::string dir = testing::NewTempDir("cli_converge");
+  ASSERT_THAT(WriteStringToFile(dir + "/train.csv", LabelledCsv(300)), IsOk());
+  ASSERT_THAT(WriteStringToFile(dir + "/stopped.json", R"({"stages": [
+      {"type": "SelectColumns", "params": {"cols": ["x", "color", "label"]}},
+      {"type": "TrainClassifier", "params": {"numFeatures": 16,
+        "model": {"type": "LogisticRegression", "params": {"maxIter": 3}}}}]})"),
+              IsOk());
+  Streams s;
+  ASSERT_THAT(Fit(s.ctx(), dir + "/stopped.json", dir + "/train.csv", dir + "/m1", false), IsOk());
+  EXPECT_NE(s.log.str().find("warning: stage 2 (TrainClassifier): LogisticRegression: did not "
+                             "converge in 3 iterations"),
+            std::string::npos)
+      << s.log.str();
+  ASSERT_THAT(WriteStringToFile(dir + "/default.json",
+                                R"({"stages": [{"type": "TrainClassifier", "params": {}}]})"),
+              IsOk());
+  Streams d;
+  ASSERT_THAT(Fit(d.ctx(), dir + "/default.json", dir + "/train.csv", dir + "/m2", false), IsOk());
+  EXPECT_NE(d.log.str().find("stage 1 (TrainClassifier): LogisticRegression converged in"),
+            std::string::npos)
+      << d.log.str();
+  EXPECT_EQ(d.log.str().find("warning"), std::string::npos) << d.log.str();
+}
+
+// The reader flags: scikit-learn's CSVs (a counts line first) and its space-separated
+// .csv.gz read with documented flags; a bad flag value names the flag.
+TEST(CliTest, ReaderFlagsReadScikitLearnsFiles) {
+  const std::string dir = testing::NewTempDir("cli_read");
+  ASSERT_THAT(WriteStringToFile(dir + "/iris.csv",
+                                "150,4,setosa,versicolor,virginica\n5.1,3.5,1.4,0.2,0\n"
+                                "7.0,3.2,4.7,1.4,1\n"),
+              IsOk());
+  ReadArgs args;
+  args.skip_lines = 1;
+  args.no_header = true;
+  args.names = {"sepal_length", "sepal_width", "petal_length", "petal_width", "species"};
+  auto read = ReadOptionsFrom(args);
+  ASSERT_THAT(read, IsOk());
+  Streams s;
+  CliContext c = s.ctx();
+  c.read = *read;
+  ASSERT_THAT(Schema(c, dir + "/iris.csv"), IsOk());
+  EXPECT_NE(s.out.str().find("sepal_length: float64"), std::string::npos) << s.out.str();
+  EXPECT_NE(s.out.str().find("species: int64"), std::string::npos) << s.out.str();
+  EXPECT_NE(s.out.str().find("2 rows"), std::string::npos) << s.out.str();
+
+  // Space-separated and gzip-compressed, as scikit-learn's diabetes_data_raw.csv.gz.
+  const std::string gz = dir + "/diabetes.csv.gz";
+  ASSERT_EQ(std::system(("printf '59 2 32.1 101.0\\n48 1  21.6 87.0\\n' | gzip > " + gz).c_str()),
+            0);
+  ReadArgs ws;
+  ws.delimiter = "whitespace";
+  ws.no_header = true;
+  ws.schema = "age:int64,sex:int64,bmi:float64,bp:float64";
+  auto ws_read = ReadOptionsFrom(ws);
+  ASSERT_THAT(ws_read, IsOk());
+  Streams h;
+  CliContext hc = h.ctx();
+  hc.read = *ws_read;
+  ASSERT_THAT(Head(hc, gz, 5), IsOk());
+  EXPECT_NE(h.out.str().find("21.6"), std::string::npos) << h.out.str();
+  EXPECT_NE(h.out.str().find("age: int64"), std::string::npos) << h.out.str();
+
+  // Null tokens: the empty field by default, a list, or pandas'.
+  ReadArgs nulls;
+  nulls.pandas_nulls = true;
+  EXPECT_EQ(ReadOptionsFrom(nulls)->csv.null_values.size(),
+            CsvReadOptions::PandasNullValues().size());
+  nulls.null_values_given = true;
+  nulls.null_values = {"NA", ""};
+  EXPECT_EQ(ReadOptionsFrom(nulls)->csv.null_values, (std::vector<std::string>{"NA", ""}));
+
+  ReadArgs bad;
+  bad.delimiter = "::";
+  EXPECT_NE(ReadOptionsFrom(bad).status().message().find("--delimiter '::'"), std::string::npos);
+  bad = {};
+  bad.schema = "age";
+  EXPECT_NE(ReadOptionsFrom(bad).status().message().find("--schema: expected name:type"),
+            std::string::npos);
+  bad.schema = "age:integer";
+  EXPECT_NE(ReadOptionsFrom(bad).status().message().find("column 'age'"), std::string::npos)
+      << ReadOptionsFrom(bad).status();
+  bad = {};
+  bad.compression = "zip";
+  EXPECT_NE(ReadOptionsFrom(bad).status().message().find("--compression 'zip'"), std::string::npos);
 }
 
 TEST(CliTest, TransformWritesOnlyTheChosenColumns) {

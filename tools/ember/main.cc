@@ -97,6 +97,33 @@ int main(int argc, char** argv) {
   eval->add_option("--metric", metric, "auto, classification or regression (default: auto)");
   eval->add_option("--out", out, "also write the metrics table here (.csv or .jsonl)");
 
+  // The reader flags, on every command that reads a table.
+  ember::cli::ReadArgs read_args;
+  std::string null_values_text;
+  std::vector<CLI::Option*> null_value_options;
+  for (CLI::App* cmd : {schema, head, convert, split, fit, transform, eval}) {
+    cmd->add_option("--delimiter", read_args.delimiter,
+                    "CSV field separator: one character, or tab, space, semicolon, pipe, or "
+                    "whitespace (runs of spaces and tabs; default ,)");
+    cmd->add_flag("--no-header", read_args.no_header, "CSV: the first line is data");
+    cmd->add_option("--names", read_args.names, "CSV: the columns' names (comma-separated)")
+        ->delimiter(',');
+    cmd->add_option("--skip-lines", read_args.skip_lines,
+                    "CSV: lines to skip before the header (scikit-learn's CSVs: 1)");
+    null_value_options.push_back(
+        cmd->add_option("--null-values", null_values_text,
+                        "CSV: comma-separated tokens read as null (default: the empty field "
+                        "only; '' for none but the empty field)"));
+    cmd->add_flag("--pandas-nulls", read_args.pandas_nulls,
+                  "CSV: read pandas' null tokens (NA, NULL, NaN, n/a, None, ...) as null");
+    cmd->add_option("--schema", read_args.schema,
+                    "the columns' types instead of inferring: 'name:type,...' (e.g. "
+                    "'age:int64,name:string')");
+    cmd->add_option("--compression", read_args.compression,
+                    "auto (gzip when the name ends in .gz), gzip or none");
+    cmd->add_option("--format", read_args.format, "csv or jsonl, whatever the files' extensions");
+  }
+
   std::string features_col = "features";
   auto* import_xgb =
       app.add_subcommand("import-xgboost", "save an XGBoost model file as an Ember model stage");
@@ -116,8 +143,13 @@ int main(int argc, char** argv) {
   serve->add_option("--port", serve_args.port, "port (default 8080; 0: any free port)");
   serve
       ->add_option("--reply-cols", serve_args.reply_cols,
-                   "output columns in replies, comma-separated (default: what the last stage adds)")
+                   "output columns in replies, comma-separated (default: what the last stage adds, "
+                   "or a final projection's columns)")
       ->delimiter(',');
+  serve->add_option("--route-reply-cols", serve_args.route_reply_cols,
+                    "one route's reply columns: /PATH=A,B (repeatable; overrides --reply-cols)");
+  serve->add_flag("--strict-fields", serve_args.strict_fields,
+                  "a request field the model does not know is a 400 naming it");
   serve->add_option("--api-key-file", serve_args.api_key_file,
                     "require the key on this file's first line");
   serve->add_option("--max-body-bytes", serve_args.max_body_bytes, "413 beyond (default 16 MiB)");
@@ -186,6 +218,20 @@ int main(int argc, char** argv) {
   const bool speaks = !world || world->rank() == 0;
   ember::cli::CliContext c{exec, speaks ? std::cout : null_stream, speaks ? std::cerr : null_stream,
                            speaks && isatty(STDERR_FILENO) == 1};
+  for (const CLI::Option* o : null_value_options) {
+    if (o->count() == 0) continue;
+    read_args.null_values_given = true;
+    std::string text = null_values_text + ",";
+    for (size_t at = 0, comma; (comma = text.find(',', at)) != std::string::npos; at = comma + 1)
+      read_args.null_values.push_back(text.substr(at, comma - at));
+    if (null_values_text.empty()) read_args.null_values = {""};
+  }
+  ember::Result<ember::TableReadOptions> read = ember::cli::ReadOptionsFrom(read_args);
+  if (!read.ok()) {
+    if (speaks) std::cerr << "ember: error: " << read.status().message() << "\n";
+    return 2;
+  }
+  c.read = std::move(*read);
   ember::Status s;
   if (!speaks && rank0_alone) {
     // nothing to do

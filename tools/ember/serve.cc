@@ -1,6 +1,7 @@
 // `ember serve`: Ember Serving from the command line, with signals for shutdown and reload.
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 
@@ -36,6 +37,22 @@ Result<serving::ServerOptions> Options(const ServeArgs& a) {
   }
   if (o.routes.empty())
     return InvalidArgument("give a model directory or at least one --route /PATH=MODEL_DIR");
+  for (const std::string& r : a.route_reply_cols) {
+    const size_t eq = r.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == r.size())
+      return InvalidArgument("--route-reply-cols '" + r + "': expected /PATH=COL,COL,...");
+    const std::string path = r.substr(0, eq);
+    auto route = std::find_if(o.routes.begin(), o.routes.end(),
+                              [&](const serving::RouteOptions& x) { return x.path == path; });
+    if (route == o.routes.end())
+      return InvalidArgument("--route-reply-cols '" + r + "': no route " + path);
+    route->reply_cols.clear();
+    std::string cols = r.substr(eq + 1) + ",";
+    for (size_t at = 0, comma; (comma = cols.find(',', at)) != std::string::npos; at = comma + 1) {
+      if (comma > at) route->reply_cols.push_back(cols.substr(at, comma - at));
+    }
+  }
+  for (serving::RouteOptions& route : o.routes) route.strict_fields = a.strict_fields;
   if (!a.api_key_file.empty()) {
     EMBER_ASSIGN_OR_RETURN(std::string text, ReadFileToString(a.api_key_file));
     o.api_key = text.substr(0, text.find_first_of("\r\n"));

@@ -29,7 +29,8 @@ set +e
 set -e
 [ "$CODE" -eq 2 ] || { echo "ember fti exited $CODE, not 2"; exit 1; }
 grep -q "did you mean 'fit'?" "$DIR/usage" || { echo "no suggestion: $(cat "$DIR/usage")"; exit 1; }
-for args in "fit" "eval --data x.csv" "transform m --data x --bogus 1" ""; do
+for args in "fit" "eval --data x.csv" "transform m --data x --bogus 1" "" \
+    "head x.csv --delimiter ::" "schema x.csv --compression zip"; do
   set +e
   # shellcheck disable=SC2086
   "$EMBER" $args >/dev/null 2>&1; CODE=$?

@@ -31,6 +31,8 @@ ParamSpec<P>& AddTrainParams(ParamSpec<P>& spec, const std::string& default_mode
            AtLeast<int32_t>(1));
 }
 
+constexpr double kDefaultClassifierRegParam = 0.01;
+
 std::string IndexedLabel(const TrainParams& p) { return p.label_col + "#indexed"; }
 
 // The nested estimator, with featuresCol and labelCol set.
@@ -42,6 +44,13 @@ Result<std::shared_ptr<const Estimator>> NestedModel(const std::string& owner, c
     return InvalidArgument(owner + " param 'model': " + what);
   };
   Json spec = p.model.is_null() ? Json::MakeObject() : p.model;
+  if (p.model.is_null() && default_type == "LogisticRegression") {
+    // Regularised a little, as scikit-learn's default: without a penalty a separable data set
+    // (scikit-learn's breast cancer) has no optimum and the fit runs to maxIter.
+    Json params = Json::MakeObject();
+    params.Set("regParam", Json(kDefaultClassifierRegParam));
+    spec.Set("params", std::move(params));
+  }
   if (!spec.is_object()) return error("expected {\"type\": ..., \"params\": {...}}");
   if (spec.Find("type") == nullptr) spec.Set("type", Json(default_type));
   const Json* type = spec.Find("type");
@@ -129,7 +138,7 @@ const ParamSpec<TrainClassifierParams>& TrainClassifierParams::Spec() {
   using P = TrainClassifierParams;
   static const ParamSpec<P> spec = [] {
     ParamSpec<P> s("TrainClassifier");
-    AddTrainParams(s, "LogisticRegression")
+    AddTrainParams(s, "LogisticRegression with regParam 0.01")
         .Add("reindexLabel", Member<P>(&TrainParams::reindex_label),
              "Index the label (any type) by frequency; predictions are mapped back in "
              "predictedLabel.");

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace ember {
@@ -28,6 +29,20 @@ class StderrLogger final : public Logger {
  private:
   LogLevel min_level_;
   std::mutex mu_;
+};
+
+// Passes every message to `inner` behind `prefix` (a pipeline names the stage it is fitting:
+// "stage 2 (TrainClassifier): ..."). Not owning; `inner` must outlive it.
+class PrefixLogger final : public Logger {
+ public:
+  PrefixLogger(Logger* inner, std::string prefix) : inner_(inner), prefix_(std::move(prefix)) {}
+  void Log(LogLevel level, std::string_view message) override {
+    inner_->Log(level, prefix_ + std::string(message));
+  }
+
+ private:
+  Logger* inner_;
+  std::string prefix_;
 };
 
 // Keeps every message; for tests.

@@ -13,6 +13,7 @@
 #include "ember/base/result.h"
 #include "ember/core/batch.h"
 #include "ember/exec/exec_context.h"
+#include "ember/io/compression.h"
 
 namespace ember {
 
@@ -25,9 +26,18 @@ enum class BadRowPolicy {
 struct CsvReadOptions {
   char delimiter = ',';
   char quote = '"';
+  // Fields are separated by runs of spaces and tabs, and a line's leading and trailing ones
+  // are ignored (scikit-learn's space-separated .csv.gz files, R's write.table, aligned
+  // text); `delimiter` is then unused. Quoted fields keep their spaces.
+  bool whitespace_delimited = false;
   bool header = true;
   // Lines to skip before the header (e.g. scikit-learn's CSVs start with a counts line).
   int64_t skip_lines = 0;
+  // The columns' names, in order: with a header they replace its names, without one they
+  // replace _c0, _c1, ...; their number must match the file's columns. Empty: the header's.
+  std::vector<std::string> column_names;
+  // Read through gzip by the name (".gz") or as told (compression.h).
+  Compression compression = Compression::kAuto;
   // The schema to read with; null means infer each column (bool, int64, float64 or string;
   // an all-null column is string). With a header, its names must match the schema's.
   SchemaPtr schema;

@@ -280,6 +280,37 @@ ColumnPtr IntToDouble(const Column& c) {
   return b.Finish();
 }
 
+// `data` with each line's runs of spaces and tabs outside quotes as one tab, and its leading
+// and trailing ones removed (CsvReadOptions::whitespace_delimited). Newlines stay, so line
+// numbers in messages are the file's.
+std::string CollapseWhitespace(std::string_view data, char quote) {
+  std::string out;
+  out.reserve(data.size());
+  bool in_quotes = false, pending = false, line_start = true;
+  for (const char c : data) {
+    if (in_quotes) {
+      out.push_back(c);
+      in_quotes = c != quote;
+      continue;
+    }
+    if (c == ' ' || c == '\t') {
+      pending = !line_start;
+      continue;
+    }
+    if (c == '\n' || c == '\r') {
+      pending = false;
+      line_start = true;
+      out.push_back(c);
+      continue;
+    }
+    if (pending) out.push_back('\t');
+    pending = line_start = false;
+    in_quotes = c == quote;
+    out.push_back(c);
+  }
+  return out;
+}
+
 // One block: the records starting in [begin, end).
 struct Block {
   int64_t begin = 0, end = 0;
@@ -328,7 +359,10 @@ Status Reader::ReadHeader() {
     const void* nl = std::memchr(data.data() + pos, '\n', data.size() - pos);
     pos = nl ? static_cast<const char*>(nl) - data.data() + 1 : static_cast<int64_t>(data.size());
   }
+  if (opt.schema && !opt.column_names.empty())
+    return InvalidArgument(name + ": give the columns' names or a schema, not both");
   std::vector<std::string> first;
+  const int64_t header_begin = pos;
   if (opt.header || !opt.schema) {
     int64_t p = pos;
     if (p >= static_cast<int64_t>(data.size())) {
@@ -342,6 +376,36 @@ Status Reader::ReadHeader() {
   body_begin = pos;
   int64_t q;
   CountQuotesAndNewlines(data.data(), static_cast<size_t>(pos), dialect.quote, &q, &body_line);
+  if (opt.header) {
+    int64_t header_line = 0;
+    CountQuotesAndNewlines(data.data(), static_cast<size_t>(header_begin), dialect.quote, &q,
+                           &header_line);
+    bool numeric = !first.empty();
+    for (size_t i = 0; i < first.size(); ++i) {
+      if (!IsValidUtf8(first[i])) {
+        return InvalidArgument(name + ":" + std::to_string(header_line + 1) + ": column " +
+                               std::to_string(i + 1) +
+                               ": the header is not valid UTF-8 (is the file in another "
+                               "encoding? convert it, e.g. iconv -f latin1 -t utf-8)");
+      }
+      double v;
+      numeric = numeric && ParseFloat(std::string_view(first[i]), &v);
+    }
+    if (numeric && ctx.log) {
+      ctx.log->Warning(name + ":" + std::to_string(header_line + 1) +
+                       ": the header row is all numbers; if the file has no header, read it "
+                       "with header off (ember: --no-header), or skip a counts line "
+                       "(--skip-lines 1)");
+    }
+  }
+  if (!opt.column_names.empty() && !opt.schema) {
+    if (opt.column_names.size() != first.size()) {
+      return InvalidArgument(name + ": " + std::to_string(opt.column_names.size()) +
+                             " column names given but the file has " +
+                             std::to_string(first.size()) + " columns");
+    }
+    first = opt.column_names;
+  }
   if (opt.schema) {
     ncols = opt.schema->num_fields();
     names = opt.schema->field_names();
@@ -369,7 +433,7 @@ Status Reader::ReadHeader() {
   } else {
     ncols = static_cast<int>(first.size());
     for (int i = 0; i < ncols; ++i) {
-      std::string n = opt.header ? first[i] : "";
+      std::string n = opt.header || !opt.column_names.empty() ? first[i] : "";
       if (n.empty()) n = "_c" + std::to_string(i);
       // Repeated names get a suffix, as pandas does: a, a.1, a.2.
       std::string unique = n;
@@ -579,7 +643,14 @@ Result<CsvReadResult> ParseCsv(const ExecContext& ctx, std::string_view data,
   if (options.delimiter == options.quote || options.delimiter == '\n' || options.quote == '\n') {
     return InvalidArgument("CSV delimiter and quote must differ and not be a newline");
   }
-  Reader reader{ctx, data, name, options, {options.delimiter, options.quote}, {}, {}, 0, 0, 0};
+  std::string collapsed;
+  CsvDialect dialect{options.delimiter, options.quote};
+  if (options.whitespace_delimited) {
+    collapsed = CollapseWhitespace(data, options.quote);
+    data = collapsed;
+    dialect.delimiter = '\t';
+  }
+  Reader reader{ctx, data, name, options, dialect, {}, {}, 0, 0, 0};
   CsvReadResult result;
   EMBER_RETURN_IF_ERROR(reader.Run(&result));
   return result;
@@ -587,7 +658,7 @@ Result<CsvReadResult> ParseCsv(const ExecContext& ctx, std::string_view data,
 
 Result<CsvReadResult> ReadCsvWithStats(const ExecContext& ctx, const std::string& path,
                                        const CsvReadOptions& options) {
-  EMBER_ASSIGN_OR_RETURN(auto file, MappedFile::Open(path));
+  EMBER_ASSIGN_OR_RETURN(auto file, TableBytes::Open(path, options.compression));
   return ParseCsv(ctx, file->data(), path, options);
 }
 

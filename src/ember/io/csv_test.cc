@@ -1,6 +1,7 @@
 #include "ember/io/csv.h"
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <random>
 #include <thread>
@@ -18,6 +19,21 @@ using ::ember::testing::FrameEq;
 using ::ember::testing::IsOk;
 
 const ExecContext& Ctx() { return ExecContext::Default(); }
+
+// `text` as one gzip member (zlib's own writer, so the reader is checked against it).
+std::string GzipForTest(const std::string& text) {
+  z_stream z{};
+  EXPECT_EQ(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string out(deflateBound(&z, text.size()) + 32, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  z.avail_in = static_cast<uInt>(text.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
 
 Result<CsvReadResult> Parse(std::string_view text, CsvReadOptions o = {}) {
   return ParseCsv(Ctx(), text, "t.csv", o);
@@ -305,6 +321,106 @@ TEST(CsvWriterTest, RoundTripOfAwkwardValues) {
   auto inferred = ReadCsv(Ctx(), path);
   ASSERT_THAT(inferred, IsOk());
   EXPECT_TRUE(inferred->schema()->Equals(*schema)) << inferred->schema()->ToString();
+}
+
+// Space-separated files (scikit-learn's .csv.gz, R's write.table): runs of spaces and tabs
+// are one separator, a line's leading and trailing ones are not fields, quotes keep theirs.
+TEST(CsvReaderTest, WhitespaceDelimitedRuns) {
+  CsvReadOptions o;
+  o.whitespace_delimited = true;
+  o.header = false;
+  auto r = Parse("  59 2  32.1\t101.0 \n48\t\t1 21.6 \"a  b\"\r\n", o);
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->frame.schema()->ToString(), "_c0: int64\n_c1: int64\n_c2: float64\n_c3: string\n");
+  Batch b = *r->frame.Collect();
+  ASSERT_EQ(b.num_rows(), 2);
+  EXPECT_EQ(FormatValue(*b.column(2), 0), "32.1");
+  EXPECT_EQ(FormatValue(*b.column(3), 0), "101.0");
+  EXPECT_EQ(FormatValue(*b.column(3), 1), "a  b");
+}
+
+// Column names replace a header's or the generated _c0, _c1; their number must match.
+TEST(CsvReaderTest, ColumnNamesReplaceHeaderOrGeneratedOnes) {
+  CsvReadOptions o;
+  o.header = false;
+  o.skip_lines = 1;  // scikit-learn's counts line
+  o.column_names = {"a", "b", "class"};
+  auto r = Parse("150,4,setosa\n5.1,3.5,0\n4.9,3.0,1\n", o);
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->frame.schema()->ToString(), "a: float64\nb: float64\nclass: int64\n");
+  o.header = true;
+  o.skip_lines = 0;
+  auto renamed = Parse("x,y,z\n1,2,3\n", o);
+  ASSERT_THAT(renamed, IsOk());
+  EXPECT_EQ(renamed->frame.schema()->field_names(), (std::vector<std::string>{"a", "b", "class"}));
+  o.column_names = {"a", "b"};
+  auto wrong = Parse("x,y,z\n1,2,3\n", o);
+  EXPECT_NE(wrong.status().message().find("2 column names given but the file has 3 columns"),
+            std::string::npos)
+      << wrong.status();
+}
+
+// A header byte that is not UTF-8 is an error naming the file, line and column (before, it
+// reached JSON Lines output as invalid JSON); a header of numbers is a warning.
+TEST(CsvReaderTest, HeaderThatIsNotUtf8OrLooksLikeData) {
+  auto latin1 = Parse("id,caf\xE9\n1,2\n");
+  ASSERT_FALSE(latin1.ok());
+  EXPECT_NE(latin1.status().message().find("t.csv:1: column 2: the header is not valid UTF-8"),
+            std::string::npos)
+      << latin1.status();
+  CsvReadOptions skip;
+  skip.skip_lines = 2;
+  auto later = Parse("a\nb\nx,\xff\n", skip);
+  EXPECT_NE(later.status().message().find("t.csv:3: column 2"), std::string::npos)
+      << later.status();
+  CapturingLogger log;
+  ExecContext ctx = Ctx();
+  ctx.log = &log;
+  auto numbers = ParseCsv(ctx, "14.23,1.71\n13.2,1.78\n", "wine.csv");
+  ASSERT_THAT(numbers, IsOk());
+  ASSERT_EQ(log.messages().size(), 1u);
+  EXPECT_NE(log.messages()[0].find("wine.csv:1: the header row is all numbers"), std::string::npos)
+      << log.messages()[0];
+  auto named = ParseCsv(ctx, "x,1\n2,3\n", "ok.csv");
+  ASSERT_THAT(named, IsOk());
+  EXPECT_EQ(log.messages().size(), 1u);  // one name that is not a number: no warning
+}
+
+// gzip by extension or by option: the same frame as the plain file; concatenated members
+// read as one stream (as gunzip does); a truncated or foreign file is named.
+TEST(CsvReaderTest, GzipCompressedFiles) {
+  const std::string dir = testing::NewTempDir("csv_gzip");
+  const std::string text = "a,b\n1,x\n2,y\n";
+  ASSERT_THAT(WriteStringToFile(dir + "/plain.csv", text), IsOk());
+  auto gz = [&](const std::string& path, const std::vector<std::string>& members) {
+    std::string bytes;
+    for (const std::string& m : members) bytes += GzipForTest(m);
+    return WriteStringToFile(path, bytes);
+  };
+  ASSERT_THAT(gz(dir + "/t.csv.gz", {text}), IsOk());
+  ASSERT_THAT(gz(dir + "/two.csv.gz", {"a,b\n1,x\n", "2,y\n"}), IsOk());
+  ASSERT_THAT(gz(dir + "/named.dat", {text}), IsOk());
+  auto plain = ReadCsv(Ctx(), dir + "/plain.csv");
+  ASSERT_THAT(plain, IsOk());
+  for (const char* name : {"/t.csv.gz", "/two.csv.gz"}) {
+    auto r = ReadCsv(Ctx(), dir + name);
+    ASSERT_THAT(r, IsOk()) << name;
+    EXPECT_THAT(*r, FrameEq(*plain)) << name;
+  }
+  CsvReadOptions o;
+  o.compression = Compression::kGzip;
+  auto forced = ReadCsv(Ctx(), dir + "/named.dat", o);
+  ASSERT_THAT(forced, IsOk());
+  EXPECT_THAT(*forced, FrameEq(*plain));
+  auto not_gzip = ReadCsv(Ctx(), dir + "/plain.csv", o);
+  EXPECT_NE(not_gzip.status().message().find("plain.csv: not a gzip file"), std::string::npos)
+      << not_gzip.status();
+  const std::string whole = GzipForTest(text);
+  ASSERT_THAT(WriteStringToFile(dir + "/cut.csv.gz", whole.substr(0, whole.size() - 6)), IsOk());
+  auto cut = ReadCsv(Ctx(), dir + "/cut.csv.gz");
+  EXPECT_NE(cut.status().message().find("cut.csv.gz: the gzip stream is truncated"),
+            std::string::npos)
+      << cut.status();
 }
 
 TEST(CsvReaderTest, MissingFileNamesIt) {

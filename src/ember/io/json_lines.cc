@@ -338,7 +338,7 @@ Result<JsonReadResult> ParseJsonLines(const ExecContext& ctx, std::string_view d
 
 Result<JsonReadResult> ReadJsonLinesWithStats(const ExecContext& ctx, const std::string& path,
                                               const JsonReadOptions& options) {
-  EMBER_ASSIGN_OR_RETURN(auto file, MappedFile::Open(path));
+  EMBER_ASSIGN_OR_RETURN(auto file, TableBytes::Open(path, options.compression));
   return ParseJsonLines(ctx, file->data(), path, options);
 }
 

@@ -24,6 +24,8 @@ struct JsonReadOptions {
   std::string error_column = "_corrupt_record";
   int64_t block_size = 8 << 20;
   int64_t collective_timeout_ms = int64_t{10} * 60 * 1000;
+  // Read through gzip by the name (".gz") or as told (compression.h).
+  Compression compression = Compression::kAuto;
 };
 
 struct JsonReadResult {

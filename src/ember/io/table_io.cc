@@ -14,26 +14,36 @@ namespace ember {
 namespace fs = std::filesystem;
 
 Result<TableFormat> FormatOfPath(const std::string& path) {
-  std::string ext = fs::path(path).extension().string();
+  fs::path p(path);
+  if (IsGzip(path, Compression::kAuto)) p = p.stem();  // data.csv.gz: .csv
+  std::string ext = p.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(),
                  [](unsigned char c) { return std::tolower(c); });
   if (ext == ".csv") return TableFormat::kCsv;
   if (ext == ".jsonl" || ext == ".ndjson" || ext == ".json") return TableFormat::kJsonLines;
   return InvalidArgument("'" + path + "': unknown table format '" + ext +
-                         "'; use .csv or .jsonl (JSON Lines: .jsonl, .ndjson, .json)");
+                         "'; use .csv or .jsonl (JSON Lines: .jsonl, .ndjson, .json), "
+                         "optionally gzip-compressed (.csv.gz)");
 }
 
 namespace {
-Result<DataFrame> ReadOne(const ExecContext& ctx, const std::string& path) {
-  EMBER_ASSIGN_OR_RETURN(TableFormat f, FormatOfPath(path));
-  if (f == TableFormat::kCsv) return ReadCsv(ctx, path);
-  return ReadJsonLines(ctx, path);
+Result<DataFrame> ReadOne(const ExecContext& ctx, const std::string& path,
+                          const TableReadOptions& options) {
+  TableFormat f;
+  if (options.format) {
+    f = *options.format;
+  } else {
+    EMBER_ASSIGN_OR_RETURN(f, FormatOfPath(path));
+  }
+  if (f == TableFormat::kCsv) return ReadCsv(ctx, path, options.csv);
+  return ReadJsonLines(ctx, path, options.json);
 }
 }  // namespace
 
-Result<DataFrame> ReadTable(const ExecContext& ctx, const std::string& path) {
+Result<DataFrame> ReadTable(const ExecContext& ctx, const std::string& path,
+                            const TableReadOptions& options) {
   std::error_code ec;
-  if (!fs::is_directory(path, ec)) return ReadOne(ctx, path);
+  if (!fs::is_directory(path, ec)) return ReadOne(ctx, path, options);
   std::vector<std::string> files;
   for (const auto& e : fs::directory_iterator(path, ec)) {
     if (e.is_regular_file() && FormatOfPath(e.path().string()).ok())
@@ -42,10 +52,10 @@ Result<DataFrame> ReadTable(const ExecContext& ctx, const std::string& path) {
   if (ec) return IoError("cannot list '" + path + "': " + ec.message());
   if (files.empty()) return NotFound("'" + path + "' holds no .csv or .jsonl files");
   std::sort(files.begin(), files.end());
-  EMBER_ASSIGN_OR_RETURN(DataFrame first, ReadOne(ctx, files[0]));
+  EMBER_ASSIGN_OR_RETURN(DataFrame first, ReadOne(ctx, files[0], options));
   std::vector<Batch> parts = first.partitions();
   for (size_t i = 1; i < files.size(); ++i) {
-    EMBER_ASSIGN_OR_RETURN(DataFrame next, ReadOne(ctx, files[i]));
+    EMBER_ASSIGN_OR_RETURN(DataFrame next, ReadOne(ctx, files[i], options));
     if (!next.schema()->Equals(*first.schema())) {
       return InvalidArgument("'" + files[i] + "' has schema\n" + next.schema()->ToString() +
                              "but '" + files[0] + "' has\n" + first.schema()->ToString());

@@ -18,6 +18,9 @@ using ::ember::testing::IsOk;
 TEST(TableIoTest, FormatByExtension) {
   EXPECT_EQ(*FormatOfPath("a/b.CSV"), TableFormat::kCsv);
   EXPECT_EQ(*FormatOfPath("x.ndjson"), TableFormat::kJsonLines);
+  EXPECT_EQ(*FormatOfPath("data/diabetes.csv.gz"), TableFormat::kCsv);
+  EXPECT_EQ(*FormatOfPath("logs.jsonl.GZ"), TableFormat::kJsonLines);
+  EXPECT_FALSE(FormatOfPath("x.gz").ok());
   EXPECT_NE(FormatOfPath("x.parquet").status().message().find("unknown table format '.parquet'"),
             std::string::npos);
 }

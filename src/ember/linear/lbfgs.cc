@@ -56,6 +56,7 @@ Result<LbfgsResult> MinimizeLbfgs(const SmoothObjective& f, std::vector<double> 
   std::deque<std::vector<double>> s_hist, y_hist;
   std::deque<double> rho_hist;
   LbfgsResult result;
+  result.objective_history.push_back(obj);
   for (int iter = 0; iter < opt.max_iter; ++iter) {
     PseudoGradient(x, g, opt.l1, &pg);
     const double pg_norm = std::sqrt(Dot(pg, pg));
@@ -82,9 +83,10 @@ Result<LbfgsResult> MinimizeLbfgs(const SmoothObjective& f, std::vector<double> 
     }
     for (size_t i = 0; i < n; ++i) d[i] = -d[i];
     if (!opt.l1.empty()) {
-      // Keep the direction in the orthant the pseudo-gradient points to.
+      // Keep the direction in the orthant the pseudo-gradient points to, on the coordinates
+      // with an L1 term (an unpenalised intercept keeps its quasi-Newton step).
       for (size_t i = 0; i < n; ++i) {
-        if (d[i] * pg[i] >= 0) d[i] = 0;
+        if (opt.l1[i] > 0 && d[i] * pg[i] >= 0) d[i] = 0;
       }
     }
     double dir_deriv = Dot(d, pg);
@@ -141,6 +143,7 @@ Result<LbfgsResult> MinimizeLbfgs(const SmoothObjective& f, std::vector<double> 
     x.swap(x_new);
     g.swap(g_new);
     obj = new_obj;
+    result.objective_history.push_back(obj);
     // A small decrease after a shortened step says little about being near the optimum
     // (slow progress on an ill-conditioned problem); only trust full-size steps.
     if (rel < opt.tol && step == 1.0) {

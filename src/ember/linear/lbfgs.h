@@ -25,6 +25,8 @@ struct LbfgsResult {
   double objective = 0;  // including the L1 term
   int iterations = 0;
   bool converged = false;
+  // The objective at x0, then after each iteration (iterations + 1 values).
+  std::vector<double> objective_history;
 };
 
 // The smooth part: returns f(x) and writes its gradient.

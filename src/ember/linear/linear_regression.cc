@@ -86,37 +86,44 @@ Result<std::shared_ptr<const Transformer>> LinearRegression::Fit(const DataFrame
     }
     return Status::OK();
   };
-  EMBER_ASSIGN_OR_RETURN(LbfgsResult fit,
-                         linear::internal::FitRegularized(in, ctx, scaling.weight_sum, l2w, l1w,
-                                                          std::vector<double>(stride, 0.0),
-                                                          p.max_iter, p.tol, row_terms));
-  if (ctx.log) ctx.log->Info(Describe() + ": " + std::to_string(fit.iterations) + " iterations");
+  EMBER_ASSIGN_OR_RETURN(
+      LbfgsResult fit,
+      linear::internal::FitRegularized(
+          in, ctx, scaling.weight_sum, l2w, l1w, std::vector<double>(stride, 0.0), p.max_iter,
+          p.tol, row_terms, linear::internal::CenteringFor(scaling, 1, p.fit_intercept)));
+  TrainingSummary summary =
+      linear::internal::Summarize(fit, p.max_iter, p.tol, std::string(kTypeName), ctx);
   std::vector<double> coef(d);
   for (int64_t j = 0; j < d; ++j) coef[j] = fit.x[j] * inv_sigma[j];
   EMBER_ASSIGN_OR_RETURN(
-      auto model,
-      LinearRegressionModel::Make(p, std::move(coef), p.fit_intercept ? fit.x[d] : 0.0, uid()));
+      auto model, LinearRegressionModel::Make(p, std::move(coef), p.fit_intercept ? fit.x[d] : 0.0,
+                                              uid(), std::move(summary)));
   return std::shared_ptr<const Transformer>(std::move(model));
 }
 
 Result<std::shared_ptr<const LinearRegressionModel>> LinearRegressionModel::Make(
-    Params p, std::vector<double> coef, double icpt, std::string uid) {
+    Params p, std::vector<double> coef, double icpt, std::string uid,
+    std::optional<TrainingSummary> summary) {
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
-  return std::shared_ptr<const LinearRegressionModel>(
-      new LinearRegressionModel(std::move(p), std::move(coef), icpt, std::move(uid)));
+  return std::shared_ptr<const LinearRegressionModel>(new LinearRegressionModel(
+      std::move(p), std::move(coef), icpt, std::move(uid), std::move(summary)));
 }
 
 namespace {
 
-// LinearRegressionModel's learned state (format version 1).
+// LinearRegressionModel's learned state. Version 2 added the training summary (null for
+// models saved by version 1).
 struct LinearState {
   std::vector<double> coefficients;
   double intercept = 0;
+  std::optional<TrainingSummary> summary;
   static const StateSpec<LinearState>& Spec() {
     static const StateSpec<LinearState> spec =
-        std::move(StateSpec<LinearState>("LinearRegressionModel", "model.json", 1)
+        std::move(StateSpec<LinearState>("LinearRegressionModel", "model.json", 2)
                       .Field("coefficients", &LinearState::coefficients)
-                      .Field("intercept", &LinearState::intercept));
+                      .Field("intercept", &LinearState::intercept)
+                      .Field("trainingSummary", &LinearState::summary)
+                      .Upgrade(linear::internal::AddEmptySummary));
     return spec;
   }
 };
@@ -124,14 +131,14 @@ struct LinearState {
 }  // namespace
 
 Status LinearRegressionModel::SaveContents(const std::string& dir) const {
-  return LinearState::Spec().Save({coefficients_, intercept_}, dir);
+  return LinearState::Spec().Save({coefficients_, intercept_, summary_}, dir);
 }
 
 Result<std::shared_ptr<const LinearRegressionModel>> LinearRegressionModel::Load(
     const LoadContext& ctx) {
   EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
   EMBER_ASSIGN_OR_RETURN(LinearState s, LinearState::Spec().Load(ctx));
-  return Make(std::move(p), std::move(s.coefficients), s.intercept, ctx.uid);
+  return Make(std::move(p), std::move(s.coefficients), s.intercept, ctx.uid, std::move(s.summary));
 }
 
 Result<std::unique_ptr<BoundTransform>> LinearRegressionModel::Bind(const Schema& in) const {

@@ -8,6 +8,8 @@
 // before regularising. Immutable and thread-safe.
 #pragma once
 
+#include <optional>
+
 #include "ember/params/param_spec.h"
 #include "ember/pipeline/registry.h"
 #include "ember/pipeline/stage.h"
@@ -33,21 +35,28 @@ class LinearRegressionModel final
     : public StageBase<LinearRegressionModel, Transformer, LinearRegressionParams> {
  public:
   static constexpr std::string_view kTypeName = "LinearRegressionModel";
-  static Result<std::shared_ptr<const LinearRegressionModel>> Make(Params params,
-                                                                   std::vector<double> coefficients,
-                                                                   double intercept,
-                                                                   std::string uid = {});
+  static Result<std::shared_ptr<const LinearRegressionModel>> Make(
+      Params params, std::vector<double> coefficients, double intercept, std::string uid = {},
+      std::optional<TrainingSummary> summary = {});
   static Result<std::shared_ptr<const LinearRegressionModel>> Load(const LoadContext& ctx);
   Status SaveContents(const std::string& stage_dir) const override;
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
   const std::vector<double>& coefficients() const { return coefficients_; }
   double intercept() const { return intercept_; }
+  const TrainingSummary* training_summary() const override {
+    return summary_ ? &*summary_ : nullptr;
+  }
 
  private:
-  LinearRegressionModel(Params p, std::vector<double> coef, double icpt, std::string uid)
-      : StageBase(std::move(p), std::move(uid)), coefficients_(std::move(coef)), intercept_(icpt) {}
+  LinearRegressionModel(Params p, std::vector<double> coef, double icpt, std::string uid,
+                        std::optional<TrainingSummary> summary)
+      : StageBase(std::move(p), std::move(uid)),
+        coefficients_(std::move(coef)),
+        intercept_(icpt),
+        summary_(std::move(summary)) {}
   std::vector<double> coefficients_;
   double intercept_;
+  std::optional<TrainingSummary> summary_;
 };
 
 class LinearRegression final

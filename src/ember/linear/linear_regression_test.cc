@@ -88,6 +88,10 @@ TEST(LinearRegressionTest, UnregularisedFitRecoversTheModelAndPredicts) {
   EXPECT_NEAR(model.coefficients()[0], 1.5, 0.05);
   EXPECT_NEAR(model.coefficients()[1], -0.1, 0.01);
   EXPECT_NEAR(model.intercept(), 3, 0.2);
+  // Centered coordinates: the least-squares fit converges in a few iterations.
+  ASSERT_NE(model.training_summary(), nullptr);
+  EXPECT_TRUE(model.training_summary()->converged) << model.training_summary()->Describe();
+  EXPECT_LT(model.training_summary()->total_iterations, 30) << model.training_summary()->Describe();
   auto out = (*m)->Transform(f, ExecContext::Default());
   ASSERT_THAT(out, IsOk());
   Batch b = *out->Collect();

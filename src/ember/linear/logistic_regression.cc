@@ -215,13 +215,12 @@ Result<std::shared_ptr<const Transformer>> LogisticRegression::Fit(const DataFra
     }
     return Status::OK();
   };
-  EMBER_ASSIGN_OR_RETURN(
-      LbfgsResult fit,
-      linear::internal::FitRegularized(in, ctx, wsum, l2w, l1w, x0, p.max_iter, p.tol, row_terms));
-  if (ctx.log) {
-    ctx.log->Info(Describe() + ": " + std::to_string(fit.iterations) + " iterations, objective " +
-                  std::to_string(fit.objective) + (fit.converged ? "" : " (maxIter reached)"));
-  }
+  EMBER_ASSIGN_OR_RETURN(LbfgsResult fit,
+                         linear::internal::FitRegularized(
+                             in, ctx, wsum, l2w, l1w, x0, p.max_iter, p.tol, row_terms,
+                             linear::internal::CenteringFor(scaling, rows, p.fit_intercept)));
+  TrainingSummary summary =
+      linear::internal::Summarize(fit, p.max_iter, p.tol, std::string(kTypeName), ctx);
   std::vector<double> coef(static_cast<size_t>(rows * d)), icpt(rows, 0.0);
   for (int c = 0; c < rows; ++c) {
     for (int64_t j = 0; j < d; ++j) coef[c * d + j] = fit.x[c * stride + j] * inv_sigma[j];
@@ -233,15 +232,16 @@ Result<std::shared_ptr<const Transformer>> LogisticRegression::Fit(const DataFra
     for (double& v : icpt) v -= m;
   }
   EMBER_ASSIGN_OR_RETURN(
-      auto model, LogisticRegressionModel::Make(p, k, d, std::move(coef), std::move(icpt), uid()));
+      auto model, LogisticRegressionModel::Make(p, k, d, std::move(coef), std::move(icpt), uid(),
+                                                std::move(summary)));
   return std::shared_ptr<const Transformer>(std::move(model));
 }
 
 // LogisticRegressionModel ------------------------------------------------------------------
 
 Result<std::shared_ptr<const LogisticRegressionModel>> LogisticRegressionModel::Make(
-    Params p, int k, int64_t d, std::vector<double> coef, std::vector<double> icpt,
-    std::string uid) {
+    Params p, int k, int64_t d, std::vector<double> coef, std::vector<double> icpt, std::string uid,
+    std::optional<TrainingSummary> summary) {
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
   const int rows = (k == 2 && p.family != LogisticFamily::kMultinomial) ? 1 : k;
   if (k < 2 || d < 0 || coef.size() != static_cast<size_t>(rows * d) ||
@@ -250,25 +250,29 @@ Result<std::shared_ptr<const LogisticRegressionModel>> LogisticRegressionModel::
                            std::to_string(k) + " classes and " + std::to_string(d) + " features");
   }
   return std::shared_ptr<const LogisticRegressionModel>(new LogisticRegressionModel(
-      std::move(p), k, d, std::move(coef), std::move(icpt), std::move(uid)));
+      std::move(p), k, d, std::move(coef), std::move(icpt), std::move(uid), std::move(summary)));
 }
 
 namespace {
 
-// LogisticRegressionModel's learned state (format version 1): coefficients row-major (one
-// row for binary, one per class for multinomial), intercepts one per row.
+// LogisticRegressionModel's learned state: coefficients row-major (one row for binary, one
+// per class for multinomial), intercepts one per row. Version 2 added the training summary
+// (null for models saved by version 1).
 struct LogisticState {
   int32_t num_classes = 2;
   int64_t num_features = 0;
   std::vector<double> coefficients, intercepts;
+  std::optional<TrainingSummary> summary;
   static const StateSpec<LogisticState>& Spec() {
     static const StateSpec<LogisticState> spec = std::move(
-        StateSpec<LogisticState>("LogisticRegressionModel", "model.json", 1)
+        StateSpec<LogisticState>("LogisticRegressionModel", "model.json", 2)
             .Field("numClasses", &LogisticState::num_classes, InRange<int32_t>(2, 1000000))
             .Field("numFeatures", &LogisticState::num_features,
                    InRange<int64_t>(0, int64_t{1} << 31))
             .Field("coefficients", &LogisticState::coefficients)
-            .Field("intercepts", &LogisticState::intercepts));
+            .Field("intercepts", &LogisticState::intercepts)
+            .Field("trainingSummary", &LogisticState::summary)
+            .Upgrade(linear::internal::AddEmptySummary));
     return spec;
   }
 };
@@ -276,7 +280,8 @@ struct LogisticState {
 }  // namespace
 
 Status LogisticRegressionModel::SaveContents(const std::string& dir) const {
-  return LogisticState::Spec().Save({num_classes_, num_features_, coefficients_, intercepts_}, dir);
+  return LogisticState::Spec().Save(
+      {num_classes_, num_features_, coefficients_, intercepts_, summary_}, dir);
 }
 
 Result<std::shared_ptr<const LogisticRegressionModel>> LogisticRegressionModel::Load(
@@ -284,7 +289,7 @@ Result<std::shared_ptr<const LogisticRegressionModel>> LogisticRegressionModel::
   EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
   EMBER_ASSIGN_OR_RETURN(LogisticState s, LogisticState::Spec().Load(ctx));
   auto m = Make(std::move(p), s.num_classes, s.num_features, std::move(s.coefficients),
-                std::move(s.intercepts), ctx.uid);
+                std::move(s.intercepts), ctx.uid, std::move(s.summary));
   if (!m.ok()) return m.status().WithContext(ctx.dir + "/data/model.json");
   return m;
 }

@@ -10,6 +10,8 @@
 // thread-safe.
 #pragma once
 
+#include <optional>
+
 #include "ember/params/param_spec.h"
 #include "ember/pipeline/registry.h"
 #include "ember/pipeline/stage.h"
@@ -44,7 +46,8 @@ class LogisticRegressionModel final
   // `coefficients`: rows x num_features, row-major; rows is 1 for binomial, else numClasses.
   static Result<std::shared_ptr<const LogisticRegressionModel>> Make(
       Params params, int num_classes, int64_t num_features, std::vector<double> coefficients,
-      std::vector<double> intercepts, std::string uid = {});
+      std::vector<double> intercepts, std::string uid = {},
+      std::optional<TrainingSummary> summary = {});
   static Result<std::shared_ptr<const LogisticRegressionModel>> Load(const LoadContext& ctx);
   Status SaveContents(const std::string& stage_dir) const override;
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
@@ -55,19 +58,25 @@ class LogisticRegressionModel final
   int64_t num_features() const { return num_features_; }
   const std::vector<double>& coefficients() const { return coefficients_; }
   const std::vector<double>& intercepts() const { return intercepts_; }
+  const TrainingSummary* training_summary() const override {
+    return summary_ ? &*summary_ : nullptr;
+  }
 
  private:
   LogisticRegressionModel(Params p, int k, int64_t d, std::vector<double> coef,
-                          std::vector<double> icpt, std::string uid)
+                          std::vector<double> icpt, std::string uid,
+                          std::optional<TrainingSummary> summary)
       : StageBase(std::move(p), std::move(uid)),
         num_classes_(k),
         num_features_(d),
         coefficients_(std::move(coef)),
-        intercepts_(std::move(icpt)) {}
+        intercepts_(std::move(icpt)),
+        summary_(std::move(summary)) {}
   int num_classes_;
   int64_t num_features_;
   std::vector<double> coefficients_;
   std::vector<double> intercepts_;
+  std::optional<TrainingSummary> summary_;
 };
 
 class LogisticRegression final

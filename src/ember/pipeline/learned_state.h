@@ -17,15 +17,47 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "ember/base/file_util.h"
+#include "ember/base/status_macros.h"
 #include "ember/core/batch_codec.h"
 #include "ember/params/param_spec.h"
 #include "ember/pipeline/registry.h"
 
 namespace ember {
+
+// A training summary (stage.h) as a state field: {"totalIterations", "converged",
+// "maxIter", "tol", "objectiveHistory"}.
+template <>
+struct JsonCodec<TrainingSummary> {
+  static std::string TypeName() { return "trainingSummary"; }
+  static Json ToJson(const TrainingSummary& v) {
+    Json o = Json::MakeObject();
+    o.Set("totalIterations", JsonCodec<int32_t>::ToJson(v.total_iterations));
+    o.Set("converged", Json(v.converged));
+    o.Set("maxIter", JsonCodec<int32_t>::ToJson(v.max_iter));
+    o.Set("tol", Json(v.tol));
+    o.Set("objectiveHistory", JsonCodec<std::vector<double>>::ToJson(v.objective_history));
+    return o;
+  }
+  static Status FromJson(const Json& j, TrainingSummary* out) {
+    if (!j.is_object()) return TypeError("expected an object, got " + j.Dump());
+    auto field = [&](const char* name, auto* member) -> Status {
+      const Json* v = j.Find(name);
+      if (v == nullptr) return InvalidArgument(std::string("missing '") + name + "'");
+      Status s = JsonCodec<std::remove_pointer_t<decltype(member)>>::FromJson(*v, member);
+      return s.ok() ? s : s.WithContext(name);
+    };
+    EMBER_RETURN_IF_ERROR(field("totalIterations", &out->total_iterations));
+    EMBER_RETURN_IF_ERROR(field("converged", &out->converged));
+    EMBER_RETURN_IF_ERROR(field("maxIter", &out->max_iter));
+    EMBER_RETURN_IF_ERROR(field("tol", &out->tol));
+    return field("objectiveHistory", &out->objective_history);
+  }
+};
 
 template <typename S>
 class StateSpec {

@@ -293,7 +293,11 @@ Result<std::shared_ptr<const Transformer>> Pipeline::Fit(const DataFrame& in,
     if (stages_[i]->kind() == StageKind::kEstimator) {
       const auto& est = static_cast<const Estimator&>(*stages_[i]);
       if (ctx.log) ctx.log->Info("fitting " + StageName(i));
-      Result<std::shared_ptr<const Transformer>> m = est.Fit(cur, ctx);
+      // What the stage logs (a fit that did not converge) names it as the spec does.
+      PrefixLogger named(ctx.log, StageName(i) + ": ");
+      ExecContext stage_ctx = ctx;
+      if (ctx.log) stage_ctx.log = &named;
+      Result<std::shared_ptr<const Transformer>> m = est.Fit(cur, stage_ctx);
       if (!m.ok()) return m.status().WithContext(StageName(i));
       t = std::move(*m);
     } else {

@@ -91,10 +91,11 @@ class Pipeline final : public Estimator {
 
   static Result<std::shared_ptr<const Stage>> Load(const LoadContext& ctx);
 
- private:
   // How errors name stage i: by its position in the spec and its type, "stage 2
   // (SelectColumns)" (a generated uid means nothing to the user who wrote the spec).
   std::string StageName(size_t i) const;
+
+ private:
   Pipeline(std::vector<std::shared_ptr<const Stage>> stages, std::string uid)
       : Estimator(std::move(uid), kTypeName), stages_(std::move(stages)) {}
   std::vector<std::shared_ptr<const Stage>> stages_;

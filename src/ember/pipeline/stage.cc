@@ -1,6 +1,9 @@
 #include "ember/pipeline/stage.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
+#include <cstdio>
 
 #include "ember/base/status_macros.h"
 #include "ember/base/uid.h"
@@ -41,6 +44,25 @@ std::string Stage::Describe() const { return std::string(type_name()) + " '" + u
 Result<SchemaPtr> Transformer::TransformSchema(const Schema& in) const {
   EMBER_ASSIGN_OR_RETURN(auto bound, Bind(in));
   return bound->output_schema();
+}
+
+std::string TrainingSummary::Describe() const {
+  auto num = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4g", v);
+    return std::string(buf);
+  };
+  std::string s = (converged ? "converged in " : "did not converge in ") +
+                  std::to_string(total_iterations) + " iterations";
+  if (!objective_history.empty()) s += " (objective " + num(objective_history.back());
+  const size_t n = objective_history.size();
+  if (n >= 2) {
+    const double a = objective_history[n - 2], b = objective_history[n - 1];
+    const double rel = std::abs(a - b) / std::max({std::abs(a), std::abs(b), 1.0});
+    s += ", last relative change " + num(rel) + (converged ? "" : " > tol " + num(tol));
+  }
+  if (!objective_history.empty()) s += ")";
+  return s;
 }
 
 Result<RowLowering> Transformer::Lower(const Schema&) const {

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <type_traits>
 #include <unordered_map>
+#include <vector>
 
 #include "ember/base/json.h"
 #include "ember/base/result.h"
@@ -145,6 +146,19 @@ class Stage {
 
 struct RowLowering;
 
+// What an iterative fit did, as SparkML's training summary: the models of estimators that
+// iterate to a tolerance (LogisticRegression, LinearRegression) report it, saved with them.
+struct TrainingSummary {
+  int32_t total_iterations = 0;
+  bool converged = false;
+  int32_t max_iter = 0;  // the limit the fit ran under
+  double tol = 0;        // the relative objective change that counts as converged
+  // The objective before the first step, then after each iteration.
+  std::vector<double> objective_history;
+  // "did not converge in N iterations (objective X, last relative change Y > tol Z)".
+  std::string Describe() const;
+};
+
 class Transformer : public Stage {
  public:
   StageKind kind() const final { return StageKind::kTransformer; }
@@ -164,6 +178,9 @@ class Transformer : public Stage {
   // returns FailedPrecondition saying why. Either way the pipeline runs the stage's own
   // kernel.
   virtual Result<RowLowering> Lower(const Schema& in) const;
+  // The fit's summary when this model came from an iterative fit (null otherwise, and for
+  // models saved before summaries were kept).
+  virtual const TrainingSummary* training_summary() const { return nullptr; }
 
  protected:
   using Stage::Stage;

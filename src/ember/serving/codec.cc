@@ -8,13 +8,18 @@
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
+#include "ember/params/param_spec.h"
 
 namespace ember::serving {
 
 namespace dom = simdjson::dom;
 
-RequestDecoder::RequestDecoder(SchemaPtr schema)
-    : schema_(std::move(schema)), fields_(schema_->field_names()) {
+RequestDecoder::RequestDecoder(SchemaPtr schema, std::vector<uint8_t> required, bool strict_fields)
+    : schema_(std::move(schema)),
+      required_(std::move(required)),
+      strict_fields_(strict_fields),
+      fields_(schema_->field_names()) {
+  required_.resize(required_.empty() ? 0 : static_cast<size_t>(schema_->num_fields()));
   for (const Field& f : schema_->fields()) one_null_.push_back(Column::MakeNull(f.type, 1));
 }
 
@@ -50,6 +55,24 @@ Result<Batch> RequestDecoder::Decode(std::string_view body, bool* array,
   values.resize(n_fields);
   present.resize(n_fields);
   int64_t rows = 0;
+  // A required field missing from the row: named, with the others missing after it.
+  auto missing = [&](int first) {
+    std::string others;
+    for (int i = first + 1; i < n_fields; ++i) {
+      if (required_[i] && !present[i])
+        others += (others.empty() ? "'" : ", '") + schema_->field(i).name + "'";
+    }
+    return JsonProblem{schema_->field(first).name, "a value (null for an unknown one)", "nothing",
+                       "missing; the pipeline reads it (send null for an unknown value)" +
+                           (others.empty() ? std::string() : "; also missing: " + others)};
+  };
+  auto unknown = [&](std::string_view key) {
+    std::string detail = "not an input of the pipeline (strict fields)";
+    const std::string close = ClosestName(key, schema_->field_names());
+    if (!close.empty()) detail += "; did you mean '" + close + "'?";
+    return JsonProblem{std::string(key), "a field of the input schema", "an unknown field",
+                       detail + "; fields are: " + schema_->NamesForMessage()};
+  };
   auto add_row = [&](dom::element e, int64_t row) -> Status {
     if (!e.is_object()) {
       const std::string got = JsonKind(e);
@@ -62,9 +85,17 @@ Result<Batch> RequestDecoder::Decode(std::string_view body, bool* array,
     const dom::object obj = e.get_object().value();  // named: ranging over a temporary dangles
     for (dom::key_value_pair member : obj) {
       const int64_t i = fields_.Find(member.key);
-      if (i < 0) continue;  // not an input of the pipeline
+      if (i < 0) {
+        if (!strict_fields_) continue;  // not an input of the pipeline
+        return fail(row, unknown(member.key));
+      }
       values[i] = member.value;
       present[i] = 1;
+    }
+    if (!required_.empty()) {
+      for (int i = 0; i < n_fields; ++i) {
+        if (required_[i] && !present[i]) return fail(row, missing(i));
+      }
     }
     for (int i = 0; i < n_fields; ++i) {
       if (!present[i]) continue;

@@ -1,13 +1,17 @@
 // The serving codec: request bodies into batches of a pipeline's input schema, and rows of
 // its output into reply bodies. Both are built once per model at start-up; decoding and
 // encoding only walk the data.
-//   request: one JSON object = one row; a JSON array of objects = many rows. Members that
-//            are not in the schema are ignored; missing ones are null.
+//   request: one JSON object = one row; a JSON array of objects = many rows. A required
+//            field (one the pipeline reads to predict) that is missing is an error naming
+//            it; an explicit null is sent as null (a pipeline may impute it). Other fields
+//            of the schema may be left out (null). Members that are not in the schema are
+//            ignored, or with strict fields an error naming the closest field.
 //   reply:   one JSON object for an object request, an array for an array request, holding
 //            the chosen columns (vectors as arrays, sparse vectors as SparkML's
 //            {"size", "indices", "values"}).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,8 +32,12 @@ struct DecodeProblem {
 
 class RequestDecoder {
  public:
-  explicit RequestDecoder(SchemaPtr schema);
+  // `required`: per field of `schema`, whether a request must send it (empty: none).
+  explicit RequestDecoder(SchemaPtr schema, std::vector<uint8_t> required = {},
+                          bool strict_fields = false);
   const SchemaPtr& schema() const { return schema_; }
+  bool required(int field) const { return !required_.empty() && required_[field] != 0; }
+  bool strict_fields() const { return strict_fields_; }
 
   // Parses `body` into a batch of the schema; `*array` tells whether it was an array. An
   // error is InvalidArgument with a message naming the row and field, and `*problem` holds
@@ -38,6 +46,8 @@ class RequestDecoder {
 
  private:
   SchemaPtr schema_;
+  std::vector<uint8_t> required_;
+  bool strict_fields_ = false;
   StringLookup fields_;              // member name -> field index
   std::vector<ColumnPtr> one_null_;  // per field: a column of one null
 };

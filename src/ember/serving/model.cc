@@ -168,16 +168,35 @@ Result<std::shared_ptr<const LoadedModel>> LoadedModel::Load(const RouteOptions&
     if (!saved.ok()) return saved.status().WithContext("route " + route.path);
     input = std::move(*saved);
   }
-  Result<std::shared_ptr<const LoadedModel>> loaded = FromTransformer(
-      std::move(*model), std::move(input), route.reply_cols, version, route.compile);
+  Result<std::shared_ptr<const LoadedModel>> loaded =
+      FromTransformer(std::move(*model), std::move(input), route.reply_cols, version, route.compile,
+                      route.strict_fields);
   if (!loaded.ok())
     return loaded.status().WithContext("route " + route.path + " ('" + route.model_dir + "')");
   return loaded;
 }
 
+namespace {
+
+// The fields of `in` the pipeline cannot do without: those whose absence makes it fail to
+// bind (a stage reads them). A label that only training read, or a field nothing reads, is
+// not required. One schema check per field, at load.
+std::vector<uint8_t> RequiredFields(const Transformer& pipeline, const Schema& in) {
+  std::vector<uint8_t> required(static_cast<size_t>(in.num_fields()), 0);
+  for (int i = 0; i < in.num_fields(); ++i) {
+    std::vector<Field> others = in.fields();
+    others.erase(others.begin() + i);
+    Result<SchemaPtr> without = Schema::Make(std::move(others), in.metadata());
+    required[i] = !without.ok() || !pipeline.TransformSchema(**without).ok();
+  }
+  return required;
+}
+
+}  // namespace
+
 Result<std::shared_ptr<const LoadedModel>> LoadedModel::FromTransformer(
     std::shared_ptr<const Transformer> model, SchemaPtr input_schema,
-    std::vector<std::string> reply_cols, int64_t version, bool compile) {
+    std::vector<std::string> reply_cols, int64_t version, bool compile, bool strict_fields) {
   if (!model || !input_schema)
     return InvalidArgument("a served model needs a transformer and an input schema");
   // Wrapped in a PipelineModel, any model can keep only its reply columns.
@@ -191,8 +210,13 @@ Result<std::shared_ptr<const LoadedModel>> LoadedModel::FromTransformer(
     if (leaves.empty()) return InvalidArgument("the model has no stages; name the reply columns");
     EMBER_ASSIGN_OR_RETURN(auto prefix, PipelineModel::Make({leaves.begin(), leaves.end() - 1}));
     EMBER_ASSIGN_OR_RETURN(SchemaPtr before, prefix->TransformSchema(*input_schema));
-    for (const Field& f : full->output_schema()->fields()) {
-      if (before->FindField(f.name) < 0) reply_cols.push_back(f.name);
+    const Schema& after = *full->output_schema();
+    // A last stage that drops columns is a projection: its columns are the reply (a SELECT
+    // of 'probability[1] AS probability' replaces a column of the same name).
+    bool projection = false;
+    for (const Field& f : before->fields()) projection = projection || after.FindField(f.name) < 0;
+    for (const Field& f : after.fields()) {
+      if (projection || before->FindField(f.name) < 0) reply_cols.push_back(f.name);
     }
     if (reply_cols.empty()) {
       return InvalidArgument("the model's last stage adds no columns; name the reply columns");
@@ -205,9 +229,11 @@ Result<std::shared_ptr<const LoadedModel>> LoadedModel::FromTransformer(
       pipeline->BindSelect(*input_schema, reply_cols, {.fuse = compile, .info = &fusion}));
   EMBER_ASSIGN_OR_RETURN(ReplyEncoder encoder,
                          ReplyEncoder::Make(*kernel->output_schema(), reply_cols));
+  std::vector<uint8_t> required = RequiredFields(*pipeline, *input_schema);
   auto loaded = std::shared_ptr<LoadedModel>(
       new LoadedModel(std::move(pipeline), std::move(kernel),
-                      RequestDecoder(std::move(input_schema)), std::move(encoder), version));
+                      RequestDecoder(std::move(input_schema), std::move(required), strict_fields),
+                      std::move(encoder), version));
   loaded->scoring_ = std::move(fusion.scoring);
   loaded->compiled_ = fusion.compiled;
   return std::shared_ptr<const LoadedModel>(std::move(loaded));
@@ -216,7 +242,15 @@ Result<std::shared_ptr<const LoadedModel>> LoadedModel::FromTransformer(
 Json LoadedModel::Describe() const {
   Json o = Json::MakeObject();
   o.Set("version", version_);
-  o.Set("inputSchema", SchemaToJson(*decoder_.schema()));
+  const Schema& in = *decoder_.schema();
+  std::vector<Field> required, optional;
+  for (int i = 0; i < in.num_fields(); ++i)
+    (decoder_.required(i) || raw() ? required : optional).push_back(in.field(i));
+  o.Set("inputSchema", SchemaToJson(**Schema::Make(std::move(required))));
+  Json names = Json::MakeArray();
+  for (const Field& f : optional) names.Append(Json(f.name));
+  o.Set("optionalFields", std::move(names));
+  o.Set("strictFields", Json(decoder_.strict_fields()));
   Json cols = Json::MakeArray();
   for (const auto& c : encoder_.names()) cols.Append(Json(c));
   o.Set("replyColumns", std::move(cols));

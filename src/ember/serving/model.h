@@ -23,8 +23,13 @@ struct RouteOptions {
   // The pipeline's input schema; null means the "inputSchema" that `ember fit` saved.
   SchemaPtr input_schema;
   // The output columns in each reply; empty means the columns the pipeline's last stage
-  // adds (for a classifier: rawPrediction, probability, prediction).
+  // adds (for a classifier: rawPrediction, probability, prediction), or all of its columns
+  // when the last stage is a projection (it drops columns: a SqlTransformer SELECT,
+  // SelectColumns, DropColumns).
   std::vector<std::string> reply_cols;
+  // A request member that is not a field of the input schema is a 400 naming it and the
+  // closest field (default: ignored, so clients may send more than the model reads).
+  bool strict_fields = false;
   // Raw mode: the pipeline gets the whole HTTP request as the struct column "request"
   // (RawRequestSchema()) and must produce a struct column "reply" with "body" (string or
   // binary) and optionally "status" (integer) and "headers" (list of {name, value}); the
@@ -78,7 +83,8 @@ class LoadedModel {
   // Binds an in-memory model (the C++ API and tests).
   static Result<std::shared_ptr<const LoadedModel>> FromTransformer(
       std::shared_ptr<const Transformer> model, SchemaPtr input_schema,
-      std::vector<std::string> reply_cols, int64_t version, bool compile = true);
+      std::vector<std::string> reply_cols, int64_t version, bool compile = true,
+      bool strict_fields = false);
   // A raw-mode model (see RouteOptions::raw); errors say what the reply column lacks.
   static Result<std::shared_ptr<const LoadedModel>> RawFromTransformer(
       std::shared_ptr<const Transformer> model, int64_t version);
@@ -100,8 +106,10 @@ class LoadedModel {
   // Batches the compiled run handed back to the stages (a null, NaN or invalid category).
   int64_t compiled_fallbacks() const { return FusedFallbacks(compiled_); }
   bool compiled() const { return compiled_ != nullptr; }
-  // {"version", "inputSchema", "replyColumns", "outputSchema", "scoring"}: what GET /models
-  // shows.
+  // {"version", "inputSchema", "optionalFields", "strictFields", "replyColumns",
+  // "outputSchema", "scoring"}: what GET /models shows. inputSchema holds the fields a
+  // request must send (the pipeline reads them to predict); optionalFields the other fields
+  // of the saved input schema (a label, a passed-through id), which may be left out.
   Json Describe() const;
 
  private:

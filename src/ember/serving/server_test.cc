@@ -237,17 +237,18 @@ TEST_F(ServerTest, EveryErrorGetsExactlyOneReply) {
   auto bad_json = c.Request("POST", "/predict", R"({"x": 0.4,)");
   EXPECT_EQ(bad_json.status, 400);
   EXPECT_NE(bad_json.body.find("invalid JSON"), std::string::npos) << bad_json.body;
-  auto wrong = c.Request("POST", "/predict", R"([{"x": 1}, {"x": "high", "color": "red"}])");
+  auto wrong =
+      c.Request("POST", "/predict", R"([{"x": 1, "color": "red"}, {"x": "high", "color": "red"}])");
   EXPECT_EQ(wrong.status, 400);
   EXPECT_EQ(wrong.body, R"({"error":"row 1: field 'x': expected float64, got string","field":"x",)"
                         R"("expected":"float64","received":"string","row":1})");
   auto unseen = c.Request("POST", "/predict", R"({"x": 1, "color": "purple"})");
   EXPECT_EQ(unseen.status, 400);
   EXPECT_NE(unseen.body.find("'purple'"), std::string::npos) << unseen.body;
-  auto missing =
-      c.Request("POST", "/predict", R"({"x": 1})");  // null category: StringIndexer's error
-  EXPECT_EQ(missing.status, 400);
-  EXPECT_NE(missing.body.find("null in column 'color'"), std::string::npos) << missing.body;
+  auto null_color =
+      c.Request("POST", "/predict", R"({"x": 1, "color": null})");  // StringIndexer's error
+  EXPECT_EQ(null_color.status, 400);
+  EXPECT_NE(null_color.body.find("null in column 'color'"), std::string::npos) << null_color.body;
   auto nowhere = c.Request("POST", "/nowhere", "{}");
   EXPECT_EQ(nowhere.status, 404);
   auto get = c.Request("GET", "/predict");
@@ -303,7 +304,78 @@ TEST_F(ServerTest, HealthReadyMetricsModelsAndApiKey) {
   const Json& route = parsed->Find("routes")->as_array()[0];
   EXPECT_EQ(route.Find("path")->as_string(), "/predict");
   EXPECT_EQ(route.Find("replyColumns")->Dump(), R"(["rawPrediction","probability","prediction"])");
-  EXPECT_EQ(route.Find("inputSchema")->as_array().size(), 3u);
+  // What a request must send: x and color; the label only training read.
+  const Json& fields = *route.Find("inputSchema");
+  ASSERT_EQ(fields.as_array().size(), 2u) << fields.Dump();
+  EXPECT_EQ(fields.as_array()[0].Find("name")->as_string(), "x");
+  EXPECT_EQ(fields.as_array()[1].Find("name")->as_string(), "color");
+  EXPECT_EQ(route.Find("optionalFields")->Dump(), R"(["label"])");
+}
+
+// A request that leaves out a field the pipeline reads is a 400 naming it (before, {} got a
+// 200 and a confident prediction); an explicit null still reaches the pipeline; fields it
+// does not read (the label) may be left out; unknown fields are ignored, or named with
+// strict fields; in a batch the row is named.
+TEST_F(ServerTest, MissingFieldsAreNamedAndStrictFieldsRejectUnknownOnes) {
+  auto server = Start({});
+  ASSERT_TRUE(server);
+  Client c(server->port());
+  auto empty = c.Request("POST", "/predict", "{}");
+  EXPECT_EQ(empty.status, 400);
+  EXPECT_EQ(empty.body,
+            R"j({"error":"field 'x': missing; the pipeline reads it (send null for an unknown )j"
+            R"j(value); also missing: 'color'","field":"x","expected":"a value (null for an )j"
+            R"j(unknown one)","received":"nothing"})j");
+  auto row = c.Request("POST", "/predict", R"([{"x": 1, "color": "red"}, {"x": 2}])");
+  EXPECT_EQ(row.status, 400);
+  EXPECT_NE(row.body.find(R"("error":"row 1: field 'color': missing)"), std::string::npos)
+      << row.body;
+  EXPECT_NE(row.body.find(R"("row":1)"), std::string::npos) << row.body;
+  // Explicit null: the pipeline decides (here VectorAssembler refuses a null number).
+  auto null_x = c.Request("POST", "/predict", R"({"x": null, "color": "red"})");
+  EXPECT_EQ(null_x.body.find("missing"), std::string::npos) << null_x.body;
+  // No label, an unknown field: fine by default.
+  EXPECT_EQ(c.Request("POST", "/predict", R"({"x": 1, "color": "red", "X": 2})").status, 200);
+
+  auto strict = Start({.routes = {{.path = "/predict", .model_dir = dir_, .strict_fields = true}}});
+  ASSERT_TRUE(strict);
+  Client s(strict->port());
+  auto typo = s.Request("POST", "/predict", R"({"X": 1, "color": "red"})");
+  EXPECT_EQ(typo.status, 400);
+  EXPECT_NE(typo.body.find("field 'X': not an input of the pipeline (strict fields); did you "
+                           "mean 'x'?; fields are: x, color, label"),
+            std::string::npos)
+      << typo.body;
+  EXPECT_EQ(s.Request("POST", "/predict", R"({"x": 1, "color": "red", "label": 0})").status, 200);
+  auto models = s.Request("GET", "/models");
+  EXPECT_NE(models.body.find(R"("strictFields":true)"), std::string::npos) << models.body;
+}
+
+// A pipeline that ends in a projection replies with the projection's columns, including one
+// that replaces a column of the same name; a route may name its own reply columns.
+TEST_F(ServerTest, AProjectionIsTheDefaultReply) {
+  const std::string tmp = testing::NewTempDir("serving_projection");
+  ASSERT_THAT(WriteStringToFile(tmp + "/train.csv", TrainingCsv(200)), IsOk());
+  auto frame = ReadTable(ExecContext::Default(), tmp + "/train.csv");
+  ASSERT_THAT(frame, IsOk());
+  auto spec = Json::Parse(R"({"stages": [
+      {"type": "VectorAssembler", "params": {"inputCols": ["x"], "outputCol": "features"}},
+      {"type": "LogisticRegression", "params": {"regParam": 0.01}},
+      {"type": "SqlTransformer", "params": {"statement":
+        "SELECT probability[1] AS probability, x * 2 AS x2 FROM __THIS__"}}]})");
+  auto model = (*Pipeline::FromSpec(*spec, DefaultRegistry()))->Fit(*frame, ExecContext::Default());
+  ASSERT_THAT(model, IsOk());
+  ASSERT_THAT(SaveStage(**model, tmp + "/m", {.input_schema = frame->schema()}), IsOk());
+  auto server = Start({.routes = {{.path = "/predict", .model_dir = tmp + "/m"},
+                                  {.path = "/x2", .model_dir = tmp + "/m", .reply_cols = {"x2"}}}});
+  ASSERT_TRUE(server);
+  Client c(server->port());
+  auto r = c.Request("POST", "/predict", R"({"x": 1.5})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body.rfind(R"({"probability":0.)", 0), 0u) << r.body;
+  EXPECT_NE(r.body.find(R"(,"x2":3})"), std::string::npos) << r.body;
+  auto x2 = c.Request("POST", "/x2", R"({"x": 1.5})");
+  EXPECT_EQ(x2.body, R"({"x2":3})");
 }
 
 TEST_F(ServerTest, MicroBatchesAnswerEachRequestFromItsOwnRows) {

@@ -132,16 +132,39 @@ void PenaltyWeights(const FeatureScaling& s, double reg, double alpha, bool stan
 Result<LbfgsResult> FitRegularized(const DataFrame& in, const ExecContext& ctx, double weight_sum,
                                    const std::vector<double>& l2, const std::vector<double>& l1,
                                    std::vector<double> x0, int max_iter, double tol,
-                                   const RowTerms& row_terms) {
+                                   const RowTerms& row_terms,
+                                   const std::optional<Centering>& centering) {
   const size_t nvars = x0.size();
+  const int64_t d = centering ? static_cast<int64_t>(centering->scaled_mean.size()) : 0;
+  // Between the two coordinates: shift each block's intercept by sign * sum_j x_j m_j.
+  auto shift_intercepts = [&](std::span<double> x, double sign) {
+    if (!centering) return;
+    for (int c = 0; c < centering->rows; ++c) {
+      double dot = 0;
+      for (int64_t j = 0; j < d; ++j)
+        dot += x[c * centering->stride + j] * centering->scaled_mean[j];
+      x[c * centering->stride + d] += sign * dot;
+    }
+  };
+  std::vector<double> raw(nvars);
   auto objective = [&](std::span<const double> x, std::span<double> grad) -> Result<double> {
+    raw.assign(x.begin(), x.end());
+    shift_intercepts(raw, -1.0);
     std::vector<double> total;
     EMBER_RETURN_IF_ERROR(ReduceOverPartitions(
         in, ctx, nvars + 1, ReduceOp::kSum, 0.0,
-        [&](const Batch& b, std::span<double> acc) { return row_terms(x, b, acc); }, &total));
+        [&](const Batch& b, std::span<double> acc) { return row_terms(raw, b, acc); }, &total));
     double loss = total[nvars] / weight_sum;
+    for (size_t i = 0; i < nvars; ++i) grad[i] = total[i] / weight_sum;
+    if (centering) {  // chain rule: a coefficient also moves the raw intercept by -m_j
+      for (int c = 0; c < centering->rows; ++c) {
+        const double g_icpt = grad[c * centering->stride + d];
+        for (int64_t j = 0; j < d; ++j)
+          grad[c * centering->stride + j] -= g_icpt * centering->scaled_mean[j];
+      }
+    }
     for (size_t i = 0; i < nvars; ++i) {
-      grad[i] = total[i] / weight_sum + l2[i] * x[i];
+      grad[i] += l2[i] * x[i];
       loss += 0.5 * l2[i] * x[i] * x[i];
     }
     return loss;
@@ -150,7 +173,44 @@ Result<LbfgsResult> FitRegularized(const DataFrame& in, const ExecContext& ctx, 
   opt.max_iter = max_iter;
   opt.tol = tol;
   opt.l1 = l1;
-  return MinimizeLbfgs(objective, std::move(x0), opt);
+  shift_intercepts(x0, 1.0);
+  EMBER_ASSIGN_OR_RETURN(LbfgsResult fit, MinimizeLbfgs(objective, std::move(x0), opt));
+  shift_intercepts(fit.x, -1.0);
+  return fit;
+}
+
+std::optional<Centering> CenteringFor(const FeatureScaling& s, int rows, bool fit_intercept) {
+  if (!fit_intercept) return std::nullopt;
+  Centering c;
+  c.rows = rows;
+  c.stride = static_cast<int64_t>(s.mean.size()) + 1;
+  c.scaled_mean.resize(s.mean.size());
+  for (size_t j = 0; j < s.mean.size(); ++j) c.scaled_mean[j] = s.mean[j] * s.inv_sigma[j];
+  return c;
+}
+
+TrainingSummary Summarize(const LbfgsResult& fit, int max_iter, double tol,
+                          const std::string& owner, const ExecContext& ctx) {
+  TrainingSummary s;
+  s.total_iterations = fit.iterations;
+  s.converged = fit.converged;
+  s.max_iter = max_iter;
+  s.tol = tol;
+  s.objective_history = fit.objective_history;
+  if (ctx.log) {
+    if (fit.converged) {
+      ctx.log->Info(owner + ": " + s.Describe());
+    } else {
+      ctx.log->Warning(owner + ": " + s.Describe() +
+                       "; raise maxIter, or regParam if the classes are separable");
+    }
+  }
+  return s;
+}
+
+Status AddEmptySummary(int from, Json* fields) {
+  if (from == 1) fields->Set("trainingSummary", Json());
+  return Status::OK();
 }
 
 }  // namespace ember::linear::internal

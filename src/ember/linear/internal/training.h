@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "ember/core/batch.h"
 #include "ember/exec/exec_context.h"
 #include "ember/linear/lbfgs.h"
+#include "ember/pipeline/stage.h"
 
 namespace ember::linear::internal {
 
@@ -47,11 +49,37 @@ void PenaltyWeights(const FeatureScaling& s, double reg, double alpha, bool stan
 // with L-BFGS / OWL-QN. `row_terms(x, batch, acc)` adds one partition's gradient sums to
 // acc[0 .. nvars) and its loss sum to acc[nvars]; partitions and ranks are combined by
 // ReduceOverPartitions, so every rank takes the same steps.
+//
+// With an intercept (`centering` set) the optimiser works in centered coordinates, as
+// SparkML 3 does: each block's intercept is b' = b + sum_j x_j m_j with m_j the mean of the
+// scaled feature j, so the steps see centered features (far better conditioned: the wine
+// data's multinomial fit then converges in ~40 iterations instead of ~440) while the rows are
+// still read as they are (sparse vectors stay sparse). The penalty is on the coefficients,
+// which the change leaves as they are, so the optimum is the same; x0 and the result are in
+// the original coordinates.
 using RowTerms =
     std::function<Status(std::span<const double> x, const Batch& b, std::span<double> acc)>;
+struct Centering {
+  int rows = 1;                     // blocks of `stride` variables
+  int64_t stride = 0;               // d coefficients then the intercept
+  std::vector<double> scaled_mean;  // m_j = mean_j / sigma_j, d values
+};
 Result<LbfgsResult> FitRegularized(const DataFrame& in, const ExecContext& ctx, double weight_sum,
                                    const std::vector<double>& l2, const std::vector<double>& l1,
                                    std::vector<double> x0, int max_iter, double tol,
-                                   const RowTerms& row_terms);
+                                   const RowTerms& row_terms,
+                                   const std::optional<Centering>& centering = std::nullopt);
+
+// The centering of `rows` blocks with an intercept each, from the scaling (null without an
+// intercept: nothing absorbs the shift).
+std::optional<Centering> CenteringFor(const FeatureScaling& s, int rows, bool fit_intercept);
+
+// The model's training summary from the optimiser's result; logs a warning on ctx.log that
+// names `owner` when the fit stopped at max_iter.
+TrainingSummary Summarize(const LbfgsResult& fit, int max_iter, double tol,
+                          const std::string& owner, const ExecContext& ctx);
+
+// The learned-state upgrade of both linear models from version 1 (no summary) to 2.
+Status AddEmptySummary(int from, Json* fields);
 
 }  // namespace ember::linear::internal
