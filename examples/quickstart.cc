@@ -17,6 +17,7 @@
 #include "ember/base/status_macros.h"
 #include "ember/core/arrow_c.h"
 #include "ember/core/ops.h"
+#include "ember/exec/openmp_spin.h"
 #include "ember/io/csv.h"
 #include "ember/io/json_lines.h"
 #include "ember/pipeline/pipeline.h"
@@ -180,6 +181,7 @@ Status Run(const std::string& csv, const std::string& out_dir) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  ember::ShortenOpenMpSpin(argv);  // boosting on a busy machine: see exec/openmp_spin.h
   if (argc != 3) {
     std::fprintf(stderr,
                  "usage: %s BREAST_CANCER_CSV OUT_DIR\n(run scripts/fetch_data.sh for the data)\n",

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "ember/exec/allocator.h"
+#include "ember/exec/openmp_spin.h"
 #include "ember/gbdt/gbdt.h"
 #include "ember/gbdt/xgboost_api.h"
 #include "ember/io/table_io.h"
@@ -72,6 +73,7 @@ double Median(std::vector<double> v) {
 
 int main(int argc, char** argv) {
   using namespace ember;
+  ShortenOpenMpSpin(argv);  // as `ember` does (exec/openmp_spin.h)
   if (argc != 5) {
     std::fprintf(stderr, "usage: %s DATA_DIR ROUNDS LEAVES THREADS\n", argv[0]);
     return 2;

@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "ember/base/version.h"
 #include "ember/exec/allocator.h"
+#include "ember/exec/openmp_spin.h"
 #include "ember/params/param_spec.h"
 #if EMBER_WITH_MPI
 #include "ember/mpi/mpi_communicator.h"
@@ -29,6 +30,8 @@ class NullBuffer : public std::streambuf {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // XGBoost's OpenMP threads must not spin away a busy machine's cores (exec/openmp_spin.h).
+  ember::ShortenOpenMpSpin(argv);
   CLI::App app{"Ember: machine-learning pipelines over DataFrames, natively."};
   app.set_version_flag("--version", std::string("ember ") + ember::EmberVersion());
   app.require_subcommand(1);

@@ -37,6 +37,7 @@ std::string Trim(std::string s) {
 // One call: its attempts so far and when it may start again.
 struct Call {
   int attempts = 0;
+  int directed = 0;  // retries a Retry-After directed (not counted in the backoff schedule)
   Clock::time_point first_start;
   Millis waited{0};
   Clock::time_point not_before;
@@ -97,7 +98,10 @@ class Sender {
         options_(options),
         calls_(requests.size()),
         responses_(requests.size()),
-        tokens_(options.retry.budget_max_tokens),
+        max_tokens_(options.retry.budget_max_tokens < 0
+                        ? 10 + 2.0 * std::max(1, options.concurrency)
+                        : options.retry.budget_max_tokens),
+        tokens_(max_tokens_),
         rng_(std::random_device{}()) {
     const std::string& user_agent =
         options.user_agent.empty() ? DefaultUserAgent() : options.user_agent;
@@ -198,7 +202,7 @@ class Sender {
     Millis wait{-1};
     if (o.kind == internal::Outcome::Kind::kResponse) {
       if (o.status >= 200 && o.status < 300) {
-        tokens_ = std::min(p.budget_max_tokens, tokens_ + p.budget_token_ratio);
+        tokens_ = std::min(max_tokens_, tokens_ + p.budget_token_ratio);
         Complete(o, "");
         return;
       }
@@ -217,14 +221,17 @@ class Sender {
       failure = o.error;
       retryable = true;
     }
-    tokens_ = std::max(0.0, tokens_ - 1);
-    const size_t retry = static_cast<size_t>(c.attempts - 1);  // retries done so far
+    // The server said when to come back: throttling, not a failure to guard against.
+    const bool directed = wait >= Millis(0);
+    if (!directed) tokens_ = std::max(0.0, tokens_ - 1);
+    // Retries of the backoff schedule done so far.
+    const size_t retry = static_cast<size_t>(c.attempts - 1 - c.directed);
     std::string stop;
     if (!retryable) {
       stop = "not retried";
-    } else if (retry >= p.backoff.size()) {
+    } else if (directed ? c.directed >= p.max_directed_retries : retry >= p.backoff.size()) {
       stop = "";
-    } else if (p.budget_max_tokens > 0 && tokens_ <= p.budget_max_tokens / 2) {
+    } else if (!directed && max_tokens_ > 0 && tokens_ <= max_tokens_ / 2) {
       stop = "retry budget exhausted: most recent calls failed";
     } else {
       if (wait < Millis(0)) {
@@ -239,6 +246,7 @@ class Sender {
         stop = "its next wait would pass the deadline";
       } else {
         c.waited += wait;
+        c.directed += directed ? 1 : 0;
         c.not_before = now + wait;
         retries_.push({c.not_before, o.call});
         return;
@@ -281,6 +289,7 @@ class Sender {
   const ClientOptions& options_;
   std::vector<Call> calls_;
   std::vector<Response> responses_;
+  double max_tokens_;  // the budget's size (RetryPolicy::budget_max_tokens, or automatic)
   double tokens_;
   std::mt19937_64 rng_;
   std::unique_ptr<internal::Transport> transport_;

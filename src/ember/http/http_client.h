@@ -9,10 +9,18 @@
 // [1 - jitter, 1 + jitter]; 429 and 503 wait what their Retry-After says (seconds or an HTTP
 // date) when it is there, capped at `max_retry_after`. A call gives up when the schedule is
 // used up, or when its next wait would take its total waiting past `max_total_wait`. Other
-// statuses (2xx, 3xx, other 4xx) are final. A retry budget (gRPC's retry throttling) stops
-// retry storms: every failed attempt costs a token, every success gives back
-// `budget_token_ratio`, and no call retries while half the tokens or fewer are left (a
-// budget of 0 tokens turns this off).
+// statuses (2xx, 3xx, other 4xx) are final.
+//
+// A retry the server directs (429 or 503 with a Retry-After) is the service throttling, not
+// failing: it does not use up the backoff schedule (up to `max_directed_retries` of them)
+// and is never stopped by the budget. A retry budget (gRPC's retry throttling) stops storms
+// of the others: every failed attempt the client chose to retry costs a token, every success
+// gives back `budget_token_ratio`, and no such call retries while half the tokens or fewer
+// are left (10 + 2 per concurrent request by default; 0 tokens turn this off). The default ratio, 1, keeps retrying while fewer than
+// about half of the attempts fail (a batch against a flaky or throttling service ends with
+// every row answered) and stops after about 5 failures in a row against a dead one. gRPC's
+// 0.1 suits a long-lived service, where it stops retrying above 9% failures; a batch job
+// with 30% of first attempts failing would then end with a third of its rows as errors.
 //
 // Two engines carry the bytes (ClientOptions::engine): libcurl's multi interface (any
 // scheme, TLS, HTTP/2 where the server offers it), and a native HTTP/1.1 client over
@@ -64,8 +72,12 @@ struct RetryPolicy {
   double jitter = 0.2;
   std::chrono::milliseconds max_retry_after{std::chrono::seconds(60)};
   std::chrono::milliseconds max_total_wait{std::chrono::seconds(120)};
-  double budget_max_tokens = 10;  // 0: no budget
-  double budget_token_ratio = 0.1;
+  // The budget's tokens; -1: automatic, 10 + 2 per concurrent request (a window of
+  // requests timing out together must not spend it); 0: no budget.
+  double budget_max_tokens = -1;
+  double budget_token_ratio = 1.0;
+  // Retries a 429 or 503 with Retry-After directs, beyond the backoff schedule.
+  int max_directed_retries = 10;
 };
 
 enum class Engine {

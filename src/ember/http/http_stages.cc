@@ -241,9 +241,11 @@ const ParamSpec<HttpCallParams>& HttpCallParams::Spec() {
                "Attempts started per second, per partition; 0: no limit.", AtLeast(0.0))
           .Add("retryBudget", &P::retry_budget,
                "Retry tokens per partition (gRPC's retry throttling): a failed attempt costs one, "
-               "a success gives back "
-               "0.1, and nothing is retried at half or fewer left; 0 turns it off.",
-               AtLeast(0.0))
+               "a success gives back one, and nothing is retried at half or fewer left (retries "
+               "go on while fewer than about half of the attempts fail); a 429 or 503 with "
+               "Retry-After costs nothing and is always honoured; -1: 10 + 2 x concurrency; 0 "
+               "turns it off.",
+               AtLeast(-1.0))
           .AddEnum("engine", &P::engine,
                    {{"auto", http::Engine::kAuto},
                     {"libcurl", http::Engine::kLibcurl},

@@ -81,7 +81,7 @@ struct HttpCallParams {
   double max_retry_after = 60;  // seconds
   double max_total_wait = 120;  // seconds of waiting, per call
   double max_requests_per_second = 0;
-  double retry_budget = 10;  // tokens; 0: no budget
+  double retry_budget = -1;  // tokens; -1: 10 + 2 x concurrency; 0: no budget
   http::Engine engine = http::Engine::kAuto;
   static const ParamSpec<HttpCallParams>& Spec();
 };

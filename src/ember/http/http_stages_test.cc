@@ -87,6 +87,41 @@ TEST(HTTPTransformerTest, EveryRowGetsItsResponseOrAnErrorInOrder) {
   }
 }
 
+// A batch against a service that turns away 30% of first attempts (429 with Retry-After,
+// 503 without, or no answer within the timeout) ends with every row answered, with the
+// default retry params: the server-directed waits cost no budget, and the budget lets the
+// others retry while most attempts succeed. (Before, the budget stopped retrying after a
+// handful of failures and 88 of 300 rows ended as errors.)
+TEST(HTTPTransformerTest, AFlakyThrottlingServiceAnswersEveryRowWithDefaultRetries) {
+  TestServer server([](const Seen& s, int attempt) {
+    const int i = std::stoi(s.path.substr(s.path.rfind('/') + 1));
+    if (attempt == 1 && i % 10 < 3) {
+      if (i % 3 == 0)
+        return Action{
+            .status = 429, .reason = "Too Many Requests", .headers = {{"Retry-After", "1"}}};
+      if (i % 3 == 1) return Action{.status = 503, .reason = "Service Unavailable"};
+      return Action{.body = "late", .delay = std::chrono::milliseconds(600)};
+    }
+    return Action{.body = std::to_string(i)};
+  });
+  std::vector<std::optional<http::Request>> requests;
+  for (int i = 0; i < 300; ++i)
+    requests.push_back(http::Request{.url = server.Url("/row/" + std::to_string(i))});
+  // Only the concurrency and the attempt timeout differ from the defaults (to keep the test
+  // short); every retry param is the default.
+  auto stage = *HTTPTransformer::Make({.call = {.concurrency = 16, .timeout = 0.3}});
+  auto out = stage->Transform(RequestFrame(requests, 1), ExecContext::Default());
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  Batch b = *out->Collect();
+  auto bodies = *ResponseBodyAsString(*b.column(2));
+  int answered = 0;
+  for (int i = 0; i < 300; ++i) {
+    EXPECT_TRUE(b.column(3)->IsNull(i)) << i << ": " << FormatValue(*b.column(3), i);
+    answered += !b.column(3)->IsNull(i) ? 0 : bodies->StringValue(i) == std::to_string(i);
+  }
+  EXPECT_EQ(answered, 300);
+}
+
 // Requests built from columns, sent, and the replies read back as text, bytes and JSON.
 TEST(HttpColumnsTest, RequestsFromColumnsAndRepliesAsStringBinaryAndJson) {
   TestServer server([](const Seen& s, int) {
