@@ -97,6 +97,10 @@ struct ServeArgs {
   std::string api_key_file;                   // the key is the file's first line
   int64_t max_body_bytes = int64_t{16} << 20;
   int64_t max_in_flight = 4096;
+  int64_t max_rows = 10000;
+  int64_t max_connections = 0;
+  int64_t max_buffered_bytes = int64_t{256} << 20;
+  int64_t write_timeout_ms = 10000;
   int64_t deadline_ms = 10000;
   int64_t batch_max_rows = 0;
   int64_t batch_wait_us = 500;

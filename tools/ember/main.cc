@@ -157,6 +157,14 @@ int main(int argc, char** argv) {
                     "require the key on this file's first line");
   serve->add_option("--max-body-bytes", serve_args.max_body_bytes, "413 beyond (default 16 MiB)");
   serve->add_option("--max-in-flight", serve_args.max_in_flight, "503 beyond (default 4096)");
+  serve->add_option("--max-rows", serve_args.max_rows,
+                    "rows per request; 413 beyond (default 10000)");
+  serve->add_option("--max-connections", serve_args.max_connections,
+                    "open connections; 503 and close beyond (default: the descriptor limit - 64)");
+  serve->add_option("--max-buffered-bytes", serve_args.max_buffered_bytes,
+                    "request body bytes held over all connections; 503 beyond (default 256 MiB)");
+  serve->add_option("--write-timeout-ms", serve_args.write_timeout_ms,
+                    "a client must take a reply within this; else closed (default 10000)");
   serve->add_option("--deadline-ms", serve_args.deadline_ms,
                     "504 past it (default 10000; header X-Ember-Deadline-Ms)");
   serve->add_option("--batch-rows", serve_args.batch_max_rows,

@@ -2,8 +2,11 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
+#include <thread>
 
 #include "commands.h"
 #include "ember/base/file_util.h"
@@ -22,6 +25,10 @@ Result<serving::ServerOptions> Options(const ServeArgs& a) {
   o.threads = a.threads;
   o.max_body_bytes = a.max_body_bytes;
   o.max_in_flight = a.max_in_flight;
+  o.max_rows = a.max_rows;
+  o.max_connections = a.max_connections;
+  o.max_buffered_bytes = a.max_buffered_bytes;
+  o.write_timeout_ms = a.write_timeout_ms;
   o.deadline_ms = a.deadline_ms;
   o.batch_max_rows = a.batch_max_rows;
   o.batch_wait_us = a.batch_wait_us;
@@ -83,7 +90,25 @@ Status Serve(const CliContext& c, const ServeArgs& args) {
   pthread_sigmask(SIG_SETMASK, nullptr, &before);
   sigset_t signals = BlockServeSignals();
   const auto start = std::chrono::steady_clock::now();
-  Result<std::unique_ptr<serving::Server>> started = serving::Server::Start(options);
+  // Models load on a thread of their own, so that SIGTERM or SIGINT during a long load ends
+  // the process at once (nothing is served yet, nothing to drain).
+  Result<std::unique_ptr<serving::Server>> started = Internal("not started");
+  std::atomic<bool> loaded{false};
+  std::thread starter([&] {
+    started = serving::Server::Start(options);
+    loaded = true;
+  });
+  while (!loaded) {
+    const timespec tick{0, 20 * 1000 * 1000};
+    const int sig = sigtimedwait(&signals, nullptr, &tick);
+    if (sig == SIGTERM || sig == SIGINT) {
+      c.log << "stopped while loading the models\n";
+      c.log.flush();
+      c.out.flush();
+      std::_Exit(0);
+    }
+  }
+  starter.join();
   if (!started.ok()) {
     pthread_sigmask(SIG_SETMASK, &before, nullptr);  // as the caller had it
     return started.status();
@@ -94,16 +119,29 @@ Status Serve(const CliContext& c, const ServeArgs& args) {
   for (const auto& r : options.routes) c.log << "route " << r.path << " -> " << r.model_dir << "\n";
   c.log << "ready in " << static_cast<int>(ms + 0.5) << " ms\n";
   c.out << "listening on http://" << options.host << ":" << server->port() << std::endl;
+  // A reload runs on a thread of its own, so that SIGTERM during a long reload is taken at
+  // once: the server drains and stops; the process then ends without waiting for the load.
+  std::thread reloader;
+  std::atomic<bool> reloading{false};
   for (;;) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
     if (sig == SIGHUP) {
-      Status s = server->Reload();
-      if (s.ok())
-        c.log << "reloaded every model\n";
-      else
-        c.log << "reload failed, old models keep serving: " << s.message() << "\n";
-      c.log.flush();
+      if (reloading) {
+        c.log << "a reload is running; this one is skipped\n";
+        continue;
+      }
+      if (reloader.joinable()) reloader.join();
+      reloading = true;
+      reloader = std::thread([&c, &server, &reloading] {
+        Status s = server->Reload();
+        if (s.ok())
+          c.log << "reloaded every model\n";
+        else
+          c.log << "reload failed, old models keep serving: " << s.message() << "\n";
+        c.log.flush();
+        reloading = false;
+      });
       continue;
     }
     c.log << "shutting down: answering requests in flight\n";
@@ -111,6 +149,12 @@ Status Serve(const CliContext& c, const ServeArgs& args) {
     server->Shutdown();
     server->Wait();
     c.log << "stopped\n";
+    c.log.flush();
+    if (reloading) {
+      c.out.flush();
+      std::_Exit(0);  // a reload still loading: nothing of it matters any more
+    }
+    if (reloader.joinable()) reloader.join();
     return Status::OK();
   }
 }

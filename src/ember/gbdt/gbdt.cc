@@ -82,16 +82,20 @@ Result<SchemaPtr> GBDTClassifier::TransformSchema(const Schema& in) const {
   EMBER_RETURN_IF_ERROR(CheckTrainingColumns(in, params_.common, "GBDTClassifier"));
   // The class count is known after fitting; 2 unless the label's nominal attribute says.
   int k = 2;
-  if (auto labels = NominalValues(in.field(in.FindField(params_.common.label_col)));
-      labels && labels->size() > 2) {
-    k = static_cast<int>(labels->size());
-  }
+  const auto labels = NominalValues(in.field(in.FindField(params_.common.label_col)));
+  if (labels && labels->size() > 2) k = static_cast<int>(labels->size());
   std::vector<Field> outputs;
   if (!params_.raw_prediction_col.empty())
     outputs.push_back(MakeField(params_.raw_prediction_col, DenseVectorType(k)));
   if (!params_.probability_col.empty())
     outputs.push_back(MakeField(params_.probability_col, DenseVectorType(k)));
-  return FittedSchema(in, params_.common, outputs, k > 2 ? k : 1, "GBDTClassifier");
+  EMBER_ASSIGN_OR_RETURN(
+      SchemaPtr out, FittedSchema(in, params_.common, outputs, k > 2 ? k : 1, "GBDTClassifier"));
+  if (!labels) return out;
+  // The prediction carries the label's values, as the fitted model's will.
+  std::vector<Field> fields = out->fields();
+  SetNominalValues(&fields[out->FindField(params_.common.prediction_col)], *labels);
+  return Schema::Make(std::move(fields), out->metadata());
 }
 
 Result<std::shared_ptr<const Transformer>> GBDTClassifier::Fit(const DataFrame& in,
@@ -137,7 +141,10 @@ Result<std::shared_ptr<const Transformer>> GBDTClassifier::Fit(const DataFrame& 
   mp.probability_col = p.probability_col;
   mp.thresholds = p.thresholds;
   EMBER_ASSIGN_OR_RETURN(
-      auto model, GBDTClassificationModel::Make(std::move(mp), std::move(booster), k, uid()));
+      auto model, GBDTClassificationModel::Make(
+                      std::move(mp), std::move(booster), k, uid(),
+                      NominalValues(in.schema()->field(in.schema()->FindField(p.common.label_col)))
+                          .value_or(std::vector<std::string>{})));
   return std::shared_ptr<const Transformer>(std::move(model));
 }
 

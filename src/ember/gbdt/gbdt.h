@@ -209,19 +209,27 @@ class GBDTClassificationModel final
   static constexpr std::string_view kTypeName = "GBDTClassificationModel";
   static Result<std::shared_ptr<const GBDTClassificationModel>> Make(
       Params params, std::shared_ptr<const GbdtBooster> booster, int num_classes,
-      std::string uid = {});
+      std::string uid = {}, std::vector<std::string> labels = {});
   static Result<std::shared_ptr<const GBDTClassificationModel>> Load(const LoadContext& ctx);
   Status SaveContents(const std::string& stage_dir) const override;
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
   Result<RowLowering> Lower(const Schema& in) const override;
   const GbdtBooster& booster() const { return *booster_; }
   int num_classes() const { return num_classes_; }
+  // The label column's nominal values in fitting (a StringIndexer's labels), carried by the
+  // prediction column so that IndexToString needs no labels; empty when it had none.
+  const std::vector<std::string>& labels() const { return labels_; }
 
  private:
-  GBDTClassificationModel(Params p, std::shared_ptr<const GbdtBooster> b, int k, std::string uid)
-      : StageBase(std::move(p), std::move(uid)), booster_(std::move(b)), num_classes_(k) {}
+  GBDTClassificationModel(Params p, std::shared_ptr<const GbdtBooster> b, int k, std::string uid,
+                          std::vector<std::string> labels)
+      : StageBase(std::move(p), std::move(uid)),
+        booster_(std::move(b)),
+        num_classes_(k),
+        labels_(std::move(labels)) {}
   std::shared_ptr<const GbdtBooster> booster_;
   int num_classes_;
+  std::vector<std::string> labels_;
 };
 
 class GBDTRegressionModel final

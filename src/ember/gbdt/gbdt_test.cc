@@ -731,6 +731,38 @@ TEST(GbdtTest, BaselinesOnScikitLearnData) {
   EXPECT_GE(iris_right, kIrisRight);
 }
 
+// The label's nominal values (a StringIndexer's labels) reach the prediction column, before
+// fitting (TransformSchema), after, and after save and load; IndexToString then needs none.
+TEST(GbdtTest, ThePredictionCarriesTheLabelsNominalValues) {
+  DataFrame f = Frame(300, 4, 3, 21, false, 1);
+  std::vector<Field> fields = f.schema()->fields();
+  SetNominalValues(&fields[1], {"low", "mid", "high"});
+  auto schema = *Schema::Make(fields);
+  DataFrame named = *DataFrame::Make(
+      schema, {*Batch::Make(schema, f.partition(0).columns(), f.partition(0).num_rows())});
+  GBDTClassifier::Params p;
+  p.common.num_iterations = 5;
+  auto est = *GBDTClassifier::Make(p);
+  auto expected = est->TransformSchema(*schema);
+  ASSERT_THAT(expected, IsOk());
+  auto before = NominalValues((*expected)->field((*expected)->FindField("prediction")));
+  ASSERT_TRUE(before.has_value());
+  EXPECT_EQ(*before, (std::vector<std::string>{"low", "mid", "high"}));
+  auto model = est->Fit(named, ExecContext::Default());
+  ASSERT_THAT(model, IsOk());
+  const std::string dir = testing::NewTempDir("gbdt_labels") + "/model";
+  ASSERT_THAT(SaveStage(**model, dir, {}), IsOk());
+  StageRegistry registry;
+  ASSERT_THAT(RegisterGbdtStages(&registry), IsOk());
+  auto loaded = LoadTransformer(dir, registry);
+  ASSERT_THAT(loaded, IsOk());
+  for (const auto& m : {*model, *loaded}) {
+    auto out = m->TransformSchema(*schema);
+    ASSERT_THAT(out, IsOk());
+    EXPECT_EQ(NominalValues((*out)->field((*out)->FindField("prediction"))), before);
+  }
+}
+
 // Params are declared once: designated initialisers reach the shared group, the closed sets
 // are enums written by their LightGBM names, and XGBoost's metric names are aliases.
 TEST(GbdtParamsTest, GroupsAndEnumsRoundTripByName) {

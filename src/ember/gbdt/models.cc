@@ -121,7 +121,8 @@ double RegressionPrediction(const std::string& objective, float margin) {
 }
 
 Result<SchemaPtr> ClassificationSchema(const Schema& in, const GBDTClassificationModelParams& p,
-                                       int k, const std::string& owner) {
+                                       int k, const std::string& owner,
+                                       const std::vector<std::string>& labels) {
   EMBER_RETURN_IF_ERROR(CheckNewColumns(
       in, {p.raw_prediction_col, p.probability_col, p.model.prediction_col}, owner));
   std::vector<Field> fields = in.fields();
@@ -130,6 +131,7 @@ Result<SchemaPtr> ClassificationSchema(const Schema& in, const GBDTClassificatio
   if (!p.probability_col.empty())
     fields.push_back(MakeField(p.probability_col, DenseVectorType(k)));
   fields.push_back(MakeField(p.model.prediction_col, Float64Type()));
+  if (!labels.empty()) SetNominalValues(&fields.back(), labels);
   return Schema::Make(std::move(fields), in.metadata());
 }
 
@@ -204,9 +206,11 @@ Status CheckNewColumns(const Schema& in, const std::vector<std::string>& cols,
 namespace {
 
 // A GBDT model's learned state (format version 1): XGBoost's own model bytes as a blob
-// (data/model.ubj, loadable by any XGBoost 1.7+) and, for classification, the class count.
+// (data/model.ubj, loadable by any XGBoost 1.7+) and, for classification, the class count
+// and (version 2) the label's nominal values.
 struct BoosterState {
   int32_t num_classes = 0;
+  std::vector<std::string> labels;
   std::string format = "ubj";
   std::string xgboost_version;
   std::string bytes;
@@ -220,8 +224,13 @@ StateSpec<BoosterState>& BoosterFields(StateSpec<BoosterState>& spec) {
 
 const StateSpec<BoosterState>& ClassificationState() {
   static const StateSpec<BoosterState> spec = [] {
-    StateSpec<BoosterState> s("GBDTClassificationModel", "model.json", 1);
-    BoosterFields(s.Field("numClasses", &BoosterState::num_classes, InRange<int32_t>(2, 1000000)));
+    StateSpec<BoosterState> s("GBDTClassificationModel", "model.json", 2);
+    BoosterFields(s.Field("numClasses", &BoosterState::num_classes, InRange<int32_t>(2, 1000000))
+                      .Field("labels", &BoosterState::labels));
+    s.Upgrade([](int from, Json* fields) {
+      if (from == 1) fields->Set("labels", Json::MakeArray());  // saved before labels were kept
+      return Status::OK();
+    });
     return s;
   }();
   return spec;
@@ -244,18 +253,22 @@ const StateSpec<BoosterState>& RankerState() {
 }
 
 Status SaveBooster(const StateSpec<BoosterState>& spec, const GbdtBooster& b, int num_classes,
-                   const std::string& dir) {
-  return spec.Save(
-      {.num_classes = num_classes, .xgboost_version = gbdt::XgboostVersion(), .bytes = b.bytes()},
-      dir);
+                   const std::string& dir, std::vector<std::string> labels = {}) {
+  return spec.Save({.num_classes = num_classes,
+                    .labels = std::move(labels),
+                    .xgboost_version = gbdt::XgboostVersion(),
+                    .bytes = b.bytes()},
+                   dir);
 }
 
 // The booster of the model being loaded, and its class count (classification).
 Result<std::shared_ptr<const GbdtBooster>> LoadBooster(const StateSpec<BoosterState>& spec,
                                                        const LoadContext& ctx,
-                                                       int* num_classes = nullptr) {
+                                                       int* num_classes = nullptr,
+                                                       std::vector<std::string>* labels = nullptr) {
   EMBER_ASSIGN_OR_RETURN(BoosterState s, spec.Load(ctx));
   if (num_classes != nullptr) *num_classes = s.num_classes;
+  if (labels != nullptr) *labels = std::move(s.labels);
   return GbdtBooster::FromBytes(std::move(s.bytes), ctx.dir + "/data/model.ubj");
 }
 
@@ -417,7 +430,8 @@ Result<std::vector<double>> GbdtBooster::FeatureImportances(const std::string& t
 }
 
 Result<std::shared_ptr<const GBDTClassificationModel>> GBDTClassificationModel::Make(
-    Params p, std::shared_ptr<const GbdtBooster> booster, int num_classes, std::string uid) {
+    Params p, std::shared_ptr<const GbdtBooster> booster, int num_classes, std::string uid,
+    std::vector<std::string> labels) {
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
   if (!booster) return InvalidArgument("GBDTClassificationModel: no booster");
   const int outputs = num_classes > 2 ? num_classes : 1;
@@ -427,27 +441,29 @@ Result<std::shared_ptr<const GBDTClassificationModel>> GBDTClassificationModel::
         " outputs, which does not fit " + std::to_string(num_classes) + " classes");
   }
   EMBER_RETURN_IF_ERROR(CheckThresholds(p.thresholds, num_classes, "GBDTClassificationModel"));
-  return std::shared_ptr<const GBDTClassificationModel>(
-      new GBDTClassificationModel(std::move(p), std::move(booster), num_classes, std::move(uid)));
+  return std::shared_ptr<const GBDTClassificationModel>(new GBDTClassificationModel(
+      std::move(p), std::move(booster), num_classes, std::move(uid), std::move(labels)));
 }
 
 Status GBDTClassificationModel::SaveContents(const std::string& dir) const {
-  return SaveBooster(ClassificationState(), *booster_, num_classes_, dir);
+  return SaveBooster(ClassificationState(), *booster_, num_classes_, dir, labels_);
 }
 
 Result<std::shared_ptr<const GBDTClassificationModel>> GBDTClassificationModel::Load(
     const LoadContext& ctx) {
   EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
   int k = 0;
-  EMBER_ASSIGN_OR_RETURN(auto booster, LoadBooster(ClassificationState(), ctx, &k));
-  return Make(std::move(p), std::move(booster), k, ctx.uid);
+  std::vector<std::string> labels;
+  EMBER_ASSIGN_OR_RETURN(auto booster, LoadBooster(ClassificationState(), ctx, &k, &labels));
+  return Make(std::move(p), std::move(booster), k, ctx.uid, std::move(labels));
 }
 
 Result<std::unique_ptr<BoundTransform>> GBDTClassificationModel::Bind(const Schema& in) const {
   const std::string owner = "GBDTClassificationModel";
   EMBER_ASSIGN_OR_RETURN(
       int fcol, FeaturesIndex(in, params_.model.features_col, booster_->num_features(), owner));
-  EMBER_ASSIGN_OR_RETURN(SchemaPtr base, ClassificationSchema(in, params_, num_classes_, owner));
+  EMBER_ASSIGN_OR_RETURN(SchemaPtr base,
+                         ClassificationSchema(in, params_, num_classes_, owner, labels_));
   EMBER_ASSIGN_OR_RETURN(SchemaPtr out, AddExtraOutputs(*base, params_.model, *booster_, owner));
   const int k = num_classes_;
   const Params p = params_;

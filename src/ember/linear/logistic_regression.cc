@@ -38,7 +38,9 @@ Status CheckClassLabel(double y, const P& p) {
   return Status::OK();
 }
 
-Result<SchemaPtr> OutputSchema(const Schema& in, const P& p, int k) {
+// `labels`: the label's nominal values, put on the prediction column (empty: none).
+Result<SchemaPtr> OutputSchema(const Schema& in, const P& p, int k,
+                               const std::vector<std::string>& labels) {
   std::vector<Field> fields = in.fields();
   for (const auto& [name, type] :
        {std::pair<std::string, TypePtr>{p.raw_prediction_col, DenseVectorType(k)},
@@ -48,6 +50,7 @@ Result<SchemaPtr> OutputSchema(const Schema& in, const P& p, int k) {
     if (in.FindField(name) >= 0)
       return AlreadyExists("output column '" + name + "' already exists");
     fields.push_back(MakeField(name, type));
+    if (name == p.prediction_col && !labels.empty()) SetNominalValues(&fields.back(), labels);
   }
   return Schema::Make(std::move(fields), in.metadata());
 }
@@ -102,7 +105,7 @@ Result<SchemaPtr> LogisticRegression::TransformSchema(const Schema& in) const {
   const int li = in.FindField(params_.label_col);
   auto labels = NominalValues(in.field(li));
   const int k = labels ? std::max<int>(2, static_cast<int>(labels->size())) : 0;
-  return OutputSchema(in, params_, k);
+  return OutputSchema(in, params_, k, labels ? *labels : std::vector<std::string>{});
 }
 
 Result<std::shared_ptr<const Transformer>> LogisticRegression::Fit(const DataFrame& in,
@@ -231,9 +234,11 @@ Result<std::shared_ptr<const Transformer>> LogisticRegression::Fit(const DataFra
     for (double v : icpt) m += v / rows;
     for (double& v : icpt) v -= m;
   }
-  EMBER_ASSIGN_OR_RETURN(
-      auto model, LogisticRegressionModel::Make(p, k, d, std::move(coef), std::move(icpt), uid(),
-                                                std::move(summary)));
+  EMBER_ASSIGN_OR_RETURN(auto model,
+                         LogisticRegressionModel::Make(
+                             p, k, d, std::move(coef), std::move(icpt), uid(), std::move(summary),
+                             NominalValues(in.schema()->field(in.schema()->FindField(p.label_col)))
+                                 .value_or(std::vector<std::string>{})));
   return std::shared_ptr<const Transformer>(std::move(model));
 }
 
@@ -241,7 +246,7 @@ Result<std::shared_ptr<const Transformer>> LogisticRegression::Fit(const DataFra
 
 Result<std::shared_ptr<const LogisticRegressionModel>> LogisticRegressionModel::Make(
     Params p, int k, int64_t d, std::vector<double> coef, std::vector<double> icpt, std::string uid,
-    std::optional<TrainingSummary> summary) {
+    std::optional<TrainingSummary> summary, std::vector<std::string> labels) {
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
   const int rows = (k == 2 && p.family != LogisticFamily::kMultinomial) ? 1 : k;
   if (k < 2 || d < 0 || coef.size() != static_cast<size_t>(rows * d) ||
@@ -249,20 +254,22 @@ Result<std::shared_ptr<const LogisticRegressionModel>> LogisticRegressionModel::
     return InvalidArgument("LogisticRegressionModel: coefficients do not match " +
                            std::to_string(k) + " classes and " + std::to_string(d) + " features");
   }
-  return std::shared_ptr<const LogisticRegressionModel>(new LogisticRegressionModel(
-      std::move(p), k, d, std::move(coef), std::move(icpt), std::move(uid), std::move(summary)));
+  return std::shared_ptr<const LogisticRegressionModel>(
+      new LogisticRegressionModel(std::move(p), k, d, std::move(coef), std::move(icpt),
+                                  std::move(uid), std::move(summary), std::move(labels)));
 }
 
 namespace {
 
 // LogisticRegressionModel's learned state: coefficients row-major (one row for binary, one
 // per class for multinomial), intercepts one per row. Version 2 added the training summary
-// (null for models saved by version 1).
+// (null for models saved by version 1) and the label's nominal values (empty).
 struct LogisticState {
   int32_t num_classes = 2;
   int64_t num_features = 0;
   std::vector<double> coefficients, intercepts;
   std::optional<TrainingSummary> summary;
+  std::vector<std::string> labels;
   static const StateSpec<LogisticState>& Spec() {
     static const StateSpec<LogisticState> spec = std::move(
         StateSpec<LogisticState>("LogisticRegressionModel", "model.json", 2)
@@ -272,6 +279,7 @@ struct LogisticState {
             .Field("coefficients", &LogisticState::coefficients)
             .Field("intercepts", &LogisticState::intercepts)
             .Field("trainingSummary", &LogisticState::summary)
+            .Field("labels", &LogisticState::labels)
             .Upgrade(linear::internal::AddEmptySummary));
     return spec;
   }
@@ -281,7 +289,7 @@ struct LogisticState {
 
 Status LogisticRegressionModel::SaveContents(const std::string& dir) const {
   return LogisticState::Spec().Save(
-      {num_classes_, num_features_, coefficients_, intercepts_, summary_}, dir);
+      {num_classes_, num_features_, coefficients_, intercepts_, summary_, labels_}, dir);
 }
 
 Result<std::shared_ptr<const LogisticRegressionModel>> LogisticRegressionModel::Load(
@@ -289,7 +297,7 @@ Result<std::shared_ptr<const LogisticRegressionModel>> LogisticRegressionModel::
   EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
   EMBER_ASSIGN_OR_RETURN(LogisticState s, LogisticState::Spec().Load(ctx));
   auto m = Make(std::move(p), s.num_classes, s.num_features, std::move(s.coefficients),
-                std::move(s.intercepts), ctx.uid, std::move(s.summary));
+                std::move(s.intercepts), ctx.uid, std::move(s.summary), std::move(s.labels));
   if (!m.ok()) return m.status().WithContext(ctx.dir + "/data/model.json");
   return m;
 }
@@ -314,7 +322,7 @@ Result<std::unique_ptr<BoundTransform>> LogisticRegressionModel::Bind(const Sche
                            std::to_string(x.d) + " features but the model was fitted on " +
                            std::to_string(num_features_));
   }
-  EMBER_ASSIGN_OR_RETURN(SchemaPtr out, OutputSchema(in, params_, num_classes_));
+  EMBER_ASSIGN_OR_RETURN(SchemaPtr out, OutputSchema(in, params_, num_classes_, labels_));
   const int k = num_classes_;
   const int rows = static_cast<int>(intercepts_.size());
   const int64_t d = num_features_;

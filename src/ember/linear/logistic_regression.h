@@ -47,7 +47,7 @@ class LogisticRegressionModel final
   static Result<std::shared_ptr<const LogisticRegressionModel>> Make(
       Params params, int num_classes, int64_t num_features, std::vector<double> coefficients,
       std::vector<double> intercepts, std::string uid = {},
-      std::optional<TrainingSummary> summary = {});
+      std::optional<TrainingSummary> summary = {}, std::vector<std::string> labels = {});
   static Result<std::shared_ptr<const LogisticRegressionModel>> Load(const LoadContext& ctx);
   Status SaveContents(const std::string& stage_dir) const override;
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
@@ -61,22 +61,27 @@ class LogisticRegressionModel final
   const TrainingSummary* training_summary() const override {
     return summary_ ? &*summary_ : nullptr;
   }
+  // The label column's nominal values when it had them in fitting (a StringIndexer's
+  // labels): the prediction column carries them, so IndexToString needs no labels.
+  const std::vector<std::string>& labels() const { return labels_; }
 
  private:
   LogisticRegressionModel(Params p, int k, int64_t d, std::vector<double> coef,
                           std::vector<double> icpt, std::string uid,
-                          std::optional<TrainingSummary> summary)
+                          std::optional<TrainingSummary> summary, std::vector<std::string> labels)
       : StageBase(std::move(p), std::move(uid)),
         num_classes_(k),
         num_features_(d),
         coefficients_(std::move(coef)),
         intercepts_(std::move(icpt)),
-        summary_(std::move(summary)) {}
+        summary_(std::move(summary)),
+        labels_(std::move(labels)) {}
   int num_classes_;
   int64_t num_features_;
   std::vector<double> coefficients_;
   std::vector<double> intercepts_;
   std::optional<TrainingSummary> summary_;
+  std::vector<std::string> labels_;
 };
 
 class LogisticRegression final

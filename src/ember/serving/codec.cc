@@ -21,6 +21,11 @@ RequestDecoder::RequestDecoder(SchemaPtr schema, std::vector<uint8_t> required, 
       fields_(schema_->field_names()) {
   required_.resize(required_.empty() ? 0 : static_cast<size_t>(schema_->num_fields()));
   for (const Field& f : schema_->fields()) one_null_.push_back(Column::MakeNull(f.type, 1));
+  std::vector<Field> kept;
+  for (int i = 0; i < schema_->num_fields(); ++i) {
+    if (required_.empty() || required_[i]) kept.push_back(schema_->field(i));
+  }
+  out_schema_ = required_.empty() ? schema_ : *Schema::Make(std::move(kept), schema_->metadata());
 }
 
 Result<Batch> RequestDecoder::Decode(std::string_view body, bool* array,
@@ -89,6 +94,8 @@ Result<Batch> RequestDecoder::Decode(std::string_view body, bool* array,
         if (!strict_fields_) continue;  // not an input of the pipeline
         return fail(row, unknown(member.key));
       }
+      if (!required_.empty() && !required_[i])
+        continue;  // known, but the pipeline does not read it
       values[i] = member.value;
       present[i] = 1;
     }
@@ -127,13 +134,14 @@ Result<Batch> RequestDecoder::Decode(std::string_view body, bool* array,
   std::vector<ColumnPtr> cols;
   cols.reserve(n_fields);
   for (int i = 0; i < n_fields; ++i) {
+    if (!required_.empty() && !required_[i]) continue;
     if (builders[i]) {
       cols.push_back(builders[i]->Finish());
     } else {
       cols.push_back(rows == 1 ? one_null_[i] : Column::MakeNull(schema_->field(i).type, rows));
     }
   }
-  return Batch::Make(schema_, std::move(cols), rows);
+  return Batch::Make(out_schema_, std::move(cols), rows);
 }
 
 Result<ReplyEncoder> ReplyEncoder::Make(const Schema& out, const std::vector<std::string>& names) {

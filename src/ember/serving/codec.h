@@ -3,9 +3,11 @@
 // encoding only walk the data.
 //   request: one JSON object = one row; a JSON array of objects = many rows. A required
 //            field (one the pipeline reads to predict) that is missing is an error naming
-//            it; an explicit null is sent as null (a pipeline may impute it). Other fields
-//            of the schema may be left out (null). Members that are not in the schema are
-//            ignored, or with strict fields an error naming the closest field.
+//            it; an explicit null is sent as null (a pipeline may impute it). The other
+//            fields of the schema are accepted and ignored (a label the pipeline does not
+//            need to predict): the batches hold the required fields only. Members that are
+//            not in the schema are ignored, or with strict fields an error naming the
+//            closest field.
 //   reply:   one JSON object for an object request, an array for an array request, holding
 //            the chosen columns (vectors as arrays, sparse vectors as SparkML's
 //            {"size", "indices", "values"}).
@@ -36,6 +38,9 @@ class RequestDecoder {
   explicit RequestDecoder(SchemaPtr schema, std::vector<uint8_t> required = {},
                           bool strict_fields = false);
   const SchemaPtr& schema() const { return schema_; }
+  // The schema of the decoded batches: the required fields (every field when none are
+  // marked). The other fields of schema() are accepted and ignored.
+  const SchemaPtr& output_schema() const { return out_schema_; }
   bool required(int field) const { return !required_.empty() && required_[field] != 0; }
   bool strict_fields() const { return strict_fields_; }
 
@@ -46,6 +51,7 @@ class RequestDecoder {
 
  private:
   SchemaPtr schema_;
+  SchemaPtr out_schema_;
   std::vector<uint8_t> required_;
   bool strict_fields_ = false;
   StringLookup fields_;              // member name -> field index

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <utility>
 
 namespace ember::serving {
 
@@ -112,6 +113,29 @@ std::string Metrics::Prometheus() const {
       "# HELP ember_rejected_total Requests refused with 503 because the queue was full.\n"
       "# TYPE ember_rejected_total counter\n";
   out += "ember_rejected_total " + std::to_string(rejected.load()) + "\n";
+  const std::pair<const char*, const std::atomic<int64_t>*> more[] = {
+      {"# HELP ember_connections Open connections.\n# TYPE ember_connections gauge\n"
+       "ember_connections ",
+       &connections},
+      {"# HELP ember_connections_refused_total Connections refused at the connection limit.\n"
+       "# TYPE ember_connections_refused_total counter\nember_connections_refused_total ",
+       &connections_refused},
+      {"# HELP ember_stalled_readers_closed_total Connections closed because the client did not "
+       "take a reply within the write timeout.\n# TYPE ember_stalled_readers_closed_total "
+       "counter\nember_stalled_readers_closed_total ",
+       &stalled_closed},
+      {"# HELP ember_accept_fd_exhausted_total Accepts that found no file descriptor left (the "
+       "server backs off and keeps serving its connections).\n# TYPE "
+       "ember_accept_fd_exhausted_total counter\nember_accept_fd_exhausted_total ",
+       &fd_exhausted},
+      {"# HELP ember_body_bytes_buffered Request body bytes held, over all connections.\n# TYPE "
+       "ember_body_bytes_buffered gauge\nember_body_bytes_buffered ",
+       &body_bytes},
+      {"# HELP ember_body_bytes_refused_total Requests refused with 503 because the bodies "
+       "already held reached the bound.\n# TYPE ember_body_bytes_refused_total counter\n"
+       "ember_body_bytes_refused_total ",
+       &body_bytes_refused}};
+  for (const auto& [text, value] : more) out += text + std::to_string(value->load()) + "\n";
   out +=
       "# HELP ember_model_version Version of the model serving each route (1 at start, +1 per "
       "reload).\n"

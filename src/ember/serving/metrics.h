@@ -7,6 +7,12 @@
 //   ember_queue_depth                         gauge: requests waiting for a micro-batch
 //   ember_rejected_total                      counter: 503s for a full queue
 //   ember_model_version{route}                gauge: bumped by every successful reload
+//   ember_connections                         gauge: open connections
+//   ember_connections_refused_total           counter: refused at the connection limit
+//   ember_stalled_readers_closed_total        counter: a reply not taken within its deadline
+//   ember_accept_fd_exhausted_total           counter: accepts that found no descriptor left
+//   ember_body_bytes_buffered                 gauge: request body bytes held, all connections
+//   ember_body_bytes_refused_total            counter: 503s for the global body-bytes bound
 // Requests to /health, /metrics and other non-model paths count under route="".
 #pragma once
 
@@ -31,6 +37,12 @@ class Metrics {
   std::atomic<int64_t> in_flight{0};
   std::atomic<int64_t> queue_depth{0};
   std::atomic<int64_t> rejected{0};
+  std::atomic<int64_t> connections{0};
+  std::atomic<int64_t> connections_refused{0};
+  std::atomic<int64_t> stalled_closed{0};
+  std::atomic<int64_t> fd_exhausted{0};
+  std::atomic<int64_t> body_bytes{0};
+  std::atomic<int64_t> body_bytes_refused{0};
 
   // Requests answered with `status` on `route` so far (for tests and logs).
   int64_t Count(int route, int status) const;

@@ -181,13 +181,36 @@ namespace {
 // The fields of `in` the pipeline cannot do without: those whose absence makes it fail to
 // bind (a stage reads them). A label that only training read, or a field nothing reads, is
 // not required. One schema check per field, at load.
-std::vector<uint8_t> RequiredFields(const Transformer& pipeline, const Schema& in) {
+// The largest vector a served input may declare: a request decoder builds a null row of
+// each field at start-up, so a saved schema saying vector[1000000000] would allocate 8 GB.
+constexpr int64_t kMaxServedVectorSize = int64_t{1} << 24;
+
+Status CheckServedType(const std::string& name, const DataType& type) {
+  if (type.id() == TypeId::kVector && type.vector_size() > kMaxServedVectorSize) {
+    return InvalidArgument("input field '" + name + "' is " + type.ToString() +
+                           ", larger than Ember serves (" + std::to_string(kMaxServedVectorSize) +
+                           " slots)");
+  }
+  if (type.id() == TypeId::kList) return CheckServedType(name, *type.value_type());
+  if (type.id() == TypeId::kStruct) {
+    for (const Field& f : type.fields())
+      EMBER_RETURN_IF_ERROR(CheckServedType(name + "." + f.name, *f.type));
+  }
+  return Status::OK();
+}
+
+// The fields of `in` the reply cannot do without: those whose absence makes the pipeline
+// fail to bind its reply columns (a stage reads them). A label that only training read, or a
+// field nothing reads, is not required. One binding per field, at load.
+std::vector<uint8_t> RequiredFields(const PipelineModel& pipeline, const Schema& in,
+                                    const std::vector<std::string>& reply_cols) {
   std::vector<uint8_t> required(static_cast<size_t>(in.num_fields()), 0);
   for (int i = 0; i < in.num_fields(); ++i) {
     std::vector<Field> others = in.fields();
     others.erase(others.begin() + i);
     Result<SchemaPtr> without = Schema::Make(std::move(others), in.metadata());
-    required[i] = !without.ok() || !pipeline.TransformSchema(**without).ok();
+    required[i] =
+        !without.ok() || !pipeline.BindSelect(**without, reply_cols, {.fuse = false}).ok();
   }
   return required;
 }
@@ -199,6 +222,8 @@ Result<std::shared_ptr<const LoadedModel>> LoadedModel::FromTransformer(
     std::vector<std::string> reply_cols, int64_t version, bool compile, bool strict_fields) {
   if (!model || !input_schema)
     return InvalidArgument("a served model needs a transformer and an input schema");
+  for (const Field& f : input_schema->fields())
+    EMBER_RETURN_IF_ERROR(CheckServedType(f.name, *f.type));
   // Wrapped in a PipelineModel, any model can keep only its reply columns.
   EMBER_ASSIGN_OR_RETURN(auto pipeline, PipelineModel::Make({model}));
   EMBER_ASSIGN_OR_RETURN(std::unique_ptr<BoundTransform> full, pipeline->Bind(*input_schema));
@@ -222,18 +247,19 @@ Result<std::shared_ptr<const LoadedModel>> LoadedModel::FromTransformer(
       return InvalidArgument("the model's last stage adds no columns; name the reply columns");
     }
   }
+  // Requests carry the fields the reply needs; the kernel is bound to those alone, so a
+  // field it does not need (a label a StringIndexer in the spec indexed) is never read.
+  std::vector<uint8_t> required = RequiredFields(*pipeline, *input_schema, reply_cols);
+  RequestDecoder decoder(std::move(input_schema), std::move(required), strict_fields);
   // The pipeline fuses what it can (pipeline/fusion.h), as batch transforms do.
   FusionInfo fusion;
-  EMBER_ASSIGN_OR_RETURN(
-      std::unique_ptr<BoundTransform> kernel,
-      pipeline->BindSelect(*input_schema, reply_cols, {.fuse = compile, .info = &fusion}));
+  EMBER_ASSIGN_OR_RETURN(std::unique_ptr<BoundTransform> kernel,
+                         pipeline->BindSelect(*decoder.output_schema(), reply_cols,
+                                              {.fuse = compile, .info = &fusion}));
   EMBER_ASSIGN_OR_RETURN(ReplyEncoder encoder,
                          ReplyEncoder::Make(*kernel->output_schema(), reply_cols));
-  std::vector<uint8_t> required = RequiredFields(*pipeline, *input_schema);
-  auto loaded = std::shared_ptr<LoadedModel>(
-      new LoadedModel(std::move(pipeline), std::move(kernel),
-                      RequestDecoder(std::move(input_schema), std::move(required), strict_fields),
-                      std::move(encoder), version));
+  auto loaded = std::shared_ptr<LoadedModel>(new LoadedModel(
+      std::move(pipeline), std::move(kernel), std::move(decoder), std::move(encoder), version));
   loaded->scoring_ = std::move(fusion.scoring);
   loaded->compiled_ = fusion.compiled;
   return std::shared_ptr<const LoadedModel>(std::move(loaded));

@@ -4,13 +4,18 @@
 // shared parts are the route models (atomic shared_ptr swaps) and Metrics (atomics).
 #include "ember/serving/server.h"
 
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cerrno>
 #include <chrono>
 #include <mutex>
 #include <optional>
@@ -136,13 +141,20 @@ struct Loop {
     bool armed = false;
   };
   std::vector<Batcher> batchers;  // one per route
+  // A descriptor kept open to give back when accept finds none left (EMFILE): with it the
+  // loop takes the waiting connection, answers 503 and closes it, instead of leaving it in
+  // the backlog, where accept would fail again at once (a loop spinning at full CPU).
+  int reserve_fd = -1;
 
   explicit Loop(Server::Impl* s) : server(s), batchers(s->routes.size()) {
     for (auto& b : batchers) b.timer = std::make_unique<net::steady_timer>(ioc);
+    reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   }
   ~Loop() {
     batchers.clear();
     sweeper.reset();
+    accept_backoff.reset();
+    if (reserve_fd >= 0) ::close(reserve_fd);
   }  // pending requests (and their sessions) before the io_context
   void Accept();
   // Runs `work` and sends its replies, one per session in order, on this loop. A blocking
@@ -157,6 +169,10 @@ struct Loop {
   // (one timer per loop instead of one per request).
   void Sweep();
   std::unique_ptr<net::steady_timer> sweeper = std::make_unique<net::steady_timer>(ioc);
+  std::unique_ptr<net::steady_timer> accept_backoff = std::make_unique<net::steady_timer>(ioc);
+  // Out of descriptors: sheds the connection waiting in the backlog (with the reserve
+  // descriptor) and accepts again after a pause.
+  void AcceptAfterFdExhaustion();
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -164,11 +180,14 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(tcp::socket socket, Loop* loop) : socket_(std::move(socket)), loop_(loop) {
     loop_->live.insert(this);
     ++loop_->server->sessions;
+    ++loop_->server->metrics.connections;
   }
   ~Session() {
     if (counted_) --loop_->server->metrics.in_flight;
+    ReleaseBody();
     loop_->live.erase(this);
     --loop_->server->sessions;
+    --loop_->server->metrics.connections;
   }
 
   void Start() { ReadHeader(); }
@@ -176,6 +195,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // When the current read or write must have finished (the loop's sweeper closes the
   // connection after that); time_point::max() while the pipeline runs.
   CoarseClock::time_point expires() const { return expires_; }
+  // A reply is being written (its deadline passing means the client does not read).
+  bool writing() const { return writing_; }
   void Close() {
     beast::error_code ec;
     socket_.shutdown(tcp::socket::shutdown_both, ec);
@@ -212,6 +233,19 @@ class Session : public std::enable_shared_from_this<Session> {
   void HandleModel(int route);
   void HandleRaw(int route);
   void OnWritten(bool close, beast::error_code ec, size_t);
+  // After a reply that ends the connection: stop sending (FIN), then read and drop what the
+  // client still sends, for a moment, before closing. Closing with unread bytes would reset
+  // the connection and lose the replies the client has not read yet (pipelined ones, or the
+  // 413 of a body it is still sending).
+  void Linger();
+  void DrainSome();
+  // The 401 for a request without the right API key, or nullopt (checked on the headers).
+  std::optional<Reply> KeyProblem(std::string_view path) const;
+  // Gives back the body bytes this request held (ServerOptions::max_buffered_bytes).
+  void ReleaseBody() {
+    if (reserved_ > 0) loop_->server->metrics.body_bytes -= reserved_;
+    reserved_ = 0;
+  }
 
   tcp::socket socket_;
   beast::flat_buffer buffer_;
@@ -222,6 +256,9 @@ class Session : public std::enable_shared_from_this<Session> {
   Clock::time_point start_;
   bool counted_ = false;  // in metrics.in_flight
   bool busy_ = false;     // a request is being read past its headers, run, or answered
+  bool writing_ = false;  // a reply is being written
+  int64_t reserved_ = 0;  // body bytes counted in metrics.body_bytes
+  int64_t drained_ = 0;   // bytes dropped while lingering
   CoarseClock::time_point expires_ = CoarseClock::time_point::max();
 };
 
@@ -233,6 +270,12 @@ void Session::ReadHeader() {
     Close();
     return;
   }
+  ReleaseBody();
+  // Memory back after a large request: a connection keeps at most 1 MiB of buffers idle.
+  constexpr size_t kKeep = 1 << 20;
+  if (request_.body.capacity() > kKeep) std::string().swap(request_.body);
+  if (out_.capacity() > kKeep) std::string().swap(out_);
+  if (buffer_.capacity() > kKeep && buffer_.size() < kKeep) buffer_.shrink_to_fit();
   request_.Clear();
   request_.raw_paths = &loop_->server->raw_paths;
   parser_.emplace(&request_);
@@ -259,8 +302,38 @@ void Session::OnHeader(beast::error_code ec, size_t) {
     return Refuse(413, "request body larger than " +
                            std::to_string(loop_->server->options.max_body_bytes) + " bytes");
   }
+  if (ec == http::error::bad_transfer_encoding) {
+    return Refuse(400,
+                  "malformed HTTP request: Transfer-Encoding must be exactly 'chunked', and not "
+                  "given with a Content-Length");
+  }
   if (ec) {
     return Refuse(400, "malformed HTTP request: " + ec.message());
+  }
+  Server::Impl& s = *loop_->server;
+  const std::string_view target = request_.target;
+  if (std::optional<Reply> denied = KeyProblem(target.substr(0, target.find('?')))) {
+    // A body not already here is never read (the connection ends after the 401); one that
+    // came with the headers is, and the connection stays (Handle answers the 401).
+    const auto length = parser_->content_length();
+    if (!parser_->is_done() && !(length && *length <= buffer_.size())) {
+      denied->close = true;
+      return Send(std::move(*denied), -1);
+    }
+  }
+  if (!parser_->is_done()) {
+    // The body's bytes count against the bound over every connection from now on.
+    const auto length = parser_->content_length();
+    const int64_t need = length ? static_cast<int64_t>(*length) : s.options.max_body_bytes;
+    if (s.metrics.body_bytes.fetch_add(need) + need > s.options.max_buffered_bytes) {
+      s.metrics.body_bytes -= need;
+      ++s.metrics.body_bytes_refused;
+      Reply r = JsonError(503, "too many request bytes held by the server; retry later");
+      r.headers.emplace_back("Retry-After", "1");
+      r.close = true;
+      return Send(std::move(r), -1);
+    }
+    reserved_ = need;
   }
   if (parser_->is_done()) {  // the body came with the headers (small requests): no timer to arm
     OnBody({}, 0);
@@ -335,19 +408,8 @@ void Session::Handle() {
     if (s.draining) return Send(JsonError(503, "shutting down"), -1);
     return Send({.body = R"({"status":"ready"})"}, -1);
   }
-  if (!s.options.api_key.empty()) {
-    std::string_view key = request_.api_key;
-    if (key.empty() && std::string_view(request_.authorization).rfind("Bearer ", 0) == 0) {
-      key = std::string_view(request_.authorization).substr(7);
-    }
-    if (key.empty() || !ConstantTimeEquals(key, s.options.api_key)) {
-      Reply r =
-          JsonError(401, key.empty() ? "an API key is required (X-API-Key or Authorization: Bearer)"
-                                     : "wrong API key");
-      r.headers.emplace_back("WWW-Authenticate", "Bearer");
-      return Send(std::move(r), route);
-    }
-  }
+  // (OnHeader refused a request without the key whose body was still to come.)
+  if (std::optional<Reply> denied = KeyProblem(path)) return Send(std::move(*denied), route);
   if (path == "/metrics") {
     if (!get) return method_not_allowed("GET");
     return Send({.body = metrics.Prometheus(), .content_type = "text/plain; version=0.0.4"}, -1);
@@ -358,11 +420,14 @@ void Session::Handle() {
   }
   if (path == "/admin/reload") {
     if (method != http::verb::post) return method_not_allowed("POST");
-    Status st = s.ReloadAll();
-    if (!st.ok())
-      return Send(
-          JsonError(500, "reload failed; the previous models keep serving: " + st.message()), -1);
-    return Send({.body = s.ModelsJson()}, -1);
+    // Loading models takes as long as it takes: on the compute pool, not this loop.
+    return loop_->Run(-1, true, {shared_from_this()}, [&s](KernelScratch&) {
+      Status st = s.ReloadAll();
+      return std::vector<Reply>{
+          st.ok()
+              ? Reply{.body = s.ModelsJson()}
+              : JsonError(500, "reload failed; the previous models keep serving: " + st.message())};
+    });
   }
   if (route < 0) return Send(JsonError(404, "no route " + std::string(path)), -1);
   if (s.routes[route]->options.raw) return HandleRaw(route);  // any method, checks its own load
@@ -371,13 +436,30 @@ void Session::Handle() {
   HandleModel(route);
 }
 
+std::optional<Reply> Session::KeyProblem(std::string_view path) const {
+  const std::string& want = loop_->server->options.api_key;
+  if (want.empty() || path == "/health" || path == "/ready") return std::nullopt;
+  std::string_view key = request_.api_key;
+  if (key.empty() && std::string_view(request_.authorization).rfind("Bearer ", 0) == 0) {
+    key = std::string_view(request_.authorization).substr(7);
+  }
+  if (!key.empty() && ConstantTimeEquals(key, want)) return std::nullopt;
+  Reply r =
+      JsonError(401, key.empty() ? "an API key is required (X-API-Key or Authorization: Bearer)"
+                                 : "wrong API key");
+  r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return r;
+}
+
 void Session::HandleModel(int route) {
   Server::Impl& s = *loop_->server;
   int64_t deadline_ms = s.options.deadline_ms;
   if (request_.has_deadline) {
     const std::string& v = request_.deadline;
     char* end = nullptr;
-    const long long ms = std::strtoll(v.c_str(), &end, 10);
+    errno = 0;
+    long long ms = std::strtoll(v.c_str(), &end, 10);
+    if (errno == ERANGE && ms > 0) ms = kMaxDeadlineMs;  // huge: as long as the server allows
     if (v.empty() || *end != '\0' || ms <= 0) {
       return Send(
           JsonError(
@@ -385,7 +467,7 @@ void Session::HandleModel(int route) {
                        v + "'"),
           route);
     }
-    deadline_ms = ms;
+    deadline_ms = std::min<long long>(ms, kMaxDeadlineMs);
   }
   std::shared_ptr<const LoadedModel> model = s.routes[route]->model.load();
   bool array = false;
@@ -398,6 +480,13 @@ void Session::HandleModel(int route) {
     extra.Set("received", problem.problem.received);
     if (array) extra.Set("row", problem.row);
     return Send(JsonError(400, rows.status().message(), std::move(extra)), route);
+  }
+  if (rows->num_rows() > s.options.max_rows) {
+    return Send(JsonError(413, "the request has " + std::to_string(rows->num_rows()) +
+                                   " rows; this server takes at most " +
+                                   std::to_string(s.options.max_rows) +
+                                   " per request (max_rows, ember serve --max-rows)"),
+                route);
   }
   Pending p{
       shared_from_this(),
@@ -449,33 +538,101 @@ void Session::Send(Reply reply, int route) {
   if (request_.method != http::verb::head) out_ += reply.body;
   s.metrics.RecordRequest(route, reply.status,
                           std::chrono::duration<double>(Clock::now() - start_).count());
-  // A client that never reads can only hold a reply larger than the socket's buffers.
-  if (out_.size() > 64 * 1024) {
-    expires_ = CoarseClock::now() + std::chrono::milliseconds(s.options.body_timeout_ms);
-  }
+  // Every write has a deadline: a client that sends requests and never reads its replies
+  // fills the socket's buffers, and its next write would wait forever holding a request slot.
+  expires_ = CoarseClock::now() + std::chrono::milliseconds(s.options.write_timeout_ms);
+  writing_ = true;
   net::async_write(socket_, net::buffer(out_),
                    beast::bind_front_handler(&Session::OnWritten, shared_from_this(), close));
 }
 
 void Session::OnWritten(bool close, beast::error_code ec, size_t) {
+  writing_ = false;
   if (counted_) {
     --loop_->server->metrics.in_flight;
     counted_ = false;
   }
-  if (ec || close) {
+  ReleaseBody();
+  if (ec) {
     Close();
+    return;
+  }
+  if (close) {
+    Linger();
     return;
   }
   ReadHeader();
 }
 
+void Session::Linger() {
+  busy_ = false;  // a shutdown may close it at once
+  beast::error_code ec;
+  socket_.shutdown(tcp::socket::shutdown_send, ec);
+  if (ec) {
+    Close();
+    return;
+  }
+  // Up to 2 s and 64 MiB: long enough for what is in flight, too short to be held open.
+  expires_ = CoarseClock::now() + std::chrono::seconds(2);
+  buffer_.consume(buffer_.size());
+  DrainSome();
+}
+
+void Session::DrainSome() {
+  socket_.async_read_some(
+      buffer_.prepare(64 * 1024), [self = shared_from_this()](beast::error_code ec, size_t n) {
+        self->drained_ += static_cast<int64_t>(n);
+        if (ec || self->drained_ > (int64_t{64} << 20)) {
+          self->Close();  // EOF: the client has read everything and closed its side
+          return;
+        }
+        self->DrainSome();
+      });
+}
+
 // --- Loop --------------------------------------------------------------------------------
+
+namespace {
+
+// What a connection refused before any request gets: one 503 and the end of the stream.
+const std::string& RefusedReply() {
+  static const std::string* reply = [] {
+    const std::string body = R"({"error":"too many connections; retry later"})";
+    return new std::string(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: "
+        "1\r\nConnection: close\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n" + body);
+  }();
+  return *reply;
+}
+
+// Best effort on a fresh socket (its send buffer is empty): never blocks.
+void RefuseConnection(int fd) {
+  const std::string& reply = RefusedReply();
+  [[maybe_unused]] const ssize_t n =
+      ::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  ::shutdown(fd, SHUT_WR);
+  ::close(fd);
+}
+
+}  // namespace
 
 void Loop::Accept() {
   acceptor.async_accept(ioc, [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
       if (ec == net::error::operation_aborted || !acceptor.is_open())
         return;  // closed for shutdown
+      if (ec == net::error::no_descriptors || ec.value() == ENFILE) {
+        AcceptAfterFdExhaustion();
+        return;
+      }
+      Accept();
+      return;
+    }
+    Metrics& m = server->metrics;
+    if (m.connections.load() >= server->options.max_connections) {
+      ++m.connections_refused;
+      RefuseConnection(socket.release());
       Accept();
       return;
     }
@@ -483,6 +640,21 @@ void Loop::Accept() {
     socket.set_option(tcp::no_delay(true), ignored);
     std::make_shared<Session>(std::move(socket), this)->Start();
     Accept();
+  });
+}
+
+void Loop::AcceptAfterFdExhaustion() {
+  ++server->metrics.fd_exhausted;
+  if (reserve_fd >= 0) {
+    ::close(reserve_fd);
+    const int fd = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd >= 0) RefuseConnection(fd);
+    reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  }
+  // Open connections keep being served meanwhile; accept again when some may have closed.
+  accept_backoff->expires_after(std::chrono::milliseconds(50));
+  accept_backoff->async_wait([this](beast::error_code ec) {
+    if (!ec && acceptor.is_open()) Accept();
   });
 }
 
@@ -597,7 +769,9 @@ void Loop::Sweep() {
     const auto now = CoarseClock::now();
     std::vector<Session*> late;
     for (Session* s : live) {
-      if (s->expires() < now) late.push_back(s);
+      if (s->expires() >= now) continue;
+      if (s->writing()) ++server->metrics.stalled_closed;  // it does not read its replies
+      late.push_back(s);
     }
     for (Session* s : late) s->Close();  // their pending read or write ends with an error
     Sweep();
@@ -613,8 +787,13 @@ Status Server::Impl::ReloadAll() {
     Route& r = *routes[i];
     const int64_t version = r.model.load()->version() + 1;
     if (options.registry == nullptr) return InvalidArgument("reload needs ServerOptions.registry");
-    Result<std::shared_ptr<const LoadedModel>> m =
-        LoadedModel::Load(r.options, *options.registry, version);
+    Result<std::shared_ptr<const LoadedModel>> m = Internal("no model");
+    try {
+      m = LoadedModel::Load(r.options, *options.registry, version);
+    } catch (const std::exception& e) {  // out of memory on a model's sizes, ...
+      m = ResourceExhausted("route " + r.options.path + ": loading '" + r.options.model_dir +
+                            "' failed: " + e.what());
+    }
     if (!m.ok()) {
       if (first.ok()) first = m.status();
       continue;
@@ -678,8 +857,31 @@ Result<std::unique_ptr<Server>> Server::Start(
     paths.push_back(r.path);
   }
   if (options.max_body_bytes <= 0 || options.max_in_flight <= 0 || options.deadline_ms <= 0 ||
-      options.header_timeout_ms <= 0 || options.body_timeout_ms <= 0 || options.batch_wait_us < 0) {
+      options.header_timeout_ms <= 0 || options.body_timeout_ms <= 0 ||
+      options.write_timeout_ms <= 0 || options.max_rows <= 0 || options.max_buffered_bytes <= 0 ||
+      options.max_connections < 0 || options.batch_wait_us < 0) {
     return InvalidArgument("server limits and timeouts must be positive");
+  }
+  for (const auto& [name, ms] : {std::pair<const char*, int64_t>{"deadline", options.deadline_ms},
+                                 {"header timeout", options.header_timeout_ms},
+                                 {"body timeout", options.body_timeout_ms},
+                                 {"write timeout", options.write_timeout_ms}}) {
+    if (ms > kMaxDeadlineMs) {
+      return InvalidArgument(std::string(name) + " of " + std::to_string(ms) +
+                             " ms is past the longest allowed, one day (" +
+                             std::to_string(kMaxDeadlineMs) + " ms)");
+    }
+  }
+  if (options.max_buffered_bytes < options.max_body_bytes) {
+    return InvalidArgument("max_buffered_bytes (" + std::to_string(options.max_buffered_bytes) +
+                           ") must be at least max_body_bytes (" +
+                           std::to_string(options.max_body_bytes) + ")");
+  }
+  if (options.max_connections == 0) {
+    rlimit files{};
+    getrlimit(RLIMIT_NOFILE, &files);
+    options.max_connections =
+        files.rlim_cur == RLIM_INFINITY ? 1 << 20 : std::max<int64_t>(16, files.rlim_cur - 64);
   }
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (options.threads <= 0) options.threads = cores;

@@ -14,10 +14,15 @@
 //   400  a body that is not JSON or does not fit the input schema (field, expected type and
 //        received value named), or a row the pipeline rejects (an unseen category ...)
 //   401  missing or wrong API key        404 unknown path          405 wrong method
-//   413  body larger than max_body_bytes
+//   413  body larger than max_body_bytes, or more rows than max_rows
 // (A client whose headers or body do not arrive within the timeouts has its connection
 // closed: it is not reading, so no reply is written.)
-//   503  more than max_in_flight requests in progress (Retry-After: 1), or shutting down
+//   503  more than max_in_flight requests in progress, or request bodies held past
+//        max_buffered_bytes (Retry-After: 1), or shutting down
+// An API key is checked on the headers, before any body is read. After a reply that closes
+// the connection (an error that leaves the stream unusable), the server stops sending and
+// reads what the client still sends for a moment before closing, so the client reads every
+// reply written before it (pipelined ones too) instead of a connection reset.
 //   504  the request's deadline passed before its pipeline ran
 //   500  anything else, with a JSON error; never a crash or a hang
 // Operations: GET /health, GET /ready, GET /metrics (Prometheus), GET /models, and
@@ -48,11 +53,24 @@ struct ServerOptions {
   // from their model_dir, at start and on reload. Not owned; must outlive the server.
   const StageRegistry* registry = nullptr;
   int64_t max_body_bytes = int64_t{16} << 20;
+  // Request body bytes held at once over every connection (a body is counted from its
+  // headers, by its Content-Length, or max_body_bytes when chunked); a request past it is a
+  // 503 with Retry-After, so many large bodies cannot exhaust memory.
+  int64_t max_buffered_bytes = int64_t{256} << 20;
   int64_t max_in_flight = 4096;
-  // Per-request deadline; a request may ask for another with the header X-Ember-Deadline-Ms.
+  // Rows in one request: more is a 413 naming the limit (the reply grows with the rows).
+  int64_t max_rows = 10000;
+  // Open connections at most; past it a connection gets a 503 and is closed. 0: the
+  // descriptor limit (RLIMIT_NOFILE) less 64 kept for files and the models.
+  int64_t max_connections = 0;
+  // Per-request deadline; a request may ask for another with the header X-Ember-Deadline-Ms
+  // (larger values are taken as kMaxDeadlineMs).
   int64_t deadline_ms = 10000;
   int64_t header_timeout_ms = 10000;  // from connection (or previous reply) to complete headers
   int64_t body_timeout_ms = 30000;    // from headers to complete body
+  // From a reply's first byte to its last taken by the client: a client that does not read
+  // its replies is closed (and counted) rather than holding a request slot.
+  int64_t write_timeout_ms = 10000;
   // Non-empty: requests other than /health and /ready need "X-API-Key: KEY" or
   // "Authorization: Bearer KEY".
   std::string api_key;
@@ -64,6 +82,9 @@ struct ServerOptions {
   // On Shutdown, how long in-flight requests may take before connections are closed.
   int64_t drain_timeout_ms = 30000;
 };
+
+// The longest deadline a request or the server may set: one day.
+inline constexpr int64_t kMaxDeadlineMs = int64_t{24} * 3600 * 1000;
 
 class Server {
  public:

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -24,6 +25,7 @@
 #include "ember/http/http_stages.h"
 #include "ember/http/test_server.h"
 #endif
+#include "ember/io/csv.h"
 #include "ember/io/table_io.h"
 #include "ember/pipeline/save_load.h"
 #include "ember/registry/default_registry.h"
@@ -50,6 +52,7 @@ class Client {
   }
   ~Client() { close(fd_); }
   bool connected() const { return connected_; }
+  int fd() const { return fd_; }
 
   void SendRaw(const std::string& bytes) {
     size_t sent = 0;
@@ -351,6 +354,50 @@ TEST_F(ServerTest, MissingFieldsAreNamedAndStrictFieldsRejectUnknownOnes) {
   EXPECT_NE(models.body.find(R"("strictFields":true)"), std::string::npos) << models.body;
 }
 
+// SparkML's pattern, labels end to end: a StringIndexer of the label inside the spec, and an
+// IndexToString given no labels (it takes them from the prediction column, which carries
+// the label's nominal values). The fitted pipeline scores and serves rows without a label.
+TEST_F(ServerTest, ALabelIndexedInsideTheSpecServesRowsWithoutOne) {
+  const std::string tmp = testing::NewTempDir("serving_labels");
+  std::string csv = "x,color,answer\n";
+  const char* colors[] = {"red", "green", "blue"};
+  for (int r = 0; r < 200; ++r) {
+    const double x = (r * 37 % 100) / 50.0;
+    csv += std::to_string(x) + "," + colors[r % 3] + "," + (x > 1 ? "yes" : "no") + "\n";
+  }
+  ASSERT_THAT(WriteStringToFile(tmp + "/train.csv", csv), IsOk());
+  auto frame = ReadTable(ExecContext::Default(), tmp + "/train.csv");
+  ASSERT_THAT(frame, IsOk());
+  auto spec = Json::Parse(R"({"stages": [
+      {"type": "StringIndexer", "params": {"inputCol": "answer", "outputCol": "label"}},
+      {"type": "StringIndexer", "params": {"inputCol": "color", "outputCol": "ci"}},
+      {"type": "VectorAssembler", "params": {"inputCols": ["x", "ci"], "outputCol": "features"}},
+      {"type": "LogisticRegression", "params": {"regParam": 0.01}},
+      {"type": "IndexToString", "params": {"inputCol": "prediction", "outputCol": "predictedAnswer"}}]})");
+  auto model = (*Pipeline::FromSpec(*spec, DefaultRegistry()))->Fit(*frame, ExecContext::Default());
+  ASSERT_THAT(model, IsOk());
+  ASSERT_THAT(SaveStage(**model, tmp + "/m", {.input_schema = frame->schema()}), IsOk());
+  // Batch scoring of unlabelled rows.
+  auto unlabelled = ParseCsv(ExecContext::Default(), "x,color\n1.8,red\n0.1,blue\n", "u.csv");
+  ASSERT_THAT(unlabelled, IsOk());
+  auto scored = (*model)->Transform(unlabelled->frame, ExecContext::Default());
+  ASSERT_THAT(scored, IsOk());
+  Batch b = *scored->Collect();
+  const int answer = b.schema()->FindField("predictedAnswer");
+  ASSERT_GE(answer, 0) << b.schema()->ToString();
+  EXPECT_EQ(b.column(answer)->StringValue(0), "yes");
+  EXPECT_EQ(b.column(answer)->StringValue(1), "no");
+  // Served: the label is not a required field, and the reply is the answer.
+  auto server = Start({.routes = {{.path = "/predict", .model_dir = tmp + "/m"}}});
+  ASSERT_TRUE(server);
+  Client c(server->port());
+  auto r = c.Request("POST", "/predict", R"({"x": 1.8, "color": "red"})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, R"({"predictedAnswer":"yes"})");
+  auto models = c.Request("GET", "/models");
+  EXPECT_NE(models.body.find(R"("optionalFields":["answer"])"), std::string::npos) << models.body;
+}
+
 // A pipeline that ends in a projection replies with the projection's columns, including one
 // that replaces a column of the same name; a route may name its own reply columns.
 TEST_F(ServerTest, AProjectionIsTheDefaultReply) {
@@ -376,6 +423,193 @@ TEST_F(ServerTest, AProjectionIsTheDefaultReply) {
   EXPECT_NE(r.body.find(R"(,"x2":3})"), std::string::npos) << r.body;
   auto x2 = c.Request("POST", "/x2", R"({"x": 1.5})");
   EXPECT_EQ(x2.body, R"({"x2":3})");
+}
+
+// The probes that took servers down, replayed (a short soak; bench/serving/soak.sh runs the
+// long one): every request gets exactly one reply, and no client holds the server.
+TEST_F(ServerTest, HostileClientsCannotTakeTheServerDown) {
+  auto server = Start({.max_body_bytes = 200000,
+                       .max_buffered_bytes = 450000,
+                       .max_in_flight = 4,
+                       .max_rows = 6000,
+                       .max_connections = 64,
+                       .write_timeout_ms = 300});
+  ASSERT_TRUE(server);
+  const int port = server->port();
+  std::string rows = "[";
+  for (int i = 0; i < 3000; ++i) rows += std::string(i ? "," : "") + R"({"x":1.5,"color":"red"})";
+  rows += "]";
+  // Readers that never read: each sends big requests and takes no reply. Before, with
+  // max_in_flight 4, four of them turned every request into a 503 for as long as they stayed.
+  {
+    std::vector<std::unique_ptr<Client>> stalled;
+    std::vector<std::thread> senders;
+    for (int i = 0; i < 4; ++i) {
+      stalled.push_back(std::make_unique<Client>(port));
+      const int small = 4096;
+      setsockopt(stalled.back()->fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+      // Sends until the server closes the connection (send then fails).
+      senders.emplace_back([c = stalled.back().get(), &rows] {
+        for (int k = 0; k < 40; ++k) c->Post(rows);
+      });
+    }
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (server->metrics().stalled_closed.load() < 4 && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    EXPECT_GE(server->metrics().stalled_closed.load(), 4);
+    Client fresh(port);
+    EXPECT_EQ(fresh.Request("POST", "/predict", R"({"x": 1, "color": "red"})").status, 200);
+    for (auto& c : stalled) shutdown(c->fd(), SHUT_RDWR);  // unblocks a sender still sending
+    for (auto& t : senders) t.join();
+  }
+  // 200 pipelined requests then a malformed one: all 201 replies, in order, then the end.
+  {
+    Client c(port);
+    std::string burst;
+    for (int i = 0; i < 200; ++i)
+      burst += "POST /predict HTTP/1.1\r\nContent-Length: 24\r\n\r\n{\"x\": 1, \"color\": \"red\"}";
+    burst += "GARBAGE\r\n\r\n";
+    c.SendRaw(burst);
+    int ok = 0;
+    for (int i = 0; i < 200; ++i) ok += c.Read().status == 200;
+    EXPECT_EQ(ok, 200);
+    EXPECT_EQ(c.Read().status, 400);
+    EXPECT_TRUE(c.ClosedWithin(3000));
+  }
+  // A body too large, still being sent: the client reads the 413 (no reset).
+  {
+    Client c(port);
+    c.SendRaw("POST /predict HTTP/1.1\r\nContent-Length: 5000000\r\n\r\n" +
+              std::string(200000, ' '));
+    EXPECT_EQ(c.Read().status, 413);
+  }
+  // Bodies held across connections are bounded: headers announcing bodies that never come.
+  {
+    std::vector<std::unique_ptr<Client>> holders;
+    int refused = 0;
+    for (int i = 0; i < 4; ++i) {
+      holders.push_back(std::make_unique<Client>(port));
+      holders.back()->SendRaw("POST /predict HTTP/1.1\r\nContent-Length: 150000\r\n\r\n{");
+    }
+    for (auto& h : holders) {
+      auto r = h->Read(300);
+      refused += r.status == 503;
+    }
+    EXPECT_EQ(refused, 1);  // 450000 bytes hold three bodies of 150000, not four
+    EXPECT_EQ(server->metrics().body_bytes_refused.load(), 1);
+  }
+  Client c(port);
+  // Too many rows: 413 naming the limit.
+  std::string many = "[";
+  for (int i = 0; i < 6001; ++i) many += std::string(i ? "," : "") + R"({"x":1,"color":"red"})";
+  auto rows413 = c.Request("POST", "/predict", many + "]");
+  EXPECT_EQ(rows413.status, 413);
+  EXPECT_NE(rows413.body.find("has 6001 rows; this server takes at most 6000"), std::string::npos)
+      << rows413.body;
+  // Deadlines past any sense are the longest allowed, not an overflow into a 504.
+  for (const char* huge : {"10000000000000", "99999999999999999999999"}) {
+    EXPECT_EQ(c.Request("POST", "/predict", R"({"x": 1, "color": "red"})",
+                        std::string("X-Ember-Deadline-Ms: ") + huge + "\r\n")
+                  .status,
+              200)
+        << huge;
+  }
+  // Transfer-Encoding other than exactly chunked, or beside a Content-Length: 400.
+  for (const char* te : {"Transfer-Encoding: gzip\r\n", "Transfer-Encoding: chunked, chunked\r\n",
+                         "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
+                         "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n"}) {
+    Client t(port);
+    t.SendRaw(std::string("POST /predict HTTP/1.1\r\n") + te + "\r\n0\r\n\r\n");
+    auto r = t.Read();
+    EXPECT_EQ(r.status, 400) << te << r.body;
+    EXPECT_TRUE(t.ClosedWithin(3000)) << te;
+  }
+  // A 404 never echoes invalid UTF-8 or a huge path back.
+  Client p(port);
+  auto nowhere = p.Request("GET", "/\xff\xfe" + std::string(20000, 'a'));
+  EXPECT_EQ(nowhere.status, 404);
+  EXPECT_LT(nowhere.body.size(), 5000u);
+  EXPECT_THAT(Json::Parse(nowhere.body), IsOk());
+  EXPECT_NE(nowhere.body.find("\xEF\xBF\xBD"), std::string::npos);
+  // Still serving.
+  Client last(port);
+  EXPECT_EQ(last.Request("POST", "/predict", R"({"x": 1, "color": "red"})").status, 200);
+}
+
+// Past the connection limit a connection gets a 503 and is closed; an unauthenticated body
+// is never read; a deadline past a day is refused at start.
+TEST_F(ServerTest, ConnectionLimitKeyOnHeadersAndBoundedDeadlines) {
+  auto server = Start({.max_connections = 2, .api_key = "k"});
+  ASSERT_TRUE(server);
+  Client a(server->port()), b(server->port());
+  EXPECT_EQ(a.Request("GET", "/health").status, 200);
+  EXPECT_EQ(b.Request("GET", "/health").status, 200);
+  Client third(server->port());
+  auto refused = third.Read();
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_TRUE(third.ClosedWithin(2000));
+  EXPECT_EQ(server->metrics().connections_refused.load(), 1);
+  // Without the key, a large body is refused on its headers and never buffered.
+  a.SendRaw("POST /predict HTTP/1.1\r\nContent-Length: 10000000\r\n\r\n");
+  auto denied = a.Read();
+  EXPECT_EQ(denied.status, 401);
+  EXPECT_TRUE(a.ClosedWithin(3000));
+  EXPECT_EQ(server->metrics().body_bytes.load(), 0);
+  ServerOptions late;
+  late.deadline_ms = int64_t{10000000000000};
+  late.routes = {{.path = "/predict", .model_dir = dir_}};
+  late.registry = &DefaultRegistry();
+  auto refused_start = Server::Start(std::move(late));
+  ASSERT_FALSE(refused_start.ok());
+  EXPECT_NE(refused_start.status().message().find("past the longest allowed, one day"),
+            std::string::npos)
+      << refused_start.status();
+}
+
+// Out of file descriptors: the loop backs off instead of spinning on accept, answers the
+// waiting connections 503 (with its reserve descriptor), keeps serving its open connections,
+// counts it, and takes new ones again once descriptors are free.
+TEST_F(ServerTest, RunningOutOfDescriptorsIsABackoffNotASpin) {
+  auto server = Start({.threads = 1});
+  ASSERT_TRUE(server);
+  const int port = server->port();
+  Client open_before(port);
+  ASSERT_EQ(open_before.Request("GET", "/health").status, 200);
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  int used = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd"))
+    used += e.exists() ? 1 : 0;
+  rlimit low = saved;
+  low.rlim_cur = static_cast<rlim_t>(used + 16);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < 40; ++i) {
+    auto c = std::make_unique<Client>(port);
+    if (!c->connected() || c->fd() < 0) break;
+    clients.push_back(std::move(c));
+  }
+  // Let the loop meet the limit; meanwhile it must not burn a core.
+  rusage before{}, after{};
+  getrusage(RUSAGE_SELF, &before);
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  getrusage(RUSAGE_SELF, &after);
+  auto cpu = [](const rusage& u) {
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+  };
+  const double busy = cpu(after) - cpu(before);
+  const int64_t exhausted = server->metrics().fd_exhausted.load();
+  // The connection made before keeps being served.
+  const int status = open_before.Request("GET", "/health").status;
+  clients.clear();
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  EXPECT_GT(exhausted, 0);
+  EXPECT_LT(busy, 0.3) << "the accept loop spun";
+  EXPECT_EQ(status, 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  Client after_limit(port);
+  EXPECT_EQ(after_limit.Request("GET", "/health").status, 200);
 }
 
 TEST_F(ServerTest, MicroBatchesAnswerEachRequestFromItsOwnRows) {
@@ -473,6 +707,21 @@ TEST_F(ServerTest, ReloadSwapsWholeModelsAndKeepsTheOldOneOnFailure) {
   EXPECT_EQ(still.status, 200);
   EXPECT_EQ(still.Header("X-Ember-Model-Version"), "2");
   EXPECT_EQ(still.body, after.body);
+  // A saved input schema declaring an absurd size is refused before anything is allocated
+  // (before, it took the server down); version 2 keeps serving.
+  FitAndSave(dir_, 90);
+  auto meta = ReadFileToString(dir_ + "/metadata.json");
+  ASSERT_THAT(meta, IsOk());
+  const size_t name = meta->find(R"("name": "label")");
+  ASSERT_NE(name, std::string::npos) << *meta;
+  const size_t type = meta->find(R"("type": ")", name) + 9;
+  meta->replace(type, meta->find('"', type) - type, "vector[1000000000]");
+  ASSERT_THAT(WriteStringToFile(dir_ + "/metadata.json", *meta), IsOk());
+  auto absurd = c.Request("POST", "/admin/reload");
+  EXPECT_EQ(absurd.status, 500);
+  EXPECT_NE(absurd.body.find("vector[1000000000], larger than Ember serves"), std::string::npos)
+      << absurd.body;
+  EXPECT_EQ(c.Request("POST", "/predict", R"({"x": 0.4, "color": "red"})").body, after.body);
 }
 
 TEST_F(ServerTest, ReloadUnderLoadDropsNothing) {

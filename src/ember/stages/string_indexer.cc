@@ -66,15 +66,20 @@ Result<std::vector<ColumnPair>> Pairs(const StringIndexerParams& p) {
 
 struct BoundColumns {
   std::vector<int> inputs;
+  std::vector<size_t> pairs;  // which of the pairs each input is (skipped ones are absent)
   SchemaPtr out;
 };
 
-// Checks the inputs and builds the output schema (labels empty: schema only).
+// Checks the inputs and builds the output schema (labels empty: schema only). With
+// `skip_missing` (a fitted model), an input column the frame does not have is left out, as
+// SparkML 3 does: a pipeline that indexes its label scores rows without one.
 Result<BoundColumns> BindColumns(const Schema& in, const std::vector<ColumnPair>& pairs,
-                                 const std::vector<std::vector<std::string>>* labels, bool keep) {
+                                 const std::vector<std::vector<std::string>>* labels, bool keep,
+                                 bool skip_missing = false) {
   BoundColumns b;
   std::vector<Field> fields = in.fields();
   for (size_t k = 0; k < pairs.size(); ++k) {
+    if (skip_missing && in.FindField(pairs[k].in) < 0) continue;
     EMBER_ASSIGN_OR_RETURN(int i, in.GetFieldIndexOfType(
                                       pairs[k].in, [](const DataType& t) { return IsIndexable(t); },
                                       "a string, number or bool column"));
@@ -89,6 +94,7 @@ Result<BoundColumns> BindColumns(const Schema& in, const std::vector<ColumnPair>
     }
     fields.push_back(std::move(f));
     b.inputs.push_back(i);
+    b.pairs.push_back(k);
   }
   EMBER_ASSIGN_OR_RETURN(b.out, Schema::Make(std::move(fields), in.metadata()));
   return b;
@@ -291,7 +297,7 @@ Result<std::shared_ptr<const StringIndexerModel>> StringIndexerModel::Load(const
   return m;
 }
 
-Result<RowLowering> StringIndexerModel::Lower(const Schema&) const {
+Result<RowLowering> StringIndexerModel::Lower(const Schema& in) const {
   if (params_.handle_invalid == HandleInvalid::kSkip) {
     return FailedPrecondition("a StringIndexer drops rows (handleInvalid 'skip')");
   }
@@ -299,6 +305,7 @@ Result<RowLowering> StringIndexerModel::Lower(const Schema&) const {
   RowLowering l{.kind = RowLowering::Kind::kIndexStrings,
                 .keep_invalid = params_.handle_invalid == HandleInvalid::kKeep};
   for (size_t k = 0; k < pairs.size(); ++k) {
+    if (in.FindField(pairs[k].in) < 0) continue;  // left out, as Bind does
     l.columns.emplace_back(pairs[k].in, pairs[k].out);
     l.lookups.push_back(&lookup(k));
   }
@@ -308,7 +315,8 @@ Result<RowLowering> StringIndexerModel::Lower(const Schema&) const {
 Result<std::unique_ptr<BoundTransform>> StringIndexerModel::Bind(const Schema& in) const {
   EMBER_ASSIGN_OR_RETURN(auto pairs, Pairs(params_));
   const bool keep = params_.handle_invalid == HandleInvalid::kKeep;
-  EMBER_ASSIGN_OR_RETURN(BoundColumns bound, BindColumns(in, pairs, &labels_, keep));
+  EMBER_ASSIGN_OR_RETURN(BoundColumns bound,
+                         BindColumns(in, pairs, &labels_, keep, /*skip_missing=*/true));
   auto index = index_;
   const HandleInvalid mode = params_.handle_invalid;
   return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
@@ -317,8 +325,9 @@ Result<std::unique_ptr<BoundTransform>> StringIndexerModel::Bind(const Schema& i
         std::vector<ColumnPtr> cols = b.columns();
         std::vector<bool> drop;
         std::string buf;
-        for (size_t j = 0; j < index.size(); ++j) {
-          const Column& c = *b.column(bound.inputs[j]);
+        for (size_t a = 0; a < bound.inputs.size(); ++a) {
+          const size_t j = bound.pairs[a];
+          const Column& c = *b.column(bound.inputs[a]);
           const StringLookup& idx = *index[j];
           const double unknown = static_cast<double>(idx.size());
           BufferBuilder values;
@@ -382,6 +391,14 @@ const ParamSpec<IndexToStringParams>& IndexToStringParams::Spec() {
           .Add("labels", &P::labels,
                "Labels by index; empty means the input column's ML attribute."));
   return spec;
+}
+
+Result<SchemaPtr> IndexToString::TransformSchema(const Schema& in) const {
+  EMBER_RETURN_IF_ERROR(in.GetFieldIndexOfType(
+                              params_.input_col, [](const DataType& t) { return t.is_numeric(); },
+                              "a numeric index column")
+                            .status());
+  return in.AddField(MakeField(params_.output_col, StringType()));
 }
 
 Result<std::unique_ptr<BoundTransform>> IndexToString::Bind(const Schema& in) const {

@@ -89,6 +89,9 @@ struct IndexToStringParams {
 class IndexToString final : public StageBase<IndexToString, Transformer, IndexToStringParams> {
  public:
   static constexpr std::string_view kTypeName = "IndexToString";
+  // The output column, without needing the labels yet: a pipeline checks its schemas
+  // before fitting, when the prediction's labels (from the fitted classifier) are unknown.
+  Result<SchemaPtr> TransformSchema(const Schema& in) const override;
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
 
  private:

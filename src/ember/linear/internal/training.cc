@@ -209,7 +209,11 @@ TrainingSummary Summarize(const LbfgsResult& fit, int max_iter, double tol,
 }
 
 Status AddEmptySummary(int from, Json* fields) {
-  if (from == 1) fields->Set("trainingSummary", Json());
+  if (from == 1) {
+    fields->Set("trainingSummary", Json());
+    if (fields->Find("coefficients") && fields->Find("intercepts"))  // LogisticRegressionModel
+      fields->Set("labels", Json::MakeArray());
+  }
   return Status::OK();
 }
 

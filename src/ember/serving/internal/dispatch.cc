@@ -1,14 +1,54 @@
 #include "ember/serving/internal/dispatch.h"
 
+#include <algorithm>
+
 #include "ember/core/ops.h"
 
 namespace ember::serving::internal {
 
+std::string SafeText(std::string_view text, size_t max_bytes) {
+  std::string out;
+  const size_t n = std::min(text.size(), max_bytes);
+  out.reserve(n + 32);
+  size_t i = 0;
+  while (i < n) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    // The length of a well-formed UTF-8 sequence starting here (RFC 3629), or 0.
+    size_t len = c < 0x80                   ? 1
+                 : (c >= 0xC2 && c <= 0xDF) ? 2
+                 : (c >= 0xE0 && c <= 0xEF) ? 3
+                 : (c >= 0xF0 && c <= 0xF4) ? 4
+                                            : 0;
+    if (len > 1 && i + len > n) len = 0;
+    for (size_t k = 1; k < len; ++k) {
+      const auto d = static_cast<unsigned char>(text[i + k]);
+      bool ok = (d & 0xC0) == 0x80;
+      if (k == 1 && c == 0xE0) ok = ok && d >= 0xA0;  // overlong
+      if (k == 1 && c == 0xED) ok = ok && d < 0xA0;   // surrogates
+      if (k == 1 && c == 0xF0) ok = ok && d >= 0x90;  // overlong
+      if (k == 1 && c == 0xF4) ok = ok && d < 0x90;   // past U+10FFFF
+      if (!ok) len = 0;
+    }
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
+      ++i;
+    } else {
+      out.append(text.data() + i, len);
+      i += len;
+    }
+  }
+  if (text.size() > n) out += "... (" + std::to_string(text.size()) + " bytes)";
+  return out;
+}
+
 Reply JsonError(int status, const std::string& message, Json extra) {
   Json o = Json::MakeObject();
-  o.Set("error", message);
+  // Messages may quote what the client sent (a path, a header, a value): never echo more
+  // than a few kB of it, nor bytes that would make the reply invalid JSON.
+  o.Set("error", SafeText(message, 4096));
   if (extra.is_object()) {
-    for (auto& [k, v] : extra.as_object()) o.Set(k, v);
+    for (auto& [k, v] : extra.as_object())
+      o.Set(k, v.is_string() ? Json(SafeText(v.as_string(), 1024)) : v);
   }
   Reply r;
   r.status = status;

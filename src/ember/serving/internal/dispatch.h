@@ -8,6 +8,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -29,7 +30,11 @@ struct Reply {
   bool close = false;          // close the connection after it
 };
 
-// {"error": message, ...extra}.
+// `text` cut to `max_bytes` (then "... (N bytes)") with every byte that is not part of
+// well-formed UTF-8 replaced by U+FFFD: safe to put in a JSON reply.
+std::string SafeText(std::string_view text, size_t max_bytes);
+
+// {"error": message, ...extra}, the message and string values through SafeText.
 Reply JsonError(int status, const std::string& message, Json extra = Json::MakeObject());
 
 // The HTTP status for a pipeline error: the row's fault (400), too late (504) or the

@@ -72,6 +72,13 @@ class RequestParser final : public http::basic_parser<true> {
   void on_field_impl(http::field name, beast::string_view name_string, beast::string_view value,
                      beast::error_code&) override {
     if (out_->all_headers) out_->headers.emplace_back(std::string(name_string), std::string(value));
+    if (name == http::field::content_length) {
+      content_length_ = true;
+    } else if (name == http::field::transfer_encoding) {
+      // Only "chunked", once: anything else (gzip, chunked twice, a list) would be framed
+      // one way here and another way by a proxy in front (request smuggling).
+      chunked_only_ = transfer_encodings_++ == 0 && beast::iequals(value, "chunked");
+    }
     if (name == http::field::authorization) {
       out_->authorization.assign(value.data(), value.size());
     } else if (name == http::field::expect) {
@@ -85,7 +92,11 @@ class RequestParser final : public http::basic_parser<true> {
       }
     }
   }
-  void on_header_impl(beast::error_code&) override { out_->keep_alive = keep_alive(); }
+  void on_header_impl(beast::error_code& ec) override {
+    out_->keep_alive = keep_alive();
+    if (transfer_encodings_ > 0 && (!chunked_only_ || content_length_))
+      ec = http::error::bad_transfer_encoding;
+  }
   void on_body_init_impl(const boost::optional<std::uint64_t>& length,
                          beast::error_code&) override {
     if (length) out_->body.reserve(static_cast<size_t>(*length));
@@ -101,6 +112,9 @@ class RequestParser final : public http::basic_parser<true> {
   }
   void on_finish_impl(beast::error_code&) override {}
   RequestData* out_;
+  bool content_length_ = false;
+  int transfer_encodings_ = 0;
+  bool chunked_only_ = false;
 };
 
 }  // namespace ember::serving::internal
