@@ -3,6 +3,7 @@
 #include "ember/sql/internal/checker.h"
 
 #include <algorithm>
+#include <regex>
 #include <unordered_map>
 
 #include "ember/base/status_macros.h"
@@ -62,12 +63,38 @@ struct FunctionSig {
 
 const std::unordered_map<std::string, FunctionSig>& Functions() {
   static const auto* f = new std::unordered_map<std::string, FunctionSig>{
-      {"abs", {1, 1}},       {"sqrt", {1, 1}},        {"exp", {1, 1}},    {"ln", {1, 1}},
-      {"log", {1, 2}},       {"log10", {1, 1}},       {"pow", {2, 2}},    {"power", {2, 2}},
-      {"round", {1, 2}},     {"floor", {1, 1}},       {"ceil", {1, 1}},   {"ceiling", {1, 1}},
-      {"lower", {1, 1}},     {"upper", {1, 1}},       {"length", {1, 1}}, {"substr", {2, 3}},
-      {"substring", {2, 3}}, {"concat", {1, 1000}},   {"trim", {1, 1}},   {"ltrim", {1, 1}},
-      {"rtrim", {1, 1}},     {"coalesce", {1, 1000}},
+      {"abs", {1, 1}},
+      {"sqrt", {1, 1}},
+      {"exp", {1, 1}},
+      {"ln", {1, 1}},
+      {"log", {1, 2}},
+      {"log10", {1, 1}},
+      {"pow", {2, 2}},
+      {"power", {2, 2}},
+      {"round", {1, 2}},
+      {"floor", {1, 1}},
+      {"ceil", {1, 1}},
+      {"ceiling", {1, 1}},
+      {"lower", {1, 1}},
+      {"upper", {1, 1}},
+      {"length", {1, 1}},
+      {"substr", {2, 3}},
+      {"substring", {2, 3}},
+      {"concat", {1, 1000}},
+      {"trim", {1, 1}},
+      {"ltrim", {1, 1}},
+      {"rtrim", {1, 1}},
+      {"coalesce", {1, 1000}},
+      {"nvl", {2, 2}},
+      {"ifnull", {2, 2}},
+      {"if", {3, 3}},
+      {"iif", {3, 3}},
+      {"greatest", {2, 1000}},
+      {"least", {2, 1000}},
+      {"replace", {2, 3}},
+      {"regexp_replace", {3, 3}},
+      {"regexp_extract", {2, 3}},
+      {"like", {2, 2}},
   };
   return *f;
 }
@@ -264,6 +291,16 @@ class Checker {
   Status CheckCall(Expr& e) {
     const auto& fns = Functions();
     auto it = fns.find(e.name);
+    static constexpr std::string_view kAggregates[] = {
+        "count",  "sum",      "avg",          "mean",        "min",   "max",
+        "stddev", "variance", "collect_list", "collect_set", "first", "last"};
+    if (it == fns.end() && std::find(std::begin(kAggregates), std::end(kAggregates), e.name) !=
+                               std::end(kAggregates)) {
+      return InvalidArgument(
+          "aggregate function " + e.name + "() at position " + std::to_string(e.pos) +
+          " is not supported: SqlTransformer computes each output row from one "
+          "input row (for a scalar of several values use greatest() or least())");
+    }
     if (it == fns.end()) {
       std::vector<std::string> names;
       for (const auto& [name, sig] : fns) names.push_back(name);
@@ -291,7 +328,55 @@ class Checker {
                                            Describe(*e.args[k]));
     };
     const std::string& f = e.name;
-    if (f == "coalesce") {
+    auto is_string = [&](int k) {
+      return e.args[k]->type == SqlType::kString || e.args[k]->type == SqlType::kNull;
+    };
+    if (f == "if" || f == "iif") {
+      EMBER_RETURN_IF_ERROR(arg_must(
+          0, e.args[0]->type == SqlType::kBool || e.args[0]->type == SqlType::kNull, "a boolean"));
+      const SqlType t = Unify(e.args[1]->type, e.args[2]->type);
+      EMBER_RETURN_IF_ERROR(arg_must(2, t != SqlType::kOpaque, "of one type with argument 2"));
+      e.type = t;
+      return Status::OK();
+    }
+    if (f == "greatest" || f == "least") {
+      SqlType t = SqlType::kNull;
+      for (int k = 0; k < n; ++k) {
+        const SqlType u = Unify(t, e.args[k]->type);
+        EMBER_RETURN_IF_ERROR(arg_must(k, u != SqlType::kOpaque && u != SqlType::kBool,
+                                       "a number or string of one type with the others"));
+        t = u;
+      }
+      e.type = t;
+      return Status::OK();
+    }
+    if (f == "replace" || f == "regexp_replace" || f == "regexp_extract" || f == "like") {
+      const int strings = f == "regexp_extract" ? 2 : n;
+      for (int k = 0; k < strings; ++k)
+        EMBER_RETURN_IF_ERROR(arg_must(k, is_string(k), "a string"));
+      if (f == "regexp_extract" && n == 3) {
+        EMBER_RETURN_IF_ERROR(
+            arg_must(2, e.args[2]->type == SqlType::kInt || e.args[2]->type == SqlType::kNull,
+                     "an integer (the group)"));
+      }
+      if (f == "regexp_replace" || f == "regexp_extract") {
+        const Expr& pattern = *e.args[1];
+        if (pattern.kind == Kind::kLiteral && pattern.lit_type == SqlType::kString) {
+          try {
+            std::regex check(pattern.lit_string);
+          } catch (const std::regex_error& err) {
+            return InvalidArgument("argument 2 of " + f + "() at position " +
+                                   std::to_string(pattern.pos) +
+                                   " is not a valid regular "
+                                   "expression ('" +
+                                   pattern.lit_string + "'): " + err.what());
+          }
+        }
+      }
+      e.type = f == "like" ? SqlType::kBool : SqlType::kString;
+      return Status::OK();
+    }
+    if (f == "coalesce" || f == "nvl" || f == "ifnull") {
       SqlType t = SqlType::kNull;
       for (int k = 0; k < n; ++k) {
         SqlType u = Unify(t, e.args[k]->type);

@@ -54,8 +54,8 @@ std::string Lower(std::string_view s) {
 }
 
 constexpr std::string_view kReserved[] = {
-    "select",  "from", "where", "as",   "and",  "or",  "not",  "is",   "null", "in",
-    "between", "case", "when",  "then", "else", "end", "cast", "true", "false"};
+    "select",  "from", "where", "as",   "and",  "or",  "not",  "is",   "null",  "in",
+    "between", "case", "when",  "then", "else", "end", "cast", "true", "false", "like"};
 
 bool IsReserved(std::string_view word) {
   for (auto k : kReserved) {
@@ -141,7 +141,7 @@ Result<std::vector<Token>> Lex(std::string_view s) {
         if (s.substr(i, 2) == two) t.text = std::string(two);
       }
       if (t.text.empty()) {
-        if (std::string_view("+-*/%=<>(),[].").find(c) == std::string_view::npos) {
+        if (std::string_view("+-*/%=<>(),[].;").find(c) == std::string_view::npos) {
           return SyntaxError(i, std::string("unexpected character '") + c + "'");
         }
         t.text = std::string(1, c);
@@ -165,6 +165,7 @@ class Parser {
   Result<SelectStatement> Select() {
     SelectStatement st;
     EMBER_RETURN_IF_ERROR(ExpectKeyword("SELECT"));
+    if (IsKeyword("DISTINCT") || IsKeyword("ALL")) return NotSupported(Peek().text);
     do {
       SelectItem item;
       item.pos = static_cast<int>(Peek().begin) + 1;
@@ -200,6 +201,12 @@ class Parser {
       Next();
       EMBER_ASSIGN_OR_RETURN(st.where, Expression());
     }
+    for (std::string_view clause :
+         {"GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "JOIN", "INNER", "LEFT", "RIGHT", "FULL",
+          "CROSS", "UNION", "INTERSECT", "EXCEPT", "WINDOW", "QUALIFY"}) {
+      if (IsKeyword(clause)) return NotSupported(Peek().text);
+    }
+    if (IsSymbol(";")) Next();  // a trailing semicolon, as SQL is often written
     if (Peek().kind != Token::Kind::kEnd) {
       return Expected(st.where ? "the end of the statement" : "WHERE or the end of the statement");
     }
@@ -226,6 +233,19 @@ class Parser {
   Status Expected(const std::string& what) const {
     return SyntaxError(Peek().begin, "expected " + what + ", found " + Found());
   }
+  // A clause of SQL that SqlTransformer does not run: it computes each output row from one
+  // input row (a partition-local projection and filter), so nothing that looks across rows.
+  Status NotSupported(const std::string& word) const {
+    std::string clause = Lower(word);
+    for (char& c : clause) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (clause == "GROUP" || clause == "ORDER") clause += " BY";
+    return InvalidArgument(
+        "SQL at position " + std::to_string(Peek().begin + 1) + ": " + clause +
+        " is not supported: SqlTransformer computes each output row from one input row "
+        "(SELECT expressions and WHERE); aggregations, sorting, limits and joins across rows "
+        "are not in its dialect");
+  }
+
   Status ExpectKeyword(std::string_view kw) {
     if (!IsKeyword(kw)) return Expected(std::string(kw));
     Next();
@@ -329,9 +349,27 @@ class Parser {
       return Finish(std::move(p), begin);
     }
     bool negated = false;
-    if (IsKeyword("NOT") && (IsKeyword("IN", 1) || IsKeyword("BETWEEN", 1))) {
+    if (IsKeyword("NOT") &&
+        (IsKeyword("IN", 1) || IsKeyword("BETWEEN", 1) || IsKeyword("LIKE", 1))) {
       Next();
       negated = true;
+    }
+    if (IsKeyword("LIKE")) {
+      // a LIKE p is the call like(a, p); NOT LIKE wraps it in NOT.
+      const size_t op = Next().begin;
+      ExprPtr call = Make(Expr::Kind::kCall, begin);
+      call->name = "like";
+      call->op_pos = static_cast<int>(op) + 1;
+      call->args.push_back(std::move(e));
+      EMBER_ASSIGN_OR_RETURN(ExprPtr pattern, Additive());
+      call->args.push_back(std::move(pattern));
+      ExprPtr out = Finish(std::move(call), begin);
+      if (!negated) return out;
+      ExprPtr no = Make(Expr::Kind::kUnary, begin);
+      no->op = "NOT";
+      no->op_pos = static_cast<int>(op) + 1;
+      no->args.push_back(std::move(out));
+      return Finish(std::move(no), begin);
     }
     if (IsKeyword("IN")) {
       const size_t op = Next().begin;
@@ -515,6 +553,12 @@ class Parser {
       e->name = Lower(t.text);
       Next();
       Next();
+      if (IsSymbol("*") || IsKeyword("DISTINCT")) {  // count(*), count(DISTINCT x)
+        return InvalidArgument("aggregate function " + e->name + "() at position " +
+                               std::to_string(begin + 1) +
+                               " is not supported: SqlTransformer computes each output row from "
+                               "one input row");
+      }
       if (!IsSymbol(")")) {
         do {
           EMBER_ASSIGN_OR_RETURN(ExprPtr a, Expression());

@@ -329,7 +329,9 @@ TEST(SqlQueryTest, ErrorsNamePositionAndExpectation) {
             "syntax error at position 8: unterminated string literal");
   EXPECT_EQ(
       ErrorOf("SELECT i FROM __THIS__ ORDER BY i"),
-      "syntax error at position 24: expected WHERE or the end of the statement, found 'ORDER'");
+      "SQL at position 24: ORDER BY is not supported: SqlTransformer computes each output row "
+      "from one input row (SELECT expressions and WHERE); aggregations, sorting, limits and "
+      "joins across rows are not in its dialect");
   EXPECT_EQ(ErrorOf("SELECT CAST(i AS DATE) FROM __THIS__"),
             "syntax error at position 18: expected a type name (BIGINT, DOUBLE, STRING or "
             "BOOLEAN), found 'DATE'");
@@ -405,6 +407,53 @@ TEST(SqlTransformerTest, RunsInsideASavedAndReloadedPipeline) {
   ASSERT_THAT(b, IsOk());
   EXPECT_TRUE(FramesEqual(*a, *b));
   EXPECT_EQ(a->num_rows(), 8);
+}
+
+// What users write beyond the first dialect: IF, nvl/ifnull, greatest/least, replace,
+// regexp_replace/regexp_extract, LIKE, a trailing semicolon; and clauses that look across
+// rows say "not supported" (before, DISTINCT was "unknown column 'DISTINCT'").
+TEST(SqlQueryTest, FunctionsUsersWriteAndClearNotSupported) {
+  // s: apple, Banana, NULL, " x ", héllo; i: 1, 2, NULL, -7, 10; d: 0.5, NULL, 2.25, -1.5, 4
+  EXPECT_EQ(Values("SELECT IF(i > 1, 'big', 'small') FROM __THIS__"),
+            (Strings{"small", "big", "small", "small", "big"}));
+  EXPECT_EQ(Values("SELECT iif(b, i, 0) FROM __THIS__"), (Strings{"1", "0", "0", "-7", "0"}));
+  EXPECT_EQ(Values("SELECT nvl(d, -1), ifnull(s, '?') FROM __THIS__"),
+            (Strings{"0.5", "-1", "2.25", "-1.5", "4"}));
+  EXPECT_EQ(Values("SELECT ifnull(s, '?') FROM __THIS__"),
+            (Strings{"apple", "Banana", "?", " x ", "h\xC3\xA9llo"}));
+  EXPECT_EQ(Values("SELECT greatest(i, d, 0) FROM __THIS__"),
+            (Strings{"1", "2", "2.25", "0", "10"}));
+  EXPECT_EQ(Values("SELECT least(i, d) FROM __THIS__"),
+            (Strings{"0.5", "2", "2.25", "-7", "4"}));  // NULLs are skipped
+  EXPECT_EQ(Values("SELECT replace(s, 'p', 'P'), replace(s, 'a') FROM __THIS__", 0),
+            (Strings{"aPPle", "Banana", "null", " x ", "h\xC3\xA9llo"}));
+  EXPECT_EQ(Values("SELECT replace(s, 'a') FROM __THIS__"),
+            (Strings{"pple", "Bnn", "null", " x ", "h\xC3\xA9llo"}));
+  EXPECT_EQ(Values("SELECT regexp_replace(s, '[aeiou]', '_') FROM __THIS__"),
+            (Strings{"_ppl_", "B_n_n_", "null", " x ", "h\xC3\xA9ll_"}));
+  EXPECT_EQ(Values("SELECT regexp_replace(s, '(p+)(l)', '$2$1') FROM __THIS__"),
+            (Strings{"alppe", "Banana", "null", " x ", "h\xC3\xA9llo"}));
+  EXPECT_EQ(Values("SELECT regexp_extract(s, '([a-z])([a-z])', 2) FROM __THIS__"),
+            (Strings{"p", "n", "null", "", "l"}));  // Banana: "an" (B is upper case)
+  EXPECT_EQ(Values("SELECT s LIKE '%a%', s NOT LIKE 'B_n%' FROM __THIS__", 0),
+            (Strings{"true", "true", "null", "false", "false"}));
+  EXPECT_EQ(Values("SELECT s NOT LIKE 'B_n%' FROM __THIS__"),
+            (Strings{"true", "false", "null", "true", "true"}));
+  EXPECT_EQ(Values("SELECT s LIKE 'h_llo', s LIKE '' FROM __THIS__ WHERE s LIKE '%l%'"),
+            (Strings{"false", "true"}));
+  EXPECT_EQ(Values("SELECT i FROM __THIS__ WHERE s LIKE '\\ x %' ;"), (Strings{"-7"}));
+  for (const auto& [sql, clause] : std::vector<std::pair<std::string, std::string>>{
+           {"SELECT DISTINCT s FROM __THIS__", "DISTINCT is not supported"},
+           {"SELECT s FROM __THIS__ GROUP BY s", "GROUP BY is not supported"},
+           {"SELECT s FROM __THIS__ WHERE i > 0 ORDER BY s", "ORDER BY is not supported"},
+           {"SELECT s FROM __THIS__ LIMIT 3", "LIMIT is not supported"},
+           {"SELECT count(*) FROM __THIS__", "aggregate function count() at position 8 is not"},
+           {"SELECT sum(i) FROM __THIS__", "aggregate function sum() at position 8 is not"},
+           {"SELECT regexp_replace(s, '(', '') FROM __THIS__", "not a valid regular expression"}}) {
+    auto r = RunSql(sql);
+    ASSERT_FALSE(r.ok()) << sql;
+    EXPECT_NE(r.status().message().find(clause), std::string::npos) << r.status();
+  }
 }
 
 }  // namespace

@@ -102,7 +102,17 @@ class Generator {
   }
 
   Sql GenInt(int d) {
-    switch (Pick(11)) {
+    switch (Pick(13)) {
+      case 11: {
+        Sql r = Wrap("IF(", {Gen(T::kBool, d), Gen(T::kInt, d), Gen(T::kInt, d)}, ", ", ")");
+        r.sqlite = "iif(" + r.sqlite.substr(3);
+        return r;
+      }
+      case 12: {
+        Sql r = Wrap("nvl(", {Gen(T::kInt, d), Gen(T::kInt, d)}, ", ", ")");
+        r.sqlite = "ifnull(" + r.sqlite.substr(4);
+        return r;
+      }
       case 0:
         return Wrap("(", {Gen(T::kInt, d), Gen(T::kInt, d)}, " + ", ")");
       case 1:
@@ -168,7 +178,11 @@ class Generator {
 
   Sql GenBool(int d) {
     static const char* kCmp[] = {" = ", " <> ", " < ", " <= ", " > ", " >= "};
-    switch (Pick(10)) {
+    static const char* kLike[] = {"'%b%'", "'A_c'", "'_'", "'%'", "''", "'%\xC3\xA9%'", "'a%'"};
+    switch (Pick(11)) {
+      case 10:
+        return Wrap("(", {Gen(T::kString, d)}, "",
+                    std::string(Pick(2) ? " LIKE " : " NOT LIKE ") + kLike[Pick(7)] + ")");
       case 0:
         return Wrap("(", {Numeric(d), Numeric(d)}, kCmp[Pick(6)], ")");
       case 1:
@@ -201,7 +215,16 @@ class Generator {
   }
 
   Sql GenString(int d) {
-    switch (Pick(8)) {
+    switch (Pick(10)) {
+      case 8: {
+        static const char* kFrom[] = {"'a'", "'b'", "' '", "'\xC3\xA9'"};
+        return Wrap("replace(", {Gen(T::kString, d)}, "",
+                    std::string(", ") + kFrom[Pick(4)] + ", " + (Pick(2) ? "'X'" : "''") + ")");
+      }
+      case 9: {
+        Sql r = Wrap("ifnull(", {Gen(T::kString, d), Gen(T::kString, d)}, ", ", ")");
+        return r;
+      }
       case 0:
         return Wrap(Pick(2) ? "lower(" : "upper(", {Gen(T::kString, d)}, "", ")");
       case 1:
@@ -276,6 +299,8 @@ void FillTable(int rows, uint64_t seed, Table* out) {
   table.batch = *Batch::Make(schema, {MakeColumn(id), MakeColumn(a), MakeColumn(b), MakeColumn(x),
                                       MakeColumn(y), MakeColumn(s), MakeColumn(t), MakeColumn(f)});
   EXPECT_EQ(sqlite3_open(":memory:", &table.db), SQLITE_OK);
+  // Spark's LIKE is case-sensitive; SQLite's is not unless asked.
+  sqlite3_exec(table.db, "PRAGMA case_sensitive_like = ON", nullptr, nullptr, nullptr);
   sqlite3_exec(
       table.db,
       "CREATE TABLE t(id INTEGER, a INTEGER, b INTEGER, x REAL, y REAL, s TEXT, t TEXT, f INTEGER)",

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <deque>
 #include <limits>
+#include <regex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -501,9 +502,139 @@ class Evaluator {
     return a;
   }
 
+  // SQL LIKE: '%' any run of characters, '_' one character (a UTF-8 code point), '\\'
+  // escapes the next; case-sensitive, as Spark.
+  static bool Like(std::string_view s, std::string_view p) {
+    size_t si = 0, pi = 0, star_p = std::string_view::npos, star_s = 0;
+    auto char_len = [](std::string_view t, size_t at) -> size_t {
+      const auto c = static_cast<unsigned char>(t[at]);
+      const size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+      return std::min(n, t.size() - at);
+    };
+    while (si < s.size()) {
+      if (pi < p.size() && p[pi] == '%') {
+        star_p = ++pi;
+        star_s = si;
+        continue;
+      }
+      if (pi < p.size()) {
+        const bool escaped = p[pi] == '\\' && pi + 1 < p.size();
+        const size_t at = escaped ? pi + 1 : pi;
+        const size_t pl = char_len(p, at), sl = char_len(s, si);
+        if ((!escaped && p[pi] == '_') || (pl == sl && s.compare(si, sl, p.substr(at, pl)) == 0)) {
+          si += sl;
+          pi = at + pl;
+          continue;
+        }
+      }
+      if (star_p == std::string_view::npos) return false;
+      pi = star_p;  // let the last % take one more character
+      star_s += char_len(s, star_s);
+      si = star_s;
+    }
+    while (pi < p.size() && p[pi] == '%') ++pi;
+    return pi == p.size();
+  }
+
+  const std::regex& Regex(std::string_view pattern) {
+    auto it = regexes_.find(std::string(pattern));
+    if (it == regexes_.end()) {
+      std::regex re;
+      try {
+        re = std::regex(std::string(pattern));
+      } catch (const std::regex_error&) {
+        re = std::regex("(?!)");  // a pattern from a column that does not compile matches nothing
+      }
+      it = regexes_.emplace(std::string(pattern), std::move(re)).first;
+    }
+    return it->second;
+  }
+
   Vec Call(const Expr& e) {
     const std::string& f = e.name;
-    if (f == "coalesce") {
+    if (f == "if" || f == "iif") {
+      Vec cond = Cast(Eval(*e.args[0]), SqlType::kBool);
+      Vec r = Cast(Eval(*e.args[1]), e.type);
+      Vec other = Cast(Eval(*e.args[2]), e.type);
+      for (size_t k = 0; k < n_; ++k) {
+        if (!(cond.valid[k] && cond.b[k])) Assign(r, other, k);  // NULL takes the else branch
+      }
+      return r;
+    }
+    if (f == "greatest" || f == "least") {
+      // Nulls are skipped (Spark); NULL only when every argument is.
+      const bool most = f == "greatest";
+      Vec r = Cast(Eval(*e.args[0]), e.type);
+      for (size_t a = 1; a < e.args.size(); ++a) {
+        Vec next = Cast(Eval(*e.args[a]), e.type);
+        for (size_t k = 0; k < n_; ++k) {
+          if (!next.valid[k]) continue;
+          bool take = !r.valid[k];
+          if (!take && e.type == SqlType::kInt)
+            take = most ? next.i[k] > r.i[k] : next.i[k] < r.i[k];
+          if (!take && e.type == SqlType::kDouble)
+            take = most ? next.d[k] > r.d[k] : next.d[k] < r.d[k];
+          if (!take && e.type == SqlType::kString)
+            take = most ? next.s[k] > r.s[k] : next.s[k] < r.s[k];
+          if (take) Assign(r, next, k);
+        }
+      }
+      return r;
+    }
+    if (f == "like") {
+      Vec a = Cast(Eval(*e.args[0]), SqlType::kString);
+      Vec p = Cast(Eval(*e.args[1]), SqlType::kString);
+      Vec r(SqlType::kBool, n_);
+      for (size_t k = 0; k < n_; ++k) {
+        r.valid[k] = a.valid[k] && p.valid[k];
+        r.b[k] = r.valid[k] && Like(a.s[k], p.s[k]);
+      }
+      return r;
+    }
+    if (f == "replace" || f == "regexp_replace" || f == "regexp_extract") {
+      Vec a = Cast(Eval(*e.args[0]), SqlType::kString);
+      Vec b = Cast(Eval(*e.args[1]), SqlType::kString);
+      Vec c;
+      if (e.args.size() > 2) {
+        c = Cast(Eval(*e.args[2]), f == "regexp_extract" ? SqlType::kInt : SqlType::kString);
+      }
+      for (size_t k = 0; k < n_; ++k) {
+        a.valid[k] = a.valid[k] && b.valid[k] && (e.args.size() < 3 || c.valid[k]);
+        if (!a.valid[k]) continue;
+        if (f == "replace") {
+          // Every occurrence of b by c (default ''); an empty b leaves the string as it is.
+          if (b.s[k].empty()) continue;
+          const std::string_view with = e.args.size() > 2 ? c.s[k] : std::string_view();
+          std::string out;
+          size_t at = 0;
+          for (size_t hit; (hit = a.s[k].find(b.s[k], at)) != std::string_view::npos;
+               at = hit + b.s[k].size()) {
+            out.append(a.s[k].substr(at, hit - at));
+            out.append(with);
+          }
+          out.append(a.s[k].substr(at));
+          a.s[k] = arena_.Keep(std::move(out));
+        } else if (f == "regexp_replace") {
+          const std::string in(a.s[k]);
+          a.s[k] = arena_.Keep(std::regex_replace(in, Regex(b.s[k]), std::string(c.s[k])));
+        } else {
+          // The group (default 1) of the first match; '' when nothing matches (Spark), NULL
+          // for a group the pattern does not have.
+          const std::string in(a.s[k]);
+          std::smatch m;
+          const int64_t group = e.args.size() > 2 ? c.i[k] : 1;
+          if (!std::regex_search(in, m, Regex(b.s[k]))) {
+            a.s[k] = std::string_view();
+          } else if (group < 0 || static_cast<size_t>(group) >= m.size()) {
+            a.valid[k] = 0;
+          } else {
+            a.s[k] = arena_.Keep(m[static_cast<size_t>(group)].str());
+          }
+        }
+      }
+      return a;
+    }
+    if (f == "coalesce" || f == "nvl" || f == "ifnull") {
       Vec r = Cast(Eval(*e.args[0]), e.type);
       for (size_t a = 1; a < e.args.size(); ++a) {
         Vec next = Cast(Eval(*e.args[a]), e.type);
@@ -729,6 +860,7 @@ class Evaluator {
   const Batch& b_;
   Arena& arena_;
   size_t n_;
+  std::unordered_map<std::string, std::regex> regexes_;  // compiled once per pattern
 };
 
 }  // namespace ember::sql::internal
