@@ -16,11 +16,12 @@
 // and is never stopped by the budget. A retry budget (gRPC's retry throttling) stops storms
 // of the others: every failed attempt the client chose to retry costs a token, every success
 // gives back `budget_token_ratio`, and no such call retries while half the tokens or fewer
-// are left (10 + 2 per concurrent request by default; 0 tokens turn this off). The default ratio, 1, keeps retrying while fewer than
-// about half of the attempts fail (a batch against a flaky or throttling service ends with
-// every row answered) and stops after about 5 failures in a row against a dead one. gRPC's
-// 0.1 suits a long-lived service, where it stops retrying above 9% failures; a batch job
-// with 30% of first attempts failing would then end with a third of its rows as errors.
+// are left (10 + 2 per concurrent request by default; 0 tokens turn this off). The default ratio,
+// 1, keeps retrying while fewer than about half of the attempts fail (a batch against a flaky or
+// throttling service ends with every row answered) and stops after about 5 failures in a row
+// against a dead one. gRPC's 0.1 suits a long-lived service, where it stops retrying above 9%
+// failures; a batch job with 30% of first attempts failing would then end with a third of its rows
+// as errors.
 //
 // Two engines carry the bytes (ClientOptions::engine): libcurl's multi interface (any
 // scheme, TLS, HTTP/2 where the server offers it), and a native HTTP/1.1 client over
