@@ -77,3 +77,27 @@ kill -TERM $PID
 wait $PID
 grep -q stopped "$DIR/log"
 echo "serve_test: graceful stop OK"
+# A deadline past a day is refused at start, naming the limit.
+set +e
+"$EMBER" serve "$DIR/model" --port 0 --deadline-ms 10000000000000 >/dev/null 2>"$DIR/late"; CODE=$?
+set -e
+[ "$CODE" -ne 0 ] && grep -q "past the longest allowed" "$DIR/late" ||
+  { echo "--deadline-ms 1e13 was not refused: $CODE $(cat "$DIR/late")"; exit 1; }
+# --strict-fields: a misspelled field is a 400 naming the closest one.
+"$EMBER" --threads 1 serve "$DIR/model" --port 0 --strict-fields >"$DIR/out2" 2>"$DIR/log2" &
+PID=$!
+for _ in $(seq 100); do grep -q listening "$DIR/out2" && break; sleep 0.05; done
+URL=$(sed -n 's/^listening on //p' "$DIR/out2")
+python3 - "$URL" <<'PY'
+import json, sys, urllib.error, urllib.request
+req = urllib.request.Request(sys.argv[1] + "/predict", data=json.dumps({"X": 90, "color": "red"}).encode())
+try:
+    urllib.request.urlopen(req, timeout=5)
+    raise SystemExit("a misspelled field got a 200 under --strict-fields")
+except urllib.error.HTTPError as e:
+    body = e.read().decode()
+    assert e.code == 400 and "did you mean 'x'?" in body, (e.code, body)
+PY
+kill -TERM $PID
+wait $PID
+echo "serve_test: --deadline-ms bound and --strict-fields OK"
