@@ -5,7 +5,18 @@
 #include <algorithm>
 #include <climits>
 
+// gperftools' C entry point, present when the program links tcmalloc (weak: null otherwise).
+extern "C" void MallocExtension_ReleaseFreeMemory(void) __attribute__((weak));
+
 namespace ember {
+
+void ReleaseFreeMemory() {
+  if (MallocExtension_ReleaseFreeMemory != nullptr) {
+    MallocExtension_ReleaseFreeMemory();
+  } else {
+    malloc_trim(0);
+  }
+}
 
 void RetainFreedMemory(int64_t max_retained_bytes, bool one_arena) {
   // Buffers below 32 MB come from the heap (not fresh mappings), and up to

@@ -19,4 +19,10 @@ namespace ember {
 // (it halved `ember serve` throughput with two event loops).
 void RetainFreedMemory(int64_t max_retained_bytes = int64_t{1} << 30, bool one_arena = true);
 
+// Gives the allocator's free memory back to the system: tcmalloc's ReleaseFreeMemory when the
+// program links tcmalloc, else glibc's malloc_trim. For a server after a burst of large
+// requests, so that its resident size comes back near the idle figure. Not cheap (it walks
+// the free lists): call it seldom.
+void ReleaseFreeMemory();
+
 }  // namespace ember

@@ -27,6 +27,7 @@
 #include "ember/base/version.h"
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
+#include "ember/exec/allocator.h"
 #include "ember/exec/thread_pool.h"
 #include "ember/pipeline/save_load.h"
 #include "ember/serving/internal/dispatch.h"
@@ -90,6 +91,9 @@ struct Server::Impl {
   Metrics metrics;
   std::vector<std::thread> threads;
   std::atomic<bool> draining{false};
+  // A connection gave back a large buffer: the next sweep with no body held asks the
+  // allocator to return free memory (exec/allocator.h).
+  std::atomic<bool> release_memory{false};
   std::atomic<int64_t> sessions{0};
   std::vector<std::string> raw_paths;  // routes in raw mode
   int port = 0;
@@ -185,6 +189,9 @@ class Session : public std::enable_shared_from_this<Session> {
   ~Session() {
     if (counted_) --loop_->server->metrics.in_flight;
     ReleaseBody();
+    // Large buffers go with the connection: let the allocator give them back (Loop::Sweep).
+    if (request_.body.capacity() + out_.capacity() + buffer_.capacity() > (256 << 10))
+      loop_->server->release_memory = true;
     loop_->live.erase(this);
     --loop_->server->sessions;
     --loop_->server->metrics.connections;
@@ -273,9 +280,12 @@ void Session::ReadHeader() {
   ReleaseBody();
   // Memory back after a large request: a connection keeps at most 1 MiB of buffers idle.
   constexpr size_t kKeep = 1 << 20;
+  const bool large = request_.body.capacity() > kKeep || out_.capacity() > kKeep ||
+                     (buffer_.capacity() > kKeep && buffer_.size() < kKeep);
   if (request_.body.capacity() > kKeep) std::string().swap(request_.body);
   if (out_.capacity() > kKeep) std::string().swap(out_);
   if (buffer_.capacity() > kKeep && buffer_.size() < kKeep) buffer_.shrink_to_fit();
+  if (large) loop_->server->release_memory = true;
   request_.Clear();
   request_.raw_paths = &loop_->server->raw_paths;
   parser_.emplace(&request_);
@@ -774,6 +784,10 @@ void Loop::Sweep() {
       late.push_back(s);
     }
     for (Session* s : late) s->Close();  // their pending read or write ends with an error
+    // After large requests, once no body is held: the freed memory goes back to the system.
+    if (server->metrics.body_bytes.load() == 0 && server->release_memory.exchange(false)) {
+      ReleaseFreeMemory();
+    }
     Sweep();
   });
 }
