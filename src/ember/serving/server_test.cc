@@ -581,7 +581,7 @@ TEST_F(ServerTest, RunningOutOfDescriptorsIsABackoffNotASpin) {
   for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd"))
     used += e.exists() ? 1 : 0;
   rlimit low = saved;
-  low.rlim_cur = static_cast<rlim_t>(used + 16);
+  low.rlim_cur = static_cast<rlim_t>(used) + 16;
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
   std::vector<std::unique_ptr<Client>> clients;
   for (int i = 0; i < 40; ++i) {
