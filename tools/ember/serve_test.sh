@@ -101,3 +101,30 @@ PY
 kill -TERM $PID
 wait $PID
 echo "serve_test: --deadline-ms bound and --strict-fields OK"
+# SIGTERM while the models load (a metadata.json that is a FIFO blocks the load for good)
+# ends the process at once.
+mkdir "$DIR/stuck"
+mkfifo "$DIR/stuck/metadata.json"
+"$EMBER" serve "$DIR/stuck" --port 0 >/dev/null 2>"$DIR/log3" &
+PID=$!
+sleep 0.5
+kill -TERM $PID
+for _ in $(seq 100); do kill -0 $PID 2>/dev/null || break; sleep 0.05; done
+if kill -0 $PID 2>/dev/null; then echo "SIGTERM during the load was not honoured"; exit 1; fi
+wait $PID || true
+grep -q "stopped while loading" "$DIR/log3" || { echo "no stop message: $(cat "$DIR/log3")"; exit 1; }
+# SIGTERM during a reload that cannot finish: the server drains and the process ends.
+cp -r "$DIR/model" "$DIR/reloading"
+"$EMBER" --threads 1 serve "$DIR/reloading" --port 0 >"$DIR/out4" 2>"$DIR/log4" &
+PID=$!
+for _ in $(seq 100); do grep -q listening "$DIR/out4" && break; sleep 0.05; done
+rm "$DIR/reloading/metadata.json"
+mkfifo "$DIR/reloading/metadata.json"
+kill -HUP $PID
+sleep 0.3
+kill -TERM $PID
+for _ in $(seq 100); do kill -0 $PID 2>/dev/null || break; sleep 0.05; done
+if kill -0 $PID 2>/dev/null; then echo "SIGTERM during a reload was not honoured"; exit 1; fi
+wait $PID
+grep -q stopped "$DIR/log4" || { echo "no stop message: $(cat "$DIR/log4")"; exit 1; }
+echo "serve_test: SIGTERM during load and reload OK"
