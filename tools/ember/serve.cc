@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <thread>
 
 #include "commands.h"
@@ -123,33 +124,34 @@ Status Serve(const CliContext& c, const ServeArgs& args) {
   // once: the server drains and stops; the process then ends without waiting for the load.
   std::thread reloader;
   std::atomic<bool> reloading{false};
+  std::mutex log_mu;  // the reload thread and this one both write c.log
+  auto say = [&](const std::string& line) {
+    std::lock_guard<std::mutex> lock(log_mu);
+    c.log << line << "\n";
+    c.log.flush();
+  };
   for (;;) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
     if (sig == SIGHUP) {
       if (reloading) {
-        c.log << "a reload is running; this one is skipped\n";
+        say("a reload is running; this one is skipped");
         continue;
       }
       if (reloader.joinable()) reloader.join();
       reloading = true;
-      reloader = std::thread([&c, &server, &reloading] {
+      reloader = std::thread([&say, &server, &reloading] {
         Status s = server->Reload();
-        if (s.ok())
-          c.log << "reloaded every model\n";
-        else
-          c.log << "reload failed, old models keep serving: " << s.message() << "\n";
-        c.log.flush();
+        say(s.ok() ? std::string("reloaded every model")
+                   : "reload failed, old models keep serving: " + s.message());
         reloading = false;
       });
       continue;
     }
-    c.log << "shutting down: answering requests in flight\n";
-    c.log.flush();
+    say("shutting down: answering requests in flight");
     server->Shutdown();
     server->Wait();
-    c.log << "stopped\n";
-    c.log.flush();
+    say("stopped");
     if (reloading) {
       c.out.flush();
       std::_Exit(0);  // a reload still loading: nothing of it matters any more
