@@ -16,15 +16,8 @@ RUNS=${2:-3}
 ROUNDS=${3:-100}
 LEAVES=${4:-31}
 THREADS=${5:-2}
-./scripts/setup.sh >/dev/null
-./scripts/fetch_data.sh >/dev/null
-./scripts/install_packages.sh python3-xgboost python3-pandas python3-sklearn
-cmake --preset release >/dev/null
-cmake --build build/release --target ember_bench_gbdt >/dev/null
-BASE=build/bench-data/gbdt
-[ -f "$BASE/breast/test.csv" ] || /usr/bin/python3 bench/gbdt/gen_data.py breast "$BASE/breast" data/sklearn/breast_cancer.csv
-HIGGS=$BASE/higgs_$ROWS
-[ -f "$HIGGS/test.csv" ] || /usr/bin/python3 bench/gbdt/gen_data.py higgs "$HIGGS" "$ROWS"
+# shellcheck source=bench/gbdt/prepare.sh
+. bench/gbdt/prepare.sh
 LOG=$(mktemp)
 trap 'rm -f "$LOG"' EXIT
 LOAD_BEFORE=$(cut -d' ' -f1 /proc/loadavg)

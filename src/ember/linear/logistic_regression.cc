@@ -280,7 +280,10 @@ struct LogisticState {
             .Field("intercepts", &LogisticState::intercepts)
             .Field("trainingSummary", &LogisticState::summary)
             .Field("labels", &LogisticState::labels)
-            .Upgrade(linear::internal::AddEmptySummary));
+            .Upgrade([](int from, Json* fields) {
+              if (from == 1) fields->Set("labels", Json::MakeArray());  // none were kept
+              return linear::internal::AddEmptySummary(from, fields);
+            }));
     return spec;
   }
 };

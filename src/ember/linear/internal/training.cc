@@ -209,11 +209,7 @@ TrainingSummary Summarize(const LbfgsResult& fit, int max_iter, double tol,
 }
 
 Status AddEmptySummary(int from, Json* fields) {
-  if (from == 1) {
-    fields->Set("trainingSummary", Json());
-    if (fields->Find("coefficients") && fields->Find("intercepts"))  // LogisticRegressionModel
-      fields->Set("labels", Json::MakeArray());
-  }
+  if (from == 1) fields->Set("trainingSummary", Json());
   return Status::OK();
 }
 

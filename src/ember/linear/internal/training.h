@@ -79,7 +79,8 @@ std::optional<Centering> CenteringFor(const FeatureScaling& s, int rows, bool fi
 TrainingSummary Summarize(const LbfgsResult& fit, int max_iter, double tol,
                           const std::string& owner, const ExecContext& ctx);
 
-// The learned-state upgrade of both linear models from version 1 (no summary) to 2.
+// The learned-state upgrade of both linear models from version 1 (no summary) to 2: the
+// summary is null (LogisticRegressionModel also adds its labels, in its own hook).
 Status AddEmptySummary(int from, Json* fields);
 
 }  // namespace ember::linear::internal
