@@ -7,8 +7,10 @@
 #include <filesystem>
 #include <map>
 
+#include "ember/automl/best_model.h"
 #include "ember/automl/featurize.h"
 #include "ember/automl/train.h"
+#include "ember/automl/tune.h"
 #include "ember/base/file_util.h"
 #include "ember/core/batch_codec.h"
 #include "ember/core/builder.h"
@@ -108,6 +110,34 @@ DataFrame WithColumn(const DataFrame& in, Field field, T (*value)(int64_t id)) {
 DataFrame LabeledFrame() {
   return WithColumn<double>(testing::MixedFrame(), MakeField("label", Float64Type()),
                             [](int64_t id) { return double(id % 2); });
+}
+
+// A search over two regularisations of a TrainClassifier on LabeledFrame, by accuracy.
+template <typename P>
+P SmallSearch() {
+  P p;
+  p.models = *Json::Parse(R"j([{"type": "TrainClassifier", "params": {"featuresCol": "feat",
+      "numFeatures": 8, "model": {"type": "LogisticRegression"}}}])j");
+  p.param_space = *Json::Parse(R"j([{"model.regParam": [0.01, 1.0]}])j");
+  p.evaluation_metric = "accuracy";
+  p.num_folds = 2;
+  p.train_ratio = 0.5;
+  return p;
+}
+
+std::shared_ptr<const Transformer> SmallClassifier(double reg_param) {
+  TrainClassifierParams p;
+  p.features_col = "feat";
+  p.num_features = 8;
+  p.model = *Json::Parse(R"j({"type": "LogisticRegression", "params": {"regParam": )j" +
+                         std::to_string(reg_param) + "}}");
+  return *(*TrainClassifier::Make(p, DefaultRegistry()))
+              ->Fit(LabeledFrame(), ExecContext::Default());
+}
+
+std::shared_ptr<const FindBestModel> SmallFindBestModel() {
+  return *FindBestModel::FromModels({.evaluation_metric = "log_loss"},
+                                    {SmallClassifier(1.0), SmallClassifier(0.01)});
 }
 
 // LabeledFrame with an int64 group column "g" (id % 3) for rankers.
@@ -253,6 +283,28 @@ std::map<std::string, ConformanceCase> Cases() {
          return StagePtr(*TrainRegressor::Make(p, DefaultRegistry()));
        },
        LabeledFrame, {{"labelCol", Json("")}, {"numFeatures", Json(-1)}}},
+      {"TuneHyperparameters",
+       [] { return StagePtr(*TuneHyperparameters::Make(SmallSearch<TuneHyperparametersParams>(), DefaultRegistry())); },
+       LabeledFrame, {{"numFolds", Json(1)}, {"evaluationMetric", Json("speed")}, {"models", Json::MakeArray()}}},
+      {"TuneHyperparametersModel",
+       [] {
+         return StagePtr(*(*TuneHyperparameters::Make(SmallSearch<TuneHyperparametersParams>(), DefaultRegistry()))
+                              ->Fit(LabeledFrame(), ExecContext::Default()));
+       },
+       LabeledFrame, {}},
+      {"TrainValidationSplit",
+       [] { return StagePtr(*TrainValidationSplit::Make(SmallSearch<TrainValidationSplitParams>(), DefaultRegistry())); },
+       LabeledFrame, {{"trainRatio", Json(1.0)}, {"searchType", Json("exhaustive")}}},
+      {"TrainValidationSplitModel",
+       [] {
+         return StagePtr(*(*TrainValidationSplit::Make(SmallSearch<TrainValidationSplitParams>(), DefaultRegistry()))
+                              ->Fit(LabeledFrame(), ExecContext::Default()));
+       },
+       LabeledFrame, {}},
+      {"FindBestModel", [] { return StagePtr(SmallFindBestModel()); }, LabeledFrame,
+       {{"evaluationMetric", Json("speed")}, {"labelCol", Json("")}}},
+      {"BestModel", [] { return StagePtr(*SmallFindBestModel()->Fit(LabeledFrame(), ExecContext::Default())); },
+       LabeledFrame, {}},
       {"SqlTransformer",
        Maker<SqlTransformer>({.statement = "SELECT *, CASE WHEN flag THEN upper(name) END AS u, features[1] * x AS z "
                                            "FROM __THIS__ WHERE id % 3 <> 1 OR x IS NULL"}),

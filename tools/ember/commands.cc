@@ -8,6 +8,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include "cli_util.h"
+#include "ember/automl/evaluate.h"
 #include "ember/base/file_util.h"
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
@@ -27,22 +29,6 @@
 namespace ember::cli {
 
 namespace {
-
-class Timer {
- public:
-  double Seconds() const {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  }
-
- private:
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-};
-
-std::string Fixed(double v, int digits = 2) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
-  return buf;
-}
 
 // "1234567" -> "1,234,567".
 std::string Grouped(int64_t n) {
@@ -103,23 +89,6 @@ class ProgressBar {
   std::thread thread_;
 };
 
-// Library warnings during a command (a fit that did not converge, named by its stage), as
-// the CLI's own lines on its log stream; info is left out (progress lines are the CLI's).
-// On several ranks only rank 0's stream is written.
-class CliLogger final : public Logger {
- public:
-  explicit CliLogger(std::ostream& out) : out_(out) {}
-  void Log(LogLevel level, std::string_view message) override {
-    if (level < LogLevel::kWarning) return;
-    std::lock_guard<std::mutex> lock(mu_);
-    out_ << (level == LogLevel::kError ? "error: " : "warning: ") << message << "\n";
-  }
-
- private:
-  std::ostream& out_;
-  std::mutex mu_;
-};
-
 // Reads a table with the reader flags; the reader's warnings (a header of numbers, skipped
 // rows) are the CLI's own lines.
 Result<DataFrame> ReadFlagged(const CliContext& c, const std::string& path) {
@@ -127,6 +96,14 @@ Result<DataFrame> ReadFlagged(const CliContext& c, const std::string& path) {
   ExecContext exec = c.exec;
   exec.log = &logger;
   return ReadTable(exec, path, c.read);
+}
+
+}  // namespace
+
+std::string Fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
+  return buf;
 }
 
 Result<DataFrame> ReadLogged(const CliContext& c, const std::string& path) {
@@ -139,8 +116,6 @@ Result<DataFrame> ReadLogged(const CliContext& c, const std::string& path) {
   c.log << " (" << Fixed(t.Seconds()) << " s)\n";
   return frame;
 }
-
-}  // namespace
 
 Result<TableReadOptions> ReadOptionsFrom(const ReadArgs& a) {
   TableReadOptions o;
@@ -379,114 +354,6 @@ Status Transform(const CliContext& c, const std::string& model_dir, const std::s
   return Status::OK();
 }
 
-namespace {
-
-// The class labels of the model's prediction index space, for a label column `label`: those
-// of the IndexToString that maps `prediction` back to labels (TrainClassifier, or a spec
-// that ends in one), else those of a StringIndexer of `label` inside the spec (SparkML's
-// pattern). Searched through nested PipelineModels; nullopt when the pipeline indexes no
-// label (then the label column is taken as class indices).
-std::optional<std::vector<std::string>> PredictionLabels(const Transformer& t,
-                                                         const std::string& label) {
-  if (t.type_name() == PipelineModel::kTypeName) {
-    std::optional<std::vector<std::string>> from_indexer;
-    for (const auto& s : static_cast<const PipelineModel&>(t).stages()) {
-      if (auto labels = PredictionLabels(*s, label)) {
-        if (s->type_name() != StringIndexerModel::kTypeName) return labels;
-        if (!from_indexer) from_indexer = std::move(labels);
-      }
-    }
-    return from_indexer;
-  }
-  if (t.type_name() == StringIndexerModel::kTypeName) {
-    const auto& m = static_cast<const StringIndexerModel&>(t);
-    const StringIndexerParams& p = m.params();
-    if (p.input_col == label && !m.labels().empty()) return m.labels()[0];
-    for (size_t k = 0; k < p.input_cols.size() && k < m.labels().size(); ++k) {
-      if (p.input_cols[k] == label) return m.labels()[k];
-    }
-    return std::nullopt;
-  }
-  if (t.type_name() != "IndexToString") return std::nullopt;
-  const Json params = t.ParamsJson();
-  const Json* in = params.Find("inputCol");
-  const Json* labels = params.Find("labels");
-  if (!in || !in->is_string() || in->as_string() != "prediction" || !labels || !labels->is_array())
-    return std::nullopt;
-  std::vector<std::string> out;
-  for (const Json& l : labels->as_array()) out.push_back(l.is_string() ? l.as_string() : l.Dump());
-  return out;
-}
-
-// Whether column `label` of `scored` is already a class index of the prediction's space: the
-// output of a StringIndexer (nominal values recorded on it).
-bool IsIndexedLabel(const ember::Schema& scored, const std::string& label) {
-  const int i = scored.FindField(label);
-  return i >= 0 && scored.field(i).type->is_numeric() && NominalValues(scored.field(i));
-}
-
-// Adds a float64 column `name` with the index of each row's `label` in `labels` (null when
-// the label is null or unknown; those rows are not scored). Values are matched by the text
-// StringIndexer indexes them by (so numeric labels 0/1 match the labels "0"/"1").
-Result<DataFrame> IndexLabels(const DataFrame& in, const std::string& label,
-                              const std::vector<std::string>& labels, const std::string& name,
-                              int64_t* unknown) {
-  std::unordered_map<std::string, double> index;
-  for (size_t i = 0; i < labels.size(); ++i) index.emplace(labels[i], static_cast<double>(i));
-  const int col = in.schema()->FindField(label);
-  EMBER_ASSIGN_OR_RETURN(SchemaPtr schema, in.schema()->AddField(MakeField(name, Float64Type())));
-  std::vector<Batch> parts;
-  std::string buf;
-  for (const Batch& b : in.partitions()) {
-    NumericBuilder<double> idx(Float64Type());
-    const Column& c = *b.column(col);
-    for (int64_t r = 0; r < b.num_rows(); ++r) {
-      auto it = c.IsNull(r) ? index.end() : index.find(std::string(LabelText(c, r, &buf)));
-      if (it == index.end()) {
-        idx.AppendNull();
-        *unknown += c.IsValid(r);
-      } else {
-        idx.Append(it->second);
-      }
-    }
-    std::vector<ColumnPtr> cols = b.columns();
-    cols.push_back(idx.Finish());
-    EMBER_ASSIGN_OR_RETURN(Batch nb, Batch::Make(schema, std::move(cols), b.num_rows()));
-    parts.push_back(std::move(nb));
-  }
-  return DataFrame::Make(schema, std::move(parts));
-}
-
-// `scored` with the input's column `label` beside the scores, when the pipeline left it out
-// but kept the input's rows in place (same partitions, same row counts); an error saying
-// why otherwise.
-Result<DataFrame> WithInputLabel(const DataFrame& scored, const DataFrame& input,
-                                 const std::string& label) {
-  const int col = input.schema()->FindField(label);
-  bool aligned = scored.num_partitions() == input.num_partitions();
-  for (int i = 0; aligned && i < scored.num_partitions(); ++i)
-    aligned = scored.partition(i).num_rows() == input.partition(i).num_rows();
-  if (!aligned) {
-    return InvalidArgument("--label: the model's output has no column '" + label +
-                           "' and its rows are not the input's row for row (a stage drops or "
-                           "reorders rows), so the label cannot be put back beside the scores; "
-                           "keep '" +
-                           label + "' in the pipeline's output");
-  }
-  EMBER_ASSIGN_OR_RETURN(SchemaPtr schema, scored.schema()->AddField(input.schema()->field(col)));
-  std::vector<Batch> parts;
-  for (int i = 0; i < scored.num_partitions(); ++i) {
-    std::vector<ColumnPtr> cols = scored.partition(i).columns();
-    cols.push_back(input.partition(i).column(col));
-    EMBER_ASSIGN_OR_RETURN(Batch b,
-                           Batch::Make(schema, std::move(cols), scored.partition(i).num_rows()));
-    parts.push_back(std::move(b));
-  }
-  return DataFrame::Make(schema, std::move(parts));
-}
-
-}  // namespace
-
 Status Eval(const CliContext& c, const std::string& model_dir, const std::string& data,
             const std::string& label, const std::string& metric, const std::string& out) {
   if (!out.empty()) EMBER_RETURN_IF_ERROR(FormatOfPath(out).status());
@@ -508,37 +375,21 @@ Status Eval(const CliContext& c, const std::string& model_dir, const std::string
   bar.Finish();
   EMBER_ASSIGN_OR_RETURN(DataFrame scored, std::move(scored_or));
   // The label is looked for in the scored frame first (an indexed label the spec makes),
-  // then in the input (put back beside the scores when the pipeline dropped it).
-  if (scored.schema()->FindField(label) < 0) {
-    if (frame.schema()->FindField(label) < 0) {
-      return NotFound("--label: column '" + label +
-                      "' is neither in the data (columns: " + frame.schema()->NamesForMessage() +
-                      ") nor in the model's output (" + scored.schema()->NamesForMessage() + ")");
+  // then in the input; labels and predictions are compared in one index space.
+  Result<EvaluationFrame> prepared = PrepareEvaluation(*model, frame, std::move(scored), sp);
+  if (!prepared.ok()) return prepared.status().WithContext("--label");
+  if (prepared->labels) {
+    const std::vector<std::string>& labels = *prepared->labels;
+    if (prepared->unknown_labels > 0) {
+      c.log << prepared->unknown_labels
+            << " rows have a label the model never saw; they are not scored\n";
     }
-    EMBER_ASSIGN_OR_RETURN(scored, WithInputLabel(scored, frame, label));
-  }
-  const DataType& label_type = *scored.schema()->field(scored.schema()->FindField(label)).type;
-  // Labels and predictions compared in one index space: the label through the model's label
-  // indexer when it has one (whatever the label's type), else as class indices.
-  std::optional<std::vector<std::string>> labels;
-  if (!IsIndexedLabel(*scored.schema(), label)) labels = PredictionLabels(*model, label);
-  if (!labels && !label_type.is_numeric() && label_type.id() != TypeId::kBool) {
-    return InvalidArgument(
-        "--label: column '" + label + "' is " + label_type.ToString() +
-        " and the model indexes no label (no StringIndexer of it, no IndexToString from "
-        "'prediction') to map it to class indices");
-  }
-  if (labels && sp.evaluation_metric != EvaluationMetric::kRegression) {
-    int64_t unknown = 0;
-    sp.label_col = "__label_index";
-    EMBER_ASSIGN_OR_RETURN(scored, IndexLabels(scored, label, *labels, sp.label_col, &unknown));
-    if (unknown > 0)
-      c.log << unknown << " rows have a label the model never saw; they are not scored\n";
     c.out << "class_labels" << std::string(14, ' ');  // the order of the confusion matrix
-    for (size_t i = 0; i < labels->size(); ++i) c.out << (i ? ", " : "") << (*labels)[i];
+    for (size_t i = 0; i < labels.size(); ++i) c.out << (i ? ", " : "") << labels[i];
     c.out << "\n";
   }
-  if (scored.schema()->FindField(sp.scores_col) < 0) sp.scores_col.clear();
+  sp = prepared->params;
+  scored = std::move(prepared->scored);
   EMBER_ASSIGN_OR_RETURN(auto stats, ComputeModelStatistics::Make(sp));
   EMBER_ASSIGN_OR_RETURN(DataFrame metrics, stats->Transform(scored, c.exec));
   EMBER_ASSIGN_OR_RETURN(Batch row, metrics.Collect());

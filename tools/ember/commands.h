@@ -78,6 +78,29 @@ Status Transform(const CliContext& c, const std::string& model_dir, const std::s
 Status Eval(const CliContext& c, const std::string& model_dir, const std::string& data,
             const std::string& label, const std::string& metric, const std::string& out);
 
+// `ember tune`: what the command line gives.
+struct TuneArgs {
+  std::string spec_path;   // the pipeline spec, as `ember fit` takes it
+  std::string space_path;  // the models and their params (docs/automl.md)
+  std::string data;
+  std::string out_dir;
+  bool overwrite = false;
+  std::string label = "label";
+  std::string metric = "auto";
+  int32_t folds = 5;
+  double train_ratio = 0;  // > 0: one held-out split instead of folds
+  std::string search;      // grid or random (default: the space file's, else grid)
+  int32_t runs = 0;        // random: settings per model (default: the space file's, else 10)
+  int64_t seed = 0;
+  int32_t parallelism = 0;
+  std::string trials_out;  // also write the trials table here (.csv or .jsonl)
+};
+// Searches the space's models and settings on `data` by cross-validation (TuneHyperparameters),
+// prints a table of the trials and the best, and saves the best pipeline refitted on every
+// row to `out_dir` (a model `ember fit` could have made). Spec and space problems are reported
+// before the data is read.
+Status Tune(const CliContext& c, const TuneArgs& args);
+
 // Imports an XGBoost model file as a model stage saved in `out_dir` (see
 // ImportXgboostModel), scoring the vector column `features_col`. The saved input schema is
 // that one column, so `ember serve OUT_DIR` takes {"features": [...]} requests.

@@ -1,4 +1,4 @@
-// The `ember` command: fit, transform, eval, serve, import-xgboost, describe, schema, head,
+// The `ember` command: fit, transform, eval, tune, serve, import-xgboost, describe, schema, head,
 // convert. Argument parsing only (CLI11 stays in this one translation unit); the work is in
 // commands.cc.
 #include <unistd.h>
@@ -100,11 +100,39 @@ int main(int argc, char** argv) {
   eval->add_option("--metric", metric, "auto, classification or regression (default: auto)");
   eval->add_option("--out", out, "also write the metrics table here (.csv or .jsonl)");
 
+  ember::cli::TuneArgs tune_args;
+  auto* tune = app.add_subcommand(
+      "tune", "search models and params by cross-validation; save the best pipeline refitted");
+  tune->add_option("spec", tune_args.spec_path, "pipeline spec, as for fit")->required();
+  tune->add_option("--space", tune_args.space_path,
+                   "models and params to search: {\"models\": [{\"type\": ..., \"space\": "
+                   "{\"regParam\": [0.01, 0.1]}}, ...]} (docs/automl.md)")
+      ->required();
+  tune->add_option("--data", tune_args.data, "labelled table")->required();
+  tune->add_option("--out", tune_args.out_dir, "directory for the best model")->required();
+  tune->add_flag("--overwrite", tune_args.overwrite, "replace an existing model directory");
+  tune->add_option("--label", tune_args.label, "the label column (default: label)");
+  tune->add_option("--metric", tune_args.metric,
+                   "ranked by: AUC, accuracy, f1, log_loss, rmse, r2, ... (default auto: "
+                   "accuracy or r2)");
+  tune->add_option("--folds", tune_args.folds, "cross-validation folds (default 5)")
+      ->check(CLI::Range(2, 1000));
+  tune->add_option("--train-ratio", tune_args.train_ratio,
+                   "one held-out split instead of folds: this share trains (e.g. 0.8)")
+      ->check(CLI::Range(0.01, 0.99));
+  tune->add_option("--search", tune_args.search, "grid or random (default: the space's, or grid)");
+  tune->add_option("--runs", tune_args.runs, "random search: settings per model (default 10)");
+  tune->add_option("--seed", tune_args.seed, "seeds the folds and the draws (default 0)");
+  tune->add_option("--parallelism", tune_args.parallelism,
+                   "fits at once, each on one thread (default: --threads)");
+  tune->add_option("--trials", tune_args.trials_out,
+                   "also write the trials table here (.csv or .jsonl)");
+
   // The reader flags, on every command that reads a table.
   ember::cli::ReadArgs read_args;
   std::string null_values_text;
   std::vector<CLI::Option*> null_value_options;
-  for (CLI::App* cmd : {schema, head, convert, split, fit, transform, eval}) {
+  for (CLI::App* cmd : {schema, head, convert, split, fit, transform, eval, tune}) {
     cmd->add_option("--delimiter", read_args.delimiter,
                     "CSV field separator: one character, or tab, space, semicolon, pipe, or "
                     "whitespace (runs of spaces and tabs; default ,)");
@@ -262,6 +290,8 @@ int main(int argc, char** argv) {
     s = ember::cli::Transform(c, model, data, out, cols, gather, !no_fuse);
   else if (*eval)
     s = ember::cli::Eval(c, model, data, label, metric, out);
+  else if (*tune)
+    s = ember::cli::Tune(c, tune_args);
   else if (*import_xgb)
     s = ember::cli::ImportXgboost(c, in, out, features_col, overwrite);
   else if (*serve) {

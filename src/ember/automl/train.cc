@@ -1,6 +1,8 @@
 #include "ember/automl/train.h"
 
+#include "ember/automl/best_model.h"
 #include "ember/automl/featurize.h"
+#include "ember/automl/tune.h"
 #include "ember/base/status_macros.h"
 #include "ember/pipeline/pipeline.h"
 #include "ember/pipeline/save_load.h"
@@ -228,6 +230,8 @@ Result<std::shared_ptr<const Transformer>> TrainRegressor::Fit(const DataFrame& 
 
 Status RegisterTrainStages(StageRegistry* r) {
   EMBER_RETURN_IF_ERROR(RegisterFeaturize(r));
+  EMBER_RETURN_IF_ERROR(RegisterTuneStages(r));
+  EMBER_RETURN_IF_ERROR(RegisterFindBestModel(r));
   EMBER_RETURN_IF_ERROR(RegisterStage<TrainClassifier>(
       r, "Featurizes the inputs, indexes the label and fits any classifier (SynapseML)."));
   return RegisterStage<TrainRegressor>(r,

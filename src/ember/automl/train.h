@@ -67,6 +67,8 @@ class TrainRegressor final : public StageBase<TrainRegressor, Estimator, TrainRe
   std::shared_ptr<const Estimator> model_;
 };
 
+// Registers Featurize, TrainClassifier, TrainRegressor and the model-selection stages
+// (tune.h, best_model.h).
 Status RegisterTrainStages(StageRegistry* registry);
 
 }  // namespace ember
