@@ -682,17 +682,36 @@ struct KeyOrder {
 
 Result<DataFrame> SortBy(const DataFrame& in, const std::string& key, bool ascending,
                          const ExecContext& ctx) {
-  EMBER_ASSIGN_OR_RETURN(std::vector<int> kc, Columns(*in.schema(), {key}, "SortBy"));
-  const int k = kc[0];
-  const DataType& type = *in.schema()->field(k).type;
-  if (!type.is_numeric() && type.id() != TypeId::kBool && type.id() != TypeId::kString &&
-      type.id() != TypeId::kBinary) {
-    return InvalidArgument("SortBy: column '" + key + "' is " + type.ToString() +
-                           "; sort keys are numbers, bools or strings");
+  return SortBy(in, std::vector<SortKey>{{key, ascending}}, ctx);
+}
+
+Result<DataFrame> SortBy(const DataFrame& in, const std::vector<SortKey>& keys,
+                         const ExecContext& ctx) {
+  std::vector<std::string> names;
+  for (const SortKey& k : keys) names.push_back(k.column);
+  if (names.empty()) return in;
+  EMBER_ASSIGN_OR_RETURN(std::vector<int> kc, Columns(*in.schema(), names, "SortBy"));
+  std::vector<KeyOrder> orders;
+  for (size_t i = 0; i < kc.size(); ++i) {
+    const DataType& type = *in.schema()->field(kc[i]).type;
+    if (!type.is_numeric() && type.id() != TypeId::kBool && type.id() != TypeId::kString &&
+        type.id() != TypeId::kBinary) {
+      return InvalidArgument("SortBy: column '" + names[i] + "' is " + type.ToString() +
+                             "; sort keys are numbers, bools or strings");
+    }
+    orders.push_back(KeyOrder{type.id()});
   }
-  const KeyOrder order{type.id()};
-  auto cmp = [&](const Column& a, int64_t i, const Column& b, int64_t j) {
-    return ascending ? order.Compare(a, i, b, j) : order.Compare(b, j, a, i);
+  // Row i of batch a against row j of batch b (the key columns at `ka` and `kb`).
+  auto cmp = [&](const Batch& a, const std::vector<int>& ka, int64_t i, const Batch& b,
+                 const std::vector<int>& kb, int64_t j) {
+    for (size_t k = 0; k < orders.size(); ++k) {
+      const Column& x = *a.column(ka[k]);
+      const Column& y = *b.column(kb[k]);
+      const int c =
+          keys[k].ascending ? orders[k].Compare(x, i, y, j) : orders[k].Compare(y, j, x, i);
+      if (c != 0) return c;
+    }
+    return 0;
   };
   DataFrame local = in;
   const int n = Ranks(ctx);
@@ -708,46 +727,75 @@ Result<DataFrame> SortBy(const DataFrame& in, const std::string& key, bool ascen
         if (at % step == 0) picks.push_back({p, i});
       }
     }
-    std::vector<ColumnPtr> sample_parts;
-    for (const RowRef& ref : picks)
-      sample_parts.push_back(in.partition(ref.part).column(k)->Slice(ref.row, 1));
-    EMBER_ASSIGN_OR_RETURN(SchemaPtr sample_schema, Schema::Make({in.schema()->field(k)}));
+    std::vector<Field> sample_fields;
+    for (int c : kc) sample_fields.push_back(in.schema()->field(c));
+    EMBER_ASSIGN_OR_RETURN(SchemaPtr sample_schema, Schema::Make(sample_fields));
     Batch sample = Batch::Empty(sample_schema);
-    if (!sample_parts.empty()) {
-      EMBER_ASSIGN_OR_RETURN(ColumnPtr col, Concat(sample_parts));
-      EMBER_ASSIGN_OR_RETURN(sample, Batch::Make(sample_schema, {col}));
+    if (!picks.empty()) {
+      std::vector<ColumnPtr> cols;
+      for (int c : kc) {
+        std::vector<ColumnPtr> parts;
+        for (const RowRef& ref : picks)
+          parts.push_back(in.partition(ref.part).column(c)->Slice(ref.row, 1));
+        EMBER_ASSIGN_OR_RETURN(ColumnPtr col, Concat(parts));
+        cols.push_back(std::move(col));
+      }
+      EMBER_ASSIGN_OR_RETURN(sample, Batch::Make(sample_schema, std::move(cols)));
     }
     EMBER_ASSIGN_OR_RETURN(DataFrame all_samples,
                            AllGatherFrame(DataFrame::FromBatch(sample), ctx));
     EMBER_ASSIGN_OR_RETURN(Batch samples, all_samples.Collect());
-    const Column& s = *samples.column(0);
-    std::vector<int64_t> sorted(static_cast<size_t>(s.length()));
+    std::vector<int> sk(kc.size());
+    std::iota(sk.begin(), sk.end(), 0);
+    std::vector<int64_t> sorted(static_cast<size_t>(samples.num_rows()));
     std::iota(sorted.begin(), sorted.end(), 0);
     std::stable_sort(sorted.begin(), sorted.end(),
-                     [&](int64_t a, int64_t b) { return cmp(s, a, s, b) < 0; });
-    std::vector<int64_t> splitters;  // rows of `s`
+                     [&](int64_t a, int64_t b) { return cmp(samples, sk, a, samples, sk, b) < 0; });
+    std::vector<int64_t> splitters;  // rows of `samples`
     for (int i = 1; i < n && !sorted.empty(); ++i)
       splitters.push_back(sorted[sorted.size() * i / n]);
     // A row goes to the number of splitters at or below it: equal keys share a rank.
     std::vector<std::vector<int>> dest(in.num_partitions());
     for (int p = 0; p < in.num_partitions(); ++p) {
-      const Column& c = *in.partition(p).column(k);
-      for (int64_t i = 0; i < c.length(); ++i) {
+      const Batch& b = in.partition(p);
+      for (int64_t i = 0; i < b.num_rows(); ++i) {
         int d = 0;
-        while (d < static_cast<int>(splitters.size()) && cmp(s, splitters[d], c, i) <= 0) ++d;
+        while (d < static_cast<int>(splitters.size()) &&
+               cmp(samples, sk, splitters[d], b, kc, i) <= 0)
+          ++d;
         dest[p].push_back(std::min(d, n - 1));
       }
     }
     EMBER_ASSIGN_OR_RETURN(local, SendRows(in, dest, ctx));
   }
   EMBER_ASSIGN_OR_RETURN(Batch all, local.Collect());
-  const Column& c = *all.column(k);
   std::vector<int64_t> idx(static_cast<size_t>(all.num_rows()));
   std::iota(idx.begin(), idx.end(), 0);
   std::stable_sort(idx.begin(), idx.end(),
-                   [&](int64_t a, int64_t b) { return cmp(c, a, c, b) < 0; });
+                   [&](int64_t a, int64_t b) { return cmp(all, kc, a, all, kc, b) < 0; });
   EMBER_ASSIGN_OR_RETURN(Batch sorted, TakeRows(all, idx));
   return DataFrame::FromBatch(std::move(sorted));
+}
+
+Result<DataFrame> Limit(const DataFrame& in, int64_t n, const ExecContext& ctx) {
+  if (n < 0) return InvalidArgument("Limit: a negative row count " + std::to_string(n));
+  int64_t before = 0;  // rows of the ranks before this one
+  if (Ranks(ctx) > 1) {
+    const double mine = static_cast<double>(in.num_rows());
+    EMBER_ASSIGN_OR_RETURN(std::vector<double> counts,
+                           AllGatherDoubles(*ctx.comm, std::span<const double>(&mine, 1),
+                                            Deadline::In(kExchangeTimeout)));
+    for (int r = 0; r < ctx.comm->rank(); ++r) before += static_cast<int64_t>(counts[r]);
+  }
+  int64_t keep = std::clamp<int64_t>(n - before, 0, in.num_rows());
+  std::vector<Batch> parts;
+  for (const Batch& b : in.partitions()) {
+    if (keep <= 0) break;
+    const int64_t take = std::min(keep, b.num_rows());
+    parts.push_back(take == b.num_rows() ? b : b.Slice(0, take));
+    keep -= take;
+  }
+  return DataFrame::Make(in.schema(), std::move(parts));
 }
 
 }  // namespace ember::frame

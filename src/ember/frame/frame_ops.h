@@ -78,5 +78,15 @@ Result<DataFrame> Distinct(const DataFrame& in, const std::vector<std::string>& 
 // keys).
 Result<DataFrame> SortBy(const DataFrame& in, const std::string& key, bool ascending,
                          const ExecContext& ctx);
+struct SortKey {
+  std::string column;
+  bool ascending = true;  // descending puts nulls last
+};
+// Sorted by several keys, the first deciding first (SQL's ORDER BY a, b DESC), stably.
+Result<DataFrame> SortBy(const DataFrame& in, const std::vector<SortKey>& keys,
+                         const ExecContext& ctx);
+// The first `n` rows, in the order of ranks, partitions and rows (SQL's LIMIT after ORDER
+// BY): each rank keeps its share of them.
+Result<DataFrame> Limit(const DataFrame& in, int64_t n, const ExecContext& ctx);
 
 }  // namespace ember::frame

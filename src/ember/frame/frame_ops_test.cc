@@ -360,5 +360,41 @@ TEST(FrameOpsTest, SortByGivesTheSortedTableInRankOrder) {
   EXPECT_NE(bad.status().message().find("no column 'nope'"), std::string::npos);
 }
 
+TEST(FrameOpsTest, SortByKeysAndLimitAreTheSameInRankOrderOnAnyRanks) {
+  const DataFrame t = Table(200);
+  const std::vector<SortKey> keys = {{"grp", false}, {"key", true}, {"x", false}};
+  auto joined = [&](const std::vector<DataFrame>& shares) {
+    std::vector<Batch> parts;
+    for (const DataFrame& s : shares)
+      parts.insert(parts.end(), s.partitions().begin(), s.partitions().end());
+    return *DataFrame::Make(t.schema(), parts);
+  };
+  auto one = OnRanks(1, [&](int, int, const ExecContext& ctx) { return SortBy(t, keys, ctx); });
+  // Lexicographic: grp descending first, then key ascending (nulls first), then x descending.
+  Batch sorted = *one[0].Collect();
+  for (int64_t i = 1; i < sorted.num_rows(); ++i) {
+    const int g0 = sorted.column(3)->Values<int32_t>()[i - 1],
+              g1 = sorted.column(3)->Values<int32_t>()[i];
+    EXPECT_GE(g0, g1) << i;
+    if (g0 != g1 || sorted.column(1)->IsNull(i) || sorted.column(1)->IsNull(i - 1)) continue;
+    EXPECT_LE(sorted.column(1)->StringValue(i - 1), sorted.column(1)->StringValue(i)) << i;
+  }
+  for (int ranks : {2, 3}) {
+    auto shares = OnRanks(ranks, [&](int r, int n, const ExecContext& ctx) {
+      return SortBy(ShareOf(t, r, n), keys, ctx);
+    });
+    EXPECT_TRUE(FramesEqual(joined(shares), one[0])) << ranks << " ranks";
+    for (int64_t n : {0, 7, 150, 500}) {
+      auto limited = OnRanks(ranks, [&](int r, int k, const ExecContext& ctx) {
+        return Limit(ShareOf(t, r, k), n, ctx);
+      });
+      const DataFrame expected = *Limit(t, n, ExecContext());
+      EXPECT_TRUE(FramesEqual(joined(limited), expected)) << ranks << " ranks, limit " << n;
+      EXPECT_EQ(expected.num_rows(), std::min<int64_t>(n, 200));
+    }
+  }
+  EXPECT_FALSE(Limit(t, -1, ExecContext()).ok());
+}
+
 }  // namespace
 }  // namespace ember::frame

@@ -291,15 +291,21 @@ class Checker {
   Status CheckCall(Expr& e) {
     const auto& fns = Functions();
     auto it = fns.find(e.name);
-    static constexpr std::string_view kAggregates[] = {
-        "count",  "sum",      "avg",          "mean",        "min",   "max",
+    static constexpr std::string_view kOtherAggregates[] = {
         "stddev", "variance", "collect_list", "collect_set", "first", "last"};
-    if (it == fns.end() && std::find(std::begin(kAggregates), std::end(kAggregates), e.name) !=
-                               std::end(kAggregates)) {
-      return InvalidArgument(
-          "aggregate function " + e.name + "() at position " + std::to_string(e.pos) +
-          " is not supported: SqlTransformer computes each output row from one "
-          "input row (for a scalar of several values use greatest() or least())");
+    if (IsAggregate(e)) {  // the plan (plan.cc) takes aggregates out of what it checks
+      return InvalidArgument("aggregate function " + e.name + "() at position " +
+                             std::to_string(e.pos) +
+                             " is only allowed in SELECT, HAVING and ORDER BY, not in WHERE, "
+                             "GROUP BY or another aggregate (for a scalar of several values "
+                             "use greatest() or least())");
+    }
+    if (it == fns.end() && std::find(std::begin(kOtherAggregates), std::end(kOtherAggregates),
+                                     e.name) != std::end(kOtherAggregates)) {
+      return InvalidArgument("aggregate function " + e.name + "() at position " +
+                             std::to_string(e.pos) +
+                             " is not supported; the aggregates are count, sum, avg (mean), "
+                             "min and max");
     }
     if (it == fns.end()) {
       std::vector<std::string> names;

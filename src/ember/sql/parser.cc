@@ -1,6 +1,7 @@
 // Lexer and recursive-descent parser for Ember's SQL dialect. Operator precedence follows
 // Spark SQL: postfix [ ] > unary - > * / % > + - || > comparisons, IS, IN, BETWEEN > NOT >
 // AND > OR.
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdint>
@@ -52,6 +53,8 @@ std::string Lower(std::string_view s) {
   for (char& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return r;
 }
+
+constexpr std::string_view kAggregateNames[] = {"count", "sum", "avg", "mean", "min", "max"};
 
 constexpr std::string_view kReserved[] = {
     "select",  "from", "where", "as",   "and",  "or",  "not",  "is",   "null",  "in",
@@ -165,7 +168,12 @@ class Parser {
   Result<SelectStatement> Select() {
     SelectStatement st;
     EMBER_RETURN_IF_ERROR(ExpectKeyword("SELECT"));
-    if (IsKeyword("DISTINCT") || IsKeyword("ALL")) return NotSupported(Peek().text);
+    if (IsKeyword("DISTINCT")) {
+      Next();
+      st.distinct = true;
+    } else if (IsKeyword("ALL")) {
+      Next();
+    }
     do {
       SelectItem item;
       item.pos = static_cast<int>(Peek().begin) + 1;
@@ -201,15 +209,46 @@ class Parser {
       Next();
       EMBER_ASSIGN_OR_RETURN(st.where, Expression());
     }
-    for (std::string_view clause :
-         {"GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "JOIN", "INNER", "LEFT", "RIGHT", "FULL",
-          "CROSS", "UNION", "INTERSECT", "EXCEPT", "WINDOW", "QUALIFY"}) {
+    if (IsKeyword("GROUP")) {
+      Next();
+      EMBER_RETURN_IF_ERROR(ExpectKeyword("BY"));
+      do {
+        EMBER_ASSIGN_OR_RETURN(ExprPtr g, Expression());
+        st.group_by.push_back(std::move(g));
+      } while (IsSymbol(",") && (Next(), true));
+    }
+    if (IsKeyword("HAVING")) {
+      Next();
+      EMBER_ASSIGN_OR_RETURN(st.having, Expression());
+    }
+    if (IsKeyword("ORDER")) {
+      Next();
+      EMBER_RETURN_IF_ERROR(ExpectKeyword("BY"));
+      do {
+        OrderItem o;
+        o.pos = static_cast<int>(Peek().begin) + 1;
+        EMBER_ASSIGN_OR_RETURN(o.expr, Expression());
+        if (IsKeyword("DESC") || IsKeyword("ASC")) o.descending = IEquals(Next().text, "DESC");
+        if (IsKeyword("NULLS")) return NotSupported("NULLS FIRST/LAST");
+        st.order_by.push_back(std::move(o));
+      } while (IsSymbol(",") && (Next(), true));
+    }
+    if (IsKeyword("LIMIT")) {
+      Next();
+      st.limit_pos = static_cast<int>(Peek().begin) + 1;
+      if (Peek().kind != Token::Kind::kInt) return Expected("a row count after LIMIT");
+      const std::string& n = Next().text;
+      if (n.size() > 15) return SyntaxError(Peek().begin, "LIMIT " + n + " is too large");
+      st.limit = std::stoll(n);
+    }
+    for (std::string_view clause : {"OFFSET", "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS",
+                                    "UNION", "INTERSECT", "EXCEPT", "WINDOW", "QUALIFY"}) {
       if (IsKeyword(clause)) return NotSupported(Peek().text);
     }
     if (IsSymbol(";")) Next();  // a trailing semicolon, as SQL is often written
-    if (Peek().kind != Token::Kind::kEnd) {
-      return Expected(st.where ? "the end of the statement" : "WHERE or the end of the statement");
-    }
+    if (Peek().kind != Token::Kind::kEnd) return Expected("the end of the statement");
+    st.across_rows = st.distinct || !st.group_by.empty() || st.having || !st.order_by.empty() ||
+                     st.limit >= 0 || HasAggregate(st);
     return st;
   }
 
@@ -233,17 +272,30 @@ class Parser {
   Status Expected(const std::string& what) const {
     return SyntaxError(Peek().begin, "expected " + what + ", found " + Found());
   }
-  // A clause of SQL that SqlTransformer does not run: it computes each output row from one
-  // input row (a partition-local projection and filter), so nothing that looks across rows.
+  // A clause of SQL that SqlTransformer does not run: it reads one table (no joins or set
+  // operations), and has no OFFSET, windows or NULLS FIRST/LAST.
   Status NotSupported(const std::string& word) const {
     std::string clause = Lower(word);
     for (char& c : clause) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (clause == "GROUP" || clause == "ORDER") clause += " BY";
-    return InvalidArgument(
-        "SQL at position " + std::to_string(Peek().begin + 1) + ": " + clause +
-        " is not supported: SqlTransformer computes each output row from one input row "
-        "(SELECT expressions and WHERE); aggregations, sorting, limits and joins across rows "
-        "are not in its dialect");
+    return InvalidArgument("SQL at position " + std::to_string(Peek().begin + 1) + ": " + clause +
+                           " is not supported: SqlTransformer reads one table (the input "
+                           "frame); joins, set operations, OFFSET and windows are not in its "
+                           "dialect (docs/sql.md)");
+  }
+
+  static bool HasAggregate(const Expr& e) {
+    if (IsAggregate(e)) return true;
+    return std::any_of(e.args.begin(), e.args.end(),
+                       [](const ExprPtr& a) { return a && HasAggregate(*a); });
+  }
+  static bool HasAggregate(const SelectStatement& st) {
+    for (const SelectItem& item : st.items) {
+      if (item.expr && HasAggregate(*item.expr)) return true;
+    }
+    for (const OrderItem& o : st.order_by) {
+      if (HasAggregate(*o.expr)) return true;
+    }
+    return false;
   }
 
   Status ExpectKeyword(std::string_view kw) {
@@ -553,11 +605,16 @@ class Parser {
       e->name = Lower(t.text);
       Next();
       Next();
-      if (IsSymbol("*") || IsKeyword("DISTINCT")) {  // count(*), count(DISTINCT x)
-        return InvalidArgument("aggregate function " + e->name + "() at position " +
-                               std::to_string(begin + 1) +
-                               " is not supported: SqlTransformer computes each output row from "
-                               "one input row");
+      if (IsSymbol("*")) {  // count(*)
+        if (e->name != "count") return Expected("an expression ('*' is count(*) only)");
+        Next();
+        e->op = "*";
+        EMBER_RETURN_IF_ERROR(ExpectSymbol(")"));
+        return Finish(std::move(e), begin);
+      }
+      if (IsKeyword("DISTINCT")) {
+        return InvalidArgument(e->name + "(DISTINCT ...) at position " + std::to_string(begin + 1) +
+                               " is not supported; count the rows of SELECT DISTINCT instead");
       }
       if (!IsSymbol(")")) {
         do {
@@ -635,6 +692,12 @@ class Parser {
 };
 
 }  // namespace
+
+bool IsAggregate(const Expr& e) {
+  return e.kind == Expr::Kind::kCall &&
+         std::find(std::begin(kAggregateNames), std::end(kAggregateNames), e.name) !=
+             std::end(kAggregateNames);
+}
 
 Result<SelectStatement> ParseSelect(std::string_view statement) {
   EMBER_ASSIGN_OR_RETURN(std::vector<Token> tokens, Lex(statement));

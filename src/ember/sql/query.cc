@@ -105,6 +105,11 @@ Result<std::shared_ptr<const SqlQuery>> SqlQuery::Compile(std::string_view state
                                                           const Schema& in) {
   auto impl = std::make_unique<Impl>();
   EMBER_ASSIGN_OR_RETURN(impl->statement, sql::internal::ParseSelect(statement));
+  if (impl->statement.across_rows) {
+    return InvalidArgument(
+        "SqlQuery computes each output row from one input row; DISTINCT, GROUP BY, "
+        "aggregates, ORDER BY and LIMIT run over a whole frame as SqlPlan (sql/plan.h)");
+  }
   std::vector<Field> fields;
   std::set<std::string> names;
   auto add = [&](Field f, Impl::Output o, int pos) -> Status {

@@ -327,11 +327,14 @@ TEST(SqlQueryTest, ErrorsNamePositionAndExpectation) {
             "syntax error at position 29: expected an expression, found the end of the statement");
   EXPECT_EQ(ErrorOf("SELECT 'abc FROM __THIS__"),
             "syntax error at position 8: unterminated string literal");
-  EXPECT_EQ(
-      ErrorOf("SELECT i FROM __THIS__ ORDER BY i"),
-      "SQL at position 24: ORDER BY is not supported: SqlTransformer computes each output row "
-      "from one input row (SELECT expressions and WHERE); aggregations, sorting, limits and "
-      "joins across rows are not in its dialect");
+  EXPECT_EQ(ErrorOf("SELECT i FROM __THIS__ LIMIT 3 OFFSET 1"),
+            "SQL at position 32: OFFSET is not supported: SqlTransformer reads one table (the "
+            "input frame); joins, set operations, OFFSET and windows are not in its dialect "
+            "(docs/sql.md)");
+  // A statement across rows is a plan over the frame (plan.h), not a row-by-row query.
+  EXPECT_EQ(ErrorOf("SELECT i FROM __THIS__ ORDER BY i"),
+            "SqlQuery computes each output row from one input row; DISTINCT, GROUP BY, "
+            "aggregates, ORDER BY and LIMIT run over a whole frame as SqlPlan (sql/plan.h)");
   EXPECT_EQ(ErrorOf("SELECT CAST(i AS DATE) FROM __THIS__"),
             "syntax error at position 18: expected a type name (BIGINT, DOUBLE, STRING or "
             "BOOLEAN), found 'DATE'");
@@ -443,12 +446,11 @@ TEST(SqlQueryTest, FunctionsUsersWriteAndClearNotSupported) {
             (Strings{"false", "true"}));
   EXPECT_EQ(Values("SELECT i FROM __THIS__ WHERE s LIKE '\\ x %' ;"), (Strings{"-7"}));
   for (const auto& [sql, clause] : std::vector<std::pair<std::string, std::string>>{
-           {"SELECT DISTINCT s FROM __THIS__", "DISTINCT is not supported"},
-           {"SELECT s FROM __THIS__ GROUP BY s", "GROUP BY is not supported"},
-           {"SELECT s FROM __THIS__ WHERE i > 0 ORDER BY s", "ORDER BY is not supported"},
-           {"SELECT s FROM __THIS__ LIMIT 3", "LIMIT is not supported"},
-           {"SELECT count(*) FROM __THIS__", "aggregate function count() at position 8 is not"},
-           {"SELECT sum(i) FROM __THIS__", "aggregate function sum() at position 8 is not"},
+           {"SELECT s FROM __THIS__ t JOIN u", "syntax error"},
+           {"SELECT s FROM __THIS__ UNION SELECT s FROM __THIS__", "UNION is not supported"},
+           {"SELECT variance(i) FROM __THIS__",
+            "aggregate function variance() at position 8 is not"},
+           {"SELECT i FROM __THIS__ WHERE sum(i) > 0", "sum() at position 30 is only allowed in"},
            {"SELECT regexp_replace(s, '(', '') FROM __THIS__", "not a valid regular expression"}}) {
     auto r = RunSql(sql);
     ASSERT_FALSE(r.ok()) << sql;

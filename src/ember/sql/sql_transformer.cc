@@ -1,6 +1,7 @@
 #include "ember/sql/sql_transformer.h"
 
 #include "ember/base/status_macros.h"
+#include "ember/sql/plan.h"
 #include "ember/sql/query.h"
 
 namespace ember {
@@ -10,14 +11,46 @@ const ParamSpec<SqlTransformerParams>& SqlTransformerParams::Spec() {
   static const ParamSpec<P> spec = std::move(
       ParamSpec<P>("SqlTransformer")
           .Add("statement", &P::statement,
-               "SELECT expr [AS name], ... FROM __THIS__ [WHERE cond]; see docs/sql.md for the "
-               "dialect.",
+               "SELECT [DISTINCT] expr [AS name], ... FROM __THIS__ [WHERE cond] [GROUP BY ...] "
+               "[HAVING cond] [ORDER BY ...] [LIMIT n]; see docs/sql.md for the dialect.",
                Validator<std::string>{[](const std::string& s) { return SqlQuery::CheckSyntax(s); },
                                       "a valid SELECT ... FROM __THIS__ statement"}));
   return spec;
 }
 
+namespace {
+
+// What the plan's kernel runs with: the one batch it is given, one rank, the calling thread.
+ExecContext Local() {
+  ExecContext ctx;
+  ctx.pool = nullptr;
+  ctx.comm = nullptr;
+  return ctx;
+}
+
+}  // namespace
+
+bool SqlTransformer::partition_local() const { return !SqlPlan::AcrossRows(params_.statement); }
+
+Result<DataFrame> SqlTransformer::Transform(const DataFrame& in, const ExecContext& ctx) const {
+  if (partition_local()) return Transformer::Transform(in, ctx);
+  Result<std::shared_ptr<const SqlPlan>> plan = SqlPlan::Compile(params_.statement, *in.schema());
+  if (!plan.ok()) return plan.status().WithContext("SqlTransformer param 'statement'");
+  return (*plan)->Run(in, ctx);
+}
+
 Result<std::unique_ptr<BoundTransform>> SqlTransformer::Bind(const Schema& in) const {
+  if (!partition_local()) {
+    // A statement across rows, on one batch (a request when serving): its rows alone.
+    Result<std::shared_ptr<const SqlPlan>> p = SqlPlan::Compile(params_.statement, in);
+    if (!p.ok()) return p.status().WithContext("SqlTransformer param 'statement'");
+    std::shared_ptr<const SqlPlan> plan = std::move(p).value();
+    return std::unique_ptr<BoundTransform>(
+        new FunctionBoundTransform(plan->output_schema(), [plan](const Batch& b) -> Result<Batch> {
+          EMBER_ASSIGN_OR_RETURN(DataFrame out, plan->Run(DataFrame::FromBatch(b), Local()));
+          return out.Collect();
+        }));
+  }
   Result<std::shared_ptr<const SqlQuery>> q = SqlQuery::Compile(params_.statement, in);
   if (!q.ok()) return q.status().WithContext("SqlTransformer param 'statement'");
   std::shared_ptr<const SqlQuery> query = std::move(q).value();

@@ -66,12 +66,33 @@ struct SelectItem {
   int pos = 0;
 };
 
-struct SelectStatement {
-  std::vector<SelectItem> items;
-  std::unique_ptr<Expr> where;  // null when absent
+struct OrderItem {
+  std::unique_ptr<Expr> expr;
+  bool descending = false;
+  int pos = 0;
 };
 
-// Parses `SELECT item, ... FROM __THIS__ [WHERE cond]`. Errors read
+struct SelectStatement {
+  bool distinct = false;
+  std::vector<SelectItem> items;
+  std::unique_ptr<Expr> where;  // null when absent
+  std::vector<std::unique_ptr<Expr>> group_by;
+  std::unique_ptr<Expr> having;  // null when absent
+  std::vector<OrderItem> order_by;
+  int64_t limit = -1;  // -1: none
+  int limit_pos = 0;
+  // Whether anything looks across rows (DISTINCT, GROUP BY, HAVING, an aggregate in the
+  // SELECT list or ORDER BY, ORDER BY, LIMIT): then the statement runs as a plan over the
+  // whole frame (plan.h).
+  bool across_rows = false;
+};
+
+// The aggregate functions a plan computes: count, sum, avg (mean), min, max. count(*) is a
+// kCall "count" with op "*" and no args.
+bool IsAggregate(const Expr& e);
+
+// Parses `SELECT [DISTINCT] item, ... FROM __THIS__ [WHERE cond] [GROUP BY expr, ...]
+// [HAVING cond] [ORDER BY expr [ASC|DESC], ...] [LIMIT n]`. Errors read
 // "syntax error at position N: expected X, found 'Y'".
 Result<SelectStatement> ParseSelect(std::string_view statement);
 
