@@ -323,7 +323,6 @@ ParamSpec<P>& AddSearchParams(ParamSpec<P>& s) {
            "Seeds the folds (by each row's global position) and the random draws.");
 }
 
-template <typename Stage>
 Result<std::shared_ptr<const Transformer>> FitSearch(const Stage& stage, const TuneOptions& o,
                                                      const std::vector<TrialPlan>& plans,
                                                      std::string_view model_type,
@@ -351,12 +350,6 @@ Result<std::shared_ptr<const Transformer>> FitSearch(const Stage& stage, const T
   EMBER_ASSIGN_OR_RETURN(
       auto m, SelectedModel::Make(std::string(model_type), r->best_model, std::move(record)));
   return std::shared_ptr<const Transformer>(std::move(m));
-}
-
-Result<SchemaPtr> SearchSchema(const std::vector<TrialPlan>& plans, const Schema& in,
-                               const std::string& label) {
-  EMBER_RETURN_IF_ERROR(in.GetFieldIndex(label).status());
-  return plans.front().estimator->TransformSchema(in);
 }
 
 }  // namespace
@@ -717,45 +710,33 @@ const ParamSpec<TrainValidationSplitParams>& TrainValidationSplitParams::Spec() 
   return spec;
 }
 
-Result<std::shared_ptr<const TuneHyperparameters>> TuneHyperparameters::Make(
-    Params p, const StageRegistry& registry, std::string uid) {
-  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
-  Result<TuneOptions> o = OptionsFrom(p, false);
+template <typename P>
+Result<std::shared_ptr<const ModelSearch<P>>> ModelSearch<P>::Make(P p,
+                                                                   const StageRegistry& registry,
+                                                                   std::string uid) {
+  EMBER_RETURN_IF_ERROR(P::Spec().Validate(p));
+  Result<TuneOptions> o = OptionsFrom(p, P::kOneSplit);
   if (!o.ok()) return o.status().WithContext(std::string(kTypeName));
   Result<std::vector<TrialPlan>> plans = PlanTrials(*o, registry);
   if (!plans.ok()) return plans.status().WithContext(std::string(kTypeName));
-  return std::shared_ptr<const TuneHyperparameters>(
-      new TuneHyperparameters(std::move(p), std::move(*o), std::move(*plans), std::move(uid)));
+  return std::shared_ptr<const ModelSearch>(
+      new ModelSearch(std::move(p), std::move(*o), std::move(*plans), std::move(uid)));
 }
 
-Result<SchemaPtr> TuneHyperparameters::TransformSchema(const Schema& in) const {
-  return SearchSchema(plans_, in, options_.label_col);
+template <typename P>
+Result<SchemaPtr> ModelSearch<P>::TransformSchema(const Schema& in) const {
+  EMBER_RETURN_IF_ERROR(in.GetFieldIndex(options_.label_col).status());
+  return plans_.front().estimator->TransformSchema(in);
 }
 
-Result<std::shared_ptr<const Transformer>> TuneHyperparameters::Fit(const DataFrame& in,
-                                                                    const ExecContext& ctx) const {
-  return FitSearch(*this, options_, plans_, SelectedModel::kTypes[0], in, ctx);
+template <typename P>
+Result<std::shared_ptr<const Transformer>> ModelSearch<P>::Fit(const DataFrame& in,
+                                                               const ExecContext& ctx) const {
+  return FitSearch(*this, options_, plans_, P::kModelName, in, ctx);
 }
 
-Result<std::shared_ptr<const TrainValidationSplit>> TrainValidationSplit::Make(
-    Params p, const StageRegistry& registry, std::string uid) {
-  EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
-  Result<TuneOptions> o = OptionsFrom(p, true);
-  if (!o.ok()) return o.status().WithContext(std::string(kTypeName));
-  Result<std::vector<TrialPlan>> plans = PlanTrials(*o, registry);
-  if (!plans.ok()) return plans.status().WithContext(std::string(kTypeName));
-  return std::shared_ptr<const TrainValidationSplit>(
-      new TrainValidationSplit(std::move(p), std::move(*o), std::move(*plans), std::move(uid)));
-}
-
-Result<SchemaPtr> TrainValidationSplit::TransformSchema(const Schema& in) const {
-  return SearchSchema(plans_, in, options_.label_col);
-}
-
-Result<std::shared_ptr<const Transformer>> TrainValidationSplit::Fit(const DataFrame& in,
-                                                                     const ExecContext& ctx) const {
-  return FitSearch(*this, options_, plans_, SelectedModel::kTypes[1], in, ctx);
-}
+template class ModelSearch<TuneHyperparametersParams>;
+template class ModelSearch<TrainValidationSplitParams>;
 
 Status RegisterTuneStages(StageRegistry* r) {
   EMBER_RETURN_IF_ERROR(RegisterSelectedModels(r));

@@ -138,50 +138,44 @@ struct ModelSearchParams {
   int64_t seed = 0;
 };
 struct TuneHyperparametersParams : ModelSearchParams {
+  static constexpr std::string_view kStageName = "TuneHyperparameters";
+  static constexpr std::string_view kModelName = "TuneHyperparametersModel";
+  static constexpr bool kOneSplit = false;  // numFolds folds
   static const ParamSpec<TuneHyperparametersParams>& Spec();
 };
 struct TrainValidationSplitParams : ModelSearchParams {
+  static constexpr std::string_view kStageName = "TrainValidationSplit";
+  static constexpr std::string_view kModelName = "TrainValidationSplitModel";
+  static constexpr bool kOneSplit = true;  // trainRatio
   static const ParamSpec<TrainValidationSplitParams>& Spec();
 };
 
-// The estimators. Make plans every trial (so bad settings fail when the stage is made); Fit
-// runs them and returns a SelectedModel (selected_model.h): the refitted best model, which it
-// transforms as, and the trials.
-class TuneHyperparameters final
-    : public StageBase<TuneHyperparameters, Estimator, TuneHyperparametersParams> {
+// The estimators, TuneHyperparameters and TrainValidationSplit (P names them). Make plans
+// every trial (so bad settings fail when the stage is made); Fit runs them and returns a
+// SelectedModel (selected_model.h): the refitted best model, which it transforms as, and the
+// trials.
+template <typename P>
+class ModelSearch final : public StageBase<ModelSearch<P>, Estimator, P> {
  public:
-  static constexpr std::string_view kTypeName = "TuneHyperparameters";
-  static Result<std::shared_ptr<const TuneHyperparameters>> Make(Params params,
-                                                                 const StageRegistry& registry,
-                                                                 std::string uid = {});
+  static constexpr std::string_view kTypeName = P::kStageName;
+  static Result<std::shared_ptr<const ModelSearch>> Make(P params, const StageRegistry& registry,
+                                                         std::string uid = {});
   Result<SchemaPtr> TransformSchema(const Schema& in) const override;
   Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
                                                  const ExecContext& ctx) const override;
 
  private:
-  TuneHyperparameters(Params p, TuneOptions o, std::vector<TrialPlan> plans, std::string uid)
-      : StageBase(std::move(p), std::move(uid)), options_(std::move(o)), plans_(std::move(plans)) {}
+  ModelSearch(P p, TuneOptions o, std::vector<TrialPlan> plans, std::string uid)
+      : StageBase<ModelSearch<P>, Estimator, P>(std::move(p), std::move(uid)),
+        options_(std::move(o)),
+        plans_(std::move(plans)) {}
   TuneOptions options_;
   std::vector<TrialPlan> plans_;
 };
-
-class TrainValidationSplit final
-    : public StageBase<TrainValidationSplit, Estimator, TrainValidationSplitParams> {
- public:
-  static constexpr std::string_view kTypeName = "TrainValidationSplit";
-  static Result<std::shared_ptr<const TrainValidationSplit>> Make(Params params,
-                                                                  const StageRegistry& registry,
-                                                                  std::string uid = {});
-  Result<SchemaPtr> TransformSchema(const Schema& in) const override;
-  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
-                                                 const ExecContext& ctx) const override;
-
- private:
-  TrainValidationSplit(Params p, TuneOptions o, std::vector<TrialPlan> plans, std::string uid)
-      : StageBase(std::move(p), std::move(uid)), options_(std::move(o)), plans_(std::move(plans)) {}
-  TuneOptions options_;
-  std::vector<TrialPlan> plans_;
-};
+using TuneHyperparameters = ModelSearch<TuneHyperparametersParams>;
+using TrainValidationSplit = ModelSearch<TrainValidationSplitParams>;
+extern template class ModelSearch<TuneHyperparametersParams>;
+extern template class ModelSearch<TrainValidationSplitParams>;
 
 // The trials as a table, one row per trial: model, type, setting (JSON), the mean and
 // standard deviation of the metric, its value per fold, seconds, error.

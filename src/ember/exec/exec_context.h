@@ -23,6 +23,9 @@ struct ExecContext {
   static const ExecContext& Default();
   // A context like Default() with its own pool of `threads` workers (owned by the caller).
   static ExecContext WithPool(ThreadPool* pool);
+  // The calling thread alone on one rank (no pool, no communicator, no logger): what a
+  // kernel runs a frame operation with on the one batch it is given.
+  static ExecContext Local() { return ExecContext(); }
 };
 
 }  // namespace ember

@@ -9,14 +9,6 @@ namespace ember {
 
 namespace {
 
-// What a kernel runs with: this batch alone, one rank, the calling thread.
-ExecContext Local() {
-  ExecContext ctx;
-  ctx.comm = nullptr;
-  ctx.pool = nullptr;
-  return ctx;
-}
-
 // A kernel that applies a frame operation to one batch on its own; its output schema is the
 // operation's on an empty frame of the input schema.
 class FrameOpKernel final : public BoundTransform {
@@ -26,13 +18,13 @@ class FrameOpKernel final : public BoundTransform {
                                                       const std::string& owner) {
     EMBER_ASSIGN_OR_RETURN(SchemaPtr schema, Schema::Make(in.fields(), in.metadata()));
     EMBER_ASSIGN_OR_RETURN(DataFrame empty, DataFrame::Make(schema, {}));
-    Result<DataFrame> shaped = op(empty, Local());
+    Result<DataFrame> shaped = op(empty, ExecContext::Local());
     if (!shaped.ok()) return shaped.status().WithContext(owner);
     return std::unique_ptr<BoundTransform>(new FrameOpKernel(shaped->schema(), std::move(op)));
   }
   const SchemaPtr& output_schema() const override { return out_; }
   Result<Batch> Apply(const Batch& in, KernelScratch&) const override {
-    EMBER_ASSIGN_OR_RETURN(DataFrame out, op_(DataFrame::FromBatch(in), Local()));
+    EMBER_ASSIGN_OR_RETURN(DataFrame out, op_(DataFrame::FromBatch(in), ExecContext::Local()));
     return out.Collect();
   }
 
@@ -225,7 +217,7 @@ const ParamSpec<JoinParams>& JoinParams::Spec() {
 Status Join::Check(const Params& p) { return Status::OK(); }
 
 Result<std::unique_ptr<BoundTransform>> Join::Bind(const Schema& in) const {
-  Result<DataFrame> right = ReadTable(Local(), params_.right_path);
+  Result<DataFrame> right = ReadTable(ExecContext::Local(), params_.right_path);
   if (!right.ok()) return right.status().WithContext(Describe() + " param 'rightPath'");
   const frame::JoinOptions options{.type = params_.join_type,
                                    .keys = params_.keys,

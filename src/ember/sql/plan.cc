@@ -44,14 +44,6 @@ Result<DataFrame> RunQuery(const SqlQuery& q, const DataFrame& in, const ExecCon
   return DataFrame::Make(q.output_schema(), std::move(out));
 }
 
-// What one run of the frame operations needs: one thread, one rank.
-ExecContext Local() {
-  ExecContext ctx;
-  ctx.pool = nullptr;
-  ctx.comm = nullptr;
-  return ctx;
-}
-
 struct AggregateCall {
   std::string text;  // the call's source text (calls of the same text are computed once)
   frame::Aggregate::Kind kind;
@@ -286,8 +278,8 @@ Result<std::shared_ptr<const SqlPlan>> SqlPlan::Compile(std::string_view stateme
     }
     // The groups' schema, from grouping no rows.
     EMBER_ASSIGN_OR_RETURN(DataFrame none, DataFrame::Make(impl->pre->output_schema(), {}));
-    EMBER_ASSIGN_OR_RETURN(DataFrame grouped,
-                           frame::GroupBy(none, impl->keys, impl->aggregates, Local()));
+    EMBER_ASSIGN_OR_RETURN(DataFrame grouped, frame::GroupBy(none, impl->keys, impl->aggregates,
+                                                             ExecContext::Local()));
     // After grouping: the SELECT list (and hidden sort keys) over the groups, HAVING.
     std::string post = "SELECT ";
     for (size_t i = 0; i < st.items.size(); ++i) {

@@ -18,18 +18,6 @@ const ParamSpec<SqlTransformerParams>& SqlTransformerParams::Spec() {
   return spec;
 }
 
-namespace {
-
-// What the plan's kernel runs with: the one batch it is given, one rank, the calling thread.
-ExecContext Local() {
-  ExecContext ctx;
-  ctx.pool = nullptr;
-  ctx.comm = nullptr;
-  return ctx;
-}
-
-}  // namespace
-
 bool SqlTransformer::partition_local() const { return !SqlPlan::AcrossRows(params_.statement); }
 
 Result<DataFrame> SqlTransformer::Transform(const DataFrame& in, const ExecContext& ctx) const {
@@ -47,7 +35,8 @@ Result<std::unique_ptr<BoundTransform>> SqlTransformer::Bind(const Schema& in) c
     std::shared_ptr<const SqlPlan> plan = std::move(p).value();
     return std::unique_ptr<BoundTransform>(
         new FunctionBoundTransform(plan->output_schema(), [plan](const Batch& b) -> Result<Batch> {
-          EMBER_ASSIGN_OR_RETURN(DataFrame out, plan->Run(DataFrame::FromBatch(b), Local()));
+          EMBER_ASSIGN_OR_RETURN(DataFrame out,
+                                 plan->Run(DataFrame::FromBatch(b), ExecContext::Local()));
           return out.Collect();
         }));
   }
