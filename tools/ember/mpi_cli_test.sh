@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `ember fit`, `transform` and `eval` under mpirun: 2 and 3 ranks give the 1-rank results.
+# `ember fit`, `transform`, `eval` and `tune` under mpirun: 2 and 3 ranks give the 1-rank
+# results.
 #   mpi_cli_test.sh EMBER MPIEXEC [FLAGS...]      (this script adds -n RANKS)
 set -euo pipefail
 ember=$1
@@ -75,6 +76,23 @@ for n in 2 3; do
   ranks "$n" "$ember" fit gbdt.json --data small.csv --out "g$n"
   cmp g1/stages/02_*/data/model.ubj g"$n"/stages/02_*/data/model.ubj || fail "$n ranks trained another booster"
 done
+
+# tune on 3 ranks: the same folds (by each row's place in the file), so the same trials table
+# (metrics to 4 decimals) and the same best, printed once.
+cat > tune_spec.json <<'SPEC'
+{"stages": [{"type": "TrainClassifier", "params": {"labelCol": "label", "model": {"type": "LogisticRegression"}}}]}
+SPEC
+cat > space.json <<'SPEC'
+{"models": [{"type": "LogisticRegression", "space": {"regParam": [0.001, 0.1, 3]}},
+            {"type": "LogisticRegression", "params": {"elasticNetParam": 1}, "space": {"regParam": [0.01]}}]}
+SPEC
+"$ember" tune tune_spec.json --space space.json --data train.csv --folds 3 --metric auc --out t1 > tune1.txt 2>/dev/null
+"${mpirun[@]}" "$ember" tune tune_spec.json --space space.json --data train.csv --folds 3 --metric auc --out t3 > tune3.txt 2>/dev/null
+[ "$(grep -c '^best: trial' tune3.txt)" = 1 ] || fail "tune on 3 ranks printed: $(cat tune3.txt)"
+# The table without its seconds column.
+table() { grep -v '^saved' "$1" | sed -E 's/ +[0-9.]+$//'; }
+[ "$(table tune1.txt)" = "$(table tune3.txt)" ] || fail "tune on 3 ranks: $(diff <(table tune1.txt) <(table tune3.txt))"
+[ -f t3/metadata.json ] || fail "tune on 3 ranks saved no model"
 
 # A rank that cannot read its input: every rank fails with the file named, exit non-zero.
 if "${mpirun[@]}" "$ember" fit lr.json --data missing.csv --out nope > err.txt 2>&1; then fail "fit on a missing file passed"; fi
