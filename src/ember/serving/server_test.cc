@@ -257,6 +257,45 @@ TEST_F(ServerTest, AProjectionIsTheDefaultReply) {
   EXPECT_EQ(x2.body, R"({"x2":3})");
 }
 
+// A pipeline that filters or groups rows cannot answer row for row: a 400 that says why,
+// for a single row and for a batch; rows it keeps are answered.
+TEST_F(ServerTest, RowsAPipelineFiltersOrGroupsAreA400NamingWhy) {
+  const std::string tmp = testing::NewTempDir("serving_dropped");
+  ASSERT_THAT(WriteStringToFile(tmp + "/train.csv", TrainingCsv(50)), IsOk());
+  auto frame = ReadTable(ExecContext::Default(), tmp + "/train.csv");
+  ASSERT_THAT(frame, IsOk());
+  const std::pair<const char*, bool> cases[] = {
+      // statement, drops a single row x = 0.5
+      {"SELECT x FROM __THIS__ WHERE x > 1", true},
+      {"SELECT color, count(*) AS n FROM __THIS__ GROUP BY color", false}};
+  int k = 0;
+  for (const auto& [statement, drops_single] : cases) {
+    auto spec = Json::Parse(std::string(R"({"stages": [{"type": "SqlTransformer", "params":
+        {"statement": ")") + statement +
+                            "\"}}]}");
+    ASSERT_THAT(spec, IsOk());
+    auto model =
+        (*Pipeline::FromSpec(*spec, DefaultRegistry()))->Fit(*frame, ExecContext::Default());
+    ASSERT_THAT(model, IsOk());
+    const std::string dir = tmp + "/m" + std::to_string(k++);
+    ASSERT_THAT(SaveStage(**model, dir, {.input_schema = frame->schema()}), IsOk());
+    auto server = Start({.routes = {{.path = "/predict", .model_dir = dir}}});
+    ASSERT_TRUE(server);
+    Client c(server->port());
+    auto batch =
+        c.Request("POST", "/predict", R"([{"x": 2, "color": "red"}, {"x": 0.5, "color": "red"}])");
+    EXPECT_EQ(batch.status, 400) << statement;
+    EXPECT_NE(batch.body.find("the pipeline dropped 1 of 2 rows"), std::string::npos) << batch.body;
+    EXPECT_NE(batch.body.find("GROUP BY"), std::string::npos) << batch.body;
+    auto single = c.Request("POST", "/predict", R"({"x": 0.5, "color": "red"})");
+    EXPECT_EQ(single.status, drops_single ? 400 : 200) << statement << " " << single.body;
+    if (drops_single) {
+      EXPECT_NE(single.body.find("the pipeline dropped this row"), std::string::npos)
+          << single.body;
+    }
+  }
+}
+
 TEST_F(ServerTest, MicroBatchesAnswerEachRequestFromItsOwnRows) {
   auto server = Start({.batch_max_rows = 32, .batch_wait_us = 2000});
   ASSERT_TRUE(server);

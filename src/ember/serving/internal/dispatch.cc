@@ -76,13 +76,17 @@ Reply DeadlinePassed() {
   return JsonError(504, "the request's deadline passed before its pipeline ran");
 }
 
+// Why a pipeline gives fewer rows than a request has, and what to do.
+constexpr const char* kWhyDropped =
+    " (a stage's handleInvalid is 'skip', or a SqlTransformer filters, groups or limits rows: "
+    "WHERE, GROUP BY, DISTINCT, LIMIT); a served pipeline must give one row per request row: "
+    "set handleInvalid to 'keep', or compute a flag column instead of filtering";
+
 // The reply to `request` from rows [begin, begin + its rows) of `out`, which its model made.
 Reply Answer(const RequestRows& request, const Batch& out, int64_t begin) {
   const int64_t n = request.rows.num_rows();
   if (!request.array && out.num_rows() - begin < 1) {
-    return JsonError(400,
-                     "the pipeline dropped this row (a stage's handleInvalid is 'skip'); "
-                     "set it to 'keep' to get a reply for every row");
+    return JsonError(400, std::string("the pipeline dropped this row") + kWhyDropped);
   }
   Reply r;
   request.model->encoder().Encode(out, begin, begin + n, request.array, &r.body);
@@ -99,11 +103,8 @@ Reply RunRequest(const RequestRows& request, int route, KernelScratch& scratch, 
   if (!out.ok()) return JsonError(StatusForPipelineError(out.status()), out.status().message());
   const int64_t n = request.rows.num_rows();
   if (out->num_rows() != n && request.array) {
-    return JsonError(400,
-                     "the pipeline dropped " + std::to_string(n - out->num_rows()) + " of " +
-                         std::to_string(n) +
-                         " rows (a stage's handleInvalid is 'skip'); set it to 'keep' to get a "
-                         "reply for every row");
+    return JsonError(400, "the pipeline dropped " + std::to_string(n - out->num_rows()) + " of " +
+                              std::to_string(n) + " rows" + kWhyDropped);
   }
   return Answer(request, *out, 0);
 }
