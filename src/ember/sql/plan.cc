@@ -84,6 +84,10 @@ class GroupRewriter {
     return Status::OK();
   }
 
+  // The SELECT list's aliases, which HAVING may name (`HAVING n > 5` for `count(*) AS n`), as
+  // SQLite and Spark allow; a grouped column of the same name wins.
+  void SetAliases(std::map<std::string, const Expr*> aliases) { aliases_ = std::move(aliases); }
+
   Result<std::string> Rewrite(const Expr& e, const std::vector<std::string>& agg_sql) const {
     if (IsAggregate(e)) {
       for (size_t j = 0; j < calls_->size(); ++j) {
@@ -93,6 +97,11 @@ class GroupRewriter {
     }
     for (size_t i = 0; i < keys_.size(); ++i) {
       if (SameExpr(*keys_[i], e)) return Quote("__group" + std::to_string(i));
+    }
+    if (e.kind == Kind::kColumn && aliases_.count(e.name)) {
+      GroupRewriter items(keys_, calls_);  // without aliases: an item cannot name another
+      EMBER_ASSIGN_OR_RETURN(std::string item, items.Rewrite(*aliases_.at(e.name), agg_sql));
+      return "(" + item + ")";
     }
     if (e.kind == Kind::kColumn) {
       return InvalidArgument("column '" + e.name + "' at " + Pos(e.pos) +
@@ -124,6 +133,7 @@ class GroupRewriter {
 
   const std::vector<std::unique_ptr<Expr>>& keys_;
   std::vector<AggregateCall>* calls_;
+  std::map<std::string, const Expr*> aliases_;
 };
 
 }  // namespace
@@ -292,6 +302,11 @@ Result<std::shared_ptr<const SqlPlan>> SqlPlan::Compile(std::string_view stateme
     }
     post += " FROM __THIS__";
     if (st.having) {
+      std::map<std::string, const Expr*> aliases;
+      for (const auto& item : st.items) {
+        if (!item.alias.empty()) aliases.emplace(item.alias, item.expr.get());
+      }
+      groups.SetAliases(std::move(aliases));
       EMBER_ASSIGN_OR_RETURN(std::string h, groups.Rewrite(*st.having, agg_sql));
       post += " WHERE " + h;
     }

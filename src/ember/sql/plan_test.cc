@@ -72,6 +72,18 @@ TEST(SqlPlanTest, GroupByWithAggregatesHavingAndOrder) {
   EXPECT_EQ(out->schema()->field(4).type->id(), TypeId::kFloat64);
 }
 
+TEST(SqlPlanTest, HavingMayNameTheSelectListsAliases) {
+  auto out =
+      Sql("SELECT k, count(*) AS rows, sum(n) AS total FROM __THIS__ GROUP BY k "
+          "HAVING rows > 2 AND total > 100 ORDER BY k");
+  ASSERT_THAT(out, IsOk());
+  EXPECT_EQ(Rows(*out), (Lines{"a|4|160"}));
+  // A grouped column wins over an alias of the same name.
+  auto grouped = Sql("SELECT k, max(g) AS g FROM __THIS__ GROUP BY k, g HAVING g = 0 ORDER BY k");
+  ASSERT_THAT(grouped, IsOk());
+  EXPECT_EQ(Rows(*grouped), (Lines{"b|0", "c|0"}));
+}
+
 TEST(SqlPlanTest, GroupKeysMayBeExpressionsAndAggregatesNestInExpressions) {
   auto out =
       Sql("SELECT g + 1 AS g1, round(sum(v) / count(*), 2) AS mean_v, max(n) - 1 AS top "
