@@ -18,17 +18,21 @@ const ParamSpec<SqlTransformerParams>& SqlTransformerParams::Spec() {
   return spec;
 }
 
-bool SqlTransformer::partition_local() const { return !SqlPlan::AcrossRows(params_.statement); }
+SqlTransformer::SqlTransformer(Params p, std::string uid)
+    : StageBase(std::move(p), std::move(uid)),
+      across_rows_(SqlPlan::AcrossRows(params_.statement)) {}
+
+bool SqlTransformer::partition_local() const { return !across_rows_; }
 
 Result<DataFrame> SqlTransformer::Transform(const DataFrame& in, const ExecContext& ctx) const {
-  if (partition_local()) return Transformer::Transform(in, ctx);
+  if (!across_rows_) return Transformer::Transform(in, ctx);
   Result<std::shared_ptr<const SqlPlan>> plan = SqlPlan::Compile(params_.statement, *in.schema());
   if (!plan.ok()) return plan.status().WithContext("SqlTransformer param 'statement'");
   return (*plan)->Run(in, ctx);
 }
 
 Result<std::unique_ptr<BoundTransform>> SqlTransformer::Bind(const Schema& in) const {
-  if (!partition_local()) {
+  if (across_rows_) {
     // A statement across rows, on one batch (a request when serving): its rows alone.
     Result<std::shared_ptr<const SqlPlan>> p = SqlPlan::Compile(params_.statement, in);
     if (!p.ok()) return p.status().WithContext("SqlTransformer param 'statement'");

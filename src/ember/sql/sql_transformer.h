@@ -30,7 +30,8 @@ class SqlTransformer final : public StageBase<SqlTransformer, Transformer, SqlTr
 
  private:
   friend StageBase;
-  using StageBase::StageBase;
+  SqlTransformer(Params p, std::string uid);
+  bool across_rows_;  // the statement needs a plan over the whole frame (parsed once)
 };
 
 Status RegisterSqlStages(StageRegistry* registry);
