@@ -106,6 +106,10 @@ std::string FormatOf(const DataType& t) {
       return "i";
     case TypeId::kInt64:
       return "l";
+    case TypeId::kDate:
+      return "tdD";
+    case TypeId::kTimestamp:
+      return "tsu:UTC";
     case TypeId::kFloat32:
       return "f";
     case TypeId::kFloat64:
@@ -241,6 +245,15 @@ Result<Field> ImportField(const ArrowSchema* s, int depth) {
     f.type = Int32Type();
   else if (format == "l")
     f.type = Int64Type();
+  else if (format == "tdD")
+    f.type = DateType();
+  else if (format == "tsu:" || format == "tsu:UTC" || format == "tsu:+00:00" ||
+           format == "tsu:Etc/UTC")
+    f.type = TimestampType();  // an instant in UTC; wall-clock (no zone) is read as UTC too
+  else if (format.rfind("ts", 0) == 0 || format.rfind("td", 0) == 0)
+    return fail(
+        "only date32 (tdD) and timestamps in microseconds in UTC (tsu:UTC) are supported; "
+        "cast other units or zones before handing the data to Ember");
   else if (format == "f")
     f.type = Float32Type();
   else if (format == "g")
@@ -318,6 +331,8 @@ Result<ColumnPtr> ImportColumn(const ArrowArray* a, const Field& f,
     case TypeId::kInt64:
     case TypeId::kFloat32:
     case TypeId::kFloat64:
+    case TypeId::kDate:
+    case TypeId::kTimestamp:
       buffers.push_back(Wrap(a->buffers[1], end * t.byte_width(), owner));
       break;
     case TypeId::kString:

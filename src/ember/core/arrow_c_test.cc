@@ -34,6 +34,14 @@ Batch AllTypes() {
   bin.Append(std::string("\0\1", 2));
   bin.AppendNull();
   bin.Append("");
+  Int32Builder dates(DateType());
+  dates.Append(19783);  // 2024-03-01
+  dates.AppendNull();
+  dates.Append(-1);
+  Int64Builder times(TimestampType());
+  times.AppendNull();
+  times.Append(1709287200123456);  // 2024-03-01 10:00:00.123456 UTC
+  times.Append(-1);
   Field vec = MakeField("v", DenseVectorType(2));
   SetSlotNames(&vec, {"a", "b"});
   SchemaPtr schema = *Schema::Make(
@@ -42,14 +50,16 @@ Batch AllTypes() {
        MakeField("s", StringType()), MakeField("bin", BinaryType()),
        MakeField("l", ListType(StringType())),
        MakeField("st", StructType({MakeField("p", Int32Type()), MakeField("q", BoolType())})), vec,
-       MakeField("sv", SparseVectorType(5))});
+       MakeField("sv", SparseVectorType(5)), MakeField("d", DateType()),
+       MakeField("t", TimestampType())});
   return *Batch::Make(
       schema,
       {MakeColumn<bool>({true, std::nullopt, false}), MakeColumn<int32_t>({1, 2, std::nullopt}),
        MakeColumn<int64_t>({std::nullopt, 5, 6}), MakeColumn<float>({1.5f, std::nullopt, 3}),
        MakeColumn<double>({0.25, 1e300, std::nullopt}),
        MakeColumn<std::string>({"α", std::nullopt, ""}), bin.Finish(), lb.Finish(), sb.Finish(),
-       MakeDenseVectorColumn({{1, 2}, {3, 4}, {5, 6}}, 2), svb.Finish()});
+       MakeDenseVectorColumn({{1, 2}, {3, 4}, {5, 6}}, 2), svb.Finish(), dates.Finish(),
+       times.Finish()});
 }
 
 TEST(ArrowCTest, RoundTripAllTypes) {
@@ -58,8 +68,10 @@ TEST(ArrowCTest, RoundTripAllTypes) {
   ArrowArray a;
   ASSERT_TRUE(ExportBatch(b, &s, &a).ok());
   EXPECT_STREQ(s.format, "+s");
-  EXPECT_EQ(s.n_children, 11);
+  EXPECT_EQ(s.n_children, 13);
   EXPECT_STREQ(s.children[9]->format, "+w:2");
+  EXPECT_STREQ(s.children[11]->format, "tdD");  // Arrow's date32 and timestamp[us, UTC]
+  EXPECT_STREQ(s.children[12]->format, "tsu:UTC");
   Result<Batch> back = ImportBatch(&s, &a);
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(s.release, nullptr);
@@ -101,10 +113,12 @@ TEST(ArrowCTest, UnsupportedFormatIsAnErrorNamingTheField) {
   ArrowSchema s;
   ArrowArray a;
   ASSERT_TRUE(ExportBatch(b, &s, &a).ok());
-  s.children[1]->format = "tdD";  // date32: not an Ember type
+  s.children[1]->format = "tsn:";  // timestamps in nanoseconds: not an Ember type
   Result<Batch> back = ImportBatch(&s, &a);
   ASSERT_FALSE(back.ok());
   EXPECT_NE(back.status().message().find("'i32'"), std::string::npos);
+  EXPECT_NE(back.status().message().find("microseconds in UTC (tsu:UTC)"), std::string::npos)
+      << back.status().ToString();
 }
 
 }  // namespace

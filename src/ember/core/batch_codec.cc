@@ -189,9 +189,11 @@ int FixedWidth(TypeId id) {
   switch (id) {
     case TypeId::kInt32:
     case TypeId::kFloat32:
+    case TypeId::kDate:
       return 4;
     case TypeId::kInt64:
     case TypeId::kFloat64:
+    case TypeId::kTimestamp:
       return 8;
     default:
       return 0;

@@ -37,8 +37,20 @@ Batch EveryType() {
        MakeField("f32", Float32Type()), label, MakeField("s", StringType()),
        MakeField("bin", BinaryType()), MakeField("list", ListType(Int64Type())),
        MakeField("st", StructType({MakeField("a", Int32Type()), MakeField("b", StringType())})),
-       MakeField("dense", DenseVectorType(2)), MakeField("sparse", SparseVectorType(5))},
+       MakeField("dense", DenseVectorType(2)), MakeField("sparse", SparseVectorType(5)),
+       MakeField("date", DateType()), MakeField("ts", TimestampType())},
       *Json::Parse(R"({"source": "test"})"));
+  Int32Builder dates(DateType());
+  Int64Builder times(TimestampType());
+  for (int r = 0; r < 6; ++r) {
+    if (r == 3) {
+      dates.AppendNull();
+      times.AppendNull();
+      continue;
+    }
+    dates.Append(19000 + r * 400);
+    times.Append((int64_t{1} << 50) - r * 1234567);
+  }
   return *Batch::Make(
       schema,
       {MakeColumn<bool>({true, false, std::nullopt, true, false, true}),
@@ -63,7 +75,7 @@ Batch EveryType() {
          return s2.Finish();
        }(),
        MakeDenseVectorColumn({{1, 2}, {3, 4}, {5, 6}, {7, 8}, {9, 10}, {11, 12}}, 2),
-       sparse.Finish()});
+       sparse.Finish(), dates.Finish(), times.Finish()});
 }
 
 // Columns without nulls of every width the split scatters directly.

@@ -317,8 +317,10 @@ std::unique_ptr<ColumnBuilder> MakeBuilder(const TypePtr& type) {
     case TypeId::kBool:
       return std::make_unique<BoolBuilder>();
     case TypeId::kInt32:
+    case TypeId::kDate:
       return std::make_unique<Int32Builder>(type);
     case TypeId::kInt64:
+    case TypeId::kTimestamp:
       return std::make_unique<Int64Builder>(type);
     case TypeId::kFloat32:
       return std::make_unique<Float32Builder>(type);

@@ -84,6 +84,8 @@ Status Validate(const DataType& type, int64_t length, int64_t offset,
     case TypeId::kInt64:
     case TypeId::kFloat32:
     case TypeId::kFloat64:
+    case TypeId::kDate:
+    case TypeId::kTimestamp:
       return CheckSize(buffers[1], end * type.byte_width(), "values", type);
     case TypeId::kString:
     case TypeId::kBinary:
@@ -195,6 +197,8 @@ ColumnPtr Column::MakeNull(const TypePtr& type, int64_t length) {
     case TypeId::kInt64:
     case TypeId::kFloat32:
     case TypeId::kFloat64:
+    case TypeId::kDate:
+    case TypeId::kTimestamp:
       buffers[1] = Buffer::Zeros(length * type->byte_width());
       break;
     case TypeId::kString:
@@ -228,8 +232,10 @@ double NumericValue(const Column& c, int64_t r) {
     case TypeId::kBool:
       return c.BoolValue(r) ? 1.0 : 0.0;
     case TypeId::kInt32:
+    case TypeId::kDate:
       return c.Values<int32_t>()[r];
     case TypeId::kInt64:
+    case TypeId::kTimestamp:
       return static_cast<double>(c.Values<int64_t>()[r]);
     case TypeId::kFloat32:
       return c.Values<float>()[r];

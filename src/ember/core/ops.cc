@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "ember/base/base64.h"
+#include "ember/base/datetime.h"
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
 
@@ -102,8 +103,10 @@ Result<ColumnPtr> Take(const Column& column, std::span<const int64_t> indices) {
   if (column.null_count() == 0) {
     switch (column.type_id()) {
       case TypeId::kInt32:
+      case TypeId::kDate:
         return GatherValues<int32_t>(column, indices);
       case TypeId::kInt64:
+      case TypeId::kTimestamp:
         return GatherValues<int64_t>(column, indices);
       case TypeId::kFloat32:
         return GatherValues<float>(column, indices);
@@ -175,8 +178,10 @@ bool RowEqual(const Column& a, int64_t i, const Column& b, int64_t j) {
     case TypeId::kBool:
       return a.BoolValue(i) == b.BoolValue(j);
     case TypeId::kInt32:
+    case TypeId::kDate:
       return a.Values<int32_t>()[i] == b.Values<int32_t>()[j];
     case TypeId::kInt64:
+    case TypeId::kTimestamp:
       return a.Values<int64_t>()[i] == b.Values<int64_t>()[j];
     case TypeId::kFloat32:
       return DoubleEq(a.Values<float>()[i], b.Values<float>()[j]);
@@ -259,6 +264,18 @@ void AppendValue(const Column& c, int64_t row, bool json, bool nested, std::stri
     case TypeId::kInt64:
       out->append(std::to_string(c.Values<int64_t>()[row]));
       return;
+    case TypeId::kDate:
+    case TypeId::kTimestamp: {
+      // Display: "2024-03-01", "2024-03-01 10:00:00"; JSON: quoted, timestamps in ISO 8601.
+      const std::string text = c.type_id() == TypeId::kDate
+                                   ? datetime::FormatDate(c.Values<int32_t>()[row])
+                                   : (json ? datetime::FormatTimestampIso(c.Values<int64_t>()[row])
+                                           : datetime::FormatTimestamp(c.Values<int64_t>()[row]));
+      if (json) out->push_back('"');
+      out->append(text);
+      if (json) out->push_back('"');
+      return;
+    }
     case TypeId::kFloat32:
       if (json && !std::isfinite(c.Values<float>()[row]))
         out->append("null");

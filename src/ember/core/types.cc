@@ -18,9 +18,11 @@ int DataType::byte_width() const {
   switch (id_) {
     case TypeId::kInt32:
     case TypeId::kFloat32:
+    case TypeId::kDate:
       return 4;
     case TypeId::kInt64:
     case TypeId::kFloat64:
+    case TypeId::kTimestamp:
       return 8;
     default:
       return 0;
@@ -62,6 +64,10 @@ std::string DataType::ToString() const {
       return "string";
     case TypeId::kBinary:
       return "binary";
+    case TypeId::kDate:
+      return "date";
+    case TypeId::kTimestamp:
+      return "timestamp";
     case TypeId::kList:
       return "list<" + value_type_->ToString() + ">";
     case TypeId::kStruct: {
@@ -111,6 +117,14 @@ TypePtr StringType() {
 }
 TypePtr BinaryType() {
   static const TypePtr t = Simple(TypeId::kBinary);
+  return t;
+}
+TypePtr DateType() {
+  static const TypePtr t = Simple(TypeId::kDate);
+  return t;
+}
+TypePtr TimestampType() {
+  static const TypePtr t = Simple(TypeId::kTimestamp);
   return t;
 }
 TypePtr ListType(TypePtr value_type) {
@@ -194,6 +208,8 @@ class TypeParser {
     if (w == "float64") return Float64Type();
     if (w == "string") return StringType();
     if (w == "binary") return BinaryType();
+    if (w == "date") return DateType();
+    if (w == "timestamp") return TimestampType();
     if (w == "list") {
       if (!Consume('<')) return Error("expected '<'");
       EMBER_ASSIGN_OR_RETURN(TypePtr v, ParseOne());

@@ -21,7 +21,10 @@ enum class TypeId {
   kBinary,
   kList,
   kStruct,
-  kVector,  // ML feature vector of float64: dense (one row-major matrix) or sparse (CSR)
+  kVector,     // ML feature vector of float64: dense (one row-major matrix) or sparse (CSR)
+  kDate,       // calendar date: int32 days since 1970-01-01 (Arrow date32)
+  kTimestamp,  // instant: int64 microseconds since 1970-01-01 00:00:00 UTC (Arrow timestamp[us,
+               // UTC])
 };
 
 class DataType;
@@ -55,12 +58,14 @@ class DataType {
   bool is_floating() const { return id_ == TypeId::kFloat32 || id_ == TypeId::kFloat64; }
   bool is_numeric() const { return is_integer() || is_floating(); }
   bool is_binary_like() const { return id_ == TypeId::kString || id_ == TypeId::kBinary; }
-  // Bytes per value of fixed-width primitive types (int32: 4, ...); 0 for the others
+  bool is_temporal() const { return id_ == TypeId::kDate || id_ == TypeId::kTimestamp; }
+  // Bytes per value of fixed-width primitive types (int32 and date: 4, ...); 0 for the others
   // (bool is bit-packed).
   int byte_width() const;
 
   bool Equals(const DataType& other) const;
-  // "int64", "list<string>", "struct<a: int64, b: string>", "vector[3]", "sparse_vector[10]".
+  // "int64", "date", "timestamp", "list<string>", "struct<a: int64, b: string>", "vector[3]",
+  // "sparse_vector[10]".
   std::string ToString() const;
 
   // Use the factory functions below.
@@ -89,6 +94,8 @@ TypePtr Float32Type();
 TypePtr Float64Type();
 TypePtr StringType();
 TypePtr BinaryType();
+TypePtr DateType();
+TypePtr TimestampType();
 TypePtr ListType(TypePtr value_type);
 TypePtr StructType(std::vector<Field> fields);
 TypePtr DenseVectorType(int64_t size);

@@ -120,10 +120,13 @@ void AppendKey(const Column& c, int64_t r, std::string* key) {
   switch (c.type_id()) {
     case TypeId::kBool:
     case TypeId::kInt32:
-    case TypeId::kInt64: {
-      const int64_t v = c.type_id() == TypeId::kInt64   ? c.Values<int64_t>()[r]
-                        : c.type_id() == TypeId::kInt32 ? c.Values<int32_t>()[r]
-                                                        : (c.BoolValue(r) ? 1 : 0);
+    case TypeId::kInt64:
+    case TypeId::kDate:
+    case TypeId::kTimestamp: {
+      const int w = c.type()->byte_width();
+      const int64_t v = c.type_id() == TypeId::kBool ? (c.BoolValue(r) ? 1 : 0)
+                        : w == 8                     ? c.Values<int64_t>()[r]
+                                                     : c.Values<int32_t>()[r];
       put('i', &v, sizeof(v));
       return;
     }
@@ -188,7 +191,8 @@ void HashColumn(const Column& c, std::vector<uint64_t>* hashes) {
   };
   auto nulls = [&](int64_t r) { return c.IsNull(r); };
   switch (c.type_id()) {
-    case TypeId::kInt64: {
+    case TypeId::kInt64:
+    case TypeId::kTimestamp: {
       const int64_t* v = c.Values<int64_t>();
       if (c.null_count() == 0) {
         uint64_t* h = hashes->data();
@@ -200,7 +204,8 @@ void HashColumn(const Column& c, std::vector<uint64_t>* hashes) {
         fold(r, nulls(r) ? 0x5bd1e995u : static_cast<uint64_t>(v[r]) + 1);
       return;
     }
-    case TypeId::kInt32: {
+    case TypeId::kInt32:
+    case TypeId::kDate: {
       const int32_t* v = c.Values<int32_t>();
       for (int64_t r = 0; r < n; ++r)
         fold(r, nulls(r) ? 0x5bd1e995u : static_cast<uint64_t>(int64_t{v[r]}) + 1);
@@ -663,7 +668,8 @@ struct KeyOrder {
         const int c = a.StringValue(i).compare(b.StringValue(j));
         return c < 0 ? -1 : c > 0;
       }
-      case TypeId::kInt64: {
+      case TypeId::kInt64:
+      case TypeId::kTimestamp: {
         const int64_t x = a.Values<int64_t>()[i], y = b.Values<int64_t>()[j];
         return x < y ? -1 : x > y;
       }
@@ -694,10 +700,10 @@ Result<DataFrame> SortBy(const DataFrame& in, const std::vector<SortKey>& keys,
   std::vector<KeyOrder> orders;
   for (size_t i = 0; i < kc.size(); ++i) {
     const DataType& type = *in.schema()->field(kc[i]).type;
-    if (!type.is_numeric() && type.id() != TypeId::kBool && type.id() != TypeId::kString &&
-        type.id() != TypeId::kBinary) {
+    if (!type.is_numeric() && !type.is_temporal() && type.id() != TypeId::kBool &&
+        type.id() != TypeId::kString && type.id() != TypeId::kBinary) {
       return InvalidArgument("SortBy: column '" + names[i] + "' is " + type.ToString() +
-                             "; sort keys are numbers, bools or strings");
+                             "; sort keys are numbers, bools, strings, dates or timestamps");
     }
     orders.push_back(KeyOrder{type.id()});
   }

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "ember/base/datetime.h"
 #include "ember/base/file_util.h"
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
@@ -156,6 +157,18 @@ ColumnPtr ConvertTyped(const TokenizedBlock& tb, int c, int ncols, const TypePtr
       case TypeId::kBinary:
         static_cast<StringBuilder*>(builder.get())->Append(v);
         break;
+      case TypeId::kDate: {
+        int32_t days = 0;
+        ok = datetime::ParseDate(v, &days);
+        if (ok) static_cast<Int32Builder*>(builder.get())->Append(days);
+        break;
+      }
+      case TypeId::kTimestamp: {
+        int64_t micros = 0;
+        ok = datetime::ParseTimestamp(v, &micros);
+        if (ok) static_cast<Int64Builder*>(builder.get())->Append(micros);
+        break;
+      }
       case TypeId::kVector:
         ok = ParseDenseVector(v, type->vector_size(), &vec) &&
              static_cast<DenseVectorBuilder*>(builder.get())->Append(vec).ok();

@@ -323,6 +323,40 @@ TEST(CsvWriterTest, RoundTripOfAwkwardValues) {
   EXPECT_TRUE(inferred->schema()->Equals(*schema)) << inferred->schema()->ToString();
 }
 
+// Dates and timestamps are read with an explicit schema (text stays text unless asked),
+// written as ISO 8601 (timestamps in UTC with a Z) and read back equal.
+TEST(CsvReaderTest, DatesAndTimestampsWithASchemaRoundTrip) {
+  CsvReadOptions o;
+  o.schema = *Schema::Make({MakeField("d", DateType()), MakeField("t", TimestampType())});
+  auto r =
+      Parse("d,t\n2024-03-01,2024-03-01 10:00:00+01:00\n1969-12-31,2024-03-01T09:00:00.5Z\n,\n", o);
+  ASSERT_THAT(r, IsOk());
+  Batch b = *r->frame.Collect();
+  EXPECT_EQ(FormatValue(*b.column(0), 0), "2024-03-01");
+  EXPECT_EQ(FormatValue(*b.column(0), 1), "1969-12-31");
+  EXPECT_EQ(FormatValue(*b.column(1), 0), "2024-03-01 09:00:00");  // in UTC
+  EXPECT_EQ(FormatValue(*b.column(1), 1), "2024-03-01 09:00:00.5");
+  EXPECT_EQ(b.column(0)->null_count(), 1);
+  auto bad = Parse("d,t\n2024-02-30,2024-03-01\n", o);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("column 1 ('d'): expected date, got '2024-02-30'"),
+            std::string::npos)
+      << bad.status().ToString();
+  // Without a schema the same text is a string column, as before.
+  auto inferred = Parse("d\n2024-03-01\n");
+  ASSERT_THAT(inferred, IsOk());
+  EXPECT_EQ(inferred->frame.schema()->field(0).type->id(), TypeId::kString);
+
+  std::string path = testing::NewTempDir("csv") + "/dates.csv";
+  ASSERT_THAT(WriteCsv(Ctx(), r->frame, path), IsOk());
+  Result<std::string> text = ReadFileToString(path);
+  ASSERT_THAT(text, IsOk());
+  EXPECT_EQ(*text, "d,t\n2024-03-01,2024-03-01T09:00:00Z\n1969-12-31,2024-03-01T09:00:00.5Z\n,\n");
+  auto back = ReadCsvWithStats(Ctx(), path, o);
+  ASSERT_THAT(back, IsOk());
+  EXPECT_THAT(back->frame, FrameEq(r->frame));
+}
+
 // Space-separated files (scikit-learn's .csv.gz, R's write.table): runs of spaces and tabs
 // are one separator, a line's leading and trailing ones are not fields, quotes keep theirs.
 TEST(CsvReaderTest, WhitespaceDelimitedRuns) {

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "ember/base/base64.h"
+#include "ember/base/datetime.h"
 #include "ember/base/file_util.h"
 #include "ember/base/status_macros.h"
 #include "ember/core/ops.h"
@@ -65,6 +66,12 @@ void AppendCell(const Column& c, int64_t row, const CsvWriteOptions& o, std::str
       return;
     case TypeId::kFloat64:
       AppendNumber(c.Values<double>()[row], out);
+      return;
+    case TypeId::kDate:
+      out->append(datetime::FormatDate(c.Values<int32_t>()[row]));
+      return;
+    case TypeId::kTimestamp:
+      out->append(datetime::FormatTimestampIso(c.Values<int64_t>()[row]));
       return;
     case TypeId::kString:
       AppendField(c.StringValue(row), o.delimiter, out);

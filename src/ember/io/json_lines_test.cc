@@ -89,6 +89,39 @@ TEST(JsonLinesTest, ExplicitSchemaChecksTypesAndReadsVectors) {
   EXPECT_EQ(shortv.status().message(), "t.jsonl:1: field 'v': vector of 1 values, expected 2");
 }
 
+TEST(JsonLinesTest, DatesAndTimestampsAreIsoStrings) {
+  JsonReadOptions o;
+  o.schema = *Schema::Make({MakeField("d", DateType()), MakeField("t", TimestampType())});
+  auto r = Parse(R"({"d": "2024-03-01", "t": "2024-03-01T10:00:00+01:00"})"
+                 "\n"
+                 R"({"d": null, "t": "1970-01-01 00:00:00.25"})"
+                 "\n",
+                 o);
+  ASSERT_THAT(r, IsOk());
+  Batch b = *r->frame.Collect();
+  EXPECT_EQ(FormatValue(*b.column(1), 0), "2024-03-01 09:00:00");
+  EXPECT_EQ(b.column(1)->Values<int64_t>()[1], 250000);
+  std::string json;
+  AppendValueJson(*b.column(1), 0, &json);
+  json += ",";
+  AppendValueJson(*b.column(0), 0, &json);
+  EXPECT_EQ(json, "\"2024-03-01T09:00:00Z\",\"2024-03-01\"");
+  auto bad = Parse(R"({"d": "01/03/2024"})"
+                   "\n",
+                   o);
+  EXPECT_EQ(bad.status().message(),
+            "t.jsonl:1: field 'd': '01/03/2024' is not a date (yyyy-mm-dd)");
+  auto number = Parse(R"({"t": 1709287200})"
+                      "\n",
+                      o);
+  EXPECT_EQ(number.status().message(), "t.jsonl:1: field 't': expected timestamp, got integer");
+  std::string path = testing::NewTempDir("jsonl") + "/dates.jsonl";
+  ASSERT_THAT(WriteJsonLines(ExecContext::Default(), r->frame, path), IsOk());
+  auto back = ReadJsonLines(ExecContext::Default(), path, o);
+  ASSERT_THAT(back, IsOk());
+  EXPECT_THAT(*back, FrameEq(r->frame));
+}
+
 TEST(JsonLinesTest, WriteReadRoundTripOfEveryType) {
   DataFrame in = testing::MixedFrame();
   std::string path = testing::NewTempDir("jsonl") + "/out.jsonl";

@@ -1,6 +1,7 @@
 #include "ember/io/json_values.h"
 
 #include "ember/base/base64.h"
+#include "ember/base/datetime.h"
 
 namespace ember {
 
@@ -60,6 +61,23 @@ JsonProblem Check(dom::element e, const DataType& type, const std::string& path,
       return e.is_number() ? JsonProblem{} : mismatch();
     case TypeId::kString:
       return {};  // non-strings are kept as their JSON text
+    case TypeId::kDate:
+    case TypeId::kTimestamp: {
+      if (!e.is_string()) return mismatch();
+      const std::string_view text = e.get_string().value();
+      int32_t days = 0;
+      int64_t micros = 0;
+      const bool date = type.id() == TypeId::kDate;
+      if (date ? datetime::ParseDate(text, &days) : datetime::ParseTimestamp(text, &micros))
+        return {};
+      std::string shown(text.substr(0, 64));
+      return problem(
+          date ? "a date (yyyy-mm-dd)" : "a timestamp (yyyy-mm-dd hh:mm:ss[zone])",
+          "'" + shown + "'",
+          "'" + shown + "' is not a " +
+              (date ? std::string("date (yyyy-mm-dd)")
+                    : std::string("timestamp (yyyy-mm-dd[Thh:mm[:ss[.ffffff]]][zone])")));
+    }
     case TypeId::kBinary: {
       if (!e.is_string()) return mismatch();
       if (DecodeBase64(e.get_string().value()).ok()) return {};
@@ -175,6 +193,18 @@ void AppendJsonValue(dom::element e, ColumnBuilder* b) {
     case TypeId::kBinary:
       static_cast<StringBuilder*>(b)->Append(*DecodeBase64(e.get_string().value()));
       return;
+    case TypeId::kDate: {
+      int32_t days = 0;
+      datetime::ParseDate(e.get_string().value(), &days);  // checked by CheckJsonValue
+      static_cast<Int32Builder*>(b)->Append(days);
+      return;
+    }
+    case TypeId::kTimestamp: {
+      int64_t micros = 0;
+      datetime::ParseTimestamp(e.get_string().value(), &micros);
+      static_cast<Int64Builder*>(b)->Append(micros);
+      return;
+    }
     case TypeId::kList: {
       auto* lb = static_cast<ListBuilder*>(b);
       lb->Append();

@@ -77,6 +77,26 @@ TEST(RequestDecoderTest, ProblemsNameTheRowFieldExpectedAndReceived) {
   EXPECT_FALSE(empty.ok());
 }
 
+// Dates and timestamps arrive as ISO 8601 strings and leave as them (timestamps in UTC).
+TEST(RequestDecoderTest, DatesAndTimestampsAreIsoStrings) {
+  SchemaPtr schema = *Schema::Make({MakeField("d", DateType()), MakeField("t", TimestampType())});
+  RequestDecoder d(schema);
+  bool array = false;
+  DecodeProblem p;
+  auto ok = d.Decode(R"([{"d": "2024-03-01", "t": "2024-03-01T10:00:00-02:00"}, {"d": null}])",
+                     &array, &p);
+  ASSERT_THAT(ok, IsOk());
+  auto enc = ReplyEncoder::Make(*schema, {"d", "t"});
+  ASSERT_THAT(enc, IsOk());
+  std::string out;
+  enc->Encode(*ok, 0, 2, true, &out);
+  EXPECT_EQ(out, R"([{"d":"2024-03-01","t":"2024-03-01T12:00:00Z"},{"d":null,"t":null}])");
+  auto bad = d.Decode(R"([{"d": "2024-03-01"}, {"d": "2024-02-30"}])", &array, &p);
+  EXPECT_EQ(bad.status().message(), "row 1: field 'd': '2024-02-30' is not a date (yyyy-mm-dd)");
+  auto number = d.Decode(R"({"t": 17})", &array, &p);
+  EXPECT_EQ(number.status().message(), "field 't': expected timestamp, got integer");
+}
+
 TEST(ReplyEncoderTest, WritesChosenColumnsAsObjectOrArray) {
   SchemaPtr schema =
       *Schema::Make({MakeField("id", Int64Type()), MakeField("p", DenseVectorType(2)),

@@ -8,6 +8,7 @@
 
 #include "ember/base/status_macros.h"
 #include "ember/params/param_spec.h"
+#include "ember/sql/internal/datetime_functions.h"
 
 namespace ember::sql::internal {
 
@@ -25,6 +26,10 @@ SqlType ScalarTypeOf(const DataType& t) {
       return SqlType::kDouble;
     case TypeId::kString:
       return SqlType::kString;
+    case TypeId::kDate:
+      return SqlType::kDate;
+    case TypeId::kTimestamp:
+      return SqlType::kTimestamp;
     default:
       return SqlType::kOpaque;
   }
@@ -42,7 +47,34 @@ SqlType Unify(SqlType a, SqlType b) {
   if (b == SqlType::kNull) return a;
   if (a == b) return a;
   if (IsNumeric(a) && IsNumeric(b)) return SqlType::kDouble;
+  if (IsTemporal(a) && IsTemporal(b)) return SqlType::kTimestamp;
   return SqlType::kOpaque;
+}
+
+bool IsTemporal(SqlType t) { return t == SqlType::kDate || t == SqlType::kTimestamp; }
+
+SqlType ComparisonType(SqlType a, SqlType b) {
+  if (IsTemporal(a) && b == SqlType::kString) return a;
+  if (IsTemporal(b) && a == SqlType::kString) return b;
+  return Unify(a, b);
+}
+
+bool Castable(SqlType from, SqlType to) {
+  if (from == SqlType::kOpaque) return false;
+  if (from == SqlType::kNull || from == to || to == SqlType::kString) return true;
+  switch (to) {
+    case SqlType::kDate:
+      return from == SqlType::kString || from == SqlType::kTimestamp;
+    case SqlType::kTimestamp:
+      return from == SqlType::kString || from == SqlType::kDate || IsNumeric(from);
+    case SqlType::kInt:
+    case SqlType::kDouble:
+      return from != SqlType::kDate;  // a timestamp is its seconds since 1970 (Spark)
+    case SqlType::kBool:
+      return !IsTemporal(from);
+    default:
+      return false;
+  }
 }
 
 Status TypeError(int pos, const std::string& message) {
@@ -62,7 +94,7 @@ struct FunctionSig {
 };
 
 const std::unordered_map<std::string, FunctionSig>& Functions() {
-  static const auto* f = new std::unordered_map<std::string, FunctionSig>{
+  static auto* f = new std::unordered_map<std::string, FunctionSig>{
       {"abs", {1, 1}},
       {"sqrt", {1, 1}},
       {"exp", {1, 1}},
@@ -96,6 +128,12 @@ const std::unordered_map<std::string, FunctionSig>& Functions() {
       {"regexp_extract", {2, 3}},
       {"like", {2, 2}},
   };
+  static const bool with_dates = [] {
+    for (const DateFunction& d : DateFunctions())
+      f->emplace(d.name, FunctionSig{d.min_args, d.max_args});
+    return true;
+  }();
+  (void)with_dates;
   return *f;
 }
 
@@ -158,9 +196,14 @@ class Checker {
       case Kind::kCase:
         return CheckCase(e);
       case Kind::kCast:
-        if (e.args[0]->type == SqlType::kOpaque) {
+        if (!Castable(e.args[0]->type, e.cast_to)) {
+          std::string hint;
+          if (e.args[0]->type == SqlType::kDate && e.cast_to != SqlType::kBool)
+            hint = " (unix_date(d) gives a date's days since 1970-01-01)";
+          if (e.cast_to == SqlType::kDate && IsNumeric(e.args[0]->type))
+            hint = " (date_from_unix_date(n) reads days since 1970-01-01)";
           return TypeError(e.pos, "cannot CAST " + Describe(*e.args[0]) + " to " +
-                                      std::string(SqlTypeName(e.cast_to)));
+                                      std::string(SqlTypeName(e.cast_to)) + hint);
         }
         e.type = e.cast_to;
         return Status::OK();
@@ -216,7 +259,7 @@ class Checker {
 
  private:
   Status Comparable(const Expr& a, const Expr& b, int pos, std::string_view op) {
-    if (Unify(a.type, b.type) == SqlType::kOpaque) {
+    if (ComparisonType(a.type, b.type) == SqlType::kOpaque) {
       return TypeError(pos, "cannot compare " + Describe(a) + " with " + Describe(b) + " (" +
                                 std::string(op) + ")");
     }
@@ -240,6 +283,20 @@ class Checker {
           return TypeError(e.op_pos, "|| cannot concatenate " + Describe(*x));
       }
       e.type = SqlType::kString;
+    } else if ((op == "+" || op == "-") && (IsTemporal(a.type) || IsTemporal(b.type))) {
+      // date +- days (Spark's date_add / date_sub); nothing else moves dates or timestamps.
+      const bool date_days =
+          (a.type == SqlType::kDate && IsNumeric(b.type) && b.type != SqlType::kDouble) ||
+          (op == "+" && b.type == SqlType::kDate && IsNumeric(a.type) &&
+           a.type != SqlType::kDouble);
+      if (!date_days) {
+        return TypeError(e.op_pos, "'" + op + "' of " + Describe(a) + " and " + Describe(b) +
+                                       " is not supported: a date moves by whole days "
+                                       "(date + n, date_add, add_months), datediff(end, start) "
+                                       "counts the days between dates, and unix_seconds(t) "
+                                       "turns a timestamp into a number");
+      }
+      e.type = SqlType::kDate;
     } else if (op == "+" || op == "-" || op == "*" || op == "/" || op == "%") {
       for (const Expr* x : {&a, &b}) {
         if (!IsNumeric(x->type)) {
@@ -334,6 +391,7 @@ class Checker {
                                            Describe(*e.args[k]));
     };
     const std::string& f = e.name;
+    if (IsDateFunction(f)) return CheckDateCall(e);
     auto is_string = [&](int k) {
       return e.args[k]->type == SqlType::kString || e.args[k]->type == SqlType::kNull;
     };

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "ember/base/datetime.h"
 #include "ember/base/status_macros.h"
 #include "ember/sql/internal/ast.h"
 
@@ -24,6 +25,10 @@ std::string_view SqlTypeName(SqlType t) {
       return "double";
     case SqlType::kString:
       return "string";
+    case SqlType::kDate:
+      return "date";
+    case SqlType::kTimestamp:
+      return "timestamp";
     case SqlType::kOpaque:
       return "non-scalar";
   }
@@ -597,6 +602,26 @@ class Parser {
       Next();
       return Finish(std::move(e), begin);
     }
+    if ((IsKeyword("DATE") || IsKeyword("TIMESTAMP")) &&
+        Peek(1).kind == Token::Kind::kString) {  // DATE '2024-03-01'; a column named date stays one
+      ExprPtr e = Make(Expr::Kind::kLiteral, begin);
+      const bool date = IsKeyword("DATE");
+      const std::string& text = Peek(1).text;
+      int32_t days = 0;
+      const bool ok =
+          date ? datetime::ParseDate(text, &days) : datetime::ParseTimestamp(text, &e->lit_int);
+      if (!ok) {
+        return InvalidArgument(std::string("invalid ") + (date ? "DATE" : "TIMESTAMP") +
+                               " literal '" + text + "' at position " + std::to_string(begin + 1) +
+                               (date ? " (expected yyyy-mm-dd)"
+                                     : " (expected yyyy-mm-dd[ hh:mm[:ss[.ffffff]]][zone])"));
+      }
+      if (date) e->lit_int = days;
+      e->lit_type = date ? SqlType::kDate : SqlType::kTimestamp;
+      Next();
+      Next();
+      return Finish(std::move(e), begin);
+    }
     if (IsKeyword("CASE")) return Case();
     if (IsKeyword("CAST")) return Cast();
     if (IsReserved(t.text)) return Expected("an expression");
@@ -664,8 +689,9 @@ class Parser {
     EMBER_RETURN_IF_ERROR(ExpectSymbol("("));
     EMBER_ASSIGN_OR_RETURN(ExprPtr a, Expression());
     EMBER_RETURN_IF_ERROR(ExpectKeyword("AS"));
-    if (Peek().kind != Token::Kind::kIdent)
-      return Expected("a type name (BIGINT, DOUBLE, STRING or BOOLEAN)");
+    constexpr std::string_view kTypes =
+        "a type name (BIGINT, DOUBLE, STRING, BOOLEAN, DATE or TIMESTAMP)";
+    if (Peek().kind != Token::Kind::kIdent) return Expected(std::string(kTypes));
     const std::string type = Lower(Peek().text);
     if (type == "int" || type == "integer" || type == "bigint" || type == "long" ||
         type == "smallint" || type == "tinyint") {
@@ -676,8 +702,12 @@ class Parser {
       e->cast_to = SqlType::kString;
     } else if (type == "boolean" || type == "bool") {
       e->cast_to = SqlType::kBool;
+    } else if (type == "date") {
+      e->cast_to = SqlType::kDate;
+    } else if (type == "timestamp") {
+      e->cast_to = SqlType::kTimestamp;
     } else {
-      return Expected("a type name (BIGINT, DOUBLE, STRING or BOOLEAN)");
+      return Expected(std::string(kTypes));
     }
     Next();
     EMBER_RETURN_IF_ERROR(ExpectSymbol(")"));

@@ -240,25 +240,49 @@ Result<std::shared_ptr<const SqlPlan>> SqlPlan::Compile(std::string_view stateme
     if (!pre.ok()) return pre.status();
     impl->pre = std::move(*pre);
   } else {
-    // Before grouping: the keys and the aggregates' arguments.
-    std::string sql = "SELECT ";
-    std::vector<std::string> cols;
-    for (size_t i = 0; i < st.group_by.size(); ++i)
-      cols.push_back(st.group_by[i]->text + " AS " + Quote("__group" + std::to_string(i)));
-    if (impl->global) cols.push_back("0 AS " + Quote("__group0"));
+    // Before grouping: the keys and the aggregates' arguments. The groups hold numbers, so
+    // the min or max of a date or timestamp is taken of its days or microseconds (`wrap`).
+    std::vector<std::string> wrap(calls.size());
+    auto compile_pre = [&]() -> Status {
+      std::string sql = "SELECT ";
+      std::vector<std::string> cols;
+      for (size_t i = 0; i < st.group_by.size(); ++i)
+        cols.push_back(st.group_by[i]->text + " AS " + Quote("__group" + std::to_string(i)));
+      if (impl->global) cols.push_back("0 AS " + Quote("__group0"));
+      for (size_t j = 0; j < calls.size(); ++j) {
+        if (calls[j].star) continue;
+        // The argument's text: the call's text from its opening parenthesis.
+        const std::string& t = calls[j].text;
+        const size_t open = t.find('(');
+        std::string arg = t.substr(open + 1, t.rfind(')') - open - 1);
+        if (!wrap[j].empty()) arg = wrap[j] + "(" + arg + ")";
+        cols.push_back(arg + " AS " + Quote("__arg" + std::to_string(j)));
+      }
+      for (size_t i = 0; i < cols.size(); ++i) sql += (i ? ", " : "") + cols[i];
+      sql += " FROM __THIS__" + where;
+      Result<std::shared_ptr<const SqlQuery>> pre = SqlQuery::Compile(sql, in);
+      if (!pre.ok()) return pre.status();
+      impl->pre = std::move(*pre);
+      return Status::OK();
+    };
+    EMBER_RETURN_IF_ERROR(compile_pre());
+    std::vector<std::string> unwrap(calls.size());
     for (size_t j = 0; j < calls.size(); ++j) {
-      if (calls[j].star) continue;
-      // The argument's text: the call's text from its opening parenthesis.
-      const std::string& t = calls[j].text;
-      const size_t open = t.find('(');
-      cols.push_back(t.substr(open + 1, t.rfind(')') - open - 1) + " AS " +
-                     Quote("__arg" + std::to_string(j)));
+      if (calls[j].star || (calls[j].kind != frame::Aggregate::Kind::kMin &&
+                            calls[j].kind != frame::Aggregate::Kind::kMax))
+        continue;
+      const Schema& ps = *impl->pre->output_schema();
+      const TypeId id = ps.field(ps.FindField("__arg" + std::to_string(j))).type->id();
+      if (id == TypeId::kDate) {
+        wrap[j] = "unix_date";
+        unwrap[j] = "date_from_unix_date";
+      } else if (id == TypeId::kTimestamp) {
+        wrap[j] = "unix_micros";
+        unwrap[j] = "timestamp_micros";
+      }
     }
-    for (size_t i = 0; i < cols.size(); ++i) sql += (i ? ", " : "") + cols[i];
-    sql += " FROM __THIS__" + where;
-    Result<std::shared_ptr<const SqlQuery>> pre = SqlQuery::Compile(sql, in);
-    if (!pre.ok()) return pre.status();
-    impl->pre = std::move(*pre);
+    if (std::any_of(wrap.begin(), wrap.end(), [](const std::string& w) { return !w.empty(); }))
+      EMBER_RETURN_IF_ERROR(compile_pre());
     const Schema& ps = *impl->pre->output_schema();
     const size_t num_keys = impl->global ? 1 : st.group_by.size();
     for (size_t i = 0; i < num_keys; ++i) impl->keys.push_back("__group" + std::to_string(i));
@@ -271,8 +295,12 @@ Result<std::shared_ptr<const SqlPlan>> SqlPlan::Compile(std::string_view stateme
         const DataType& t = *ps.field(ps.FindField(a.column)).type;
         const bool numeric = t.is_numeric() || t.id() == TypeId::kBool;
         if (a.kind != frame::Aggregate::Kind::kCount && !numeric) {
-          return InvalidArgument(calls[j].text + " at " + Pos(calls[j].pos) +
-                                 " needs a numeric argument, found " + t.ToString());
+          return InvalidArgument(
+              calls[j].text + " at " + Pos(calls[j].pos) + " needs a " +
+              (a.kind == frame::Aggregate::Kind::kSum || a.kind == frame::Aggregate::Kind::kMean
+                   ? "numeric argument"
+                   : "number, date or timestamp") +
+              ", found " + t.ToString());
         }
         // sum, min and max of integers stay integers (as in SQL); the groups hold doubles.
         const bool integer =
@@ -282,6 +310,7 @@ Result<std::shared_ptr<const SqlPlan>> SqlPlan::Compile(std::string_view stateme
              a.kind == frame::Aggregate::Kind::kMax)) {
           ref = "CAST(" + ref + " AS BIGINT)";
         }
+        if (!unwrap[j].empty()) ref = unwrap[j] + "(" + ref + ")";
       }
       impl->aggregates.push_back(std::move(a));
       agg_sql.push_back(std::move(ref));

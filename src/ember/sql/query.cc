@@ -46,6 +46,10 @@ TypePtr OutputType(SqlType t) {
       return Int64Type();
     case SqlType::kDouble:
       return Float64Type();
+    case SqlType::kDate:
+      return DateType();
+    case SqlType::kTimestamp:
+      return TimestampType();
     default:
       return StringType();  // strings, and expressions that are always NULL
   }
@@ -67,6 +71,12 @@ ColumnPtr ToColumn(const Vec& v, const TypePtr& type) {
         break;
       case SqlType::kDouble:
         static_cast<NumericBuilder<double>*>(builder.get())->Append(v.d[k]);
+        break;
+      case SqlType::kDate:
+        static_cast<NumericBuilder<int32_t>*>(builder.get())->Append(static_cast<int32_t>(v.i[k]));
+        break;
+      case SqlType::kTimestamp:
+        static_cast<NumericBuilder<int64_t>*>(builder.get())->Append(v.i[k]);
         break;
       case SqlType::kString:
         static_cast<StringBuilder*>(builder.get())->Append(v.s[k]);

@@ -335,9 +335,9 @@ TEST(SqlQueryTest, ErrorsNamePositionAndExpectation) {
   EXPECT_EQ(ErrorOf("SELECT i FROM __THIS__ ORDER BY i"),
             "SqlQuery computes each output row from one input row; DISTINCT, GROUP BY, "
             "aggregates, ORDER BY and LIMIT run over a whole frame as SqlPlan (sql/plan.h)");
-  EXPECT_EQ(ErrorOf("SELECT CAST(i AS DATE) FROM __THIS__"),
-            "syntax error at position 18: expected a type name (BIGINT, DOUBLE, STRING or "
-            "BOOLEAN), found 'DATE'");
+  EXPECT_EQ(ErrorOf("SELECT CAST(i AS DECIMAL) FROM __THIS__"),
+            "syntax error at position 18: expected a type name (BIGINT, DOUBLE, STRING, "
+            "BOOLEAN, DATE or TIMESTAMP), found 'DECIMAL'");
   EXPECT_EQ(ErrorOf("SELECT ii FROM __THIS__"),
             "unknown column 'ii' at position 8; did you mean 'i'?");
   EXPECT_EQ(ErrorOf("SELECT i + s FROM __THIS__"),

@@ -17,13 +17,15 @@ namespace ember::sql::internal {
 // The scalar types expressions compute in. Columns of other types (vectors, lists,
 // structs, binary) can only be passed through, tested for null, indexed or have a field
 // taken.
-enum class SqlType { kNull, kBool, kInt, kDouble, kString, kOpaque };
+// Dates (days since 1970-01-01) and timestamps (microseconds since 1970-01-01 UTC) compute
+// as integers (Vec::i) and keep their own type.
+enum class SqlType { kNull, kBool, kInt, kDouble, kString, kDate, kTimestamp, kOpaque };
 std::string_view SqlTypeName(SqlType t);
 
 struct Expr {
   enum class Kind {
     kColumn,   // name
-    kLiteral,  // type + value fields
+    kLiteral,  // type + value fields (DATE '...' and TIMESTAMP '...': lit_int)
     kUnary,    // op: "-", "NOT"; args[0]
     kBinary,   // op: + - * / % || = <> < <= > >= AND OR; args[0], args[1]
     kIsNull,   // args[0]; negated for IS NOT NULL

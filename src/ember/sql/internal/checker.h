@@ -16,6 +16,12 @@ bool IsNumeric(SqlType t);  // bigint, double or NULL
 // The common type of two operands (numeric widening; NULL goes with anything), or kOpaque
 // when they do not mix.
 SqlType Unify(SqlType a, SqlType b);
+bool IsTemporal(SqlType t);  // date or timestamp
+// The type two operands are compared in: Unify's, except that text compared with a date or
+// timestamp is read as one (Spark: d = '2024-03-01').
+SqlType ComparisonType(SqlType a, SqlType b);
+// Whether CAST(from AS to) is allowed.
+bool Castable(SqlType from, SqlType to);
 // "type error at position N: message".
 Status TypeError(int pos, const std::string& message);
 // "bigint (column 'x')": an expression's type, and its column when it is one.

@@ -16,57 +16,20 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ember/base/datetime.h"
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
 #include "ember/sql/internal/ast.h"
 #include "ember/sql/internal/checker.h"
+#include "ember/sql/internal/datetime_functions.h"
 #include "ember/sql/internal/values.h"
+#include "ember/sql/internal/vec.h"
 
 namespace ember::sql::internal {
 
 using Kind = Expr::Kind;
 using namespace values;  // NOLINT: the evaluator is built on these conversions
-
-// ---------------------------------------------------------------------------------------
-// Evaluation
-
-struct Vec {
-  SqlType type = SqlType::kNull;
-  std::vector<uint8_t> valid;  // 1: a value; 0: NULL
-  std::vector<uint8_t> b;
-  std::vector<int64_t> i;
-  std::vector<double> d;
-  std::vector<std::string_view> s;
-
-  Vec() = default;
-  Vec(SqlType t, size_t n) : type(t), valid(n, 1) { Resize(n); }
-  void Resize(size_t n) {
-    switch (type) {
-      case SqlType::kBool:
-        b.resize(n);
-        break;
-      case SqlType::kInt:
-        i.resize(n);
-        break;
-      case SqlType::kDouble:
-        d.resize(n);
-        break;
-      case SqlType::kString:
-        s.resize(n);
-        break;
-      default:
-        break;
-    }
-  }
-  size_t size() const { return valid.size(); }
-};
-
-// Owns the strings computed while evaluating one batch (Vec holds views of them).
-struct Arena {
-  std::deque<std::string> strings;
-  std::string_view Keep(std::string v) { return strings.emplace_back(std::move(v)); }
-};
 
 class Evaluator {
  public:
@@ -112,6 +75,7 @@ class Evaluator {
     Vec r(to, n_);
     r.valid = std::move(a.valid);
     if (a.type == SqlType::kNull) return r;
+    if (IsTemporal(to) || IsTemporal(a.type)) return CastTemporal(a, std::move(r));
     for (size_t k = 0; k < n_; ++k) {
       if (!r.valid[k]) continue;
       switch (to) {
@@ -186,6 +150,56 @@ class Evaluator {
   }
 
  private:
+  // Casts to or from a date or timestamp (the checker allowed it: see Castable); `r` has the
+  // target type and a's validity.
+  Vec CastTemporal(const Vec& a, Vec r) {
+    namespace dt = datetime;
+    for (size_t k = 0; k < n_; ++k) {
+      if (!r.valid[k]) continue;
+      const int64_t v = a.i.empty() ? 0 : a.i[k];
+      bool ok = true;
+      switch (r.type) {
+        case SqlType::kDate:
+          if (a.type == SqlType::kString) {
+            int32_t days = 0;
+            ok = dt::ParseDate(a.s[k], &days);
+            r.i[k] = days;
+          } else {  // a timestamp
+            r.i[k] = dt::FloorDiv(v, dt::kMicrosPerDay);
+          }
+          break;
+        case SqlType::kTimestamp:
+          if (a.type == SqlType::kString) {
+            ok = dt::ParseTimestamp(a.s[k], &r.i[k]);
+          } else if (a.type == SqlType::kDate) {
+            r.i[k] = v * dt::kMicrosPerDay;
+          } else {  // seconds since 1970, as Spark
+            const double secs = a.type == SqlType::kDouble ? a.d[k]
+                                : a.type == SqlType::kBool ? a.b[k]
+                                                           : static_cast<double>(v);
+            ok = std::fabs(secs) < 1e12;
+            if (ok) r.i[k] = static_cast<int64_t>(std::llround(secs * 1e6));
+            ok = ok && dt::TimestampInRange(r.i[k]);
+          }
+          break;
+        case SqlType::kString:
+          r.s[k] =
+              arena_.Keep(a.type == SqlType::kDate ? dt::FormatDate(v) : dt::FormatTimestamp(v));
+          break;
+        case SqlType::kInt:  // a timestamp's whole seconds
+          r.i[k] = dt::FloorDiv(v, dt::kMicrosPerSecond);
+          break;
+        case SqlType::kDouble:
+          r.d[k] = static_cast<double>(v) / static_cast<double>(dt::kMicrosPerSecond);
+          break;
+        default:
+          ok = false;
+      }
+      r.valid[k] = ok;
+    }
+    return r;
+  }
+
   Vec ReadColumn(const Column& c) {
     Vec r(ScalarTypeOf(*c.type()), n_);
     for (size_t k = 0; k < n_; ++k) r.valid[k] = c.IsValid(static_cast<int64_t>(k));
@@ -194,9 +208,11 @@ class Evaluator {
         for (size_t k = 0; k < n_; ++k) r.b[k] = c.BoolValue(static_cast<int64_t>(k));
         break;
       case TypeId::kInt32:
+      case TypeId::kDate:
         std::copy_n(c.Values<int32_t>(), n_, r.i.begin());
         break;
       case TypeId::kInt64:
+      case TypeId::kTimestamp:
         std::copy_n(c.Values<int64_t>(), n_, r.i.begin());
         break;
       case TypeId::kFloat32:
@@ -226,6 +242,8 @@ class Evaluator {
         std::fill(r.b.begin(), r.b.end(), e.lit_bool);
         break;
       case SqlType::kInt:
+      case SqlType::kDate:
+      case SqlType::kTimestamp:
         std::fill(r.i.begin(), r.i.end(), e.lit_int);
         break;
       case SqlType::kDouble:
@@ -282,6 +300,8 @@ class Evaluator {
         run(a.b, b.b);
         break;
       case SqlType::kInt:
+      case SqlType::kDate:
+      case SqlType::kTimestamp:
         run(a.i, b.i);
         break;
       case SqlType::kDouble:
@@ -296,8 +316,8 @@ class Evaluator {
   }
 
   Vec CompareOp(Vec a, Vec b, std::string_view op) {
-    const SqlType t =
-        Unify(a.type, b.type) == SqlType::kNull ? SqlType::kInt : Unify(a.type, b.type);
+    const SqlType u = ComparisonType(a.type, b.type);
+    const SqlType t = u == SqlType::kNull ? SqlType::kInt : u;
     a = Cast(std::move(a), t);
     b = Cast(std::move(b), t);
     Vec r(SqlType::kBool, n_);
@@ -335,6 +355,18 @@ class Evaluator {
                  op == "AND");
     }
     if (op == "||") return Concat({Eval(*e.args[0]), Eval(*e.args[1])});
+    if (e.type == SqlType::kDate) {  // date + n, n + date, date - n
+      const bool date_first = e.args[0]->type == SqlType::kDate;
+      Vec d = Cast(Eval(*e.args[date_first ? 0 : 1]), SqlType::kDate);
+      Vec by = Cast(Eval(*e.args[date_first ? 1 : 0]), SqlType::kInt);
+      for (size_t k = 0; k < n_; ++k) {
+        d.valid[k] = d.valid[k] && by.valid[k] && std::llabs(by.i[k]) < (int64_t{1} << 32);
+        if (!d.valid[k]) continue;
+        d.i[k] = op == "-" ? d.i[k] - by.i[k] : d.i[k] + by.i[k];
+        d.valid[k] = datetime::DateInRange(d.i[k]);
+      }
+      return d;
+    }
     if (op == "+" || op == "-" || op == "*" || op == "/" || op == "%") {
       const SqlType t = op == "/" ? SqlType::kDouble : e.type;
       Vec a = Cast(Eval(*e.args[0]), t);
@@ -432,6 +464,8 @@ class Evaluator {
         to.b[k] = from.b[k];
         break;
       case SqlType::kInt:
+      case SqlType::kDate:
+      case SqlType::kTimestamp:
         to.i[k] = from.i[k];
         break;
       case SqlType::kDouble:
@@ -552,6 +586,13 @@ class Evaluator {
 
   Vec Call(const Expr& e) {
     const std::string& f = e.name;
+    if (IsDateFunction(f)) {
+      std::vector<Vec> args;
+      for (const auto& a : e.args) args.push_back(Eval(*a));
+      return EvalDateCall(
+          e, std::move(args), [this](Vec v, SqlType t) { return Cast(std::move(v), t); }, arena_,
+          n_);
+    }
     if (f == "if" || f == "iif") {
       Vec cond = Cast(Eval(*e.args[0]), SqlType::kBool);
       Vec r = Cast(Eval(*e.args[1]), e.type);
@@ -570,7 +611,7 @@ class Evaluator {
         for (size_t k = 0; k < n_; ++k) {
           if (!next.valid[k]) continue;
           bool take = !r.valid[k];
-          if (!take && e.type == SqlType::kInt)
+          if (!take && (e.type == SqlType::kInt || IsTemporal(e.type)))
             take = most ? next.i[k] > r.i[k] : next.i[k] < r.i[k];
           if (!take && e.type == SqlType::kDouble)
             take = most ? next.d[k] > r.d[k] : next.d[k] < r.d[k];
@@ -810,9 +851,11 @@ class Evaluator {
           r.b[k] = c->BoolValue(row);
           break;
         case TypeId::kInt32:
+        case TypeId::kDate:
           r.i[k] = c->Values<int32_t>()[row];
           break;
         case TypeId::kInt64:
+        case TypeId::kTimestamp:
           r.i[k] = c->Values<int64_t>()[row];
           break;
         case TypeId::kFloat32:
