@@ -86,6 +86,34 @@ TEST(FeaturizeTest, EveryKindOfColumnBecomesSlots) {
   EXPECT_EQ(rows, 200);  // no row lost to missing values
 }
 
+// Dates and timestamps become their calendar parts, as SynapseML's Featurize does.
+TEST(FeaturizeTest, DatesAndTimestampsBecomeTheirParts) {
+  SchemaPtr schema = *Schema::Make({MakeField("d", DateType()), MakeField("t", TimestampType())});
+  Int32Builder d(DateType());
+  Int64Builder t(TimestampType());
+  d.Append(19783);  // 2024-03-01, a Friday
+  d.AppendNull();
+  t.Append(1709287205000000);  // 2024-03-01 10:00:05 UTC
+  t.Append(0);
+  DataFrame in = DataFrame::FromBatch(*Batch::Make(schema, {d.Finish(), t.Finish()}));
+  auto f = *Featurize::Make({.input_cols = {"d", "t"}});
+  auto model = f->Fit(in, Ctx());
+  ASSERT_THAT(model, IsOk());
+  auto out = (*model)->Transform(in, Ctx());
+  ASSERT_THAT(out, IsOk());
+  EXPECT_EQ(out->schema()->field_names(), (Strings{"d", "t", "features"}));
+  auto slots = SlotNames(out->schema()->field(2));
+  ASSERT_TRUE(slots.has_value());
+  EXPECT_EQ(*slots, (Strings{"d#year#imputed", "d#dayofweek#imputed", "d#month#imputed",
+                             "d#dayofmonth#imputed", "t#year#imputed", "t#dayofweek#imputed",
+                             "t#month#imputed", "t#dayofmonth#imputed", "t#hour#imputed",
+                             "t#minute#imputed", "t#second#imputed"}));
+  Batch b = *out->Collect();
+  EXPECT_EQ(FormatValue(*b.column(2), 0), "[2024,6,3,1,2024,6,3,1,10,0,5]");
+  // The null date takes the mean of the others (one row: its own parts).
+  EXPECT_EQ(FormatValue(*b.column(2), 1), "[2024,6,3,1,1970,5,1,1,0,0,0]");
+}
+
 TEST(FeaturizeTest, ManyDistinctStringsAreTextAndFewAreCategories) {
   DataFrame in = Mixed(100, 2, false);
   auto as_cats = (*Featurize::Make({.input_cols = {"note"}, .num_features = 16}))->Fit(in, Ctx());

@@ -18,7 +18,7 @@ namespace {
 
 bool Featurizable(const DataType& t) {
   return t.is_numeric() || t.id() == TypeId::kBool || t.id() == TypeId::kString ||
-         t.id() == TypeId::kVector ||
+         t.id() == TypeId::kVector || t.is_temporal() ||
          (t.id() == TypeId::kList && t.value_type()->id() == TypeId::kString);
 }
 
@@ -97,7 +97,8 @@ Result<SchemaPtr> Featurize::TransformSchema(const Schema& in) const {
   for (const auto& name : params_.input_cols) {
     EMBER_ASSIGN_OR_RETURN(
         int i, in.GetFieldIndexOfType(name, Featurizable,
-                                      "a numeric, boolean, string, list<string> or vector column"));
+                                      "a numeric, boolean, string, list<string>, vector, date or "
+                                      "timestamp column"));
     const DataType& t = *in.field(i).type;
     sparse = sparse || t.id() == TypeId::kString || t.id() == TypeId::kList ||
              (t.id() == TypeId::kVector && t.sparse());
@@ -135,18 +136,35 @@ Result<std::shared_ptr<const Transformer>> Featurize::Fit(const DataFrame& in,
   for (const auto& name : p.input_cols) {
     const int i = schema.FindField(name);
     const DataType& t = *schema.field(i).type;
+    // A number (imputed when asked) into the vector.
+    auto add_number = [&](const std::string& source, const std::string& base) {
+      if (p.impute_missing) {
+        impute_in.push_back(source);
+        impute_out.push_back(temp(base, "imputed"));
+        assemble.push_back(impute_out.back());
+      } else {
+        assemble.push_back(source);
+      }
+    };
     if (t.is_numeric() || t.id() == TypeId::kBool) {
       std::string source = name;
       if (t.id() == TypeId::kBool) {
         source = temp(name, "double");
         sql_items.push_back("CAST(" + Quote(name) + " AS DOUBLE) AS " + Quote(source));
       }
-      if (p.impute_missing) {
-        impute_in.push_back(source);
-        impute_out.push_back(temp(name, "imputed"));
-        assemble.push_back(impute_out.back());
-      } else {
-        assemble.push_back(source);
+      add_number(source, name);
+      continue;
+    }
+    if (t.is_temporal()) {
+      // SynapseML's parts of a date: year, day of week, month, day of month; a timestamp's
+      // also hour, minute and second. One slot each.
+      std::vector<std::string> parts = {"year", "dayofweek", "month", "dayofmonth"};
+      if (t.id() == TypeId::kTimestamp) parts.insert(parts.end(), {"hour", "minute", "second"});
+      for (const std::string& part : parts) {
+        const std::string source = temp(name, part);
+        sql_items.push_back("CAST(" + part + "(" + Quote(name) + ") AS DOUBLE) AS " +
+                            Quote(source));
+        add_number(source, source);
       }
       continue;
     }
@@ -218,7 +236,9 @@ Result<std::shared_ptr<const Transformer>> Featurize::Fit(const DataFrame& in,
 
 Status RegisterFeaturize(StageRegistry* r) {
   return RegisterStage<Featurize>(
-      r, "Turns numeric, boolean, categorical, text and vector columns into one feature vector.");
+      r,
+      "Turns numeric, boolean, categorical, text, vector, date and timestamp columns into one "
+      "feature vector.");
 }
 
 }  // namespace ember
