@@ -6,5 +6,8 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 ./scripts/fetch_data.sh
 cmake --preset release >/dev/null
-cmake --build build/release --target ember_quickstart
+cmake --build build/release --target ember_quickstart _ember
 build/release/examples/ember_quickstart data/sklearn/breast_cancer.csv build/quickstart_out
+# The same from Python (python/ember over the release extension).
+PYTHONPATH="$PWD/python:$PWD/build/release/python" /usr/bin/python3 examples/quickstart.py \
+  data/sklearn/breast_cancer.csv build/quickstart_py_out

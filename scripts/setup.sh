@@ -18,5 +18,7 @@ PACKAGES=(
   libopenmpi-dev openmpi-bin              # scale-out over MPI ranks (mpi/), mpirun
   libcurl4-openssl-dev                    # the HTTP client (http/)
   python3 python3-sklearn                 # differential tests against scikit-learn (/usr/bin/python3)
+  python3-dev pybind11-dev python3-venv   # the Python package (python/)
+  python3-numpy python3-pandas python3-pytest
 )
 "$(dirname "$0")/install_packages.sh" "${PACKAGES[@]}"
