@@ -101,7 +101,7 @@ def render():
     out = [HEADER]
     for info in _ember.registry():
         name = info["name"]
-        if name in ("Pipeline", "PipelineModel"):
+        if name in ("Pipeline", "PipelineModel", "TestOnlyStage"):
             continue
         if info["fitted"]:
             out.append(f"\nclass {name}(Model): ...\n")

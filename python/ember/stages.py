@@ -197,8 +197,10 @@ class Model:
     def __init__(self, *args, **kwargs):
         raise TypeError("models come from fit() or ember.load(path)")
 
-    def transform(self, df):
-        return DataFrame(self._m.transform(_frame(df)))
+    def transform(self, df, columns=None):
+        """The model's output frame; with `columns`, only those (computed by the pipeline's
+        fused row loop where it applies, as `ember transform --cols`)."""
+        return DataFrame(self._m.transform(_frame(df), list(columns or [])))
 
     def save(self, path, overwrite=False):
         """Saves to directory `path` (replaced atomically with overwrite=True)."""

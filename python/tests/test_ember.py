@@ -229,3 +229,19 @@ def test_serve_a_fitted_model_in_the_background():
         assert [r["predictedLabel"] for r in rows] == ["setosa", "virginica"]
     with pytest.raises(Exception):
         urllib.request.urlopen(server.url + "/health", timeout=5)
+
+
+def test_a_stage_registered_in_cpp_appears_with_no_python_written():
+    from ember import _ember, stages
+
+    assert "TestOnlyStage" not in stages.stage_classes()
+    _ember._register_test_stage()
+    cls = stages.stage_classes()["TestOnlyStage"]
+    assert issubclass(cls, ember.Transformer)
+    assert "renames a column" in cls.__doc__ and "inputCol" in cls.__doc__
+    stage = cls(inputCol="x", outputCol="y")
+    assert stage.getOutputCol() == "y"
+    out = stage.transform(ember.DataFrame.from_arrays(x=np.array([1.0, 2.0])))
+    assert out.columns == ["y"]
+    with pytest.raises(TypeError, match="did you mean 'inputCol'"):
+        cls(inputCols="x")
