@@ -154,10 +154,8 @@ ColumnPtr DenseVectorColumn(const py::object& values, const py::object& mask) {
   return Unwrap(Column::Make(DenseVectorType(n), rows, {validity}, {child}, nulls));
 }
 
-// A frame of one partition from [(name, type, values, mask), ...] as python/ember/frame.py
-// prepares them.
-class Frame;
-
+// A frame held for Python; FromColumns makes one partition from [(name, type, values,
+// mask), ...] as python/ember/frame.py prepares them.
 class Frame {
  public:
   explicit Frame(DataFrame f) : frame_(std::move(f)) {}
