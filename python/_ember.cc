@@ -8,8 +8,11 @@
 
 #include <chrono>
 #include <cstring>
+#include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +46,43 @@ T Unwrap(Result<T> r) {
 }
 
 const ExecContext& Ctx() { return ExecContext::Default(); }
+
+// Runs `work` off the calling thread with the GIL released, checking Python's signals every
+// 50 ms: Ctrl-C cancels the work's context (the thread pool stops taking partitions, boosting
+// stops between rounds), waits for it to stop, and raises KeyboardInterrupt.
+template <typename T>
+T Interruptible(const std::function<Result<T>(const ExecContext&)>& work) {
+  ExecContext ctx = ExecContext::Default();
+  ctx.cancel = CancellationToken();  // its own flag, not the process-wide context's
+  bool interrupted = false;
+  std::optional<Result<T>> result;
+  {
+    py::gil_scoped_release release;
+    auto done = std::async(std::launch::async, [&] { return work(ctx); });
+    while (done.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) {
+      py::gil_scoped_acquire gil;
+      if (PyErr_CheckSignals() != 0) {
+        ctx.cancel.Cancel();
+        interrupted = true;
+        break;
+      }
+    }
+    result.emplace(done.get());
+  }
+  if (interrupted) throw py::error_already_set();  // the KeyboardInterrupt
+  return Unwrap(std::move(*result));
+}
+
+// Frames of more rows than this are transformed interruptibly; smaller ones on the calling
+// thread (a thread per call would cost one-row latency more than Ctrl-C could save).
+constexpr int64_t kInterruptibleRows = 100000;
+
+DataFrame RunTransform(const DataFrame& in,
+                       const std::function<Result<DataFrame>(const ExecContext&)>& run) {
+  if (in.num_rows() > kInterruptibleRows) return Interruptible<DataFrame>(run);
+  py::gil_scoped_release release;
+  return Unwrap(run(Ctx()));
+}
 
 // The module's registry: every stage of this build (DefaultRegistry), plus what a test adds
 // (_register_test_stage) to show that the Python classes come from the registry alone.
@@ -355,9 +395,12 @@ class Model {
   // All columns, or only `cols` (then the pipeline's fused row loop may compute them, as
   // `ember transform --cols` does).
   Frame Transform(const Frame& in, const std::vector<std::string>& cols) const {
-    py::gil_scoped_release release;
-    if (cols.empty()) return Frame(Unwrap(model_->Transform(in.frame(), Ctx())));
-    return Frame(Unwrap(Selecting()->TransformSelect(in.frame(), Ctx(), cols)));
+    std::shared_ptr<const PipelineModel> selecting = cols.empty() ? nullptr : Selecting();
+    auto run = [&](const ExecContext& ctx) -> Result<DataFrame> {
+      if (cols.empty()) return model_->Transform(in.frame(), ctx);
+      return selecting->TransformSelect(in.frame(), ctx, cols);
+    };
+    return Frame(RunTransform(in.frame(), run));
   }
   // Seconds per call of `calls` transforms of `in`, timed in C++ (the Python overhead
   // benchmark's baseline, bench/python).
@@ -419,9 +462,10 @@ std::shared_ptr<const Stage> FromSpec(const std::string& spec_text) {
 
 Model Fit(const std::string& spec_text, const Frame& in) {
   std::shared_ptr<const Stage> stage = FromSpec(spec_text);
-  py::gil_scoped_release release;
   if (auto e = std::dynamic_pointer_cast<const Estimator>(stage)) {
-    return Model(Unwrap(e->Fit(in.frame(), Ctx())), in.frame().schema());
+    return Model(Interruptible<std::shared_ptr<const Transformer>>(
+                     [&](const ExecContext& ctx) { return e->Fit(in.frame(), ctx); }),
+                 in.frame().schema());
   }
   // A transformer fits to itself.
   return Model(std::dynamic_pointer_cast<const Transformer>(stage), in.frame().schema());
@@ -431,8 +475,8 @@ Frame TransformSpec(const std::string& spec_text, const Frame& in) {
   std::shared_ptr<const Stage> stage = FromSpec(spec_text);
   auto t = std::dynamic_pointer_cast<const Transformer>(stage);
   if (!t) throw EmberError(std::string(stage->type_name()) + " is an estimator: fit it first");
-  py::gil_scoped_release release;
-  return Frame(Unwrap(t->Transform(in.frame(), Ctx())));
+  return Frame(RunTransform(in.frame(),
+                            [&](const ExecContext& ctx) { return t->Transform(in.frame(), ctx); }));
 }
 
 TableReadOptions ReadOptions(const py::dict& o) {
@@ -591,8 +635,8 @@ PYBIND11_MODULE(_ember, m) {
   m.def("transform_spec", &TransformSpec);
   m.def("read_table", [](const std::string& path, const py::dict& options) {
     ember::TableReadOptions o = ReadOptions(options);
-    py::gil_scoped_release release;
-    return Frame(Unwrap(ember::ReadTable(Ctx(), path, o)));
+    return Frame(Interruptible<ember::DataFrame>(
+        [&](const ember::ExecContext& ctx) { return ember::ReadTable(ctx, path, o); }));
   });
   m.def("write_table", [](const Frame& f, const std::string& path) {
     py::gil_scoped_release release;

@@ -245,3 +245,21 @@ def test_a_stage_registered_in_cpp_appears_with_no_python_written():
     assert out.columns == ["y"]
     with pytest.raises(TypeError, match="did you mean 'inputCol'"):
         cls(inputCols="x")
+
+
+def test_ctrl_c_cancels_a_long_fit():
+    import _thread
+    import threading
+    import time
+
+    rng = np.random.default_rng(5)
+    pdf = pd.DataFrame({"x": rng.normal(size=2000), "label": rng.integers(0, 2, 2000)})
+    booster = ember.GBDTClassifier(featuresCol="x_vec", numIterations=1_000_000, maxDepth=2)
+    stages = [ember.VectorAssembler(inputCols=["x"], outputCol="x_vec"), booster]
+    timer = threading.Timer(0.5, _thread.interrupt_main)  # as Ctrl-C 0.5 s in
+    start = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        ember.Pipeline(stages=stages).fit(pdf)
+    assert time.monotonic() - start < 30  # a million rounds would take far longer
+    timer.join()
