@@ -395,6 +395,15 @@ class Model {
   // All columns, or only `cols` (then the pipeline's fused row loop may compute them, as
   // `ember transform --cols` does).
   Frame Transform(const Frame& in, const std::vector<std::string>& cols) const {
+    if (in.frame().num_partitions() == 1 && in.frame().num_rows() <= kInterruptibleRows) {
+      // A small frame (a request's rows): the kernel bound once for its schema, run on the
+      // calling thread, as a server runs a route's model.
+      if (std::shared_ptr<const BoundTransform> kernel = KernelFor(in.frame().schema(), cols)) {
+        py::gil_scoped_release release;
+        return Frame(DataFrame::FromBatch(
+            Unwrap(kernel->Apply(in.frame().partition(0), KernelScratch::ForThisThread()))));
+      }
+    }
     std::shared_ptr<const PipelineModel> selecting = cols.empty() ? nullptr : Selecting();
     auto run = [&](const ExecContext& ctx) -> Result<DataFrame> {
       if (cols.empty()) return model_->Transform(in.frame(), ctx);
@@ -408,14 +417,24 @@ class Model {
                                     int calls) const {
     py::gil_scoped_release release;
     std::shared_ptr<const PipelineModel> p = Selecting();
+    std::shared_ptr<const BoundTransform> kernel;
+    if (in.frame().num_partitions() == 1 && in.frame().num_rows() <= kInterruptibleRows) {
+      kernel = KernelFor(in.frame().schema(), cols);
+    }
     std::vector<double> out;
     for (int k = 0; k < calls; ++k) {
       const auto start = std::chrono::steady_clock::now();
-      Result<DataFrame> r = cols.empty() ? model_->Transform(in.frame(), Ctx())
-                                         : p->TransformSelect(in.frame(), Ctx(), cols);
+      Status r;
+      if (kernel) {
+        r = kernel->Apply(in.frame().partition(0), KernelScratch::ForThisThread()).status();
+      } else {
+        r = (cols.empty() ? model_->Transform(in.frame(), Ctx())
+                          : p->TransformSelect(in.frame(), Ctx(), cols))
+                .status();
+      }
       out.push_back(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-      Check(r.status());
+      Check(r);
     }
     return out;
   }
@@ -442,9 +461,29 @@ class Model {
     return cache_->model;
   }
 
+  // The kernel of the model for frames of `schema` (columns `cols`, all when empty), bound
+  // on first use and kept for the last schema; null when the model runs across rows (a
+  // grouping or sorting stage) and so cannot run one batch alone.
+  std::shared_ptr<const BoundTransform> KernelFor(const SchemaPtr& schema,
+                                                  const std::vector<std::string>& cols) const {
+    std::shared_ptr<const PipelineModel> p = Selecting();
+    if (!p->partition_local()) return nullptr;
+    std::lock_guard<std::mutex> lock(cache_->mu);
+    if (!cache_->kernel || cache_->kernel_cols != cols ||
+        (cache_->kernel_schema != schema && !cache_->kernel_schema->Equals(*schema))) {
+      cache_->kernel = Unwrap(p->BindSelect(*schema, cols));
+      cache_->kernel_schema = schema;
+      cache_->kernel_cols = cols;
+    }
+    return cache_->kernel;
+  }
+
   struct Cache {
     std::mutex mu;
     std::shared_ptr<const PipelineModel> model;
+    std::shared_ptr<const BoundTransform> kernel;
+    SchemaPtr kernel_schema;
+    std::vector<std::string> kernel_cols;
   };
   std::shared_ptr<const Transformer> model_;
   SchemaPtr input_;

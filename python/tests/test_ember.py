@@ -263,3 +263,20 @@ def test_ctrl_c_cancels_a_long_fit():
         ember.Pipeline(stages=stages).fit(pdf)
     assert time.monotonic() - start < 30  # a million rounds would take far longer
     timer.join()
+
+
+def test_small_frames_reuse_the_bound_kernel_and_grouping_models_still_run():
+    pdf = iris_like(60, seed=9)
+    model = ember.TrainClassifier(labelCol="species").fit(pdf)
+    one = ember.DataFrame.from_pandas(pdf.head(1).drop(columns=["species"]))
+    first = model.transform(one, columns=["probability"]).to_numpy("probability")
+    again = model.transform(one, columns=["probability"]).to_numpy("probability")
+    full = model.transform(pdf).to_pandas()["probability"][0]
+    np.testing.assert_allclose(first[0], full)
+    np.testing.assert_array_equal(first, again)
+    # A model that sorts runs across rows: not one batch at a time.
+    ordered = ember.SqlTransformer(
+        statement="SELECT species, count(*) AS n FROM __THIS__ GROUP BY species ORDER BY species")
+    out = ordered.fit(pdf).transform(pdf).to_pandas()
+    assert out["species"].tolist() == sorted(pdf["species"].unique())
+    assert out["n"].sum() == 60
