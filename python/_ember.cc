@@ -194,6 +194,35 @@ ColumnPtr DenseVectorColumn(const py::object& values, const py::object& mask) {
   return Unwrap(Column::Make(DenseVectorType(n), rows, {validity}, {child}, nulls));
 }
 
+// A sparse vector column from CSR arrays (indptr, indices, values), as a SciPy matrix holds
+// them (copied: Ember's offsets are int32); indices must increase within each row.
+ColumnPtr SparseVectorColumn(int64_t size, const py::object& csr, const std::string& name) {
+  auto t = csr.cast<py::tuple>();
+  auto indptr = py::array_t<int64_t, py::array::c_style | py::array::forcecast>::ensure(t[0]);
+  auto indices = py::array_t<int32_t, py::array::c_style | py::array::forcecast>::ensure(t[1]);
+  auto values = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(t[2]);
+  if (!indptr || !indices || !values || indptr.ndim() != 1 || indptr.shape(0) < 1) {
+    throw EmberError("column '" + name + "': a sparse column needs CSR indptr, indices, values");
+  }
+  const int64_t rows = indptr.shape(0) - 1;
+  const int64_t* ip = indptr.data();
+  if (ip[0] != 0 || ip[rows] > indices.shape(0) || ip[rows] > values.shape(0)) {
+    throw EmberError("column '" + name + "': CSR indptr does not match its indices and values");
+  }
+  SparseVectorBuilder b(size);
+  b.Reserve(rows);
+  b.ReserveEntries(ip[rows]);
+  for (int64_t r = 0; r < rows; ++r) {
+    if (ip[r + 1] < ip[r]) throw EmberError("column '" + name + "': CSR indptr decreases");
+    const auto n = static_cast<size_t>(ip[r + 1] - ip[r]);
+    Status s = b.Append(std::span<const int32_t>(indices.data() + ip[r], n),
+                        std::span<const double>(values.data() + ip[r], n));
+    if (!s.ok())
+      throw EmberError("column '" + name + "': row " + std::to_string(r) + ": " + s.message());
+  }
+  return b.Finish();
+}
+
 // A frame held for Python; FromColumns makes one partition from [(name, type, values,
 // mask), ...] as python/ember/frame.py prepares them.
 class Frame {
@@ -236,8 +265,8 @@ class Frame {
           c = StringColumn(type, values.cast<py::list>(), name);
           break;
         case TypeId::kVector:
-          if (type->sparse()) throw EmberError("column '" + name + "': give sparse vectors dense");
-          c = DenseVectorColumn(values, mask);
+          c = type->sparse() ? SparseVectorColumn(type->vector_size(), values, name)
+                             : DenseVectorColumn(values, mask);
           break;
         default:
           throw EmberError("column '" + name + "': " + type->ToString() +

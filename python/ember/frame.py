@@ -59,6 +59,12 @@ def _column_from_list(name, values):
 
 def _column_from_values(name, values):
     """(name, ember type, values, mask) for one column given as a NumPy array or a list."""
+    if hasattr(values, "tocsr") and hasattr(values, "shape"):  # a SciPy sparse matrix
+        m = values.tocsr()
+        m.sort_indices()
+        return (name, f"sparse_vector[{m.shape[1]}]",
+                (m.indptr.astype(np.int64), m.indices.astype(np.int32),
+                 m.data.astype(np.float64)), None)
     if not isinstance(values, np.ndarray):
         return _column_from_list(name, list(values))
     arr = values
@@ -163,7 +169,8 @@ class DataFrame:
     @staticmethod
     def from_arrays(columns=None, **kwargs):
         """A frame from {name: array or list}: 1-D NumPy arrays and lists of numbers, str or
-        None; 2-D arrays (rows x n) become vector[n] columns."""
+        None; 2-D arrays (rows x n) become vector[n] columns, SciPy sparse matrices
+        sparse_vector[n] columns."""
         data = dict(columns or {}, **kwargs)
         return DataFrame(_ember.Frame.from_columns(
             [_column_from_values(n, v) for n, v in data.items()]))

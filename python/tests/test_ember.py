@@ -280,3 +280,30 @@ def test_small_frames_reuse_the_bound_kernel_and_grouping_models_still_run():
     out = ordered.fit(pdf).transform(pdf).to_pandas()
     assert out["species"].tolist() == sorted(pdf["species"].unique())
     assert out["n"].sum() == 60
+
+
+def test_scipy_sparse_matrices_are_sparse_vector_columns():
+    from scipy import sparse
+
+    m = sparse.random(50, 30, density=0.1, format="csr", random_state=4)
+    df = ember.DataFrame.from_arrays(v=m, y=np.arange(50, dtype=np.float64))
+    assert df.schema == {"v": "sparse_vector[30]", "y": "float64"}
+    np.testing.assert_array_equal(df.to_numpy("v"), m.toarray())
+    csc = sparse.random(5, 4, density=0.5, format="csc", random_state=1)  # any SciPy format
+    np.testing.assert_array_equal(ember.DataFrame.from_arrays(v=csc).to_numpy("v"),
+                                  csc.toarray())
+
+
+def test_the_docs_examples_run(tmp_path, monkeypatch):
+    import re
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "python.md"
+    blocks = re.findall(r"```python\n(.*?)```", docs.read_text(), re.S)
+    assert len(blocks) >= 2
+    iris_like().to_csv(tmp_path / "iris.csv", index=False)
+    monkeypatch.chdir(tmp_path)
+    namespace = {}
+    for block in blocks:
+        exec(compile(block, str(docs), "exec"), namespace)
+    assert (tmp_path / "model" / "metadata.json").exists()
