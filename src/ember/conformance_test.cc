@@ -35,6 +35,7 @@
 #include "ember/stages/scalers.h"
 #include "ember/stages/string_indexer.h"
 #include "ember/stages/vector_assembler.h"
+#include "ember/stages/vector_stages.h"
 #include "ember/testing/conformance.h"
 #include "ember/testing/matchers.h"
 #include "ember/text/idf.h"
@@ -339,6 +340,10 @@ std::map<std::string, ConformanceCase> Cases() {
        testing::MixedFrame, {{"outputCol", Json(false)}, {"inputCols", Json("id")}}},
       {"StandardScaler", Maker<StandardScaler>({.input_col = "features", .output_col = "scaled", .with_mean = true}),
        testing::MixedFrame, {{"withMean", Json(1)}, {"inputCol", Json("")}}},
+      {"Normalizer", Maker<Normalizer>({.input_col = "features", .output_col = "normalized", .p = 1.5}),
+       testing::MixedFrame, {{"p", Json(0.5)}, {"inputCol", Json("")}}},
+      {"VectorSlicer", Maker<VectorSlicer>({.input_col = "features", .output_col = "sliced", .indices = {1}}),
+       testing::MixedFrame, {{"indices", Json("1")}, {"outputCol", Json("")}}},
       {"MinMaxScaler", Maker<MinMaxScaler>({.input_col = "features", .output_col = "scaled"}),
        testing::MixedFrame, {{"max", Json(-1.0)}, {"min", Json("low")}}},
       {"ScalerModel",

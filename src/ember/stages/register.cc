@@ -8,6 +8,7 @@
 #include "ember/stages/scalers.h"
 #include "ember/stages/string_indexer.h"
 #include "ember/stages/vector_assembler.h"
+#include "ember/stages/vector_stages.h"
 
 namespace ember {
 
@@ -22,6 +23,7 @@ Status RegisterGeneralStages(StageRegistry* r) {
   EMBER_RETURN_IF_ERROR(RegisterOneHotEncoderStages(r));
   EMBER_RETURN_IF_ERROR(RegisterScalerStages(r));
   EMBER_RETURN_IF_ERROR(RegisterImputerStages(r));
+  EMBER_RETURN_IF_ERROR(RegisterVectorStages(r));
   EMBER_RETURN_IF_ERROR(RegisterStage<ComputeModelStatistics>(
       r, "One row of classification or regression metrics of a scored frame."));
   EMBER_RETURN_IF_ERROR(RegisterStage<ComputePerInstanceStatistics>(

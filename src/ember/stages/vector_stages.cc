@@ -1,0 +1,217 @@
+#include "ember/stages/vector_stages.h"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <set>
+#include <unordered_map>
+
+#include "ember/base/status_macros.h"
+#include "ember/core/builder.h"
+
+namespace ember {
+
+namespace {
+
+bool IsVector(const DataType& t) { return t.id() == TypeId::kVector; }
+
+// The input column and its type; AlreadyExists when the output column exists.
+Result<int> VectorInput(const Schema& in, const std::string& input, const std::string& output) {
+  EMBER_ASSIGN_OR_RETURN(int i, in.GetFieldIndexOfType(input, IsVector, "a vector column"));
+  if (in.FindField(output) >= 0)
+    return AlreadyExists("output column '" + output + "' already exists");
+  return i;
+}
+
+// A kernel appending f(row) for every row of vector column `col` (a null row stays null):
+// `f` gets the row's stored (index, value) pairs and appends the output row's.
+template <typename F>
+std::unique_ptr<BoundTransform> RowKernel(SchemaPtr out, int col, F f) {
+  return std::make_unique<FunctionBoundTransform>(
+      out, [out, col, f](const Batch& b) -> Result<Batch> {
+        const Column& c = *b.column(col);
+        const TypePtr& type = out->field(out->num_fields() - 1).type;
+        std::unique_ptr<ColumnBuilder> builder = MakeBuilder(type);
+        builder->Reserve(b.num_rows());
+        std::vector<int32_t> idx, out_idx;
+        std::vector<double> val, out_val;
+        std::vector<double> dense(static_cast<size_t>(type->vector_size()));
+        for (int64_t r = 0; r < b.num_rows(); ++r) {
+          if (c.IsNull(r)) {
+            builder->AppendNull();
+            continue;
+          }
+          idx.clear();
+          val.clear();
+          ForEachVectorEntry(c, r, [&](int64_t k, double v) {
+            idx.push_back(static_cast<int32_t>(k));
+            val.push_back(v);
+          });
+          out_idx.clear();
+          out_val.clear();
+          f(idx, val, &out_idx, &out_val);
+          if (type->sparse()) {
+            EMBER_RETURN_IF_ERROR(
+                static_cast<SparseVectorBuilder*>(builder.get())->Append(out_idx, out_val));
+          } else {
+            std::fill(dense.begin(), dense.end(), 0.0);
+            for (size_t k = 0; k < out_idx.size(); ++k) dense[out_idx[k]] = out_val[k];
+            EMBER_RETURN_IF_ERROR(static_cast<DenseVectorBuilder*>(builder.get())->Append(dense));
+          }
+        }
+        std::vector<ColumnPtr> cols = b.columns();
+        cols.push_back(builder->Finish());
+        return Batch::Make(out, std::move(cols), b.num_rows());
+      });
+}
+
+}  // namespace
+
+// Normalizer ------------------------------------------------------------------------------
+
+const ParamSpec<NormalizerParams>& NormalizerParams::Spec() {
+  using P = NormalizerParams;
+  static const ParamSpec<P> spec = std::move(
+      ParamSpec<P>("Normalizer")
+          .Add("inputCol", &P::input_col, "The vector column to normalize.",
+               NonEmpty<std::string>())
+          .Add("outputCol", &P::output_col, "The normalized vector column to add.",
+               NonEmpty<std::string>())
+          .Add("p", &P::p, "The norm: each row is divided by its p-norm (a zero row stays zero).",
+               AtLeast(1.0)));
+  return spec;
+}
+
+Result<std::unique_ptr<BoundTransform>> Normalizer::Bind(const Schema& in) const {
+  EMBER_ASSIGN_OR_RETURN(int col, VectorInput(in, params_.input_col, params_.output_col));
+  const DataType& t = *in.field(col).type;
+  Field f = MakeField(params_.output_col, t.sparse() ? SparseVectorType(t.vector_size())
+                                                     : DenseVectorType(t.vector_size()));
+  if (auto slots = SlotNames(in.field(col))) SetSlotNames(&f, *slots);
+  EMBER_ASSIGN_OR_RETURN(SchemaPtr out, in.AddField(std::move(f)));
+  const double p = params_.p;
+  return RowKernel(out, col,
+                   [p](const std::vector<int32_t>& idx, const std::vector<double>& val,
+                       std::vector<int32_t>* out_idx, std::vector<double>* out_val) {
+                     double norm = 0;
+                     if (p == 1) {
+                       for (double v : val) norm += std::fabs(v);
+                     } else if (p == 2) {
+                       for (double v : val) norm += v * v;
+                       norm = std::sqrt(norm);
+                     } else {
+                       for (double v : val) norm += std::pow(std::fabs(v), p);
+                       norm = std::pow(norm, 1.0 / p);
+                     }
+                     *out_idx = idx;
+                     out_val->resize(val.size());
+                     for (size_t k = 0; k < val.size(); ++k)
+                       (*out_val)[k] = norm == 0 ? val[k] : val[k] / norm;
+                   });
+}
+
+// VectorSlicer ----------------------------------------------------------------------------
+
+const ParamSpec<VectorSlicerParams>& VectorSlicerParams::Spec() {
+  using P = VectorSlicerParams;
+  static const ParamSpec<P> spec = std::move(
+      ParamSpec<P>("VectorSlicer")
+          .Add("inputCol", &P::input_col, "The vector column to take slots from.",
+               NonEmpty<std::string>())
+          .Add("outputCol", &P::output_col, "The vector column of the chosen slots to add.",
+               NonEmpty<std::string>())
+          .Add("indices", &P::indices, "Slots to keep, by index (0-based), in this order.",
+               Each(AtLeast<int64_t>(0)))
+          .Add("names", &P::names,
+               "Slots to keep, by slot name (the column's ML attributes), after the indices."));
+  return spec;
+}
+
+Status VectorSlicer::Check(const Params& p) {
+  if (p.indices.empty() && p.names.empty()) {
+    return InvalidArgument("VectorSlicer: choose slots with 'indices' or 'names'");
+  }
+  std::set<int64_t> seen_idx;
+  for (int64_t i : p.indices) {
+    if (!seen_idx.insert(i).second)
+      return InvalidArgument("VectorSlicer param 'indices': " + std::to_string(i) +
+                             " is listed twice");
+  }
+  std::set<std::string> seen_names;
+  for (const std::string& n : p.names) {
+    if (!seen_names.insert(n).second)
+      return InvalidArgument("VectorSlicer param 'names': '" + n + "' is listed twice");
+  }
+  return Status::OK();
+}
+
+Result<std::unique_ptr<BoundTransform>> VectorSlicer::Bind(const Schema& in) const {
+  EMBER_ASSIGN_OR_RETURN(int col, VectorInput(in, params_.input_col, params_.output_col));
+  const DataType& t = *in.field(col).type;
+  const int64_t n = t.vector_size();
+  std::vector<int64_t> chosen = params_.indices;
+  for (int64_t i : chosen) {
+    if (i >= n) {
+      return OutOfRange("VectorSlicer param 'indices': " + std::to_string(i) +
+                        " is beyond column '" + params_.input_col + "' of " + std::to_string(n) +
+                        " slots");
+    }
+  }
+  const std::optional<std::vector<std::string>> slots = SlotNames(in.field(col));
+  for (const std::string& name : params_.names) {
+    if (!slots) {
+      return InvalidArgument("VectorSlicer param 'names': column '" + params_.input_col +
+                             "' has no slot names (only indices can choose its slots)");
+    }
+    auto it = std::find(slots->begin(), slots->end(), name);
+    if (it == slots->end()) {
+      std::string msg = "VectorSlicer param 'names': column '" + params_.input_col +
+                        "' has no slot '" + name + "'";
+      const std::string close = ClosestName(name, *slots);
+      if (!close.empty()) msg += "; did you mean '" + close + "'?";
+      return NotFound(msg);
+    }
+    const int64_t i = it - slots->begin();
+    if (std::find(chosen.begin(), chosen.end(), i) != chosen.end()) {
+      return InvalidArgument("VectorSlicer: slot '" + name + "' is also chosen by index " +
+                             std::to_string(i));
+    }
+    chosen.push_back(i);
+  }
+  const auto width = static_cast<int64_t>(chosen.size());
+  Field f =
+      MakeField(params_.output_col, t.sparse() ? SparseVectorType(width) : DenseVectorType(width));
+  if (slots) {
+    std::vector<std::string> names;
+    for (int64_t i : chosen) names.push_back((*slots)[static_cast<size_t>(i)]);
+    SetSlotNames(&f, names);
+  }
+  EMBER_ASSIGN_OR_RETURN(SchemaPtr out, in.AddField(std::move(f)));
+  // Input slot -> output slot.
+  std::unordered_map<int32_t, int32_t> where;
+  for (int64_t k = 0; k < width; ++k)
+    where[static_cast<int32_t>(chosen[k])] = static_cast<int32_t>(k);
+  return RowKernel(out, col,
+                   [where](const std::vector<int32_t>& idx, const std::vector<double>& val,
+                           std::vector<int32_t>* out_idx, std::vector<double>* out_val) {
+                     std::vector<std::pair<int32_t, double>> picked;
+                     for (size_t k = 0; k < idx.size(); ++k) {
+                       auto it = where.find(idx[k]);
+                       if (it != where.end()) picked.emplace_back(it->second, val[k]);
+                     }
+                     std::sort(picked.begin(), picked.end());
+                     for (const auto& [i, v] : picked) {
+                       out_idx->push_back(i);
+                       out_val->push_back(v);
+                     }
+                   });
+}
+
+Status RegisterVectorStages(StageRegistry* r) {
+  EMBER_RETURN_IF_ERROR(RegisterStage<Normalizer>(
+      r, "Scales each row of a vector column to unit p-norm (Spark's Normalizer)."));
+  return RegisterStage<VectorSlicer>(
+      r, "A vector column of chosen slots of another, by index and by slot name.");
+}
+
+}  // namespace ember

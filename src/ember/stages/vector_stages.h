@@ -1,0 +1,56 @@
+// Stateless transformers of one vector column into another, with Spark ML's semantics:
+// Normalizer (each row scaled to unit p-norm; a zero row stays zero) and VectorSlicer (the
+// slots chosen by index and by slot name, indices first, in the order given). Sparse input
+// stays sparse. Immutable and thread-safe.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ember/params/param_spec.h"
+#include "ember/pipeline/registry.h"
+#include "ember/pipeline/stage.h"
+#include "ember/pipeline/stage_base.h"
+
+namespace ember {
+
+struct NormalizerParams {
+  std::string input_col;
+  std::string output_col;
+  double p = 2.0;
+  static const ParamSpec<NormalizerParams>& Spec();
+};
+
+class Normalizer final : public StageBase<Normalizer, Transformer, NormalizerParams> {
+ public:
+  static constexpr std::string_view kTypeName = "Normalizer";
+  Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
+
+ private:
+  friend StageBase;
+  using StageBase::StageBase;
+};
+
+struct VectorSlicerParams {
+  std::string input_col;
+  std::string output_col;
+  std::vector<int64_t> indices;
+  std::vector<std::string> names;
+  static const ParamSpec<VectorSlicerParams>& Spec();
+};
+
+class VectorSlicer final : public StageBase<VectorSlicer, Transformer, VectorSlicerParams> {
+ public:
+  static constexpr std::string_view kTypeName = "VectorSlicer";
+  // Checks beyond the spec (StageBase::Make calls it): something selected, no duplicates.
+  static Status Check(const Params& p);
+  Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
+
+ private:
+  friend StageBase;
+  using StageBase::StageBase;
+};
+
+Status RegisterVectorStages(StageRegistry* registry);
+
+}  // namespace ember
