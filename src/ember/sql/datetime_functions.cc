@@ -279,6 +279,10 @@ Vec EvalDateCall(const Expr& e, std::vector<Vec> args, const std::function<Vec(V
     std::fill(r.i.begin(), r.i.end(), v);
     return r;
   }
+  if (f == "unix_timestamp" && args.size() == 1 && args[0].type == SqlType::kString) {
+    args.emplace_back(SqlType::kString, n);  // text is read with the default pattern, as Spark
+    std::fill(args[1].s.begin(), args[1].s.end(), kDefaultPattern);
+  }
   if ((f == "to_date" || f == "to_timestamp" || f == "unix_timestamp") && args.size() == 2 &&
       args[0].type != SqlType::kDate && args[0].type != SqlType::kTimestamp) {
     // Text read with a pattern.
@@ -301,14 +305,6 @@ Vec EvalDateCall(const Expr& e, std::vector<Vec> args, const std::function<Vec(V
     if (args.empty()) {
       std::fill(r.i.begin(), r.i.end(), dt::FloorDiv(NowMicros(), dt::kMicrosPerSecond));
       return r;
-    }
-    if (args[0].type == SqlType::kString) {  // the default pattern, as Spark
-      Expr copy;
-      std::vector<Vec> with{std::move(args[0]), Vec(SqlType::kString, n)};
-      std::fill(with[1].s.begin(), with[1].s.end(), kDefaultPattern);
-      copy.name = f;
-      copy.type = e.type;
-      return EvalDateCall(copy, std::move(with), cast, arena, n);
     }
     as(0, SqlType::kTimestamp);
     each([&](size_t k) {

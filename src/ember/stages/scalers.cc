@@ -11,28 +11,11 @@
 #include "ember/pipeline/partition_reduce.h"
 #include "ember/pipeline/row_lowering.h"
 #include "ember/pipeline/save_load.h"
+#include "ember/stages/internal/vector_columns.h"
 
 namespace ember {
 
-namespace {
-
-bool IsVector(const DataType& t) { return t.id() == TypeId::kVector; }
-
-// The input vector column and the output schema (a vector of the same width).
-Result<std::pair<int, SchemaPtr>> BindVector(const Schema& in, const std::string& input,
-                                             const std::string& output, bool sparse_out) {
-  EMBER_ASSIGN_OR_RETURN(int i, in.GetFieldIndexOfType(input, IsVector, "a vector column"));
-  if (in.FindField(output) >= 0)
-    return AlreadyExists("output column '" + output + "' already exists");
-  const int64_t n = in.field(i).type->vector_size();
-  const bool sparse = sparse_out && in.field(i).type->sparse();
-  Field f = MakeField(output, sparse ? SparseVectorType(n) : DenseVectorType(n));
-  if (auto slots = SlotNames(in.field(i))) SetSlotNames(&f, *slots);
-  EMBER_ASSIGN_OR_RETURN(SchemaPtr out, in.AddField(std::move(f)));
-  return std::make_pair(i, out);
-}
-
-}  // namespace
+using stages::internal::BindVector;
 
 // Params -----------------------------------------------------------------------------------
 

@@ -8,20 +8,14 @@
 
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
+#include "ember/stages/internal/vector_columns.h"
 
 namespace ember {
 
+using stages::internal::BindVector;
+using stages::internal::VectorInput;
+
 namespace {
-
-bool IsVector(const DataType& t) { return t.id() == TypeId::kVector; }
-
-// The input column and its type; AlreadyExists when the output column exists.
-Result<int> VectorInput(const Schema& in, const std::string& input, const std::string& output) {
-  EMBER_ASSIGN_OR_RETURN(int i, in.GetFieldIndexOfType(input, IsVector, "a vector column"));
-  if (in.FindField(output) >= 0)
-    return AlreadyExists("output column '" + output + "' already exists");
-  return i;
-}
 
 // A kernel appending f(row) for every row of vector column `col` (a null row stays null):
 // `f` gets the row's stored (index, value) pairs and appends the output row's.
@@ -83,12 +77,8 @@ const ParamSpec<NormalizerParams>& NormalizerParams::Spec() {
 }
 
 Result<std::unique_ptr<BoundTransform>> Normalizer::Bind(const Schema& in) const {
-  EMBER_ASSIGN_OR_RETURN(int col, VectorInput(in, params_.input_col, params_.output_col));
-  const DataType& t = *in.field(col).type;
-  Field f = MakeField(params_.output_col, t.sparse() ? SparseVectorType(t.vector_size())
-                                                     : DenseVectorType(t.vector_size()));
-  if (auto slots = SlotNames(in.field(col))) SetSlotNames(&f, *slots);
-  EMBER_ASSIGN_OR_RETURN(SchemaPtr out, in.AddField(std::move(f)));
+  EMBER_ASSIGN_OR_RETURN(auto bound, BindVector(in, params_.input_col, params_.output_col, true));
+  const auto [col, out] = bound;
   const double p = params_.p;
   return RowKernel(out, col,
                    [p](const std::vector<int32_t>& idx, const std::vector<double>& val,
