@@ -7,7 +7,8 @@
 //   batch_s     Transform of the test rows (the compiled trees, partitions in parallel)
 //   row_us      p50 of one row through the bound model (compiled trees)
 //   xgb_row_us  p50 of one row through XGBoosterPredictFromDense (the same booster)
-// Usage: ember_bench_gbdt DATA_DIR ROUNDS LEAVES THREADS
+// Usage: ember_bench_gbdt DATA_DIR ROUNDS LEAVES THREADS [forest]
+// With "forest": RandomForestClassifier (bench/forest) with ROUNDS trees of depth LEAVES.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -19,6 +20,7 @@
 
 #include "ember/exec/allocator.h"
 #include "ember/exec/openmp_spin.h"
+#include "ember/gbdt/forest.h"
 #include "ember/gbdt/gbdt.h"
 #include "ember/gbdt/xgboost_api.h"
 #include "ember/io/table_io.h"
@@ -74,8 +76,9 @@ double Median(std::vector<double> v) {
 int main(int argc, char** argv) {
   using namespace ember;
   ShortenOpenMpSpin(argv);  // as `ember` does (exec/openmp_spin.h)
-  if (argc != 5) {
-    std::fprintf(stderr, "usage: %s DATA_DIR ROUNDS LEAVES THREADS\n", argv[0]);
+  const bool forest = argc == 6 && std::string(argv[5]) == "forest";
+  if (argc != 5 && !forest) {
+    std::fprintf(stderr, "usage: %s DATA_DIR ROUNDS LEAVES THREADS [forest]\n", argv[0]);
     return 2;
   }
   RetainFreedMemory();  // as the `ember` command does
@@ -96,11 +99,20 @@ int main(int argc, char** argv) {
   test = OrDie(keep->Transform(OrDie(assembler->Transform(test, ctx), "assemble test"), ctx),
                "select test");
 
-  GBDTClassifier::Params p;
-  p.common.num_iterations = std::atoi(argv[2]);
-  p.common.num_leaves = std::atoi(argv[3]);
-  p.common.num_threads = pool.num_threads();
-  auto estimator = OrDie(GBDTClassifier::Make(p), "estimator");
+  std::shared_ptr<const Estimator> estimator;
+  if (forest) {
+    RandomForestClassifier::Params p;
+    p.forest.num_trees = std::atoi(argv[2]);
+    p.trees.max_depth = std::atoi(argv[3]);
+    p.trees.num_threads = pool.num_threads();
+    estimator = OrDie(RandomForestClassifier::Make(p), "estimator");
+  } else {
+    GBDTClassifier::Params p;
+    p.common.num_iterations = std::atoi(argv[2]);
+    p.common.num_leaves = std::atoi(argv[3]);
+    p.common.num_threads = pool.num_threads();
+    estimator = OrDie(GBDTClassifier::Make(p), "estimator");
+  }
   const auto t0 = Clock::now();
   auto model = OrDie(estimator->Fit(train, ctx), "fit");
   const double fit_s = Since(t0);
@@ -131,7 +143,7 @@ int main(int argc, char** argv) {
   const Batch& part = test.partition(0);
   const int features = part.schema()->FindField("features");
   auto kernel = OrDie(model->Bind(*part.schema()), "bind");
-  const auto& booster = static_cast<const GBDTClassificationModel&>(*model).booster();
+  const auto& booster = *BoosterOf(*model);
   const int64_t d = booster.num_features();
   const int64_t n = std::min<int64_t>(part.num_rows(), 2000);
   KernelScratch scratch;

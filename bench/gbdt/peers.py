@@ -2,6 +2,8 @@
 
   peers.py DATA_DIR ROUNDS LEAVES THREADS xgboost   python3-xgboost with Ember's params
   peers.py DATA_DIR ROUNDS LEAVES THREADS sklearn   HistGradientBoostingClassifier
+  peers.py DATA_DIR TREES DEPTH THREADS sklearn-rf  RandomForestClassifier (bench/forest):
+                                                    TREES trees of depth DEPTH, n_jobs THREADS
 
 Reading is not timed; fit_s covers building the library's matrix and training. Prints one
 line of key=value: fit_s, auc, rss_kb (peak, whole process), batch_s (predicting the test
@@ -50,6 +52,26 @@ def main():
             for r in one:
                 a = time.perf_counter()
                 booster.inplace_predict(r)
+                if rnd:
+                    times.append((time.perf_counter() - a) * 1e6)
+        row_us = float(np.median(times))
+    elif which == "sklearn-rf":
+        from sklearn.ensemble import RandomForestClassifier
+        # scikit-learn's defaults (bootstrap, sqrt of the features per split, Gini) but the
+        # depth, as Spark's and Ember's forests have one.
+        model = RandomForestClassifier(n_estimators=rounds, max_depth=leaves, n_jobs=threads, random_state=3)
+        t = time.perf_counter()
+        model.fit(x, y)
+        fit_s = time.perf_counter() - t
+        t = time.perf_counter()
+        p = model.predict_proba(xt)[:, 1]
+        batch_s = time.perf_counter() - t
+        one = [xt[i:i + 1] for i in range(min(500, len(xt)))]
+        times = []
+        for rnd in range(2):
+            for r in one:
+                a = time.perf_counter()
+                model.predict_proba(r)
                 if rnd:
                     times.append((time.perf_counter() - a) * 1e6)
         row_us = float(np.median(times))

@@ -15,6 +15,7 @@
 #include "ember/core/batch_codec.h"
 #include "ember/core/builder.h"
 #if EMBER_WITH_GBDT
+#include "ember/gbdt/forest.h"
 #include "ember/gbdt/gbdt.h"
 #endif
 #if EMBER_WITH_HTTP
@@ -56,6 +57,13 @@ std::function<StagePtr()> Maker(typename S::Params p) {
 #if EMBER_WITH_GBDT
 // Small GBDTs (the conformance frames have a dozen rows), trained on one XGBoost thread:
 // XGBoost's OpenMP threads are invisible to ThreadSanitizer, which runs this suite.
+RandomForestClassifier::Params SmallForestClassifier() {
+  RandomForestClassifier::Params p;
+  p.forest.num_trees = 4;
+  p.trees.num_threads = 1;
+  return p;
+}
+
 GBDTClassifier::Params SmallGbdtClassifier() {
   GBDTClassifier::Params p;
   p.common.num_iterations = 5;
@@ -393,6 +401,24 @@ std::map<std::string, ConformanceCase> Cases() {
       {"GBDTRankerModel",
        [] { return StagePtr(*(*GBDTRanker::Make(SmallGbdtRanker()))->Fit(GroupedFrame(), ExecContext::Default())); },
        GroupedFrame, {{"featuresCol", Json("")}, {"leafPredictionCol", Json(3)}}},
+      {"RandomForestClassifier", Maker<RandomForestClassifier>(SmallForestClassifier()), LabeledFrame,
+       {{"numTrees", Json(0)}, {"featureSubsetStrategy", Json("most")}, {"impurity", Json("entropy")}},
+       /*fit_on_thread_ranks=*/false},
+      {"RandomForestClassificationModel",
+       [] { return StagePtr(*(*RandomForestClassifier::Make(SmallForestClassifier()))->Fit(LabeledFrame(), ExecContext::Default())); },
+       LabeledFrame, {{"featuresCol", Json("")}, {"thresholds", Json("high")}}},
+      {"RandomForestRegressor", Maker<RandomForestRegressor>({.trees = {.label_col = "id", .num_threads = 1}}),
+       testing::MixedFrame, {{"subsamplingRate", Json(0.0)}, {"maxDepth", Json(31)}}, /*fit_on_thread_ranks=*/false},
+      {"RandomForestRegressionModel",
+       [] {
+         return StagePtr(*(*RandomForestRegressor::Make({.trees = {.label_col = "id", .num_threads = 1}}))
+                              ->Fit(testing::MixedFrame(), ExecContext::Default()));
+       },
+       testing::MixedFrame, {{"predictionCol", Json("")}}},
+      {"DecisionTreeClassifier", Maker<DecisionTreeClassifier>({.trees = {.num_threads = 1}}), LabeledFrame,
+       {{"minInstancesPerNode", Json(0)}, {"maxBins", Json(1)}}, /*fit_on_thread_ranks=*/false},
+      {"DecisionTreeRegressor", Maker<DecisionTreeRegressor>({.trees = {.label_col = "id", .num_threads = 1}}),
+       testing::MixedFrame, {{"impurity", Json("gini")}, {"seed", Json("x")}}, /*fit_on_thread_ranks=*/false},
 #endif  // EMBER_WITH_GBDT
       {"Pipeline", [] { return StagePtr(SmallPipeline()); }, testing::MixedFrame,
        {{"stages", Json(1)}}},

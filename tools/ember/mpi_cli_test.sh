@@ -77,6 +77,22 @@ for n in 2 3; do
   cmp g1/stages/02_*/data/model.ubj g"$n"/stages/02_*/data/model.ubj || fail "$n ranks trained another booster"
 done
 
+# A random forest without row sampling grows the 1-rank trees on 2 and 3 ranks (the feature
+# samples are drawn once for all workers; 255 bins hold this data's values exactly, as for
+# the booster above); with bootstrap each rank samples its own rows, and the forest still
+# scores as well.
+sed 's/"GBDTClassifier", "params": {[^}]*}/"RandomForestClassifier", "params": {"labelCol": "y", "numTrees": 10, "maxDepth": 6, "maxBins": 255, "bootstrap": false, "numThreads": 1}/' gbdt.json > rf.json
+grep -q RandomForestClassifier rf.json || fail "rf.json: $(cat rf.json)"
+"$ember" fit rf.json --data small.csv --out f1 > /dev/null 2>&1
+for n in 2 3; do
+  ranks "$n" "$ember" fit rf.json --data small.csv --out "f$n"
+  cmp f1/stages/02_*/data/model.ubj f"$n"/stages/02_*/data/model.ubj || fail "$n ranks grew another forest"
+done
+sed 's/"bootstrap": false/"bootstrap": true/' rf.json > rfb.json
+"${mpirun[@]}" "$ember" fit rfb.json --data small.csv --out fb3
+"$ember" eval fb3 --data small.csv --label label > rf_eval.txt 2>/dev/null
+awk '$1 == "AUC" && $2 > 0.9 { ok = 1 } END { exit !ok }' rf_eval.txt || fail "the bootstrapped forest of 3 ranks: $(cat rf_eval.txt)"
+
 # tune on 3 ranks: the same folds (by each row's place in the file), so the same trials table
 # (metrics to 4 decimals) and the same best, printed once.
 cat > tune_spec.json <<'SPEC'

@@ -142,6 +142,26 @@ TEST(GbdtFusionTest, RegressorsGiveTheStagesPredictions) {
   }
 }
 
+// Forests map their margins to vote fractions (VoteLink) in the loop as in the stage.
+TEST(GbdtFusionTest, ForestsAndTreesGiveTheStagesColumns) {
+  const char* classifiers[] = {
+      R"j({"type": "RandomForestClassifier", "params": {"numTrees": 12, "maxDepth": 4}})j",
+      R"j({"type": "DecisionTreeClassifier", "params": {"maxDepth": 6, "thresholds": [1, 2, 1]}})j"};
+  for (const char* stage : classifiers) {
+    auto model = Fit(stage, true, false);
+    ASSERT_NE(model, nullptr) << stage;
+    ExpectSame(*model, Rows(2000, 6, true), kClassifierCols, "compiled trees");
+  }
+  auto binary =
+      Fit(R"j({"type": "RandomForestClassifier", "params": {"numTrees": 9}})j", false, true);
+  ASSERT_NE(binary, nullptr);
+  ExpectSame(*binary, Rows(2000, 7, true), kClassifierCols, "compiled trees");
+  auto regressor =
+      Fit(R"j({"type": "RandomForestRegressor", "params": {"numTrees": 10}})j", true, false);
+  ASSERT_NE(regressor, nullptr);
+  ExpectSame(*regressor, Rows(2000, 8, true), {"prediction", "x"}, "compiled trees");
+}
+
 TEST(GbdtFusionTest, RowsTheLoopDoesNotCoverGoToTheStagesAndOtherShapesSayWhy) {
   auto model = Fit(kClassifier, true, false);
   ASSERT_NE(model, nullptr);

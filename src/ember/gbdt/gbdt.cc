@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "ember/base/status_macros.h"
+#include "ember/gbdt/forest.h"
 #include "ember/gbdt/internal/common.h"
 #include "ember/gbdt/xgboost_api.h"
 
@@ -12,20 +13,15 @@ namespace ember {
 
 using namespace gbdt::internal;  // NOLINT: the estimators are built on these helpers
 
-namespace {
-
-// Classes are numbered 0, 1, 2, ... as SparkML's indexers make them.
-Status CheckClassLabel(double y) {
+Status gbdt::internal::CheckClassLabel(double y) {
   if (y < 0 || std::floor(y) != y || y > 1e6) {
     return InvalidArgument("label " + Json(y).Dump() + " is not a class index (0, 1, 2, ...)");
   }
   return Status::OK();
 }
 
-// The class count: from the label's nominal attribute or the largest label, at least 2.
-// Over every worker of XGBoost's collective.
-Result<int> CountClasses(const DataFrame& in, const TrainingData& data,
-                         const std::string& label_col) {
+Result<int> gbdt::internal::CountClasses(const DataFrame& in, const TrainingData& data,
+                                         const std::string& label_col) {
   double k[1] = {2};
   if (auto labels = NominalValues(in.schema()->field(in.schema()->FindField(label_col))); labels) {
     k[0] = std::max<double>(k[0], static_cast<double>(labels->size()));
@@ -36,6 +32,8 @@ Result<int> CountClasses(const DataFrame& in, const TrainingData& data,
   EMBER_RETURN_IF_ERROR(gbdt::XgboostCollectiveMax(k));
   return static_cast<int>(k[0]);
 }
+
+namespace {
 
 Status CheckInitScores(const TrainingData& data, int outputs, const GbdtCommonParams& p,
                        const std::string& owner) {
@@ -310,7 +308,8 @@ Status RegisterGbdtStages(StageRegistry* r) {
   EMBER_RETURN_IF_ERROR(RegisterStage<GBDTRegressionModel>(r, "A fitted GBDTRegressor."));
   EMBER_RETURN_IF_ERROR(RegisterStage<GBDTRanker>(
       r, "Gradient-boosted trees for ranking (lambdarank over groups of rows)."));
-  return RegisterStage<GBDTRankerModel>(r, "A fitted GBDTRanker.");
+  EMBER_RETURN_IF_ERROR(RegisterStage<GBDTRankerModel>(r, "A fitted GBDTRanker."));
+  return RegisterForestStages(r);
 }
 
 }  // namespace ember

@@ -135,6 +135,8 @@ Result<SchemaPtr> ClassificationSchema(const Schema& in, const GBDTClassificatio
   return Schema::Make(std::move(fields), in.metadata());
 }
 
+}  // namespace
+
 Status CheckThresholds(const std::vector<double>& t, int k, const std::string& owner) {
   if (t.empty()) return Status::OK();
   if (static_cast<int>(t.size()) != k) {
@@ -149,8 +151,6 @@ Status CheckThresholds(const std::vector<double>& t, int k, const std::string& o
   if (zeros > 1) return InvalidArgument(owner + " param 'thresholds': at most one may be 0");
   return Status::OK();
 }
-
-}  // namespace
 
 // The booster's raw outputs (margins, rows x outputs) for a batch's feature column. Sparse
 // vectors are scored as XGBoost sparse rows (absent entries missing), as they were trained.
@@ -205,55 +205,34 @@ Status CheckNewColumns(const Schema& in, const std::vector<std::string>& cols,
 
 namespace {
 
-// A GBDT model's learned state (format version 1): XGBoost's own model bytes as a blob
-// (data/model.ubj, loadable by any XGBoost 1.7+) and, for classification, the class count
-// and (version 2) the label's nominal values.
-struct BoosterState {
-  int32_t num_classes = 0;
-  std::vector<std::string> labels;
-  std::string format = "ubj";
-  std::string xgboost_version;
-  std::string bytes;
-};
-
 StateSpec<BoosterState>& BoosterFields(StateSpec<BoosterState>& spec) {
   return spec.Field("format", &BoosterState::format)
       .Field("xgboostVersion", &BoosterState::xgboost_version)
       .Blob("model.ubj", &BoosterState::bytes);
 }
 
-const StateSpec<BoosterState>& ClassificationState() {
-  static const StateSpec<BoosterState> spec = [] {
-    StateSpec<BoosterState> s("GBDTClassificationModel", "model.json", 2);
-    BoosterFields(s.Field("numClasses", &BoosterState::num_classes, InRange<int32_t>(2, 1000000))
-                      .Field("labels", &BoosterState::labels));
-    s.Upgrade([](int from, Json* fields) {
-      if (from == 1) fields->Set("labels", Json::MakeArray());  // saved before labels were kept
-      return Status::OK();
-    });
-    return s;
-  }();
-  return spec;
+}  // namespace
+
+// Format version 1 had no labels; version 2 keeps the label column's nominal values.
+StateSpec<BoosterState> ClassificationState(const std::string& type_name) {
+  StateSpec<BoosterState> s(type_name, "model.json", 2);
+  BoosterFields(s.Field("numClasses", &BoosterState::num_classes, InRange<int32_t>(2, 1000000))
+                    .Field("labels", &BoosterState::labels));
+  s.Upgrade([](int from, Json* fields) {
+    if (from == 1) fields->Set("labels", Json::MakeArray());  // saved before labels were kept
+    return Status::OK();
+  });
+  return s;
 }
-const StateSpec<BoosterState>& RegressionState() {
-  static const StateSpec<BoosterState> spec = [] {
-    StateSpec<BoosterState> s("GBDTRegressionModel", "model.json", 1);
-    BoosterFields(s);
-    return s;
-  }();
-  return spec;
-}
-const StateSpec<BoosterState>& RankerState() {
-  static const StateSpec<BoosterState> spec = [] {
-    StateSpec<BoosterState> s("GBDTRankerModel", "model.json", 1);
-    BoosterFields(s);
-    return s;
-  }();
-  return spec;
+
+StateSpec<BoosterState> RegressionState(const std::string& type_name) {
+  StateSpec<BoosterState> s(type_name, "model.json", 1);
+  BoosterFields(s);
+  return s;
 }
 
 Status SaveBooster(const StateSpec<BoosterState>& spec, const GbdtBooster& b, int num_classes,
-                   const std::string& dir, std::vector<std::string> labels = {}) {
+                   const std::string& dir, std::vector<std::string> labels) {
   return spec.Save({.num_classes = num_classes,
                     .labels = std::move(labels),
                     .xgboost_version = gbdt::XgboostVersion(),
@@ -261,18 +240,14 @@ Status SaveBooster(const StateSpec<BoosterState>& spec, const GbdtBooster& b, in
                    dir);
 }
 
-// The booster of the model being loaded, and its class count (classification).
 Result<std::shared_ptr<const GbdtBooster>> LoadBooster(const StateSpec<BoosterState>& spec,
-                                                       const LoadContext& ctx,
-                                                       int* num_classes = nullptr,
-                                                       std::vector<std::string>* labels = nullptr) {
+                                                       const LoadContext& ctx, int* num_classes,
+                                                       std::vector<std::string>* labels) {
   EMBER_ASSIGN_OR_RETURN(BoosterState s, spec.Load(ctx));
   if (num_classes != nullptr) *num_classes = s.num_classes;
   if (labels != nullptr) *labels = std::move(s.labels);
   return GbdtBooster::FromBytes(std::move(s.bytes), ctx.dir + "/data/model.ubj");
 }
-
-}  // namespace
 
 Result<SchemaPtr> AddExtraOutputs(const Schema& in, const GbdtModelParams& p,
                                   const GbdtBooster& booster, const std::string& owner) {
@@ -357,6 +332,58 @@ Result<std::unique_ptr<BoundTransform>> BindScores(const Schema& in, const GbdtM
         EMBER_RETURN_IF_ERROR(AppendExtraOutputs(p, *booster, f, n, &cols));
         return Batch::Make(out, std::move(cols), n);
       }));
+}
+
+Result<RowLowering> ScoresLowering(const GbdtModelParams& params, const GbdtBooster& booster,
+                                   const std::string& owner) {
+  EMBER_ASSIGN_OR_RETURN(RowLowering low, TreesLowering(params, booster, owner));
+  low.exp_link = RegressionPrediction(booster.objective(), 0.0f) != 0.0;  // exp(0) = 1
+  return low;
+}
+
+Result<std::unique_ptr<BoundTransform>> BindClassification(
+    const Schema& in, const GBDTClassificationModelParams& params,
+    std::shared_ptr<const GbdtBooster> booster, int k, const std::vector<std::string>& labels,
+    std::optional<VoteLink> votes, const std::string& owner) {
+  EMBER_ASSIGN_OR_RETURN(
+      int fcol, FeaturesIndex(in, params.model.features_col, booster->num_features(), owner));
+  EMBER_ASSIGN_OR_RETURN(SchemaPtr base, ClassificationSchema(in, params, k, owner, labels));
+  EMBER_ASSIGN_OR_RETURN(SchemaPtr out, AddExtraOutputs(*base, params.model, *booster, owner));
+  const GBDTClassificationModelParams p = params;
+  return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
+      out, [out, fcol, k, p, booster, votes](const Batch& b) -> Result<Batch> {
+        const Column& f = *b.column(fcol);
+        const int64_t n = b.num_rows();
+        EMBER_ASSIGN_OR_RETURN(std::vector<float> m, Margins(*booster, f, n));
+        ClassifierOutputs outputs(n, k);
+        const int margins = k == 2 ? 1 : k;
+        std::vector<double> row(static_cast<size_t>(margins));
+        for (int64_t r = 0; r < n; ++r) {
+          for (int c = 0; c < margins; ++c) row[c] = m[r * margins + c];
+          outputs.prediction(r) =
+              votes ? VoteOutputs(row.data(), margins, *votes, 0.5, outputs.raw(r), outputs.prob(r))
+                    : LogisticOutputs(row.data(), margins, 0.5, outputs.raw(r), outputs.prob(r));
+          if (!p.thresholds.empty())
+            outputs.prediction(r) = ThresholdedPrediction(outputs.prob(r), p.thresholds);
+        }
+        std::vector<ColumnPtr> cols = b.columns();
+        outputs.AppendColumns(p.raw_prediction_col, p.probability_col, p.model.prediction_col, f,
+                              &cols);
+        EMBER_RETURN_IF_ERROR(AppendExtraOutputs(p.model, *booster, f, n, &cols));
+        return Batch::Make(out, std::move(cols), n);
+      }));
+}
+
+Result<RowLowering> ClassificationLowering(const GBDTClassificationModelParams& params,
+                                           const GbdtBooster& booster, int k, const VoteLink* votes,
+                                           const std::string& owner) {
+  EMBER_ASSIGN_OR_RETURN(RowLowering low, TreesLowering(params.model, booster, owner));
+  low.num_classes = k;
+  low.thresholds = &params.thresholds;
+  low.raw_prediction_col = params.raw_prediction_col;
+  low.probability_col = params.probability_col;
+  low.votes = votes;
+  return low;
 }
 
 }  // namespace gbdt::internal
@@ -446,7 +473,8 @@ Result<std::shared_ptr<const GBDTClassificationModel>> GBDTClassificationModel::
 }
 
 Status GBDTClassificationModel::SaveContents(const std::string& dir) const {
-  return SaveBooster(ClassificationState(), *booster_, num_classes_, dir, labels_);
+  return SaveBooster(ClassificationState("GBDTClassificationModel"), *booster_, num_classes_, dir,
+                     labels_);
 }
 
 Result<std::shared_ptr<const GBDTClassificationModel>> GBDTClassificationModel::Load(
@@ -454,51 +482,19 @@ Result<std::shared_ptr<const GBDTClassificationModel>> GBDTClassificationModel::
   EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
   int k = 0;
   std::vector<std::string> labels;
-  EMBER_ASSIGN_OR_RETURN(auto booster, LoadBooster(ClassificationState(), ctx, &k, &labels));
+  EMBER_ASSIGN_OR_RETURN(
+      auto booster, LoadBooster(ClassificationState("GBDTClassificationModel"), ctx, &k, &labels));
   return Make(std::move(p), std::move(booster), k, ctx.uid, std::move(labels));
 }
 
 Result<std::unique_ptr<BoundTransform>> GBDTClassificationModel::Bind(const Schema& in) const {
-  const std::string owner = "GBDTClassificationModel";
-  EMBER_ASSIGN_OR_RETURN(
-      int fcol, FeaturesIndex(in, params_.model.features_col, booster_->num_features(), owner));
-  EMBER_ASSIGN_OR_RETURN(SchemaPtr base,
-                         ClassificationSchema(in, params_, num_classes_, owner, labels_));
-  EMBER_ASSIGN_OR_RETURN(SchemaPtr out, AddExtraOutputs(*base, params_.model, *booster_, owner));
-  const int k = num_classes_;
-  const Params p = params_;
-  const auto booster = booster_;
-  return std::unique_ptr<BoundTransform>(
-      new FunctionBoundTransform(out, [out, fcol, k, p, booster](const Batch& b) -> Result<Batch> {
-        const Column& f = *b.column(fcol);
-        const int64_t n = b.num_rows();
-        EMBER_ASSIGN_OR_RETURN(std::vector<float> m, Margins(*booster, f, n));
-        ClassifierOutputs outputs(n, k);
-        const int margins = k == 2 ? 1 : k;
-        std::vector<double> row(static_cast<size_t>(margins));
-        for (int64_t r = 0; r < n; ++r) {
-          for (int c = 0; c < margins; ++c) row[c] = m[r * margins + c];
-          outputs.prediction(r) =
-              LogisticOutputs(row.data(), margins, 0.5, outputs.raw(r), outputs.prob(r));
-          if (!p.thresholds.empty())
-            outputs.prediction(r) = ThresholdedPrediction(outputs.prob(r), p.thresholds);
-        }
-        std::vector<ColumnPtr> cols = b.columns();
-        outputs.AppendColumns(p.raw_prediction_col, p.probability_col, p.model.prediction_col, f,
-                              &cols);
-        EMBER_RETURN_IF_ERROR(AppendExtraOutputs(p.model, *booster, f, n, &cols));
-        return Batch::Make(out, std::move(cols), n);
-      }));
+  return BindClassification(in, params_, booster_, num_classes_, labels_, std::nullopt,
+                            "GBDTClassificationModel");
 }
 
 Result<RowLowering> GBDTClassificationModel::Lower(const Schema&) const {
-  EMBER_ASSIGN_OR_RETURN(RowLowering low,
-                         TreesLowering(params_.model, *booster_, "GBDTClassificationModel"));
-  low.num_classes = num_classes_;
-  low.thresholds = &params_.thresholds;
-  low.raw_prediction_col = params_.raw_prediction_col;
-  low.probability_col = params_.probability_col;
-  return low;
+  return ClassificationLowering(params_, *booster_, num_classes_, nullptr,
+                                "GBDTClassificationModel");
 }
 
 Result<std::shared_ptr<const GBDTRegressionModel>> GBDTRegressionModel::Make(
@@ -515,13 +511,13 @@ Result<std::shared_ptr<const GBDTRegressionModel>> GBDTRegressionModel::Make(
 }
 
 Status GBDTRegressionModel::SaveContents(const std::string& dir) const {
-  return SaveBooster(RegressionState(), *booster_, 0, dir);
+  return SaveBooster(RegressionState("GBDTRegressionModel"), *booster_, 0, dir);
 }
 
 Result<std::shared_ptr<const GBDTRegressionModel>> GBDTRegressionModel::Load(
     const LoadContext& ctx) {
   EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
-  EMBER_ASSIGN_OR_RETURN(auto booster, LoadBooster(RegressionState(), ctx));
+  EMBER_ASSIGN_OR_RETURN(auto booster, LoadBooster(RegressionState("GBDTRegressionModel"), ctx));
   return Make(std::move(p), std::move(booster), ctx.uid);
 }
 
@@ -530,10 +526,7 @@ Result<std::unique_ptr<BoundTransform>> GBDTRegressionModel::Bind(const Schema& 
 }
 
 Result<RowLowering> GBDTRegressionModel::Lower(const Schema&) const {
-  EMBER_ASSIGN_OR_RETURN(RowLowering low,
-                         TreesLowering(params_.model, *booster_, "GBDTRegressionModel"));
-  low.exp_link = RegressionPrediction(booster_->objective(), 0.0f) != 0.0;  // exp(0) = 1
-  return low;
+  return ScoresLowering(params_.model, *booster_, "GBDTRegressionModel");
 }
 
 Result<std::shared_ptr<const GBDTRankerModel>> GBDTRankerModel::Make(
@@ -549,12 +542,12 @@ Result<std::shared_ptr<const GBDTRankerModel>> GBDTRankerModel::Make(
 }
 
 Status GBDTRankerModel::SaveContents(const std::string& dir) const {
-  return SaveBooster(RankerState(), *booster_, 0, dir);
+  return SaveBooster(RegressionState("GBDTRankerModel"), *booster_, 0, dir);
 }
 
 Result<std::shared_ptr<const GBDTRankerModel>> GBDTRankerModel::Load(const LoadContext& ctx) {
   EMBER_ASSIGN_OR_RETURN(Params p, Params::Spec().FromJson(ctx.params));
-  EMBER_ASSIGN_OR_RETURN(auto booster, LoadBooster(RankerState(), ctx));
+  EMBER_ASSIGN_OR_RETURN(auto booster, LoadBooster(RegressionState("GBDTRankerModel"), ctx));
   return Make(std::move(p), std::move(booster), ctx.uid);
 }
 
@@ -563,10 +556,7 @@ Result<std::unique_ptr<BoundTransform>> GBDTRankerModel::Bind(const Schema& in) 
 }
 
 Result<RowLowering> GBDTRankerModel::Lower(const Schema&) const {
-  EMBER_ASSIGN_OR_RETURN(RowLowering low,
-                         TreesLowering(params_.model, *booster_, "GBDTRankerModel"));
-  low.exp_link = RegressionPrediction(booster_->objective(), 0.0f) != 0.0;
-  return low;
+  return ScoresLowering(params_.model, *booster_, "GBDTRankerModel");
 }
 
 Result<std::shared_ptr<const Transformer>> ImportXgboostModel(const std::string& path,
@@ -590,13 +580,6 @@ Result<std::shared_ptr<const Transformer>> ImportXgboostModel(const std::string&
   }
   GBDTRegressionModel::Params p{.model = params};
   return named(GBDTRegressionModel::Make(std::move(p), std::move(booster)));
-}
-
-const GbdtBooster* BoosterOf(const Transformer& model) {
-  if (const auto* c = dynamic_cast<const GBDTClassificationModel*>(&model)) return &c->booster();
-  if (const auto* r = dynamic_cast<const GBDTRegressionModel*>(&model)) return &r->booster();
-  if (const auto* k = dynamic_cast<const GBDTRankerModel*>(&model)) return &k->booster();
-  return nullptr;
 }
 
 }  // namespace ember

@@ -30,6 +30,29 @@ double LogisticOutputs(const double* margins, int num_margins, double threshold,
   return best;
 }
 
+double VoteOutputs(const double* margins, int num_margins, const VoteLink& link, double threshold,
+                   double* raw, double* prob) {
+  auto fraction = [&link](double m) { return std::clamp(link.prior + link.hessian * m, 0.0, 1.0); };
+  double prediction = 0;
+  if (num_margins == 1) {
+    prob[1] = fraction(margins[0]);
+    prob[0] = 1.0 - prob[1];
+    prediction = prob[1] > threshold ? 1.0 : 0.0;
+  } else {
+    double sum = 0;
+    for (int c = 0; c < num_margins; ++c) sum += prob[c] = fraction(margins[c]);
+    int best = 0;
+    for (int c = 0; c < num_margins; ++c) {
+      prob[c] = sum > 0 ? prob[c] / sum : 1.0 / num_margins;
+      if (prob[c] > prob[best]) best = c;
+    }
+    prediction = best;
+  }
+  const int classes = num_margins == 1 ? 2 : num_margins;
+  for (int c = 0; c < classes; ++c) raw[c] = link.trees * prob[c];
+  return prediction;
+}
+
 double ThresholdedPrediction(const double* prob, const std::vector<double>& thresholds) {
   int best = 0;
   double best_score = -1;

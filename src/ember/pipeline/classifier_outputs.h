@@ -20,6 +20,21 @@ namespace ember {
 double LogisticOutputs(const double* margins, int num_margins, double threshold, double* raw,
                        double* prob);
 
+// A forest's link from margins to class fractions: trees grown in one round from a uniform
+// prior with a constant hessian hold (fraction - prior) / hessian in their leaves, so the
+// averaged margin m_c of class c gives the mean class fraction prior + hessian * m_c.
+struct VoteLink {
+  double prior = 0.5;     // 1 / classes
+  double hessian = 0.25;  // the constant hessian the trees were grown with
+  double trees = 1;       // raw outputs are the fractions summed over this many trees
+};
+
+// A forest's outputs for one row (Spark's RandomForestClassificationModel): probability the
+// mean class fractions over the trees (clamped to [0, 1] and summing to 1), raw `trees`
+// times it; the prediction as LogisticOutputs gives it (binary: p > threshold).
+double VoteOutputs(const double* margins, int num_margins, const VoteLink& link, double threshold,
+                   double* raw, double* prob);
+
 // With per-class thresholds (SparkML's `thresholds`): the class maximising
 // probability / threshold; a zero threshold wins its class outright.
 double ThresholdedPrediction(const double* prob, const std::vector<double>& thresholds);

@@ -17,6 +17,8 @@
 
 namespace ember {
 
+struct VoteLink;
+
 // A model that scores one row of float features (NaN: missing), such as gbdt's compiled
 // trees: what a kTrees lowering points to. Immutable; Predict is thread-safe.
 class RowScorer {
@@ -64,6 +66,9 @@ struct RowLowering {
   const RowScorer* scorer = nullptr;
   const std::vector<double>* thresholds = nullptr;
   bool exp_link = false;
+  // kTrees classifier: a forest's vote fractions (classifier_outputs.h), or null for the
+  // logistic outputs of boosted trees.
+  const VoteLink* votes = nullptr;
 };
 
 }  // namespace ember

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,6 +12,9 @@
 #include "ember/gbdt/gbdt.h"
 #include "ember/gbdt/rabit_tracker.h"
 #include "ember/gbdt/xgboost_api.h"
+#include "ember/pipeline/classifier_outputs.h"
+#include "ember/pipeline/learned_state.h"
+#include "ember/pipeline/row_lowering.h"
 
 namespace ember::gbdt::internal {
 
@@ -150,9 +154,51 @@ Result<int> FeaturesIndex(const Schema& in, const std::string& col, int64_t d,
 Status CheckNewColumns(const Schema& in, const std::vector<std::string>& cols,
                        const std::string& owner);
 
-// Saved state: data/model.ubj (the booster) and data/model.json (`info` plus format and
-// versions).
-Status SaveBooster(const GbdtBooster& b, const std::string& dir, Json info);
-Result<std::shared_ptr<const GbdtBooster>> LoadBooster(const LoadContext& ctx, Json* info);
+// A model's learned state (pipeline/learned_state.h): XGBoost's own model bytes as a blob
+// (data/model.ubj, loadable by any XGBoost 1.7+) and, for classification, the class count
+// and the label's nominal values. ClassificationState(name) is the state of a classifier
+// model type; RegressionState(name) of any other.
+struct BoosterState {
+  int32_t num_classes = 0;
+  std::vector<std::string> labels;
+  std::string format = "ubj";
+  std::string xgboost_version;
+  std::string bytes;
+};
+StateSpec<BoosterState> ClassificationState(const std::string& type_name);
+StateSpec<BoosterState> RegressionState(const std::string& type_name);
+Status SaveBooster(const StateSpec<BoosterState>& spec, const GbdtBooster& b, int num_classes,
+                   const std::string& dir, std::vector<std::string> labels = {});
+// The booster of the model being loaded, and its class count and labels (classification).
+Result<std::shared_ptr<const GbdtBooster>> LoadBooster(const StateSpec<BoosterState>& spec,
+                                                       const LoadContext& ctx,
+                                                       int* num_classes = nullptr,
+                                                       std::vector<std::string>* labels = nullptr);
+
+// A classifier model's kernel and row lowering: the outputs of GBDTClassificationModel's
+// params from the booster's margins, logistic (boosted trees) or a forest's votes (`votes`
+// not null). Errors name `owner`.
+Status CheckThresholds(const std::vector<double>& t, int k, const std::string& owner);
+Result<std::unique_ptr<BoundTransform>> BindClassification(
+    const Schema& in, const GBDTClassificationModelParams& params,
+    std::shared_ptr<const GbdtBooster> booster, int k, const std::vector<std::string>& labels,
+    std::optional<VoteLink> votes, const std::string& owner);
+Result<RowLowering> ClassificationLowering(const GBDTClassificationModelParams& params,
+                                           const GbdtBooster& booster, int k, const VoteLink* votes,
+                                           const std::string& owner);
+// A regressor or ranker's: the prediction is the margin through the objective's link.
+Result<std::unique_ptr<BoundTransform>> BindScores(const Schema& in, const GbdtModelParams& params,
+                                                   std::shared_ptr<const GbdtBooster> booster,
+                                                   const std::string& owner);
+Result<RowLowering> ScoresLowering(const GbdtModelParams& params, const GbdtBooster& booster,
+                                   const std::string& owner);
+
+// Training helpers the estimators share (gbdt.cc).
+// Classes are numbered 0, 1, 2, ... as SparkML's indexers make them.
+Status CheckClassLabel(double y);
+// The class count: from the label's nominal attribute or the largest label, at least 2.
+// Over every worker of XGBoost's collective.
+Result<int> CountClasses(const DataFrame& in, const TrainingData& data,
+                         const std::string& label_col);
 
 }  // namespace ember::gbdt::internal

@@ -4,6 +4,7 @@
 // zeros kept), and scored by the model's RowScorer (gbdt's compiled trees).
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "ember/core/builder.h"
 #include "ember/pipeline/classifier_outputs.h"
@@ -24,6 +25,7 @@ class CompiledTreeScorer final : public CompiledRun {
         classes_(model.num_classes),
         thresholds_(model.thresholds ? *model.thresholds : std::vector<double>{}),
         exp_link_(model.exp_link),
+        votes_(model.votes ? std::optional<VoteLink>(*model.votes) : std::nullopt),
         scale_(std::move(scale)),
         missing_(sparse ? std::numeric_limits<float>::quiet_NaN() : 0.0f),
         sparse_(sparse) {}
@@ -59,7 +61,8 @@ class CompiledTreeScorer final : public CompiledRun {
     for (int64_t r = 0; r < n; ++r) {
       for (int c = 0; c < k; ++c) row_margins[c] = margins[r * k + c];
       outputs.prediction(r) =
-          LogisticOutputs(row_margins.data(), k, 0.5, outputs.raw(r), outputs.prob(r));
+          votes_ ? VoteOutputs(row_margins.data(), k, *votes_, 0.5, outputs.raw(r), outputs.prob(r))
+                 : LogisticOutputs(row_margins.data(), k, 0.5, outputs.raw(r), outputs.prob(r));
       if (!thresholds_.empty())
         outputs.prediction(r) = ThresholdedPrediction(outputs.prob(r), thresholds_);
     }
@@ -102,6 +105,7 @@ class CompiledTreeScorer final : public CompiledRun {
   int classes_;
   std::vector<double> thresholds_;
   bool exp_link_;
+  std::optional<VoteLink> votes_;
   std::vector<double> scale_;
   float missing_;
   bool sparse_;
