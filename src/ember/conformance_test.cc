@@ -29,6 +29,7 @@
 #include "ember/registry/default_registry.h"
 #include "ember/sql/sql_transformer.h"
 #include "ember/stages/column_stages.h"
+#include "ember/stages/discretizers.h"
 #include "ember/stages/imputer.h"
 #include "ember/stages/model_statistics.h"
 #include "ember/stages/one_hot_encoder.h"
@@ -240,7 +241,7 @@ std::map<std::string, ConformanceCase> Cases() {
       {"Repartition", Maker<Repartition>({.n = 2}), testing::MixedFrame,
        {{"n", Json(0)}, {"disable", Json("no")}}},
       {"Imputer", Maker<Imputer>({.input_cols = {"x", "id"}, .output_cols = {"x", "id_filled"}, .strategy = ImputeStrategy::kMedian}),
-       testing::MixedFrame, {{"strategy", Json("average")}, {"missingValue", Json("NaN")}}},
+       testing::MixedFrame, {{"strategy", Json("average")}, {"missingValue", Json("none")}}},
       {"CleanMissingData",
        Maker<CleanMissingData>({.input_cols = {"name", "x"}, .output_cols = {"name_c", "x_c"},
                                 .cleaning_mode = ImputeStrategy::kCustom, .custom_value = "0"}),
@@ -352,6 +353,14 @@ std::map<std::string, ConformanceCase> Cases() {
        testing::MixedFrame, {{"p", Json(0.5)}, {"inputCol", Json("")}}},
       {"VectorSlicer", Maker<VectorSlicer>({.input_col = "features", .output_col = "sliced", .indices = {1}}),
        testing::MixedFrame, {{"indices", Json("1")}, {"outputCol", Json("")}}},
+      {"Bucketizer",
+       Maker<Bucketizer>({.input_cols = {"id", "x"},
+                          .output_cols = {"id_bucket", "x_bucket"},
+                          .splits_array = {{-INFINITY, 3, 7, INFINITY}, {0, 1, 2.5, INFINITY}}}),
+       testing::MixedFrame, {{"splits", Json::Parse("[1, 0, 2]").value()}, {"handleInvalid", Json("drop")}}},
+      {"QuantileDiscretizer",
+       Maker<QuantileDiscretizer>({.input_col = "x", .output_col = "x_bucket", .num_buckets = 3}),
+       testing::MixedFrame, {{"numBuckets", Json(1)}, {"relativeError", Json(-0.1)}}},
       {"MinMaxScaler", Maker<MinMaxScaler>({.input_col = "features", .output_col = "scaled"}),
        testing::MixedFrame, {{"max", Json(-1.0)}, {"min", Json("low")}}},
       {"ScalerModel",

@@ -76,6 +76,9 @@ Result<TreeEvaluator> TreeEvaluator::FromModelJson(const Json& model) {
   e.num_outputs_ = num_class > 1 ? num_class : 1;
   if (param("num_target") > 1) return InvalidArgument("multi-target models are not compiled");
   e.num_features_ = static_cast<int64_t>(param("num_feature"));
+  if (e.num_features_ > static_cast<int64_t>(kFeatureMask)) {
+    return InvalidArgument("more features than the compiled trees index");
+  }
   Result<float> base = BaseMargin(objective->as_string(), param("base_score"));
   if (!base.ok()) return base.status();
   e.base_margin_.assign(static_cast<size_t>(e.num_outputs_), *base);
@@ -155,7 +158,7 @@ Result<TreeEvaluator> TreeEvaluator::FromModelJson(const Json& model) {
                                " is malformed");
       }
       node.feature =
-          leaf ? 0 : static_cast<uint32_t>(feature[i]) | (dflt[i] != 0 ? kDefaultLeft : 0u);
+          leaf ? kLeaf : static_cast<uint32_t>(feature[i]) | (dflt[i] != 0 ? kDefaultLeft : 0u);
       node.value = static_cast<float>(cond[i]);
       if (!leaf && split_type[i] != 0) {
         if (set_of[i] < 0)
@@ -173,6 +176,24 @@ Result<TreeEvaluator> TreeEvaluator::FromModelJson(const Json& model) {
     if (!group.is_number() || group.as_double() < 0 || group.as_double() >= e.num_outputs_) {
       return InvalidArgument("tree " + std::to_string(t) + " has a bad output group");
     }
+    // The depth of the tree; visiting more nodes than it has means a cycle.
+    int depth = 0;
+    size_t visited = 0;
+    std::vector<std::pair<int32_t, int>> stack = {{base_index, 0}};
+    while (!stack.empty()) {
+      const auto [i, d] = stack.back();
+      stack.pop_back();
+      if (++visited > n) return InvalidArgument("tree " + std::to_string(t) + " is malformed");
+      const Node& node = e.nodes_[static_cast<size_t>(i)];
+      if (node.feature & kLeaf) {
+        depth = std::max(depth, d);
+      } else {
+        stack.push_back({node.left, d + 1});
+        stack.push_back({node.right, d + 1});
+      }
+    }
+    if (t % kLanes == 0) e.depths_.push_back(0);
+    e.depths_.back() = std::max(e.depths_.back(), depth);
     e.roots_.push_back(base_index);
     e.groups_.push_back(static_cast<int32_t>(group.as_double()));
   }
@@ -196,15 +217,23 @@ bool TreeEvaluator::GoesLeft(const Node& n, float v) const {
 void TreeEvaluator::Predict(const float* row, float* out) const {
   for (int g = 0; g < num_outputs_; ++g) out[g] = base_margin_[g];
   const Node* nodes = nodes_.data();
-  for (size_t t = 0; t < roots_.size(); ++t) {
-    const Node* n = nodes + roots_[t];
-    while (n->left >= 0) {
-      const float v = row[n->feature & kFeatureMask];
-      const bool go_left =
-          (n->feature & kCategorical) == 0 && !std::isnan(v) ? v < n->value : GoesLeft(*n, v);
-      n = nodes + (go_left ? n->left : n->right);
+  const size_t trees = roots_.size();
+  int32_t at[kLanes];
+  for (size_t t0 = 0; t0 < trees; t0 += kLanes) {
+    const size_t m = std::min(kLanes, trees - t0);
+    for (size_t k = 0; k < m; ++k) at[k] = roots_[t0 + k];
+    for (int d = depths_[t0 / kLanes]; d > 0; --d) {
+      for (size_t k = 0; k < m; ++k) {
+        const Node& n = nodes[at[k]];
+        if (n.feature & kLeaf) continue;
+        const float v = row[n.feature & kFeatureMask];
+        const bool go_left =
+            (n.feature & kCategorical) == 0 && !std::isnan(v) ? v < n.value : GoesLeft(n, v);
+        at[k] = go_left ? n.left : n.right;
+      }
     }
-    out[groups_[t]] += n->value;
+    // In tree order, in float, as XGBoost adds them.
+    for (size_t k = 0; k < m; ++k) out[groups_[t0 + k]] += nodes[at[k]].value;
   }
 }
 

@@ -40,7 +40,12 @@ class TreeEvaluator final : public RowScorer {
  private:
   static constexpr uint32_t kDefaultLeft = 0x80000000u;
   static constexpr uint32_t kCategorical = 0x40000000u;
-  static constexpr uint32_t kFeatureMask = 0x3fffffffu;
+  static constexpr uint32_t kLeaf = 0x20000000u;
+  static constexpr uint32_t kFeatureMask = 0x1fffffffu;
+  // Trees walked side by side: their nodes' loads are independent, so the CPU overlaps their
+  // cache misses (deep forests' nodes do not fit in the caches; one tree after another
+  // waits for each miss in turn).
+  static constexpr size_t kLanes = 8;
   struct Node {
     uint32_t feature;  // the feature, kDefaultLeft and kCategorical bits
     float value;       // split threshold, the leaf value, or (categorical) an index into sets_
@@ -57,6 +62,7 @@ class TreeEvaluator final : public RowScorer {
   std::vector<uint32_t> words_;
   std::vector<int32_t> roots_;
   std::vector<int32_t> groups_;  // the output each tree adds to
+  std::vector<int32_t> depths_;  // the deepest leaf of each kLanes trees (steps from the roots)
   std::vector<float> base_margin_;
   int num_outputs_ = 1;
   int64_t num_features_ = 0;

@@ -2,6 +2,7 @@
 // type is named in docs. Specialised for every type a param may have.
 #pragma once
 
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -58,12 +59,38 @@ struct JsonCodec<int64_t> : IntCodec<int64_t> {
   static std::string TypeName() { return "long"; }
 };
 
+// JSON has no infinities or NaN: they are written as the strings "Infinity", "-Infinity" and
+// "NaN" (a Bucketizer's outer splits, a p-norm of Infinity), and read back from those or
+// "inf", "-inf", "+inf", "nan" in any case.
 template <>
 struct JsonCodec<double> {
   static std::string TypeName() { return "double"; }
-  static Json ToJson(double v) { return Json(v); }
+  static Json ToJson(double v) {
+    if (std::isnan(v)) return Json("NaN");
+    if (std::isinf(v)) return Json(v > 0 ? "Infinity" : "-Infinity");
+    return Json(v);
+  }
   static Status FromJson(const Json& j, double* out) {
-    if (!j.is_number()) return TypeError("expected a number, got " + j.Dump());
+    if (j.is_string()) {
+      std::string t = j.as_string();
+      for (char& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (t == "infinity" || t == "inf" || t == "+infinity" || t == "+inf") {
+        *out = std::numeric_limits<double>::infinity();
+        return Status::OK();
+      }
+      if (t == "-infinity" || t == "-inf") {
+        *out = -std::numeric_limits<double>::infinity();
+        return Status::OK();
+      }
+      if (t == "nan") {
+        *out = std::numeric_limits<double>::quiet_NaN();
+        return Status::OK();
+      }
+    }
+    if (!j.is_number()) {
+      return TypeError("expected a number (or \"Infinity\", \"-Infinity\", \"NaN\"), got " +
+                       j.Dump());
+    }
     *out = j.as_double();
     return Status::OK();
   }

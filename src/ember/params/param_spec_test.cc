@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "ember/core/builder.h"
 #include "ember/params/scalar_or_column.h"
 
@@ -123,12 +125,36 @@ TEST(ParamSpecTest, ValidationErrorsNameStageAndParam) {
   auto e = DemoParams::Spec().FromJson(*Json::Parse(R"({})"));
   EXPECT_EQ(e.status().message(), "Demo param 'inputCol': must not be empty");
   auto t = DemoParams::Spec().FromJson(*Json::Parse(R"({"inputCol":"x","rate":"fast"})"));
-  EXPECT_EQ(t.status().message(), "Demo param 'rate': expected a number, got \"fast\"");
+  EXPECT_EQ(t.status().message(),
+            "Demo param 'rate': expected a number (or \"Infinity\", \"-Infinity\", \"NaN\"), "
+            "got \"fast\"");
   auto m = DemoParams::Spec().FromJson(*Json::Parse(R"({"inputCol":"x","mode":"drop"})"));
   EXPECT_EQ(m.status().message(),
             "Demo param 'mode': expected one of {error|skip|keep}, got \"drop\"");
   auto o = DemoParams::Spec().FromJson(*Json::Parse(R"({"inputCol":"x","numLeaves":5000000000})"));
   EXPECT_FALSE(o.ok());
+}
+
+// JSON has no infinities: params write them as strings and read them back.
+TEST(ParamSpecTest, NonFiniteDoublesRoundTripAsStrings) {
+  for (const double v : {INFINITY, -INFINITY}) {
+    const Json j = JsonCodec<double>::ToJson(v);
+    ASSERT_TRUE(j.is_string()) << j.Dump();
+    double back = 0;
+    ASSERT_TRUE(JsonCodec<double>::FromJson(j, &back).ok());
+    EXPECT_EQ(back, v);
+  }
+  double nan = 0;
+  ASSERT_TRUE(JsonCodec<double>::FromJson(JsonCodec<double>::ToJson(NAN), &nan).ok());
+  EXPECT_TRUE(std::isnan(nan));
+  double x = 0;
+  for (const char* text : {"inf", "+Inf", "INFINITY"}) {
+    ASSERT_TRUE(JsonCodec<double>::FromJson(Json(text), &x).ok()) << text;
+    EXPECT_EQ(x, INFINITY) << text;
+  }
+  ASSERT_TRUE(JsonCodec<double>::FromJson(Json("-inf"), &x).ok());
+  EXPECT_EQ(x, -INFINITY);
+  EXPECT_FALSE(JsonCodec<double>::FromJson(Json("infinite"), &x).ok());
 }
 
 TEST(ParamSpecTest, UnknownParamSuggestsClosest) {

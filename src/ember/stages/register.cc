@@ -1,6 +1,7 @@
 #include "ember/stages/register.h"
 
 #include "ember/stages/column_stages.h"
+#include "ember/stages/discretizers.h"
 #include "ember/stages/imputer.h"
 #include "ember/stages/model_statistics.h"
 #include "ember/stages/one_hot_encoder.h"
@@ -24,6 +25,7 @@ Status RegisterGeneralStages(StageRegistry* r) {
   EMBER_RETURN_IF_ERROR(RegisterScalerStages(r));
   EMBER_RETURN_IF_ERROR(RegisterImputerStages(r));
   EMBER_RETURN_IF_ERROR(RegisterVectorStages(r));
+  EMBER_RETURN_IF_ERROR(RegisterDiscretizerStages(r));
   EMBER_RETURN_IF_ERROR(RegisterStage<ComputeModelStatistics>(
       r, "One row of classification or regression metrics of a scored frame."));
   EMBER_RETURN_IF_ERROR(RegisterStage<ComputePerInstanceStatistics>(

@@ -65,14 +65,16 @@ std::unique_ptr<BoundTransform> RowKernel(SchemaPtr out, int col, F f) {
 
 const ParamSpec<NormalizerParams>& NormalizerParams::Spec() {
   using P = NormalizerParams;
-  static const ParamSpec<P> spec = std::move(
-      ParamSpec<P>("Normalizer")
-          .Add("inputCol", &P::input_col, "The vector column to normalize.",
-               NonEmpty<std::string>())
-          .Add("outputCol", &P::output_col, "The normalized vector column to add.",
-               NonEmpty<std::string>())
-          .Add("p", &P::p, "The norm: each row is divided by its p-norm (a zero row stays zero).",
-               AtLeast(1.0)));
+  static const ParamSpec<P> spec =
+      std::move(ParamSpec<P>("Normalizer")
+                    .Add("inputCol", &P::input_col, "The vector column to normalize.",
+                         NonEmpty<std::string>())
+                    .Add("outputCol", &P::output_col, "The normalized vector column to add.",
+                         NonEmpty<std::string>())
+                    .Add("p", &P::p,
+                         "The norm: each row is divided by its p-norm (a zero row stays zero); "
+                         "\"Infinity\" divides by the largest absolute value.",
+                         AtLeast(1.0)));
   return spec;
 }
 
@@ -86,6 +88,8 @@ Result<std::unique_ptr<BoundTransform>> Normalizer::Bind(const Schema& in) const
                      double norm = 0;
                      if (p == 1) {
                        for (double v : val) norm += std::fabs(v);
+                     } else if (std::isinf(p)) {
+                       for (double v : val) norm = std::max(norm, std::fabs(v));
                      } else if (p == 2) {
                        for (double v : val) norm += v * v;
                        norm = std::sqrt(norm);

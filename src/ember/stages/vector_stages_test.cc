@@ -83,6 +83,17 @@ TEST(NormalizerTest, MatchesScikitLearnForL1AndL2DenseAndSparse) {
   EXPECT_NEAR(b3.column(b3.schema()->FindField("n"))->DenseRow(0)[0], 3 / std::cbrt(91.0), 1e-15);
   // Slot names carry over.
   EXPECT_EQ(*SlotNames(b3.schema()->field(2)), (std::vector<std::string>{"a", "b", "c"}));
+  // p = Infinity (written "Infinity" in JSON): scikit-learn's norm="max", [0.75, -1, 0].
+  auto spec = Normalizer::Params::Spec().FromJson(
+      *Json::Parse(R"({"inputCol": "s", "outputCol": "n", "p": "Infinity"})"));
+  ASSERT_THAT(spec, IsOk());
+  auto max = *Normalizer::Make(*spec);
+  EXPECT_EQ(max->ParamsJson().Find("p")->as_string(), "Infinity");
+  Batch bm = *(*max->Transform(Vectors(), ExecContext::Default())).Collect();
+  std::vector<double> got(3, 0.0);
+  ForEachVectorEntry(*bm.column(bm.schema()->FindField("n")), 0,
+                     [&](int64_t k, double x) { got[k] = x; });
+  EXPECT_EQ(got, (std::vector<double>{0.75, -1, 0}));
 }
 
 TEST(NormalizerTest, BadInputIsNamed) {
