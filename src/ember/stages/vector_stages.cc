@@ -201,11 +201,86 @@ Result<std::unique_ptr<BoundTransform>> VectorSlicer::Bind(const Schema& in) con
                    });
 }
 
+// PolynomialExpansion ---------------------------------------------------------------------
+
+namespace {
+
+// C(n + degree, degree): the monomials of at most `degree` factors over n variables, the
+// constant included; -1 past int32 slots.
+int64_t PolySize(int64_t n, int degree) {
+  double size = 1;
+  for (int k = 1; k <= degree; ++k) size = size * static_cast<double>(n + k) / k;
+  return size > 2147483647.0 ? -1 : static_cast<int64_t>(std::llround(size));
+}
+
+// Spark's order of the products: the monomials of the stored entries at positions
+// <= last (features <= last_feature) with at most `degree` factors, times `multiplier`,
+// written from slot `slot` on (slot -1: the constant, left out). Returns the slot after
+// them.
+int64_t Expand(const std::vector<int32_t>& idx, const std::vector<double>& val, int last,
+               int64_t last_feature, int degree, double multiplier, int64_t slot,
+               std::vector<int32_t>* out_idx, std::vector<double>* out_val) {
+  if (multiplier == 0.0) {
+    // no products
+  } else if (degree == 0 || last < 0) {
+    if (slot >= 0) {
+      out_idx->push_back(static_cast<int32_t>(slot));
+      out_val->push_back(multiplier);
+    }
+  } else {
+    const double v = val[last];
+    double alpha = multiplier;
+    int64_t at = slot;
+    for (int i = 0; i <= degree && alpha != 0.0; ++i, alpha *= v) {
+      at = Expand(idx, val, last - 1, idx[last] - 1, degree - i, alpha, at, out_idx, out_val);
+    }
+  }
+  return slot + PolySize(last_feature + 1, degree);
+}
+
+}  // namespace
+
+const ParamSpec<PolynomialExpansionParams>& PolynomialExpansionParams::Spec() {
+  using P = PolynomialExpansionParams;
+  static const ParamSpec<P> spec = std::move(
+      ParamSpec<P>("PolynomialExpansion")
+          .Add("inputCol", &P::input_col, "The vector column to expand.", NonEmpty<std::string>())
+          .Add("outputCol", &P::output_col, "The expanded vector column to add.",
+               NonEmpty<std::string>())
+          .Add("degree", &P::degree, "The most factors in a product.", AtLeast<int32_t>(1)));
+  return spec;
+}
+
+Result<std::unique_ptr<BoundTransform>> PolynomialExpansion::Bind(const Schema& in) const {
+  EMBER_ASSIGN_OR_RETURN(int col, VectorInput(in, params_.input_col, params_.output_col));
+  const TypePtr& type = in.field(col).type;
+  const int64_t n = type->vector_size();
+  const int degree = params_.degree;
+  const int64_t width = PolySize(n, degree);
+  if (width < 0) {
+    return InvalidArgument("PolynomialExpansion: degree " + std::to_string(degree) + " over the " +
+                           std::to_string(n) + " slots of column '" + params_.input_col +
+                           "' makes more than 2^31 slots");
+  }
+  EMBER_ASSIGN_OR_RETURN(
+      SchemaPtr out,
+      in.AddField(MakeField(params_.output_col, type->sparse() ? SparseVectorType(width - 1)
+                                                               : DenseVectorType(width - 1))));
+  return RowKernel(out, col,
+                   [n, degree](const std::vector<int32_t>& idx, const std::vector<double>& val,
+                               std::vector<int32_t>* out_idx, std::vector<double>* out_val) {
+                     Expand(idx, val, static_cast<int>(idx.size()) - 1, n - 1, degree, 1.0, -1,
+                            out_idx, out_val);
+                   });
+}
+
 Status RegisterVectorStages(StageRegistry* r) {
   EMBER_RETURN_IF_ERROR(RegisterStage<Normalizer>(
       r, "Scales each row of a vector column to unit p-norm (Spark's Normalizer)."));
-  return RegisterStage<VectorSlicer>(
-      r, "A vector column of chosen slots of another, by index and by slot name.");
+  EMBER_RETURN_IF_ERROR(RegisterStage<VectorSlicer>(
+      r, "A vector column of chosen slots of another, by index and by slot name."));
+  return RegisterStage<PolynomialExpansion>(
+      r, "Every product of a vector's slots up to a degree (Spark's PolynomialExpansion).");
 }
 
 }  // namespace ember

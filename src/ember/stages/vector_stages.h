@@ -1,7 +1,7 @@
 // Stateless transformers of one vector column into another, with Spark ML's semantics:
-// Normalizer (each row scaled to unit p-norm; a zero row stays zero) and VectorSlicer (the
-// slots chosen by index and by slot name, indices first, in the order given). Sparse input
-// stays sparse. Immutable and thread-safe.
+// Normalizer (each row scaled to unit p-norm; a zero row stays zero), VectorSlicer (the
+// slots chosen by index and by slot name, indices first, in the order given) and
+// PolynomialExpansion. Sparse input stays sparse. Immutable and thread-safe.
 #pragma once
 
 #include <string>
@@ -44,6 +44,27 @@ class VectorSlicer final : public StageBase<VectorSlicer, Transformer, VectorSli
   static constexpr std::string_view kTypeName = "VectorSlicer";
   // Checks beyond the spec (StageBase::Make calls it): something selected, no duplicates.
   static Status Check(const Params& p);
+  Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
+
+ private:
+  friend StageBase;
+  using StageBase::StageBase;
+};
+
+// Spark's PolynomialExpansion: every product of the input's slots up to `degree` factors,
+// in Spark's order ([x, y] at degree 2: x, x*x, y, x*y, y*y), C(n + degree, degree) - 1
+// slots. Sparse input gives sparse output (products of stored entries only).
+struct PolynomialExpansionParams {
+  std::string input_col;
+  std::string output_col;
+  int32_t degree = 2;
+  static const ParamSpec<PolynomialExpansionParams>& Spec();
+};
+
+class PolynomialExpansion final
+    : public StageBase<PolynomialExpansion, Transformer, PolynomialExpansionParams> {
+ public:
+  static constexpr std::string_view kTypeName = "PolynomialExpansion";
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
 
  private:

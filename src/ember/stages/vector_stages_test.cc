@@ -146,5 +146,45 @@ TEST(VectorSlicerTest, BadSelectionsAreNamed) {
   EXPECT_FALSE(unnamed->Transform(Vectors(), ExecContext::Default()).ok());
 }
 
+// Spark's documentation example: [2, 1] at degree 3 is [2, 4, 8, 1, 2, 4, 1, 2, 1]; a sparse
+// row gives the same values at the same slots, storing only the products of its entries.
+TEST(PolynomialExpansionTest, SparksOrderDenseAndSparse) {
+  SchemaPtr schema =
+      *Schema::Make({MakeField("v", DenseVectorType(2)), MakeField("s", SparseVectorType(3))});
+  DenseVectorBuilder dense(2);
+  SparseVectorBuilder sparse(3);
+  const std::vector<double> x = {2.0, 1.0};
+  const std::vector<int32_t> at = {0, 2};
+  ASSERT_THAT(dense.Append(x), IsOk());
+  ASSERT_THAT(sparse.Append(at, x), IsOk());  // [2, 0, 1]
+  const DataFrame in =
+      *DataFrame::Make(schema, {*Batch::Make(schema, {dense.Finish(), sparse.Finish()})});
+  auto cubed = *PolynomialExpansion::Make({.input_col = "v", .output_col = "p", .degree = 3});
+  Batch b = *(*cubed->Transform(in, ExecContext::Default())).Collect();
+  const Column& p = *b.column(2);
+  ASSERT_EQ(p.type()->vector_size(), 9);
+  auto row = p.DenseRow(0);
+  EXPECT_EQ(std::vector<double>(row.begin(), row.end()),
+            (std::vector<double>{2, 4, 8, 1, 2, 4, 1, 2, 1}));
+  // [x, y, z] at degree 2: x, xx, y, xy, yy, z, xz, yz, zz; with y = 0 only x, xx, z, xz, zz
+  // are stored.
+  auto squared = *PolynomialExpansion::Make({.input_col = "s", .output_col = "p"});
+  Batch c = *(*squared->Transform(in, ExecContext::Default())).Collect();
+  const Column& q = *c.column(2);
+  ASSERT_TRUE(q.type()->sparse());
+  ASSERT_EQ(q.type()->vector_size(), 9);
+  auto idx = q.SparseIndices(0);
+  auto val = q.SparseValues(0);
+  EXPECT_EQ(std::vector<int32_t>(idx.begin(), idx.end()), (std::vector<int32_t>{0, 1, 5, 6, 8}));
+  EXPECT_EQ(std::vector<double>(val.begin(), val.end()), (std::vector<double>{2, 4, 1, 2, 1}));
+  // Too many slots is an error naming the column.
+  SchemaPtr wide = *Schema::Make({MakeField("w", DenseVectorType(100000))});
+  auto huge = *PolynomialExpansion::Make({.input_col = "w", .output_col = "p", .degree = 3});
+  auto bound = huge->Bind(*wide);
+  ASSERT_FALSE(bound.ok());
+  EXPECT_NE(bound.status().message().find("column 'w'"), std::string::npos);
+  EXPECT_FALSE(PolynomialExpansion::Make({.input_col = "v", .output_col = "p", .degree = 0}).ok());
+}
+
 }  // namespace
 }  // namespace ember
