@@ -24,6 +24,7 @@
 #include "ember/frame/frame_stages.h"
 #include "ember/linear/linear_regression.h"
 #include "ember/linear/logistic_regression.h"
+#include "ember/linear/naive_bayes.h"
 #include "ember/pipeline/pipeline.h"
 #include "ember/pipeline/save_load.h"
 #include "ember/registry/default_registry.h"
@@ -379,6 +380,14 @@ std::map<std::string, ConformanceCase> Cases() {
          return StagePtr(*(*LogisticRegression::Make({.reg_param = 0.1}))->Fit(LabeledFrame(), ExecContext::Default()));
        },
        LabeledFrame, {{"threshold", Json(2.0)}, {"maxIter", Json(-5)}}},
+      {"NaiveBayes", Maker<NaiveBayes>({.model_type = NaiveBayesType::kGaussian}), LabeledFrame,
+       {{"smoothing", Json(-1.0)}, {"modelType", Json("poisson")}}},
+      {"NaiveBayesModel",
+       [] {
+         return StagePtr(*(*NaiveBayes::Make({.model_type = NaiveBayesType::kGaussian}))
+                              ->Fit(LabeledFrame(), ExecContext::Default()));
+       },
+       LabeledFrame, {{"thresholds", Json("x")}, {"featuresCol", Json("")}}},
       {"ComputeModelStatistics", Maker<ComputeModelStatistics>({.label_col = "id", .scored_labels_col = "x"}),
        testing::MixedFrame, {{"labelCol", Json("")}, {"evaluationMetric", Json("ranking")}}},
       {"ComputePerInstanceStatistics",

@@ -10,6 +10,7 @@
 #include "ember/linear/internal/training.h"
 #include "ember/linear/lbfgs.h"
 #include "ember/linear/linear_regression.h"
+#include "ember/linear/naive_bayes.h"
 #include "ember/pipeline/classifier_outputs.h"
 #include "ember/pipeline/learned_state.h"
 #include "ember/pipeline/partition_reduce.h"
@@ -41,18 +42,8 @@ Status CheckClassLabel(double y, const P& p) {
 // `labels`: the label's nominal values, put on the prediction column (empty: none).
 Result<SchemaPtr> OutputSchema(const Schema& in, const P& p, int k,
                                const std::vector<std::string>& labels) {
-  std::vector<Field> fields = in.fields();
-  for (const auto& [name, type] :
-       {std::pair<std::string, TypePtr>{p.raw_prediction_col, DenseVectorType(k)},
-        {p.probability_col, DenseVectorType(k)},
-        {p.prediction_col, Float64Type()}}) {
-    if (name.empty()) continue;  // an empty name leaves that output out, as in SparkML
-    if (in.FindField(name) >= 0)
-      return AlreadyExists("output column '" + name + "' already exists");
-    fields.push_back(MakeField(name, type));
-    if (name == p.prediction_col && !labels.empty()) SetNominalValues(&fields.back(), labels);
-  }
-  return Schema::Make(std::move(fields), in.metadata());
+  return ClassifierOutputSchema(in, p.raw_prediction_col, p.probability_col, p.prediction_col, k,
+                                labels);
 }
 
 }  // namespace
@@ -418,8 +409,9 @@ Status RegisterLinearStages(StageRegistry* r) {
   EMBER_RETURN_IF_ERROR(RegisterStage<LinearRegressionModel>(r, "A fitted linear regression."));
   EMBER_RETURN_IF_ERROR(RegisterStage<LogisticRegression>(
       r, "Binomial or multinomial logistic regression with L2 / L1 / elastic-net regularisation."));
-  return RegisterStage<LogisticRegressionModel>(
-      r, "A fitted logistic regression: coefficients and intercepts.");
+  EMBER_RETURN_IF_ERROR(RegisterStage<LogisticRegressionModel>(
+      r, "A fitted logistic regression: coefficients and intercepts."));
+  return RegisterNaiveBayesStages(r);
 }
 
 }  // namespace ember

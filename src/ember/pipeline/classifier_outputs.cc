@@ -66,6 +66,22 @@ double ThresholdedPrediction(const double* prob, const std::vector<double>& thre
   return best;
 }
 
+Result<SchemaPtr> ClassifierOutputSchema(const Schema& in, const std::string& raw_col,
+                                         const std::string& prob_col, const std::string& pred_col,
+                                         int k, const std::vector<std::string>& labels) {
+  std::vector<Field> fields = in.fields();
+  for (const auto& [name, type] : {std::pair<std::string, TypePtr>{raw_col, DenseVectorType(k)},
+                                   {prob_col, DenseVectorType(k)},
+                                   {pred_col, Float64Type()}}) {
+    if (name.empty()) continue;
+    if (in.FindField(name) >= 0)
+      return AlreadyExists("output column '" + name + "' already exists");
+    fields.push_back(MakeField(name, type));
+    if (name == pred_col && !labels.empty()) SetNominalValues(&fields.back(), labels);
+  }
+  return Schema::Make(std::move(fields), in.metadata());
+}
+
 ClassifierOutputs::ClassifierOutputs(int64_t rows, int classes) : rows_(rows), classes_(classes) {
   raw_buf_.ResizeUninitialized(rows * classes * 8);
   prob_buf_.ResizeUninitialized(rows * classes * 8);

@@ -9,6 +9,7 @@
 
 #include "ember/core/buffer.h"
 #include "ember/core/column.h"
+#include "ember/core/schema.h"
 
 namespace ember {
 
@@ -38,6 +39,14 @@ double VoteOutputs(const double* margins, int num_margins, const VoteLink& link,
 // With per-class thresholds (SparkML's `thresholds`): the class maximising
 // probability / threshold; a zero threshold wins its class outright.
 double ThresholdedPrediction(const double* prob, const std::vector<double>& thresholds);
+
+// `in` plus the classifier outputs whose names are not empty (SparkML: an empty name leaves
+// that output out): raw and probability as vectors of k, prediction as float64 carrying
+// `labels` (the label column's nominal values; none when empty). AlreadyExists names a
+// taken output.
+Result<SchemaPtr> ClassifierOutputSchema(const Schema& in, const std::string& raw_col,
+                                         const std::string& prob_col, const std::string& pred_col,
+                                         int k, const std::vector<std::string>& labels);
 
 class ClassifierOutputs {
  public:
