@@ -12,6 +12,7 @@
 #include "ember/automl/train.h"
 #include "ember/automl/tune.h"
 #include "ember/base/file_util.h"
+#include "ember/clustering/kmeans.h"
 #include "ember/core/batch_codec.h"
 #include "ember/core/builder.h"
 #if EMBER_WITH_GBDT
@@ -380,6 +381,11 @@ std::map<std::string, ConformanceCase> Cases() {
          return StagePtr(*(*LogisticRegression::Make({.reg_param = 0.1}))->Fit(LabeledFrame(), ExecContext::Default()));
        },
        LabeledFrame, {{"threshold", Json(2.0)}, {"maxIter", Json(-5)}}},
+      {"KMeans", Maker<KMeans>({.k = 3, .seed = 1}), testing::MixedFrame,
+       {{"k", Json(1)}, {"initMode", Json("k-means++")}}},
+      {"KMeansModel",
+       [] { return StagePtr(*(*KMeans::Make({.k = 3, .seed = 1}))->Fit(testing::MixedFrame(), ExecContext::Default())); },
+       testing::MixedFrame, {{"featuresCol", Json("")}, {"maxIter", Json(-1)}}},
       {"NaiveBayes", Maker<NaiveBayes>({.model_type = NaiveBayesType::kGaussian}), LabeledFrame,
        {{"smoothing", Json(-1.0)}, {"modelType", Json("poisson")}}},
       {"NaiveBayesModel",

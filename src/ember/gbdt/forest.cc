@@ -400,7 +400,8 @@ RandomForestClassificationModel::RandomForestClassificationModel(
       num_classes_(k),
       labels_(std::move(labels)) {
   const int outputs = k > 2 ? k : 1;
-  votes_ = VotesOf(k, booster_->num_trees() / outputs);
+  votes_ =
+      VotesOf(k, static_cast<double>(booster_->num_trees()) / outputs);  // a tree per class each
   outputs_.model = params_.model;
   outputs_.raw_prediction_col = params_.raw_prediction_col;
   outputs_.probability_col = params_.probability_col;
