@@ -48,8 +48,7 @@ int main(int argc, char** argv) {
   auto estimator = OrDie(KMeans::Make(p), "estimator");
   const auto t0 = std::chrono::steady_clock::now();
   auto model = OrDie(estimator->Fit(data, ctx), "fit");
-  const double fit_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double fit_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const auto& km = static_cast<const KMeansModel&>(*model);
   std::printf("ember fit_s=%.3f inertia=%.6e iterations=%d\n", fit_s, km.training_cost(),
               km.num_iter());
