@@ -35,6 +35,7 @@
 #include "ember/stages/imputer.h"
 #include "ember/stages/model_statistics.h"
 #include "ember/stages/one_hot_encoder.h"
+#include "ember/stages/pca.h"
 #include "ember/stages/repartition.h"
 #include "ember/stages/scalers.h"
 #include "ember/stages/string_indexer.h"
@@ -358,6 +359,14 @@ std::map<std::string, ConformanceCase> Cases() {
       {"PolynomialExpansion",
        Maker<PolynomialExpansion>({.input_col = "features", .output_col = "poly", .degree = 3}),
        testing::MixedFrame, {{"degree", Json(0)}, {"inputCol", Json("")}}},
+      {"PCA", Maker<PCA>({.input_col = "features", .output_col = "pca", .k = 1}), testing::MixedFrame,
+       {{"k", Json(0)}, {"outputCol", Json("")}}},
+      {"PCAModel",
+       [] {
+         return StagePtr(*(*PCA::Make({.input_col = "features", .output_col = "pca", .k = 1}))
+                              ->Fit(testing::MixedFrame(), ExecContext::Default()));
+       },
+       testing::MixedFrame, {{"k", Json(-1)}, {"inputCol", Json(3)}}},
       {"Bucketizer",
        Maker<Bucketizer>({.input_cols = {"id", "x"},
                           .output_cols = {"id_bucket", "x_bucket"},

@@ -5,6 +5,7 @@
 #include "ember/stages/imputer.h"
 #include "ember/stages/model_statistics.h"
 #include "ember/stages/one_hot_encoder.h"
+#include "ember/stages/pca.h"
 #include "ember/stages/repartition.h"
 #include "ember/stages/scalers.h"
 #include "ember/stages/string_indexer.h"
@@ -26,6 +27,7 @@ Status RegisterGeneralStages(StageRegistry* r) {
   EMBER_RETURN_IF_ERROR(RegisterImputerStages(r));
   EMBER_RETURN_IF_ERROR(RegisterVectorStages(r));
   EMBER_RETURN_IF_ERROR(RegisterDiscretizerStages(r));
+  EMBER_RETURN_IF_ERROR(RegisterPCAStages(r));
   EMBER_RETURN_IF_ERROR(RegisterStage<ComputeModelStatistics>(
       r, "One row of classification or regression metrics of a scored frame."));
   EMBER_RETURN_IF_ERROR(RegisterStage<ComputePerInstanceStatistics>(
