@@ -30,6 +30,7 @@
 #include "ember/pipeline/save_load.h"
 #include "ember/registry/default_registry.h"
 #include "ember/sql/sql_transformer.h"
+#include "ember/stages/class_balancer.h"
 #include "ember/stages/column_stages.h"
 #include "ember/stages/discretizers.h"
 #include "ember/stages/imputer.h"
@@ -367,6 +368,16 @@ std::map<std::string, ConformanceCase> Cases() {
                               ->Fit(testing::MixedFrame(), ExecContext::Default()));
        },
        testing::MixedFrame, {{"k", Json(-1)}, {"inputCol", Json(3)}}},
+      {"CountSelector", Maker<CountSelector>({.input_col = "features", .output_col = "kept"}),
+       testing::MixedFrame, {{"inputCol", Json("")}, {"outputCol", Json(2)}}},
+      {"ClassBalancer", Maker<ClassBalancer>({.input_col = "name"}), testing::MixedFrame,
+       {{"inputCol", Json("")}, {"broadcastJoin", Json("yes")}}},
+      {"ClassBalancerModel",
+       [] {
+         return StagePtr(
+             *(*ClassBalancer::Make({.input_col = "name"}))->Fit(testing::MixedFrame(), ExecContext::Default()));
+       },
+       testing::MixedFrame, {{"outputCol", Json("")}}},
       {"Bucketizer",
        Maker<Bucketizer>({.input_cols = {"id", "x"},
                           .output_cols = {"id_bucket", "x_bucket"},

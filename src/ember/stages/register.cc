@@ -1,5 +1,6 @@
 #include "ember/stages/register.h"
 
+#include "ember/stages/class_balancer.h"
 #include "ember/stages/column_stages.h"
 #include "ember/stages/discretizers.h"
 #include "ember/stages/imputer.h"
@@ -28,6 +29,7 @@ Status RegisterGeneralStages(StageRegistry* r) {
   EMBER_RETURN_IF_ERROR(RegisterVectorStages(r));
   EMBER_RETURN_IF_ERROR(RegisterDiscretizerStages(r));
   EMBER_RETURN_IF_ERROR(RegisterPCAStages(r));
+  EMBER_RETURN_IF_ERROR(RegisterClassBalancerStages(r));
   EMBER_RETURN_IF_ERROR(RegisterStage<ComputeModelStatistics>(
       r, "One row of classification or regression metrics of a scored frame."));
   EMBER_RETURN_IF_ERROR(RegisterStage<ComputePerInstanceStatistics>(

@@ -8,6 +8,7 @@
 
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
+#include "ember/pipeline/partition_reduce.h"
 #include "ember/stages/internal/vector_columns.h"
 
 namespace ember {
@@ -274,13 +275,64 @@ Result<std::unique_ptr<BoundTransform>> PolynomialExpansion::Bind(const Schema& 
                    });
 }
 
+// CountSelector ---------------------------------------------------------------------------
+
+const ParamSpec<CountSelectorParams>& CountSelectorParams::Spec() {
+  using P = CountSelectorParams;
+  static const ParamSpec<P> spec = std::move(
+      ParamSpec<P>("CountSelector")
+          .Add("inputCol", &P::input_col, "The vector column.", NonEmpty<std::string>())
+          .Add("outputCol", &P::output_col, "The vector column of the non-zero slots to add.",
+               NonEmpty<std::string>()));
+  return spec;
+}
+
+Result<SchemaPtr> CountSelector::TransformSchema(const Schema& in) const {
+  // The width is known after fitting: a vector of unknown width until then.
+  EMBER_RETURN_IF_ERROR(VectorInput(in, params_.input_col, params_.output_col).status());
+  return in.AddField(MakeField(params_.output_col, DenseVectorType(0)));
+}
+
+Result<std::shared_ptr<const Transformer>> CountSelector::Fit(const DataFrame& in,
+                                                              const ExecContext& ctx) const {
+  EMBER_ASSIGN_OR_RETURN(int col, VectorInput(*in.schema(), params_.input_col, params_.output_col));
+  const int64_t d = in.schema()->field(col).type->vector_size();
+  std::vector<double> seen;
+  EMBER_RETURN_IF_ERROR(ReduceOverPartitions<double>(
+      in, ctx, static_cast<size_t>(d), ReduceOp::kMax, 0.0,
+      [&](const Batch& b, std::span<double> acc) -> Status {
+        const Column& c = *b.column(col);
+        for (int64_t r = 0; r < b.num_rows(); ++r) {
+          if (c.IsNull(r)) continue;
+          ForEachVectorEntry(c, r, [&](int64_t j, double v) {
+            if (v != 0) acc[j] = 1;  // NaN counts as non-zero
+          });
+        }
+        return Status::OK();
+      },
+      &seen));
+  VectorSlicerParams slicer{.input_col = params_.input_col, .output_col = params_.output_col};
+  for (int64_t j = 0; j < d; ++j) {
+    if (seen[j] != 0) slicer.indices.push_back(j);
+  }
+  if (slicer.indices.empty()) {
+    return InvalidArgument("CountSelector: no slot of column '" + params_.input_col +
+                           "' is non-zero in any row");
+  }
+  EMBER_ASSIGN_OR_RETURN(auto model, VectorSlicer::Make(std::move(slicer), uid()));
+  return std::shared_ptr<const Transformer>(std::move(model));
+}
+
 Status RegisterVectorStages(StageRegistry* r) {
   EMBER_RETURN_IF_ERROR(RegisterStage<Normalizer>(
       r, "Scales each row of a vector column to unit p-norm (Spark's Normalizer)."));
   EMBER_RETURN_IF_ERROR(RegisterStage<VectorSlicer>(
       r, "A vector column of chosen slots of another, by index and by slot name."));
-  return RegisterStage<PolynomialExpansion>(
-      r, "Every product of a vector's slots up to a degree (Spark's PolynomialExpansion).");
+  EMBER_RETURN_IF_ERROR(RegisterStage<PolynomialExpansion>(
+      r, "Every product of a vector's slots up to a degree (Spark's PolynomialExpansion)."));
+  return RegisterStage<CountSelector>(
+      r,
+      "Keeps the vector slots that are non-zero in some row (SynapseML's; fits a VectorSlicer).");
 }
 
 }  // namespace ember

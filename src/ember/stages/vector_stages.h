@@ -72,6 +72,28 @@ class PolynomialExpansion final
   using StageBase::StageBase;
 };
 
+// SynapseML's CountSelector: an Estimator that keeps the slots of a vector column that are
+// non-zero in some row of the data it is fitted on (over every partition and rank). Its model
+// is a VectorSlicer of those slots (SynapseML has a CountSelectorModel of its own that does
+// the same).
+struct CountSelectorParams {
+  std::string input_col;
+  std::string output_col;
+  static const ParamSpec<CountSelectorParams>& Spec();
+};
+
+class CountSelector final : public StageBase<CountSelector, Estimator, CountSelectorParams> {
+ public:
+  static constexpr std::string_view kTypeName = "CountSelector";
+  Result<SchemaPtr> TransformSchema(const Schema& in) const override;
+  Result<std::shared_ptr<const Transformer>> Fit(const DataFrame& in,
+                                                 const ExecContext& ctx) const override;
+
+ private:
+  friend StageBase;
+  using StageBase::StageBase;
+};
+
 Status RegisterVectorStages(StageRegistry* registry);
 
 }  // namespace ember

@@ -186,5 +186,35 @@ TEST(PolynomialExpansionTest, SparksOrderDenseAndSparse) {
   EXPECT_FALSE(PolynomialExpansion::Make({.input_col = "v", .output_col = "p", .degree = 0}).ok());
 }
 
+// Slots non-zero somewhere: of v ([3, -4, 0], [0, 0, 0], null, [1, 2, 2]) all three; of s
+// the same; a frame whose slot 2 is always 0 keeps slots 0 and 1.
+TEST(CountSelectorTest, KeepsTheSlotsNonZeroSomewhere) {
+  auto selector = *CountSelector::Make({.input_col = "v", .output_col = "kept"});
+  auto model = selector->Fit(Vectors(), ExecContext::Default());
+  ASSERT_THAT(model, IsOk());
+  EXPECT_EQ((*model)->type_name(), "VectorSlicer");
+  EXPECT_EQ(static_cast<const VectorSlicer&>(**model).params().indices,
+            (std::vector<int64_t>{0, 1, 2}));
+  SchemaPtr schema = *Schema::Make({MakeField("w", SparseVectorType(4))});
+  SparseVectorBuilder b(4);
+  const std::vector<int32_t> i1 = {0, 3}, i2 = {3};
+  const std::vector<double> v1 = {1.5, 2}, v2 = {-1};
+  ASSERT_THAT(b.Append(i1, v1), IsOk());
+  ASSERT_THAT(b.Append(i2, v2), IsOk());
+  const DataFrame f = *DataFrame::Make(schema, {*Batch::Make(schema, {b.Finish()})});
+  auto sparse = (*CountSelector::Make({.input_col = "w", .output_col = "kept"}))
+                    ->Fit(f, ExecContext::Default());
+  ASSERT_THAT(sparse, IsOk());
+  EXPECT_EQ(static_cast<const VectorSlicer&>(**sparse).params().indices,
+            (std::vector<int64_t>{0, 3}));
+  SparseVectorBuilder zeros(4);
+  ASSERT_THAT(zeros.Append({}, {}), IsOk());
+  auto none = (*CountSelector::Make({.input_col = "w", .output_col = "kept"}))
+                  ->Fit(*DataFrame::Make(schema, {*Batch::Make(schema, {zeros.Finish()})}),
+                        ExecContext::Default());
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("no slot of column 'w'"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace ember
