@@ -378,6 +378,8 @@ std::map<std::string, ConformanceCase> Cases() {
              *(*ClassBalancer::Make({.input_col = "name"}))->Fit(testing::MixedFrame(), ExecContext::Default()));
        },
        testing::MixedFrame, {{"outputCol", Json("")}}},
+      {"Explode", Maker<Explode>({.input_col = "tags", .output_col = "tag"}), testing::ListFrame,
+       {{"inputCol", Json("")}, {"outputCol", Json(1)}}},
       {"Bucketizer",
        Maker<Bucketizer>({.input_cols = {"id", "x"},
                           .output_cols = {"id_bucket", "x_bucket"},

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "ember/base/status_macros.h"
+#include "ember/core/ops.h"
 
 namespace ember {
 
@@ -107,6 +108,46 @@ Result<std::unique_ptr<BoundTransform>> RenameColumn::Bind(const Schema& in) con
   std::vector<int> idx(in.num_fields());
   for (int k = 0; k < in.num_fields(); ++k) idx[k] = k;
   return Projection(out, std::move(idx));
+}
+
+const ParamSpec<ExplodeParams>& ExplodeParams::Spec() {
+  static const ParamSpec<ExplodeParams> spec = std::move(
+      ParamSpec<ExplodeParams>("Explode")
+          .Add("inputCol", &ExplodeParams::input_col, "The list column to explode.",
+               NonEmpty<std::string>())
+          .Add("outputCol", &ExplodeParams::output_col,
+               "The element column to add; must not exist yet.", NonEmpty<std::string>()));
+  return spec;
+}
+
+Result<std::unique_ptr<BoundTransform>> Explode::Bind(const Schema& in) const {
+  EMBER_ASSIGN_OR_RETURN(
+      int i, in.GetFieldIndexOfType(
+                 params_.input_col, [](const DataType& t) { return t.id() == TypeId::kList; },
+                 "a list column"));
+  if (in.FindField(params_.output_col) >= 0) {
+    return AlreadyExists("Explode: column '" + params_.output_col + "' already exists");
+  }
+  EMBER_ASSIGN_OR_RETURN(
+      SchemaPtr out, in.AddField(MakeField(params_.output_col, in.field(i).type->value_type())));
+  return std::unique_ptr<BoundTransform>(
+      new FunctionBoundTransform(out, [out, i](const Batch& b) -> Result<Batch> {
+        const Column& list = *b.column(i);
+        const int32_t* offsets = list.Offsets();
+        std::vector<int64_t> rows, elements;
+        for (int64_t r = 0; r < b.num_rows(); ++r) {
+          if (list.IsNull(r)) continue;
+          for (int32_t e = offsets[r]; e < offsets[r + 1]; ++e) {
+            rows.push_back(r);
+            elements.push_back(e);
+          }
+        }
+        EMBER_ASSIGN_OR_RETURN(Batch repeated, TakeRows(b, rows));
+        EMBER_ASSIGN_OR_RETURN(ColumnPtr values, Take(*list.child(0), elements));
+        std::vector<ColumnPtr> cols = repeated.columns();
+        cols.push_back(std::move(values));
+        return Batch::Make(out, std::move(cols), static_cast<int64_t>(rows.size()));
+      }));
 }
 
 }  // namespace ember

@@ -1,4 +1,5 @@
-// General stages that reshape a frame's columns: SelectColumns, DropColumns, RenameColumn.
+// General stages that reshape a frame's columns: SelectColumns, DropColumns, RenameColumn,
+// and SynapseML's Explode (a row per element of a list column).
 // Each checks its columns at bind time; a misspelled column is an error that names it and
 // lists the columns that exist. Immutable and thread-safe.
 #pragma once
@@ -59,6 +60,26 @@ struct RenameColumnParams {
 class RenameColumn final : public StageBase<RenameColumn, Transformer, RenameColumnParams> {
  public:
   static constexpr std::string_view kTypeName = "RenameColumn";
+  Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
+
+ private:
+  friend StageBase;
+  using StageBase::StageBase;
+};
+
+// SynapseML's Explode (Spark's explode): a row per element of the list column `inputCol`,
+// the element in `outputCol` and the row's other columns repeated. As Spark's explode, a row
+// whose list is null or empty gives no row (the stage logs nothing: count before and after
+// when that matters). A null element gives a row with a null value.
+struct ExplodeParams {
+  std::string input_col;
+  std::string output_col;
+  static const ParamSpec<ExplodeParams>& Spec();
+};
+
+class Explode final : public StageBase<Explode, Transformer, ExplodeParams> {
+ public:
+  static constexpr std::string_view kTypeName = "Explode";
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
 
  private:

@@ -19,6 +19,8 @@ Status RegisterGeneralStages(StageRegistry* r) {
   EMBER_RETURN_IF_ERROR(RegisterStage<SelectColumns>(r, "Keeps the listed columns, in order."));
   EMBER_RETURN_IF_ERROR(RegisterStage<DropColumns>(r, "Removes the listed columns."));
   EMBER_RETURN_IF_ERROR(RegisterStage<RenameColumn>(r, "Renames one column."));
+  EMBER_RETURN_IF_ERROR(RegisterStage<Explode>(
+      r, "A row per element of a list column (SynapseML's Explode; empty lists give none)."));
   EMBER_RETURN_IF_ERROR(RegisterStage<Repartition>(
       r, "Redistributes rows into n partitions of near-equal size, keeping their order."));
   EMBER_RETURN_IF_ERROR(RegisterStage<VectorAssembler>(

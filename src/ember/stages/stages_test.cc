@@ -39,6 +39,26 @@ TEST(SelectColumnsTest, EmptyOrDuplicateListIsRejected) {
   EXPECT_NE(dup.status().message().find("listed twice"), std::string::npos);
 }
 
+// A row per tag: ids 0 and 4 (empty, null) give none; id 7's null tag is a null value.
+TEST(ExplodeTest, ARowPerElementOtherColumnsRepeated) {
+  auto explode = *Explode::Make({.input_col = "tags", .output_col = "tag"});
+  auto out = explode->Transform(testing::ListFrame(), ExecContext::Default());
+  ASSERT_THAT(out, IsOk());
+  const Batch b = *out->Collect();
+  std::vector<std::string> got;
+  for (int64_t r = 0; r < b.num_rows(); ++r) {
+    got.push_back(std::to_string(b.column(0)->Values<int64_t>()[r]) + ":" +
+                  (b.column(2)->IsNull(r) ? "null" : std::string(b.column(2)->StringValue(r))));
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{"1:t1", "2:t2", "2:t3", "3:t3", "3:t4", "3:t5", "5:t5",
+                                           "6:t6", "6:t7", "7:t7", "7:null", "7:t9", "9:t9",
+                                           "10:t10", "10:t11", "11:t11", "11:t12", "11:t13"}));
+  auto wrong = (*Explode::Make({.input_col = "id", .output_col = "tag"}))
+                   ->Transform(testing::ListFrame(), ExecContext::Default());
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.status().message().find("'id'"), std::string::npos);
+}
+
 TEST(DropColumnsTest, DropsAndRejectsUnknown) {
   auto d = *DropColumns::Make({.cols = {"x", "flag"}});
   auto out = d->Transform(testing::MixedFrame(), Ctx());

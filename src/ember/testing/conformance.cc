@@ -44,6 +44,35 @@ std::vector<Result<std::shared_ptr<const Transformer>>> FitOnRanks(const DataFra
   return models;
 }
 
+DataFrame ListFrame() {
+  SchemaPtr schema =
+      *Schema::Make({MakeField("id", Int64Type()), MakeField("tags", ListType(StringType()))});
+  std::vector<Batch> parts;
+  int64_t id = 0;
+  for (int p = 0; p < 3; ++p) {
+    std::vector<std::optional<int64_t>> ids;
+    ListBuilder tags(ListType(StringType()));
+    for (int r = 0; r < 3 + p; ++r, ++id) {
+      ids.push_back(id);
+      if (id == 4) {
+        tags.AppendNull();
+        continue;
+      }
+      tags.Append();
+      auto* values = static_cast<StringBuilder*>(tags.value_builder());
+      for (int64_t t = 0; t < id % 4; ++t) {
+        if (id == 7 && t == 1) {
+          values->AppendNull();
+        } else {
+          values->Append("t" + std::to_string(id + t));
+        }
+      }
+    }
+    parts.push_back(*Batch::Make(schema, {MakeColumn(ids), tags.Finish()}));
+  }
+  return *DataFrame::Make(schema, std::move(parts));
+}
+
 DataFrame MixedFrame() {
   Field vec = MakeField("features", DenseVectorType(2));
   SetSlotNames(&vec, {"f0", "f1"});

@@ -40,6 +40,10 @@ std::string DescribeDifferenceWithin(const DataFrame& a, const DataFrame& b, dou
 // A frame of 3 partitions with int64, float64, string, bool and vector columns, some nulls.
 DataFrame MixedFrame();
 
+// Three partitions of "id" (int64) and "tags" (list<string>): lists of 0 to 3 tags, one null
+// list and one null tag among them.
+DataFrame ListFrame();
+
 // Fits `estimator` SPMD-style on `ranks` thread-ranks of a LocalCommunicator group, rank r
 // holding partitions r, r + ranks, ...; returns each rank's model (or error).
 std::vector<Result<std::shared_ptr<const Transformer>>> FitOnRanks(const DataFrame& all,
