@@ -44,6 +44,7 @@
 #include "ember/stages/vector_stages.h"
 #include "ember/testing/conformance.h"
 #include "ember/testing/matchers.h"
+#include "ember/text/count_vectorizer.h"
 #include "ember/text/idf.h"
 #include "ember/text/text_featurizer.h"
 #include "ember/text/text_stages.h"
@@ -378,6 +379,14 @@ std::map<std::string, ConformanceCase> Cases() {
              *(*ClassBalancer::Make({.input_col = "name"}))->Fit(testing::MixedFrame(), ExecContext::Default()));
        },
        testing::MixedFrame, {{"outputCol", Json("")}}},
+      {"CountVectorizer", Maker<CountVectorizer>({.input_col = "tags", .output_col = "tf"}),
+       testing::ListFrame, {{"vocabSize", Json(0)}, {"minDF", Json(-1)}}},
+      {"CountVectorizerModel",
+       [] {
+         return StagePtr(*(*CountVectorizer::Make({.input_col = "tags", .output_col = "tf"}))
+                              ->Fit(testing::ListFrame(), ExecContext::Default()));
+       },
+       testing::ListFrame, {{"minTF", Json("x")}, {"binary", Json(2)}}},
       {"Explode", Maker<Explode>({.input_col = "tags", .output_col = "tag"}), testing::ListFrame,
        {{"inputCol", Json("")}, {"outputCol", Json(1)}}},
       {"Bucketizer",
