@@ -253,14 +253,7 @@ const ParamSpec<ForestParams>& ForestParams::Spec() {
       ParamSpec<C>("forest")
           .Add("numTrees", &C::num_trees, "Trees in the forest.", InRange<int32_t>(1, 100000))
           .Add("subsamplingRate", &C::subsampling_rate,
-               "The share of the rows each tree is grown on.",
-               Validator<double>{[](const double& v) {
-                                   return v > 0 && v <= 1
-                                              ? Status::OK()
-                                              : InvalidArgument("must be in (0, 1], got " +
-                                                                Json(v).Dump());
-                                 },
-                                 "in (0, 1]"})
+               "The share of the rows each tree is grown on.", Fraction())
           .Add("featureSubsetStrategy", &C::feature_subset_strategy,
                "Features drawn at each node: auto (sqrt for classification, onethird for "
                "regression, all for one tree), all, onethird, sqrt, log2, a count \"n\" or a "

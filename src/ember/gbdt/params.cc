@@ -9,8 +9,6 @@ namespace ember {
 
 namespace gbdt::internal {
 
-namespace {
-
 Validator<double> Fraction() {
   return {[](const double& v) {
             return v > 0 && v <= 1 ? Status::OK()
@@ -18,8 +16,6 @@ Validator<double> Fraction() {
           },
           "in (0, 1]"};
 }
-
-}  // namespace
 
 // The closed sets' tables: JSON names (LightGBM's, then XGBoost's aliases) and what XGBoost
 // calls each. The only place either name appears.

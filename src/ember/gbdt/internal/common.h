@@ -38,6 +38,9 @@ const char* ObjectiveName(GbdtClassifierObjective o);
 const char* ObjectiveName(GbdtRegressorObjective o);
 const char* ObjectiveName(GbdtRankerObjective o);
 
+// A param validator: a share in (0, 1].
+Validator<double> Fraction();
+
 // A number as XGBoost reads it from a param string, with every digit a double has.
 std::string XgbNumber(double v);
 
