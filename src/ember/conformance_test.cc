@@ -12,6 +12,7 @@
 #include "ember/automl/train.h"
 #include "ember/automl/tune.h"
 #include "ember/base/file_util.h"
+#include "ember/clustering/isolation_forest.h"
 #include "ember/clustering/kmeans.h"
 #include "ember/core/batch_codec.h"
 #include "ember/core/builder.h"
@@ -417,6 +418,14 @@ std::map<std::string, ConformanceCase> Cases() {
       {"KMeansModel",
        [] { return StagePtr(*(*KMeans::Make({.k = 3, .seed = 1}))->Fit(testing::MixedFrame(), ExecContext::Default())); },
        testing::MixedFrame, {{"featuresCol", Json("")}, {"maxIter", Json(-1)}}},
+      {"IsolationForest", Maker<IsolationForest>({.num_estimators = 5, .contamination = 0.1}),
+       testing::MixedFrame, {{"contamination", Json(0.9)}, {"numEstimators", Json(0)}}},
+      {"IsolationForestModel",
+       [] {
+         return StagePtr(*(*IsolationForest::Make({.num_estimators = 5, .contamination = 0.1}))
+                              ->Fit(testing::MixedFrame(), ExecContext::Default()));
+       },
+       testing::MixedFrame, {{"scoreCol", Json("")}, {"maxSamples", Json(-1)}}},
       {"NaiveBayes", Maker<NaiveBayes>({.model_type = NaiveBayesType::kGaussian}), LabeledFrame,
        {{"smoothing", Json(-1.0)}, {"modelType", Json("poisson")}}},
       {"NaiveBayesModel",

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "ember/base/status_macros.h"
+#include "ember/clustering/isolation_forest.h"
 #include "ember/core/builder.h"
 #include "ember/exec/communicator.h"
 #include "ember/pipeline/learned_state.h"
@@ -607,7 +608,8 @@ Result<std::unique_ptr<BoundTransform>> KMeansModel::Bind(const Schema& in) cons
 Status RegisterClusteringStages(StageRegistry* r) {
   EMBER_RETURN_IF_ERROR(RegisterStage<KMeans>(
       r, "k-means clustering (k-means|| start, exact Lloyd iterations with Hamerly's bounds)."));
-  return RegisterStage<KMeansModel>(r, "A fitted KMeans: the cluster centres.");
+  EMBER_RETURN_IF_ERROR(RegisterStage<KMeansModel>(r, "A fitted KMeans: the cluster centres."));
+  return RegisterIsolationForestStages(r);
 }
 
 }  // namespace ember
