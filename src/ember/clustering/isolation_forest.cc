@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <numeric>
 #include <random>
 
 #include "ember/base/status_macros.h"
+#include "ember/clustering/internal/draws.h"
 #include "ember/core/builder.h"
 #include "ember/exec/communicator.h"
 #include "ember/pipeline/learned_state.h"
@@ -19,23 +19,9 @@ namespace {
 
 using P = IsolationForestParams;
 
-uint64_t Mix(uint64_t x) {  // splitmix64's finaliser
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-uint64_t RowHash(const double* x, int64_t d) {
-  uint64_t h = 0x13198a2e03707344ULL;
-  for (int64_t j = 0; j < d; ++j) {
-    uint64_t bits;
-    const double v = x[j] == 0 ? 0.0 : x[j];
-    std::memcpy(&bits, &v, sizeof(bits));
-    h = Mix(h ^ bits);
-  }
-  return h;
-}
+using clustering::internal::Draw;
+using clustering::internal::Mix;
+using clustering::internal::RowHash;
 
 // The average path length of an unsuccessful search among n rows (the paper's c(n)).
 double AveragePath(double n) {
@@ -260,8 +246,7 @@ Result<std::shared_ptr<const Transformer>> IsolationForest::Fit(const DataFrame&
       }
       const uint64_t h = RowHash(x.data(), d);
       for (int t = 0; t < trees; ++t) {
-        const double u =
-            static_cast<double>(Mix(seed ^ Mix(static_cast<uint64_t>(t) ^ h)) >> 11) * 0x1.0p-53;
+        const double u = Draw(seed, static_cast<uint64_t>(t), h);
         auto& heap = heaps[t];
         if (heap.size() == psi && !(u < heap.front().u)) continue;
         if (heap.size() == psi) {

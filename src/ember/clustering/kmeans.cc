@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <random>
 #include <set>
 
 #include "ember/base/status_macros.h"
+#include "ember/clustering/internal/draws.h"
 #include "ember/clustering/isolation_forest.h"
 #include "ember/core/builder.h"
 #include "ember/exec/communicator.h"
@@ -33,30 +33,8 @@ struct Chunk {
 
 constexpr int64_t kChunkRows = 1 << 15;
 
-uint64_t Mix(uint64_t x) {  // splitmix64's finaliser
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-// A uniform draw in [0, 1) that depends only on the seed, the round and the row's values
-// (its hash), never on where the row is: the same rows give the same draws on any number of
-// ranks and partitions.
-double Uniform(uint64_t seed, uint64_t round, uint64_t row_hash) {
-  return static_cast<double>(Mix(seed ^ Mix(round ^ row_hash)) >> 11) * 0x1.0p-53;
-}
-
-uint64_t RowHash(const double* x, int64_t d) {
-  uint64_t h = 0x243f6a8885a308d3ULL;
-  for (int64_t j = 0; j < d; ++j) {
-    uint64_t bits;
-    const double v = x[j] == 0 ? 0.0 : x[j];  // -0 and 0 are the same value
-    std::memcpy(&bits, &v, sizeof(bits));
-    h = Mix(h ^ bits);
-  }
-  return h;
-}
+using clustering::internal::Draw;
+using clustering::internal::RowHash;
 
 double Dist2(const double* a, const double* b, int64_t d) {
   double s = 0;
@@ -176,7 +154,7 @@ class Fitter {
     // The count-th smallest draw of each rank, then over ranks: rows at or below it.
     std::vector<double> draws;
     for (const Chunk& c : chunks_) {
-      for (int64_t r = 0; r < c.n; ++r) draws.push_back(Uniform(seed, 0, c.h[r]));
+      for (int64_t r = 0; r < c.n; ++r) draws.push_back(Draw(seed, 0, c.h[r]));
     }
     std::sort(draws.begin(), draws.end());
     draws.erase(std::unique(draws.begin(), draws.end()), draws.end());
@@ -188,7 +166,7 @@ class Fitter {
       if (static_cast<int64_t>(draws.size()) > count) draws.resize(static_cast<size_t>(count));
     }
     const double cut = draws.empty() ? -1 : draws.back();
-    return Gather([&](const Chunk& c, int64_t r) { return Uniform(seed, 0, c.h[r]) <= cut; });
+    return Gather([&](const Chunk& c, int64_t r) { return Draw(seed, 0, c.h[r]) <= cut; });
   }
 
   // k-means||: the candidates and their weights (the weight of the rows nearest to each).
@@ -211,7 +189,7 @@ class Fitter {
       EMBER_ASSIGN_OR_RETURN(Centers added, Gather([&](const Chunk& c, int64_t r) {
                                const double prob =
                                    std::min(1.0, 2.0 * k * c.w[r] * c.cost[r] / phi_all);
-                               return Uniform(seed, step, c.h[r]) < prob;
+                               return Draw(seed, step, c.h[r]) < prob;
                              }));
       const int64_t m = static_cast<int64_t>(added.size()) / std::max<int64_t>(d_, 1);
       EMBER_RETURN_IF_ERROR(ForChunks([&](Chunk& c, size_t) {
