@@ -66,6 +66,29 @@ Result<std::vector<ColumnPair>> Pairs(const BucketizerParams& p) {
   return ResolveColumnPairs("Bucketizer", p.input_col, p.output_col, p.input_cols, p.output_cols);
 }
 
+// The numeric input columns of `pairs` in `in`, and `in` with a float64 output per pair
+// (with the buckets' intervals as nominal values when `splits` is given: before fitting a
+// QuantileDiscretizer has none). Errors name `owner` and the column.
+Result<std::pair<std::vector<int>, SchemaPtr>> BucketColumns(
+    const Schema& in, const std::vector<ColumnPair>& pairs,
+    const std::vector<std::vector<double>>* splits, bool keep, const std::string& owner) {
+  std::vector<int> inputs;
+  std::vector<Field> fields = in.fields();
+  for (size_t k = 0; k < pairs.size(); ++k) {
+    EMBER_ASSIGN_OR_RETURN(int i, in.GetFieldIndexOfType(
+                                      pairs[k].in, [](const DataType& t) { return t.is_numeric(); },
+                                      "a numeric column"));
+    if (in.FindField(pairs[k].out) >= 0) {
+      return AlreadyExists(owner + ": output column '" + pairs[k].out + "' already exists");
+    }
+    inputs.push_back(i);
+    fields.push_back(MakeField(pairs[k].out, Float64Type()));
+    if (splits) SetNominalValues(&fields.back(), BucketLabels((*splits)[k], keep));
+  }
+  EMBER_ASSIGN_OR_RETURN(SchemaPtr out, Schema::Make(std::move(fields), in.metadata()));
+  return std::make_pair(std::move(inputs), std::move(out));
+}
+
 }  // namespace
 
 // Bucketizer ------------------------------------------------------------------------------
@@ -117,20 +140,9 @@ Result<std::unique_ptr<BoundTransform>> Bucketizer::Bind(const Schema& in) const
   std::vector<std::vector<double>> splits = params_.input_col.empty()
                                                 ? params_.splits_array
                                                 : std::vector<std::vector<double>>{params_.splits};
-  std::vector<int> inputs;
-  std::vector<Field> fields = in.fields();
-  for (size_t k = 0; k < pairs.size(); ++k) {
-    EMBER_ASSIGN_OR_RETURN(int i, in.GetFieldIndexOfType(
-                                      pairs[k].in, [](const DataType& t) { return t.is_numeric(); },
-                                      "a numeric column"));
-    if (in.FindField(pairs[k].out) >= 0) {
-      return AlreadyExists("Bucketizer: output column '" + pairs[k].out + "' already exists");
-    }
-    inputs.push_back(i);
-    fields.push_back(MakeField(pairs[k].out, Float64Type()));
-    SetNominalValues(&fields.back(), BucketLabels(splits[k], keep));
-  }
-  EMBER_ASSIGN_OR_RETURN(SchemaPtr out, Schema::Make(std::move(fields), in.metadata()));
+  EMBER_ASSIGN_OR_RETURN(auto bound, BucketColumns(in, pairs, &splits, keep, "Bucketizer"));
+  const std::vector<int> inputs = bound.first;
+  const SchemaPtr out = bound.second;
   const HandleInvalid mode = params_.handle_invalid;
   return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
       out, [out, inputs, splits, pairs, mode](const Batch& b) -> Result<Batch> {
@@ -268,24 +280,13 @@ Status QuantileDiscretizer::Check(const Params& p) {
 }
 
 Result<SchemaPtr> QuantileDiscretizer::TransformSchema(const Schema& in) const {
-  // The splits are not known before fitting: a Bucketizer of placeholder splits checks the
-  // columns and names the outputs (their nominal values come with the fitted splits).
-  BucketizerParams b{.input_col = params_.input_col,
-                     .output_col = params_.output_col,
-                     .input_cols = params_.input_cols,
-                     .output_cols = params_.output_cols,
-                     .handle_invalid = params_.handle_invalid};
-  const std::vector<double> placeholder = {0, 1, 2};
-  if (b.input_col.empty()) {
-    b.splits_array.assign(b.input_cols.size(), placeholder);
-  } else {
-    b.splits = placeholder;
-  }
-  EMBER_ASSIGN_OR_RETURN(auto bucketizer, Bucketizer::Make(std::move(b)));
-  EMBER_ASSIGN_OR_RETURN(auto bound, bucketizer->Bind(in));
-  std::vector<Field> fields = bound->output_schema()->fields();
-  for (size_t i = in.num_fields(); i < fields.size(); ++i) fields[i].metadata = Json();
-  return Schema::Make(std::move(fields), in.metadata());
+  // The splits come with fitting, and the outputs' nominal values with them.
+  EMBER_ASSIGN_OR_RETURN(
+      auto pairs, ResolveColumnPairs("QuantileDiscretizer", params_.input_col, params_.output_col,
+                                     params_.input_cols, params_.output_cols));
+  EMBER_ASSIGN_OR_RETURN(auto bound,
+                         BucketColumns(in, pairs, nullptr, false, "QuantileDiscretizer"));
+  return bound.second;
 }
 
 Result<std::shared_ptr<const Transformer>> QuantileDiscretizer::Fit(const DataFrame& in,
