@@ -32,6 +32,7 @@
 #include "ember/registry/default_registry.h"
 #include "ember/sql/sql_transformer.h"
 #include "ember/stages/class_balancer.h"
+#include "ember/stages/value_indexer.h"
 #include "ember/stages/column_stages.h"
 #include "ember/stages/discretizers.h"
 #include "ember/stages/imputer.h"
@@ -380,6 +381,21 @@ std::map<std::string, ConformanceCase> Cases() {
              *(*ClassBalancer::Make({.input_col = "name"}))->Fit(testing::MixedFrame(), ExecContext::Default()));
        },
        testing::MixedFrame, {{"outputCol", Json("")}}},
+      {"ValueIndexer", Maker<ValueIndexer>({.input_col = "x", .output_col = "x_index"}),
+       testing::MixedFrame, {{"inputCol", Json("")}, {"outputCol", Json(3)}}},
+      {"ValueIndexerModel",
+       [] {
+         return StagePtr(*(*ValueIndexer::Make({.input_col = "id", .output_col = "id_index"}))
+                              ->Fit(testing::MixedFrame(), ExecContext::Default()));
+       },
+       testing::MixedFrame, {{"outputCol", Json("")}}},
+      {"IndexToValue", Maker<IndexToValue>({.input_col = "name_index", .output_col = "name_value"}),
+       [] {
+         auto model = *(*ValueIndexer::Make({.input_col = "name", .output_col = "name_index"}))
+                           ->Fit(testing::MixedFrame(), ExecContext::Default());
+         return *model->Transform(testing::MixedFrame(), ExecContext::Default());
+       },
+       {{"inputCol", Json("")}}},
       {"CountVectorizer", Maker<CountVectorizer>({.input_col = "tags", .output_col = "tf"}),
        testing::ListFrame, {{"vocabSize", Json(0)}, {"minDF", Json(-1)}}},
       {"CountVectorizerModel",

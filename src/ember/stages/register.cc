@@ -10,6 +10,7 @@
 #include "ember/stages/repartition.h"
 #include "ember/stages/scalers.h"
 #include "ember/stages/string_indexer.h"
+#include "ember/stages/value_indexer.h"
 #include "ember/stages/vector_assembler.h"
 #include "ember/stages/vector_stages.h"
 
@@ -36,6 +37,7 @@ Status RegisterGeneralStages(StageRegistry* r) {
       r, "One row of classification or regression metrics of a scored frame."));
   EMBER_RETURN_IF_ERROR(RegisterStage<ComputePerInstanceStatistics>(
       r, "Per-row losses of a scored frame: log loss, or L1 and L2 loss."));
+  EMBER_RETURN_IF_ERROR(RegisterValueIndexerStages(r));
   return RegisterStringIndexerStages(r);
 }
 
