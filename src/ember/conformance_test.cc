@@ -30,9 +30,9 @@
 #include "ember/pipeline/pipeline.h"
 #include "ember/pipeline/save_load.h"
 #include "ember/registry/default_registry.h"
+#include "ember/sql/data_conversion.h"
 #include "ember/sql/sql_transformer.h"
 #include "ember/stages/class_balancer.h"
-#include "ember/stages/value_indexer.h"
 #include "ember/stages/column_stages.h"
 #include "ember/stages/discretizers.h"
 #include "ember/stages/imputer.h"
@@ -42,6 +42,7 @@
 #include "ember/stages/repartition.h"
 #include "ember/stages/scalers.h"
 #include "ember/stages/string_indexer.h"
+#include "ember/stages/value_indexer.h"
 #include "ember/stages/vector_assembler.h"
 #include "ember/stages/vector_stages.h"
 #include "ember/testing/conformance.h"
@@ -396,6 +397,8 @@ std::map<std::string, ConformanceCase> Cases() {
          return *model->Transform(testing::MixedFrame(), ExecContext::Default());
        },
        {{"inputCol", Json("")}}},
+      {"DataConversion", Maker<DataConversion>({.cols = {"x", "id"}, .convert_to = "string"}),
+       testing::MixedFrame, {{"convertTo", Json("nope")}, {"cols", Json::MakeArray()}}},
       {"CountVectorizer", Maker<CountVectorizer>({.input_col = "tags", .output_col = "tf"}),
        testing::ListFrame, {{"vocabSize", Json(0)}, {"minDF", Json(-1)}}},
       {"CountVectorizerModel",

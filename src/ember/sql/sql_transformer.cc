@@ -1,6 +1,7 @@
 #include "ember/sql/sql_transformer.h"
 
 #include "ember/base/status_macros.h"
+#include "ember/sql/data_conversion.h"
 #include "ember/sql/plan.h"
 #include "ember/sql/query.h"
 
@@ -53,6 +54,8 @@ Result<std::unique_ptr<BoundTransform>> SqlTransformer::Bind(const Schema& in) c
 }
 
 Status RegisterSqlStages(StageRegistry* r) {
+  EMBER_RETURN_IF_ERROR(RegisterStage<DataConversion>(
+      r, "Converts columns to another type in place (SynapseML's DataConversion)."));
   return RegisterStage<SqlTransformer>(
       r, "Selects, computes and filters columns with a SQL SELECT statement.");
 }

@@ -151,12 +151,12 @@ const ParamSpec<ValueIndexerParams>& ValueIndexerParams::Spec() {
 
 const ParamSpec<IndexToValueParams>& IndexToValueParams::Spec() {
   using Q = IndexToValueParams;
-  static const ParamSpec<Q> spec = std::move(
-      ParamSpec<Q>("IndexToValue")
-          .Add("inputCol", &Q::input_col, "The index column a ValueIndexerModel made.",
-               NonEmpty<std::string>())
-          .Add("outputCol", &Q::output_col, "The column of values, in their original type.",
-               NonEmpty<std::string>()));
+  static const ParamSpec<Q> spec =
+      std::move(ParamSpec<Q>("IndexToValue")
+                    .Add("inputCol", &Q::input_col, "The index column a ValueIndexerModel made.",
+                         NonEmpty<std::string>())
+                    .Add("outputCol", &Q::output_col,
+                         "The column of values, in their original type.", NonEmpty<std::string>()));
   return spec;
 }
 
@@ -205,8 +205,8 @@ Result<std::shared_ptr<const Transformer>> ValueIndexer::Fit(const DataFrame& in
   const TypeId t = type->id();
   std::sort(levels.begin(), levels.end(),
             [t](const std::string& a, const std::string& b) { return ValueLess(t, a, b); });
-  EMBER_ASSIGN_OR_RETURN(auto model,
-                         ValueIndexerModel::Make(params_, std::move(levels), type, has_null, uid()));
+  EMBER_ASSIGN_OR_RETURN(
+      auto model, ValueIndexerModel::Make(params_, std::move(levels), type, has_null, uid()));
   return std::shared_ptr<const Transformer>(std::move(model));
 }
 
@@ -219,8 +219,7 @@ ValueIndexerModel::ValueIndexerModel(Params p, std::vector<std::string> levels, 
       lookup_(std::make_shared<const StringLookup>(levels_)) {}
 
 Result<std::shared_ptr<const ValueIndexerModel>> ValueIndexerModel::Make(
-    Params p, std::vector<std::string> levels, TypePtr value_type, bool has_null,
-    std::string uid) {
+    Params p, std::vector<std::string> levels, TypePtr value_type, bool has_null, std::string uid) {
   EMBER_RETURN_IF_ERROR(Params::Spec().Validate(p));
   if (value_type == nullptr || !Indexable(*value_type)) {
     return InvalidArgument("ValueIndexerModel: levels of type " +
@@ -284,10 +283,10 @@ Result<std::unique_ptr<BoundTransform>> ValueIndexerModel::Bind(const Schema& in
 }
 
 Result<std::unique_ptr<BoundTransform>> IndexToValue::Bind(const Schema& in) const {
-  EMBER_ASSIGN_OR_RETURN(int col, in.GetFieldIndexOfType(
-                                      params_.input_col,
-                                      [](const DataType& t) { return t.is_numeric(); },
-                                      "a numeric index column"));
+  EMBER_ASSIGN_OR_RETURN(int col,
+                         in.GetFieldIndexOfType(
+                             params_.input_col, [](const DataType& t) { return t.is_numeric(); },
+                             "a numeric index column"));
   const Field& f = in.field(col);
   auto levels = NominalValues(f);
   const Json* attr = f.metadata.Find("ml_attr");
@@ -320,16 +319,14 @@ Result<std::unique_ptr<BoundTransform>> IndexToValue::Bind(const Schema& in) con
             res->AppendNull();
             continue;
           }
-          const double v = c.type_id() == TypeId::kInt32   ? c.Values<int32_t>()[r]
-                           : c.type_id() == TypeId::kInt64 ? static_cast<double>(
-                                                                 c.Values<int64_t>()[r])
-                           : c.type_id() == TypeId::kFloat32
-                               ? c.Values<float>()[r]
-                               : c.Values<double>()[r];
+          const double v = c.type_id() == TypeId::kInt32 ? c.Values<int32_t>()[r]
+                           : c.type_id() == TypeId::kInt64
+                               ? static_cast<double>(c.Values<int64_t>()[r])
+                           : c.type_id() == TypeId::kFloat32 ? c.Values<float>()[r]
+                                                             : c.Values<double>()[r];
           if (!(v >= 0) || v != std::floor(v)) {
-            return InvalidArgument("IndexToValue: column '" + name + "' row " +
-                                   std::to_string(r) + ": " + FormatValue(c, r) +
-                                   " is not an index");
+            return InvalidArgument("IndexToValue: column '" + name + "' row " + std::to_string(r) +
+                                   ": " + FormatValue(c, r) + " is not an index");
           }
           if (v >= static_cast<double>(n)) {
             res->AppendNull();  // the null level or an unseen value

@@ -30,8 +30,8 @@ std::vector<int32_t> Indices(const DataFrame& f, const std::string& col = "i") {
 }
 
 std::shared_ptr<const Transformer> FitOn(const DataFrame& f) {
-  auto m = (*ValueIndexer::Make({.input_col = "v", .output_col = "i"}))
-               ->Fit(f, ExecContext::Default());
+  auto m =
+      (*ValueIndexer::Make({.input_col = "v", .output_col = "i"}))->Fit(f, ExecContext::Default());
   EXPECT_THAT(m, IsOk());
   return *m;
 }
@@ -78,9 +78,9 @@ TEST(ValueIndexerTest, IndexToValueRestoresTheType) {
 
   auto longs = OneColumn<int64_t>(Int64Type(), {int64_t{1} << 60, 5, std::nullopt});
   auto lm = FitOn(longs);
-  auto lback = (*IndexToValue::Make({.input_col = "i", .output_col = "i"}))
-                   ->Transform(*lm->Transform(longs, ExecContext::Default()),
-                               ExecContext::Default());
+  auto lback =
+      (*IndexToValue::Make({.input_col = "i", .output_col = "i"}))
+          ->Transform(*lm->Transform(longs, ExecContext::Default()), ExecContext::Default());
   ASSERT_THAT(lback, IsOk());
   Batch lb = *lback->Collect();
   EXPECT_EQ(lb.schema()->field(1).type->id(), TypeId::kInt64);
