@@ -9,6 +9,7 @@
 
 #include "ember/automl/best_model.h"
 #include "ember/automl/featurize.h"
+#include "ember/automl/multi_column_adapter.h"
 #include "ember/automl/train.h"
 #include "ember/automl/tune.h"
 #include "ember/base/file_util.h"
@@ -301,6 +302,15 @@ std::map<std::string, ConformanceCase> Cases() {
          return StagePtr(*TrainRegressor::Make(p, DefaultRegistry()));
        },
        LabeledFrame, {{"labelCol", Json("")}, {"numFeatures", Json(-1)}}},
+      {"MultiColumnAdapter",
+       [] {
+         return StagePtr(*MultiColumnAdapter::Make(
+             {.base_stage = *Json::Parse(R"({"type": "StringIndexer", "params": {"handleInvalid": "keep"}})"),
+              .input_cols = {"name", "id"},
+              .output_cols = {"name_i", "id_i"}},
+             DefaultRegistry()));
+       },
+       testing::MixedFrame, {{"outputCols", Json::MakeArray()}, {"baseStage", Json(3)}}},
       {"TuneHyperparameters",
        [] { return StagePtr(*TuneHyperparameters::Make(SmallSearch<TuneHyperparametersParams>(), DefaultRegistry())); },
        LabeledFrame, {{"numFolds", Json(1)}, {"evaluationMetric", Json("speed")}, {"models", Json::MakeArray()}}},

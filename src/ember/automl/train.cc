@@ -2,6 +2,7 @@
 
 #include "ember/automl/best_model.h"
 #include "ember/automl/featurize.h"
+#include "ember/automl/multi_column_adapter.h"
 #include "ember/automl/tune.h"
 #include "ember/base/status_macros.h"
 #include "ember/pipeline/pipeline.h"
@@ -232,6 +233,7 @@ Status RegisterTrainStages(StageRegistry* r) {
   EMBER_RETURN_IF_ERROR(RegisterFeaturize(r));
   EMBER_RETURN_IF_ERROR(RegisterTuneStages(r));
   EMBER_RETURN_IF_ERROR(RegisterFindBestModel(r));
+  EMBER_RETURN_IF_ERROR(RegisterMultiColumnAdapter(r));
   EMBER_RETURN_IF_ERROR(RegisterStage<TrainClassifier>(
       r, "Featurizes the inputs, indexes the label and fits any classifier (SynapseML)."));
   return RegisterStage<TrainRegressor>(r,
