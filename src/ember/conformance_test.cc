@@ -24,6 +24,7 @@
 #if EMBER_WITH_HTTP
 #include "ember/http/http_stages.h"
 #endif
+#include "ember/frame/ensemble_by_key.h"
 #include "ember/frame/frame_stages.h"
 #include "ember/linear/linear_regression.h"
 #include "ember/linear/logistic_regression.h"
@@ -409,6 +410,8 @@ std::map<std::string, ConformanceCase> Cases() {
        {{"inputCol", Json("")}}},
       {"DataConversion", Maker<DataConversion>({.cols = {"x", "id"}, .convert_to = "string"}),
        testing::MixedFrame, {{"convertTo", Json("nope")}, {"cols", Json::MakeArray()}}},
+      {"EnsembleByKey", Maker<EnsembleByKey>({.keys = {"name"}, .cols = {"x", "features"}}),
+       testing::MixedFrame, {{"strategy", Json("median")}, {"keys", Json::MakeArray()}}},
       {"CountVectorizer", Maker<CountVectorizer>({.input_col = "tags", .output_col = "tf"}),
        testing::ListFrame, {{"vocabSize", Json(0)}, {"minDF", Json(-1)}}},
       {"CountVectorizerModel",

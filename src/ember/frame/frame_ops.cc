@@ -509,6 +509,22 @@ Result<DataFrame> Join(const DataFrame& left, const DataFrame& right, const Join
   return DataFrame::Make(schema, std::move(parts));
 }
 
+namespace {
+
+// Adds row `i` of vector column `c` to `sums` slot by slot.
+void AddVectorRow(const Column& c, int64_t i, std::vector<double>& sums) {
+  if (c.type()->sparse()) {
+    auto idx = c.SparseIndices(i);
+    auto val = c.SparseValues(i);
+    for (size_t k = 0; k < idx.size(); ++k) sums[static_cast<size_t>(idx[k])] += val[k];
+    return;
+  }
+  auto row = c.DenseRow(i);
+  for (size_t k = 0; k < row.size(); ++k) sums[k] += row[k];
+}
+
+}  // namespace
+
 // Group-by and distinct --------------------------------------------------------------------
 
 Result<DataFrame> GroupBy(const DataFrame& in, const std::vector<std::string>& keys,
@@ -528,6 +544,7 @@ Result<DataFrame> GroupBy(const DataFrame& in, const std::vector<std::string>& k
     }
     const bool numeric = c >= 0 && (in.schema()->field(c).type->is_numeric() ||
                                     in.schema()->field(c).type->id() == TypeId::kBool);
+    const bool vector = c >= 0 && in.schema()->field(c).type->id() == TypeId::kVector;
     TypePtr type;
     switch (a.kind) {
       case Aggregate::Kind::kCount:
@@ -536,6 +553,13 @@ Result<DataFrame> GroupBy(const DataFrame& in, const std::vector<std::string>& k
       case Aggregate::Kind::kCollect:
         type = ListType(in.schema()->field(c).type);
         break;
+      case Aggregate::Kind::kSum:
+      case Aggregate::Kind::kMean:
+        if (vector) {
+          type = DenseVectorType(in.schema()->field(c).type->vector_size());
+          break;
+        }
+        [[fallthrough]];
       default:
         if (!numeric) {
           return InvalidArgument("GroupBy aggregate '" + a.output + "': column '" + a.column +
@@ -560,6 +584,7 @@ Result<DataFrame> GroupBy(const DataFrame& in, const std::vector<std::string>& k
     int64_t count = 0;
     double sum = 0, min = 0, max = 0;
     std::vector<RowRef> rows;
+    std::vector<double> sums;  // a vector column's slot sums
   };
   std::vector<std::vector<State>> states(aggregates.size());
   for (int p = 0; p < local.num_partitions(); ++p) {
@@ -580,6 +605,9 @@ Result<DataFrame> GroupBy(const DataFrame& in, const std::vector<std::string>& k
         if (col.IsNull(i)) continue;
         if (aggregates[a].kind == Aggregate::Kind::kCollect) {
           s.rows.push_back({p, i});
+        } else if (col.type_id() == TypeId::kVector) {
+          if (s.sums.empty()) s.sums.assign(static_cast<size_t>(col.type()->vector_size()), 0.0);
+          AddVectorRow(col, i, s.sums);
         } else if (aggregates[a].kind != Aggregate::Kind::kCount) {
           const double v = NumericValue(col, i);
           s.min = s.count == 0 ? v : std::min(s.min, v);
@@ -611,6 +639,14 @@ Result<DataFrame> GroupBy(const DataFrame& in, const std::vector<std::string>& k
       }
       if (s.count == 0) {
         out->AppendNull();
+        continue;
+      }
+      if (out->type()->id() == TypeId::kVector) {
+        std::vector<double> v = s.sums;
+        if (aggregates[a].kind == Aggregate::Kind::kMean) {
+          for (double& x : v) x /= static_cast<double>(s.count);
+        }
+        EMBER_RETURN_IF_ERROR(static_cast<DenseVectorBuilder*>(out)->Append(v));
         continue;
       }
       double v = 0;

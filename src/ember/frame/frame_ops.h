@@ -63,8 +63,9 @@ struct Aggregate {
 
 // One row per distinct value of `keys` (nulls form one group): the keys, then each
 // aggregate. count: int64. sum, mean, min, max over a numeric column: float64, nulls
-// skipped, null when the group has no value. collect: list of the column's non-null values,
-// in row order.
+// skipped, null when the group has no value; sum and mean over a vector column: a dense
+// vector of the slot sums / means of the non-null rows. collect: list of the column's
+// non-null values, in row order.
 Result<DataFrame> GroupBy(const DataFrame& in, const std::vector<std::string>& keys,
                           const std::vector<Aggregate>& aggregates, const ExecContext& ctx);
 

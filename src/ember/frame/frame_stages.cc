@@ -3,36 +3,15 @@
 #include <cctype>
 
 #include "ember/base/status_macros.h"
+#include "ember/frame/ensemble_by_key.h"
+#include "ember/frame/internal/frame_op_kernel.h"
 #include "ember/io/table_io.h"
 
 namespace ember {
 
+using frame::internal::FrameOpKernel;
+
 namespace {
-
-// A kernel that applies a frame operation to one batch on its own; its output schema is the
-// operation's on an empty frame of the input schema.
-class FrameOpKernel final : public BoundTransform {
- public:
-  using Op = std::function<Result<DataFrame>(const DataFrame&, const ExecContext&)>;
-  static Result<std::unique_ptr<BoundTransform>> Make(const Schema& in, Op op,
-                                                      const std::string& owner) {
-    EMBER_ASSIGN_OR_RETURN(SchemaPtr schema, Schema::Make(in.fields(), in.metadata()));
-    EMBER_ASSIGN_OR_RETURN(DataFrame empty, DataFrame::Make(schema, {}));
-    Result<DataFrame> shaped = op(empty, ExecContext::Local());
-    if (!shaped.ok()) return shaped.status().WithContext(owner);
-    return std::unique_ptr<BoundTransform>(new FrameOpKernel(shaped->schema(), std::move(op)));
-  }
-  const SchemaPtr& output_schema() const override { return out_; }
-  Result<Batch> Apply(const Batch& in, KernelScratch&) const override {
-    EMBER_ASSIGN_OR_RETURN(DataFrame out, op_(DataFrame::FromBatch(in), ExecContext::Local()));
-    return out.Collect();
-  }
-
- private:
-  FrameOpKernel(SchemaPtr out, Op op) : out_(std::move(out)), op_(std::move(op)) {}
-  SchemaPtr out_;
-  Op op_;
-};
 
 std::string Trim(std::string s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
@@ -105,8 +84,8 @@ const ParamSpec<GroupByParams>& GroupByParams::Spec() {
           .Add("aggregations", &P::aggregations,
                "What each group's row holds after its keys: \"fn(column) AS name\" with fn count "
                "(count(*) counts "
-               "rows), sum, mean, min, max (float64, nulls skipped) or collect (a list of the "
-               "values).",
+               "rows), sum, mean, min, max (float64, nulls skipped; sum and mean of a vector "
+               "column: a dense vector) or collect (a list of the values).",
                NonEmpty<std::vector<std::string>>()));
   return spec;
 }
@@ -249,6 +228,8 @@ Status RegisterFrameStages(StageRegistry* r) {
       RegisterStage<Distinct>(r, "The first row of each distinct value of some columns."));
   EMBER_RETURN_IF_ERROR(
       RegisterStage<Sort>(r, "The rows sorted by one column, stably, across ranks."));
+  EMBER_RETURN_IF_ERROR(RegisterStage<EnsembleByKey>(
+      r, "Averages score columns over rows with the same keys (SynapseML's EnsembleByKey)."));
   return RegisterStage<Join>(r, "The input joined with a table on key columns (inner or left).");
 }
 

@@ -13,6 +13,7 @@
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
 #include "ember/exec/communicator.h"
+#include "ember/frame/ensemble_by_key.h"
 #include "ember/pipeline/pipeline.h"
 #include "ember/testing/conformance.h"
 #include "ember/testing/matchers.h"
@@ -158,6 +159,64 @@ TEST(FrameStagesTest, BadAggregationsAreNamed) {
       (*GroupBy::Make({.keys = {"nope"}}))->Transform(Sales(), ExecContext::Default());
   ASSERT_FALSE(unknown_col.ok());
   EXPECT_NE(unknown_col.status().message().find("nope"), std::string::npos);
+}
+
+// Two models' scores per id: each group's mean, a vector's slot by slot; the same on 1 to
+// 3 ranks; without collapsing, every row with its group's means.
+DataFrame Scores() {
+  auto schema = *Schema::Make({MakeField("id", StringType()), MakeField("score", Float64Type()),
+                               MakeField("prob", DenseVectorType(2))});
+  Batch b = *Batch::Make(
+      schema,
+      {MakeColumn<std::string>({"a", "b", "a", "b", "c", std::nullopt}),
+       MakeColumn<double>({1, 2, 3, std::nullopt, 5, 7}),
+       MakeDenseVectorColumn({{0.2, 0.8}, {0.5, 0.5}, {0.4, 0.6}, {0.1, 0.9}, {1, 0}, {0, 1}}, 2)});
+  return *DataFrame::Make(schema, {b.Slice(0, 4), b.Slice(4, 2)});
+}
+
+TEST(FrameStagesTest, EnsembleByKeyAveragesEachGroup) {
+  auto stage = *EnsembleByKey::Make({.keys = {"id"}, .cols = {"score", "prob"}});
+  auto out = stage->Transform(Scores(), ExecContext::Default());
+  ASSERT_THAT(out, IsOk());
+  EXPECT_EQ(out->schema()->field_names(),
+            (std::vector<std::string>{"id", "mean(score)", "mean(prob)"}));
+  const std::vector<std::string> expected = {"a|2|[0.30000000000000004,0.7]|", "b|2|[0.3,0.7]|",
+                                             "c|5|[1,0]|", "null|7|[0,1]|"};
+  EXPECT_EQ(SortedRows(*out), expected);
+  for (int ranks : {1, 2, 3}) EXPECT_EQ(OnRanks(*stage, Scores(), ranks), expected) << ranks;
+
+  auto spread = *EnsembleByKey::Make(
+      {.keys = {"id"}, .cols = {"score"}, .col_names = {"score"}, .collapse_group = false});
+  auto rows = spread->Transform(Scores(), ExecContext::Default());
+  ASSERT_THAT(rows, IsOk());
+  // The input's score is replaced by its group's mean; the null-key row has no group.
+  EXPECT_EQ(rows->schema()->field_names(), (std::vector<std::string>{"id", "prob", "score"}));
+  EXPECT_EQ(SortedRows(*rows),
+            (std::vector<std::string>{"a|[0.2,0.8]|2|", "a|[0.4,0.6]|2|", "b|[0.1,0.9]|2|",
+                                      "b|[0.5,0.5]|2|", "c|[1,0]|5|"}));
+  // The kernel on one batch (a served request) averages within it.
+  auto kernel = stage->Bind(*Scores().schema());
+  ASSERT_THAT(kernel, IsOk());
+  KernelScratch scratch;
+  auto one = (*kernel)->Apply(Scores().partition(1), scratch);
+  ASSERT_THAT(one, IsOk());
+  EXPECT_EQ(one->num_rows(), 2);
+}
+
+TEST(FrameStagesTest, EnsembleByKeyBadParams) {
+  auto strings = *EnsembleByKey::Make({.keys = {"score"}, .cols = {"id"}});
+  auto out = strings->Transform(Scores(), ExecContext::Default());
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.status().message().find("'id'"), std::string::npos);
+  EXPECT_FALSE(
+      EnsembleByKey::Make({.keys = {"id"}, .cols = {"score"}, .col_names = {"a", "b"}}).ok());
+  EXPECT_FALSE(EnsembleByKey::Make({.keys = {"id"}, .cols = {"score"}, .strategy = "median"}).ok());
+  EXPECT_FALSE(EnsembleByKey::Make({.keys = {"id"}, .cols = {"score"}, .col_names = {"id"}}).ok());
+  auto dims =
+      *EnsembleByKey::Make({.keys = {"id"}, .cols = {"prob"}, .vector_dims = {{"prob", 3}}});
+  auto wrong = dims->Transform(Scores(), ExecContext::Default());
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.status().message().find("vectorDims"), std::string::npos);
 }
 
 }  // namespace
