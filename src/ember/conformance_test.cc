@@ -26,6 +26,7 @@
 #endif
 #include "ember/frame/ensemble_by_key.h"
 #include "ember/frame/frame_stages.h"
+#include "ember/frame/stratified_repartition.h"
 #include "ember/linear/linear_regression.h"
 #include "ember/linear/logistic_regression.h"
 #include "ember/linear/naive_bayes.h"
@@ -412,6 +413,9 @@ std::map<std::string, ConformanceCase> Cases() {
        testing::MixedFrame, {{"convertTo", Json("nope")}, {"cols", Json::MakeArray()}}},
       {"EnsembleByKey", Maker<EnsembleByKey>({.keys = {"name"}, .cols = {"x", "features"}}),
        testing::MixedFrame, {{"strategy", Json("median")}, {"keys", Json::MakeArray()}}},
+      {"StratifiedRepartition",
+       Maker<StratifiedRepartition>({.label_col = "name", .mode = StratifyMode::kEqual}),
+       testing::MixedFrame, {{"mode", Json("random")}, {"labelCol", Json("")}}},
       {"CountVectorizer", Maker<CountVectorizer>({.input_col = "tags", .output_col = "tf"}),
        testing::ListFrame, {{"vocabSize", Json(0)}, {"minDF", Json(-1)}}},
       {"CountVectorizerModel",

@@ -5,6 +5,7 @@
 #include "ember/base/status_macros.h"
 #include "ember/frame/ensemble_by_key.h"
 #include "ember/frame/internal/frame_op_kernel.h"
+#include "ember/frame/stratified_repartition.h"
 #include "ember/io/table_io.h"
 
 namespace ember {
@@ -228,6 +229,8 @@ Status RegisterFrameStages(StageRegistry* r) {
       RegisterStage<Distinct>(r, "The first row of each distinct value of some columns."));
   EMBER_RETURN_IF_ERROR(
       RegisterStage<Sort>(r, "The rows sorted by one column, stably, across ranks."));
+  EMBER_RETURN_IF_ERROR(RegisterStage<StratifiedRepartition>(
+      r, "Resamples and deals rows so every partition holds every label (SynapseML's)."));
   EMBER_RETURN_IF_ERROR(RegisterStage<EnsembleByKey>(
       r, "Averages score columns over rows with the same keys (SynapseML's EnsembleByKey)."));
   return RegisterStage<Join>(r, "The input joined with a table on key columns (inner or left).");

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <thread>
 
 #include "ember/base/file_util.h"
@@ -14,6 +15,7 @@
 #include "ember/core/ops.h"
 #include "ember/exec/communicator.h"
 #include "ember/frame/ensemble_by_key.h"
+#include "ember/frame/stratified_repartition.h"
 #include "ember/pipeline/pipeline.h"
 #include "ember/testing/conformance.h"
 #include "ember/testing/matchers.h"
@@ -217,6 +219,81 @@ TEST(FrameStagesTest, EnsembleByKeyBadParams) {
   auto wrong = dims->Transform(Scores(), ExecContext::Default());
   ASSERT_FALSE(wrong.ok());
   EXPECT_NE(wrong.status().message().find("vectorDims"), std::string::npos);
+}
+
+// 10 "a", 3 "b", 1 "c" and a null label, in 4 partitions.
+DataFrame Skewed() {
+  auto schema = *Schema::Make({MakeField("id", Int64Type()), MakeField("label", StringType())});
+  std::vector<std::optional<int64_t>> ids;
+  std::vector<std::optional<std::string>> labels;
+  for (int i = 0; i < 15; ++i) {
+    ids.push_back(i);
+    labels.push_back(i < 10    ? std::optional<std::string>("a")
+                     : i < 13  ? std::optional<std::string>("b")
+                     : i == 13 ? std::optional<std::string>("c")
+                               : std::nullopt);
+  }
+  Batch b = *Batch::Make(schema, {MakeColumn(ids), MakeColumn(labels)});
+  return *DataFrame::Make(schema, {b.Slice(0, 4), b.Slice(4, 4), b.Slice(8, 4), b.Slice(12, 3)});
+}
+
+std::map<std::string, int> LabelCounts(const Batch& b) {
+  std::map<std::string, int> n;
+  for (int64_t r = 0; r < b.num_rows(); ++r) ++n[FormatValue(*b.column(1), r)];
+  return n;
+}
+
+TEST(FrameStagesTest, StratifiedRepartitionPutsEveryLabelEverywhere) {
+  // equal: each label to max(10, 4 partitions) = 10 rows, 2 or 3 in each partition.
+  auto equal = *StratifiedRepartition::Make({.mode = StratifyMode::kEqual, .seed = 7});
+  auto out = equal->Transform(Skewed(), ExecContext::Default());
+  ASSERT_THAT(out, IsOk());
+  ASSERT_EQ(out->num_partitions(), 4);
+  EXPECT_EQ(LabelCounts(*out->Collect()),
+            (std::map<std::string, int>{{"a", 10}, {"b", 10}, {"c", 10}, {"null", 10}}));
+  for (const Batch& part : out->partitions()) {
+    for (const auto& [label, n] : LabelCounts(part)) {
+      EXPECT_TRUE(n == 2 || n == 3) << label << " " << n;
+    }
+    EXPECT_EQ(LabelCounts(part).size(), 4u);
+  }
+  // Exact, even sampling: b's three rows 3, 3 and 4 times.
+  std::map<std::string, int> ids;
+  Batch all = *out->Collect();
+  for (int64_t r = 0; r < all.num_rows(); ++r) {
+    if (FormatValue(*all.column(1), r) == "b") ++ids[FormatValue(*all.column(0), r)];
+  }
+  EXPECT_EQ(ids, (std::map<std::string, int>{{"10", 3}, {"11", 3}, {"12", 4}}));
+
+  // original: every row once, each label spread round-robin.
+  auto original = *StratifiedRepartition::Make({.mode = StratifyMode::kOriginal});
+  auto same = original->Transform(Skewed(), ExecContext::Default());
+  ASSERT_THAT(same, IsOk());
+  EXPECT_EQ(SortedRows(*same), SortedRows(Skewed()));
+  for (const Batch& part : same->partitions()) {
+    const int a = LabelCounts(part)["a"];
+    EXPECT_TRUE(a == 2 || a == 3) << a;
+  }
+  // mixed: every label to the same count, M / mean(M / c) = 10 / mean(1, 10/3, 10, 10) = 1.64 -> 2.
+  auto mixed = *StratifiedRepartition::Make({});
+  auto m = mixed->Transform(Skewed(), ExecContext::Default());
+  ASSERT_THAT(m, IsOk());
+  EXPECT_EQ(LabelCounts(*m->Collect()),
+            (std::map<std::string, int>{{"a", 2}, {"b", 2}, {"c", 2}, {"null", 2}}));
+
+  // On 1 to 3 ranks (each with its share in one partition), the same rows in all.
+  const auto one = OnRanks(*equal, Skewed(), 1);
+  EXPECT_EQ(OnRanks(*equal, Skewed(), 2), one);
+  EXPECT_EQ(OnRanks(*equal, Skewed(), 3), one);
+  // Served (one batch), rows pass unchanged; a vector label is refused, naming the column.
+  auto kernel = equal->Bind(*Skewed().schema());
+  ASSERT_THAT(kernel, IsOk());
+  KernelScratch scratch;
+  EXPECT_EQ((*kernel)->Apply(Skewed().partition(0), scratch)->num_rows(), 4);
+  auto bad = (*StratifiedRepartition::Make({.label_col = "prob"}))
+                 ->Transform(Scores(), ExecContext::Default());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("'prob'"), std::string::npos);
 }
 
 }  // namespace
