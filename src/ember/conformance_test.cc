@@ -45,6 +45,7 @@
 #include "ember/stages/repartition.h"
 #include "ember/stages/scalers.h"
 #include "ember/stages/string_indexer.h"
+#include "ember/stages/summarize_data.h"
 #include "ember/stages/value_indexer.h"
 #include "ember/stages/vector_assembler.h"
 #include "ember/stages/vector_stages.h"
@@ -416,6 +417,8 @@ std::map<std::string, ConformanceCase> Cases() {
       {"StratifiedRepartition",
        Maker<StratifiedRepartition>({.label_col = "name", .mode = StratifyMode::kEqual}),
        testing::MixedFrame, {{"mode", Json("random")}, {"labelCol", Json("")}}},
+      {"SummarizeData", Maker<SummarizeData>({}), testing::MixedFrame,
+       {{"errorThreshold", Json(-0.1)}, {"counts", Json("yes")}}},
       {"CountVectorizer", Maker<CountVectorizer>({.input_col = "tags", .output_col = "tf"}),
        testing::ListFrame, {{"vocabSize", Json(0)}, {"minDF", Json(-1)}}},
       {"CountVectorizerModel",

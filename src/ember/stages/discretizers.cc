@@ -200,6 +200,32 @@ Result<std::unique_ptr<BoundTransform>> Bucketizer::Bind(const Schema& in) const
 
 // Quantile summaries ----------------------------------------------------------------------
 
+Status MergeSummariesOverRanks(std::vector<QuantileSummary>* merged, const ExecContext& ctx) {
+  if (!ctx.comm || ctx.comm->size() <= 1) return Status::OK();
+  // Every rank's summaries: per column, its size, then values and weights.
+  std::vector<double> mine;
+  for (const QuantileSummary& s : *merged) {
+    mine.push_back(static_cast<double>(s.values.size()));
+    mine.insert(mine.end(), s.values.begin(), s.values.end());
+    mine.insert(mine.end(), s.weights.begin(), s.weights.end());
+  }
+  EMBER_ASSIGN_OR_RETURN(std::vector<double> all,
+                         AllGatherDoubles(*ctx.comm, mine, Deadline::In(std::chrono::minutes(10))));
+  const size_t k = merged->size();
+  for (auto& s : *merged) s = {};
+  for (size_t at = 0; at < all.size();) {
+    for (size_t j = 0; j < k; ++j) {
+      const auto size = static_cast<size_t>(all[at++]);
+      QuantileSummary s;
+      s.values.assign(all.begin() + at, all.begin() + at + size);
+      s.weights.assign(all.begin() + at + size, all.begin() + at + 2 * size);
+      at += 2 * size;
+      (*merged)[j].Merge(s);
+    }
+  }
+  return Status::OK();
+}
+
 QuantileSummary QuantileSummary::Of(const std::vector<double>& sorted, double eps) {
   QuantileSummary s;
   const size_t n = sorted.size();
@@ -328,29 +354,7 @@ Result<std::shared_ptr<const Transformer>> QuantileDiscretizer::Fit(const DataFr
   for (auto& part : partial) {
     for (size_t j = 0; j < k; ++j) merged[j].Merge(part[j]);
   }
-  if (ctx.comm && ctx.comm->size() > 1) {
-    // Every rank's summaries: per column, its size, then values and weights.
-    std::vector<double> mine;
-    for (const QuantileSummary& s : merged) {
-      mine.push_back(static_cast<double>(s.values.size()));
-      mine.insert(mine.end(), s.values.begin(), s.values.end());
-      mine.insert(mine.end(), s.weights.begin(), s.weights.end());
-    }
-    EMBER_ASSIGN_OR_RETURN(
-        std::vector<double> all,
-        AllGatherDoubles(*ctx.comm, mine, Deadline::In(std::chrono::minutes(10))));
-    for (auto& s : merged) s = {};
-    for (size_t at = 0; at < all.size();) {
-      for (size_t j = 0; j < k; ++j) {
-        const auto size = static_cast<size_t>(all[at++]);
-        QuantileSummary s;
-        s.values.assign(all.begin() + at, all.begin() + at + size);
-        s.weights.assign(all.begin() + at + size, all.begin() + at + 2 * size);
-        at += 2 * size;
-        merged[j].Merge(s);
-      }
-    }
-  }
+  EMBER_RETURN_IF_ERROR(MergeSummariesOverRanks(&merged, ctx));
   BucketizerParams b{.input_col = params_.input_col,
                      .output_col = params_.output_col,
                      .input_cols = params_.input_cols,

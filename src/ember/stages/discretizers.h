@@ -97,6 +97,10 @@ struct QuantileSummary {
   double count() const;
 };
 
+// Merges each rank's summaries (one per column, the same columns on every rank) into every
+// rank's `merged`, in rank order; a no-op on one rank.
+Status MergeSummariesOverRanks(std::vector<QuantileSummary>* merged, const ExecContext& ctx);
+
 Status RegisterDiscretizerStages(StageRegistry* registry);
 
 }  // namespace ember

@@ -10,6 +10,7 @@
 #include "ember/stages/repartition.h"
 #include "ember/stages/scalers.h"
 #include "ember/stages/string_indexer.h"
+#include "ember/stages/summarize_data.h"
 #include "ember/stages/value_indexer.h"
 #include "ember/stages/vector_assembler.h"
 #include "ember/stages/vector_stages.h"
@@ -33,6 +34,8 @@ Status RegisterGeneralStages(StageRegistry* r) {
   EMBER_RETURN_IF_ERROR(RegisterDiscretizerStages(r));
   EMBER_RETURN_IF_ERROR(RegisterPCAStages(r));
   EMBER_RETURN_IF_ERROR(RegisterClassBalancerStages(r));
+  EMBER_RETURN_IF_ERROR(RegisterStage<SummarizeData>(
+      r, "A table of per-column statistics: counts, quantiles, moments (SynapseML's)."));
   EMBER_RETURN_IF_ERROR(RegisterStage<ComputeModelStatistics>(
       r, "One row of classification or regression metrics of a scored frame."));
   EMBER_RETURN_IF_ERROR(RegisterStage<ComputePerInstanceStatistics>(
