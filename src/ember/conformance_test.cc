@@ -28,6 +28,7 @@
 #include "ember/frame/frame_stages.h"
 #include "ember/frame/stratified_repartition.h"
 #include "ember/linear/linear_regression.h"
+#include "ember/linear/linear_svc.h"
 #include "ember/linear/logistic_regression.h"
 #include "ember/linear/naive_bayes.h"
 #include "ember/pipeline/pipeline.h"
@@ -419,6 +420,14 @@ std::map<std::string, ConformanceCase> Cases() {
        testing::MixedFrame, {{"mode", Json("random")}, {"labelCol", Json("")}}},
       {"SummarizeData", Maker<SummarizeData>({}), testing::MixedFrame,
        {{"errorThreshold", Json(-0.1)}, {"counts", Json("yes")}}},
+      {"LinearSVC", Maker<LinearSVC>({.reg_param = 0.1}), LabeledFrame,
+       {{"regParam", Json(-1)}, {"aggregationDepth", Json(1)}}},
+      {"LinearSVCModel",
+       [] {
+         return StagePtr(
+             *(*LinearSVC::Make({.reg_param = 0.1}))->Fit(LabeledFrame(), ExecContext::Default()));
+       },
+       LabeledFrame, {{"rawPredictionCol", Json(3)}}},
       {"CountVectorizer", Maker<CountVectorizer>({.input_col = "tags", .output_col = "tf"}),
        testing::ListFrame, {{"vocabSize", Json(0)}, {"minDF", Json(-1)}}},
       {"CountVectorizerModel",

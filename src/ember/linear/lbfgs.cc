@@ -145,8 +145,9 @@ Result<LbfgsResult> MinimizeLbfgs(const SmoothObjective& f, std::vector<double> 
     obj = new_obj;
     result.objective_history.push_back(obj);
     // A small decrease after a shortened step says little about being near the optimum
-    // (slow progress on an ill-conditioned problem); only trust full-size steps.
-    if (rel < opt.tol && step == 1.0) {
+    // (slow progress on an ill-conditioned problem); only trust full-size steps, or a step
+    // that changed nothing at machine precision (a kink of a non-smooth loss, the hinge).
+    if (rel < opt.tol && (step == 1.0 || rel == 0)) {
       result.converged = true;
       break;
     }

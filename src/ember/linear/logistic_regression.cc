@@ -10,6 +10,7 @@
 #include "ember/linear/internal/training.h"
 #include "ember/linear/lbfgs.h"
 #include "ember/linear/linear_regression.h"
+#include "ember/linear/linear_svc.h"
 #include "ember/linear/naive_bayes.h"
 #include "ember/pipeline/classifier_outputs.h"
 #include "ember/pipeline/learned_state.h"
@@ -411,6 +412,7 @@ Status RegisterLinearStages(StageRegistry* r) {
       r, "Binomial or multinomial logistic regression with L2 / L1 / elastic-net regularisation."));
   EMBER_RETURN_IF_ERROR(RegisterStage<LogisticRegressionModel>(
       r, "A fitted logistic regression: coefficients and intercepts."));
+  EMBER_RETURN_IF_ERROR(RegisterLinearSVCStages(r));
   return RegisterNaiveBayesStages(r);
 }
 

@@ -59,7 +59,10 @@ std::string TrainingSummary::Describe() const {
   if (n >= 2) {
     const double a = objective_history[n - 2], b = objective_history[n - 1];
     const double rel = std::abs(a - b) / std::max({std::abs(a), std::abs(b), 1.0});
-    s += ", last relative change " + num(rel) + (converged ? "" : " > tol " + num(tol));
+    s += ", last relative change " + num(rel) +
+         (converged   ? ""
+          : rel > tol ? " > tol " + num(tol)
+                      : " after a step the line search shortened");
   }
   if (!objective_history.empty()) s += ")";
   return s;
