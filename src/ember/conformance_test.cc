@@ -47,6 +47,7 @@
 #include "ember/stages/scalers.h"
 #include "ember/stages/string_indexer.h"
 #include "ember/stages/summarize_data.h"
+#include "ember/stages/univariate_selector.h"
 #include "ember/stages/value_indexer.h"
 #include "ember/stages/vector_assembler.h"
 #include "ember/stages/vector_stages.h"
@@ -428,6 +429,14 @@ std::map<std::string, ConformanceCase> Cases() {
              *(*LinearSVC::Make({.reg_param = 0.1}))->Fit(LabeledFrame(), ExecContext::Default()));
        },
        LabeledFrame, {{"rawPredictionCol", Json(3)}}},
+      {"UnivariateFeatureSelector",
+       [] {
+         UnivariateFeatureSelectorParams p{.feature_type = "continuous",
+                                           .label_type = "categorical"};
+         p.selection_threshold = 1;
+         return StagePtr(*UnivariateFeatureSelector::Make(p));
+       },
+       LabeledFrame, {{"featureType", Json("ordinal")}, {"selectionMode", Json("best")}}},
       {"CountVectorizer", Maker<CountVectorizer>({.input_col = "tags", .output_col = "tf"}),
        testing::ListFrame, {{"vocabSize", Json(0)}, {"minDF", Json(-1)}}},
       {"CountVectorizerModel",

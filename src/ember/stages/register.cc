@@ -11,6 +11,7 @@
 #include "ember/stages/scalers.h"
 #include "ember/stages/string_indexer.h"
 #include "ember/stages/summarize_data.h"
+#include "ember/stages/univariate_selector.h"
 #include "ember/stages/value_indexer.h"
 #include "ember/stages/vector_assembler.h"
 #include "ember/stages/vector_stages.h"
@@ -34,6 +35,8 @@ Status RegisterGeneralStages(StageRegistry* r) {
   EMBER_RETURN_IF_ERROR(RegisterDiscretizerStages(r));
   EMBER_RETURN_IF_ERROR(RegisterPCAStages(r));
   EMBER_RETURN_IF_ERROR(RegisterClassBalancerStages(r));
+  EMBER_RETURN_IF_ERROR(RegisterStage<UnivariateFeatureSelector>(
+      r, "Keeps the feature slots a chi-squared or F-test finds most related to the label."));
   EMBER_RETURN_IF_ERROR(RegisterStage<SummarizeData>(
       r, "A table of per-column statistics: counts, quantiles, moments (SynapseML's)."));
   EMBER_RETURN_IF_ERROR(RegisterStage<ComputeModelStatistics>(
