@@ -421,6 +421,11 @@ class Model {
   Model(std::shared_ptr<const Transformer> t, SchemaPtr input)
       : model_(std::move(t)), input_(std::move(input)) {}
 
+  // The tree model's feature importances ("gain" or "split"; see Transformer).
+  std::vector<double> FeatureImportances(const std::string& type) const {
+    return Unwrap(model_->FeatureImportances(type));
+  }
+
   // All columns, or only `cols` (then the pipeline's fused row loop may compute them, as
   // `ember transform --cols` does).
   Frame Transform(const Frame& in, const std::vector<std::string>& cols) const {
@@ -674,6 +679,7 @@ PYBIND11_MODULE(_ember, m) {
       .def_property_readonly("type_name", &Model::TypeName)
       .def_property_readonly("uid", &Model::Uid)
       .def("params_json", &Model::ParamsJson)
+      .def("feature_importances", &Model::FeatureImportances)
       .def_static("load", &Model::Load);
 
   py::class_<Serving>(m, "Serving")

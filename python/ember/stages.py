@@ -217,6 +217,18 @@ class Model:
     def params(self):
         return json.loads(self._m.params_json())
 
+    def feature_importances(self, importance_type="gain", normalize=True):
+        """A tree model's importance of each slot of its features column (for a pipeline,
+        its last tree model's): "gain" (the total gain of the splits on the slot, as
+        scikit-learn's and Spark's impurity decrease) or "split" (how many splits use it);
+        shares summing to 1 with `normalize` (Spark's and scikit-learn's convention).
+        Raises for a model without trees."""
+        values = self._m.feature_importances(importance_type)
+        total = sum(values)
+        if normalize and total > 0:
+            values = [v / total for v in values]
+        return values
+
     def __repr__(self):
         return f"{self._m.type_name}(uid={self._m.uid!r})"
 

@@ -265,6 +265,24 @@ def test_ctrl_c_cancels_a_long_fit():
     timer.join()
 
 
+def test_tree_models_give_feature_importances():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(400, 3))
+    pdf = pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "c": x[:, 2],
+                        "label": (x[:, 1] + 0.1 * x[:, 2] > 0).astype(float)})
+    assemble = ember.VectorAssembler(inputCols=["a", "b", "c"], outputCol="features")
+    forest = ember.RandomForestClassifier(numTrees=20, maxDepth=4, seed=1)
+    model = ember.Pipeline(stages=[assemble, forest]).fit(pdf)
+    shares = model.feature_importances()
+    assert len(shares) == 3 and abs(sum(shares) - 1) < 1e-12
+    assert shares[1] == max(shares)
+    splits = model.feature_importances("split", normalize=False)
+    assert all(float(v).is_integer() for v in splits) and splits[1] > 0
+    linear = ember.Pipeline(stages=[assemble, ember.LogisticRegression()]).fit(pdf)
+    with pytest.raises(Exception, match="no stage .* has feature importances"):
+        linear.feature_importances()
+
+
 def test_small_frames_reuse_the_bound_kernel_and_grouping_models_still_run():
     pdf = iris_like(60, seed=9)
     model = ember.TrainClassifier(labelCol="species").fit(pdf)

@@ -196,8 +196,79 @@ Result<TableReadOptions> ReadOptionsFrom(const ReadArgs& a) {
   return o;
 }
 
+namespace {
+
+// One line per stage of a saved model (nested pipelines indented), with its fit's summary.
+void PrintStages(const CliContext& c, const Transformer& t, const std::string& indent) {
+  c.out << indent << t.type_name() << " (" << t.uid() << ")";
+  if (const TrainingSummary* s = t.training_summary()) c.out << ": " << s->Describe();
+  c.out << "\n";
+  if (const auto* p = dynamic_cast<const PipelineModel*>(&t)) {
+    for (const auto& stage : p->stages()) PrintStages(c, *stage, indent + "  ");
+  }
+}
+
+// The last stage (nested pipelines searched) that has feature importances.
+const Transformer* TreeStage(const Transformer& t) {
+  if (const auto* p = dynamic_cast<const PipelineModel*>(&t)) {
+    for (auto it = p->stages().rbegin(); it != p->stages().rend(); ++it) {
+      if (const Transformer* found = TreeStage(**it)) return found;
+    }
+    return nullptr;
+  }
+  return t.FeatureImportances("split").ok() ? &t : nullptr;
+}
+
+// The slot names of the tree stage's features column, from the saved input schema (empty
+// when they cannot be known).
+std::vector<std::string> TreeSlotNames(const std::string& dir, const Transformer& model) {
+  const Transformer* tree = TreeStage(model);
+  Result<SchemaPtr> in = LoadInputSchema(dir);
+  if (tree == nullptr || !in.ok()) return {};
+  const Json params = tree->ParamsJson();
+  const Json* features = params.Find("featuresCol");
+  Result<SchemaPtr> out = model.TransformSchema(**in);
+  if (features == nullptr || !features->is_string() || !out.ok()) return {};
+  const int i = (*out)->FindField(features->as_string());
+  if (i < 0) return {};
+  auto names = SlotNames((*out)->field(i));
+  return names ? *names : std::vector<std::string>{};
+}
+
+// A saved model: its stages, and the feature importances of its last tree model.
+Status DescribeModel(const CliContext& c, const std::string& dir) {
+  EMBER_ASSIGN_OR_RETURN(auto model, LoadTransformer(dir, DefaultRegistry()));
+  PrintStages(c, *model, "");
+  Result<std::vector<double>> gain = model->FeatureImportances("gain");
+  if (!gain.ok())
+    return gain.status().code() == StatusCode::kNotFound ? Status::OK() : gain.status();
+  EMBER_ASSIGN_OR_RETURN(std::vector<double> splits, model->FeatureImportances("split"));
+  double total = 0;
+  for (double g : *gain) total += g;
+  std::vector<size_t> order;
+  for (size_t j = 0; j < gain->size(); ++j) {
+    if ((*gain)[j] > 0) order.push_back(j);
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return (*gain)[a] > (*gain)[b]; });
+  c.out << "feature importances (share of the total split gain; splits), " << order.size() << " of "
+        << gain->size() << " slots used:\n";
+  const std::vector<std::string> names = TreeSlotNames(dir, *model);
+  for (size_t i = 0; i < order.size() && i < 30; ++i) {
+    const size_t j = order[i];
+    char line[96];
+    std::snprintf(line, sizeof line, ": %.4f (%.0f splits)\n", (*gain)[j] / total, splits[j]);
+    c.out << "  slot " << j << (j < names.size() ? " (" + names[j] + ")" : "") << line;
+  }
+  if (order.size() > 30) c.out << "  ... " << order.size() - 30 << " more\n";
+  return Status::OK();
+}
+
+}  // namespace
+
 Status Describe(const CliContext& c, const std::string& stage) {
   const StageRegistry& registry = DefaultRegistry();
+  if (!stage.empty() && std::filesystem::is_directory(stage)) return DescribeModel(c, stage);
   if (stage.empty()) {
     for (const auto& [name, e] : registry.entries()) {
       c.out << name << (e.kind == StageKind::kEstimator ? " (estimator)" : "") << ": " << e.doc

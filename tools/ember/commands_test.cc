@@ -353,6 +353,45 @@ TEST(CliTest, ImportXgboostThenTransform) {
   Status missing = ImportXgboost(io.ctx(), dir + "/nope.json", dir + "/other", "features", false);
   EXPECT_NE(missing.ToString().find("nope.json"), std::string::npos) << missing.ToString();
 }
+
+// `ember describe MODEL_DIR`: the stages with their fits' summaries, and a tree model's
+// feature importances (the slot that decides the label first).
+TEST(CliTest, DescribeASavedModel) {
+  std::string dir = testing::NewTempDir("cli_describe");
+  std::string csv = "a,b,label\n";
+  for (int r = 0; r < 200; ++r) {
+    csv += std::to_string(r % 17) + "," + std::to_string(r % 10) + "," + (r % 10 < 5 ? "0" : "1") +
+           "\n";
+  }
+  ASSERT_THAT(WriteStringToFile(dir + "/train.csv", csv), IsOk());
+  ASSERT_THAT(WriteStringToFile(dir + "/spec.json", R"({"stages": [
+      {"type": "VectorAssembler", "params": {"inputCols": ["a", "b"], "outputCol": "features"}},
+      {"type": "RandomForestClassifier", "params": {"numTrees": 5, "maxDepth": 3}}]})"),
+              IsOk());
+  Streams io;
+  ASSERT_THAT(Fit(io.ctx(), dir + "/spec.json", dir + "/train.csv", dir + "/forest", false),
+              IsOk());
+  Streams d;
+  ASSERT_THAT(Describe(d.ctx(), dir + "/forest"), IsOk());
+  const std::string out = d.out.str();
+  EXPECT_NE(out.find("PipelineModel"), std::string::npos) << out;
+  EXPECT_NE(out.find("  RandomForestClassificationModel"), std::string::npos) << out;
+  const size_t at = out.find("feature importances");
+  ASSERT_NE(at, std::string::npos) << out;
+  EXPECT_EQ(out.find("  slot 1 (b): "), out.find("\n", at) + 1) << out;  // b first
+  // A linear model: its summary, no importances.
+  ASSERT_THAT(WriteStringToFile(dir + "/linear.json", R"({"stages": [
+      {"type": "VectorAssembler", "params": {"inputCols": ["a", "b"], "outputCol": "features"}},
+      {"type": "LogisticRegression", "params": {"regParam": 0.1}}]})"),
+              IsOk());
+  ASSERT_THAT(Fit(io.ctx(), dir + "/linear.json", dir + "/train.csv", dir + "/linear", false),
+              IsOk());
+  Streams l;
+  ASSERT_THAT(Describe(l.ctx(), dir + "/linear"), IsOk());
+  EXPECT_NE(l.out.str().find("LogisticRegressionModel"), std::string::npos) << l.out.str();
+  EXPECT_NE(l.out.str().find("converged in"), std::string::npos) << l.out.str();
+  EXPECT_EQ(l.out.str().find("feature importances"), std::string::npos) << l.out.str();
+}
 #else
 // Without the gbdt module: a spec naming a GBDT stage and import-xgboost both say which
 // module and build option provide them.

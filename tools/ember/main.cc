@@ -46,8 +46,9 @@ int main(int argc, char** argv) {
   std::string stage, path, in, out, spec, data, model, label = "label", metric = "auto";
   int64_t rows = 10;
   bool overwrite = false;
-  auto* describe = app.add_subcommand("describe", "list stages, or one stage's params");
-  describe->add_option("stage", stage, "stage type, e.g. SelectColumns");
+  auto* describe = app.add_subcommand(
+      "describe", "list stages, one stage's params, or a saved model's stages and importances");
+  describe->add_option("stage", stage, "stage type (e.g. SelectColumns) or saved model directory");
   auto* schema = app.add_subcommand("schema", "print the schema of a table");
   schema->add_option("path", path, "CSV or JSON Lines file, or a folder of them")->required();
   auto* head = app.add_subcommand("head", "print the first rows of a table");

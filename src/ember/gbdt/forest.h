@@ -130,6 +130,9 @@ class RandomForestClassificationModel final
   Result<RowLowering> Lower(const Schema& in) const override;
   const GbdtBooster& booster() const { return *booster_; }
   std::shared_ptr<const GbdtBooster> shared_booster() const { return booster_; }
+  Result<std::vector<double>> FeatureImportances(const std::string& type) const override {
+    return booster_->FeatureImportances(type);
+  }
   int num_classes() const { return num_classes_; }
   int num_trees() const { return static_cast<int>(votes_.trees); }
   const std::vector<std::string>& labels() const { return labels_; }
@@ -156,6 +159,9 @@ class RandomForestRegressionModel final : public StageBase<RandomForestRegressio
   Result<RowLowering> Lower(const Schema& in) const override;
   const GbdtBooster& booster() const { return *booster_; }
   std::shared_ptr<const GbdtBooster> shared_booster() const { return booster_; }
+  Result<std::vector<double>> FeatureImportances(const std::string& type) const override {
+    return booster_->FeatureImportances(type);
+  }
   int num_trees() const { return booster_->num_trees(); }
 
  private:

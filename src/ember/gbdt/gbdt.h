@@ -215,6 +215,9 @@ class GBDTClassificationModel final
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
   Result<RowLowering> Lower(const Schema& in) const override;
   const GbdtBooster& booster() const { return *booster_; }
+  Result<std::vector<double>> FeatureImportances(const std::string& type) const override {
+    return booster_->FeatureImportances(type);
+  }
   int num_classes() const { return num_classes_; }
   // The label column's nominal values in fitting (a StringIndexer's labels), carried by the
   // prediction column so that IndexToString needs no labels; empty when it had none.
@@ -243,6 +246,9 @@ class GBDTRegressionModel final
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
   Result<RowLowering> Lower(const Schema& in) const override;
   const GbdtBooster& booster() const { return *booster_; }
+  Result<std::vector<double>> FeatureImportances(const std::string& type) const override {
+    return booster_->FeatureImportances(type);
+  }
 
  private:
   GBDTRegressionModel(Params p, std::shared_ptr<const GbdtBooster> b, std::string uid)
@@ -261,6 +267,9 @@ class GBDTRankerModel final
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
   Result<RowLowering> Lower(const Schema& in) const override;
   const GbdtBooster& booster() const { return *booster_; }
+  Result<std::vector<double>> FeatureImportances(const std::string& type) const override {
+    return booster_->FeatureImportances(type);
+  }
 
  private:
   GBDTRankerModel(Params p, std::shared_ptr<const GbdtBooster> b, std::string uid)

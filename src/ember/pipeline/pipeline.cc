@@ -113,6 +113,14 @@ Status PipelineModel::SaveContents(const std::string& dir) const {
   return SaveSubStages(stages_, dir);
 }
 
+Result<std::vector<double>> PipelineModel::FeatureImportances(const std::string& type) const {
+  for (auto it = stages_.rbegin(); it != stages_.rend(); ++it) {
+    Result<std::vector<double>> found = (*it)->FeatureImportances(type);
+    if (found.ok() || found.status().code() != StatusCode::kNotFound) return found;
+  }
+  return NotFound("no stage of " + Describe() + " has feature importances (tree models have them)");
+}
+
 Result<std::unique_ptr<BoundTransform>> PipelineModel::Bind(const Schema& in) const {
   EMBER_ASSIGN_OR_RETURN(std::unique_ptr<ChainBound> chain, BindChain(stages_, in));
   return std::unique_ptr<BoundTransform>(std::move(chain));

@@ -34,6 +34,8 @@ class PipelineModel final : public Transformer {
 
   // Binds every stage in turn; the kernel runs them one after another on a batch.
   Result<std::unique_ptr<BoundTransform>> Bind(const Schema& in) const override;
+  // Those of the last stage (nested pipelines included) that has feature importances.
+  Result<std::vector<double>> FeatureImportances(const std::string& type) const override;
   // Runs runs of partition-local stages as one fused kernel per partition, and other stages
   // (Repartition) through their own Transform.
   Result<DataFrame> Transform(const DataFrame& in, const ExecContext& ctx) const override;

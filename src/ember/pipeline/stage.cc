@@ -68,6 +68,10 @@ std::string TrainingSummary::Describe() const {
   return s;
 }
 
+Result<std::vector<double>> Transformer::FeatureImportances(const std::string&) const {
+  return NotFound("stage " + Describe() + " has no feature importances (tree models have them)");
+}
+
 Result<RowLowering> Transformer::Lower(const Schema&) const {
   return Unimplemented("stage " + Describe() + " has no row-level lowering");
 }

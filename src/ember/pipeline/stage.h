@@ -181,6 +181,10 @@ class Transformer : public Stage {
   // The fit's summary when this model came from an iterative fit (null otherwise, and for
   // models saved before summaries were kept).
   virtual const TrainingSummary* training_summary() const { return nullptr; }
+  // A tree model's feature importances, one per slot of its features column: "gain" (the
+  // total gain of the splits on the slot) or "split" (how many splits use it). NotFound for
+  // a stage that has none; a PipelineModel gives those of its last stage that has them.
+  virtual Result<std::vector<double>> FeatureImportances(const std::string& type) const;
 
  protected:
   using Stage::Stage;
