@@ -57,47 +57,28 @@ Result<std::shared_ptr<const Transformer>> LinearRegression::Fit(const DataFrame
   const std::string owner = "LinearRegression";
   EMBER_ASSIGN_OR_RETURN(auto x, linear::internal::BindTrainingColumns(*in.schema(), p.features_col,
                                                                        p.label_col, p.weight_col));
-  EMBER_ASSIGN_OR_RETURN(
-      auto scaling, linear::internal::ComputeFeatureScaling(in, ctx, x, owner, [&](double y) {
-        return std::isfinite(y) ? Status::OK()
-                                : InvalidArgument(owner + ": NaN or infinite label in column '" +
-                                                  p.label_col + "'");
-      }));
-  const int64_t d = x.d;
-  const int64_t stride = d + (p.fit_intercept ? 1 : 0);
-  std::vector<double> l2w, l1w;
-  linear::internal::PenaltyWeights(scaling, p.reg_param, p.elastic_net_param, p.standardization, 1,
-                                   stride, &l2w, &l1w);
-  const std::vector<double>& inv_sigma = scaling.inv_sigma;
-  auto row_terms = [&](std::span<const double> beta, const Batch& b,
-                       std::span<double> acc) -> Status {
-    const Column& f = *b.column(x.features);
-    for (int64_t r = 0; r < b.num_rows(); ++r) {
-      double y;
-      EMBER_ASSIGN_OR_RETURN(double w, linear::internal::RowWeight(b, x, r, owner, &y));
-      if (w == 0) continue;
-      double pred = p.fit_intercept ? beta[d] : 0.0;
-      ForEachVectorEntry(f, r, [&](int64_t j, double v) { pred += beta[j] * v * inv_sigma[j]; });
-      const double residual = pred - y;
-      acc[stride] += 0.5 * w * residual * residual;
-      if (p.fit_intercept) acc[d] += w * residual;
-      ForEachVectorEntry(f, r,
-                         [&](int64_t j, double v) { acc[j] += w * residual * v * inv_sigma[j]; });
-    }
-    return Status::OK();
+  auto check_label = [&](double y) {
+    return std::isfinite(y)
+               ? Status::OK()
+               : InvalidArgument(owner + ": NaN or infinite label in column '" + p.label_col + "'");
   };
+  // Half the squared residual.
+  auto squared = [](double y, double m, double* slope) {
+    *slope = m - y;
+    return 0.5 * *slope * *slope;
+  };
+  EMBER_ASSIGN_OR_RETURN(linear::internal::MarginFit fit,
+                         linear::internal::FitMarginLoss(in, ctx, x, owner, check_label,
+                                                         {.reg_param = p.reg_param,
+                                                          .elastic_net_param = p.elastic_net_param,
+                                                          .standardization = p.standardization,
+                                                          .fit_intercept = p.fit_intercept,
+                                                          .max_iter = p.max_iter,
+                                                          .tol = p.tol},
+                                                         squared));
   EMBER_ASSIGN_OR_RETURN(
-      LbfgsResult fit,
-      linear::internal::FitRegularized(
-          in, ctx, scaling.weight_sum, l2w, l1w, std::vector<double>(stride, 0.0), p.max_iter,
-          p.tol, row_terms, linear::internal::CenteringFor(scaling, 1, p.fit_intercept)));
-  TrainingSummary summary =
-      linear::internal::Summarize(fit, p.max_iter, p.tol, std::string(kTypeName), ctx);
-  std::vector<double> coef(d);
-  for (int64_t j = 0; j < d; ++j) coef[j] = fit.x[j] * inv_sigma[j];
-  EMBER_ASSIGN_OR_RETURN(
-      auto model, LinearRegressionModel::Make(p, std::move(coef), p.fit_intercept ? fit.x[d] : 0.0,
-                                              uid(), std::move(summary)));
+      auto model, LinearRegressionModel::Make(p, std::move(fit.coefficients), fit.intercept, uid(),
+                                              std::move(fit.summary)));
   return std::shared_ptr<const Transformer>(std::move(model));
 }
 

@@ -92,43 +92,25 @@ Result<std::shared_ptr<const Transformer>> LinearSVC::Fit(const DataFrame& in,
                                               "'; LinearSVC is binary: labels must be 0 or 1 "
                                               "(index other labels with StringIndexer)");
   };
-  EMBER_ASSIGN_OR_RETURN(auto scaling,
-                         linear::internal::ComputeFeatureScaling(in, ctx, x, owner, check_label));
-  const int64_t d = x.d;
-  const int64_t stride = d + (p.fit_intercept ? 1 : 0);
-  std::vector<double> l2w, l1w;
-  linear::internal::PenaltyWeights(scaling, p.reg_param, 0.0, p.standardization, 1, stride, &l2w,
-                                   &l1w);
-  const std::vector<double>& inv_sigma = scaling.inv_sigma;
-  auto row_terms = [&](std::span<const double> beta, const Batch& b,
-                       std::span<double> acc) -> Status {
-    const Column& f = *b.column(x.features);
-    for (int64_t r = 0; r < b.num_rows(); ++r) {
-      double label;
-      EMBER_ASSIGN_OR_RETURN(double w, linear::internal::RowWeight(b, x, r, owner, &label));
-      if (w == 0) continue;
-      const double y = 2 * label - 1;
-      double m = p.fit_intercept ? beta[d] : 0.0;
-      ForEachVectorEntry(f, r, [&](int64_t j, double v) { m += beta[j] * v * inv_sigma[j]; });
-      const double loss = 1 - y * m;
-      if (loss <= 0) continue;
-      acc[stride] += w * loss;
-      if (p.fit_intercept) acc[d] -= w * y;
-      ForEachVectorEntry(f, r, [&](int64_t j, double v) { acc[j] -= w * y * v * inv_sigma[j]; });
-    }
-    return Status::OK();
+  // The hinge loss of labels 0 / 1 read as -1 / +1.
+  auto hinge = [](double label, double m, double* slope) {
+    const double y = 2 * label - 1;
+    const double loss = 1 - y * m;
+    *slope = loss > 0 ? -y : 0.0;
+    return std::max(loss, 0.0);
   };
+  EMBER_ASSIGN_OR_RETURN(linear::internal::MarginFit fit,
+                         linear::internal::FitMarginLoss(in, ctx, x, owner, check_label,
+                                                         {.reg_param = p.reg_param,
+                                                          .standardization = p.standardization,
+                                                          .fit_intercept = p.fit_intercept,
+                                                          .max_iter = p.max_iter,
+                                                          .tol = p.tol},
+                                                         hinge));
   EMBER_ASSIGN_OR_RETURN(
-      LbfgsResult fit,
-      linear::internal::FitRegularized(
-          in, ctx, scaling.weight_sum, l2w, l1w, std::vector<double>(stride, 0.0), p.max_iter,
-          p.tol, row_terms, linear::internal::CenteringFor(scaling, 1, p.fit_intercept)));
-  TrainingSummary summary = linear::internal::Summarize(fit, p.max_iter, p.tol, owner, ctx);
-  std::vector<double> coef(d);
-  for (int64_t j = 0; j < d; ++j) coef[j] = fit.x[j] * inv_sigma[j];
-  EMBER_ASSIGN_OR_RETURN(
-      auto model, LinearSVCModel::Make(p, std::move(coef), p.fit_intercept ? fit.x[d] : 0.0, uid(),
-                                       std::move(summary), LabelNames(*in.schema(), p.label_col)));
+      auto model,
+      LinearSVCModel::Make(p, std::move(fit.coefficients), fit.intercept, uid(),
+                           std::move(fit.summary), LabelNames(*in.schema(), p.label_col)));
   return std::shared_ptr<const Transformer>(std::move(model));
 }
 

@@ -189,6 +189,48 @@ std::optional<Centering> CenteringFor(const FeatureScaling& s, int rows, bool fi
   return c;
 }
 
+Result<MarginFit> FitMarginLoss(const DataFrame& in, const ExecContext& ctx,
+                                const TrainingColumns& x, const std::string& owner,
+                                const std::function<Status(double label)>& check_label,
+                                const MarginFitOptions& o, const MarginLoss& loss) {
+  EMBER_ASSIGN_OR_RETURN(FeatureScaling scaling,
+                         ComputeFeatureScaling(in, ctx, x, owner, check_label));
+  const int64_t d = x.d;
+  const int64_t stride = d + (o.fit_intercept ? 1 : 0);
+  std::vector<double> l2w, l1w;
+  PenaltyWeights(scaling, o.reg_param, o.elastic_net_param, o.standardization, 1, stride, &l2w,
+                 &l1w);
+  const std::vector<double>& inv_sigma = scaling.inv_sigma;
+  auto row_terms = [&](std::span<const double> beta, const Batch& b,
+                       std::span<double> acc) -> Status {
+    const Column& f = *b.column(x.features);
+    for (int64_t r = 0; r < b.num_rows(); ++r) {
+      double y;
+      EMBER_ASSIGN_OR_RETURN(double w, RowWeight(b, x, r, owner, &y));
+      if (w == 0) continue;
+      double m = o.fit_intercept ? beta[d] : 0.0;
+      ForEachVectorEntry(f, r, [&](int64_t j, double v) { m += beta[j] * v * inv_sigma[j]; });
+      double slope = 0;
+      acc[stride] += w * loss(y, m, &slope);
+      if (slope == 0) continue;
+      if (o.fit_intercept) acc[d] += w * slope;
+      ForEachVectorEntry(f, r,
+                         [&](int64_t j, double v) { acc[j] += w * slope * v * inv_sigma[j]; });
+    }
+    return Status::OK();
+  };
+  EMBER_ASSIGN_OR_RETURN(
+      LbfgsResult fit,
+      FitRegularized(in, ctx, scaling.weight_sum, l2w, l1w, std::vector<double>(stride, 0.0),
+                     o.max_iter, o.tol, row_terms, CenteringFor(scaling, 1, o.fit_intercept)));
+  MarginFit out;
+  out.summary = Summarize(fit, o.max_iter, o.tol, owner, ctx);
+  out.coefficients.resize(d);
+  for (int64_t j = 0; j < d; ++j) out.coefficients[j] = fit.x[j] * inv_sigma[j];
+  out.intercept = o.fit_intercept ? fit.x[d] : 0.0;
+  return out;
+}
+
 TrainingSummary Summarize(const LbfgsResult& fit, int max_iter, double tol,
                           const std::string& owner, const ExecContext& ctx) {
   TrainingSummary s;

@@ -70,6 +70,27 @@ Result<LbfgsResult> FitRegularized(const DataFrame& in, const ExecContext& ctx, 
                                    const RowTerms& row_terms,
                                    const std::optional<Centering>& centering = std::nullopt);
 
+// One linear predictor m = x b + b0 fitted on a per-row loss of (label, margin): `loss`
+// returns the loss and sets *slope to its derivative in the margin (a subgradient at a
+// kink). The scaling, penalty, centering and optimiser are FitRegularized's; the result is
+// in the original coordinates. LinearRegression and LinearSVC are both this.
+struct MarginFit {
+  std::vector<double> coefficients;
+  double intercept = 0;
+  TrainingSummary summary;
+};
+struct MarginFitOptions {
+  double reg_param = 0, elastic_net_param = 0;
+  bool standardization = true, fit_intercept = true;
+  int max_iter = 100;
+  double tol = 1e-6;
+};
+using MarginLoss = std::function<double(double label, double margin, double* slope)>;
+Result<MarginFit> FitMarginLoss(const DataFrame& in, const ExecContext& ctx,
+                                const TrainingColumns& x, const std::string& owner,
+                                const std::function<Status(double label)>& check_label,
+                                const MarginFitOptions& options, const MarginLoss& loss);
+
 // The centering of `rows` blocks with an intercept each, from the scaling (null without an
 // intercept: nothing absorbs the shift).
 std::optional<Centering> CenteringFor(const FeatureScaling& s, int rows, bool fit_intercept);
