@@ -38,19 +38,7 @@ Rows MakeRows(int n, uint32_t seed) {
   return rows;
 }
 
-DataFrame ToFrame(const Rows& d, int parts = 3) {
-  SchemaPtr s =
-      *Schema::Make({MakeField("features", DenseVectorType(4)), MakeField("label", Float64Type())});
-  std::vector<Batch> batches;
-  const size_t n = d.y.size();
-  for (int p = 0; p < parts; ++p) {
-    const size_t lo = n * p / parts, hi = n * (p + 1) / parts;
-    std::vector<std::vector<double>> xs(d.x.begin() + lo, d.x.begin() + hi);
-    std::vector<std::optional<double>> ys(d.y.begin() + lo, d.y.begin() + hi);
-    batches.push_back(*Batch::Make(s, {MakeDenseVectorColumn(xs, 4), MakeColumn(ys)}));
-  }
-  return *DataFrame::Make(s, batches);
-}
+DataFrame ToFrame(const Rows& d, int parts = 3) { return testing::LabeledVectors(d.x, d.y, parts); }
 
 // (1/n) sum hinge + reg/2 |b|^2 (no intercept).
 double Objective(const Rows& d, const std::vector<double>& b, double reg) {

@@ -53,17 +53,8 @@ Data Make(int n, int classes, uint32_t seed) {
 }
 
 DataFrame ToFrame(const Data& d, int64_t width = 4, int parts = 3) {
-  SchemaPtr s = *Schema::Make(
-      {MakeField("features", DenseVectorType(width)), MakeField("label", Float64Type())});
-  std::vector<Batch> batches;
-  const size_t n = d.y.size();
-  for (int p = 0; p < parts; ++p) {
-    size_t lo = n * p / parts, hi = n * (p + 1) / parts;
-    std::vector<std::vector<double>> xs(d.x.begin() + lo, d.x.begin() + hi);
-    std::vector<std::optional<double>> ys(d.y.begin() + lo, d.y.begin() + hi);
-    batches.push_back(*Batch::Make(s, {MakeDenseVectorColumn(xs, width), MakeColumn(ys)}));
-  }
-  return *DataFrame::Make(s, batches);
+  EXPECT_TRUE(d.x.empty() || static_cast<int64_t>(d.x[0].size()) == width);
+  return testing::LabeledVectors(d.x, d.y, parts);
 }
 
 Json Sklearn(const Data& d, double reg, double alpha, bool multi) {

@@ -48,33 +48,7 @@ Rows MakeRows(NaiveBayesType type, uint32_t seed) {
 }
 
 DataFrame ToFrame(const Rows& d, bool sparse = false, int parts = 3) {
-  SchemaPtr s =
-      *Schema::Make({MakeField("features", sparse ? SparseVectorType(5) : DenseVectorType(5)),
-                     MakeField("label", Float64Type())});
-  std::vector<Batch> batches;
-  const size_t n = d.y.size();
-  for (int p = 0; p < parts; ++p) {
-    const size_t lo = n * p / parts, hi = n * (p + 1) / parts;
-    std::unique_ptr<ColumnBuilder> fb = MakeBuilder(s->field(0).type);
-    std::vector<std::optional<double>> ys(d.y.begin() + lo, d.y.begin() + hi);
-    for (size_t i = lo; i < hi; ++i) {
-      if (sparse) {
-        std::vector<int32_t> idx;
-        std::vector<double> val;
-        for (int j = 0; j < 5; ++j) {
-          if (d.x[i][j] != 0) {
-            idx.push_back(j);
-            val.push_back(d.x[i][j]);
-          }
-        }
-        EXPECT_THAT(static_cast<SparseVectorBuilder*>(fb.get())->Append(idx, val), IsOk());
-      } else {
-        EXPECT_THAT(static_cast<DenseVectorBuilder*>(fb.get())->Append(d.x[i]), IsOk());
-      }
-    }
-    batches.push_back(*Batch::Make(s, {fb->Finish(), MakeColumn(ys)}));
-  }
-  return *DataFrame::Make(s, batches);
+  return testing::LabeledVectors(d.x, d.y, parts, sparse);
 }
 
 const char* Name(NaiveBayesType t) {

@@ -15,6 +15,7 @@
 #include "ember/linear/internal/sklearn_reference.h"
 #include "ember/stages/internal/distributions.h"
 #include "ember/stages/vector_stages.h"
+#include "ember/testing/conformance.h"
 #include "ember/testing/matchers.h"
 
 namespace ember {
@@ -46,19 +47,7 @@ Rows MakeRows(int n, bool categorical_label, bool categorical_features, uint32_t
   return rows;
 }
 
-DataFrame ToFrame(const Rows& d, int parts = 3) {
-  SchemaPtr s =
-      *Schema::Make({MakeField("features", DenseVectorType(6)), MakeField("label", Float64Type())});
-  std::vector<Batch> batches;
-  const size_t n = d.y.size();
-  for (int p = 0; p < parts; ++p) {
-    const size_t lo = n * p / parts, hi = n * (p + 1) / parts;
-    std::vector<std::vector<double>> xs(d.x.begin() + lo, d.x.begin() + hi);
-    std::vector<std::optional<double>> ys(d.y.begin() + lo, d.y.begin() + hi);
-    batches.push_back(*Batch::Make(s, {MakeDenseVectorColumn(xs, 6), MakeColumn(ys)}));
-  }
-  return *DataFrame::Make(s, batches);
-}
+DataFrame ToFrame(const Rows& d, int parts = 3) { return testing::LabeledVectors(d.x, d.y, parts); }
 
 void ExpectPValues(const std::vector<double>& ours, const Json& want) {
   const auto& p = want.Find("p")->as_array();

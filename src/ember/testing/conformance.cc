@@ -73,6 +73,39 @@ DataFrame ListFrame() {
   return *DataFrame::Make(schema, std::move(parts));
 }
 
+DataFrame LabeledVectors(const std::vector<std::vector<double>>& x, const std::vector<double>& y,
+                         int parts, bool sparse) {
+  const int64_t d = x.empty() ? 0 : static_cast<int64_t>(x[0].size());
+  SchemaPtr s =
+      *Schema::Make({MakeField("features", sparse ? SparseVectorType(d) : DenseVectorType(d)),
+                     MakeField("label", Float64Type())});
+  std::vector<Batch> batches;
+  const size_t n = y.size();
+  for (int p = 0; p < parts; ++p) {
+    const size_t lo = n * p / parts, hi = n * (p + 1) / parts;
+    std::unique_ptr<ColumnBuilder> fb = MakeBuilder(s->field(0).type);
+    for (size_t i = lo; i < hi; ++i) {
+      if (sparse) {
+        std::vector<int32_t> idx;
+        std::vector<double> val;
+        for (int64_t j = 0; j < d; ++j) {
+          if (x[i][j] != 0) {
+            idx.push_back(static_cast<int32_t>(j));
+            val.push_back(x[i][j]);
+          }
+        }
+        EXPECT_TRUE(static_cast<SparseVectorBuilder*>(fb.get())->Append(idx, val).ok());
+      } else {
+        EXPECT_TRUE(static_cast<DenseVectorBuilder*>(fb.get())->Append(x[i]).ok());
+      }
+    }
+    std::vector<std::optional<double>> ys(y.begin() + static_cast<std::ptrdiff_t>(lo),
+                                          y.begin() + static_cast<std::ptrdiff_t>(hi));
+    batches.push_back(*Batch::Make(s, {fb->Finish(), MakeColumn(ys)}));
+  }
+  return *DataFrame::Make(s, batches);
+}
+
 DataFrame MixedFrame() {
   Field vec = MakeField("features", DenseVectorType(2));
   SetSlotNames(&vec, {"f0", "f1"});

@@ -44,6 +44,12 @@ DataFrame MixedFrame();
 // list and one null tag among them.
 DataFrame ListFrame();
 
+// Rows `x` (all of one width) as a "features" vector column (sparse when `sparse`: only the
+// non-zero entries stored) and `y` as a float64 "label", in `parts` partitions of near-equal
+// size in row order: the frame of the estimators' differential tests.
+DataFrame LabeledVectors(const std::vector<std::vector<double>>& x, const std::vector<double>& y,
+                         int parts = 3, bool sparse = false);
+
 // Fits `estimator` SPMD-style on `ranks` thread-ranks of a LocalCommunicator group, rank r
 // holding partitions r, r + ranks, ...; returns each rank's model (or error).
 std::vector<Result<std::shared_ptr<const Transformer>>> FitOnRanks(const DataFrame& all,
