@@ -13,6 +13,7 @@
 #include "ember/automl/train.h"
 #include "ember/automl/tune.h"
 #include "ember/base/file_util.h"
+#include "ember/clustering/bisecting_kmeans.h"
 #include "ember/clustering/isolation_forest.h"
 #include "ember/clustering/kmeans.h"
 #include "ember/core/batch_codec.h"
@@ -437,6 +438,14 @@ std::map<std::string, ConformanceCase> Cases() {
          return StagePtr(*UnivariateFeatureSelector::Make(p));
        },
        LabeledFrame, {{"featureType", Json("ordinal")}, {"selectionMode", Json("best")}}},
+      {"BisectingKMeans", Maker<BisectingKMeans>({.k = 3}), testing::MixedFrame,
+       {{"k", Json(1)}, {"distanceMeasure", Json("cosine")}}},
+      {"BisectingKMeansModel",
+       [] {
+         return StagePtr(
+             *(*BisectingKMeans::Make({.k = 3}))->Fit(testing::MixedFrame(), ExecContext::Default()));
+       },
+       testing::MixedFrame, {{"predictionCol", Json("")}}},
       {"CountVectorizer", Maker<CountVectorizer>({.input_col = "tags", .output_col = "tf"}),
        testing::ListFrame, {{"vocabSize", Json(0)}, {"minDF", Json(-1)}}},
       {"CountVectorizerModel",

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "ember/base/status_macros.h"
+#include "ember/clustering/bisecting_kmeans.h"
 #include "ember/clustering/internal/draws.h"
 #include "ember/clustering/isolation_forest.h"
 #include "ember/core/builder.h"
@@ -587,6 +588,7 @@ Status RegisterClusteringStages(StageRegistry* r) {
   EMBER_RETURN_IF_ERROR(RegisterStage<KMeans>(
       r, "k-means clustering (k-means|| start, exact Lloyd iterations with Hamerly's bounds)."));
   EMBER_RETURN_IF_ERROR(RegisterStage<KMeansModel>(r, "A fitted KMeans: the cluster centres."));
+  EMBER_RETURN_IF_ERROR(RegisterBisectingKMeansStages(r));
   return RegisterIsolationForestStages(r);
 }
 
