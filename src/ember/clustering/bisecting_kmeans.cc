@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "ember/base/status_macros.h"
+#include "ember/clustering/internal/distances.h"
 #include "ember/clustering/internal/draws.h"
 #include "ember/core/builder.h"
 #include "ember/exec/communicator.h"
@@ -16,14 +17,7 @@ namespace {
 
 using P = BisectingKMeansParams;
 
-double Dist2(const double* a, const double* b, int64_t d) {
-  double s = 0;
-  for (int64_t j = 0; j < d; ++j) {
-    const double t = a[j] - b[j];
-    s += t * t;
-  }
-  return s;
-}
+using clustering::internal::Dist2;
 
 Result<int> FeaturesColumn(const Schema& in, const P& p) {
   return in.GetFieldIndexOfType(
@@ -60,11 +54,7 @@ class Bisector {
         double w = 1;
         if (wc >= 0) {
           const Column& wcol = *b.column(wc);
-          w = wcol.IsNull(r)                       ? NAN
-              : wcol.type_id() == TypeId::kFloat64 ? wcol.Values<double>()[r]
-              : wcol.type_id() == TypeId::kFloat32 ? wcol.Values<float>()[r]
-              : wcol.type_id() == TypeId::kInt32   ? wcol.Values<int32_t>()[r]
-                                                   : static_cast<double>(wcol.Values<int64_t>()[r]);
+          w = wcol.IsNull(r) ? NAN : NumericValue(wcol, r);
           if (!(w >= 0) || !std::isfinite(w)) {
             return InvalidArgument("BisectingKMeans: weight " + Json(w).Dump() + " in column '" +
                                    p_.weight_col + "'; weights are finite and >= 0");

@@ -8,6 +8,7 @@
 
 #include "ember/base/status_macros.h"
 #include "ember/clustering/bisecting_kmeans.h"
+#include "ember/clustering/internal/distances.h"
 #include "ember/clustering/internal/draws.h"
 #include "ember/clustering/isolation_forest.h"
 #include "ember/core/builder.h"
@@ -37,14 +38,7 @@ constexpr int64_t kChunkRows = 1 << 15;
 using clustering::internal::Draw;
 using clustering::internal::RowHash;
 
-double Dist2(const double* a, const double* b, int64_t d) {
-  double s = 0;
-  for (int64_t j = 0; j < d; ++j) {
-    const double t = a[j] - b[j];
-    s += t * t;
-  }
-  return s;
-}
+using clustering::internal::Dist2;
 
 // The nearest and second nearest of `m` centres to x (squared distances).
 void Nearest(const double* x, const Centers& c, int64_t m, int64_t d, int32_t* best, double* d1,

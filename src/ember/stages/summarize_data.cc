@@ -48,19 +48,6 @@ bool Missing(const Column& c, int64_t r) {
   return false;
 }
 
-double Value(const Column& c, int64_t r) {
-  switch (c.type_id()) {
-    case TypeId::kInt32:
-      return c.Values<int32_t>()[r];
-    case TypeId::kInt64:
-      return static_cast<double>(c.Values<int64_t>()[r]);
-    case TypeId::kFloat32:
-      return c.Values<float>()[r];
-    default:
-      return c.Values<double>()[r];
-  }
-}
-
 // One column's partial statistics (a partition's, then a rank's, then all).
 struct ColumnStats {
   double rows = 0, missing = 0, sum = 0;
@@ -110,7 +97,7 @@ Result<std::vector<ColumnStats>> Collect(const DataFrame& in, const P& p, const 
         }
         if (p.counts) st.distinct.emplace(scalar ? LabelText(c, r, &buf) : FormatValue(c, r));
         if (numeric) {
-          values.push_back(Value(c, r));
+          values.push_back(NumericValue(c, r));
           st.sum += values.back();
         }
       }
@@ -175,7 +162,7 @@ Result<std::vector<ColumnStats>> Collect(const DataFrame& in, const P& p, const 
         const double mean = n > 0 ? total[j].sum / n : 0;
         for (int64_t r = 0; r < b.num_rows(); ++r) {
           if (Missing(c, r)) continue;
-          const double d = Value(c, r) - mean;
+          const double d = NumericValue(c, r) - mean;
           dev[part][j][0] += d * d;
           dev[part][j][1] += d * d * d;
           dev[part][j][2] += d * d * d * d;

@@ -67,10 +67,7 @@ Result<bool> ReadRow(const Batch& b, const Columns& c, int64_t r, const P& p, do
                            (f.IsNull(r) ? p.features_col : p.label_col) + "' (row " +
                            std::to_string(r) + " of its partition); drop or impute it first");
   }
-  *y = l.type_id() == TypeId::kInt32     ? l.Values<int32_t>()[r]
-       : l.type_id() == TypeId::kInt64   ? static_cast<double>(l.Values<int64_t>()[r])
-       : l.type_id() == TypeId::kFloat32 ? l.Values<float>()[r]
-                                         : l.Values<double>()[r];
+  *y = NumericValue(l, r);
   if (!std::isfinite(*y)) {
     return InvalidArgument("UnivariateFeatureSelector: label " + Json(*y).Dump() + " in column '" +
                            p.label_col + "'; labels must be finite");

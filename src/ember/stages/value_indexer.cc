@@ -319,11 +319,7 @@ Result<std::unique_ptr<BoundTransform>> IndexToValue::Bind(const Schema& in) con
             res->AppendNull();
             continue;
           }
-          const double v = c.type_id() == TypeId::kInt32 ? c.Values<int32_t>()[r]
-                           : c.type_id() == TypeId::kInt64
-                               ? static_cast<double>(c.Values<int64_t>()[r])
-                           : c.type_id() == TypeId::kFloat32 ? c.Values<float>()[r]
-                                                             : c.Values<double>()[r];
+          const double v = NumericValue(c, r);
           if (!(v >= 0) || v != std::floor(v)) {
             return InvalidArgument("IndexToValue: column '" + name + "' row " + std::to_string(r) +
                                    ": " + FormatValue(c, r) + " is not an index");
