@@ -52,6 +52,37 @@ TEST(ComputeModelStatisticsTest, BinaryClassification) {
   EXPECT_EQ(FormatValue(**m.GetColumn("confusion_matrix"), 0), "[[2,0],[1,1]]");
 }
 
+// A classifier without probabilities (LinearSVC: rawPrediction and prediction only) is
+// evaluated as a classifier under auto, as is a prediction carrying its label's values;
+// without either, the same numbers are a regression.
+TEST(ComputeModelStatisticsTest, AutoSeesClassifiersWithoutProbabilities) {
+  SchemaPtr s = *Schema::Make({MakeField("label", Float64Type()),
+                               MakeField("rawPrediction", DenseVectorType(2)),
+                               MakeField("prediction", Float64Type())});
+  DataFrame f = DataFrame::FromBatch(
+      *Batch::Make(s, {MakeColumn<double>({0, 1, 1, 0}),
+                       MakeDenseVectorColumn({{1, -1}, {-2, 2}, {0.5, -0.5}, {3, -3}}, 2),
+                       MakeColumn<double>({0, 1, 0, 0})}));
+  auto type_of = [](const DataFrame& frame) {
+    auto out = (*ComputeModelStatistics::Make({}))->Transform(frame, ExecContext::Default());
+    EXPECT_THAT(out, IsOk());
+    return FormatValue(*out->Collect()->column(0), 0);
+  };
+  EXPECT_EQ(type_of(f), "Classification (binary)");
+  auto out = (*ComputeModelStatistics::Make({}))->Transform(f, ExecContext::Default());
+  EXPECT_DOUBLE_EQ((*out->Collect()->GetColumn("accuracy"))->Values<double>()[0], 0.75);
+  Field nominal = MakeField("prediction", Float64Type());
+  SetNominalValues(&nominal, {"no", "yes"});
+  SchemaPtr s2 = *Schema::Make({MakeField("label", Float64Type()), nominal});
+  Batch b = *f.Collect();
+  EXPECT_EQ(type_of(DataFrame::FromBatch(*Batch::Make(s2, {b.column(0), b.column(2)}))),
+            "Classification (binary)");
+  SchemaPtr s3 =
+      *Schema::Make({MakeField("label", Float64Type()), MakeField("prediction", Float64Type())});
+  EXPECT_EQ(type_of(DataFrame::FromBatch(*Batch::Make(s3, {b.column(0), b.column(2)}))),
+            "Regression");
+}
+
 TEST(ComputeModelStatisticsTest, MulticlassPerClassMacroAndWeighted) {
   // The figures are scikit-learn's (precision_score, recall_score, f1_score with average
   // None / "macro" / "weighted", roc_auc_score with multi_class="ovr").

@@ -25,7 +25,9 @@ ParamSpec<P> ScoringParams(const char* owner) {
                    {{"auto", EvaluationMetric::kAuto},
                     {"classification", EvaluationMetric::kClassification},
                     {"regression", EvaluationMetric::kRegression}},
-                   "auto: classification when scoresCol exists, else regression."));
+                   "auto: classification when scoresCol exists, the prediction is nominal or "
+                   "a rawPrediction vector column exists (a classifier without probabilities), "
+                   "else regression."));
 }
 }  // namespace
 
@@ -99,9 +101,17 @@ Result<Bound> BindColumns(const Schema& in, const ComputeModelStatisticsParams& 
   EMBER_ASSIGN_OR_RETURN(
       b.pred, in.GetFieldIndexOfType(p.scored_labels_col, numeric, "a numeric prediction column"));
   const bool has_scores = !p.scores_col.empty() && in.FindField(p.scores_col) >= 0;
-  b.classification = p.evaluation_metric == EvaluationMetric::kClassification ||
-                     (p.evaluation_metric == EvaluationMetric::kAuto && has_scores);
-  if (b.classification && !p.scores_col.empty()) {
+  // A classifier without probabilities (LinearSVC) still has class predictions: nominal
+  // ones (its label's values), or SparkML's raw scores beside them.
+  const int raw = in.FindField("rawPrediction");
+  const bool class_predictions = NominalValues(in.field(b.pred)).has_value() ||
+                                 (raw >= 0 && in.field(raw).type->id() == TypeId::kVector);
+  b.classification =
+      p.evaluation_metric == EvaluationMetric::kClassification ||
+      (p.evaluation_metric == EvaluationMetric::kAuto && (has_scores || class_predictions));
+  // Under auto a classifier without probabilities is scored without them (no AUC, log loss).
+  if (b.classification && !p.scores_col.empty() &&
+      (has_scores || p.evaluation_metric == EvaluationMetric::kClassification)) {
     EMBER_ASSIGN_OR_RETURN(
         b.scores, in.GetFieldIndexOfType(
                       p.scores_col, [](const DataType& t) { return t.id() == TypeId::kVector; },

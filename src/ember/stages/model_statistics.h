@@ -19,7 +19,8 @@ struct ComputeModelStatisticsParams {
   std::string scores_col = "probability";  // classification: probability vectors
   std::string scored_labels_col = "prediction";
   EvaluationMetric evaluation_metric =
-      EvaluationMetric::kAuto;  // auto: classification if scoresCol exists
+      EvaluationMetric::kAuto;  // auto: classification if scoresCol exists, the prediction
+                                // is nominal, or a rawPrediction vector column exists
   static const ParamSpec<ComputeModelStatisticsParams>& Spec();
 };
 
