@@ -17,8 +17,10 @@ PACKAGES=(
   libxgboost-dev                          # gradient-boosted trees (gbdt/)
   libopenmpi-dev openmpi-bin              # scale-out over MPI ranks (mpi/), mpirun
   libcurl4-openssl-dev                    # the HTTP client (http/)
+  libopencv-dev                           # images and ONNX inference (image/, dnn/)
   python3 python3-sklearn                 # differential tests against scikit-learn (/usr/bin/python3)
   python3-dev pybind11-dev python3-venv   # the Python package (python/)
   python3-numpy python3-pandas python3-pytest
+  python3-torch python3-onnx python3-pil  # test models made at test time (dnn/), peers in bench/
 )
 "$(dirname "$0")/install_packages.sh" "${PACKAGES[@]}"

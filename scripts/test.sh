@@ -40,8 +40,8 @@ done
 FUZZ_SECONDS=${EMBER_FUZZ_SECONDS:-20}
 if [ "$FUZZ_SECONDS" -gt 0 ]; then
   cmake --preset fuzz >/dev/null
-  cmake --build build/fuzz -j "$JOBS" --target csv_fuzz json_lines_fuzz metadata_fuzz sql_fuzz request_fuzz http_reply_fuzz split_fuzz
-  for target in csv json_lines metadata sql request http_reply split; do
+  cmake --build build/fuzz -j "$JOBS" --target csv_fuzz json_lines_fuzz metadata_fuzz sql_fuzz request_fuzz http_reply_fuzz split_fuzz image_fuzz
+  for target in csv json_lines metadata sql request http_reply split image; do
     corpus=fuzz/corpus/${target%_lines}
     work=$(mktemp -d)
     echo "[fuzz] ${target}_fuzz for ${FUZZ_SECONDS}s"

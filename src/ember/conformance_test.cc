@@ -25,6 +25,12 @@
 #if EMBER_WITH_HTTP
 #include "ember/http/http_stages.h"
 #endif
+#include "ember/core/image.h"
+#if EMBER_WITH_OPENCV
+#include "ember/dnn/image_featurizer.h"
+#include "ember/dnn/onnx_model.h"
+#include "ember/image/image_stages.h"
+#endif
 #include "ember/frame/ensemble_by_key.h"
 #include "ember/frame/frame_stages.h"
 #include "ember/frame/stratified_repartition.h"
@@ -218,6 +224,49 @@ DataFrame NoUrlFrame() {
 }
 
 #endif  // EMBER_WITH_HTTP
+
+#if EMBER_WITH_OPENCV
+// Three partitions of "id" and "image": images of 1, 3 and 4 channels and several sizes, one
+// null.
+DataFrame ImagesFrame() {
+  SchemaPtr schema = *Schema::Make({MakeField("id", Int64Type()), MakeField("image", ImageType())});
+  std::vector<Batch> parts;
+  int64_t id = 0;
+  for (int p = 0; p < 3; ++p) {
+    Int64Builder ids(Int64Type());
+    ImageBuilder images;
+    for (int i = 0; i < 4; ++i, ++id) {
+      ids.Append(id);
+      if (id == 5) {
+        images.AppendNull();
+        continue;
+      }
+      const int channels = id % 3 == 0 ? 1 : id % 3 == 1 ? 3 : 4;
+      const int w = 6 + static_cast<int>(id % 4), h = 5 + static_cast<int>(id % 3);
+      std::string data(static_cast<size_t>(w) * h * channels, '\0');
+      for (size_t k = 0; k < data.size(); ++k)
+        data[k] = static_cast<char>((k * 37 + id * 11) & 255);
+      images.Append("img" + std::to_string(id) + ".png", h, w, channels, data);
+    }
+    parts.push_back(*Batch::Make(schema, {ids.Finish(), images.Finish()}));
+  }
+  return *DataFrame::Make(schema, parts);
+}
+
+// The ONNX test models (src/ember/dnn/testdata/make_models.py, made with python3-torch once
+// per process).
+std::string OnnxTestModel(const std::string& name) {
+  static const std::string dir = [] {
+    std::string d = testing::NewTempDir("conformance_onnx");
+    const std::string cmd =
+        std::string("/usr/bin/python3 ") + EMBER_DNN_TESTDATA + "/make_models.py " + d;
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << "needs python3-torch: run scripts/setup.sh";
+    return d;
+  }();
+  return dir + "/" + name + ".onnx";
+}
+#endif  // EMBER_WITH_OPENCV
+
 std::map<std::string, ConformanceCase> Cases() {
   std::vector<ConformanceCase> cases = {
       {"SelectColumns", Maker<SelectColumns>({.cols = {"x", "id"}}), testing::MixedFrame,
@@ -238,6 +287,46 @@ std::map<std::string, ConformanceCase> Cases() {
        NoUrlFrame,
        {{"inputCols", Json::MakeArray()}, {"miniBatchSize", Json(-1)}, {"outputType", Json("struct<")}}},
 #endif  // EMBER_WITH_HTTP
+#if EMBER_WITH_OPENCV
+      {"ImageTransformer",
+       [] {
+         image::ImageTransformerParams p;
+         p.output_col = "tensor";
+         p.stages = Json::Parse(R"([{"action":"resize","height":8,"width":8},{"action":"flip","flipCode":1}])")
+                        ->as_array();
+         p.to_tensor = true;
+         p.auto_convert_to_color = true;
+         p.color_scale_factor = 1.0 / 255;
+         p.normalize_mean = {0.485, 0.456, 0.406};
+         p.normalize_std = {0.229, 0.224, 0.225};
+         return StagePtr(*image::ImageTransformer::Make(p));
+       },
+       ImagesFrame,
+       {{"stages", Json::Parse(R"([{"action":"spin"}])").value()}, {"tensorLayout", Json("NCWH")},
+        {"normalizeStd", Json::Parse("[0]").value()}}},
+      {"UnrollImage", Maker<image::UnrollImage>({.output_col = "pixels", .width = 4, .height = 3}), ImagesFrame,
+       {{"width", Json(0)}, {"nChannels", Json(2)}}},
+      {"ImageSetAugmenter", Maker<image::ImageSetAugmenter>({.output_col = "image", .flip_up_down = true}),
+       ImagesFrame, {{"flipUpDown", Json(3)}, {"inputCol", Json("")}}},
+      {"ONNXModel",
+       [] {
+         return StagePtr(*dnn::ONNXModel::Make({.model_location = OnnxTestModel("tiny"),
+                                                .feed_dict = {{"features", "features"}},
+                                                .soft_max_dict = {{"scores", "probability"}},
+                                                .arg_max_dict = {{"scores", "prediction"}},
+                                                .mini_batch_size = 2}));
+       },
+       testing::MixedFrame, {{"miniBatchSize", Json(0)}, {"feedDict", Json::MakeObject()}}},
+      {"ImageFeaturizer",
+       [] {
+         dnn::ImageFeaturizerParams p;
+         p.model_location = OnnxTestModel("cnn");
+         p.output_col = "features";
+         p.mini_batch_size = 3;
+         return StagePtr(*dnn::ImageFeaturizer::Make(p));
+       },
+       ImagesFrame, {{"cutOutputLayers", Json(-1)}, {"channelNormalizationStds", Json::Parse("[0]").value()}}},
+#endif  // EMBER_WITH_OPENCV
       {"GroupBy", Maker<GroupBy>({.keys = {"name"}, .aggregations = {"count(*) AS n", "mean(x) AS mx", "collect(id)"}}),
        testing::MixedFrame,
        {{"keys", Json::MakeArray()}, {"aggregations", Json("count(*)")}, {"aggregations", *Json::Parse(R"j(["median(x)"])j")}}},

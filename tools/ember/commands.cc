@@ -21,6 +21,9 @@
 #if EMBER_WITH_GBDT
 #include "ember/gbdt/gbdt.h"
 #endif
+#if EMBER_WITH_OPENCV
+#include "ember/image/image_reader.h"
+#endif
 #include "ember/registry/default_registry.h"
 #include "ember/stages/model_statistics.h"
 #include "ember/stages/random_split.h"
@@ -193,6 +196,24 @@ Result<TableReadOptions> ReadOptionsFrom(const ReadArgs& a) {
   } else if (!a.format.empty()) {
     return InvalidArgument("--format '" + a.format + "': csv or jsonl");
   }
+  if (!(a.image_sample > 0 && a.image_sample <= 1)) {
+    return InvalidArgument("--image-sample " + std::to_string(a.image_sample) +
+                           ": a fraction in (0, 1]");
+  }
+  if (a.image_color != "unchanged" && a.image_color != "color" && a.image_color != "gray") {
+    return InvalidArgument("--image-color '" + a.image_color + "': unchanged, color or gray");
+  }
+#if EMBER_WITH_OPENCV
+  image::ImageReadOptions images;
+  images.sample_ratio = a.image_sample;
+  images.drop_invalid = a.drop_invalid_images;
+  images.color = a.image_color == "color"  ? image::ImageColor::kColor
+                 : a.image_color == "gray" ? image::ImageColor::kGrayscale
+                                           : image::ImageColor::kUnchanged;
+  o.images = [images](const ExecContext& ctx, const std::string& path) {
+    return image::ReadImages(ctx, path, images);
+  };
+#endif
   return o;
 }
 

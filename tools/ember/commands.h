@@ -38,6 +38,10 @@ struct ReadArgs {
   std::string schema;                // "name:type,name:type" (types as `ember schema` prints them)
   std::string compression = "auto";  // auto (by .gz), gzip or none
   std::string format;                // csv or jsonl: every file, whatever its extension
+  // Image folders and globs (image/image_reader.h).
+  double image_sample = 1.0;              // keep this fraction of the files
+  bool drop_invalid_images = false;       // leave out files that do not decode (counted)
+  std::string image_color = "unchanged";  // unchanged, color (BGR) or gray
 };
 // The reader options of `args`; errors name the flag.
 Result<TableReadOptions> ReadOptionsFrom(const ReadArgs& args);
@@ -45,6 +49,9 @@ Result<TableReadOptions> ReadOptionsFrom(const ReadArgs& args);
 // Every registered stage (no name), or one stage's params. An unknown name suggests the
 // closest registered one.
 Status Describe(const CliContext& c, const std::string& stage);
+// An ONNX file's inputs, outputs and intermediate tensors with their shapes, and whether
+// OpenCV imports it (describe_model.cc).
+Status DescribeOnnx(const CliContext& c, const std::string& path);
 // The schema and row count of a table (CSV or JSON Lines file, or a folder of them).
 Status Schema(const CliContext& c, const std::string& path);
 // The first `rows` rows of a table.

@@ -1,4 +1,5 @@
-// The `ember` command: fit, transform, eval, tune, serve, import-xgboost, describe, schema, head,
+// The `ember` command: fit, transform, eval, tune, serve, import-xgboost, describe,
+// describe-model, schema, head,
 // convert. Argument parsing only (CLI11 stays in this one translation unit); the work is in
 // commands.cc.
 #include <unistd.h>
@@ -49,6 +50,11 @@ int main(int argc, char** argv) {
   auto* describe = app.add_subcommand(
       "describe", "list stages, one stage's params, or a saved model's stages and importances");
   describe->add_option("stage", stage, "stage type (e.g. SelectColumns) or saved model directory");
+  auto* describe_model =
+      app.add_subcommand("describe-model",
+                         "an ONNX file's inputs, outputs and tensors, for ONNXModel's feedDict "
+                         "and fetchDict");
+  describe_model->add_option("file", path, "the .onnx file")->required();
   auto* schema = app.add_subcommand("schema", "print the schema of a table");
   schema->add_option("path", path, "CSV or JSON Lines file, or a folder of them")->required();
   auto* head = app.add_subcommand("head", "print the first rows of a table");
@@ -154,6 +160,14 @@ int main(int argc, char** argv) {
     cmd->add_option("--compression", read_args.compression,
                     "auto (gzip when the name ends in .gz), gzip or none");
     cmd->add_option("--format", read_args.format, "csv or jsonl, whatever the files' extensions");
+    cmd->add_option("--image-sample", read_args.image_sample,
+                    "images: keep this fraction of the files (by a hash of each path)");
+    cmd->add_flag("--drop-invalid-images", read_args.drop_invalid_images,
+                  "images: leave out files that do not decode (counted) instead of null rows "
+                  "with the reason in the error column");
+    cmd->add_option("--image-color", read_args.image_color,
+                    "images: unchanged (1, 3 or 4 channels as stored; default), color (BGR) or "
+                    "gray");
   }
 
   std::string features_col = "features";
@@ -251,7 +265,7 @@ int main(int argc, char** argv) {
   ember::ThreadPool pool(threads);
   ember::ExecContext exec = ember::ExecContext::WithPool(&pool);
   // Looking at a table is rank 0's job alone; the others only wait for it.
-  const bool rank0_alone = *describe || *schema || *head || *import_xgb;
+  const bool rank0_alone = *describe || *describe_model || *schema || *head || *import_xgb;
   if (world && !rank0_alone) exec.comm = world.get();
   NullBuffer null_buffer;
   std::ostream null_stream(&null_buffer);
@@ -277,6 +291,8 @@ int main(int argc, char** argv) {
     // nothing to do
   } else if (*describe)
     s = ember::cli::Describe(c, stage);
+  else if (*describe_model)
+    s = ember::cli::DescribeOnnx(c, path);
   else if (*schema)
     s = ember::cli::Schema(c, path);
   else if (*head)

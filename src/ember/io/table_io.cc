@@ -1,6 +1,7 @@
 #include "ember/io/table_io.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 
@@ -40,8 +41,58 @@ Result<DataFrame> ReadOne(const ExecContext& ctx, const std::string& path,
 }
 }  // namespace
 
+namespace {
+
+std::string LowerCase(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool HasTableExtension(const std::string& path) {
+  std::string name = LowerCase(fs::path(path).filename().string());
+  if (name.size() > 3 && name.ends_with(".gz")) name.resize(name.size() - 3);
+  for (const char* e : {".csv", ".jsonl", ".ndjson", ".json", ".tsv", ".txt"}) {
+    if (name.ends_with(e)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool HasImageExtension(const std::string& path) {
+  static const char* const kExt[] = {".jpg",  ".jpeg", ".jpe", ".png", ".bmp", ".dib", ".tif",
+                                     ".tiff", ".webp", ".pbm", ".pgm", ".ppm", ".pnm"};
+  const std::string ext = LowerCase(fs::path(path).extension().string());
+  return std::any_of(std::begin(kExt), std::end(kExt), [&](const char* e) { return ext == e; });
+}
+
+bool IsImagePath(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_regular_file(path, ec)) return HasImageExtension(path);
+  if (fs::is_directory(path, ec)) {
+    bool images = false;
+    for (auto it = fs::recursive_directory_iterator(
+             path, fs::directory_options::skip_permission_denied, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (!it->is_regular_file(ec)) continue;
+      if (HasTableExtension(it->path().string())) return false;
+      images = images || HasImageExtension(it->path().string());
+    }
+    return images;
+  }
+  return path.find_first_of("*?[") != std::string::npos && !HasTableExtension(path);
+}
+
 Result<DataFrame> ReadTable(const ExecContext& ctx, const std::string& path,
                             const TableReadOptions& options) {
+  if (IsImagePath(path)) {
+    if (!options.images) {
+      return FailedPrecondition("'" + path +
+                                "' names images, and this build of Ember has no image module; "
+                                "build with -DEMBER_WITH_OPENCV=ON (needs libopencv-dev)");
+    }
+    return options.images(ctx, path);
+  }
   std::error_code ec;
   if (!fs::is_directory(path, ec)) return ReadOne(ctx, path, options);
   std::vector<std::string> files;

@@ -4,6 +4,7 @@
 // it, in name order, as one frame (their schemas must match).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -27,9 +28,20 @@ struct TableReadOptions {
   CsvReadOptions csv;
   JsonReadOptions json;
   std::optional<TableFormat> format;
+  // Reads a path that names images (IsImagePath) into a frame: set by programs built with
+  // the image module (image/image_reader.h, `ember`'s commands); when null, such a path is
+  // an error that names the build option.
+  std::function<Result<DataFrame>(const ExecContext&, const std::string&)> images;
 };
 
-// Reads a file or a folder of files. Errors name the file.
+// True for a path that names images rather than a table: a glob whose pattern does not end
+// in a table's extension, a file with an image extension (.jpg .jpeg .png .bmp .tif .tiff
+// .webp .pbm .pgm .ppm .pnm, any case), or a folder whose files (searched recursively)
+// include images and no tables.
+bool IsImagePath(const std::string& path);
+bool HasImageExtension(const std::string& path);
+
+// Reads a file or a folder of files, or images (see `images` above). Errors name the file.
 Result<DataFrame> ReadTable(const ExecContext& ctx, const std::string& path,
                             const TableReadOptions& options = {});
 // Writes `frame` in the format of `path`'s extension. On several ranks (ctx.comm) `path` is

@@ -66,6 +66,9 @@ class StageRegistry {
 // `Make(Params, const StageRegistry&, std::string uid)` for a stage that resolves nested
 // stage specs: it gets the registry it is loaded with). A class with
 // learned state also has `static Result<std::shared_ptr<const S>> Load(const LoadContext&)`.
+// A class that is built from params alone but keeps what they point to when saved (ONNXModel:
+// the model file's bytes) has `static Result<std::shared_ptr<const S>> MakeOrLoad(const
+// LoadContext&)` instead: ctx.dir is empty for a spec, else the saved directory.
 template <typename S>
 Status RegisterStage(StageRegistry* registry, std::string doc) {
   StageEntry e;
@@ -77,6 +80,11 @@ Status RegisterStage(StageRegistry* registry, std::string doc) {
     e.needs_data = true;
     e.load = [](const LoadContext& ctx) -> Result<std::shared_ptr<const Stage>> {
       EMBER_ASSIGN_OR_RETURN(auto s, S::Load(ctx));
+      return std::shared_ptr<const Stage>(std::move(s));
+    };
+  } else if constexpr (requires(const LoadContext& c) { S::MakeOrLoad(c); }) {
+    e.load = [](const LoadContext& ctx) -> Result<std::shared_ptr<const Stage>> {
+      EMBER_ASSIGN_OR_RETURN(auto s, S::MakeOrLoad(ctx));
       return std::shared_ptr<const Stage>(std::move(s));
     };
   } else if constexpr (requires(typename S::Params p, const StageRegistry& r) {
