@@ -4,10 +4,11 @@ DepthwiseConv2D, BatchNormalization, ReLU, Add, AveragePooling2D, Flatten, Dropo
 weights dequantised from uint8 (value = min + q * scale), exported at opset 9 (which OpenCV
 4.6's importer takes: Clip and Pad with attributes) with a dynamic batch axis.
 
-    /usr/bin/python3 nsfwjs_to_onnx.py UNPACKED_DIR OUT.onnx
+    /usr/bin/python3 nsfwjs_to_onnx.py UNPACKED_DIR OUT.onnx [OUT.pt]
 
 The input is NCHW float RGB in [0, 1] (nsfwjs divides pixels by 255), named "input"; the
-output "probabilities". Checks the rebuild against the reference of the TF.js runtime on a
+output "probabilities". OUT.pt, when given, is the same network as TorchScript returning the
+1280-d pooled features (the image benchmark's python3-torch peer). Checks the rebuild against the reference of the TF.js runtime on a
 constant 0.5 image before writing.
 """
 import json
@@ -77,35 +78,38 @@ class Keras(nn.Module):
     def forward(self, x):
         values = {}
         for l in layers:
-            c, name, kind = l["config"], l["name"], l["class_name"]
             ins = [values[i[0]] for i in l["inbound_nodes"][0]] if l["inbound_nodes"] else [x]
-            y = ins[0]
-            if kind == "ZeroPadding2D":
-                (top, bottom), (left, right) = c["padding"]
-                y = F.pad(y, (left, right, top, bottom))
-            elif kind in ("Conv2D", "DepthwiseConv2D", "BatchNormalization"):
-                y = self.mods[name](y)
-            elif kind == "ReLU":
-                assert c["negative_slope"] == 0 and c["threshold"] == 0
-                y = torch.clamp(y, 0, c["max_value"]) if c["max_value"] else F.relu(y)
-            elif kind == "Add":
-                y = ins[0]
-                for other in ins[1:]:
-                    y = y + other
-            elif kind == "AveragePooling2D":
-                assert c["padding"] == "valid"
-                y = F.avg_pool2d(y, tuple(c["pool_size"]), tuple(c["strides"]))
-            elif kind == "Flatten":
-                y = torch.flatten(y.permute(0, 2, 3, 1), 1)  # Keras flattens channels last
-            elif kind == "Dense":
-                y = self.mods[name](y)
-                act = c["activation"]
-                y = F.relu(y) if act == "relu" else F.softmax(y, dim=1) if act == "softmax" else y
-                assert act in ("relu", "softmax", "linear"), act
-            elif kind not in ("InputLayer", "Dropout"):
-                raise ValueError(f"layer {name}: {kind} is not supported")
-            values[name] = y
+            values[l["name"]] = self.apply(l, ins)
         return values[model["modelTopology"]["model_config"]["config"]["output_layers"][0][0]]
+
+    def apply(self, l, ins):
+        c, name, kind = l["config"], l["name"], l["class_name"]
+        y = ins[0]
+        if kind == "ZeroPadding2D":
+            (top, bottom), (left, right) = c["padding"]
+            y = F.pad(y, (left, right, top, bottom))
+        elif kind in ("Conv2D", "DepthwiseConv2D", "BatchNormalization"):
+            y = self.mods[name](y)
+        elif kind == "ReLU":
+            assert c["negative_slope"] == 0 and c["threshold"] == 0
+            y = torch.clamp(y, 0, c["max_value"]) if c["max_value"] else F.relu(y)
+        elif kind == "Add":
+            y = ins[0]
+            for other in ins[1:]:
+                y = y + other
+        elif kind == "AveragePooling2D":
+            assert c["padding"] == "valid"
+            y = F.avg_pool2d(y, tuple(c["pool_size"]), tuple(c["strides"]))
+        elif kind == "Flatten":
+            y = torch.flatten(y.permute(0, 2, 3, 1), 1)  # Keras flattens channels last
+        elif kind == "Dense":
+            y = self.mods[name](y)
+            act = c["activation"]
+            y = F.relu(y) if act == "relu" else F.softmax(y, dim=1) if act == "softmax" else y
+            assert act in ("relu", "softmax", "linear"), act
+        elif kind not in ("InputLayer", "Dropout"):
+            raise ValueError(f"layer {name}: {kind} is not supported")
+        return y
 
 
 net = Keras().eval()
@@ -115,6 +119,21 @@ with torch.no_grad():
 want = np.array([0.83755, 0.02360, 0.12880, 0.00853, 0.00153])
 if np.abs(got - want).max() > 2e-4:
     sys.exit(f"the rebuilt network disagrees with TF.js: {got} vs {want}")
+if len(sys.argv) > 3:
+    class Features(nn.Module):
+        def __init__(self, net):
+            super().__init__()
+            self.net = net
+
+        def forward(self, x):  # the layers up to the pooled output (Flatten's input)
+            values = {}
+            for l in layers:
+                if l["class_name"] == "Flatten":
+                    return torch.flatten(values[l["inbound_nodes"][0][0][0]], 1)
+                ins = [values[i[0]] for i in l["inbound_nodes"][0]] if l["inbound_nodes"] else [x]
+                values[l["name"]] = self.net.apply(l, ins)
+
+    torch.jit.trace(Features(net), torch.zeros(1, 3, 224, 224)).save(sys.argv[3])
 torch.onnx.export(net, torch.zeros(1, 3, 224, 224), out, input_names=["input"],
                   output_names=["probabilities"], opset_version=9,
                   dynamic_axes={"input": {0: "batch"}, "probabilities": {0: "batch"}})

@@ -133,8 +133,6 @@ Result<std::string> ImageFeaturizer::FeatureTensor() const {
 
 Result<std::unique_ptr<BoundTransform>> ImageFeaturizer::Bind(const Schema& in) const {
   const std::string who = Describe();
-  EMBER_ASSIGN_OR_RETURN(ImageColumnReader reader,
-                         ImageColumnReader::Bind(in, params_.input_col, who));
   const OnnxGraphInfo& g = model_->graph;
   std::string input = params_.image_tensor_name;
   if (input.empty()) {
@@ -161,6 +159,14 @@ Result<std::unique_ptr<BoundTransform>> ImageFeaturizer::Bind(const Schema& in) 
         std::to_string(params_.image_width) + " differs from the model's " + std::to_string(h) +
         "x" + std::to_string(w) + " (OpenCV 4.6 runs ONNX models at their declared size)");
   }
+  // Encoded images are decoded straight to about the net's size (JPEG's DCT scaling).
+  image::internal::DecodeOptions decode;
+  decode.color =
+      channels == 1 ? image::internal::ColorMode::kGrayscale : image::internal::ColorMode::kColor;
+  decode.target_width = w;
+  decode.target_height = h;
+  EMBER_ASSIGN_OR_RETURN(ImageColumnReader reader,
+                         ImageColumnReader::Bind(in, params_.input_col, who, decode));
   image::internal::TensorSpec spec;
   spec.auto_convert_to_color = params_.auto_convert_to_color;
   spec.scale = params_.color_scale_factor;

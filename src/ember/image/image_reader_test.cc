@@ -201,5 +201,20 @@ TEST(ImageCodecTest, ProbeReadsSizesFromHeaders) {
   EXPECT_EQ(h->height, 21);
 }
 
+TEST(ImageCodecTest, JpegDecodesAtAReducedScaleForATargetSize) {
+  const std::string jpg = Encode(".jpg", Gradient(1000, 800, 3));
+  internal::DecodeOptions o;
+  o.color = internal::ColorMode::kColor;
+  o.target_width = o.target_height = 224;
+  Result<cv::Mat> m = internal::DecodeImage(jpg, o);
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(m->cols, 500);  // 1/4 would make the shorter side 200 < 224
+  EXPECT_EQ(m->rows, 400);
+  o.target_width = o.target_height = 90;
+  EXPECT_EQ(internal::DecodeImage(jpg, o)->cols, 125);  // 1/8
+  o.target_width = 0;                                   // no target: full size
+  EXPECT_EQ(internal::DecodeImage(jpg, o)->cols, 1000);
+}
+
 }  // namespace
 }  // namespace ember::image

@@ -201,10 +201,24 @@ Result<cv::Mat> DecodeImage(std::string_view bytes, const DecodeOptions& options
   }
   // JPEG has no alpha: ANYCOLOR keeps gray as gray and applies the EXIF orientation, which
   // UNCHANGED would ignore. The other formats keep their alpha channel and bit depth here.
-  const int flags = options.color == ColorMode::kColor       ? cv::IMREAD_COLOR
-                    : options.color == ColorMode::kGrayscale ? cv::IMREAD_GRAYSCALE
-                    : h.format == ImageFormat::kJpeg         ? cv::IMREAD_ANYCOLOR
-                                                             : cv::IMREAD_UNCHANGED;
+  int flags = options.color == ColorMode::kColor       ? cv::IMREAD_COLOR
+              : options.color == ColorMode::kGrayscale ? cv::IMREAD_GRAYSCALE
+              : h.format == ImageFormat::kJpeg         ? cv::IMREAD_ANYCOLOR
+                                                       : cv::IMREAD_UNCHANGED;
+  if (h.format == ImageFormat::kJpeg && options.target_width > 0 &&
+      options.color != ColorMode::kUnchanged) {
+    const int64_t need = std::max(options.target_width, options.target_height);
+    const int64_t shorter = std::min(h.width, h.height);
+    const bool gray = options.color == ColorMode::kGrayscale;
+    for (int f : {8, 4, 2}) {
+      if (shorter / f >= need) {
+        flags = f == 8   ? (gray ? cv::IMREAD_REDUCED_GRAYSCALE_8 : cv::IMREAD_REDUCED_COLOR_8)
+                : f == 4 ? (gray ? cv::IMREAD_REDUCED_GRAYSCALE_4 : cv::IMREAD_REDUCED_COLOR_4)
+                         : (gray ? cv::IMREAD_REDUCED_GRAYSCALE_2 : cv::IMREAD_REDUCED_COLOR_2);
+        break;
+      }
+    }
+  }
   cv::Mat mat;
   try {
     const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8U, const_cast<char*>(bytes.data()));

@@ -38,6 +38,11 @@ struct DecodeOptions {
   // A file whose header declares more pixels (width x height) than this is refused before
   // decoding (decompression bombs).
   int64_t max_pixels = 89478485;  // Pillow's MAX_IMAGE_PIXELS
+  // When set, the image will be shrunk to about this size: a JPEG is decoded at 1/2, 1/4 or
+  // 1/8 scale in libjpeg's DCT (much faster) as long as its shorter side stays at least
+  // max(target_width, target_height). As Pillow's draft mode; others decode at full size.
+  int target_width = 0;
+  int target_height = 0;
 };
 
 // Decodes to an 8-bit matrix of 1, 3 or 4 channels (BGR(A) order). 16-bit and float images

@@ -7,12 +7,13 @@
 namespace ember::image::internal {
 
 Result<ImageColumnReader> ImageColumnReader::Bind(const Schema& in, const std::string& column,
-                                                  const std::string& who) {
+                                                  const std::string& who, DecodeOptions decode) {
   EMBER_ASSIGN_OR_RETURN(int index, in.GetFieldIndex(column));
   const DataType& type = *in.field(index).type;
   ImageColumnReader r;
   r.index_ = index;
   r.name_ = column;
+  r.decode_ = decode;
   if (type.id() == TypeId::kBinary) {
     r.encoded_ = true;
   } else if (!IsImageType(type)) {

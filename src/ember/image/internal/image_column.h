@@ -18,8 +18,10 @@ namespace ember::image::internal {
 class ImageColumnReader {
  public:
   // InvalidArgument naming `who` and the column unless it is an image struct or binary.
+  // `decode`: how encoded images are decoded (a consumer that resizes anyway sets its
+  // target size and color mode).
   static Result<ImageColumnReader> Bind(const Schema& in, const std::string& column,
-                                        const std::string& who);
+                                        const std::string& who, DecodeOptions decode = {});
   int index() const { return index_; }
   bool encoded() const { return encoded_; }
 
