@@ -30,6 +30,21 @@ Result<SchemaPtr> OutputSchema(const Schema& in, const Stage& stage, const std::
   return out;
 }
 
+// A kernel from a function that says it blocks: decoding and resizing take milliseconds per
+// image, so serving runs it on its compute pool, never on an event loop.
+class BlockingKernel final : public BoundTransform {
+ public:
+  using Fn = std::function<Result<Batch>(const Batch&)>;
+  BlockingKernel(SchemaPtr out, Fn fn) : out_(std::move(out)), fn_(std::move(fn)) {}
+  const SchemaPtr& output_schema() const override { return out_; }
+  Result<Batch> Apply(const Batch& in, KernelScratch&) const override { return fn_(in); }
+  bool blocking() const override { return true; }
+
+ private:
+  SchemaPtr out_;
+  Fn fn_;
+};
+
 Batch WithColumn(const Batch& in, const SchemaPtr& out, int replace, ColumnPtr column,
                  int64_t rows) {
   std::vector<ColumnPtr> cols = in.columns();
@@ -78,8 +93,8 @@ Result<std::unique_ptr<BoundTransform>> UnrollImage::Bind(const Schema& in) cons
   EMBER_ASSIGN_OR_RETURN(SchemaPtr out,
                          OutputSchema(in, *this, params_.input_col, params_.output_col,
                                       DenseVectorType(int64_t{w} * h * c), &name, &replace));
-  return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
-      out, [out, reader, replace, w, h, c](const Batch& b) -> Result<Batch> {
+  return std::unique_ptr<BoundTransform>(
+      new BlockingKernel(out, [out, reader, replace, w, h, c](const Batch& b) -> Result<Batch> {
         const Column& col = *b.column(reader.index());
         DenseVectorBuilder builder(int64_t{w} * h * c);
         std::vector<double> values(static_cast<size_t>(w) * h * c);
@@ -138,8 +153,8 @@ Result<std::unique_ptr<BoundTransform>> ImageSetAugmenter::Bind(const Schema& in
   std::vector<int> flips;  // cv::flip codes after the original
   if (params_.flip_left_right) flips.push_back(1);
   if (params_.flip_up_down) flips.push_back(0);
-  return std::unique_ptr<BoundTransform>(new FunctionBoundTransform(
-      out, [out, reader, replace, flips](const Batch& b) -> Result<Batch> {
+  return std::unique_ptr<BoundTransform>(
+      new BlockingKernel(out, [out, reader, replace, flips](const Batch& b) -> Result<Batch> {
         const Column& col = *b.column(reader.index());
         const int64_t copies = 1 + static_cast<int64_t>(flips.size());
         std::vector<int64_t> rows;

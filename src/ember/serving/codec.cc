@@ -7,6 +7,7 @@
 #include "ember/base/json.h"
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
+#include "ember/core/image.h"
 #include "ember/core/ops.h"
 #include "ember/params/param_spec.h"
 
@@ -14,8 +15,26 @@ namespace ember::serving {
 
 namespace dom = simdjson::dom;
 
+namespace {
+
+// `schema` with each image field (Spark's image struct) as binary: requests carry the encoded
+// file, which the pipeline's image stages decode.
+SchemaPtr ImagesAsBytes(SchemaPtr schema) {
+  std::vector<Field> fields = schema->fields();
+  bool any = false;
+  for (Field& f : fields) {
+    if (IsImageType(*f.type)) {
+      f.type = BinaryType();
+      any = true;
+    }
+  }
+  return any ? *Schema::Make(std::move(fields), schema->metadata()) : schema;
+}
+
+}  // namespace
+
 RequestDecoder::RequestDecoder(SchemaPtr schema, std::vector<uint8_t> required, bool strict_fields)
-    : schema_(std::move(schema)),
+    : schema_(ImagesAsBytes(schema)),
       required_(std::move(required)),
       strict_fields_(strict_fields),
       fields_(schema_->field_names()) {
@@ -26,6 +45,32 @@ RequestDecoder::RequestDecoder(SchemaPtr schema, std::vector<uint8_t> required, 
     if (required_.empty() || required_[i]) kept.push_back(schema_->field(i));
   }
   out_schema_ = required_.empty() ? schema_ : *Schema::Make(std::move(kept), schema_->metadata());
+  for (int i = 0; i < out_schema_->num_fields(); ++i) {
+    const int at = schema->FindField(out_schema_->field(i).name);
+    if (IsImageType(*schema->field(at).type)) image_fields_.push_back(i);
+  }
+}
+
+Result<Batch> RequestDecoder::DecodeImageBody(std::string_view body) const {
+  if (image_fields_.size() != 1) {
+    return InvalidArgument(
+        image_fields_.empty()
+            ? "this model's input has no image field: send JSON rows (Content-Type "
+              "application/json)"
+            : "this model's input has " + std::to_string(image_fields_.size()) +
+                  " image fields: send JSON rows with each image as base64");
+  }
+  std::vector<ColumnPtr> cols;
+  for (int i = 0; i < out_schema_->num_fields(); ++i) {
+    if (i == image_fields_[0]) {
+      StringBuilder bytes(BinaryType());
+      bytes.Append(body);
+      cols.push_back(bytes.Finish());
+    } else {
+      cols.push_back(one_null_[schema_->FindField(out_schema_->field(i).name)]);
+    }
+  }
+  return Batch::Make(out_schema_, std::move(cols), 1);
 }
 
 Result<Batch> RequestDecoder::Decode(std::string_view body, bool* array,

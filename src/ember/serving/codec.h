@@ -8,6 +8,10 @@
 //            need to predict): the batches hold the required fields only. Members that are
 //            not in the schema are ignored, or with strict fields an error naming the
 //            closest field.
+//            An image field (Spark's image struct, as the image reader gives) is sent as the
+//            encoded file's bytes: base64 in JSON, or the whole body with an image
+//            Content-Type (DecodeImageBody); the pipeline's image stages decode it, so a
+//            bad image is the pipeline's 400 naming the problem.
 //   reply:   one JSON object for an object request, an array for an array request, holding
 //            the chosen columns (vectors as arrays, sparse vectors as SparkML's
 //            {"size", "indices", "values"}).
@@ -44,14 +48,20 @@ class RequestDecoder {
   bool required(int field) const { return !required_.empty() && required_[field] != 0; }
   bool strict_fields() const { return strict_fields_; }
 
+  // A body that is one encoded image (Content-Type image/*): one row whose image field holds
+  // the bytes, the other fields null. InvalidArgument when the schema has no image field, or
+  // several (then each is sent as base64 in JSON).
+  Result<Batch> DecodeImageBody(std::string_view body) const;
+
   // Parses `body` into a batch of the schema; `*array` tells whether it was an array. An
   // error is InvalidArgument with a message naming the row and field, and `*problem` holds
   // the parts. Thread-safe (each thread parses with its own reused parser and buffer).
   Result<Batch> Decode(std::string_view body, bool* array, DecodeProblem* problem) const;
 
  private:
-  SchemaPtr schema_;
+  SchemaPtr schema_;  // image fields as binary (the encoded bytes)
   SchemaPtr out_schema_;
+  std::vector<int> image_fields_;  // in out_schema_
   std::vector<uint8_t> required_;
   bool strict_fields_ = false;
   StringLookup fields_;              // member name -> field index

@@ -482,7 +482,11 @@ void Session::HandleModel(int route) {
   std::shared_ptr<const LoadedModel> model = s.routes[route]->model.load();
   bool array = false;
   DecodeProblem problem;
-  Result<Batch> rows = model->decoder().Decode(request_.body, &array, &problem);
+  // An image body (Content-Type image/...) is one row of the model's image field.
+  const bool image = request_.content_type.size() > 6 &&
+                     beast::iequals(beast::string_view(request_.content_type.data(), 6), "image/");
+  Result<Batch> rows = image ? model->decoder().DecodeImageBody(request_.body)
+                             : model->decoder().Decode(request_.body, &array, &problem);
   if (!rows.ok()) {
     Json extra = Json::MakeObject();
     if (!problem.problem.field.empty()) extra.Set("field", problem.problem.field);

@@ -25,6 +25,7 @@ struct RequestData {
   std::string api_key;        // X-API-Key
   std::string authorization;  // Authorization
   std::string deadline;       // X-Ember-Deadline-Ms
+  std::string content_type;   // Content-Type
   bool has_deadline = false;
   bool expect_continue = false;
   // Raw routes get every header; the paths come from the server.
@@ -41,6 +42,7 @@ struct RequestData {
     api_key.clear();
     authorization.clear();
     deadline.clear();
+    content_type.clear();
     has_deadline = expect_continue = all_headers = false;
     headers.clear();
     version = 11;
@@ -81,6 +83,8 @@ class RequestParser final : public http::basic_parser<true> {
     }
     if (name == http::field::authorization) {
       out_->authorization.assign(value.data(), value.size());
+    } else if (name == http::field::content_type) {
+      out_->content_type.assign(value.data(), value.size());
     } else if (name == http::field::expect) {
       out_->expect_continue = beast::iequals(value, "100-continue");
     } else if (name == http::field::unknown) {
