@@ -252,6 +252,15 @@ TEST_F(OnnxModelTest, BadInputIsAnErrorThatNamesIt) {
                 .message()
                 .find("modelLocation"),
             std::string::npos);
+  // A node OpenCV cannot import: the error names the node and its op type.
+  auto unsupported =
+      ONNXModel::Make({.model_location = Path("unsupported"), .feed_dict = {{"x", "b"}}});
+  ASSERT_TRUE(unsupported.ok()) << unsupported.status();  // the file itself is fine
+  SchemaPtr four = *Schema::Make({MakeField("b", DenseVectorType(4))});
+  const std::string why = (*unsupported)->Bind(*four).status().message();
+  EXPECT_NE(why.find("cannot import"), std::string::npos) << why;
+  EXPECT_NE(why.find("Hardmax"), std::string::npos) << why;
+  EXPECT_NE(why.find("the_hardmax"), std::string::npos) << why;
   // A tensor row of the wrong shape gives both shapes and the row.
   auto cnn = ONNXModel::Make({.model_location = Path("cnn"), .feed_dict = {{"image", "t"}}});
   ASSERT_TRUE(cnn.ok());

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <mutex>
+#include <opencv2/core/utils/logger.hpp>
 
 #include "ember/base/file_util.h"
 #include "ember/base/status_macros.h"
@@ -50,7 +51,12 @@ Status SaveModelBytes(const OnnxBytes& model, const std::string& stage_dir) {
 
 void UseCallerThreadsForOpenCv() {
   static std::once_flag once;
-  std::call_once(once, [] { cv::setNumThreads(1); });
+  std::call_once(once, [] {
+    cv::setNumThreads(1);
+    // Import and run errors come back as statuses that carry OpenCV's message; its own log
+    // line on stderr would say the same thing twice.
+    cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_FATAL);
+  });
 }
 
 Result<cv::dnn::Net> MakeNet(const OnnxBytes& model) {

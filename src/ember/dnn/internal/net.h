@@ -37,7 +37,8 @@ Status SaveModelBytes(const OnnxBytes& model, const std::string& stage_dir);
 
 // Runs OpenCV's own parallel loops on the calling thread only: Ember's threads give the
 // parallelism (one partition or request per thread), so nets and pools do not oversubscribe
-// the cores. Idempotent; the first net made calls it.
+// the cores. Also quiets OpenCV's logging below fatal (its errors reach the user as
+// statuses). Idempotent; the first net made calls it.
 void UseCallerThreadsForOpenCv();
 
 // A net from the model, ready for inference on the CPU. Import errors name the model file

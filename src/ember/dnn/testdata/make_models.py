@@ -2,7 +2,8 @@
 
     /usr/bin/python3 make_models.py OUT_DIR
 
-writes OUT_DIR/{mlp,cnn,two_io,tiny}.onnx and OUT_DIR/reference.json:
+writes OUT_DIR/{mlp,cnn,two_io,tiny}.onnx, OUT_DIR/unsupported.onnx (a node OpenCV 4.6
+cannot import, made with python3-onnx) and OUT_DIR/reference.json:
 {"<model>": {"inputs": {name: rows}, "outputs": {name: rows}}}, rows as nested lists, so that
 the C++ tests feed the same inputs to Ember's ONNXModel and compare with torch (1e-4).
 Seeded: the same files every run.
@@ -92,6 +93,17 @@ export("two_io", TwoIo(), [torch.randn(ROWS, 5), torch.randn(ROWS, 3)], ["a", "b
 
 # The conformance suite's: a linear layer over the 2-slot "features" of its frames.
 export("tiny", nn.Linear(2, 3), [torch.randn(ROWS, 2)], ["features"], ["scores"])
+
+# A graph with a node OpenCV 4.6's importer has no layer for (Hardmax).
+import onnx  # noqa: E402
+from onnx import TensorProto, helper  # noqa: E402
+
+graph = helper.make_graph(
+    [helper.make_node("Hardmax", ["x"], ["y"], name="the_hardmax", axis=1)], "unsupported",
+    [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 4])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 4])])
+onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)]),
+          f"{out}/unsupported.onnx")
 
 with open(f"{out}/reference.json", "w") as f:
     json.dump(reference, f)
