@@ -36,7 +36,9 @@ for t in "${TSAN_TESTS[@]}"; do
   echo "[tsan] $(basename "$t")"
   # OMP_NUM_THREADS=1: XGBoost's OpenMP threads synchronise inside libgomp, which
   # ThreadSanitizer cannot see (the GBDT stages in the conformance suite).
-  (cd build/tsan && TSAN_OPTIONS=halt_on_error=1 OMP_NUM_THREADS=1 EMBER_TEST_DATA="$PWD/../../testdata" "./$t" --gtest_brief=1)
+  # scripts/tsan.supp: third-party reports (OpenCV's codecs initialising GDAL), each explained.
+  (cd build/tsan && TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/../../scripts/tsan.supp" \
+     OMP_NUM_THREADS=1 EMBER_TEST_DATA="$PWD/../../testdata" "./$t" --gtest_brief=1)
 done
 FUZZ_SECONDS=${EMBER_FUZZ_SECONDS:-20}
 if [ "$FUZZ_SECONDS" -gt 0 ]; then
