@@ -95,6 +95,11 @@ Status Serve(const CliContext& c, const ServeArgs& args) {
   // the process at once (nothing is served yet, nothing to drain).
   Result<std::unique_ptr<serving::Server>> started = Internal("not started");
   std::atomic<bool> loaded{false};
+  // Said before the load, which may take long (a network's first forward pass): from here
+  // SIGTERM and SIGINT are taken ("stopped while loading").
+  c.log << "loading " << options.routes.size()
+        << (options.routes.size() == 1 ? " model" : " models") << "\n";
+  c.log.flush();
   std::thread starter([&] {
     started = serving::Server::Start(options);
     loaded = true;

@@ -107,7 +107,10 @@ mkdir "$DIR/stuck"
 mkfifo "$DIR/stuck/metadata.json"
 "$EMBER" serve "$DIR/stuck" --port 0 >/dev/null 2>"$DIR/log3" &
 PID=$!
-sleep 0.5
+# Once it says it is loading, SIGTERM is its to take (before that, a slow start under load --
+# the binary links OpenCV -- would meet the default action and die without a word).
+for _ in $(seq 400); do grep -q "^loading" "$DIR/log3" && break; sleep 0.05; done
+grep -q "^loading" "$DIR/log3" || { echo "no loading message: $(cat "$DIR/log3")"; exit 1; }
 kill -TERM $PID
 for _ in $(seq 100); do kill -0 $PID 2>/dev/null || break; sleep 0.05; done
 if kill -0 $PID 2>/dev/null; then echo "SIGTERM during the load was not honoured"; exit 1; fi
