@@ -4,7 +4,8 @@
 #   data/sklearn/   scikit-learn's bundled CSVs (BSD licence; python3-sklearn)
 #   data/images/    real photos and handwritten digits: opencv-doc's sample images and
 #                   digits.png (5,000 20x20 digits, 100 per row, 500 of each digit in turn),
-#                   scikit-learn's two photos, darknet's test photos
+#                   scikit-learn's two photos, darknet's test photos; data/images/text/ has
+#                   opencv-doc's two photos of printed text (for the OCR text detector)
 # Idempotent: what is there is not fetched again. Data lands in data/ (git-ignored).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,4 +59,11 @@ if [ ! -f "$IMAGES/digits.png" ] || [ ! -f "$IMAGES/photos/giraffe.jpg" ]; then
   cp "$tmp/x/$CV/digits.png" "$IMAGES/"
   cp "$tmp"/x/$CV/*.jpg "$tmp"/x/$DN/*.jpg "$IMAGES/photos/"
   echo "[data] opencv-doc's digits, opencv-doc's and darknet's photos in $IMAGES"
+fi
+if [ ! -f "$IMAGES/text/imageTextN.png" ]; then
+  CV=usr/share/doc/opencv-doc/examples/data
+  extract opencv-doc "$CV/imageTextN.png" "$CV/imageTextR.png"
+  mkdir -p "$IMAGES/text"
+  cp "$tmp/x/$CV/imageTextN.png" "$tmp/x/$CV/imageTextR.png" "$IMAGES/text/"
+  echo "[data] opencv-doc's photos of text in $IMAGES/text"
 fi

@@ -4,11 +4,14 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "ember/base/file_util.h"
 #include "ember/core/builder.h"
 #include "ember/core/image.h"
 #include "ember/dnn/image_featurizer.h"
+#include "ember/image/image_reader.h"
 #include "ember/image/image_transformer.h"
 #include "ember/image/internal/codec.h"
 #include "ember/image/internal/image_column.h"
@@ -329,6 +332,83 @@ TEST_F(OnnxModelTest, ImageFeaturizerEqualsImageTransformerThenOnnxModel) {
   EXPECT_NE(
       RunOn(**ImageFeaturizer::Make(fp), images).status().message().find("goes past the input"),
       std::string::npos);
+}
+
+// A second real network with an output that is not a class: PaddleOCR's text detector
+// (scripts/fetch_models.sh) maps each pixel to the probability that it is text. On
+// opencv-doc's photos of a page of 13 lines (scripts/fetch_data.sh; one upright, one slanted)
+// its map has one band per line; on a blank page, none. The graph fixes its batch axis at 1
+// (it reshapes by it): the default miniBatchSize of 10 must still run one row at a time.
+TEST_F(OnnxModelTest, OcrTextDetectorFindsEachLineOfAPage) {
+  const std::string data = EMBER_DATA_DIR;
+  const std::string model = data + "/models/ppocr_det_640.onnx";
+  ASSERT_TRUE(std::filesystem::exists(model) &&
+              std::filesystem::exists(data + "/images/text/imageTextN.png"))
+      << "run scripts/fetch_data.sh and scripts/fetch_models.sh";
+  const std::string dir = testing::NewTempDir("ocr_pages");
+  for (const char* page : {"imageTextN.png", "imageTextR.png"}) {
+    std::filesystem::copy_file(data + "/images/text/" + page, dir + "/" + page);
+  }
+  ASSERT_TRUE(cv::imwrite(dir + "/blank.png", cv::Mat(257, 556, CV_8UC3, cv::Scalar::all(255))));
+  Result<DataFrame> pages = image::ReadImages(ExecContext::Default(), dir);
+  ASSERT_TRUE(pages.ok()) << pages.status();
+  Result<Batch> in = pages->Collect();
+  ASSERT_TRUE(in.ok());
+
+  // PaddleOCR's preprocessing: RGB, ImageNet's mean and std, the net's 640 x 640.
+  image::ImageTransformerParams tp;
+  tp.output_col = "x";
+  tp.stages = Json::Parse(R"([{"action":"resize","height":640,"width":640}])")->as_array();
+  tp.to_tensor = true;
+  tp.color_scale_factor = 1.0 / 255;
+  tp.normalize_mean = {0.485, 0.456, 0.406};
+  tp.normalize_std = {0.229, 0.224, 0.225};
+  Result<Batch> tensors = RunOn(**image::ImageTransformer::Make(tp), *in);
+  ASSERT_TRUE(tensors.ok()) << tensors.status();
+  auto detector = ONNXModel::Make({.model_location = model,
+                                   .feed_dict = {{"x", "x"}},
+                                   .fetch_dict = {{"text", "sigmoid_0.tmp_0"}}});
+  ASSERT_TRUE(detector.ok()) << detector.status();
+  Result<Batch> out = RunOn(**detector, *tensors);
+  ASSERT_TRUE(out.ok()) << out.status();
+  const Column& maps = *out->column(out->schema()->FindField("text"));
+  EXPECT_EQ(maps.type()->ToString(), "list<list<list<float32>>>");  // [1, 640, 640] per row
+
+  const Column& images = *out->column(out->schema()->FindField("image"));
+  for (int64_t r = 0; r < out->num_rows(); ++r) {
+    const std::string page = std::filesystem::path(ImageAt(images, r).origin).filename();
+    std::vector<double> prob;
+    Collect(maps, r, &prob);
+    ASSERT_EQ(prob.size(), 640u * 640u) << page;
+    cv::Mat mask(640, 640, CV_8U);
+    for (size_t i = 0; i < prob.size(); ++i) {
+      ASSERT_TRUE(prob[i] >= 0 && prob[i] <= 1) << page;
+      mask.data[i] = prob[i] > 0.3 ? 255 : 0;
+    }
+    cv::Mat labels, stats, centroids;
+    const int regions = cv::connectedComponentsWithStats(mask, labels, stats, centroids) - 1;
+    if (page == "blank.png") {
+      EXPECT_EQ(regions, 0) << page;
+      continue;
+    }
+    if (page == "imageTextR.png") {  // slanted: lines may break or touch, but text is found
+      EXPECT_GE(regions, 8) << page;
+      EXPECT_GT(cv::countNonZero(mask), 640 * 640 / 10) << page;
+      continue;
+    }
+    ASSERT_EQ(regions, 13) << page;  // the upright page's 13 lines, one band each
+    std::vector<double> centres;
+    for (int k = 1; k <= regions; ++k) {
+      const int w = stats.at<int>(k, cv::CC_STAT_WIDTH), h = stats.at<int>(k, cv::CC_STAT_HEIGHT);
+      EXPECT_GT(w, 3 * h) << page << " region " << k << " is not a line: " << w << " x " << h;
+      EXPECT_GT(w, 250) << page << " region " << k;  // a line spans most of the page
+      centres.push_back(centroids.at<double>(k, 1));
+    }
+    std::sort(centres.begin(), centres.end());
+    for (size_t k = 1; k < centres.size(); ++k) {  // 257 rows of 13 lines, scaled to 640
+      EXPECT_NEAR(centres[k] - centres[k - 1], 46, 4) << page << " between lines " << k;
+    }
+  }
 }
 
 }  // namespace

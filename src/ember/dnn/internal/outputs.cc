@@ -47,6 +47,12 @@ Result<NetPlan> PlanNet(const OnnxBytes& model, std::vector<PlannedFeed> feeds,
   cv::dnn::Net net = *made;
   NetPlan plan;
   plan.feeds = std::move(feeds);
+  for (const PlannedFeed& f : plan.feeds) {
+    for (const OnnxTensorInfo& t : model.graph.inputs) {
+      if (t.name != f.input || t.dims.empty() || t.dims[0] <= 0) continue;
+      plan.fixed_batch = plan.fixed_batch ? std::min(plan.fixed_batch, t.dims[0]) : t.dims[0];
+    }
+  }
   std::vector<std::string> layers;
   for (const auto& [column, name] : fetches) {
     Result<std::string> layer = ResolveLayer(net, model, name);
@@ -121,7 +127,9 @@ class NetKernel final : public StatefulKernel<NetState> {
         plan_(std::move(plan)),
         soft_max_(std::move(soft_max)),
         arg_max_(std::move(arg_max)),
-        mini_batch_(mini_batch),
+        mini_batch_(plan_.fixed_batch > 0
+                        ? static_cast<int>(std::min<int64_t>(mini_batch, plan_.fixed_batch))
+                        : mini_batch),
         drop_null_rows_(drop_null_rows) {
     for (const Fetch& f : plan_.fetches) layers_.push_back(f.layer);
     for (const PlannedFeed& f : plan_.feeds) inputs_.push_back(f.input);

@@ -37,6 +37,10 @@ struct Fetch {
 struct NetPlan {
   std::vector<PlannedFeed> feeds;
   std::vector<Fetch> fetches;
+  // The smallest batch axis an input declares as a number (0: every batch axis is dynamic).
+  // Graphs exported with a fixed batch (PaddleOCR's, for one) often reshape by it, so the
+  // kernel never runs more rows than this at once.
+  int64_t fixed_batch = 0;
 };
 
 // Makes a net, resolves each (column, name) fetch to a layer and runs the net once on zeros
@@ -51,7 +55,8 @@ Result<SchemaPtr> OutputSchema(const Schema& in, const NetPlan& plan,
                                const std::map<std::string, std::string>& arg_max,
                                const std::string& who);
 
-// The kernel: per-thread nets, mini-batches of `mini_batch` rows. With `drop_null_rows`, rows
+// The kernel: per-thread nets, mini-batches of `mini_batch` rows (at most the plan's
+// fixed_batch). With `drop_null_rows`, rows
 // whose inputs are null are left out of the output (ImageFeaturizer's dropNa).
 std::unique_ptr<BoundTransform> MakeNetKernel(SchemaPtr out, std::shared_ptr<const OnnxBytes> model,
                                               NetPlan plan,
