@@ -101,7 +101,8 @@ Status Run(const std::string& images, const std::string& onnx, const std::string
 
   // 3. Saved with the network's bytes inside: the model directory is all a server needs.
   const std::string model_dir = out + "/digits_model";
-  EMBER_RETURN_IF_ERROR(ember::SaveStage(*model, model_dir, {.overwrite = true}));
+  EMBER_RETURN_IF_ERROR(
+      ember::SaveStage(*model, model_dir, {.overwrite = true, .input_schema = digits.schema()}));
   EMBER_ASSIGN_OR_RETURN(auto loaded, ember::LoadTransformer(model_dir, ember::DefaultRegistry()));
   std::printf("saved to %s (ember serve %s answers images)\n", model_dir.c_str(),
               model_dir.c_str());

@@ -8,10 +8,15 @@
 //                                 resized beforehand (not timed): THREADS threads with a net
 //                                 each (Ember's arrangement), and one net on OpenCV's THREADS
 //                                 threads; the faster is the anchor.
+//   one IMAGE MODEL N             one image's forward pass alone, as `ember serve` runs it
+//                                 (batch of 1, OpenCV on one thread), the image decoded and
+//                                 resized beforehand: p50 over N passes after 20 warm-up.
+//                                 The anchor of bench/images/serve.sh.
 //   decode DIR THREADS            decode + resize to 224x224: ImageTransformer on the bytes
 //                                 (full decode), and the reduced JPEG decode ImageFeaturizer
 //                                 uses.
 // Usage: ember_bench_images MODE DIR ...
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -132,6 +137,29 @@ int Forward(const std::string& dir, const std::string& model, int threads, int b
   return 0;
 }
 
+int One(const std::string& image, const std::string& model, int n) {
+  cv::Mat m = cv::imread(image, cv::IMREAD_COLOR);
+  if (m.empty()) {
+    std::fprintf(stderr, "cannot read %s\n", image.c_str());
+    return 1;
+  }
+  cv::resize(m, m, cv::Size(224, 224));
+  const cv::Mat blob = cv::dnn::blobFromImage(m, 1.0 / 255, cv::Size(), cv::Scalar(), true);
+  cv::setNumThreads(1);
+  cv::dnn::Net net = cv::dnn::readNetFromONNX(model);
+  net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+  std::vector<double> us;
+  for (int i = 0; i < 20 + n; ++i) {
+    const auto t = Clock::now();
+    net.setInput(blob);
+    net.forward("onnx_node!/Flatten");
+    if (i >= 20) us.push_back(Since(t) * 1e6);
+  }
+  std::sort(us.begin(), us.end());
+  std::printf("forward_one p50_us=%.1f\n", us[us.size() / 2]);
+  return 0;
+}
+
 int Decode(const std::string& dir, int threads) {
   ember::ThreadPool pool(threads);
   ember::ExecContext ctx = ember::ExecContext::WithPool(&pool);
@@ -182,8 +210,10 @@ int main(int argc, char** argv) {
   if (mode == "forward" && argc == 6)
     return Forward(argv[2], argv[3], std::atoi(argv[4]), std::atoi(argv[5]));
   if (mode == "decode" && argc == 4) return Decode(argv[2], std::atoi(argv[3]));
+  if (mode == "one" && argc == 5) return One(argv[2], argv[3], std::atoi(argv[4]));
   std::fprintf(stderr,
-               "usage: %s e2e|forward DIR MODEL THREADS BATCH\n       %s decode DIR THREADS\n",
-               argv[0], argv[0]);
+               "usage: %s e2e|forward DIR MODEL THREADS BATCH\n       %s decode DIR THREADS\n"
+               "       %s one IMAGE MODEL N\n",
+               argv[0], argv[0], argv[0]);
   return 2;
 }

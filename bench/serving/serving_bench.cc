@@ -1,6 +1,7 @@
 // The measuring tools of bench/serving.
 //
 //   ember_bench_serving latency PORT PATH BODY_FILE [WARMUP=200] [N=2000]
+//                       [CONTENT_TYPE=application/json]
 //     One keep-alive connection to 127.0.0.1:PORT, N sequential POSTs of BODY_FILE to PATH
 //     after WARMUP untimed ones. Prints: mean_us=.. std_us=.. p50_us=.. p99_us=.. p999_us=..
 //     errors=.. (errors: replies other than 200, or no reply). LAT_SPIN=1 busy-polls.
@@ -109,12 +110,13 @@ int RoundTrip(int fd, const std::string& request, std::string* pending, bool* cl
   return status;
 }
 
-int Latency(int port, const std::string& path, const std::string& body, int warmup, int n) {
+int Latency(int port, const std::string& path, const std::string& body, int warmup, int n,
+            const std::string& content_type) {
   int fd = Connect(port);
   if (fd < 0) return Die("cannot connect");
-  const std::string request = "POST " + path +
-                              " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
-                              "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  const std::string request =
+      "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: " + content_type +
+      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   std::string pending;
   std::vector<double> us;
   int errors = 0;
@@ -240,7 +242,7 @@ int main(int argc, char** argv) {
     auto body = ember::ReadFileToString(argv[4]);
     if (!body.ok()) return Die(body.status().ToString());
     return Latency(std::atoi(argv[2]), argv[3], *body, argc > 5 ? std::atoi(argv[5]) : 200,
-                   argc > 6 ? std::atoi(argv[6]) : 2000);
+                   argc > 6 ? std::atoi(argv[6]) : 2000, argc > 7 ? argv[7] : "application/json");
   }
   if (mode == "work" && argc >= 4) {
     ember::RetainFreedMemory();
@@ -251,7 +253,8 @@ int main(int argc, char** argv) {
   if (mode == "rss" && argc == 3) return Rss(argv[2]);
   if (mode == "ready" && argc == 5) return Ready(std::atoi(argv[2]), argv[3], std::atoll(argv[4]));
   std::fprintf(stderr,
-               "usage: ember_bench_serving latency PORT PATH BODY_FILE [WARMUP] [N]\n"
+               "usage: ember_bench_serving latency PORT PATH BODY_FILE [WARMUP] [N] "
+               "[CONTENT_TYPE]\n"
                "       ember_bench_serving work MODEL_DIR BODY_FILE [N]\n"
                "       ember_bench_serving ready PORT PATH START_NS\n"
                "       ember_bench_serving rss PID\n");

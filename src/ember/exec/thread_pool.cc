@@ -1,5 +1,6 @@
 #include "ember/exec/thread_pool.h"
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 
@@ -8,37 +9,52 @@ namespace ember {
 ThreadPool::ThreadPool(int num_threads) {
   if (num_threads <= 0)
     num_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  for (int i = 0; i < num_threads; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+  for (int i = 0; i < num_threads; ++i) wakers_.push_back(std::make_unique<Waker>());
+  for (int i = 0; i < num_threads; ++i) workers_.emplace_back([this, i] { WorkerLoop(i); });
 }
 
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lk(mu_);
     stopping_ = true;
+    for (auto& w : wakers_) w->cv.notify_one();
   }
-  cv_.notify_all();
   for (auto& t : workers_) t.join();
 }
 
 void ThreadPool::Submit(std::function<void()> task) {
-  {
-    std::lock_guard<std::mutex> lk(mu_);
-    queue_.push_back(std::move(task));
+  std::lock_guard<std::mutex> lk(mu_);
+  queue_.push_back(std::move(task));
+  // Wake the worker that went idle last; with none idle, a busy one takes the task when it
+  // finishes its own (workers look at the queue before going idle).
+  if (!idle_.empty()) {
+    Waker& w = *wakers_[idle_.back()];
+    idle_.pop_back();
+    w.woken = true;
+    w.cv.notify_one();
   }
-  cv_.notify_one();
 }
 
-void ThreadPool::WorkerLoop() {
+void ThreadPool::WorkerLoop(int index) {
+  Waker& me = *wakers_[index];
+  std::unique_lock<std::mutex> lk(mu_);
   for (;;) {
-    std::function<void()> task;
-    {
-      std::unique_lock<std::mutex> lk(mu_);
-      cv_.wait(lk, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;
-      task = std::move(queue_.front());
+    if (!queue_.empty()) {
+      std::function<void()> task = std::move(queue_.front());
       queue_.pop_front();
+      lk.unlock();
+      task();
+      task = nullptr;  // its captures are released outside the lock
+      lk.lock();
+      continue;
     }
-    task();
+    if (stopping_) return;
+    idle_.push_back(index);
+    me.cv.wait(lk, [&] { return me.woken || stopping_; });
+    if (!me.woken) {  // stopping: leave the idle list, then finish the queue
+      idle_.erase(std::find(idle_.begin(), idle_.end(), index));
+    }
+    me.woken = false;
   }
 }
 
