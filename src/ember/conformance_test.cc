@@ -31,6 +31,7 @@
 #include "ember/dnn/onnx_model.h"
 #include "ember/image/image_stages.h"
 #endif
+#include "ember/explain/tabular.h"
 #include "ember/frame/ensemble_by_key.h"
 #include "ember/frame/frame_stages.h"
 #include "ember/frame/stratified_repartition.h"
@@ -267,6 +268,14 @@ std::string OnnxTestModel(const std::string& name) {
 }
 #endif  // EMBER_WITH_OPENCV
 
+// What the explainers' entries explain: a SQL model of MixedFrame's numbers and strings.
+std::shared_ptr<const Transformer> ExplainedModel() {
+  return *SqlTransformer::Make(
+      {.statement = "SELECT *, x * 2 - id + CASE WHEN name = 'n1' THEN 1 ELSE 0 END AS score, "
+                    "features[0] * 2 - features[1] * features[0] AS vscore FROM __THIS__"});
+}
+Batch ExplainBackground() { return testing::MixedFrame().partitions()[0]; }
+
 std::map<std::string, ConformanceCase> Cases() {
   std::vector<ConformanceCase> cases = {
       {"SelectColumns", Maker<SelectColumns>({.cols = {"x", "id"}}), testing::MixedFrame,
@@ -327,6 +336,43 @@ std::map<std::string, ConformanceCase> Cases() {
        },
        ImagesFrame, {{"cutOutputLayers", Json(-1)}, {"channelNormalizationStds", Json::Parse("[0]").value()}}},
 #endif  // EMBER_WITH_OPENCV
+      // The explainers explain a SQL model of MixedFrame's columns against its first partition.
+      {"TabularSHAP",
+       [] {
+         explain::TabularSHAPParams p;
+         p.input_cols = {"x", "id"};
+         p.explain.target_col = "score";
+         p.explain.num_samples = 6;
+         return StagePtr(*explain::TabularSHAP::Make(p, ExplainedModel(), ExplainBackground()));
+       },
+       testing::MixedFrame, {{"numSamples", Json(-1)}, {"inputCols", Json::MakeArray()}, {"infWeight", Json(0)}}},
+      {"TabularLIME",
+       [] {
+         explain::TabularLIMEParams p;
+         p.input_cols = {"x", "name"};
+         p.categorical_features = {"name"};
+         p.explain.target_col = "score";
+         p.explain.num_samples = 20;
+         return StagePtr(*explain::TabularLIME::Make(p, ExplainedModel(), ExplainBackground()));
+       },
+       testing::MixedFrame, {{"kernelWidth", Json(0)}, {"regularization", Json(-1)}, {"targetCol", Json("")}}},
+      {"VectorSHAP",
+       [] {
+         explain::VectorSHAPParams p;
+         p.input_col = "features";
+         p.explain.target_col = "vscore";
+         return StagePtr(*explain::VectorSHAP::Make(p, ExplainedModel(), ExplainBackground()));
+       },
+       testing::MixedFrame, {{"inputCol", Json("")}, {"seed", Json("x")}}},
+      {"VectorLIME",
+       [] {
+         explain::VectorLIMEParams p;
+         p.input_col = "features";
+         p.explain.target_col = "vscore";
+         p.explain.num_samples = 20;
+         return StagePtr(*explain::VectorLIME::Make(p, ExplainedModel(), ExplainBackground()));
+       },
+       testing::MixedFrame, {{"inputCol", Json("")}, {"targetClasses", Json::Parse("[-1]").value()}}},
       {"GroupBy", Maker<GroupBy>({.keys = {"name"}, .aggregations = {"count(*) AS n", "mean(x) AS mx", "collect(id)"}}),
        testing::MixedFrame,
        {{"keys", Json::MakeArray()}, {"aggregations", Json("count(*)")}, {"aggregations", *Json::Parse(R"j(["median(x)"])j")}}},

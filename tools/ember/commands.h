@@ -108,6 +108,26 @@ struct TuneArgs {
 // before the data is read.
 Status Tune(const CliContext& c, const TuneArgs& args);
 
+// `ember explain`: what the command line gives.
+struct ExplainArgs {
+  std::string model_dir;
+  std::string data;
+  std::string out;
+  std::string method = "shap";  // shap or lime
+  std::string background;       // a table; empty: background_rows rows of the data
+  int64_t background_rows = 100;
+  std::vector<std::string> cols;  // empty: every input column the model reads
+  std::string target;             // empty: probability when the model makes it, else prediction
+  std::vector<int32_t> classes;   // empty: the positive class of a binary probability, else all
+  int32_t samples = 0;            // 0: the method's default
+  int64_t seed = 0;
+};
+// Explains each row of `data` with the model in `model_dir` (TabularSHAP or TabularLIME over
+// `cols`, VectorSHAP or VectorLIME when the model reads one vector column) and writes the rows
+// with their explanations to `out`, with a progress bar on terminals and a summary line: rows
+// per second, and how many rows could not be explained (the first reason).
+Status Explain(const CliContext& c, const ExplainArgs& args);
+
 // Imports an XGBoost model file as a model stage saved in `out_dir` (see
 // ImportXgboostModel), scoring the vector column `features_col`. The saved input schema is
 // that one column, so `ember serve OUT_DIR` takes {"features": [...]} requests.

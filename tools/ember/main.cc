@@ -1,4 +1,4 @@
-// The `ember` command: fit, transform, eval, tune, serve, import-xgboost, describe,
+// The `ember` command: fit, transform, eval, tune, explain, serve, import-xgboost, describe,
 // describe-model, schema, head,
 // convert. Argument parsing only (CLI11 stays in this one translation unit); the work is in
 // commands.cc.
@@ -135,11 +135,42 @@ int main(int argc, char** argv) {
   tune->add_option("--trials", tune_args.trials_out,
                    "also write the trials table here (.csv or .jsonl)");
 
+  ember::cli::ExplainArgs explain_args;
+  auto* explain = app.add_subcommand(
+      "explain", "explain a saved model's predictions row by row (Kernel SHAP or LIME)");
+  explain->add_option("model", explain_args.model_dir, "model directory")->required();
+  explain->add_option("--data", explain_args.data, "the rows to explain")->required();
+  explain
+      ->add_option("--out", explain_args.out, "the rows with their explanations (.csv or .jsonl)")
+      ->required();
+  explain->add_option("--method", explain_args.method, "shap or lime (default: shap)");
+  explain->add_option("--background", explain_args.background,
+                      "rows whose values stand for an absent feature (default: rows of --data)");
+  explain
+      ->add_option("--background-rows", explain_args.background_rows,
+                   "without --background: how many rows of --data (default 100)")
+      ->check(CLI::Range(1, 100000));
+  explain
+      ->add_option("--cols", explain_args.cols,
+                   "the explained columns (default: every column the model reads)")
+      ->delimiter(',');
+  explain->add_option("--target", explain_args.target,
+                      "the model output explained (default: probability, else prediction)");
+  explain
+      ->add_option("--classes", explain_args.classes,
+                   "its elements explained (default: class 1 of a binary probability, else all)")
+      ->delimiter(',');
+  explain
+      ->add_option("--samples", explain_args.samples,
+                   "perturbed samples per row (default: SHAP 2m + 2048, LIME 1000)")
+      ->check(CLI::Range(1, 1 << 24));
+  explain->add_option("--seed", explain_args.seed, "seeds every row's samples (default 0)");
+
   // The reader flags, on every command that reads a table.
   ember::cli::ReadArgs read_args;
   std::string null_values_text;
   std::vector<CLI::Option*> null_value_options;
-  for (CLI::App* cmd : {schema, head, convert, split, fit, transform, eval, tune}) {
+  for (CLI::App* cmd : {schema, head, convert, split, fit, transform, eval, tune, explain}) {
     cmd->add_option("--delimiter", read_args.delimiter,
                     "CSV field separator: one character, or tab, space, semicolon, pipe, or "
                     "whitespace (runs of spaces and tabs; default ,)");
@@ -309,6 +340,8 @@ int main(int argc, char** argv) {
     s = ember::cli::Eval(c, model, data, label, metric, out);
   else if (*tune)
     s = ember::cli::Tune(c, tune_args);
+  else if (*explain)
+    s = ember::cli::Explain(c, explain_args);
   else if (*import_xgb)
     s = ember::cli::ImportXgboost(c, in, out, features_col, overwrite);
   else if (*serve) {

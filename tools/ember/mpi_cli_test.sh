@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `ember fit`, `transform`, `eval` and `tune` under mpirun: 2 and 3 ranks give the 1-rank
-# results.
+# `ember fit`, `transform`, `eval`, `tune` and `explain` under mpirun: 2 and 3 ranks give the
+# 1-rank results.
 #   mpi_cli_test.sh EMBER MPIEXEC [FLAGS...]      (this script adds -n RANKS)
 set -euo pipefail
 ember=$1
@@ -109,6 +109,15 @@ SPEC
 table() { grep -v '^saved' "$1" | sed -E 's/ +[0-9.]+$//'; }
 [ "$(table tune1.txt)" = "$(table tune3.txt)" ] || fail "tune on 3 ranks: $(diff <(table tune1.txt) <(table tune3.txt))"
 [ -f t3/metadata.json ] || fail "tune on 3 ranks saved no model"
+
+# explain on 3 ranks: each row's samples come from its own seeded generator and the default
+# background is drawn from all the data, so the explanations are the 1-rank ones, bit for bit.
+head -61 train.csv > few.csv
+"$ember" explain lr1 --data few.csv --out e1.jsonl --samples 40 --background-rows 10 > /dev/null 2>&1
+"${mpirun[@]}" "$ember" explain lr1 --data few.csv --out e3.jsonl --samples 40 --background-rows 10
+cat e3.jsonl/part-* > e3_rows
+[ "$(wc -l < e3_rows)" = 60 ] || fail "3 ranks explained $(wc -l < e3_rows) rows, not 60"
+cmp -s e1.jsonl e3_rows || fail "3 ranks explained differently: $(diff e1.jsonl e3_rows | head -3)"
 
 # A rank that cannot read its input: every rank fails with the file named, exit non-zero.
 if "${mpirun[@]}" "$ember" fit lr.json --data missing.csv --out nope > err.txt 2>&1; then fail "fit on a missing file passed"; fi
