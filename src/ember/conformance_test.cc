@@ -32,6 +32,7 @@
 #include "ember/image/image_stages.h"
 #endif
 #include "ember/explain/tabular.h"
+#include "ember/explain/text.h"
 #include "ember/frame/ensemble_by_key.h"
 #include "ember/frame/frame_stages.h"
 #include "ember/frame/stratified_repartition.h"
@@ -373,6 +374,23 @@ std::map<std::string, ConformanceCase> Cases() {
          return StagePtr(*explain::VectorLIME::Make(p, ExplainedModel(), ExplainBackground()));
        },
        testing::MixedFrame, {{"inputCol", Json("")}, {"targetClasses", Json::Parse("[-1]").value()}}},
+      {"TextSHAP",
+       [] {
+         explain::TextSHAPParams p;
+         p.input_col = "name";
+         p.explain.target_col = "score";
+         return StagePtr(*explain::TextSHAP::Make(p, ExplainedModel()));
+       },
+       testing::MixedFrame, {{"inputCol", Json(3)}, {"infWeight", Json(-1)}}},
+      {"TextLIME",
+       [] {
+         explain::TextLIMEParams p;
+         p.input_col = "name";
+         p.explain.target_col = "score";
+         p.explain.num_samples = 16;
+         return StagePtr(*explain::TextLIME::Make(p, ExplainedModel()));
+       },
+       testing::MixedFrame, {{"samplingFraction", Json(1.5)}, {"tokensCol", Json("")}}},
       {"GroupBy", Maker<GroupBy>({.keys = {"name"}, .aggregations = {"count(*) AS n", "mean(x) AS mx", "collect(id)"}}),
        testing::MixedFrame,
        {{"keys", Json::MakeArray()}, {"aggregations", Json("count(*)")}, {"aggregations", *Json::Parse(R"j(["median(x)"])j")}}},

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <numeric>
 #include <random>
 #include <set>
 
@@ -15,6 +16,7 @@
 #include "ember/explain/internal/kernel_shap.h"
 #include "ember/explain/internal/solvers.h"
 #include "ember/explain/tabular.h"
+#include "ember/explain/text.h"
 #include "ember/io/table_io.h"
 #include "ember/pipeline/pipeline.h"
 #include "ember/pipeline/save_load.h"
@@ -495,6 +497,103 @@ TEST(VectorShapTest, EqualsTabularShapOnTheSameFeatures) {
     EXPECT_GT(e[0], 0);
     EXPECT_LT(e[1], 0);
   }
+}
+
+// Reviews from a vocabulary where "great" and "superb" carry the positive class, "awful"
+// and "dull" the negative, the rest is filler.
+DataFrame Reviews() {
+  const char* filler[] = {"the", "movie", "plot", "was", "and", "a", "with", "actors", "film"};
+  const char* good[] = {"great", "superb"};
+  const char* bad[] = {"awful", "dull"};
+  std::mt19937_64 rng(21);
+  StringBuilder text;
+  Float64Builder label(Float64Type());
+  for (int r = 0; r < 400; ++r) {
+    const bool positive = r % 2 == 0;
+    std::string t;
+    for (int w = 0; w < 6; ++w) t += std::string(filler[rng() % 9]) + " ";
+    t += positive ? good[rng() % 2] : bad[rng() % 2];
+    for (int w = 0; w < 2; ++w) t += " " + std::string(filler[rng() % 9]);
+    text.Append(t);
+    label.Append(positive ? 1.0 : 0.0);
+  }
+  SchemaPtr schema =
+      *Schema::Make({MakeField("text", StringType()), MakeField("label", Float64Type())});
+  return DataFrame::FromBatch(*Batch::Make(schema, {text.Finish(), label.Finish()}));
+}
+
+TEST(TextExplainerTest, TheWordsThatCarryTheClassComeFirst) {
+  const DataFrame reviews = Reviews();
+  auto model = Fit(R"({"stages": [
+      {"type": "Tokenizer", "params": {"inputCol": "text", "outputCol": "words"}},
+      {"type": "HashingTF", "params": {"inputCol": "words", "outputCol": "features", "numFeatures": 4096}},
+      {"type": "LogisticRegression", "params": {"regParam": 0.01}}]})",
+                   reviews);
+  const Batch rows =
+      *Batch::Make(reviews.schema(), {[] {
+                                        StringBuilder b;
+                                        b.Append("the film was Great and the actors superb");
+                                        b.Append("a dull plot with awful actors");
+                                        return b.Finish();
+                                      }(),
+                                      [] {
+                                        Float64Builder b(Float64Type());
+                                        b.Append(1);
+                                        b.Append(0);
+                                        return b.Finish();
+                                      }()});
+  auto check = [&](const Transformer& explainer, bool shap) {
+    auto out = explainer.Transform(DataFrame::FromBatch(rows), ExecContext::Default());
+    ASSERT_THAT(out, IsOk());
+    Batch b = *out->Collect();
+    const Column& tokens = *b.column(b.schema()->FindField("tokens"));
+    const Column& e = *b.column(b.schema()->FindField("explanation"));
+    for (int64_t r = 0; r < 2; ++r) {
+      std::vector<std::string> tok;
+      for (int32_t i = tokens.Offsets()[r]; i < tokens.Offsets()[r + 1]; ++i)
+        tok.emplace_back(tokens.child(0)->StringValue(i));
+      const Column& per_class = *e.child(0);
+      const int64_t at = e.Offsets()[r];
+      std::vector<double> w;
+      for (int32_t i = per_class.Offsets()[at]; i < per_class.Offsets()[at + 1]; ++i)
+        w.push_back(NumericValue(*per_class.child(0), i));
+      if (shap) w.erase(w.begin());  // the base
+      ASSERT_EQ(w.size(), tok.size());
+      std::vector<size_t> order(w.size());
+      std::iota(order.begin(), order.end(), 0);
+      // By how much each token moves P(positive): up for row 0, down for row 1.
+      std::sort(order.begin(), order.end(),
+                [&](size_t a, size_t c) { return r == 0 ? w[a] > w[c] : w[a] < w[c]; });
+      const std::set<std::string> top = {tok[order[0]], tok[order[1]]};
+      const std::set<std::string> want = r == 0 ? std::set<std::string>{"Great", "superb"}
+                                                : std::set<std::string>{"dull", "awful"};
+      EXPECT_EQ(top, want) << (shap ? "TextSHAP" : "TextLIME") << " row " << r;
+    }
+  };
+  TextLIMEParams lp;
+  lp.explain.target_classes = {1};
+  auto lime = TextLIME::Make(lp, model);
+  ASSERT_THAT(lime, IsOk());
+  check(**lime, false);
+  TextSHAPParams sp;
+  sp.explain.target_classes = {1};
+  auto shap = TextSHAP::Make(sp, model);
+  ASSERT_THAT(shap, IsOk());
+  check(**shap, true);
+
+  // Text with no token: that row's error.
+  const Batch blank = *Batch::Make(reviews.schema(), {[] {
+                                                        StringBuilder b;
+                                                        b.Append("   ");
+                                                        return b.Finish();
+                                                      }(),
+                                                      rows.column(1)->Slice(0, 1)});
+  auto out = (*shap)->Transform(DataFrame::FromBatch(blank), ExecContext::Default());
+  ASSERT_THAT(out, IsOk());
+  Batch b = *out->Collect();
+  EXPECT_NE(std::string(b.column(b.schema()->FindField("explanationError"))->StringValue(0))
+                .find("'text' has no tokens"),
+            std::string::npos);
 }
 
 TEST(ExplainerTest, BadInputIsAnErrorNamingTheParamOrTheRow) {

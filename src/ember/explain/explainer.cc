@@ -295,6 +295,22 @@ Result<RowExplanation> FitLime(const ModelScorer& scorer, KernelScratch& scratch
   return e;
 }
 
+void LimeMasks(int m, int64_t count, double on, std::mt19937_64& rng, std::vector<double>* states,
+               std::vector<double>* distances) {
+  std::bernoulli_distribution keep(on);
+  states->assign(static_cast<size_t>(count * m), 1.0);
+  distances->assign(static_cast<size_t>(count), 0.0);
+  for (int64_t s = 1; s < count; ++s) {
+    int off = 0;
+    for (int j = 0; j < m; ++j) {
+      const bool k = keep(rng);
+      (*states)[s * m + j] = k ? 1.0 : 0.0;
+      off += !k;
+    }
+    (*distances)[s] = std::sqrt(static_cast<double>(off) / m);
+  }
+}
+
 std::mt19937_64 RowGenerator(int64_t seed, const Batch& in, int64_t r,
                              std::span<const int> columns) {
   uint64_t h = 1469598103934665603ULL;  // FNV-1a over the seed and each value's text
@@ -317,21 +333,34 @@ namespace {
 class ExplainKernel final : public BoundTransform {
  public:
   ExplainKernel(SchemaPtr out, int width, std::unique_ptr<ModelScorer> scorer,
-                ExplainRowFn explain_row)
+                ExplainRowFn explain_row, bool parts)
       : out_(std::move(out)),
         width_(width),
         scorer_(std::move(scorer)),
-        explain_row_(std::move(explain_row)) {}
+        explain_row_(std::move(explain_row)),
+        parts_(parts) {}
   const SchemaPtr& output_schema() const override { return out_; }
   bool blocking() const override { return true; }  // thousands of model rows per row
 
   Result<Batch> Apply(const Batch& in, KernelScratch& scratch) const override {
-    const int n_in = in.schema()->num_fields();
+    const int n_in = in.schema()->num_fields() + (parts_ ? 1 : 0);
+    std::unique_ptr<ListBuilder> parts;
+    if (parts_) parts = std::make_unique<ListBuilder>(out_->field(n_in - 1).type);
     ListBuilder explanations(out_->field(n_in).type);
     ListBuilder metrics(out_->field(n_in + 1).type);
     StringBuilder errors;
     for (int64_t r = 0; r < in.num_rows(); ++r) {
       Result<RowExplanation> e = explain_row_(in, r, *scorer_, scratch);
+      if (parts) {
+        if (!e.ok()) {
+          parts->AppendNull();
+        } else {
+          parts->Append();
+          ColumnBuilder* values = parts->value_builder();
+          for (const std::string& t : e->tokens) static_cast<StringBuilder*>(values)->Append(t);
+          for (int32_t l : e->superpixels) static_cast<Int32Builder*>(values)->Append(l);
+        }
+      }
       if (!e.ok()) {
         explanations.AppendNull();
         metrics.AppendNull();
@@ -355,6 +384,7 @@ class ExplainKernel final : public BoundTransform {
       errors.AppendNull();
     }
     std::vector<ColumnPtr> cols = in.columns();
+    if (parts) cols.push_back(parts->Finish());
     cols.push_back(explanations.Finish());
     cols.push_back(metrics.Finish());
     cols.push_back(errors.Finish());
@@ -366,28 +396,29 @@ class ExplainKernel final : public BoundTransform {
   int width_;
   std::unique_ptr<ModelScorer> scorer_;
   ExplainRowFn explain_row_;
+  bool parts_;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<BoundTransform>> MakeExplainKernel(const Schema& in, const ExplainParams& p,
-                                                          int width,
-                                                          std::unique_ptr<ModelScorer> scorer,
-                                                          ExplainRowFn explain_row,
-                                                          const std::string& who) {
+Result<std::unique_ptr<BoundTransform>> MakeExplainKernel(
+    const Schema& in, const ExplainParams& p, int width, std::unique_ptr<ModelScorer> scorer,
+    ExplainRowFn explain_row, const std::string& who, PartsColumn parts) {
   const TypePtr explanation =
       ListType(width > 0 ? DenseVectorType(width) : ListType(Float64Type()));
   SchemaPtr out = std::make_shared<const Schema>(in);
-  for (const auto& [name, type] :
-       std::vector<std::pair<std::string, TypePtr>>{{p.output_col, explanation},
-                                                    {p.metrics_col, ListType(Float64Type())},
-                                                    {p.error_col, StringType()}}) {
+  std::vector<std::pair<std::string, TypePtr>> added;
+  if (!parts.name.empty()) added.emplace_back(parts.name, parts.type);
+  added.emplace_back(p.output_col, explanation);
+  added.emplace_back(p.metrics_col, ListType(Float64Type()));
+  added.emplace_back(p.error_col, StringType());
+  for (const auto& [name, type] : added) {
     Result<SchemaPtr> next = out->AddField(MakeField(name, type));
     if (!next.ok()) return next.status().WithContext(who);
     out = *next;
   }
-  return std::unique_ptr<BoundTransform>(
-      new ExplainKernel(std::move(out), width, std::move(scorer), std::move(explain_row)));
+  return std::unique_ptr<BoundTransform>(new ExplainKernel(
+      std::move(out), width, std::move(scorer), std::move(explain_row), !parts.name.empty()));
 }
 
 Result<std::shared_ptr<const Transformer>> LoadExplainedModel(const LoadContext& ctx,

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <random>
 #include <span>
 #include <string>
@@ -31,6 +32,7 @@
 #include "ember/params/param_spec.h"
 #include "ember/pipeline/registry.h"
 #include "ember/pipeline/stage.h"
+#include "ember/pipeline/stage_base.h"
 
 namespace ember::explain {
 
@@ -87,6 +89,17 @@ class ModelScorer {
 struct RowExplanation {
   std::vector<std::vector<double>> per_class;
   std::vector<double> r2;
+  // What the features were, for explainers that make them: the text's tokens, or each
+  // pixel's superpixel (row-major).
+  std::vector<std::string> tokens;
+  std::vector<int32_t> superpixels;
+};
+
+// The column of a row's features, for explainers that make them (text: tokensCol,
+// list<string>; images: superpixelCol, list<int32>).
+struct PartsColumn {
+  std::string name;  // empty: none
+  TypePtr type;
 };
 
 // Builds the model-input rows of samples [from, to) of one row.
@@ -115,20 +128,25 @@ Result<RowExplanation> FitLime(const ModelScorer& scorer, KernelScratch& scratch
                                const std::vector<double>& distances, const SampleRows& build,
                                std::span<const int> classes);
 
+// LIME's on/off samples of m features (text tokens, superpixels): sample 0 all on, the others
+// on with probability `on`; states (count x m) are the masks, the distance of a sample is
+// |1 - mask| / sqrt(m).
+void LimeMasks(int m, int64_t count, double on, std::mt19937_64& rng, std::vector<double>* states,
+               std::vector<double>* distances);
+
 // The generator of row `r`: the seed mixed with a hash of `columns`' values in that row.
 std::mt19937_64 RowGenerator(int64_t seed, const Batch& in, int64_t r,
                              std::span<const int> columns);
 
 // A kernel that explains each row of its input with `explain_row`, adding outputCol
 // (list<vector[width]>, or list<list<float64>> when width is 0: sizes vary by row),
-// metricsCol and errorCol. A row whose explanation fails gets nulls and the reason.
+// metricsCol and errorCol (and `parts` before them when named). A row whose explanation
+// fails gets nulls and the reason.
 using ExplainRowFn = std::function<Result<RowExplanation>(
     const Batch& in, int64_t r, const ModelScorer& scorer, KernelScratch& scratch)>;
-Result<std::unique_ptr<BoundTransform>> MakeExplainKernel(const Schema& in, const ExplainParams& p,
-                                                          int width,
-                                                          std::unique_ptr<ModelScorer> scorer,
-                                                          ExplainRowFn explain_row,
-                                                          const std::string& who);
+Result<std::unique_ptr<BoundTransform>> MakeExplainKernel(
+    const Schema& in, const ExplainParams& p, int width, std::unique_ptr<ModelScorer> scorer,
+    ExplainRowFn explain_row, const std::string& who, PartsColumn parts = {});
 
 // The model of a spec (p.model: a saved directory) or of a saved explainer (dir/model).
 Result<std::shared_ptr<const Transformer>> LoadExplainedModel(const LoadContext& ctx,
@@ -142,5 +160,55 @@ Status SaveExplainedModel(const Transformer& model, const std::string& stage_dir
 Result<Batch> LoadTableParam(const LoadContext& ctx, const std::string& path,
                              const std::string& name, const std::string& who);
 Status SaveTableParam(const Batch& table, const std::string& stage_dir, const std::string& name);
+
+// The scaffolding of an explainer that holds a model (and, for the tabular and vector ones,
+// a background table): Make from objects, MakeOrLoad from a spec or a saved directory, and
+// saving both inside the explainer's directory. Self declares `Status Check() const` (run
+// once model and background are set) and `static constexpr bool kBackground`.
+template <typename Self, typename P>
+class ModelExplainer : public StageBase<Self, Transformer, P> {
+ public:
+  static Result<std::shared_ptr<const Self>> Make(P p, std::shared_ptr<const Transformer> model,
+                                                  std::optional<Batch> background = {},
+                                                  std::string uid = {}) {
+    EMBER_RETURN_IF_ERROR(P::Spec().Validate(p));
+    const std::string who(Self::kTypeName);
+    if (model == nullptr) return InvalidArgument(who + ": param 'model': no model");
+    if constexpr (Self::kBackground) {
+      if (!background) return InvalidArgument(who + ": param 'backgroundData' is required");
+      if (background->num_rows() == 0) {
+        return InvalidArgument(who + ": param 'backgroundData' has no rows");
+      }
+    }
+    std::shared_ptr<Self> self(new Self(std::move(p), std::move(uid)));
+    self->model_ = std::move(model);
+    self->background_ = std::move(background);
+    EMBER_RETURN_IF_ERROR(self->Check());
+    return std::shared_ptr<const Self>(std::move(self));
+  }
+  static Result<std::shared_ptr<const Self>> MakeOrLoad(const LoadContext& ctx) {
+    const std::string who(Self::kTypeName);
+    EMBER_ASSIGN_OR_RETURN(P p, P::Spec().FromJson(ctx.params));
+    EMBER_RETURN_IF_ERROR(P::Spec().Validate(p));
+    EMBER_ASSIGN_OR_RETURN(auto model, LoadExplainedModel(ctx, p.explain.model, who));
+    std::optional<Batch> background;
+    if constexpr (Self::kBackground) {
+      EMBER_ASSIGN_OR_RETURN(background,
+                             LoadTableParam(ctx, p.background_data, "backgroundData", who));
+    }
+    return Make(std::move(p), std::move(model), std::move(background), ctx.uid);
+  }
+  Status SaveContents(const std::string& stage_dir) const override {
+    EMBER_RETURN_IF_ERROR(SaveExplainedModel(*model_, stage_dir));
+    if (background_) return SaveTableParam(*background_, stage_dir, "backgroundData");
+    return Status::OK();
+  }
+  const Transformer& model() const { return *model_; }
+
+ protected:
+  using StageBase<Self, Transformer, P>::StageBase;
+  std::shared_ptr<const Transformer> model_;
+  std::optional<Batch> background_;
+};
 
 }  // namespace ember::explain

@@ -21,59 +21,8 @@
 #include <vector>
 
 #include "ember/explain/explainer.h"
-#include "ember/pipeline/stage_base.h"
 
 namespace ember::explain {
-
-// The scaffolding of an explainer that holds a model (and, for the tabular and vector ones,
-// a background table): Make from objects, MakeOrLoad from a spec or a saved directory, and
-// saving both inside the explainer's directory. Self declares `Status Check() const` (run
-// once model and background are set) and `static constexpr bool kBackground`.
-template <typename Self, typename P>
-class ModelExplainer : public StageBase<Self, Transformer, P> {
- public:
-  static Result<std::shared_ptr<const Self>> Make(P p, std::shared_ptr<const Transformer> model,
-                                                  std::optional<Batch> background = {},
-                                                  std::string uid = {}) {
-    EMBER_RETURN_IF_ERROR(P::Spec().Validate(p));
-    const std::string who(Self::kTypeName);
-    if (model == nullptr) return InvalidArgument(who + ": param 'model': no model");
-    if constexpr (Self::kBackground) {
-      if (!background) return InvalidArgument(who + ": param 'backgroundData' is required");
-      if (background->num_rows() == 0) {
-        return InvalidArgument(who + ": param 'backgroundData' has no rows");
-      }
-    }
-    std::shared_ptr<Self> self(new Self(std::move(p), std::move(uid)));
-    self->model_ = std::move(model);
-    self->background_ = std::move(background);
-    EMBER_RETURN_IF_ERROR(self->Check());
-    return std::shared_ptr<const Self>(std::move(self));
-  }
-  static Result<std::shared_ptr<const Self>> MakeOrLoad(const LoadContext& ctx) {
-    const std::string who(Self::kTypeName);
-    EMBER_ASSIGN_OR_RETURN(P p, P::Spec().FromJson(ctx.params));
-    EMBER_RETURN_IF_ERROR(P::Spec().Validate(p));
-    EMBER_ASSIGN_OR_RETURN(auto model, LoadExplainedModel(ctx, p.explain.model, who));
-    std::optional<Batch> background;
-    if constexpr (Self::kBackground) {
-      EMBER_ASSIGN_OR_RETURN(background,
-                             LoadTableParam(ctx, p.background_data, "backgroundData", who));
-    }
-    return Make(std::move(p), std::move(model), std::move(background), ctx.uid);
-  }
-  Status SaveContents(const std::string& stage_dir) const override {
-    EMBER_RETURN_IF_ERROR(SaveExplainedModel(*model_, stage_dir));
-    if (background_) return SaveTableParam(*background_, stage_dir, "backgroundData");
-    return Status::OK();
-  }
-  const Transformer& model() const { return *model_; }
-
- protected:
-  using StageBase<Self, Transformer, P>::StageBase;
-  std::shared_ptr<const Transformer> model_;
-  std::optional<Batch> background_;
-};
 
 struct TabularSHAPParams {
   ExplainParams explain;
