@@ -29,6 +29,7 @@
 #if EMBER_WITH_OPENCV
 #include "ember/dnn/image_featurizer.h"
 #include "ember/dnn/onnx_model.h"
+#include "ember/explain/image_explainers.h"
 #include "ember/image/image_stages.h"
 #endif
 #include "ember/explain/tabular.h"
@@ -277,6 +278,17 @@ std::shared_ptr<const Transformer> ExplainedModel() {
 }
 Batch ExplainBackground() { return testing::MixedFrame().partitions()[0]; }
 
+#if EMBER_WITH_OPENCV
+// What the image explainers' entries explain: two pixels of the image shrunk to 4 x 3.
+std::shared_ptr<const Transformer> ImagePixelModel() {
+  std::shared_ptr<const Transformer> unroll =
+      *image::UnrollImage::Make({.output_col = "pixels", .width = 4, .height = 3});
+  std::shared_ptr<const Transformer> sql = *SqlTransformer::Make(
+      {.statement = "SELECT *, pixels[0] - pixels[5] AS score FROM __THIS__"});
+  return *PipelineModel::Make({unroll, sql});
+}
+#endif
+
 std::map<std::string, ConformanceCase> Cases() {
   std::vector<ConformanceCase> cases = {
       {"SelectColumns", Maker<SelectColumns>({.cols = {"x", "id"}}), testing::MixedFrame,
@@ -336,6 +348,24 @@ std::map<std::string, ConformanceCase> Cases() {
          return StagePtr(*dnn::ImageFeaturizer::Make(p));
        },
        ImagesFrame, {{"cutOutputLayers", Json(-1)}, {"channelNormalizationStds", Json::Parse("[0]").value()}}},
+      // The image explainers explain the pixels of a tiny image, unrolled, through SQL.
+      {"ImageSHAP",
+       [] {
+         explain::ImageSHAPParams p;
+         p.image.cell_size = 3;
+         p.explain.target_col = "score";
+         return StagePtr(*explain::ImageSHAP::Make(p, ImagePixelModel()));
+       },
+       ImagesFrame, {{"cellSize", Json(1)}, {"superpixelCol", Json("")}}},
+      {"ImageLIME",
+       [] {
+         explain::ImageLIMEParams p;
+         p.image.cell_size = 3;
+         p.explain.target_col = "score";
+         p.explain.num_samples = 12;
+         return StagePtr(*explain::ImageLIME::Make(p, ImagePixelModel()));
+       },
+       ImagesFrame, {{"modifier", Json(0)}, {"samplingFraction", Json(0)}}},
 #endif  // EMBER_WITH_OPENCV
       // The explainers explain a SQL model of MixedFrame's columns against its first partition.
       {"TabularSHAP",

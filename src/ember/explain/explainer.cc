@@ -11,6 +11,7 @@
 #include "ember/explain/internal/kernel_shap.h"
 #include "ember/explain/internal/solvers.h"
 #include "ember/io/table_io.h"
+#include "ember/pipeline/pipeline.h"
 #include "ember/pipeline/save_load.h"
 
 namespace ember::explain {
@@ -113,23 +114,29 @@ int TargetLength(const Column& c, TypeId type, int64_t r) {
 
 }  // namespace
 
-Result<std::unique_ptr<ModelScorer>> ModelScorer::Bind(const Transformer& model, const Schema& in,
-                                                       const ExplainParams& p,
+Result<std::unique_ptr<ModelScorer>> ModelScorer::Bind(std::shared_ptr<const Transformer> model,
+                                                       const Schema& in, const ExplainParams& p,
                                                        const std::string& who) {
   std::unique_ptr<ModelScorer> s(new ModelScorer());
   s->who_ = who;
   s->target_name_ = p.target_col;
-  Result<std::unique_ptr<BoundTransform>> bound = model.Bind(in);
-  if (!bound.ok())
-    return bound.status().WithContext(who + ": the model does not bind to its input");
-  s->bound_ = std::move(*bound);
-  const Schema& out = *s->bound_->output_schema();
-  s->target_ = out.FindField(p.target_col);
-  if (s->target_ < 0) {
+  Result<SchemaPtr> made = model->TransformSchema(in);
+  if (!made.ok()) return made.status().WithContext(who + ": the model does not bind to its input");
+  if ((*made)->FindField(p.target_col) < 0) {
     return InvalidArgument(who + ": param 'targetCol': the model has no output '" + p.target_col +
-                           "' (its columns: " + out.ToString() + ")");
+                           "' (its columns: " + (*made)->ToString() + ")");
   }
-  const DataType& t = *out.field(s->target_).type;
+  // Bound for the target alone: a pipeline then computes only what leads to it, fused into
+  // one loop per row where it can (pipeline/fusion.h), and materializes nothing else.
+  EMBER_ASSIGN_OR_RETURN(s->pipeline_, PipelineModel::Make({model}));
+  const std::string targets[] = {p.target_col};
+  Result<std::unique_ptr<BoundTransform>> bound = s->pipeline_->BindSelect(in, targets);
+  if (!bound.ok()) {
+    return bound.status().WithContext(who + ": the model does not bind to its input");
+  }
+  s->bound_ = std::move(*bound);
+  s->target_ = s->bound_->output_schema()->FindField(p.target_col);
+  const DataType& t = *s->bound_->output_schema()->field(s->target_).type;
   s->target_type_ = t.id();
   const bool list_of_numbers = t.id() == TypeId::kList && IsNumeric(t.value_type()->id());
   if (!IsNumeric(t.id()) && t.id() != TypeId::kVector && !list_of_numbers) {

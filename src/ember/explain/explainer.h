@@ -34,6 +34,10 @@
 #include "ember/pipeline/stage.h"
 #include "ember/pipeline/stage_base.h"
 
+namespace ember {
+class PipelineModel;
+}  // namespace ember
+
 namespace ember::explain {
 
 struct ExplainParams {
@@ -60,8 +64,9 @@ struct LimeParams {
 class ModelScorer {
  public:
   // Binds `model` to `in` and finds the target column in its output; errors name `who`.
-  static Result<std::unique_ptr<ModelScorer>> Bind(const Transformer& model, const Schema& in,
-                                                   const ExplainParams& p, const std::string& who);
+  static Result<std::unique_ptr<ModelScorer>> Bind(std::shared_ptr<const Transformer> model,
+                                                   const Schema& in, const ExplainParams& p,
+                                                   const std::string& who);
   bool blocking() const { return bound_->blocking(); }
 
   // Scores `rows` (of the schema bound) and appends, for each group of `group` consecutive
@@ -76,6 +81,7 @@ class ModelScorer {
 
  private:
   ModelScorer() = default;
+  std::shared_ptr<const PipelineModel> pipeline_;  // the model, bound for its target alone
   std::unique_ptr<BoundTransform> bound_;
   int target_ = -1;
   TypeId target_type_ = TypeId::kFloat64;

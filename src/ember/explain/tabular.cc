@@ -161,13 +161,14 @@ Result<std::vector<ColumnPtr>> Repeat(const Batch& in, int64_t r, int64_t n) {
 }
 
 // LIME's numeric sampling around value x with standard deviation sd: the sample's value,
-// and its distance term (|delta| / sd, 0 when sd is 0).
-double SampleNumber(double x, double sd, std::mt19937_64& rng, double* term) {
+// and its distance term (|delta| / sd, 0 when sd is 0). One distribution per row keeps the
+// second value of each Box-Muller pair.
+double SampleNumber(double x, double sd, std::normal_distribution<double>& normal,
+                    std::mt19937_64& rng, double* term) {
   if (sd <= 0) {
     *term = 0;
     return x;
   }
-  std::normal_distribution<double> normal(0.0, 1.0);
   const double z = normal(rng);
   *term = z;
   return x + sd * z;
@@ -254,7 +255,7 @@ Result<std::unique_ptr<BoundTransform>> TabularSHAP::Bind(const Schema& in) cons
   EMBER_ASSIGN_OR_RETURN(std::vector<int> cols,
                          FindColumns(in, params_.input_cols, who, "inputCols"));
   EMBER_ASSIGN_OR_RETURN(std::vector<int> bg_cols, BackgroundColumns(in, cols, *background_, who));
-  EMBER_ASSIGN_OR_RETURN(auto scorer, ModelScorer::Bind(*model_, in, params_.explain, who));
+  EMBER_ASSIGN_OR_RETURN(auto scorer, ModelScorer::Bind(model_, in, params_.explain, who));
   const int m = static_cast<int>(cols.size());
   const Batch background = *background_;
   const TabularSHAPParams p = params_;
@@ -339,7 +340,7 @@ Result<std::unique_ptr<BoundTransform>> TabularLIME::Bind(const Schema& in) cons
     const Column& c = *background_->column(bg_cols[j]);
     for (int64_t b = 0; b < c.length(); ++b) bg_text[j].push_back(FormatValue(c, b));
   }
-  EMBER_ASSIGN_OR_RETURN(auto scorer, ModelScorer::Bind(*model_, in, params_.explain, who));
+  EMBER_ASSIGN_OR_RETURN(auto scorer, ModelScorer::Bind(model_, in, params_.explain, who));
   const Batch background = *background_;
   const TabularLIMEParams p = params_;
   auto explain = [=](const Batch& batch, int64_t r, const ModelScorer& scorer,
@@ -362,6 +363,7 @@ Result<std::unique_ptr<BoundTransform>> TabularLIME::Bind(const Schema& in) cons
     const int64_t nb = background.num_rows();
     std::mt19937_64 rng = RowGenerator(p.explain.seed, batch, r, cols);
     std::uniform_int_distribution<int64_t> pick(0, nb - 1);
+    std::normal_distribution<double> normal(0.0, 1.0);
     // Sample 0 is the row itself; each feature: a value (numbers) or a background row.
     std::vector<double> values(static_cast<size_t>(n * m)), states(values.size());
     std::vector<int64_t> picks(values.size(), -1);
@@ -378,7 +380,7 @@ Result<std::unique_ptr<BoundTransform>> TabularLIME::Bind(const Schema& in) cons
           d2 += same ? 0.0 : 1.0;
         } else {
           double term = 0;
-          values[at] = s == 0 ? x[j] : SampleNumber(x[j], sd[j], rng, &term);
+          values[at] = s == 0 ? x[j] : SampleNumber(x[j], sd[j], normal, rng, &term);
           states[at] = values[at];
           d2 += term * term;
         }
@@ -449,7 +451,7 @@ Result<std::unique_ptr<BoundTransform>> VectorSHAP::Bind(const Schema& in) const
     }
     bg.push_back(Dense(bgc, b));
   }
-  EMBER_ASSIGN_OR_RETURN(auto scorer, ModelScorer::Bind(*model_, in, params_.explain, who));
+  EMBER_ASSIGN_OR_RETURN(auto scorer, ModelScorer::Bind(model_, in, params_.explain, who));
   const VectorSHAPParams p = params_;
   auto explain = [=](const Batch& batch, int64_t r, const ModelScorer& scorer,
                      KernelScratch& scratch) -> Result<RowExplanation> {
@@ -510,7 +512,7 @@ Result<std::unique_ptr<BoundTransform>> VectorLIME::Bind(const Schema& in) const
     }
     for (int k = 0; k < d; ++k) sd[k] = n > 1 ? std::sqrt(m2[k] / (n - 1)) : 0.0;
   }
-  EMBER_ASSIGN_OR_RETURN(auto scorer, ModelScorer::Bind(*model_, in, params_.explain, who));
+  EMBER_ASSIGN_OR_RETURN(auto scorer, ModelScorer::Bind(model_, in, params_.explain, who));
   const VectorLIMEParams p = params_;
   auto explain = [=](const Batch& batch, int64_t r, const ModelScorer& scorer,
                      KernelScratch& scratch) -> Result<RowExplanation> {
@@ -522,11 +524,12 @@ Result<std::unique_ptr<BoundTransform>> VectorLIME::Bind(const Schema& in) const
     const int cols_hashed[] = {col};
     std::mt19937_64 rng = RowGenerator(p.explain.seed, batch, r, cols_hashed);
     std::vector<double> states(static_cast<size_t>(n * d)), distances(static_cast<size_t>(n));
+    std::normal_distribution<double> normal(0.0, 1.0);
     for (int64_t s = 0; s < n; ++s) {
       double d2 = 0;
       for (int k = 0; k < d; ++k) {
         double term = 0;
-        states[s * d + k] = s == 0 ? x[k] : SampleNumber(x[k], sd[k], rng, &term);
+        states[s * d + k] = s == 0 ? x[k] : SampleNumber(x[k], sd[k], normal, rng, &term);
         d2 += term * term;
       }
       distances[s] = std::sqrt(d2 / d);

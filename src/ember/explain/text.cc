@@ -105,7 +105,7 @@ const ParamSpec<TextLIMEParams>& TextLIMEParams::Spec() {
 Result<std::unique_ptr<BoundTransform>> TextSHAP::Bind(const Schema& in) const {
   const std::string who = Describe();
   EMBER_ASSIGN_OR_RETURN(int col, TextColumn(in, params_.input_col, who));
-  EMBER_ASSIGN_OR_RETURN(auto scorer, ModelScorer::Bind(*model_, in, params_.explain, who));
+  EMBER_ASSIGN_OR_RETURN(auto scorer, ModelScorer::Bind(model_, in, params_.explain, who));
   const TextSHAPParams p = params_;
   auto explain = [=](const Batch& batch, int64_t r, const ModelScorer& scorer,
                      KernelScratch& scratch) -> Result<RowExplanation> {
@@ -134,7 +134,7 @@ Result<std::unique_ptr<BoundTransform>> TextSHAP::Bind(const Schema& in) const {
 Result<std::unique_ptr<BoundTransform>> TextLIME::Bind(const Schema& in) const {
   const std::string who = Describe();
   EMBER_ASSIGN_OR_RETURN(int col, TextColumn(in, params_.input_col, who));
-  EMBER_ASSIGN_OR_RETURN(auto scorer, ModelScorer::Bind(*model_, in, params_.explain, who));
+  EMBER_ASSIGN_OR_RETURN(auto scorer, ModelScorer::Bind(model_, in, params_.explain, who));
   const TextLIMEParams p = params_;
   auto explain = [=](const Batch& batch, int64_t r, const ModelScorer& scorer,
                      KernelScratch& scratch) -> Result<RowExplanation> {
