@@ -22,23 +22,6 @@ bool IsNumber(TypeId t) {
          t == TypeId::kInt64;
 }
 
-// The columns of `in` the model cannot make `target` without: those whose absence makes the
-// binding of the stages that lead to it fail (a label only training read is not one).
-std::vector<std::string> ColumnsRead(const PipelineModel& model, const ember::Schema& in,
-                                     const std::string& target) {
-  std::vector<std::string> out;
-  const std::string targets[] = {target};
-  for (int i = 0; i < in.num_fields(); ++i) {
-    std::vector<Field> others = in.fields();
-    others.erase(others.begin() + i);
-    Result<SchemaPtr> without = ember::Schema::Make(std::move(others), in.metadata());
-    if (!without.ok() || !model.BindSelect(**without, targets, {.fuse = false}).ok()) {
-      out.push_back(in.field(i).name);
-    }
-  }
-  return out;
-}
-
 // Rows of `frame` in partitions of at most `rows`: explanations take milliseconds per row, so
 // small partitions keep every thread busy to the end and the progress bar moving.
 Result<DataFrame> SmallPartitions(const DataFrame& frame, int64_t rows) {
@@ -82,8 +65,12 @@ Status Explain(const CliContext& c, const ExplainArgs& a) {
 
   // The features: the columns given, else every column the model reads.
   EMBER_ASSIGN_OR_RETURN(auto pipeline, PipelineModel::Make({model}));
-  std::vector<std::string> cols =
-      a.cols.empty() ? ColumnsRead(*pipeline, *data.schema(), p.target_col) : a.cols;
+  std::vector<std::string> cols = a.cols;
+  if (cols.empty()) {
+    for (int c : explain::RequiredColumns(*pipeline, *data.schema(), p.target_col)) {
+      cols.push_back(data.schema()->field(c).name);
+    }
+  }
   if (cols.empty()) {
     return InvalidArgument("the model reads none of the data's columns; name them with --cols");
   }

@@ -659,6 +659,38 @@ TEST(ExplainerTest, BadInputIsAnErrorNamingTheParamOrTheRow) {
   EXPECT_FALSE(e.IsNull(2));
 }
 
+// A pipeline that indexes its string label (as TrainClassifier and the quick starts do)
+// explains rows whose label is null: only the columns the target needs reach the model.
+TEST(ExplainerTest, ALabelThatOnlyTrainingReadMayBeNull) {
+  const DataFrame numeric = Synthetic(
+      3, 200, 14, [](const std::vector<double>& x) { return x[0] - x[1] > 0 ? 1.0 : 0.0; });
+  Batch b = *numeric.Collect();
+  StringBuilder names, nulls;
+  for (int64_t r = 0; r < b.num_rows(); ++r) {
+    names.Append(NumericValue(*b.column(3), r) > 0 ? "yes" : "no");
+    nulls.AppendNull();
+  }
+  SchemaPtr schema =
+      *Schema::Make({MakeField("x0", Float64Type()), MakeField("x1", Float64Type()),
+                     MakeField("x2", Float64Type()), MakeField("label", StringType())});
+  const Batch train = *Batch::Make(schema, {b.column(0), b.column(1), b.column(2), names.Finish()});
+  const Batch unlabelled =
+      *Batch::Make(schema, {b.column(0), b.column(1), b.column(2), nulls.Finish()});
+  auto model = Fit(R"({"stages": [
+      {"type": "StringIndexer", "params": {"inputCol": "label", "outputCol": "y"}},
+      {"type": "VectorAssembler", "params": {"inputCols": ["x0","x1","x2"], "outputCol": "features"}},
+      {"type": "LogisticRegression", "params": {"labelCol": "y"}}]})",
+                   DataFrame::FromBatch(train));
+  TabularSHAPParams p;
+  p.input_cols = Names(3);
+  p.explain.target_classes = {1};
+  auto shap = TabularSHAP::Make(p, model, unlabelled.Slice(0, 10));
+  ASSERT_THAT(shap, IsOk());
+  const auto got = Explain(**shap, DataFrame::FromBatch(unlabelled.Slice(50, 5)));
+  ASSERT_EQ(got.size(), 5u);
+  for (const auto& e : got) EXPECT_EQ(e.size(), 4u);
+}
+
 TEST(ExplainerTest, SavedWithItsModelAndBackgroundAndLoadedFromASpec) {
   const DataFrame train = Synthetic(
       3, 100, 13, [](const std::vector<double>& x) { return x[0] + x[1] > 0 ? 1.0 : 0.0; });

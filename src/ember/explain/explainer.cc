@@ -129,12 +129,19 @@ Result<std::unique_ptr<ModelScorer>> ModelScorer::Bind(std::shared_ptr<const Tra
   // Bound for the target alone: a pipeline then computes only what leads to it, fused into
   // one loop per row where it can (pipeline/fusion.h), and materializes nothing else.
   EMBER_ASSIGN_OR_RETURN(s->pipeline_, PipelineModel::Make({model}));
+  // Only the columns the target needs reach the model: a label that only training read (a
+  // StringIndexer of it) would otherwise fail on rows without one.
+  s->required_ = RequiredColumns(*s->pipeline_, in, p.target_col);
+  std::vector<Field> kept;
+  for (int c : s->required_) kept.push_back(in.field(c));
+  EMBER_ASSIGN_OR_RETURN(SchemaPtr needed, Schema::Make(std::move(kept), in.metadata()));
   const std::string targets[] = {p.target_col};
-  Result<std::unique_ptr<BoundTransform>> bound = s->pipeline_->BindSelect(in, targets);
+  Result<std::unique_ptr<BoundTransform>> bound = s->pipeline_->BindSelect(*needed, targets);
   if (!bound.ok()) {
     return bound.status().WithContext(who + ": the model does not bind to its input");
   }
   s->bound_ = std::move(*bound);
+  s->needed_schema_ = needed;
   s->target_ = s->bound_->output_schema()->FindField(p.target_col);
   const DataType& t = *s->bound_->output_schema()->field(s->target_).type;
   s->target_type_ = t.id();
@@ -175,9 +182,30 @@ Result<std::unique_ptr<ModelScorer>> ModelScorer::Bind(std::shared_ptr<const Tra
   return s;
 }
 
+std::vector<int> RequiredColumns(const PipelineModel& model, const Schema& in,
+                                 const std::string& target) {
+  std::vector<int> out;
+  const std::string targets[] = {target};
+  for (int i = 0; i < in.num_fields(); ++i) {
+    std::vector<Field> others = in.fields();
+    others.erase(others.begin() + i);
+    Result<SchemaPtr> without = Schema::Make(std::move(others), in.metadata());
+    if (!without.ok() || !model.BindSelect(**without, targets, {.fuse = false}).ok()) {
+      out.push_back(i);
+    }
+  }
+  return out;
+}
+
+Batch ModelScorer::Needed(const Batch& rows) const {
+  std::vector<ColumnPtr> cols;
+  for (int c : required_) cols.push_back(rows.column(c));
+  return *Batch::Make(needed_schema_, std::move(cols), rows.num_rows());
+}
+
 Status ModelScorer::Score(const Batch& rows, int64_t group, std::span<const int> classes,
                           KernelScratch& scratch, std::vector<double>* out) const {
-  EMBER_ASSIGN_OR_RETURN(Batch scored, bound_->Apply(rows, scratch));
+  EMBER_ASSIGN_OR_RETURN(Batch scored, bound_->Apply(Needed(rows), scratch));
   if (scored.num_rows() != rows.num_rows()) {
     return FailedPrecondition(who_ + ": the model gave " + std::to_string(scored.num_rows()) +
                               " rows for " + std::to_string(rows.num_rows()) +
@@ -215,7 +243,7 @@ Result<std::vector<int>> ModelScorer::Classes(const Batch& in, int64_t r,
   } else {
     classes = fixed_classes_;
   }
-  EMBER_ASSIGN_OR_RETURN(Batch scored, bound_->Apply(in.Slice(r, 1), scratch));
+  EMBER_ASSIGN_OR_RETURN(Batch scored, bound_->Apply(Needed(in.Slice(r, 1)), scratch));
   const Column& t = *scored.column(target_);
   const int length = TargetLength(t, target_type_, 0);
   if (length == 0) {
@@ -318,19 +346,46 @@ void LimeMasks(int m, int64_t count, double on, std::mt19937_64& rng, std::vecto
   }
 }
 
-std::mt19937_64 RowGenerator(int64_t seed, const Batch& in, int64_t r,
-                             std::span<const int> columns) {
-  uint64_t h = 1469598103934665603ULL;  // FNV-1a over the seed and each value's text
+namespace {
+
+// FNV-1a over the bytes of value `r` of `c`: strings and binary (an image's pixels) as they
+// are, nested values by their parts, numbers by their text (so 1 and 1.0 agree across types).
+void HashValue(const Column& c, int64_t r, uint64_t* h) {
   auto mix = [&](std::string_view bytes) {
     for (unsigned char ch : bytes) {
-      h ^= ch;
-      h *= 1099511628211ULL;
+      *h ^= ch;
+      *h *= 1099511628211ULL;
     }
-    h ^= 0xff;  // a separator, so that ("ab", "c") and ("a", "bc") differ
-    h *= 1099511628211ULL;
+    *h ^= 0xff;  // a separator, so that ("ab", "c") and ("a", "bc") differ
+    *h *= 1099511628211ULL;
   };
-  mix(std::to_string(seed));
-  for (int c : columns) mix(FormatValue(*in.column(c), r));
+  if (c.IsNull(r)) return mix("\x01null");
+  switch (c.type_id()) {
+    case TypeId::kString:
+    case TypeId::kBinary:
+      return mix(c.StringValue(r));
+    case TypeId::kStruct:  // children are not sliced with their struct
+      for (const ColumnPtr& child : c.children()) HashValue(*child, c.offset() + r, h);
+      return;
+    case TypeId::kList:
+      for (int32_t i = c.Offsets()[r]; i < c.Offsets()[r + 1]; ++i) HashValue(*c.child(0), i, h);
+      return mix("\x02");
+    default:
+      return mix(FormatValue(c, r));
+  }
+}
+
+}  // namespace
+
+std::mt19937_64 RowGenerator(int64_t seed, const Batch& in, int64_t r,
+                             std::span<const int> columns) {
+  uint64_t h = 1469598103934665603ULL;
+  const std::string s = std::to_string(seed);
+  for (unsigned char ch : s) {
+    h ^= ch;
+    h *= 1099511628211ULL;
+  }
+  for (int c : columns) HashValue(*in.column(c), r, &h);
   std::seed_seq seq{static_cast<uint32_t>(h), static_cast<uint32_t>(h >> 32)};
   return std::mt19937_64(seq);
 }

@@ -81,7 +81,12 @@ class ModelScorer {
 
  private:
   ModelScorer() = default;
+  // The input's columns the target needs (RequiredColumns), and them alone.
+  Batch Needed(const Batch& rows) const;
+
   std::shared_ptr<const PipelineModel> pipeline_;  // the model, bound for its target alone
+  std::vector<int> required_;
+  SchemaPtr needed_schema_;
   std::unique_ptr<BoundTransform> bound_;
   int target_ = -1;
   TypeId target_type_ = TypeId::kFloat64;
@@ -90,6 +95,11 @@ class ModelScorer {
   std::string who_;
   std::string target_name_;
 };
+
+// The columns of `in` (indices) the model cannot make `target` without: those whose absence
+// makes binding the stages that lead to it fail. A label that only training read is not one.
+std::vector<int> RequiredColumns(const PipelineModel& model, const Schema& in,
+                                 const std::string& target);
 
 // One row's explanation: a vector per class and the R^2 of each class's fit.
 struct RowExplanation {
