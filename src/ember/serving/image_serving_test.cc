@@ -137,11 +137,12 @@ TEST_F(ImageServingTest, TransferLearningOnARealNetworkIsServed) {
   ASSERT_THAT(train_frame, IsOk());
   ASSERT_THAT(test_frame, IsOk());
   // nsfwjs's MobileNetV2 takes RGB in [0, 1]; cutOutputLayers 3: its 1280-d pooled output.
-  // A build without the gbdt module fits the linear head instead.
+  // A build without the gbdt module fits the linear head instead. One XGBoost thread: its
+  // OpenMP workers are invisible to ThreadSanitizer, which runs this test, and look racy.
   const std::string head =
       DefaultRegistry().Find("GBDTClassifier").ok()
           ? R"({"type": "GBDTClassifier", "params": {"labelCol": "y", "objective": "multiclass",
-                 "numIterations": 30, "seed": 1}})"
+                 "numIterations": 30, "seed": 1, "numThreads": 1}})"
           : R"({"type": "LogisticRegression", "params": {"labelCol": "y", "regParam": 0.01}})";
   auto spec = Json::Parse(R"({"stages": [
       {"type": "ImageFeaturizer", "params": {"inputCol": "image", "outputCol": "features",
