@@ -18,6 +18,18 @@ namespace ember::explain {
 
 using internal::Design;
 
+Validator<double> Positive() {
+  return {[](const double& v) { return v > 0 ? Status::OK() : InvalidArgument("must be > 0"); },
+          "> 0"};
+}
+
+Validator<double> OpenFraction() {
+  return {[](const double& v) {
+            return v > 0 && v < 1 ? Status::OK() : InvalidArgument("must be in (0, 1)");
+          },
+          "in (0, 1)"};
+}
+
 const ParamSpec<ExplainParams>& ExplainParams::Spec() {
   using P = ExplainParams;
   static const ParamSpec<P> spec = std::move(
@@ -51,17 +63,13 @@ const ParamSpec<ExplainParams>& ExplainParams::Spec() {
 
 const ParamSpec<LimeParams>& LimeParams::Spec() {
   using P = LimeParams;
-  static const ParamSpec<P> spec = std::move(
-      ParamSpec<P>("LIME")
-          .Add("regularization", &P::regularization,
-               "The Lasso's alpha of the surrogate; 0: weighted least squares.",
-               AtLeast<double>(0.0))
-          .Add("kernelWidth", &P::kernel_width,
-               "Sample weight = sqrt(exp(-(distance / kernelWidth)^2)).",
-               Validator<double>{[](const double& v) {
-                                   return v > 0 ? Status::OK() : InvalidArgument("must be > 0");
-                                 },
-                                 "> 0"}));
+  static const ParamSpec<P> spec =
+      std::move(ParamSpec<P>("LIME")
+                    .Add("regularization", &P::regularization,
+                         "The Lasso's alpha of the surrogate; 0: weighted least squares.",
+                         AtLeast<double>(0.0))
+                    .Add("kernelWidth", &P::kernel_width,
+                         "Sample weight = sqrt(exp(-(distance / kernelWidth)^2)).", Positive()));
   return spec;
 }
 

@@ -40,6 +40,11 @@ class PipelineModel;
 
 namespace ember::explain {
 
+// The explainers' param validators: a number above 0 (weights, widths), and a chance
+// strictly between 0 and 1 (sampling fractions).
+Validator<double> Positive();
+Validator<double> OpenFraction();
+
 struct ExplainParams {
   std::string model;
   std::string target_col = "probability";

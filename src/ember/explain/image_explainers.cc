@@ -25,11 +25,7 @@ const ParamSpec<ImageExplainParams>& ImageExplainParams::Spec() {
           .Add("cellSize", &P::cell_size, "The superpixels' size in pixels (SLIC's region size).",
                InRange<int32_t>(2, 4096))
           .Add("modifier", &P::modifier,
-               "How much space weighs against color; SLIC's ruler is modifier / 10.",
-               Validator<double>{[](const double& v) {
-                                   return v > 0 ? Status::OK() : InvalidArgument("must be > 0");
-                                 },
-                                 "> 0"})
+               "How much space weighs against color; SLIC's ruler is modifier / 10.", Positive())
           .Add("superpixelCol", &P::superpixel_col,
                "Each pixel's superpixel (list<int32>, row-major), added.",
                NonEmpty<std::string>()));
@@ -43,11 +39,7 @@ const ParamSpec<ImageSHAPParams>& ImageSHAPParams::Spec() {
           .AddGroup(&P::explain, ExplainParams::Spec())
           .AddGroup(&P::image, ImageExplainParams::Spec())
           .Add("infWeight", &P::inf_weight,
-               "The weight of the empty and the full coalition in the regression.",
-               Validator<double>{[](const double& v) {
-                                   return v > 0 ? Status::OK() : InvalidArgument("must be > 0");
-                                 },
-                                 "> 0"}));
+               "The weight of the empty and the full coalition in the regression.", Positive()));
   return spec;
 }
 
@@ -59,13 +51,7 @@ const ParamSpec<ImageLIMEParams>& ImageLIMEParams::Spec() {
                     .AddGroup(&P::lime, LimeParams::Spec())
                     .AddGroup(&P::image, ImageExplainParams::Spec())
                     .Add("samplingFraction", &P::sampling_fraction,
-                         "The chance that a superpixel is kept in a sample.",
-                         Validator<double>{[](const double& v) {
-                                             return v > 0 && v < 1
-                                                        ? Status::OK()
-                                                        : InvalidArgument("must be in (0, 1)");
-                                           },
-                                           "in (0, 1)"}));
+                         "The chance that a superpixel is kept in a sample.", OpenFraction()));
   return spec;
 }
 

@@ -13,11 +13,6 @@ namespace ember::explain {
 
 namespace {
 
-Validator<double> Positive() {
-  return {[](const double& v) { return v > 0 ? Status::OK() : InvalidArgument("must be > 0"); },
-          "> 0"};
-}
-
 bool IsNumber(TypeId t) {
   return t == TypeId::kFloat64 || t == TypeId::kFloat32 || t == TypeId::kInt32 ||
          t == TypeId::kInt64;

@@ -62,13 +62,6 @@ Result<Batch> TextSamples(const Batch& in, int64_t r, int col, const std::vector
   return Batch::Make(in.schema(), std::move(cols), count);
 }
 
-Validator<double> Fraction() {
-  return {[](const double& v) {
-            return v > 0 && v < 1 ? Status::OK() : InvalidArgument("must be in (0, 1)");
-          },
-          "in (0, 1)"};
-}
-
 }  // namespace
 
 const ParamSpec<TextSHAPParams>& TextSHAPParams::Spec() {
@@ -80,11 +73,7 @@ const ParamSpec<TextSHAPParams>& TextSHAPParams::Spec() {
           .Add("tokensCol", &P::tokens_col, "The text's tokens (the features), added.",
                NonEmpty<std::string>())
           .Add("infWeight", &P::inf_weight,
-               "The weight of the empty and the full coalition in the regression.",
-               Validator<double>{[](const double& v) {
-                                   return v > 0 ? Status::OK() : InvalidArgument("must be > 0");
-                                 },
-                                 "> 0"}));
+               "The weight of the empty and the full coalition in the regression.", Positive()));
   return spec;
 }
 
@@ -98,7 +87,7 @@ const ParamSpec<TextLIMEParams>& TextLIMEParams::Spec() {
           .Add("tokensCol", &P::tokens_col, "The text's tokens (the features), added.",
                NonEmpty<std::string>())
           .Add("samplingFraction", &P::sampling_fraction,
-               "The chance that a token is kept in a sample.", Fraction()));
+               "The chance that a token is kept in a sample.", OpenFraction()));
   return spec;
 }
 
