@@ -32,6 +32,7 @@
 #include "ember/explain/image_explainers.h"
 #include "ember/image/image_stages.h"
 #endif
+#include "ember/explain/ice.h"
 #include "ember/explain/tabular.h"
 #include "ember/explain/text.h"
 #include "ember/frame/ensemble_by_key.h"
@@ -274,7 +275,8 @@ std::string OnnxTestModel(const std::string& name) {
 std::shared_ptr<const Transformer> ExplainedModel() {
   return *SqlTransformer::Make(
       {.statement = "SELECT *, x * 2 - id + CASE WHEN name = 'n1' THEN 1 ELSE 0 END AS score, "
-                    "features[0] * 2 - features[1] * features[0] AS vscore FROM __THIS__"});
+                    "features[0] * 2 - features[1] * features[0] AS vscore, "
+                    "id * 2 + CASE WHEN name = 'n1' THEN 1 ELSE 0 END AS iscore FROM __THIS__"});
 }
 Batch ExplainBackground() { return testing::MixedFrame().partitions()[0]; }
 
@@ -421,6 +423,15 @@ std::map<std::string, ConformanceCase> Cases() {
          return StagePtr(*explain::TextLIME::Make(p, ExplainedModel()));
        },
        testing::MixedFrame, {{"samplingFraction", Json(1.5)}, {"tokensCol", Json("")}}},
+      {"ICETransformer",
+       [] {
+         explain::ICETransformerParams p;
+         p.target_col = "iscore";
+         p.numeric_features = {*Json::Parse(R"({"name": "id", "numSplits": 3})")};
+         p.categorical_features = {*Json::Parse(R"({"name": "name"})")};
+         return StagePtr(*explain::ICETransformer::Make(p, ExplainedModel()));
+       },
+       testing::MixedFrame, {{"kind", Json("median")}, {"numericFeatures", Json::Parse(R"([{"name": 3}])").value()}}},
       {"GroupBy", Maker<GroupBy>({.keys = {"name"}, .aggregations = {"count(*) AS n", "mean(x) AS mx", "collect(id)"}}),
        testing::MixedFrame,
        {{"keys", Json::MakeArray()}, {"aggregations", Json("count(*)")}, {"aggregations", *Json::Parse(R"j(["median(x)"])j")}}},

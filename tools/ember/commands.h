@@ -113,8 +113,9 @@ struct ExplainArgs {
   std::string model_dir;
   std::string data;
   std::string out;
-  std::string method = "shap";  // shap or lime
-  std::string background;       // a table; empty: background_rows rows of the data
+  std::string method = "shap";      // shap, lime or ice
+  std::string kind = "individual";  // ice: individual, average or feature
+  std::string background;           // a table; empty: background_rows rows of the data
   int64_t background_rows = 100;
   std::vector<std::string> cols;  // empty: every input column the model reads
   std::string target;             // empty: probability when the model makes it, else prediction
@@ -123,7 +124,8 @@ struct ExplainArgs {
   int64_t seed = 0;
 };
 // Explains each row of `data` with the model in `model_dir` (TabularSHAP or TabularLIME over
-// `cols`, VectorSHAP or VectorLIME when the model reads one vector column) and writes the rows
+// `cols`, VectorSHAP or VectorLIME when the model reads one vector column; with method ice,
+// ICETransformer of `kind` over them) and writes the rows
 // with their explanations to `out`, with a progress bar on terminals and a summary line: rows
 // per second, and how many rows could not be explained (the first reason).
 Status Explain(const CliContext& c, const ExplainArgs& args);

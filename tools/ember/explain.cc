@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "ember/base/status_macros.h"
 #include "ember/core/ops.h"
+#include "ember/explain/ice.h"
 #include "ember/explain/tabular.h"
 #include "ember/frame/frame_ops.h"
 #include "ember/io/table_io.h"
@@ -34,11 +35,48 @@ Result<DataFrame> SmallPartitions(const DataFrame& frame, int64_t rows) {
   return DataFrame::Make(frame.schema(), std::move(parts));
 }
 
+// `--method ice`: ICETransformer over `cols` (numbers swept over their range, other columns
+// over their most frequent values).
+Status Ice(const CliContext& c, const ExplainArgs& a, std::shared_ptr<const Transformer> model,
+           const DataFrame& data, const explain::ExplainParams& p,
+           const std::vector<std::string>& cols) {
+  explain::ICETransformerParams ice;
+  ice.target_col = p.target_col;
+  ice.target_classes = p.target_classes;
+  ice.num_samples = a.samples;
+  ice.seed = a.seed;
+  if (a.kind == "average") {
+    ice.kind = explain::IceKind::kAverage;
+  } else if (a.kind == "feature") {
+    ice.kind = explain::IceKind::kFeature;
+  } else if (a.kind != "individual") {
+    return InvalidArgument("--kind must be individual, average or feature, got '" + a.kind + "'");
+  }
+  for (const std::string& col : cols) {
+    const TypeId t = data.schema()->field(data.schema()->FindField(col)).type->id();
+    if (t == TypeId::kVector) {
+      return InvalidArgument("--method ice sweeps numbers and categories; '" + col +
+                             "' is a vector (name other columns with --cols)");
+    }
+    Json f = Json::MakeObject();
+    f.Set("name", Json(col));
+    (IsNumber(t) ? ice.numeric_features : ice.categorical_features).push_back(std::move(f));
+  }
+  EMBER_ASSIGN_OR_RETURN(auto stage, explain::ICETransformer::Make(ice, std::move(model)));
+  c.log << "ICE (" << a.kind << ") of " << p.target_col << " over " << cols.size() << " columns\n";
+  Timer t;
+  EMBER_ASSIGN_OR_RETURN(DataFrame result, stage->Transform(data, c.exec));
+  c.log << "computed in " << Fixed(t.Seconds(), 2) << " s\n";
+  EMBER_RETURN_IF_ERROR(WriteTable(c.exec, result, a.out));
+  c.out << "wrote " << result.num_rows() << " rows to " << a.out << "\n";
+  return Status::OK();
+}
+
 }  // namespace
 
 Status Explain(const CliContext& c, const ExplainArgs& a) {
-  if (a.method != "shap" && a.method != "lime") {
-    return InvalidArgument("--method must be shap or lime, got '" + a.method + "'");
+  if (a.method != "shap" && a.method != "lime" && a.method != "ice") {
+    return InvalidArgument("--method must be shap, lime or ice, got '" + a.method + "'");
   }
   EMBER_RETURN_IF_ERROR(FormatOfPath(a.out).status());
   EMBER_ASSIGN_OR_RETURN(auto model, LoadTransformer(a.model_dir, DefaultRegistry()));
@@ -79,6 +117,8 @@ Status Explain(const CliContext& c, const ExplainArgs& a) {
       return InvalidArgument("--cols: no column '" + col + "' in " + a.data);
     }
   }
+
+  if (a.method == "ice") return Ice(c, a, model, data, p, cols);
 
   // The background: a table, or rows spread evenly over the data.
   Batch background;

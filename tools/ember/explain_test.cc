@@ -81,6 +81,15 @@ TEST_F(ExplainCliTest, ShapAndLimeOverTheColumnsTheModelReads) {
   ASSERT_THAT(Explain(l.ctx(), lime), IsOk());
   EXPECT_NE(l.log.str().find("TabularLIME over 3 columns"), std::string::npos) << l.log.str();
   EXPECT_EQ(Read("lime.csv").num_rows(), 200);
+  // ICE: the importance of each column by its partial dependence, one row per column.
+  ExplainArgs ice = Args("ice.jsonl");
+  ice.method = "ice";
+  ice.kind = "feature";
+  Streams i;
+  ASSERT_THAT(Explain(i.ctx(), ice), IsOk());
+  Batch f = Read("ice.jsonl");
+  ASSERT_EQ(f.num_rows(), 3);
+  EXPECT_EQ(f.column(f.schema()->FindField("featureNames"))->StringValue(0), "x");
 }
 
 TEST_F(ExplainCliTest, BadArgumentsAreErrorsNamingTheFlag) {
@@ -90,8 +99,11 @@ TEST_F(ExplainCliTest, BadArgumentsAreErrorsNamingTheFlag) {
     return st.ok() ? std::string("ok") : st.message();
   };
   ExplainArgs a = Args("x.jsonl");
+  a.method = "tree";
+  EXPECT_NE(message(a).find("--method must be shap, lime or ice"), std::string::npos);
   a.method = "ice";
-  EXPECT_NE(message(a).find("--method must be shap or lime"), std::string::npos);
+  a.kind = "median";
+  EXPECT_NE(message(a).find("--kind must be individual, average or feature"), std::string::npos);
   a = Args("x.jsonl");
   a.cols = {"x", "nope"};
   EXPECT_NE(message(a).find("--cols: no column 'nope'"), std::string::npos);

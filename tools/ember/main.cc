@@ -143,7 +143,9 @@ int main(int argc, char** argv) {
   explain
       ->add_option("--out", explain_args.out, "the rows with their explanations (.csv or .jsonl)")
       ->required();
-  explain->add_option("--method", explain_args.method, "shap or lime (default: shap)");
+  explain->add_option("--method", explain_args.method, "shap, lime or ice (default: shap)");
+  explain->add_option("--kind", explain_args.kind,
+                      "ice: individual, average (partial dependence) or feature (importance)");
   explain->add_option("--background", explain_args.background,
                       "rows whose values stand for an absent feature (default: rows of --data)");
   explain

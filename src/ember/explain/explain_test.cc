@@ -13,6 +13,7 @@
 
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
+#include "ember/explain/ice.h"
 #include "ember/explain/internal/kernel_shap.h"
 #include "ember/explain/internal/solvers.h"
 #include "ember/explain/tabular.h"
@@ -594,6 +595,141 @@ TEST(TextExplainerTest, TheWordsThatCarryTheClassComeFirst) {
   EXPECT_NE(std::string(b.column(b.schema()->FindField("explanationError"))->StringValue(0))
                 .find("'text' has no tokens"),
             std::string::npos);
+}
+
+// The curve of feature `col` in row r of `b`: each grid value and its first class's target.
+std::vector<std::pair<double, double>> Curve(const Batch& b, const std::string& col, int64_t r) {
+  const Column& c = *b.column(b.schema()->FindField(col));
+  const Column& items = *c.child(0);
+  std::vector<std::pair<double, double>> out;
+  for (int32_t i = c.Offsets()[r]; i < c.Offsets()[r + 1]; ++i) {
+    const Column& dep = *items.child(1);
+    const int64_t at = items.offset() + i;
+    out.emplace_back(NumericValue(*items.child(0), at),
+                     NumericValue(*dep.child(0), dep.Offsets()[at]));
+  }
+  return out;
+}
+
+TEST(IceTest, CurvesPartialDependenceAndImportanceOfALinearModel) {
+  const std::vector<double> coef = {3, -2, 0.5};
+  const DataFrame train = Synthetic(3, 100, 15, [&](const std::vector<double>& x) {
+    return 1 + coef[0] * x[0] + coef[1] * x[1] + coef[2] * x[2];
+  });
+  auto model = Fit(R"({"stages": [
+      {"type": "VectorAssembler", "params": {"inputCols": ["x0","x1","x2"], "outputCol": "features"}},
+      {"type": "LinearRegression", "params": {}}]})",
+                   train);
+  ICETransformerParams p;
+  p.target_col = "prediction";
+  p.numeric_features = {
+      *Json::Parse(R"({"name": "x0", "numSplits": 4, "rangeMin": -1, "rangeMax": 1})"),
+      *Json::Parse(R"({"name": "x1", "outputColName": "x1_ice"})"),
+      *Json::Parse(R"({"name": "x2"})")};
+  auto ice = ICETransformer::Make(p, model);
+  ASSERT_THAT(ice, IsOk());
+  const Batch rows = Rows(train, 10, 4);
+  auto out = (*ice)->Transform(DataFrame::FromBatch(rows), ExecContext::Default());
+  ASSERT_THAT(out, IsOk());
+  Batch b = *out->Collect();
+  ASSERT_EQ(b.num_rows(), 4);
+  for (int64_t r = 0; r < 4; ++r) {
+    const auto x0 = Curve(b, "x0_dependence", r);
+    ASSERT_EQ(x0.size(), 5u);  // numSplits + 1 values over [rangeMin, rangeMax]
+    EXPECT_DOUBLE_EQ(x0.front().first, -1);
+    EXPECT_DOUBLE_EQ(x0.back().first, 1);
+    // The row's prediction with x0 set to each value: a line of the model's slope.
+    const double slope = (x0.back().second - x0.front().second) / 2;
+    EXPECT_NEAR(slope, coef[0], 1e-3);
+    for (const auto& [v, y] : x0) {
+      EXPECT_NEAR(y, x0.front().second + slope * (v + 1), 1e-9);
+    }
+    EXPECT_EQ(Curve(b, "x1_ice", r).size(), 11u);  // the default numSplits, the data's range
+  }
+  // Partial dependence: one row, each value's mean over the rows.
+  p.kind = IceKind::kAverage;
+  auto pdp = (*ICETransformer::Make(p, model))
+                 ->Transform(DataFrame::FromBatch(rows), ExecContext::Default());
+  ASSERT_THAT(pdp, IsOk());
+  Batch a = *pdp->Collect();
+  ASSERT_EQ(a.num_rows(), 1);
+  const auto mean = Curve(a, "x0_dependence", 0);
+  for (size_t v = 0; v < mean.size(); ++v) {
+    double want = 0;
+    for (int64_t r = 0; r < 4; ++r) want += Curve(b, "x0_dependence", r)[v].second / 4;
+    EXPECT_NEAR(mean[v].second, want, 1e-9);
+  }
+  // Importance: by the spread of each feature's partial dependence, largest first.
+  p.kind = IceKind::kFeature;
+  p.numeric_features = {*Json::Parse(R"({"name": "x0", "rangeMin": -1, "rangeMax": 1})"),
+                        *Json::Parse(R"({"name": "x1", "rangeMin": -1, "rangeMax": 1})"),
+                        *Json::Parse(R"({"name": "x2", "rangeMin": -1, "rangeMax": 1})")};
+  auto imp = (*ICETransformer::Make(p, model))
+                 ->Transform(DataFrame::FromBatch(rows), ExecContext::Default());
+  ASSERT_THAT(imp, IsOk());
+  Batch f = *imp->Collect();
+  ASSERT_EQ(f.num_rows(), 3);
+  const Column& names = *f.column(0);
+  EXPECT_EQ(names.StringValue(0), "x0");
+  EXPECT_EQ(names.StringValue(1), "x1");
+  EXPECT_EQ(names.StringValue(2), "x2");
+  // The standard deviation of a line of slope c over 11 even points of [-1, 1].
+  double spread = 0;
+  for (int i = 0; i <= 10; ++i) spread += std::pow(-1 + i / 5.0, 2);
+  spread = std::sqrt(spread / 10);
+  const Column& dep = *f.column(1);
+  EXPECT_NEAR(NumericValue(*dep.child(0), dep.Offsets()[0]), 3 * spread, 1e-3);
+  EXPECT_NEAR(NumericValue(*dep.child(0), dep.Offsets()[1]), 2 * spread, 1e-3);
+}
+
+TEST(IceTest, CategoricalValuesByFrequencyAndBadFeatures) {
+  const DataFrame train = Synthetic(1, 60, 16, [](const std::vector<double>& x) { return x[0]; });
+  Batch b = *train.Collect();
+  StringBuilder color;
+  for (int64_t r = 0; r < b.num_rows(); ++r)
+    color.Append(r % 6 == 0 ? "blue" : r % 2 ? "red" : "green");
+  SchemaPtr schema =
+      *Schema::Make({MakeField("x0", Float64Type()), MakeField("color", StringType())});
+  const Batch rows = *Batch::Make(schema, {b.column(0), color.Finish()});
+  auto sql = Pipeline::FromSpec(
+      *Json::Parse(R"({"stages": [{"type": "SqlTransformer", "params": {"statement":
+      "SELECT *, x0 + CASE WHEN color = 'red' THEN 10 WHEN color = 'green' THEN 20 ELSE 0 END AS score FROM __THIS__"}}]})"),
+      DefaultRegistry());
+  auto model = (*sql)->Fit(DataFrame::FromBatch(rows), ExecContext::Default());
+  ASSERT_THAT(model, IsOk());
+  ICETransformerParams p;
+  p.target_col = "score";
+  p.categorical_features = {*Json::Parse(R"({"name": "color", "numTopValues": 2})")};
+  auto ice = ICETransformer::Make(p, *model);
+  ASSERT_THAT(ice, IsOk());
+  auto out = (*ice)->Transform(DataFrame::FromBatch(rows), ExecContext::Default());
+  ASSERT_THAT(out, IsOk());
+  Batch o = *out->Collect();
+  const Column& c = *o.column(o.schema()->FindField("color_dependence"));
+  const Column& items = *c.child(0);
+  ASSERT_EQ(c.Offsets()[1] - c.Offsets()[0], 2);  // red (30 rows), green (20); not blue (10)
+  EXPECT_EQ(items.child(0)->StringValue(items.offset() + 0), "red");
+  EXPECT_EQ(items.child(0)->StringValue(items.offset() + 1), "green");
+
+  auto message = [&](const std::string& numeric, const std::string& categorical) {
+    ICETransformerParams q;
+    q.target_col = "score";
+    if (!numeric.empty()) q.numeric_features = {*Json::Parse(numeric)};
+    if (!categorical.empty()) q.categorical_features = {*Json::Parse(categorical)};
+    auto s = ICETransformer::Make(q, *model);
+    if (!s.ok()) return s.status().message();
+    auto t = (*s)->Transform(DataFrame::FromBatch(rows), ExecContext::Default());
+    return t.ok() ? std::string("ok") : t.status().message();
+  };
+  EXPECT_NE(message("", "").find("both empty"), std::string::npos);
+  EXPECT_NE(message(R"({"name": "x0", "splits": 3})", "").find("unknown key \"splits\""),
+            std::string::npos);
+  EXPECT_NE(message(R"({"name": "color"})", "").find("list it in categoricalFeatures"),
+            std::string::npos);
+  EXPECT_NE(message(R"({"name": "nope"})", "").find("no column 'nope'"), std::string::npos);
+  EXPECT_NE(
+      message(R"({"name": "x0", "rangeMin": 2, "rangeMax": 1})", "").find("rangeMin is above"),
+      std::string::npos);
 }
 
 TEST(ExplainerTest, BadInputIsAnErrorNamingTheParamOrTheRow) {

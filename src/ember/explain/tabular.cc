@@ -7,6 +7,7 @@
 #include "ember/base/status_macros.h"
 #include "ember/core/builder.h"
 #include "ember/core/ops.h"
+#include "ember/explain/ice.h"
 #include "ember/explain/text.h"
 
 namespace ember::explain {
@@ -552,8 +553,9 @@ Status RegisterExplainStages(StageRegistry* r) {
       r, "LIME: a local weighted-Lasso surrogate of a model over a vector's slots (SynapseML's)."));
   EMBER_RETURN_IF_ERROR(RegisterStage<TextSHAP>(
       r, "Kernel SHAP values of a model's output over the tokens of a text (SynapseML's)."));
-  return RegisterStage<TextLIME>(
-      r, "LIME: a local weighted-Lasso surrogate of a model over a text's tokens (SynapseML's).");
+  EMBER_RETURN_IF_ERROR(RegisterStage<TextLIME>(
+      r, "LIME: a local weighted-Lasso surrogate of a model over a text's tokens (SynapseML's)."));
+  return RegisterIceStage(r);
 }
 
 }  // namespace ember::explain
