@@ -769,6 +769,11 @@ TEST(ExplainerTest, BadInputIsAnErrorNamingTheParamOrTheRow) {
   q = p;
   q.explain.num_samples = -1;
   EXPECT_NE(message(q, background).find("numSamples"), std::string::npos);
+  q.explain.num_samples = 4;  // 3 features need m + 2 = 5 coalitions
+  EXPECT_NE(
+      message(q, background).find("param 'numSamples': 4 is below Kernel SHAP's minimum of 5"),
+      std::string::npos)
+      << message(q, background);
 
   // A row whose explanation fails (LIME cannot sample around a null) gets null and the
   // reason; the other rows are explained.

@@ -285,11 +285,22 @@ Result<std::vector<double>> ScoreSamples(const ModelScorer& scorer, KernelScratc
   return values;
 }
 
+Status CheckShapSamples(int64_t num_samples, int m) {
+  if (num_samples > 0 && num_samples < internal::MinShapSamples(m)) {
+    return InvalidArgument("param 'numSamples': " + std::to_string(num_samples) +
+                           " is below Kernel SHAP's minimum of " +
+                           std::to_string(internal::MinShapSamples(m)) + " for " +
+                           std::to_string(m) + " features (m + 2)");
+  }
+  return Status::OK();
+}
+
 Result<RowExplanation> ExplainShap(
     const ModelScorer& scorer, KernelScratch& scratch, int m, int64_t num_samples,
     double inf_weight, int64_t group, std::mt19937_64& rng,
     const std::function<Result<Batch>(const uint8_t* masks, int64_t count)>& build,
     std::span<const int> classes) {
+  EMBER_RETURN_IF_ERROR(CheckShapSamples(num_samples, m));
   const int64_t budget = internal::ClampShapSamples(
       m, num_samples > 0 ? num_samples : internal::DefaultShapSamples(m));
   const internal::Coalitions c = internal::SampleCoalitions(m, budget, inf_weight, rng);
@@ -315,6 +326,10 @@ Result<RowExplanation> FitLime(const ModelScorer& scorer, KernelScratch& scratch
                                const std::vector<double>& states,
                                const std::vector<double>& distances, const SampleRows& build,
                                std::span<const int> classes) {
+  if (count < 2) {
+    return InvalidArgument("param 'numSamples': " + std::to_string(count) +
+                           " is below LIME's minimum of 2 (the row and one sample)");
+  }
   EMBER_ASSIGN_OR_RETURN(std::vector<double> values,
                          ScoreSamples(scorer, scratch, count, 1, build, classes));
   Design d;

@@ -132,6 +132,10 @@ Result<std::vector<double>> ScoreSamples(const ModelScorer& scorer, KernelScratc
                                          int64_t count, int64_t group, const SampleRows& build,
                                          std::span<const int> classes);
 
+// InvalidArgument naming numSamples when it is set (> 0) below Kernel SHAP's minimum for m
+// features (m + 2).
+Status CheckShapSamples(int64_t num_samples, int m);
+
 // Kernel SHAP of one row over m features: coalitions from `rng` (the budget clamped to
 // [m + 2, 2^m]), each scored by `build` (a mask per sample: 1 = the row's value), and the
 // regression per class. Each vector is [base, phi_1 .. phi_m].

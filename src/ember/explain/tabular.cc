@@ -253,6 +253,8 @@ Result<std::unique_ptr<BoundTransform>> TabularSHAP::Bind(const Schema& in) cons
   EMBER_ASSIGN_OR_RETURN(std::vector<int> bg_cols, BackgroundColumns(in, cols, *background_, who));
   EMBER_ASSIGN_OR_RETURN(auto scorer, ModelScorer::Bind(model_, in, params_.explain, who));
   const int m = static_cast<int>(cols.size());
+  Status enough = CheckShapSamples(params_.explain.num_samples, m);
+  if (!enough.ok()) return enough.WithContext(who);
   const Batch background = *background_;
   const TabularSHAPParams p = params_;
   auto explain = [=](const Batch& batch, int64_t r, const ModelScorer& scorer,
@@ -447,6 +449,8 @@ Result<std::unique_ptr<BoundTransform>> VectorSHAP::Bind(const Schema& in) const
     }
     bg.push_back(Dense(bgc, b));
   }
+  Status enough = CheckShapSamples(params_.explain.num_samples, d);
+  if (!enough.ok()) return enough.WithContext(who);
   EMBER_ASSIGN_OR_RETURN(auto scorer, ModelScorer::Bind(model_, in, params_.explain, who));
   const VectorSHAPParams p = params_;
   auto explain = [=](const Batch& batch, int64_t r, const ModelScorer& scorer,

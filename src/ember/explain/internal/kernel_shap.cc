@@ -44,6 +44,10 @@ void ForEachSubset(int m, int k, Fn&& fn) {
 
 int64_t DefaultShapSamples(int m) { return 2 * static_cast<int64_t>(m) + 2048; }
 
+int64_t MinShapSamples(int m) {
+  return std::min<int64_t>(m + 2, m >= 62 ? (int64_t{1} << 62) : (int64_t{1} << m));
+}
+
 int64_t ClampShapSamples(int m, int64_t requested) {
   const int64_t all = m >= 62 ? (int64_t{1} << 62) : (int64_t{1} << m);
   return std::max<int64_t>(std::min<int64_t>(requested, all), std::min<int64_t>(m + 2, all));

@@ -24,6 +24,8 @@ struct Coalitions {
 
 // SynapseML's default budget: 2m + 2048.
 int64_t DefaultShapSamples(int m);
+// The fewest coalitions Kernel SHAP can solve with: m + 2 (2^m for m < 2).
+int64_t MinShapSamples(int m);
 // The budget within [m + 2, 2^m] (2^m capped at 2^62).
 int64_t ClampShapSamples(int m, int64_t requested);
 
