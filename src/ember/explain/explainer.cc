@@ -353,6 +353,20 @@ Result<RowExplanation> FitLime(const ModelScorer& scorer, KernelScratch& scratch
   return e;
 }
 
+Result<std::vector<ColumnPtr>> RepeatRow(const Batch& in, int64_t r, int64_t n, int skip) {
+  const std::vector<int64_t> zeros(static_cast<size_t>(n), 0);
+  std::vector<ColumnPtr> out;
+  for (int c = 0; c < in.num_columns(); ++c) {
+    if (c == skip) {
+      out.emplace_back();
+      continue;
+    }
+    EMBER_ASSIGN_OR_RETURN(ColumnPtr col, Take(*in.column(c)->Slice(r, 1), zeros));
+    out.push_back(std::move(col));
+  }
+  return out;
+}
+
 void LimeMasks(int m, int64_t count, double on, std::mt19937_64& rng, std::vector<double>* states,
                std::vector<double>* distances) {
   std::bernoulli_distribution keep(on);

@@ -159,6 +159,10 @@ Result<RowExplanation> FitLime(const ModelScorer& scorer, KernelScratch& scratch
 void LimeMasks(int m, int64_t count, double on, std::mt19937_64& rng, std::vector<double>* states,
                std::vector<double>* distances);
 
+// Row `r` of `in` repeated `n` times, column by column; column `skip` (when >= 0) is left
+// empty for the caller to fill with the samples' own values.
+Result<std::vector<ColumnPtr>> RepeatRow(const Batch& in, int64_t r, int64_t n, int skip = -1);
+
 // The generator of row `r`: the seed mixed with a hash of `columns`' values in that row.
 std::mt19937_64 RowGenerator(int64_t seed, const Batch& in, int64_t r,
                              std::span<const int> columns);

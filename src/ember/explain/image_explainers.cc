@@ -111,16 +111,7 @@ Result<RowImage> ReadRow(const ImageColumnReader& reader, const Batch& in, int64
 Result<Batch> ImageSamples(const Batch& in, int64_t r, const ImageColumnReader& reader,
                            const RowImage& row, const double* states, int64_t count) {
   const int col = reader.index();
-  std::vector<ColumnPtr> cols;
-  const std::vector<int64_t> zeros(static_cast<size_t>(count), 0);
-  for (int c = 0; c < in.num_columns(); ++c) {
-    if (c == col) {
-      cols.emplace_back();
-      continue;
-    }
-    EMBER_ASSIGN_OR_RETURN(ColumnPtr rep, Take(*in.column(c)->Slice(r, 1), zeros));
-    cols.push_back(std::move(rep));
-  }
+  EMBER_ASSIGN_OR_RETURN(std::vector<ColumnPtr> cols, RepeatRow(in, r, count, col));
   ImageBuilder images;
   StringBuilder bytes(BinaryType());
   const size_t pixel = row.image.elemSize();

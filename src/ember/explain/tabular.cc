@@ -145,17 +145,6 @@ Result<ColumnPtr> VectorColumn(const TypePtr& type, const std::vector<double>& f
   return b.Finish();
 }
 
-// The row's columns repeated `n` times, except `replaced` (set by the caller).
-Result<std::vector<ColumnPtr>> Repeat(const Batch& in, int64_t r, int64_t n) {
-  const std::vector<int64_t> zeros(static_cast<size_t>(n), 0);
-  std::vector<ColumnPtr> out;
-  for (int c = 0; c < in.num_columns(); ++c) {
-    EMBER_ASSIGN_OR_RETURN(ColumnPtr col, Take(*in.column(c)->Slice(r, 1), zeros));
-    out.push_back(std::move(col));
-  }
-  return out;
-}
-
 // LIME's numeric sampling around value x with standard deviation sd: the sample's value,
 // and its distance term (|delta| / sd, 0 when sd is 0). One distribution per row keeps the
 // second value of each Box-Muller pair.
@@ -389,7 +378,7 @@ Result<std::unique_ptr<BoundTransform>> TabularLIME::Bind(const Schema& in) cons
                            RowAndBackground(batch, r, cols, bg_cols, background));
     auto build = [&](int64_t from, int64_t to) -> Result<Batch> {
       const int64_t count = to - from;
-      EMBER_ASSIGN_OR_RETURN(std::vector<ColumnPtr> out, Repeat(batch, r, count));
+      EMBER_ASSIGN_OR_RETURN(std::vector<ColumnPtr> out, RepeatRow(batch, r, count));
       for (int j = 0; j < m; ++j) {
         if (categorical[j]) {
           std::vector<int64_t> idx(static_cast<size_t>(count));
@@ -461,7 +450,7 @@ Result<std::unique_ptr<BoundTransform>> VectorSHAP::Bind(const Schema& in) const
     const std::vector<double> x = Dense(c, r);
     const int64_t nb = static_cast<int64_t>(bg.size());
     auto build = [&](const uint8_t* masks, int64_t count) -> Result<Batch> {
-      EMBER_ASSIGN_OR_RETURN(std::vector<ColumnPtr> out, Repeat(batch, r, count * nb));
+      EMBER_ASSIGN_OR_RETURN(std::vector<ColumnPtr> out, RepeatRow(batch, r, count * nb));
       std::vector<double> flat(static_cast<size_t>(count * nb * d));
       for (int64_t s = 0; s < count; ++s) {
         for (int64_t b = 0; b < nb; ++b) {
@@ -536,7 +525,7 @@ Result<std::unique_ptr<BoundTransform>> VectorLIME::Bind(const Schema& in) const
     }
     auto build = [&](int64_t from, int64_t to) -> Result<Batch> {
       const int64_t count = to - from;
-      EMBER_ASSIGN_OR_RETURN(std::vector<ColumnPtr> out, Repeat(batch, r, count));
+      EMBER_ASSIGN_OR_RETURN(std::vector<ColumnPtr> out, RepeatRow(batch, r, count));
       std::vector<double> flat(states.begin() + from * d, states.begin() + to * d);
       EMBER_ASSIGN_OR_RETURN(out[col], VectorColumn(type, flat, count));
       return Batch::Make(batch.schema(), std::move(out), count);

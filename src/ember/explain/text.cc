@@ -37,16 +37,7 @@ Result<int> TextColumn(const Schema& in, const std::string& name, const std::str
 Result<Batch> TextSamples(const Batch& in, int64_t r, int col, const std::vector<std::string>& tok,
                           const double* states, int64_t count) {
   const int m = static_cast<int>(tok.size());
-  std::vector<ColumnPtr> cols;
-  const std::vector<int64_t> zeros(static_cast<size_t>(count), 0);
-  for (int c = 0; c < in.num_columns(); ++c) {
-    if (c == col) {
-      cols.emplace_back();
-      continue;
-    }
-    EMBER_ASSIGN_OR_RETURN(ColumnPtr rep, Take(*in.column(c)->Slice(r, 1), zeros));
-    cols.push_back(std::move(rep));
-  }
+  EMBER_ASSIGN_OR_RETURN(std::vector<ColumnPtr> cols, RepeatRow(in, r, count, col));
   StringBuilder text;
   std::string s;
   for (int64_t i = 0; i < count; ++i) {
